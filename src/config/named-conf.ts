@@ -1,0 +1,965 @@
+// named.conf: BIND 9.18's configuration file, read through the shared tokenizer.
+// Every statement BIND accepts loads; what Triad does not implement is accepted
+// with one warning (per option name); what BIND rejects is an error with
+// file:line:col, and every error of the files is reported, not just the first.
+//
+// Paths: `include` and a relative `directory` resolve against the folder of the
+// main named.conf, so the result does not depend on the working directory (BIND
+// resolves both against its working directory). Zone `file`s resolve against
+// `directory`, as in BIND.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DiagnosticSink, type Position } from './diagnostics.js';
+import { tokenize, type Token } from './tokenizer.js';
+import {
+  NOT_ALLOWED_IN, OPTIONS, TOP_LEVEL_OTHER, VIEW, ZONE, ZONE_TYPES, expectedText, parseBool, specOf, valueFits,
+  type OptionTable, type ZoneType,
+} from './named-conf-grammar.js';
+import { BUILTIN_ACLS, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
+import { parsePrefix } from '../net/ip.js';
+
+export type { ZoneType } from './named-conf-grammar.js';
+
+/** One statement: leading words, then optionally blocks and further words (`allow { … } keys { … }`). */
+export interface NStatement {
+  words: Token[];
+  block?: NStatement[];
+  /** Everything after the first block: more words or blocks (only a few clauses have any). */
+  tail: (Token | NStatement[])[];
+  /** The `;` that ended it (or the token where it was found missing). */
+  end: Token;
+}
+
+export interface ListenOn {
+  port: number;
+  list: AddressMatchList;
+  pos: Position;
+}
+
+export interface RemoteServer {
+  address: string;
+  port?: number;
+}
+
+export interface NamedOptions {
+  /** Absolute. */
+  directory: string;
+  /** `listen-on` statements; empty means BIND's default `listen-on { any; }` (port `port`). */
+  listenOn: ListenOn[];
+  /** `listen-on-v6`; empty means BIND 9.18's default `listen-on-v6 { any; }`. */
+  listenOnV6: ListenOn[];
+  /** options { port }: default port for listen-on (53). */
+  port: number;
+  allowQuery?: AddressMatchList;
+  allowRecursion?: AddressMatchList;
+  allowQueryCache?: AddressMatchList;
+  allowTransfer?: AddressMatchList;
+  /** BIND's default is yes; Triad serves authoritative data only in this version. */
+  recursion: boolean;
+  forwarders: RemoteServer[];
+  forward: 'first' | 'only';
+  notify: string;
+  /** null for `none`; undefined when not set. */
+  pidFile?: string | null;
+  /** null for `version none`; undefined when not set (BIND then answers its own version). */
+  version?: string | null;
+  maxUdpSize?: number;
+}
+
+export interface ZoneConfig {
+  /** As written, without a trailing dot (except the root "."). */
+  name: string;
+  class: 'IN';
+  type: ZoneType;
+  /** Absolute path (resolved against `directory`). */
+  file?: string;
+  allowQuery?: AddressMatchList;
+  allowTransfer?: AddressMatchList;
+  primaries: RemoteServer[];
+  forwarders?: RemoteServer[];
+  forward?: 'first' | 'only';
+  /** The view it came from, if any. */
+  view?: string;
+  pos: Position;
+}
+
+export interface KeyConfig {
+  name: string;
+  algorithm?: string;
+  secret?: string;
+  pos: Position;
+}
+
+export interface NamedConfig {
+  /** Absolute path of the main file. */
+  file: string;
+  /** Every file read (the main file and includes). */
+  files: string[];
+  options: NamedOptions;
+  acls: Map<string, AddressMatchList>;
+  keys: Map<string, KeyConfig>;
+  /** The zones to serve: top-level zones, or those of the first view. */
+  zones: ZoneConfig[];
+}
+
+export interface LoadNamedConfOptions {
+  /** For tests: read a file's text (default: fs). */
+  readFile?: (file: string) => string;
+}
+
+const TOKEN_OPTS = { hashComments: true, slashComments: true } as const;
+/** Clauses whose syntax continues after a block (`inet … allow { … } keys { … };`). */
+const MULTI_PART = new Set(['inet', 'unix', 'response-policy', 'deny-answer-addresses', 'deny-answer-aliases', 'response-padding', 'dnsrps-options', 'plugin']);
+
+/** Builds the statement list of one file; reports missing `;` and unbalanced braces and keeps going. */
+export function parseStatements(tokens: Token[], sink: DiagnosticSink): NStatement[] {
+  let i = 0;
+  const missingSemi = (prev: Token | undefined, next: Token): void => {
+    const what = next.kind === 'eof' ? 'end of file' : `'${next.value}'`;
+    // The caret goes where the `;` belongs: just after the previous token.
+    const at = prev ? { file: prev.file, line: prev.line, col: prev.col + tokenWidth(prev) } : next;
+    sink.error(at, `missing ';' before ${what}`);
+  };
+  const list = (closing: boolean): NStatement[] => {
+    const out: NStatement[] = [];
+    for (;;) {
+      const t = tokens[i];
+      if (t.kind === 'eof') {
+        if (closing) sink.error(t, "unexpected end of file: missing '}'");
+        return out;
+      }
+      if (t.kind === 'punct' && t.value === '}') {
+        if (closing) return out;
+        sink.error(t, "unexpected '}'");
+        i++;
+        continue;
+      }
+      if (t.kind === 'punct' && t.value === ';') {
+        i++;
+        continue;
+      }
+      out.push(statement());
+    }
+  };
+  const statement = (): NStatement => {
+    const st: NStatement = { words: [], tail: [], end: tokens[i] };
+    let prev: Token | undefined;
+    for (;;) {
+      const t = tokens[i];
+      if (t.kind === 'eof' || (t.kind === 'punct' && t.value === '}')) {
+        missingSemi(prev, t);
+        st.end = t;
+        return st;
+      }
+      if (t.kind === 'punct' && t.value === ';') {
+        i++;
+        st.end = t;
+        return st;
+      }
+      if (t.kind === 'punct' && t.value === '{') {
+        i++;
+        const b = list(true);
+        const close = tokens[i];
+        if (close.kind === 'punct' && close.value === '}') i++;
+        if (st.block === undefined) st.block = b;
+        else st.tail.push(b);
+        prev = close;
+        const next = tokens[i];
+        if (next.kind === 'punct' && next.value === ';') continue;
+        if (next.kind === 'word' || next.kind === 'string' || (next.kind === 'punct' && next.value === '{')) {
+          if (MULTI_PART.has(st.words[0]?.value ?? '')) continue;
+        }
+        missingSemi(prev, next);
+        st.end = next;
+        return st;
+      }
+      if (st.block === undefined) st.words.push(t);
+      else st.tail.push(t);
+      prev = t;
+      i++;
+    }
+  };
+  return list(false);
+}
+
+function tokenWidth(t: Token): number {
+  return t.kind === 'string' ? t.value.length + 2 : Math.max(1, t.value.length);
+}
+
+const q = (t: Token): string => `'${t.value}'`;
+
+/** Loads a named.conf and its includes. Errors and warnings go to `sink`; the result is usable only when it has no errors. */
+export function loadNamedConf(file: string, sink: DiagnosticSink, opts: LoadNamedConfOptions = {}): NamedConfig {
+  const readFile = opts.readFile ?? ((f: string) => readFileSync(f, 'utf8'));
+  const mainFile = path.resolve(file);
+  const baseDir = path.dirname(mainFile);
+  const files: string[] = [];
+
+  const readStatements = (f: string, from: Position | undefined, stack: string[]): NStatement[] => {
+    let text: string;
+    try {
+      text = readFile(f);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const msg = code === 'ENOENT' ? 'file not found' : err instanceof Error ? err.message : String(err);
+      if (from) sink.error(from, `cannot include '${f}': ${msg}`);
+      else sink.error({ file: f, line: 1, col: 1 }, `cannot read: ${msg}`);
+      return [];
+    }
+    files.push(f);
+    sink.addSource(f, text);
+    const sts = parseStatements(tokenize(f, text, sink, TOKEN_OPTS), sink);
+    return expandIncludes(sts, [...stack, f]);
+  };
+  // `include` may appear at any level in BIND; expand it in place.
+  const expandIncludes = (sts: NStatement[], stack: string[]): NStatement[] => {
+    const out: NStatement[] = [];
+    for (const s of sts) {
+      if (s.words[0]?.value === 'include' && s.words[0].kind === 'word') {
+        const arg = s.words[1];
+        if (!arg || arg.kind !== 'string' || s.words.length !== 2 || s.block) {
+          sink.error(arg ?? s.words[0], 'include: expected quoted file name');
+          continue;
+        }
+        const target = path.resolve(baseDir, arg.value);
+        if (stack.includes(target)) {
+          sink.error(arg, `include cycle: '${arg.value}' is already being read`);
+          continue;
+        }
+        out.push(...readStatements(target, arg, stack));
+        continue;
+      }
+      if (s.block) s.block = expandIncludes(s.block, stack);
+      out.push(s);
+    }
+    return out;
+  };
+
+  const top = readStatements(mainFile, undefined, []);
+  return new NamedConfBuilder(sink, baseDir).build(top, mainFile, files);
+}
+
+/** Parses named.conf text without includes from disk (tests, tools). */
+export function parseNamedConf(file: string, text: string, sink: DiagnosticSink, files: Record<string, string> = {}): NamedConfig {
+  const base = path.dirname(path.resolve(file));
+  return loadNamedConf(file, sink, {
+    readFile: (f) => {
+      if (f === path.resolve(file)) return text;
+      const rel = path.relative(base, f);
+      if (rel in files) return files[rel];
+      const err = new Error('file not found') as NodeJS.ErrnoException;
+      err.code = 'ENOENT';
+      throw err;
+    },
+  });
+}
+
+interface AmlUse {
+  list: AddressMatchList;
+  refs: { name: string; token: Token }[];
+}
+
+class NamedConfBuilder {
+  private warned = new Set<string>();
+  private amlUses: AmlUse[] = [];
+  private aclDefs = new Map<string, { list: AddressMatchList; refs: { name: string; token: Token }[]; pos: Position }>();
+  private keys = new Map<string, KeyConfig>();
+  private keyRefs: Token[] = [];
+  private remoteLists = new Map<string, RemoteServer[]>();
+  private remoteRefs: { token: Token; zone: string }[] = [];
+
+  constructor(
+    private readonly sink: DiagnosticSink,
+    private readonly baseDir: string,
+  ) {}
+
+  /** One warning per unimplemented option name, at its first use. */
+  private unimplemented(t: Token, what?: string): void {
+    const key = what ?? t.value;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.sink.warning(t, what ? `${what}` : `option '${t.value}' is not implemented by Triad; accepted and ignored`);
+  }
+
+  build(top: NStatement[], file: string, files: string[]): NamedConfig {
+    const options = this.defaultOptions();
+    let optionsSeen: Token | undefined;
+    const topZones: NStatement[] = [];
+    const views: NStatement[] = [];
+    // Definitions first, so uses may come before them (BIND allows that).
+    for (const s of top) {
+      const head = s.words[0];
+      if (!head) {
+        this.sink.error(s.end, 'unexpected block');
+        continue;
+      }
+      if (head.kind === 'string') {
+        this.sink.error(head, `unknown option '${head.value}'`);
+        continue;
+      }
+      switch (head.value) {
+        case 'options':
+          if (optionsSeen) this.sink.error(head, "'options' redefined");
+          else {
+            optionsSeen = head;
+            if (!this.expectBlock(s, 1)) break;
+          }
+          break;
+        case 'acl':
+          this.aclStatement(s);
+          break;
+        case 'key':
+          this.keyStatement(s);
+          break;
+        case 'zone':
+          topZones.push(s);
+          break;
+        case 'view':
+          views.push(s);
+          break;
+        case 'logging':
+          this.expectBlock(s, 1);
+          this.unimplemented(head, "'logging' is accepted and ignored: Triad logs one JSON line per event to stdout (pino)");
+          break;
+        case 'controls':
+          this.expectBlock(s, 1);
+          this.controls(s);
+          this.unimplemented(head, "'controls' is accepted and ignored: reload Triad with SIGHUP");
+          break;
+        default:
+          if (head.value in TOP_LEVEL_OTHER) {
+            if ((head.value === 'masters' || head.value === 'primaries') && s.words[1] && s.block) {
+              this.remoteLists.set(s.words[1].value, this.remoteServers(s.block));
+            }
+            this.unimplemented(head, `statement '${head.value}' is not implemented by Triad; accepted and ignored`);
+          } else {
+            this.sink.error(head, `unknown option '${head.value}'`);
+          }
+      }
+    }
+    if (optionsSeen) {
+      const s = top.find((x) => x.words[0] === optionsSeen);
+      if (s?.block) this.options(s.block, options);
+    }
+    let zoneStatements = topZones;
+    let viewName: string | undefined;
+    if (views.length > 0) {
+      if (topZones.length > 0) this.sink.error(topZones[0].words[0], "when using 'view' statements, all zones must be in views");
+      const first = views[0];
+      viewName = first.words[1]?.value;
+      this.sink.warning(first.words[0], `views are not implemented by Triad: the zones of the first view ('${viewName ?? ''}') are served to every client`);
+      zoneStatements = [];
+      const viewNames = new Set<string>();
+      for (const v of views) {
+        const name = v.words[1];
+        if (!name || !v.block) {
+          this.sink.error(v.words[0], 'view: expected a name and a block');
+          continue;
+        }
+        if (viewNames.has(name.value)) this.sink.error(name, `view '${name.value}' already exists`);
+        viewNames.add(name.value);
+        const zs = this.viewBody(v.block);
+        if (v === first) zoneStatements = zs;
+        else for (const z of zs) this.zone(z, options, undefined); // checked, not served
+      }
+    }
+    const zones: ZoneConfig[] = [];
+    const seen = new Map<string, Position>();
+    for (const z of zoneStatements) {
+      const zc = this.zone(z, options, viewName);
+      if (!zc) continue;
+      const key = zc.name.toLowerCase().replace(/\.$/, '') || '.';
+      const prev = seen.get(key);
+      if (prev) {
+        this.sink.error(z.words[1] ?? z.words[0], `zone '${zc.name}': already exists previous definition: ${prev.file}:${prev.line}`);
+        continue;
+      }
+      seen.set(key, zc.pos);
+      zones.push(zc);
+    }
+    this.resolveReferences();
+    const acls = new Map<string, AddressMatchList>();
+    for (const [k, v] of this.aclDefs) acls.set(k, v.list);
+    return { file, files, options, acls, keys: this.keys, zones };
+  }
+
+  private defaultOptions(): NamedOptions {
+    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes' };
+  }
+
+  private expectBlock(s: NStatement, words: number): boolean {
+    if (!s.block) {
+      this.sink.error(s.words[s.words.length - 1], `'${s.words[0].value}': expected '{'`);
+      return false;
+    }
+    if (s.words.length > words) this.sink.error(s.words[words], `unexpected ${q(s.words[words])}`);
+    return true;
+  }
+
+  // --- options / view / zone clauses ------------------------------------------------
+
+  /** Common checks for a clause against a table: known, not redefined, value type. Returns its spec or undefined. */
+  private clause(s: NStatement, table: OptionTable, seen: Map<string, Token>, context: string): string | undefined {
+    const head = s.words[0];
+    if (!head) {
+      this.sink.error(s.end, 'unexpected block');
+      return undefined;
+    }
+    const spec = Object.prototype.hasOwnProperty.call(table, head.value) ? table[head.value] : undefined;
+    if (spec === undefined || head.kind !== 'word') {
+      this.sink.error(head, `unknown option '${head.value}'${context ? ` in ${context}` : ''}`);
+      return undefined;
+    }
+    const { alternatives, multi } = specOf(spec);
+    if (!multi) {
+      if (seen.has(head.value)) {
+        this.sink.error(head, `'${head.value}' redefined`);
+        return undefined;
+      }
+      seen.set(head.value, head);
+    }
+    if (alternatives[0] === '*') return spec;
+    if (alternatives[0] === 'aml') {
+      if (!s.block) this.sink.error(s.words[s.words.length - 1], `'${head.value}': expected '{'`);
+      else if (s.words.length > 1) this.sink.error(s.words[1], `unexpected ${q(s.words[1])}`);
+      return spec;
+    }
+    const value = s.words[1];
+    if (!value || s.block || s.words.length > 2) {
+      this.sink.error(value ?? head, `'${head.value}': ${expectedText(alternatives)}`);
+      return undefined;
+    }
+    if (!alternatives.some((a) => valueFits(a, value.value, value.kind === 'string'))) {
+      this.sink.error(value, `${expectedText(alternatives)} near ${q(value)}`);
+      return undefined;
+    }
+    return spec;
+  }
+
+  private options(block: NStatement[], o: NamedOptions): void {
+    const seen = new Map<string, Token>();
+    for (const s of block) {
+      if (this.clause(s, OPTIONS, seen, '') === undefined) continue;
+      const head = s.words[0];
+      const v = s.words[1];
+      switch (head.value) {
+        case 'directory':
+          o.directory = path.resolve(this.baseDir, v.value);
+          break;
+        case 'listen-on':
+        case 'listen-on-v6': {
+          const l = this.listenOn(s, o);
+          if (l) (head.value === 'listen-on' ? o.listenOn : o.listenOnV6).push(l);
+          break;
+        }
+        case 'port': {
+          const p = this.portValue(v);
+          if (p !== undefined) o.port = p;
+          break;
+        }
+        case 'allow-query':
+          o.allowQuery = this.aml(s.block ?? [], true);
+          break;
+        case 'allow-recursion':
+          o.allowRecursion = this.aml(s.block ?? [], true);
+          this.unimplemented(head, "option 'allow-recursion' is stored but not used yet: Triad does not recurse in this version");
+          break;
+        case 'allow-query-cache':
+          o.allowQueryCache = this.aml(s.block ?? [], true);
+          this.unimplemented(head, "option 'allow-query-cache' is stored but not used yet: Triad has no cache in this version");
+          break;
+        case 'allow-transfer':
+          o.allowTransfer = this.allowTransfer(s);
+          break;
+        case 'recursion':
+          o.recursion = parseBool(v.value) ?? true;
+          if (o.recursion) this.unimplemented(head, "'recursion yes' is not implemented yet: Triad answers from its zones only and REFUSES other names, as BIND with 'recursion no'");
+          break;
+        case 'forwarders':
+          o.forwarders = this.forwarders(s);
+          this.unimplemented(head, "option 'forwarders' is stored but not used yet: Triad does not forward in this version");
+          break;
+        case 'forward':
+          o.forward = v.value as 'first' | 'only';
+          this.unimplemented(head);
+          break;
+        case 'notify':
+          o.notify = v.value.toLowerCase();
+          if (parseBool(v.value) !== false) this.unimplemented(head, "option 'notify' is not implemented by Triad (no secondaries are notified); accepted and ignored");
+          break;
+        case 'pid-file':
+          o.pidFile = v.kind === 'string' ? v.value : null;
+          if (o.pidFile !== null) this.unimplemented(head);
+          break;
+        case 'version':
+          o.version = v.kind === 'string' ? v.value : null;
+          break;
+        case 'max-udp-size': {
+          const n = Number(v.value);
+          if (n < 512 || n > 4096) this.sink.warning(v, `'max-udp-size' ${n} is out of range; BIND clamps it to 512..4096`);
+          o.maxUdpSize = Math.min(4096, Math.max(512, n));
+          break;
+        }
+        default:
+          this.validateAmls(s);
+          this.unimplemented(head);
+      }
+    }
+  }
+
+  private viewBody(block: NStatement[]): NStatement[] {
+    const seen = new Map<string, Token>();
+    const zones: NStatement[] = [];
+    for (const s of block) {
+      if (s.words[0]?.value === 'zone') {
+        zones.push(s);
+        continue;
+      }
+      if (this.clause(s, VIEW, seen, '') === undefined) continue;
+      if (s.words[0].value === 'key') {
+        this.keyStatement(s);
+        continue;
+      }
+      this.validateAmls(s);
+    }
+    return zones;
+  }
+
+  private zone(s: NStatement, o: NamedOptions, view: string | undefined): ZoneConfig | undefined {
+    const kw = s.words[0];
+    const nameTok = s.words[1];
+    if (!nameTok) {
+      this.sink.error(kw, 'zone: expected a zone name');
+      return undefined;
+    }
+    const name = nameTok.value.length > 1 ? nameTok.value.replace(/\.$/, '') : nameTok.value;
+    if (!/^[^\s]+$/.test(name) || name.includes('..')) {
+      this.sink.error(nameTok, `zone '${nameTok.value}': bad zone name`);
+      return undefined;
+    }
+    const clsTok = s.words[2];
+    if (clsTok && !/^in$/i.test(clsTok.value)) {
+      if (/^(ch|chaos|hs|hesiod|any|none|class[0-9]+)$/i.test(clsTok.value)) this.sink.error(clsTok, `zone '${name}': class '${clsTok.value}' does not match view/default class`);
+      else this.sink.error(clsTok, `unknown class '${clsTok.value}'`);
+      return undefined;
+    }
+    if (s.words.length > 3) {
+      this.sink.error(s.words[3], `unexpected ${q(s.words[3])}`);
+      return undefined;
+    }
+    if (!s.block) {
+      this.sink.error(nameTok, `zone '${name}': expected '{'`);
+      return undefined;
+    }
+    const seen = new Map<string, Token>();
+    const zc: ZoneConfig = { name, class: 'IN', type: 'primary', primaries: [], view, pos: { file: kw.file, line: kw.line, col: kw.col } };
+    let typeTok: Token | undefined;
+    let fileTok: Token | undefined;
+    let primariesSeen = false;
+    const clauses: NStatement[] = [];
+    let ok = true;
+    for (const c of s.block) {
+      if (this.clause(c, ZONE, seen, '') === undefined) {
+        ok = false;
+        continue;
+      }
+      clauses.push(c);
+      if (c.words[0].value === 'type') {
+        const t = c.words[1];
+        const zt = t ? ZONE_TYPES[t.value.toLowerCase()] : undefined;
+        if (!t || !zt || c.words.length > 2 || c.block) {
+          this.sink.error(t ?? c.words[0], `${t ? q(t) : "'type'"} unexpected`);
+          ok = false;
+          continue;
+        }
+        typeTok = t;
+        zc.type = zt;
+      }
+    }
+    if (!typeTok) {
+      if (ok) this.sink.error(nameTok, `zone '${name}': type not present`);
+      return undefined;
+    }
+    const notAllowed = NOT_ALLOWED_IN[zc.type] ?? [];
+    for (const c of clauses) {
+      const head = c.words[0];
+      const v = c.words[1];
+      if (notAllowed.includes(head.value)) {
+        this.sink.error(head, `option '${head.value}' is not allowed in '${zc.type}' zone '${name}'`);
+        ok = false;
+        continue;
+      }
+      switch (head.value) {
+        case 'type':
+          break;
+        case 'file':
+          fileTok = v;
+          zc.file = path.resolve(o.directory, v.value);
+          break;
+        case 'allow-query':
+          zc.allowQuery = this.aml(c.block ?? [], true);
+          break;
+        case 'allow-transfer':
+          zc.allowTransfer = this.allowTransfer(c);
+          break;
+        case 'masters':
+        case 'primaries':
+          primariesSeen = true;
+          zc.primaries = this.remoteServers(c.block ?? [], name);
+          break;
+        case 'forwarders':
+          zc.forwarders = this.forwarders(c);
+          break;
+        case 'forward':
+          zc.forward = v.value as 'first' | 'only';
+          break;
+        case 'notify':
+          if (parseBool(v.value) !== false) this.unimplemented(head, "option 'notify' is not implemented by Triad (no secondaries are notified); accepted and ignored");
+          break;
+        default:
+          this.validateAmls(c);
+          this.unimplemented(head);
+      }
+    }
+    if ((zc.type === 'primary' || zc.type === 'hint') && !fileTok) {
+      if (ok) this.sink.error(nameTok, `zone '${name}': missing 'file' entry`);
+      return undefined;
+    }
+    if ((zc.type === 'secondary' || zc.type === 'stub') && !primariesSeen) {
+      if (ok) this.sink.error(nameTok, `zone '${name}': missing 'primaries' entry`);
+      return undefined;
+    }
+    if (zc.type === 'forward' && zc.forward !== undefined && zc.forwarders === undefined) {
+      this.sink.error(nameTok, `zone '${name}': no matching 'forwarders' statement`);
+      return undefined;
+    }
+    if (zc.type !== 'primary') {
+      const why =
+        zc.type === 'secondary'
+          ? 'zone transfers are not implemented: a secondary zone is served from its file when the file exists'
+          : `zones of type '${zc.type}' are not served yet`;
+      this.unimplemented(typeTok, `zone type '${zc.type}' is accepted but not fully implemented by Triad: ${why}`);
+    }
+    return ok ? zc : undefined;
+  }
+
+  // --- values -------------------------------------------------------------------
+
+  private portValue(t: Token): number | undefined {
+    const n = Number(t.value);
+    if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t.value) || !Number.isInteger(n)) {
+      this.sink.error(t, `expected number near ${q(t)}`);
+      return undefined;
+    }
+    if (n > 65535) {
+      this.sink.error(t, `port value '${t.value}' is out of range`);
+      return undefined;
+    }
+    return n;
+  }
+
+  /** `listen-on [port N] [dscp N] [tls NAME] [http NAME] { aml }` */
+  private listenOn(s: NStatement, o: NamedOptions): ListenOn | undefined {
+    const w = s.words;
+    let port: number | undefined;
+    let ok = true;
+    for (let i = 1; i < w.length; i += 2) {
+      const k = w[i].value;
+      const v = w[i + 1];
+      if (!['port', 'dscp', 'tls', 'http'].includes(k) || !v) {
+        this.sink.error(w[i], `unexpected ${q(w[i])}`);
+        ok = false;
+        break;
+      }
+      if (k === 'port') {
+        port = this.portValue(v);
+        if (port === undefined) ok = false;
+      } else if (k === 'dscp') {
+        if (!/^[0-9]+$/.test(v.value)) {
+          this.sink.error(v, `expected number near ${q(v)}`);
+          ok = false;
+        }
+      } else {
+        this.unimplemented(w[i], `'${w[0].value} ${k}' (DNS over TLS/HTTPS) is not implemented by Triad; that listener is ignored`);
+        return undefined;
+      }
+    }
+    if (!s.block) {
+      this.sink.error(w[w.length - 1], `'${w[0].value}': expected '{'`);
+      return undefined;
+    }
+    const list = this.aml(s.block, true);
+    if (!ok) return undefined;
+    // An unset port follows options { port }, which may come later in the block.
+    const entry: ListenOn = { port: port ?? -1, list, pos: { file: w[0].file, line: w[0].line, col: w[0].col } };
+    if (port === undefined) this.pendingDefaultPort.push({ entry, o });
+    return entry;
+  }
+
+  private pendingDefaultPort: { entry: ListenOn; o: NamedOptions }[] = [];
+
+  private allowTransfer(s: NStatement): AddressMatchList | undefined {
+    // `allow-transfer [port N] [transport T] { aml }`
+    if (!s.block) {
+      this.sink.error(s.words[s.words.length - 1], "'allow-transfer': expected '{'");
+      return undefined;
+    }
+    this.unimplemented(s.words[0], "option 'allow-transfer' is not implemented by Triad (no zone transfers yet); accepted and ignored");
+    return this.aml(s.block, true);
+  }
+
+  /** forwarders [port N] [dscp N] { addr [port N] [dscp N]; … } */
+  private forwarders(s: NStatement): RemoteServer[] {
+    const out: RemoteServer[] = [];
+    let defPort: number | undefined;
+    for (let i = 1; i < s.words.length; i += 2) {
+      const k = s.words[i];
+      const v = s.words[i + 1];
+      if ((k.value !== 'port' && k.value !== 'dscp') || !v) {
+        this.sink.error(k, `unexpected ${q(k)}`);
+        return out;
+      }
+      if (k.value === 'port') defPort = this.portValue(v);
+    }
+    for (const e of s.block ?? []) {
+      const a = e.words[0];
+      if (!a || e.block) {
+        this.sink.error(a ?? e.end, 'expected IP address');
+        continue;
+      }
+      const p = parsePrefix(a.value);
+      if (!p || a.value.includes('/') || a.kind === 'string') {
+        this.sink.error(a, `expected IP address near ${q(a)}`);
+        continue;
+      }
+      let port = defPort;
+      for (let i = 1; i < e.words.length; i += 2) {
+        const k = e.words[i];
+        const v = e.words[i + 1];
+        if ((k.value !== 'port' && k.value !== 'dscp') || !v) {
+          this.sink.error(k, `unexpected ${q(k)}`);
+          break;
+        }
+        if (k.value === 'port') port = this.portValue(v);
+      }
+      out.push(port === undefined ? { address: a.value } : { address: a.value, port });
+    }
+    return out;
+  }
+
+  /** primaries/masters: addresses [port N] [key K] [tls T], or names of `primaries` lists. */
+  private remoteServers(block: NStatement[], zone?: string): RemoteServer[] {
+    const out: RemoteServer[] = [];
+    for (const e of block) {
+      const a = e.words[0];
+      if (!a || e.block) {
+        this.sink.error(a ?? e.end, 'expected IP address or primaries list name');
+        continue;
+      }
+      const p = parsePrefix(a.value);
+      if (p && !a.value.includes('/')) {
+        let port: number | undefined;
+        for (let i = 1; i < e.words.length; i += 2) {
+          const k = e.words[i];
+          const v = e.words[i + 1];
+          if (!['port', 'key', 'tls', 'dscp'].includes(k.value) || !v) {
+            this.sink.error(k, `unexpected ${q(k)}`);
+            break;
+          }
+          if (k.value === 'port') port = this.portValue(v);
+          if (k.value === 'key') this.keyRefs.push(v);
+        }
+        out.push(port === undefined ? { address: a.value } : { address: a.value, port });
+      } else if (/^[0-9.:]+(\/[0-9]+)?$/.test(a.value) && a.kind === 'word') {
+        this.sink.error(a, `expected IP address near ${q(a)}`);
+      } else if (zone !== undefined) {
+        this.remoteRefs.push({ token: a, zone });
+      }
+    }
+    return out;
+  }
+
+  /** Checks every address-match block of an unimplemented clause, so bad prefixes and undefined acls are still errors. */
+  private validateAmls(s: NStatement): void {
+    const spec = OPTIONS[s.words[0].value] ?? ZONE[s.words[0].value] ?? VIEW[s.words[0].value];
+    if (spec === 'aml' && s.block) this.aml(s.block, true);
+  }
+
+  /** Parses an address-match list block; records acl references for the undefined/loop check when `used`. */
+  aml(block: NStatement[], used: boolean): AddressMatchList {
+    const refs: { name: string; token: Token }[] = [];
+    const list = this.amlElements(block, refs);
+    if (used) this.amlUses.push({ list, refs });
+    return list;
+  }
+
+  private amlElements(block: NStatement[], refs: { name: string; token: Token }[]): AmlElement[] {
+    const out: AmlElement[] = [];
+    for (const e of block) {
+      let words = e.words;
+      let negated = false;
+      if (words[0]?.kind === 'word' && words[0].value === '!') {
+        negated = true;
+        words = words.slice(1);
+      } else if (words[0]?.kind === 'word' && words[0].value.startsWith('!')) {
+        negated = true;
+        const w0 = words[0];
+        words = [{ ...w0, value: w0.value.slice(1), col: w0.col + 1, offset: w0.offset + 1 }, ...words.slice(1)];
+      }
+      if (e.block) {
+        if (words.length > 0) this.sink.error(words[0], `unexpected ${q(words[0])}`);
+        out.push({ kind: 'nested', negated, list: this.amlElements(e.block, refs) });
+        continue;
+      }
+      const w = words[0];
+      if (!w) {
+        this.sink.error(e.end, 'expected address match element');
+        continue;
+      }
+      if (w.kind === 'word' && w.value === 'key') {
+        const k = words[1];
+        if (!k || words.length > 2) this.sink.error(k ?? w, 'key: expected a key name');
+        else {
+          this.unimplemented(w, "'key' elements in address match lists never match: Triad has no TSIG yet");
+          out.push({ kind: 'key', negated, name: k.value });
+        }
+        continue;
+      }
+      if (w.kind === 'word' && (w.value === 'geoip' || w.value === 'ecs')) {
+        this.unimplemented(w, `'${w.value}' elements in address match lists are not implemented by Triad and never match`);
+        out.push({ kind: 'key', negated, name: w.value });
+        continue;
+      }
+      if (words.length > 1) {
+        this.sink.error(words[1], `unexpected ${q(words[1])}`);
+        continue;
+      }
+      if (w.kind === 'word' && (BUILTIN_ACLS as readonly string[]).includes(w.value.toLowerCase())) {
+        out.push({ kind: 'builtin', negated, name: w.value.toLowerCase() as BuiltinAcl });
+        continue;
+      }
+      if (w.kind === 'word' && (/^[0-9./]+$/.test(w.value) || w.value.includes(':'))) {
+        const el = this.prefixElement(w);
+        if (el) out.push({ kind: 'prefix', negated, prefix: el, text: w.value });
+        continue;
+      }
+      refs.push({ name: w.value, token: w });
+      out.push({ kind: 'acl', negated, name: w.value });
+    }
+    return out;
+  }
+
+  private prefixElement(w: Token): ReturnType<typeof parsePrefix> {
+    const text = w.value;
+    const slash = text.indexOf('/');
+    const addrPart = slash < 0 ? text : text.slice(0, slash);
+    const lenPart = slash < 0 ? undefined : text.slice(slash + 1);
+    if (lenPart !== undefined && (!/^[0-9]+$/.test(lenPart) || Number(lenPart) > (addrPart.includes(':') ? 128 : 32))) {
+      this.sink.error(w, `invalid prefix length '${lenPart}'`);
+      return undefined;
+    }
+    if (lenPart === undefined && /^[0-9.]+$/.test(addrPart) && addrPart.split('.').length < 4) {
+      this.sink.error(w, `incomplete IPv4 address or prefix near ${q(w)}`);
+      return undefined;
+    }
+    const p = parsePrefix(text);
+    if (!p) {
+      this.sink.error(w, `bad address or prefix ${q(w)}`);
+      return undefined;
+    }
+    // Host bits set under the mask: BIND rejects `192.168.1.1/24`.
+    let bits = p.length;
+    for (let i = 0; i < p.bytes.length; i++, bits -= 8) {
+      const mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (0xff << (8 - bits)) & 0xff;
+      if ((p.bytes[i] & ~mask & 0xff) !== 0) {
+        this.sink.error(w, `'${text}': address/prefix length mismatch '${p.length}'`);
+        return undefined;
+      }
+    }
+    return p;
+  }
+
+  // --- top-level definitions ----------------------------------------------------
+
+  private aclStatement(s: NStatement): void {
+    const name = s.words[1];
+    if (!name || !s.block || s.words.length > 2) {
+      this.sink.error(name ?? s.words[0], 'acl: expected a name and a block');
+      return;
+    }
+    if ((BUILTIN_ACLS as readonly string[]).includes(name.value.toLowerCase())) {
+      this.sink.error(name, `attempt to redefine builtin acl '${name.value}'`);
+      return;
+    }
+    const prev = this.aclDefs.get(name.value);
+    if (prev) {
+      this.sink.error(name, `attempt to redefine acl '${name.value}' previous definition: ${prev.pos.file}:${prev.pos.line}`);
+      return;
+    }
+    const refs: { name: string; token: Token }[] = [];
+    const list = this.amlElements(s.block, refs);
+    this.aclDefs.set(name.value, { list, refs, pos: { file: name.file, line: name.line, col: name.col } });
+  }
+
+  private keyStatement(s: NStatement): void {
+    const name = s.words[1];
+    if (!name || !s.block || s.words.length > 2) {
+      this.sink.error(name ?? s.words[0], 'key: expected a name and a block');
+      return;
+    }
+    const k: KeyConfig = { name: name.value, pos: { file: name.file, line: name.line, col: name.col } };
+    for (const c of s.block) {
+      const h = c.words[0];
+      const v = c.words[1];
+      if (!h || !v || c.words.length > 2 || c.block || (h.value !== 'algorithm' && h.value !== 'secret')) {
+        this.sink.error(h ?? c.end, `unknown option ${h ? q(h) : ''} in key`);
+        continue;
+      }
+      if (h.value === 'algorithm') k.algorithm = v.value;
+      else k.secret = v.value;
+    }
+    if (k.algorithm === undefined) this.sink.error(name, `key '${name.value}' must have both 'secret' and 'algorithm' defined`);
+    else if (k.secret === undefined) this.sink.error(name, `key '${name.value}' must have both 'secret' and 'algorithm' defined`);
+    if (this.keys.has(name.value)) this.sink.error(name, `key '${name.value}' already exists`);
+    this.keys.set(name.value, k);
+    this.unimplemented(s.words[0], "'key' (TSIG) is accepted but not used by Triad yet");
+  }
+
+  private controls(s: NStatement): void {
+    for (const c of s.block ?? []) {
+      const parts = [...c.words, ...(c.block ? [c.block] : []), ...c.tail];
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i];
+        if (!Array.isArray(p) && p.value === 'keys' && Array.isArray(parts[i + 1])) {
+          for (const k of parts[i + 1] as NStatement[]) if (k.words[0]) this.keyRefs.push(k.words[0]);
+        }
+        if (!Array.isArray(p) && p.value === 'allow' && Array.isArray(parts[i + 1])) this.aml(parts[i + 1] as NStatement[], true);
+      }
+    }
+  }
+
+  /** Undefined acls (only where a list is used, as BIND), acl loops, unknown keys and primaries lists. */
+  private resolveReferences(): void {
+    for (const { entry, o } of this.pendingDefaultPort) entry.port = o.port;
+    const checked = new Set<string>();
+    const visit = (name: string, token: Token, stack: string[]): void => {
+      if (stack.includes(name)) {
+        this.sink.error(token, `acl loop detected: ${name}`);
+        return;
+      }
+      if (checked.has(name)) return;
+      const def = this.aclDefs.get(name);
+      if (!def) {
+        this.sink.error(token, `undefined ACL '${name}'`);
+        checked.add(name);
+        return;
+      }
+      for (const r of def.refs) visit(r.name, r.token, [...stack, name]);
+      checked.add(name);
+    };
+    for (const use of this.amlUses) for (const r of use.refs) visit(r.name, r.token, []);
+    for (const k of this.keyRefs) if (!this.keys.has(k.value)) this.sink.error(k, `unknown key '${k.value}'`);
+    for (const r of this.remoteRefs) if (!this.remoteLists.has(r.token.value)) this.sink.error(r.token, `unable to find primaries list '${r.token.value}'`);
+  }
+}
