@@ -1,5 +1,28 @@
-// Turns one query message into one response message. (Contract; being implemented.)
-import type { Zone } from './zone.js';
+// Turns one query message into one response message, the way BIND 9.18 does for
+// an authoritative-only server. Pure: no sockets here (server.ts owns those).
+//
+// API:
+//   const r = new Responder(view, { hostname });
+//   r.respond(queryBytes, { address, port, transport }) → response bytes, or null to drop
+//   r.stats → { queries, malformed, byRcode }
+// A Responder is immutable with respect to its view; on reload build a new one
+// (that also drops the answer cache) and hand it to the server (setResponder).
+//
+// Speed: encoded responses are cached per (question bytes exactly as received,
+// the query flags that shape the answer, EDNS size bucket/DO/cookie, transport).
+// A hit copies the bytes, patches the ID and, when the client sent a COOKIE, the
+// cookie; allow-query is still checked per client on every hit.
+
+import { hostname as osHostname } from 'node:os';
+import {
+  parseQuery, MessageWriter, WriteOverflow, RCODE, RCODE_NAMES, FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD, FLAG_AD, FLAG_CD,
+  OPCODE_QUERY, OPCODE_NOTIFY, EDNS_OPT_COOKIE, EDNS_OPT_EDE, type ParsedQuery, type Question, type Edns,
+} from './message.js';
+import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
+import { ZoneTable } from './zone-table.js';
+import { buildZone, type Zone } from './zone.js';
+import { nameKey, parseName } from './name.js';
+import { CLASS_CH, CLASS_IN, T, type ResourceRecord } from './rr.js';
 
 export interface ClientInfo {
   /** Source address as text, IPv4-mapped prefix removed. */
@@ -29,4 +52,340 @@ export interface ResponderStats {
   queries: number;
   malformed: number;
   byRcode: Record<string, number>;
+}
+
+export interface ResponderOptions {
+  /** hostname.bind CH TXT; defaults to os.hostname(). */
+  hostname?: string;
+  /** Maximum number of cached encoded responses (default 20000). */
+  cacheSize?: number;
+  /** Secret for server cookies (RFC 7873); random by default. */
+  cookieSecret?: Uint8Array;
+  /** Clock in seconds, for cookie timestamps (tests). */
+  now?: () => number;
+}
+
+interface CacheEntry {
+  bytes: Uint8Array;
+  /** allow-query that applied when the entry was made; undefined when the answer needs none. */
+  acl?: AddressMatcher;
+  /** Offset of the 16-octet server cookie, when the response carries one. */
+  cookieAt: number;
+  rcode: number;
+}
+
+const MAX_UDP_NO_EDNS = 512; // RFC 1035 §4.2.1
+const OPT_FIXED = 11; // root name + type + class + ttl + rdlength
+
+/** One CH zone of BIND's built-in `_bind` view (version.bind, hostname.bind, id.server). */
+function chaosZone(origin: string, txt: string | undefined): Zone {
+  const o = parseName(origin);
+  const soa = concat(o, parseName('hostmaster.' + origin), u32s([0, 28800, 7200, 604800, 86400]));
+  const records: ResourceRecord[] = [
+    { owner: o, type: T.SOA, class: CLASS_CH, ttl: 86400, rdata: soa },
+    { owner: o, type: T.NS, class: CLASS_CH, ttl: 0, rdata: o },
+  ];
+  if (txt !== undefined) {
+    const b = Buffer.from(txt, 'latin1').subarray(0, 255);
+    records.push({ owner: o, type: T.TXT, class: CLASS_CH, ttl: 0, rdata: concat(Uint8Array.of(b.length), b) });
+  }
+  return buildZone(o, CLASS_CH, records, 0);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function u32s(vals: number[]): Uint8Array {
+  const out = new Uint8Array(vals.length * 4);
+  vals.forEach((v, i) => new DataView(out.buffer).setUint32(i * 4, v));
+  return out;
+}
+
+export class Responder {
+  readonly view: ServingView;
+  readonly stats: ResponderStats = { queries: 0, malformed: 0, byRcode: {} };
+  private readonly table: ZoneTable;
+  private readonly chaos: ZoneTable;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cacheSize: number;
+  private readonly secret: Uint8Array;
+  private readonly now: () => number;
+  private readonly scratch = new Uint8Array(65535);
+
+  constructor(view: ServingView, opts: ResponderOptions = {}) {
+    this.view = view;
+    this.table = new ZoneTable(view.zones.filter((z) => z.class === CLASS_IN));
+    const ch = [chaosZone('hostname.bind.', opts.hostname ?? osHostname()), chaosZone('id.server.', undefined)];
+    if (view.version !== undefined) ch.push(chaosZone('version.bind.', view.version));
+    this.chaos = new ZoneTable(ch);
+    this.cacheSize = opts.cacheSize ?? 20000;
+    this.secret = opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16));
+    this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  private count(rcode: number): void {
+    const k = RCODE_NAMES[rcode] ?? String(rcode);
+    this.stats.byRcode[k] = (this.stats.byRcode[k] ?? 0) + 1;
+  }
+
+  /** Answers one query; null means drop it (unusable header, or a response). Never throws. */
+  respond(msg: Uint8Array, client: ClientInfo): Uint8Array | null {
+    this.stats.queries++;
+    try {
+      return this.respondInner(msg, client);
+    } catch {
+      // A bug must not take the server down; count it and say nothing.
+      this.stats.malformed++;
+      return null;
+    }
+  }
+
+  private respondInner(msg: Uint8Array, client: ClientInfo): Uint8Array | null {
+    const p = parseQuery(msg);
+    if (p.kind === 'drop') {
+      this.stats.malformed++;
+      return null;
+    }
+    if (p.kind === 'formerr') {
+      this.stats.malformed++;
+      this.count(RCODE.FORMERR);
+      return this.simple(p.id, p.flags, RCODE.FORMERR, p.question, p.edns, undefined, client, p.flags & (FLAG_RD | FLAG_CD));
+    }
+    const q = p.query;
+    const key = this.cacheKey(msg, q, client);
+    const hit = this.cache.get(key);
+    if (hit && (!hit.acl || hit.acl(client.address))) {
+      this.count(hit.rcode);
+      const out = Uint8Array.from(hit.bytes);
+      out[0] = msg[0];
+      out[1] = msg[1];
+      if (hit.cookieAt >= 0 && q.cookie) this.writeCookie(out, hit.cookieAt - 8, q.cookie, client.address);
+      return out;
+    }
+    const built = this.build(q, client);
+    if (built.cacheable) {
+      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(key, { bytes: built.bytes, acl: built.acl, cookieAt: built.cookieAt, rcode: built.rcode });
+    }
+    this.count(built.rcode);
+    return built.bytes;
+  }
+
+  private cacheKey(msg: Uint8Array, q: ParsedQuery, client: ClientInfo): string {
+    // Question octets as received (case included: the answer's compression depends on it).
+    let k = '';
+    for (let i = 12; i < q.questionEnd; i++) k += String.fromCharCode(msg[i]);
+    const e = q.edns;
+    const size = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
+    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}` : '-'}|${size}`;
+  }
+
+  private udpLimit(e: Edns | undefined): number {
+    if (!e) return MAX_UDP_NO_EDNS;
+    return Math.max(MAX_UDP_NO_EDNS, Math.min(e.udpSize, this.view.udpSize));
+  }
+
+  /** A response with no records: FORMERR, NOTIMP, REFUSED, BADVERS. */
+  private simple(id: number, qflags: number, rcode: number, question: Question | undefined, edns: Edns | undefined,
+    ede: { code: number; text: string } | undefined, client: ClientInfo, keepFlags: number): Uint8Array {
+    const w = new MessageWriter(this.scratch, 65535);
+    w.u16(id);
+    w.u16(FLAG_QR | (qflags & 0x7800) | keepFlags | (rcode & 0xf));
+    w.u16(question ? 1 : 0);
+    w.u16(0);
+    w.u16(0);
+    w.u16(edns ? 1 : 0);
+    if (question) {
+      w.name(question.name, false);
+      w.u16(question.type);
+      w.u16(question.class);
+    }
+    if (edns) this.writeOpt(w, edns, rcode, ede, undefined, client.address);
+    return w.result();
+  }
+
+  private writeOpt(w: MessageWriter, e: Edns, rcode: number, ede: { code: number; text: string } | undefined,
+    cookie: Uint8Array | undefined, address: string): number {
+    w.u8(0);
+    w.u16(T.OPT);
+    w.u16(this.view.udpSize);
+    w.u32(((rcode >> 4) << 24) | (e.do ? 0x8000 : 0));
+    const lenAt = w.pos;
+    w.u16(0);
+    let cookieAt = -1;
+    if (cookie) {
+      w.u16(EDNS_OPT_COOKIE);
+      w.u16(24);
+      const at = w.pos;
+      w.bytes(new Uint8Array(24));
+      this.writeCookie(w.buf, at, cookie, address);
+      cookieAt = at + 8;
+    }
+    if (ede) {
+      const text = Buffer.from(ede.text, 'utf8');
+      w.u16(EDNS_OPT_EDE);
+      w.u16(2 + text.length);
+      w.u16(ede.code);
+      w.bytes(text);
+    }
+    const len = w.pos - lenAt - 2;
+    w.buf[lenAt] = len >> 8;
+    w.buf[lenAt + 1] = len & 0xff;
+    return cookieAt;
+  }
+
+  /**
+   * Client cookie echoed, then a 16-octet server cookie in the RFC 9018 layout
+   * (version 1, reserved, timestamp, 8-octet hash of client cookie, time and
+   * address under our secret). The hash is a fast keyed mix, not SipHash: we
+   * never require cookies, so they only need to look right to clients.
+   */
+  private writeCookie(out: Uint8Array, at: number, clientCookie: Uint8Array, address: string): void {
+    out.set(clientCookie.subarray(0, 8), at);
+    const t = this.now();
+    out[at + 8] = 1;
+    out[at + 9] = 0;
+    out[at + 10] = 0;
+    out[at + 11] = 0;
+    out[at + 12] = t >>> 24;
+    out[at + 13] = (t >>> 16) & 0xff;
+    out[at + 14] = (t >>> 8) & 0xff;
+    out[at + 15] = t & 0xff;
+    let h1 = 0x811c9dc5 ^ t;
+    let h2 = 0x01000193 ^ (t * 31);
+    const mix = (b: number): void => {
+      h1 = Math.imul(h1 ^ b, 0x01000193);
+      h2 = Math.imul(h2 ^ b ^ (h1 >>> 13), 0x5bd1e995);
+    };
+    for (const b of this.secret) mix(b);
+    for (let i = 0; i < 8; i++) mix(clientCookie[i]);
+    for (let i = 0; i < address.length; i++) mix(address.charCodeAt(i));
+    const hash = [h1 >>> 24, (h1 >>> 16) & 0xff, (h1 >>> 8) & 0xff, h1 & 0xff, h2 >>> 24, (h2 >>> 16) & 0xff, (h2 >>> 8) & 0xff, h2 & 0xff];
+    out.set(hash, at + 16);
+  }
+
+  private build(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number } {
+    const qflags = q.flags;
+    const keep = qflags & (FLAG_RD | FLAG_CD); // RFC 1035 §4.1.1 RD; RFC 4035 §3.2.2 CD
+    const e = q.edns;
+    const cookie = e ? q.cookie : undefined;
+    const plain = (rcode: number, question: Question | undefined, keepFlags = keep, ede?: { code: number; text: string }, acl?: AddressMatcher) => ({
+      bytes: this.simple(q.id, qflags, rcode, question, e, ede, client, keepFlags), cacheable: !cookie, acl, cookieAt: -1, rcode,
+    });
+    if (e && e.version !== 0) return plain(RCODE.BADVERS, q.question); // RFC 6891 §6.1.3
+    if (q.opcode !== OPCODE_QUERY && q.opcode !== OPCODE_NOTIFY) return plain(RCODE.NOTIMP, undefined, 0);
+    const question = q.question;
+    if (q.opcode === OPCODE_NOTIFY) {
+      // We are no secondary: BIND accepts a NOTIFY for a zone it serves and ignores it.
+      if (question.type !== T.SOA) return plain(RCODE.FORMERR, question, 0);
+      const z = question.class === CLASS_IN ? this.table.find(question.name) : undefined;
+      if (!z) return plain(RCODE.NOTAUTH, question, 0);
+      const r = plain(RCODE.NOERROR, question, FLAG_AA);
+      return r;
+    }
+    let zone: Zone | undefined;
+    let acl: AddressMatcher | undefined;
+    if (question.class === CLASS_IN) {
+      zone = this.table.find(question.name);
+      if (zone) {
+        acl = this.view.zoneAllowQuery.get(nameKey(zone.origin)) ?? this.view.allowQuery;
+        if (!acl(client.address)) {
+          return { ...plain(RCODE.REFUSED, question, keep, { code: 18, text: '' }), cacheable: false };
+        }
+      }
+    } else if (question.class === CLASS_CH) {
+      zone = this.chaos.find(question.name);
+    }
+    if (!zone) return plain(RCODE.REFUSED, question, keep); // recursion no: nothing to say (BIND)
+    if (question.type === T.AXFR || question.type === T.IXFR || question.type === T.OPT) {
+      // Zone transfers are not served here; meta-types are not data.
+      return plain(question.type === T.OPT ? RCODE.FORMERR : RCODE.NOTIMP, question, keep, undefined, acl);
+    }
+    const ans = answerFromZone(zone, question.name, question.type, { minimal: (qflags & FLAG_RD) !== 0 });
+    const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
+    const out = this.render(q, ans, limit, cookie, client.address);
+    return { bytes: out.bytes, cacheable: true, acl, cookieAt: out.cookieAt, rcode: ans.rcode };
+  }
+
+  /**
+   * Writes the response within `limit` octets the way BIND 9.18 does: answer and
+   * authority RRs one at a time until one does not fit (then TC); additional RRs
+   * likewise but without TC. With EDNS a truncated response keeps only the
+   * question and the OPT (dns_message_renderend); without EDNS the partial
+   * sections stay and AD is copied from the query.
+   */
+  private render(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string): { bytes: Uint8Array; cookieAt: number } {
+    const e = q.edns;
+    let optLen = 0;
+    if (e) {
+      optLen = OPT_FIXED + (cookie ? 28 : 0);
+      if (ans.ede) optLen += 6 + Buffer.byteLength(ans.ede.text, 'utf8');
+    }
+    const w = new MessageWriter(this.scratch, limit - optLen);
+    const keep = q.flags & (FLAG_RD | FLAG_CD);
+    let flags = FLAG_QR | (q.flags & 0x7800) | keep | (ans.aa ? FLAG_AA : 0) | (ans.rcode & 0xf);
+    w.pos = 12;
+    w.name(q.question.name, true);
+    w.u16(q.question.type);
+    w.u16(q.question.class);
+    const afterQuestion = w.pos;
+    const counts = [0, 0, 0];
+    let tc = false;
+    const sections: SectionRRset[][] = [ans.answer, ans.authority, ans.additional];
+    outer: for (let s = 0; s < 3; s++) {
+      for (const set of sections[s]) {
+        for (const rd of set.rdatas) {
+          const before = w.pos;
+          try {
+            w.rr(set.owner, set.type, set.class, set.ttl, rd);
+            counts[s]++;
+          } catch (err) {
+            if (!(err instanceof WriteOverflow)) throw err;
+            w.rewind(before);
+            if (s < 2) tc = true;
+            break outer;
+          }
+        }
+      }
+    }
+    if (tc) {
+      flags |= FLAG_TC;
+      if (e) {
+        w.rewind(afterQuestion);
+        counts[0] = counts[1] = counts[2] = 0;
+      } else {
+        flags |= q.flags & FLAG_AD;
+      }
+    }
+    w.limit = limit;
+    let cookieAt = -1;
+    if (e) cookieAt = this.writeOpt(w, e, ans.rcode, ans.ede, cookie, address);
+    const b = w.buf;
+    b[0] = q.id >> 8;
+    b[1] = q.id & 0xff;
+    b[2] = flags >> 8;
+    b[3] = flags & 0xff;
+    b[4] = 0;
+    b[5] = 1;
+    b[6] = counts[0] >> 8;
+    b[7] = counts[0] & 0xff;
+    b[8] = counts[1] >> 8;
+    b[9] = counts[1] & 0xff;
+    const ar = counts[2] + (e ? 1 : 0);
+    b[10] = ar >> 8;
+    b[11] = ar & 0xff;
+    return { bytes: w.result(), cookieAt };
+  }
+}
+
+/** Convenience: one-off answer without keeping a Responder (tests). */
+export function respond(view: ServingView, query: Uint8Array, client: ClientInfo): Uint8Array | null {
+  return new Responder(view).respond(query, client);
 }
