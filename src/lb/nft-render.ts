@@ -1,0 +1,232 @@
+// Pure renderer: desired state → one nft script applied as a single transaction.
+// Shape (see shared notes §4): a dispatch vmap on `daddr . l4proto . dport`, one
+// chain per virtual server that picks a real server for new flows through a
+// scheduler vmap, and one chain per real server. NAT lives in `table ip triad`
+// (conntrack keeps every established flow); DR lives in `table netdev triad`
+// (ingress `fwd` with a per-flow map, since netdev has no conntrack).
+//
+// Updates: `flush table` drops rules but keeps named sets, maps and counters, so
+// flow maps, persistence entries and statistics survive every re-render.
+
+import { buildSlotTable, type Selector } from './scheduler.js';
+import type { DesiredState, DpServer, DpVirtualServer } from './datapath.js';
+
+export const TABLE = 'triad';
+/** Room for a busy lab; nft's default of 65535 would stall a load test. */
+const DYN_SET_SIZE = 1048576;
+/** Seed fixed so two Triad instances hash a flow to the same real server. */
+const HASH_SEED = '0x7472696164';
+
+/** Declarations of named objects (sets, maps, counters) as rendered, by `family name`. */
+export type ObjectDecls = Map<string, string>;
+
+export interface Rendered {
+  text: string;
+  objects: ObjectDecls;
+}
+
+export function maskText(prefix: number): string {
+  const n = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+function selectorExpr(sel: Selector, len: number): string {
+  switch (sel) {
+    case 'numgen':
+      return `numgen inc mod ${len}`;
+    case 'hash-src':
+      return `jhash ip saddr mod ${len} seed ${HASH_SEED}`;
+    case 'hash-src-port':
+      return `jhash ip saddr . th sport mod ${len} seed ${HASH_SEED}`;
+    case 'hash-dst':
+      return `jhash ip daddr mod ${len} seed ${HASH_SEED}`;
+    case 'first':
+      return '';
+  }
+}
+
+/** `0-3 : goto a, 4 : goto b, …` with runs of equal slots folded into ranges. */
+function slotElements(slots: readonly number[], target: (i: number) => string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < slots.length; ) {
+    let j = i;
+    while (j + 1 < slots.length && slots[j + 1] === slots[i]) j++;
+    parts.push(`${i === j ? i : `${i}-${j}`} : ${target(slots[i])}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** The servers that may take new flows and the rule that picks one, or undefined when none. */
+function schedulingRule(vs: DpVirtualServer, chain: (rs: DpServer) => string): string | undefined {
+  if (vs.sorry) return `goto ${chain(vs.sorry)}`;
+  const cands = vs.servers.filter((s) => s.alive && s.weight > 0);
+  const t = buildSlotTable(vs.algo, cands.map((s) => ({ id: `${s.ip}:${s.port}`, weight: s.weight })), vs.hashPort);
+  if (t.slots.length === 0) return undefined;
+  if (t.selector === 'first' || cands.length === 1) return `goto ${chain(cands[t.slots[0]])}`;
+  return `${selectorExpr(t.selector, t.slots.length)} vmap { ${slotElements(t.slots, (i) => `goto ${chain(cands[i])}`)} }`;
+}
+
+class Script {
+  lines: string[] = [];
+  objects: ObjectDecls = new Map();
+  constructor(readonly family: 'ip' | 'netdev') {}
+  add(line: string): void {
+    this.lines.push(line);
+  }
+  object(kind: 'set' | 'map' | 'counter', name: string, body: string): void {
+    this.objects.set(`${this.family} ${kind} ${name}`, body);
+  }
+}
+
+function saddrKey(vs: DpVirtualServer): string {
+  const p = vs.persistence!;
+  return p.prefix >= 32 ? 'ip saddr' : `ip saddr & ${maskText(p.prefix)}`;
+}
+
+function renderNat(vss: DpVirtualServer[], s: Script): void {
+  const T = `ip ${TABLE}`;
+  s.add(`add chain ${T} prerouting { type nat hook prerouting priority dstnat; policy accept; }`);
+  // Host-originated traffic to a VIP (kube-proxy does the same; IPVS cannot).
+  s.add(`add chain ${T} output { type nat hook output priority -100; policy accept; }`);
+  s.add(`add chain ${T} forward { type filter hook forward priority filter; policy accept; }`);
+  const dispatch: string[] = [];
+  for (const vs of vss) {
+    const all = [...vs.servers, ...(vs.sorry ? [vs.sorry] : [])];
+    const nChain = (rs: DpServer) => `n_${vs.id}_${rs.id}`;
+    s.add(`add chain ${T} vs_${vs.id}`);
+    dispatch.push(`${vs.vip} . ${vs.proto} . ${vs.port} : goto vs_${vs.id}`);
+    for (const rs of all) {
+      for (const c of ['c', 'i', 'o']) s.object('counter', `${c}_${vs.id}_${rs.id}`, '');
+      if (vs.persistence && rs !== vs.sorry) {
+        s.object('set', `a_${vs.id}_${rs.id}`, `{ type ipv4_addr; size ${DYN_SET_SIZE}; flags dynamic,timeout; timeout ${vs.persistence.timeout}s; }`);
+      }
+      s.add(`add chain ${T} ${nChain(rs)}`);
+    }
+    // Persistence: a client seen recently goes back to its server while that one takes new flows.
+    if (vs.persistence && !vs.sorry) {
+      for (const rs of vs.servers.filter((x) => x.alive && x.weight > 0)) {
+        s.add(`add rule ${T} vs_${vs.id} ${saddrKey(vs)} @a_${vs.id}_${rs.id} goto ${nChain(rs)}`);
+      }
+    }
+    const pick = schedulingRule(vs, nChain);
+    s.add(`add rule ${T} vs_${vs.id} ${pick ?? 'counter drop'}`);
+    for (const rs of all) {
+      const upd = vs.persistence && rs !== vs.sorry ? `update @a_${vs.id}_${rs.id} { ${saddrKey(vs)} } ` : '';
+      s.add(`add rule ${T} ${nChain(rs)} counter name "c_${vs.id}_${rs.id}" ${upd}meta l4proto ${vs.proto} dnat to ${rs.ip}:${rs.port}`);
+      const orig = `ct original ip daddr ${vs.vip} ct original proto-dst ${vs.port}`;
+      s.add(`add rule ${T} forward meta l4proto ${vs.proto} ip daddr ${rs.ip} th dport ${rs.port} ${orig} counter name "i_${vs.id}_${rs.id}"`);
+      s.add(`add rule ${T} forward meta l4proto ${vs.proto} ip saddr ${rs.ip} th sport ${rs.port} ${orig} counter name "o_${vs.id}_${rs.id}"`);
+    }
+  }
+  const vmap = `ip daddr . meta l4proto . th dport vmap { ${dispatch.join(', ')} }`;
+  s.add(`add rule ${T} prerouting ${vmap}`);
+  s.add(`add rule ${T} output ${vmap}`);
+}
+
+function renderDr(vss: DpVirtualServer[], s: Script): void {
+  const T = `netdev ${TABLE}`;
+  const byIface = new Map<string, DpVirtualServer[]>();
+  for (const vs of vss) byIface.set(vs.iface, [...(byIface.get(vs.iface) ?? []), vs]);
+  for (const [iface, list] of [...byIface].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const base = `in_${iface.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    s.add(`add chain ${T} ${base} { type filter hook ingress device "${iface}" priority -10; policy accept; }`);
+    const dispatch: string[] = [];
+    for (const vs of list) {
+      if (!vs.lbMac) throw new Error(`DR virtual server ${vs.vip}:${vs.port}: no MAC known for ${vs.iface}`);
+      const all = [...vs.servers, ...(vs.sorry ? [vs.sorry] : [])];
+      const nChain = (rs: DpServer) => `n_${vs.id}_${rs.id}`;
+      const eChain = (rs: DpServer) => `e_${vs.id}_${rs.id}`;
+      dispatch.push(`${vs.vip} . ${vs.proto} . ${vs.port} : goto vs_${vs.id}`);
+      s.add(`add chain ${T} vs_${vs.id}`);
+      // IPVS's established timeouts: TCP 900 s, UDP 300 s.
+      s.object('map', `f_${vs.id}`, `{ type ipv4_addr . inet_service : ether_addr; size ${DYN_SET_SIZE}; flags dynamic,timeout; timeout ${vs.proto === 'tcp' ? 900 : 300}s; }`);
+      if (vs.persistence) {
+        s.object('map', `p_${vs.id}`, `{ type ipv4_addr : ether_addr; size ${DYN_SET_SIZE}; flags dynamic,timeout; timeout ${vs.persistence.timeout}s; }`);
+      }
+      for (const rs of all) {
+        for (const c of ['c', 'i']) s.object('counter', `${c}_${vs.id}_${rs.id}`, '');
+        s.add(`add chain ${T} ${nChain(rs)}`);
+        s.add(`add chain ${T} ${eChain(rs)}`);
+      }
+      const macVmap = (servers: DpServer[], chain: (rs: DpServer) => string): string | undefined => {
+        const seen = new Set<string>();
+        const els: string[] = [];
+        for (const rs of servers) {
+          if (!rs.mac || seen.has(rs.mac)) continue;
+          seen.add(rs.mac);
+          els.push(`${rs.mac} : goto ${chain(rs)}`);
+        }
+        return els.length ? `ether daddr vmap { ${els.join(', ')} }` : undefined;
+      };
+      // 1. A known flow stays on its server while that server is alive, drained or not.
+      const est = macVmap(all.filter((x) => x.alive), eChain);
+      if (est) s.add(`add rule ${T} vs_${vs.id} ether daddr set ip saddr . th sport map @f_${vs.id} ${est}`);
+      // 2. Persistence: a known client goes back to its server while that one takes new flows.
+      if (vs.persistence && !vs.sorry) {
+        const per = macVmap(vs.servers.filter((x) => x.alive && x.weight > 0), nChain);
+        if (per) s.add(`add rule ${T} vs_${vs.id} ether daddr set ${saddrKey(vs)} map @p_${vs.id} ${per}`);
+      }
+      // 3. New flow: the scheduler picks (numgen is safe here: only a flow's first packet gets this far).
+      const pick = schedulingRule(vs, nChain);
+      s.add(`add rule ${T} vs_${vs.id} ${pick ?? 'counter drop'}`);
+      for (const rs of all) {
+        if (!rs.mac) throw new Error(`DR real server ${rs.ip}: MAC unknown`);
+        const upd = vs.persistence && rs !== vs.sorry ? ` update @p_${vs.id} { ${saddrKey(vs)} : ${rs.mac} }` : '';
+        s.add(`add rule ${T} ${nChain(rs)} counter name "c_${vs.id}_${rs.id}"${upd} goto ${eChain(rs)}`);
+        s.add(
+          `add rule ${T} ${eChain(rs)} ether saddr set ${vs.lbMac} ether daddr set ${rs.mac} update @f_${vs.id} { ip saddr . th sport : ${rs.mac} } counter name "i_${vs.id}_${rs.id}" fwd to "${vs.iface}"`,
+        );
+      }
+    }
+    s.add(`add rule ${T} ${base} ip daddr . meta l4proto . th dport vmap { ${dispatch.join(', ')} }`);
+  }
+}
+
+/**
+ * Renders the transaction that takes the kernel from `previous` (what this process
+ * installed last, undefined on the first apply) to `state`.
+ */
+export function renderState(state: DesiredState, previous?: ObjectDecls): Rendered {
+  const out: string[] = [];
+  const objects: ObjectDecls = new Map();
+  const families: Array<['ip' | 'netdev', DpVirtualServer[]]> = [
+    ['ip', state.vss.filter((v) => v.kind === 'NAT')],
+    ['netdev', state.vss.filter((v) => v.kind === 'DR')],
+  ];
+  for (const [family, vss] of families) {
+    const T = `${family} ${TABLE}`;
+    const hadBefore = previous ? [...previous.keys()].some((k) => k.startsWith(`${family} `)) : false;
+    const s = new Script(family);
+    if (vss.length === 0) {
+      // Nothing of this family any more: drop the table (add first so delete cannot fail).
+      if (hadBefore || !previous) out.push(`add table ${T}`, `delete table ${T}`);
+      continue;
+    }
+    if (family === 'ip') renderNat(vss, s);
+    else renderDr(vss, s);
+    out.push(`add table ${T}`, `flush table ${T}`);
+    // Chains that are gone: rules were flushed above, so nothing references them.
+    // Objects whose declaration changed are re-created (losing their entries).
+    for (const [key, decl] of previous ?? []) {
+      const [fam, kind, name] = key.split(' ');
+      if (fam !== family || name === undefined) continue;
+      if (s.objects.get(key) !== decl) out.push(`delete ${kind} ${fam} ${TABLE} ${name}`);
+    }
+    for (const [key, decl] of s.objects) {
+      const [, kind, name] = key.split(' ');
+      out.push(`add ${kind} ${T} ${name}${decl ? ' ' + decl : ''}`);
+      objects.set(key, decl);
+    }
+    out.push(...s.lines);
+    if (previous) for (const c of previous.get(`${family} chains`)?.split(' ') ?? []) if (c && !s.lines.some((l) => l.startsWith(`add chain ${T} ${c}`))) out.push(`delete chain ${T} ${c}`);
+    const chains = s.lines.filter((l) => l.startsWith(`add chain ${T} `)).map((l) => l.split(' ')[4]);
+    objects.set(`${family} chains`, chains.join(' '));
+  }
+  return { text: out.join('\n') + '\n', objects };
+}
+
+/** Removes both Triad tables whether or not they exist (crash recovery and exit). */
+export function renderCleanup(): string {
+  return [`add table ip ${TABLE}`, `delete table ip ${TABLE}`, `add table netdev ${TABLE}`, `delete table netdev ${TABLE}`].join('\n') + '\n';
+}
