@@ -442,6 +442,8 @@ export function valueFits(alt: string, value: string, quoted: boolean): boolean 
 /** BIND's wording for the first alternative that failed, e.g. "boolean expected". */
 export function expectedText(alternatives: string[]): string {
   if (alternatives.includes('bool') && alternatives.length === 1) return 'boolean expected';
+  const types = alternatives.filter((a) => ['bool', 'int', 'qstr', 'str', 'dur', 'size', 'pct'].includes(a));
+  if (types.length === 1 && types[0] === 'qstr') return 'expected quoted string';
   if (alternatives.length === 1) {
     switch (alternatives[0]) {
       case 'int':

@@ -1,0 +1,97 @@
+// From a loaded named.conf to what the DNS service runs: the ServingView the
+// responder answers from (zones loaded, ACLs compiled) and the addresses to listen
+// on. Reads zone files; no sockets.
+
+import { existsSync } from 'node:fs';
+import type { Diagnostic } from '../config/diagnostics.js';
+import type { NamedConfig, ListenOn } from '../config/named-conf.js';
+import { compileAddressMatch, explicitAddresses, matchAddress, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
+import type { HostNetworks } from '../net/interfaces.js';
+import { formatAddress } from '../net/ip.js';
+import { nameKey } from './name.js';
+import type { AddressMatcher, ServingView } from './responder.js';
+import type { ListenAddress } from './server.js';
+import { loadZoneFile } from './zone-loader.js';
+import type { Zone } from './zone.js';
+
+/** BIND 9.18's default EDNS UDP payload size (max-udp-size). */
+export const DEFAULT_UDP_SIZE = 1232;
+
+export interface LoadedZone {
+  name: string;
+  serial: number;
+  file: string;
+}
+
+export interface BuiltView {
+  view: ServingView;
+  loaded: LoadedZone[];
+  /** Zone-file diagnostics (errors make the build unusable). */
+  diagnostics: Diagnostic[];
+}
+
+export function matchEnvironment(conf: NamedConfig, host: HostNetworks): MatchEnvironment {
+  return { localhost: host.localhost, localnets: host.localnets, acls: conf.acls };
+}
+
+/** Loads every zone Triad serves and compiles the ACLs. */
+export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltView {
+  const env = matchEnvironment(conf, host);
+  const diagnostics: Diagnostic[] = [];
+  const zones: Zone[] = [];
+  const loaded: LoadedZone[] = [];
+  const zoneAllowQuery = new Map<string, AddressMatcher>();
+  for (const zc of conf.zones) {
+    const servable = zc.type === 'primary' || (zc.type === 'secondary' && zc.file !== undefined && existsSync(zc.file));
+    if (!servable || zc.file === undefined) continue;
+    const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory });
+    diagnostics.push(...res.diagnostics);
+    if (!res.zone) {
+      diagnostics.push({ severity: 'error', message: `zone ${zc.name}/IN: not loaded due to errors.`, file: zc.pos.file, line: zc.pos.line, col: zc.pos.col });
+      continue;
+    }
+    zones.push(res.zone);
+    loaded.push({ name: zc.name, serial: res.zone.serial, file: zc.file });
+    if (zc.allowQuery) zoneAllowQuery.set(nameKey(res.zone.origin), compileAddressMatch(zc.allowQuery, env));
+  }
+  const o = conf.options;
+  const view: ServingView = {
+    zones,
+    allowQuery: o.allowQuery ? compileAddressMatch(o.allowQuery, env) : () => true,
+    zoneAllowQuery,
+    recursion: false, // authoritative-only in this version; `recursion yes` is warned about by the loader.
+    // BIND answers version.bind with its own version when `version` is unset; Triad answers its name.
+    version: o.version === null ? undefined : (o.version ?? 'Triad'),
+    udpSize: o.maxUdpSize ?? DEFAULT_UDP_SIZE,
+  };
+  return { view, loaded, diagnostics };
+}
+
+/**
+ * The sockets to open: every interface address of the family that the list
+ * matches (as BIND), plus plain addresses named in the list even when no
+ * interface carries them (Linux lets a process bind any 127/8 address; a
+ * deliberate difference so tests and labs can use distinct loopback addresses).
+ */
+export function listenAddresses(conf: NamedConfig, host: HostNetworks): ListenAddress[] {
+  const env = matchEnvironment(conf, host);
+  const o = conf.options;
+  const out = new Map<string, ListenAddress>();
+  const add = (lists: ListenOn[], family: 4 | 6): void => {
+    const effective = lists.length > 0 ? lists : [{ port: o.port, list: [{ kind: 'builtin', negated: false, name: 'any' }] as AddressMatchList, pos: { file: conf.file, line: 0, col: 0 } }];
+    for (const l of effective) {
+      for (const a of host.addresses) {
+        if (a.address.family !== family || a.linkLocal) continue;
+        if (matchAddress(l.list, env, a.address) === 1) out.set(`${a.text}#${l.port}`, { address: a.text, port: l.port });
+      }
+      for (const p of explicitAddresses(l.list)) {
+        if (p.family !== family) continue;
+        const text = formatAddress(p);
+        out.set(`${text}#${l.port}`, { address: text, port: l.port });
+      }
+    }
+  };
+  add(o.listenOn, 4);
+  add(o.listenOnV6, 6);
+  return [...out.values()];
+}
