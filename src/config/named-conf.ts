@@ -81,6 +81,8 @@ export interface ZoneConfig {
   forward?: 'first' | 'only';
   /** The view it came from, if any. */
   view?: string;
+  /** BIND writes this zone's file (dynamic update or transfers), so no other zone may use it. */
+  writeable: boolean;
   pos: Position;
 }
 
@@ -378,6 +380,10 @@ class NamedConfBuilder {
       seen.set(key, zc.pos);
       zones.push(zc);
     }
+    this.checkWriteableFiles(zones);
+    if (options.allowRecursion && !options.recursion && this.recursionTok) {
+      this.sink.warning(this.recursionTok, 'both "recursion no;" and "allow-recursion" active');
+    }
     this.resolveReferences();
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
@@ -473,6 +479,7 @@ class NamedConfBuilder {
           o.allowTransfer = this.allowTransfer(s);
           break;
         case 'recursion':
+          this.recursionTok = head;
           o.recursion = parseBool(v.value) ?? true;
           if (o.recursion) this.unimplemented(head, "'recursion yes' is not implemented yet: Triad answers from its zones only and REFUSES other names, as BIND with 'recursion no'");
           break;
@@ -553,7 +560,7 @@ class NamedConfBuilder {
       return undefined;
     }
     const seen = new Map<string, Token>();
-    const zc: ZoneConfig = { name, class: 'IN', type: 'primary', primaries: [], view, pos: { file: kw.file, line: kw.line, col: kw.col } };
+    const zc: ZoneConfig = { name, class: 'IN', type: 'primary', primaries: [], view, writeable: false, pos: { file: kw.file, line: kw.line, col: kw.col } };
     let typeTok: Token | undefined;
     let fileTok: Token | undefined;
     let primariesSeen = false;
@@ -603,6 +610,12 @@ class NamedConfBuilder {
         case 'allow-transfer':
           zc.allowTransfer = this.allowTransfer(c);
           break;
+        case 'allow-update':
+        case 'update-policy':
+          zc.writeable = true;
+          this.validateAmls(c);
+          this.unimplemented(head, `option '${head.value}' is not implemented by Triad (no dynamic updates); accepted and ignored`);
+          break;
         case 'masters':
         case 'primaries':
           primariesSeen = true;
@@ -634,6 +647,7 @@ class NamedConfBuilder {
       this.sink.error(nameTok, `zone '${name}': no matching 'forwarders' statement`);
       return undefined;
     }
+    if (zc.type === 'secondary' || zc.type === 'stub' || zc.type === 'mirror') zc.writeable = true;
     if (zc.type !== 'primary') {
       const why =
         zc.type === 'secondary'
@@ -698,6 +712,21 @@ class NamedConfBuilder {
   }
 
   private pendingDefaultPort: { entry: ListenOn; o: NamedOptions }[] = [];
+  private recursionTok: Token | undefined;
+
+  /** BIND refuses two zones sharing a file when either one writes it. */
+  private checkWriteableFiles(zones: ZoneConfig[]): void {
+    const byFile = new Map<string, ZoneConfig>();
+    for (const z of zones) {
+      if (!z.file) continue;
+      const prev = byFile.get(z.file);
+      if (prev && (prev.writeable || z.writeable)) {
+        this.sink.error(z.pos, `writeable file '${z.file}': already in use: ${prev.pos.file}:${prev.pos.line}`);
+        continue;
+      }
+      if (!prev) byFile.set(z.file, z);
+    }
+  }
 
   private allowTransfer(s: NStatement): AddressMatchList | undefined {
     // `allow-transfer [port N] [transport T] { aml }`
