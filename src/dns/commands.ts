@@ -1,12 +1,54 @@
 // `triad checkzone` and `triad compilezone`, BIND's named-checkzone/named-compilezone.
+// Relative file names and $INCLUDE paths resolve against the current directory,
+// as those tools do.
 import type { ParsedArgs } from '../args.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { loadZoneFile } from './zone-loader.js';
+import { compileZoneText } from './compile.js';
+import { classFromText, CLASS_IN } from './rr.js';
 
-export async function checkzoneCommand(_args: ParsedArgs): Promise<number> {
-  process.stderr.write('not implemented yet\n');
-  return 2;
+function zoneArgs(args: ParsedArgs, cmd: string): { zone: string; file: string; cls: number } | undefined {
+  const [zone, file] = args.positionals;
+  if (!zone || !file || args.positionals.length > 2) {
+    process.stderr.write(`usage: triad ${cmd} [--class IN] ZONE FILE\n`);
+    return undefined;
+  }
+  const c = typeof args.options.class === 'string' ? classFromText(args.options.class) : CLASS_IN;
+  if (c === undefined) {
+    process.stderr.write(`triad ${cmd}: unknown class '${String(args.options.class)}'\n`);
+    return undefined;
+  }
+  return { zone, file, cls: c };
 }
 
-export async function compilezoneCommand(_args: ParsedArgs): Promise<number> {
-  process.stderr.write('not implemented yet\n');
-  return 2;
+function zoneLabel(zone: string): string {
+  const z = zone.endsWith('.') && zone.length > 1 ? zone.slice(0, -1) : zone;
+  return `zone ${z}/IN`;
+}
+
+export async function checkzoneCommand(args: ParsedArgs): Promise<number> {
+  const a = zoneArgs(args, 'checkzone');
+  if (!a) return 2;
+  const quiet = args.options.q === true || args.options.quiet === true;
+  const res = loadZoneFile({ origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls });
+  if (!quiet) for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  if (!res.zone) {
+    if (!quiet) process.stdout.write(`${zoneLabel(a.zone)}: not loaded due to errors.\n`);
+    return 1;
+  }
+  if (!quiet) process.stdout.write(`${zoneLabel(a.zone)}: loaded serial ${res.zone.serial}\nOK\n`);
+  return 0;
+}
+
+export async function compilezoneCommand(args: ParsedArgs): Promise<number> {
+  const a = zoneArgs(args, 'compilezone');
+  if (!a) return 2;
+  const res = loadZoneFile({ origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls });
+  for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  if (!res.zone || !res.records) {
+    process.stderr.write(`${zoneLabel(a.zone)}: not loaded due to errors.\n`);
+    return 1;
+  }
+  process.stdout.write(compileZoneText(res.records).join('\n') + '\n');
+  return 0;
 }

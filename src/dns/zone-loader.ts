@@ -1,6 +1,15 @@
-// Loads one zone file into a Zone, with BIND's load-time checks. (Contract; being implemented.)
-import type { Diagnostic } from '../config/diagnostics.js';
-import type { Zone } from './zone.js';
+// Loads one zone file into a Zone, with BIND's load-time rules: RDATA parsed per
+// type, out-of-zone data ignored with a warning, RRset TTLs made consistent the
+// way BIND's master loader and database do, then the zone checks of zone-check.ts.
+
+import path from 'node:path';
+import { DiagnosticSink, type Diagnostic, type Position } from '../config/diagnostics.js';
+import { parseZoneFile, type ZoneEntry } from '../config/zone-file.js';
+import { parseName, NameError, nameKey, isSubdomain, nameToText } from './name.js';
+import { CLASS_IN, classToText, T, type ResourceRecord } from './rr.js';
+import { rdataFromText, RdataError } from './rdata.js';
+import { buildZone, type Zone } from './zone.js';
+import { checkZone, type CheckOptions } from './zone-check.js';
 
 export interface ZoneLoadOptions {
   /** Zone name as configured, e.g. "cafe.babe" (trailing dot optional). */
@@ -17,8 +26,144 @@ export interface ZoneLoadResult {
   /** Present when the zone loaded (possibly with warnings); absent when any error was found. */
   zone?: Zone;
   diagnostics: Diagnostic[];
+  /**
+   * The loaded records in file order, TTLs already made consistent per RRset
+   * (RRSIGs per covered type, as BIND keeps them). compilezone prints these.
+   */
+  records?: ResourceRecord[];
 }
 
-export function loadZoneFile(_opts: ZoneLoadOptions): ZoneLoadResult {
-  throw new Error('loadZoneFile: not implemented yet');
+export interface ZoneTextOptions extends Partial<Omit<ZoneLoadOptions, 'origin'>> {
+  origin: string;
+  text: string;
+  /** Integrity checks (named-checkzone -i full); on by default. */
+  checks?: CheckOptions;
+}
+
+export function loadZoneFile(opts: ZoneLoadOptions): ZoneLoadResult {
+  return load({ ...opts, text: undefined });
+}
+
+/** Loads zone text held in memory (tests, and callers that read the file themselves). */
+export function loadZoneText(opts: ZoneTextOptions): ZoneLoadResult {
+  return load({ origin: opts.origin, file: opts.file ?? 'zone.db', directory: opts.directory ?? process.cwd(), class: opts.class, text: opts.text, checks: opts.checks });
+}
+
+interface InternalOptions extends ZoneLoadOptions {
+  text: string | undefined;
+  checks?: CheckOptions;
+}
+
+function load(opts: InternalOptions): ZoneLoadResult {
+  const sink = new DiagnosticSink();
+  const cls = opts.class ?? CLASS_IN;
+  let origin: Uint8Array;
+  try {
+    const o = opts.origin.endsWith('.') ? opts.origin : `${opts.origin}.`;
+    origin = parseName(o);
+  } catch (e) {
+    if (!(e instanceof NameError)) throw e;
+    sink.error({ file: opts.file, line: 0, col: 0 }, `bad zone name '${opts.origin}': ${e.message}`);
+    return { diagnostics: sink.items };
+  }
+  const entries = parseZoneFile({ file: opts.file, text: opts.text, origin, directory: opts.directory, sink });
+  const records = toRecords(entries, origin, cls, sink);
+  if (sink.hasErrors()) return { diagnostics: sink.items };
+  const soa = records.find((r) => r.type === T.SOA && nameKey(r.owner) === nameKey(origin));
+  const serial = soa ? serialOf(soa.rdata) : 0;
+  const zone = buildZone(origin, cls, records, serial);
+  checkZone(zone, sink, { file: opts.file, line: 0, col: 0 }, opts.checks);
+  if (sink.hasErrors()) return { diagnostics: sink.items };
+  return { zone, diagnostics: sink.items, records };
+}
+
+function serialOf(soaRdata: Uint8Array): number {
+  let i = 0;
+  for (let k = 0; k < 2; k++) {
+    while (soaRdata[i] !== 0) i += soaRdata[i] + 1;
+    i++;
+  }
+  return ((soaRdata[i] << 24) >>> 0) + (soaRdata[i + 1] << 16) + (soaRdata[i + 2] << 8) + soaRdata[i + 3];
+}
+
+/** A run of consecutive records with the same owner: BIND's loader commits these together. */
+interface Batch {
+  key: string;
+  sets: Map<number, { ttl: number; recs: ResourceRecord[] }>;
+}
+
+/**
+ * Parses RDATA and applies BIND's TTL rules: inside a run of records for one owner
+ * an RRset keeps its first TTL ("TTL set to prior TTL"); a later run for the same
+ * RRset replaces the TTL of the whole set, as BIND's database merge does.
+ */
+function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: DiagnosticSink): ResourceRecord[] {
+  const finalTtl = new Map<string, number>();
+  const ordered: ResourceRecord[] = [];
+  let batch: Batch | undefined;
+  const flush = (): void => {
+    if (!batch) return;
+    for (const [type, set] of batch.sets) {
+      finalTtl.set(`${batch.key}/${type}`, set.ttl);
+      for (const r of set.recs) ordered.push(r);
+    }
+    batch = undefined;
+  };
+  for (const e of entries) {
+    if (e.class !== undefined && e.class !== cls) {
+      sink.error(e.pos, `class '${classToText(e.class)}' != zone class '${classToText(cls)}'`);
+      continue;
+    }
+    if (!isSubdomain(e.owner, origin)) {
+      sink.warning(e.pos, `ignoring out-of-zone data (${nameToText(e.owner)})`);
+      continue;
+    }
+    if (e.type === T.SOA && nameKey(e.owner) !== nameKey(origin)) {
+      sink.error(e.pos, `SOA record not at top of zone (${nameToText(e.owner)})`);
+      continue;
+    }
+    let rdata: Uint8Array;
+    try {
+      rdata = rdataFromText(e.type, e.rdata, e.origin, e.last);
+    } catch (err) {
+      if (err instanceof RdataError) {
+        const at: Position = err.token ? { file: err.token.file, line: err.token.line, col: err.token.col } : e.pos;
+        sink.error(at, err.message);
+        continue;
+      }
+      throw err;
+    }
+    const key = nameKey(e.owner);
+    const setKey = e.type === T.RRSIG || e.type === T.SIG ? e.type * 65536 + coveredType(rdata) : e.type;
+    if (e.generated || !batch || batch.key !== key) {
+      flush();
+      batch = { key, sets: new Map() };
+    }
+    let set = batch.sets.get(setKey);
+    if (!set) {
+      set = { ttl: e.ttl, recs: [] };
+      batch.sets.set(setKey, set);
+    } else if (set.ttl !== e.ttl) {
+      sink.warning(e.pos, `TTL set to prior TTL (${set.ttl})`);
+    }
+    set.recs.push({ owner: e.owner, type: e.type, class: cls, ttl: e.ttl, rdata });
+    if (e.generated) flush();
+  }
+  flush();
+  for (const r of ordered) r.ttl = finalTtl.get(`${nameKey(r.owner)}/${setKeyOf(r)}`) ?? r.ttl;
+  return ordered;
+}
+
+/** The type an RRSIG/SIG covers (RFC 4034 §3.1.1): BIND keeps one RRset per covered type. */
+export function coveredType(rdata: Uint8Array): number {
+  return (rdata[0] << 8) | rdata[1];
+}
+
+function setKeyOf(r: ResourceRecord): number {
+  return r.type === T.RRSIG || r.type === T.SIG ? r.type * 65536 + coveredType(r.rdata) : r.type;
+}
+
+/** Resolves a zone file path as named does: relative to the configured directory. */
+export function zonePath(file: string, directory: string): string {
+  return path.resolve(directory, file);
 }

@@ -1,0 +1,68 @@
+// The text `named-compilezone -s full -o -` prints: one record a line with
+// absolute owner, TTL, class, type and RDATA in BIND's presentation form, and
+// BIND's `; resign=` comment after each RRSIG RRset.
+
+import { compareNames, nameKey, nameToText, labelsOf, parentName } from './name.js';
+import { classToText, typeToText, T, type ResourceRecord } from './rr.js';
+import { rdataToText } from './rdata.js';
+import { sigTimeText } from './rdata/types.js';
+import { bytesEqual } from './zone.js';
+
+interface OutSet {
+  owner: Uint8Array;
+  type: number;
+  covered: number;
+  cls: number;
+  ttl: number;
+  rdatas: Uint8Array[];
+}
+
+/** Lines of the full text form of a loaded zone, in DNSSEC name order (SOA first at the apex). */
+export function compileZoneText(records: ResourceRecord[]): string[] {
+  // Owner case as first written; an empty non-terminal created by a child keeps the child's spelling.
+  const spelling = new Map<string, Uint8Array>();
+  const sets = new Map<string, OutSet>();
+  for (const r of records) {
+    for (let n = r.owner; n.length > 1; n = parentName(n)) {
+      const k = nameKey(n);
+      if (spelling.has(k)) break;
+      spelling.set(k, n);
+    }
+    const covered = r.type === T.RRSIG || r.type === T.SIG ? (r.rdata[0] << 8) | r.rdata[1] : 0;
+    const key = `${nameKey(r.owner)}/${r.type}/${covered}`;
+    let s = sets.get(key);
+    if (!s) {
+      s = { owner: r.owner, type: r.type, covered, cls: r.class, ttl: r.ttl, rdatas: [] };
+      sets.set(key, s);
+    }
+    if (!s.rdatas.some((d) => bytesEqual(d, r.rdata))) s.rdatas.push(r.rdata);
+  }
+  const list = [...sets.values()];
+  list.sort((a, b) => compareNames(a.owner, b.owner) || rank(a) - rank(b) || a.covered - b.covered);
+  const lines: string[] = [];
+  for (const s of list) {
+    const owner = nameToText(spelling.get(nameKey(s.owner)) ?? s.owner);
+    const head = `${owner} ${s.ttl} ${classToText(s.cls)} ${typeToText(s.type)}`;
+    let minExpire: number | undefined;
+    for (const rd of s.rdatas) {
+      lines.push(`${head} ${rdataToText(s.type, rd)}`);
+      if (s.type === T.RRSIG) {
+        const exp = ((rd[8] << 24) >>> 0) + (rd[9] << 16) + (rd[10] << 8) + rd[11];
+        if (minExpire === undefined || exp < minExpire) minExpire = exp;
+      }
+    }
+    if (minExpire !== undefined) lines.push(`; resign=${sigTimeText(minExpire)}`);
+  }
+  return lines;
+}
+
+function rank(s: OutSet): number {
+  if (s.type === T.SOA) return -2;
+  if (s.type === T.NS) return -1;
+  return s.type === T.RRSIG ? s.covered + 0.5 : s.type;
+}
+
+/** Number of labels, exported for callers that print statistics. */
+export function ownerDepth(name: Uint8Array): number {
+  return labelsOf(name).length;
+}

@@ -1,0 +1,71 @@
+// RDATA presentation text <-> uncompressed wire form for every type Triad knows,
+// with RFC 3597 `\# len hex` for any type (and the only form for unknown ones).
+
+import { typeToText } from './rr.js';
+import { RdataError, TextCursor, WireReader, hexDecode, hexEncode, chunk } from './rdata/codec.js';
+import { codecFor } from './rdata/types.js';
+import type { ZoneToken } from '../config/zone-lexer.js';
+
+export { RdataError } from './rdata/codec.js';
+
+/** True when the rdata tokens use the RFC 3597 §5 generic form. */
+export function isGenericForm(tokens: ZoneToken[]): boolean {
+  return tokens.length > 0 && !tokens[0].quoted && tokens[0].text === '\\#';
+}
+
+/**
+ * Parses RDATA tokens of `type` (relative names complete with `origin`).
+ * Known types given in generic form are checked by decoding them as BIND does.
+ */
+export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Array, last?: ZoneToken): Uint8Array {
+  if (isGenericForm(tokens)) {
+    const c = new TextCursor(tokens, origin, last);
+    c.next('\\#');
+    const lenTok = c.word('the RDATA length');
+    if (!/^[0-9]+$/.test(lenTok.text) || Number(lenTok.text) > 65535) throw new RdataError(`bad RDATA length '${lenTok.text}'`, lenTok);
+    const len = Number(lenTok.text);
+    const rest = c.rest();
+    const data = hexDecode(rest.map((t) => t.text).join(''), rest[0] ?? lenTok);
+    if (data.length !== len) throw new RdataError(`RDATA length ${len} does not match the data (${data.length} octets)`, lenTok);
+    const codec = codecFor(type);
+    if (codec) {
+      try {
+        rdataToText(type, data);
+      } catch (e) {
+        if (e instanceof RdataError) throw new RdataError(`bad ${typeToText(type)} RDATA: ${e.message}`, lenTok);
+        throw e;
+      }
+    }
+    return data;
+  }
+  const codec = codecFor(type);
+  if (!codec) {
+    throw new RdataError(`${typeToText(type)} RDATA must use the \\# generic form`, tokens[0] ?? last);
+  }
+  const c = new TextCursor(tokens, origin, last);
+  const data = codec.fromText(c);
+  c.end();
+  if (data.length > 65535) throw new RdataError('RDATA too long', tokens[0] ?? last);
+  return data;
+}
+
+/** BIND's presentation form of RDATA; throws RdataError when it is malformed for its type. */
+export function rdataToText(type: number, rdata: Uint8Array): string {
+  const codec = codecFor(type);
+  if (codec) {
+    try {
+      const r = new WireReader(rdata);
+      const s = codec.toText(r);
+      r.end();
+      return s;
+    } catch (e) {
+      // NULL has no text form but its generic one.
+      if (!(e instanceof RdataError) || e.message !== 'generic') throw e;
+    }
+  }
+  return genericText(rdata);
+}
+
+export function genericText(rdata: Uint8Array): string {
+  return rdata.length === 0 ? '\\# 0' : `\\# ${rdata.length} ${chunk(hexEncode(rdata))}`;
+}

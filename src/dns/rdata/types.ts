@@ -1,0 +1,781 @@
+// Per-type RDATA codecs: presentation text (BIND's form, as `named-compilezone
+// -s full` prints it) to uncompressed wire form and back. The wire→text half also
+// validates RDATA given in RFC 3597 `\# len hex` form for known types.
+
+import { T } from '../rr.js';
+import {
+  RdataError, TextCursor, WireReader, WireWriter, parseTtl, unescapeText, quoteText, base64Decode, base64Encode,
+  hexDecode, hexEncode, chunk, base32hexDecode, base32hexEncode, typeFromToken, bitmapFromTokens, bitmapToText, parseUint,
+} from './codec.js';
+import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
+import { typeToText } from '../rr.js';
+import type { ZoneToken } from '../../config/zone-lexer.js';
+import { svcbFromText, svcbToText } from './svcb.js';
+import { locFromText, locToText } from './loc.js';
+import { aplFromText, aplToText, wksFromText, wksToText } from './misc.js';
+
+export interface RdataCodec {
+  fromText(c: TextCursor): Uint8Array;
+  toText(r: WireReader): string;
+}
+
+// ---- field helpers -------------------------------------------------------
+
+function ttlField(c: TextCursor): number {
+  const t = c.word('a time value');
+  const v = parseTtl(t.text);
+  if (v === undefined || Number.isNaN(v)) throw new RdataError(`bad time value '${t.text}'`, t);
+  return v;
+}
+
+function ipv4(c: TextCursor): Uint8Array {
+  const t = c.word('an IPv4 address');
+  const a = ipv4FromText(t.text);
+  if (!a) throw new RdataError(`bad IPv4 address '${t.text}'`, t);
+  return a;
+}
+
+function ipv6(c: TextCursor): Uint8Array {
+  const t = c.word('an IPv6 address');
+  const a = ipv6FromText(t.text);
+  if (!a) throw new RdataError(`bad IPv6 address '${t.text}'`, t);
+  return a;
+}
+
+function str(c: TextCursor): Uint8Array {
+  return unescapeText(c.next('a character string'));
+}
+
+function restJoined(c: TextCursor, what: string): { text: string; at?: ZoneToken } {
+  const toks = c.rest();
+  if (toks.length === 0) throw new RdataError(`unexpected end of input, expected ${what}`, c.last);
+  return { text: toks.map((t) => t.text).join(''), at: toks[0] };
+}
+
+function b64Rest(c: TextCursor): Uint8Array {
+  const { text, at } = restJoined(c, 'base64 data');
+  return base64Decode(text, at);
+}
+
+function hexRest(c: TextCursor): Uint8Array {
+  const { text, at } = restJoined(c, 'hex data');
+  return hexDecode(text, at);
+}
+
+/** DNSSEC algorithm numbers and their mnemonics (RFC 8624 / BIND's secalg table). */
+const SECALGS: Record<string, number> = {
+  RSAMD5: 1, DH: 2, DSA: 3, ECC: 4, RSASHA1: 5, 'DSA-NSEC3-SHA1': 6, NSEC3DSA: 6, 'RSASHA1-NSEC3-SHA1': 7, NSEC3RSASHA1: 7,
+  RSASHA256: 8, RSASHA512: 10, 'ECC-GOST': 12, ECDSAP256SHA256: 13, ECDSAP384SHA384: 14, ED25519: 15, ED448: 16,
+  INDIRECT: 252, PRIVATEDNS: 253, PRIVATEOID: 254,
+};
+const SECALG_NAMES = new Map<number, string>([
+  [1, 'RSAMD5'], [2, 'DH'], [3, 'DSA'], [4, 'ECC'], [5, 'RSASHA1'], [6, 'NSEC3DSA'], [7, 'NSEC3RSASHA1'], [8, 'RSASHA256'],
+  [10, 'RSASHA512'], [12, 'ECCGOST'], [13, 'ECDSAP256SHA256'], [14, 'ECDSAP384SHA384'], [15, 'ED25519'], [16, 'ED448'],
+  [252, 'INDIRECT'], [253, 'PRIVATEDNS'], [254, 'PRIVATEOID'],
+]);
+
+function secalg(c: TextCursor): number {
+  const t = c.word('an algorithm');
+  if (/^[0-9]+$/.test(t.text)) return parseUint(t, 255);
+  const v = SECALGS[t.text.toUpperCase()];
+  if (v === undefined) throw new RdataError(`unknown algorithm '${t.text}'`, t);
+  return v;
+}
+
+const CERT_TYPES: Record<string, number> = { PKIX: 1, SPKI: 2, PGP: 3, IPKIX: 4, ISPKI: 5, IPGP: 6, ACPKIX: 7, IACPKIX: 8, URI: 253, OID: 254 };
+const CERT_NAMES = new Map<number, string>(Object.entries(CERT_TYPES).map(([k, v]) => [v, k]));
+
+/** DS digest lengths BIND enforces (RFC 4509, RFC 6605). */
+const DS_DIGEST_LEN: Record<number, number> = { 1: 20, 2: 32, 4: 48 };
+
+function checkDigest(type: number, len: number): void {
+  const want = DS_DIGEST_LEN[type];
+  if (want !== undefined && want !== len) throw new RdataError('bad digest length');
+}
+
+/** RRSIG time: YYYYMMDDHHMMSS or a plain number of seconds (RFC 4034 §3.2). */
+function sigTime(c: TextCursor): number {
+  const t = c.word('a time');
+  const s = t.text;
+  if (/^[0-9]{14}$/.test(s)) {
+    const y = Number(s.slice(0, 4));
+    const mo = Number(s.slice(4, 6));
+    const d = Number(s.slice(6, 8));
+    const h = Number(s.slice(8, 10));
+    const mi = Number(s.slice(10, 12));
+    const se = Number(s.slice(12, 14));
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 60) {
+      throw new RdataError(`bad time '${s}'`, t);
+    }
+    const secs = Date.UTC(y, mo - 1, d, h, mi, se) / 1000;
+    return secs % 0x100000000;
+  }
+  if (/^[0-9]{1,10}$/.test(s) && Number(s) <= 0xffffffff) return Number(s);
+  throw new RdataError(`bad time '${s}'`, t);
+}
+
+function daysIn(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** Prints a 32-bit time as YYYYMMDDHHMMSS, choosing the era closest to now (RFC 4034 §3.1.5 serial arithmetic). */
+export function sigTimeText(v: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  let t = v;
+  // Pick the 2^32 period that puts the time within 68 years of now, as BIND's dns_time32_totext does.
+  const base = now - (now % 0x100000000);
+  t = base + v;
+  if (t - now > 0x7fffffff) t -= 0x100000000;
+  else if (now - t > 0x7fffffff) t += 0x100000000;
+  if (t < 0) t = v;
+  const d = new Date(t * 1000);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+// ---- codec builders -------------------------------------------------------
+
+const oneName: RdataCodec = {
+  fromText: (c) => c.name(),
+  toText: (r) => r.nameText(),
+};
+
+const twoNames: RdataCodec = {
+  fromText: (c) => new WireWriter().bytes(c.name()).bytes(c.name()).done(),
+  toText: (r) => `${r.nameText()} ${r.nameText()}`,
+};
+
+const prefName: RdataCodec = {
+  fromText: (c) => new WireWriter().u16(c.u16()).bytes(c.name()).done(),
+  toText: (r) => `${r.u16()} ${r.nameText()}`,
+};
+
+const strings: RdataCodec = {
+  fromText: (c) => {
+    const w = new WireWriter();
+    const toks = c.rest();
+    if (toks.length === 0) throw new RdataError('unexpected end of input, expected a character string', c.last);
+    for (const t of toks) {
+      const b = unescapeText(t);
+      w.u8(b.length).bytes(b);
+    }
+    return w.done();
+  },
+  toText: (r) => {
+    if (r.left === 0) throw new RdataError('empty TXT-like RDATA');
+    const parts: string[] = [];
+    while (r.left > 0) parts.push(quoteText(r.str()));
+    return parts.join(' ');
+  },
+};
+
+const dnskey: RdataCodec = {
+  fromText: (c) => {
+    const flags = c.u16();
+    const proto = c.u8();
+    const alg = secalg(c);
+    const w = new WireWriter().u16(flags).u8(proto).u8(alg);
+    // KEY with the "no key" flag combination carries no key material (RFC 2535 §3.1.2).
+    if ((flags & 0xc000) === 0xc000 && c.atEnd()) return w.done();
+    return w.bytes(b64Rest(c)).done();
+  },
+  toText: (r) => {
+    const flags = r.u16();
+    const s = `${flags} ${r.u8()} ${r.u8()}`;
+    const key = r.rest();
+    if (key.length === 0) return s;
+    return `${s} ${chunk(base64Encode(key))}`;
+  },
+};
+
+const ds: RdataCodec = {
+  fromText: (c) => {
+    const tag = c.u16();
+    const alg = secalg(c);
+    const dt = c.u8();
+    const digest = hexRest(c);
+    checkDigest(dt, digest.length);
+    return new WireWriter().u16(tag).u8(alg).u8(dt).bytes(digest).done();
+  },
+  toText: (r) => {
+    const tag = r.u16();
+    const alg = r.u8();
+    const dt = r.u8();
+    const digest = r.rest();
+    checkDigest(dt, digest.length);
+    if (digest.length === 0) throw new RdataError('empty digest');
+    return `${tag} ${alg} ${dt} ${chunk(hexEncode(digest))}`;
+  },
+};
+
+const sig: RdataCodec = {
+  fromText: (c) => {
+    const covered = typeFromToken(c.word('a type'));
+    const alg = secalg(c);
+    const labels = c.u8();
+    const ottl = ttlField(c);
+    const exp = sigTime(c);
+    const inc = sigTime(c);
+    const tag = c.u16();
+    const signer = c.name();
+    const sigb = b64Rest(c);
+    return new WireWriter().u16(covered).u8(alg).u8(labels).u32(ottl).u32(exp).u32(inc).u16(tag).bytes(signer).bytes(sigb).done();
+  },
+  toText: (r) => {
+    const covered = typeToText(r.u16());
+    const alg = r.u8();
+    const labels = r.u8();
+    const ottl = r.u32();
+    const exp = sigTimeText(r.u32());
+    const inc = sigTimeText(r.u32());
+    const tag = r.u16();
+    const signer = r.nameText();
+    const s = r.rest();
+    return `${covered} ${alg} ${labels} ${ottl} ${exp} ${inc} ${tag} ${signer} ${chunk(base64Encode(s))}`;
+  },
+};
+
+function saltFromText(c: TextCursor): Uint8Array {
+  const t = c.word('a salt');
+  if (t.text === '-') return new Uint8Array(0);
+  const b = hexDecode(t.text, t);
+  if (b.length > 255) throw new RdataError('salt too long', t);
+  return b;
+}
+
+function saltToText(r: WireReader): string {
+  const s = r.str();
+  return s.length === 0 ? '-' : hexEncode(s);
+}
+
+const codecs = new Map<number, RdataCodec>();
+
+codecs.set(T.A, {
+  fromText: (c) => ipv4(c),
+  toText: (r) => ipv4ToText(r.bytes(4)),
+});
+codecs.set(T.AAAA, {
+  fromText: (c) => ipv6(c),
+  toText: (r) => ipv6ToText(r.bytes(16)),
+});
+for (const t of [T.NS, T.CNAME, T.PTR, T.MB, T.MG, T.MR, T.MD, T.MF, T.DNAME, T['NSAP-PTR']]) codecs.set(t, oneName);
+for (const t of [T.RP, T.MINFO, T.TALINK]) codecs.set(t, twoNames);
+for (const t of [T.MX, T.RT, T.AFSDB, T.KX, T.LP]) codecs.set(t, prefName);
+for (const t of [T.TXT, T.SPF, T.AVC, T.NINFO, T.RESINFO, T.WALLET]) codecs.set(t, strings);
+for (const t of [T.DNSKEY, T.CDNSKEY, T.KEY, T.RKEY]) codecs.set(t, dnskey);
+for (const t of [T.DS, T.CDS, T.DLV, T.TA]) codecs.set(t, ds);
+for (const t of [T.RRSIG, T.SIG]) codecs.set(t, sig);
+
+codecs.set(T.SOA, {
+  fromText: (c) => {
+    const w = new WireWriter().bytes(c.name()).bytes(c.name()).u32(c.u32());
+    for (let i = 0; i < 4; i++) w.u32(ttlField(c));
+    return w.done();
+  },
+  toText: (r) => `${r.nameText()} ${r.nameText()} ${r.u32()} ${r.u32()} ${r.u32()} ${r.u32()} ${r.u32()}`,
+});
+codecs.set(T.SRV, {
+  fromText: (c) => new WireWriter().u16(c.u16()).u16(c.u16()).u16(c.u16()).bytes(c.name()).done(),
+  toText: (r) => `${r.u16()} ${r.u16()} ${r.u16()} ${r.nameText()}`,
+});
+codecs.set(T.PX, {
+  fromText: (c) => new WireWriter().u16(c.u16()).bytes(c.name()).bytes(c.name()).done(),
+  toText: (r) => `${r.u16()} ${r.nameText()} ${r.nameText()}`,
+});
+codecs.set(T.HINFO, {
+  fromText: (c) => {
+    const a = str(c);
+    const b = str(c);
+    return new WireWriter().u8(a.length).bytes(a).u8(b.length).bytes(b).done();
+  },
+  toText: (r) => `${quoteText(r.str())} ${quoteText(r.str())}`,
+});
+codecs.set(T.GPOS, {
+  fromText: (c) => {
+    const w = new WireWriter();
+    for (let i = 0; i < 3; i++) {
+      const s = str(c);
+      w.u8(s.length).bytes(s);
+    }
+    return w.done();
+  },
+  toText: (r) => `${quoteText(r.str())} ${quoteText(r.str())} ${quoteText(r.str())}`,
+});
+codecs.set(T.ISDN, {
+  fromText: (c) => {
+    const a = str(c);
+    const w = new WireWriter().u8(a.length).bytes(a);
+    if (!c.atEnd()) {
+      const b = str(c);
+      w.u8(b.length).bytes(b);
+    }
+    return w.done();
+  },
+  toText: (r) => {
+    const a = quoteText(r.str());
+    return r.left > 0 ? `${a} ${quoteText(r.str())}` : a;
+  },
+});
+codecs.set(T.X25, {
+  fromText: (c) => {
+    const t = c.next('a PSDN address');
+    const a = unescapeText(t);
+    if (a.length < 4 || !a.every((x) => x >= 0x30 && x <= 0x39)) throw new RdataError('bad X25 address', t);
+    return new WireWriter().u8(a.length).bytes(a).done();
+  },
+  toText: (r) => {
+    const a = r.str();
+    if (a.length < 4 || !a.every((x) => x >= 0x30 && x <= 0x39)) throw new RdataError('bad X25 address');
+    return quoteText(a);
+  },
+});
+codecs.set(T.NAPTR, {
+  fromText: (c) => {
+    const w = new WireWriter().u16(c.u16()).u16(c.u16());
+    const flagsTok = c.next('flags');
+    const flags = unescapeText(flagsTok);
+    if (!flags.every((x) => (x >= 0x30 && x <= 0x39) || (x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) {
+      throw new RdataError('bad NAPTR flags', flagsTok);
+    }
+    w.u8(flags.length).bytes(flags);
+    const svc = str(c);
+    w.u8(svc.length).bytes(svc);
+    const reTok = c.next('a regular expression');
+    const re = unescapeText(reTok);
+    if (!naptrRegexValid(re)) throw new RdataError('bad NAPTR regular expression', reTok);
+    w.u8(re.length).bytes(re);
+    return w.bytes(c.name()).done();
+  },
+  toText: (r) => `${r.u16()} ${r.u16()} ${quoteText(r.str())} ${quoteText(r.str())} ${quoteText(r.str())} ${r.nameText()}`,
+});
+codecs.set(T.CAA, {
+  fromText: (c) => {
+    const flags = c.u8();
+    const tagTok = c.next('a tag');
+    const tag = unescapeText(tagTok);
+    if (tag.length === 0 || !tag.every((x) => (x >= 0x30 && x <= 0x39) || (x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) {
+      throw new RdataError('bad CAA tag', tagTok);
+    }
+    const valTok = c.next('a value');
+    const val = unescapeText(valTok, 65535);
+    return new WireWriter().u8(flags).u8(tag.length).bytes(tag).bytes(val).done();
+  },
+  toText: (r) => {
+    const flags = r.u8();
+    const tag = r.str();
+    if (tag.length === 0) throw new RdataError('empty CAA tag');
+    return `${flags} ${Buffer.from(tag).toString('latin1')} ${quoteText(r.rest())}`;
+  },
+});
+codecs.set(T.URI, {
+  fromText: (c) => {
+    const w = new WireWriter().u16(c.u16()).u16(c.u16());
+    const t = c.next('a target');
+    const v = unescapeText(t, 65535);
+    if (v.length === 0) throw new RdataError('empty URI target', t);
+    return w.bytes(v).done();
+  },
+  toText: (r) => {
+    const p = r.u16();
+    const wgt = r.u16();
+    const v = r.rest();
+    if (v.length === 0) throw new RdataError('empty URI target');
+    return `${p} ${wgt} ${quoteText(v)}`;
+  },
+});
+codecs.set(T.SSHFP, {
+  fromText: (c) => {
+    const alg = c.u8();
+    const fpt = c.u8();
+    const fp = hexRest(c);
+    if ((fpt === 1 && fp.length !== 20) || (fpt === 2 && fp.length !== 32)) throw new RdataError('bad fingerprint length');
+    return new WireWriter().u8(alg).u8(fpt).bytes(fp).done();
+  },
+  toText: (r) => {
+    const alg = r.u8();
+    const fpt = r.u8();
+    const fp = r.rest();
+    if (fp.length === 0) throw new RdataError('empty fingerprint');
+    if ((fpt === 1 && fp.length !== 20) || (fpt === 2 && fp.length !== 32)) throw new RdataError('bad fingerprint length');
+    return `${alg} ${fpt} ${chunk(hexEncode(fp))}`;
+  },
+});
+const tlsa: RdataCodec = {
+  fromText: (c) => new WireWriter().u8(c.u8()).u8(c.u8()).u8(c.u8()).bytes(hexRest(c)).done(),
+  toText: (r) => {
+    const a = `${r.u8()} ${r.u8()} ${r.u8()}`;
+    const d = r.rest();
+    if (d.length === 0) throw new RdataError('empty certificate data');
+    return `${a} ${chunk(hexEncode(d))}`;
+  },
+};
+codecs.set(T.TLSA, tlsa);
+codecs.set(T.SMIMEA, tlsa);
+codecs.set(T.NSEC, {
+  fromText: (c) => new WireWriter().bytes(c.name()).bytes(bitmapFromTokens(c.rest())).done(),
+  toText: (r) => {
+    const n = r.nameText();
+    const b = bitmapToText(r);
+    return b ? `${n} ${b}` : n;
+  },
+});
+codecs.set(T.NSEC3, {
+  fromText: (c) => {
+    const w = new WireWriter().u8(c.u8()).u8(c.u8()).u16(c.u16());
+    const salt = saltFromText(c);
+    w.u8(salt.length).bytes(salt);
+    const ht = c.word('a hashed owner name');
+    const h = base32hexDecode(ht.text, ht);
+    if (h.length < 1 || h.length > 255) throw new RdataError('bad hash length', ht);
+    w.u8(h.length).bytes(h);
+    return w.bytes(bitmapFromTokens(c.rest())).done();
+  },
+  toText: (r) => {
+    const head = `${r.u8()} ${r.u8()} ${r.u16()} ${saltToText(r)}`;
+    const h = r.str();
+    if (h.length === 0) throw new RdataError('empty hash');
+    const b = bitmapToText(r);
+    return `${head} ${base32hexEncode(h)}${b ? ' ' + b : ''}`;
+  },
+});
+codecs.set(T.NSEC3PARAM, {
+  fromText: (c) => {
+    const w = new WireWriter().u8(c.u8()).u8(c.u8()).u16(c.u16());
+    const salt = saltFromText(c);
+    return w.u8(salt.length).bytes(salt).done();
+  },
+  toText: (r) => `${r.u8()} ${r.u8()} ${r.u16()} ${saltToText(r)}`,
+});
+codecs.set(T.NXT, {
+  fromText: (c) => {
+    const next = c.name();
+    const types = c.rest().map((t) => ({ t, v: typeFromToken(t) }));
+    let max = 0;
+    for (const { t, v } of types) {
+      if (v > 127) throw new RdataError('NXT type above 127', t);
+      max = Math.max(max, v);
+    }
+    const bits = new Uint8Array(types.length ? (max >> 3) + 1 : 0);
+    for (const { v } of types) bits[v >> 3] |= 0x80 >> (v & 7);
+    return new WireWriter().bytes(next).bytes(bits).done();
+  },
+  toText: (r) => {
+    const n = r.nameText();
+    const bits = r.rest();
+    const names: string[] = [];
+    for (let o = 0; o < bits.length; o++) {
+      for (let b = 0; b < 8; b++) if (bits[o] & (0x80 >> b)) names.push(typeToText(o * 8 + b));
+    }
+    return names.length ? `${n} ${names.join(' ')}` : n;
+  },
+});
+codecs.set(T.CSYNC, {
+  fromText: (c) => new WireWriter().u32(c.u32()).u16(c.u16()).bytes(bitmapFromTokens(c.rest())).done(),
+  toText: (r) => {
+    const h = `${r.u32()} ${r.u16()}`;
+    const b = bitmapToText(r);
+    return b ? `${h} ${b}` : h;
+  },
+});
+const b64only: RdataCodec = {
+  fromText: (c) => b64Rest(c),
+  toText: (r) => {
+    const d = r.rest();
+    if (d.length === 0) throw new RdataError('empty RDATA');
+    return chunk(base64Encode(d));
+  },
+};
+codecs.set(T.DHCID, b64only);
+codecs.set(T.OPENPGPKEY, b64only);
+codecs.set(T.ZONEMD, {
+  fromText: (c) => {
+    const w = new WireWriter().u32(c.u32());
+    const scheme = c.u8();
+    const alg = c.u8();
+    const d = hexRest(c);
+    if ((alg === 1 && d.length !== 48) || (alg === 2 && d.length !== 64)) throw new RdataError('bad digest length');
+    return w.u8(scheme).u8(alg).bytes(d).done();
+  },
+  toText: (r) => {
+    const h = `${r.u32()} ${r.u8()}`;
+    const alg = r.u8();
+    const d = r.rest();
+    if (d.length < 12) throw new RdataError('digest too short');
+    if ((alg === 1 && d.length !== 48) || (alg === 2 && d.length !== 64)) throw new RdataError('bad digest length');
+    return `${h} ${alg} ${chunk(hexEncode(d))}`;
+  },
+});
+function euiCodec(n: number): RdataCodec {
+  const re = new RegExp(`^[0-9a-fA-F]{2}(-[0-9a-fA-F]{2}){${n - 1}}$`);
+  return {
+    fromText: (c) => {
+      const t = c.word('an EUI address');
+      if (!re.test(t.text)) throw new RdataError(`bad EUI${n * 8} address '${t.text}'`, t);
+      return hexDecode(t.text.replace(/-/g, ''), t);
+    },
+    toText: (r) => [...r.bytes(n)].map((b) => b.toString(16).padStart(2, '0')).join('-'),
+  };
+}
+codecs.set(T.EUI48, euiCodec(6));
+codecs.set(T.EUI64, euiCodec(8));
+const nid: RdataCodec = {
+  fromText: (c) => {
+    const pref = c.u16();
+    const t = c.word('a locator');
+    const groups = t.text.split(':');
+    if (groups.length !== 4 || !groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) throw new RdataError(`bad locator '${t.text}'`, t);
+    const w = new WireWriter().u16(pref);
+    for (const g of groups) w.u16(parseInt(g, 16));
+    return w.done();
+  },
+  toText: (r) => {
+    const p = r.u16();
+    const g: string[] = [];
+    for (let i = 0; i < 4; i++) g.push(r.u16().toString(16));
+    return `${p} ${g.join(':')}`;
+  },
+};
+codecs.set(T.NID, nid);
+codecs.set(T.L64, nid);
+codecs.set(T.L32, {
+  fromText: (c) => new WireWriter().u16(c.u16()).bytes(ipv4(c)).done(),
+  toText: (r) => `${r.u16()} ${ipv4ToText(r.bytes(4))}`,
+});
+codecs.set(T.NSAP, {
+  fromText: (c) => {
+    const t = c.word('an NSAP address');
+    const m = /^0x([0-9a-fA-F.]*)$/i.exec(t.text);
+    const hex = m ? m[1].replace(/\./g, '') : '';
+    if (!m || hex.length === 0 || hex.length % 2 !== 0) throw new RdataError(`bad NSAP address '${t.text}'`, t);
+    return hexDecode(hex, t);
+  },
+  toText: (r) => {
+    const d = r.rest();
+    if (d.length === 0) throw new RdataError('empty NSAP');
+    return '0x' + hexEncode(d).toLowerCase();
+  },
+});
+codecs.set(T.CERT, {
+  fromText: (c) => {
+    const tt = c.word('a certificate type');
+    let ctype: number;
+    if (/^[0-9]+$/.test(tt.text)) ctype = parseUint(tt, 0xffff);
+    else {
+      const v = CERT_TYPES[tt.text.toUpperCase()];
+      if (v === undefined) throw new RdataError(`unknown certificate type '${tt.text}'`, tt);
+      ctype = v;
+    }
+    const tag = c.u16();
+    const alg = secalg(c);
+    return new WireWriter().u16(ctype).u16(tag).u8(alg).bytes(b64Rest(c)).done();
+  },
+  toText: (r) => {
+    const ctype = r.u16();
+    const tag = r.u16();
+    const alg = r.u8();
+    const d = r.rest();
+    return `${CERT_NAMES.get(ctype) ?? ctype} ${tag} ${SECALG_NAMES.get(alg) ?? alg} ${chunk(base64Encode(d))}`;
+  },
+});
+codecs.set(T.IPSECKEY, {
+  fromText: (c) => {
+    const prec = c.u8();
+    const gt = c.u8();
+    const alg = c.u8();
+    const w = new WireWriter().u8(prec).u8(gt).u8(alg);
+    const gw = c.word('a gateway');
+    if (gt === 0) {
+      if (gw.text !== '.') throw new RdataError("gateway must be '.'", gw);
+    } else if (gt === 1) {
+      const a = ipv4FromText(gw.text);
+      if (!a) throw new RdataError(`bad IPv4 address '${gw.text}'`, gw);
+      w.bytes(a);
+    } else if (gt === 2) {
+      const a = ipv6FromText(gw.text);
+      if (!a) throw new RdataError(`bad IPv6 address '${gw.text}'`, gw);
+      w.bytes(a);
+    } else if (gt === 3) {
+      c.i--;
+      w.bytes(c.name());
+    } else {
+      throw new RdataError('bad gateway type', gw);
+    }
+    if (!c.atEnd()) w.bytes(b64Rest(c));
+    return w.done();
+  },
+  toText: (r) => {
+    const prec = r.u8();
+    const gt = r.u8();
+    const alg = r.u8();
+    let gw: string;
+    if (gt === 0) gw = '.';
+    else if (gt === 1) gw = ipv4ToText(r.bytes(4));
+    else if (gt === 2) gw = ipv6ToText(r.bytes(16));
+    else if (gt === 3) gw = r.nameText();
+    else throw new RdataError('bad gateway type');
+    const key = r.rest();
+    return `${prec} ${gt} ${alg} ${gw}${key.length ? ' ' + chunk(base64Encode(key)) : ''}`;
+  },
+});
+codecs.set(T.AMTRELAY, {
+  fromText: (c) => {
+    const prec = c.u8();
+    const d = c.u8();
+    if (d > 1) throw new RdataError('discovery bit must be 0 or 1');
+    const gt = c.u8();
+    if (gt > 0x7f) throw new RdataError('bad relay type');
+    const w = new WireWriter().u8(prec).u8((d << 7) | gt);
+    if (gt === 0) {
+      if (!c.atEnd()) {
+        const t = c.word('.');
+        if (t.text !== '.') throw new RdataError("relay must be '.'", t);
+      }
+    } else if (gt === 1) w.bytes(ipv4(c));
+    else if (gt === 2) w.bytes(ipv6(c));
+    else if (gt === 3) w.bytes(c.name());
+    else w.bytes(hexRest(c));
+    return w.done();
+  },
+  toText: (r) => {
+    const prec = r.u8();
+    const x = r.u8();
+    const gt = x & 0x7f;
+    let gw: string;
+    if (gt === 0) gw = '.';
+    else if (gt === 1) gw = ipv4ToText(r.bytes(4));
+    else if (gt === 2) gw = ipv6ToText(r.bytes(16));
+    else if (gt === 3) gw = r.nameText();
+    else throw new RdataError('unknown relay type');
+    return `${prec} ${x >> 7} ${gt} ${gw}`;
+  },
+});
+codecs.set(T.HIP, {
+  fromText: (c) => {
+    const alg = c.u8();
+    const hitTok = c.word('a HIT');
+    const hit = hexDecode(hitTok.text, hitTok);
+    if (hit.length === 0 || hit.length > 255) throw new RdataError('bad HIT length', hitTok);
+    const pkTok = c.word('a public key');
+    const pk = base64Decode(pkTok.text, pkTok);
+    const w = new WireWriter().u8(hit.length).u8(alg).u16(pk.length).bytes(hit).bytes(pk);
+    while (!c.atEnd()) w.bytes(c.name());
+    return w.done();
+  },
+  toText: (r) => {
+    const hl = r.u8();
+    const alg = r.u8();
+    const pl = r.u16();
+    const hit = r.bytes(hl);
+    const pk = r.bytes(pl);
+    const names: string[] = [];
+    while (r.left > 0) names.push(r.nameText());
+    return [`${alg}`, hexEncode(hit), base64Encode(pk), ...names].join(' ');
+  },
+});
+codecs.set(T.SVCB, { fromText: (c) => svcbFromText(c), toText: (r) => svcbToText(r) });
+codecs.set(T.HTTPS, { fromText: (c) => svcbFromText(c), toText: (r) => svcbToText(r) });
+codecs.set(T.LOC, { fromText: locFromText, toText: locToText });
+codecs.set(T.APL, { fromText: aplFromText, toText: aplToText });
+codecs.set(T.WKS, { fromText: wksFromText, toText: wksToText });
+codecs.set(T.NULL, {
+  fromText: (c) => {
+    throw new RdataError('NULL records need the \\# form', c.peek() ?? c.last);
+  },
+  toText: () => {
+    throw new RdataError('generic');
+  },
+});
+const hexOnly: RdataCodec = {
+  fromText: (c) => hexRest(c),
+  toText: (r) => hexEncode(r.rest()),
+};
+codecs.set(T.EID, hexOnly);
+codecs.set(T.NIMLOC, hexOnly);
+codecs.set(T.UID, { fromText: (c) => new WireWriter().u32(c.u32()).done(), toText: (r) => `${r.u32()}` });
+codecs.set(T.GID, { fromText: (c) => new WireWriter().u32(c.u32()).done(), toText: (r) => `${r.u32()}` });
+codecs.set(T.UINFO, {
+  fromText: (c) => {
+    const s = str(c);
+    return new WireWriter().u8(s.length).bytes(s).done();
+  },
+  toText: (r) => quoteText(r.str()),
+});
+codecs.set(T.SINK, {
+  fromText: (c) => new WireWriter().u8(c.u8()).u8(c.u8()).u8(c.u8()).bytes(c.atEnd() ? [] : b64Rest(c)).done(),
+  toText: (r) => {
+    const h = `${r.u8()} ${r.u8()} ${r.u8()}`;
+    const d = r.rest();
+    return d.length ? `${h} ${chunk(base64Encode(d))}` : h;
+  },
+});
+codecs.set(T.DOA, {
+  fromText: (c) => {
+    const w = new WireWriter().u32(c.u32()).u32(c.u32()).u8(c.u8());
+    const m = str(c);
+    w.u8(m.length).bytes(m);
+    const t = c.next('data');
+    if (t.text !== '-') w.bytes(base64Decode(t.text, t));
+    return w.done();
+  },
+  toText: (r) => {
+    const h = `${r.u32()} ${r.u32()} ${r.u8()} ${quoteText(r.str())}`;
+    const d = r.rest();
+    return `${h} ${d.length ? chunk(base64Encode(d)) : '-'}`;
+  },
+});
+
+/** Checks a NAPTR regexp field the way BIND does: empty, or delim-regex-delim-replacement-delim[i]. */
+function naptrRegexValid(re: Uint8Array): boolean {
+  if (re.length === 0) return true;
+  const s = Buffer.from(re).toString('latin1');
+  const delim = s[0];
+  if (delim === '\\' || /[0-9]/.test(delim) || delim === 'i') return false;
+  const parts: string[] = [];
+  let cur = '';
+  let i = 1;
+  for (; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '\\' && i + 1 < s.length) {
+      cur += ch + s[i + 1];
+      i++;
+      continue;
+    }
+    if (ch === delim) {
+      parts.push(cur);
+      cur = '';
+      if (parts.length === 2) {
+        i++;
+        break;
+      }
+      continue;
+    }
+    cur += ch;
+  }
+  if (parts.length !== 2) return false;
+  const flags = s.slice(i);
+  if (flags !== '' && flags !== 'i') return false;
+  // Back-references in the replacement must name a group the regex has.
+  let groups = 0;
+  for (let k = 0; k < parts[0].length; k++) {
+    if (parts[0][k] === '\\') {
+      k++;
+      continue;
+    }
+    if (parts[0][k] === '(') groups++;
+  }
+  const rep = parts[1];
+  for (let k = 0; k < rep.length; k++) {
+    if (rep[k] === '\\' && k + 1 < rep.length) {
+      const d = rep[k + 1];
+      if (/[0-9]/.test(d) && Number(d) > groups) return false;
+      k++;
+    }
+  }
+  return true;
+}
+
+export function codecFor(type: number): RdataCodec | undefined {
+  return codecs.get(type);
+}
+
+export { ttlField };
