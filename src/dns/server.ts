@@ -1,5 +1,179 @@
-// UDP and TCP listeners in front of a Responder. (Contract; being implemented.)
+// UDP and TCP listeners in front of a Responder. Sockets live only here.
+//
+// API:
+//   const srv = await startDnsServer({ listen: [{ address: '127.0.0.1', port: 5300 }], responder, log });
+//   srv.setResponder(next);   // swap on reload; queries in flight finish on the old one
+//   srv.addresses();          // bound addresses (port 0 → the port the OS chose)
+//   await srv.close();
+// Works inside a node:cluster worker: dgram/net sockets there are handles shared
+// by the primary (pass `exclusive: false`, the default, so they can be shared).
+
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { isIPv6 } from 'node:net';
+import type { Logger } from '../log.js';
+import type { ClientInfo } from './responder.js';
+
 export interface ListenAddress {
   address: string;
   port: number;
+}
+
+/** What the server needs from a responder (src/dns/responder.ts Responder implements it). */
+export interface QueryHandler {
+  respond(msg: Uint8Array, client: ClientInfo): Uint8Array | null;
+}
+
+export interface DnsServerOptions {
+  listen: ListenAddress[];
+  responder: QueryHandler;
+  log?: Pick<Logger, 'warn' | 'error' | 'info'>;
+  /** Close a TCP connection idle this long (BIND tcp-idle-timeout: 30 s). */
+  tcpIdleMs?: number;
+  /** Most simultaneous TCP connections (BIND tcp-clients: 150). */
+  maxTcpConnections?: number;
+  /** Use a dedicated socket even inside a cluster worker (default false: shared). */
+  exclusive?: boolean;
+}
+
+export interface DnsServer {
+  setResponder(r: QueryHandler): void;
+  addresses(): { udp: ListenAddress[]; tcp: ListenAddress[] };
+  readonly counters: { udpIn: number; tcpIn: number; dropped: number; sendErrors: number; tcpRejected: number };
+  close(): Promise<void>;
+}
+
+function clean(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+}
+
+export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
+  let responder = opts.responder;
+  const log = opts.log;
+  const idleMs = opts.tcpIdleMs ?? 30_000;
+  const maxConn = opts.maxTcpConnections ?? 150;
+  const counters = { udpIn: 0, tcpIn: 0, dropped: 0, sendErrors: 0, tcpRejected: 0 };
+  const udpSockets: dgram.Socket[] = [];
+  const tcpServers: net.Server[] = [];
+  const conns = new Set<net.Socket>();
+
+  const handle = (msg: Uint8Array, client: ClientInfo): Uint8Array | null => {
+    try {
+      return responder.respond(msg, client);
+    } catch (err) {
+      counters.dropped++;
+      log?.error({ err }, 'dns: responder failed');
+      return null;
+    }
+  };
+
+  const startUdp = (l: ListenAddress): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const sock = dgram.createSocket({ type: isIPv6(l.address) ? 'udp6' : 'udp4', reuseAddr: false });
+      const onError = (err: Error): void => reject(err);
+      sock.once('error', onError);
+      sock.on('message', (msg, rinfo) => {
+        counters.udpIn++;
+        const out = handle(msg, { address: clean(rinfo.address), port: rinfo.port, transport: 'udp' });
+        if (!out) {
+          counters.dropped++;
+          return;
+        }
+        sock.send(out, rinfo.port, rinfo.address, (err) => {
+          if (err) counters.sendErrors++;
+        });
+      });
+      sock.bind({ address: l.address, port: l.port, exclusive: opts.exclusive ?? false }, () => {
+        sock.off('error', onError);
+        // Never crash on socket errors (ICMP unreachable, ENOBUFS…).
+        sock.on('error', (err) => log?.warn({ err }, 'dns: udp socket error'));
+        udpSockets.push(sock);
+        resolve();
+      });
+    });
+
+  const onConnection = (sock: net.Socket): void => {
+    if (conns.size >= maxConn) {
+      counters.tcpRejected++;
+      sock.destroy();
+      return;
+    }
+    conns.add(sock);
+    sock.setNoDelay(true);
+    sock.setTimeout(idleMs, () => sock.destroy());
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => conns.delete(sock));
+    const client: ClientInfo = { address: clean(sock.remoteAddress ?? ''), port: sock.remotePort ?? 0, transport: 'tcp' };
+    // RFC 1035 §4.2.2 / RFC 7766 §6.2.1: two-octet length prefix; several
+    // messages may share a segment and one may span several.
+    let pending: Buffer = Buffer.alloc(0);
+    sock.on('data', (chunk: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= 2) {
+        const len = pending.readUInt16BE(0);
+        if (pending.length < 2 + len) break;
+        const msg = pending.subarray(2, 2 + len);
+        pending = pending.subarray(2 + len);
+        counters.tcpIn++;
+        const out = handle(msg, client);
+        if (!out) {
+          counters.dropped++;
+          continue;
+        }
+        const frame = Buffer.allocUnsafe(2 + out.length);
+        frame.writeUInt16BE(out.length, 0);
+        frame.set(out, 2);
+        if (!sock.destroyed) sock.write(frame);
+      }
+    });
+  };
+
+  const startTcp = (l: ListenAddress, port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const srv = net.createServer({ pauseOnConnect: false }, onConnection);
+      srv.once('error', reject);
+      srv.listen({ host: l.address, port, exclusive: opts.exclusive ?? false }, () => {
+        srv.off('error', reject);
+        srv.on('error', (err) => log?.warn({ err }, 'dns: tcp listener error'));
+        tcpServers.push(srv);
+        resolve();
+      });
+    });
+
+  const close = async (): Promise<void> => {
+    for (const c of conns) c.destroy();
+    await Promise.all([
+      ...udpSockets.map((s) => new Promise<void>((r) => s.close(() => r()))),
+      ...tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))),
+    ]);
+  };
+
+  try {
+    for (const l of opts.listen) {
+      await startUdp(l);
+      // With port 0 the TCP listener takes the port UDP was given, so both share it.
+      const bound = udpSockets[udpSockets.length - 1].address().port;
+      await startTcp(l, l.port === 0 ? bound : l.port);
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  return {
+    setResponder(r: QueryHandler): void {
+      responder = r;
+    },
+    addresses() {
+      return {
+        udp: udpSockets.map((s) => ({ address: s.address().address, port: s.address().port })),
+        tcp: tcpServers.map((s) => {
+          const a = s.address() as net.AddressInfo;
+          return { address: a.address, port: a.port };
+        }),
+      };
+    },
+    counters,
+    close,
+  };
 }

@@ -1,0 +1,321 @@
+// Side by side: BIND 9 (`named -g -n 1`) and Triad serve the same named.conf and
+// zones (the lab's, plus test/fixtures/dns/*.zone); the real `dig` asks both the
+// same questions and the answers must agree on rcode, flags, counts, the EDNS
+// pseudo-section and all three sections (as sets of normalized lines).
+import t from 'tap';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURES, REPO_ROOT } from '../helpers/paths.js';
+import { startTriadDns, type RunningTriadDns } from '../helpers/triad-dns.js';
+
+const HOST = '127.0.0.1';
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+async function freePort(): Promise<number> {
+  // A port free for both UDP and TCP on HOST.
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    const ok = await new Promise<boolean>((resolve) => {
+      const u = dgram.createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, HOST, () => {
+        const s = net.createServer();
+        s.once('error', () => { u.close(); resolve(false); });
+        s.listen(port, HOST, () => s.close(() => u.close(() => resolve(true))));
+      });
+    });
+    if (ok) return port;
+  }
+}
+
+function dig(port: number, args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn('dig', [`@${HOST}`, '-p', String(port), '+tries=1', '+time=3', ...args]);
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', () => resolve(out));
+  });
+}
+
+interface Parsed {
+  status: string;
+  opcode: string;
+  flags: string;
+  counts: string;
+  edns: string[];
+  answer: string[];
+  authority: string[];
+  additional: string[];
+  size: string;
+  raw: string;
+}
+
+function parseDig(out: string): Parsed {
+  const p: Parsed = { status: '', opcode: '', flags: '', counts: '', edns: [], answer: [], authority: [], additional: [], size: '', raw: out };
+  let section = '';
+  for (const line of out.split('\n')) {
+    let m = /status: (\S+),/.exec(line);
+    if (m) {
+      p.status = m[1];
+      p.opcode = /opcode: (\S+),/.exec(line)?.[1] ?? '';
+      continue;
+    }
+    m = /^;; flags:([^;]*);(.*)$/.exec(line);
+    if (m) {
+      p.flags = m[1].trim().split(/\s+/).sort().join(' ');
+      p.counts = m[2].trim();
+      continue;
+    }
+    if (/^; (EDNS|EDE|COOKIE|NSID)/.test(line)) {
+      p.edns.push(line.replace(/COOKIE: [0-9a-f]+/, 'COOKIE: <cookie>'));
+      continue;
+    }
+    m = /^;; (ANSWER|AUTHORITY|ADDITIONAL|QUESTION) SECTION:/.exec(line);
+    if (m) {
+      section = m[1];
+      continue;
+    }
+    m = /^;; MSG SIZE\s+rcvd: (\d+)/.exec(line);
+    if (m) p.size = m[1];
+    if (line.trim() === '' || line.startsWith(';')) {
+      if (line.trim() === '') section = '';
+      continue;
+    }
+    const norm = line.trim().split(/\s+/).join(' ');
+    if (section === 'ANSWER') p.answer.push(norm);
+    else if (section === 'AUTHORITY') p.authority.push(norm);
+    else if (section === 'ADDITIONAL') p.additional.push(norm);
+  }
+  p.answer.sort();
+  p.authority.sort();
+  p.additional.sort();
+  return p;
+}
+
+interface Case {
+  args: string;
+  /** Truncated without EDNS: which RRs fit depends on BIND's rotation, so compare counts only. */
+  countsOnly?: boolean;
+}
+
+// Every query is one assertion, named after its dig arguments.
+const CASES: Case[] = [
+  // The lab (issue 2 "Done when").
+  ...['cafe.babe', 'cafe.babe +norec', 'www.cafe.babe', 'www.cafe.babe +norec', 'ns.cafe.babe', 'ns.cafe.babe AAAA +norec',
+    'cafe.babe MX', 'cafe.babe MX +norec', 'cafe.babe NS', 'cafe.babe SOA +norec', 'cafe.babe TXT', 'cafe.babe CAA',
+    'cafe.babe ANY', 'cafe.babe ANY +norec +tcp', 'ftp.cafe.babe', 'ftp.cafe.babe +norec', '_http._tcp.cafe.babe SRV',
+    '_http._tcp.cafe.babe SRV +norec', 'laptop.dev.cafe.babe', 'a.b.dev.cafe.babe +norec', 'dev.cafe.babe',
+    'svc.cafe.babe', 'svc.cafe.babe NS +norec', 'api.svc.cafe.babe', 'api.svc.cafe.babe +norec',
+    'nope.cafe.babe', 'nope.cafe.babe +norec', 'www.cafe.babe MX', 'www.cafe.babe MX +norec', 'dhcp-105.cafe.babe',
+    'pxe.cafe.babe', 'WwW.CaFe.BaBe', '-x 192.168.117.128', '-x 192.168.117.128 +norec', '-x 192.168.117.105',
+    '-x 192.168.117.7', '117.168.192.in-addr.arpa NS', '117.168.192.in-addr.arpa SOA +norec',
+    'www.cafe.babe +tcp', 'www.cafe.babe +noedns', 'www.cafe.babe +dnssec', 'www.cafe.babe +nocookie'].map((a) => ({ args: a })),
+  // Fixture zone tri.test: every Serving bullet.
+  ...['www.tri.test', 'www.tri.test +norec', 'tri.test +norec', 'tri.test NS', 'tri.test NS +norec', 'tri.test SOA +norec',
+    'tri.test MX +norec', 'WWW2.tri.test', 'www2.tri.test +norec', 'wWw.tri.test', 'WWW.TRI.TEST +norec',
+    'mx.tri.test MX', 'mx.tri.test MX +norec', '_sip._udp.tri.test SRV', '_sip._udp.tri.test SRV +norec',
+    'txt.tri.test TXT', 'caa.tri.test CAA', 'unk.tri.test TYPE65534', 'unk.tri.test TYPE65534 +norec', 'unk.tri.test A',
+    'short.tri.test', 'www.tri.test TYPE65534',
+    // Negative answers.
+    'nope.tri.test', 'nope.tri.test +norec', 'deeper.nope.tri.test AAAA', 'www.tri.test MX', 'www.tri.test MX +norec',
+    'www.tri.test TYPE0',
+    // Wildcards, ENTs, '*' itself.
+    'foo.wild.tri.test', 'Foo.Wild.tri.test +norec', 'foo.wild.tri.test TXT', 'foo.wild.tri.test MX', 'a.b.c.wild.tri.test',
+    '*.wild.tri.test', '*.wild.tri.test TXT +norec', 'wild.tri.test', 'sub.wild.tri.test', 'x.sub.wild.tri.test',
+    'ent.tri.test', 'b.ent.tri.test TXT', 'x.ent.tri.test TXT', 'x.ent.tri.test A', 'a.b.ent.tri.test', 'z.a.b.ent.tri.test',
+    'q.mxw.tri.test MX', 'q.mxw.tri.test MX +norec', 'Q.cw.tri.test', 'q.cw.tri.test +norec', '*.ent.tri.test TXT',
+    // CNAME chains.
+    'c1.tri.test', 'c1.tri.test +norec', 'c1.tri.test CNAME', 'c2.tri.test AAAA', 'cext.tri.test', 'cext.tri.test +norec',
+    'cout.tri.test +norec', 'cloop1.tri.test', 'cloop1.tri.test +norec', 'cwild.tri.test +norec', 'cnx.tri.test',
+    'cnx.tri.test +norec', 'cnodata.tri.test MX +norec', 'cmx.tri.test MX', 'cmx.tri.test MX +norec', 'cdn.tri.test', 'c1.tri.test ANY',
+    // DNAME.
+    'x.dn.tri.test', 'X.Dn.tri.test +norec', 'a.b.dn.tri.test TXT', 'dn.tri.test', 'dn.tri.test DNAME', 'a.dnx.tri.test +norec',
+    // Delegations.
+    'x.child.tri.test', 'x.child.tri.test +norec', 'child.tri.test NS', 'child.tri.test DS', 'child.tri.test DS +norec',
+    'deep.child.tri.test', 'ns1.child.tri.test', 'child.tri.test A', 'far.tri.test', 'far.tri.test NS +norec',
+    'child.tri.test ANY',
+    // ANY.
+    'tri.test ANY', 'tri.test ANY +norec', 'www.tri.test ANY +norec', 'www.tri.test ANY +tcp', 'ent.tri.test ANY',
+    'foo.wild.tri.test ANY', 'nope.tri.test ANY',
+    // Sizes and truncation.
+    'bigish.tri.test', 'bigish.tri.test +tcp', 'big.tri.test TXT', 'big.tri.test TXT +ignore', 'big.tri.test TXT +tcp',
+    'bigish.tri.test +ignore +bufsize=600', 'bigish.tri.test +bufsize=1000 +norec', 'bigish.tri.test +ignore +bufsize=100',
+    'big.tri.test TXT +ignore +dnssec', 'www.tri.test +bufsize=4096 +norec', 'www.tri.test +noedns +norec',
+    // EDNS and header flags.
+    'www.tri.test +dnssec +cd', 'www.tri.test +adflag', 'www.tri.test +noadflag', 'www.tri.test +cdflag +norec',
+    'www.tri.test +edns=1 +noednsneg', 'www.tri.test +edns=1 +noednsneg +norec', 'www.tri.test +ednsopt=3', 'www.tri.test +nsid',
+    'www.tri.test +ednsflags=0x40', 'www.tri.test +tcp +norec', 'www.tri.test +tcp +dnssec',
+    // Opcodes and malformed-but-parsable.
+    'www.tri.test +opcode=1', 'www.tri.test +opcode=2', 'www.tri.test +opcode=6', 'www.tri.test +noedns +opcode=2',
+    'www.tri.test +opcode=4', 'tri.test SOA +opcode=4 +norec', 'www.tri.test +header-only', 'www.tri.test +header-only +noedns',
+    // REFUSED and CHAOS.
+    'www.example.com', 'www.example.com +norec', 'test SOA', '. NS', 'www.tri.test CH', 'www.tri.test CLASS3 +noedns',
+    'version.bind TXT CH', 'version.bind TXT CH +norec', 'hostname.bind TXT CH', 'id.server TXT CH', 'version.bind A CH +norec',
+    'version.bind NS CH +norec', 'version.server TXT CH', 'foo.bind TXT CH',
+    // allow-query per zone.
+    'www.locked.test', 'locked.test SOA +norec', 'nope.locked.test', 'www.locked.test -b 127.0.0.2',
+    'nope.locked.test -b 127.0.0.2 +norec', 'www.locked.test +tcp', 'www.locked.test +tcp -b 127.0.0.2',
+    'www.tri.test -b 127.0.0.2', 'cafe.babe -b 127.0.0.3',
+  ].map((a) => ({ args: a })),
+  // Truncated without EDNS: which RRs fit depends on rotation, so counts and flags only.
+  { args: 'bigish.tri.test +ignore +noedns', countsOnly: true },
+  { args: 'big.tri.test TXT +ignore +noedns', countsOnly: true },
+  { args: 'big.tri.test TXT +ignore +noedns +noadflag', countsOnly: true },
+  { args: 'bigish.tri.test +noedns' },
+];
+
+function namedConf(dir: string, port: number): string {
+  return `// Generated by bind-compare.peer.test.ts
+controls { };
+options {
+    directory "${dir}";
+    listen-on port ${port} { ${HOST}; };
+    listen-on-v6 { none; };
+    recursion no;
+    version "Triad-compare";
+    pid-file none;
+    session-keyfile none;
+    notify no;
+};
+zone "cafe.babe" { type primary; file "cafe.babe.zone"; allow-query { any; }; };
+zone "117.168.192.in-addr.arpa" { type primary; file "192.168.117.rev"; };
+zone "tri.test" { type primary; file "tri.test.zone"; };
+zone "other.test" { type primary; file "other.test.zone"; };
+zone "locked.test" { type primary; file "locked.test.zone"; allow-query { 127.0.0.2; }; };
+`;
+}
+
+function diff(a: Parsed, b: Parsed, countsOnly: boolean): string[] {
+  const out: string[] = [];
+  const cmp = (what: string, x: unknown, y: unknown): void => {
+    const xs = JSON.stringify(x);
+    const ys = JSON.stringify(y);
+    if (xs !== ys) out.push(`${what}:\n    bind:  ${xs}\n    triad: ${ys}`);
+  };
+  cmp('status', a.status, b.status);
+  cmp('opcode', a.opcode, b.opcode);
+  cmp('flags', a.flags, b.flags);
+  cmp('counts', a.counts, b.counts);
+  cmp('edns', a.edns, b.edns);
+  if (!countsOnly) {
+    cmp('answer', a.answer, b.answer);
+    cmp('authority', a.authority, b.authority);
+    cmp('additional', a.additional, b.additional);
+    cmp('size', a.size, b.size);
+  }
+  return out;
+}
+
+t.test('BIND 9 and Triad answer alike', async (t) => {
+  for (const tool of ['named', 'dig']) {
+    if (!have(tool)) {
+      t.fail(`${tool} is not installed (Debian bind9 / bind9-dnsutils; see test/install-deps.sh)`);
+      return;
+    }
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-bindcmp-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const f of ['cafe.babe.zone', '192.168.117.rev']) copyFileSync(path.join(REPO_ROOT, 'zones', f), path.join(dir, f));
+  for (const f of readdirSync(path.join(FIXTURES, 'dns'))) if (f.endsWith('.zone')) copyFileSync(path.join(FIXTURES, 'dns', f), path.join(dir, f));
+  const bindPort = await freePort();
+  const triadPort = await freePort();
+  const conf = path.join(dir, 'named.conf');
+  writeFileSync(conf, namedConf(dir, bindPort));
+
+  const named: ChildProcess = spawn('named', ['-g', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let namedLog = '';
+  named.stderr?.on('data', (d: Buffer) => (namedLog += d.toString()));
+  t.teardown(() => {
+    named.kill('SIGTERM');
+  });
+  const running = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 15000);
+    const check = (): void => {
+      if (/running/.test(namedLog)) {
+        clearTimeout(timer);
+        resolve(true);
+      } else if (named.exitCode !== null) {
+        clearTimeout(timer);
+        resolve(false);
+      } else setTimeout(check, 50);
+    };
+    check();
+  });
+  if (!running) {
+    t.fail('named did not start:\n' + namedLog);
+    return;
+  }
+
+  let triad: RunningTriadDns;
+  try {
+    triad = await startTriadDns(conf, [{ address: HOST, port: triadPort }]);
+  } catch (err) {
+    t.fail('Triad did not start: ' + String(err));
+    return;
+  }
+  t.teardown(() => triad.close());
+
+  for (const c of CASES) {
+    const args = c.args.split(' ');
+    const [b, r] = await Promise.all([dig(bindPort, args), dig(triadPort, args)]);
+    const pb = parseDig(b);
+    const pr = parseDig(r);
+    const d = diff(pb, pr, c.countsOnly ?? false);
+    if (pb.status === '' && pr.status === '') {
+      // Neither answered (dig gave up): that is agreement, but say so.
+      t.ok(/timed out|no servers/.test(b) && /timed out|no servers/.test(r), `dig ${c.args}`, { bind: b, triad: r });
+      continue;
+    }
+    t.same(d, [], `dig ${c.args}`, d.length ? { diff: '\n' + d.join('\n'), bind: pb.raw, triad: pr.raw } : {});
+  }
+
+  // Raw packets BIND and Triad must treat alike.
+  const send = (port: number, pkt: Buffer): Promise<Buffer | null> =>
+    new Promise((resolve) => {
+      const s = dgram.createSocket('udp4');
+      const timer = setTimeout(() => { s.close(); resolve(null); }, 800);
+      s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(m); });
+      s.send(pkt, port, HOST);
+    });
+  const q = (name: string): Buffer => Buffer.concat([...name.split('.').map((l) => Buffer.concat([Buffer.of(l.length), Buffer.from(l)])), Buffer.of(0)]);
+  const hdr = (id: number, flags: number, qd: number, an: number, ns: number, ar: number): Buffer => {
+    const b = Buffer.alloc(12);
+    b.writeUInt16BE(id, 0); b.writeUInt16BE(flags, 2); b.writeUInt16BE(qd, 4); b.writeUInt16BE(an, 6); b.writeUInt16BE(ns, 8); b.writeUInt16BE(ar, 10);
+    return b;
+  };
+  const raw: [string, Buffer][] = [
+    ['garbage of 5 octets', Buffer.from('hello')],
+    ['question count 1 but no question', hdr(1, 0x0100, 1, 0, 0, 0)],
+    ['compression pointer loop in question', Buffer.concat([hdr(2, 0, 1, 0, 0, 0), Buffer.of(0xc0, 12, 0, 1, 0, 1)])],
+    ['forward pointer in question', Buffer.concat([hdr(3, 0, 1, 0, 0, 0), Buffer.of(0xc0, 20, 0, 1, 0, 1, 0, 0)])],
+    ['reserved label type', Buffer.concat([hdr(4, 0, 1, 0, 0, 0), Buffer.of(0x41, 0x61, 0, 0, 1, 0, 1)])],
+    ['question cut short', Buffer.concat([hdr(5, 0, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1)])],
+    ['trailing garbage after question', Buffer.concat([hdr(6, 0, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1, 9, 9, 9)])],
+    ['additional count larger than the records', Buffer.concat([hdr(7, 0, 1, 0, 0, 3), q('www.tri.test'), Buffer.of(0, 1, 0, 1)])],
+    ['two OPT records', Buffer.concat([hdr(8, 0, 1, 0, 0, 2), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
+      Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0), Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0)])],
+    ['OPT with a bad option length', Buffer.concat([hdr(9, 0, 1, 0, 0, 1), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
+      Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 4, 0, 10, 0, 9)])],
+    ['a response (QR set)', Buffer.concat([hdr(10, 0x8000, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1)])],
+    ['OPT not last in additional', Buffer.concat([hdr(11, 0, 1, 0, 0, 2), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
+      Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0), q('x'), Buffer.of(0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)])],
+    ['answer record in a query', Buffer.concat([hdr(12, 0, 1, 1, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
+      Buffer.of(0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)])],
+  ];
+  const summary = (m: Buffer | null): string => (m === null ? 'no answer' :
+    `rcode=${m[3] & 0xf} flags=${(m.readUInt16BE(2) & 0x87f0).toString(16)} qd=${m.readUInt16BE(4)} an=${m.readUInt16BE(6)} ns=${m.readUInt16BE(8)} ar=${m.readUInt16BE(10)}`);
+  for (const [what, pkt] of raw) {
+    const [b, r] = await Promise.all([send(bindPort, pkt), send(triadPort, pkt)]);
+    t.equal(summary(r), summary(b), `raw packet: ${what}`);
+  }
+  const after = parseDig(await dig(triadPort, ['www.tri.test']));
+  t.equal(after.status, 'NOERROR', 'Triad still answers after the malformed packets');
+});

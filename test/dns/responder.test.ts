@@ -1,0 +1,133 @@
+import t from 'tap';
+import dnsPacket from 'dns-packet';
+import { Responder, type ServingView, type ClientInfo } from '../../src/dns/responder.js';
+import { decodeMessage, type DecodedMessage } from '../../src/dns/message.js';
+import { nameKey, parseName } from '../../src/dns/name.js';
+import { miniZone, TRI } from '../helpers/mini-zone.js';
+
+const tri = miniZone('tri.test', TRI + Array.from({ length: 40 }, (_, i) => `bigish 3600 A 10.9.0.${i + 1}`).join('\n'));
+const locked = miniZone('locked.test', `
+@ 600 SOA ns root 1 600 600 86400 60
+@ 600 NS ns
+www 600 A 10.2.0.80
+`);
+const view: ServingView = {
+  zones: [tri, locked],
+  allowQuery: () => true,
+  zoneAllowQuery: new Map([[nameKey(parseName('locked.test.')), (a: string) => a === '127.0.0.2']]),
+  recursion: false,
+  version: 'Triad-test',
+  udpSize: 1232,
+};
+const udp: ClientInfo = { address: '127.0.0.1', port: 5353, transport: 'udp' };
+
+interface Q { name: string; type?: string; cls?: string; rd?: boolean; edns?: boolean | { size?: number; version?: number; cookie?: boolean; do?: boolean }; id?: number; opcode?: string }
+function query(q: Q): Uint8Array {
+  const e = q.edns === undefined ? {} : q.edns;
+  const additionals = e === false ? [] : [{
+    type: 'OPT', name: '.', udpPayloadSize: (e as { size?: number }).size ?? 1232,
+    flags: (e as { do?: boolean }).do ? dnsPacket.DNSSEC_OK : 0,
+    options: (e as { cookie?: boolean }).cookie ? [{ code: 10, data: Buffer.from('0123456789abcdef', 'hex') }] : [],
+  }];
+  const b = dnsPacket.encode({ type: 'query', id: q.id ?? 99, flags: q.rd === false ? 0 : dnsPacket.RECURSION_DESIRED,
+    questions: [{ type: q.type ?? 'A', class: q.cls ?? 'IN', name: q.name }], additionals });
+  if (q.opcode === 'STATUS') b[2] = (2 << 3) | (b[2] & 0x87);
+  if (e !== false && (e as { version?: number }).version) b[b.length - 5] = (e as { version: number }).version; // OPT TTL version octet (no options)
+  return b;
+}
+function ask(r: Responder, q: Q, client = udp): DecodedMessage {
+  const out = r.respond(query(q), client);
+  if (!out) throw new Error('dropped');
+  const d = decodeMessage(out);
+  if (typeof d === 'string') throw new Error(d);
+  return d;
+}
+const rcode = (d: DecodedMessage): number => d.rcode;
+
+t.test('answers, IDs and flags', async (t) => {
+  const r = new Responder(view);
+  const d = ask(r, { name: 'www.tri.test', id: 777 });
+  t.equal(d.id, 777);
+  t.equal(rcode(d), 0);
+  t.ok(d.flags & 0x8000, 'QR');
+  t.ok(d.flags & 0x0400, 'AA');
+  t.ok(d.flags & 0x0100, 'RD echoed');
+  t.notOk(d.flags & 0x0080, 'no RA');
+  t.equal(d.answers.length, 1);
+  t.equal(d.additionals.length, 1, 'OPT only');
+  t.equal(d.additionals[0].class, 1232, 'our UDP size');
+});
+
+t.test('the cache patches the ID and keeps per-client ACLs', async (t) => {
+  const r = new Responder(view);
+  ask(r, { name: 'www.tri.test', id: 1 });
+  const d = ask(r, { name: 'www.tri.test', id: 2 });
+  t.equal(d.id, 2);
+  t.equal(rcode(ask(r, { name: 'www.locked.test' }, { ...udp, address: '127.0.0.2' })), 0);
+  t.equal(rcode(ask(r, { name: 'www.locked.test' })), 5, 'a cached allowed answer is not given to a refused client');
+  t.equal(rcode(ask(r, { name: 'www.locked.test' }, { ...udp, address: '127.0.0.2' })), 0);
+  t.ok((r.stats.byRcode.REFUSED ?? 0) >= 1);
+  t.ok(r.stats.queries >= 5);
+});
+
+t.test('REFUSED outside our zones; CHAOS names', async (t) => {
+  const r = new Responder(view);
+  t.equal(rcode(ask(r, { name: 'www.example.com' })), 5);
+  const v = ask(r, { name: 'version.bind', type: 'TXT', cls: 'CH' });
+  t.equal(rcode(v), 0);
+  t.same(Buffer.from(v.answers[0].rdata.subarray(1)).toString(), 'Triad-test');
+  t.equal(rcode(ask(r, { name: 'version.server', type: 'TXT', cls: 'CH' })), 5);
+  const hidden = new Responder({ ...view, version: undefined });
+  t.equal(rcode(ask(hidden, { name: 'version.bind', type: 'TXT', cls: 'CH' })), 5, 'version none');
+});
+
+t.test('EDNS: BADVERS, DO echoed, cookies', async (t) => {
+  const r = new Responder(view);
+  const bad = ask(r, { name: 'www.tri.test', edns: { version: 1 } });
+  t.equal(bad.rcode, 0, 'low bits');
+  t.equal(bad.additionals[0].ttl >>> 24, 1, 'extended rcode 16 = BADVERS');
+  t.equal(bad.answers.length, 0);
+  const d = ask(r, { name: 'www.tri.test', edns: { do: true } });
+  t.ok(d.additionals[0].ttl & 0x8000, 'DO');
+  const c1 = ask(r, { name: 'www.tri.test', edns: { cookie: true } });
+  const opt = c1.additionals[0].rdata;
+  t.equal(opt.length, 4 + 24);
+  t.equal(Buffer.from(opt.subarray(4, 12)).toString('hex'), '0123456789abcdef', 'client cookie echoed');
+  const c2 = ask(r, { name: 'www.tri.test', edns: { cookie: true } });
+  t.equal(Buffer.from(c2.additionals[0].rdata.subarray(4, 12)).toString('hex'), '0123456789abcdef', 'also from the cache');
+});
+
+t.test('truncation like BIND', async (t) => {
+  const r = new Responder(view);
+  const plain = ask(r, { name: 'bigish.tri.test', edns: false });
+  t.ok(plain.flags & 0x0200, 'TC without EDNS');
+  t.equal(plain.answers.length, 29, 'as many whole RRs as fit in 512');
+  const e = ask(r, { name: 'bigish.tri.test', edns: { size: 600 } });
+  t.ok(e.flags & 0x0200, 'TC with EDNS 600');
+  t.equal(e.answers.length, 0, 'with EDNS only question and OPT remain');
+  t.equal(e.additionals.length, 1);
+  const big = ask(r, { name: 'bigish.tri.test', edns: { size: 4096 } });
+  t.notOk(big.flags & 0x0200, 'fits in 1232');
+  t.equal(big.answers.length, 40);
+  const tcp = ask(r, { name: 'bigish.tri.test', edns: false }, { ...udp, transport: 'tcp' });
+  t.notOk(tcp.flags & 0x0200, 'TCP is never truncated');
+  t.equal(tcp.answers.length, 40);
+});
+
+t.test('malformed input: FORMERR or drop, never a throw', async (t) => {
+  const r = new Responder(view);
+  t.equal(r.respond(Uint8Array.of(1, 2, 3), udp), null);
+  const noq = r.respond(Uint8Array.of(0, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0), udp);
+  t.ok(noq);
+  if (noq) t.equal(noq[3] & 0xf, 1, 'FORMERR');
+  const notimp = ask(r, { name: 'www.tri.test', opcode: 'STATUS' });
+  t.equal(notimp.rcode, 4);
+  t.equal(notimp.questions.length, 0);
+  t.ok(r.stats.malformed >= 2);
+  for (let i = 0; i < 2000; i++) {
+    const b = query({ name: 'www.tri.test' });
+    b[(i * 7) % b.length] = (i * 31) & 0xff;
+    r.respond(b.subarray(0, (i % b.length) + 1), udp);
+  }
+  t.equal(rcode(ask(r, { name: 'www.tri.test' })), 0, 'still answering');
+});
