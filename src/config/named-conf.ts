@@ -74,6 +74,8 @@ export interface ZoneConfig {
   type: ZoneType;
   /** Absolute path (resolved against `directory`). */
   file?: string;
+  /** Where `file` was written, for errors about the zone file as a whole. */
+  filePos?: Position;
   allowQuery?: AddressMatchList;
   allowTransfer?: AddressMatchList;
   primaries: RemoteServer[];
@@ -603,6 +605,7 @@ class NamedConfBuilder {
         case 'file':
           fileTok = v;
           zc.file = path.resolve(o.directory, v.value);
+          zc.filePos = { file: v.file, line: v.line, col: v.col };
           break;
         case 'allow-query':
           zc.allowQuery = this.aml(c.block ?? [], true);

@@ -2,8 +2,8 @@
 // responder answers from (zones loaded, ACLs compiled) and the addresses to listen
 // on. Reads zone files; no sockets.
 
-import { existsSync } from 'node:fs';
-import type { Diagnostic } from '../config/diagnostics.js';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Diagnostic, Position } from '../config/diagnostics.js';
 import type { NamedConfig, ListenOn } from '../config/named-conf.js';
 import { compileAddressMatch, explicitAddresses, matchAddress, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
 import type { HostNetworks } from '../net/interfaces.js';
@@ -30,6 +30,17 @@ export interface BuiltView {
   diagnostics: Diagnostic[];
 }
 
+/** An error about a zone as a whole, pointed at its named.conf line (quoted for the caret). */
+function confDiagnostic(pos: Position, message: string): Diagnostic {
+  let lineText: string | undefined;
+  try {
+    lineText = readFileSync(pos.file, 'utf8').split(/\r?\n/)[pos.line - 1];
+  } catch {
+    lineText = undefined;
+  }
+  return { severity: 'error', message, file: pos.file, line: pos.line, col: pos.col, lineText };
+}
+
 export function matchEnvironment(conf: NamedConfig, host: HostNetworks): MatchEnvironment {
   return { localhost: host.localhost, localnets: host.localnets, acls: conf.acls };
 }
@@ -44,10 +55,15 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltVi
   for (const zc of conf.zones) {
     const servable = zc.type === 'primary' || (zc.type === 'secondary' && zc.file !== undefined && existsSync(zc.file));
     if (!servable || zc.file === undefined) continue;
+    const at = zc.filePos ?? zc.pos;
+    if (!existsSync(zc.file)) {
+      diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
+      continue;
+    }
     const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory });
     diagnostics.push(...res.diagnostics);
     if (!res.zone) {
-      diagnostics.push({ severity: 'error', message: `zone ${zc.name}/IN: not loaded due to errors.`, file: zc.pos.file, line: zc.pos.line, col: zc.pos.col });
+      diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
       continue;
     }
     zones.push(res.zone);

@@ -33,7 +33,8 @@ for (const f of files) {
     } else {
       t.notMatch(triad.stderr, /: error: /, 'no error printed');
       // Zones BIND loaded, Triad loaded too, with the same serial.
-      const loaded = (s: string): string[] => s.split('\n').filter((l) => /^zone \S+\/IN: loaded serial/.test(l)).sort();
+      // (BIND loads a zone once per view; Triad serves the first view only, so compare as sets.)
+      const loaded = (s: string): string[] => [...new Set(s.split('\n').filter((l) => /^zone \S+\/IN: loaded serial/.test(l)))].sort();
       t.same(loaded(triad.stdout), loaded(bind.stdout), 'same zones loaded');
     }
   });
