@@ -376,7 +376,7 @@ function generate(line: ZoneLine, ctx: FileContext, sink: DiagnosticSink, ttl: T
       throw e;
     }
     // The expanded right-hand side is lexed again as a line of its own.
-    const lexed = lexZoneText(rhsTok.file, rhsTok.quoted ? rhsText : rhsText, sink.constructor === Object ? sink : sink);
+    const lexed = lexZoneText(rhsTok.file, rhsText, sink);
     const rdata: ZoneToken[] = [];
     for (const l of lexed) for (const t of l.tokens) rdata.push({ ...t, file: rhsTok.file, line: rhsTok.line, col: rhsTok.col });
     out.push({
@@ -423,11 +423,13 @@ function expand(tok: ZoneToken, it: number, sink: DiagnosticSink): string | unde
       i = close;
     }
     const v = it + offset;
-    if (v < 0 || v > 0xffffffff) {
+    // BIND computes in a C int: overflow is an error, negative values print as
+    // signed decimal or as their 32-bit two's complement in the other bases.
+    if (v > 0x7fffffff || v < -0x80000000) {
       sink.error(tokPos(tok), `$GENERATE: value ${v} out of range`);
       return undefined;
     }
-    outText += formatValue(v, width, base);
+    outText += formatValue(base === 'd' ? v : v >>> 0, width, base);
   }
   return outText;
 }
@@ -435,9 +437,9 @@ function expand(tok: ZoneToken, it: number, sink: DiagnosticSink): string | unde
 function formatValue(v: number, width: number, base: string): string {
   if (base === 'n' || base === 'N') return nibbles(v, width, base === 'N');
   const radix = base === 'o' ? 8 : base === 'x' || base === 'X' ? 16 : 10;
-  let s = v.toString(radix);
+  let s = Math.abs(v).toString(radix);
   if (base === 'X') s = s.toUpperCase();
-  return s.padStart(width, '0');
+  return (v < 0 ? '-' : '') + s.padStart(v < 0 ? width - 1 : width, '0');
 }
 
 /** Reverse-nibble labels (`a.b.c`), width counting dots too, as BIND's nibbles(). */

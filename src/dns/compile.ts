@@ -2,7 +2,7 @@
 // absolute owner, TTL, class, type and RDATA in BIND's presentation form, and
 // BIND's `; resign=` comment after each RRSIG RRset.
 
-import { compareNames, nameKey, nameToText, labelsOf, parentName } from './name.js';
+import { compareNames, nameKey, nameToText, labelsOf } from './name.js';
 import { classToText, typeToText, T, type ResourceRecord } from './rr.js';
 import { rdataToText } from './rdata.js';
 import { sigTimeText } from './rdata/types.js';
@@ -19,15 +19,9 @@ interface OutSet {
 
 /** Lines of the full text form of a loaded zone, in DNSSEC name order (SOA first at the apex). */
 export function compileZoneText(records: ResourceRecord[]): string[] {
-  // Owner case as first written; an empty non-terminal created by a child keeps the child's spelling.
-  const spelling = new Map<string, Uint8Array>();
+  // BIND 9.18 keeps the owner's case per RRset, as first written for that RRset.
   const sets = new Map<string, OutSet>();
   for (const r of records) {
-    for (let n = r.owner; n.length > 1; n = parentName(n)) {
-      const k = nameKey(n);
-      if (spelling.has(k)) break;
-      spelling.set(k, n);
-    }
     const covered = r.type === T.RRSIG || r.type === T.SIG ? (r.rdata[0] << 8) | r.rdata[1] : 0;
     const key = `${nameKey(r.owner)}/${r.type}/${covered}`;
     let s = sets.get(key);
@@ -41,7 +35,7 @@ export function compileZoneText(records: ResourceRecord[]): string[] {
   list.sort((a, b) => compareNames(a.owner, b.owner) || rank(a) - rank(b) || a.covered - b.covered);
   const lines: string[] = [];
   for (const s of list) {
-    const owner = nameToText(spelling.get(nameKey(s.owner)) ?? s.owner);
+    const owner = nameToText(s.owner);
     const head = `${owner} ${s.ttl} ${classToText(s.cls)} ${typeToText(s.type)}`;
     let minExpire: number | undefined;
     for (const rd of s.rdatas) {

@@ -2,6 +2,7 @@
 // SOA and NS at the apex, CNAME exclusivity (RFC 1034 §3.6.2, RFC 2181 §10.1),
 // singleton types, and the integrity checks on NS/MX/SRV targets inside the zone.
 
+import { createHash } from 'node:crypto';
 import type { DiagnosticSink, Position } from '../config/diagnostics.js';
 import { nameKey, nameToText, isSubdomain, parentName } from './name.js';
 import { T, typeToText } from './rr.js';
@@ -64,27 +65,24 @@ function hasAddress(node: ZoneNode | undefined): boolean {
 
 function integrity(zone: Zone, sink: DiagnosticSink, where: Position): void {
   const zname = nameToText(zone.origin);
+  const apexKey = nameKey(zone.origin);
   for (const node of zone.nodes.values()) {
     const ns = node.rrsets.get(T.NS);
-    if (ns) {
-      const isApex = nameKey(node.name) === nameKey(zone.origin);
-      // NS records below a delegation are not authoritative data; BIND ignores them.
-      const cut = isApex ? undefined : delegationAbove(zone, parentName(node.name));
-      if (!cut) {
-        for (const rd of ns.rdatas) {
-          const target = targetName(rd, 0);
-          if (!isSubdomain(target, zone.origin)) continue;
-          const tnode = zone.nodes.get(nameKey(target));
-          const owner = nameToText(node.name);
-          if (tnode && tnode.rrsets.has(T.CNAME)) {
-            sink.error(where, `zone ${zname}: ${owner}/NS '${nameToText(target)}' is a CNAME (illegal)`);
-          } else if (!hasAddress(tnode)) {
-            const under = delegationAbove(zone, target);
-            // Targets in another zone cut below us need glue; targets in our own data need addresses.
-            if (!under || isSubdomain(target, node.name) || !isApex) {
-              sink.error(where, `zone ${zname}: ${owner}/NS '${nameToText(target)}' has no address records (A or AAAA)`);
-            }
-          }
+    // BIND's integrity_checks() look at delegations only, not the apex NS set,
+    // and only at in-zone targets (out-of-zone ones would need lookups).
+    if (ns && nameKey(node.name) !== apexKey && !delegationAbove(zone, parentName(node.name))) {
+      const owner = nameToText(node.name);
+      for (const rd of ns.rdatas) {
+        const target = targetName(rd, 0);
+        if (!isSubdomain(target, zone.origin)) continue;
+        const tnode = zone.nodes.get(nameKey(target));
+        // A name that does not exist at all below a cut is a plain delegation answer: no complaint.
+        if (!tnode) continue;
+        if (tnode.rrsets.has(T.CNAME)) {
+          sink.error(where, `zone ${zname}: ${owner}/NS '${nameToText(target)}' is a CNAME (illegal)`);
+        } else if (!hasAddress(tnode) && isSubdomain(target, node.name)) {
+          // Required glue (RFC 1034 §4.2.1) exists as a name but without addresses.
+          sink.error(where, `zone ${zname}: ${owner}/NS '${nameToText(target)}' has no address records (A or AAAA)`);
         }
       }
     }
@@ -101,4 +99,52 @@ function integrity(zone: Zone, sink: DiagnosticSink, where: Position): void {
       }
     }
   }
+  checkCdsCdnskey(zone, sink, where);
+}
+
+/** RFC 4034 Appendix B key tag of DNSKEY RDATA. */
+export function keyTag(rdata: Uint8Array): number {
+  let ac = 0;
+  for (let i = 0; i < rdata.length; i++) ac += i & 1 ? rdata[i] : rdata[i] << 8;
+  ac += (ac >> 16) & 0xffff;
+  return ac & 0xffff;
+}
+
+const DIGESTS: Record<number, string> = { 1: 'sha1', 2: 'sha256', 4: 'sha384' };
+
+function lowerName(name: Uint8Array): Uint8Array {
+  return Uint8Array.from(name, (b) => (b >= 0x41 && b <= 0x5a ? b + 32 : b));
+}
+
+/**
+ * RFC 7344 §4 / RFC 8078: CDS must describe, and CDNSKEY must equal, a DNSKEY at the
+ * apex (the delete forms "0 0 0 00" and "0 3 0 AA==" excepted), as BIND checks on load.
+ */
+function checkCdsCdnskey(zone: Zone, sink: DiagnosticSink, where: Position): void {
+  const apex = zone.nodes.get(nameKey(zone.origin));
+  if (!apex) return;
+  const keys = apex.rrsets.get(T.DNSKEY)?.rdatas ?? [];
+  const cds = apex.rrsets.get(T.CDS)?.rdatas ?? [];
+  const cdnskey = apex.rrsets.get(T.CDNSKEY)?.rdatas ?? [];
+  let ok = true;
+  for (const rd of cds) {
+    if (rd.length === 5 && rd[0] === 0 && rd[1] === 0 && rd[2] === 0 && rd[3] === 0) continue;
+    const tag = (rd[0] << 8) | rd[1];
+    const alg = rd[2];
+    const dtype = rd[3];
+    const digest = Buffer.from(rd.subarray(4));
+    const algo = DIGESTS[dtype];
+    const match = keys.some((k) => {
+      if (k[3] !== alg || keyTag(k) !== tag) return false;
+      if (!algo) return true;
+      const h = createHash(algo).update(lowerName(zone.origin)).update(k).digest();
+      return h.equals(digest);
+    });
+    if (!match) ok = false;
+  }
+  for (const rd of cdnskey) {
+    if (rd.length === 5 && rd[0] === 0 && rd[1] === 0 && rd[2] === 3 && rd[3] === 0) continue;
+    if (!keys.some((k) => k.length === rd.length && k.every((b, i) => b === rd[i]))) ok = false;
+  }
+  if (!ok) sink.error(where, `zone ${nameToText(zone.origin)}: CDS/CDNSKEY consistency checks failed`);
 }

@@ -8,6 +8,7 @@ import { parseZoneFile, type ZoneEntry } from '../config/zone-file.js';
 import { parseName, NameError, nameKey, isSubdomain, nameToText } from './name.js';
 import { CLASS_IN, classToText, T, type ResourceRecord } from './rr.js';
 import { rdataFromText, RdataError } from './rdata.js';
+import { base32hexDecode } from './rdata/codec.js';
 import { buildZone, type Zone } from './zone.js';
 import { checkZone, type CheckOptions } from './zone-check.js';
 
@@ -122,6 +123,15 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
       sink.error(e.pos, `SOA record not at top of zone (${nameToText(e.owner)})`);
       continue;
     }
+    if (e.type === T.DS && nameKey(e.owner) === nameKey(origin)) {
+      // RFC 4034 §5: DS lives in the parent; BIND refuses it at the apex.
+      sink.error(e.pos, `DS record at top of zone (${nameToText(e.owner)})`);
+      continue;
+    }
+    if (e.type === T.NSEC3 && !nsec3OwnerOk(e.owner)) {
+      sink.error(e.pos, `${nameToText(e.owner)}: bad owner name (check-names)`);
+      continue;
+    }
     let rdata: Uint8Array;
     try {
       rdata = rdataFromText(e.type, e.rdata, e.origin, e.last);
@@ -152,6 +162,17 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
   flush();
   for (const r of ordered) r.ttl = finalTtl.get(`${nameKey(r.owner)}/${setKeyOf(r)}`) ?? r.ttl;
   return ordered;
+}
+
+/** RFC 5155 §3: an NSEC3 owner's first label is a base32hex hash without padding. */
+function nsec3OwnerOk(owner: Uint8Array): boolean {
+  const label = Buffer.from(owner.subarray(1, 1 + owner[0])).toString('latin1');
+  try {
+    base32hexDecode(label);
+    return label.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The type an RRSIG/SIG covers (RFC 4034 §3.1.1): BIND keeps one RRset per covered type. */

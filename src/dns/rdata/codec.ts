@@ -334,13 +334,8 @@ export function base32hexDecode(text: string, at?: ZoneToken): Uint8Array {
   let bits = 0;
   let acc = 0;
   const out: number[] = [];
-  let padding = false;
   for (const ch of u) {
-    if (ch === '=') {
-      padding = true;
-      continue;
-    }
-    if (padding) throw new RdataError('bad base32hex encoding', at);
+    // NSEC3 uses the unpadded form: '=' is an error.
     const v = B32.indexOf(ch);
     if (v < 0) throw new RdataError('bad base32hex encoding', at);
     acc = (acc << 5) | v;

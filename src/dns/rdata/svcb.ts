@@ -18,8 +18,9 @@ function keyFromText(s: string, at: ZoneToken): number {
   throw new RdataError(`unknown SVCB parameter key '${s}'`, at);
 }
 
+/** BIND 9.18 prints only the RFC 9460 keys 0-6 by name (dohpath and ohttp as keyNNN). */
 function keyToText(k: number): string {
-  return KEY_NAMES.get(k) ?? `key${k}`;
+  return k <= 6 ? (KEY_NAMES.get(k) as string) : `key${k}`;
 }
 
 /** Splits a value list on commas not escaped with a backslash (RFC 9460 Appendix A.1). */

@@ -421,19 +421,23 @@ codecs.set(T.NSEC, {
 });
 codecs.set(T.NSEC3, {
   fromText: (c) => {
-    const w = new WireWriter().u8(c.u8()).u8(c.u8()).u16(c.u16());
+    const hashAlg = c.u8();
+    const w = new WireWriter().u8(hashAlg).u8(c.u8()).u16(c.u16());
     const salt = saltFromText(c);
     w.u8(salt.length).bytes(salt);
     const ht = c.word('a hashed owner name');
     const h = base32hexDecode(ht.text, ht);
     if (h.length < 1 || h.length > 255) throw new RdataError('bad hash length', ht);
+    // RFC 5155 §3.1.4: a SHA-1 hashed owner is 20 octets.
+    if (hashAlg === 1 && h.length !== 20) throw new RdataError('next hashed owner name out of range', ht);
     w.u8(h.length).bytes(h);
     return w.bytes(bitmapFromTokens(c.rest())).done();
   },
   toText: (r) => {
-    const head = `${r.u8()} ${r.u8()} ${r.u16()} ${saltToText(r)}`;
+    const hashAlg = r.u8();
+    const head = `${hashAlg} ${r.u8()} ${r.u16()} ${saltToText(r)}`;
     const h = r.str();
-    if (h.length === 0) throw new RdataError('empty hash');
+    if (h.length === 0 || (hashAlg === 1 && h.length !== 20)) throw new RdataError('bad hash length');
     const b = bitmapToText(r);
     return `${head} ${base32hexEncode(h)}${b ? ' ' + b : ''}`;
   },
@@ -449,7 +453,8 @@ codecs.set(T.NSEC3PARAM, {
 codecs.set(T.NXT, {
   fromText: (c) => {
     const next = c.name();
-    const types = c.rest().map((t) => ({ t, v: typeFromToken(t) }));
+    // NXT (RFC 2535 §5.2) also takes bare type numbers.
+    const types = c.rest().map((t) => ({ t, v: /^[0-9]+$/.test(t.text) ? parseUint(t, 0xffff) : typeFromToken(t) }));
     let max = 0;
     for (const { t, v } of types) {
       if (v > 127) throw new RdataError('NXT type above 127', t);
@@ -464,7 +469,12 @@ codecs.set(T.NXT, {
     const bits = r.rest();
     const names: string[] = [];
     for (let o = 0; o < bits.length; o++) {
-      for (let b = 0; b < 8; b++) if (bits[o] & (0x80 >> b)) names.push(typeToText(o * 8 + b));
+      for (let b = 0; b < 8; b++) {
+        if (!(bits[o] & (0x80 >> b))) continue;
+        // BIND prints NXT types without a mnemonic as bare numbers.
+        const name = typeToText(o * 8 + b);
+        names.push(name.startsWith('TYPE') ? String(o * 8 + b) : name);
+      }
     }
     return names.length ? `${n} ${names.join(' ')}` : n;
   },
@@ -506,12 +516,14 @@ codecs.set(T.ZONEMD, {
   },
 });
 function euiCodec(n: number): RdataCodec {
-  const re = new RegExp(`^[0-9a-fA-F]{2}(-[0-9a-fA-F]{2}){${n - 1}}$`);
+  // BIND reads these with sscanf("%2x-%2x-..."): one-digit groups and trailing text pass.
+  const re = new RegExp(`^[0-9a-fA-F]{1,2}(-[0-9a-fA-F]{1,2}){${n - 1}}`);
   return {
     fromText: (c) => {
       const t = c.word('an EUI address');
-      if (!re.test(t.text)) throw new RdataError(`bad EUI${n * 8} address '${t.text}'`, t);
-      return hexDecode(t.text.replace(/-/g, ''), t);
+      const m = re.exec(t.text);
+      if (!m) throw new RdataError(`bad EUI${n * 8} address '${t.text}'`, t);
+      return Uint8Array.from(m[0].split('-').map((g) => parseInt(g, 16)));
     },
     toText: (r) => [...r.bytes(n)].map((b) => b.toString(16).padStart(2, '0')).join('-'),
   };
