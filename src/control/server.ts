@@ -1,0 +1,108 @@
+// The local control endpoint of `triad run`: HTTP/JSON on a Unix socket (mode 0600,
+// so only the owner — root on a real host — can drive it). Services register
+// named handlers (`lb`, later `dns` for reload/flush/stats); `triad ctl NAME …`
+// posts `{args}` to `/NAME` and prints the reply. One endpoint per process,
+// started by the first registration and closed with the last.
+
+import http from 'node:http';
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+
+export interface ControlReply {
+  /** Human-readable output printed by `triad ctl`. */
+  text: string;
+  /** Structured data for `triad ctl --json`. */
+  data?: unknown;
+}
+
+export type ControlHandler = (args: string[]) => Promise<ControlReply>;
+
+export class ControlUsageError extends Error {}
+
+const handlers = new Map<string, ControlHandler>();
+let server: http.Server | undefined;
+let serverPath: string | undefined;
+
+/** Where the endpoint listens: `--control-socket`, else DATA_DIR/control.sock. */
+export function controlSocketPath(dataDir: string, flag?: string | boolean): string {
+  return typeof flag === 'string' ? path.resolve(flag) : path.join(dataDir, 'control.sock');
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const send = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const name = (req.url ?? '/').replace(/^\//, '').split('?')[0];
+  const h = handlers.get(name);
+  if (!h) return send(404, { error: `no service '${name}' here (have: ${[...handlers.keys()].join(', ') || 'none'})` });
+  let body = '';
+  for await (const chunk of req) {
+    body += String(chunk);
+    if (body.length > 65536) return send(413, { error: 'request too large' });
+  }
+  let args: string[] = [];
+  try {
+    const j = body ? (JSON.parse(body) as { args?: unknown }) : {};
+    if (Array.isArray(j.args) && j.args.every((a) => typeof a === 'string')) args = j.args as string[];
+  } catch {
+    return send(400, { error: 'request body is not JSON' });
+  }
+  try {
+    send(200, await h(args));
+  } catch (e) {
+    send(e instanceof ControlUsageError ? 400 : 500, { error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+export async function registerControl(socketPath: string, name: string, handler: ControlHandler): Promise<void> {
+  handlers.set(name, handler);
+  if (server) return;
+  mkdirSync(path.dirname(socketPath), { recursive: true });
+  try {
+    unlinkSync(socketPath); // a socket file left by a killed process
+  } catch {
+    // none
+  }
+  const s = http.createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(socketPath, () => resolve());
+  });
+  chmodSync(socketPath, 0o600);
+  server = s;
+  serverPath = socketPath;
+}
+
+export async function unregisterControl(name: string): Promise<void> {
+  handlers.delete(name);
+  if (handlers.size || !server) return;
+  const s = server;
+  server = undefined;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  s.closeAllConnections();
+  try {
+    if (serverPath) unlinkSync(serverPath);
+  } catch {
+    // already gone
+  }
+}
+
+/** Client side, used by `triad ctl`. */
+export function controlRequest(socketPath: string, name: string, args: string[]): Promise<{ status: number; body: { text?: string; data?: unknown; error?: string } }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, path: `/${name}`, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let b = '';
+      res.on('data', (d: Buffer) => (b += d.toString()));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(b) as { text?: string; error?: string } });
+        } catch {
+          reject(new Error(`bad reply from ${socketPath}`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ args }));
+  });
+}

@@ -1,0 +1,92 @@
+// The load balancer's edges on its host: which interface holds a VIP, MACs,
+// neighbours, VIP addresses, sysctls and gratuitous ARP. All shell out to
+// iproute2 / iputils-arping; decisions stay in the pure functions below.
+
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { parseAddress, prefixContains } from '../net/ip.js';
+import { hostNetworks, type HostAddress } from '../net/interfaces.js';
+import type { Logger } from '../log.js';
+
+const run = promisify(execFile);
+
+/** The interface whose connected subnet (not a /32 host address) holds `ip`. */
+export function interfaceFor(ip: string, addrs: readonly HostAddress[]): string | undefined {
+  const a = parseAddress(ip);
+  if (!a) return undefined;
+  let best: HostAddress | undefined;
+  for (const h of addrs) {
+    if (h.address.family !== a.family || h.prefixLength >= (a.family === 4 ? 32 : 128)) continue;
+    if (!prefixContains({ family: h.address.family, bytes: h.address.bytes, length: h.prefixLength }, a)) continue;
+    if (!best || h.prefixLength > best.prefixLength) best = h; // longest prefix wins
+  }
+  return best?.interface;
+}
+
+export function hostAddresses(): HostAddress[] {
+  return hostNetworks().addresses;
+}
+
+export function interfaceMac(iface: string): string | undefined {
+  const mac = os.networkInterfaces()[iface]?.find((i) => i.mac && i.mac !== '00:00:00:00:00:00')?.mac;
+  return mac?.toLowerCase();
+}
+
+/** Parses `arping` output for the replying MAC. */
+export function parseArpingMac(out: string): string | undefined {
+  const m = /reply from \S+ \[([0-9A-Fa-f:]{17})\]/.exec(out);
+  return m?.[1].toLowerCase();
+}
+
+/** The MAC of a neighbour: the kernel's table first, then one ARP request. */
+export async function resolveMac(ip: string, iface: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('ip', ['-j', 'neigh', 'show', 'to', ip, 'dev', iface]);
+    const j = JSON.parse(stdout || '[]') as Array<{ lladdr?: string; state?: string[] }>;
+    const e = j.find((x) => x.lladdr && !x.state?.includes('FAILED') && !x.state?.includes('INCOMPLETE'));
+    if (e?.lladdr) return e.lladdr.toLowerCase();
+  } catch {
+    // fall through to arping
+  }
+  try {
+    const { stdout } = await run('arping', ['-c', '1', '-w', '2', '-I', iface, ip]);
+    return parseArpingMac(stdout);
+  } catch (e) {
+    const out = (e as { stdout?: string }).stdout;
+    return out ? parseArpingMac(out) : undefined;
+  }
+}
+
+export async function hasAddress(ip: string, iface: string): Promise<boolean> {
+  return (os.networkInterfaces()[iface] ?? []).some((i) => i.address === ip);
+}
+
+export async function addVip(ip: string, iface: string): Promise<void> {
+  await run('ip', ['addr', 'add', `${ip}/32`, 'dev', iface]);
+}
+
+export async function delVip(ip: string, iface: string): Promise<void> {
+  await run('ip', ['addr', 'del', `${ip}/32`, 'dev', iface]).catch(() => undefined);
+}
+
+/** Gratuitous ARP (unsolicited reply) so neighbours learn where the VIP lives. */
+export async function gratuitousArp(ip: string, iface: string, log: Logger): Promise<void> {
+  try {
+    await run('arping', ['-U', '-c', '1', '-I', iface, ip]);
+    log.info({ vip: ip, iface }, 'gratuitous ARP sent');
+  } catch (e) {
+    const err = e as { code?: string; stderr?: string };
+    log.warn({ vip: ip, iface, err: err.code === 'ENOENT' ? 'arping not installed (apt install iputils-arping)' : (err.stderr ?? String(e)).trim() }, 'gratuitous ARP failed');
+  }
+}
+
+/** Sets a sysctl when it differs, and says so. */
+export async function ensureSysctl(key: string, value: string, log: Logger): Promise<void> {
+  const file = `/proc/sys/${key.replace(/\./g, '/')}`;
+  const cur = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (cur === value) return;
+  await writeFile(file, value);
+  log.info({ sysctl: key, from: cur, to: value }, 'sysctl set for the load balancer');
+}

@@ -1,0 +1,272 @@
+// The load-balancer service of `triad run`: keepalived.conf → health checks →
+// desired state → nftables, re-applied as one transaction on every change.
+// SIGHUP swaps the configuration by diff (flow maps, persistence sets, counters
+// and conntrack are kept), so established connections survive a reload.
+
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import type { KeepalivedConfig, VirtualServerConfig } from '../config/keepalived-conf.js';
+import { ControlUsageError, controlSocketPath, registerControl, unregisterControl, type ControlReply } from '../control/server.js';
+import type { Logger } from '../log.js';
+import type { RunOptions, Service } from '../service.js';
+import { checkKeepalivedConf } from './config-check.js';
+import type { Datapath } from './datapath.js';
+import { checkKey, HealthMonitor, type CheckSpec } from './health.js';
+import { addVip, delVip, ensureSysctl, gratuitousArp, hasAddress, hostAddresses, interfaceFor, interfaceMac, resolveMac } from './host.js';
+import { computeModel, drainKey, type ModelOutput, type VsPlacement } from './model.js';
+import { NftEngine } from './nft-engine.js';
+import { formatStatus } from './status.js';
+
+export function lbConfPath(opts: RunOptions): string | undefined {
+  const explicit = opts.files['lb-conf'];
+  if (explicit) return explicit;
+  const def = path.join(opts.confDir, 'keepalived.conf');
+  return existsSync(def) ? def : undefined;
+}
+
+export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
+  const file = lbConfPath(opts);
+  if (!file) return undefined;
+  return new LbService(file, opts, new NftEngine(opts.log.child({ service: 'lb' })));
+}
+
+function load(file: string, log: Logger): KeepalivedConfig {
+  const { conf, sink } = checkKeepalivedConf(file);
+  for (const w of sink.warnings) log.warn(formatDiagnostic(w));
+  sink.throwIfErrors();
+  return conf;
+}
+
+export class LbService implements Service {
+  readonly name = 'lb';
+  private conf!: KeepalivedConfig;
+  private readonly log: Logger;
+  private readonly monitor: HealthMonitor;
+  private drains = new Set<string>();
+  private quorumUp = new Map<string, boolean>();
+  private placements = new Map<string, VsPlacement | undefined>();
+  private macs = new Map<string, string>();
+  private addedVips = new Set<string>();
+  private model?: ModelOutput;
+  private updating?: Promise<void>;
+  private dirty = false;
+  private macTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly drainFile: string;
+
+  constructor(
+    readonly file: string,
+    private readonly opts: RunOptions,
+    private readonly engine: Datapath,
+  ) {
+    this.log = opts.log.child({ service: 'lb' });
+    this.drainFile = path.join(opts.dataDir, 'lb-drains.json');
+    this.monitor = new HealthMonitor((_key, target, st) => {
+      this.log.info({ rs: `${target.ip}:${target.port}`, up: st.up, detail: st.detail, weight: st.weight }, st.up ? 'real server UP' : 'real server DOWN');
+      void this.update();
+    });
+  }
+
+  async start(): Promise<void> {
+    this.conf = load(this.file, this.log);
+    if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+      throw new Error(`the load balancer needs root (CAP_NET_ADMIN) to program nftables and VIPs; ${this.file} is present, so run as root or remove it`);
+    }
+    await this.engine.reset();
+    try {
+      this.drains = new Set(JSON.parse(await readFile(this.drainFile, 'utf8')) as string[]);
+      if (this.drains.size) this.log.info({ drains: [...this.drains] }, 'drains restored');
+    } catch {
+      // no saved drains
+    }
+    await this.setupHost();
+    this.monitor.sync(this.checkSpecs());
+    await this.update();
+    await registerControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', (a) => this.control(a));
+    this.macTimer = setInterval(() => void this.refreshMacs(), 5000);
+    this.log.info({ file: this.file, virtualServers: this.conf.virtualServers.map((v) => `${v.key} ${v.kind} ${v.algo}`), engine: this.engine.name }, 'load balancer running');
+  }
+
+  async reload(): Promise<void> {
+    const next = load(this.file, this.log);
+    const old = this.conf;
+    this.conf = next;
+    try {
+      await this.setupHost(old);
+      this.monitor.sync(this.checkSpecs());
+      await this.update();
+    } catch (e) {
+      this.conf = old;
+      await this.setupHost(next).catch(() => undefined);
+      this.monitor.sync(this.checkSpecs());
+      await this.update().catch(() => undefined);
+      throw e;
+    }
+    this.log.info({ virtualServers: next.virtualServers.length }, 'keepalived.conf reloaded');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.macTimer) clearInterval(this.macTimer);
+    this.monitor.stop();
+    await this.updating?.catch(() => undefined);
+    await this.engine.remove().catch((e: Error) => this.log.error({ err: e.message }, 'removing nft tables failed'));
+    for (const k of this.addedVips) {
+      const [ip, iface] = k.split('%');
+      await delVip(ip, iface);
+    }
+    this.addedVips.clear();
+    await unregisterControl('lb');
+    this.log.info('load balancer stopped; nft tables removed');
+  }
+
+  private checkSpecs(): CheckSpec[] {
+    const out: CheckSpec[] = [];
+    for (const vs of this.conf.virtualServers) for (const rs of vs.realServers) for (const c of rs.checks) out.push({ target: { ip: rs.ip, port: rs.port }, check: c, startDown: vs.alpha });
+    return out;
+  }
+
+  /** Interfaces, VIPs on them, MACs, sysctls; `previous` lets a reload remove VIPs no longer used. */
+  private async setupHost(previous?: KeepalivedConfig): Promise<void> {
+    const addrs = hostAddresses();
+    this.placements.clear();
+    const wanted = new Set<string>();
+    for (const vs of this.conf.virtualServers) {
+      const iface = vs.iface ?? interfaceFor(vs.vip, addrs);
+      if (!iface) {
+        this.placements.set(vs.key, undefined);
+        this.log.error({ vs: vs.key }, 'no interface has a connected subnet holding the VIP; set triad_interface in the virtual_server');
+        continue;
+      }
+      const lbMac = interfaceMac(iface);
+      this.placements.set(vs.key, { iface, lbMac });
+      wanted.add(`${vs.vip}%${iface}`);
+    }
+    if (this.conf.virtualServers.some((v) => v.kind === 'NAT')) await ensureSysctl('net.ipv4.ip_forward', '1', this.log);
+    for (const k of wanted) {
+      const [ip, iface] = k.split('%');
+      if (await hasAddress(ip, iface)) continue;
+      await addVip(ip, iface);
+      this.addedVips.add(k);
+      this.log.info({ vip: ip, iface }, 'VIP added');
+      void gratuitousArp(ip, iface, this.log);
+    }
+    if (previous) {
+      for (const k of [...this.addedVips]) {
+        if (wanted.has(k)) continue;
+        const [ip, iface] = k.split('%');
+        await delVip(ip, iface);
+        this.addedVips.delete(k);
+        this.log.info({ vip: ip, iface }, 'VIP removed');
+      }
+    }
+    await this.refreshMacs(false);
+  }
+
+  /** DR needs each real server's MAC; missing ones are retried in the background. */
+  private async refreshMacs(updateOnChange = true): Promise<void> {
+    let changed = false;
+    const want: Array<[string, string]> = [];
+    for (const vs of this.conf.virtualServers) {
+      const p = this.placements.get(vs.key);
+      if (vs.kind !== 'DR' || !p) continue;
+      for (const rs of vs.realServers) want.push([rs.ip, p.iface]);
+      if (vs.sorryServer) want.push([vs.sorryServer.ip, p.iface]);
+    }
+    await Promise.all(
+      want.map(async ([ip, iface]) => {
+        const k = `${ip}%${iface}`;
+        if (this.macs.has(k)) return;
+        const mac = await resolveMac(ip, iface);
+        if (mac) {
+          this.macs.set(k, mac);
+          changed = true;
+          this.log.info({ rs: ip, iface, mac }, 'real server MAC resolved');
+        }
+      }),
+    );
+    if (changed && updateOnChange && !this.stopped) await this.update();
+  }
+
+  private compute(): ModelOutput {
+    return computeModel({
+      conf: this.conf,
+      placement: (vs: VirtualServerConfig) => this.placements.get(vs.key),
+      macOf: (ip, iface) => this.macs.get(`${ip}%${iface}`),
+      checkState: (rs, i) => this.monitor.state(checkKey({ ip: rs.ip, port: rs.port }, rs.checks[i])),
+      drains: this.drains,
+      quorumUp: this.quorumUp,
+    });
+  }
+
+  /** Recomputes and applies; concurrent triggers coalesce into one more pass. */
+  private update(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.updating) {
+      this.dirty = true;
+      return this.updating;
+    }
+    this.updating = (async () => {
+      do {
+        this.dirty = false;
+        const m = this.compute();
+        for (const [k, up] of m.quorumUp) {
+          const prev = this.quorumUp.get(k);
+          if (prev !== undefined && prev !== up) this.log.warn({ vs: k }, up ? 'quorum regained' : 'quorum lost');
+        }
+        this.quorumUp = m.quorumUp;
+        await this.engine.apply(m.state);
+        this.model = m;
+      } while (this.dirty && !this.stopped);
+    })().finally(() => (this.updating = undefined));
+    return this.updating;
+  }
+
+  private async saveDrains(): Promise<void> {
+    await mkdir(path.dirname(this.drainFile), { recursive: true });
+    await writeFile(this.drainFile, JSON.stringify([...this.drains]));
+  }
+
+  private findEndpoint(vsText: string, rsText: string): Array<{ vs: VirtualServerConfig; ip: string; port: number }> {
+    const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)(?:\/(tcp|udp))?$/i.exec(vsText);
+    const r = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(rsText);
+    if (!m || !r) throw new ControlUsageError('usage: drain|undrain VIP:PORT[/tcp|udp] RIP:PORT');
+    const out = [];
+    for (const vs of this.conf.virtualServers) {
+      if (vs.vip !== m[1] || vs.port !== Number(m[2]) || (m[3] && vs.protocol !== m[3].toUpperCase())) continue;
+      const rs = vs.realServers.find((x) => x.ip === r[1] && x.port === Number(r[2]));
+      if (rs) out.push({ vs, ip: rs.ip, port: rs.port });
+    }
+    if (!out.length) throw new ControlUsageError(`no real server ${rsText} in virtual server ${vsText}`);
+    return out;
+  }
+
+  private async control(args: string[]): Promise<ControlReply> {
+    const [cmd, ...rest] = args;
+    if (cmd === undefined || cmd === 'status' || cmd === 'list') {
+      if (!this.model) throw new Error('not running yet');
+      const counters = await this.engine.counters(this.model.state);
+      const data = this.model.views.map((v) => ({
+        ...v,
+        servers: [...v.servers, ...(v.sorry ? [{ ...v.sorry, sorry: true }] : [])].map((s) => ({ ...s, counters: counters.get(`${v.id}/${s.id}`) })),
+      }));
+      return { text: formatStatus(data, this.engine.name), data };
+    }
+    if (cmd === 'drain' || cmd === 'undrain') {
+      if (rest.length !== 2) throw new ControlUsageError(`usage: ${cmd} VIP:PORT RIP:PORT`);
+      const eps = this.findEndpoint(rest[0], rest[1]);
+      for (const e of eps) {
+        const k = drainKey(e.vs.key, e.ip, e.port);
+        if (cmd === 'drain') this.drains.add(k);
+        else this.drains.delete(k);
+      }
+      await this.saveDrains();
+      await this.update();
+      this.log.info({ vs: rest[0], rs: rest[1] }, cmd === 'drain' ? 'real server drained (weight 0, established flows kept)' : 'drain lifted');
+      return { text: `${cmd === 'drain' ? 'draining' : 'undrained'} ${rest[1]} in ${eps.map((e) => e.vs.key).join(', ')}\n`, data: eps.map((e) => e.vs.key) };
+    }
+    throw new ControlUsageError(`unknown lb command '${cmd}' (status, drain, undrain)`);
+  }
+}
