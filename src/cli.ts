@@ -28,6 +28,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'compilezone ZONE FILE: print the zone like named-compilezone -s full -o -',
     load: async () => (await import('./dns/commands.js')).compilezoneCommand,
   },
+  ctl: {
+    summary: 'ctl SERVICE [ARGS]: talk to a running triad (e.g. ctl lb, ctl lb drain VIP:PORT RIP:PORT)',
+    booleans: ['json'],
+    load: async () => (await import('./control/ctl.js')).ctlCommand,
+  },
 };
 
 function usage(): string {

@@ -12,6 +12,7 @@ type ServiceFactory = (opts: RunOptions) => Promise<Service | undefined>;
 
 const FACTORIES: ServiceFactory[] = [
   async (o) => (await import('./dns/service.js')).createDnsService(o),
+  async (o) => (await import('./lb/service.js')).createLbService(o),
 ];
 
 export function runOptionsFrom(args: ParsedArgs): RunOptions {
