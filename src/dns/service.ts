@@ -1,6 +1,177 @@
-// The DNS service as `triad run` starts it.
-import type { RunOptions, Service } from '../service.js';
+// The DNS service as `triad run` starts it. The primary process validates the
+// configuration and supervises N cluster workers (one per core by default,
+// `--dns-workers N`; 0 serves in the primary itself). Workers share the
+// listening sockets through node:cluster, so the kernel spreads queries over
+// every core while the primary stays free for DHCP and the load balancer.
+//
+// Reload (SIGHUP): the primary loads named.conf and every zone first; a broken
+// file throws here and nothing changes. Then workers reload one at a time, so
+// the others keep answering while one parses.
 
-export async function createDnsService(_opts: RunOptions): Promise<Service | undefined> {
-  return undefined;
+import cluster, { type Worker } from 'node:cluster';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../log.js';
+import type { RunOptions, Service } from '../service.js';
+import { loadDnsConfig, namedConfPath } from './dns-config.js';
+import { DnsHost, logLoaded } from './dns-host.js';
+import type { FromWorker, ToWorker } from './worker.js';
+
+const WORKER_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
+const STOP_GRACE_MS = 5000;
+
+export async function createDnsService(opts: RunOptions): Promise<Service | undefined> {
+  const file = namedConfPath(opts);
+  if (!file) return undefined;
+  const flag = opts.flags['dns-workers'];
+  const workers = typeof flag === 'string' && /^[0-9]+$/.test(flag) ? Number(flag) : os.availableParallelism();
+  return workers === 0 ? new InProcessDns(file, opts.log) : new ClusterDns(file, workers, opts.log);
+}
+
+class InProcessDns implements Service {
+  readonly name = 'dns';
+  private host: DnsHost;
+  constructor(
+    private readonly file: string,
+    private readonly log: Logger,
+  ) {
+    this.host = new DnsHost(file, log);
+  }
+  async start(): Promise<void> {
+    await this.host.start();
+    if (this.host.config) logLoaded(this.log, this.host.config);
+    this.log.info({ namedConf: this.file, listen: this.host.config?.listen }, 'dns serving in the main process');
+  }
+  async reload(): Promise<void> {
+    logLoaded(this.log, await this.host.reload());
+  }
+  async stop(): Promise<void> {
+    await this.host.stop();
+  }
+}
+
+interface Slot {
+  worker?: Worker;
+  restarts: number;
+}
+
+class ClusterDns implements Service {
+  readonly name = 'dns';
+  private slots: Slot[] = [];
+  private stopping = false;
+  private reloadSeq = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly count: number,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    // Fail early, with every error, before forking anything.
+    const cfg = loadDnsConfig(this.file);
+    logLoaded(this.log, cfg);
+    // Workers accept TCP connections themselves instead of the primary handing them out.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
+    try {
+      await Promise.all(this.slots.map((s) => this.fork(s)));
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.log.info({ namedConf: this.file, workers: this.count, listen: cfg.listen }, 'dns serving');
+  }
+
+  private fork(slot: Slot): Promise<void> {
+    cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
+    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker' });
+    slot.worker = w;
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      const onMessage = (m: FromWorker): void => {
+        if (m.type === 'ready') {
+          ready = true;
+          resolve();
+        } else if (m.type === 'start-failed') reject(new Error(m.error));
+      };
+      w.on('message', onMessage);
+      w.on('error', (err) => this.log.error({ err: err.message, worker: w.process.pid }, 'dns worker IPC error'));
+      w.on('exit', (code, signal) => {
+        if (!ready) {
+          reject(new Error(`dns worker exited during start (code ${String(code)}, signal ${String(signal)})`));
+          return;
+        }
+        if (this.stopping || slot.worker !== w) return;
+        slot.worker = undefined;
+        slot.restarts++;
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(slot.restarts, 7));
+        this.log.error({ worker: w.process.pid, code, signal, restartInMs: delay }, 'dns worker died; restarting it');
+        setTimeout(() => {
+          if (this.stopping) return;
+          this.fork(slot).then(
+            () => {
+              slot.restarts = 0;
+            },
+            (err: unknown) => this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'dns worker restart failed'),
+          );
+        }, delay).unref();
+      });
+    });
+  }
+
+  async reload(): Promise<void> {
+    // Throws ConfigError (every error, file:line:col) and leaves the workers untouched.
+    const cfg = loadDnsConfig(this.file);
+    logLoaded(this.log, cfg);
+    const failures: string[] = [];
+    for (const slot of this.slots) {
+      const w = slot.worker;
+      if (!w || !w.isConnected()) continue;
+      const id = ++this.reloadSeq;
+      const result = await new Promise<string | undefined>((resolve) => {
+        const onMessage = (m: FromWorker): void => {
+          if ((m.type === 'reloaded' || m.type === 'reload-failed') && m.id === id) {
+            w.off('message', onMessage);
+            w.off('exit', onExit);
+            resolve(m.type === 'reload-failed' ? m.error : undefined);
+          }
+        };
+        const onExit = (): void => resolve('worker exited during reload');
+        w.on('message', onMessage);
+        w.once('exit', onExit);
+        const msg: ToWorker = { type: 'reload', id };
+        w.send(msg);
+      });
+      if (result !== undefined) failures.push(`worker ${w.process.pid ?? '?'}: ${result}`);
+    }
+    if (failures.length > 0) throw new Error(`reload failed in ${failures.length} worker(s); they keep their old data: ${failures.join('; ')}`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const w = slot.worker;
+        if (!w || w.isDead()) return;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            w.process.kill('SIGKILL');
+            resolve();
+          }, STOP_GRACE_MS);
+          w.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          try {
+            const msg: ToWorker = { type: 'stop' };
+            w.send(msg);
+          } catch {
+            w.process.kill('SIGTERM');
+          }
+        });
+      }),
+    );
+  }
 }

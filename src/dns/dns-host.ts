@@ -1,0 +1,88 @@
+// One process's share of the DNS service: loads the configuration, opens one
+// listener per listen address, and on reload swaps in the new answers without
+// closing the sockets that stay (so no query is dropped). Used by each cluster
+// worker, and directly by the primary when workers are turned off.
+
+import { formatDiagnostic } from '../config/diagnostics.js';
+import type { Logger } from '../log.js';
+import { loadDnsConfig, type DnsConfig } from './dns-config.js';
+import { Responder } from './responder.js';
+import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
+
+const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
+
+export class DnsHost {
+  private listeners = new Map<string, DnsServer>();
+  private responder: Responder | undefined;
+  private current: DnsConfig | undefined;
+
+  constructor(
+    private readonly namedConf: string,
+    private readonly log: Logger,
+  ) {}
+
+  get config(): DnsConfig | undefined {
+    return this.current;
+  }
+
+  /** Loads and starts listening; throws (ConfigError or a bind error) when nothing can be served. */
+  async start(): Promise<void> {
+    const cfg = loadDnsConfig(this.namedConf);
+    this.responder = new Responder(cfg.view);
+    await this.applyListeners(cfg.listen, true);
+    this.current = cfg;
+  }
+
+  /** Re-reads everything; on any error keeps serving the old data and throws. */
+  async reload(): Promise<DnsConfig> {
+    const cfg = loadDnsConfig(this.namedConf);
+    const responder = new Responder(cfg.view);
+    this.responder = responder;
+    for (const l of this.listeners.values()) l.setResponder(responder);
+    await this.applyListeners(cfg.listen, false);
+    this.current = cfg;
+    return cfg;
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(all.map((l) => l.close().catch(() => undefined)));
+  }
+
+  /** Opens listeners for new addresses and closes those no longer configured. */
+  private async applyListeners(wanted: ListenAddress[], initial: boolean): Promise<void> {
+    const responder = this.responder;
+    if (!responder) return;
+    const want = new Map(wanted.map((a) => [keyOf(a), a]));
+    for (const [k, l] of this.listeners) {
+      if (!want.has(k)) {
+        this.listeners.delete(k);
+        await l.close().catch(() => undefined);
+        this.log.info({ listen: k }, 'stopped listening');
+      }
+    }
+    const failures: string[] = [];
+    for (const [k, a] of want) {
+      if (this.listeners.has(k)) continue;
+      try {
+        const server = await startDnsServer({ listen: [a], responder, log: this.log });
+        this.listeners.set(k, server);
+      } catch (err) {
+        // BIND logs a listen failure and keeps the other interfaces.
+        const msg = err instanceof Error ? err.message : String(err);
+        failures.push(`${k}: ${msg}`);
+        this.log.error({ listen: k, err: msg }, 'cannot listen');
+      }
+    }
+    if (initial && this.listeners.size === 0) {
+      throw new Error(want.size === 0 ? 'no listen-on address matches this host' : `cannot listen on any address: ${failures.join('; ')}`);
+    }
+  }
+}
+
+/** Logs the warnings and zones of a loaded configuration, as named does at start. */
+export function logLoaded(log: Logger, cfg: DnsConfig): void {
+  for (const w of cfg.warnings) log.warn(formatDiagnostic(w));
+  for (const z of cfg.loaded) log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
+}

@@ -1,0 +1,58 @@
+// Entry module of a DNS cluster worker (cluster.setupPrimary exec). The primary
+// keeps the other services; workers only answer DNS, sharing the UDP/TCP
+// sockets the cluster module hands out, so every core runs the query path.
+// Control comes from the primary over IPC: reload, stop.
+
+import { createLogger } from '../log.js';
+import { DnsHost } from './dns-host.js';
+
+export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'start-failed'; error: string }
+  | { type: 'reloaded'; id: number }
+  | { type: 'reload-failed'; id: number; error: string };
+
+async function main(): Promise<void> {
+  const namedConf = process.argv[2];
+  const log = createLogger({ name: 'dns' });
+  const send = (m: FromWorker): void => {
+    if (process.send) process.send(m);
+  };
+  if (!namedConf || !process.send) {
+    log.error('the DNS worker is started by `triad run`, not directly');
+    process.exit(2);
+  }
+  // Signals are the primary's business; a terminal's Ctrl-C reaches the whole group.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGHUP', () => undefined);
+  const host = new DnsHost(namedConf, log);
+  const stop = async (): Promise<void> => {
+    await host.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  // The primary went away (even by SIGKILL): do not keep serving on our own.
+  process.on('disconnect', () => void stop());
+  process.on('message', (m: ToWorker) => {
+    if (m.type === 'stop') void stop();
+    else if (m.type === 'reload') {
+      host.reload().then(
+        () => send({ type: 'reloaded', id: m.id }),
+        (err: unknown) => send({ type: 'reload-failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+  });
+  try {
+    await host.start();
+  } catch (err) {
+    send({ type: 'start-failed', error: err instanceof Error ? err.message : String(err) });
+    await host.stop();
+    process.exit(1);
+  }
+  // The primary logs the configuration's warnings once; workers log only their zones at debug.
+  if (host.config) for (const z of host.config.loaded) log.debug({ zone: z.name, serial: z.serial }, 'zone loaded');
+  send({ type: 'ready' });
+}
+
+void main();
