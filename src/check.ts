@@ -11,6 +11,8 @@ import { loadNamedConf } from './config/named-conf.js';
 import { buildServingView } from './dns/view-builder.js';
 import { hostNetworks } from './net/interfaces.js';
 import type { RunOptions } from './service.js';
+import { parseDhcpdConf } from './config/dhcpd-conf.js';
+import { dhcpdConfPath } from './dhcp/paths.js';
 
 export interface CheckOutput {
   /** Diagnostics, printed to stderr. */
@@ -43,8 +45,19 @@ const namedConfCheck: ConfigCheck = {
   },
 };
 
+const dhcpdConfCheck: ConfigCheck = {
+  name: 'dhcpd.conf',
+  locate: (opts) => dhcpdConfPath(opts),
+  async run(file, out) {
+    const sink = new DiagnosticSink();
+    parseDhcpdConf(file, undefined, sink);
+    for (const d of sink.items) out.diagnostic(d);
+    return !sink.hasErrors();
+  },
+};
+
 /** Every configuration kind `triad check` knows. Later services append theirs. */
-export const CHECKS: ConfigCheck[] = [namedConfCheck];
+export const CHECKS: ConfigCheck[] = [namedConfCheck, dhcpdConfCheck];
 
 export async function checkCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);

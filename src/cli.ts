@@ -24,6 +24,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'checkzone ZONE FILE: load one zone file like named-checkzone',
     load: async () => (await import('./dns/commands.js')).checkzoneCommand,
   },
+  leases: {
+    summary: 'list active DHCP leases (address, MAC, hostname, expiry); --leases FILE, --all',
+    booleans: ['all'],
+    load: async () => (await import('./dhcp/commands.js')).leasesCommand,
+  },
   compilezone: {
     summary: 'compilezone ZONE FILE: print the zone like named-compilezone -s full -o -',
     load: async () => (await import('./dns/commands.js')).compilezoneCommand,

@@ -13,6 +13,7 @@ type ServiceFactory = (opts: RunOptions) => Promise<Service | undefined>;
 const FACTORIES: ServiceFactory[] = [
   async (o) => (await import('./dns/service.js')).createDnsService(o),
   async (o) => (await import('./lb/service.js')).createLbService(o),
+  async (o) => (await import('./dhcp/service.js')).createDhcpService(o),
 ];
 
 export function runOptionsFrom(args: ParsedArgs): RunOptions {

@@ -1,0 +1,606 @@
+// The DHCP server's decisions as a pure function: a request, the configuration, the
+// receiving link and the lease state in; a reply, where it goes, and the leases to
+// commit (durably, before the reply is sent) out. RFC 2131 §4.3 unless noted.
+
+import type { DhcpdConf, Host, Params, Pool, Scope, SharedNetwork, Subnet } from '../config/dhcpd-conf.js';
+import { classify } from './classify.js';
+import { clientKey, type Lease, type LeaseDb } from './lease.js';
+import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
+import { formatIPv4 } from '../config/dhcp-options.js';
+
+export interface LinkAddress {
+  ip: number;
+  prefixLen: number;
+}
+
+/** The interface a request arrived on. */
+export interface LinkInfo {
+  name: string;
+  index: number;
+  mac: Buffer;
+  addresses: LinkAddress[];
+}
+
+export type Destination =
+  | { kind: 'relay'; ip: number; port: number } // giaddr, server port (RFC 2131 §4.1)
+  | { kind: 'unicast'; ip: number } // ciaddr: the client has an address, the kernel can route/ARP
+  | { kind: 'broadcast' } // 255.255.255.255 / ff:ff:ff:ff:ff:ff
+  | { kind: 'hw'; mac: Buffer; ip: number }; // yiaddr at chaddr, no ARP entry needed
+
+export interface Reply {
+  packet: DhcpPacket;
+  order: number[];
+  maxSize: number;
+  dest: Destination;
+}
+
+export interface Decision {
+  reply?: Reply;
+  /** Leases to write durably before the reply is sent. */
+  commit: Lease[];
+  /** One ISC-style log line (`DHCPACK on … to … via …`). */
+  log: string;
+}
+
+export interface EngineState {
+  conf: DhcpdConf;
+  db: LeaseDb;
+  /** Pool scan cursors, so allocation does not rescan used addresses. */
+  cursors: Map<Pool, number>;
+  /** How long an OFFER reserves its address (ms). */
+  offerHoldMs: number;
+  /** Quarantine of a DECLINEd address (s), ISC's abandon-lease-time default. */
+  abandonSec: number;
+  /** Fixed-address names resolved by the service (Triad's own zones). */
+  resolveName?: (name: string) => number | undefined;
+}
+
+export function newEngineState(conf: DhcpdConf, db: LeaseDb): EngineState {
+  return { conf, db, cursors: new Map(), offerHoldMs: 60_000, abandonSec: 86_400 };
+}
+
+const BROADCAST_FLAG = 0x8000;
+
+// ---- scope resolution --------------------------------------------------------------
+
+function chain(scope: Scope | undefined): Scope[] {
+  const out: Scope[] = [];
+  for (let s = scope; s; s = s.parent) out.push(s);
+  return out;
+}
+
+/** Most specific first: host (its groups up to global, excluding the network's), classes, pool/subnet chain. */
+function scopeList(host: Host | undefined, classScopes: Scope[], base: Scope): Scope[] {
+  const baseChain = chain(base);
+  const seen = new Set(baseChain);
+  const out: Scope[] = [];
+  if (host) for (const s of chain(host.scope)) if (!seen.has(s) && s.kind !== 'global') out.push(s);
+  out.push(...classScopes, ...baseChain);
+  return out;
+}
+
+function param<K extends keyof Params>(scopes: Scope[], k: K): Params[K] | undefined {
+  for (const s of scopes) if (s.params[k] !== undefined) return s.params[k];
+  return undefined;
+}
+
+function options(scopes: Scope[]): Map<number, Buffer> {
+  const m = new Map<number, Buffer>();
+  for (let i = scopes.length - 1; i >= 0; i--) for (const [c, v] of scopes[i].options) m.set(c, v);
+  return m;
+}
+
+// ---- network selection ---------------------------------------------------------------
+
+const inSubnet = (s: Subnet, ip: number): boolean => (ip & s.mask) >>> 0 === s.network;
+
+function subnetFor(conf: DhcpdConf, ip: number): Subnet | undefined {
+  let best: Subnet | undefined;
+  for (const s of conf.subnets) if (inSubnet(s, ip) && (!best || s.mask >>> 0 > best.mask >>> 0)) best = s;
+  return best;
+}
+
+function relayLinkSelection(req: DhcpPacket): number | undefined {
+  // RFC 3527 link-selection sub-option of RAI, then RFC 3011 subnet selection.
+  const rai = req.options.get(OPT.AGENT_INFO);
+  if (rai) {
+    for (let i = 0; i + 1 < rai.length; ) {
+      const code = rai[i];
+      const len = rai[i + 1];
+      if (code === 5 && len === 4 && i + 6 <= rai.length) return rai.readUInt32BE(i + 2);
+      i += 2 + len;
+    }
+  }
+  const sel = req.options.get(OPT.SUBNET_SELECTION);
+  if (sel && sel.length === 4) return sel.readUInt32BE(0);
+  return undefined;
+}
+
+interface Where {
+  network: SharedNetwork;
+  /** Subnet the request came from (giaddr's, or the link's). */
+  subnet: Subnet;
+  serverId: number;
+}
+
+function locate(conf: DhcpdConf, req: DhcpPacket, link: LinkInfo): Where | undefined {
+  const primary = link.addresses[0]?.ip ?? 0;
+  if (req.giaddr !== 0) {
+    const s = subnetFor(conf, relayLinkSelection(req) ?? req.giaddr);
+    return s ? { network: s.sharedNetwork, subnet: s, serverId: primary } : undefined;
+  }
+  for (const a of link.addresses) {
+    const s = subnetFor(conf, a.ip);
+    if (s) return { network: s.sharedNetwork, subnet: s, serverId: a.ip };
+  }
+  return undefined;
+}
+
+// ---- hosts and classes -----------------------------------------------------------------
+
+function findHost(conf: DhcpdConf, req: DhcpPacket): Host | undefined {
+  const uid = req.options.get(OPT.CLIENT_ID);
+  const hw = req.chaddr.subarray(0, Math.min(req.hlen, 16));
+  let byHw: Host | undefined;
+  for (const h of conf.hosts) {
+    if (h.uid && uid && h.uid.equals(uid)) return h;
+    if (!byHw && h.hwAddr && h.hwType === req.htype && h.hwAddr.equals(hw)) byHw = h;
+  }
+  return byHw;
+}
+
+function fixedFor(st: EngineState, host: Host | undefined, net: SharedNetwork): { ip: number; subnet: Subnet } | undefined {
+  if (!host) return undefined;
+  const cands = [...host.fixedAddresses];
+  for (const n of host.fixedNames) {
+    const ip = st.resolveName?.(n);
+    if (ip !== undefined) cands.push(ip);
+  }
+  for (const ip of cands) {
+    const s = net.subnets.find((x) => inSubnet(x, ip));
+    if (s) return { ip, subnet: s };
+  }
+  return undefined;
+}
+
+function permitted(pool: Pool, known: boolean, classes: string[], bootp: boolean): boolean {
+  const matches = (p: Pool['allow'][number]): boolean => {
+    switch (p.kind) {
+      case 'known-clients':
+        return known;
+      case 'unknown-clients':
+        return !known;
+      case 'members-of':
+        return classes.includes(p.cls);
+      case 'dynamic-bootp':
+        return bootp;
+      case 'all-clients':
+      case 'authenticated':
+        return true;
+      case 'unauthenticated':
+        return false;
+    }
+  };
+  if (pool.deny.some(matches)) return false;
+  if (pool.allow.length && !pool.allow.some(matches)) return false;
+  return true;
+}
+
+function poolOf(net: SharedNetwork, ip: number): Pool | undefined {
+  for (const p of net.pools) for (const r of p.ranges) if (ip >= r.start && ip <= r.end) return p;
+  return undefined;
+}
+
+// ---- the client ------------------------------------------------------------------------
+
+interface Client {
+  req: DhcpPacket;
+  key: string;
+  uid?: Buffer;
+  hw: Buffer;
+  host?: Host;
+  classes: { names: string[]; scopes: Scope[] };
+  bootp: boolean;
+}
+
+function client(conf: DhcpdConf, req: DhcpPacket): Client {
+  const host = findHost(conf, req);
+  const ignoreUids = conf.global.params.ignoreClientUids === true;
+  const uid = ignoreUids ? undefined : req.options.get(OPT.CLIENT_ID);
+  const hw = Buffer.from(req.chaddr.subarray(0, Math.min(req.hlen, 16)));
+  return {
+    req,
+    key: clientKey(uid, req.htype, hw),
+    uid: uid && uid.length ? uid : undefined,
+    hw,
+    host,
+    classes: classify(conf, req, host !== undefined),
+    bootp: !req.options.has(OPT.MESSAGE_TYPE),
+  };
+}
+
+// ---- allocation ----------------------------------------------------------------------------
+
+interface Choice {
+  ip: number;
+  scopes: Scope[];
+  fixed: boolean;
+  existing?: Lease;
+}
+
+function usableFor(st: EngineState, c: Client, ip: number, net: SharedNetwork, nowMs: number): Choice | undefined {
+  const pool = poolOf(net, ip);
+  if (!pool) return undefined;
+  if (!permitted(pool, c.host !== undefined, c.classes.names, c.bootp)) return undefined;
+  if (c.bootp && !pool.ranges.some((r) => r.dynamicBootp && ip >= r.start && ip <= r.end)) return undefined;
+  if (st.db.takenByOther(ip, c.key, Math.floor(nowMs / 1000), nowMs)) return undefined;
+  const l = st.db.get(ip);
+  return { ip, scopes: scopeList(c.host, c.classes.scopes, pool.scope), fixed: false, existing: l };
+}
+
+function allocate(st: EngineState, c: Client, where: Where, nowMs: number, requested?: number): Choice | undefined {
+  const net = where.network;
+  const fixed = fixedFor(st, c.host, net);
+  if (fixed) return { ip: fixed.ip, scopes: scopeList(c.host, c.classes.scopes, fixed.subnet.scope), fixed: true };
+  if (c.host && param(scopeList(c.host, [], net.scope), 'booting') === false) return undefined;
+  if (!c.host && param(chain(where.subnet.scope), 'unknownClients') === false) return undefined;
+  // 1. The client's own lease on this network (RFC 2131 §4.3.1: previous address first).
+  const own = [...st.db.forKey(c.key), ...(c.uid ? [] : st.db.forHw(c.req.htype, c.hw).filter((l) => !l.uid))];
+  own.sort((a, b) => (b.state === 'active' ? 1 : 0) - (a.state === 'active' ? 1 : 0) || b.ends - a.ends);
+  for (const l of own) {
+    if (l.state === 'abandoned') continue;
+    const u = usableFor(st, c, l.ip, net, nowMs);
+    if (u) return u;
+  }
+  // 2. The address the client asked for.
+  if (requested) {
+    const u = usableFor(st, c, requested, net, nowMs);
+    if (u) return u;
+  }
+  // 3. A free address: never-used first, from a per-pool cursor; then the longest-expired.
+  const nowSec = Math.floor(nowMs / 1000);
+  let oldest: Choice | undefined;
+  let oldestEnds = Infinity;
+  for (const pool of net.pools) {
+    if (!permitted(pool, c.host !== undefined, c.classes.names, c.bootp)) continue;
+    const size = pool.ranges.reduce((n, r) => n + (r.end - r.start + 1), 0);
+    if (size === 0) continue;
+    let cur = st.cursors.get(pool) ?? 0;
+    for (let k = 0; k < size; k++, cur = (cur + 1) % size) {
+      const ip = addrAt(pool, cur);
+      if (c.bootp && !pool.ranges.some((r) => r.dynamicBootp && ip >= r.start && ip <= r.end)) continue;
+      if (!net.subnets.some((s) => inSubnet(s, ip) && ip !== s.network && ip !== (s.network | ~s.mask) >>> 0)) continue;
+      if (st.db.takenByOther(ip, c.key, nowSec, nowMs)) continue;
+      const l = st.db.get(ip);
+      const o = st.db.offers.get(ip);
+      if (o && o.expires > nowMs) continue;
+      if (!l) {
+        st.cursors.set(pool, (cur + 1) % size);
+        return { ip, scopes: scopeList(c.host, c.classes.scopes, pool.scope), fixed: false };
+      }
+      if (l.state !== 'active' || l.ends <= nowSec) {
+        if (l.ends < oldestEnds) {
+          oldestEnds = l.ends;
+          oldest = { ip, scopes: scopeList(c.host, c.classes.scopes, pool.scope), fixed: false, existing: l };
+        }
+      }
+    }
+  }
+  return oldest;
+}
+
+function addrAt(pool: Pool, n: number): number {
+  for (const r of pool.ranges) {
+    const size = r.end - r.start + 1;
+    if (n < size) return (r.start + n) >>> 0;
+    n -= size;
+  }
+  return 0;
+}
+
+// ---- replies -------------------------------------------------------------------------------
+
+function leaseTime(scopes: Scope[], req: DhcpPacket, bootp: boolean): number {
+  if (bootp) return param(scopes, 'dynamicBootpLeaseLength') ?? 0xffffffff;
+  const def = param(scopes, 'defaultLeaseTime') ?? 43200;
+  const max = param(scopes, 'maxLeaseTime') ?? 86400;
+  const min = param(scopes, 'minLeaseTime') ?? 0;
+  const asked = req.options.get(OPT.LEASE_TIME);
+  let t = asked && asked.length === 4 ? asked.readUInt32BE(0) : def;
+  if (t > max) t = max;
+  if (t < min) t = min;
+  return t;
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+}
+
+function textField(s: string | undefined, size: number): Buffer {
+  const b = Buffer.alloc(size);
+  if (s) b.write(s.slice(0, size - 1), 'latin1');
+  return b;
+}
+
+function maxSize(req: DhcpPacket): number {
+  const mms = req.options.get(OPT.MAX_SIZE);
+  // RFC 2132 §9.10: at least 576; the value counts the IP and UDP headers (as ISC reads it).
+  if (mms && mms.length === 2) return Math.max(DEFAULT_MAX_MESSAGE, mms.readUInt16BE(0) - 28);
+  return DEFAULT_MAX_MESSAGE;
+}
+
+/** Options in the order the client asked (option 55), subnet mask before routers (RFC 2132 §3.3). */
+function optionOrder(req: DhcpPacket, available: Map<number, Buffer>, head: number[]): number[] {
+  const out = [...head];
+  const seen = new Set(head);
+  const prl = req.options.get(OPT.PRL);
+  const wanted = prl ? [...prl] : [...available.keys()].sort((a, b) => a - b);
+  if (prl && available.has(OPT.SUBNET_MASK) && !prl.includes(OPT.SUBNET_MASK) && prl.includes(OPT.ROUTERS)) wanted.unshift(OPT.SUBNET_MASK);
+  const ri = wanted.indexOf(OPT.ROUTERS);
+  const mi = wanted.indexOf(OPT.SUBNET_MASK);
+  if (ri >= 0 && mi > ri) {
+    wanted.splice(mi, 1);
+    wanted.splice(ri, 0, OPT.SUBNET_MASK);
+  }
+  for (const c of wanted) {
+    if (seen.has(c) || !available.has(c) || c === OPT.AGENT_INFO) continue;
+    seen.add(c);
+    out.push(c);
+  }
+  return out;
+}
+
+function destination(req: DhcpPacket, reply: DhcpPacket, type: number, scopes: Scope[]): Destination {
+  if (req.giaddr !== 0) return { kind: 'relay', ip: req.giaddr, port: 67 };
+  if (type === MsgType.NAK) return { kind: 'broadcast' };
+  if (req.ciaddr !== 0) return { kind: 'unicast', ip: req.ciaddr };
+  if (req.flags & BROADCAST_FLAG || param(scopes, 'alwaysBroadcast')) return { kind: 'broadcast' };
+  if (req.htype === 1 && req.hlen === 6 && reply.yiaddr !== 0) return { kind: 'hw', mac: Buffer.from(req.chaddr.subarray(0, 6)), ip: reply.yiaddr };
+  return { kind: 'broadcast' };
+}
+
+function buildReply(c: Client, type: number | undefined, yiaddr: number, serverId: number, scopes: Scope[], lease: number | undefined, net: Subnet | undefined): Reply {
+  const req = c.req;
+  const conf = scopes;
+  const opts = options(conf);
+  if (net && !opts.has(OPT.SUBNET_MASK)) opts.set(OPT.SUBNET_MASK, u32(net.mask));
+  const p: DhcpPacket = {
+    op: BOOTREPLY,
+    htype: req.htype,
+    hlen: req.hlen,
+    hops: req.hops,
+    xid: req.xid,
+    secs: 0,
+    flags: req.flags,
+    ciaddr: type === MsgType.ACK || type === MsgType.INFORM ? req.ciaddr : 0,
+    yiaddr,
+    siaddr: param(conf, 'nextServer') ?? 0,
+    giaddr: req.giaddr,
+    chaddr: Buffer.from(req.chaddr),
+    sname: textField(param(conf, 'serverName'), 64),
+    file: textField(param(conf, 'filename'), 128),
+    cookie: req.cookie || param(conf, 'alwaysReplyRfc1048') === true,
+    options: new Map(),
+  };
+  const head: number[] = [];
+  if (type !== undefined) {
+    p.options.set(OPT.MESSAGE_TYPE, Buffer.from([type === MsgType.INFORM ? MsgType.ACK : type]));
+    head.push(OPT.MESSAGE_TYPE);
+  }
+  p.options.set(OPT.SERVER_ID, u32(param(conf, 'serverIdentifier') ?? serverId));
+  head.push(OPT.SERVER_ID);
+  if (lease !== undefined && type !== MsgType.INFORM) {
+    p.options.set(OPT.LEASE_TIME, u32(lease));
+    head.push(OPT.LEASE_TIME);
+  }
+  for (const [k, v] of opts) if (!p.options.has(k)) p.options.set(k, v);
+  const order = optionOrder(req, p.options, head);
+  if (param(conf, 'echoClientId') && req.options.has(OPT.CLIENT_ID)) {
+    p.options.set(OPT.CLIENT_ID, req.options.get(OPT.CLIENT_ID)!);
+    if (!order.includes(OPT.CLIENT_ID)) order.push(OPT.CLIENT_ID);
+  }
+  // RFC 3046 §2.2: the relay agent information option is echoed unchanged, last.
+  const rai = req.options.get(OPT.AGENT_INFO);
+  if (rai && req.giaddr !== 0) {
+    p.options.set(OPT.AGENT_INFO, rai);
+    order.push(OPT.AGENT_INFO);
+  }
+  if (!p.cookie) {
+    p.options.clear();
+    p.vend = undefined;
+  }
+  const reply: Reply = { packet: p, order, maxSize: maxSize(req), dest: { kind: 'broadcast' } };
+  reply.dest = destination(req, p, type ?? 0, conf);
+  return reply;
+}
+
+function nak(c: Client, serverId: number, why: string): Reply {
+  const req = c.req;
+  const p: DhcpPacket = {
+    op: BOOTREPLY, htype: req.htype, hlen: req.hlen, hops: req.hops, xid: req.xid, secs: 0,
+    // RFC 2131 §4.3.2: a NAK through a relay asks it to broadcast.
+    flags: req.giaddr !== 0 ? req.flags | BROADCAST_FLAG : req.flags,
+    ciaddr: 0, yiaddr: 0, siaddr: 0, giaddr: req.giaddr, chaddr: Buffer.from(req.chaddr),
+    sname: Buffer.alloc(64), file: Buffer.alloc(128), cookie: true,
+    options: new Map([
+      [OPT.MESSAGE_TYPE, Buffer.from([MsgType.NAK])],
+      [OPT.SERVER_ID, u32(serverId)],
+      [OPT.MESSAGE, Buffer.from(why)],
+    ]),
+  };
+  const order: number[] = [OPT.MESSAGE_TYPE, OPT.SERVER_ID, OPT.MESSAGE];
+  const rai = req.options.get(OPT.AGENT_INFO);
+  if (rai && req.giaddr !== 0) {
+    p.options.set(OPT.AGENT_INFO, rai);
+    order.push(OPT.AGENT_INFO);
+  }
+  return { packet: p, order, maxSize: DEFAULT_MAX_MESSAGE, dest: req.giaddr !== 0 ? { kind: 'relay', ip: req.giaddr, port: 67 } : { kind: 'broadcast' } };
+}
+
+function hostname(req: DhcpPacket): string | undefined {
+  const h = req.options.get(OPT.HOST_NAME);
+  return h && h.length ? h.toString('latin1').replace(/\0+$/, '') : undefined;
+}
+
+function via(req: DhcpPacket, link: LinkInfo): string {
+  return req.giaddr ? formatIPv4(req.giaddr) : link.name;
+}
+
+function bindLease(c: Client, ip: number, secs: number, nowSec: number): Lease {
+  return {
+    ip,
+    starts: nowSec,
+    ends: secs >= 0xffffffff ? Infinity : nowSec + secs,
+    cltt: nowSec,
+    state: 'active',
+    hwType: c.req.htype,
+    hwAddr: c.hw,
+    uid: c.uid,
+    hostname: hostname(c.req),
+  };
+}
+
+function authoritative(scopes: Scope[]): boolean {
+  return param(scopes, 'authoritative') === true;
+}
+
+function ours(st: EngineState, serverIds: Set<number>, sid: number): boolean {
+  if (serverIds.has(sid)) return true;
+  for (const s of st.conf.subnets) if (s.scope.params.serverIdentifier === sid) return true;
+  return st.conf.global.params.serverIdentifier === sid;
+}
+
+/** Decides the answer to one request. `serverIds` are all of this server's addresses. */
+export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: number, serverIds: Set<number>): Decision {
+  const nowSec = Math.floor(nowMs / 1000);
+  const typeBuf = req.options.get(OPT.MESSAGE_TYPE);
+  const type = typeBuf && typeBuf.length === 1 ? typeBuf[0] : undefined;
+  const hw = formatHw(req);
+  const name = type !== undefined ? (MSG_NAMES[type] ?? `DHCP type ${type}`) : 'BOOTREQUEST';
+  if (typeBuf && typeBuf.length !== 1) return { commit: [], log: `${name} from ${hw}: bad message type option; dropped` };
+  const where = locate(st.conf, req, link);
+  if (!where) return { commit: [], log: `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
+  const c = client(st.conf, req);
+  const netScopes = scopeList(c.host, c.classes.scopes, where.subnet.scope);
+  const sid = param(netScopes, 'serverIdentifier') ?? where.serverId;
+  const requested = req.options.get(OPT.REQUESTED_ADDRESS);
+  const reqIp = requested && requested.length === 4 ? requested.readUInt32BE(0) : undefined;
+
+  if (type === undefined) {
+    // RFC 951/1542 BOOTP: fixed hosts, or dynamic-bootp ranges when bootp is allowed.
+    if (param(netScopes, 'bootp') === false) return { commit: [], log: `BOOTREQUEST from ${hw}: bootp denied` };
+    const ch = allocate(st, c, where, nowMs);
+    if (!ch) return { commit: [], log: `BOOTREQUEST from ${hw} via ${via(req, link)}: no dynamic-bootp address available` };
+    const secs = leaseTime(ch.scopes, req, true);
+    const reply = buildReply(c, undefined, ch.ip, sid, ch.scopes, undefined, subnetFor(st.conf, ch.ip));
+    const commit = ch.fixed ? [] : [bindLease(c, ch.ip, secs, nowSec)];
+    for (const l of commit) st.db.put(l);
+    return { reply, commit, log: `BOOTREPLY for ${formatIPv4(ch.ip)} to ${c.host?.name ?? hw} via ${via(req, link)}` };
+  }
+
+  switch (type) {
+    case MsgType.DISCOVER: {
+      const ch = allocate(st, c, where, nowMs, reqIp);
+      if (!ch) return { commit: [], log: `DHCPDISCOVER from ${hw} via ${via(req, link)}: network ${where.network.name}: no free leases` };
+      const secs = leaseTime(ch.scopes, req, false);
+      if (!ch.fixed) st.db.offers.set(ch.ip, { key: c.key, expires: nowMs + st.offerHoldMs });
+      const reply = buildReply(c, MsgType.OFFER, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
+      return { reply, commit: [], log: `DHCPOFFER on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)}` };
+    }
+    case MsgType.REQUEST: {
+      const sidOpt = req.options.get(OPT.SERVER_ID);
+      const reqSid = sidOpt && sidOpt.length === 4 ? sidOpt.readUInt32BE(0) : undefined;
+      let target: number;
+      let state: string;
+      if (reqSid !== undefined && req.ciaddr === 0) {
+        state = 'SELECTING';
+        if (!ours(st, serverIds, reqSid) && reqSid !== sid) {
+          // The client chose another server: our offer is released (RFC 2131 §4.3.2).
+          for (const [ip, o] of st.db.offers) if (o.key === c.key) st.db.offers.delete(ip);
+          return { commit: [], log: `DHCPREQUEST for ${reqIp !== undefined ? formatIPv4(reqIp) : '?'} (${formatIPv4(reqSid)}) from ${hw}: not us` };
+        }
+        if (reqIp === undefined) return { commit: [], log: `DHCPREQUEST from ${hw}: SELECTING without requested address; dropped` };
+        target = reqIp;
+      } else if (req.ciaddr === 0) {
+        state = 'INIT-REBOOT';
+        if (reqIp === undefined) return { commit: [], log: `DHCPREQUEST from ${hw}: no address requested; dropped` };
+        target = reqIp;
+      } else {
+        state = req.flags & BROADCAST_FLAG || req.giaddr ? 'REBINDING' : 'RENEWING';
+        target = req.ciaddr;
+      }
+      const onNet = where.network.subnets.some((s) => inSubnet(s, target));
+      const auth = authoritative(netScopes);
+      if (!onNet) {
+        if (auth && state !== 'RENEWING') return { reply: nak(c, sid, 'wrong network'), commit: [], log: `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: wrong network (${state})` };
+        return { commit: [], log: `DHCPREQUEST for ${formatIPv4(target)} from ${hw} via ${via(req, link)}: wrong network; not authoritative` };
+      }
+      const fixed = fixedFor(st, c.host, where.network);
+      let ch: Choice | undefined;
+      if (fixed && fixed.ip === target) ch = { ip: fixed.ip, scopes: scopeList(c.host, c.classes.scopes, fixed.subnet.scope), fixed: true };
+      else if (!fixed) {
+        const l = st.db.get(target);
+        const mine = l !== undefined && l.state !== 'abandoned' && (st.db.forKey(c.key).includes(l) || (!c.uid && !l.uid && l.hwAddr?.equals(c.hw)));
+        const offered = st.db.offers.get(target)?.key === c.key;
+        if (state === 'INIT-REBOOT' && !mine && !offered) {
+          // RFC 2131 §4.3.2: no record of this client → silent, unless authoritative.
+          if (l && l.state === 'active' && l.ends > nowSec) {
+            if (auth) return { reply: nak(c, sid, 'address in use'), commit: [], log: `DHCPNAK on ${formatIPv4(target)} to ${hw}: lease owned by another client` };
+            return { commit: [], log: `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: owned by another client` };
+          }
+        }
+        if (mine || offered || state !== 'RENEWING') ch = usableFor(st, c, target, where.network, nowMs);
+      }
+      if (!ch) {
+        if (auth || state === 'SELECTING' || state === 'RENEWING')
+          return { reply: nak(c, sid, 'requested address not available'), commit: [], log: `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)} (${state})` };
+        return { commit: [], log: `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: not available; not authoritative, silent` };
+      }
+      const secs = leaseTime(ch.scopes, req, false);
+      st.db.offers.delete(ch.ip);
+      const commit = ch.fixed ? [] : [bindLease(c, ch.ip, secs, nowSec)];
+      for (const l of commit) st.db.put(l);
+      const reply = buildReply(c, MsgType.ACK, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
+      return { reply, commit, log: `DHCPACK on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)} (${state})` };
+    }
+    case MsgType.RELEASE: {
+      const l = st.db.get(req.ciaddr);
+      if (!l || l.state !== 'active' || !(st.db.forKey(c.key).includes(l) || l.hwAddr?.equals(c.hw))) {
+        return { commit: [], log: `DHCPRELEASE of ${formatIPv4(req.ciaddr)} from ${hw} via ${via(req, link)} (not found)` };
+      }
+      const freed: Lease = { ...l, state: 'free', ends: nowSec, cltt: nowSec };
+      st.db.put(freed);
+      return { commit: [freed], log: `DHCPRELEASE of ${formatIPv4(req.ciaddr)} from ${hw} via ${via(req, link)} (found)` };
+    }
+    case MsgType.DECLINE: {
+      if (reqIp === undefined) return { commit: [], log: `DHCPDECLINE from ${hw}: no address; dropped` };
+      if (!poolOf(where.network, reqIp)) return { commit: [], log: `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw}: not in a pool` };
+      const l = st.db.get(reqIp);
+      if (l && l.state === 'active' && l.ends > nowSec && !st.db.forKey(c.key).includes(l)) {
+        return { commit: [], log: `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw}: leased to another client; ignored` };
+      }
+      // RFC 2131 §3.1 step 5: the address is in use on the network: quarantine it.
+      const ab: Lease = { ip: reqIp, starts: nowSec, ends: nowSec + st.abandonSec, cltt: nowSec, state: 'abandoned' };
+      st.db.put(ab);
+      st.db.offers.delete(reqIp);
+      return { commit: [ab], log: `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw} via ${via(req, link)}: abandoned` };
+    }
+    case MsgType.INFORM: {
+      if (req.ciaddr === 0) return { commit: [], log: `DHCPINFORM from ${hw} without ciaddr; dropped` };
+      const s = subnetFor(st.conf, req.ciaddr);
+      const scopes = s ? scopeList(c.host, c.classes.scopes, s.scope) : netScopes;
+      if (!authoritative(scopes)) return { commit: [], log: `DHCPINFORM from ${formatIPv4(req.ciaddr)}: not authoritative for its subnet` };
+      const reply = buildReply(c, MsgType.INFORM, 0, sid, scopes, undefined, s);
+      return { reply, commit: [], log: `DHCPACK to ${formatIPv4(req.ciaddr)} (${hw}) via ${via(req, link)}` };
+    }
+    default:
+      return { commit: [], log: `${name} from ${hw}: not a request; dropped` };
+  }
+}
+
+/** For logs: the boot file a reply carries. */
+export function replyFile(r: Reply): string {
+  return cString(r.packet.file);
+}

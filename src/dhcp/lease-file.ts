@@ -1,0 +1,152 @@
+// The dhcpd.leases format (dhcpd.leases(5)), both ways, so a user can move from ISC
+// dhcpd to Triad and back: `lease A.B.C.D { starts W YYYY/MM/DD HH:MM:SS; … }`, times
+// in UTC, later records for an address replacing earlier ones.
+
+import { DiagnosticSink } from '../config/diagnostics.js';
+import { tokenize, type Token } from '../config/tokenizer.js';
+import { formatIPv4, parseHexList, parseIPv4 } from '../config/dhcp-options.js';
+import type { BindingState, Lease } from './lease.js';
+
+const STATES = new Set(['active', 'free', 'abandoned', 'expired', 'released', 'backup', 'reset', 'bootp']);
+const HW: Record<string, number> = { ethernet: 1, 'token-ring': 6, fddi: 8, infiniband: 32 };
+const HW_NAME: Record<number, string> = { 1: 'ethernet', 6: 'token-ring', 8: 'fddi', 32: 'infiniband' };
+
+export const LEASE_FILE_HEADER =
+  '# The format of this file is documented in the dhcpd.leases(5) manual page.\n# This lease file was written by Triad (ISC dhcpd compatible)\n\nauthoring-byte-order little-endian;\n\n';
+
+/** Time as dhcpd writes it: `W YYYY/MM/DD HH:MM:SS` (UTC, W = weekday 0–6). */
+export function formatLeaseTime(sec: number): string {
+  if (!Number.isFinite(sec) || sec >= 0xffffffff) return 'never';
+  const d = new Date(sec * 1000);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getUTCDay()} ${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+/** A uid as dhcpd writes it: a quoted string with octal escapes for non-printables. */
+function formatUid(b: Buffer): string {
+  let s = '"';
+  for (const c of b) {
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) s += String.fromCharCode(c);
+    else s += '\\' + c.toString(8).padStart(3, '0');
+  }
+  return s + '"';
+}
+
+function quote(text: string): string {
+  return '"' + text.replace(/[\\"]/g, (c) => '\\' + c).replace(/[\x00-\x1f\x7f]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0')) + '"';
+}
+
+export function formatLease(l: Lease): string {
+  const hw = l.hwAddr ? Array.from(l.hwAddr).map((b) => b.toString(16).padStart(2, '0')).join(':') : undefined;
+  const lines = [`lease ${formatIPv4(l.ip)} {`, `  starts ${formatLeaseTime(l.starts)};`, `  ends ${formatLeaseTime(l.ends)};`];
+  if (l.cltt !== undefined) lines.push(`  cltt ${formatLeaseTime(l.cltt)};`);
+  lines.push(`  binding state ${l.state};`);
+  if (l.state === 'active') lines.push('  next binding state free;', '  rewind binding state free;');
+  if (hw) lines.push(`  hardware ${HW_NAME[l.hwType ?? 1] ?? 'ethernet'} ${hw};`);
+  if (l.uid && l.uid.length) lines.push(`  uid ${formatUid(l.uid)};`);
+  if (l.hostname) lines.push(`  client-hostname ${quote(l.hostname)};`);
+  lines.push('}\n');
+  return lines.join('\n');
+}
+
+function decodeEscapes(raw: string): Buffer {
+  const out: number[] = [];
+  for (let k = 0; k < raw.length; k++) {
+    const c = raw[k];
+    if (c === '\\' && k + 1 < raw.length) {
+      const m = /^[0-7]{1,3}/.exec(raw.slice(k + 1));
+      if (m) {
+        out.push(parseInt(m[0], 8) & 255);
+        k += m[0].length;
+        continue;
+      }
+      out.push(raw.charCodeAt(++k) & 255);
+      continue;
+    }
+    out.push(c.charCodeAt(0) & 255);
+  }
+  return Buffer.from(out);
+}
+
+function parseTime(words: Token[]): number | undefined {
+  if (words.length === 1 && words[0].value === 'never') return Infinity;
+  if (words.length === 2 && words[0].value === 'epoch') return Number(words[1].value);
+  if (words.length !== 3) return undefined;
+  const m = /^(\d+)\/(\d+)\/(\d+)$/.exec(words[1].value);
+  const n = /^(\d+):(\d+):(\d+)$/.exec(words[2].value);
+  if (!m || !n) return undefined;
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +n[1], +n[2], +n[3]) / 1000;
+}
+
+export interface ParsedLeases {
+  leases: Map<number, Lease>;
+  /** Problems, reported with positions; a damaged record is skipped, not fatal. */
+  sink: DiagnosticSink;
+}
+
+/** Parses a dhcpd.leases text; the last record of an address wins (the file is a journal). */
+export function parseLeaseFile(file: string, text: string): ParsedLeases {
+  const sink = new DiagnosticSink();
+  sink.addSource(file, text);
+  const toks = tokenize(file, text, sink, { hashComments: true, punctuation: ['{', '}', ';'] });
+  const leases = new Map<number, Lease>();
+  let i = 0;
+  const isP = (t: Token, v: string): boolean => t.kind === 'punct' && t.value === v;
+  while (toks[i].kind !== 'eof') {
+    const t = toks[i];
+    if (t.kind === 'word' && t.value === 'lease' && toks[i + 1]?.kind === 'word' && isP(toks[i + 2], '{')) {
+      const ip = parseIPv4(toks[i + 1].value);
+      i += 3;
+      const lease: Lease = { ip: ip ?? 0, starts: 0, ends: 0, state: 'free' };
+      let ok = ip !== undefined;
+      // statements until the closing brace
+      while (toks[i].kind !== 'eof' && !isP(toks[i], '}')) {
+        const words: Token[] = [];
+        while (toks[i].kind !== 'eof' && !isP(toks[i], ';') && !isP(toks[i], '}')) words.push(toks[i++]);
+        if (isP(toks[i], ';')) i++;
+        if (words.length === 0) continue;
+        const kw = words[0].value;
+        const rest = words.slice(1);
+        if (kw === 'starts' || kw === 'ends' || kw === 'cltt' || kw === 'tstp' || kw === 'tsfp' || kw === 'atsfp') {
+          const v = parseTime(rest);
+          if (v === undefined) {
+            sink.error(words[0], `bad ${kw} time`);
+            ok = false;
+          } else if (kw === 'starts') lease.starts = v;
+          else if (kw === 'ends') lease.ends = v;
+          else if (kw === 'cltt') lease.cltt = v;
+        } else if (kw === 'binding' && rest[0]?.value === 'state' && rest[1]) {
+          const s = rest[1].value;
+          if (!STATES.has(s)) sink.warning(rest[1], `unknown binding state ${s}`);
+          lease.state = (s === 'bootp' ? 'active' : s) as BindingState;
+        } else if (kw === 'hardware' && rest.length === 2) {
+          const hw = parseHexList(rest[1].value);
+          if (hw) {
+            lease.hwType = HW[rest[0].value] ?? 1;
+            lease.hwAddr = hw;
+          }
+        } else if (kw === 'uid' && rest.length === 1) {
+          lease.uid = rest[0].kind === 'string' ? decodeEscapes(rest[0].value) : parseHexList(rest[0].value);
+        } else if (kw === 'client-hostname' && rest[0]?.kind === 'string') {
+          lease.hostname = decodeEscapes(rest[0].value).toString('latin1');
+        }
+        // Everything else (next binding state, set …, on …, option agent…) is ISC bookkeeping.
+      }
+      if (isP(toks[i], '}')) i++;
+      else sink.error(t, 'lease record not closed (file cut short?)');
+      if (ok && isP(toks[i - 1], '}')) leases.set(lease.ip, lease);
+      continue;
+    }
+    // Other top-level statements (server-duid, authoring-byte-order, failover, host, …): skip one.
+    let depth = 0;
+    while (toks[i].kind !== 'eof') {
+      const u = toks[i++];
+      if (isP(u, '{')) depth++;
+      else if (isP(u, '}')) {
+        depth--;
+        if (depth <= 0) break;
+      } else if (isP(u, ';') && depth === 0) break;
+    }
+  }
+  return { leases, sink };
+}

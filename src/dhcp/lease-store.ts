@@ -1,0 +1,143 @@
+// Durable lease journal. Every committed lease is appended to the dhcpd.leases file and
+// fdatasync'd before the caller may send its DHCPACK; commits arriving while a flush is
+// in progress share the next flush (group commit), so many ACKs cost one sync.
+// The file is rewritten compactly via temp file + fsync + rename + directory fsync:
+// the old file stays complete until the atomic rename, so there is no window of loss.
+
+import { open, rename, readFile, mkdir, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { LEASE_FILE_HEADER, formatLease, parseLeaseFile } from './lease-file.js';
+import type { Lease } from './lease.js';
+
+export interface LeaseStoreOptions {
+  /** Rewrite compactly after this many appended records (default 10000). */
+  compactEvery?: number;
+}
+
+interface Pending {
+  text: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class LeaseStore {
+  private fh?: FileHandle;
+  private queue: Pending[] = [];
+  private flushing?: Promise<void>;
+  private appended = 0;
+  private compactWanted = false;
+  /** Number of fdatasync calls, for tests and stats. */
+  syncs = 0;
+
+  constructor(
+    readonly file: string,
+    private snapshot: () => Iterable<Lease>,
+    private opts: LeaseStoreOptions = {},
+  ) {}
+
+  /** Reads the existing file (ISC's or ours); returns its leases and problems as text. */
+  async load(): Promise<{ leases: Map<number, Lease>; problems: string[] }> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    let text = '';
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const { leases, sink } = parseLeaseFile(this.file, text);
+    return { leases, problems: sink.items.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`) };
+  }
+
+  /** Opens for appending; writes the header into a new file. */
+  async open(): Promise<void> {
+    this.fh = await open(this.file, 'a');
+    const st = await this.fh.stat();
+    if (st.size === 0) {
+      await this.fh.write(LEASE_FILE_HEADER);
+      await this.fh.datasync();
+    }
+  }
+
+  /** Resolves once the lease is on stable storage. */
+  commit(lease: Lease): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ text: formatLease(lease), resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Asks for a compact rewrite at the next opportunity. */
+  requestCompact(): void {
+    this.compactWanted = true;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.run().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length || this.compactWanted) this.kick();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.queue.length || this.compactWanted) {
+      if (this.compactWanted) {
+        this.compactWanted = false;
+        try {
+          await this.compact();
+        } catch {
+          // A failed rewrite leaves the journal as it was; appends go on.
+        }
+        continue;
+      }
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        if (!this.fh) throw new Error('lease file not open');
+        await this.fh.write(batch.map((p) => p.text).join(''));
+        await this.fh.datasync();
+        this.syncs++;
+        this.appended += batch.length;
+        for (const p of batch) p.resolve();
+      } catch (e) {
+        for (const p of batch) p.reject(e as Error);
+      }
+      if (this.appended >= (this.opts.compactEvery ?? 10000)) {
+        this.appended = 0;
+        this.compactWanted = true;
+      }
+    }
+  }
+
+  /** Rewrites the file with one record per address from the in-memory state. */
+  private async compact(): Promise<void> {
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    const out = await open(tmp, 'w');
+    try {
+      const parts = [LEASE_FILE_HEADER];
+      for (const l of this.snapshot()) parts.push(formatLease(l));
+      await out.write(parts.join(''));
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(tmp, this.file);
+    const dir = await open(path.dirname(this.file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    const old = this.fh;
+    this.fh = await open(this.file, 'a');
+    await old?.close();
+  }
+
+  /** Waits for pending commits, then closes. */
+  async close(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}

@@ -1,0 +1,265 @@
+// BOOTP/DHCP message codec (RFC 951, RFC 2131 §2, RFC 2132, RFC 3396).
+// Decoding is total: any malformed input throws DecodeError, never anything else.
+
+export const BOOTREQUEST = 1;
+export const BOOTREPLY = 2;
+export const MAGIC_COOKIE = 0x63825363;
+/** Fixed BOOTP header up to (not including) the cookie. */
+export const HEADER_LEN = 236;
+/** ISC pads every reply to this (BOOTP_MIN_LEN); some BOOTP clients need 300 octets. */
+export const BOOTP_MIN_LEN = 300;
+/** RFC 2131 §2: a client must accept 576-octet IP datagrams: 576 − 20 (IP) − 8 (UDP). */
+export const DEFAULT_MAX_MESSAGE = 576 - 28;
+
+export const enum MsgType {
+  DISCOVER = 1,
+  OFFER = 2,
+  REQUEST = 3,
+  DECLINE = 4,
+  ACK = 5,
+  NAK = 6,
+  RELEASE = 7,
+  INFORM = 8,
+}
+
+export const MSG_NAMES: Record<number, string> = {
+  1: 'DHCPDISCOVER', 2: 'DHCPOFFER', 3: 'DHCPREQUEST', 4: 'DHCPDECLINE', 5: 'DHCPACK', 6: 'DHCPNAK', 7: 'DHCPRELEASE', 8: 'DHCPINFORM',
+};
+
+export const OPT = {
+  PAD: 0,
+  SUBNET_MASK: 1,
+  ROUTERS: 3,
+  HOST_NAME: 12,
+  REQUESTED_ADDRESS: 50,
+  LEASE_TIME: 51,
+  OVERLOAD: 52,
+  MESSAGE_TYPE: 53,
+  SERVER_ID: 54,
+  PRL: 55,
+  MESSAGE: 56,
+  MAX_SIZE: 57,
+  RENEWAL_TIME: 58,
+  REBINDING_TIME: 59,
+  VENDOR_CLASS: 60,
+  CLIENT_ID: 61,
+  TFTP_SERVER: 66,
+  BOOTFILE: 67,
+  USER_CLASS: 77,
+  AGENT_INFO: 82,
+  SUBNET_SELECTION: 118,
+  END: 255,
+} as const;
+
+export interface DhcpPacket {
+  op: number;
+  htype: number;
+  hlen: number;
+  hops: number;
+  xid: number;
+  secs: number;
+  flags: number;
+  ciaddr: number;
+  yiaddr: number;
+  siaddr: number;
+  giaddr: number;
+  /** 16 octets as on the wire. */
+  chaddr: Buffer;
+  /** 64 octets (server host name), NUL padded. */
+  sname: Buffer;
+  /** 128 octets (boot file name), NUL padded. */
+  file: Buffer;
+  /** false for a plain BOOTP message without the RFC 1048 magic cookie. */
+  cookie: boolean;
+  /** Options by code; repeated instances concatenated (RFC 3396 §5). */
+  options: Map<number, Buffer>;
+  /** Raw vendor area of a cookie-less BOOTP message. */
+  vend?: Buffer;
+}
+
+export class DecodeError extends Error {}
+
+export function decodePacket(buf: Buffer): DhcpPacket {
+  if (buf.length < HEADER_LEN) throw new DecodeError(`short message (${buf.length} octets)`);
+  const op = buf[0];
+  if (op !== BOOTREQUEST && op !== BOOTREPLY) throw new DecodeError(`bad op ${op}`);
+  const hlen = buf[2];
+  if (hlen > 16) throw new DecodeError(`bad hlen ${hlen}`);
+  const p: DhcpPacket = {
+    op,
+    htype: buf[1],
+    hlen,
+    hops: buf[3],
+    xid: buf.readUInt32BE(4),
+    secs: buf.readUInt16BE(8),
+    flags: buf.readUInt16BE(10),
+    ciaddr: buf.readUInt32BE(12),
+    yiaddr: buf.readUInt32BE(16),
+    siaddr: buf.readUInt32BE(20),
+    giaddr: buf.readUInt32BE(24),
+    chaddr: Buffer.from(buf.subarray(28, 44)),
+    sname: Buffer.from(buf.subarray(44, 108)),
+    file: Buffer.from(buf.subarray(108, 236)),
+    cookie: false,
+    options: new Map(),
+  };
+  if (buf.length >= 240 && buf.readUInt32BE(236) === MAGIC_COOKIE) {
+    p.cookie = true;
+    const chunks = new Map<number, Buffer[]>();
+    parseOptionArea(buf.subarray(240), chunks, true);
+    // RFC 2132 §9.3: option 52 says file and/or sname carry more options. Only the
+    // main area's option 52 counts, so an overload inside file/sname cannot loop.
+    const ov = chunks.get(OPT.OVERLOAD);
+    if (ov) {
+      const v = Buffer.concat(ov);
+      if (v.length !== 1 || v[0] < 1 || v[0] > 3) throw new DecodeError('bad option overload value');
+      if (v[0] & 1) parseOptionArea(p.file, chunks, false);
+      if (v[0] & 2) parseOptionArea(p.sname, chunks, false);
+    }
+    for (const [code, parts] of chunks) p.options.set(code, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  } else if (buf.length > HEADER_LEN) {
+    p.vend = Buffer.from(buf.subarray(HEADER_LEN));
+  }
+  return p;
+}
+
+function parseOptionArea(area: Buffer, into: Map<number, Buffer[]>, main: boolean): void {
+  let i = 0;
+  while (i < area.length) {
+    const code = area[i];
+    if (code === OPT.PAD) {
+      i++;
+      continue;
+    }
+    if (code === OPT.END) return;
+    if (i + 1 >= area.length) throw new DecodeError(`option ${code} truncated`);
+    const len = area[i + 1];
+    if (i + 2 + len > area.length) throw new DecodeError(`option ${code} length ${len} overruns the message`);
+    if (code === OPT.OVERLOAD && !main) {
+      // An overload option inside an overloaded field: ignore it (loop protection).
+      i += 2 + len;
+      continue;
+    }
+    const v = Buffer.from(area.subarray(i + 2, i + 2 + len));
+    const list = into.get(code);
+    if (list) list.push(v);
+    else into.set(code, [v]);
+    i += 2 + len;
+  }
+  // No END option: tolerated (many clients pad instead).
+}
+
+export interface EncodeOptions {
+  /** Largest DHCP message (BOOTP part) the client accepts; default 548 (576 − IP/UDP). */
+  maxSize?: number;
+  /** Option codes in the order to emit; must include every key of `options` to send. */
+  order: number[];
+}
+
+/** Encodes a message; options that do not fit the main area go into file/sname with option 52 (RFC 2132 §9.3). */
+export function encodePacket(p: DhcpPacket, enc: EncodeOptions): Buffer {
+  const head = Buffer.alloc(HEADER_LEN);
+  head[0] = p.op;
+  head[1] = p.htype;
+  head[2] = p.hlen;
+  head[3] = p.hops;
+  head.writeUInt32BE(p.xid >>> 0, 4);
+  head.writeUInt16BE(p.secs, 8);
+  head.writeUInt16BE(p.flags, 10);
+  head.writeUInt32BE(p.ciaddr >>> 0, 12);
+  head.writeUInt32BE(p.yiaddr >>> 0, 16);
+  head.writeUInt32BE(p.siaddr >>> 0, 20);
+  head.writeUInt32BE(p.giaddr >>> 0, 24);
+  p.chaddr.copy(head, 28, 0, 16);
+  p.sname.copy(head, 44, 0, 64);
+  p.file.copy(head, 108, 0, 128);
+  if (!p.cookie) {
+    // RFC 951 BOOTP: a 64-octet vendor area, answered in the request's format.
+    const vend = Buffer.alloc(64);
+    p.vend?.copy(vend, 0, 0, 64);
+    return Buffer.concat([head, vend]);
+  }
+  const maxSize = Math.max(DEFAULT_MAX_MESSAGE, Math.min(enc.maxSize ?? DEFAULT_MAX_MESSAGE, 65535 - 28));
+  // Encode each option (split into 255-octet pieces, RFC 3396 §4) as a unit.
+  const units: { code: number; bytes: Buffer }[] = [];
+  for (const code of enc.order) {
+    const v = p.options.get(code);
+    if (v === undefined || code === OPT.PAD || code === OPT.END || code === OPT.OVERLOAD) continue;
+    units.push({ code, bytes: encodeOption(code, v) });
+  }
+  const mainCap = maxSize - HEADER_LEN - 4 - 1; // cookie, END
+  let used = 0;
+  const main: Buffer[] = [];
+  const rest: { code: number; bytes: Buffer }[] = [];
+  for (const u of units) {
+    // Message type and server id always stay in the main area (clients look there first).
+    if (rest.length === 0 && used + u.bytes.length <= mainCap - 3) {
+      main.push(u.bytes);
+      used += u.bytes.length;
+    } else if (u.code === OPT.MESSAGE_TYPE || u.code === OPT.SERVER_ID) {
+      main.unshift(u.bytes);
+      used += u.bytes.length;
+    } else rest.push(u);
+  }
+  let overload = 0;
+  if (rest.length) {
+    const fileFree = p.file.every((b) => b === 0);
+    const snameFree = p.sname.every((b) => b === 0);
+    const areas: { buf: Buffer; bit: number; off: number }[] = [];
+    if (fileFree) areas.push({ buf: Buffer.alloc(128), bit: 1, off: 108 });
+    if (snameFree) areas.push({ buf: Buffer.alloc(64), bit: 2, off: 44 });
+    for (const area of areas) {
+      let at = 0;
+      while (rest.length && at + rest[0].bytes.length <= area.buf.length - 1) {
+        const u = rest.shift()!;
+        u.bytes.copy(area.buf, at);
+        at += u.bytes.length;
+      }
+      if (at > 0) {
+        area.buf[at] = OPT.END;
+        area.buf.copy(head, area.off);
+        overload |= area.bit;
+      }
+    }
+    // Whatever still does not fit is left out: the client's size limit wins.
+  }
+  const cookie = Buffer.alloc(4);
+  cookie.writeUInt32BE(MAGIC_COOKIE);
+  const parts: Buffer[] = [head, cookie];
+  if (overload) parts.push(Buffer.from([OPT.OVERLOAD, 1, overload]));
+  parts.push(...main, Buffer.from([OPT.END]));
+  let out: Buffer = Buffer.concat(parts);
+  if (out.length < BOOTP_MIN_LEN) out = Buffer.concat([out, Buffer.alloc(BOOTP_MIN_LEN - out.length)]);
+  return out;
+}
+
+/** code,len,value — split into consecutive 255-octet instances when longer (RFC 3396). */
+export function encodeOption(code: number, v: Buffer): Buffer {
+  if (v.length <= 255) return Buffer.concat([Buffer.from([code, v.length]), v]);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < v.length; i += 255) {
+    const piece: Buffer = v.subarray(i, i + 255);
+    parts.push(Buffer.from([code, piece.length]), piece);
+  }
+  return Buffer.concat(parts);
+}
+
+export function emptyPacket(): DhcpPacket {
+  return {
+    op: BOOTREQUEST, htype: 1, hlen: 6, hops: 0, xid: 0, secs: 0, flags: 0, ciaddr: 0, yiaddr: 0, siaddr: 0, giaddr: 0,
+    chaddr: Buffer.alloc(16), sname: Buffer.alloc(64), file: Buffer.alloc(128), cookie: true, options: new Map(),
+  };
+}
+
+/** Hardware address as `aa:bb:…` from chaddr/hlen. */
+export function formatHw(p: Pick<DhcpPacket, 'chaddr' | 'hlen'>): string {
+  return Array.from(p.chaddr.subarray(0, Math.min(p.hlen, 16)))
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join(':');
+}
+
+/** A NUL-terminated header field as text. */
+export function cString(b: Buffer): string {
+  const z = b.indexOf(0);
+  return b.subarray(0, z < 0 ? b.length : z).toString('latin1');
+}

@@ -1,0 +1,163 @@
+// The DHCP server's edge: AF_PACKET sockets per interface in, decisions from the pure
+// engine, leases made durable before an ACK leaves, replies out as raw frames (broadcast
+// or to the client's MAC) or through a UDP socket (to relays and to clients' ciaddr).
+
+import dgram from 'node:dgram';
+import type { Logger } from '../log.js';
+import { BROADCAST_MAC, buildUdpFrame, parseUdpFrame } from '../net/frame.js';
+import type { Link } from '../net/link.js';
+import { PacketSocket } from '../net/packet-io.js';
+import { formatIPv4 } from '../config/dhcp-options.js';
+import { handleRequest, type EngineState, type Reply } from './engine.js';
+import type { LeaseStore } from './lease-store.js';
+import { BOOTREQUEST, DecodeError, decodePacket, encodePacket } from './packet.js';
+
+export interface DhcpStats {
+  received: number;
+  malformed: number;
+  ignored: number;
+  replies: number;
+  acks: number;
+  sendErrors: number;
+}
+
+export class DhcpServer {
+  private sockets: { link: Link; sock: PacketSocket; loop: Promise<void> }[] = [];
+  private udp?: dgram.Socket;
+  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
+  private serverIds = new Set<number>();
+
+  constructor(
+    private st: EngineState,
+    private store: LeaseStore,
+    private links: Link[],
+    private log: Logger,
+    private port = 67,
+    private clientPort = 68,
+  ) {
+    for (const l of links) for (const a of l.addresses) this.serverIds.add(a.ip);
+  }
+
+  async start(): Promise<void> {
+    // The UDP socket sends to relays (giaddr:67) and to renewing clients' ciaddr, where the
+    // kernel's routing and ARP are right; it also keeps the kernel from answering relayed
+    // requests with ICMP port-unreachable. What it receives is already seen on the packet sockets.
+    const udp = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(this.port, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+    udp.setBroadcast(true);
+    udp.on('message', () => undefined);
+    udp.on('error', (err) => this.log.warn({ err: err.message }, 'dhcp udp socket error'));
+    this.udp = udp;
+    for (const link of this.links) {
+      const sock = new PacketSocket({ ifindex: link.index, udpDstPort: this.port, rcvbuf: 4 << 20 });
+      const loop = sock.loop(
+        (frame) => this.onFrame(link, sock, frame),
+        (err) => this.log.warn({ err: err.message, iface: link.name }, 'packet receive error'),
+      );
+      this.sockets.push({ link, sock, loop });
+      this.log.info({ iface: link.name, addresses: link.addresses.map((a) => `${formatIPv4(a.ip)}/${a.prefixLen}`) }, 'dhcp listening');
+    }
+  }
+
+  setState(st: EngineState): void {
+    this.st = st;
+  }
+
+  private onFrame(link: Link, sock: PacketSocket, frame: Buffer): void {
+    this.stats.received++;
+    const udp = parseUdpFrame(frame);
+    if (!udp || udp.dstPort !== this.port) {
+      this.stats.ignored++;
+      return;
+    }
+    let req;
+    try {
+      req = decodePacket(udp.payload);
+    } catch (e) {
+      this.stats.malformed++;
+      if (!(e instanceof DecodeError)) this.log.error({ err: (e as Error).message }, 'unexpected decode failure');
+      return;
+    }
+    if (req.op !== BOOTREQUEST) {
+      this.stats.ignored++;
+      return;
+    }
+    let decision;
+    try {
+      decision = handleRequest(this.st, req, link, Date.now(), this.serverIds);
+    } catch (e) {
+      // A bug must not take the server down: count it, log it, drop the packet.
+      this.stats.malformed++;
+      this.log.error({ err: (e as Error).stack }, 'request handling failed');
+      return;
+    }
+    this.log.info(decision.log);
+    const reply = decision.reply;
+    if (!reply) return;
+    if (decision.commit.length === 0) {
+      this.send(link, sock, reply);
+      return;
+    }
+    // An ACK leaves only once its lease is on disk: a crash after this loses nothing acknowledged.
+    Promise.all(decision.commit.map((l) => this.store.commit(l))).then(
+      () => {
+        this.stats.acks++;
+        this.send(link, sock, reply);
+      },
+      (err: Error) => this.log.error({ err: err.message }, 'lease write failed; reply not sent'),
+    );
+  }
+
+  private send(link: Link, sock: PacketSocket, r: Reply): void {
+    let payload: Buffer;
+    try {
+      payload = encodePacket(r.packet, { order: r.order, maxSize: r.maxSize });
+    } catch (e) {
+      this.stats.sendErrors++;
+      this.log.error({ err: (e as Error).message }, 'reply encoding failed');
+      return;
+    }
+    this.stats.replies++;
+    const d = r.dest;
+    try {
+      if (d.kind === 'relay' || d.kind === 'unicast') {
+        const port = d.kind === 'relay' ? (d.ip === 0x7f000001 ? this.clientPort : d.port) : this.clientPort;
+        this.udp?.send(payload, port, formatIPv4(d.ip), (err) => {
+          if (err) {
+            this.stats.sendErrors++;
+            this.log.warn({ err: err.message, to: formatIPv4(d.ip) }, 'dhcp send failed');
+          }
+        });
+        return;
+      }
+      const srcIp = link.addresses[0]?.ip ?? 0;
+      const frame = buildUdpFrame({
+        srcMac: link.mac,
+        dstMac: d.kind === 'hw' ? d.mac : BROADCAST_MAC,
+        srcIp: r.packet.options.get(54)?.readUInt32BE(0) ?? srcIp,
+        dstIp: d.kind === 'hw' ? d.ip : 0xffffffff,
+        srcPort: this.port,
+        dstPort: this.clientPort,
+        payload,
+      });
+      sock.send(frame);
+    } catch (e) {
+      this.stats.sendErrors++;
+      this.log.warn({ err: (e as Error).message }, 'dhcp send failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.sock.close();
+    await Promise.all(this.sockets.map((s) => s.loop));
+    this.sockets = [];
+    await new Promise<void>((resolve) => (this.udp ? this.udp.close(() => resolve()) : resolve()));
+    this.udp = undefined;
+  }
+}

@@ -1,0 +1,99 @@
+// `triad run`'s DHCP service: reads dhcpd.conf (--dhcpd-conf FILE, else CONF_DIR/dhcpd.conf),
+// loads the lease file (--leases FILE, else lease-file-name, else DATA_DIR/dhcpd.leases),
+// serves --interfaces IF,… or, when none are named, every up broadcast interface that has
+// an address on a configured subnet — but only when the process may open packet sockets:
+// as a non-root user without --interfaces it logs why and stays idle, so `npm start` works.
+
+import type { RunOptions, Service } from '../service.js';
+import { loadDhcpdConf, type DhcpdConf } from '../config/dhcpd-conf.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { listLinks, type Link } from '../net/link.js';
+import { canOpenPacketSockets } from '../net/packet-io.js';
+import { newEngineState, type EngineState } from './engine.js';
+import { LeaseDb } from './lease.js';
+import { LeaseStore } from './lease-store.js';
+import { DhcpServer } from './server.js';
+import { dhcpdConfPath, leaseFilePath } from './paths.js';
+
+
+function load(file: string, opts: RunOptions): DhcpdConf {
+  const { conf, warnings } = loadDhcpdConf(file);
+  for (const w of warnings) opts.log.warn(formatDiagnostic(w));
+  return conf;
+}
+
+const inSubnetOf = (conf: DhcpdConf, ip: number): boolean => conf.subnets.some((s) => (ip & s.mask) >>> 0 === s.network);
+
+function chooseLinks(conf: DhcpdConf, opts: RunOptions): { links: Link[]; why?: string } {
+  const named = typeof opts.flags['interfaces'] === 'string' ? (opts.flags['interfaces'] as string).split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const all = listLinks();
+  if (named.length) {
+    const links: Link[] = [];
+    for (const n of named) {
+      const l = all.find((x) => x.name === n);
+      if (!l) throw new Error(`dhcp: interface ${n} not found`);
+      if (!l.addresses.length) throw new Error(`dhcp: interface ${n} has no IPv4 address`);
+      links.push(l);
+    }
+    if (!canOpenPacketSockets()) throw new Error('dhcp: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
+    return { links };
+  }
+  if (!canOpenPacketSockets()) return { links: [], why: 'no --interfaces given and no permission for packet sockets (needs root or CAP_NET_RAW): DHCP stays idle' };
+  const links = all.filter((l) => l.up && l.broadcast && !l.loopback && l.addresses.some((a) => inSubnetOf(conf, a.ip)));
+  if (!links.length) return { links, why: 'no interface has an address on a subnet declared in dhcpd.conf: DHCP stays idle' };
+  return { links };
+}
+
+export async function createDhcpService(opts: RunOptions): Promise<Service | undefined> {
+  const file = dhcpdConfPath(opts);
+  if (!file) return undefined;
+  const log = opts.log.child({ service: 'dhcp' });
+  let conf = load(file, opts);
+  let server: DhcpServer | undefined;
+  let store: LeaseStore | undefined;
+  let st: EngineState | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const db = new LeaseDb();
+
+  return {
+    name: 'dhcp',
+    async start() {
+      const { links, why } = chooseLinks(conf, opts);
+      if (!links.length) {
+        log.warn({ conf: file }, why ?? 'no interfaces to serve');
+        return;
+      }
+      const leases = leaseFilePath(opts, conf);
+      store = new LeaseStore(leases, () => db.all());
+      const loaded = await store.load();
+      for (const p of loaded.problems) log.warn(p);
+      for (const l of loaded.leases.values()) db.put(l);
+      await store.open();
+      // Start from a compact file: one record per address.
+      store.requestCompact();
+      st = newEngineState(conf, db);
+      server = new DhcpServer(st, store, links, log, conf.global.params.localPort ?? 67);
+      await server.start();
+      log.info({ conf: file, leases, loaded: loaded.leases.size, interfaces: links.map((l) => l.name) }, 'dhcp serving');
+      timer = setInterval(() => {
+        const now = Date.now();
+        for (const [ip, o] of db.offers) if (o.expires <= now) db.offers.delete(ip);
+        store?.requestCompact();
+      }, 3600_000);
+      timer.unref();
+    },
+    async reload() {
+      const next = load(file, opts);
+      conf = next;
+      if (st && server) {
+        st = { ...newEngineState(next, db) };
+        server.setState(st);
+      }
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await server?.stop();
+      await store?.close();
+    },
+  };
+}

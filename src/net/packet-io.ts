@@ -1,0 +1,211 @@
+// AF_PACKET sockets (packet(7)) through koffi's FFI to libc: receive whole Ethernet
+// frames on one interface (so the receiving interface is known) and send raw frames
+// (so a reply reaches a client's MAC with no ARP entry, as ISC dhcpd's LPF does).
+// Node's dgram can do neither. Needs CAP_NET_RAW.
+
+import koffi from 'koffi';
+
+const AF_PACKET = 17;
+const SOCK_RAW = 3;
+const ETH_P_IP = 0x0800;
+const SOL_SOCKET = 1;
+const SO_ATTACH_FILTER = 26;
+const SO_RCVBUF = 8;
+const MSG_DONTWAIT = 0x40;
+const POLLIN = 1;
+const EAGAIN = 11;
+const EINTR = 4;
+
+const htons = (n: number): number => ((n & 0xff) << 8) | ((n >> 8) & 0xff);
+
+interface Libc {
+  socket: (domain: number, type: number, proto: number) => number;
+  bind: (fd: number, addr: Buffer, len: number) => number;
+  setsockopt: (fd: number, level: number, name: number, val: Buffer, len: number) => number;
+  recv: (fd: number, buf: Buffer, len: number, flags: number) => number;
+  send: (fd: number, buf: Buffer, len: number, flags: number) => number;
+  close: (fd: number) => number;
+  poll: { async: (fds: Buffer, n: number, timeout: number, cb: (err: unknown, res: number) => void) => void };
+  strerror: (e: number) => string;
+}
+
+let libc: Libc | undefined;
+
+function lib(): Libc {
+  if (libc) return libc;
+  const l = koffi.load('libc.so.6');
+  // koffi's function objects are typed loosely; the casts name the C signatures above.
+  libc = {
+    socket: l.func('int socket(int, int, int)') as Libc['socket'],
+    bind: l.func('int bind(int, void *, uint32_t)') as Libc['bind'],
+    setsockopt: l.func('int setsockopt(int, int, int, void *, uint32_t)') as Libc['setsockopt'],
+    recv: l.func('intptr_t recv(int, _Out_ void *, size_t, int)') as Libc['recv'],
+    send: l.func('intptr_t send(int, void *, size_t, int)') as Libc['send'],
+    close: l.func('int close(int)') as Libc['close'],
+    poll: l.func('int poll(_Inout_ void *, unsigned long, int)') as unknown as Libc['poll'],
+    strerror: l.func('const char *strerror(int)') as Libc['strerror'],
+  };
+  return libc;
+}
+
+function errnoText(): string {
+  const e = koffi.errno();
+  return `${lib().strerror(e)} (errno ${e})`;
+}
+
+/** Classic BPF: accept IPv4/UDP (unfragmented) to `port`, as `tcpdump -dd 'ip and udp dst port N'`. */
+function udpPortFilter(port: number): Buffer {
+  const prog: [number, number, number, number][] = [
+    [0x28, 0, 0, 12],
+    [0x15, 0, 8, 0x0800],
+    [0x30, 0, 0, 23],
+    [0x15, 0, 6, 17],
+    [0x28, 0, 0, 20],
+    [0x45, 4, 0, 0x1fff],
+    [0xb1, 0, 0, 14],
+    [0x48, 0, 0, 16],
+    [0x15, 0, 1, port],
+    [0x06, 0, 0, 0x40000],
+    [0x06, 0, 0, 0],
+  ];
+  const b = Buffer.alloc(prog.length * 8);
+  prog.forEach(([code, jt, jf, k], i) => {
+    b.writeUInt16LE(code, i * 8);
+    b[i * 8 + 2] = jt;
+    b[i * 8 + 3] = jf;
+    b.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  return b;
+}
+
+export interface PacketSocketOptions {
+  ifindex: number;
+  /** Keep only IPv4/UDP frames to this destination port (kernel BPF filter). */
+  udpDstPort?: number;
+  rcvbuf?: number;
+}
+
+/** One AF_PACKET socket bound to one interface. */
+export class PacketSocket {
+  readonly fd: number;
+  private closed = false;
+  private buf = Buffer.alloc(65536);
+
+  constructor(readonly opts: PacketSocketOptions) {
+    const c = lib();
+    const fd = c.socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+    if (fd < 0) throw new Error(`AF_PACKET socket: ${errnoText()}`);
+    this.fd = fd;
+    try {
+      if (opts.udpDstPort !== undefined) {
+        const filter = udpPortFilter(opts.udpDstPort);
+        // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (x86-64/arm64 layout)
+        const fprog = Buffer.alloc(16);
+        fprog.writeUInt16LE(filter.length / 8, 0);
+        fprog.writeBigUInt64LE(BigInt(koffi.address(filter) as bigint), 8);
+        if (c.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16) < 0) throw new Error(`SO_ATTACH_FILTER: ${errnoText()}`);
+        this.filter = filter; // keep the program alive while attached
+      }
+      if (opts.rcvbuf) {
+        const v = Buffer.alloc(4);
+        v.writeInt32LE(opts.rcvbuf);
+        c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, v, 4);
+      }
+      // struct sockaddr_ll
+      const sll = Buffer.alloc(20);
+      sll.writeUInt16LE(AF_PACKET, 0);
+      sll.writeUInt16BE(ETH_P_IP, 2);
+      sll.writeInt32LE(opts.ifindex, 4);
+      if (c.bind(fd, sll, 20) < 0) throw new Error(`bind to ifindex ${opts.ifindex}: ${errnoText()}`);
+      // Frames queued before the filter was attached may be anything: drain them.
+      while (c.recv(fd, this.buf, this.buf.length, MSG_DONTWAIT) > 0);
+    } catch (e) {
+      c.close(fd);
+      throw e;
+    }
+  }
+
+  private filter?: Buffer;
+
+  /** Sends one complete Ethernet frame out of the bound interface. */
+  send(frame: Buffer): void {
+    if (this.closed) return;
+    const n = lib().send(this.fd, frame, frame.length, 0);
+    if (n < 0) throw new Error(`send: ${errnoText()}`);
+  }
+
+  /** Non-blocking receive; undefined when nothing is queued. */
+  tryRecv(): Buffer | undefined {
+    if (this.closed) return undefined;
+    const n = lib().recv(this.fd, this.buf, this.buf.length, MSG_DONTWAIT);
+    if (n < 0) {
+      const e = koffi.errno();
+      if (e === EAGAIN || e === EINTR) return undefined;
+      throw new Error(`recv: ${errnoText()}`);
+    }
+    return Buffer.from(this.buf.subarray(0, n));
+  }
+
+  /** Waits (off the main thread) until a frame is readable or `timeoutMs` passes. */
+  wait(timeoutMs: number): Promise<boolean> {
+    const pfd = Buffer.alloc(8);
+    pfd.writeInt32LE(this.fd, 0);
+    pfd.writeInt16LE(POLLIN, 4);
+    return new Promise((resolve) => {
+      lib().poll.async(pfd, 1, timeoutMs, (err, res) => resolve(!err && res > 0 && (pfd.readInt16LE(6) & POLLIN) !== 0));
+    });
+  }
+
+  /** Calls `onFrame` for every frame until close(); frames are drained in batches. */
+  async loop(onFrame: (frame: Buffer) => void, onError: (e: Error) => void): Promise<void> {
+    this.looping = true;
+    try {
+      await this.loopInner(onFrame, onError);
+    } finally {
+      this.looping = false;
+      // The fd is closed here, after poll() on the worker thread has returned, so its number
+      // cannot be reused by another socket while poll still watches it.
+      if (this.closed) lib().close(this.fd);
+    }
+  }
+
+  private looping = false;
+
+  private async loopInner(onFrame: (frame: Buffer) => void, onError: (e: Error) => void): Promise<void> {
+    while (!this.closed) {
+      const ready = await this.wait(250);
+      if (this.closed) break;
+      if (!ready) continue;
+      for (let k = 0; k < 256; k++) {
+        let f: Buffer | undefined;
+        try {
+          f = this.tryRecv();
+        } catch (e) {
+          onError(e as Error);
+          break;
+        }
+        if (!f) break;
+        onFrame(f);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.looping) lib().close(this.fd);
+  }
+}
+
+/** True when this process may open AF_PACKET sockets (root or CAP_NET_RAW). */
+export function canOpenPacketSockets(): boolean {
+  try {
+    const c = lib();
+    const fd = c.socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+    if (fd < 0) return false;
+    c.close(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
