@@ -99,14 +99,14 @@ export class DhcpServer {
     }
     this.log.info(decision.log);
     const reply = decision.reply;
-    if (!reply) return;
     if (decision.commit.length === 0) {
-      this.send(link, sock, reply);
+      if (reply) this.send(link, sock, reply);
       return;
     }
     // An ACK leaves only once its lease is on disk: a crash after this loses nothing acknowledged.
     Promise.all(decision.commit.map((l) => this.store.commit(l))).then(
       () => {
+        if (!reply) return;
         this.stats.acks++;
         this.send(link, sock, reply);
       },
