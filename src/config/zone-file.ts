@@ -69,7 +69,8 @@ interface FileContext {
 export function parseZoneFile(opts: ZoneFileOptions): ZoneEntry[] {
   const out: ZoneEntry[] = [];
   const ttl: TtlState = { ttl: 0, ttlKnown: false, defaultTtl: 0, defaultKnown: false, warned1035: false };
-  const read = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  // Latin-1 keeps every octet of the file as one character, as BIND reads bytes.
+  const read = opts.readFile ?? ((p: string) => readFileSync(p, 'latin1'));
   const stack: string[] = [];
   let text = opts.text;
   const abs = path.resolve(opts.directory, opts.file);

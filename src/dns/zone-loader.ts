@@ -123,6 +123,11 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
       sink.error(e.pos, `SOA record not at top of zone (${nameToText(e.owner)})`);
       continue;
     }
+    if (e.type === T.MD || e.type === T.MF) {
+      // RFC 973 replaced MD and MF by MX; BIND refuses them in zone files.
+      sink.error(e.pos, `type '${e.type === T.MD ? 'MD' : 'MF'}': obsolete`);
+      continue;
+    }
     if (e.type === T.DS && nameKey(e.owner) === nameKey(origin)) {
       // RFC 4034 §5: DS lives in the parent; BIND refuses it at the apex.
       sink.error(e.pos, `DS record at top of zone (${nameToText(e.owner)})`);

@@ -169,9 +169,31 @@ const strings: RdataCodec = {
   },
 };
 
+/** KEY/DNSKEY flags: a number (decimal or 0x hex) or BIND's mnemonics joined by '|'. */
+const KEY_FLAGS: Record<string, number> = {
+  NOCONF: 0x4000, NOAUTH: 0x8000, NOKEY: 0xc000, FLAG2: 0x2000, EXTEND: 0x1000, FLAG4: 0x0800, FLAG5: 0x0400,
+  USER: 0x0000, ZONE: 0x0100, HOST: 0x0200, NTYP3: 0x0300, FLAG8: 0x0080, FLAG9: 0x0040, FLAG10: 0x0020,
+  FLAG11: 0x0010, SIG0: 0x0000, SIG1: 0x0001, SIG2: 0x0002, SIG3: 0x0003, SIG4: 0x0004, SIG5: 0x0005, SIG6: 0x0006,
+  SIG7: 0x0007, SIG8: 0x0008, SIG9: 0x0009, SIG10: 0x000a, SIG11: 0x000b, SIG12: 0x000c, SIG13: 0x000d, SIG14: 0x000e,
+  SIG15: 0x000f, KSK: 0x0001, REVOKE: 0x0080,
+};
+
+function keyFlags(c: TextCursor): number {
+  const t = c.word('key flags');
+  if (/^[0-9]+$/.test(t.text)) return parseUint(t, 0xffff);
+  if (/^0x[0-9a-f]{1,4}$/i.test(t.text)) return parseInt(t.text.slice(2), 16);
+  let v = 0;
+  for (const part of t.text.split('|')) {
+    const f = KEY_FLAGS[part.toUpperCase()];
+    if (f === undefined) throw new RdataError(`bad key flags '${t.text}'`, t);
+    v |= f;
+  }
+  return v;
+}
+
 const dnskey: RdataCodec = {
   fromText: (c) => {
-    const flags = c.u16();
+    const flags = keyFlags(c);
     const proto = c.u8();
     const alg = secalg(c);
     const w = new WireWriter().u16(flags).u8(proto).u8(alg);
