@@ -114,7 +114,7 @@ class Builder {
     this.answer.push(s);
   }
 
-  /** A and AAAA of `target` when it lives in `zone`. */
+  /** A and AAAA of `target` when it lives in `zone`, unless already in the answer (BIND never repeats an RRset). */
   addAddresses(zone: Zone, target: Uint8Array): void {
     const key = nameKey(target);
     if (this.seenAdditional.has(key)) return;
@@ -123,7 +123,7 @@ class Builder {
     if (!node) return;
     for (const t of [T.A, T.AAAA]) {
       const set = node.rrsets.get(t);
-      if (set) this.additional.push(toSection(set, node.name));
+      if (set && !this.seen.has(key + '/' + t)) this.additional.push(toSection(set, node.name));
     }
   }
 
@@ -154,9 +154,10 @@ export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opt
     if (soa) b.authority.push(soa);
     return done(rcode, true);
   };
-  const positive = (): AuthorityAnswer => {
+  const positive = (atCut = false): AuthorityAnswer => {
     if (qtype !== T.ANY) b.additionalFor(zone, b.answer);
-    if (!opts.minimal) {
+    // The DS RRset at a cut is answered from the parent without the parent's NS (BIND).
+    if (!opts.minimal && !atCut) {
       const ns = apex?.rrsets.get(T.NS);
       const nsInAnswer = b.answer.some((s) => s.type === T.NS && nameKey(s.owner) === originKey);
       if (ns && !nsInAnswer) {
@@ -237,7 +238,7 @@ export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opt
       // RFC 4592 §3.3.1: the source of synthesis is `*` under the closest encloser.
       const ce = closest ?? apex;
       const wild = ce ? zone.nodes.get(nameKey(prependLabel(Uint8Array.of(0x2a), ce.name))) : undefined;
-      if (!wild) return b.answer.length > 0 && restarts > 0 ? negative(NXDOMAIN) : negative(NXDOMAIN);
+      if (!wild) return negative(NXDOMAIN);
       node = wild;
       owner = lowerName(name);
     }
@@ -249,7 +250,7 @@ export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opt
     const set = node.rrsets.get(qtype);
     if (set) {
       b.addAnswer(toSection(set, owner));
-      return positive();
+      return positive(node !== apex && node.rrsets.has(T.NS));
     }
     const cname = node.rrsets.get(T.CNAME);
     if (cname) {

@@ -155,6 +155,13 @@ export class Responder {
     }
     if (p.kind === 'formerr') {
       this.stats.malformed++;
+      // RFC 7873 §5.4: a message with no question but a COOKIE is a cookie refresh; BIND answers NOERROR.
+      const cookieOnly = p.reason === 'no question' && p.edns?.options.some((o) => o.code === EDNS_OPT_COOKIE) === true;
+      if (cookieOnly) {
+        this.stats.malformed--;
+        this.count(RCODE.NOERROR);
+        return this.simple(p.id, p.flags, RCODE.NOERROR, undefined, p.edns, undefined, client, p.flags & (FLAG_RD | FLAG_CD));
+      }
       this.count(RCODE.FORMERR);
       return this.simple(p.id, p.flags, RCODE.FORMERR, p.question, p.edns, undefined, client, p.flags & (FLAG_RD | FLAG_CD));
     }
@@ -195,6 +202,7 @@ export class Responder {
   /** A response with no records: FORMERR, NOTIMP, REFUSED, BADVERS. */
   private simple(id: number, qflags: number, rcode: number, question: Question | undefined, edns: Edns | undefined,
     ede: { code: number; text: string } | undefined, client: ClientInfo, keepFlags: number): Uint8Array {
+    const cookie = edns?.options.find((o) => o.code === EDNS_OPT_COOKIE)?.data;
     const w = new MessageWriter(this.scratch, 65535);
     w.u16(id);
     w.u16(FLAG_QR | (qflags & 0x7800) | keepFlags | (rcode & 0xf));
@@ -207,7 +215,7 @@ export class Responder {
       w.u16(question.type);
       w.u16(question.class);
     }
-    if (edns) this.writeOpt(w, edns, rcode, ede, undefined, client.address);
+    if (edns) this.writeOpt(w, edns, rcode, ede, cookie, client.address);
     return w.result();
   }
 
@@ -279,7 +287,10 @@ export class Responder {
     const plain = (rcode: number, question: Question | undefined, keepFlags = keep, ede?: { code: number; text: string }, acl?: AddressMatcher) => ({
       bytes: this.simple(q.id, qflags, rcode, question, e, ede, client, keepFlags), cacheable: !cookie, acl, cookieAt: -1, rcode,
     });
-    if (e && e.version !== 0) return plain(RCODE.BADVERS, q.question); // RFC 6891 §6.1.3
+    if (e && e.version !== 0) {
+      // RFC 6891 §6.1.3; BIND answers BADVERS before looking at the COOKIE.
+      return { ...plain(RCODE.BADVERS, q.question), bytes: this.simple(q.id, qflags, RCODE.BADVERS, q.question, { ...e, options: [] }, undefined, client, keep) };
+    }
     if (q.opcode !== OPCODE_QUERY && q.opcode !== OPCODE_NOTIFY) return plain(RCODE.NOTIMP, undefined, 0);
     const question = q.question;
     if (q.opcode === OPCODE_NOTIFY) {

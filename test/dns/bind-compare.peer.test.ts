@@ -214,7 +214,8 @@ function diff(a: Parsed, b: Parsed, countsOnly: boolean): string[] {
   return out;
 }
 
-t.test('BIND 9 and Triad answer alike', async (t) => {
+// Each query is its own subtest so that it counts as one test in the tally.
+async function compareAll(): Promise<void> {
   for (const tool of ['named', 'dig']) {
     if (!have(tool)) {
       t.fail(`${tool} is not installed (Debian bind9 / bind9-dnsutils; see test/install-deps.sh)`);
@@ -264,17 +265,25 @@ t.test('BIND 9 and Triad answer alike', async (t) => {
   t.teardown(() => triad.close());
 
   for (const c of CASES) {
-    const args = c.args.split(' ');
-    const [b, r] = await Promise.all([dig(bindPort, args), dig(triadPort, args)]);
-    const pb = parseDig(b);
-    const pr = parseDig(r);
-    const d = diff(pb, pr, c.countsOnly ?? false);
-    if (pb.status === '' && pr.status === '') {
-      // Neither answered (dig gave up): that is agreement, but say so.
-      t.ok(/timed out|no servers/.test(b) && /timed out|no servers/.test(r), `dig ${c.args}`, { bind: b, triad: r });
-      continue;
-    }
-    t.same(d, [], `dig ${c.args}`, d.length ? { diff: '\n' + d.join('\n'), bind: pb.raw, triad: pr.raw } : {});
+    await t.test(`dig ${c.args}`, async (t) => {
+      const args = c.args.split(' ');
+      let [b, r] = await Promise.all([dig(bindPort, args), dig(triadPort, args)]);
+      if (parseDig(b).status === '' || parseDig(r).status === '') {
+        // One lost UDP exchange on a busy box is not a difference in behaviour: ask both again once.
+        [b, r] = await Promise.all([dig(bindPort, args), dig(triadPort, args)]);
+      }
+      const pb = parseDig(b);
+      const pr = parseDig(r);
+      const d = diff(pb, pr, c.countsOnly ?? false);
+      if (pb.status === '' && pr.status === '') {
+        // Neither answered (dig gave up): that is agreement, but say so.
+        t.ok(/timed out|no servers/.test(b) && /timed out|no servers/.test(r), `dig ${c.args}`, { bind: b, triad: r });
+        return;
+      }
+      if (d.length) process.stderr.write(`--- dig ${c.args}\n${d.join('\n')}\n`);
+      t.same(d, [], `dig ${c.args}`, d.length ? { diff: '\n' + d.join('\n'), bind: pb.raw, triad: pr.raw } : {});
+  
+    });
   }
 
   // Raw packets BIND and Triad must treat alike.
@@ -313,9 +322,16 @@ t.test('BIND 9 and Triad answer alike', async (t) => {
   const summary = (m: Buffer | null): string => (m === null ? 'no answer' :
     `rcode=${m[3] & 0xf} flags=${(m.readUInt16BE(2) & 0x87f0).toString(16)} qd=${m.readUInt16BE(4)} an=${m.readUInt16BE(6)} ns=${m.readUInt16BE(8)} ar=${m.readUInt16BE(10)}`);
   for (const [what, pkt] of raw) {
+    await t.test(`raw packet: ${what}`, async (t) => {
     const [b, r] = await Promise.all([send(bindPort, pkt), send(triadPort, pkt)]);
+    if (summary(r) !== summary(b)) process.stderr.write(`--- raw ${what}\n    bind:  ${summary(b)}\n    triad: ${summary(r)}\n`);
     t.equal(summary(r), summary(b), `raw packet: ${what}`);
+    });
   }
-  const after = parseDig(await dig(triadPort, ['www.tri.test']));
-  t.equal(after.status, 'NOERROR', 'Triad still answers after the malformed packets');
-});
+  await t.test('Triad still answers after the malformed packets', async (t) => {
+    const after = parseDig(await dig(triadPort, ['www.tri.test']));
+    t.equal(after.status, 'NOERROR');
+  });
+}
+
+await compareAll();
