@@ -13,6 +13,7 @@ import { hostNetworks } from './net/interfaces.js';
 import type { RunOptions } from './service.js';
 import { parseDhcpdConf } from './config/dhcpd-conf.js';
 import { dhcpdConfPath } from './dhcp/paths.js';
+import { checkKeepalivedConf, lbConfPath } from './lb/config-check.js';
 
 export interface CheckOutput {
   /** Diagnostics, printed to stderr. */
@@ -56,8 +57,18 @@ const dhcpdConfCheck: ConfigCheck = {
   },
 };
 
+const keepalivedConfCheck: ConfigCheck = {
+  name: 'keepalived.conf',
+  locate: (opts) => lbConfPath(opts),
+  async run(file, out) {
+    const { sink } = checkKeepalivedConf(file);
+    for (const d of sink.items) out.diagnostic(d);
+    return !sink.hasErrors();
+  },
+};
+
 /** Every configuration kind `triad check` knows. Later services append theirs. */
-export const CHECKS: ConfigCheck[] = [namedConfCheck, dhcpdConfCheck];
+export const CHECKS: ConfigCheck[] = [namedConfCheck, dhcpdConfCheck, keepalivedConfCheck];
 
 export async function checkCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);

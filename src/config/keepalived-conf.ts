@@ -78,6 +78,8 @@ export interface VirtualServerConfig {
   iface?: string;
   realServers: RealServerConfig[];
   pos: Position;
+  /** Where lb_algo was given, for errors about the scheduler. */
+  algoPos?: Position;
 }
 
 export interface KeepalivedConfig {
@@ -574,6 +576,7 @@ function parseVirtualServer(ctx: Ctx, l: Line, groups: Map<string, GroupMember[]
           if (!ALGOS.includes(v[0].value as LbAlgo)) ctx.sink.error(v[0], `unknown scheduler '${v[0].value}' (one of ${ALGOS.join(', ')})`);
           else {
             base.algo = v[0].value as LbAlgo;
+            base.algoPos = v[0];
             algoSet = true;
           }
         }

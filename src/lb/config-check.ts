@@ -1,7 +1,10 @@
 // keepalived.conf as `triad check` and `triad run` see it: the parser's
 // diagnostics plus what the nftables engine cannot serve (lc, wlc, …).
 
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { DiagnosticSink } from '../config/diagnostics.js';
+import type { RunOptions } from '../service.js';
 import { loadKeepalivedConf, type KeepalivedConfig } from '../config/keepalived-conf.js';
 import { buildSlotTable, UnsupportedSchedulerError } from './scheduler.js';
 
@@ -17,9 +20,17 @@ export function checkKeepalivedConf(file: string): KeepalivedCheck {
     try {
       buildSlotTable(vs.algo, [], vs.hashPort);
     } catch (e) {
-      if (e instanceof UnsupportedSchedulerError) sink.error(vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${e.message}`);
+      if (e instanceof UnsupportedSchedulerError) sink.error(vs.algoPos ?? vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${e.message}`);
       else throw e;
     }
   }
   return { conf, sink };
+}
+
+/** `--lb-conf FILE`, else CONF_DIR/keepalived.conf when present. */
+export function lbConfPath(opts: RunOptions): string | undefined {
+  const explicit = opts.files['lb-conf'];
+  if (explicit) return explicit;
+  const def = path.join(opts.confDir, 'keepalived.conf');
+  return existsSync(def) ? def : undefined;
 }

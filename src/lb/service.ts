@@ -3,7 +3,6 @@
 // SIGHUP swaps the configuration by diff (flow maps, persistence sets, counters
 // and conntrack are kept), so established connections survive a reload.
 
-import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic } from '../config/diagnostics.js';
@@ -11,20 +10,13 @@ import type { KeepalivedConfig, VirtualServerConfig } from '../config/keepalived
 import { ControlUsageError, controlSocketPath, registerControl, unregisterControl, type ControlReply } from '../control/server.js';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
-import { checkKeepalivedConf } from './config-check.js';
+import { checkKeepalivedConf, lbConfPath } from './config-check.js';
 import type { Datapath } from './datapath.js';
 import { checkKey, HealthMonitor, type CheckSpec } from './health.js';
 import { addVip, delVip, ensureSysctl, gratuitousArp, hasAddress, hostAddresses, interfaceFor, interfaceMac, resolveMac } from './host.js';
 import { computeModel, drainKey, type ModelOutput, type VsPlacement } from './model.js';
 import { NftEngine } from './nft-engine.js';
 import { formatStatus } from './status.js';
-
-export function lbConfPath(opts: RunOptions): string | undefined {
-  const explicit = opts.files['lb-conf'];
-  if (explicit) return explicit;
-  const def = path.join(opts.confDir, 'keepalived.conf');
-  return existsSync(def) ? def : undefined;
-}
 
 export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
   const file = lbConfPath(opts);
