@@ -70,7 +70,8 @@ function load(opts: InternalOptions): ZoneLoadResult {
   const entries = parseZoneFile({ file: opts.file, text: opts.text, origin, directory: opts.directory, sink });
   const records = toRecords(entries, origin, cls, sink);
   if (sink.hasErrors()) return { diagnostics: sink.items };
-  const soa = records.find((r) => r.type === T.SOA && nameKey(r.owner) === nameKey(origin));
+  const originKey = nameKey(origin);
+  const soa = records.find((r) => r.type === T.SOA && nameKey(r.owner) === originKey);
   const serial = soa ? serialOf(soa.rdata) : 0;
   const zone = buildZone(origin, cls, records, serial);
   checkZone(zone, sink, { file: opts.file, line: 0, col: 0 }, opts.checks);
@@ -99,14 +100,20 @@ interface Batch {
  * RRset replaces the TTL of the whole set, as BIND's database merge does.
  */
 function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: DiagnosticSink): ResourceRecord[] {
+  const originKey = nameKey(origin);
   const finalTtl = new Map<string, number>();
   const ordered: ResourceRecord[] = [];
+  const orderedKeys: string[] = [];
   let batch: Batch | undefined;
   const flush = (): void => {
     if (!batch) return;
     for (const [type, set] of batch.sets) {
-      finalTtl.set(`${batch.key}/${type}`, set.ttl);
-      for (const r of set.recs) ordered.push(r);
+      const k = `${batch.key}/${type}`;
+      finalTtl.set(k, set.ttl);
+      for (const r of set.recs) {
+        ordered.push(r);
+        orderedKeys.push(k);
+      }
     }
     batch = undefined;
   };
@@ -119,7 +126,8 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
       sink.warning(e.pos, `ignoring out-of-zone data (${nameToText(e.owner)})`);
       continue;
     }
-    if (e.type === T.SOA && nameKey(e.owner) !== nameKey(origin)) {
+    const key = nameKey(e.owner);
+    if (e.type === T.SOA && key !== originKey) {
       sink.error(e.pos, `SOA record not at top of zone (${nameToText(e.owner)})`);
       continue;
     }
@@ -128,7 +136,7 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
       sink.error(e.pos, `type '${e.type === T.MD ? 'MD' : 'MF'}': obsolete`);
       continue;
     }
-    if (e.type === T.DS && nameKey(e.owner) === nameKey(origin)) {
+    if (e.type === T.DS && key === originKey) {
       // RFC 4034 §5: DS lives in the parent; BIND refuses it at the apex.
       sink.error(e.pos, `DS record at top of zone (${nameToText(e.owner)})`);
       continue;
@@ -148,7 +156,6 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
       }
       throw err;
     }
-    const key = nameKey(e.owner);
     const setKey = e.type === T.RRSIG || e.type === T.SIG ? e.type * 65536 + coveredType(rdata) : e.type;
     if (e.generated || !batch || batch.key !== key) {
       flush();
@@ -165,7 +172,7 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
     if (e.generated) flush();
   }
   flush();
-  for (const r of ordered) r.ttl = finalTtl.get(`${nameKey(r.owner)}/${setKeyOf(r)}`) ?? r.ttl;
+  for (let i = 0; i < ordered.length; i++) ordered[i].ttl = finalTtl.get(orderedKeys[i]) ?? ordered[i].ttl;
   return ordered;
 }
 
@@ -185,9 +192,7 @@ export function coveredType(rdata: Uint8Array): number {
   return (rdata[0] << 8) | rdata[1];
 }
 
-function setKeyOf(r: ResourceRecord): number {
-  return r.type === T.RRSIG || r.type === T.SIG ? r.type * 65536 + coveredType(r.rdata) : r.type;
-}
+
 
 /** Resolves a zone file path as named does: relative to the configured directory. */
 export function zonePath(file: string, directory: string): string {
