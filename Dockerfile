@@ -1,0 +1,45 @@
+# Triad in a container. Build: docker build -t triad .
+# Run (see README): docker run --network host --cap-drop ALL --cap-add NET_BIND_SERVICE \
+#   -v "$PWD/conf:/app/conf:ro" -v "$PWD/zones:/app/zones:ro" triad
+#
+# Capabilities: only NET_BIND_SERVICE, for port 53 as a non-root user. DHCP (raw
+# AF_PACKET sockets) will add NET_RAW and the load balancer (nftables) NET_ADMIN,
+# both to the setcap line below and to the docker run --cap-add list.
+
+# --- build: install everything, compile TypeScript, drop dev dependencies -----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+COPY bin ./bin
+# `npm ci` runs the prepare script (tsc); tests are not part of the image.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+
+# --- runtime -------------------------------------------------------------------
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    TRIAD_DATA_DIR=/var/lib/triad \
+    TRIAD_HEALTHCHECK_ADDR=127.0.0.1 \
+    TRIAD_HEALTHCHECK_PORT=5300
+# Let the non-root user bind ports below 1024 (53/udp, 53/tcp) through a file
+# capability on node; the container must still be granted NET_BIND_SERVICE.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libcap2-bin \
+ && setcap cap_net_bind_service=+ep "$(readlink -f /usr/local/bin/node)" \
+ && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /var/lib/triad && chown node:node /var/lib/triad
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY bin ./bin
+COPY conf ./conf
+COPY zones ./zones
+USER node
+VOLUME ["/app/conf", "/app/zones", "/var/lib/triad"]
+EXPOSE 5300/udp 5300/tcp 53/udp 53/tcp
+# Asks the DNS server a question (version.bind CH TXT); any response is healthy.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD ["node", "bin/dns-healthcheck"]
+# The same command as `npm start`, without npm in between so signals (SIGHUP
+# reload, SIGTERM stop) reach Triad directly.
+CMD ["bin/triad", "run", "--conf-dir", "conf"]
