@@ -261,6 +261,7 @@ function allocate(st: EngineState, c: Client, where: Where, nowMs: number, reque
   const nowSec = Math.floor(nowMs / 1000);
   let oldest: Choice | undefined;
   let oldestEnds = Infinity;
+  let stealable: { ip: number; expires: number; pool: Pool } | undefined;
   for (const pool of net.pools) {
     if (!permitted(pool, c.host !== undefined, c.classes.names, c.bootp)) continue;
     const size = pool.ranges.reduce((n, r) => n + (r.end - r.start + 1), 0);
@@ -270,10 +271,16 @@ function allocate(st: EngineState, c: Client, where: Where, nowMs: number, reque
       const ip = addrAt(pool, cur);
       if (c.bootp && !pool.ranges.some((r) => r.dynamicBootp && ip >= r.start && ip <= r.end)) continue;
       if (!net.subnets.some((s) => inSubnet(s, ip) && ip !== s.network && ip !== (s.network | ~s.mask) >>> 0)) continue;
+      const o = st.db.offers.get(ip);
+      if (o && o.expires > nowMs && o.key !== c.key) {
+        // Offered to another client: a last resort when the pool is exhausted (see below).
+        const l0 = st.db.get(ip);
+        const boundElsewhere = l0 && (l0.state === 'abandoned' || l0.state === 'active') && l0.ends > nowSec;
+        if (!boundElsewhere && (!stealable || o.expires < stealable.expires)) stealable = { ip, expires: o.expires, pool };
+        continue;
+      }
       if (st.db.takenByOther(ip, c.key, nowSec, nowMs)) continue;
       const l = st.db.get(ip);
-      const o = st.db.offers.get(ip);
-      if (o && o.expires > nowMs) continue;
       if (!l) {
         st.cursors.set(pool, (cur + 1) % size);
         return { ip, scopes: scopeList(c.host, c.classes.scopes, pool.scope), fixed: false };
@@ -286,7 +293,15 @@ function allocate(st: EngineState, c: Client, where: Where, nowMs: number, reque
       }
     }
   }
-  return oldest;
+  if (oldest) return oldest;
+  // Every address is bound or on offer. An OFFER is no commitment (RFC 2131 §4.3.1 "SHOULD
+  // reserve"): take the oldest outstanding offer, so a flood of DISCOVERs cannot starve the
+  // pool. Its first client then gets a NAK for it, never a second ACK.
+  if (stealable) {
+    st.db.offers.delete(stealable.ip);
+    return { ip: stealable.ip, scopes: scopeList(c.host, c.classes.scopes, stealable.pool.scope), fixed: false, existing: st.db.get(stealable.ip) };
+  }
+  return undefined;
 }
 
 function addrAt(pool: Pool, n: number): number {
@@ -545,11 +560,10 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
         const mine = l !== undefined && l.state !== 'abandoned' && (st.db.forKey(c.key).includes(l) || (!c.uid && !l.uid && l.hwAddr?.equals(c.hw)));
         const offered = st.db.offers.get(target)?.key === c.key;
         if (state === 'INIT-REBOOT' && !mine && !offered) {
-          // RFC 2131 §4.3.2: no record of this client → silent, unless authoritative.
-          if (l && l.state === 'active' && l.ends > nowSec) {
-            if (auth) return { reply: nak(c, sid, 'address in use'), commit: [], log: `DHCPNAK on ${formatIPv4(target)} to ${hw}: lease owned by another client` };
-            return { commit: [], log: `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: owned by another client` };
-          }
+          // RFC 2131 §4.3.2: no record of this client's binding → silent; an authoritative
+          // server NAKs so the client starts over with DISCOVER.
+          if (auth) return { reply: nak(c, sid, 'lease not found'), commit: [], log: `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: no lease for this client (INIT-REBOOT)` };
+          return { commit: [], log: `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: no record (INIT-REBOOT); not authoritative, silent` };
         }
         if (mine || offered || state !== 'RENEWING') ch = usableFor(st, c, target, where.network, nowMs);
       }
