@@ -252,14 +252,17 @@ class Parser implements ExprHost {
   }
   error(at: Position, message: string): void {
     this.sink.error(at, message);
+    this.failedAt = at;
   }
   private isP(t: Token, v: string): boolean {
     return t.kind === 'punct' && t.value === v;
   }
   private fail(at: Position, message: string): never {
     this.sink.error(at, message);
+    this.failedAt = at;
     throw new Skip();
   }
+  private failedAt?: Position;
   private warnOnce(at: Position, key: string, message: string): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
@@ -321,6 +324,10 @@ class Parser implements ExprHost {
       this.statement(ctx);
     } catch (e) {
       if (!(e instanceof Skip) && !(e instanceof ExprError)) throw e;
+      // The offending token may have been a `;` or `}` already consumed: put it back so
+      // recovery ends this statement there instead of swallowing the next one.
+      const prev = this.toks[this.i - 1];
+      if (this.i > start + 1 && prev === this.failedAt && prev.kind === 'punct' && (prev.value === ';' || prev.value === '}')) this.i--;
       this.recover();
     }
     if (this.i === start) this.next(); // never loop on one token

@@ -77,7 +77,9 @@ export interface DhcpPacket {
   vend?: Buffer;
 }
 
-export class DecodeError extends Error {}
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+}
 
 export function decodePacket(buf: Buffer): DhcpPacket {
   if (buf.length < HEADER_LEN) throw new DecodeError(`short message (${buf.length} octets)`);
