@@ -138,6 +138,18 @@ export class Responder {
   /** Answers one query; null means drop it (unusable header, or a response). Never throws. */
   respond(msg: Uint8Array, client: ClientInfo): Uint8Array | null {
     this.stats.queries++;
+    const key = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, this.view.udpSize);
+    if (key !== undefined) {
+      const hit = this.cache.get(key);
+      if (hit && hit.cookieAt < 0 && (!hit.acl || hit.acl(client.address))) {
+        this.count(hit.rcode);
+        const out = Buffer.allocUnsafe(hit.bytes.length);
+        out.set(hit.bytes);
+        out[0] = msg[0];
+        out[1] = msg[1];
+        return out;
+      }
+    }
     try {
       return this.respondInner(msg, client);
     } catch {
@@ -185,10 +197,10 @@ export class Responder {
     return built.bytes;
   }
 
+  /** Must agree with fastKey() below for the queries both see. */
   private cacheKey(msg: Uint8Array, q: ParsedQuery, client: ClientInfo): string {
     // Question octets as received (case included: the answer's compression depends on it).
-    let k = '';
-    for (let i = 12; i < q.questionEnd; i++) k += String.fromCharCode(msg[i]);
+    const k = asBuffer(msg).toString('latin1', 12, q.questionEnd);
     const e = q.edns;
     const size = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
     return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}` : '-'}|${size}`;
@@ -394,6 +406,41 @@ export class Responder {
     b[11] = ar & 0xff;
     return { bytes: w.result(), cookieAt };
   }
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * The cache key of the common query shape, computed straight from the bytes: a
+ * standard query, one uncompressed question, nothing else or one OPT with no
+ * options (version 0). Anything else returns undefined and takes the full path.
+ * `tcp` is 65535 for TCP, else 0; `ourSize` is our EDNS UDP size.
+ */
+function fastKey(msg: Uint8Array, tcp: number, ourSize: number): string | undefined {
+  const n = msg.length;
+  if (n < 17 || (msg[2] & 0xf8) !== 0 || msg[4] !== 0 || msg[5] !== 1 || (msg[6] | msg[7] | msg[8] | msg[9] | msg[10]) !== 0) return undefined;
+  const ar = msg[11];
+  if (ar > 1) return undefined;
+  let i = 12;
+  for (;;) {
+    if (i >= n) return undefined;
+    const l = msg[i];
+    if (l === 0) break;
+    if (l > 63) return undefined;
+    i += l + 1;
+  }
+  if (i - 12 >= 255) return undefined;
+  const qend = i + 5;
+  if (qend > n) return undefined;
+  const flags = ((msg[2] << 8) | msg[3]) & 0x7f30;
+  const q = asBuffer(msg).toString('latin1', 12, qend);
+  if (ar === 0) return `${q}|${flags}|-|${tcp || 512}`;
+  // OPT: root owner, type 41, RDLENGTH 0, version 0.
+  if (qend + 11 !== n || msg[qend] !== 0 || msg[qend + 1] !== 0 || msg[qend + 2] !== 41 || msg[qend + 6] !== 0 || msg[qend + 9] !== 0 || msg[qend + 10] !== 0) return undefined;
+  const size = tcp || Math.max(512, Math.min((msg[qend + 3] << 8) | msg[qend + 4], ourSize));
+  return `${q}|${flags}|0.${msg[qend + 7] & 0x80 ? 1 : 0}.0|${size}`;
 }
 
 /** Convenience: one-off answer without keeping a Responder (tests). */

@@ -67,6 +67,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     }
   };
 
+  const onSent = (err: Error | null): void => {
+    if (err) counters.sendErrors++;
+  };
+
   const startUdp = (l: ListenAddress): Promise<void> =>
     new Promise((resolve, reject) => {
       const sock = dgram.createSocket({ type: isIPv6(l.address) ? 'udp6' : 'udp4', reuseAddr: false });
@@ -79,9 +83,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           counters.dropped++;
           return;
         }
-        sock.send(out, rinfo.port, rinfo.address, (err) => {
-          if (err) counters.sendErrors++;
-        });
+        sock.send(out, rinfo.port, rinfo.address, onSent);
       });
       sock.bind({ address: l.address, port: l.port, exclusive: opts.exclusive ?? false }, () => {
         sock.off('error', onError);
