@@ -10,7 +10,7 @@
 //  - a chain longer than the restart limit, or a loop, ends in SERVFAIL with the
 //    records found so far (each RRset once) and EDE 0 "max. restarts reached".
 //  - additional-section processing (A and AAAA of NS/MX/SRV targets) looks only
-//    in the same zone; ANY gets none.
+//    in the same zone; ANY gets none; a referral gets only glue (below the cut).
 //  - a name synthesized from a wildcard is written in lower case.
 
 import { nameKey, parentName, prependLabel, MAX_NAME } from './name.js';
@@ -213,7 +213,12 @@ export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opt
       // Referral (RFC 1034 §4.3.2 step 3b): child NS in authority, glue in additional, no AA.
       const ns = toSection(cut.rrsets.get(T.NS)!, cut.name);
       b.authority.push(ns);
-      b.additionalFor(zone, [ns]);
+      // Only glue (targets at or below the cut); BIND adds no other in-zone addresses to a referral.
+      const cutKey = nameKey(cut.name);
+      for (const rd of ns.rdatas) {
+        const k = nameKey(rd);
+        if (k.endsWith(cutKey) && isLabelBoundary(k, k.length - cutKey.length)) b.addAddresses(zone, rd);
+      }
       return done(NOERROR, b.answer.length > 0);
     }
     if (dname) {

@@ -1,16 +1,16 @@
-// Side by side: BIND 9 (`named -g -n 1`) and Triad serve the same named.conf and
+// Side by side: BIND 9 (`named -g -n 1`) and Triad (`bin/triad run`) serve the same named.conf and
 // zones (the lab's, plus test/fixtures/dns/*.zone); the real `dig` asks both the
 // same questions and the answers must agree on rcode, flags, counts, the EDNS
 // pseudo-section and all three sections (as sets of normalized lines).
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, REPO_ROOT } from '../helpers/paths.js';
-import { startTriadDns, type RunningTriadDns } from '../helpers/triad-dns.js';
+import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
 
 const HOST = '127.0.0.1';
 
@@ -136,8 +136,13 @@ const CASES: Case[] = [
     'c1.tri.test', 'c1.tri.test +norec', 'c1.tri.test CNAME', 'c2.tri.test AAAA', 'cext.tri.test', 'cext.tri.test +norec',
     'cout.tri.test +norec', 'cloop1.tri.test', 'cloop1.tri.test +norec', 'cwild.tri.test +norec', 'cnx.tri.test',
     'cnx.tri.test +norec', 'cnodata.tri.test MX +norec', 'cmx.tri.test MX', 'cmx.tri.test MX +norec', 'cdn.tri.test', 'c1.tri.test ANY',
+    'l01.tri.test', 'l01.tri.test +norec', 'l04.tri.test', 'l05.tri.test', 'l06.tri.test +norec', 'l03.tri.test AAAA',
+    'mxc.tri.test MX', 'mxc.tri.test MX +norec', 'srv6.tri.test SRV', 'x.child2.tri.test', 'child2.tri.test NS +norec',
+    'wcn.tri.test +norec', 'foo.wc.tri.test', 'foo.wc.tri.test TXT +norec', 'esc\\.dot.tri.test TXT', 'long.tri.test TXT',
+    'long.tri.test TXT +noedns',
     // DNAME.
     'x.dn.tri.test', 'X.Dn.tri.test +norec', 'a.b.dn.tri.test TXT', 'dn.tri.test', 'dn.tri.test DNAME', 'a.dnx.tri.test +norec',
+    `${'x'.repeat(60)}.ylong.tri.test`, `${'x'.repeat(20)}.ylong.tri.test +norec`, 'ylong.tri.test DNAME',
     // Delegations.
     'x.child.tri.test', 'x.child.tri.test +norec', 'child.tri.test NS', 'child.tri.test DS', 'child.tri.test DS +norec',
     'deep.child.tri.test', 'ns1.child.tri.test', 'child.tri.test A', 'far.tri.test', 'far.tri.test NS +norec',
@@ -150,6 +155,7 @@ const CASES: Case[] = [
     'bigish.tri.test +ignore +bufsize=600', 'bigish.tri.test +bufsize=1000 +norec', 'bigish.tri.test +ignore +bufsize=100',
     'big.tri.test TXT +ignore +dnssec', 'www.tri.test +bufsize=4096 +norec', 'www.tri.test +noedns +norec',
     // EDNS and header flags.
+    'www.tri.test RRSIG +dnssec', 'tri.test DNSKEY +dnssec +norec', 'nope.tri.test +dnssec', 'www.tri.test NSEC',
     'www.tri.test +dnssec +cd', 'www.tri.test +adflag', 'www.tri.test +noadflag', 'www.tri.test +cdflag +norec',
     'www.tri.test +edns=1 +noednsneg', 'www.tri.test +edns=1 +noednsneg +norec', 'www.tri.test +ednsopt=3', 'www.tri.test +nsid',
     'www.tri.test +ednsflags=0x40', 'www.tri.test +tcp +norec', 'www.tri.test +tcp +dnssec',
@@ -255,14 +261,17 @@ async function compareAll(): Promise<void> {
     return;
   }
 
-  let triad: RunningTriadDns;
-  try {
-    triad = await startTriadDns(conf, [{ address: HOST, port: triadPort }]);
-  } catch (err) {
-    t.fail('Triad did not start: ' + String(err));
+  // Triad runs as users run it: `bin/triad run --named-conf` on the same file, only the port differs.
+  const triadConf = path.join(dir, 'triad-named.conf');
+  writeFileSync(triadConf, namedConf(dir, triadPort));
+  mkdirSync(path.join(dir, 'data'));
+  const triad = startTriad(['--named-conf', triadConf, '--conf-dir', dir, '--data-dir', path.join(dir, 'data')]);
+  t.teardown(() => triad.stop());
+  const triadUp = await waitFor(() => /status: NOERROR/.test(digSync(HOST, triadPort, ['www.tri.test'])), 30000, 300);
+  if (!triadUp) {
+    t.fail('bin/triad run did not answer:\n' + triad.output());
     return;
   }
-  t.teardown(() => triad.close());
 
   for (const c of CASES) {
     await t.test(`dig ${c.args}`, async (t) => {
