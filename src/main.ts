@@ -31,6 +31,13 @@ export function runOptionsFrom(args: ParsedArgs): RunOptions {
 export async function runCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);
   const log = opts.log;
+  // A SIGHUP while the services start must not kill the process (its default
+  // action); it is remembered and delivered once the reload handler is in place.
+  let hupDuringStart = false;
+  const earlyHup = (): void => {
+    hupDuringStart = true;
+  };
+  process.on('SIGHUP', earlyHup);
   const services: Service[] = [];
   try {
     for (const factory of FACTORIES) {
@@ -77,6 +84,8 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
       }
     })();
   });
+  process.off('SIGHUP', earlyHup);
+  if (hupDuringStart) process.kill(process.pid, 'SIGHUP');
   // Never returns while serving: sockets keep the event loop alive.
   return -1;
 }

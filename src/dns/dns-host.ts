@@ -33,8 +33,16 @@ export class DnsHost {
     this.current = cfg;
   }
 
-  /** Re-reads everything; on any error keeps serving the old data and throws. */
-  async reload(): Promise<DnsConfig> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Re-reads everything; on any error keeps serving the old data and throws. Reloads run one at a time. */
+  reload(): Promise<DnsConfig> {
+    const run = this.queue.then(() => this.reloadNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<DnsConfig> {
     const cfg = loadDnsConfig(this.namedConf);
     const responder = new Responder(cfg.view);
     this.responder = responder;

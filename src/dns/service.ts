@@ -121,7 +121,16 @@ class ClusterDns implements Service {
     });
   }
 
-  async reload(): Promise<void> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** SIGHUPs in quick succession reload one after another, never interleaved. */
+  reload(): Promise<void> {
+    const run = this.queue.then(() => this.reloadNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<void> {
     // Throws ConfigError (every error, file:line:col) and leaves the workers untouched.
     const cfg = loadDnsConfig(this.file);
     logLoaded(this.log, cfg);
