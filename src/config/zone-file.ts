@@ -191,10 +191,9 @@ function directive(
       return;
     }
     stack.push(abs);
-    // RFC 1035 §5.1: the origin reverts after the included file; the current owner carries through, as in BIND.
+    // RFC 1035 §5.1: origin and current owner revert after the included file; the file starts with the current owner, as in BIND.
     const inner: FileContext = { file: rel, origin, lastOwner: ctx.lastOwner };
     parseText(text, inner, opts, ttl, out, stack, read);
-    ctx.lastOwner = inner.lastOwner;
     stack.pop();
     return;
   }

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { DiagnosticSink, Position } from '../config/diagnostics.js';
-import { nameKey, nameToText, isSubdomain, parentName } from './name.js';
+import { nameKey, nameToText, isSubdomain, parentName, prependLabel } from './name.js';
 import { T, typeToText } from './rr.js';
 import type { Zone, ZoneNode } from './zone.js';
 
@@ -65,27 +65,17 @@ function hasAddress(node: ZoneNode | undefined): boolean {
 
 function integrity(zone: Zone, sink: DiagnosticSink, where: Position): void {
   const zname = nameToText(zone.origin);
-  const apexKey = nameKey(zone.origin);
+  const apex = zone.nodes.get(nameKey(zone.origin));
+  const ns = apex?.rrsets.get(T.NS);
+  // BIND checks the apex NS targets that lie inside the zone (delegations are not
+  // checked by named-checkzone -i full; out-of-zone targets would need lookups).
+  for (const rd of ns?.rdatas ?? []) {
+    const target = targetName(rd, 0);
+    if (!isSubdomain(target, zone.origin)) continue;
+    const problem = nsTargetProblem(zone, target);
+    if (problem) sink.error(where, `zone ${zname}: ${zname}/NS '${nameToText(target)}' ${problem}`);
+  }
   for (const node of zone.nodes.values()) {
-    const ns = node.rrsets.get(T.NS);
-    // BIND's integrity_checks() look at delegations only, not the apex NS set,
-    // and only at in-zone targets (out-of-zone ones would need lookups).
-    if (ns && nameKey(node.name) !== apexKey && !delegationAbove(zone, parentName(node.name))) {
-      const owner = nameToText(node.name);
-      for (const rd of ns.rdatas) {
-        const target = targetName(rd, 0);
-        if (!isSubdomain(target, zone.origin)) continue;
-        const tnode = zone.nodes.get(nameKey(target));
-        // A name that does not exist at all below a cut is a plain delegation answer: no complaint.
-        if (!tnode) continue;
-        if (tnode.rrsets.has(T.CNAME)) {
-          sink.error(where, `zone ${zname}: ${owner}/NS '${nameToText(target)}' is a CNAME (illegal)`);
-        } else if (!hasAddress(tnode) && isSubdomain(target, node.name)) {
-          // Required glue (RFC 1034 §4.2.1) exists as a name but without addresses.
-          sink.error(where, `zone ${zname}: ${owner}/NS '${nameToText(target)}' has no address records (A or AAAA)`);
-        }
-      }
-    }
     for (const [type, off] of [[T.MX, 2], [T.SRV, 6]] as const) {
       const set = node.rrsets.get(type);
       if (!set) continue;
@@ -100,6 +90,40 @@ function integrity(zone: Zone, sink: DiagnosticSink, where: Position): void {
     }
   }
   checkCdsCdnskey(zone, sink, where);
+}
+
+/**
+ * Why an in-zone NS target cannot be resolved from the zone's own data, as BIND's
+ * lookup for its address would find: below a DNAME, a CNAME, no addresses or no
+ * name at all. Targets at or below a zone cut are referrals and pass.
+ */
+function nsTargetProblem(zone: Zone, target: Uint8Array): string | undefined {
+  const apexKey = nameKey(zone.origin);
+  const chain: Uint8Array[] = [];
+  for (let n = target; ; n = parentName(n)) {
+    chain.push(n);
+    if (nameKey(n) === apexKey || n.length <= 1) break;
+  }
+  // From the apex down to the target's parent.
+  for (let i = chain.length - 1; i >= 1; i--) {
+    const node = zone.nodes.get(nameKey(chain[i]));
+    if (!node) continue;
+    if (node.rrsets.has(T.DNAME)) return 'is below a DNAME (illegal)';
+    if (i < chain.length - 1 && node.rrsets.has(T.NS)) return undefined;
+  }
+  const tnode = zone.nodes.get(nameKey(target));
+  if (tnode) {
+    if (tnode.rrsets.has(T.NS) && nameKey(target) !== apexKey) return undefined;
+    if (tnode.rrsets.has(T.CNAME)) return 'is a CNAME (illegal)';
+    return hasAddress(tnode) ? undefined : 'has no address records (A or AAAA)';
+  }
+  // RFC 4592: a wildcard at the closest encloser may supply the address.
+  for (let i = 1; i < chain.length; i++) {
+    if (!zone.nodes.has(nameKey(chain[i]))) continue;
+    const wild = zone.nodes.get(nameKey(prependLabel(Uint8Array.of(0x2a), chain[i])));
+    return hasAddress(wild) ? undefined : 'has no address records (A or AAAA)';
+  }
+  return 'has no address records (A or AAAA)';
 }
 
 /** RFC 4034 Appendix B key tag of DNSKEY RDATA. */

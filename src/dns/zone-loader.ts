@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DiagnosticSink, type Diagnostic, type Position } from '../config/diagnostics.js';
 import { parseZoneFile, type ZoneEntry } from '../config/zone-file.js';
 import { parseName, NameError, nameKey, isSubdomain, nameToText } from './name.js';
-import { CLASS_IN, classToText, T, type ResourceRecord } from './rr.js';
+import { CLASS_IN, classToText, T, embeddedNames, type ResourceRecord } from './rr.js';
 import { rdataFromText, RdataError } from './rdata.js';
 import { base32hexDecode } from './rdata/codec.js';
 import { buildZone, type Zone } from './zone.js';
@@ -91,7 +91,7 @@ function serialOf(soaRdata: Uint8Array): number {
 /** A run of consecutive records with the same owner: BIND's loader commits these together. */
 interface Batch {
   key: string;
-  sets: Map<number, { ttl: number; recs: ResourceRecord[] }>;
+  sets: Map<number, { ttl: number; recs: ResourceRecord[]; canon: string[] }>;
 }
 
 /**
@@ -104,14 +104,23 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
   const finalTtl = new Map<string, number>();
   const ordered: ResourceRecord[] = [];
   const orderedKeys: string[] = [];
+  const present = new Map<string, Set<string>>();
   let batch: Batch | undefined;
   const flush = (): void => {
     if (!batch) return;
     for (const [type, set] of batch.sets) {
       const k = `${batch.key}/${type}`;
       finalTtl.set(k, set.ttl);
-      for (const r of set.recs) {
-        ordered.push(r);
+      // A duplicate in an RRset already loaded is dropped (BIND's merge keeps the old one).
+      let seen = present.get(k);
+      if (!seen) {
+        seen = new Set();
+        present.set(k, seen);
+      }
+      for (let i = 0; i < set.recs.length; i++) {
+        if (seen.has(set.canon[i])) continue;
+        seen.add(set.canon[i]);
+        ordered.push(set.recs[i]);
         orderedKeys.push(k);
       }
     }
@@ -134,6 +143,11 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
     if (e.type === T.MD || e.type === T.MF) {
       // RFC 973 replaced MD and MF by MX; BIND refuses them in zone files.
       sink.error(e.pos, `type '${e.type === T.MD ? 'MD' : 'MF'}': obsolete`);
+      continue;
+    }
+    if (e.type === T.NS && e.owner[0] === 1 && e.owner[1] === 0x2a) {
+      // BIND refuses NS records at a wildcard name (RFC 4592 §4.2 leaves them undefined).
+      sink.error(e.pos, `${nameToText(e.owner)}: wildcard NS records are not allowed`);
       continue;
     }
     if (e.type === T.DS && key === originKey) {
@@ -163,12 +177,21 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
     }
     let set = batch.sets.get(setKey);
     if (!set) {
-      set = { ttl: e.ttl, recs: [] };
+      set = { ttl: e.ttl, recs: [], canon: [] };
       batch.sets.set(setKey, set);
     } else if (set.ttl !== e.ttl) {
       sink.warning(e.pos, `TTL set to prior TTL (${set.ttl})`);
     }
-    set.recs.push({ owner: e.owner, type: e.type, class: cls, ttl: e.ttl, rdata });
+    const rr: ResourceRecord = { owner: e.owner, type: e.type, class: cls, ttl: e.ttl, rdata };
+    const canon = canonicalKey(e.type, rdata);
+    // Within one run BIND's slab builder keeps the later of two equal records.
+    const dup = set.canon.indexOf(canon);
+    if (dup >= 0) {
+      set.recs.splice(dup, 1);
+      set.canon.splice(dup, 1);
+    }
+    set.recs.push(rr);
+    set.canon.push(canon);
     if (e.generated) flush();
   }
   flush();
@@ -185,6 +208,25 @@ function nsec3OwnerOk(owner: Uint8Array): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * RDATA compared as DNSSEC canonical form does (RFC 4034 §6.2): embedded names of
+ * the well-known types case-folded, so `NS A.example.` equals `NS a.example.`.
+ */
+function canonicalKey(type: number, rdata: Uint8Array): string {
+  const names = embeddedNames(type, rdata);
+  if (names.length === 0) return Buffer.from(rdata).toString('latin1');
+  const c = Uint8Array.from(rdata);
+  for (const { offset } of names) {
+    let i = offset;
+    while (i < c.length && c[i] !== 0) {
+      const len = c[i];
+      for (let j = i + 1; j <= i + len && j < c.length; j++) if (c[j] >= 0x41 && c[j] <= 0x5a) c[j] += 32;
+      i += len + 1;
+    }
+  }
+  return Buffer.from(c).toString('latin1');
 }
 
 /** The type an RRSIG/SIG covers (RFC 4034 §3.1.1): BIND keeps one RRset per covered type. */

@@ -55,13 +55,34 @@ t.test('BIND load checks give the same verdicts', async (t) => {
   t.match(errors(HEAD + 'x SOA ns hm 1 2 3 4 5\n'), [/not at top of zone/]);
   t.match(errors(HEAD + 'x CH A 1.2.3.4\n'), [/class 'CH' != zone class 'IN'/]);
   t.match(errors(HEAD + '@ DS 1 8 1 ' + '00'.repeat(20) + '\n'), [/DS record at top of zone/]);
-  t.match(errors(HEAD + 'sub NS ns.sub\nns.sub TXT "no address"\n'), [/has no address records/]);
-  t.same(errors(HEAD + 'sub NS ns.sub\n'), [], 'glue name absent altogether: accepted as BIND does');
-  t.match(errors(HEAD + 'sub NS c\nc CNAME ns\n'), [/is a CNAME/]);
+  t.match(errors(HEAD + '@ NS ns2\nns2 TXT "no address"\n'), [/has no address records/]);
+  t.match(errors(HEAD + '@ NS ns3\n'), [/has no address records/]);
+  t.same(errors(HEAD + '@ NS ns.w\n*.w A 192.0.2.9\n'), [], 'a wildcard supplies the address');
+  t.same(errors(HEAD + '@ NS ns.sub\nsub NS ns.sub\n'), [], 'target below a zone cut: a referral, accepted');
+  t.same(errors(HEAD + 'sub NS ns.sub\nns.sub TXT "x"\n'), [], 'delegations are not checked, as named-checkzone -i full');
+  t.match(errors(HEAD + '@ NS c\nc CNAME ns\n'), [/is a CNAME/]);
+  t.match(errors(HEAD + '@ NS ns.d\nd DNAME x.\nns.d A 192.0.2.3\n'), [/below a DNAME/]);
+  t.match(errors(HEAD + '*.w NS ns\n'), [/wildcard NS/]);
+  t.match(errors(HEAD + 'm MD ns\n'), [/obsolete/]);
   t.match(errors(HEAD + '@ CDS 1 8 2 ' + '00'.repeat(32) + '\n'), [/CDS\/CDNSKEY/]);
   const out = loadZoneText({ origin: 'example', text: HEAD + 'x.other. A 1.2.3.4\n' });
   t.ok(out.zone);
   t.ok(out.diagnostics.some((d) => d.severity === 'warning' && /out-of-zone/.test(d.message)));
+});
+
+t.test('duplicates: names compare case-insensitively; the later one of a run is kept', async (t) => {
+  const r = loadZoneText({ origin: 'example', text: HEAD + 'a NS NS.example.\na NS ns.example.\nb TXT "x"\nb TXT "X"\n' });
+  const lines = compileZoneText(r.records ?? []);
+  t.same(lines.filter((l) => l.startsWith('a.')), ['a.example. 300 IN NS ns.example.']);
+  t.equal(lines.filter((l) => l.startsWith('b.')).length, 2);
+});
+
+t.test('$INCLUDE restores the origin and the current owner', async (t) => {
+  const dir = path.join(REPO_ROOT, 'test', 'fixtures', 'zones');
+  const r = loadZoneText({ origin: 'example', directory: dir, text: HEAD + 'a A 1.2.3.4\n$INCLUDE inc/included.db sub.example.\n A 1.2.3.5\n' });
+  const a = r.zone?.nodes.get(nameKey(parseName('a.example.')))?.rrsets.get(T.A);
+  t.equal(a?.rdatas.length, 2);
+  t.ok(r.zone?.nodes.has(nameKey(parseName('inc1.sub.example.'))));
 });
 
 t.test('every error of a file is reported with its position', async (t) => {

@@ -155,6 +155,8 @@ function checkParams(prio: number, params: Map<number, Uint8Array>): void {
     }
   }
   void prio;
+  // RFC 9460 §7.1.1: no-default-alpn only makes sense next to alpn.
+  if (params.has(2) && !params.has(1)) throw new RdataError('no-default-alpn without alpn');
 }
 
 function listText(items: string[]): string {
@@ -179,8 +181,10 @@ export function svcbToText(r: WireReader): string {
   const target = r.nameText();
   const parts = [`${prio}`, target];
   let last = -1;
+  const seen = new Set<number>();
   while (r.left > 0) {
     const k = r.u16();
+    seen.add(k);
     const len = r.u16();
     const v = new WireReader(r.bytes(len));
     if (k <= last) throw new RdataError('SVCB keys out of order');
@@ -237,5 +241,6 @@ export function svcbToText(r: WireReader): string {
     }
     v.end();
   }
+  if (seen.has(2) && !seen.has(1)) throw new RdataError('no-default-alpn without alpn');
   return parts.join(' ');
 }

@@ -127,7 +127,6 @@ export function sigTimeText(v: number): string {
   t = base + v;
   if (t - now > 0x7fffffff) t -= 0x100000000;
   else if (now - t > 0x7fffffff) t += 0x100000000;
-  if (t < 0) t = v;
   const d = new Date(t * 1000);
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
@@ -354,11 +353,7 @@ codecs.set(T.X25, {
 codecs.set(T.NAPTR, {
   fromText: (c) => {
     const w = new WireWriter().u16(c.u16()).u16(c.u16());
-    const flagsTok = c.next('flags');
-    const flags = unescapeText(flagsTok);
-    if (!flags.every((x) => (x >= 0x30 && x <= 0x39) || (x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) {
-      throw new RdataError('bad NAPTR flags', flagsTok);
-    }
+    const flags = str(c);
     w.u8(flags.length).bytes(flags);
     const svc = str(c);
     w.u8(svc.length).bytes(svc);
@@ -393,16 +388,12 @@ codecs.set(T.URI, {
   fromText: (c) => {
     const w = new WireWriter().u16(c.u16()).u16(c.u16());
     const t = c.next('a target');
-    const v = unescapeText(t, 65535);
-    if (v.length === 0) throw new RdataError('empty URI target', t);
-    return w.bytes(v).done();
+    return w.bytes(unescapeText(t, 65535)).done();
   },
   toText: (r) => {
     const p = r.u16();
     const wgt = r.u16();
-    const v = r.rest();
-    if (v.length === 0) throw new RdataError('empty URI target');
-    return `${p} ${wgt} ${quoteText(v)}`;
+    return `${p} ${wgt} ${quoteText(r.rest())}`;
   },
 });
 codecs.set(T.SSHFP, {
@@ -434,10 +425,15 @@ const tlsa: RdataCodec = {
 codecs.set(T.TLSA, tlsa);
 codecs.set(T.SMIMEA, tlsa);
 codecs.set(T.NSEC, {
-  fromText: (c) => new WireWriter().bytes(c.name()).bytes(bitmapFromTokens(c.rest())).done(),
+  fromText: (c) => {
+    const next = c.name();
+    // RFC 4034 §4.1.2: BIND insists on at least one type in an NSEC bitmap.
+    if (c.atEnd()) throw new RdataError('NSEC needs at least one type', c.last);
+    return new WireWriter().bytes(next).bytes(bitmapFromTokens(c.rest())).done();
+  },
   toText: (r) => {
     const n = r.nameText();
-    const b = bitmapToText(r);
+    const b = bitmapToText(r, false);
     return b ? `${n} ${b}` : n;
   },
 });
@@ -788,6 +784,12 @@ function naptrRegexValid(re: Uint8Array): boolean {
   if (parts.length !== 2) return false;
   const flags = s.slice(i);
   if (flags !== '' && flags !== 'i') return false;
+  // The regex half must be a valid extended regular expression (JS syntax is close enough to reject what BIND's validator rejects).
+  try {
+    new RegExp(parts[0]);
+  } catch {
+    return false;
+  }
   // Back-references in the replacement must name a group the regex has.
   let groups = 0;
   for (let k = 0; k < parts[0].length; k++) {
