@@ -38,8 +38,8 @@ export interface Decision {
   reply?: Reply;
   /** Leases to write durably before the reply is sent. */
   commit: Lease[];
-  /** One ISC-style log line (`DHCPACK on … to … via …`). */
-  log: string;
+  /** One ISC-style log line (`DHCPACK on … to … via …`), built only when logged. */
+  log: () => string;
 }
 
 export interface EngineState {
@@ -211,7 +211,7 @@ function client(conf: DhcpdConf, req: DhcpPacket): Client {
   return {
     req,
     key: clientKey(uid, req.htype, hw),
-    uid: uid && uid.length ? uid : undefined,
+    uid: uid && uid.length ? Buffer.from(uid) : undefined,
     hw,
     host,
     classes: classify(conf, req, host !== undefined),
@@ -494,9 +494,9 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
   const type = typeBuf && typeBuf.length === 1 ? typeBuf[0] : undefined;
   const hw = formatHw(req);
   const name = type !== undefined ? (MSG_NAMES[type] ?? `DHCP type ${type}`) : 'BOOTREQUEST';
-  if (typeBuf && typeBuf.length !== 1) return { commit: [], log: `${name} from ${hw}: bad message type option; dropped` };
+  if (typeBuf && typeBuf.length !== 1) return { commit: [], log: () => `${name} from ${hw}: bad message type option; dropped` };
   const where = locate(st.conf, req, link);
-  if (!where) return { commit: [], log: `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
+  if (!where) return { commit: [], log: () => `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
   const c = client(st.conf, req);
   const netScopes = scopeList(c.host, c.classes.scopes, where.subnet.scope);
   const sid = param(netScopes, 'serverIdentifier') ?? where.serverId;
@@ -505,24 +505,24 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
 
   if (type === undefined) {
     // RFC 951/1542 BOOTP: fixed hosts, or dynamic-bootp ranges when bootp is allowed.
-    if (param(netScopes, 'bootp') === false) return { commit: [], log: `BOOTREQUEST from ${hw}: bootp denied` };
+    if (param(netScopes, 'bootp') === false) return { commit: [], log: () => `BOOTREQUEST from ${hw}: bootp denied` };
     const ch = allocate(st, c, where, nowMs);
-    if (!ch) return { commit: [], log: `BOOTREQUEST from ${hw} via ${via(req, link)}: no dynamic-bootp address available` };
+    if (!ch) return { commit: [], log: () => `BOOTREQUEST from ${hw} via ${via(req, link)}: no dynamic-bootp address available` };
     const secs = leaseTime(ch.scopes, req, true);
     const reply = buildReply(c, undefined, ch.ip, sid, ch.scopes, undefined, subnetFor(st.conf, ch.ip));
     const commit = ch.fixed ? [] : [bindLease(c, ch.ip, secs, nowSec)];
     for (const l of commit) st.db.put(l);
-    return { reply, commit, log: `BOOTREPLY for ${formatIPv4(ch.ip)} to ${c.host?.name ?? hw} via ${via(req, link)}` };
+    return { reply, commit, log: () => `BOOTREPLY for ${formatIPv4(ch.ip)} to ${c.host?.name ?? hw} via ${via(req, link)}` };
   }
 
   switch (type) {
     case MsgType.DISCOVER: {
       const ch = allocate(st, c, where, nowMs, reqIp);
-      if (!ch) return { commit: [], log: `DHCPDISCOVER from ${hw} via ${via(req, link)}: network ${where.network.name}: no free leases` };
+      if (!ch) return { commit: [], log: () => `DHCPDISCOVER from ${hw} via ${via(req, link)}: network ${where.network.name}: no free leases` };
       const secs = leaseTime(ch.scopes, req, false);
       if (!ch.fixed) st.db.offers.set(ch.ip, { key: c.key, expires: nowMs + st.offerHoldMs });
       const reply = buildReply(c, MsgType.OFFER, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
-      return { reply, commit: [], log: `DHCPOFFER on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)}` };
+      return { reply, commit: [], log: () => `DHCPOFFER on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)}` };
     }
     case MsgType.REQUEST: {
       const sidOpt = req.options.get(OPT.SERVER_ID);
@@ -534,13 +534,13 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
         if (!ours(st, serverIds, reqSid) && reqSid !== sid) {
           // The client chose another server: our offer is released (RFC 2131 §4.3.2).
           for (const [ip, o] of st.db.offers) if (o.key === c.key) st.db.offers.delete(ip);
-          return { commit: [], log: `DHCPREQUEST for ${reqIp !== undefined ? formatIPv4(reqIp) : '?'} (${formatIPv4(reqSid)}) from ${hw}: not us` };
+          return { commit: [], log: () => `DHCPREQUEST for ${reqIp !== undefined ? formatIPv4(reqIp) : '?'} (${formatIPv4(reqSid)}) from ${hw}: not us` };
         }
-        if (reqIp === undefined) return { commit: [], log: `DHCPREQUEST from ${hw}: SELECTING without requested address; dropped` };
+        if (reqIp === undefined) return { commit: [], log: () => `DHCPREQUEST from ${hw}: SELECTING without requested address; dropped` };
         target = reqIp;
       } else if (req.ciaddr === 0) {
         state = 'INIT-REBOOT';
-        if (reqIp === undefined) return { commit: [], log: `DHCPREQUEST from ${hw}: no address requested; dropped` };
+        if (reqIp === undefined) return { commit: [], log: () => `DHCPREQUEST from ${hw}: no address requested; dropped` };
         target = reqIp;
       } else {
         state = req.flags & BROADCAST_FLAG || req.giaddr ? 'REBINDING' : 'RENEWING';
@@ -549,8 +549,8 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       const onNet = where.network.subnets.some((s) => inSubnet(s, target));
       const auth = authoritative(netScopes);
       if (!onNet) {
-        if (auth && state !== 'RENEWING') return { reply: nak(c, sid, 'wrong network'), commit: [], log: `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: wrong network (${state})` };
-        return { commit: [], log: `DHCPREQUEST for ${formatIPv4(target)} from ${hw} via ${via(req, link)}: wrong network; not authoritative` };
+        if (auth && state !== 'RENEWING') return { reply: nak(c, sid, 'wrong network'), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: wrong network (${state})` };
+        return { commit: [], log: () => `DHCPREQUEST for ${formatIPv4(target)} from ${hw} via ${via(req, link)}: wrong network; not authoritative` };
       }
       const fixed = fixedFor(st, c.host, where.network);
       let ch: Choice | undefined;
@@ -562,55 +562,55 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
         if (state === 'INIT-REBOOT' && !mine && !offered) {
           // RFC 2131 §4.3.2: no record of this client's binding → silent; an authoritative
           // server NAKs so the client starts over with DISCOVER.
-          if (auth) return { reply: nak(c, sid, 'lease not found'), commit: [], log: `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: no lease for this client (INIT-REBOOT)` };
-          return { commit: [], log: `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: no record (INIT-REBOOT); not authoritative, silent` };
+          if (auth) return { reply: nak(c, sid, 'lease not found'), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: no lease for this client (INIT-REBOOT)` };
+          return { commit: [], log: () => `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: no record (INIT-REBOOT); not authoritative, silent` };
         }
         if (mine || offered || state !== 'RENEWING') ch = usableFor(st, c, target, where.network, nowMs);
       }
       if (!ch) {
         if (auth || state === 'SELECTING' || state === 'RENEWING')
-          return { reply: nak(c, sid, 'requested address not available'), commit: [], log: `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)} (${state})` };
-        return { commit: [], log: `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: not available; not authoritative, silent` };
+          return { reply: nak(c, sid, 'requested address not available'), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)} (${state})` };
+        return { commit: [], log: () => `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: not available; not authoritative, silent` };
       }
       const secs = leaseTime(ch.scopes, req, false);
       st.db.offers.delete(ch.ip);
       const commit = ch.fixed ? [] : [bindLease(c, ch.ip, secs, nowSec)];
       for (const l of commit) st.db.put(l);
       const reply = buildReply(c, MsgType.ACK, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
-      return { reply, commit, log: `DHCPACK on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)} (${state})` };
+      return { reply, commit, log: () => `DHCPACK on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)} (${state})` };
     }
     case MsgType.RELEASE: {
       const l = st.db.get(req.ciaddr);
       if (!l || l.state !== 'active' || !(st.db.forKey(c.key).includes(l) || l.hwAddr?.equals(c.hw))) {
-        return { commit: [], log: `DHCPRELEASE of ${formatIPv4(req.ciaddr)} from ${hw} via ${via(req, link)} (not found)` };
+        return { commit: [], log: () => `DHCPRELEASE of ${formatIPv4(req.ciaddr)} from ${hw} via ${via(req, link)} (not found)` };
       }
       const freed: Lease = { ...l, state: 'free', ends: nowSec, cltt: nowSec };
       st.db.put(freed);
-      return { commit: [freed], log: `DHCPRELEASE of ${formatIPv4(req.ciaddr)} from ${hw} via ${via(req, link)} (found)` };
+      return { commit: [freed], log: () => `DHCPRELEASE of ${formatIPv4(req.ciaddr)} from ${hw} via ${via(req, link)} (found)` };
     }
     case MsgType.DECLINE: {
-      if (reqIp === undefined) return { commit: [], log: `DHCPDECLINE from ${hw}: no address; dropped` };
-      if (!poolOf(where.network, reqIp)) return { commit: [], log: `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw}: not in a pool` };
+      if (reqIp === undefined) return { commit: [], log: () => `DHCPDECLINE from ${hw}: no address; dropped` };
+      if (!poolOf(where.network, reqIp)) return { commit: [], log: () => `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw}: not in a pool` };
       const l = st.db.get(reqIp);
       if (l && l.state === 'active' && l.ends > nowSec && !st.db.forKey(c.key).includes(l)) {
-        return { commit: [], log: `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw}: leased to another client; ignored` };
+        return { commit: [], log: () => `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw}: leased to another client; ignored` };
       }
       // RFC 2131 §3.1 step 5: the address is in use on the network: quarantine it.
       const ab: Lease = { ip: reqIp, starts: nowSec, ends: nowSec + st.abandonSec, cltt: nowSec, state: 'abandoned' };
       st.db.put(ab);
       st.db.offers.delete(reqIp);
-      return { commit: [ab], log: `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw} via ${via(req, link)}: abandoned` };
+      return { commit: [ab], log: () => `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw} via ${via(req, link)}: abandoned` };
     }
     case MsgType.INFORM: {
-      if (req.ciaddr === 0) return { commit: [], log: `DHCPINFORM from ${hw} without ciaddr; dropped` };
+      if (req.ciaddr === 0) return { commit: [], log: () => `DHCPINFORM from ${hw} without ciaddr; dropped` };
       const s = subnetFor(st.conf, req.ciaddr);
       const scopes = s ? scopeList(c.host, c.classes.scopes, s.scope) : netScopes;
-      if (!authoritative(scopes)) return { commit: [], log: `DHCPINFORM from ${formatIPv4(req.ciaddr)}: not authoritative for its subnet` };
+      if (!authoritative(scopes)) return { commit: [], log: () => `DHCPINFORM from ${formatIPv4(req.ciaddr)}: not authoritative for its subnet` };
       const reply = buildReply(c, MsgType.INFORM, 0, sid, scopes, undefined, s);
-      return { reply, commit: [], log: `DHCPACK to ${formatIPv4(req.ciaddr)} (${hw}) via ${via(req, link)}` };
+      return { reply, commit: [], log: () => `DHCPACK to ${formatIPv4(req.ciaddr)} (${hw}) via ${via(req, link)}` };
     }
     default:
-      return { commit: [], log: `${name} from ${hw}: not a request; dropped` };
+      return { commit: [], log: () => `${name} from ${hw}: not a request; dropped` };
   }
 }
 

@@ -15,8 +15,20 @@ export const LEASE_FILE_HEADER =
   '# The format of this file is documented in the dhcpd.leases(5) manual page.\n# This lease file was written by Triad (ISC dhcpd compatible)\n\nauthoring-byte-order little-endian;\n\n';
 
 /** Time as dhcpd writes it: `W YYYY/MM/DD HH:MM:SS` (UTC, W = weekday 0–6). */
+const timeMemo = new Map<number, string>();
+
 export function formatLeaseTime(sec: number): string {
   if (!Number.isFinite(sec) || sec >= 0xffffffff) return 'never';
+  // Bursts write the same few seconds over and over: remember recent ones.
+  const hit = timeMemo.get(sec);
+  if (hit !== undefined) return hit;
+  const text = formatTime(sec);
+  if (timeMemo.size > 64) timeMemo.clear();
+  timeMemo.set(sec, text);
+  return text;
+}
+
+function formatTime(sec: number): string {
   const d = new Date(sec * 1000);
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getUTCDay()} ${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;

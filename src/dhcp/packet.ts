@@ -99,9 +99,10 @@ export function decodePacket(buf: Buffer): DhcpPacket {
     yiaddr: buf.readUInt32BE(16),
     siaddr: buf.readUInt32BE(20),
     giaddr: buf.readUInt32BE(24),
-    chaddr: Buffer.from(buf.subarray(28, 44)),
-    sname: Buffer.from(buf.subarray(44, 108)),
-    file: Buffer.from(buf.subarray(108, 236)),
+    // Views, not copies: callers own `buf` (the server copies each frame once).
+    chaddr: buf.subarray(28, 44),
+    sname: buf.subarray(44, 108),
+    file: buf.subarray(108, 236),
     cookie: false,
     options: new Map(),
   };
@@ -142,7 +143,7 @@ function parseOptionArea(area: Buffer, into: Map<number, Buffer[]>, main: boolea
       i += 2 + len;
       continue;
     }
-    const v = Buffer.from(area.subarray(i + 2, i + 2 + len));
+    const v = area.subarray(i + 2, i + 2 + len);
     const list = into.get(code);
     if (list) list.push(v);
     else into.set(code, [v]);

@@ -51,6 +51,12 @@ export class DhcpServer {
       });
     });
     udp.setBroadcast(true);
+    // Its copies of requests are not read for work: a small buffer lets the kernel drop them.
+    try {
+      udp.setRecvBufferSize(4096);
+    } catch {
+      // not fatal
+    }
     udp.on('message', () => undefined);
     udp.on('error', (err) => this.log.warn({ err: err.message }, 'dhcp udp socket error'));
     this.udp = udp;
@@ -97,7 +103,7 @@ export class DhcpServer {
       this.log.error({ err: (e as Error).stack }, 'request handling failed');
       return;
     }
-    this.log.info(decision.log);
+    if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
     const reply = decision.reply;
     if (decision.commit.length === 0) {
       if (reply) this.send(link, sock, reply);

@@ -11,6 +11,7 @@ const ETH_P_IP = 0x0800;
 const SOL_SOCKET = 1;
 const SO_ATTACH_FILTER = 26;
 const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 const EAGAIN = 11;
@@ -109,7 +110,8 @@ export class PacketSocket {
       if (opts.rcvbuf) {
         const v = Buffer.alloc(4);
         v.writeInt32LE(opts.rcvbuf);
-        c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, v, 4);
+        // FORCE passes net.core.rmem_max when we have CAP_NET_ADMIN (bursts of DISCOVERs); else best effort.
+        if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, v, 4);
       }
       // struct sockaddr_ll
       const sll = Buffer.alloc(20);

@@ -90,10 +90,10 @@ export class NetnsLab {
   }
 
   /** Starts `triad run` in the server namespace; resolves when DHCP is serving. */
-  async startTriad(conf: string, leases: string, interfaces: string): Promise<ChildProcess & { output: () => string }> {
+  async startTriad(conf: string, leases: string, interfaces: string, extra: string[] = []): Promise<ChildProcess & { output: () => string }> {
     const empty = path.join(this.dir, 'confdir');
     await sh(`mkdir -p ${empty}`);
-    const child = spawn('ip', ['netns', 'exec', this.serverNs, process.execPath, BIN_TRIAD, 'run', '--conf-dir', empty, '--data-dir', this.dir, '--dhcpd-conf', conf, '--leases', leases, '--interfaces', interfaces], {
+    const child = spawn('ip', ['netns', 'exec', this.serverNs, process.execPath, BIN_TRIAD, 'run', '--conf-dir', empty, '--data-dir', this.dir, '--dhcpd-conf', conf, '--leases', leases, '--interfaces', interfaces, ...extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     }) as ChildProcess & { output: () => string };
     this.procs.push(child);
@@ -102,10 +102,13 @@ export class NetnsLab {
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.output = () => out;
     const deadline = Date.now() + 20_000;
-    while (!out.includes('dhcp serving')) {
+    // Quiet runs (--log-level warn) print nothing when ready: the lease file appears just before the sockets open.
+    const quiet = extra.includes('--log-level');
+    while (quiet ? !existsSync(leases) : !out.includes('dhcp serving')) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`triad did not start:\n${out}`);
       await sleep(100);
     }
+    if (quiet) await sleep(1000);
     return child;
   }
 
