@@ -6,7 +6,7 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../log.js';
 import { loadDnsConfig, type DnsConfig } from './dns-config.js';
-import { Responder } from './responder.js';
+import { Responder, type ResponderStats } from './responder.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
@@ -15,6 +15,8 @@ export class DnsHost {
   private listeners = new Map<string, DnsServer>();
   private responder: Responder | undefined;
   private current: DnsConfig | undefined;
+  /** Counters of responders replaced by reloads, so totals survive them. */
+  private retired: ResponderStats = { queries: 0, malformed: 0, byRcode: {} };
 
   constructor(
     private readonly namedConf: string,
@@ -45,11 +47,20 @@ export class DnsHost {
   private async reloadNow(): Promise<DnsConfig> {
     const cfg = loadDnsConfig(this.namedConf);
     const responder = new Responder(cfg.view);
+    if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;
     for (const l of this.listeners.values()) l.setResponder(responder);
     await this.applyListeners(cfg.listen, false);
     this.current = cfg;
     return cfg;
+  }
+
+  /** Queries answered and malformed packets dropped since start (all reloads included). */
+  stats(): ResponderStats {
+    const total: ResponderStats = { queries: 0, malformed: 0, byRcode: {} };
+    addStats(total, this.retired);
+    if (this.responder) addStats(total, this.responder.stats);
+    return total;
   }
 
   async stop(): Promise<void> {
@@ -87,6 +98,12 @@ export class DnsHost {
       throw new Error(want.size === 0 ? 'no listen-on address matches this host' : `cannot listen on any address: ${failures.join('; ')}`);
     }
   }
+}
+
+function addStats(into: ResponderStats, from: ResponderStats): void {
+  into.queries += from.queries;
+  into.malformed += from.malformed;
+  for (const [k, v] of Object.entries(from.byRcode)) into.byRcode[k] = (into.byRcode[k] ?? 0) + v;
 }
 
 /** Logs the warnings and zones of a loaded configuration, as named does at start. */

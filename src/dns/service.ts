@@ -47,6 +47,7 @@ class InProcessDns implements Service {
     logLoaded(this.log, await this.host.reload());
   }
   async stop(): Promise<void> {
+    this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.host.stop();
   }
 }

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => undefined);
   const host = new DnsHost(namedConf, log);
   const stop = async (): Promise<void> => {
+    log.info({ stats: host.stats() }, 'dns worker stopping');
     await host.stop();
     process.exit(0);
   };

@@ -201,4 +201,13 @@ t.test(`fuzz (seed ${seed})`, async (t) => {
   t.equal(triad.child.exitCode, null, 'the process is still running');
   sock.close();
   t.equal(await triad.stop(), 0, 'clean stop after the fuzz');
+  // Each worker logs its counters when it stops: the malformed packets were counted and dropped.
+  let malformed = 0;
+  let queries = 0;
+  for (const m of triad.output().matchAll(/"stats":\{"queries":(\d+),"malformed":(\d+)/g)) {
+    queries += Number(m[1]);
+    malformed += Number(m[2]);
+  }
+  t.ok(malformed > 10_000, `malformed packets counted (${malformed})`);
+  t.ok(queries > probes, `queries answered (${queries})`);
 });
