@@ -77,7 +77,7 @@ export class LbService implements Service {
     this.monitor.sync(this.checkSpecs());
     await this.update();
     await registerControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', (a) => this.control(a));
-    this.macTimer = setInterval(() => void this.refreshMacs(), 5000);
+    this.macTimer = setInterval(() => void this.housekeeping(), 2000);
     this.log.info({ file: this.file, virtualServers: this.conf.virtualServers.map((v) => `${v.key} ${v.kind} ${v.algo}`), engine: this.engine.name }, 'load balancer running');
   }
 
@@ -123,13 +123,15 @@ export class LbService implements Service {
   /** Interfaces, VIPs on them, MACs, sysctls; `previous` lets a reload remove VIPs no longer used. */
   private async setupHost(previous?: KeepalivedConfig): Promise<void> {
     const addrs = hostAddresses();
+    const before = new Map(this.placements);
     this.placements.clear();
     const wanted = new Set<string>();
     for (const vs of this.conf.virtualServers) {
       const iface = vs.iface ?? interfaceFor(vs.vip, addrs);
       if (!iface) {
+        const known = before.has(vs.key);
         this.placements.set(vs.key, undefined);
-        this.log.error({ vs: vs.key }, 'no interface has a connected subnet holding the VIP; set triad_interface in the virtual_server');
+        if (!known) this.log.error({ vs: vs.key }, 'no interface has a connected subnet holding the VIP; set triad_interface in the virtual_server');
         continue;
       }
       const lbMac = interfaceMac(iface);
@@ -155,6 +157,20 @@ export class LbService implements Service {
       }
     }
     await this.refreshMacs(false);
+  }
+
+  /** Retries what was not ready at start: an interface without carrier yet, unresolved MACs. */
+  private async housekeeping(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if ([...this.placements.values()].some((p) => p === undefined)) {
+        await this.setupHost(this.conf);
+        if ([...this.placements.values()].every((p) => p !== undefined)) this.log.info('every virtual server has its interface now');
+        await this.update();
+      } else await this.refreshMacs();
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'load balancer housekeeping failed');
+    }
   }
 
   /** DR needs each real server's MAC; missing ones are retried in the background. */
