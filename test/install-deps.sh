@@ -6,6 +6,7 @@ PKGS=(
   iproute2 nftables ethtool tcpdump socat curl wrk procps   # namespaces, datapath, traffic
   isc-dhcp-client busybox isc-dhcp-relay isc-dhcp-server kea-admin kea-dhcp4-server  # DHCP peers
   haproxy                                        # load-balancer reference
+  iputils-arping iputils-ping                    # LB: gratuitous ARP, real-server MACs; PING_CHECK
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
