@@ -172,7 +172,7 @@ export function parseStatements(tokens: Token[], sink: DiagnosticSink): NStateme
         const next = tokens[i];
         if (next.kind === 'punct' && next.value === ';') continue;
         if (next.kind === 'word' || next.kind === 'string' || (next.kind === 'punct' && next.value === '{')) {
-          if (MULTI_PART.has(st.words[0]?.value ?? '')) continue;
+          if (MULTI_PART.has((st.words[0]?.value ?? '').toLowerCase())) continue;
         }
         missingSemi(prev, next);
         st.end = next;
@@ -220,7 +220,7 @@ export function loadNamedConf(file: string, sink: DiagnosticSink, opts: LoadName
   const expandIncludes = (sts: NStatement[], stack: string[]): NStatement[] => {
     const out: NStatement[] = [];
     for (const s of sts) {
-      if (s.words[0]?.value === 'include' && s.words[0].kind === 'word') {
+      if (s.words[0]?.value.toLowerCase() === 'include' && s.words[0].kind === 'word') {
         const arg = s.words[1];
         if (!arg || arg.kind !== 'string' || s.words.length !== 2 || s.block) {
           sink.error(arg ?? s.words[0], 'include: expected quoted file name');
@@ -302,7 +302,7 @@ class NamedConfBuilder {
         this.sink.error(head, `unknown option '${head.value}'`);
         continue;
       }
-      switch (head.value) {
+      switch (head.value.toLowerCase()) {
         case 'options':
           if (optionsSeen) this.sink.error(head, "'options' redefined");
           else {
@@ -332,8 +332,8 @@ class NamedConfBuilder {
           this.unimplemented(head, "'controls' is accepted and ignored: reload Triad with SIGHUP");
           break;
         default:
-          if (head.value in TOP_LEVEL_OTHER) {
-            if ((head.value === 'masters' || head.value === 'primaries') && s.words[1] && s.block) {
+          if (head.value.toLowerCase() in TOP_LEVEL_OTHER) {
+            if ((head.value.toLowerCase() === 'masters' || head.value.toLowerCase() === 'primaries') && s.words[1] && s.block) {
               this.remoteLists.set(s.words[1].value, this.remoteServers(s.block));
             }
             this.unimplemented(head, `statement '${head.value}' is not implemented by Triad; accepted and ignored`);
@@ -414,18 +414,20 @@ class NamedConfBuilder {
       this.sink.error(s.end, 'unexpected block');
       return undefined;
     }
-    const spec = Object.prototype.hasOwnProperty.call(table, head.value) ? table[head.value] : undefined;
+    // Clause names are case-insensitive in BIND.
+    const name = head.value.toLowerCase();
+    const spec = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
     if (spec === undefined || head.kind !== 'word') {
       this.sink.error(head, `unknown option '${head.value}'${context ? ` in ${context}` : ''}`);
       return undefined;
     }
     const { alternatives, multi } = specOf(spec);
     if (!multi) {
-      if (seen.has(head.value)) {
+      if (seen.has(name)) {
         this.sink.error(head, `'${head.value}' redefined`);
         return undefined;
       }
-      seen.set(head.value, head);
+      seen.set(name, head);
     }
     if (alternatives[0] === '*') return spec;
     if (alternatives[0] === 'aml') {
@@ -451,14 +453,14 @@ class NamedConfBuilder {
       if (this.clause(s, OPTIONS, seen, '') === undefined) continue;
       const head = s.words[0];
       const v = s.words[1];
-      switch (head.value) {
+      switch (head.value.toLowerCase()) {
         case 'directory':
           o.directory = path.resolve(this.baseDir, v.value);
           break;
         case 'listen-on':
         case 'listen-on-v6': {
           const l = this.listenOn(s, o);
-          if (l) (head.value === 'listen-on' ? o.listenOn : o.listenOnV6).push(l);
+          if (l) (head.value.toLowerCase() === 'listen-on' ? o.listenOn : o.listenOnV6).push(l);
           break;
         }
         case 'port': {
@@ -521,12 +523,12 @@ class NamedConfBuilder {
     const seen = new Map<string, Token>();
     const zones: NStatement[] = [];
     for (const s of block) {
-      if (s.words[0]?.value === 'zone') {
+      if (s.words[0]?.value.toLowerCase() === 'zone') {
         zones.push(s);
         continue;
       }
       if (this.clause(s, VIEW, seen, '') === undefined) continue;
-      if (s.words[0].value === 'key') {
+      if (s.words[0].value.toLowerCase() === 'key') {
         this.keyStatement(s);
         continue;
       }
@@ -574,7 +576,7 @@ class NamedConfBuilder {
         continue;
       }
       clauses.push(c);
-      if (c.words[0].value === 'type') {
+      if (c.words[0].value.toLowerCase() === 'type') {
         const t = c.words[1];
         const zt = t ? ZONE_TYPES[t.value.toLowerCase()] : undefined;
         if (!t || !zt || c.words.length > 2 || c.block) {
@@ -594,12 +596,12 @@ class NamedConfBuilder {
     for (const c of clauses) {
       const head = c.words[0];
       const v = c.words[1];
-      if (notAllowed.includes(head.value)) {
+      if (notAllowed.includes(head.value.toLowerCase())) {
         this.sink.error(head, `option '${head.value}' is not allowed in '${zc.type}' zone '${name}'`);
         ok = false;
         continue;
       }
-      switch (head.value) {
+      switch (head.value.toLowerCase()) {
         case 'type':
           break;
         case 'file':
@@ -665,7 +667,7 @@ class NamedConfBuilder {
 
   private portValue(t: Token): number | undefined {
     const n = Number(t.value);
-    if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t.value) || !Number.isInteger(n)) {
+    if (t.kind !== 'word' || !/^(0x[0-9a-f]+|[0-9]+)$/i.test(t.value) || !Number.isInteger(n)) {
       this.sink.error(t, `expected number near ${q(t)}`);
       return undefined;
     }
@@ -682,7 +684,7 @@ class NamedConfBuilder {
     let port: number | undefined;
     let ok = true;
     for (let i = 1; i < w.length; i += 2) {
-      const k = w[i].value;
+      const k = w[i].value.toLowerCase();
       const v = w[i + 1];
       if (!['port', 'dscp', 'tls', 'http'].includes(k) || !v) {
         this.sink.error(w[i], `unexpected ${q(w[i])}`);
@@ -814,7 +816,8 @@ class NamedConfBuilder {
 
   /** Checks every address-match block of an unimplemented clause, so bad prefixes and undefined acls are still errors. */
   private validateAmls(s: NStatement): void {
-    const spec = OPTIONS[s.words[0].value] ?? ZONE[s.words[0].value] ?? VIEW[s.words[0].value];
+    const k = s.words[0].value.toLowerCase();
+    const spec = OPTIONS[k] ?? ZONE[k] ?? VIEW[k];
     if (spec === 'aml' && s.block) this.aml(s.block, true);
   }
 
