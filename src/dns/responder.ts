@@ -138,7 +138,7 @@ export class Responder {
   /** Answers one query; null means drop it (unusable header, or a response). Never throws. */
   respond(msg: Uint8Array, client: ClientInfo): Uint8Array | null {
     this.stats.queries++;
-    const key = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, this.view.udpSize);
+    const key = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, this.view.udpSize, client.address.includes(':') ? 6 : 4);
     if (key !== undefined) {
       const hit = this.cache.get(key);
       if (hit && hit.cookieAt < 0 && (!hit.acl || hit.acl(client.address))) {
@@ -203,7 +203,8 @@ export class Responder {
     const k = asBuffer(msg).toString('latin1', 12, q.questionEnd);
     const e = q.edns;
     const size = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
-    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}` : '-'}|${size}`;
+    const fam = client.address.includes(':') ? 6 : 4; // additional-section order depends on it
+    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}` : '-'}|${size}|${fam}`;
   }
 
   private udpLimit(e: Edns | undefined): number {
@@ -339,13 +340,14 @@ export class Responder {
 
   /**
    * Writes the response within `limit` octets the way BIND 9.18 does: answer and
-   * authority RRs one at a time until one does not fit (then TC); additional RRs
-   * likewise but without TC. With EDNS a truncated response keeps only the
+   * authority RRs one at a time until one does not fit (then TC); additional
+   * RRs likewise in BIND's order of passes, without TC. With EDNS a truncated response keeps only the
    * question and the OPT (dns_message_renderend); without EDNS the partial
    * sections stay and AD is copied from the query.
    */
   private render(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string): { bytes: Uint8Array; cookieAt: number } {
     const e = q.edns;
+    const ipv6 = address.includes(':');
     let optLen = 0;
     if (e) {
       optLen = OPT_FIXED + (cookie ? 28 : 0);
@@ -361,8 +363,8 @@ export class Responder {
     const afterQuestion = w.pos;
     const counts = [0, 0, 0];
     let tc = false;
-    const sections: SectionRRset[][] = [ans.answer, ans.authority, ans.additional];
-    outer: for (let s = 0; s < 3; s++) {
+    const sections: SectionRRset[][] = [ans.answer, ans.authority];
+    outer: for (let s = 0; s < 2; s++) {
       for (const set of sections[s]) {
         for (const rd of set.rdatas) {
           const before = w.pos;
@@ -372,8 +374,32 @@ export class Responder {
           } catch (err) {
             if (!(err instanceof WriteOverflow)) throw err;
             w.rewind(before);
-            if (s < 2) tc = true;
+            tc = true;
             break outer;
+          }
+        }
+      }
+    }
+    // Additional data is optional and never sets TC. BIND 9.18 renders it in
+    // passes: addresses of the client's family first (A over IPv4), then the
+    // other family, then the rest; it stops at the first RR that does not fit.
+    if (!tc) {
+      const first = ipv6 ? T.AAAA : T.A;
+      const second = ipv6 ? T.A : T.AAAA;
+      const rank = (type: number): number => (type === first ? 0 : type === second ? 1 : 2);
+      addl: for (let pass = 0; pass < 3; pass++) {
+        for (const set of ans.additional) {
+          if (rank(set.type) !== pass) continue;
+          for (const rd of set.rdatas) {
+            const before = w.pos;
+            try {
+              w.rr(set.owner, set.type, set.class, set.ttl, rd);
+              counts[2]++;
+            } catch (err) {
+              if (!(err instanceof WriteOverflow)) throw err;
+              w.rewind(before);
+              break addl;
+            }
           }
         }
       }
@@ -416,9 +442,9 @@ function asBuffer(b: Uint8Array): Buffer {
  * The cache key of the common query shape, computed straight from the bytes: a
  * standard query, one uncompressed question, nothing else or one OPT with no
  * options (version 0). Anything else returns undefined and takes the full path.
- * `tcp` is 65535 for TCP, else 0; `ourSize` is our EDNS UDP size.
+ * `tcp` is 65535 for TCP, else 0; `ourSize` is our EDNS UDP size; `fam` the client's IP family.
  */
-function fastKey(msg: Uint8Array, tcp: number, ourSize: number): string | undefined {
+function fastKey(msg: Uint8Array, tcp: number, ourSize: number, fam: number): string | undefined {
   const n = msg.length;
   if (n < 17 || (msg[2] & 0xf8) !== 0 || msg[4] !== 0 || msg[5] !== 1 || (msg[6] | msg[7] | msg[8] | msg[9] | msg[10]) !== 0) return undefined;
   const ar = msg[11];
@@ -436,11 +462,11 @@ function fastKey(msg: Uint8Array, tcp: number, ourSize: number): string | undefi
   if (qend > n) return undefined;
   const flags = ((msg[2] << 8) | msg[3]) & 0x7f30;
   const q = asBuffer(msg).toString('latin1', 12, qend);
-  if (ar === 0) return `${q}|${flags}|-|${tcp || 512}`;
+  if (ar === 0) return `${q}|${flags}|-|${tcp || 512}|${fam}`;
   // OPT: root owner, type 41, RDLENGTH 0, version 0.
   if (qend + 11 !== n || msg[qend] !== 0 || msg[qend + 1] !== 0 || msg[qend + 2] !== 41 || msg[qend + 6] !== 0 || msg[qend + 9] !== 0 || msg[qend + 10] !== 0) return undefined;
   const size = tcp || Math.max(512, Math.min((msg[qend + 3] << 8) | msg[qend + 4], ourSize));
-  return `${q}|${flags}|0.${msg[qend + 7] & 0x80 ? 1 : 0}.0|${size}`;
+  return `${q}|${flags}|0.${msg[qend + 7] & 0x80 ? 1 : 0}.0|${size}|${fam}`;
 }
 
 /** Convenience: one-off answer without keeping a Responder (tests). */

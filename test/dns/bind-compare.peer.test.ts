@@ -153,7 +153,9 @@ const CASES: Case[] = [
     // Sizes and truncation.
     'bigish.tri.test', 'bigish.tri.test +tcp', 'big.tri.test TXT', 'big.tri.test TXT +ignore', 'big.tri.test TXT +tcp',
     'bigish.tri.test +ignore +bufsize=600', 'bigish.tri.test +bufsize=1000 +norec', 'bigish.tri.test +ignore +bufsize=100',
-    'big.tri.test TXT +ignore +dnssec', 'www.tri.test +bufsize=4096 +norec', 'www.tri.test +noedns +norec',
+    'big.tri.test TXT +ignore +dnssec', 'www.tri.test +bufsize=4096 +norec',
+    'mxmany.tri.test MX', 'mxmany.tri.test MX +norec', 'mxmany.tri.test MX +tcp',
+    'mxmany.tri.test MX +bufsize=700', 'mxmany.tri.test MX +bufsize=700 +norec', 'www.tri.test +noedns +norec',
     // EDNS and header flags.
     'www.tri.test RRSIG +dnssec', 'tri.test DNSKEY +dnssec +norec', 'nope.tri.test +dnssec', 'www.tri.test NSEC',
     'www.tri.test +dnssec +cd', 'www.tri.test +adflag', 'www.tri.test +noadflag', 'www.tri.test +cdflag +norec',
@@ -176,6 +178,9 @@ const CASES: Case[] = [
   { args: 'big.tri.test TXT +ignore +noedns', countsOnly: true },
   { args: 'big.tri.test TXT +ignore +noedns +noadflag', countsOnly: true },
   { args: 'bigish.tri.test +noedns' },
+  // The additional section overflows: partial, no TC; which addresses fit depends on rotation.
+  { args: 'mxmany.tri.test MX +noedns', countsOnly: true },
+  { args: 'mxmany.tri.test MX +noedns +norec', countsOnly: true },
 ];
 
 function namedConf(dir: string, port: number): string {
