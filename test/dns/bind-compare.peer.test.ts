@@ -35,9 +35,9 @@ async function freePort(): Promise<number> {
   }
 }
 
-function dig(port: number, args: string[]): Promise<string> {
+function dig(port: number, args: string[], server = HOST): Promise<string> {
   return new Promise((resolve) => {
-    const p = spawn('dig', [`@${HOST}`, '-p', String(port), '+tries=1', '+time=3', ...args]);
+    const p = spawn('dig', [`@${server}`, '-p', String(port), '+tries=1', '+time=3', ...args]);
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -102,6 +102,8 @@ function parseDig(out: string): Parsed {
 
 interface Case {
   args: string;
+  /** Ask over IPv6 (::1): the additional section then prefers AAAA. */
+  v6?: boolean;
   /** Truncated without EDNS: which RRs fit depends on BIND's rotation, so compare counts only. */
   countsOnly?: boolean;
 }
@@ -178,6 +180,9 @@ const CASES: Case[] = [
   { args: 'big.tri.test TXT +ignore +noedns', countsOnly: true },
   { args: 'big.tri.test TXT +ignore +noedns +noadflag', countsOnly: true },
   { args: 'bigish.tri.test +noedns' },
+  // Over IPv6.
+  ...['www.tri.test', 'www.tri.test AAAA +norec', 'mxmany.tri.test MX +bufsize=700', 'mxmany.tri.test MX +bufsize=700 +norec',
+    'x.child.tri.test +norec', 'www.locked.test', 'nope.tri.test +tcp', 'big.tri.test TXT +ignore'].map((a) => ({ args: a, v6: true })),
   // The additional section overflows: partial, no TC; which addresses fit depends on rotation.
   { args: 'mxmany.tri.test MX +noedns', countsOnly: true },
   { args: 'mxmany.tri.test MX +noedns +norec', countsOnly: true },
@@ -189,7 +194,7 @@ controls { };
 options {
     directory "${dir}";
     listen-on port ${port} { ${HOST}; };
-    listen-on-v6 { none; };
+    listen-on-v6 port ${port} { ::1; };
     recursion no;
     version "Triad-compare";
     pid-file none;
@@ -279,12 +284,13 @@ async function compareAll(): Promise<void> {
   }
 
   for (const c of CASES) {
-    await t.test(`dig ${c.args}`, async (t) => {
+    await t.test(`dig ${c.v6 ? '@::1 ' : ''}${c.args}`, async (t) => {
       const args = c.args.split(' ');
-      let [b, r] = await Promise.all([dig(bindPort, args), dig(triadPort, args)]);
+    const server = c.v6 ? '::1' : HOST;
+      let [b, r] = await Promise.all([dig(bindPort, args, server), dig(triadPort, args, server)]);
       if (parseDig(b).status === '' || parseDig(r).status === '') {
         // One lost UDP exchange on a busy box is not a difference in behaviour: ask both again once.
-        [b, r] = await Promise.all([dig(bindPort, args), dig(triadPort, args)]);
+        [b, r] = await Promise.all([dig(bindPort, args, server), dig(triadPort, args, server)]);
       }
       const pb = parseDig(b);
       const pr = parseDig(r);
@@ -294,7 +300,7 @@ async function compareAll(): Promise<void> {
         t.ok(/timed out|no servers/.test(b) && /timed out|no servers/.test(r), `dig ${c.args}`, { bind: b, triad: r });
         return;
       }
-      if (d.length) process.stderr.write(`--- dig ${c.args}\n${d.join('\n')}\n`);
+      if (d.length) process.stderr.write(`--- dig ${c.v6 ? '@::1 ' : ''}${c.args}\n${d.join('\n')}\n`);
       t.same(d, [], `dig ${c.args}`, d.length ? { diff: '\n' + d.join('\n'), bind: pb.raw, triad: pr.raw } : {});
   
     });
