@@ -87,7 +87,8 @@ class ClusterDns implements Service {
 
   private fork(slot: Slot): Promise<void> {
     cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
-    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker' });
+    // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
+    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level });
     slot.worker = w;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
