@@ -12,13 +12,14 @@ import { embeddedNames, T } from './rr.js';
 
 export const OPCODE_QUERY = 0;
 export const OPCODE_NOTIFY = 4;
+export const OPCODE_UPDATE = 5;
 
 export const RCODE = {
   NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, NOTAUTH: 9, BADVERS: 16,
 } as const;
 
 export const RCODE_NAMES: Record<number, string> = {
-  0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 9: 'NOTAUTH', 16: 'BADVERS',
+  0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 6: 'YXDOMAIN', 9: 'NOTAUTH', 16: 'BADVERS',
 };
 
 // Header flag bits (RFC 1035 §4.1.1, RFC 4035 §3.2 for AD/CD).

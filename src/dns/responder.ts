@@ -16,7 +16,7 @@
 import { hostname as osHostname } from 'node:os';
 import {
   parseQuery, MessageWriter, WriteOverflow, RCODE, RCODE_NAMES, FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD, FLAG_AD, FLAG_CD,
-  OPCODE_QUERY, OPCODE_NOTIFY, EDNS_OPT_COOKIE, EDNS_OPT_EDE, type ParsedQuery, type Question, type Edns,
+  OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_EDE, type ParsedQuery, type Question, type Edns,
 } from './message.js';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
 import { ZoneTable } from './zone-table.js';
@@ -304,8 +304,18 @@ export class Responder {
       // RFC 6891 §6.1.3; BIND answers BADVERS before looking at the COOKIE.
       return { ...plain(RCODE.BADVERS, q.question), bytes: this.simple(q.id, qflags, RCODE.BADVERS, q.question, { ...e, options: [] }, undefined, client, keep) };
     }
-    if (q.opcode !== OPCODE_QUERY && q.opcode !== OPCODE_NOTIFY) return plain(RCODE.NOTIMP, undefined, 0);
     const question = q.question;
+    if (q.opcode === OPCODE_UPDATE) {
+      // RFC 2136 §3.1: the zone section names a zone with type SOA. We accept no
+      // updates: REFUSED for our zones (as BIND with no update policy), NOTAUTH otherwise.
+      if (question.type !== T.SOA) return plain(RCODE.FORMERR, question, 0);
+      const z = question.class === CLASS_IN ? this.table.find(question.name) : undefined;
+      const exact = z !== undefined && nameKey(z.origin) === nameKey(question.name);
+      return plain(exact ? RCODE.REFUSED : RCODE.NOTAUTH, question, 0);
+    }
+    if (q.opcode !== OPCODE_QUERY && q.opcode !== OPCODE_NOTIFY) return plain(RCODE.NOTIMP, undefined, 0);
+    // QCLASS ANY (255) and NONE (254) make no sense in a query here; BIND answers FORMERR.
+    if (q.opcode === OPCODE_QUERY && (question.class === 255 || question.class === 254)) return plain(RCODE.FORMERR, question);
     if (q.opcode === OPCODE_NOTIFY) {
       // We are no secondary: BIND accepts a NOTIFY for a zone it serves and ignores it.
       if (question.type !== T.SOA) return plain(RCODE.FORMERR, question, 0);

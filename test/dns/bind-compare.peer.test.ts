@@ -166,6 +166,8 @@ const CASES: Case[] = [
     // Opcodes and malformed-but-parsable.
     'www.tri.test +opcode=1', 'www.tri.test +opcode=2', 'www.tri.test +opcode=6', 'www.tri.test +noedns +opcode=2',
     'www.tri.test +opcode=4', 'tri.test SOA +opcode=4 +norec', 'www.tri.test +header-only', 'www.tri.test +header-only +noedns',
+    'www.tri.test +opcode=5', 'tri.test SOA +opcode=5', 'nope.test SOA +opcode=5', 'www.tri.test -c ANY', 'www.tri.test ANY -c ANY',
+    'big.tri.test ANY', 'big.tri.test ANY +tcp', 'www.tri.test +qid=0', 'www.tri.test +zflag', 'www.tri.test +aaflag',
     // REFUSED and CHAOS.
     'www.example.com', 'www.example.com +norec', 'test SOA', '. NS', 'www.tri.test CH', 'www.tri.test CLASS3 +noedns',
     'version.bind TXT CH', 'version.bind TXT CH +norec', 'hostname.bind TXT CH', 'id.server TXT CH', 'version.bind A CH +norec',
