@@ -3,6 +3,7 @@
 // zones and named.conf, a broken file keeps the old data, queries are answered
 // throughout, SIGTERM exits 0 and frees the port.
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,8 +79,11 @@ t.test('triad run on the shipped configuration', async (t) => {
   const triad = startTriad(['--conf-dir', path.join(dir, 'conf')]);
   t.teardown(() => triad.stop());
   const up = await waitFor(() => short('www.cafe.babe') === '192.168.117.128', 20000, 300);
-  t.ok(up, `answers www.cafe.babe\n${triad.output()}`);
-  if (!up) return;
+  t.ok(up, 'answers www.cafe.babe');
+  if (!up) {
+    t.comment(triad.output());
+    return;
+  }
   t.match(triad.output(), /"workers":\d+/, 'runs DNS workers');
   t.match(triad.output(), /zone cafe\.babe\/IN: loaded serial 2026112201/);
 
@@ -146,6 +150,21 @@ t.test('triad run on the shipped configuration', async (t) => {
   t.equal(r.lost, 0, `no query lost during reloads (${r.answered}/${r.sent} answered)`);
   t.equal(r.answered, r.sent);
 
+  // A worker killed outright is replaced; the other keeps answering meanwhile.
+  const workers = (): number[] => {
+    const r = spawnSync('pgrep', ['-P', String(triad.child.pid)], { encoding: 'utf8' });
+    return r.stdout.split('\n').filter(Boolean).map(Number);
+  };
+  const before = workers();
+  t.ok(before.length >= 1, `workers are child processes (${before.join(', ')})`);
+  if (before.length > 0) {
+    process.kill(before[0], 'SIGKILL');
+    t.equal(short('www.cafe.babe'), '192.168.117.128', 'still answering with a worker down');
+    t.ok(await waitFor(() => /dns worker died; restarting it/.test(triad.output()), 10000), 'the death is logged');
+    t.ok(await waitFor(() => workers().length === before.length && !workers().includes(before[0]), 15000), 'a new worker replaced it');
+    t.equal(short('www.cafe.babe'), '192.168.117.128');
+  }
+
   // SIGTERM: exit 0 and the port is free again.
   const code = await triad.stop();
   t.equal(code, 0, 'SIGTERM exits 0');
@@ -180,7 +199,9 @@ t.test('--dns-workers 0 serves in the main process', async (t) => {
   writeFileSync(c2, conf.replace(new RegExp(`port ${port}`, 'g'), `port ${p2}`));
   const triad = startTriad(['--conf-dir', path.join(dir, 'conf'), '--named-conf', c2, '--dns-workers', '0']);
   t.teardown(() => triad.stop());
-  t.ok(await waitFor(() => dig(addr, p2, ['+short', 'www.cafe.babe']).trim() === '192.168.117.128', 20000, 300), triad.output());
+  const up = await waitFor(() => dig(addr, p2, ['+short', 'www.cafe.babe']).trim() === '192.168.117.128', 20000, 300);
+  t.ok(up, 'answers');
+  if (!up) t.comment(triad.output());
   t.match(triad.output(), /dns serving in the main process/);
   t.equal(await triad.stop(), 0);
 });
