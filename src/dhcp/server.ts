@@ -2,11 +2,10 @@
 // engine, leases made durable before an ACK leaves, replies out as raw frames (broadcast
 // or to the client's MAC) or through a UDP socket (to relays and to clients' ciaddr).
 
-import dgram from 'node:dgram';
 import type { Logger } from '../log.js';
 import { BROADCAST_MAC, buildUdpFrame, parseUdpFrame } from '../net/frame.js';
 import type { Link } from '../net/link.js';
-import { PacketSocket } from '../net/packet-io.js';
+import { PacketSocket, UdpSender } from '../net/packet-io.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
 import { handleRequest, type EngineState, type Reply } from './engine.js';
 import type { LeaseStore } from './lease-store.js';
@@ -23,7 +22,7 @@ export interface DhcpStats {
 
 export class DhcpServer {
   private sockets: { link: Link; sock: PacketSocket; loop: Promise<void> }[] = [];
-  private udp?: dgram.Socket;
+  private udp?: UdpSender;
   readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
   private serverIds = new Set<number>();
 
@@ -41,27 +40,10 @@ export class DhcpServer {
   async start(): Promise<void> {
     // The UDP socket sends to relays (giaddr:67) and to renewing clients' ciaddr, where the
     // kernel's routing and ARP are right; it also keeps the kernel from answering relayed
-    // requests with ICMP port-unreachable. What it receives is already seen on the packet sockets.
-    const udp = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(this.port, () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    });
-    udp.setBroadcast(true);
-    // Its copies of requests are not read for work: a small buffer lets the kernel drop them.
-    try {
-      udp.setRecvBufferSize(4096);
-    } catch {
-      // not fatal
-    }
-    udp.on('message', () => undefined);
-    udp.on('error', (err) => this.log.warn({ err: err.message }, 'dhcp udp socket error'));
-    this.udp = udp;
+    // requests with ICMP port-unreachable. Requests themselves are read on the packet sockets.
+    this.udp = new UdpSender(this.port);
     for (const link of this.links) {
-      const sock = new PacketSocket({ ifindex: link.index, udpDstPort: this.port, rcvbuf: 4 << 20 });
+      const sock = new PacketSocket({ ifindex: link.index, udpDstPort: this.port, rcvbuf: 1 << 20 });
       const loop = sock.loop(
         (frame) => this.onFrame(link, sock, frame),
         (err) => this.log.warn({ err: err.message, iface: link.name }, 'packet receive error'),
@@ -134,12 +116,7 @@ export class DhcpServer {
     try {
       if (d.kind === 'relay' || d.kind === 'unicast') {
         const port = d.kind === 'relay' ? (d.ip === 0x7f000001 ? this.clientPort : d.port) : this.clientPort;
-        this.udp?.send(payload, port, formatIPv4(d.ip), (err) => {
-          if (err) {
-            this.stats.sendErrors++;
-            this.log.warn({ err: err.message, to: formatIPv4(d.ip) }, 'dhcp send failed');
-          }
-        });
+        this.udp?.send(payload, d.ip, port);
         return;
       }
       const srcIp = link.addresses[0]?.ip ?? 0;
@@ -163,7 +140,7 @@ export class DhcpServer {
     for (const s of this.sockets) s.sock.close();
     await Promise.all(this.sockets.map((s) => s.loop));
     this.sockets = [];
-    await new Promise<void>((resolve) => (this.udp ? this.udp.close(() => resolve()) : resolve()));
+    this.udp?.close();
     this.udp = undefined;
   }
 }

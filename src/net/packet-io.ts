@@ -20,6 +20,7 @@ const EINTR = 4;
 const htons = (n: number): number => ((n & 0xff) << 8) | ((n >> 8) & 0xff);
 
 interface Libc {
+  sendto: (fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: number) => number;
   socket: (domain: number, type: number, proto: number) => number;
   bind: (fd: number, addr: Buffer, len: number) => number;
   setsockopt: (fd: number, level: number, name: number, val: Buffer, len: number) => number;
@@ -42,6 +43,7 @@ function lib(): Libc {
     setsockopt: l.func('int setsockopt(int, int, int, void *, uint32_t)') as Libc['setsockopt'],
     recv: l.func('intptr_t recv(int, _Out_ void *, size_t, int)') as Libc['recv'],
     send: l.func('intptr_t send(int, void *, size_t, int)') as Libc['send'],
+    sendto: l.func('intptr_t sendto(int, void *, size_t, int, void *, uint32_t)') as Libc['sendto'],
     close: l.func('int close(int)') as Libc['close'],
     poll: l.func('int poll(_Inout_ void *, unsigned long, int)') as unknown as Libc['poll'],
     strerror: l.func('const char *strerror(int)') as Libc['strerror'],
@@ -174,11 +176,19 @@ export class PacketSocket {
   private looping = false;
 
   private async loopInner(onFrame: (frame: Buffer) => void, onError: (e: Error) => void): Promise<void> {
+    // Under load, poll() on a worker thread costs a thread hop per wake-up; so while frames
+    // keep coming we only yield to the event loop (setImmediate) between non-blocking drains,
+    // and go back to waiting in poll() after a quiet spell.
+    let quiet = 0;
     while (!this.closed) {
-      const ready = await this.wait(250);
-      if (this.closed) break;
-      if (!ready) continue;
-      for (let k = 0; k < 256; k++) {
+      if (quiet > 2) {
+        const ready = await this.wait(250);
+        if (this.closed) break;
+        if (!ready) continue;
+        quiet = 0;
+      }
+      let got = 0;
+      for (; got < 64; got++) {
         let f: Buffer | undefined;
         try {
           f = this.tryRecv();
@@ -189,6 +199,8 @@ export class PacketSocket {
         if (!f) break;
         onFrame(f);
       }
+      quiet = got ? 0 : quiet + 1;
+      await new Promise<void>((r) => setImmediate(r));
     }
   }
 
@@ -209,5 +221,59 @@ export function canOpenPacketSockets(): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+const AF_INET = 2;
+const SOCK_DGRAM = 2;
+const SO_REUSEADDR = 2;
+const SO_BROADCAST = 6;
+
+/**
+ * A UDP socket bound to a port, used only to send (synchronously, no per-datagram callback
+ * as with dgram) and to keep the kernel from answering ICMP port-unreachable for the port.
+ * What it receives is not read; a small receive buffer lets the kernel drop it.
+ */
+export class UdpSender {
+  readonly fd: number;
+  private addr = Buffer.alloc(16);
+  private closed = false;
+
+  constructor(port: number) {
+    const c = lib();
+    const fd = c.socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0) throw new Error(`udp socket: ${errnoText()}`);
+    this.fd = fd;
+    const one = Buffer.alloc(4);
+    one.writeInt32LE(1);
+    c.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, one, 4);
+    c.setsockopt(fd, SOL_SOCKET, SO_BROADCAST, one, 4);
+    const small = Buffer.alloc(4);
+    small.writeInt32LE(1);
+    c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, small, 4);
+    const sin = Buffer.alloc(16);
+    sin.writeUInt16LE(AF_INET, 0);
+    sin.writeUInt16BE(port, 2);
+    if (c.bind(fd, sin, 16) < 0) {
+      const why = errnoText();
+      c.close(fd);
+      throw new Error(`bind udp port ${port}: ${why}`);
+    }
+  }
+
+  /** Sends one datagram; throws with errno text on failure. */
+  send(payload: Buffer, ip: number, port: number): void {
+    if (this.closed) return;
+    this.addr.fill(0);
+    this.addr.writeUInt16LE(AF_INET, 0);
+    this.addr.writeUInt16BE(port, 2);
+    this.addr.writeUInt32BE(ip >>> 0, 4);
+    if (lib().sendto(this.fd, payload, payload.length, MSG_DONTWAIT, this.addr, 16) < 0) throw new Error(`sendto: ${errnoText()}`);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    lib().close(this.fd);
   }
 }
