@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log.js';
 import type { Datapath, DesiredState, ServerCounters } from './datapath.js';
 import { counterKey } from './datapath.js';
-import { renderCleanup, renderState, TABLE, type ObjectDecls } from './nft-render.js';
+import { renderCleanup, renderState, TABLE, type RenderMemo } from './nft-render.js';
 
 export class NftError extends Error {}
 
@@ -50,7 +50,8 @@ export function conntrackCounts(text: string): Map<string, number> {
 
 export class NftEngine implements Datapath {
   readonly name = 'nftables';
-  private objects?: ObjectDecls;
+  /** What the kernel holds, from the last successful transaction. */
+  private memo?: RenderMemo;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -71,16 +72,16 @@ export class NftEngine implements Datapath {
       const stale = tables.split('\n').filter((l) => new RegExp(`^table (ip|netdev) ${TABLE}$`).test(l.trim()));
       if (stale.length) this.log.warn({ tables: stale }, 'removing tables a previous Triad left behind');
       await runNft(['-f', '-'], renderCleanup(), this.nft);
-      this.objects = undefined;
+      this.memo = undefined;
     });
   }
 
   apply(state: DesiredState): Promise<void> {
     return this.serial(async () => {
-      const r = renderState(state, this.objects);
+      const r = renderState(state, this.memo);
       await runNft(['-c', '-f', '-'], r.text, this.nft);
       await runNft(['-f', '-'], r.text, this.nft);
-      this.objects = r.objects;
+      this.memo = { objects: r.objects, slots: r.slots };
       this.log.debug({ bytes: r.text.length }, 'nft transaction applied');
     });
   }
@@ -88,7 +89,7 @@ export class NftEngine implements Datapath {
   remove(): Promise<void> {
     return this.serial(async () => {
       await runNft(['-f', '-'], renderCleanup(), this.nft);
-      this.objects = undefined;
+      this.memo = undefined;
     });
   }
 

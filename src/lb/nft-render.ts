@@ -20,9 +20,15 @@ const HASH_SEED = '0x7472696164';
 /** Declarations of named objects (sets, maps, counters) as rendered, by `family name`. */
 export type ObjectDecls = Map<string, string>;
 
-export interface Rendered {
-  text: string;
+/** What the kernel holds after a render: object declarations and scheduler map contents. */
+export interface RenderMemo {
   objects: ObjectDecls;
+  /** `family name` of a scheduler map → the verdict of each slot. */
+  slots: Map<string, string[]>;
+}
+
+export interface Rendered extends RenderMemo {
+  text: string;
 }
 
 export function maskText(prefix: number): string {
@@ -57,19 +63,45 @@ function slotElements(slots: readonly number[], target: (i: number) => string): 
   return parts.join(', ');
 }
 
-/** The servers that may take new flows and the rule that picks one, or undefined when none. */
-function schedulingRule(vs: DpVirtualServer, chain: (rs: DpServer) => string): string | undefined {
+/**
+ * The rule that picks a server for a new flow, or undefined when none can take it.
+ * Scheduler tables live in a named map (`s_<vs>`) so an update only sends the slots
+ * that changed: a Maglev table has 65537 of them and a failover moves about 1/N.
+ */
+function schedulingRule(s: Script, vs: DpVirtualServer, chain: (rs: DpServer) => string): string | undefined {
   if (vs.sorry) return `goto ${chain(vs.sorry)}`;
-  const cands = vs.servers.filter((s) => s.alive && s.weight > 0);
-  const t = buildSlotTable(vs.algo, cands.map((s) => ({ id: `${s.ip}:${s.port}`, weight: s.weight })), vs.hashPort);
+  const cands = vs.servers.filter((x) => x.alive && x.weight > 0);
+  const t = buildSlotTable(vs.algo, cands.map((x) => ({ id: `${x.ip}:${x.port}`, weight: x.weight })), vs.hashPort);
   if (t.slots.length === 0) return undefined;
   if (t.selector === 'first' || cands.length === 1) return `goto ${chain(cands[t.slots[0]])}`;
-  return `${selectorExpr(t.selector, t.slots.length)} vmap { ${slotElements(t.slots, (i) => `goto ${chain(cands[i])}`)} }`;
+  const name = `s_${vs.id}`;
+  // typeof only gives the key its type (a 32-bit integer); the modulus is in the rule.
+  s.object('map', name, '{ typeof numgen inc mod 2 : verdict; }');
+  s.slotMaps.set(`${s.family} ${name}`, t.slots.map((i) => `goto ${chain(cands[i])}`));
+  return `${selectorExpr(t.selector, t.slots.length)} vmap @${name}`;
+}
+
+/** Element changes taking a scheduler map from `prev` to `next` (whole map when prev is undefined). */
+function slotDiff(T: string, name: string, prev: readonly string[] | undefined, next: readonly string[]): string[] {
+  const del: number[] = [];
+  const add: string[] = [];
+  for (let i = 0; i < next.length; i++) {
+    if (prev && prev[i] === next[i]) continue;
+    if (prev && i < prev.length) del.push(i);
+    add.push(`${i} : ${next[i]}`);
+  }
+  for (let i = next.length; prev && i < prev.length; i++) del.push(i);
+  const out: string[] = [];
+  const CHUNK = 4096; // keep each command line reasonable
+  for (let i = 0; i < del.length; i += CHUNK) out.push(`delete element ${T} ${name} { ${del.slice(i, i + CHUNK).join(', ')} }`);
+  for (let i = 0; i < add.length; i += CHUNK) out.push(`add element ${T} ${name} { ${add.slice(i, i + CHUNK).join(', ')} }`);
+  return out;
 }
 
 class Script {
   lines: string[] = [];
   objects: ObjectDecls = new Map();
+  slotMaps = new Map<string, string[]>();
   constructor(readonly family: 'ip' | 'netdev') {}
   add(line: string): void {
     this.lines.push(line);
@@ -109,7 +141,7 @@ function renderNat(vss: DpVirtualServer[], s: Script): void {
         s.add(`add rule ${T} vs_${vs.id} ${saddrKey(vs)} @a_${vs.id}_${rs.id} goto ${nChain(rs)}`);
       }
     }
-    const pick = schedulingRule(vs, nChain);
+    const pick = schedulingRule(s, vs, nChain);
     s.add(`add rule ${T} vs_${vs.id} ${pick ?? 'counter drop'}`);
     for (const rs of all) {
       const upd = vs.persistence && rs !== vs.sorry ? `update @a_${vs.id}_${rs.id} { ${saddrKey(vs)} } ` : '';
@@ -168,7 +200,7 @@ function renderDr(vss: DpVirtualServer[], s: Script): void {
         if (per) s.add(`add rule ${T} vs_${vs.id} ether daddr set ${saddrKey(vs)} map @p_${vs.id} ${per}`);
       }
       // 3. New flow: the scheduler picks (numgen is safe here: only a flow's first packet gets this far).
-      const pick = schedulingRule(vs, nChain);
+      const pick = schedulingRule(s, vs, nChain);
       s.add(`add rule ${T} vs_${vs.id} ${pick ?? 'counter drop'}`);
       for (const rs of all) {
         if (!rs.mac) throw new Error(`DR real server ${rs.ip}: MAC unknown`);
@@ -187,9 +219,11 @@ function renderDr(vss: DpVirtualServer[], s: Script): void {
  * Renders the transaction that takes the kernel from `previous` (what this process
  * installed last, undefined on the first apply) to `state`.
  */
-export function renderState(state: DesiredState, previous?: ObjectDecls): Rendered {
+export function renderState(state: DesiredState, memo?: RenderMemo): Rendered {
+  const previous = memo?.objects;
   const out: string[] = [];
   const objects: ObjectDecls = new Map();
+  const slots = new Map<string, string[]>();
   const families: Array<['ip' | 'netdev', DpVirtualServer[]]> = [
     ['ip', state.vss.filter((v) => v.kind === 'NAT')],
     ['netdev', state.vss.filter((v) => v.kind === 'DR')],
@@ -218,12 +252,22 @@ export function renderState(state: DesiredState, previous?: ObjectDecls): Render
       out.push(`add ${kind} ${T} ${name}${decl ? ' ' + decl : ''}`);
       objects.set(key, decl);
     }
-    out.push(...s.lines);
+    // Scheduler maps: only the slots that changed (all of them for a new or re-created map).
+    const slotOps: string[] = [];
+    for (const [key, next] of s.slotMaps) {
+      const name = key.split(' ')[1];
+      const kept = previous?.get(`${family} map ${name}`) === s.objects.get(`${family} map ${name}`);
+      slotOps.push(...slotDiff(T, name, kept ? memo?.slots.get(key) : undefined, next));
+      slots.set(key, next);
+    }
+    // Chains first (elements jump to them), then map elements, then rules.
+    const chainLines = s.lines.filter((l) => l.startsWith('add chain '));
+    out.push(...chainLines, ...slotOps, ...s.lines.filter((l) => !l.startsWith('add chain ')));
     if (previous) for (const c of previous.get(`${family} chains`)?.split(' ') ?? []) if (c && !s.lines.some((l) => l.startsWith(`add chain ${T} ${c}`))) out.push(`delete chain ${T} ${c}`);
     const chains = s.lines.filter((l) => l.startsWith(`add chain ${T} `)).map((l) => l.split(' ')[4]);
     objects.set(`${family} chains`, chains.join(' '));
   }
-  return { text: out.join('\n') + '\n', objects };
+  return { text: out.join('\n') + '\n', objects, slots };
 }
 
 /** Removes both Triad tables whether or not they exist (crash recovery and exit). */

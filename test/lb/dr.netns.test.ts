@@ -134,13 +134,16 @@ t.test('reload with new weights keeps established flows', async (t) => {
 });
 
 t.test('a stopped server leaves the rotation and returns', async (t) => {
+  const t0 = Date.now();
   await topo.stopProc(rsProcs[2]);
   await new Promise((r) => setTimeout(r, 2500));
   const r = topo.client('c', 'tcp', VIP, 80, 300, 20);
+  t.comment(`client done at ${Date.now() - t0} ms`);
   t.equal(r.failures, 0, `no failures after the check (${r.errors.join(';')})`);
   t.equal(r.byName.rs3 ?? 0, 0);
   rsProcs[2] = await topo.startRs('r3', 'rs3', 80);
   await topo.waitFor(allUp);
+  t.comment(`back up at ${Date.now() - t0} ms`);
   t.ok((topo.client('c', 'tcp', VIP, 80, 100, 10).byName.rs3 ?? 0) > 0, 'rs3 back');
 });
 

@@ -82,6 +82,7 @@ t.before(async () => {
 t.test('setup: VIP on the interface holding its subnet, ip_forward set', async (t) => {
   t.match(topo.sh('l', 'ip', 'addr', 'show', 'dev', 'eth0'), /inet 10\.0\.0\.100\/32/, 'VIP added on the interface whose subnet holds it');
   t.equal(topo.sh('l', 'sysctl', '-n', 'net.ipv4.ip_forward').trim(), '1', 'ip_forward set by Triad');
+  t.match(topo.sh('l', 'curl', '-s', '--max-time', '3', `http://${VIP}/`), /^rs[123] 10\.0\.0\.100$/m, 'a client on the LB host itself reaches the NAT VIP (output chain)');
 });
 
 t.test('wrr 3:1:1 over 3000 TCP connections, client address preserved', async (t) => {

@@ -62,7 +62,8 @@ t.test('NAT render: golden file and nft -c', async (t) => {
   const r = renderState(natState());
   golden(t, 'nat.nft', r.text);
   t.equal(nftCheck(r.text), '');
-  t.match(r.text, /numgen inc mod 4 vmap \{ 0-2 : goto n_v10_0_0_100_80t_r10_1_0_2_8080, 3 : goto n_v10_0_0_100_80t_r10_1_0_3_8080 \}/);
+  t.match(r.text, /numgen inc mod 4 vmap @s_v10_0_0_100_80t\n/);
+  t.match(r.text, /add element ip triad s_v10_0_0_100_80t \{ 0 : goto n_v10_0_0_100_80t_r10_1_0_2_8080, 1 : goto n_v10_0_0_100_80t_r10_1_0_2_8080, 2 : goto n_v10_0_0_100_80t_r10_1_0_2_8080, 3 : goto n_v10_0_0_100_80t_r10_1_0_3_8080 \}/, 'wrr 3:1 sequence');
   t.notMatch(r.text, /@a_v10_0_0_100_53u_r10_1_0_3_5353 goto/, 'quiescent server gets no persistence hits');
 });
 
@@ -81,24 +82,35 @@ t.test('re-render keeps sets, deletes stale objects, applies cleanly on top', as
   const next = natState();
   next.vss[1].persistence = { timeout: 60, prefix: 24 };
   next.vss[0].servers.pop();
-  const second = renderState(next, first.objects);
+  const second = renderState(next, first);
   golden(t, 'nat-update.nft', second.text);
   t.match(second.text, /delete set ip triad a_v10_0_0_100_53u_r10_1_0_2_5353\n/, 'changed timeout recreates the set');
   t.match(second.text, /delete chain ip triad n_v10_0_0_100_80t_r10_1_0_4_8080\n/);
   t.notMatch(second.text, /delete table/);
   t.equal(nftApply(second.text), '');
-  const third = renderState({ vss: [] }, second.objects);
+  const third = renderState({ vss: [] }, second);
   t.equal(third.text, 'add table ip triad\ndelete table ip triad\n');
   t.equal(nftApply(third.text + renderCleanup()), '');
   const left = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'tables']);
   t.equal(String(left.stdout).trim(), '');
 });
 
-t.test('maglev render folds runs and loads 65537 slots', async (t) => {
+t.test('maglev: 65537 slots in a named map; a failover sends only the slots that move', async (t) => {
   const st = drState();
   st.vss[0].algo = 'mh';
   st.vss[0].servers[1].weight = 2;
+  st.vss[0].servers.push(srv('10.0.0.5', 80, 1, '02:00:00:00:00:05'));
   const r = renderState(st);
-  t.match(r.text, /jhash ip saddr mod 65537 seed 0x7472696164 vmap \{ 0/);
-  t.equal(nftCheck(r.text), '');
+  t.match(r.text, /jhash ip saddr mod 65537 seed 0x7472696164 vmap @s_v10_0_0_100_80t/);
+  t.equal(r.slots.get('netdev s_v10_0_0_100_80t')?.length, 65537);
+  t.equal(nftApply(renderCleanup() + r.text), '');
+  st.vss[0].servers[2].alive = false;
+  const r2 = renderState(st, r);
+  const added = [...r2.text.matchAll(/^add element netdev triad s_v10_0_0_100_80t \{ (.*) \}$/gm)].reduce((n, m) => n + m[1].split(', ').length, 0);
+  t.ok(added > 10000 && added < 20000, `only the dead server's quarter of the slots is rewritten (${added})`);
+  t.notMatch(r2.text, /delete map netdev triad s_/, 'map kept, not re-created');
+  t.equal(nftApply(r2.text), '');
+  const listed = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'map', 'netdev', 'triad', 's_v10_0_0_100_80t']);
+  t.notMatch(String(listed.stdout), /e_v10_0_0_100_80t_r10_0_0_5_80|n_v10_0_0_100_80t_r10_0_0_5_80/, 'no slot points at the dead server');
+  t.equal(nftApply(renderCleanup()), '');
 });
