@@ -4,9 +4,9 @@
 // listening sockets through node:cluster, so the kernel spreads queries over
 // every core while the primary stays free for DHCP and the load balancer.
 //
-// Reload (SIGHUP): the primary loads named.conf and every zone first; a broken
-// file throws here and nothing changes. Then workers reload one at a time, so
-// the others keep answering while one parses.
+// Reload (SIGHUP): the first worker reloads first; a broken file fails there and
+// nothing else changes (that worker keeps its old data too). Then the others
+// reload one at a time, so the rest keep answering while one parses.
 
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
@@ -132,32 +132,55 @@ class ClusterDns implements Service {
     return run;
   }
 
+  /**
+   * The first worker reloads first and so validates the files: if it fails, the
+   * error (file:line:col) is thrown and no other worker is touched. The primary
+   * never parses zones on reload, so DHCP and the load balancer beside it are not
+   * held up. The other workers then reload one at a time.
+   */
   private async reloadNow(): Promise<void> {
-    // Throws ConfigError (every error, file:line:col) and leaves the workers untouched.
-    const cfg = loadDnsConfig(this.file);
-    logLoaded(this.log, cfg);
+    const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
+    if (live.length === 0) {
+      // No worker to ask (all restarting): validate here so the caller still learns of errors.
+      logLoaded(this.log, loadDnsConfig(this.file));
+      return;
+    }
     const failures: string[] = [];
-    for (const slot of this.slots) {
-      const w = slot.worker;
-      if (!w || !w.isConnected()) continue;
-      const id = ++this.reloadSeq;
-      const result = await new Promise<string | undefined>((resolve) => {
-        const onMessage = (m: FromWorker): void => {
-          if ((m.type === 'reloaded' || m.type === 'reload-failed') && m.id === id) {
-            w.off('message', onMessage);
-            w.off('exit', onExit);
-            resolve(m.type === 'reload-failed' ? m.error : undefined);
-          }
-        };
-        const onExit = (): void => resolve('worker exited during reload');
-        w.on('message', onMessage);
-        w.once('exit', onExit);
-        const msg: ToWorker = { type: 'reload', id };
-        w.send(msg);
-      });
-      if (result !== undefined) failures.push(`worker ${w.process.pid ?? '?'}: ${result}`);
+    for (let i = 0; i < live.length; i++) {
+      const w = live[i];
+      const r = await this.reloadWorker(w);
+      if (r.type === 'reloaded') {
+        if (i === 0) {
+          for (const warning of r.warnings) this.log.warn(warning);
+          for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
+        }
+        continue;
+      }
+      if (i === 0) throw new Error(r.error);
+      failures.push(`worker ${w.process.pid ?? '?'}: ${r.error}`);
     }
     if (failures.length > 0) throw new Error(`reload failed in ${failures.length} worker(s); they keep their old data: ${failures.join('; ')}`);
+  }
+
+  private reloadWorker(w: Worker): Promise<Extract<FromWorker, { type: 'reloaded' }> | { type: 'reload-failed'; error: string }> {
+    const id = ++this.reloadSeq;
+    return new Promise((resolve) => {
+      const onMessage = (m: FromWorker): void => {
+        if ((m.type === 'reloaded' || m.type === 'reload-failed') && m.id === id) {
+          w.off('message', onMessage);
+          w.off('exit', onExit);
+          resolve(m);
+        }
+      };
+      const onExit = (): void => {
+        w.off('message', onMessage);
+        resolve({ type: 'reload-failed', error: 'the worker exited during the reload' });
+      };
+      w.on('message', onMessage);
+      w.once('exit', onExit);
+      const msg: ToWorker = { type: 'reload', id };
+      w.send(msg);
+    });
   }
 
   async stop(): Promise<void> {

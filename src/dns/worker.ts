@@ -3,6 +3,7 @@
 // sockets the cluster module hands out, so every core runs the query path.
 // Control comes from the primary over IPC: reload, stop.
 
+import { formatDiagnostic } from '../config/diagnostics.js';
 import { createLogger } from '../log.js';
 import { DnsHost } from './dns-host.js';
 
@@ -10,7 +11,8 @@ export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'start-failed'; error: string }
-  | { type: 'reloaded'; id: number }
+  /** `warnings` formatted with file:line:col; `loaded` the zones now served. */
+  | { type: 'reloaded'; id: number; warnings: string[]; loaded: { name: string; serial: number }[] }
   | { type: 'reload-failed'; id: number; error: string };
 
 async function main(): Promise<void> {
@@ -39,7 +41,8 @@ async function main(): Promise<void> {
     if (m.type === 'stop') void stop();
     else if (m.type === 'reload') {
       host.reload().then(
-        () => send({ type: 'reloaded', id: m.id }),
+        (cfg) =>
+          send({ type: 'reloaded', id: m.id, warnings: cfg.warnings.map((w) => formatDiagnostic(w)), loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial })) }),
         (err: unknown) => send({ type: 'reload-failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
       );
     }

@@ -84,7 +84,7 @@ t.test('triad run on the shipped configuration', async (t) => {
     t.comment(triad.output());
     return;
   }
-  t.match(triad.output(), /"workers":\d+/, 'runs DNS workers');
+  t.ok(await waitFor(() => /"workers":\d+/.test(triad.output()), 10000), 'runs DNS workers');
   t.match(triad.output(), /zone cafe\.babe\/IN: loaded serial 2026112201/);
 
   // The README's walk-through.
