@@ -111,10 +111,6 @@ function tokPos(t: ZoneToken): Position {
 }
 
 function nameOrError(t: ZoneToken, origin: Uint8Array, sink: DiagnosticSink): Uint8Array | undefined {
-  if (t.quoted) {
-    sink.error(tokPos(t), `expected a domain name, got a quoted string`);
-    return undefined;
-  }
   try {
     return parseName(t.text, origin);
   } catch (e) {
@@ -249,7 +245,8 @@ function fields(toks: ZoneToken[], start: number, sink: DiagnosticSink, ttl: Ttl
   if (t && !t.quoted) {
     const c = classFromText(t.text);
     if (c !== undefined) {
-      cls = c;
+      // CLASS0 reads as "no class given" in BIND.
+      cls = c === 0 ? undefined : c;
       i++;
     }
   }
@@ -327,6 +324,10 @@ function generate(line: ZoneLine, ctx: FileContext, sink: DiagnosticSink, ttl: T
   const lhsTok = toks[2];
   if (!rangeTok || !lhsTok) {
     sink.error(tokPos(rangeTok ?? d), '$GENERATE: unexpected end of line');
+    return;
+  }
+  if (line.parens) {
+    sink.error(tokPos(d), '$GENERATE: parentheses are not allowed');
     return;
   }
   const m = /^([0-9]+)-([0-9]+)(?:\/([0-9]+))?$/.exec(rangeTok.text);

@@ -23,6 +23,8 @@ export interface ZoneLine {
   line: number;
   /** An error was reported while lexing this line; the caller skips it. */
   broken: boolean;
+  /** Parentheses appeared on the line ($GENERATE refuses them, as BIND does). */
+  parens: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export function lexZoneText(file: string, text: string, sink: DiagnosticSink): Z
   let parenLine = 0;
   let parenCol = 0;
   const startLine = (blank: boolean): ZoneLine => {
-    const l: ZoneLine = { tokens: [], blankOwner: blank, file, line, broken: false };
+    const l: ZoneLine = { tokens: [], blankOwner: blank, file, line, broken: false, parens: false };
     return l;
   };
   const finish = (): void => {
@@ -74,6 +76,7 @@ export function lexZoneText(file: string, text: string, sink: DiagnosticSink): Z
         parenCol = i - lineStart + 1;
       }
       parens++;
+      cur.parens = true;
       i++;
       continue;
     }
@@ -116,7 +119,9 @@ export function lexZoneText(file: string, text: string, sink: DiagnosticSink): Z
         i = j;
         continue;
       }
-      cur.tokens.push({ text: text.slice(i + 1, j), quoted: true, file, line: tokLine, col });
+      // BIND's lexer turns an escaped quote into a plain one inside a quoted string.
+      const raw = text.slice(i + 1, j);
+      cur.tokens.push({ text: raw.includes('\\"') ? unescapeQuotes(raw) : raw, quoted: true, file, line: tokLine, col });
       i = j + 1;
       continue;
     }
@@ -143,5 +148,19 @@ export function lexZoneText(file: string, text: string, sink: DiagnosticSink): Z
     cur.broken = true;
   }
   finish();
+  return out;
+}
+
+/** Replaces each `\"` by `"`, leaving other escapes (`\\`, `\DDD`) for the field parsers. */
+function unescapeQuotes(raw: string): string {
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === '\\' && i + 1 < raw.length) {
+      out += raw[i + 1] === '"' ? '"' : raw[i] + raw[i + 1];
+      i++;
+      continue;
+    }
+    out += raw[i];
+  }
   return out;
 }

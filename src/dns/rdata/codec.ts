@@ -61,7 +61,7 @@ export class TextCursor {
   u32(): number { return this.uint('a number', 0xffffffff); }
 
   name(): Uint8Array {
-    const t = this.next('a domain name');
+    const t = this.word('a domain name');
     return nameFromToken(t, this.origin);
   }
 

@@ -49,6 +49,8 @@ function str(c: TextCursor): Uint8Array {
 function restJoined(c: TextCursor, what: string): { text: string; at?: ZoneToken } {
   const toks = c.rest();
   if (toks.length === 0) throw new RdataError(`unexpected end of input, expected ${what}`, c.last);
+  const q = toks.find((t) => t.quoted);
+  if (q) throw new RdataError(`expected ${what}, got a quoted string`, q);
   return { text: toks.map((t) => t.text).join(''), at: toks[0] };
 }
 
@@ -368,7 +370,7 @@ codecs.set(T.NAPTR, {
 codecs.set(T.CAA, {
   fromText: (c) => {
     const flags = c.u8();
-    const tagTok = c.next('a tag');
+    const tagTok = c.word('a tag');
     const tag = unescapeText(tagTok);
     if (tag.length === 0 || !tag.every((x) => (x >= 0x30 && x <= 0x39) || (x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) {
       throw new RdataError('bad CAA tag', tagTok);
@@ -721,14 +723,55 @@ const hexOnly: RdataCodec = {
 };
 codecs.set(T.EID, hexOnly);
 codecs.set(T.NIMLOC, hexOnly);
-codecs.set(T.UID, { fromText: (c) => new WireWriter().u32(c.u32()).done(), toText: (r) => `${r.u32()}` });
-codecs.set(T.GID, { fromText: (c) => new WireWriter().u32(c.u32()).done(), toText: (r) => `${r.u32()}` });
-codecs.set(T.UINFO, {
+codecs.set(T.A6, {
+  // RFC 2874 §3.1: prefix length, the address bits after the prefix, and the prefix name.
   fromText: (c) => {
-    const s = str(c);
-    return new WireWriter().u8(s.length).bytes(s).done();
+    const plen = c.uint('a prefix length', 128);
+    const w = new WireWriter().u8(plen);
+    const n = Math.floor((128 - plen) / 8);
+    if (plen < 128) {
+      const a = ipv6(c);
+      const keep = a.slice(16 - n);
+      if (n > 0 && (plen % 8) !== 0) keep[0] &= 0xff >> (plen % 8);
+      w.bytes(keep);
+    }
+    if (plen > 0) w.bytes(c.name());
+    return w.done();
   },
-  toText: (r) => quoteText(r.str()),
+  toText: (r) => {
+    const plen = r.u8();
+    if (plen > 128) throw new RdataError('bad A6 prefix length');
+    const n = Math.floor((128 - plen) / 8);
+    const parts = [String(plen)];
+    if (plen < 128) {
+      const a = new Uint8Array(16);
+      a.set(r.bytes(n), 16 - n);
+      parts.push(ipv6ToText(a));
+    }
+    if (plen > 0) parts.push(r.nameText());
+    return parts.join(' ');
+  },
+});
+codecs.set(T.ATMA, {
+  // ATM Forum af-saa-0069: format 1 is an E.164 number ('+' and digits, dots ignored), format 0 a hex NSAP.
+  fromText: (c) => {
+    const t = c.word('an ATM address');
+    if (t.text.startsWith('+')) {
+      const digits = t.text.slice(1).replace(/\./g, '');
+      if (!/^[0-9]+$/.test(digits)) throw new RdataError(`bad ATM address '${t.text}'`, t);
+      return new WireWriter().u8(1).bytes(Buffer.from(digits, 'latin1')).done();
+    }
+    const hex = t.text.replace(/\./g, '');
+    return new WireWriter().u8(0).bytes(hexDecode(hex, t)).done();
+  },
+  toText: (r) => {
+    const f = r.u8();
+    const d = r.rest();
+    if (d.length === 0) throw new RdataError('empty ATM address');
+    if (f === 1) return '+' + Buffer.from(d).toString('latin1');
+    if (f === 0) return hexEncode(d).toLowerCase();
+    throw new RdataError('unknown ATM address format');
+  },
 });
 codecs.set(T.SINK, {
   fromText: (c) => new WireWriter().u8(c.u8()).u8(c.u8()).u8(c.u8()).bytes(c.atEnd() ? [] : b64Rest(c)).done(),
