@@ -31,6 +31,7 @@ export const FLAG_RA = 0x0080;
 export const FLAG_AD = 0x0020;
 export const FLAG_CD = 0x0010;
 
+export const EDNS_OPT_ECS = 8; // RFC 7871
 export const EDNS_OPT_COOKIE = 10; // RFC 7873
 export const EDNS_OPT_EDE = 15; // RFC 8914
 
@@ -66,6 +67,8 @@ export interface ParsedQuery {
   edns?: Edns;
   /** Client COOKIE option data when present (8 to 40 octets, RFC 7873 §4). */
   cookie?: Uint8Array;
+  /** EDNS CLIENT-SUBNET option data when present and well formed (RFC 7871 §6). */
+  ecs?: Uint8Array;
 }
 
 /**
@@ -134,6 +137,19 @@ function readRRHeader(buf: Uint8Array, off: number): { name: Uint8Array; type: n
   return { name, type: u16(buf, p), class: u16(buf, p + 2), ttl: u32(buf, p + 4), rdOff: p + 10, rdLen, end: p + 10 + rdLen };
 }
 
+/** RFC 7871 §6: family 1/2, prefix within the family, address exactly ceil(prefix/8) octets, zero bits beyond. */
+function validEcs(d: Uint8Array): boolean {
+  if (d.length < 4) return false;
+  const family = (d[0] << 8) | d[1];
+  const source = d[2];
+  const max = family === 1 ? 32 : family === 2 ? 128 : -1;
+  if (max < 0 || source > max || d[3] !== 0) return false;
+  const bytes = Math.ceil(source / 8);
+  if (d.length !== 4 + bytes) return false;
+  if (source % 8 !== 0 && bytes > 0 && (d[4 + bytes - 1] & (0xff >> (source % 8))) !== 0) return false;
+  return true;
+}
+
 function parseOptions(buf: Uint8Array, off: number, len: number): EdnsOption[] | string {
   const opts: EdnsOption[] = [];
   let p = off;
@@ -184,10 +200,13 @@ export function parseQuery(buf: Uint8Array): QueryParse {
   for (let i = 0; i < an + ns; i++) {
     const rr = readRRHeader(buf, p);
     if (typeof rr === 'string') return fail(rr, question, questionEnd);
+    if (rr.type === T.OPT) return fail('OPT outside the additional section', question, questionEnd); // RFC 6891 §6.1.1
     p = rr.end;
   }
   let edns: Edns | undefined;
   let cookie: Uint8Array | undefined;
+  let ecs: Uint8Array | undefined;
+  let badOption: string | undefined;
   for (let i = 0; i < ar; i++) {
     const rr = readRRHeader(buf, p);
     if (typeof rr === 'string') return fail(rr, question, questionEnd);
@@ -208,16 +227,19 @@ export function parseQuery(buf: Uint8Array): QueryParse {
     for (const o of opts) {
       if (o.code === EDNS_OPT_COOKIE) {
         // RFC 7873 §5.2.2: a client cookie alone is 8 octets; with a server cookie 16–40.
-        if (o.data.length !== 8 && (o.data.length < 16 || o.data.length > 40)) {
-          return fail('malformed COOKIE option', question, questionEnd);
-        }
-        cookie = o.data;
+        // A bad length is an EDNS-level FORMERR (answered with OPT), not a parse failure.
+        if (o.data.length !== 8 && (o.data.length < 16 || o.data.length > 40)) badOption = 'malformed COOKIE option';
+        else cookie = o.data;
+      } else if (o.code === EDNS_OPT_ECS) {
+        if (!validEcs(o.data)) badOption = 'malformed CLIENT-SUBNET option';
+        else ecs = o.data;
       }
     }
   }
   if (!question) return fail(qd === 0 ? 'no question' : 'more than one question', undefined, undefined, edns);
+  if (badOption) return fail(badOption, question, questionEnd, edns ? { ...edns, options: [] } : undefined);
   // Trailing octets after the counted records are ignored, as BIND does.
-  return { kind: 'ok', query: { id, flags, opcode, question, questionEnd, edns, cookie } };
+  return { kind: 'ok', query: { id, flags, opcode, question, questionEnd, edns, cookie, ecs } };
 }
 
 // ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@
 import { hostname as osHostname } from 'node:os';
 import {
   parseQuery, MessageWriter, WriteOverflow, RCODE, RCODE_NAMES, FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD, FLAG_AD, FLAG_CD,
-  OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_EDE, type ParsedQuery, type Question, type Edns,
+  OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_ECS, EDNS_OPT_EDE, type ParsedQuery, type Question, type Edns,
 } from './message.js';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
 import { ZoneTable } from './zone-table.js';
@@ -204,7 +204,8 @@ export class Responder {
     const e = q.edns;
     const size = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
     const fam = client.address.includes(':') ? 6 : 4; // additional-section order depends on it
-    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}` : '-'}|${size}|${fam}`;
+    const ecs = q.ecs ? Buffer.from(q.ecs).toString('hex') : '';
+    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}${ecs}` : '-'}|${size}|${fam}`;
   }
 
   private udpLimit(e: Edns | undefined): number {
@@ -233,7 +234,7 @@ export class Responder {
   }
 
   private writeOpt(w: MessageWriter, e: Edns, rcode: number, ede: { code: number; text: string } | undefined,
-    cookie: Uint8Array | undefined, address: string): number {
+    cookie: Uint8Array | undefined, address: string, ecs?: Uint8Array): number {
     w.u8(0);
     w.u16(T.OPT);
     w.u16(this.view.udpSize);
@@ -241,6 +242,14 @@ export class Responder {
     const lenAt = w.pos;
     w.u16(0);
     let cookieAt = -1;
+    if (ecs) {
+      // RFC 7871 §7.2.1: echo the option with SCOPE PREFIX-LENGTH 0 (answers do not vary by subnet).
+      w.u16(EDNS_OPT_ECS);
+      w.u16(ecs.length);
+      const at = w.pos;
+      w.bytes(ecs);
+      w.buf[at + 3] = 0;
+    }
     if (cookie) {
       w.u16(EDNS_OPT_COOKIE);
       w.u16(24);
@@ -339,8 +348,9 @@ export class Responder {
     }
     if (!zone) return plain(RCODE.REFUSED, question, keep); // recursion no: nothing to say (BIND)
     if (question.type === T.AXFR || question.type === T.IXFR || question.type === T.OPT) {
-      // Zone transfers are not served here; meta-types are not data.
-      return plain(question.type === T.OPT ? RCODE.FORMERR : RCODE.NOTIMP, question, keep, undefined, acl);
+      // Zone transfers are not served here (and never over UDP); OPT is no data type.
+      const rc = question.type === T.OPT || client.transport === 'udp' ? RCODE.FORMERR : RCODE.NOTIMP;
+      return plain(rc, question, rc === RCODE.FORMERR ? 0 : keep, undefined, acl);
     }
     const ans = answerFromZone(zone, question.name, question.type, { minimal: (qflags & FLAG_RD) !== 0 });
     const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
@@ -360,7 +370,7 @@ export class Responder {
     const ipv6 = address.includes(':');
     let optLen = 0;
     if (e) {
-      optLen = OPT_FIXED + (cookie ? 28 : 0);
+      optLen = OPT_FIXED + (cookie ? 28 : 0) + (q.ecs ? 4 + q.ecs.length : 0);
       if (ans.ede) optLen += 6 + Buffer.byteLength(ans.ede.text, 'utf8');
     }
     const w = new MessageWriter(this.scratch, limit - optLen);
@@ -425,7 +435,7 @@ export class Responder {
     }
     w.limit = limit;
     let cookieAt = -1;
-    if (e) cookieAt = this.writeOpt(w, e, ans.rcode, ans.ede, cookie, address);
+    if (e) cookieAt = this.writeOpt(w, e, ans.rcode, ans.ede, cookie, address, q.ecs);
     const b = w.buf;
     b[0] = q.id >> 8;
     b[1] = q.id & 0xff;

@@ -161,6 +161,9 @@ const CASES: Case[] = [
     // EDNS and header flags.
     'www.tri.test RRSIG +dnssec', 'tri.test DNSKEY +dnssec +norec', 'nope.tri.test +dnssec', 'www.tri.test NSEC',
     'www.tri.test +dnssec +cd', 'www.tri.test +adflag', 'www.tri.test +noadflag', 'www.tri.test +cdflag +norec',
+    'www.tri.test +cookie=0123456789abcdef0102030405060708090a0b0c0d0e0f10', 'www.tri.test +cookie=0102',
+    'www.tri.test +cookie=0123456789abcdef01', 'www.tri.test +ednsopt=65001:abcd', 'www.tri.test +subnet=10.0.0.0/24',
+    'www.tri.test +expire', 'www.tri.test +keepalive', 'www.tri.test +padding=64', 'www.tri.test +bufsize=0',
     'www.tri.test +edns=1 +noednsneg', 'www.tri.test +edns=1 +noednsneg +norec', 'www.tri.test +ednsopt=3', 'www.tri.test +nsid',
     'www.tri.test +ednsflags=0x40', 'www.tri.test +tcp +norec', 'www.tri.test +tcp +dnssec',
     // Opcodes and malformed-but-parsable.
@@ -198,6 +201,7 @@ options {
     listen-on port ${port} { ${HOST}; };
     listen-on-v6 port ${port} { ::1; };
     recursion no;
+    dnssec-validation no; // no trust-anchor maintenance: BIND must not try to reach the root servers
     version "Triad-compare";
     pid-file none;
     session-keyfile none;
@@ -338,6 +342,21 @@ async function compareAll(): Promise<void> {
     ['a response (QR set)', Buffer.concat([hdr(10, 0x8000, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1)])],
     ['OPT not last in additional', Buffer.concat([hdr(11, 0, 1, 0, 0, 2), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
       Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0), q('x'), Buffer.of(0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)])],
+    ['TC set in a query', Buffer.concat([hdr(13, 0x0300, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1)])],
+    ['RCODE set in a query', Buffer.concat([hdr(14, 0x0105, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1)])],
+    ['two identical questions', Buffer.concat([hdr(15, 0x0100, 2, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1), q('www.tri.test'), Buffer.of(0, 1, 0, 1)])],
+    ['OPT in the answer section', Buffer.concat([hdr(16, 0, 1, 1, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
+      Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0)])],
+    ['EDNS payload 65535', Buffer.concat([hdr(17, 0, 1, 0, 0, 1), q('big.tri.test'), Buffer.of(0, 16, 0, 1),
+      Buffer.of(0, 0, 41, 0xff, 0xff, 0, 0, 0, 0, 0, 0)])],
+    ['EDNS version 1', Buffer.concat([hdr(18, 0, 1, 0, 0, 1), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
+      Buffer.of(0, 0, 41, 4, 0, 0, 1, 0, 0, 0, 0)])],
+    ['OPT owned by a non-root name', Buffer.concat([hdr(19, 0, 1, 0, 0, 1), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
+      q('x'), Buffer.of(0, 41, 4, 0, 0, 0, 0, 0, 0, 0)])],
+    ['compressed question name pointing into the header', Buffer.concat([hdr(20, 0, 1, 0, 0, 0), Buffer.of(0xc0, 4, 0, 1, 0, 1)])],
+    ['label with a zero octet inside', Buffer.concat([hdr(21, 0, 1, 0, 0, 0), Buffer.of(3, 0x77, 0, 0x77), q('tri.test'), Buffer.of(0, 1, 0, 1)])],
+    ['query type OPT', Buffer.concat([hdr(22, 0, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 41, 0, 1)])],
+    ['AXFR over UDP', Buffer.concat([hdr(23, 0, 1, 0, 0, 0), q('tri.test'), Buffer.of(0, 252, 0, 1)])],
     ['answer record in a query', Buffer.concat([hdr(12, 0, 1, 1, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
       Buffer.of(0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)])],
   ];

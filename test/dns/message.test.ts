@@ -46,6 +46,8 @@ t.test('hostile inputs never throw', async (t) => {
     ['OPT owner not root', [...header(1, 0, 1, 0, 0, 1), ...wire('a.'), 0, 1, 0, 1, 1, 0x61, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0], 'formerr'],
     ['option overruns', [...header(1, 0, 1, 0, 0, 1), ...wire('a.'), 0, 1, 0, 1, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 4, 0, 10, 0, 9], 'formerr'],
     ['bad cookie length', [...header(1, 0, 1, 0, 0, 1), ...wire('a.'), 0, 1, 0, 1, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 7, 0, 10, 0, 3, 1, 2, 3], 'formerr'],
+    ['bad client-subnet', [...header(1, 0, 1, 0, 0, 1), ...wire('a.'), 0, 1, 0, 1, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 8, 0, 8, 0, 4, 0, 1, 40, 0], 'formerr'],
+    ['OPT in the answer section', [...header(1, 0, 1, 1, 0, 0), ...wire('a.'), 0, 1, 0, 1, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0], 'formerr'],
     ['trailing garbage is accepted', [...header(1, 0, 1, 0, 0, 0), ...wire('a.'), 0, 1, 0, 1, 9, 9, 9], 'ok'],
     ['OPT after another record', [...header(1, 0, 1, 0, 0, 2), ...wire('a.'), 0, 1, 0, 1, ...wire('b.'), 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0], 'ok'],
   ];
