@@ -17,27 +17,36 @@ export interface CheckOptions {
 const CNAME_COMPANIONS = new Set<number>([T.CNAME, T.RRSIG, T.NSEC, T.KEY, T.SIG, T.NXT]);
 const SINGLETONS = new Set<number>([T.SOA, T.CNAME, T.DNAME]);
 
-export function checkZone(zone: Zone, sink: DiagnosticSink, where: Position, opts: CheckOptions = {}): void {
+/**
+ * Where the record of an owner and type was written, for diagnostics; without
+ * arguments, the position for findings about the zone as a whole.
+ */
+export type Locator = (owner?: Uint8Array, type?: number) => Position;
+
+export function checkZone(zone: Zone, sink: DiagnosticSink, locate: Locator, opts: CheckOptions = {}): void {
   const zname = `${nameToText(zone.origin)}`;
   const apex = zone.nodes.get(nameKey(zone.origin));
-  if (!apex || !apex.rrsets.has(T.SOA)) sink.error(where, `zone ${zname}: has no SOA record`);
-  if (!apex || !apex.rrsets.has(T.NS)) sink.error(where, `zone ${zname}: has no NS records`);
+  if (!apex || !apex.rrsets.has(T.SOA)) sink.error(locate(), `zone ${zname}: has no SOA record`);
+  if (!apex || !apex.rrsets.has(T.NS)) sink.error(locate(zone.origin, T.SOA), `zone ${zname}: has no NS records`);
   for (const node of zone.nodes.values()) {
     const owner = nameToText(node.name);
     for (const [type, set] of node.rrsets) {
-      if (SINGLETONS.has(type) && set.rdatas.length > 1) sink.error(where, `${owner}: multiple RRs of singleton type ${typeToText(type)}`);
+      if (SINGLETONS.has(type) && set.rdatas.length > 1) sink.error(locate(node.name, type), `${owner}: multiple RRs of singleton type ${typeToText(type)}`);
     }
     if (node.rrsets.has(T.CNAME)) {
       for (const type of node.rrsets.keys()) {
         if (!CNAME_COMPANIONS.has(type)) {
-          sink.error(where, `${owner}: CNAME and other data`);
+          // Point at whichever of the two was written last, as BIND reports the record it refused.
+          const a = locate(node.name, T.CNAME);
+          const b = locate(node.name, type);
+          sink.error(a.line > b.line ? a : b, `${owner}: CNAME and other data`);
           break;
         }
       }
     }
   }
   if (opts.integrity === false) return;
-  integrity(zone, sink, where);
+  integrity(zone, sink, locate);
 }
 
 /** The closest delegation (a non-apex node with NS) at or above `name`, if any. */
@@ -63,7 +72,7 @@ function hasAddress(node: ZoneNode | undefined): boolean {
   return !!node && (node.rrsets.has(T.A) || node.rrsets.has(T.AAAA));
 }
 
-function integrity(zone: Zone, sink: DiagnosticSink, where: Position): void {
+function integrity(zone: Zone, sink: DiagnosticSink, locate: Locator): void {
   const zname = nameToText(zone.origin);
   const apex = zone.nodes.get(nameKey(zone.origin));
   const ns = apex?.rrsets.get(T.NS);
@@ -73,7 +82,7 @@ function integrity(zone: Zone, sink: DiagnosticSink, where: Position): void {
     const target = targetName(rd, 0);
     if (!isSubdomain(target, zone.origin)) continue;
     const problem = nsTargetProblem(zone, target);
-    if (problem) sink.error(where, `zone ${zname}: ${zname}/NS '${nameToText(target)}' ${problem}`);
+    if (problem) sink.error(locate(zone.origin, T.NS), `zone ${zname}: ${zname}/NS '${nameToText(target)}' ${problem}`);
   }
   for (const node of zone.nodes.values()) {
     for (const [type, off] of [[T.MX, 2], [T.SRV, 6]] as const) {
@@ -84,12 +93,13 @@ function integrity(zone: Zone, sink: DiagnosticSink, where: Position): void {
         if (target.length === 1 || !isSubdomain(target, zone.origin)) continue;
         const tnode = zone.nodes.get(nameKey(target));
         const label = `${nameToText(node.name)}/${typeToText(type)} '${nameToText(target)}'`;
+        const where = locate(node.name, type);
         if (tnode && tnode.rrsets.has(T.CNAME)) sink.warning(where, `zone ${zname}: ${label} is a CNAME (illegal)`);
         else if (!hasAddress(tnode) && !delegationAbove(zone, target)) sink.warning(where, `zone ${zname}: ${label} has no address records (A or AAAA)`);
       }
     }
   }
-  checkCdsCdnskey(zone, sink, where);
+  checkCdsCdnskey(zone, sink, locate);
 }
 
 /**
@@ -144,7 +154,7 @@ function lowerName(name: Uint8Array): Uint8Array {
  * RFC 7344 §4 / RFC 8078: CDS must describe, and CDNSKEY must equal, a DNSKEY at the
  * apex (the delete forms "0 0 0 00" and "0 3 0 AA==" excepted), as BIND checks on load.
  */
-function checkCdsCdnskey(zone: Zone, sink: DiagnosticSink, where: Position): void {
+function checkCdsCdnskey(zone: Zone, sink: DiagnosticSink, locate: Locator): void {
   const apex = zone.nodes.get(nameKey(zone.origin));
   if (!apex) return;
   const keys = apex.rrsets.get(T.DNSKEY)?.rdatas ?? [];
@@ -170,5 +180,5 @@ function checkCdsCdnskey(zone: Zone, sink: DiagnosticSink, where: Position): voi
     if (rd.length === 5 && rd[0] === 0 && rd[1] === 0 && rd[2] === 3 && rd[3] === 0) continue;
     if (!keys.some((k) => k.length === rd.length && k.every((b, i) => b === rd[i]))) ok = false;
   }
-  if (!ok) sink.error(where, `zone ${nameToText(zone.origin)}: CDS/CDNSKEY consistency checks failed`);
+  if (!ok) sink.error(locate(zone.origin, cds.length ? T.CDS : T.CDNSKEY), `zone ${nameToText(zone.origin)}: CDS/CDNSKEY consistency checks failed`);
 }

@@ -10,7 +10,7 @@ import { CLASS_IN, classToText, T, embeddedNames, type ResourceRecord } from './
 import { rdataFromText, RdataError } from './rdata.js';
 import { base32hexDecode } from './rdata/codec.js';
 import { buildZone, type Zone } from './zone.js';
-import { checkZone, type CheckOptions } from './zone-check.js';
+import { checkZone, type CheckOptions, type Locator } from './zone-check.js';
 
 export interface ZoneLoadOptions {
   /** Zone name as configured, e.g. "cafe.babe" (trailing dot optional). */
@@ -68,13 +68,16 @@ function load(opts: InternalOptions): ZoneLoadResult {
     return { diagnostics: sink.items };
   }
   const entries = parseZoneFile({ file: opts.file, text: opts.text, origin, directory: opts.directory, sink });
-  const records = toRecords(entries, origin, cls, sink);
+  const positions = new Map<string, Position>();
+  const records = toRecords(entries, origin, cls, sink, positions);
   if (sink.hasErrors()) return { diagnostics: sink.items };
   const originKey = nameKey(origin);
   const soa = records.find((r) => r.type === T.SOA && nameKey(r.owner) === originKey);
   const serial = soa ? serialOf(soa.rdata) : 0;
   const zone = buildZone(origin, cls, records, serial);
-  checkZone(zone, sink, { file: opts.file, line: 0, col: 0 }, opts.checks);
+  const start: Position = { file: opts.file, line: 1, col: 1 };
+  const locate: Locator = (owner, type) => (owner && type !== undefined ? positions.get(`${nameKey(owner)}/${type}`) : undefined) ?? start;
+  checkZone(zone, sink, locate, opts.checks);
   if (sink.hasErrors()) return { diagnostics: sink.items };
   return { zone, diagnostics: sink.items, records };
 }
@@ -99,7 +102,9 @@ interface Batch {
  * an RRset keeps its first TTL ("TTL set to prior TTL"); a later run for the same
  * RRset replaces the TTL of the whole set, as BIND's database merge does.
  */
-function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: DiagnosticSink): ResourceRecord[] {
+function toRecords(
+  entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: DiagnosticSink, positions: Map<string, Position>,
+): ResourceRecord[] {
   const originKey = nameKey(origin);
   const finalTtl = new Map<string, number>();
   const ordered: ResourceRecord[] = [];
@@ -170,6 +175,8 @@ function toRecords(entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: 
       }
       throw err;
     }
+    const posKey = `${key}/${e.type}`;
+    if (!positions.has(posKey)) positions.set(posKey, e.pos);
     const setKey = e.type === T.RRSIG || e.type === T.SIG ? e.type * 65536 + coveredType(rdata) : e.type;
     if (e.generated || !batch || batch.key !== key) {
       flush();
