@@ -78,11 +78,13 @@ export class NftEngine implements Datapath {
 
   apply(state: DesiredState): Promise<void> {
     return this.serial(async () => {
+      const t0 = Date.now();
       const r = renderState(state, this.memo);
+      const t1 = Date.now();
       await runNft(['-c', '-f', '-'], r.text, this.nft);
       await runNft(['-f', '-'], r.text, this.nft);
       this.memo = { objects: r.objects, slots: r.slots };
-      this.log.debug({ bytes: r.text.length }, 'nft transaction applied');
+      this.log.debug({ bytes: r.text.length, renderMs: t1 - t0, nftMs: Date.now() - t1 }, 'nft transaction applied');
     });
   }
 

@@ -136,7 +136,8 @@ t.test('reload with new weights keeps established flows', async (t) => {
 t.test('a stopped server leaves the rotation and returns', async (t) => {
   const t0 = Date.now();
   await topo.stopProc(rsProcs[2]);
-  await new Promise((r) => setTimeout(r, 2500));
+  await topo.waitFor((d) => !d[0].servers[2].alive);
+  t.comment(`rs3 out of rotation ${Date.now() - t0} ms after its service stopped (delay_loop + connect_timeout = 2000 ms)`);
   const r = topo.client('c', 'tcp', VIP, 80, 300, 20);
   t.comment(`client done at ${Date.now() - t0} ms`);
   t.equal(r.failures, 0, `no failures after the check (${r.errors.join(';')})`);
