@@ -43,6 +43,9 @@ export interface DnsServer {
   close(): Promise<void>;
 }
 
+/** Octets of unread answers we keep for one TCP client before giving up on it. */
+const MAX_TCP_BACKLOG = 1 << 20;
+
 function clean(addr: string): string {
   return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
 }
@@ -125,7 +128,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         const frame = Buffer.allocUnsafe(2 + out.length);
         frame.writeUInt16BE(out.length, 0);
         frame.set(out, 2);
-        if (!sock.destroyed) sock.write(frame);
+        if (sock.destroyed) return;
+        // A client that sends but never reads must not make us buffer without bound.
+        if (sock.writableLength > MAX_TCP_BACKLOG) {
+          sock.destroy();
+          return;
+        }
+        sock.write(frame);
       }
     });
   };
