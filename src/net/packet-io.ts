@@ -56,9 +56,13 @@ function errnoText(): string {
   return `${lib().strerror(e)} (errno ${e})`;
 }
 
-/** Classic BPF: accept IPv4/UDP (unfragmented) to `port`, as `tcpdump -dd 'ip and udp dst port N'`. */
+/** Classic BPF: accept incoming IPv4/UDP (unfragmented) to `port`; the tail is `tcpdump -dd 'ip and udp dst port N'`. */
 function udpPortFilter(port: number): Buffer {
   const prog: [number, number, number, number][] = [
+    // Drop frames this host sends (PACKET_OUTGOING): our own relay replies to port 67 would
+    // otherwise come back in. Ancillary load SKF_AD_OFF + SKF_AD_PKTTYPE.
+    [0x20, 0, 0, 0xfffff004],
+    [0x15, 10, 0, 4],
     [0x28, 0, 0, 12],
     [0x15, 0, 8, 0x0800],
     [0x30, 0, 0, 23],
