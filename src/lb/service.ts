@@ -46,6 +46,7 @@ export class LbService implements Service {
   private dirty = false;
   private macTimer?: NodeJS.Timeout;
   private stopped = false;
+  private applyFailed = false;
   private readonly drainFile: string;
 
   constructor(
@@ -57,7 +58,8 @@ export class LbService implements Service {
     this.drainFile = path.join(opts.dataDir, 'lb-drains.json');
     this.monitor = new HealthMonitor((_key, target, st) => {
       this.log.info({ rs: `${target.ip}:${target.port}`, up: st.up, detail: st.detail, weight: st.weight }, st.up ? 'real server UP' : 'real server DOWN');
-      void this.update();
+      // A failed transaction leaves the kernel as it was; the next change or housekeeping retries.
+      this.update().catch((e: Error) => this.log.error({ err: e.message }, 'applying the health change failed'));
     });
   }
 
@@ -167,7 +169,10 @@ export class LbService implements Service {
         await this.setupHost(this.conf);
         if ([...this.placements.values()].every((p) => p !== undefined)) this.log.info('every virtual server has its interface now');
         await this.update();
-      } else await this.refreshMacs();
+      } else {
+        await this.refreshMacs();
+        if (this.applyFailed) await this.update();
+      }
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'load balancer housekeeping failed');
     }
@@ -225,7 +230,13 @@ export class LbService implements Service {
           if (prev !== undefined && prev !== up) this.log.warn({ vs: k }, up ? 'quorum regained' : 'quorum lost');
         }
         this.quorumUp = m.quorumUp;
-        await this.engine.apply(m.state);
+        try {
+          await this.engine.apply(m.state);
+          this.applyFailed = false;
+        } catch (e) {
+          this.applyFailed = true;
+          throw e;
+        }
         this.model = m;
       } while (this.dirty && !this.stopped);
     })().finally(() => (this.updating = undefined));
