@@ -10,7 +10,7 @@ import { classFromText, CLASS_IN } from './rr.js';
 function zoneArgs(args: ParsedArgs, cmd: string): { zone: string; file: string; cls: number } | undefined {
   const [zone, file] = args.positionals;
   if (!zone || !file || args.positionals.length > 2) {
-    process.stderr.write(`usage: triad ${cmd} [--class IN] ZONE FILE\n`);
+    process.stderr.write(`usage: triad ${cmd} [--class IN] [--check-names fail|warn|ignore] ZONE FILE\n`);
     return undefined;
   }
   const c = typeof args.options.class === 'string' ? classFromText(args.options.class) : CLASS_IN;
@@ -26,11 +26,20 @@ function zoneLabel(zone: string): string {
   return `zone ${z}/IN`;
 }
 
+/** `--check-names fail|warn|ignore`, named-checkzone's -k (warn by default). */
+function checkNamesMode(args: ParsedArgs): 'fail' | 'warn' | 'ignore' | undefined {
+  const v = args.options['check-names'];
+  if (v === undefined) return undefined;
+  if (v === 'fail' || v === 'warn' || v === 'ignore') return v;
+  process.stderr.write(`--check-names must be fail, warn or ignore\n`);
+  return 'warn';
+}
+
 export async function checkzoneCommand(args: ParsedArgs): Promise<number> {
   const a = zoneArgs(args, 'checkzone');
   if (!a) return 2;
   const quiet = args.options.q === true || args.options.quiet === true;
-  const res = loadZoneFile({ origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls });
+  const res = loadZoneFile({ origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls, checkNames: checkNamesMode(args) });
   if (!quiet) for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (!res.zone) {
     if (!quiet) process.stdout.write(`${zoneLabel(a.zone)}: not loaded due to errors.\n`);
@@ -43,7 +52,7 @@ export async function checkzoneCommand(args: ParsedArgs): Promise<number> {
 export async function compilezoneCommand(args: ParsedArgs): Promise<number> {
   const a = zoneArgs(args, 'compilezone');
   if (!a) return 2;
-  const res = loadZoneFile({ origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls });
+  const res = loadZoneFile({ origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls, checkNames: checkNamesMode(args) ?? 'ignore' });
   for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (!res.zone || !res.records) {
     process.stderr.write(`${zoneLabel(a.zone)}: not loaded due to errors.\n`);

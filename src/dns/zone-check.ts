@@ -182,3 +182,93 @@ function checkCdsCdnskey(zone: Zone, sink: DiagnosticSink, locate: Locator): voi
   }
   if (!ok) sink.error(locate(zone.origin, cds.length ? T.CDS : T.CDNSKEY), `zone ${nameToText(zone.origin)}: CDS/CDNSKEY consistency checks failed`);
 }
+
+// ---- check-names (BIND's `check-names`; RFC 952/1123 host names) ---------------
+
+function isBorder(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** RFC 952/1123 host name: letters, digits and inner hyphens; a leading `*` label when `wildcard`. */
+export function isHostname(name: Uint8Array, wildcard: boolean): boolean {
+  let i = 0;
+  if (wildcard && name[0] === 1 && name[1] === 0x2a) i = 2;
+  while (name[i] !== 0 && i < name.length) {
+    const len = name[i];
+    for (let j = 1; j <= len; j++) {
+      const c = name[i + j];
+      const edge = j === 1 || j === len;
+      if (edge ? !isBorder(c) : !(isBorder(c) || c === 0x2d)) return false;
+    }
+    i += len + 1;
+  }
+  return true;
+}
+
+/** A mailbox name (SOA RNAME, RP): any printable first label, then a host name. */
+export function isMailbox(name: Uint8Array): boolean {
+  if (name[0] === 0) return true;
+  for (let j = 1; j <= name[0]; j++) if (name[j] < 0x21 || name[j] > 0x7e) return false;
+  return isHostname(name.subarray(name[0] + 1), false);
+}
+
+const REVERSE = ['in-addr.arpa.', 'ip6.arpa.', 'ip6.int.'].map((n) => nameKeyOfText(n));
+
+function nameKeyOfText(text: string): string {
+  const labels = text.split('.').filter(Boolean);
+  let k = '';
+  for (const l of labels) k += String.fromCharCode(l.length) + l;
+  return k + '\0';
+}
+
+function nameAt(rdata: Uint8Array, offset: number): Uint8Array {
+  return targetName(rdata, offset);
+}
+
+export interface NameProblem {
+  /** The owner itself is not a valid host name for this type. */
+  owner?: boolean;
+  /** A name inside the RDATA that should be a host name or mailbox. */
+  bad?: Uint8Array;
+}
+
+/** BIND's checkowner/checknames rules for class IN data. */
+export function checkNames(owner: Uint8Array, type: number, rdata: Uint8Array): NameProblem | undefined {
+  if (type === T.A || type === T.AAAA || type === T.A6 || type === T.WKS) {
+    let name = owner;
+    // Active Directory's gc._msdcs.<forest> is exempt (BIND keeps the same exception).
+    const k = nameKey(owner);
+    if (type === T.A && k.startsWith('\x02gc\x06_msdcs')) name = parentName(parentName(owner));
+    if (!isHostname(name, true)) return { owner: true };
+  }
+  switch (type) {
+    case T.NS: case T.MX: case T.SRV: case T.AFSDB: case T.RT: {
+      const off = type === T.NS ? 0 : type === T.SRV ? 6 : 2;
+      const n = nameAt(rdata, off);
+      return isHostname(n, false) ? undefined : { bad: n };
+    }
+    case T.SOA: {
+      const m = nameAt(rdata, 0);
+      if (!isHostname(m, false)) return { bad: m };
+      const r = nameAt(rdata, m.length);
+      return isMailbox(r) ? undefined : { bad: r };
+    }
+    case T.RP: {
+      const m = nameAt(rdata, 0);
+      return isMailbox(m) ? undefined : { bad: m };
+    }
+    case T.MINFO: {
+      const a = nameAt(rdata, 0);
+      if (!isMailbox(a)) return { bad: a };
+      const b = nameAt(rdata, a.length);
+      return isMailbox(b) ? undefined : { bad: b };
+    }
+    case T.PTR: {
+      const k = nameKey(owner);
+      if (!REVERSE.some((r) => k.endsWith(r))) return undefined;
+      const n = nameAt(rdata, 0);
+      return isHostname(n, false) ? undefined : { bad: n };
+    }
+  }
+  return undefined;
+}

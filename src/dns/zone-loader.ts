@@ -6,11 +6,11 @@ import path from 'node:path';
 import { DiagnosticSink, type Diagnostic, type Position } from '../config/diagnostics.js';
 import { parseZoneFile, type ZoneEntry } from '../config/zone-file.js';
 import { parseName, NameError, nameKey, isSubdomain, nameToText } from './name.js';
-import { CLASS_IN, classToText, T, embeddedNames, type ResourceRecord } from './rr.js';
+import { CLASS_IN, classToText, typeToText, T, embeddedNames, type ResourceRecord } from './rr.js';
 import { rdataFromText, RdataError } from './rdata.js';
 import { base32hexDecode } from './rdata/codec.js';
 import { buildZone, type Zone } from './zone.js';
-import { checkZone, type CheckOptions, type Locator } from './zone-check.js';
+import { checkZone, checkNames, type CheckOptions, type Locator } from './zone-check.js';
 
 export interface ZoneLoadOptions {
   /** Zone name as configured, e.g. "cafe.babe" (trailing dot optional). */
@@ -21,6 +21,11 @@ export interface ZoneLoadOptions {
   directory: string;
   /** Defaults to IN. */
   class?: number;
+  /**
+   * BIND's `check-names`: named-checkzone warns (the default here); named itself
+   * fails primary zones (`check-names primary fail`); `ignore` skips the check.
+   */
+  checkNames?: 'fail' | 'warn' | 'ignore';
 }
 
 export interface ZoneLoadResult {
@@ -47,7 +52,10 @@ export function loadZoneFile(opts: ZoneLoadOptions): ZoneLoadResult {
 
 /** Loads zone text held in memory (tests, and callers that read the file themselves). */
 export function loadZoneText(opts: ZoneTextOptions): ZoneLoadResult {
-  return load({ origin: opts.origin, file: opts.file ?? 'zone.db', directory: opts.directory ?? process.cwd(), class: opts.class, text: opts.text, checks: opts.checks });
+  return load({
+    origin: opts.origin, file: opts.file ?? 'zone.db', directory: opts.directory ?? process.cwd(), class: opts.class,
+    text: opts.text, checks: opts.checks, checkNames: opts.checkNames,
+  });
 }
 
 interface InternalOptions extends ZoneLoadOptions {
@@ -69,7 +77,7 @@ function load(opts: InternalOptions): ZoneLoadResult {
   }
   const entries = parseZoneFile({ file: opts.file, text: opts.text, origin, directory: opts.directory, sink });
   const positions = new Map<string, Position>();
-  const records = toRecords(entries, origin, cls, sink, positions);
+  const records = toRecords(entries, origin, cls, sink, positions, opts.checkNames ?? 'warn');
   if (sink.hasErrors()) return { diagnostics: sink.items };
   const originKey = nameKey(origin);
   const soa = records.find((r) => r.type === T.SOA && nameKey(r.owner) === originKey);
@@ -104,6 +112,7 @@ interface Batch {
  */
 function toRecords(
   entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: DiagnosticSink, positions: Map<string, Position>,
+  namesMode: 'fail' | 'warn' | 'ignore',
 ): ResourceRecord[] {
   const originKey = nameKey(origin);
   const finalTtl = new Map<string, number>();
@@ -174,6 +183,19 @@ function toRecords(
         continue;
       }
       throw err;
+    }
+    if (namesMode !== 'ignore' && cls === CLASS_IN) {
+      const p = checkNames(e.owner, e.type, rdata);
+      if (p) {
+        const msg = p.owner
+          ? `${nameToText(e.owner)}: bad owner name (check-names)`
+          : `${nameToText(e.owner)}/${typeToText(e.type)}: ${nameToText(p.bad as Uint8Array)}: bad name (check-names)`;
+        if (namesMode === 'fail') {
+          sink.error(e.pos, msg);
+          continue;
+        }
+        sink.warning(e.pos, msg);
+      }
     }
     const posKey = `${key}/${e.type}`;
     if (!positions.has(posKey)) positions.set(posKey, e.pos);

@@ -100,3 +100,15 @@ t.test('a 10,000-name zone loads (time reported, not asserted)', async (t) => {
   t.equal(r.zone?.nodes.size, 10002);
   t.comment(`10,000-name zone loaded in ${ms.toFixed(0)} ms`);
 });
+
+t.test('check-names: warn by default (named-checkzone), fail on request (named for primaries)', async (t) => {
+  const text = HEAD + 'xx_xx A 192.0.2.9\n@ MX 10 mail_1\n';
+  const warn = loadZoneText({ origin: 'example', text });
+  t.ok(warn.zone);
+  t.same(warn.diagnostics.filter((d) => /check-names/.test(d.message)).map((d) => `${d.severity} ${d.line}`), ['warning 5', 'warning 6']);
+  const fail = loadZoneText({ origin: 'example', text, checkNames: 'fail' });
+  t.notOk(fail.zone);
+  t.match(fail.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [/xx_xx.example.: bad owner name/, /mail_1.example.: bad name/]);
+  t.same(loadZoneText({ origin: 'example', text, checkNames: 'ignore' }).diagnostics.filter((d) => /check-names/.test(d.message)), []);
+  t.ok(loadZoneText({ origin: 'example', text: HEAD + '*.w A 192.0.2.1\n_srv._tcp SRV 0 0 1 ns\n', checkNames: 'fail' }).zone, 'wildcards and service labels pass');
+});
