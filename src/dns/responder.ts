@@ -21,7 +21,7 @@ import {
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
 import { ZoneTable } from './zone-table.js';
 import { buildZone, type Zone } from './zone.js';
-import { nameKey, parseName } from './name.js';
+import { nameKey, parentName, parseName } from './name.js';
 import { CLASS_CH, CLASS_IN, T, type ResourceRecord } from './rr.js';
 
 export interface ClientInfo {
@@ -337,6 +337,11 @@ export class Responder {
     let acl: AddressMatcher | undefined;
     if (question.class === CLASS_IN) {
       zone = this.table.find(question.name);
+      // The DS RRset of a zone lives in its parent (RFC 4035 §3.1.4.1): when we serve
+      // the parent too, answer from there, as BIND does.
+      if (zone && question.type === T.DS && question.name.length > 1 && nameKey(zone.origin) === nameKey(question.name)) {
+        zone = this.table.find(parentName(question.name)) ?? zone;
+      }
       if (zone) {
         acl = this.view.zoneAllowQuery.get(nameKey(zone.origin)) ?? this.view.allowQuery;
         if (!acl(client.address)) {

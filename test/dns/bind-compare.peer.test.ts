@@ -149,6 +149,10 @@ const CASES: Case[] = [
     'x.child.tri.test', 'x.child.tri.test +norec', 'child.tri.test NS', 'child.tri.test DS', 'child.tri.test DS +norec',
     'deep.child.tri.test', 'ns1.child.tri.test', 'child.tri.test A', 'far.tri.test', 'far.tri.test NS +norec',
     'child.tri.test ANY',
+    // Nested zones: DS at a child apex comes from the parent.
+    'sub.other.test DS', 'sub.other.test DS +norec', 'sub.other.test NS', 'sub.other.test NS +norec', 'www.sub.other.test +norec',
+    'sub.other.test SOA', 'nope.sub.other.test DS', 'ns.sub.other.test +norec', 'tri.test DS', 'tri.test DS +norec',
+    'other.test DS', 'sub.other.test ANY +norec',
     // ANY.
     'tri.test ANY', 'tri.test ANY +norec', 'www.tri.test ANY +norec', 'www.tri.test ANY +tcp', 'ent.tri.test ANY',
     'foo.wild.tri.test ANY', 'nope.tri.test ANY',
@@ -211,6 +215,7 @@ zone "cafe.babe" { type primary; file "cafe.babe.zone"; allow-query { any; }; };
 zone "117.168.192.in-addr.arpa" { type primary; file "192.168.117.rev"; };
 zone "tri.test" { type primary; file "tri.test.zone"; };
 zone "other.test" { type primary; file "other.test.zone"; };
+zone "sub.other.test" { type primary; file "sub.other.test.zone"; };
 zone "locked.test" { type primary; file "locked.test.zone"; allow-query { 127.0.0.2; }; };
 `;
 }
