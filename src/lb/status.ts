@@ -10,7 +10,7 @@ export interface StatusVs extends Omit<VsView, 'servers'> {
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
 export function formatStatus(vss: StatusVs[], engine: string): string {
-  const out = [`IP Virtual Server (Triad, ${engine} engine)`, 'Prot LocalAddress:Port Scheduler Forward Interface [Quorum]', `  -> RemoteAddress:Port         Weight ActiveConn    Conns   InPkts  OutPkts  InBytes OutBytes  State`];
+  const out = [`IP Virtual Server (Triad, ${engine} engine)`, 'Prot LocalAddress:Port Scheduler Forward Interface [flags]', `  -> RemoteAddress:Port         Weight ActiveConn    Conns   InPkts  OutPkts  InBytes OutBytes  State`];
   for (const v of vss) {
     const flags = [v.persistence ? `persistent ${v.persistence}` : '', v.quorumUp ? '' : 'QUORUM LOST', v.sorryActive ? 'sorry server active' : '', v.error ?? ''].filter(Boolean).join(', ');
     out.push(`${v.proto.toUpperCase().padEnd(4)} ${`${v.vip}:${v.port}`.padEnd(22)} ${v.algo.padEnd(4)} ${v.kind === 'DR' ? 'Route' : 'Masq '} ${v.iface ?? '-'}${flags ? `  [${flags}]` : ''}`);
