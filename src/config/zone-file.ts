@@ -78,7 +78,7 @@ export function parseZoneFile(opts: ZoneFileOptions): ZoneEntry[] {
     try {
       text = read(abs);
     } catch (e) {
-      opts.sink.error({ file: opts.file, line: 0, col: 0 }, `cannot read zone file: ${(e as Error).message}`);
+      opts.sink.error({ file: opts.file, line: 1, col: 1 }, `cannot read zone file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return out;
     }
   }
