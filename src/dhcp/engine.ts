@@ -40,6 +40,8 @@ export interface Decision {
   commit: Lease[];
   /** One ISC-style log line (`DHCPACK on … to … via …`), built only when logged. */
   log: () => string;
+  /** ping-check: echo this address first (timeout in ms); if it answers, call abandonProbed and ask again. */
+  probe?: { ip: number; timeoutMs: number };
 }
 
 export interface EngineState {
@@ -522,7 +524,11 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       const secs = leaseTime(ch.scopes, req, false);
       if (!ch.fixed) st.db.offers.set(ch.ip, { key: c.key, expires: nowMs + st.offerHoldMs });
       const reply = buildReply(c, MsgType.OFFER, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
-      return { reply, commit: [], log: () => `DHCPOFFER on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)}` };
+      // RFC 2131 §2.2 / ISC ping-check: probe addresses new to this client; not fixed ones,
+      // not the client's own still-active lease.
+      const ownActive = ch.existing && ch.existing.state === 'active' && ch.existing.ends > nowSec && st.db.forKey(c.key).includes(ch.existing);
+      const probe = !ch.fixed && !ownActive && param(ch.scopes, 'pingCheck') === true ? { ip: ch.ip, timeoutMs: (param(ch.scopes, 'pingTimeout') ?? 1) * 1000 } : undefined;
+      return { reply, commit: [], probe, log: () => `DHCPOFFER on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)}` };
     }
     case MsgType.REQUEST: {
       const sidOpt = req.options.get(OPT.SERVER_ID);
@@ -617,4 +623,13 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
 /** For logs: the boot file a reply carries. */
 export function replyFile(r: Reply): string {
   return cString(r.packet.file);
+}
+
+/** ping-check found `ip` in use: quarantine it like a DECLINE (ISC: "Abandoning IP address"). */
+export function abandonProbed(st: EngineState, ip: number, nowMs: number): Lease {
+  const nowSec = Math.floor(nowMs / 1000);
+  const ab: Lease = { ip, starts: nowSec, ends: nowSec + st.abandonSec, cltt: nowSec, state: 'abandoned' };
+  st.db.put(ab);
+  st.db.offers.delete(ip);
+  return ab;
 }

@@ -7,7 +7,9 @@ import { BROADCAST_MAC, buildUdpFrame, parseUdpFrame } from '../net/frame.js';
 import type { Link } from '../net/link.js';
 import { PacketSocket, UdpSender } from '../net/packet-io.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
-import { handleRequest, type EngineState, type Reply } from './engine.js';
+import { abandonProbed, handleRequest, type EngineState, type Reply } from './engine.js';
+import { Pinger } from '../net/icmp.js';
+import type { DhcpPacket } from './packet.js';
 import type { LeaseStore } from './lease-store.js';
 import { BOOTREQUEST, DecodeError, decodePacket, encodePacket } from './packet.js';
 
@@ -25,6 +27,7 @@ export class DhcpServer {
   private udp?: UdpSender;
   readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
   private serverIds = new Set<number>();
+  private pinger?: Pinger;
 
   constructor(
     private st: EngineState,
@@ -76,6 +79,10 @@ export class DhcpServer {
       this.stats.ignored++;
       return;
     }
+    this.decide(link, sock, req, 0);
+  }
+
+  private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number): void {
     let decision;
     try {
       decision = handleRequest(this.st, req, link, Date.now(), this.serverIds);
@@ -85,8 +92,33 @@ export class DhcpServer {
       this.log.error({ err: (e as Error).stack }, 'request handling failed');
       return;
     }
-    if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
     const reply = decision.reply;
+    const probe = decision.probe;
+    if (probe && reply && probes < 3) {
+      if (!this.pinger) {
+        this.pinger = new Pinger();
+        try {
+          this.pinger.start();
+        } catch (e) {
+          this.log.warn({ err: (e as Error).message }, 'ping-check: no ICMP socket; offering without probing');
+        }
+      }
+      const ip = formatIPv4(probe.ip);
+      this.pinger.probe(probe.ip, probe.timeoutMs).then((answered) => {
+        if (!answered) {
+          if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
+          this.send(link, sock, reply);
+          return;
+        }
+        // RFC 2131 §2.2: the address is in use by someone else. Quarantine it, choose again.
+        this.log.warn(`Abandoning IP address ${ip}: pinged before offer`);
+        const ab = abandonProbed(this.st, probe.ip, Date.now());
+        this.store.commit(ab).catch((err: Error) => this.log.error({ err: err.message }, 'lease write failed'));
+        this.decide(link, sock, req, probes + 1);
+      }, () => this.send(link, sock, reply));
+      return;
+    }
+    if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
     if (decision.commit.length === 0) {
       if (reply) this.send(link, sock, reply);
       return;
@@ -137,6 +169,7 @@ export class DhcpServer {
   }
 
   async stop(): Promise<void> {
+    await this.pinger?.stop();
     for (const s of this.sockets) s.sock.close();
     await Promise.all(this.sockets.map((s) => s.loop));
     this.sockets = [];

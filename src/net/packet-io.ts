@@ -281,3 +281,53 @@ export class UdpSender {
     lib().close(this.fd);
   }
 }
+
+const SOCK_RAW_INET = 3;
+const IPPROTO_ICMP = 1;
+
+/** A raw IPv4 ICMP socket: send ICMP messages, receive whole IPv4 datagrams carrying ICMP. */
+export interface RawIcmpSocket {
+  sendTo(icmp: Buffer, ip: number): void;
+  loop(onDatagram: (d: Buffer) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openRawIcmp(): RawIcmpSocket {
+  const c = lib();
+  const fd = c.socket(AF_INET, SOCK_RAW_INET, IPPROTO_ICMP);
+  if (fd < 0) throw new Error(`raw ICMP socket: ${errnoText()}`);
+  const addr = Buffer.alloc(16);
+  const buf = Buffer.alloc(65536);
+  let closed = false;
+  let looping: Promise<void> | undefined;
+  return {
+    sendTo(icmp, ip) {
+      addr.fill(0);
+      addr.writeUInt16LE(AF_INET, 0);
+      addr.writeUInt32BE(ip >>> 0, 4);
+      if (c.sendto(fd, icmp, icmp.length, MSG_DONTWAIT, addr, 16) < 0) throw new Error(`sendto: ${errnoText()}`);
+    },
+    loop(onDatagram) {
+      const pfd = Buffer.alloc(8);
+      pfd.writeInt32LE(fd, 0);
+      pfd.writeInt16LE(POLLIN, 4);
+      looping = (async () => {
+        while (!closed) {
+          const ready = await new Promise<boolean>((resolve) => c.poll.async(pfd, 1, 200, (err, res) => resolve(!err && res > 0)));
+          if (closed || !ready) continue;
+          for (;;) {
+            const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT);
+            if (n <= 0) break;
+            onDatagram(Buffer.from(buf.subarray(0, n)));
+          }
+        }
+      })();
+      return looping;
+    },
+    async close() {
+      closed = true;
+      if (looping) await looping;
+      c.close(fd);
+    },
+  };
+}
