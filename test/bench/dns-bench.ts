@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     const qfile = path.join(dir, 'queries.txt');
     writeFileSync(qfile, queryFile());
     const addr = '127.0.0.1';
-    const bindPort = 20000 + Math.floor(Math.random() * 20000);
+    const bindPort = 10000 + Math.floor(Math.random() * 22000); // below the ephemeral range
     const triadPort = bindPort + 1;
     // The same named.conf for both; only the port differs.
     writeFileSync(path.join(dir, 'bind.conf'), namedConf(dir, addr, bindPort));
