@@ -14,6 +14,7 @@ import { LeaseDb } from './lease.js';
 import { LeaseStore } from './lease-store.js';
 import { DhcpServer } from './server.js';
 import { dhcpdConfPath, leaseFilePath } from './paths.js';
+import { zoneAddresses, zoneResolver } from './zone-names.js';
 
 
 function load(file: string, opts: RunOptions): DhcpdConf {
@@ -44,6 +45,19 @@ function chooseLinks(conf: DhcpdConf, opts: RunOptions): { links: Link[]; why?: 
   return { links };
 }
 
+/** fixed-address names come from Triad's own zones (read once per load). */
+function withNames(st: EngineState, conf: DhcpdConf, opts: RunOptions): EngineState {
+  if (!conf.hosts.some((h) => h.fixedNames.length)) return st;
+  const table = zoneAddresses(opts);
+  st.resolveName = zoneResolver(table);
+  for (const h of conf.hosts) {
+    for (const n of h.fixedNames) {
+      if (st.resolveName(n) === undefined) opts.log.warn({ host: h.name, name: n }, 'fixed-address name not found in Triad\'s zones');
+    }
+  }
+  return st;
+}
+
 export async function createDhcpService(opts: RunOptions): Promise<Service | undefined> {
   const file = dhcpdConfPath(opts);
   if (!file) return undefined;
@@ -71,7 +85,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       await store.open();
       // Start from a compact file: one record per address.
       store.requestCompact();
-      st = newEngineState(conf, db);
+      st = withNames(newEngineState(conf, db), conf, opts);
       server = new DhcpServer(st, store, links, log, conf.global.params.localPort ?? 67);
       await server.start();
       log.info({ conf: file, leases, loaded: loaded.leases.size, interfaces: links.map((l) => l.name) }, 'dhcp serving');
@@ -86,7 +100,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const next = load(file, opts);
       conf = next;
       if (st && server) {
-        st = { ...newEngineState(next, db) };
+        st = withNames(newEngineState(next, db), next, opts);
         server.setState(st);
       }
     },
