@@ -383,6 +383,8 @@ function buildReply(c: Client, type: number | undefined, yiaddr: number, serverI
   const conf = scopes;
   const opts = options(conf);
   if (net && !opts.has(OPT.SUBNET_MASK)) opts.set(OPT.SUBNET_MASK, u32(net.mask));
+  // dhcpd.conf(5) use-host-decl-names: the host declaration's name is the client's host-name.
+  if (c.host && param(conf, 'useHostDeclNames') === true && !opts.has(OPT.HOST_NAME)) opts.set(OPT.HOST_NAME, Buffer.from(c.host.name, 'latin1'));
   const p: DhcpPacket = {
     op: BOOTREPLY,
     htype: req.htype,
