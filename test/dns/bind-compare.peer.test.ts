@@ -170,6 +170,8 @@ const CASES: Case[] = [
     'www.tri.test +expire', 'www.tri.test +keepalive', 'www.tri.test +padding=64', 'www.tri.test +bufsize=0',
     'www.tri.test +edns=1 +noednsneg', 'www.tri.test +edns=1 +noednsneg +norec', 'www.tri.test +ednsopt=3', 'www.tri.test +nsid',
     'www.tri.test +ednsflags=0x40', 'www.tri.test +tcp +norec', 'www.tri.test +tcp +dnssec',
+    // Several queries on one TCP connection (sections of all answers merged).
+    '+tcp +keepopen www.tri.test nope.tri.test mx.tri.test MX big.tri.test TXT c1.tri.test',
     // Opcodes and malformed-but-parsable.
     'www.tri.test +opcode=1', 'www.tri.test +opcode=2', 'www.tri.test +opcode=6', 'www.tri.test +noedns +opcode=2',
     'www.tri.test +opcode=4', 'tri.test SOA +opcode=4 +norec', 'www.tri.test +header-only', 'www.tri.test +header-only +noedns',
