@@ -2,7 +2,7 @@
 // absolute owner, TTL, class, type and RDATA in BIND's presentation form, and
 // BIND's `; resign=` comment after each RRSIG RRset.
 
-import { compareNames, nameKey, nameToText, labelsOf } from './name.js';
+import { compareNames, nameKey, nameToText } from './name.js';
 import { classToText, typeToText, T, type ResourceRecord } from './rr.js';
 import { rdataToText } from './rdata.js';
 import { sigTimeText } from './rdata/types.js';
@@ -54,9 +54,4 @@ function rank(s: OutSet): number {
   if (s.type === T.SOA) return -2;
   if (s.type === T.NS) return -1;
   return s.type === T.RRSIG ? s.covered + 0.5 : s.type;
-}
-
-/** Number of labels, exported for callers that print statistics. */
-export function ownerDepth(name: Uint8Array): number {
-  return labelsOf(name).length;
 }

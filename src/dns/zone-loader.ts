@@ -2,7 +2,6 @@
 // type, out-of-zone data ignored with a warning, RRset TTLs made consistent the
 // way BIND's master loader and database do, then the zone checks of zone-check.ts.
 
-import path from 'node:path';
 import { DiagnosticSink, type Diagnostic, type Position } from '../config/diagnostics.js';
 import { parseZoneFile, type ZoneEntry } from '../config/zone-file.js';
 import { parseName, NameError, nameKey, isSubdomain, nameToText } from './name.js';
@@ -264,8 +263,3 @@ export function coveredType(rdata: Uint8Array): number {
 }
 
 
-
-/** Resolves a zone file path as named does: relative to the configured directory. */
-export function zonePath(file: string, directory: string): string {
-  return path.resolve(directory, file);
-}
