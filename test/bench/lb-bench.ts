@@ -125,22 +125,30 @@ async function bench(kind: 'DR' | 'NAT'): Promise<{ row: Row; failoverMs?: numbe
     const haproxy = median(runs.haproxy);
     let failoverMs: number | undefined;
     if (kind === 'DR') {
-      // Kill one real server's process under load; find the last failed request.
-      const client = topo.spawnIn('c', [process.execPath, FAILOVER_CLIENT, VIP, '80', '8', '8']);
-      let out = '';
-      client.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      await sleep(2000);
-      const t0 = Date.now();
-      rsProcs[0].kill('SIGKILL');
-      await new Promise((r) => client.once('exit', r));
-      const res = JSON.parse(out) as { ok: number; failures: number[] };
-      const after = res.failures.filter((x) => x >= t0);
-      failoverMs = after.length ? Math.max(...after) - t0 : 0;
-      const hist = new Map<number, number>();
-      for (const x of after) hist.set(Math.floor((x - t0) / 250) * 250, (hist.get(Math.floor((x - t0) / 250) * 250) ?? 0) + 1);
-      const down = topo.triadLog.find((l) => /real server DOWN/.test(l));
-      const downAt = down ? Date.parse((JSON.parse(down) as { time: string }).time) - t0 : undefined;
-      process.stdout.write(`  failover: ${res.ok} ok, ${res.failures.length} failed requests; last failure ${failoverMs} ms after the kill; marked down at ${downAt} ms; failures per 250 ms: ${JSON.stringify([...hist])}\n`);
+      // Kill a real server's process under load, at a random point of the check cycle;
+      // find the last failed request. Three times (the server is restarted in between).
+      const samples: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const victim = round % 2;
+        const client = topo.spawnIn('c', [process.execPath, FAILOVER_CLIENT, VIP, '80', '6', '8']);
+        let out = '';
+        client.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+        await sleep(1500 + Math.random() * 1000);
+        const logFrom = topo.triadLog.length;
+        const t0 = Date.now();
+        rsProcs[victim].kill('SIGKILL');
+        await new Promise((r) => client.once('exit', r));
+        const res = JSON.parse(out) as { ok: number; failures: number[] };
+        const after = res.failures.filter((x) => x >= t0);
+        const ms = after.length ? Math.max(...after) - t0 : 0;
+        samples.push(ms);
+        const down = topo.triadLog.slice(logFrom).find((l) => /real server DOWN/.test(l));
+        const downAt = down ? Date.parse((JSON.parse(down) as { time: string }).time) - t0 : undefined;
+        process.stdout.write(`  failover ${round + 1}: ${res.ok} ok, ${res.failures.length} failed; marked down ${downAt} ms and last failure ${ms} ms after the kill\n`);
+        rsProcs[victim] = rsHaproxy(topo, `r${victim}`, `rs${victim}`);
+        await topo.waitFor(allUp);
+      }
+      failoverMs = Math.max(...samples);
     }
     await topo.stopProc(topo.triad!);
     return { row: { mode: kind, direct, vip, haproxy }, failoverMs };
@@ -171,7 +179,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${r.mode.padEnd(5)} ${f(r.direct)}     ${f(r.vip)}  ${f(r.haproxy)}      ${(r.vip / r.direct).toFixed(2).padStart(6)}      ${(r.vip / r.haproxy).toFixed(2).padStart(6)}\n`);
   }
   const budget = 2 * (1 + 1) * 1000;
-  process.stdout.write(`\nfailover (delay_loop 1 + connect_timeout 1): last failed request ${failover} ms after the kill; target < ${budget} ms\n`);
+  process.stdout.write(`\nfailover (DR, delay_loop 1 + connect_timeout 1): worst of 3, last failed request ${failover} ms after the kill; target < ${budget} ms\n`);
 }
 
 await main();
