@@ -491,8 +491,12 @@ function ours(st: EngineState, serverIds: Set<number>, sid: number): boolean {
   return st.conf.global.params.serverIdentifier === sid;
 }
 
-/** Decides the answer to one request. `serverIds` are all of this server's addresses. */
-export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: number, serverIds: Set<number>): Decision {
+/**
+ * Decides the answer to one request. `serverIds` are all of this server's addresses;
+ * `broadcast` says whether the request was sent to 255.255.255.255 (RENEWING is unicast,
+ * REBINDING broadcast, RFC 2131 §4.3.2), when the edge knows.
+ */
+export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: number, serverIds: Set<number>, broadcast?: boolean): Decision {
   const nowSec = Math.floor(nowMs / 1000);
   const typeBuf = req.options.get(OPT.MESSAGE_TYPE);
   const type = typeBuf && typeBuf.length === 1 ? typeBuf[0] : undefined;
@@ -551,7 +555,7 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
         if (reqIp === undefined) return { commit: [], log: () => `DHCPREQUEST from ${hw}: no address requested; dropped` };
         target = reqIp;
       } else {
-        state = req.flags & BROADCAST_FLAG || req.giaddr ? 'REBINDING' : 'RENEWING';
+        state = (broadcast ?? (req.flags & BROADCAST_FLAG) !== 0) || req.giaddr ? 'REBINDING' : 'RENEWING';
         target = req.ciaddr;
       }
       const onNet = where.network.subnets.some((s) => inSubnet(s, target));

@@ -79,13 +79,13 @@ export class DhcpServer {
       this.stats.ignored++;
       return;
     }
-    this.decide(link, sock, req, 0);
+    this.decide(link, sock, req, 0, udp.dstIp === 0xffffffff);
   }
 
-  private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number): void {
+  private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean): void {
     let decision;
     try {
-      decision = handleRequest(this.st, req, link, Date.now(), this.serverIds);
+      decision = handleRequest(this.st, req, link, Date.now(), this.serverIds, broadcast);
     } catch (e) {
       // A bug must not take the server down: count it, log it, drop the packet.
       this.stats.malformed++;
@@ -114,7 +114,7 @@ export class DhcpServer {
         this.log.warn(`Abandoning IP address ${ip}: pinged before offer`);
         const ab = abandonProbed(this.st, probe.ip, Date.now());
         this.store.commit(ab).catch((err: Error) => this.log.error({ err: err.message }, 'lease write failed'));
-        this.decide(link, sock, req, probes + 1);
+        this.decide(link, sock, req, probes + 1, broadcast);
       }, () => this.send(link, sock, reply));
       return;
     }
