@@ -186,7 +186,9 @@ async function main(): Promise<void> {
     process.stdout.write(`rounds (qps): BIND ${each(bindRounds)}; Triad ${each(triadRounds)}\n`);
 
     const row = (n: string, r: Result): string =>
-      `${n.padEnd(22)} ${r.qps.toFixed(0).padStart(9)} qps   avg ${r.avgMs.toFixed(3)} ms   p99 ${r.p99Ms.toFixed(3)} ms   lost ${r.lostPct.toFixed(2)}%   cpu ${r.cpuSeconds?.toFixed(1) ?? '?'} s`;
+      `${n.padEnd(22)} ${r.qps.toFixed(0).padStart(9)} qps   avg ${r.avgMs.toFixed(3)} ms   p99 ${r.p99Ms.toFixed(3)} ms   lost ${r.lostPct.toFixed(2)}%   cpu ${r.cpuSeconds?.toFixed(1) ?? '?'} s (${perCpu(r)} q per cpu-s)`;
+    // Under load from other processes the machine's share decides qps; answers per CPU-second show the cost per query.
+    const perCpu = (r: Result): string => (r.cpuSeconds ? ((r.qps * SECONDS) / r.cpuSeconds / 1000).toFixed(0) + 'k' : '?');
     process.stdout.write('\n' + row('BIND 9 named -n 1', b) + '\n' + row('Triad', tr) + '\n');
     process.stdout.write(`ratio Triad/BIND: qps ${(tr.qps / b.qps).toFixed(2)}x   p99 ${(tr.p99Ms / b.p99Ms).toFixed(2)}x   avg ${(tr.avgMs / b.avgMs).toFixed(2)}x\n`);
   } finally {
