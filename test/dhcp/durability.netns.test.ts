@@ -43,7 +43,7 @@ subnet 10.77.0.0 netmask 255.255.0.0 {
   const burst = lab.spawnIn(ns, 'sh', [launcher]);
   // Kill the server in the middle of the burst.
   const deadline = Date.now() + 60_000;
-  while (readdirSync(`${lab.dir}/acks`).length < CLIENTS / 4 && Date.now() < deadline) await sleep(2);
+  while (readdirSync(`${lab.dir}/acks`).length < CLIENTS / 8 && Date.now() < deadline) await sleep(2);
   server.kill('SIGKILL');
   const killedAfter = readdirSync(`${lab.dir}/acks`).length;
   if (burst.exitCode === null) await new Promise((r) => burst.once('exit', r));

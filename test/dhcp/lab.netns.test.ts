@@ -154,5 +154,21 @@ subnet 192.168.118.0 netmask 255.255.255.0 {
     t.equal(/ip=(\S+)/.exec(lab.read('k1b.out'))?.[1], first, 'returning client gets the same address');
   });
 
+  await t.test('SIGHUP reloads dhcpd.conf; a broken file keeps the running configuration', async (t) => {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('option domain-name "cafe.babe";', 'option domain-name "reloaded.babe";'));
+    server.kill('SIGHUP');
+    await waitFor('reload', () => /"service":"dhcp".*reloaded|reloaded.*"service":"dhcp"/.test(server.output()));
+    const ns = await lab.addClient('rl', '02:00:00:00:33:01');
+    await sh(`UDHCPC_OUT=${lab.dir}/rl.out ip netns exec ${ns} busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -s ${lab.udhcpcScript()} 2>&1`, 60_000);
+    t.match(lab.read('rl.out'), /domain=reloaded\.babe/, 'new option value served after SIGHUP');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('option domain-name "reloaded.babe";', 'option domain-name reloaded.babe;'));
+    server.kill('SIGHUP');
+    await waitFor('reload failure', () => /reload failed; keeping the running configuration/.test(server.output()));
+    t.match(server.output(), /dhcpd\.conf:\d+:\d+: error: option domain-name: text must be quoted/, 'the error is logged with its position');
+    await sh(`UDHCPC_OUT=${lab.dir}/rl2.out ip netns exec ${ns} busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -s ${lab.udhcpcScript()} 2>&1`, 60_000);
+    t.match(lab.read('rl2.out'), /domain=reloaded\.babe/, 'still serving the last good configuration');
+  });
+
   server.kill('SIGTERM');
 });
