@@ -280,7 +280,7 @@ class NamedConfBuilder {
 
   /** One warning per unimplemented option name, at its first use. */
   private unimplemented(t: Token, what?: string): void {
-    const key = what ?? t.value;
+    const key = what ?? t.value.toLowerCase();
     if (this.warned.has(key)) return;
     this.warned.add(key);
     this.sink.warning(t, what ? `${what}` : `option '${t.value}' is not implemented by Triad; accepted and ignored`);
