@@ -500,7 +500,8 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
   const nowSec = Math.floor(nowMs / 1000);
   const typeBuf = req.options.get(OPT.MESSAGE_TYPE);
   const type = typeBuf && typeBuf.length === 1 ? typeBuf[0] : undefined;
-  const hw = formatHw(req);
+  // Only log lines use it: format the MAC lazily (template literals call toString).
+  const hw = { toString: (): string => formatHw(req) };
   const name = type !== undefined ? (MSG_NAMES[type] ?? `DHCP type ${type}`) : 'BOOTREQUEST';
   if (typeBuf && typeBuf.length !== 1) return { commit: [], log: () => `${name} from ${hw}: bad message type option; dropped` };
   const where = locate(st.conf, req, link);
