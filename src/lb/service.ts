@@ -58,6 +58,8 @@ export class LbService implements Service {
     this.drainFile = path.join(opts.dataDir, 'lb-drains.json');
     this.monitor = new HealthMonitor((_key, target, st) => {
       this.log.info({ rs: `${target.ip}:${target.port}`, up: st.up, detail: st.detail, weight: st.weight }, st.up ? 'real server UP' : 'real server DOWN');
+      // A server that went down may come back as another machine: learn its MAC again.
+      if (!st.up) for (const k of [...this.macs.keys()]) if (k.startsWith(`${target.ip}%`)) this.macs.delete(k);
       // A failed transaction leaves the kernel as it was; the next change or housekeeping retries.
       this.update().catch((e: Error) => this.log.error({ err: e.message }, 'applying the health change failed'));
     });

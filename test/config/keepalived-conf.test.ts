@@ -133,3 +133,14 @@ t.test('duplicate virtual servers', async (t) => {
   t.match(sink.errors[0].message, /defined twice/);
   t.equal(sink.errors[0].line, 4);
 });
+
+t.test('checkKeepalivedConf refuses what the nft engine cannot serve, at lb_algo', async (t) => {
+  const { checkKeepalivedConf } = await import('../../src/lb/config-check.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kacheck-'));
+  const f = path.join(dir, 'k.conf');
+  writeFileSync(f, 'virtual_server 10.0.0.1 80 {\n  lb_algo wlc\n}\nvirtual_server 10.0.0.2 80 {\n  lb_algo mh\n}\n');
+  const { sink } = checkKeepalivedConf(f);
+  t.equal(sink.errors.length, 1);
+  t.equal(`${sink.errors[0].line}:${sink.errors[0].col}`, '2:11');
+  t.match(sink.errors[0].message, /'wlc' needs live per-server connection counts.*userspace engine/);
+});

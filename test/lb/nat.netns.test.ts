@@ -1,7 +1,8 @@
 // NAT mode end to end: client ↔ LB (outside 10.0.0.0/24) ↔ real servers behind it
 // (10.1.0.0/24, default route via the LB), as in the IPVS selftest's NAT case.
 import t from 'tap';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { BIN_TRIAD } from '../helpers/paths.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { allUp, HeldConnection, missingTools, Topo } from './topology.js';
 
@@ -116,7 +117,11 @@ t.test('persistence keeps the client on one real server', async (t) => {
 t.test('ctl lb shows servers, state, weights and counters', async (t) => {
   const r = await topo.ctl();
   t.equal(r.status, 200);
-  const text = r.body.text ?? '';
+  // The same through the command line.
+  const text = execFileSync(process.execPath, [BIN_TRIAD, 'ctl', 'lb', '--control-socket', topo.socket], { encoding: 'utf8' });
+  t.match(text, /^IP Virtual Server \(Triad, nftables engine\)\n/, 'triad ctl lb prints the endpoint reply');
+  const json = JSON.parse(execFileSync(process.execPath, [BIN_TRIAD, 'ctl', 'lb', '--json', '--control-socket', topo.socket], { encoding: 'utf8' })) as Array<{ key: string }>;
+  t.same(json.map((v) => v.key), ['10.0.0.100:80/TCP', '10.0.0.100:53/UDP', '10.0.0.100:81/TCP'], 'triad ctl lb --json');
   t.match(text, /TCP  10\.0\.0\.100:80 +wrr  Masq/);
   t.match(text, /-> 10\.1\.0\.2:8080 +3 +\d+ +(\d+)/);
   const conns = Number(/-> 10\.1\.0\.2:8080 +3 +\d+ +(\d+)/.exec(text)?.[1]);
