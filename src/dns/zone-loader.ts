@@ -144,11 +144,14 @@ function toRecords(
       sink.error(e.pos, `class '${classToText(e.class)}' != zone class '${classToText(cls)}'`);
       continue;
     }
-    if (!isSubdomain(e.owner, origin)) {
-      sink.warning(e.pos, `ignoring out-of-zone data (${nameToText(e.owner)})`);
+    const outside = !isSubdomain(e.owner, origin);
+    if (outside) sink.warning(e.pos, `ignoring out-of-zone data (${nameToText(e.owner)})`);
+    const key = nameKey(e.owner);
+    if (outside) {
+      // BIND still parses the RDATA of out-of-zone records: a bad one fails the load.
+      parseRdata(e, sink);
       continue;
     }
-    const key = nameKey(e.owner);
     if (e.type === T.SOA && key !== originKey) {
       sink.error(e.pos, `SOA record not at top of zone (${nameToText(e.owner)})`);
       continue;
@@ -172,17 +175,8 @@ function toRecords(
       sink.error(e.pos, `${nameToText(e.owner)}: bad owner name (check-names)`);
       continue;
     }
-    let rdata: Uint8Array;
-    try {
-      rdata = rdataFromText(e.type, e.rdata, e.origin, e.last);
-    } catch (err) {
-      if (err instanceof RdataError) {
-        const at: Position = err.token ? { file: err.token.file, line: err.token.line, col: err.token.col } : e.pos;
-        sink.error(at, err.message);
-        continue;
-      }
-      throw err;
-    }
+    const rdata = parseRdata(e, sink);
+    if (!rdata) continue;
     if (namesMode !== 'ignore' && cls === CLASS_IN) {
       const p = checkNames(e.owner, e.type, rdata);
       if (p) {
@@ -235,6 +229,20 @@ function nsec3OwnerOk(owner: Uint8Array): boolean {
     return label.length > 0;
   } catch {
     return false;
+  }
+}
+
+/** RDATA of an entry, or undefined after reporting why it is malformed. */
+function parseRdata(e: ZoneEntry, sink: DiagnosticSink): Uint8Array | undefined {
+  try {
+    return rdataFromText(e.type, e.rdata, e.origin, e.last);
+  } catch (err) {
+    if (err instanceof RdataError) {
+      const at: Position = err.token ? { file: err.token.file, line: err.token.line, col: err.token.col } : e.pos;
+      sink.error(at, err.message);
+      return undefined;
+    }
+    throw err;
   }
 }
 

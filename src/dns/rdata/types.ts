@@ -516,6 +516,22 @@ const b64only: RdataCodec = {
   },
 };
 codecs.set(T.DHCID, b64only);
+codecs.set(T.HHIT, b64only);
+codecs.set(T.BRID, b64only);
+codecs.set(T.DSYNC, {
+  // draft-ietf-dnsop-generalized-notify: RRtype, scheme (1 = NOTIFY), port, target.
+  fromText: (c) => {
+    const type = typeFromToken(c.word('a type'));
+    const st = c.word('a scheme');
+    const scheme = st.text.toUpperCase() === 'NOTIFY' ? 1 : parseUint(st, 255);
+    return new WireWriter().u16(type).u8(scheme).u16(c.u16()).bytes(c.name()).done();
+  },
+  toText: (r) => {
+    const type = typeToText(r.u16());
+    const scheme = r.u8();
+    return `${type} ${scheme === 1 ? 'NOTIFY' : scheme} ${r.u16()} ${r.nameText()}`;
+  },
+});
 codecs.set(T.OPENPGPKEY, b64only);
 codecs.set(T.ZONEMD, {
   fromText: (c) => {
