@@ -60,7 +60,7 @@ export interface NamedOptions {
   forwarders: RemoteServer[];
   forward: 'first' | 'only';
   notify: string;
-  /** null for `none`; undefined when not set. */
+  /** Absolute path (resolved against `directory`); null for `none`; undefined when not set (Triad then writes none). */
   pidFile?: string | null;
   /** null for `version none`; undefined when not set (BIND then answers its own version). */
   version?: string | null;
@@ -345,6 +345,7 @@ class NamedConfBuilder {
     if (optionsSeen) {
       const s = top.find((x) => x.words[0] === optionsSeen);
       if (s?.block) this.options(s.block, options);
+      if (typeof options.pidFile === 'string') options.pidFile = path.resolve(options.directory, options.pidFile);
     }
     let zoneStatements = topZones;
     let viewName: string | undefined;
@@ -500,8 +501,8 @@ class NamedConfBuilder {
           if (parseBool(v.value) !== false) this.unimplemented(head, "option 'notify' is not implemented by Triad (no secondaries are notified); accepted and ignored");
           break;
         case 'pid-file':
+          // Relative to `directory`, as BIND; `directory` may come later in the block.
           o.pidFile = v.kind === 'string' ? v.value : null;
-          if (o.pidFile !== null) this.unimplemented(head);
           break;
         case 'version':
           o.version = v.kind === 'string' ? v.value : null;

@@ -9,6 +9,7 @@
 // reload one at a time, so the rest keep answering while one parses.
 
 import cluster, { type Worker } from 'node:cluster';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,24 @@ import type { RunOptions, Service } from '../service.js';
 import { loadDnsConfig, namedConfPath } from './dns-config.js';
 import { DnsHost, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
+
+/** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
+function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
+  if (!file) return undefined;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${process.pid}\n`);
+    return file;
+  } catch (err) {
+    // BIND logs this and keeps running.
+    log.error({ pidFile: file, err: err instanceof Error ? err.message : String(err) }, 'cannot write pid-file');
+    return undefined;
+  }
+}
+
+function removePidFile(file: string | undefined): void {
+  if (file) rmSync(file, { force: true });
+}
 
 const WORKER_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
 const STOP_GRACE_MS = 5000;
@@ -38,9 +57,11 @@ class InProcessDns implements Service {
   ) {
     this.host = new DnsHost(file, log);
   }
+  private pidFile: string | undefined;
   async start(): Promise<void> {
     await this.host.start();
     if (this.host.config) logLoaded(this.log, this.host.config);
+    this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
     this.log.info({ namedConf: this.file, listen: this.host.config?.listen }, 'dns serving in the main process');
   }
   async reload(): Promise<void> {
@@ -49,6 +70,7 @@ class InProcessDns implements Service {
   async stop(): Promise<void> {
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.host.stop();
+    removePidFile(this.pidFile);
   }
 }
 
@@ -62,6 +84,7 @@ class ClusterDns implements Service {
   private slots: Slot[] = [];
   private stopping = false;
   private reloadSeq = 0;
+  private pidFile: string | undefined;
 
   constructor(
     private readonly file: string,
@@ -82,6 +105,7 @@ class ClusterDns implements Service {
       await this.stop();
       throw err;
     }
+    this.pidFile = writePidFile(cfg.conf.options.pidFile, this.log);
     this.log.info({ namedConf: this.file, workers: this.count, listen: cfg.listen }, 'dns serving');
   }
 
@@ -185,6 +209,7 @@ class ClusterDns implements Service {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    removePidFile(this.pidFile);
     await Promise.all(
       this.slots.map(async (slot) => {
         const w = slot.worker;

@@ -51,6 +51,10 @@ t.test('defaults as BIND', async (t) => {
   t.equal(conf.zones[0].type, 'primary', 'master is primary');
   t.equal(conf.zones[0].file, '/etc/triad-test/x.zone', 'zone files resolve against directory');
   t.equal(conf.options.version, undefined);
+  t.equal(conf.options.pidFile, undefined);
+  const pid = load('options { pid-file "run/named.pid"; directory "/var/named"; };');
+  t.equal(pid.conf.options.pidFile, '/var/named/run/named.pid', 'pid-file resolves against directory, wherever it is written');
+  t.same(pid.warnings, [], 'pid-file is implemented');
 });
 
 t.test('zones: types, classes, per-zone ACLs, primaries and forwarders', async (t) => {

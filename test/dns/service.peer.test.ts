@@ -6,7 +6,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -196,12 +196,16 @@ t.test('a broken named.conf at start: non-zero exit with file:line:col', async (
 t.test('--dns-workers 0 serves in the main process', async (t) => {
   const p2 = randomPort();
   const c2 = path.join(dir, 'conf', 'single.conf');
-  writeFileSync(c2, conf.replace(new RegExp(`port ${port}`, 'g'), `port ${p2}`));
+  writeFileSync(c2, conf.replace(new RegExp(`port ${port}`, 'g'), `port ${p2}`).replace('pid-file none;', 'pid-file "run/triad.pid";'));
+  const pidFile = path.join(dir, 'zones', 'run', 'triad.pid'); // relative to `directory`, as BIND
   const triad = startTriad(['--conf-dir', path.join(dir, 'conf'), '--named-conf', c2, '--dns-workers', '0']);
   t.teardown(() => triad.stop());
   const up = await waitFor(() => dig(addr, p2, ['+short', 'www.cafe.babe']).trim() === '192.168.117.128', 20000, 300);
   t.ok(up, 'answers');
   if (!up) t.comment(triad.output());
   t.ok(await waitFor(() => /dns serving in the main process/.test(triad.output()), 10000), 'serves in the main process');
+  t.ok(await waitFor(() => existsSync(pidFile), 5000), 'pid-file written');
+  if (existsSync(pidFile)) t.equal(readFileSync(pidFile, 'utf8').trim(), String(triad.child.pid), 'it holds the PID');
   t.equal(await triad.stop(), 0);
+  t.notOk(existsSync(pidFile), 'pid-file removed at stop');
 });
