@@ -60,6 +60,12 @@ export interface Scope {
   /** dhcp-space option code → encoded value. */
   options: Map<number, Buffer>;
   pos: Position;
+  /**
+   * `if … { } elsif … { } else { }` chains written in this scope: per chain, the branches
+   * in order (`cond` undefined for `else`). The first true branch's scope applies, more
+   * specific than this one.
+   */
+  conditionals?: { cond?: Expr; scope: Scope }[][];
 }
 
 export interface Range {
@@ -798,24 +804,30 @@ class Parser implements ExprHost {
   }
 
   private ifStatement(ctx: Ctx): void {
-    parseBoolean(this);
-    const inner: Ctx = { ...ctx, exec: true };
-    this.block(inner);
+    const chain: { cond?: Expr; scope: Scope }[] = [];
+    const branch = (cond: Expr | undefined, at: Position): void => {
+      const scope = newScope(ctx.scope.kind, undefined, at);
+      chain.push({ cond, scope });
+      this.block({ ...ctx, scope, exec: true });
+    };
+    branch(parseBoolean(this), this.toks[this.i - 1]);
+    // Attach now so a failed later branch still leaves the parsed ones in place.
+    (ctx.scope.conditionals ??= []).push(chain);
     for (;;) {
       const t = this.peek();
       if (t.kind === 'word' && t.value === 'elsif') {
         this.next();
-        parseBoolean(this);
-        this.block(inner);
+        branch(parseBoolean(this), t);
         continue;
       }
       if (t.kind === 'word' && t.value === 'else') {
         this.next();
         if (this.peek().kind === 'word' && this.peek().value === 'if') {
           this.next();
-          parseBoolean(this);
+          branch(parseBoolean(this), t);
+          continue;
         }
-        this.block(inner);
+        branch(undefined, t);
         continue;
       }
       return;
@@ -828,7 +840,9 @@ class Parser implements ExprHost {
     this.parseDataExpr();
     const close = this.next();
     if (!this.isP(close, ')')) this.fail(close, "expecting ')'");
-    this.block({ ...ctx, exec: true, inSwitch: true });
+    // Cases are checked but not evaluated: their statements go to a scope nobody reads.
+    this.warnOnce(open, 'switch', 'switch statements are checked but not evaluated by Triad');
+    this.block({ ...ctx, scope: newScope(ctx.scope.kind, undefined, open), exec: true, inSwitch: true });
   }
 
   private caseColon(): void {
@@ -849,7 +863,7 @@ class Parser implements ExprHost {
     }
     this.warnOnce(t, 'on', 'on commit/release/expiry statements are accepted but not run by Triad');
     if (this.isP(this.peek(), ';')) return this.semi();
-    this.block({ ...ctx, exec: true });
+    this.block({ ...ctx, scope: newScope(ctx.scope.kind, undefined, t), exec: true });
   }
 
   private serverDuid(): void {

@@ -3,7 +3,7 @@
 // commit (durably, before the reply is sent) out. RFC 2131 §4.3 unless noted.
 
 import type { DhcpdConf, Host, Params, Pool, Scope, SharedNetwork, Subnet } from '../config/dhcpd-conf.js';
-import { classify } from './classify.js';
+import { classify, evaluate, type EvalEnv } from './classify.js';
 import { clientKey, type Lease, type LeaseDb } from './lease.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
@@ -71,14 +71,28 @@ function chain(scope: Scope | undefined): Scope[] {
   return out;
 }
 
-/** Most specific first: host (its groups up to global, excluding the network's), classes, pool/subnet chain. */
-function scopeList(host: Host | undefined, classScopes: Scope[], base: Scope): Scope[] {
+/**
+ * Most specific first: host (its groups up to global, excluding the network's), classes,
+ * pool/subnet chain; each scope preceded by the branches of its `if` chains that match.
+ */
+function scopeList(c: Client, base: Scope, classScopes: Scope[] = c.classes.scopes): Scope[] {
   const baseChain = chain(base);
   const seen = new Set(baseChain);
   const out: Scope[] = [];
-  if (host) for (const s of chain(host.scope)) if (!seen.has(s) && s.kind !== 'global') out.push(s);
+  if (c.host) for (const s of chain(c.host.scope)) if (!seen.has(s) && s.kind !== 'global') out.push(s);
   out.push(...classScopes, ...baseChain);
-  return out;
+  if (!c.conf.hasConditionals) return out;
+  const env: EvalEnv = { req: c.req, conf: c.conf.conf, known: c.host !== undefined };
+  const expanded: Scope[] = [];
+  const add = (s: Scope): void => {
+    for (const ch of s.conditionals ?? []) {
+      const hit = ch.find((b) => b.cond === undefined || evaluate(b.cond, env) === true);
+      if (hit) add(hit.scope);
+    }
+    expanded.push(s);
+  };
+  for (const s of out) add(s);
+  return expanded;
 }
 
 function param<K extends keyof Params>(scopes: Scope[], k: K): Params[K] | undefined {
@@ -197,12 +211,29 @@ function poolOf(net: SharedNetwork, ip: number): Pool | undefined {
 
 interface Client {
   req: DhcpPacket;
+  conf: { conf: DhcpdConf; hasConditionals: boolean };
   key: string;
   uid?: Buffer;
   hw: Buffer;
   host?: Host;
   classes: { names: string[]; scopes: Scope[] };
   bootp: boolean;
+}
+
+const conditionalCache = new WeakMap<DhcpdConf, boolean>();
+
+/** Whether any scope of the file has `if` statements (computed once per configuration). */
+function hasConditionals(conf: DhcpdConf): boolean {
+  let v = conditionalCache.get(conf);
+  if (v === undefined) {
+    const scopes: Scope[] = [conf.global, ...conf.sharedNetworks.map((n) => n.scope), ...conf.subnets.map((x) => x.scope), ...conf.pools.map((p) => p.scope), ...conf.hosts.map((h) => h.scope)];
+    for (const cl of conf.classes.values()) scopes.push(cl.scope, ...cl.subclasses.values());
+    const all = new Set<Scope>();
+    for (const s of scopes) for (const x of chain(s)) all.add(x);
+    v = [...all].some((s) => (s.conditionals?.length ?? 0) > 0);
+    conditionalCache.set(conf, v);
+  }
+  return v;
 }
 
 function client(conf: DhcpdConf, req: DhcpPacket): Client {
@@ -212,6 +243,7 @@ function client(conf: DhcpdConf, req: DhcpPacket): Client {
   const hw = Buffer.from(req.chaddr.subarray(0, Math.min(req.hlen, 16)));
   return {
     req,
+    conf: { conf, hasConditionals: hasConditionals(conf) },
     key: clientKey(uid, req.htype, hw),
     uid: uid && uid.length ? Buffer.from(uid) : undefined,
     hw,
@@ -237,14 +269,14 @@ function usableFor(st: EngineState, c: Client, ip: number, net: SharedNetwork, n
   if (c.bootp && !pool.ranges.some((r) => r.dynamicBootp && ip >= r.start && ip <= r.end)) return undefined;
   if (st.db.takenByOther(ip, c.key, Math.floor(nowMs / 1000), nowMs)) return undefined;
   const l = st.db.get(ip);
-  return { ip, scopes: scopeList(c.host, c.classes.scopes, pool.scope), fixed: false, existing: l };
+  return { ip, scopes: scopeList(c, pool.scope), fixed: false, existing: l };
 }
 
 function allocate(st: EngineState, c: Client, where: Where, nowMs: number, requested?: number): Choice | undefined {
   const net = where.network;
   const fixed = fixedFor(st, c.host, net);
-  if (fixed) return { ip: fixed.ip, scopes: scopeList(c.host, c.classes.scopes, fixed.subnet.scope), fixed: true };
-  if (c.host && param(scopeList(c.host, [], net.scope), 'booting') === false) return undefined;
+  if (fixed) return { ip: fixed.ip, scopes: scopeList(c, fixed.subnet.scope), fixed: true };
+  if (c.host && param(scopeList(c, net.scope, []), 'booting') === false) return undefined;
   if (!c.host && param(chain(where.subnet.scope), 'unknownClients') === false) return undefined;
   // 1. The client's own lease on this network (RFC 2131 §4.3.1: previous address first).
   const own = [...st.db.forKey(c.key), ...(c.uid ? [] : st.db.forHw(c.req.htype, c.hw).filter((l) => !l.uid))];
@@ -285,12 +317,12 @@ function allocate(st: EngineState, c: Client, where: Where, nowMs: number, reque
       const l = st.db.get(ip);
       if (!l) {
         st.cursors.set(pool, (cur + 1) % size);
-        return { ip, scopes: scopeList(c.host, c.classes.scopes, pool.scope), fixed: false };
+        return { ip, scopes: scopeList(c, pool.scope), fixed: false };
       }
       if (l.state !== 'active' || l.ends <= nowSec) {
         if (l.ends < oldestEnds) {
           oldestEnds = l.ends;
-          oldest = { ip, scopes: scopeList(c.host, c.classes.scopes, pool.scope), fixed: false, existing: l };
+          oldest = { ip, scopes: scopeList(c, pool.scope), fixed: false, existing: l };
         }
       }
     }
@@ -301,7 +333,7 @@ function allocate(st: EngineState, c: Client, where: Where, nowMs: number, reque
   // pool. Its first client then gets a NAK for it, never a second ACK.
   if (stealable) {
     st.db.offers.delete(stealable.ip);
-    return { ip: stealable.ip, scopes: scopeList(c.host, c.classes.scopes, stealable.pool.scope), fixed: false, existing: st.db.get(stealable.ip) };
+    return { ip: stealable.ip, scopes: scopeList(c, stealable.pool.scope), fixed: false, existing: st.db.get(stealable.ip) };
   }
   return undefined;
 }
@@ -507,7 +539,7 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
   const where = locate(st.conf, req, link);
   if (!where) return { commit: [], log: () => `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
   const c = client(st.conf, req);
-  const netScopes = scopeList(c.host, c.classes.scopes, where.subnet.scope);
+  const netScopes = scopeList(c, where.subnet.scope);
   const sid = param(netScopes, 'serverIdentifier') ?? where.serverId;
   const requested = req.options.get(OPT.REQUESTED_ADDRESS);
   const reqIp = requested && requested.length === 4 ? requested.readUInt32BE(0) : undefined;
@@ -567,7 +599,7 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       }
       const fixed = fixedFor(st, c.host, where.network);
       let ch: Choice | undefined;
-      if (fixed && fixed.ip === target) ch = { ip: fixed.ip, scopes: scopeList(c.host, c.classes.scopes, fixed.subnet.scope), fixed: true };
+      if (fixed && fixed.ip === target) ch = { ip: fixed.ip, scopes: scopeList(c, fixed.subnet.scope), fixed: true };
       else if (!fixed) {
         const l = st.db.get(target);
         const mine = l !== undefined && l.state !== 'abandoned' && (st.db.forKey(c.key).includes(l) || (!c.uid && !l.uid && l.hwAddr?.equals(c.hw)));
@@ -617,7 +649,7 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
     case MsgType.INFORM: {
       if (req.ciaddr === 0) return { commit: [], log: () => `DHCPINFORM from ${hw} without ciaddr; dropped` };
       const s = subnetFor(st.conf, req.ciaddr);
-      const scopes = s ? scopeList(c.host, c.classes.scopes, s.scope) : netScopes;
+      const scopes = s ? scopeList(c, s.scope) : netScopes;
       if (!authoritative(scopes)) return { commit: [], log: () => `DHCPINFORM from ${formatIPv4(req.ciaddr)}: not authoritative for its subnet` };
       const reply = buildReply(c, MsgType.INFORM, 0, sid, scopes, undefined, s);
       return { reply, commit: [], log: () => `DHCPACK to ${formatIPv4(req.ciaddr)} (${hw}) via ${via(req, link)}` };

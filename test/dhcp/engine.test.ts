@@ -140,3 +140,35 @@ t.test('fixed host, relay, option 82, pool permits, PXE class, INFORM, BOOTP', a
   const big = handleRequest(st, msg('02:00:00:00:00:61', 1, [[57, 2, 0x05, 0xdc]]), LINK, NOW, IDS);
   t.equal(big.reply!.maxSize, 1500 - 28, 'option 57 honoured');
 });
+
+t.test('if / elsif / else choose per request (PXE by architecture)', async (t) => {
+  const st = setup(`
+option architecture-type code 93 = unsigned integer 16;
+subnet 192.168.117.0 netmask 255.255.255.0 {
+  range 192.168.117.100 192.168.117.150;
+  class "pxeclients" {
+    match if substring(option vendor-class-identifier, 0, 9) = "PXEClient";
+    next-server 192.168.117.10;
+    if option architecture-type = 00:07 {
+      filename "efi/bootx64.efi";
+    } elsif option architecture-type = 00:06 {
+      filename "efi/bootia32.efi";
+    } else {
+      filename "pxelinux.0";
+    }
+  }
+}
+if exists user-class and option user-class = "iPXE" { filename "http://boot/menu.ipxe"; }
+`);
+  const pxe = (arch: number[]): string => {
+    const d = handleRequest(st, msg(`02:00:00:00:44:0${arch[1]}`, 1, [[60, 9, ...Buffer.from('PXEClient')], [93, 2, ...arch]]), LINK, NOW, IDS);
+    return d.reply!.packet.file.toString().replace(/\0+$/, '');
+  };
+  t.equal(pxe([0, 7]), 'efi/bootx64.efi', 'EFI x64');
+  t.equal(pxe([0, 6]), 'efi/bootia32.efi', 'EFI IA32');
+  t.equal(pxe([0, 0]), 'pxelinux.0', 'BIOS: else branch');
+  const ipxe = handleRequest(st, msg('02:00:00:00:44:99', 1, [[77, 4, ...Buffer.from('iPXE')]]), LINK, NOW, IDS);
+  t.equal(ipxe.reply!.packet.file.toString().replace(/\0+$/, ''), 'http://boot/menu.ipxe', 'global if on user-class');
+  const plain = handleRequest(st, msg('02:00:00:00:44:98', 1), LINK, NOW, IDS);
+  t.equal(plain.reply!.packet.file.toString().replace(/\0+$/, ''), '', 'no branch, no filename');
+});
