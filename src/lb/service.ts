@@ -58,8 +58,9 @@ export class LbService implements Service {
     this.drainFile = path.join(opts.dataDir, 'lb-drains.json');
     this.monitor = new HealthMonitor((_key, target, st) => {
       this.log.info({ rs: `${target.ip}:${target.port}`, up: st.up, detail: st.detail, weight: st.weight }, st.up ? 'real server UP' : 'real server DOWN');
-      // A server that went down may come back as another machine: learn its MAC again.
-      if (!st.up) for (const k of [...this.macs.keys()]) if (k.startsWith(`${target.ip}%`)) this.macs.delete(k);
+      // A server coming back may be another machine: learn its MAC again (the health
+      // check's own traffic has just refreshed the kernel's neighbour entry).
+      if (st.up) void this.refreshMacs(true, target.ip).catch((e: Error) => this.log.error({ err: e.message }, 'MAC refresh failed'));
       // A failed transaction leaves the kernel as it was; the next change or housekeeping retries.
       this.update().catch((e: Error) => this.log.error({ err: e.message }, 'applying the health change failed'));
     });
@@ -181,7 +182,7 @@ export class LbService implements Service {
   }
 
   /** DR needs each real server's MAC; missing ones are retried in the background. */
-  private async refreshMacs(updateOnChange = true): Promise<void> {
+  private async refreshMacs(updateOnChange = true, force?: string): Promise<void> {
     let changed = false;
     const want: Array<[string, string]> = [];
     for (const vs of this.conf.virtualServers) {
@@ -193,9 +194,9 @@ export class LbService implements Service {
     await Promise.all(
       want.map(async ([ip, iface]) => {
         const k = `${ip}%${iface}`;
-        if (this.macs.has(k)) return;
+        if (this.macs.has(k) && ip !== force) return;
         const mac = await resolveMac(ip, iface);
-        if (mac) {
+        if (mac && mac !== this.macs.get(k)) {
           this.macs.set(k, mac);
           changed = true;
           this.log.info({ rs: ip, iface, mac }, 'real server MAC resolved');
