@@ -169,6 +169,7 @@ export class DhcpServer {
   }
 
   async stop(): Promise<void> {
+    this.log.info({ stats: this.stats }, 'dhcp stopping');
     await this.pinger?.stop();
     for (const s of this.sockets) s.sock.close();
     await Promise.all(this.sockets.map((s) => s.loop));
