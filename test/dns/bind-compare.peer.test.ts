@@ -299,7 +299,7 @@ async function compareAll(): Promise<void> {
   for (const c of CASES) {
     await t.test(`dig ${c.v6 ? '@::1 ' : ''}${c.args}`, async (t) => {
       const args = c.args.split(' ');
-    const server = c.v6 ? '::1' : HOST;
+      const server = c.v6 ? '::1' : HOST;
       let [b, r] = await Promise.all([dig(bindPort, args, server), dig(triadPort, args, server)]);
       if (parseDig(b).status === '' || parseDig(r).status === '') {
         // One lost UDP exchange on a busy box is not a difference in behaviour: ask both again once.
@@ -315,7 +315,6 @@ async function compareAll(): Promise<void> {
       }
       if (d.length) process.stderr.write(`--- dig ${c.v6 ? '@::1 ' : ''}${c.args}\n${d.join('\n')}\n`);
       t.same(d, [], `dig ${c.args}`, d.length ? { diff: '\n' + d.join('\n'), bind: pb.raw, triad: pr.raw } : {});
-  
     });
   }
 
@@ -368,12 +367,12 @@ async function compareAll(): Promise<void> {
       Buffer.of(0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)])],
   ];
   const summary = (m: Buffer | null): string => (m === null ? 'no answer' :
-    `rcode=${m[3] & 0xf} flags=${(m.readUInt16BE(2) & 0x87f0).toString(16)} qd=${m.readUInt16BE(4)} an=${m.readUInt16BE(6)} ns=${m.readUInt16BE(8)} ar=${m.readUInt16BE(10)}`);
+    `rcode=${m[3] & 0xf} flags=${(m.readUInt16BE(2) & 0x87f0).toString(16)} qd=${m.readUInt16BE(4)} an=${m.readUInt16BE(6)} ns=${m.readUInt16BE(8)} ar=${m.readUInt16BE(10)} octets=${m.length}`);
   for (const [what, pkt] of raw) {
     await t.test(`raw packet: ${what}`, async (t) => {
-    const [b, r] = await Promise.all([send(bindPort, pkt), send(triadPort, pkt)]);
-    if (summary(r) !== summary(b)) process.stderr.write(`--- raw ${what}\n    bind:  ${summary(b)}\n    triad: ${summary(r)}\n`);
-    t.equal(summary(r), summary(b), `raw packet: ${what}`);
+      const [b, r] = await Promise.all([send(bindPort, pkt), send(triadPort, pkt)]);
+      if (summary(r) !== summary(b)) process.stderr.write(`--- raw ${what}\n    bind:  ${summary(b)}\n    triad: ${summary(r)}\n`);
+      t.equal(summary(r), summary(b), `raw packet: ${what}`);
     });
   }
   await t.test('Triad still answers after the malformed packets', async (t) => {
