@@ -52,6 +52,8 @@ export interface ResponderStats {
   queries: number;
   malformed: number;
   byRcode: Record<string, number>;
+  /** Answers copied from the response cache (fast path or full parse). */
+  cacheHits?: number;
 }
 
 export interface ResponderOptions {
@@ -110,7 +112,7 @@ function u32s(vals: number[]): Uint8Array {
 
 export class Responder {
   readonly view: ServingView;
-  readonly stats: ResponderStats = { queries: 0, malformed: 0, byRcode: {} };
+  readonly stats: ResponderStats & { cacheHits: number; fastHits: number } = { queries: 0, malformed: 0, byRcode: {}, cacheHits: 0, fastHits: 0 };
   private readonly table: ZoneTable;
   private readonly chaos: ZoneTable;
   private readonly cache = new Map<string, CacheEntry>();
@@ -142,6 +144,8 @@ export class Responder {
     if (key !== undefined) {
       const hit = this.cache.get(key);
       if (hit && hit.cookieAt < 0 && (!hit.acl || hit.acl(client.address))) {
+        this.stats.cacheHits++;
+        this.stats.fastHits++;
         this.count(hit.rcode);
         const out = Buffer.allocUnsafe(hit.bytes.length);
         out.set(hit.bytes);
@@ -181,6 +185,7 @@ export class Responder {
     const key = this.cacheKey(msg, q, client);
     const hit = this.cache.get(key);
     if (hit && (!hit.acl || hit.acl(client.address))) {
+      this.stats.cacheHits++;
       this.count(hit.rcode);
       const out = Uint8Array.from(hit.bytes);
       out[0] = msg[0];

@@ -70,6 +70,25 @@ t.test('the cache patches the ID and keeps per-client ACLs', async (t) => {
   t.ok(r.stats.queries >= 5);
 });
 
+t.test('the fast path finds what the full path cached', async (t) => {
+  const r = new Responder(view);
+  for (const edns of [false, true, { size: 4096, do: true }] as const) {
+    const q: Q = { name: 'mx.TRI.test', type: 'MX', edns };
+    const first = ask(r, q);
+    const before = r.stats.fastHits;
+    const second = ask(r, { ...q, id: 4321 });
+    t.equal(r.stats.fastHits, before + 1, `fast hit with edns=${JSON.stringify(edns)}`);
+    t.equal(second.id, 4321);
+    t.same(second.answers, first.answers);
+  }
+  ask(r, { name: 'www.tri.test', edns: { cookie: true } });
+  const hits = r.stats.cacheHits;
+  const before = r.stats.fastHits;
+  ask(r, { name: 'www.tri.test', edns: { cookie: true } });
+  t.equal(r.stats.cacheHits, hits + 1, 'queries with a COOKIE hit the cache through the full parse');
+  t.equal(r.stats.fastHits, before);
+});
+
 t.test('REFUSED outside our zones; CHAOS names', async (t) => {
   const r = new Responder(view);
   t.equal(rcode(ask(r, { name: 'www.example.com' })), 5);
