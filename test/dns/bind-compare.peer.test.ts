@@ -318,6 +318,40 @@ async function compareAll(): Promise<void> {
     });
   }
 
+  // The other clients lab users type: `host` and `nslookup` (plain DNS, no EDNS, TCP
+  // fallback on TC). Their whole output must match once the server line is removed.
+  const tool = (cmd: string, args: string[]): Promise<string> =>
+    new Promise((resolve) => {
+      const p = spawn(cmd, args);
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('close', () => resolve(out.split('\n').filter((l) => !/#\d+$|^Address: 127\.0\.0\.1/.test(l)).join('\n')));
+    });
+  const clients: [string, (port: number) => string[]][] = [
+    ['host', (p) => ['-p', String(p), 'www.cafe.babe', HOST]],
+    ['host', (p) => ['-p', String(p), 'cafe.babe', HOST]],
+    ['host', (p) => ['-p', String(p), 'nope.cafe.babe', HOST]],
+    ['host', (p) => ['-p', String(p), '192.168.117.128', HOST]],
+    ['host', (p) => ['-p', String(p), '-t', 'MX', 'mx.tri.test', HOST]],
+    ['host', (p) => ['-p', String(p), '-t', 'TXT', 'big.tri.test', HOST]],
+    ['host', (p) => ['-p', String(p), 'ftp.cafe.babe', HOST]],
+    ['nslookup', (p) => [`-port=${p}`, 'www.cafe.babe', HOST]],
+    ['nslookup', (p) => [`-port=${p}`, 'nope.cafe.babe', HOST]],
+    ['nslookup', (p) => [`-port=${p}`, '192.168.117.128', HOST]],
+    ['nslookup', (p) => [`-port=${p}`, 'bigish.tri.test', HOST]],
+    ['nslookup', (p) => [`-port=${p}`, '-type=SOA', 'cafe.babe', HOST]],
+  ];
+  for (const [cmd, mk] of clients) {
+    const label = `${cmd} ${mk(0).filter((a) => a !== HOST && !/^-p|^0$|^-port/.test(a)).join(' ')}`;
+    await t.test(label, async (t) => {
+      const [b, r] = await Promise.all([tool(cmd, mk(bindPort)), tool(cmd, mk(triadPort))]);
+      const norm = (x: string): string[] => x.split('\n').map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean).sort();
+      t.ok(norm(b).some((l) => /cafe\.babe|tri\.test|NXDOMAIN|in-addr/.test(l)), 'BIND gave an answer to compare with');
+      t.same(norm(r), norm(b), label);
+    });
+  }
+
   // Raw packets BIND and Triad must treat alike.
   const send = (port: number, pkt: Buffer): Promise<Buffer | null> =>
     new Promise((resolve) => {
