@@ -287,7 +287,6 @@ export const ZONE: OptionTable = {
   'alt-transfer-source': SOURCE,
   'alt-transfer-source-v6': SOURCE,
   'auto-dnssec': 'allow|maintain|off',
-  checkds: 'explicit|bool',
   'check-dup-records': 'fail|warn|ignore',
   'check-integrity': 'bool',
   'check-mx': 'fail|warn|ignore',
@@ -398,7 +397,7 @@ export const ZONE_TYPES: Readonly<Record<string, ZoneType>> = {
 
 /** Options BIND rejects in a zone of the given type ("option 'X' is not allowed in 'T' zone"). */
 export const NOT_ALLOWED_IN: Readonly<Partial<Record<ZoneType, readonly string[]>>> = {
-  primary: ['masters', 'primaries', 'in-view', 'server-addresses', 'server-names', 'allow-update-forwarding', 'max-transfer-idle-in', 'max-transfer-time-in', 'transfer-source', 'transfer-source-v6', 'use-alt-transfer-source', 'multi-master', 'min-refresh-time', 'max-refresh-time', 'min-retry-time', 'max-retry-time', 'try-tcp-refresh', 'request-ixfr', 'request-expire'],
+  primary: ['allow-notify', 'delegation-only', 'masters', 'primaries', 'in-view', 'server-addresses', 'server-names', 'allow-update-forwarding', 'max-transfer-idle-in', 'max-transfer-time-in', 'transfer-source', 'transfer-source-v6', 'use-alt-transfer-source', 'multi-master', 'min-refresh-time', 'max-refresh-time', 'min-retry-time', 'max-retry-time', 'try-tcp-refresh', 'request-ixfr', 'request-expire'],
   forward: ['file', 'masters', 'primaries', 'allow-query', 'allow-transfer', 'allow-update', 'notify', 'also-notify', 'journal', 'dnssec-policy', 'inline-signing'],
   hint: ['masters', 'primaries', 'forwarders', 'forward', 'allow-query', 'allow-transfer', 'allow-update', 'notify', 'also-notify'],
 };

@@ -272,6 +272,9 @@ class NamedConfBuilder {
   private keyRefs: Token[] = [];
   private remoteLists = new Map<string, RemoteServer[]>();
   private remoteRefs: { token: Token; zone: string }[] = [];
+  /** Top-level dnssec-policy names plus BIND's built-in ones. */
+  private dnssecPolicies = new Set(['default', 'none', 'insecure']);
+  private policyRefs: { token: Token; zone: string }[] = [];
 
   constructor(
     private readonly sink: DiagnosticSink,
@@ -333,6 +336,7 @@ class NamedConfBuilder {
           break;
         default:
           if (head.value.toLowerCase() in TOP_LEVEL_OTHER) {
+            if (head.value.toLowerCase() === 'dnssec-policy' && s.words[1]) this.dnssecPolicies.add(s.words[1].value);
             if ((head.value.toLowerCase() === 'masters' || head.value.toLowerCase() === 'primaries') && s.words[1] && s.block) {
               this.remoteLists.set(s.words[1].value, this.remoteServers(s.block));
             }
@@ -635,6 +639,10 @@ class NamedConfBuilder {
           break;
         case 'notify':
           if (parseBool(v.value) !== false) this.unimplemented(head, "option 'notify' is not implemented by Triad (no secondaries are notified); accepted and ignored");
+          break;
+        case 'dnssec-policy':
+          this.policyRefs.push({ token: v, zone: name });
+          this.unimplemented(head);
           break;
         default:
           this.validateAmls(c);
@@ -996,6 +1004,9 @@ class NamedConfBuilder {
     };
     for (const use of this.amlUses) for (const r of use.refs) visit(r.name, r.token, []);
     for (const k of this.keyRefs) if (!this.keys.has(k.value)) this.sink.error(k, `unknown key '${k.value}'`);
+    for (const r of this.policyRefs) {
+      if (!this.dnssecPolicies.has(r.token.value)) this.sink.error(r.token, `zone '${r.zone}': option 'dnssec-policy ${r.token.value}' has no matching dnssec-policy config`);
+    }
     for (const r of this.remoteRefs) if (!this.remoteLists.has(r.token.value)) this.sink.error(r.token, `unable to find primaries list '${r.token.value}'`);
   }
 }
