@@ -32,6 +32,8 @@ export interface ZoneEntry {
   last: ZoneToken;
   /** The entry came from a $GENERATE line. */
   generated?: boolean;
+  /** Bumped at each $INCLUDE boundary: BIND's loader commits pending records there. */
+  segment: number;
 }
 
 export interface ZoneFileOptions {
@@ -63,6 +65,8 @@ interface FileContext {
   file: string;
   origin: Uint8Array;
   lastOwner?: Uint8Array;
+  /** Shared counter of $INCLUDE boundaries. */
+  seg: { n: number };
 }
 
 /** Parses a master file (and its $INCLUDEs). Errors go to the sink; good records are still returned. */
@@ -83,7 +87,7 @@ export function parseZoneFile(opts: ZoneFileOptions): ZoneEntry[] {
     }
   }
   stack.push(abs);
-  const ctx: FileContext = { file: opts.file, origin: opts.origin };
+  const ctx: FileContext = { file: opts.file, origin: opts.origin, seg: { n: 0 } };
   parseText(text, ctx, opts, ttl, out, stack, read);
   return out;
 }
@@ -188,8 +192,10 @@ function directive(
     }
     stack.push(abs);
     // RFC 1035 §5.1: origin and current owner revert after the included file; the file starts with the current owner, as in BIND.
-    const inner: FileContext = { file: rel, origin, lastOwner: ctx.lastOwner };
+    const inner: FileContext = { file: rel, origin, lastOwner: ctx.lastOwner, seg: ctx.seg };
+    ctx.seg.n++;
     parseText(text, inner, opts, ttl, out, stack, read);
+    ctx.seg.n++;
     stack.pop();
     return;
   }
@@ -224,7 +230,7 @@ function record(line: ZoneLine, ctx: FileContext, sink: DiagnosticSink, ttl: Ttl
   const last = toks[toks.length - 1];
   const resolved = resolveTtl(f.explicitTtl, f.type, rdata, f.typeTok, sink, ttl);
   if (resolved === undefined) return;
-  out.push({ owner, ttl: resolved, class: f.cls, type: f.type, rdata, origin: ctx.origin, pos, last });
+  out.push({ owner, ttl: resolved, class: f.cls, type: f.type, rdata, origin: ctx.origin, pos, last, segment: ctx.seg.n });
 }
 
 interface Fields {
@@ -382,7 +388,7 @@ function generate(line: ZoneLine, ctx: FileContext, sink: DiagnosticSink, ttl: T
     for (const l of lexed) for (const t of l.tokens) rdata.push({ ...t, file: rhsTok.file, line: rhsTok.line, col: rhsTok.col });
     out.push({
       owner, ttl: ttlValue, class: f.cls, type: f.type, rdata, origin: ctx.origin, pos: tokPos(d),
-      last: rhsTok, generated: true,
+      last: rhsTok, generated: true, segment: ctx.seg.n,
     });
     if (it + step > stop) break;
   }

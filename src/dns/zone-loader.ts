@@ -100,7 +100,11 @@ function serialOf(soaRdata: Uint8Array): number {
 
 /** A run of consecutive records with the same owner: BIND's loader commits these together. */
 interface Batch {
+  /** Owner exactly as written (BIND compares case-sensitively here). */
+  exact: string;
   key: string;
+  /** NS targets of this run: their addresses that follow are glue. */
+  nsTargets: Set<string>;
   sets: Map<number, { ttl: number; recs: ResourceRecord[]; canon: string[] }>;
 }
 
@@ -118,9 +122,7 @@ function toRecords(
   const ordered: ResourceRecord[] = [];
   const orderedKeys: string[] = [];
   const present = new Map<string, Set<string>>();
-  let batch: Batch | undefined;
-  const flush = (): void => {
-    if (!batch) return;
+  const commit = (batch: Batch): void => {
     for (const [type, set] of batch.sets) {
       const k = `${batch.key}/${type}`;
       finalTtl.set(k, set.ttl);
@@ -137,9 +139,39 @@ function toRecords(
         orderedKeys.push(k);
       }
     }
-    batch = undefined;
+  };
+  // BIND's loader (master.c) keeps the records of the current owner together and
+  // commits them when the owner changes, except that the addresses of an NS target
+  // right after the NS set are held aside as glue, so the owner's run continues after them.
+  let current: Batch | undefined;
+  let glue: Batch | undefined;
+  const newBatch = (e: ZoneEntry): Batch => ({ exact: latin1(e.owner), key: nameKey(e.owner), sets: new Map(), nsTargets: new Set() });
+  let segment = 0;
+  const route = (e: ZoneEntry): Batch => {
+    if (e.segment !== segment) {
+      // $INCLUDE boundaries commit whatever is pending.
+      if (glue) commit(glue);
+      if (current) commit(current);
+      glue = current = undefined;
+      segment = e.segment;
+    }
+    const exact = latin1(e.owner);
+    if (glue && glue.exact !== exact) {
+      commit(glue);
+      glue = undefined;
+    }
+    if (!glue && (!current || current.exact !== exact)) {
+      if (current && current.nsTargets.has(nameKey(e.owner))) {
+        glue = newBatch(e);
+      } else {
+        if (current) commit(current);
+        current = newBatch(e);
+      }
+    }
+    return (glue ?? current) as Batch;
   };
   for (const e of entries) {
+    const batch = e.generated ? newBatch(e) : route(e);
     if (e.class !== undefined && e.class !== cls) {
       sink.error(e.pos, `class '${classToText(e.class)}' != zone class '${classToText(cls)}'`);
       continue;
@@ -193,10 +225,6 @@ function toRecords(
     const posKey = `${key}/${e.type}`;
     if (!positions.has(posKey)) positions.set(posKey, e.pos);
     const setKey = e.type === T.RRSIG || e.type === T.SIG ? e.type * 65536 + coveredType(rdata) : e.type;
-    if (e.generated || !batch || batch.key !== key) {
-      flush();
-      batch = { key, sets: new Map() };
-    }
     let set = batch.sets.get(setKey);
     if (!set) {
       set = { ttl: e.ttl, recs: [], canon: [] };
@@ -214,9 +242,12 @@ function toRecords(
     }
     set.recs.push(rr);
     set.canon.push(canon);
-    if (e.generated) flush();
+    if (e.type === T.NS) batch.nsTargets.add(nameKey(rdata));
+    // $GENERATE commits each record on its own, leaving the current run open.
+    if (e.generated) commit(batch);
   }
-  flush();
+  if (glue) commit(glue);
+  if (current) commit(current);
   for (let i = 0; i < ordered.length; i++) ordered[i].ttl = finalTtl.get(orderedKeys[i]) ?? ordered[i].ttl;
   return ordered;
 }
@@ -230,6 +261,10 @@ function nsec3OwnerOk(owner: Uint8Array): boolean {
   } catch {
     return false;
   }
+}
+
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
 
 /** RDATA of an entry, or undefined after reporting why it is malformed. */
