@@ -628,6 +628,10 @@ class NamedConfBuilder {
           break;
         case 'masters':
         case 'primaries':
+          if (primariesSeen) {
+            this.sink.error(head, "'primaries' and 'masters' cannot both be used in the same zone");
+            ok = false;
+          }
           primariesSeen = true;
           zc.primaries = this.remoteServers(c.block ?? [], name);
           break;
@@ -657,7 +661,7 @@ class NamedConfBuilder {
       if (ok) this.sink.error(nameTok, `zone '${name}': missing 'primaries' entry`);
       return undefined;
     }
-    if (zc.type === 'forward' && zc.forward !== undefined && zc.forwarders === undefined) {
+    if (zc.forward !== undefined && zc.forwarders === undefined) {
       this.sink.error(nameTok, `zone '${name}': no matching 'forwarders' statement`);
       return undefined;
     }
