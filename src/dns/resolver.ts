@@ -1,0 +1,327 @@
+// The caching resolver: answers a question from the cache, else from the
+// forwarders that apply to the name (forwarding.ts), else by iterative
+// resolution from the root hints (RFC 1034 §5.3.3), following referrals and
+// CNAME chains across zones. Identical questions in flight share one upstream
+// query (coalesce.ts). When every upstream fails, expired data may be served
+// (serve-stale, RFC 8767). The transport is injected so tests can run it
+// without sockets; production uses upstream.ts.
+//
+// One Resolver (and so one cache) per process: with DNS cluster workers each
+// worker has its own cache (documented in README "Caching resolver").
+
+import { RRCache, RANK, type CacheOptions } from './cache.js';
+import { InFlight } from './coalesce.js';
+import { forwardRuleFor, type ForwardPolicy } from './forwarding.js';
+import { classify, cnameTarget, type Outcome } from './iterator.js';
+import { RCODE, type DecodedMessage, type Question } from './message.js';
+import { isSubdomain, nameKey, parentName } from './name.js';
+import { builtinRootHints, type RootHints } from './root-hints.js';
+import { T } from './rr.js';
+import { newUpstreamCounters, queryServer, RttTable, UpstreamTimeout, type UpstreamCounters, type UpstreamServer } from './upstream.js';
+import type { SectionRRset } from './authority.js';
+
+export type Transport = (server: UpstreamServer, q: Question, rd: boolean) => Promise<DecodedMessage>;
+
+export interface ResolverOptions {
+  forward: ForwardPolicy;
+  hints?: RootHints;
+  cache?: CacheOptions;
+  /** serve-stale (BIND stale-answer-enable). */
+  serveStale?: boolean;
+  /** Per-try upstream timeout (ms). */
+  timeoutMs?: number;
+  /** Rounds over a server list before giving up (BIND retries about 3 times). */
+  tries?: number;
+  /** Port used for iterative queries to delegated servers (53). */
+  iterativePort?: number;
+  /** Replaces the socket transport (tests). */
+  transport?: Transport;
+}
+
+export interface Resolution {
+  rcode: number;
+  answer: SectionRRset[];
+  authority: SectionRRset[];
+  /** Some data came from expired cache entries (RFC 8767). */
+  stale: boolean;
+}
+
+export interface ResolverStats {
+  resolutions: number;
+  servfail: number;
+  staleAnswers: number;
+  coalesced: number;
+  upstream: UpstreamCounters;
+  cache: { hits: number; misses: number; entries: number; bytes: number; maxBytes: number };
+}
+
+/** RFC 1034 §5.3.3 leaves limits to implementations; BIND's: 11 CNAME restarts, bounded referral depth. */
+const MAX_RESTARTS = 11;
+const MAX_REFERRALS = 24;
+const MAX_DEPTH = 4;
+
+class ResolveFailure extends Error {}
+
+export class Resolver {
+  readonly cache: RRCache;
+  readonly counters = newUpstreamCounters();
+  private readonly rtt = new RttTable();
+  private readonly inflight = new InFlight<Outcome>();
+  private readonly hints: RootHints;
+  private readonly transport: Transport;
+  private readonly timeoutMs: number;
+  private readonly tries: number;
+  private readonly port: number;
+  private forward: ForwardPolicy;
+  private serveStale: boolean;
+  private readonly st = { resolutions: 0, servfail: 0, staleAnswers: 0 };
+
+  constructor(opts: ResolverOptions) {
+    this.cache = new RRCache(opts.cache);
+    this.forward = opts.forward;
+    this.hints = opts.hints ?? builtinRootHints();
+    this.serveStale = opts.serveStale ?? false;
+    this.timeoutMs = opts.timeoutMs ?? 1500;
+    this.tries = opts.tries ?? 2;
+    this.port = opts.iterativePort ?? 53;
+    this.transport = opts.transport ?? ((s, q, rd) => queryServer(s, q, { recursionDesired: rd, timeoutMs: this.timeoutMs, counters: this.counters }));
+  }
+
+  /** Takes a new configuration on reload while keeping the cache (as `rndc reconfig`). */
+  reconfigure(forward: ForwardPolicy, serveStale: boolean): void {
+    this.forward = forward;
+    this.serveStale = serveStale;
+  }
+
+  stats(): ResolverStats {
+    return {
+      ...this.st,
+      coalesced: this.inflight.joined,
+      upstream: { ...this.counters },
+      cache: { hits: this.cache.stats.hits, misses: this.cache.stats.misses, entries: this.cache.size, bytes: this.cache.calculatedSize, maxBytes: this.cache.maxSize },
+    };
+  }
+
+  /** Answers from the cache alone (RD=0 queries); undefined when the cache cannot. */
+  fromCache(q: Question): Resolution | undefined {
+    const r = this.walkCache(q, false);
+    return r && !('miss' in r) ? r : undefined;
+  }
+
+  /** Resolves a question; never rejects (failures become SERVFAIL). */
+  async resolve(q: Question): Promise<Resolution> {
+    this.st.resolutions++;
+    try {
+      const r = await this.resolveInner(q);
+      if (r.rcode === RCODE.SERVFAIL) this.st.servfail++;
+      return r;
+    } catch {
+      // Every upstream failed: RFC 8767 §5 allows expired data instead of SERVFAIL.
+      if (this.serveStale) {
+        const stale = this.walkCache(q, true);
+        if (stale && !('miss' in stale)) {
+          this.st.staleAnswers++;
+          return { ...stale, stale: true };
+        }
+      }
+      this.st.servfail++;
+      return { rcode: RCODE.SERVFAIL, answer: [], authority: [], stale: false };
+    }
+  }
+
+  /**
+   * Follows the question through the cache: data, CNAMEs, negative entries.
+   * Returns the answer, or where the walk stopped (`miss` with the chain so far).
+   */
+  private walkCache(q: Question, stale: boolean): Resolution | { miss: Uint8Array; chain: SectionRRset[] } | undefined {
+    const chain: SectionRRset[] = [];
+    let name = q.name;
+    let counted = false;
+    for (let i = 0; i <= MAX_RESTARTS; i++) {
+      const hit = this.cache.get(name, q.type, q.class, { stale, count: !counted });
+      counted = true;
+      if (hit) {
+        if (hit.kind === 'rrset') return { rcode: RCODE.NOERROR, answer: [...chain, hit.set], authority: [], stale: hit.stale };
+        return { rcode: hit.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: chain, authority: hit.soa ? [hit.soa] : [], stale: hit.stale };
+      }
+      if (q.type === T.CNAME) return { miss: name, chain };
+      const c = this.cache.get(name, T.CNAME, q.class, { stale, count: false });
+      if (!c || c.kind !== 'rrset') return { miss: name, chain };
+      chain.push(c.set);
+      name = cnameTarget(c.set);
+    }
+    return { rcode: RCODE.SERVFAIL, answer: chain, authority: [], stale: false };
+  }
+
+  private async resolveInner(q: Question): Promise<Resolution> {
+    const chain: SectionRRset[] = [];
+    let name = q.name;
+    for (let restart = 0; restart <= MAX_RESTARTS; restart++) {
+      const walked = this.walkCache({ ...q, name }, false);
+      if (walked && !('miss' in walked)) return { ...walked, answer: [...chain, ...walked.answer] };
+      if (walked) {
+        chain.push(...walked.chain);
+        name = walked.miss;
+      }
+      const o = await this.fetch({ name, type: q.type, class: q.class });
+      switch (o.kind) {
+        case 'answer':
+          return { rcode: RCODE.NOERROR, answer: [...chain, ...o.rrsets], authority: [], stale: false };
+        case 'nxdomain':
+        case 'nodata':
+          return { rcode: o.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: [...chain, ...o.rrsets], authority: o.soa ? [o.soa] : [], stale: false };
+        case 'cname':
+          chain.push(...o.rrsets);
+          name = o.next;
+          continue;
+        default:
+          throw new ResolveFailure('resolution failed');
+      }
+    }
+    return { rcode: RCODE.SERVFAIL, answer: chain, authority: [], stale: false };
+  }
+
+  /** One question upstream, shared by every identical question in flight. Caches what it learns. */
+  private fetch(q: Question, depth = 0): Promise<Outcome> {
+    const key = `${nameKey(q.name)}|${q.type}|${q.class}`;
+    const run = async (): Promise<Outcome> => {
+      const o = await this.fetchUncoalesced(q, depth);
+      this.store(q, o);
+      return o;
+    };
+    // Lookups of name-server addresses (depth > 0) are not shared: two zones whose
+    // servers are named in each other would otherwise wait on each other forever.
+    return depth > 0 ? run() : this.inflight.run(key, run);
+  }
+
+  private async fetchUncoalesced(q: Question, depth: number): Promise<Outcome> {
+    const rule = forwardRuleFor(this.forward, q.name);
+    if (rule.forwarders.length > 0) {
+      const o = await this.ask(rule.forwarders, q, true, rule.zone, false);
+      if (o.kind !== 'fail') return o;
+      if (rule.mode === 'only') return o;
+    }
+    return this.iterate(q, depth);
+  }
+
+  /** Iterative resolution from the closest delegation we know (RFC 1034 §5.3.3 step 2). */
+  private async iterate(q: Question, depth: number): Promise<Outcome> {
+    let cut = q.name;
+    let nsNames: Uint8Array[] | undefined;
+    for (;;) {
+      const ns = this.cache.get(cut, T.NS, q.class, { count: false });
+      if (ns && ns.kind === 'rrset') {
+        nsNames = ns.set.rdatas;
+        break;
+      }
+      if (cut.length === 1) break;
+      cut = parentName(cut);
+    }
+    if (!nsNames) {
+      cut = Uint8Array.of(0);
+      nsNames = this.hints.ns;
+    }
+    for (let hop = 0; hop < MAX_REFERRALS; hop++) {
+      const servers = await this.serversFor(nsNames, cut, q, depth);
+      if (servers.length === 0) return { kind: 'fail', reason: 'no address for any name server' };
+      const o = await this.ask(servers, q, false, cut, true);
+      if (o.kind !== 'referral') return o;
+      // A referral must lead closer to the name (below the current cut, above or at the name).
+      if (!isSubdomain(o.zone, cut) || nameKey(o.zone) === nameKey(cut) || !isSubdomain(q.name, o.zone)) {
+        return { kind: 'fail', reason: 'referral out of bailiwick' };
+      }
+      this.cache.put(o.ns, RANK.AUTHORITY);
+      for (const g of o.glue) this.cache.put(g, RANK.GLUE);
+      cut = o.zone;
+      nsNames = o.ns.rdatas;
+    }
+    return { kind: 'fail', reason: 'too many referrals' };
+  }
+
+  /** Addresses of the name servers: hints, cache, else resolved (glueless delegation), depth-limited. */
+  private async serversFor(names: Uint8Array[], cut: Uint8Array, q: Question, depth: number): Promise<UpstreamServer[]> {
+    const out: UpstreamServer[] = [];
+    const unresolved: Uint8Array[] = [];
+    for (const n of names) {
+      const before = out.length;
+      if (cut.length === 1) for (const a of this.hints.addresses.get(nameKey(n)) ?? []) out.push({ address: a, port: this.port });
+      for (const type of [T.A, T.AAAA]) {
+        const hit = this.cache.get(n, type, q.class, { count: false });
+        if (hit && hit.kind === 'rrset') for (const rd of hit.set.rdatas) out.push({ address: addressText(rd), port: this.port });
+      }
+      if (out.length === before) unresolved.push(n);
+    }
+    if (out.length > 0 || depth >= MAX_DEPTH) return dedupe(out);
+    for (const n of unresolved) {
+      // An NS name under the name being resolved cannot be looked up without glue.
+      if (isSubdomain(n, q.name)) continue;
+      const o = await this.fetch({ name: n, type: T.A, class: q.class }, depth + 1).catch(() => undefined);
+      if (o && o.kind === 'answer') {
+        for (const s of o.rrsets) if (s.type === T.A) for (const rd of s.rdatas) out.push({ address: addressText(rd), port: this.port });
+      }
+      if (out.length > 0) break;
+    }
+    return dedupe(out);
+  }
+
+  /** Tries the servers fastest first, `tries` rounds; returns the first usable outcome. */
+  private async ask(servers: UpstreamServer[], q: Question, rd: boolean, bailiwick: Uint8Array, referrals: boolean): Promise<Outcome> {
+    let last: Outcome = { kind: 'fail', reason: 'no servers' };
+    for (let round = 0; round < this.tries; round++) {
+      for (const s of this.rtt.order(servers)) {
+        const t0 = performance.now();
+        let m: DecodedMessage;
+        try {
+          m = await this.transport(s, q, rd);
+        } catch (err) {
+          this.rtt.record(s, err instanceof UpstreamTimeout ? this.timeoutMs * 2 : this.timeoutMs);
+          last = { kind: 'fail', reason: err instanceof Error ? err.message : String(err) };
+          continue;
+        }
+        this.rtt.record(s, performance.now() - t0);
+        const o = classify(m, q.name, q.type, bailiwick);
+        if (o.kind === 'referral' && !referrals) {
+          last = { kind: 'fail', reason: 'referral from a forwarder' };
+          continue;
+        }
+        if (o.kind !== 'fail') return o;
+        last = o;
+      }
+    }
+    return last;
+  }
+
+  /** Puts what an outcome proves into the cache (only scrubbed, in-bailiwick data reaches here). */
+  private store(q: Question, o: Outcome): void {
+    switch (o.kind) {
+      case 'answer':
+      case 'cname':
+        for (const s of o.rrsets) this.cache.put(s, o.aa ? RANK.AUTH_ANSWER : RANK.ANSWER);
+        break;
+      case 'nxdomain':
+      case 'nodata':
+        for (const s of o.rrsets) this.cache.put(s, RANK.ANSWER);
+        this.cache.putNegative(o.name, q.type, q.class, o.kind, o.soa);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function addressText(rd: Uint8Array): string {
+  if (rd.length === 4) return `${rd[0]}.${rd[1]}.${rd[2]}.${rd[3]}`;
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(((rd[i] << 8) | rd[i + 1]).toString(16));
+  return parts.join(':');
+}
+
+function dedupe(list: UpstreamServer[]): UpstreamServer[] {
+  const seen = new Set<string>();
+  return list.filter((s) => {
+    const k = `${s.address}#${s.port}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
