@@ -15,7 +15,7 @@
 
 import { hostname as osHostname } from 'node:os';
 import {
-  parseQuery, MessageWriter, WriteOverflow, RCODE, RCODE_NAMES, FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD, FLAG_AD, FLAG_CD,
+  parseQuery, decodeMessage, MessageWriter, WriteOverflow, RCODE, RCODE_NAMES, FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD, FLAG_AD, FLAG_CD,
   OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_ECS, EDNS_OPT_EDE, type ParsedQuery, type Question, type Edns,
 } from './message.js';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
@@ -46,6 +46,13 @@ export interface ServingView {
   version?: string;
   /** Our EDNS UDP payload size (BIND 9.18 default 1232). */
   udpSize: number;
+  /**
+   * options { allow-transfer } and zone { allow-transfer } (keyed by nameKey of the
+   * origin) for AXFR/IXFR over TCP. When neither gives a matcher for a zone,
+   * transfers of it are refused (safe default until the configuration says who may).
+   */
+  allowTransfer?: AddressMatcher;
+  zoneAllowTransfer?: Map<string, AddressMatcher>;
 }
 
 export interface ResponderStats {
@@ -161,6 +168,124 @@ export class Responder {
       this.stats.malformed++;
       return null;
     }
+  }
+
+  /**
+   * Answers a message that came over TCP: one response, or for AXFR/IXFR the
+   * whole stream of messages (RFC 5936 §2.2). Null means drop. Never throws.
+   */
+  respondTcp(msg: Uint8Array, client: ClientInfo): Uint8Array[] | null {
+    // Only a question of type AXFR/IXFR (class IN) needs the stream path.
+    let i = 12;
+    while (i < msg.length && msg[i] !== 0 && msg[i] < 64) i += msg[i] + 1;
+    const qtype = i + 2 < msg.length ? (msg[i + 1] << 8) | msg[i + 2] : 0;
+    if (qtype === T.AXFR || qtype === T.IXFR) {
+      try {
+        const p = parseQuery(msg);
+        if (p.kind === 'ok' && p.query.opcode === OPCODE_QUERY && p.query.question.class === CLASS_IN &&
+          (p.query.edns === undefined || p.query.edns.version === 0)) {
+          this.stats.queries++;
+          return this.transfer(p.query, msg, client);
+        }
+      } catch {
+        this.stats.malformed++;
+        return null;
+      }
+    }
+    const one = this.respond(msg, client);
+    return one ? [one] : null;
+  }
+
+  /** AXFR (RFC 5936) and IXFR answered with the whole zone or, when current, its SOA (RFC 1995 §4). */
+  private transfer(q: ParsedQuery, msg: Uint8Array, client: ClientInfo): Uint8Array[] {
+    const question = q.question;
+    const keep = q.flags & (FLAG_RD | FLAG_CD);
+    const zone = this.table.find(question.name);
+    const single = (rcode: number): Uint8Array[] => {
+      this.count(rcode);
+      return [this.simple(q.id, q.flags, rcode, question, q.edns, undefined, client, 0)];
+    };
+    // BIND: a name that is not the apex of one of our zones gets NOTAUTH.
+    if (!zone || nameKey(zone.origin) !== nameKey(question.name)) return single(RCODE.NOTAUTH);
+    const key = nameKey(zone.origin);
+    const acl = this.view.zoneAllowTransfer?.get(key) ?? this.view.allowTransfer;
+    if (!acl || !acl(client.address)) return single(RCODE.REFUSED);
+    const apex = zone.nodes.get(key);
+    const soa = apex?.rrsets.get(T.SOA);
+    if (!apex || !soa) return single(RCODE.SERVFAIL);
+    const records: SectionRRset[] = [];
+    const soaSet: SectionRRset = { owner: apex.name, type: T.SOA, class: soa.class, ttl: soa.ttl, rdatas: [soa.rdatas[0]] };
+    let full = true;
+    if (question.type === T.IXFR) {
+      // RFC 1995 §3: the client's SOA sits in the authority section.
+      const d = decodeMessage(msg);
+      const theirs = typeof d === 'string' ? undefined : d.authorities.find((r) => r.type === T.SOA);
+      if (!theirs) return single(RCODE.FORMERR);
+      const serial = readSerial(theirs.rdata);
+      // RFC 1982 serial arithmetic: theirs >= ours means nothing to send but the SOA.
+      if (serial !== undefined && ((zone.serial - serial) | 0) <= 0) full = false;
+    }
+    records.push(soaSet);
+    if (full) {
+      for (const node of zone.nodes.values()) {
+        for (const set of node.rrsets.values()) {
+          if (node === apex && set.type === T.SOA) continue;
+          records.push({ owner: node.name, type: set.type, class: set.class, ttl: set.ttl, rdatas: set.rdatas });
+        }
+      }
+      records.push(soaSet);
+    }
+    // Messages of at most BIND's transfer-message-size (20480 octets), question and OPT in the first.
+    const out: Uint8Array[] = [];
+    const LIMIT = 20480;
+    let w: MessageWriter | undefined;
+    let count = 0;
+    const finish = (): void => {
+      if (!w) return;
+      const first = out.length === 0;
+      if (first && q.edns) {
+        w.limit = 65535;
+        this.writeOpt(w, q.edns, 0, undefined, undefined, client.address);
+      }
+      const b = w.buf;
+      const flags = FLAG_QR | FLAG_AA | keep;
+      b[0] = q.id >> 8; b[1] = q.id & 0xff; b[2] = flags >> 8; b[3] = flags & 0xff;
+      b[4] = 0; b[5] = first ? 1 : 0; b[6] = count >> 8; b[7] = count & 0xff;
+      b[8] = 0; b[9] = 0; b[10] = 0; b[11] = first && q.edns ? 1 : 0;
+      out.push(w.result());
+      w = undefined;
+      count = 0;
+    };
+    const start = (): MessageWriter => {
+      const nw = new MessageWriter(new Uint8Array(65535), LIMIT - (out.length === 0 && q.edns ? OPT_FIXED : 0));
+      nw.pos = 12;
+      if (out.length === 0) {
+        nw.name(question.name, true);
+        nw.u16(question.type);
+        nw.u16(question.class);
+      }
+      return nw;
+    };
+    for (const set of records) {
+      for (const rd of set.rdatas) {
+        w ??= start();
+        const before = w.pos;
+        try {
+          w.rr(set.owner, set.type, set.class, set.ttl, rd);
+          count++;
+        } catch (err) {
+          if (!(err instanceof WriteOverflow)) throw err;
+          w.rewind(before);
+          finish();
+          w = start();
+          w.rr(set.owner, set.type, set.class, set.ttl, rd); // one RR always fits an empty message
+          count++;
+        }
+      }
+    }
+    finish();
+    this.count(RCODE.NOERROR);
+    return out;
   }
 
   private respondInner(msg: Uint8Array, client: ClientInfo): Uint8Array | null {
@@ -462,6 +587,17 @@ export class Responder {
     b[11] = ar & 0xff;
     return { bytes: w.result(), cookieAt };
   }
+}
+
+/** SERIAL of an SOA RDATA (after the two names), if well formed. */
+function readSerial(rd: Uint8Array): number | undefined {
+  let i = 0;
+  for (let k = 0; k < 2; k++) {
+    while (i < rd.length && rd[i] !== 0) i += rd[i] + 1;
+    i++;
+  }
+  if (i + 4 > rd.length) return undefined;
+  return ((rd[i] << 24) >>> 0) + ((rd[i + 1] << 16) | (rd[i + 2] << 8) | rd[i + 3]);
 }
 
 function asBuffer(b: Uint8Array): Buffer {

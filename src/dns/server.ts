@@ -23,6 +23,8 @@ export interface ListenAddress {
 /** What the server needs from a responder (src/dns/responder.ts Responder implements it). */
 export interface QueryHandler {
   respond(msg: Uint8Array, client: ClientInfo): Uint8Array | null;
+  /** TCP answers; may be several messages (zone transfers). Falls back to respond(). */
+  respondTcp?(msg: Uint8Array, client: ClientInfo): Uint8Array[] | null;
 }
 
 export interface DnsServerOptions {
@@ -83,6 +85,18 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     }
   };
 
+  const handleTcp = (msg: Uint8Array, client: ClientInfo): Uint8Array[] | null => {
+    try {
+      if (responder.respondTcp) return responder.respondTcp(msg, client);
+      const one = responder.respond(msg, client);
+      return one ? [one] : null;
+    } catch (err) {
+      counters.dropped++;
+      log?.error({ err }, 'dns: responder failed');
+      return null;
+    }
+  };
+
   const onSent = (err: Error | null): void => {
     if (err) counters.sendErrors++;
   };
@@ -133,21 +147,23 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
         counters.tcpIn++;
-        const out = handle(msg, client);
-        if (!out) {
+        const outs = handleTcp(msg, client);
+        if (!outs) {
           counters.dropped++;
           continue;
         }
-        const frame = Buffer.allocUnsafe(2 + out.length);
-        frame.writeUInt16BE(out.length, 0);
-        frame.set(out, 2);
         if (sock.destroyed) return;
         // A client that sends but never reads must not make us buffer without bound.
         if (sock.writableLength > MAX_TCP_BACKLOG) {
           sock.destroy();
           return;
         }
-        sock.write(frame);
+        for (const out of outs) {
+          const frame = Buffer.allocUnsafe(2 + out.length);
+          frame.writeUInt16BE(out.length, 0);
+          frame.set(out, 2);
+          sock.write(frame);
+        }
       }
     });
   };

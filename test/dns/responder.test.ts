@@ -150,3 +150,36 @@ t.test('malformed input: FORMERR or drop, never a throw', async (t) => {
   }
   t.equal(rcode(ask(r, { name: 'www.tri.test' })), 0, 'still answering');
 });
+
+t.test('zone transfers over TCP', async (t) => {
+  const tcp: ClientInfo = { ...udp, transport: 'tcp' };
+  const open = new Responder({ ...view, allowTransfer: () => true });
+  const msgs = open.respondTcp(query({ name: 'tri.test', type: 'AXFR', edns: false }), tcp) ?? [];
+  t.ok(msgs.length >= 1);
+  const decoded = msgs.map((m) => decodeMessage(m)).filter((d): d is DecodedMessage => typeof d !== 'string');
+  t.equal(decoded.length, msgs.length, 'every message decodes');
+  const all = decoded.flatMap((d) => d.answers);
+  t.equal(all[0].type, 6, 'SOA first');
+  t.equal(all[all.length - 1].type, 6, 'SOA last');
+  const expected = [...tri.nodes.values()].reduce((n, node) => n + [...node.rrsets.values()].reduce((m, s) => m + s.rdatas.length, 0), 0) + 1;
+  t.equal(all.length, expected, 'every record once, SOA twice');
+  t.ok(decoded[0].flags & 0x0400, 'AA');
+  t.equal(decoded[0].questions.length, 1);
+  const viaPacket = dnsPacket.decode(Buffer.from(msgs[0]));
+  t.equal(viaPacket.answers.length, decoded[0].answers.length, 'dns-packet reads the same records');
+
+  const closed = new Responder(view);
+  const refused = closed.respondTcp(query({ name: 'tri.test', type: 'AXFR' }), tcp) ?? [];
+  t.equal(refused.length, 1);
+  t.equal(refused[0][3] & 0xf, 5, 'REFUSED without allow-transfer');
+  const notauth = open.respondTcp(query({ name: 'www.tri.test', type: 'AXFR' }), tcp) ?? [];
+  t.equal(notauth[0][3] & 0xf, 9, 'NOTAUTH below the apex');
+  const noSoa = open.respondTcp(query({ name: 'tri.test', type: 'IXFR' }), tcp) ?? [];
+  t.equal(noSoa[0][3] & 0xf, 1, 'IXFR without the client SOA is FORMERR');
+  const ixfr = dnsPacket.encode({ type: 'query', id: 9, questions: [{ type: 'IXFR', name: 'tri.test' }],
+    authorities: [{ type: 'SOA', name: 'tri.test', data: { mname: 'a.', rname: 'b.', serial: 7, refresh: 1, retry: 1, expire: 1, minimum: 1 } }] });
+  const current = open.respondTcp(ixfr, tcp) ?? [];
+  const cd = decodeMessage(current[0]);
+  t.ok(typeof cd !== 'string' && cd.answers.length === 1 && cd.answers[0].type === 6, 'IXFR from the current serial: the SOA alone');
+  t.same(open.respondTcp(query({ name: 'www.tri.test' }), tcp)?.length, 1, 'ordinary TCP queries give one message');
+});

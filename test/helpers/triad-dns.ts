@@ -1,7 +1,7 @@
 // Starts Triad's DNS (zones from a named.conf, Responder, UDP/TCP server) inside the
 // test process, on the addresses given instead of the file's listen-on.
 import { loadDnsConfig } from '../../src/dns/dns-config.js';
-import { Responder } from '../../src/dns/responder.js';
+import { Responder, type ServingView } from '../../src/dns/responder.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from '../../src/dns/server.js';
 
 export interface RunningTriadDns {
@@ -10,9 +10,9 @@ export interface RunningTriadDns {
   close(): Promise<void>;
 }
 
-export async function startTriadDns(namedConf: string, listen: ListenAddress[]): Promise<RunningTriadDns> {
+export async function startTriadDns(namedConf: string, listen: ListenAddress[], adjust: (v: ServingView) => ServingView = (v) => v): Promise<RunningTriadDns> {
   const cfg = loadDnsConfig(namedConf);
-  const responder = new Responder(cfg.view);
+  const responder = new Responder(adjust(cfg.view));
   const server = await startDnsServer({ listen, responder });
   return { server, responder, close: () => server.close() };
 }
