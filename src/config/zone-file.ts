@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DiagnosticSink, Position } from './diagnostics.js';
 import { lexZoneText, type ZoneLine, type ZoneToken } from './zone-lexer.js';
-import { parseName, NameError, nameToText } from '../dns/name.js';
+import { parseName, NameError, nameToText, isSubdomain } from '../dns/name.js';
 import { classFromText, typeFromText, T } from '../dns/rr.js';
 import { parseTtl } from '../dns/rdata/codec.js';
 
@@ -41,7 +41,7 @@ export interface ZoneFileOptions {
   file: string;
   /** File text; read from `file` (resolved against `directory`) when absent. */
   text?: string;
-  /** Initial $ORIGIN (the zone name). */
+  /** Initial $ORIGIN: the zone name (records outside it are out-of-zone). */
   origin: Uint8Array;
   /** Base for a relative file and for `$INCLUDE` paths (named.conf `directory`, or the cwd for checkzone). */
   directory: string;
@@ -106,7 +106,7 @@ function parseText(
       directive(line, ctx, opts, ttl, out, stack, read);
       continue;
     }
-    record(line, ctx, sink, ttl, out);
+    record(line, ctx, opts, ttl, out);
   }
 }
 
@@ -142,6 +142,11 @@ function directive(
   const sink = opts.sink;
   const [d, ...args] = line.tokens;
   const name = d.text.toUpperCase();
+  if (line.atEof && (name === '$ORIGIN' || name === '$TTL' || name === '$GENERATE')) {
+    // BIND wants these directives ended by a newline; at end of file it reports extra input.
+    sink.error(tokPos(line.tokens[line.tokens.length - 1]), `extra input text: ${d.text} at end of file without a newline`);
+    return;
+  }
   if (name === '$ORIGIN') {
     if (args.length !== 1) {
       sink.error(tokPos(args[1] ?? d), args.length === 0 ? '$ORIGIN needs a domain name' : 'extra input text after $ORIGIN');
@@ -207,7 +212,8 @@ function directive(
 }
 
 /** Owner/TTL/class/type of a record line, then its RDATA tokens. */
-function record(line: ZoneLine, ctx: FileContext, sink: DiagnosticSink, ttl: TtlState, out: ZoneEntry[]): void {
+function record(line: ZoneLine, ctx: FileContext, opts: ZoneFileOptions, ttl: TtlState, out: ZoneEntry[]): void {
+  const sink = opts.sink;
   const toks = line.tokens;
   let i = 0;
   let owner: Uint8Array | undefined;
@@ -228,6 +234,11 @@ function record(line: ZoneLine, ctx: FileContext, sink: DiagnosticSink, ttl: Ttl
   if (!f) return;
   const rdata = toks.slice(f.next);
   const last = toks[toks.length - 1];
+  if (!isSubdomain(owner, opts.origin)) {
+    // Out-of-zone data is ignored by the loader; BIND skips TTL defaulting for it.
+    out.push({ owner, ttl: f.explicitTtl ?? 0, class: f.cls, type: f.type, rdata, origin: ctx.origin, pos, last, segment: ctx.seg.n });
+    return;
+  }
   const resolved = resolveTtl(f.explicitTtl, f.type, rdata, f.typeTok, sink, ttl);
   if (resolved === undefined) return;
   out.push({ owner, ttl: resolved, class: f.cls, type: f.type, rdata, origin: ctx.origin, pos, last, segment: ctx.seg.n });

@@ -25,6 +25,8 @@ export interface ZoneLine {
   broken: boolean;
   /** Parentheses appeared on the line ($GENERATE refuses them, as BIND does). */
   parens: boolean;
+  /** The file ended on this line without a final newline. */
+  atEof?: boolean;
 }
 
 /**
@@ -147,6 +149,7 @@ export function lexZoneText(file: string, text: string, sink: DiagnosticSink): Z
     sink.error({ file, line: parenLine, col: parenCol }, 'unbalanced parentheses');
     cur.broken = true;
   }
+  if (cur) cur.atEof = true;
   finish();
   return out;
 }
