@@ -94,3 +94,12 @@ t.test('unknown directives and types are errors; every error of a file is report
   t.same(entries.map((e) => [nameToText(e.owner), e.class]), [['b.example.', undefined], ['c.example.', 3]]);
   t.equal(entries[0].type, T.A);
 });
+
+t.test('$TTL, $ORIGIN and $GENERATE need a newline before end of file (BIND: extra input text)', async (t) => {
+  for (const d of ['$TTL 60', '$ORIGIN sub', '$GENERATE 1-2 a$ A 1.2.3.$', '$TTL 60 ; comment']) {
+    const r = parse(`$TTL 1\na A 1.2.3.4\n${d}`);
+    t.match(r.sink.errors.map((x) => x.message), [/extra input text/], d);
+    t.equal(parse(`$TTL 1\na A 1.2.3.4\n${d}\n`).sink.errors.length, 0, `${d} with newline`);
+  }
+  t.equal(parse('$TTL 1\na A 1.2.3.4').sink.errors.length, 0, 'a record may end the file');
+});
