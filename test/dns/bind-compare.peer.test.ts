@@ -186,6 +186,8 @@ const CASES: Case[] = [
     'www.locked.test', 'locked.test SOA +norec', 'nope.locked.test', 'www.locked.test -b 127.0.0.2',
     'nope.locked.test -b 127.0.0.2 +norec', 'www.locked.test +tcp', 'www.locked.test +tcp -b 127.0.0.2',
     'www.tri.test -b 127.0.0.2', 'cafe.babe -b 127.0.0.3',
+    ...['named-acl.test', 'localhost-acl.test', 'localnets-acl.test', 'none-acl.test', 'negated-acl.test'].flatMap((z) =>
+      [`www.${z}`, `www.${z} -b 127.0.0.2`, `www.${z} -b 127.0.0.3 +norec`]),
   ].map((a) => ({ args: a })),
   // Truncated without EDNS: which RRs fit depends on rotation, so counts and flags only.
   { args: 'bigish.tri.test +ignore +noedns', countsOnly: true },
@@ -220,6 +222,13 @@ zone "tri.test" { type primary; file "tri.test.zone"; };
 zone "other.test" { type primary; file "other.test.zone"; };
 zone "sub.other.test" { type primary; file "sub.other.test.zone"; };
 zone "locked.test" { type primary; file "locked.test.zone"; allow-query { 127.0.0.2; }; };
+acl "lab" { !127.0.0.3; 127.0.0.0/8; };
+acl "outer" { lab; };
+zone "named-acl.test" { type primary; file "locked.test.zone"; allow-query { outer; }; };
+zone "localhost-acl.test" { type primary; file "locked.test.zone"; allow-query { localhost; }; };
+zone "localnets-acl.test" { type primary; file "locked.test.zone"; allow-query { localnets; }; };
+zone "none-acl.test" { type primary; file "locked.test.zone"; allow-query { none; }; };
+zone "negated-acl.test" { type primary; file "locked.test.zone"; allow-query { !127.0.0.2; any; }; };
 `;
 }
 
