@@ -34,14 +34,21 @@ function formatTime(sec: number): string {
   return `${d.getUTCDay()} ${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
+/** Per octet: itself when printable, else its `\ooo` escape (dhcpd's uid form). */
+const UID_CHAR = Array.from({ length: 256 }, (_, c) => (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c ? String.fromCharCode(c) : '\\' + c.toString(8).padStart(3, '0')));
+const HEX = Array.from({ length: 256 }, (_, c) => c.toString(16).padStart(2, '0'));
+
 /** A uid as dhcpd writes it: a quoted string with octal escapes for non-printables. */
 function formatUid(b: Buffer): string {
   let s = '"';
-  for (const c of b) {
-    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) s += String.fromCharCode(c);
-    else s += '\\' + c.toString(8).padStart(3, '0');
-  }
+  for (let i = 0; i < b.length; i++) s += UID_CHAR[b[i]];
   return s + '"';
+}
+
+function hexColons(b: Buffer): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (i ? ':' : '') + HEX[b[i]];
+  return s;
 }
 
 function quote(text: string): string {
@@ -49,16 +56,14 @@ function quote(text: string): string {
 }
 
 export function formatLease(l: Lease): string {
-  const hw = l.hwAddr ? Array.from(l.hwAddr).map((b) => b.toString(16).padStart(2, '0')).join(':') : undefined;
-  const lines = [`lease ${formatIPv4(l.ip)} {`, `  starts ${formatLeaseTime(l.starts)};`, `  ends ${formatLeaseTime(l.ends)};`];
-  if (l.cltt !== undefined) lines.push(`  cltt ${formatLeaseTime(l.cltt)};`);
-  lines.push(`  binding state ${l.state};`);
-  if (l.state === 'active') lines.push('  next binding state free;', '  rewind binding state free;');
-  if (hw) lines.push(`  hardware ${HW_NAME[l.hwType ?? 1] ?? 'ethernet'} ${hw};`);
-  if (l.uid && l.uid.length) lines.push(`  uid ${formatUid(l.uid)};`);
-  if (l.hostname) lines.push(`  client-hostname ${quote(l.hostname)};`);
-  lines.push('}\n');
-  return lines.join('\n');
+  let s = `lease ${formatIPv4(l.ip)} {\n  starts ${formatLeaseTime(l.starts)};\n  ends ${formatLeaseTime(l.ends)};\n`;
+  if (l.cltt !== undefined) s += `  cltt ${formatLeaseTime(l.cltt)};\n`;
+  s += `  binding state ${l.state};\n`;
+  if (l.state === 'active') s += '  next binding state free;\n  rewind binding state free;\n';
+  if (l.hwAddr) s += `  hardware ${HW_NAME[l.hwType ?? 1] ?? 'ethernet'} ${hexColons(l.hwAddr)};\n`;
+  if (l.uid && l.uid.length) s += `  uid ${formatUid(l.uid)};\n`;
+  if (l.hostname) s += `  client-hostname ${quote(l.hostname)};\n`;
+  return s + '}\n';
 }
 
 function decodeEscapes(raw: string): Buffer {

@@ -108,25 +108,23 @@ export function decodePacket(buf: Buffer): DhcpPacket {
   };
   if (buf.length >= 240 && buf.readUInt32BE(236) === MAGIC_COOKIE) {
     p.cookie = true;
-    const chunks = new Map<number, Buffer[]>();
-    parseOptionArea(buf.subarray(240), chunks, true);
+    parseOptionArea(buf.subarray(240), p.options, true);
     // RFC 2132 §9.3: option 52 says file and/or sname carry more options. Only the
     // main area's option 52 counts, so an overload inside file/sname cannot loop.
-    const ov = chunks.get(OPT.OVERLOAD);
-    if (ov) {
-      const v = Buffer.concat(ov);
+    const v = p.options.get(OPT.OVERLOAD);
+    if (v) {
       if (v.length !== 1 || v[0] < 1 || v[0] > 3) throw new DecodeError('bad option overload value');
-      if (v[0] & 1) parseOptionArea(p.file, chunks, false);
-      if (v[0] & 2) parseOptionArea(p.sname, chunks, false);
+      if (v[0] & 1) parseOptionArea(p.file, p.options, false);
+      if (v[0] & 2) parseOptionArea(p.sname, p.options, false);
     }
-    for (const [code, parts] of chunks) p.options.set(code, parts.length === 1 ? parts[0] : Buffer.concat(parts));
   } else if (buf.length > HEADER_LEN) {
     p.vend = Buffer.from(buf.subarray(HEADER_LEN));
   }
   return p;
 }
 
-function parseOptionArea(area: Buffer, into: Map<number, Buffer[]>, main: boolean): void {
+/** Options of one area into `into`; a repeated code is appended to the earlier value (RFC 3396 §5). */
+function parseOptionArea(area: Buffer, into: Map<number, Buffer>, main: boolean): void {
   let i = 0;
   while (i < area.length) {
     const code = area[i];
@@ -144,9 +142,8 @@ function parseOptionArea(area: Buffer, into: Map<number, Buffer[]>, main: boolea
       continue;
     }
     const v = area.subarray(i + 2, i + 2 + len);
-    const list = into.get(code);
-    if (list) list.push(v);
-    else into.set(code, [v]);
+    const prev = into.get(code);
+    into.set(code, prev ? Buffer.concat([prev, v]) : v);
     i += 2 + len;
   }
   // No END option: tolerated (many clients pad instead).
@@ -183,57 +180,72 @@ export function encodePacket(p: DhcpPacket, enc: EncodeOptions): Buffer {
     return Buffer.concat([head, vend]);
   }
   const maxSize = Math.max(DEFAULT_MAX_MESSAGE, Math.min(enc.maxSize ?? DEFAULT_MAX_MESSAGE, 65535 - 28));
-  // Encode each option (split into 255-octet pieces, RFC 3396 §4) as a unit.
-  const units: { code: number; bytes: Buffer }[] = [];
+  // Sizes first (an option over 255 octets takes several code/len pairs, RFC 3396 §4).
+  const codes: number[] = [];
   for (const code of enc.order) {
-    const v = p.options.get(code);
-    if (v === undefined || code === OPT.PAD || code === OPT.END || code === OPT.OVERLOAD) continue;
-    units.push({ code, bytes: encodeOption(code, v) });
+    if (code === OPT.PAD || code === OPT.END || code === OPT.OVERLOAD || !p.options.has(code)) continue;
+    codes.push(code);
   }
-  const mainCap = maxSize - HEADER_LEN - 4 - 1; // cookie, END
+  const wire = (v: Buffer): number => v.length + 2 * Math.max(1, Math.ceil(v.length / 255));
+  // Message type and server id always stay in the main area (clients look there first);
+  // the others keep their order, and those past the client's size go to file/sname.
+  const mainCap = maxSize - HEADER_LEN - 4 - 1 - 3; // cookie, END, room for option 52
+  const main: number[] = [];
+  const rest: number[] = [];
   let used = 0;
-  const main: Buffer[] = [];
-  const rest: { code: number; bytes: Buffer }[] = [];
-  for (const u of units) {
-    // Message type and server id always stay in the main area (clients look there first).
-    if (rest.length === 0 && used + u.bytes.length <= mainCap - 3) {
-      main.push(u.bytes);
-      used += u.bytes.length;
-    } else if (u.code === OPT.MESSAGE_TYPE || u.code === OPT.SERVER_ID) {
-      main.unshift(u.bytes);
-      used += u.bytes.length;
-    } else rest.push(u);
+  for (const code of codes) {
+    const w = wire(p.options.get(code)!);
+    if (code === OPT.MESSAGE_TYPE || code === OPT.SERVER_ID || (rest.length === 0 && used + w <= mainCap)) {
+      main.push(code);
+      used += w;
+    } else rest.push(code);
   }
   let overload = 0;
   if (rest.length) {
-    const fileFree = p.file.every((b) => b === 0);
-    const snameFree = p.sname.every((b) => b === 0);
-    const areas: { buf: Buffer; bit: number; off: number }[] = [];
-    if (fileFree) areas.push({ buf: Buffer.alloc(128), bit: 1, off: 108 });
-    if (snameFree) areas.push({ buf: Buffer.alloc(64), bit: 2, off: 44 });
+    const areas: { off: number; size: number; bit: number }[] = [];
+    if (p.file.every((b) => b === 0)) areas.push({ off: 108, size: 128, bit: 1 });
+    if (p.sname.every((b) => b === 0)) areas.push({ off: 44, size: 64, bit: 2 });
     for (const area of areas) {
       let at = 0;
-      while (rest.length && at + rest[0].bytes.length <= area.buf.length - 1) {
-        const u = rest.shift()!;
-        u.bytes.copy(area.buf, at);
-        at += u.bytes.length;
+      while (rest.length && at + wire(p.options.get(rest[0])!) <= area.size - 1) {
+        at += writeOption(head, area.off + at, rest[0], p.options.get(rest.shift()!)!);
       }
       if (at > 0) {
-        area.buf[at] = OPT.END;
-        area.buf.copy(head, area.off);
+        head[area.off + at] = OPT.END;
         overload |= area.bit;
       }
     }
     // Whatever still does not fit is left out: the client's size limit wins.
   }
-  const cookie = Buffer.alloc(4);
-  cookie.writeUInt32BE(MAGIC_COOKIE);
-  const parts: Buffer[] = [head, cookie];
-  if (overload) parts.push(Buffer.from([OPT.OVERLOAD, 1, overload]));
-  parts.push(...main, Buffer.from([OPT.END]));
-  let out: Buffer = Buffer.concat(parts);
-  if (out.length < BOOTP_MIN_LEN) out = Buffer.concat([out, Buffer.alloc(BOOTP_MIN_LEN - out.length)]);
+  const total = Math.max(BOOTP_MIN_LEN, HEADER_LEN + 4 + (overload ? 3 : 0) + used + 1);
+  const out = Buffer.alloc(total);
+  head.copy(out, 0);
+  out.writeUInt32BE(MAGIC_COOKIE, HEADER_LEN);
+  let at = HEADER_LEN + 4;
+  if (overload) {
+    out[at++] = OPT.OVERLOAD;
+    out[at++] = 1;
+    out[at++] = overload;
+  }
+  for (const code of main) at += writeOption(out, at, code, p.options.get(code)!);
+  out[at] = OPT.END;
+  // The rest is zero: padding to 300 octets (BOOTP_MIN_LEN).
   return out;
+}
+
+/** Writes code,len,value at `at` (split into 255-octet pieces); returns octets written. */
+function writeOption(out: Buffer, at: number, code: number, v: Buffer): number {
+  const start = at;
+  let i = 0;
+  do {
+    const n = Math.min(255, v.length - i);
+    out[at++] = code;
+    out[at++] = n;
+    v.copy(out, at, i, i + n);
+    at += n;
+    i += n;
+  } while (i < v.length);
+  return at - start;
 }
 
 /** code,len,value — split into consecutive 255-octet instances when longer (RFC 3396). */

@@ -16,6 +16,7 @@ const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 const EAGAIN = 11;
 const EINTR = 4;
+const SLAB = 256 * 1024;
 
 const htons = (n: number): number => ((n & 0xff) << 8) | ((n >> 8) & 0xff);
 
@@ -142,16 +143,29 @@ export class PacketSocket {
     if (n < 0) throw new Error(`send: ${errnoText()}`);
   }
 
+  // Frames are received straight into a slab and handed out as views of it, so a frame
+  // costs no copy and no allocation of its own; a slab is replaced when nearly full.
+  private slab = Buffer.allocUnsafe(SLAB);
+  private slabOff = 0;
+
   /** Non-blocking receive; undefined when nothing is queued. */
   tryRecv(): Buffer | undefined {
     if (this.closed) return undefined;
-    const n = lib().recv(this.fd, this.buf, this.buf.length, MSG_DONTWAIT);
+    if (SLAB - this.slabOff < 4096) {
+      this.slab = Buffer.allocUnsafe(SLAB);
+      this.slabOff = 0;
+    }
+    const room = this.slab.subarray(this.slabOff);
+    // A frame larger than the room (jumbo) is truncated by the kernel; DHCP fits 1500.
+    const n = lib().recv(this.fd, room, room.length, MSG_DONTWAIT);
     if (n < 0) {
       const e = koffi.errno();
       if (e === EAGAIN || e === EINTR) return undefined;
       throw new Error(`recv: ${errnoText()}`);
     }
-    return Buffer.from(this.buf.subarray(0, n));
+    const f = this.slab.subarray(this.slabOff, this.slabOff + n);
+    this.slabOff += (n + 7) & ~7;
+    return f;
   }
 
   /** Waits (off the main thread) until a frame is readable or `timeoutMs` passes. */
