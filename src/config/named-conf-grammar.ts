@@ -463,3 +463,27 @@ export function expectedText(alternatives: string[]): string {
   const words = alternatives.map((a) => ({ bool: 'yes|no', int: '<integer>', qstr: '<quoted string>', str: '<string>', dur: '<duration>', size: '<size>', pct: '<percentage>' })[a] ?? a);
   return `expected one of ${words.join(' | ')}`;
 }
+
+/** logging { category NAME { … }; }: the categories BIND 9.18 knows. */
+export const LOG_CATEGORIES: ReadonlySet<string> = new Set([
+  'client', 'cname', 'config', 'database', 'default', 'delegation-only', 'dispatch', 'dnssec', 'dnstap', 'edns-disabled',
+  'general', 'lame-servers', 'network', 'notify', 'nsid', 'queries', 'query-errors', 'rate-limit', 'resolver', 'rpz',
+  'rpz-passthru', 'security', 'serve-stale', 'spill', 'sslkeylog', 'trust-anchor-telemetry', 'unmatched', 'update',
+  'update-security', 'xfer-in', 'xfer-out', 'zoneload',
+]);
+
+/** Channels every BIND configuration has. */
+export const BUILTIN_LOG_CHANNELS: ReadonlySet<string> = new Set(['default_syslog', 'default_debug', 'default_stderr', 'default_logfile', 'null']);
+
+/** logging { channel NAME { … }; } clauses; `file`, `syslog` and `severity` take extra words and are checked by the parser. */
+export const LOG_CHANNEL: OptionTable = {
+  buffered: 'bool',
+  file: '*',
+  null: '*',
+  'print-category': 'bool',
+  'print-severity': 'bool',
+  'print-time': 'iso8601|iso8601-utc|local|bool',
+  severity: '*',
+  stderr: '*',
+  syslog: '*',
+};

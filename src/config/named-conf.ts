@@ -13,7 +13,7 @@ import path from 'node:path';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import {
-  NOT_ALLOWED_IN, OPTIONS, TOP_LEVEL_OTHER, VIEW, ZONE, ZONE_TYPES, expectedText, parseBool, specOf, valueFits,
+  BUILTIN_LOG_CHANNELS, LOG_CATEGORIES, LOG_CHANNEL, NOT_ALLOWED_IN, OPTIONS, TOP_LEVEL_OTHER, VIEW, ZONE, ZONE_TYPES, expectedText, parseBool, specOf, valueFits,
   type OptionTable, type ZoneType,
 } from './named-conf-grammar.js';
 import { BUILTIN_ACLS, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
@@ -326,7 +326,7 @@ class NamedConfBuilder {
           views.push(s);
           break;
         case 'logging':
-          this.expectBlock(s, 1);
+          if (this.expectBlock(s, 1)) this.logging(s.block ?? []);
           this.unimplemented(head, "'logging' is accepted and ignored: Triad logs one JSON line per event to stdout (pino)");
           break;
         case 'controls':
@@ -972,6 +972,44 @@ class NamedConfBuilder {
     if (this.keys.has(name.value)) this.sink.error(name, `key '${name.value}' already exists`);
     this.keys.set(name.value, k);
     this.unimplemented(s.words[0], "'key' (TSIG) is accepted but not used by Triad yet");
+  }
+
+  /** Checks `logging` as BIND does (unknown clauses, categories and channels are errors); Triad then ignores it. */
+  private logging(block: NStatement[]): void {
+    const channels = new Set(BUILTIN_LOG_CHANNELS);
+    const uses: Token[] = [];
+    for (const s of block) {
+      const head = s.words[0];
+      if (!head) {
+        this.sink.error(s.end, 'unexpected block');
+        continue;
+      }
+      const kind = head.value.toLowerCase();
+      const name = s.words[1];
+      if ((kind !== 'channel' && kind !== 'category') || !name || !s.block || s.words.length > 2) {
+        this.sink.error(kind === 'channel' || kind === 'category' ? (name ?? head) : head, kind === 'channel' || kind === 'category' ? `'${kind}': expected a name and a block` : `unknown option '${head.value}'`);
+        continue;
+      }
+      if (kind === 'category') {
+        if (!LOG_CATEGORIES.has(name.value.toLowerCase())) this.sink.error(name, `undefined category: '${name.value}'`);
+        for (const c of s.block) if (c.words[0]) uses.push(c.words[0]);
+        continue;
+      }
+      channels.add(name.value);
+      const seen = new Map<string, Token>();
+      for (const c of s.block) {
+        if (this.clause(c, LOG_CHANNEL, seen, '') === undefined) continue;
+        const h = c.words[0].value.toLowerCase();
+        const v = c.words[1];
+        if (h === 'severity') {
+          const ok = v && /^(critical|error|warning|notice|info|dynamic|debug)$/i.test(v.value) && (c.words.length === 2 || (v.value.toLowerCase() === 'debug' && c.words.length === 3 && /^[0-9]+$/.test(c.words[2].value)));
+          if (!ok) this.sink.error(v ?? c.words[0], `${v ? q(v) : "'severity'"} unexpected`);
+        } else if (h === 'file' && (!v || v.kind !== 'string')) {
+          this.sink.error(v ?? c.words[0], `expected quoted string${v ? ` near ${q(v)}` : ''}`);
+        }
+      }
+    }
+    for (const u of uses) if (!channels.has(u.value)) this.sink.error(u, `undefined channel: '${u.value}'`);
   }
 
   private controls(s: NStatement): void {

@@ -135,6 +135,9 @@ t.test('errors BIND makes, each with line and column, all reported', async (t) =
     ['view "v" { directory "/tmp"; };', /unknown option 'directory'/],
     ['include "missing.conf";', /cannot include .*file not found/],
     ['options { version 5; };', /expected quoted string near '5'/],
+    ['logging { category default { nochan; }; };', /undefined channel: 'nochan'/],
+    ['logging { category nocat { null; }; };', /undefined category: 'nocat'/],
+    ['logging { channel c { severity loud; }; };', /'loud' unexpected/],
     ['zone "a" { type primary; file "x"; dnssec-policy nope; };', /option 'dnssec-policy nope' has no matching dnssec-policy config/],
     ['zone "a" { type primary; file "x"; allow-notify { any; }; };', /option 'allow-notify' is not allowed in 'primary' zone/],
   ];
