@@ -154,6 +154,8 @@ const CASES: Case[] = [
     'sub.other.test DS', 'sub.other.test DS +norec', 'sub.other.test NS', 'sub.other.test NS +norec', 'www.sub.other.test +norec',
     'sub.other.test SOA', 'nope.sub.other.test DS', 'ns.sub.other.test +norec', 'tri.test DS', 'tri.test DS +norec',
     'other.test DS', 'sub.other.test ANY +norec',
+    'anything.sub.other.test', 'a.b.sub.other.test TXT +norec', 'x.sub.other.test MX', 'X.Sub.Other.Test ANY +norec',
+    '*.sub.other.test', 'ns.sub.other.test AAAA',
     // ANY.
     'tri.test ANY', 'tri.test ANY +norec', 'www.tri.test ANY +norec', 'www.tri.test ANY +tcp', 'ent.tri.test ANY',
     'foo.wild.tri.test ANY', 'nope.tri.test ANY',
