@@ -90,7 +90,7 @@ logging { channel c { file "/tmp/x" versions 3 size 5m; severity info; }; catego
 statistics-channels { inet 127.0.0.1 port 8053 allow { 127.0.0.1; }; };
 `);
   t.same(errors, []);
-  t.ok(warnings.includes("2:3 option 'dnssec-validation' is not implemented by Triad; accepted and ignored"));
+  t.ok(warnings.some((w) => w.startsWith('2:3 ') && w.includes('dnssec-validation')), 'dnssec-validation warned about at its position');
   t.ok(warnings.includes("3:3 option 'minimal-responses' is not implemented by Triad; accepted and ignored"));
   t.equal(warnings.filter((w) => w.includes("'check-names'")).length, 1, 'one warning per option, not per use');
   t.ok(warnings.some((w) => w.startsWith('8:1 ') && /logging/.test(w)));
