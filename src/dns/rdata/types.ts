@@ -240,7 +240,12 @@ const sig: RdataCodec = {
     const exp = sigTime(c);
     const inc = sigTime(c);
     const tag = c.u16();
+    const signerTok = c.peek();
     const signer = c.name();
+    // BIND refuses a signer with more labels than the Labels field (RFC 4034 §3.1.3: the signer is an ancestor).
+    let n = 0;
+    for (let i = 0; signer[i] !== 0; i += signer[i] + 1) n++;
+    if (n > labels) throw new RdataError('signer name has more labels than the Labels field', signerTok);
     const sigb = b64Rest(c);
     return new WireWriter().u16(covered).u8(alg).u8(labels).u32(ottl).u32(exp).u32(inc).u16(tag).bytes(signer).bytes(sigb).done();
   },
