@@ -65,6 +65,32 @@ export interface NamedOptions {
   /** null for `version none`; undefined when not set (BIND then answers its own version). */
   version?: string | null;
   maxUdpSize?: number;
+  /** options { blackhole }: queries from these addresses are dropped without an answer. */
+  blackhole?: AddressMatchList;
+  /** Cache and serve-stale tuning (seconds; octets for maxCacheSize); unset means BIND's default. */
+  cache: CacheTuning;
+  /** controls { inet ADDR port N allow { … }; }: the control endpoint's TCP addresses. */
+  controls: ControlChannel[];
+}
+
+export interface CacheTuning {
+  /** Octets, 0 for `unlimited`, or a share of physical memory. */
+  maxCacheSize?: number | { percent: number };
+  maxCacheTtl?: number;
+  maxNcacheTtl?: number;
+  minCacheTtl?: number;
+  minNcacheTtl?: number;
+  staleAnswerEnable?: boolean;
+  staleAnswerTtl?: number;
+  maxStaleTtl?: number;
+}
+
+export interface ControlChannel {
+  address: string;
+  /** BIND's default control port is 953. */
+  port: number;
+  allow: AddressMatchList;
+  pos: Position;
 }
 
 export interface ZoneConfig {
@@ -331,8 +357,7 @@ class NamedConfBuilder {
           break;
         case 'controls':
           this.expectBlock(s, 1);
-          this.controls(s);
-          this.unimplemented(head, "'controls' is accepted and ignored: reload Triad with SIGHUP");
+          this.controls(s, options);
           break;
         default:
           if (head.value.toLowerCase() in TOP_LEVEL_OTHER) {
@@ -398,7 +423,7 @@ class NamedConfBuilder {
   }
 
   private defaultOptions(): NamedOptions {
-    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes' };
+    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes', cache: {}, controls: [] };
   }
 
   private expectBlock(s: NStatement, words: number): boolean {
@@ -478,11 +503,9 @@ class NamedConfBuilder {
           break;
         case 'allow-recursion':
           o.allowRecursion = this.aml(s.block ?? [], true);
-          this.unimplemented(head, "option 'allow-recursion' is stored but not used yet: Triad does not recurse in this version");
           break;
         case 'allow-query-cache':
           o.allowQueryCache = this.aml(s.block ?? [], true);
-          this.unimplemented(head, "option 'allow-query-cache' is stored but not used yet: Triad has no cache in this version");
           break;
         case 'allow-transfer':
           o.allowTransfer = this.allowTransfer(s);
@@ -490,15 +513,40 @@ class NamedConfBuilder {
         case 'recursion':
           this.recursionTok = head;
           o.recursion = parseBool(v.value) ?? true;
-          if (o.recursion) this.unimplemented(head, "'recursion yes' is not implemented yet: Triad answers from its zones only and REFUSES other names, as BIND with 'recursion no'");
           break;
         case 'forwarders':
           o.forwarders = this.forwarders(s);
-          this.unimplemented(head, "option 'forwarders' is stored but not used yet: Triad does not forward in this version");
           break;
         case 'forward':
           o.forward = v.value as 'first' | 'only';
-          this.unimplemented(head);
+          break;
+        case 'blackhole':
+          o.blackhole = this.aml(s.block ?? [], true);
+          break;
+        case 'max-cache-size': {
+          const w = v.value.toLowerCase();
+          if (w === 'unlimited') o.cache.maxCacheSize = 0;
+          else if (w === 'default') o.cache.maxCacheSize = undefined;
+          else if (w.endsWith('%')) o.cache.maxCacheSize = { percent: Number(w.slice(0, -1)) };
+          else o.cache.maxCacheSize = sizeOctets(w);
+          break;
+        }
+        case 'max-cache-ttl':
+        case 'max-ncache-ttl':
+        case 'min-cache-ttl':
+        case 'min-ncache-ttl':
+        case 'stale-answer-ttl':
+        case 'max-stale-ttl': {
+          const key = head.value.toLowerCase().replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof CacheTuning;
+          (o.cache as Record<string, number>)[key] = durationSeconds(v.value);
+          break;
+        }
+        case 'stale-answer-enable':
+          o.cache.staleAnswerEnable = parseBool(v.value) ?? false;
+          break;
+        case 'dnssec-validation':
+          // Accepted: Triad does not validate DNSSEC (README "Caching resolver").
+          if (parseBool(v.value) !== false) this.unimplemented(head, "'dnssec-validation' is accepted but Triad does not validate DNSSEC; answers are passed on unvalidated");
           break;
         case 'notify':
           o.notify = v.value.toLowerCase();
@@ -1012,15 +1060,27 @@ class NamedConfBuilder {
     for (const u of uses) if (!channels.has(u.value)) this.sink.error(u, `undefined channel: '${u.value}'`);
   }
 
-  private controls(s: NStatement): void {
+  /** controls { inet ADDR [port N] allow { … } [keys { … }]; unix …; }: only `inet` channels are used. */
+  private controls(s: NStatement, o: NamedOptions): void {
     for (const c of s.block ?? []) {
       const parts = [...c.words, ...(c.block ? [c.block] : []), ...c.tail];
+      let allow: AddressMatchList | undefined;
+      let port = 953;
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
         if (!Array.isArray(p) && p.value === 'keys' && Array.isArray(parts[i + 1])) {
           for (const k of parts[i + 1] as NStatement[]) if (k.words[0]) this.keyRefs.push(k.words[0]);
         }
-        if (!Array.isArray(p) && p.value === 'allow' && Array.isArray(parts[i + 1])) this.aml(parts[i + 1] as NStatement[], true);
+        if (!Array.isArray(p) && p.value === 'allow' && Array.isArray(parts[i + 1])) allow = this.aml(parts[i + 1] as NStatement[], true);
+        if (!Array.isArray(p) && p.value === 'port' && !Array.isArray(parts[i + 1])) port = this.portValue(parts[i + 1] as Token) ?? port;
+      }
+      const head = c.words[0];
+      const addr = c.words[1];
+      if (head?.value === 'inet' && addr && !Array.isArray(addr)) {
+        const a = addr.value === '*' ? '0.0.0.0' : addr.value;
+        o.controls.push({ address: a, port, allow: allow ?? [{ kind: 'builtin', negated: false, name: 'localhost' }], pos: head });
+      } else if (head) {
+        this.unimplemented(head, `controls '${head.value}' channels are not used by Triad; the control socket and 'inet' channels are`);
       }
     }
   }
@@ -1051,4 +1111,27 @@ class NamedConfBuilder {
     }
     for (const r of this.remoteRefs) if (!this.remoteLists.has(r.token.value)) this.sink.error(r.token, `unable to find primaries list '${r.token.value}'`);
   }
+}
+
+/** `64k`, `32m`, `1g`, plain octets. */
+function sizeOctets(w: string): number {
+  const m = /^([0-9]+)([kmg]?)$/i.exec(w);
+  if (!m) return 0;
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * mult;
+}
+
+/** A TTL-style (`1h30m`, `3600`) or ISO 8601 (`PT1H`) duration in seconds. */
+export function durationSeconds(w: string): number {
+  if (/^[0-9]+$/.test(w)) return Number(w);
+  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+  if (/^([0-9]+[smhdw])+$/i.test(w)) {
+    let n = 0;
+    for (const m of w.matchAll(/([0-9]+)([smhdw])/gi)) n += Number(m[1]) * units[m[2].toLowerCase()];
+    return n;
+  }
+  const iso = /^P(?:([0-9]+)Y)?(?:([0-9]+)M)?(?:([0-9]+)W)?(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+)S)?)?$/i.exec(w);
+  if (!iso) return 0;
+  const [y, mo, wk, d, h, mi, sec] = iso.slice(1).map((x) => Number(x ?? 0));
+  return y * 31536000 + mo * 2592000 + wk * 604800 + d * 86400 + h * 3600 + mi * 60 + sec;
 }
