@@ -152,6 +152,13 @@ subnet 192.168.118.0 netmask 255.255.255.0 {
     const first = /ip=(\S+)/.exec(lab.read('k1.out'))![1];
     await sh(`UDHCPC_OUT=${lab.dir}/k1b.out ip netns exec ${k1} busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -s ${lab.udhcpcScript()} 2>&1`, 60_000);
     t.equal(/ip=(\S+)/.exec(lab.read('k1b.out'))?.[1], first, 'returning client gets the same address');
+    // dhclient remembers its lease and asks for it again (INIT-REBOOT) after the server restarted.
+    const dout = lab.file('dhclient2.out', '');
+    await sh(`ip netns exec ${dhcNs} dhclient -4 -v -1 -sf ${lab.dhclientScript(dout)} -lf ${lab.dir}/dhc.leases -pf ${lab.dir}/dhc2.pid eth0 2>&1`, 60_000);
+    const firstDhc = /ip=(\S+)/.exec(lab.read('dhclient.out'))?.[1];
+    t.match(lab.read('dhclient2.out'), new RegExp(`^(REBOOT|BOUND) ip=${(firstDhc ?? 'x').replace(/\./g, '\\.')} `, 'm'), `dhclient keeps ${firstDhc} across the server restart`);
+    t.match(server.output(), /DHCPACK on \S+ to 02:00:00:00:11:01 via br0 \(INIT-REBOOT\)/, 'via an INIT-REBOOT request');
+    await sh(`kill $(cat ${lab.dir}/dhc2.pid)`).catch(() => undefined);
   });
 
   await t.test('SIGHUP reloads dhcpd.conf; a broken file keeps the running configuration', async (t) => {

@@ -149,7 +149,7 @@ exit 0
 
   /** A dhclient script (dhclient clears the environment) that records each event into `out`. */
   dhclientScript(out: string): string {
-    const p = path.join(this.dir, 'dhclient.sh');
+    const p = `${out}.sh`;
     if (!existsSync(p)) {
       writeFileSync(
         p,
