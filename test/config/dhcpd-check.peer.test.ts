@@ -3,7 +3,7 @@
 
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, copyFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,7 @@ t.test('dhcpd -t agrees with triad check on the lab files', async (t) => {
   t.match(dhcpdBad.out, /line 8: semicolon expected/);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-dcheck-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const ok = await run(process.execPath, [BIN_TRIAD, 'check', '--conf-dir', dir, '--dhcpd-conf', LAB]);
   t.equal(ok.code, 0, `triad check accepts conf/dhcpd.conf: ${ok.out}`);
   copyFileSync(BROKEN, path.join(dir, 'dhcpd.conf'));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatLease, parseLeaseFile } from '../../src/dhcp/lease-file.js';
@@ -72,7 +72,7 @@ t.test('our records round-trip and read like ISC', async (t) => {
 
 t.test('group commit: many commits, few syncs; compaction keeps every lease', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-leases-'));
-  t.teardown(() => void 0);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'dhcpd.leases');
   writeFileSync(file, ISC);
   const db = new LeaseDb();
