@@ -7,6 +7,8 @@ import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../log.js';
 import { loadDnsConfig, type DnsConfig } from './dns-config.js';
 import { Responder, type ResponderStats } from './responder.js';
+import { Resolver, type ResolverStats } from './resolver.js';
+import { resolverSettings } from './resolver-config.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
@@ -14,6 +16,11 @@ const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 export class DnsHost {
   private listeners = new Map<string, DnsServer>();
   private responder: Responder | undefined;
+  /**
+   * The caching resolver (recursion yes). One per process: each DNS worker has
+   * its own cache; it survives reloads (new settings, same cache).
+   */
+  resolver: Resolver | undefined;
   private current: DnsConfig | undefined;
   /** Counters of responders replaced by reloads, so totals survive them. */
   private retired: ResponderStats = { queries: 0, malformed: 0, byRcode: {} };
@@ -30,7 +37,7 @@ export class DnsHost {
   /** Loads and starts listening; throws (ConfigError or a bind error) when nothing can be served. */
   async start(): Promise<void> {
     const cfg = loadDnsConfig(this.namedConf);
-    this.responder = new Responder(cfg.view);
+    this.responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
     await this.applyListeners(cfg.listen, true);
     this.current = cfg;
   }
@@ -46,13 +53,27 @@ export class DnsHost {
 
   private async reloadNow(): Promise<DnsConfig> {
     const cfg = loadDnsConfig(this.namedConf);
-    const responder = new Responder(cfg.view);
+    const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
     if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;
     for (const l of this.listeners.values()) l.setResponder(responder);
     await this.applyListeners(cfg.listen, false);
     this.current = cfg;
     return cfg;
+  }
+
+  /** Creates the resolver on first need, or hands it the new settings (keeping its cache). */
+  private resolverFor(cfg: DnsConfig): Resolver | undefined {
+    if (!cfg.conf.options.recursion) return undefined;
+    const s = resolverSettings(cfg.conf);
+    if (this.resolver) this.resolver.reconfigure(s.forward, s.serveStale, s.hints);
+    else this.resolver = new Resolver({ forward: s.forward, hints: s.hints, cache: s.cache, serveStale: s.serveStale });
+    return this.resolver;
+  }
+
+  /** The resolver's counters (cache hits/misses, upstream timeouts, spoofing drops), if recursion is on. */
+  resolverStats(): ResolverStats | undefined {
+    return this.resolver?.stats();
   }
 
   /** Queries answered and malformed packets dropped since start (all reloads included). */

@@ -67,7 +67,7 @@ export class Resolver {
   readonly counters = newUpstreamCounters();
   private readonly rtt = new RttTable();
   private readonly inflight = new InFlight<Outcome>();
-  private readonly hints: RootHints;
+  private hints: RootHints;
   private readonly transport: Transport;
   private readonly timeoutMs: number;
   private readonly tries: number;
@@ -88,9 +88,10 @@ export class Resolver {
   }
 
   /** Takes a new configuration on reload while keeping the cache (as `rndc reconfig`). */
-  reconfigure(forward: ForwardPolicy, serveStale: boolean): void {
+  reconfigure(forward: ForwardPolicy, serveStale: boolean, hints?: RootHints): void {
     this.forward = forward;
     this.serveStale = serveStale;
+    this.hints = hints ?? builtinRootHints();
   }
 
   stats(): ResolverStats {

@@ -23,6 +23,7 @@ import { ZoneTable } from './zone-table.js';
 import { buildZone, type Zone } from './zone.js';
 import { nameKey, parentName, parseName } from './name.js';
 import { CLASS_CH, CLASS_IN, T, type ResourceRecord } from './rr.js';
+import type { Resolution } from './resolver.js';
 
 export interface ClientInfo {
   /** Source address as text, IPv4-mapped prefix removed. */
@@ -46,6 +47,12 @@ export interface ServingView {
   version?: string;
   /** Our EDNS UDP payload size (BIND 9.18 default 1232). */
   udpSize: number;
+  /** recursion yes: who may have names resolved (BIND allow-recursion; default localnets + localhost). */
+  allowRecursion?: AddressMatcher;
+  /** Who may read the cache (BIND allow-query-cache; defaults to allow-recursion). */
+  allowQueryCache?: AddressMatcher;
+  /** options { blackhole }: dropped without an answer. */
+  blackhole?: AddressMatcher;
   /**
    * options { allow-transfer } and zone { allow-transfer } (keyed by nameKey of the
    * origin) for AXFR/IXFR over TCP. When neither gives a matcher for a zone,
@@ -63,7 +70,18 @@ export interface ResponderStats {
   cacheHits?: number;
 }
 
+/** Returned by respond() when the answer will come later, through its callback (recursion). */
+export const DEFERRED: Uint8Array = new Uint8Array(0);
+
+/** The caching resolver as the responder sees it (src/dns/resolver.ts Resolver). */
+export interface RecursiveResolver {
+  resolve(q: Question): Promise<Resolution>;
+  fromCache(q: Question): Resolution | undefined;
+}
+
 export interface ResponderOptions {
+  /** Answers names outside our zones when the view has recursion on. */
+  resolver?: RecursiveResolver;
   /** hostname.bind CH TXT; defaults to os.hostname(). */
   hostname?: string;
   /** Maximum number of cached encoded responses (default 20000). */
@@ -126,6 +144,9 @@ export class Responder {
   private readonly cacheSize: number;
   private readonly secret: Uint8Array;
   private readonly now: () => number;
+  private readonly resolver: RecursiveResolver | undefined;
+  /** allow-recursion when recursion is on: decides the RA bit per client (RFC 1035 §4.1.1). */
+  private readonly ra: AddressMatcher | undefined;
   private readonly scratch = new Uint8Array(65535);
 
   constructor(view: ServingView, opts: ResponderOptions = {}) {
@@ -137,6 +158,8 @@ export class Responder {
     this.cacheSize = opts.cacheSize ?? 20000;
     this.secret = opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16));
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.resolver = view.recursion ? opts.resolver : undefined;
+    this.ra = this.resolver ? (view.allowRecursion ?? (() => false)) : undefined;
   }
 
   private count(rcode: number): void {
@@ -144,8 +167,18 @@ export class Responder {
     this.stats.byRcode[k] = (this.stats.byRcode[k] ?? 0) + 1;
   }
 
-  /** Answers one query; null means drop it (unusable header, or a response). Never throws. */
-  respond(msg: Uint8Array, client: ClientInfo): Uint8Array | null {
+  /** RA is set exactly when recursion is available to this client (BIND). */
+  private setRa(out: Uint8Array, client: ClientInfo): void {
+    if (this.ra && out.length > 3) out[3] = this.ra(client.address) ? out[3] | 0x80 : out[3] & 0x7f;
+  }
+
+  /**
+   * Answers one query; null means drop it (unusable header, a response, or a
+   * blackholed client). A name answered by recursion returns DEFERRED and the
+   * answer goes to `later` when it is ready (without `later`: null). Never throws.
+   */
+  respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
+    if (this.view.blackhole && this.view.blackhole(client.address)) return null;
     this.stats.queries++;
     const key = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, this.view.udpSize, client.address.includes(':') ? 6 : 4);
     if (key !== undefined) {
@@ -158,11 +191,18 @@ export class Responder {
         out.set(hit.bytes);
         out[0] = msg[0];
         out[1] = msg[1];
+        if (this.ra) this.setRa(out, client);
         return out;
       }
     }
     try {
-      return this.respondInner(msg, client);
+      const out = this.respondInner(msg, client);
+      if (out instanceof Promise) {
+        if (!later) return null;
+        void out.then((b) => later(b, client));
+        return DEFERRED;
+      }
+      return out;
     } catch {
       // A bug must not take the server down; count it and say nothing.
       this.stats.malformed++;
@@ -174,7 +214,7 @@ export class Responder {
    * Answers a message that came over TCP: one response, or for AXFR/IXFR the
    * whole stream of messages (RFC 5936 §2.2). Null means drop. Never throws.
    */
-  respondTcp(msg: Uint8Array, client: ClientInfo): Uint8Array[] | null {
+  respondTcp(msg: Uint8Array, client: ClientInfo, later?: (outs: Uint8Array[] | null, client: ClientInfo) => void): Uint8Array[] | null {
     // Only a question of type AXFR/IXFR (class IN) needs the stream path.
     let i = 12;
     while (i < msg.length && msg[i] !== 0 && msg[i] < 64) i += msg[i] + 1;
@@ -192,7 +232,8 @@ export class Responder {
         return null;
       }
     }
-    const one = this.respond(msg, client);
+    const one = this.respond(msg, client, later ? (b, c) => later(b ? [b] : null, c) : undefined);
+    if (one === DEFERRED) return [DEFERRED];
     return one ? [one] : null;
   }
 
@@ -288,7 +329,7 @@ export class Responder {
     return out;
   }
 
-  private respondInner(msg: Uint8Array, client: ClientInfo): Uint8Array | null {
+  private respondInner(msg: Uint8Array, client: ClientInfo): Uint8Array | null | Promise<Uint8Array | null> {
     const p = parseQuery(msg);
     if (p.kind === 'drop') {
       this.stats.malformed++;
@@ -316,9 +357,12 @@ export class Responder {
       out[0] = msg[0];
       out[1] = msg[1];
       if (hit.cookieAt >= 0 && q.cookie) this.writeCookie(out, hit.cookieAt - 8, q.cookie, client.address);
+      if (this.ra) this.setRa(out, client);
       return out;
     }
     const built = this.build(q, client);
+    if (built.deferred) return built.deferred;
+    if (this.ra) this.setRa(built.bytes, client);
     if (built.cacheable) {
       if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(key, { bytes: built.bytes, acl: built.acl, cookieAt: built.cookieAt, rcode: built.rcode });
@@ -431,7 +475,7 @@ export class Responder {
     out.set(hash, at + 16);
   }
 
-  private build(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number } {
+  private build(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number; deferred?: Promise<Uint8Array | null> } {
     const qflags = q.flags;
     const keep = qflags & (FLAG_RD | FLAG_CD); // RFC 1035 §4.1.1 RD; RFC 4035 §3.2.2 CD
     const e = q.edns;
@@ -481,6 +525,9 @@ export class Responder {
     } else if (question.class === CLASS_CH) {
       zone = this.chaos.find(question.name);
     }
+    if (!zone && this.resolver && question.class === CLASS_IN && q.opcode === OPCODE_QUERY && question.type !== T.AXFR && question.type !== T.IXFR) {
+      return { bytes: new Uint8Array(0), cacheable: false, cookieAt: -1, rcode: -1, deferred: this.recurse(q, client) };
+    }
     if (!zone) return plain(RCODE.REFUSED, question, keep); // recursion no: nothing to say (BIND)
     if (question.type === T.AXFR || question.type === T.IXFR || question.type === T.OPT) {
       // Zone transfers are not served here (and never over UDP); OPT is no data type.
@@ -491,6 +538,47 @@ export class Responder {
     const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
     const out = this.render(q, ans, limit, cookie, client.address);
     return { bytes: out.bytes, cacheable: true, acl, cookieAt: out.cookieAt, rcode: ans.rcode };
+  }
+
+  /**
+   * A name outside our zones (recursion yes): allow-query-cache decides whether the
+   * client may see cached data, allow-recursion whether we go upstream for it
+   * (RD set). Others get REFUSED with EDE 18 (Prohibited), as BIND 9.18. The
+   * answer goes through the same rendering (EDNS, truncation) as authoritative ones.
+   */
+  private async recurse(q: ParsedQuery, client: ClientInfo): Promise<Uint8Array | null> {
+    try {
+      const resolver = this.resolver as RecursiveResolver;
+      const rec = this.ra ? this.ra(client.address) : false;
+      const cacheOk = this.view.allowQueryCache ? this.view.allowQueryCache(client.address) : rec;
+      const keep = q.flags & (FLAG_RD | FLAG_CD);
+      const refuse = (): Uint8Array => {
+        this.count(RCODE.REFUSED);
+        const out = this.simple(q.id, q.flags, RCODE.REFUSED, q.question, q.edns, { code: 18, text: '' }, client, keep);
+        this.setRa(out, client);
+        return out;
+      };
+      if (!cacheOk) return refuse();
+      const res = rec && (q.flags & FLAG_RD) !== 0 ? await resolver.resolve(q.question) : resolver.fromCache(q.question);
+      if (!res) {
+        if (!rec) return refuse();
+        // RD clear and nothing cached: an empty, non-authoritative answer.
+        this.count(RCODE.NOERROR);
+        const out = this.simple(q.id, q.flags, RCODE.NOERROR, q.question, q.edns, undefined, client, keep);
+        this.setRa(out, client);
+        return out;
+      }
+      // RFC 8914 §4.4: EDE 3 marks answers served stale (RFC 8767).
+      const ans: AuthorityAnswer = { rcode: res.rcode, aa: false, answer: res.answer, authority: res.authority, additional: [], ede: res.stale ? { code: 3, text: '' } : undefined };
+      const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(q.edns);
+      const out = this.render(q, ans, limit, q.edns ? q.cookie : undefined, client.address).bytes;
+      this.setRa(out, client);
+      this.count(res.rcode);
+      return out;
+    } catch {
+      this.stats.malformed++;
+      return null;
+    }
   }
 
   /**

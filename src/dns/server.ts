@@ -13,7 +13,7 @@ import net from 'node:net';
 import { isIP, isIPv6 } from 'node:net';
 import dns from 'node:dns';
 import type { Logger } from '../log.js';
-import type { ClientInfo } from './responder.js';
+import { DEFERRED, type ClientInfo } from './responder.js';
 
 export interface ListenAddress {
   address: string;
@@ -22,9 +22,10 @@ export interface ListenAddress {
 
 /** What the server needs from a responder (src/dns/responder.ts Responder implements it). */
 export interface QueryHandler {
-  respond(msg: Uint8Array, client: ClientInfo): Uint8Array | null;
+  /** May return DEFERRED (recursion): the answer then comes through `later`. */
+  respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null;
   /** TCP answers; may be several messages (zone transfers). Falls back to respond(). */
-  respondTcp?(msg: Uint8Array, client: ClientInfo): Uint8Array[] | null;
+  respondTcp?(msg: Uint8Array, client: ClientInfo, later?: (outs: Uint8Array[] | null, client: ClientInfo) => void): Uint8Array[] | null;
 }
 
 export interface DnsServerOptions {
@@ -75,9 +76,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const tcpServers: net.Server[] = [];
   const conns = new Set<net.Socket>();
 
-  const handle = (msg: Uint8Array, client: ClientInfo): Uint8Array | null => {
+  const handle = (msg: Uint8Array, client: ClientInfo, later: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null => {
     try {
-      return responder.respond(msg, client);
+      return responder.respond(msg, client, later);
     } catch (err) {
       counters.dropped++;
       log?.error({ err }, 'dns: responder failed');
@@ -85,10 +86,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     }
   };
 
-  const handleTcp = (msg: Uint8Array, client: ClientInfo): Uint8Array[] | null => {
+  const handleTcp = (msg: Uint8Array, client: ClientInfo, later: (outs: Uint8Array[] | null, client: ClientInfo) => void): Uint8Array[] | null => {
     try {
-      if (responder.respondTcp) return responder.respondTcp(msg, client);
-      const one = responder.respond(msg, client);
+      if (responder.respondTcp) return responder.respondTcp(msg, client, later);
+      const one = responder.respond(msg, client, (b, c) => later(b ? [b] : null, c));
       return one ? [one] : null;
     } catch (err) {
       counters.dropped++;
@@ -106,13 +107,19 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       const sock = dgram.createSocket({ type: isIPv6(l.address) ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
       const onError = (err: Error): void => reject(err);
       sock.once('error', onError);
+      // Answers that needed recursion arrive later, addressed by the client they were for.
+      const later = (out: Uint8Array | null, c: ClientInfo): void => {
+        if (!out) counters.dropped++;
+        else sock.send(out, c.port, c.address, onSent);
+      };
       sock.on('message', (msg, rinfo) => {
         counters.udpIn++;
-        const out = handle(msg, { address: clean(rinfo.address), port: rinfo.port, transport: 'udp' });
+        const out = handle(msg, { address: clean(rinfo.address), port: rinfo.port, transport: 'udp' }, later);
         if (!out) {
           counters.dropped++;
           return;
         }
+        if (out === DEFERRED) return;
         sock.send(out, rinfo.port, rinfo.address, onSent);
       });
       sock.bind({ address: l.address, port: l.port, exclusive: opts.exclusive ?? false }, () => {
@@ -139,6 +146,19 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     // RFC 1035 §4.2.2 / RFC 7766 §6.2.1: two-octet length prefix; several
     // messages may share a segment and one may span several.
     let pending: Buffer = Buffer.alloc(0);
+    const writeFrames = (outs: Uint8Array[]): void => {
+      for (const out of outs) {
+        const frame = Buffer.allocUnsafe(2 + out.length);
+        frame.writeUInt16BE(out.length, 0);
+        frame.set(out, 2);
+        sock.write(frame);
+      }
+    };
+    // RFC 7766 §7: answers that needed recursion may go out of order.
+    const later = (outs: Uint8Array[] | null): void => {
+      if (!outs) counters.dropped++;
+      else if (!sock.destroyed) writeFrames(outs);
+    };
     sock.on('data', (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       while (pending.length >= 2) {
@@ -147,23 +167,19 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
         counters.tcpIn++;
-        const outs = handleTcp(msg, client);
+        const outs = handleTcp(msg, client, later);
         if (!outs) {
           counters.dropped++;
           continue;
         }
+        if (outs.length === 1 && outs[0] === DEFERRED) continue;
         if (sock.destroyed) return;
         // A client that sends but never reads must not make us buffer without bound.
         if (sock.writableLength > MAX_TCP_BACKLOG) {
           sock.destroy();
           return;
         }
-        for (const out of outs) {
-          const frame = Buffer.allocUnsafe(2 + out.length);
-          frame.writeUInt16BE(out.length, 0);
-          frame.set(out, 2);
-          sock.write(frame);
-        }
+        writeFrames(outs);
       }
     });
   };

@@ -75,12 +75,32 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltVi
     zones,
     allowQuery: o.allowQuery ? compileAddressMatch(o.allowQuery, env) : () => true,
     zoneAllowQuery,
-    recursion: false, // authoritative-only in this version; `recursion yes` is warned about by the loader.
+    recursion: o.recursion,
+    ...recursionAcls(conf, env),
     // BIND answers version.bind with its own version when `version` is unset; Triad answers its name.
     version: o.version === null ? undefined : (o.version ?? 'Triad'),
     udpSize: o.maxUdpSize ?? DEFAULT_UDP_SIZE,
   };
   return { view, loaded, diagnostics };
+}
+
+const LOCAL: AddressMatchList = [{ kind: 'builtin', negated: false, name: 'localnets' }, { kind: 'builtin', negated: false, name: 'localhost' }];
+
+/**
+ * BIND 9.18's defaults (ARM, allow-recursion / allow-query-cache): allow-recursion
+ * falls back to allow-query-cache, then allow-query, then `localnets; localhost;`;
+ * allow-query-cache falls back to allow-recursion, then allow-query, then the same.
+ * So a LAN is never an open resolver by accident.
+ */
+export function recursionAcls(conf: NamedConfig, env: MatchEnvironment): Pick<ServingView, 'allowRecursion' | 'allowQueryCache' | 'blackhole'> {
+  const o = conf.options;
+  const rec = o.allowRecursion ?? o.allowQueryCache ?? o.allowQuery ?? LOCAL;
+  const cache = o.allowQueryCache ?? o.allowRecursion ?? o.allowQuery ?? LOCAL;
+  return {
+    allowRecursion: compileAddressMatch(rec, env),
+    allowQueryCache: compileAddressMatch(cache, env),
+    blackhole: o.blackhole && o.blackhole.length > 0 ? compileAddressMatch(o.blackhole, env) : undefined,
+  };
 }
 
 /**
