@@ -8,7 +8,7 @@ import { DiagnosticSink, formatDiagnostic, type Diagnostic } from './config/diag
 import { namedConfPath } from './dns/dns-config.js';
 import { runOptionsFrom } from './main.js';
 import { loadNamedConf } from './config/named-conf.js';
-import { buildServingView } from './dns/view-builder.js';
+import { buildServingView, checkUnservedZones } from './dns/view-builder.js';
 import { hostNetworks } from './net/interfaces.js';
 import type { RunOptions } from './service.js';
 import { parseDhcpdConf } from './config/dhcpd-conf.js';
@@ -40,9 +40,12 @@ const namedConfCheck: ConfigCheck = {
     for (const d of sink.items) out.diagnostic(d);
     if (sink.hasErrors()) return false;
     const built = buildServingView(conf, hostNetworks());
-    for (const d of built.diagnostics) out.diagnostic(d);
-    for (const z of built.loaded) out.info(`zone ${z.name}/IN: loaded serial ${z.serial}`);
-    return !built.diagnostics.some((d) => d.severity === 'error');
+    // Zones of views Triad does not serve are still loaded, as named-checkconf -z does.
+    const other = checkUnservedZones(conf);
+    const diagnostics = [...built.diagnostics, ...other.diagnostics];
+    for (const d of diagnostics) out.diagnostic(d);
+    for (const z of [...built.loaded, ...other.loaded]) out.info(`zone ${z.name}/IN: loaded serial ${z.serial}`);
+    return !diagnostics.some((d) => d.severity === 'error');
   },
 };
 

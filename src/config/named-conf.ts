@@ -131,6 +131,8 @@ export interface NamedConfig {
   keys: Map<string, KeyConfig>;
   /** The zones to serve: top-level zones, or those of the first view. */
   zones: ZoneConfig[];
+  /** Zones of the other views: checked (and loaded by `triad check`, as named-checkconf -z does) but not served. */
+  unservedZones: ZoneConfig[];
 }
 
 export interface LoadNamedConfOptions {
@@ -378,6 +380,7 @@ class NamedConfBuilder {
     }
     let zoneStatements = topZones;
     let viewName: string | undefined;
+    const unservedZones: ZoneConfig[] = [];
     if (views.length > 0) {
       if (topZones.length > 0) this.sink.error(topZones[0].words[0], "when using 'view' statements, all zones must be in views");
       const first = views[0];
@@ -395,7 +398,12 @@ class NamedConfBuilder {
         viewNames.add(name.value);
         const zs = this.viewBody(v.block);
         if (v === first) zoneStatements = zs;
-        else for (const z of zs) this.zone(z, options, undefined); // checked, not served
+        else {
+          for (const z of zs) {
+            const zc = this.zone(z, options, name.value);
+            if (zc) unservedZones.push(zc);
+          }
+        }
       }
     }
     const zones: ZoneConfig[] = [];
@@ -419,7 +427,7 @@ class NamedConfBuilder {
     this.resolveReferences();
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
-    return { file, files, options, acls, keys: this.keys, zones };
+    return { file, files, options, acls, keys: this.keys, zones, unservedZones };
   }
 
   private defaultOptions(): NamedOptions {

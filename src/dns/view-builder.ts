@@ -45,6 +45,25 @@ export function matchEnvironment(conf: NamedConfig, host: HostNetworks): MatchEn
   return { localhost: host.localhost, localnets: host.localnets, acls: conf.acls };
 }
 
+/** Loads the zones of the views Triad does not serve, only to report their errors (`triad check`). */
+export function checkUnservedZones(conf: NamedConfig): { loaded: LoadedZone[]; diagnostics: Diagnostic[] } {
+  const loaded: LoadedZone[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const zc of conf.unservedZones) {
+    if (zc.type !== 'primary' || zc.file === undefined) continue;
+    const at = zc.filePos ?? zc.pos;
+    if (!existsSync(zc.file)) {
+      diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
+      continue;
+    }
+    const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory });
+    diagnostics.push(...res.diagnostics);
+    if (res.zone) loaded.push({ name: zc.name, serial: res.zone.serial, file: zc.file });
+    else diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
+  }
+  return { loaded, diagnostics };
+}
+
 /** Loads every zone Triad serves and compiles the ACLs. */
 export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltView {
   const env = matchEnvironment(conf, host);
