@@ -37,8 +37,13 @@ export interface AuthorityAnswer {
 }
 
 export interface AnswerOptions {
-  /** RD was set in the query: BIND's default minimal-responses no-auth-recursive then omits the NS in authority. */
+  /**
+   * Leave the zone's NS out of positive answers. BIND's minimal-responses: `no-auth`
+   * and `yes` always, `no-auth-recursive` (the 9.18 default) when RD is set, `no` never.
+   */
   minimal: boolean;
+  /** minimal-responses yes: no addresses for MX/SRV targets either (an NS answer keeps its glue). */
+  noAdditional?: boolean;
 }
 
 /** BIND 9.18 gives up a CNAME/DNAME chase after this many restarts (MAX_RESTARTS in query.c). */
@@ -155,7 +160,7 @@ export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opt
     return done(rcode, true);
   };
   const positive = (atCut = false): AuthorityAnswer => {
-    if (qtype !== T.ANY) b.additionalFor(zone, b.answer);
+    if (qtype !== T.ANY) b.additionalFor(zone, opts.noAdditional ? b.answer.filter((x) => x.type === T.NS) : b.answer);
     // The DS RRset at a cut is answered from the parent without the parent's NS (BIND).
     if (!opts.minimal && !atCut) {
       const ns = apex?.rrsets.get(T.NS);

@@ -60,6 +60,8 @@ export interface ServingView {
    */
   allowTransfer?: AddressMatcher;
   zoneAllowTransfer?: Map<string, AddressMatcher>;
+  /** options { minimal-responses }; BIND 9.18's default is no-auth-recursive. */
+  minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
 }
 
 export interface ResponderStats {
@@ -534,7 +536,9 @@ export class Responder {
       const rc = question.type === T.OPT || client.transport === 'udp' ? RCODE.FORMERR : RCODE.NOTIMP;
       return plain(rc, question, rc === RCODE.FORMERR ? 0 : keep, undefined, acl);
     }
-    const ans = answerFromZone(zone, question.name, question.type, { minimal: (qflags & FLAG_RD) !== 0 });
+    const mode = this.view.minimalResponses ?? 'no-auth-recursive';
+    const minimal = mode === 'yes' || mode === 'no-auth' || (mode === 'no-auth-recursive' && (qflags & FLAG_RD) !== 0);
+    const ans = answerFromZone(zone, question.name, question.type, { minimal, noAdditional: mode === 'yes' });
     const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
     const out = this.render(q, ans, limit, cookie, client.address);
     return { bytes: out.bytes, cacheable: true, acl, cookieAt: out.cookieAt, rcode: ans.rcode };

@@ -19,11 +19,11 @@ function lines(sets: SectionRRset[]): string[] {
   return sets.flatMap((s) => s.rdatas.map((rd) => `${nameToText(s.owner)} ${s.ttl} ${typeToText(s.type)} ${rdataToText(s.type, rd)}`)).sort();
 }
 
-function ask(name: string, type: number, minimal = false): AuthorityAnswer & { a: string[]; ns: string[]; ad: string[] } {
+function ask(name: string, type: number, minimal = false, noAdditional = false): AuthorityAnswer & { a: string[]; ns: string[]; ad: string[] } {
   const qn = parseName(name);
   const zone = table.find(qn);
   if (!zone) throw new Error('no zone for ' + name);
-  const r = answerFromZone(zone, qn, type, { minimal });
+  const r = answerFromZone(zone, qn, type, { minimal, noAdditional });
   return { ...r, a: lines(r.answer), ns: lines(r.authority), ad: lines(r.additional) };
 }
 
@@ -130,4 +130,10 @@ t.test('ANY answers every RRset, without additional', async (t) => {
 
 t.test('unknown types pass through', async (t) => {
   t.same(ask('unk.tri.test.', 65534, true).a, ['unk.tri.test. 3600 TYPE65534 \\# 3 ABCDEF']);
+});
+
+t.test('minimal-responses yes: no MX/SRV addresses, NS answers and referrals keep glue', async (t) => {
+  t.same(ask('mx.tri.test.', MX, true, true).ad, []);
+  t.same(ask('tri.test.', NS, true, true).ad, ['ns1.tri.test. 3600 A 10.0.0.1', 'ns1.tri.test. 3600 AAAA 2001:db8::1']);
+  t.same(ask('x.child.tri.test.', A, true, true).ad, ['ns1.child.tri.test. 3600 A 10.0.1.1']);
 });
