@@ -1,7 +1,11 @@
 // Side by side: BIND 9 (`named -g -n 1`) and Triad (`bin/triad run`) serve the same named.conf and
 // zones (the lab's, plus test/fixtures/dns/*.zone); the real `dig` asks both the
 // same questions and the answers must agree on rcode, flags, counts, the EDNS
-// pseudo-section and all three sections (as sets of normalized lines).
+// pseudo-section, all three sections (as sets of normalized lines) and the
+// message size (so name compression and truncation match too). Also: `host` and
+// `nslookup`, raw malformed packets (same rcode/flags/counts/size or both silent),
+// zone transfers, and BIND's other minimal-responses modes. A mismatch prints a
+// compact diff on stderr (`--- dig ARGS` then `what: bind / triad`).
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
