@@ -347,7 +347,8 @@ function generate(line: ZoneLine, ctx: FileContext, sink: DiagnosticSink, ttl: T
     sink.error(tokPos(d), '$GENERATE: parentheses are not allowed');
     return;
   }
-  const m = /^([0-9]+)-([0-9]+)(?:\/([0-9]+))?$/.exec(rangeTok.text);
+  // BIND reads the range with sscanf("%u-%u/%u"): text after the numbers is ignored.
+  const m = /^([0-9]+)-([0-9]+)(?:\/([0-9]+))?/.exec(rangeTok.text);
   if (!m) {
     sink.error(tokPos(rangeTok), `$GENERATE: bad range '${rangeTok.text}'`);
     return;

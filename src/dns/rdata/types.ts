@@ -231,7 +231,7 @@ const ds: RdataCodec = {
   },
 };
 
-const sig: RdataCodec = {
+const sigCodec = (rrsig: boolean): RdataCodec => ({
   fromText: (c) => {
     const covered = typeFromToken(c.word('a type'));
     const alg = secalg(c);
@@ -245,7 +245,7 @@ const sig: RdataCodec = {
     // BIND refuses a signer with more labels than the Labels field (RFC 4034 §3.1.3: the signer is an ancestor).
     let n = 0;
     for (let i = 0; signer[i] !== 0; i += signer[i] + 1) n++;
-    if (n > labels) throw new RdataError('signer name has more labels than the Labels field', signerTok);
+    if (rrsig && n > labels) throw new RdataError('signer name has more labels than the Labels field', signerTok);
     const sigb = b64Rest(c);
     return new WireWriter().u16(covered).u8(alg).u8(labels).u32(ottl).u32(exp).u32(inc).u16(tag).bytes(signer).bytes(sigb).done();
   },
@@ -261,7 +261,7 @@ const sig: RdataCodec = {
     const s = r.rest();
     return `${covered} ${alg} ${labels} ${ottl} ${exp} ${inc} ${tag} ${signer} ${chunk(base64Encode(s))}`;
   },
-};
+});
 
 function saltFromText(c: TextCursor): Uint8Array {
   const t = c.word('a salt');
@@ -292,7 +292,8 @@ for (const t of [T.MX, T.RT, T.AFSDB, T.KX, T.LP]) codecs.set(t, prefName);
 for (const t of [T.TXT, T.SPF, T.AVC, T.NINFO, T.RESINFO, T.WALLET]) codecs.set(t, strings);
 for (const t of [T.DNSKEY, T.CDNSKEY, T.KEY, T.RKEY]) codecs.set(t, dnskey);
 for (const t of [T.DS, T.CDS, T.DLV, T.TA]) codecs.set(t, ds);
-for (const t of [T.RRSIG, T.SIG]) codecs.set(t, sig);
+codecs.set(T.RRSIG, sigCodec(true));
+codecs.set(T.SIG, sigCodec(false));
 
 codecs.set(T.SOA, {
   fromText: (c) => {
@@ -482,6 +483,8 @@ codecs.set(T.NXT, {
     const types = c.rest().map((t) => ({ t, v: /^[0-9]+$/.test(t.text) ? parseUint(t, 0xffff) : typeFromToken(t) }));
     let max = 0;
     for (const { t, v } of types) {
+      // Bit 0 would announce another bitmap format (RFC 2535 §5.2); BIND refuses it.
+      if (v === 0) throw new RdataError('NXT type 0 out of range', t);
       if (v > 127) throw new RdataError('NXT type above 127', t);
       max = Math.max(max, v);
     }
@@ -653,7 +656,8 @@ codecs.set(T.IPSECKEY, {
     } else {
       throw new RdataError('bad gateway type', gw);
     }
-    if (!c.atEnd()) w.bytes(b64Rest(c));
+    // BIND requires the public key in text form (RFC 4025 §2.1 allows it empty only on the wire).
+    w.bytes(b64Rest(c));
     return w.done();
   },
   toText: (r) => {
