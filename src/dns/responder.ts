@@ -224,7 +224,8 @@ export class Responder {
     if (qtype === T.AXFR || qtype === T.IXFR) {
       try {
         const p = parseQuery(msg);
-        if (p.kind === 'ok' && p.query.opcode === OPCODE_QUERY && p.query.question.class === CLASS_IN &&
+        const t = p.kind === 'ok' ? p.query.question.type : 0;
+        if (p.kind === 'ok' && (t === T.AXFR || t === T.IXFR) && p.query.opcode === OPCODE_QUERY && p.query.question.class === CLASS_IN &&
           (p.query.edns === undefined || p.query.edns.version === 0)) {
           this.stats.queries++;
           return this.transfer(p.query, msg, client);
