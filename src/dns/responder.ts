@@ -43,7 +43,7 @@ export interface ServingView {
   zoneAllowQuery: Map<string, AddressMatcher>;
   /** options { recursion }: this issue serves authoritative-only (recursion no). */
   recursion: boolean;
-  /** options { version } for version.bind CH TXT; undefined hides it (REFUSED as BIND's `version none`). */
+  /** options { version } for version.bind CH TXT; undefined is `version none` (BIND then answers NODATA). */
   version?: string;
   /** Our EDNS UDP payload size (BIND 9.18 default 1232). */
   udpSize: number;
@@ -154,8 +154,8 @@ export class Responder {
   constructor(view: ServingView, opts: ResponderOptions = {}) {
     this.view = view;
     this.table = new ZoneTable(view.zones.filter((z) => z.class === CLASS_IN));
-    const ch = [chaosZone('hostname.bind.', opts.hostname ?? osHostname()), chaosZone('id.server.', undefined)];
-    if (view.version !== undefined) ch.push(chaosZone('version.bind.', view.version));
+    const ch = [chaosZone('hostname.bind.', opts.hostname ?? osHostname()), chaosZone('id.server.', undefined),
+      chaosZone('version.bind.', view.version)];
     this.chaos = new ZoneTable(ch);
     this.cacheSize = opts.cacheSize ?? 20000;
     this.secret = opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16));

@@ -328,13 +328,16 @@ async function compareAll(): Promise<void> {
   // process here with the mode set in its view.
   const MODES = ['yes', 'no', 'no-auth'] as const;
   const MODE_QUERIES = ['mx.tri.test MX', 'mx.tri.test MX +norec', 'www.tri.test', 'www.tri.test +norec', 'tri.test NS',
-    'x.child.tri.test', 'nope.tri.test', '_sip._udp.tri.test SRV +norec', 'cafe.babe MX', 'c1.tri.test', 'tri.test ANY'];
+    'x.child.tri.test', 'nope.tri.test', '_sip._udp.tri.test SRV +norec', 'cafe.babe MX', 'c1.tri.test', 'tri.test ANY',
+    'version.bind TXT CH', 'version.bind TXT CH +norec'];
   const modeServers: { mode: string; mBind: number; mTriad: number }[] = [];
   for (const mode of MODES) {
     const mBind = await freePort();
     const mTriad = await freePort();
     const mConf = path.join(dir, `named-${mode}.conf`);
-    writeFileSync(mConf, namedConf(dir, mBind).replace('recursion no;', `recursion no;\n    minimal-responses ${mode};`));
+    // The `no` server also hides its version (version none: NODATA for version.bind).
+    const base = namedConf(dir, mBind).replace('recursion no;', `recursion no;\n    minimal-responses ${mode};`);
+    writeFileSync(mConf, mode === 'no' ? base.replace('version "Triad-compare";', 'version none;') : base);
     const up = await startNamed(mConf);
     if (up !== true) {
       t.fail(`named with minimal-responses ${mode} did not start:\n${up}`);
