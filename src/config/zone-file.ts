@@ -51,6 +51,7 @@ export interface ZoneFileOptions {
 }
 
 const MAX_TTL = 0x7fffffff; // RFC 2181 §8
+const MAX_GENERATE = 1_000_000;
 
 /** BIND's per-load TTL state (master.c: ttl, ttl_known, default_ttl, default_ttl_known). */
 interface TtlState {
@@ -347,17 +348,24 @@ function generate(line: ZoneLine, ctx: FileContext, sink: DiagnosticSink, ttl: T
     sink.error(tokPos(d), '$GENERATE: parentheses are not allowed');
     return;
   }
-  // BIND reads the range with sscanf("%u-%u/%u"): text after the numbers is ignored.
-  const m = /^([0-9]+)-([0-9]+)(?:\/([0-9]+))?/.exec(rangeTok.text);
-  if (!m) {
+  // BIND reads the range like sscanf("%u-%u%1[/]%u"): text after the numbers is
+  // ignored, but a '/' must be followed by a step.
+  const m = /^([0-9]+)-([0-9]+)(?:(\/)([0-9]+)?)?/.exec(rangeTok.text);
+  if (!m || (m[3] !== undefined && m[4] === undefined)) {
     sink.error(tokPos(rangeTok), `$GENERATE: bad range '${rangeTok.text}'`);
     return;
   }
   const start = Number(m[1]);
   const stop = Number(m[2]);
-  const step = m[3] === undefined ? 1 : Number(m[3]);
+  const step = m[4] === undefined ? 1 : Number(m[4]);
   if (start > 0xffffffff || stop > 0xffffffff || start > stop || step < 1 || step > 0xffffffff) {
     sink.error(tokPos(rangeTok), `$GENERATE: invalid range '${rangeTok.text}'`);
+    return;
+  }
+  // A bound BIND does not have: one line may not make more than a million records,
+  // so a typo in a range cannot exhaust the process's memory.
+  if (Math.floor((stop - start) / step) + 1 > MAX_GENERATE) {
+    sink.error(tokPos(rangeTok), `$GENERATE: range '${rangeTok.text}' makes more than ${MAX_GENERATE} records`);
     return;
   }
   const f = fields(toks, 3, sink, ttl);

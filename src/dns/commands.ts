@@ -52,7 +52,11 @@ export async function checkzoneCommand(args: ParsedArgs): Promise<number> {
 export async function compilezoneCommand(args: ParsedArgs): Promise<number> {
   const a = zoneArgs(args, 'compilezone');
   if (!a) return 2;
-  const res = loadZoneFile({ origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls, checkNames: checkNamesMode(args) ?? 'ignore' });
+  // named-compilezone's defaults: check-names ignored here (its -k), NS-as-address fatal (its -n).
+  const res = loadZoneFile({
+    origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls, checkNames: checkNamesMode(args) ?? 'ignore',
+    checkNsAddress: 'fail',
+  });
   for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (!res.zone || !res.records) {
     process.stderr.write(`${zoneLabel(a.zone)}: not loaded due to errors.\n`);

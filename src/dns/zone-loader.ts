@@ -8,6 +8,7 @@ import { parseName, NameError, nameKey, isSubdomain, nameToText } from './name.j
 import { CLASS_IN, classToText, typeToText, T, embeddedNames, type ResourceRecord } from './rr.js';
 import { rdataFromText, RdataError } from './rdata.js';
 import { base32hexDecode } from './rdata/codec.js';
+import { ipv4FromText, ipv6FromText } from './rdata/addr.js';
 import { buildZone, type Zone } from './zone.js';
 import { checkZone, checkNames, type CheckOptions, type Locator } from './zone-check.js';
 
@@ -25,6 +26,11 @@ export interface ZoneLoadOptions {
    * fails primary zones (`check-names primary fail`); `ignore` skips the check.
    */
   checkNames?: 'fail' | 'warn' | 'ignore';
+  /**
+   * An NS (or MX) target written as an IP address: named-checkzone warns (default),
+   * named-compilezone fails (its -n default).
+   */
+  checkNsAddress?: 'fail' | 'warn' | 'ignore';
 }
 
 export interface ZoneLoadResult {
@@ -53,7 +59,7 @@ export function loadZoneFile(opts: ZoneLoadOptions): ZoneLoadResult {
 export function loadZoneText(opts: ZoneTextOptions): ZoneLoadResult {
   return load({
     origin: opts.origin, file: opts.file ?? 'zone.db', directory: opts.directory ?? process.cwd(), class: opts.class,
-    text: opts.text, checks: opts.checks, checkNames: opts.checkNames,
+    text: opts.text, checks: opts.checks, checkNames: opts.checkNames, checkNsAddress: opts.checkNsAddress,
   });
 }
 
@@ -76,7 +82,7 @@ function load(opts: InternalOptions): ZoneLoadResult {
   }
   const entries = parseZoneFile({ file: opts.file, text: opts.text, origin, directory: opts.directory, sink });
   const positions = new Map<string, Position>();
-  const records = toRecords(entries, origin, cls, sink, positions, opts.checkNames ?? 'warn');
+  const records = toRecords(entries, origin, cls, sink, positions, opts.checkNames ?? 'warn', opts.checkNsAddress ?? 'warn');
   if (sink.hasErrors()) return { diagnostics: sink.items };
   const originKey = nameKey(origin);
   const soa = records.find((r) => r.type === T.SOA && nameKey(r.owner) === originKey);
@@ -115,7 +121,7 @@ interface Batch {
  */
 function toRecords(
   entries: ZoneEntry[], origin: Uint8Array, cls: number, sink: DiagnosticSink, positions: Map<string, Position>,
-  namesMode: 'fail' | 'warn' | 'ignore',
+  namesMode: 'fail' | 'warn' | 'ignore', nsAddrMode: 'fail' | 'warn' | 'ignore',
 ): ResourceRecord[] {
   const originKey = nameKey(origin);
   const finalTtl = new Map<string, number>();
@@ -209,6 +215,18 @@ function toRecords(
     }
     const rdata = parseRdata(e, sink);
     if (!rdata) continue;
+    if ((e.type === T.NS || e.type === T.MX) && nsAddrMode !== 'ignore') {
+      const tok = e.rdata[e.type === T.NS ? 0 : 1];
+      if (tok && looksLikeAddress(tok.text)) {
+        const msg = `${typeToText(e.type)} record '${tok.text}' appears to be an address`;
+        // Only NS is fatal in fail mode; BIND keeps MX at a warning (named-compilezone -m).
+        if (e.type === T.NS && nsAddrMode === 'fail') {
+          sink.error({ file: tok.file, line: tok.line, col: tok.col }, msg);
+          continue;
+        }
+        sink.warning({ file: tok.file, line: tok.line, col: tok.col }, msg);
+      }
+    }
     if (namesMode !== 'ignore' && cls === CLASS_IN) {
       const p = checkNames(e.owner, e.type, rdata);
       if (p) {
@@ -261,6 +279,11 @@ function nsec3OwnerOk(owner: Uint8Array): boolean {
   } catch {
     return false;
   }
+}
+
+function looksLikeAddress(text: string): boolean {
+  const t = text.endsWith('.') ? text.slice(0, -1) : text;
+  return ipv4FromText(t) !== undefined || (t.includes(':') && ipv6FromText(t) !== undefined);
 }
 
 function latin1(b: Uint8Array): string {

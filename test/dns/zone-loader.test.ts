@@ -112,3 +112,19 @@ t.test('check-names: warn by default (named-checkzone), fail on request (named f
   t.same(loadZoneText({ origin: 'example', text, checkNames: 'ignore' }).diagnostics.filter((d) => /check-names/.test(d.message)), []);
   t.ok(loadZoneText({ origin: 'example', text: HEAD + '*.w A 192.0.2.1\n_srv._tcp SRV 0 0 1 ns\n', checkNames: 'fail' }).zone, 'wildcards and service labels pass');
 });
+
+t.test('NS written as an address: a warning for checkzone, fatal in compilezone mode', async (t) => {
+  const text = HEAD + 'a NS 192.0.2.7\nb MX 10 192.0.2.8\n';
+  const warn = loadZoneText({ origin: 'example', text });
+  t.ok(warn.zone);
+  t.same(warn.diagnostics.filter((d) => /appears to be an address/.test(d.message)).map((d) => `${d.severity} ${d.line}:${d.col}`), ['warning 5:6', 'warning 6:9']);
+  const fail = loadZoneText({ origin: 'example', text, checkNsAddress: 'fail' });
+  t.notOk(fail.zone);
+  t.equal(fail.diagnostics.filter((d) => d.severity === 'error').length, 1, 'only the NS is fatal');
+});
+
+t.test('$GENERATE ranges: trailing slash refused, trailing text ignored, huge ranges bounded', async (t) => {
+  t.match(errors(HEAD + '$GENERATE 1-3/ h$ A 192.0.2.$\n'), [/bad range/]);
+  t.same(errors(HEAD + '$GENERATE 1-3/1x h$ A 192.0.2.$\n'), []);
+  t.match(errors(HEAD + '$GENERATE 0-4294967295 h$ TXT x\n'), [/more than 1000000 records/]);
+});
