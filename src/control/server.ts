@@ -28,7 +28,8 @@ export function controlSocketPath(dataDir: string, flag?: string | boolean): str
   return typeof flag === 'string' ? path.resolve(flag) : path.join(dataDir, 'control.sock');
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** Serves one request against the registered handlers (also used by TCP control channels, e.g. named.conf `controls`). */
+export async function handleControlRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const send = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -64,7 +65,7 @@ export async function registerControl(socketPath: string, name: string, handler:
   } catch {
     // none
   }
-  const s = http.createServer((req, res) => void handle(req, res));
+  const s = http.createServer((req, res) => void handleControlRequest(req, res));
   await new Promise<void>((resolve, reject) => {
     s.once('error', reject);
     s.listen(socketPath, () => resolve());
@@ -89,9 +90,10 @@ export async function unregisterControl(name: string): Promise<void> {
 }
 
 /** Client side, used by `triad ctl`. */
-export function controlRequest(socketPath: string, name: string, args: string[]): Promise<{ status: number; body: { text?: string; data?: unknown; error?: string } }> {
+export function controlRequest(socketPath: string | { host: string; port: number }, name: string, args: string[]): Promise<{ status: number; body: { text?: string; data?: unknown; error?: string } }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path: `/${name}`, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    const where = typeof socketPath === 'string' ? { socketPath } : { host: socketPath.host, port: socketPath.port };
+    const req = http.request({ ...where, path: `/${name}`, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
       let b = '';
       res.on('data', (d: Buffer) => (b += d.toString()));
       res.on('end', () => {

@@ -18,6 +18,9 @@ import type { RunOptions, Service } from '../service.js';
 import { loadDnsConfig, namedConfPath } from './dns-config.js';
 import { DnsHost, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
+import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
+import { ControlUsageError, type ControlReply } from '../control/server.js';
+import { hostNetworks } from '../net/interfaces.js';
 
 /** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
 function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
@@ -45,15 +48,17 @@ export async function createDnsService(opts: RunOptions): Promise<Service | unde
   if (!file) return undefined;
   const flag = opts.flags['dns-workers'];
   const workers = typeof flag === 'string' && /^[0-9]+$/.test(flag) ? Number(flag) : os.availableParallelism();
-  return workers === 0 ? new InProcessDns(file, opts.log) : new ClusterDns(file, workers, opts.log);
+  return workers === 0 ? new InProcessDns(file, opts.log, opts) : new ClusterDns(file, workers, opts.log, opts);
 }
 
 class InProcessDns implements Service {
   readonly name = 'dns';
   private host: DnsHost;
+  private closeControl: (() => Promise<void>) | undefined;
   constructor(
     private readonly file: string,
     private readonly log: Logger,
+    private readonly opts: RunOptions,
   ) {
     this.host = new DnsHost(file, log);
   }
@@ -62,6 +67,11 @@ class InProcessDns implements Service {
     await this.host.start();
     if (this.host.config) logLoaded(this.log, this.host.config);
     this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
+    this.closeControl = await registerDnsControl(this.opts, this.host.config?.conf, hostNetworks(), this.log, async (cmd, args) => {
+      if (cmd !== 'reload') return localControl(this.host, cmd, args);
+      await this.reload();
+      return { text: 'reload successful\n' };
+    });
     this.log.info({ namedConf: this.file, listen: this.host.config?.listen }, 'dns serving in the main process');
   }
   async reload(): Promise<void> {
@@ -69,6 +79,7 @@ class InProcessDns implements Service {
   }
   async stop(): Promise<void> {
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
+    await this.closeControl?.();
     await this.host.stop();
     removePidFile(this.pidFile);
   }
@@ -85,12 +96,43 @@ class ClusterDns implements Service {
   private stopping = false;
   private reloadSeq = 0;
   private pidFile: string | undefined;
+  private closeControl: (() => Promise<void>) | undefined;
+  private ctlSeq = 0;
 
   constructor(
     private readonly file: string,
     private readonly count: number,
     private readonly log: Logger,
+    private readonly opts: RunOptions,
   ) {}
+
+  /** A `triad ctl` command: reload here; the others asked of every worker and merged. */
+  private async control(cmd: DnsControlCommand, args: string[]): Promise<ControlReply> {
+    if (cmd === 'reload') {
+      await this.reload();
+      return { text: 'reload successful\n' };
+    }
+    const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
+    const replies = await Promise.all(live.map((w) => new Promise<{ pid: number; reply: ControlReply }>((resolve, reject) => {
+      const id = ++this.ctlSeq;
+      const timer = setTimeout(() => {
+        w.off('message', onMessage);
+        reject(new Error(`worker ${w.process.pid ?? '?'} did not answer`));
+      }, 5000);
+      const onMessage = (m: FromWorker): void => {
+        if (m.type !== 'ctl-reply' || m.id !== id) return;
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        if (m.reply) resolve({ pid: w.process.pid ?? 0, reply: m.reply });
+        else reject(m.usage ? new ControlUsageError(m.error ?? 'failed') : new Error(m.error ?? 'failed'));
+      };
+      w.on('message', onMessage);
+      const msg: ToWorker = { type: 'ctl', id, cmd, args };
+      w.send(msg);
+    })));
+    if (replies.length === 0) throw new Error('no DNS worker is running');
+    return mergeReplies(cmd, replies);
+  }
 
   async start(): Promise<void> {
     // Fail early, with every error, before forking anything.
@@ -106,6 +148,7 @@ class ClusterDns implements Service {
       throw err;
     }
     this.pidFile = writePidFile(cfg.conf.options.pidFile, this.log);
+    this.closeControl = await registerDnsControl(this.opts, cfg.conf, hostNetworks(), this.log, (cmd, args) => this.control(cmd, args));
     this.log.info({ namedConf: this.file, workers: this.count, listen: cfg.listen }, 'dns serving');
   }
 
@@ -210,6 +253,7 @@ class ClusterDns implements Service {
   async stop(): Promise<void> {
     this.stopping = true;
     removePidFile(this.pidFile);
+    await this.closeControl?.();
     await Promise.all(
       this.slots.map(async (slot) => {
         const w = slot.worker;

@@ -6,14 +6,18 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { createLogger } from '../log.js';
 import { DnsHost } from './dns-host.js';
+import { localControl } from './control.js';
+import { ControlUsageError, type ControlReply } from '../control/server.js';
 
-export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' };
+export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'start-failed'; error: string }
   /** `warnings` formatted with file:line:col; `loaded` the zones now served. */
   | { type: 'reloaded'; id: number; warnings: string[]; loaded: { name: string; serial: number }[] }
-  | { type: 'reload-failed'; id: number; error: string };
+  | { type: 'reload-failed'; id: number; error: string }
+  /** `triad ctl` commands answered from this worker's cache and counters. */
+  | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
 
 async function main(): Promise<void> {
   const namedConf = process.argv[2];
@@ -39,6 +43,13 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
+    else if (m.type === 'ctl') {
+      try {
+        send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });
+      } catch (err) {
+        send({ type: 'ctl-reply', id: m.id, error: err instanceof Error ? err.message : String(err), usage: err instanceof ControlUsageError });
+      }
+    }
     else if (m.type === 'reload') {
       host.reload().then(
         (cfg) =>

@@ -1,0 +1,169 @@
+// The DNS side of `triad ctl` (the role rndc plays for BIND): reload, flush
+// [NAME], dumpdb, stats, zonestatus ZONE. Handlers are registered on the local
+// control socket and on every named.conf `controls { inet ADDR port N allow { … }; }`
+// channel (HTTP/JSON over TCP, refused unless the client matches `allow`).
+//
+// With cluster workers every worker has its own cache and counters: the primary
+// asks each worker over IPC and merges the replies (sums for counters, one dump
+// section per worker).
+
+import http from 'node:http';
+import type { NamedConfig } from '../config/named-conf.js';
+import { ControlUsageError, controlSocketPath, handleControlRequest, registerControl, unregisterControl, type ControlReply } from '../control/server.js';
+import type { Logger } from '../log.js';
+import { compileAddressMatch } from '../net/address-match.js';
+import type { HostNetworks } from '../net/interfaces.js';
+import type { RunOptions } from '../service.js';
+import type { DnsHost } from './dns-host.js';
+import { matchEnvironment } from './view-builder.js';
+import { nameKey, nameToText, parseName } from './name.js';
+
+export const DNS_CONTROL_COMMANDS = ['reload', 'flush', 'dumpdb', 'stats', 'zonestatus'] as const;
+export type DnsControlCommand = (typeof DNS_CONTROL_COMMANDS)[number];
+
+/** Answers a command from one process's DnsHost (a worker, or the main process without workers). Not `reload`. */
+export function localControl(host: DnsHost, cmd: string, args: string[]): ControlReply {
+  switch (cmd) {
+    case 'stats': {
+      const data = { ...host.stats(), resolver: host.resolverStats() ?? null };
+      return { text: statsText(data), data };
+    }
+    case 'flush': {
+      const r = host.resolver;
+      if (!r) return { text: 'recursion is off: no cache\n', data: { flushed: 0 } };
+      let name: Uint8Array | undefined;
+      if (args[0]) {
+        try {
+          name = parseName(args[0].endsWith('.') ? args[0] : `${args[0]}.`);
+        } catch {
+          throw new ControlUsageError(`bad name '${args[0]}'`);
+        }
+      }
+      const n = r.cache.flush(name);
+      return { text: `flushed ${n} entr${n === 1 ? 'y' : 'ies'}${name ? ` at ${nameToText(name)}` : ''}\n`, data: { flushed: n } };
+    }
+    case 'dumpdb': {
+      const text = host.resolver ? host.resolver.cache.dump() : '; recursion is off: no cache\n';
+      return { text, data: { text } };
+    }
+    case 'zonestatus': {
+      if (!args[0]) throw new ControlUsageError('usage: triad ctl zonestatus ZONE');
+      const key = nameKey(parseName(args[0].endsWith('.') ? args[0] : `${args[0]}.`));
+      const cfg = host.config;
+      const zone = cfg?.view.zones.find((z) => nameKey(z.origin) === key);
+      const loaded = cfg?.loaded.find((z) => nameKey(parseName(z.name === '.' ? '.' : `${z.name}.`)) === key);
+      if (!zone || !loaded) throw new ControlUsageError(`no such zone '${args[0]}' (served: ${cfg?.loaded.map((z) => z.name).join(', ') ?? 'none'})`);
+      let rrsets = 0;
+      for (const n of zone.nodes.values()) rrsets += n.rrsets.size;
+      const data = { name: loaded.name, type: 'primary', serial: zone.serial, file: loaded.file, nodes: zone.nodes.size, rrsets };
+      return { text: `name: ${data.name}\ntype: ${data.type}\nfiles: ${data.file}\nserial: ${data.serial}\nnodes: ${data.nodes}\nrrsets: ${data.rrsets}\n`, data };
+    }
+    default:
+      throw new ControlUsageError(`unknown DNS command '${cmd}' (have: ${DNS_CONTROL_COMMANDS.join(', ')})`);
+  }
+}
+
+interface StatsData {
+  queries: number;
+  malformed: number;
+  byRcode: Record<string, number>;
+  resolver: null | {
+    resolutions: number; servfail: number; staleAnswers: number; coalesced: number;
+    upstream: { sent: number; tcp: number; timeouts: number; spoofDrops: number; errors: number };
+    cache: { hits: number; misses: number; entries: number; bytes: number; maxBytes: number };
+  };
+}
+
+function statsText(d: StatsData): string {
+  const lines = [`queries: ${d.queries}`, `malformed: ${d.malformed}`];
+  for (const [k, v] of Object.entries(d.byRcode).sort()) lines.push(`answers ${k}: ${v}`);
+  const r = d.resolver;
+  if (r) {
+    lines.push(
+      `cache hits: ${r.cache.hits}`, `cache misses: ${r.cache.misses}`, `cache entries: ${r.cache.entries}`,
+      `cache bytes: ${r.cache.bytes} (max ${r.cache.maxBytes})`, `resolutions: ${r.resolutions}`, `servfail: ${r.servfail}`,
+      `stale answers: ${r.staleAnswers}`, `coalesced questions: ${r.coalesced}`, `upstream queries: ${r.upstream.sent}`,
+      `upstream tcp retries: ${r.upstream.tcp}`, `upstream timeouts: ${r.upstream.timeouts}`, `spoofing drops: ${r.upstream.spoofDrops}`,
+      `upstream errors: ${r.upstream.errors}`,
+    );
+  } else lines.push('recursion: off');
+  return lines.join('\n') + '\n';
+}
+
+/** Adds numbers field by field (objects recursively); the first non-number value wins. */
+function sum(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? sum(out[k], v) : v;
+    return out;
+  }
+  return a ?? b;
+}
+
+/** Merges the replies of several workers into one. */
+export function mergeReplies(cmd: string, replies: { pid: number; reply: ControlReply }[]): ControlReply {
+  if (replies.length === 1) return replies[0].reply;
+  switch (cmd) {
+    case 'stats': {
+      const data = replies.map((r) => r.reply.data).reduce((x, y) => sum(x, y)) as StatsData;
+      return { text: `${statsText(data)}workers: ${replies.length} (each has its own cache)\n`, data: { ...data, workers: replies.length } };
+    }
+    case 'flush': {
+      const n = replies.reduce((acc, r) => acc + ((r.reply.data as { flushed: number }).flushed ?? 0), 0);
+      return { text: `flushed ${n} entries in ${replies.length} workers\n`, data: { flushed: n } };
+    }
+    case 'dumpdb':
+      return { text: replies.map((r) => `; worker ${r.pid}\n${r.reply.text}`).join(''), data: replies.map((r) => ({ pid: r.pid, ...(r.reply.data as object) })) };
+    default:
+      return replies[0].reply;
+  }
+}
+
+/**
+ * Registers the DNS commands on the local control socket and opens the named.conf
+ * `controls` inet channels. `run` executes one command (locally or across workers).
+ * Returns a function that closes everything again.
+ */
+export async function registerDnsControl(
+  opts: Pick<RunOptions, 'dataDir' | 'flags'>, conf: NamedConfig | undefined, host: HostNetworks | undefined, log: Logger,
+  run: (cmd: DnsControlCommand, args: string[]) => Promise<ControlReply>,
+): Promise<() => Promise<void>> {
+  const sock = controlSocketPath(opts.dataDir, opts.flags['control-socket']);
+  for (const cmd of DNS_CONTROL_COMMANDS) await registerControl(sock, cmd, (args) => run(cmd, args));
+  const servers: http.Server[] = [];
+  if (conf && host) {
+    const env = matchEnvironment(conf, host);
+    for (const c of conf.options.controls) {
+      const allow = compileAddressMatch(c.allow, env);
+      const srv = http.createServer((req, res) => {
+        const from = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+        if (!allow(from)) {
+          // Refused from anywhere but the configured clients (BIND: "rejected command channel message").
+          log.warn({ client: from, control: `${c.address}#${c.port}` }, 'control connection refused by allow list');
+          res.writeHead(403, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: `control access from ${from} is not allowed` }));
+          return;
+        }
+        void handleControlRequest(req, res);
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen(c.port, c.address, () => resolve());
+        });
+        servers.push(srv);
+        log.info({ control: `${c.address}#${c.port}` }, 'command channel listening');
+      } catch (err) {
+        log.error({ control: `${c.address}#${c.port}`, err: err instanceof Error ? err.message : String(err) }, 'cannot open command channel');
+      }
+    }
+  }
+  return async () => {
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    for (const cmd of DNS_CONTROL_COMMANDS) await unregisterControl(cmd);
+  };
+}

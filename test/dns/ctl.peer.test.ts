@@ -1,0 +1,93 @@
+// `triad ctl reload|flush|dumpdb|stats|zonestatus` against a real `triad run`
+// with two DNS workers (replies merged by the primary), over the local socket and
+// over a named.conf `controls { inet … allow { … }; }` channel that refuses
+// other clients.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BIN_TRIAD } from '../helpers/paths.js';
+import { dig, startLab } from '../helpers/resolver-lab.js';
+import { randomPort, startTriad, waitFor } from '../helpers/triad-run.js';
+
+for (const tool of ['dig', 'curl']) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    t.fail(`${tool} is not installed`);
+    process.exit(1);
+  }
+}
+
+const lab = await startLab();
+t.teardown(() => lab.close());
+const dir = path.join(lab.dir, 'ctl');
+mkdirSync(path.join(dir, 'conf'), { recursive: true });
+const addr = `${lab.net}.40`;
+const port = randomPort();
+const ctlAddr = `${lab.net}.41`;
+const ctlPort = randomPort();
+writeFileSync(path.join(dir, 'local.zone'), '$TTL 300\n@ SOA ns root 2024010101 1h 10m 1w 5m\n@ NS ns\nns A 127.0.0.1\nwww A 10.1.2.3\n');
+writeFileSync(path.join(dir, 'named.conf'), `options {
+    directory "${dir}";
+    listen-on port ${port} { ${addr}; };
+    listen-on-v6 { none; };
+    recursion yes;
+    allow-recursion { 127.0.0.0/8; };
+    forwarders { ${lab.fwd.address} port ${lab.fwd.port}; };
+    forward only;
+};
+controls { inet ${ctlAddr} port ${ctlPort} allow { 127.0.0.1; }; };
+zone "local.test" { type primary; file "local.zone"; };
+`);
+const dataDir = path.join(dir, 'data');
+const triad = startTriad(['--conf-dir', path.join(dir, 'conf'), '--data-dir', dataDir, '--named-conf', path.join(dir, 'named.conf'), '--dns-workers', '2']);
+t.teardown(() => triad.stop());
+const up = await waitFor(() => /dns serving/.test(triad.output()), 20000, 100);
+if (!up) t.fail(`triad did not start:\n${triad.output()}`);
+
+function ctl(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+t.test('stats, dumpdb, flush over the local socket', async (t) => {
+  const r = await dig(addr, port, ['www.fwd.test', 'A']);
+  t.equal(r.status, 'NOERROR');
+  // Make sure both workers have seen queries (the kernel spreads them).
+  for (let i = 0; i < 6; i++) await dig(addr, port, ['www.fwd.test', 'A']);
+  const stats = ctl('stats', '--json');
+  t.equal(stats.code, 0, stats.err);
+  const data = JSON.parse(stats.out) as { queries: number; workers?: number; resolver: { cache: { hits: number; misses: number }; upstream: { spoofDrops: number; timeouts: number } } };
+  t.ok(data.queries >= 7, `queries counted across workers (${data.queries})`);
+  t.equal(data.workers, 2, 'merged from two workers');
+  t.ok(data.resolver.cache.hits >= 1 && data.resolver.cache.misses >= 1, 'cache hits and misses');
+  t.equal(data.resolver.upstream.spoofDrops, 0);
+  t.match(ctl('stats').out, /spoofing drops: 0/);
+  const dump = ctl('dumpdb');
+  t.equal(dump.code, 0);
+  t.match(dump.out, /www\.fwd\.test\.\s+\d+\s+IN\s+A\s+198\.51\.100\.1/, 'cached record in the dump');
+  const fl = ctl('flush', 'www.fwd.test');
+  t.equal(fl.code, 0, fl.err);
+  t.match(fl.out, /flushed [1-9]/);
+  t.notMatch(ctl('dumpdb').out, /www\.fwd\.test/, 'gone after flush');
+  t.match(ctl('flush').out, /flushed/);
+});
+
+t.test('zonestatus and reload', async (t) => {
+  const z = ctl('zonestatus', 'local.test');
+  t.equal(z.code, 0, z.err);
+  t.match(z.out, /serial: 2024010101/);
+  t.not(ctl('zonestatus', 'nope.test').code, 0, 'unknown zone is an error');
+  writeFileSync(path.join(dir, 'local.zone'), '$TTL 300\n@ SOA ns root 2024010102 1h 10m 1w 5m\n@ NS ns\nns A 127.0.0.1\nwww A 10.1.2.4\n');
+  const r = ctl('reload');
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /reload successful/);
+  t.match(ctl('zonestatus', 'local.test').out, /serial: 2024010102/);
+});
+
+t.test('controls inet channel: allowed client works, others refused', async (t) => {
+  const ok = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', '--server', `${ctlAddr}#${ctlPort}`], { encoding: 'utf8' });
+  t.equal(ok.status, 0, ok.stderr);
+  t.match(ok.stdout, /queries: \d+/);
+  const refused = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--interface', `${lab.net}.99`, '-X', 'POST', '-d', '{"args":[]}', `http://${ctlAddr}:${ctlPort}/stats`], { encoding: 'utf8' });
+  t.equal(refused.stdout, '403', 'refused from an address outside allow');
+});
