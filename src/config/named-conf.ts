@@ -65,6 +65,8 @@ export interface NamedOptions {
   /** null for `version none`; undefined when not set (BIND then answers its own version). */
   version?: string | null;
   maxUdpSize?: number;
+  /** options { minimal-responses }; unset means BIND 9.18's default no-auth-recursive. */
+  minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
   /** options { blackhole }: queries from these addresses are dropped without an answer. */
   blackhole?: AddressMatchList;
   /** Cache and serve-stale tuning (seconds; octets for maxCacheSize); unset means BIND's default. */
@@ -567,6 +569,11 @@ class NamedConfBuilder {
         case 'version':
           o.version = v.kind === 'string' ? v.value : null;
           break;
+        case 'minimal-responses': {
+          const b = parseBool(v.value);
+          o.minimalResponses = b === true ? 'yes' : b === false ? 'no' : (v.value.toLowerCase() as 'no-auth' | 'no-auth-recursive');
+          break;
+        }
         case 'max-udp-size': {
           const n = Number(v.value);
           if (n < 512 || n > 4096) this.sink.warning(v, `'max-udp-size' ${n} is out of range; BIND clamps it to 512..4096`);
@@ -808,7 +815,6 @@ class NamedConfBuilder {
       this.sink.error(s.words[s.words.length - 1], "'allow-transfer': expected '{'");
       return undefined;
     }
-    this.unimplemented(s.words[0], "option 'allow-transfer' is not implemented by Triad (no zone transfers yet); accepted and ignored");
     return this.aml(s.block, true);
   }
 

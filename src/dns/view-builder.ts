@@ -71,6 +71,7 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltVi
   const zones: Zone[] = [];
   const loaded: LoadedZone[] = [];
   const zoneAllowQuery = new Map<string, AddressMatcher>();
+  const zoneAllowTransfer = new Map<string, AddressMatcher>();
   for (const zc of conf.zones) {
     const servable = zc.type === 'primary' || (zc.type === 'secondary' && zc.file !== undefined && existsSync(zc.file));
     if (!servable || zc.file === undefined) continue;
@@ -88,12 +89,17 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltVi
     zones.push(res.zone);
     loaded.push({ name: zc.name, serial: res.zone.serial, file: zc.file });
     if (zc.allowQuery) zoneAllowQuery.set(nameKey(res.zone.origin), compileAddressMatch(zc.allowQuery, env));
+    if (zc.allowTransfer) zoneAllowTransfer.set(nameKey(res.zone.origin), compileAddressMatch(zc.allowTransfer, env));
   }
   const o = conf.options;
   const view: ServingView = {
     zones,
     allowQuery: o.allowQuery ? compileAddressMatch(o.allowQuery, env) : () => true,
     zoneAllowQuery,
+    // BIND 9.18 allows transfers from anyone unless allow-transfer says otherwise.
+    allowTransfer: o.allowTransfer ? compileAddressMatch(o.allowTransfer, env) : () => true,
+    zoneAllowTransfer,
+    minimalResponses: o.minimalResponses,
     recursion: o.recursion,
     ...recursionAcls(conf, env),
     // BIND answers version.bind with its own version when `version` is unset; Triad answers its name.

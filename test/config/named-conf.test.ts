@@ -81,7 +81,7 @@ t.test('zones: types, classes, per-zone ACLs, primaries and forwarders', async (
 t.test('unimplemented options: accepted with one warning each, with position', async (t) => {
   const { errors, warnings, sink } = load(`options {
   dnssec-validation auto;
-  minimal-responses yes;
+  minimal-any yes;
   max-cache-size 100M;
 };
 zone "a" { type primary; file "a"; check-names warn; };
@@ -91,7 +91,7 @@ statistics-channels { inet 127.0.0.1 port 8053 allow { 127.0.0.1; }; };
 `);
   t.same(errors, []);
   t.ok(warnings.some((w) => w.startsWith('2:3 ') && w.includes('dnssec-validation')), 'dnssec-validation warned about at its position');
-  t.ok(warnings.includes("3:3 option 'minimal-responses' is not implemented by Triad; accepted and ignored"));
+  t.ok(warnings.includes("3:3 option 'minimal-any' is not implemented by Triad; accepted and ignored"));
   t.equal(warnings.filter((w) => w.includes("'check-names'")).length, 1, 'one warning per option, not per use');
   t.ok(warnings.some((w) => w.startsWith('8:1 ') && /logging/.test(w)));
   t.ok(warnings.some((w) => w.startsWith('9:1 ') && /statistics-channels/.test(w)));
@@ -207,4 +207,16 @@ t.test('statement parser: multi-part clauses and positions', async (t) => {
   t.equal(sink.errors.length, 1, "only multi-part clauses continue after '}'");
   t.match(sink.errors[0].message, /missing ';' before 'z'/);
   t.equal(`${sink.errors[0].line}:${sink.errors[0].col}`, '2:9', "the caret goes where the ';' belongs");
+});
+
+t.test('minimal-responses and allow-transfer are implemented, not warned about', async (t) => {
+  const { errors, warnings, conf } = load(`options {
+  minimal-responses no-auth;
+  allow-transfer { 127.0.0.1; };
+};
+`);
+  t.same(errors, []);
+  t.same(warnings, []);
+  t.equal(conf.options.minimalResponses, 'no-auth');
+  t.ok(conf.options.allowTransfer);
 });
