@@ -29,6 +29,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     booleans: ['all'],
     load: async () => (await import('./dhcp/commands.js')).leasesCommand,
   },
+  relay: {
+    summary: 'DHCP relay agent: --interfaces IF,… --servers ADDR,… [--agent-information] [--max-hops N] [--policy forward|append|replace|discard] [--remote-id ID]',
+    booleans: ['agent-information', 'a'],
+    load: async () => (await import('./dhcp/relay-service.js')).relayCommand,
+  },
   compilezone: {
     summary: 'compilezone ZONE FILE: print the zone like named-compilezone -s full -o -',
     load: async () => (await import('./dns/commands.js')).compilezoneCommand,

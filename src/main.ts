@@ -14,6 +14,7 @@ const FACTORIES: ServiceFactory[] = [
   async (o) => (await import('./dns/service.js')).createDnsService(o),
   async (o) => (await import('./lb/service.js')).createLbService(o),
   async (o) => (await import('./dhcp/service.js')).createDhcpService(o),
+  async (o) => (await import('./dhcp/relay-service.js')).createRelayService(o),
 ];
 
 export function runOptionsFrom(args: ParsedArgs): RunOptions {

@@ -9,6 +9,7 @@ import { PacketSocket, UdpSender } from '../net/packet-io.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
 import { abandonProbed, handleRequest, type EngineState, type Reply } from './engine.js';
 import { Pinger } from '../net/icmp.js';
+import { registerLocalServer } from './local-handoff.js';
 import type { DhcpPacket } from './packet.js';
 import type { LeaseStore } from './lease-store.js';
 import { BOOTREQUEST, DecodeError, decodePacket, encodePacket } from './packet.js';
@@ -28,6 +29,7 @@ export class DhcpServer {
   readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
   private serverIds = new Set<number>();
   private pinger?: Pinger;
+  private unregister?: () => void;
 
   constructor(
     private st: EngineState,
@@ -54,6 +56,29 @@ export class DhcpServer {
       this.sockets.push({ link, sock, loop });
       this.log.info({ iface: link.name, addresses: link.addresses.map((a) => `${formatIPv4(a.ip)}/${a.prefixLen}`) }, 'dhcp listening');
     }
+    this.unregister = registerLocalServer({ addresses: this.serverIds, accept: (p, to, deliver) => this.acceptLocal(p, to, deliver) });
+  }
+
+  /**
+   * Requests from a relay agent of this same process: decided exactly like ones from the
+   * wire, the replies for the relay handed back to it (no trip through the kernel).
+   */
+  private acceptLocal(payload: Buffer, to: number, deliver: (reply: Buffer) => void): void {
+    const entry = this.sockets.find((s) => s.link.addresses.some((a) => a.ip === to)) ?? this.sockets[0];
+    if (!entry) return;
+    this.stats.received++;
+    let req;
+    try {
+      req = decodePacket(payload);
+    } catch {
+      this.stats.malformed++;
+      return;
+    }
+    if (req.op !== BOOTREQUEST) {
+      this.stats.ignored++;
+      return;
+    }
+    this.decide(entry.link, entry.sock, req, 0, false, deliver);
   }
 
   setState(st: EngineState): void {
@@ -82,7 +107,7 @@ export class DhcpServer {
     this.decide(link, sock, req, 0, udp.dstIp === 0xffffffff);
   }
 
-  private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean): void {
+  private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean, deliver?: (reply: Buffer) => void): void {
     let decision;
     try {
       decision = handleRequest(this.st, req, link, Date.now(), this.serverIds, broadcast);
@@ -107,20 +132,20 @@ export class DhcpServer {
       this.pinger.probe(probe.ip, probe.timeoutMs).then((answered) => {
         if (!answered) {
           if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
-          this.send(link, sock, reply);
+          this.send(link, sock, reply, deliver);
           return;
         }
         // RFC 2131 §2.2: the address is in use by someone else. Quarantine it, choose again.
         this.log.warn(`Abandoning IP address ${ip}: pinged before offer`);
         const ab = abandonProbed(this.st, probe.ip, Date.now());
         this.store.commit(ab).catch((err: Error) => this.log.error({ err: err.message }, 'lease write failed'));
-        this.decide(link, sock, req, probes + 1, broadcast);
-      }, () => this.send(link, sock, reply));
+        this.decide(link, sock, req, probes + 1, broadcast, deliver);
+      }, () => this.send(link, sock, reply, deliver));
       return;
     }
     if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
     if (decision.commit.length === 0) {
-      if (reply) this.send(link, sock, reply);
+      if (reply) this.send(link, sock, reply, deliver);
       return;
     }
     // An ACK leaves only once its lease is on disk: a crash after this loses nothing acknowledged.
@@ -128,13 +153,13 @@ export class DhcpServer {
       () => {
         if (!reply) return;
         this.stats.acks++;
-        this.send(link, sock, reply);
+        this.send(link, sock, reply, deliver);
       },
       (err: Error) => this.log.error({ err: err.message }, 'lease write failed; reply not sent'),
     );
   }
 
-  private send(link: Link, sock: PacketSocket, r: Reply): void {
+  private send(link: Link, sock: PacketSocket, r: Reply, deliver?: (reply: Buffer) => void): void {
     let payload: Buffer;
     try {
       payload = encodePacket(r.packet, { order: r.order, maxSize: r.maxSize });
@@ -146,6 +171,10 @@ export class DhcpServer {
     this.stats.replies++;
     const d = r.dest;
     try {
+      if (deliver && d.kind === 'relay') {
+        deliver(payload);
+        return;
+      }
       if (d.kind === 'relay' || d.kind === 'unicast') {
         const port = d.kind === 'relay' ? (d.ip === 0x7f000001 ? this.clientPort : d.port) : this.clientPort;
         this.udp?.send(payload, d.ip, port);
@@ -170,6 +199,7 @@ export class DhcpServer {
 
   async stop(): Promise<void> {
     this.log.info({ stats: this.stats }, 'dhcp stopping');
+    this.unregister?.();
     await this.pinger?.stop();
     for (const s of this.sockets) s.sock.close();
     await Promise.all(this.sockets.map((s) => s.loop));
