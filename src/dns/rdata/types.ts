@@ -236,7 +236,7 @@ const sigCodec = (rrsig: boolean): RdataCodec => ({
     const covered = typeFromToken(c.word('a type'));
     const alg = secalg(c);
     const labels = c.u8();
-    const ottl = ttlField(c);
+    const ottl = c.u32(); // a plain number: BIND takes no TTL units here
     const exp = sigTime(c);
     const inc = sigTime(c);
     const tag = c.u16();
@@ -396,6 +396,8 @@ codecs.set(T.URI, {
   fromText: (c) => {
     const w = new WireWriter().u16(c.u16()).u16(c.u16());
     const t = c.next('a target');
+    // RFC 7553 §4.4: the target is a quoted string.
+    if (!t.quoted) throw new RdataError('URI target must be a quoted string', t);
     return w.bytes(unescapeText(t, 65535)).done();
   },
   toText: (r) => {
