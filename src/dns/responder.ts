@@ -101,6 +101,8 @@ interface CacheEntry {
   /** Offset of the 16-octet server cookie, when the response carries one. */
   cookieAt: number;
   rcode: number;
+  /** Answers from the resolver's cache are reused for at most a second (ms clock), so TTLs keep counting down. */
+  expires?: number;
 }
 
 const MAX_UDP_NO_EDNS = 512; // RFC 1035 §4.2.1
@@ -185,7 +187,7 @@ export class Responder {
     const key = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, this.view.udpSize, client.address.includes(':') ? 6 : 4);
     if (key !== undefined) {
       const hit = this.cache.get(key);
-      if (hit && hit.cookieAt < 0 && (!hit.acl || hit.acl(client.address))) {
+      if (hit && hit.cookieAt < 0 && (hit.expires === undefined || hit.expires > Date.now()) && (!hit.acl || hit.acl(client.address))) {
         this.stats.cacheHits++;
         this.stats.fastHits++;
         this.count(hit.rcode);
@@ -353,7 +355,7 @@ export class Responder {
     const q = p.query;
     const key = this.cacheKey(msg, q, client);
     const hit = this.cache.get(key);
-    if (hit && (!hit.acl || hit.acl(client.address))) {
+    if (hit && (hit.expires === undefined || hit.expires > Date.now()) && (!hit.acl || hit.acl(client.address))) {
       this.stats.cacheHits++;
       this.count(hit.rcode);
       const out = Uint8Array.from(hit.bytes);
@@ -368,7 +370,7 @@ export class Responder {
     if (this.ra) this.setRa(built.bytes, client);
     if (built.cacheable) {
       if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(key, { bytes: built.bytes, acl: built.acl, cookieAt: built.cookieAt, rcode: built.rcode });
+      this.cache.set(key, { bytes: built.bytes, acl: built.acl, cookieAt: built.cookieAt, rcode: built.rcode, expires: built.expires });
     }
     this.count(built.rcode);
     return built.bytes;
@@ -478,7 +480,7 @@ export class Responder {
     out.set(hash, at + 16);
   }
 
-  private build(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number; deferred?: Promise<Uint8Array | null> } {
+  private build(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number; deferred?: Promise<Uint8Array | null>; expires?: number } {
     const qflags = q.flags;
     const keep = qflags & (FLAG_RD | FLAG_CD); // RFC 1035 §4.1.1 RD; RFC 4035 §3.2.2 CD
     const e = q.edns;
@@ -529,7 +531,7 @@ export class Responder {
       zone = this.chaos.find(question.name);
     }
     if (!zone && this.resolver && question.class === CLASS_IN && q.opcode === OPCODE_QUERY && question.type !== T.AXFR && question.type !== T.IXFR) {
-      return { bytes: new Uint8Array(0), cacheable: false, cookieAt: -1, rcode: -1, deferred: this.recurse(q, client) };
+      return this.fromResolverCache(q, client) ?? { bytes: new Uint8Array(0), cacheable: false, cookieAt: -1, rcode: -1, deferred: this.recurse(q, client) };
     }
     if (!zone) return plain(RCODE.REFUSED, question, keep); // recursion no: nothing to say (BIND)
     if (question.type === T.AXFR || question.type === T.IXFR || question.type === T.OPT) {
@@ -543,6 +545,26 @@ export class Responder {
     const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
     const out = this.render(q, ans, limit, cookie, client.address);
     return { bytes: out.bytes, cacheable: true, acl, cookieAt: out.cookieAt, rcode: ans.rcode };
+  }
+
+  /**
+   * The synchronous path for names the resolver has cached (fresh, not stale):
+   * rendered at once, and the encoded answer kept for up to a second (so cache
+   * hits take the same fast path as authoritative answers while TTLs still count
+   * down). Undefined sends the query down the asynchronous path.
+   */
+  private fromResolverCache(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number; expires: number } | undefined {
+    const cacheAcl = this.view.allowQueryCache ?? this.ra;
+    if (!cacheAcl || !cacheAcl(client.address)) return undefined;
+    const res = (this.resolver as RecursiveResolver).fromCache(q.question);
+    if (!res || res.stale) return undefined;
+    const ans: AuthorityAnswer = { rcode: res.rcode, aa: false, answer: res.answer, authority: res.authority, additional: [] };
+    const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(q.edns);
+    const out = this.render(q, ans, limit, q.edns ? q.cookie : undefined, client.address);
+    let minTtl = Infinity;
+    for (const set of res.answer) minTtl = Math.min(minTtl, set.ttl);
+    for (const set of res.authority) minTtl = Math.min(minTtl, set.ttl);
+    return { bytes: out.bytes, cacheable: minTtl > 1, acl: cacheAcl, cookieAt: out.cookieAt, rcode: res.rcode, expires: Date.now() + 1000 };
   }
 
   /**
