@@ -25,6 +25,8 @@ export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Ar
     if (!/^[0-9]+$/.test(lenTok.text) || Number(lenTok.text) > 65535) throw new RdataError(`bad RDATA length '${lenTok.text}'`, lenTok);
     const len = Number(lenTok.text);
     const rest = c.rest();
+    const q = rest.find((t) => t.quoted);
+    if (q) throw new RdataError('unexpected quoted string in \\# data', q);
     const data = hexDecode(rest.map((t) => t.text).join(''), rest[0] ?? lenTok);
     if (data.length !== len) throw new RdataError(`RDATA length ${len} does not match the data (${data.length} octets)`, lenTok);
     const codec = codecFor(type);
