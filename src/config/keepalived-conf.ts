@@ -76,6 +76,8 @@ export interface VirtualServerConfig {
   omega: boolean;
   /** Triad extension `triad_interface IFNAME`. */
   iface?: string;
+  /** Triad extension `lb_datapath nft|packet` (keepalived ignores it); else the global choice. */
+  datapath?: 'nft' | 'packet';
   realServers: RealServerConfig[];
   pos: Position;
   /** Where lb_algo was given, for errors about the scheduler. */
@@ -84,6 +86,8 @@ export interface VirtualServerConfig {
 
 export interface KeepalivedConfig {
   virtualServers: VirtualServerConfig[];
+  /** `global_defs { lb_datapath nft|packet }` (Triad extension). */
+  datapath?: 'nft' | 'packet';
   files: string[];
 }
 
@@ -652,6 +656,13 @@ function parseVirtualServer(ctx: Ctx, l: Line, groups: Map<string, GroupMember[]
       case 'triad_interface':
         if ((v = ctx.args(s, 1, 1))) base.iface = v[0].value;
         break;
+      case 'lb_datapath':
+        if ((v = ctx.args(s, 1, 1))) {
+          const d = datapathOf(v[0].value);
+          if (d) base.datapath = d;
+          else ctx.sink.error(v[0], `unknown datapath '${v[0].value}' (nft or packet)`);
+        }
+        break;
       default:
         ctx.unknown(s, 'virtual_server');
     }
@@ -660,7 +671,6 @@ function parseVirtualServer(ctx: Ctx, l: Line, groups: Map<string, GroupMember[]
     // keepalived leaves the choice to IPVS, whose default is wlc; the nft engine cannot serve wlc.
     ctx.sink.warning(l.words[0], 'no lb_algo: keepalived would use IPVS\'s default wlc, which the nft engine cannot serve; using wrr');
   }
-  if (base.kind === 'TUN') ctx.sink.error(l.words[0], 'lb_kind TUN is not supported by the nft engine (DR and NAT are)');
   for (const s of rsLines) {
     const rs = parseRealServer(ctx, s, defs, members[0]?.port ?? 0, base.inhibitOnFailure);
     if (!rs) continue;
@@ -677,6 +687,11 @@ function parseVirtualServer(ctx: Ctx, l: Line, groups: Map<string, GroupMember[]
     }
     out.push({ ...base, key, vip: m.vip, port: m.port, realServers: base.realServers.map((r) => ({ ...r })) });
   }
+}
+
+function datapathOf(v: string): 'nft' | 'packet' | undefined {
+  const d = v.toLowerCase();
+  return d === 'nft' || d === 'nftables' ? 'nft' : d === 'packet' || d === 'userspace' ? 'packet' : undefined;
 }
 
 function maskLength(text: string): number | undefined {
@@ -705,15 +720,25 @@ export function parseKeepalivedConf(file: string, text: string, sink: Diagnostic
     const a = ctx.args(l, 1, 1);
     if (a) groups.set(a[0].value, parseGroup(ctx, l));
   }
+  let datapath: 'nft' | 'packet' | undefined;
   for (const l of lines) {
     const k = l.words[0].value;
     if (k === 'virtual_server_group') continue;
+    if (k === 'global_defs') {
+      // Triad's own keyword in global_defs; the rest of the block is keepalived's and ignored.
+      for (const g of l.block ?? []) {
+        if (g.words[0].value !== 'lb_datapath') continue;
+        const d = g.words[1] ? datapathOf(g.words[1].value) : undefined;
+        if (d) datapath = d;
+        else sink.error(g.words[1] ?? g.words[0], 'lb_datapath takes nft or packet');
+      }
+    }
     if (k === 'virtual_server') parseVirtualServer(ctx, l, groups, vss);
     else if (TOP_VRRP.has(k)) sink.warning(l.words[0], `${k} ${l.words[1]?.value ?? ''}: VRRP is not implemented in Triad yet (issue 5 covers the LVS part); ignored`.replace(' :', ':'));
     else if (TOP_IGNORED.has(k)) sink.warning(l.words[0], `${k} is accepted and ignored by Triad`);
     else ctx.unknown(l, 'the top level');
   }
-  return { virtualServers: vss, files };
+  return { virtualServers: vss, files, datapath };
 }
 
 /** Reads and parses a keepalived.conf file; never throws for syntax, reports to the sink. */

@@ -13,10 +13,19 @@ export interface KeepalivedCheck {
   sink: DiagnosticSink;
 }
 
-export function checkKeepalivedConf(file: string): KeepalivedCheck {
+/**
+ * `globalDatapath` is `--lb-datapath`; each virtual server's engine becomes its own
+ * `lb_datapath`, else global_defs', else the flag's, else nft. Only the nft engine
+ * refuses lc/wlc/sed/nq and TUN: the packet engine serves them.
+ */
+export function checkKeepalivedConf(file: string, globalDatapath?: string): KeepalivedCheck {
   const sink = new DiagnosticSink();
   const conf = loadKeepalivedConf(file, sink);
+  const flag = globalDatapath === 'packet' || globalDatapath === 'userspace' ? 'packet' : undefined;
   for (const vs of conf.virtualServers) {
+    vs.datapath = vs.datapath ?? conf.datapath ?? flag ?? 'nft';
+    if (vs.datapath === 'packet') continue;
+    if (vs.kind === 'TUN') sink.error(vs.pos, `virtual_server ${vs.vip} ${vs.port}: lb_kind TUN is not supported by the nft engine (DR and NAT are); use lb_datapath packet`);
     try {
       buildSlotTable(vs.algo, [], vs.hashPort);
     } catch (e) {

@@ -23,7 +23,9 @@ export interface DpVirtualServer {
   vip: string;
   port: number;
   proto: 'tcp' | 'udp';
-  kind: 'NAT' | 'DR';
+  kind: 'NAT' | 'DR' | 'TUN';
+  /** Which engine forwards it: the kernel's nftables (default) or Triad's packet engine. */
+  datapath?: 'nft' | 'packet';
   /** DR: the interface frames arrive on and leave by. */
   iface: string;
   /** DR: the load balancer's MAC on iface (source of forwarded frames). */

@@ -121,7 +121,7 @@ export function computeModel(inp: ModelInputs): ModelOutput {
     }
     view.sorryActive = sorry !== undefined;
     vss.push({
-      id, vip: vs.vip, port: vs.port, proto, kind: vs.kind === 'DR' ? 'DR' : 'NAT', iface: place.iface, lbMac: place.lbMac,
+      id, vip: vs.vip, port: vs.port, proto, kind: vs.kind, datapath: vs.datapath, iface: place.iface, lbMac: place.lbMac,
       algo: vs.algo, hashPort: vs.hashPort,
       persistence: vs.persistenceTimeout > 0 ? { timeout: vs.persistenceTimeout, prefix: vs.persistencePrefix } : undefined,
       servers, sorry,

@@ -82,7 +82,7 @@ function weightedBuckets(weights: readonly number[], size: number): number[] {
 export function buildSlotTable(algo: LbAlgo, backends: readonly SchedBackend[], hashPort: boolean): SlotTable {
   if (NEEDS_COUNTS.has(algo)) {
     throw new UnsupportedSchedulerError(
-      `scheduler '${algo}' needs live per-server connection counts, which the nftables engine cannot evaluate; use rr, wrr, sh, mh, dh or fo, or the userspace engine (a later issue)`,
+      `scheduler '${algo}' needs live per-server connection counts, which the nftables engine cannot evaluate; use rr, wrr, sh, mh, dh or fo, or the userspace engine (lb_datapath packet)`,
     );
   }
   const weights = backends.map((b) => Math.max(0, b.weight));

@@ -16,16 +16,29 @@ import { checkKey, HealthMonitor, type CheckSpec } from './health.js';
 import { addVip, delVip, ensureSysctl, gratuitousArp, hasAddress, hostAddresses, interfaceFor, interfaceMac, resolveMac } from './host.js';
 import { computeModel, drainKey, type ModelOutput, type VsPlacement } from './model.js';
 import { NftEngine } from './nft-engine.js';
+import { DEFAULT_TIMEOUTS } from './conn-table.js';
+import { SplitDatapath } from './datapath-select.js';
+import { PacketEngine } from './packet-engine.js';
 import { formatStatus } from './status.js';
 
 export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
   const file = lbConfPath(opts);
   if (!file) return undefined;
-  return new LbService(file, opts, new NftEngine(opts.log.child({ service: 'lb' })));
+  const log = opts.log.child({ service: 'lb' });
+  const num = (k: string, d: number) => (typeof opts.flags[k] === 'string' ? Number(opts.flags[k]) : d);
+  const timeouts = { tcp: num('lb-timeout-tcp', DEFAULT_TIMEOUTS.tcp), tcpFin: num('lb-timeout-tcpfin', DEFAULT_TIMEOUTS.tcpFin), udp: num('lb-timeout-udp', DEFAULT_TIMEOUTS.udp) };
+  const engine = new SplitDatapath({ nft: () => new NftEngine(log), packet: () => new PacketEngine(log, { timeouts }) });
+  return new LbService(file, opts, engine, datapathFlag(opts));
 }
 
-function load(file: string, log: Logger): KeepalivedConfig {
-  const { conf, sink } = checkKeepalivedConf(file);
+/** `--lb-datapath nft|packet`: the engine of virtual servers that do not name one. */
+function datapathFlag(opts: RunOptions): string | undefined {
+  const v = opts.flags['lb-datapath'];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function load(file: string, log: Logger, datapath?: string): KeepalivedConfig {
+  const { conf, sink } = checkKeepalivedConf(file, datapath);
   for (const w of sink.warnings) log.warn(formatDiagnostic(w));
   sink.throwIfErrors();
   return conf;
@@ -53,6 +66,7 @@ export class LbService implements Service {
     readonly file: string,
     private readonly opts: RunOptions,
     private readonly engine: Datapath,
+    private readonly datapath?: string,
   ) {
     this.log = opts.log.child({ service: 'lb' });
     this.drainFile = path.join(opts.dataDir, 'lb-drains.json');
@@ -67,9 +81,9 @@ export class LbService implements Service {
   }
 
   async start(): Promise<void> {
-    this.conf = load(this.file, this.log);
+    this.conf = load(this.file, this.log, this.datapath);
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-      throw new Error(`the load balancer needs root (CAP_NET_ADMIN) to program nftables and VIPs; ${this.file} is present, so run as root or remove it`);
+      throw new Error(`the load balancer needs root (CAP_NET_ADMIN, and CAP_NET_RAW for the packet engine) to program nftables, VIPs or packet sockets; ${this.file} is present, so run as root or remove it`);
     }
     await this.engine.reset();
     try {
@@ -87,7 +101,7 @@ export class LbService implements Service {
   }
 
   async reload(): Promise<void> {
-    const next = load(this.file, this.log);
+    const next = load(this.file, this.log, this.datapath);
     const old = this.conf;
     this.conf = next;
     try {
@@ -141,9 +155,10 @@ export class LbService implements Service {
       }
       const lbMac = interfaceMac(iface);
       this.placements.set(vs.key, { iface, lbMac });
-      wanted.add(`${vs.vip}%${iface}`);
+      // The packet engine never puts the VIP on an interface: it answers ARP itself.
+      if (vs.datapath !== 'packet') wanted.add(`${vs.vip}%${iface}`);
     }
-    if (this.conf.virtualServers.some((v) => v.kind === 'NAT')) await ensureSysctl('net.ipv4.ip_forward', '1', this.log);
+    if (this.conf.virtualServers.some((v) => v.kind === 'NAT' && v.datapath !== 'packet')) await ensureSysctl('net.ipv4.ip_forward', '1', this.log);
     for (const k of wanted) {
       const [ip, iface] = k.split('%');
       if (await hasAddress(ip, iface)) continue;

@@ -13,7 +13,7 @@ export function formatStatus(vss: StatusVs[], engine: string): string {
   const out = [`IP Virtual Server (Triad, ${engine} engine)`, 'Prot LocalAddress:Port Scheduler Forward Interface [flags]', `  -> RemoteAddress:Port         Weight ActiveConn    Conns   InPkts  OutPkts  InBytes OutBytes  State`];
   for (const v of vss) {
     const flags = [v.persistence ? `persistent ${v.persistence}` : '', v.quorumUp ? '' : 'QUORUM LOST', v.sorryActive ? 'sorry server active' : '', v.error ?? ''].filter(Boolean).join(', ');
-    out.push(`${v.proto.toUpperCase().padEnd(4)} ${`${v.vip}:${v.port}`.padEnd(22)} ${v.algo.padEnd(4)} ${v.kind === 'DR' ? 'Route' : 'Masq '} ${v.iface ?? '-'}${flags ? `  [${flags}]` : ''}`);
+    out.push(`${v.proto.toUpperCase().padEnd(4)} ${`${v.vip}:${v.port}`.padEnd(22)} ${v.algo.padEnd(4)} ${v.kind === 'DR' ? 'Route' : v.kind === 'TUN' ? 'Tunnel' : 'Masq '} ${v.iface ?? '-'}${flags ? `  [${flags}]` : ''}`);
     for (const s of v.servers) {
       const c = s.counters ?? { conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0, active: 0 };
       out.push(

@@ -20,7 +20,7 @@ const SLAB = 256 * 1024;
 
 const htons = (n: number): number => ((n & 0xff) << 8) | ((n >> 8) & 0xff);
 
-interface Libc {
+export interface Libc {
   sendto: (fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: number) => number;
   socket: (domain: number, type: number, proto: number) => number;
   bind: (fd: number, addr: Buffer, len: number) => number;
@@ -34,7 +34,7 @@ interface Libc {
 
 let libc: Libc | undefined;
 
-function lib(): Libc {
+export function lib(): Libc {
   if (libc) return libc;
   const l = koffi.load('libc.so.6');
   // koffi's function objects are typed loosely; the casts name the C signatures above.
@@ -52,7 +52,7 @@ function lib(): Libc {
   return libc;
 }
 
-function errnoText(): string {
+export function errnoText(): string {
   const e = koffi.errno();
   return `${lib().strerror(e)} (errno ${e})`;
 }

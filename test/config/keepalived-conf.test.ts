@@ -125,7 +125,7 @@ t.test('DR real server port must match; TUN and lc refused at the right place', 
   const { sink } = parse('virtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind DR\n real_server 10.0.0.2 8080 {\n }\n}\nvirtual_server 10.0.0.3 80 {\n lb_algo rr\n lb_kind TUN\n}\n');
   t.match(sink.errors[0].message, /DR mode the real server port/);
   t.equal(sink.errors[0].line, 4);
-  t.match(sink.errors[1].message, /TUN is not supported/);
+  t.equal(sink.errors.length, 1, 'TUN parses: only the nft engine refuses it (checkKeepalivedConf)');
 });
 
 t.test('duplicate virtual servers', async (t) => {
@@ -143,4 +143,14 @@ t.test('checkKeepalivedConf refuses what the nft engine cannot serve, at lb_algo
   t.equal(sink.errors.length, 1);
   t.equal(`${sink.errors[0].line}:${sink.errors[0].col}`, '2:11');
   t.match(sink.errors[0].message, /'wlc' needs live per-server connection counts.*userspace engine/);
+  writeFileSync(f, 'virtual_server 10.0.0.1 80 {\n  lb_algo wlc\n  lb_kind TUN\n}\nvirtual_server 10.0.0.2 80 {\n  lb_algo wlc\n  lb_kind TUN\n  lb_datapath packet\n}\nvirtual_server 10.0.0.3 80 {\n  lb_datapath bogus\n}\n');
+  const r = checkKeepalivedConf(f);
+  t.same(r.sink.errors.map((e) => e.line), [11, 1, 2], 'bad datapath at parse; TUN and wlc refused for nft only');
+  t.match(r.sink.errors[1].message, /TUN is not supported by the nft engine/);
+  t.same(r.conf.virtualServers.map((v) => v.datapath), ['nft', 'packet', 'nft']);
+  t.equal(checkKeepalivedConf(f, 'packet').sink.errors.length, 1, '--lb-datapath packet serves wlc and TUN everywhere');
+  writeFileSync(f, 'global_defs {\n  router_id x\n  lb_datapath packet\n}\nvirtual_server 10.0.0.1 80 {\n  lb_algo lc\n  lb_kind TUN\n}\n');
+  const g = checkKeepalivedConf(f);
+  t.equal(g.sink.errors.length, 0, 'global_defs lb_datapath packet');
+  t.equal(g.conf.virtualServers[0].datapath, 'packet');
 });

@@ -1,0 +1,285 @@
+// The userspace packet engine: Triad forwards DR, NAT and TUN traffic itself over
+// AF_PACKET (batched recvmmsg/sendmmsg, src/net/packet-batch.ts), with its own
+// connection table, so it runs where nftables is missing or locked down and serves
+// the schedulers that need live connection counts (lc, wlc, sed, nq).
+//
+// Keeping the kernel quiet about VIPs without nft or user sysctls: the VIP is never
+// added to an interface; Triad answers ARP for it (and sends a gratuitous ARP at
+// start). Frames to a VIP therefore reach a host that does not own the address, and
+// with forwarding off on the served interfaces (set here, and logged) the kernel
+// drops them silently (no RST, no ICMP unreachable; ip_error() with forwarding
+// disabled only counts). The ETH_P_ALL socket sees them before that drop.
+// Needs CAP_NET_RAW (sockets) and CAP_NET_ADMIN (ethtool -K gro/lro off, sysctls).
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { Logger } from '../log.js';
+import { arpRequest, gratuitousArpFrame } from '../net/arp.js';
+import { ipNumber, ipString, macBytes, PROTO_TCP, PROTO_UDP } from '../net/ip-frame.js';
+import { findLink } from '../net/link.js';
+import { BatchPacketSocket, pollReadable, TP_STATUS_CSUMNOTREADY, TP_STATUS_VLAN_VALID } from '../net/packet-batch.js';
+import type { ConnTimeouts } from './conn-table.js';
+import type { Datapath, DesiredState, DpServer, DpVirtualServer, ServerCounters } from './datapath.js';
+import { counterKey } from './datapath.js';
+import { ensureSysctl } from './host.js';
+import { buildPathVs, PacketPath, Verdict, vsKey, type PathServer, type PathVs } from './packet-path.js';
+
+const run = promisify(execFile);
+
+interface Route {
+  dev: string;
+  nextHop: number;
+  src: number;
+}
+
+/** Parses `ip -j route get` output. */
+export function parseRouteGet(json: string): { dev: string; gateway?: string; prefsrc?: string } | undefined {
+  try {
+    const j = JSON.parse(json) as Array<{ dev?: string; gateway?: string; prefsrc?: string }>;
+    return j[0]?.dev ? { dev: j[0].dev, gateway: j[0].gateway, prefsrc: j[0].prefsrc } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PacketEngineOptions {
+  timeouts?: ConnTimeouts;
+  /** Frames per recvmmsg call. */
+  batch?: number;
+}
+
+export class PacketEngine implements Datapath {
+  readonly name = 'packet';
+  readonly path: PacketPath;
+  private socks = new Map<number, BatchPacketSocket>();
+  private ifNames = new Map<string, number>();
+  private routes = new Map<string, Route>();
+  /** Resolved next hops: `ifIndex/ip` → MAC. */
+  private arpCache = new Map<string, Buffer>();
+  private announced = new Set<string>();
+  private loopRunning?: Promise<void>;
+  private closed = false;
+  private timer?: NodeJS.Timeout;
+  private servers = new Map<string, PathServer>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly opts: PacketEngineOptions = {},
+  ) {
+    this.path = new PacketPath(opts.timeouts);
+    this.path.onArp = (ifIndex, ip, mac) => this.learn(ifIndex, ip, mac);
+  }
+
+  async reset(): Promise<void> {
+    // Nothing of ours outlives the process: no kernel objects, only sockets.
+  }
+
+  private learn(ifIndex: number, ip: number, mac: Buffer): void {
+    const k = `${ifIndex}/${ip}`;
+    const old = this.arpCache.get(k);
+    if (old && old.equals(mac)) return;
+    this.arpCache.set(k, Buffer.from(mac));
+    for (const s of this.servers.values()) {
+      const r = this.routes.get(ipString(s.ip));
+      if (r && s.outIf === ifIndex && r.nextHop === ip && !s.dpMac) s.mac = Buffer.from(mac);
+    }
+    this.log.debug({ ip: ipString(ip), mac: [...mac].map((x) => x.toString(16).padStart(2, '0')).join(':') }, 'neighbour learned');
+  }
+
+  private async route(ip: string): Promise<Route | undefined> {
+    const cached = this.routes.get(ip);
+    if (cached) return cached;
+    try {
+      const { stdout } = await run('ip', ['-j', 'route', 'get', ip]);
+      const r = parseRouteGet(stdout);
+      if (!r) return undefined;
+      const route = { dev: r.dev, nextHop: ipNumber(r.gateway ?? ip), src: r.prefsrc ? ipNumber(r.prefsrc) : 0 };
+      this.routes.set(ip, route);
+      return route;
+    } catch (e) {
+      this.log.warn({ ip, err: (e as Error).message }, 'no route to real server');
+      return undefined;
+    }
+  }
+
+  private async iface(name: string): Promise<number | undefined> {
+    const known = this.ifNames.get(name);
+    if (known !== undefined) return known;
+    const l = findLink(name);
+    if (!l) return undefined;
+    let mtu = 1500;
+    try {
+      mtu = Number(readFileSync(`/sys/class/net/${name}/mtu`, 'utf8').trim()) || 1500;
+    } catch {
+      // keep 1500
+    }
+    // GRO/LRO would hand us superpackets larger than the MTU, which cannot be re-sent.
+    await run('ethtool', ['-K', name, 'gro', 'off', 'lro', 'off']).catch((e: { stderr?: string }) => this.log.debug({ iface: name, err: e.stderr?.trim() }, 'ethtool -K gro/lro off (best effort)'));
+    // Forwarding off on served interfaces: the kernel then drops VIP frames silently.
+    await ensureSysctl(`net.ipv4.conf.${name}.forwarding`, '0', this.log).catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
+    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch });
+    this.socks.set(l.index, sock);
+    this.ifNames.set(name, l.index);
+    this.path.ifaces.set(l.index, { index: l.index, mac: l.mac, mtu });
+    this.log.info({ iface: name, mtu }, 'packet engine serving interface');
+    return l.index;
+  }
+
+  async apply(state: DesiredState): Promise<void> {
+    const vss = new Map<number, PathVs>();
+    const vipsOn = new Map<number, Set<number>>();
+    const servers = new Map<string, PathServer>();
+    const mkServer = async (vs: DpVirtualServer, d: DpServer, vsIf: number): Promise<PathServer> => {
+      const key = `${vs.id}/${d.id}`;
+      const prev = this.servers.get(key);
+      const s: PathServer = prev ?? { id: d.id, ip: ipNumber(d.ip), port: d.port, weight: 0, usable: false, outIf: vsIf, tunSrc: 0, conns: 0, inPkts: 0, inBytes: 0, outPkts: 0, outBytes: 0, activeConns: 0, inactConns: 0 };
+      s.weight = d.weight;
+      if (vs.kind === 'DR') {
+        s.outIf = vsIf;
+        s.dpMac = d.mac;
+        s.mac = d.mac ? macBytes(d.mac) : undefined;
+      } else {
+        const r = await this.route(d.ip);
+        const idx = r ? await this.iface(r.dev) : undefined;
+        if (r && idx !== undefined) {
+          s.outIf = idx;
+          s.tunSrc = r.src;
+          s.mac = this.arpCache.get(`${idx}/${r.nextHop}`) ?? s.mac;
+        }
+      }
+      s.usable = d.alive;
+      servers.set(key, s);
+      return s;
+    };
+    for (const vs of state.vss) {
+      const ifIndex = await this.iface(vs.iface);
+      if (ifIndex === undefined) {
+        this.log.error({ vs: vs.id, iface: vs.iface }, 'interface not found');
+        continue;
+      }
+      const list: PathServer[] = [];
+      for (const d of vs.servers) list.push(await mkServer(vs, d, ifIndex));
+      const sorry = vs.sorry ? await mkServer(vs, vs.sorry, ifIndex) : undefined;
+      const vip = ipNumber(vs.vip);
+      const proto = vs.proto === 'tcp' ? PROTO_TCP : PROTO_UDP;
+      const k = vsKey(vip, vs.port, proto);
+      const prefix = vs.persistence?.prefix ?? 32;
+      vss.set(
+        k,
+        buildPathVs(
+          {
+            id: vs.id, vip, port: vs.port, proto, kind: vs.kind, ifIndex, algo: vs.algo, hashPort: vs.hashPort,
+            persistence: vs.persistence ? { timeout: vs.persistence.timeout, mask: prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0 } : undefined,
+            servers: list, sorry,
+          },
+          this.path.vss.get(k),
+        ),
+      );
+      if (!vipsOn.has(ifIndex)) vipsOn.set(ifIndex, new Set());
+      vipsOn.get(ifIndex)!.add(vip);
+    }
+    // Swap in one step (the loop runs between awaits, never inside this block).
+    this.path.vss.clear();
+    for (const [k, v] of vss) this.path.vss.set(k, v);
+    this.path.vipsOn.clear();
+    for (const [k, v] of vipsOn) this.path.vipsOn.set(k, v);
+    this.servers = servers;
+    const byVsId = new Map([...vss.values()].map((v) => [v.id, v]));
+    this.path.conns.rebind((c) => `${(c.vs as PathVs).id}/${c.server.id}`, servers, (c) => byVsId.get((c.vs as PathVs).id));
+    this.resolveMissing();
+    for (const [ifIndex, vips] of vipsOn) {
+      for (const vip of vips) {
+        const k = `${ifIndex}/${vip}`;
+        if (this.announced.has(k)) continue;
+        this.announced.add(k);
+        const ifc = this.path.ifaces.get(ifIndex)!;
+        this.socks.get(ifIndex)?.sendNow(gratuitousArpFrame(ifc.mac, vip));
+        this.log.info({ vip: ipString(vip), ifIndex }, 'gratuitous ARP sent (VIP answered in ARP by the packet engine)');
+      }
+    }
+    if (!this.loopRunning) {
+      this.loopRunning = this.loop().catch((e: Error) => this.log.error({ err: e.message }, 'packet engine loop failed'));
+      this.timer = setInterval(() => {
+        this.path.sweep(Date.now());
+        this.resolveMissing();
+      }, 1000);
+    }
+  }
+
+  /** ARP requests for next hops not yet known (NAT and TUN; DR MACs come from the control plane). */
+  private resolveMissing(): void {
+    for (const s of this.servers.values()) {
+      if (s.mac) continue;
+      const r = this.routes.get(ipString(s.ip));
+      const ifc = this.path.ifaces.get(s.outIf);
+      if (!r || !ifc) continue;
+      this.socks.get(s.outIf)?.sendNow(arpRequest(ifc.mac, r.src, r.nextHop));
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const path = this.path;
+    let quiet = 0;
+    while (!this.closed) {
+      if (quiet > 2) {
+        const ready = await pollReadable([...this.socks.values()].map((s) => s.fd), 200);
+        if (this.closed) break;
+        if (!ready) continue;
+        quiet = 0;
+      }
+      let got = 0;
+      path.now = Date.now();
+      for (const [ifIndex, sock] of this.socks) {
+        let n: number;
+        try {
+          n = sock.recv();
+        } catch (e) {
+          this.log.error({ err: (e as Error).message }, 'receive failed');
+          continue;
+        }
+        got += n;
+        const rx = sock.rx;
+        for (let i = 0; i < n; i++) {
+          const m = sock.meta[i];
+          if (m.status & TP_STATUS_VLAN_VALID) continue; // tagged traffic is not ours
+          const r = path.handle(rx, sock.slotOffset(i), m.len, m.wireLen, ifIndex, (m.status & TP_STATUS_CSUMNOTREADY) !== 0);
+          if (r.verdict === Verdict.Forward) this.socks.get(r.ifIndex)?.queue(sock.rxAddr, r.start, r.len);
+          else if (r.verdict === Verdict.Reply && r.reply) this.socks.get(r.ifIndex)?.sendNow(r.reply);
+        }
+        // Queued frames live in this socket's receive slots: send before the next receive.
+        for (const s of this.socks.values()) if (s.pending) s.flush();
+      }
+      quiet = got ? 0 : quiet + 1;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  async counters(state: DesiredState): Promise<Map<string, ServerCounters>> {
+    const out = new Map<string, ServerCounters>();
+    for (const vs of state.vss) {
+      for (const rs of [...vs.servers, ...(vs.sorry ? [vs.sorry] : [])]) {
+        const s = this.servers.get(`${vs.id}/${rs.id}`);
+        out.set(counterKey(vs, rs), { conns: s?.conns ?? 0, inPkts: s?.inPkts ?? 0, inBytes: s?.inBytes ?? 0, outPkts: s?.outPkts ?? 0, outBytes: s?.outBytes ?? 0, active: s?.activeConns ?? 0 });
+      }
+    }
+    return out;
+  }
+
+  /** Engine-wide counters: forwarded frames, drops by reason, table size. */
+  stats(): { forwarded: number; drops: Record<string, number>; connections: number; txDropped: number } {
+    let txDropped = 0;
+    for (const s of this.socks.values()) txDropped += s.txDropped;
+    return { forwarded: this.path.forwarded, drops: { ...this.path.drops }, connections: this.path.conns.size, txDropped };
+  }
+
+  async remove(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.loopRunning;
+    for (const s of this.socks.values()) s.close();
+    this.socks.clear();
+    this.path.conns.clear();
+    this.log.info(this.stats(), 'packet engine stopped');
+  }
+}

@@ -1,0 +1,253 @@
+// Batched AF_PACKET I/O for forwarding: recvmmsg(2) into fixed slots with
+// PACKET_AUXDATA (so a partial checksum, TP_STATUS_CSUMNOTREADY, and the frame's
+// original length are known) and sendmmsg(2) of frames that stay where they were
+// received (zero copy: a forwarded frame is rewritten in its receive slot, and the
+// send vector points at it). One socket per interface, ETH_P_ALL so it sees frames
+// before tc/nft ingress and the protocol handlers, with PACKET_IGNORE_OUTGOING so
+// its own transmissions do not come back (packet(7)). Needs CAP_NET_RAW.
+
+import koffi from 'koffi';
+import { errnoText, lib } from './packet-io.js';
+
+const AF_PACKET = 17;
+const SOCK_RAW = 3;
+const ETH_P_ALL = 0x0003;
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+const SO_SNDBUF = 7;
+const SO_RCVBUFFORCE = 33;
+const SO_SNDBUFFORCE = 32;
+const SOL_PACKET = 263;
+const PACKET_AUXDATA = 8;
+const PACKET_IGNORE_OUTGOING = 23;
+const MSG_DONTWAIT = 0x40;
+const MSG_TRUNC = 0x20;
+const EAGAIN = 11;
+const EINTR = 4;
+const POLLIN = 1;
+
+/** tpacket_auxdata.tp_status bits (linux/if_packet.h). */
+export const TP_STATUS_CSUMNOTREADY = 1 << 3;
+export const TP_STATUS_VLAN_VALID = 1 << 4;
+export const TP_STATUS_CSUM_VALID = 1 << 7;
+
+/** Bytes kept free before each received frame, so TUN can prepend an outer IPv4 header in place. */
+export const HEADROOM = 64;
+const SLOT_DATA = 2048;
+const SLOT = HEADROOM + SLOT_DATA;
+const CMSG = 48; // CMSG_SPACE(sizeof(struct tpacket_auxdata)) = 16 + 24, rounded
+const MMSG = 64; // sizeof(struct mmsghdr) on LP64
+const IOV = 16;
+
+interface BatchLibc {
+  recvmmsg: (fd: number, vec: Buffer, n: number, flags: number, timeout: null) => number;
+  sendmmsg: (fd: number, vec: Buffer, n: number, flags: number) => number;
+  pollMany: { async: (fds: Buffer, n: number, timeout: number, cb: (err: unknown, res: number) => void) => void };
+}
+
+let blib: BatchLibc | undefined;
+function batchLib(): BatchLibc {
+  if (blib) return blib;
+  const l = koffi.load('libc.so.6');
+  // koffi's function objects are typed loosely; the casts name the C signatures.
+  blib = {
+    recvmmsg: l.func('int recvmmsg(int, void *, unsigned int, int, void *)') as BatchLibc['recvmmsg'],
+    sendmmsg: l.func('int sendmmsg(int, void *, unsigned int, int)') as BatchLibc['sendmmsg'],
+    pollMany: l.func('int poll(_Inout_ void *, unsigned long, int)') as unknown as BatchLibc['pollMany'],
+  };
+  return blib;
+}
+
+function addrOf(b: Buffer): number {
+  return Number(koffi.address(b) as bigint);
+}
+
+function wrPtr(b: Buffer, off: number, addr: number): void {
+  b.writeUInt32LE(addr % 0x100000000, off);
+  b.writeUInt32LE(Math.floor(addr / 0x100000000), off + 4);
+}
+
+export interface BatchSocketOptions {
+  ifindex: number;
+  /** Frames per recvmmsg/sendmmsg call. */
+  batch?: number;
+  rcvbuf?: number;
+}
+
+/** A received frame's metadata, valid until the next recv(). */
+export interface RxMeta {
+  /** Bytes captured (≤ SLOT_DATA). */
+  len: number;
+  /** The frame's length on the wire before truncation (a GRO superpacket exceeds the MTU). */
+  wireLen: number;
+  status: number;
+}
+
+export class BatchPacketSocket {
+  readonly fd: number;
+  readonly batch: number;
+  /** Receive slots: frame i starts at slotOffset(i) in `rx`. */
+  readonly rx: Buffer;
+  readonly rxAddr: number;
+  private readonly rxVec: Buffer;
+  private readonly cmsg: Buffer;
+  private readonly cmsgAddr: number;
+  private readonly txVec: Buffer;
+  private readonly txIov: Buffer;
+  private txCount = 0;
+  readonly meta: RxMeta[];
+  private closed = false;
+  /** Frames that could not be sent (socket buffer full, or errors). */
+  txDropped = 0;
+  txFrames = 0;
+  txErrors = new Map<number, number>();
+
+  constructor(readonly opts: BatchSocketOptions) {
+    const c = lib();
+    this.batch = opts.batch ?? 64;
+    const fd = c.socket(AF_PACKET, SOCK_RAW, ((ETH_P_ALL & 0xff) << 8) | (ETH_P_ALL >> 8));
+    if (fd < 0) throw new Error(`AF_PACKET socket: ${errnoText()}`);
+    this.fd = fd;
+    const int = (v: number): Buffer => {
+      const b = Buffer.alloc(4);
+      b.writeInt32LE(v);
+      return b;
+    };
+    try {
+      if (c.setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, int(1), 4) < 0) throw new Error(`PACKET_AUXDATA: ${errnoText()}`);
+      if (c.setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, int(1), 4) < 0) throw new Error(`PACKET_IGNORE_OUTGOING (Linux ≥ 4.20): ${errnoText()}`);
+      const rb = opts.rcvbuf ?? 8 << 20;
+      if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, int(rb), 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int(rb), 4);
+      if (c.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, int(4 << 20), 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, int(4 << 20), 4);
+      const sll = Buffer.alloc(20);
+      sll.writeUInt16LE(AF_PACKET, 0);
+      sll.writeUInt16BE(ETH_P_ALL, 2);
+      sll.writeInt32LE(opts.ifindex, 4);
+      if (c.bind(fd, sll, 20) < 0) throw new Error(`bind to ifindex ${opts.ifindex}: ${errnoText()}`);
+    } catch (e) {
+      c.close(fd);
+      throw e;
+    }
+    const n = this.batch;
+    this.rx = Buffer.alloc(n * SLOT);
+    this.rxAddr = addrOf(this.rx);
+    this.cmsg = Buffer.alloc(n * CMSG);
+    this.cmsgAddr = addrOf(this.cmsg);
+    const iov = Buffer.alloc(n * IOV);
+    const iovAddr = addrOf(iov);
+    this.rxVec = Buffer.alloc(n * MMSG);
+    for (let i = 0; i < n; i++) {
+      wrPtr(iov, i * IOV, this.rxAddr + i * SLOT + HEADROOM);
+      iov.writeUInt32LE(SLOT_DATA, i * IOV + 8);
+      const m = i * MMSG;
+      wrPtr(this.rxVec, m + 16, iovAddr + i * IOV); // msg_iov
+      this.rxVec.writeUInt32LE(1, m + 24); // msg_iovlen
+      wrPtr(this.rxVec, m + 32, this.cmsgAddr + i * CMSG); // msg_control
+    }
+    this.rxIov = iov; // kept alive: the kernel reads it on every call
+    this.txVec = Buffer.alloc(2 * n * MMSG);
+    this.txIov = Buffer.alloc(2 * n * IOV);
+    const txIovAddr = addrOf(this.txIov);
+    for (let i = 0; i < 2 * n; i++) {
+      wrPtr(this.txVec, i * MMSG + 16, txIovAddr + i * IOV);
+      this.txVec.writeUInt32LE(1, i * MMSG + 24);
+    }
+    this.meta = Array.from({ length: n }, () => ({ len: 0, wireLen: 0, status: 0 }));
+  }
+
+  private readonly rxIov: Buffer;
+
+  /** Offset in `rx` where received frame i starts. */
+  slotOffset(i: number): number {
+    return i * SLOT + HEADROOM;
+  }
+
+  /** Receives up to `batch` frames without blocking; their metadata is in `meta`. */
+  recv(): number {
+    if (this.closed) return 0;
+    for (let i = 0; i < this.batch; i++) {
+      this.rxVec.writeUInt32LE(CMSG, i * MMSG + 40); // msg_controllen, overwritten by the kernel
+      this.rxVec.writeUInt32LE(0, i * MMSG + 48);
+    }
+    const n = batchLib().recvmmsg(this.fd, this.rxVec, this.batch, MSG_DONTWAIT | MSG_TRUNC, null);
+    if (n < 0) {
+      const e = koffi.errno();
+      if (e === EAGAIN || e === EINTR) return 0;
+      throw new Error(`recvmmsg: ${errnoText()}`);
+    }
+    for (let i = 0; i < n; i++) {
+      const m = this.meta[i];
+      const got = this.rxVec.readUInt32LE(i * MMSG + 56);
+      m.len = Math.min(got, SLOT_DATA);
+      m.wireLen = got;
+      m.status = 0;
+      const clen = this.rxVec.readUInt32LE(i * MMSG + 40);
+      const c = i * CMSG;
+      if (clen >= 36 && this.cmsg.readInt32LE(c + 8) === SOL_PACKET && this.cmsg.readInt32LE(c + 12) === PACKET_AUXDATA) {
+        m.status = this.cmsg.readUInt32LE(c + 16);
+        m.wireLen = this.cmsg.readUInt32LE(c + 20);
+      }
+    }
+    return n;
+  }
+
+  /** Queues `len` bytes at `off` of `buf` (which must stay untouched until flush) for sending. */
+  queue(bufAddr: number, off: number, len: number): void {
+    if (this.txCount === 2 * this.batch) this.flush();
+    const i = this.txCount++;
+    wrPtr(this.txIov, i * IOV, bufAddr + off);
+    this.txIov.writeUInt32LE(len, i * IOV + 8);
+    this.txIov.writeUInt32LE(0, i * IOV + 12);
+  }
+
+  get pending(): number {
+    return this.txCount;
+  }
+
+  /** Sends every queued frame (sendmmsg); frames the kernel refuses are counted and dropped. */
+  flush(): void {
+    let done = 0;
+    const total = this.txCount;
+    this.txCount = 0;
+    while (done < total && !this.closed) {
+      const sub = done === 0 ? this.txVec : this.txVec.subarray(done * MMSG);
+      const n = batchLib().sendmmsg(this.fd, sub, total - done, MSG_DONTWAIT);
+      if (n < 0) {
+        const e = koffi.errno();
+        this.txErrors.set(e, (this.txErrors.get(e) ?? 0) + 1);
+        // The first frame is refused (EMSGSIZE over MTU, ENOBUFS…): skip it and go on.
+        this.txDropped++;
+        done++;
+        continue;
+      }
+      this.txFrames += n;
+      done += n;
+    }
+  }
+
+  /** Sends one frame now (ARP and other rare frames). */
+  sendNow(frame: Buffer): boolean {
+    if (this.closed) return false;
+    return lib().send(this.fd, frame, frame.length, MSG_DONTWAIT) >= 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    lib().close(this.fd);
+  }
+}
+
+/** Waits off the main thread until one of `fds` is readable or `timeoutMs` passes. */
+export function pollReadable(fds: readonly number[], timeoutMs: number): Promise<boolean> {
+  const pfd = Buffer.alloc(8 * fds.length);
+  fds.forEach((fd, i) => {
+    pfd.writeInt32LE(fd, i * 8);
+    pfd.writeInt16LE(POLLIN, i * 8 + 4);
+  });
+  return new Promise((resolve) => batchLib().pollMany.async(pfd, fds.length, timeoutMs, (err, res) => resolve(!err && res > 0)));
+}
+
+export function bufferAddress(b: Buffer): number {
+  return addrOf(b);
+}
