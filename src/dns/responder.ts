@@ -151,6 +151,8 @@ export class Responder {
   private readonly resolver: RecursiveResolver | undefined;
   /** allow-recursion when recursion is on: decides the RA bit per client (RFC 1035 §4.1.1). */
   private readonly ra: AddressMatcher | undefined;
+  /** allow-query-cache (defaulting to allow-recursion), memoized like `ra`. */
+  private readonly cacheAcl: AddressMatcher | undefined;
   private readonly scratch = new Uint8Array(65535);
 
   constructor(view: ServingView, opts: ResponderOptions = {}) {
@@ -163,7 +165,8 @@ export class Responder {
     this.secret = opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16));
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.resolver = view.recursion ? opts.resolver : undefined;
-    this.ra = this.resolver ? (view.allowRecursion ?? (() => false)) : undefined;
+    this.ra = this.resolver ? memoMatcher(view.allowRecursion ?? (() => false)) : undefined;
+    this.cacheAcl = this.resolver ? (view.allowQueryCache ? memoMatcher(view.allowQueryCache) : this.ra) : undefined;
   }
 
   private count(rcode: number): void {
@@ -554,7 +557,7 @@ export class Responder {
    * down). Undefined sends the query down the asynchronous path.
    */
   private fromResolverCache(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number; expires: number } | undefined {
-    const cacheAcl = this.view.allowQueryCache ?? this.ra;
+    const cacheAcl = this.cacheAcl;
     if (!cacheAcl || !cacheAcl(client.address)) return undefined;
     const res = (this.resolver as RecursiveResolver).fromCache(q.question);
     if (!res || res.stale) return undefined;
@@ -577,7 +580,7 @@ export class Responder {
     try {
       const resolver = this.resolver as RecursiveResolver;
       const rec = this.ra ? this.ra(client.address) : false;
-      const cacheOk = this.view.allowQueryCache ? this.view.allowQueryCache(client.address) : rec;
+      const cacheOk = this.cacheAcl ? this.cacheAcl(client.address) : rec;
       const keep = q.flags & (FLAG_RD | FLAG_CD);
       const refuse = (): Uint8Array => {
         this.count(RCODE.REFUSED);
@@ -713,6 +716,24 @@ function readSerial(rd: Uint8Array): number | undefined {
   }
   if (i + 4 > rd.length) return undefined;
   return ((rd[i] << 24) >>> 0) + ((rd[i + 1] << 16) | (rd[i + 2] << 8) | rd[i + 3]);
+}
+
+/**
+ * Remembers a matcher's verdict per client address: recursion ACLs are consulted
+ * on every cache hit, and a LAN has few clients, so this saves parsing the
+ * address each time. Bounded: the memo is dropped when it grows large.
+ */
+function memoMatcher(m: AddressMatcher): AddressMatcher {
+  let memo = new Map<string, boolean>();
+  return (address: string): boolean => {
+    let v = memo.get(address);
+    if (v === undefined) {
+      v = m(address);
+      if (memo.size >= 4096) memo = new Map();
+      memo.set(address, v);
+    }
+    return v;
+  };
 }
 
 function asBuffer(b: Uint8Array): Buffer {

@@ -53,6 +53,39 @@ function queryFile(): string {
   return out.join('\n') + '\n';
 }
 
+/** Existing names only (random order): with a warmed cache every query is a hit. */
+function cacheQueryFile(): string {
+  const out: string[] = [];
+  let x = 777;
+  for (let i = 0; i < 100_000; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    out.push(`h${x % NAMES}.${ZONE} A`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Every name once, to warm a cache. */
+function warmFile(): string {
+  return Array.from({ length: NAMES }, (_, i) => `h${i}.${ZONE} A`).join('\n') + '\n';
+}
+
+/** A forward-only cache in front of the authoritative BIND (the same file for Triad and BIND). */
+function cacheConf(dir: string, addr: string, port: number, upstreamPort: number): string {
+  return `options {
+    directory "${dir}";
+    listen-on port ${port} { ${addr}; };
+    listen-on-v6 { none; };
+    recursion yes;
+    allow-recursion { 127.0.0.0/8; };
+    forwarders { ${addr} port ${upstreamPort}; };
+    forward only;
+    dnssec-validation no;
+    pid-file none;
+    session-keyfile none;
+};
+`;
+}
+
 function namedConf(dir: string, addr: string, port: number): string {
   return `options {
     directory "${dir}";
@@ -191,6 +224,44 @@ async function main(): Promise<void> {
     const perCpu = (r: Result): string => (r.cpuSeconds ? ((r.qps * SECONDS) / r.cpuSeconds / 1000).toFixed(0) + 'k' : '?');
     process.stdout.write('\n' + row('BIND 9 named -n 1', b) + '\n' + row('Triad', tr) + '\n');
     process.stdout.write(`ratio Triad/BIND: qps ${(tr.qps / b.qps).toFixed(2)}x   p99 ${(tr.p99Ms / b.p99Ms).toFixed(2)}x   avg ${(tr.avgMs / b.avgMs).toFixed(2)}x\n`);
+
+    // Cached answers: BIND and Triad as forward-only caches in front of the
+    // authoritative BIND above, both warmed with every name, then measured on
+    // existing names only (every answer a cache hit).
+    if (process.env.BENCH_CACHE !== '0') {
+      const cq = path.join(dir, 'cache-queries.txt');
+      const wq = path.join(dir, 'warm.txt');
+      writeFileSync(cq, cacheQueryFile());
+      writeFileSync(wq, warmFile());
+      const bindCachePort = triadPort + 1;
+      const triadCachePort = triadPort + 2;
+      writeFileSync(path.join(dir, 'bind-cache.conf'), cacheConf(dir, addr, bindCachePort, bindPort));
+      writeFileSync(path.join(dir, 'triad-cache.conf'), cacheConf(dir, addr, triadCachePort, bindPort));
+      const bindCache = start('named', ['-g', '-n', '1', '-c', path.join(dir, 'bind-cache.conf')]);
+      children.push(bindCache.child);
+      const triadCache = start(process.execPath, [BIN_TRIAD, 'run', '--conf-dir', dir, '--data-dir', path.join(dir, 'cache-data'), '--named-conf', path.join(dir, 'triad-cache.conf')], { TRIAD_LOG_LEVEL: 'warn' });
+      children.push(triadCache.child);
+      await waitUp('BIND cache', addr, bindCachePort, bindCache.log);
+      await waitUp('Triad cache', addr, triadCachePort, triadCache.log);
+      process.stdout.write('\nwarming both caches with every name (each Triad worker has its own cache: three passes)…\n');
+      for (let i = 0; i < 3; i++) {
+        dnsperf(addr, bindCachePort, wq, 2, false);
+        dnsperf(addr, triadCachePort, wq, 2, false);
+      }
+      dnsperf(addr, bindCachePort, cq, 3, false);
+      dnsperf(addr, triadCachePort, cq, 3, false);
+      const bc: Result[] = [];
+      const tc: Result[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        bc.push(measure('BIND cache (named -n 1)', bindCache.child, addr, bindCachePort, cq, bindCache.log));
+        tc.push(measure(`Triad cache (${cores} DNS workers)`, triadCache.child, addr, triadCachePort, cq, triadCache.log));
+      }
+      const cb = best(bc);
+      const ct = best(tc);
+      process.stdout.write(`cache rounds (qps): BIND ${each(bc)}; Triad ${each(tc)}\n`);
+      process.stdout.write('\n' + row('BIND 9 cache -n 1', cb) + '\n' + row('Triad cache', ct) + '\n');
+      process.stdout.write(`ratio Triad/BIND (cached answers): qps ${(ct.qps / cb.qps).toFixed(2)}x   p99 ${(ct.p99Ms / cb.p99Ms).toFixed(2)}x   avg ${(ct.avgMs / cb.avgMs).toFixed(2)}x\n`);
+    }
   } finally {
     await cleanup();
   }
