@@ -108,8 +108,8 @@ export class Topo {
     return path.join(this.dir, 'control.sock');
   }
 
-  startTriad(role: string, conf: string): ChildProcess {
-    const p = this.spawnIn(role, [process.execPath, BIN_TRIAD, 'run', '--conf-dir', this.dir, '--data-dir', this.dir, '--lb-conf', conf, '--log-level', 'debug']);
+  startTriad(role: string, conf: string, extra: string[] = []): ChildProcess {
+    const p = this.spawnIn(role, [process.execPath, BIN_TRIAD, 'run', '--conf-dir', this.dir, '--data-dir', this.dir, '--lb-conf', conf, '--log-level', 'debug', ...extra]);
     const keep = (d: Buffer) => {
       this.triadLog.push(...d.toString().split('\n').filter(Boolean));
       if (this.triadLog.length > 2000) this.triadLog.splice(0, 1000);
