@@ -6,6 +6,7 @@ import type { ParsedArgs } from './args.js';
 import { optString } from './args.js';
 import { createLogger } from './log.js';
 import type { RunOptions, Service } from './service.js';
+import { NameRegistrations } from './net/name-registration.js';
 
 /** A factory returns undefined when its service has no configuration to run. */
 type ServiceFactory = (opts: RunOptions) => Promise<Service | undefined>;
@@ -26,7 +27,7 @@ export function runOptionsFrom(args: ParsedArgs): RunOptions {
     else flags[k] = v;
   }
   const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
-  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }) };
+  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations() };
 }
 
 export async function runCommand(args: ParsedArgs): Promise<number> {

@@ -2,6 +2,7 @@
 // Each service (dns/, dhcp/, lb/) exports a factory returning one of these.
 
 import type { Logger } from './log.js';
+import type { NameRegistrations } from './net/name-registration.js';
 
 export interface Service {
   readonly name: string;
@@ -21,4 +22,6 @@ export interface RunOptions {
   /** Other `--key value` options, as given. */
   flags: Record<string, string | boolean | undefined>;
   log: Logger;
+  /** DHCP → DNS host names (DHCP publishes, DNS applies); absent in one-off commands. */
+  names?: NameRegistrations;
 }

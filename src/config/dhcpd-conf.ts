@@ -49,6 +49,12 @@ export interface Params {
   ignoreClientUids?: boolean;
   useHostDeclNames?: boolean;
   leaseFileName?: string;
+  /** DHCP names in Triad's own zones (dhcpd.conf(5) DYNAMIC DNS UPDATES). */
+  ddnsUpdateStyle?: string;
+  ddnsUpdates?: boolean;
+  ddnsDomainname?: string;
+  ddnsRevDomainname?: string;
+  ddnsTtl?: number;
 }
 
 export type ScopeKind = 'global' | 'shared-network' | 'subnet' | 'pool' | 'group' | 'host' | 'class';
@@ -158,12 +164,16 @@ const PARAMS: Record<string, [ParamKind, keyof Params | undefined]> = {
   'use-host-decl-names': ['bool', 'useHostDeclNames'],
   'boot-unknown-clients': ['bool', 'unknownClients'],
   'lease-file-name': ['string', 'leaseFileName'],
+  'ddns-update-style': ['word', 'ddnsUpdateStyle'],
+  'ddns-updates': ['bool', 'ddnsUpdates'],
+  'ddns-domainname': ['string', 'ddnsDomainname'],
+  'ddns-rev-domainname': ['string', 'ddnsRevDomainname'],
+  'ddns-ttl': ['num', 'ddnsTtl'],
 };
 
 /** Valid ISC parameters Triad accepts but does not act on: warned about once. */
 const UNSUPPORTED_PARAMS: Record<string, ParamKind> = {
-  'ddns-update-style': 'word', 'ddns-updates': 'bool', 'ddns-domainname': 'string', 'ddns-rev-domainname': 'string',
-  'ddns-hostname': 'any', 'ddns-ttl': 'num', 'update-static-leases': 'bool', 'update-conflict-detection': 'bool',
+  'ddns-hostname': 'any', 'update-static-leases': 'bool', 'update-conflict-detection': 'bool',
   'update-optimization': 'bool', 'do-forward-updates': 'bool', 'ddns-local-address4': 'ip', 'ddns-local-address6': 'any',
   'pid-file-name': 'string', 'log-facility': 'word', 'local-address': 'ip', 'omapi-port': 'num', 'min-secs': 'num',
   'one-lease-per-client': 'bool', 'get-lease-hostnames': 'bool', 'stash-agent-options': 'bool', 'db-time-format': 'word',

@@ -7,6 +7,8 @@ import { classify, evaluate, type EvalEnv } from './classify.js';
 import { clientKey, type Lease, type LeaseDb } from './lease.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
+import type { NameEvent } from '../net/name-registration.js';
+import { bindEvent, bindingFor, OPT_DOMAIN_NAME, type DdnsParams } from './ddns.js';
 
 export interface LinkAddress {
   ip: number;
@@ -42,6 +44,8 @@ export interface Decision {
   log: () => string;
   /** ping-check: echo this address first (timeout in ms); if it answers, call abandonProbed and ask again. */
   probe?: { ip: number; timeoutMs: number };
+  /** Host names to publish once the commit is durable (DHCP names in DNS). */
+  names?: NameEvent[];
 }
 
 export interface EngineState {
@@ -513,6 +517,18 @@ function bindLease(c: Client, ip: number, secs: number, nowSec: number): Lease {
   };
 }
 
+function ddnsParams(scopes: Scope[]): DdnsParams {
+  return {
+    style: param(scopes, 'ddnsUpdateStyle'),
+    updates: param(scopes, 'ddnsUpdates'),
+    domainName: param(scopes, 'ddnsDomainname'),
+    revDomainName: param(scopes, 'ddnsRevDomainname'),
+    ttl: param(scopes, 'ddnsTtl'),
+    clientUpdates: param(scopes, 'clientUpdates'),
+    domainOption: options(scopes).get(OPT_DOMAIN_NAME),
+  };
+}
+
 function authoritative(scopes: Scope[]): boolean {
   return param(scopes, 'authoritative') === true;
 }
@@ -622,7 +638,9 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       const commit = ch.fixed ? [] : [bindLease(c, ch.ip, secs, nowSec)];
       for (const l of commit) st.db.put(l);
       const reply = buildReply(c, MsgType.ACK, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
-      return { reply, commit, log: () => `DHCPACK on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)} (${state})` };
+      // ISC update-static-leases defaults to off: fixed addresses get no names.
+      const names = commit.length ? bindEvent(bindingFor(ddnsParams(ch.scopes), req, ch.ip, secs, commit[0].ends, c.key)) : undefined;
+      return { reply, commit, names, log: () => `DHCPACK on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)} (${state})` };
     }
     case MsgType.RELEASE: {
       const l = st.db.get(req.ciaddr);
@@ -631,7 +649,7 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       }
       const freed: Lease = { ...l, state: 'free', ends: nowSec, cltt: nowSec };
       st.db.put(freed);
-      return { commit: [freed], log: () => `DHCPRELEASE of ${formatIPv4(req.ciaddr)} from ${hw} via ${via(req, link)} (found)` };
+      return { commit: [freed], names: [{ kind: 'unbind', ip: freed.ip, owner: c.key }], log: () => `DHCPRELEASE of ${formatIPv4(req.ciaddr)} from ${hw} via ${via(req, link)} (found)` };
     }
     case MsgType.DECLINE: {
       if (reqIp === undefined) return { commit: [], log: () => `DHCPDECLINE from ${hw}: no address; dropped` };

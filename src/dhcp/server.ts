@@ -11,6 +11,7 @@ import { abandonProbed, handleRequest, type EngineState, type Reply } from './en
 import { Pinger } from '../net/icmp.js';
 import { registerLocalServer } from './local-handoff.js';
 import type { DhcpPacket } from './packet.js';
+import type { NameEvent } from '../net/name-registration.js';
 import type { LeaseStore } from './lease-store.js';
 import { BOOTREQUEST, DecodeError, decodePacket, encodePacket } from './packet.js';
 
@@ -30,6 +31,8 @@ export class DhcpServer {
   private serverIds = new Set<number>();
   private pinger?: Pinger;
   private unregister?: () => void;
+  /** Called with the host names of a decision once its leases are on disk. */
+  publishNames?: (events: NameEvent[]) => void;
 
   constructor(
     private st: EngineState,
@@ -151,6 +154,7 @@ export class DhcpServer {
     // An ACK leaves only once its lease is on disk: a crash after this loses nothing acknowledged.
     Promise.all(decision.commit.map((l) => this.store.commit(l))).then(
       () => {
+        if (decision.names?.length) this.publishNames?.(decision.names);
         if (!reply) return;
         this.stats.acks++;
         this.send(link, sock, reply, deliver);

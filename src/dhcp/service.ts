@@ -87,6 +87,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       store.requestCompact();
       st = withNames(newEngineState(conf, db), conf, opts);
       server = new DhcpServer(st, store, links, log, conf.global.params.localPort ?? 67);
+      const names = opts.names;
+      if (names) server.publishNames = (events) => events.forEach((e) => names.publish(e));
       await server.start();
       log.info({ conf: file, leases, loaded: loaded.leases.size, interfaces: links.map((l) => l.name) }, 'dhcp serving');
       timer = setInterval(() => {

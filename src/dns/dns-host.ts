@@ -10,6 +10,7 @@ import { Responder, type ResponderStats } from './responder.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
+import { applyToZones, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
@@ -30,6 +31,32 @@ export class DnsHost {
     private readonly log: Logger,
   ) {}
 
+  /** DHCP names (dhcp-names.ts): the snapshot served, and how to take it out of the zones. */
+  private names: NamesSnapshot | undefined;
+  private undoNames: (() => void) | undefined;
+  /** The primary zones as their files say, before DHCP names are added. */
+  facts: ZoneFacts[] = [];
+
+  /** Serves this snapshot of DHCP names from now on (replacing the previous one). */
+  setNames(snap: NamesSnapshot): void {
+    this.names = snap;
+    const cfg = this.current;
+    if (!cfg) return;
+    this.undoNames?.();
+    this.undoNames = applyToZones(cfg.view.zones, snap);
+    // A new responder: the old one's answer cache holds the previous names.
+    const responder = new Responder(cfg.view, { resolver: this.resolver });
+    if (this.responder) addStats(this.retired, this.responder.stats);
+    this.responder = responder;
+    for (const l of this.listeners.values()) l.setResponder(responder);
+  }
+
+  /** Facts of the fresh zones, then the DHCP names into them. */
+  private withNames(cfg: DnsConfig): void {
+    this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
+    this.undoNames = this.names ? applyToZones(cfg.view.zones, this.names) : undefined;
+  }
+
   get config(): DnsConfig | undefined {
     return this.current;
   }
@@ -37,6 +64,7 @@ export class DnsHost {
   /** Loads and starts listening; throws (ConfigError or a bind error) when nothing can be served. */
   async start(): Promise<void> {
     const cfg = loadDnsConfig(this.namedConf);
+    this.withNames(cfg);
     this.responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
     await this.applyListeners(cfg.listen, true);
     this.current = cfg;
@@ -53,6 +81,7 @@ export class DnsHost {
 
   private async reloadNow(): Promise<DnsConfig> {
     const cfg = loadDnsConfig(this.namedConf);
+    this.withNames(cfg);
     const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
     if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;

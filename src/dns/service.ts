@@ -18,6 +18,8 @@ import type { RunOptions, Service } from '../service.js';
 import { loadDnsConfig, namedConfPath } from './dns-config.js';
 import { DnsHost, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
+import { primaryZoneFacts, type NamesSnapshot } from './dhcp-names.js';
+import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import { hostNetworks } from '../net/interfaces.js';
@@ -63,9 +65,15 @@ class InProcessDns implements Service {
     this.host = new DnsHost(file, log);
   }
   private pidFile: string | undefined;
+  /** DHCP names: decided and journaled here, served by this same host. */
+  private owner: NamesOwner | undefined;
   async start(): Promise<void> {
     await this.host.start();
     if (this.host.config) logLoaded(this.log, this.host.config);
+    if (this.opts.names) {
+      this.owner = new NamesOwner(this.opts.dataDir, this.host.facts, this.log, (snap) => this.host.setNames(snap));
+      this.owner.start(this.opts.names);
+    }
     this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
     this.closeControl = await registerDnsControl(this.opts, this.host.config?.conf, hostNetworks(), this.log, async (cmd, args) => {
       if (cmd !== 'reload') return localControl(this.host, cmd, args);
@@ -76,8 +84,10 @@ class InProcessDns implements Service {
   }
   async reload(): Promise<void> {
     logLoaded(this.log, await this.host.reload());
+    this.owner?.setFacts(this.host.facts);
   }
   async stop(): Promise<void> {
+    this.owner?.stop();
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.closeControl?.();
     await this.host.stop();
@@ -98,6 +108,14 @@ class ClusterDns implements Service {
   private pidFile: string | undefined;
   private closeControl: (() => Promise<void>) | undefined;
   private ctlSeq = 0;
+  /** DHCP names: decided and journaled in the primary, sent to every worker. */
+  private owner: NamesOwner | undefined;
+
+  private sendNames(w: Worker, snapshot: NamesSnapshot): void {
+    if (!w.isConnected()) return;
+    const msg: ToWorker = { type: 'names', snapshot };
+    w.send(msg);
+  }
 
   constructor(
     private readonly file: string,
@@ -138,6 +156,11 @@ class ClusterDns implements Service {
     // Fail early, with every error, before forking anything.
     const cfg = loadDnsConfig(this.file);
     logLoaded(this.log, cfg);
+    if (this.opts.names) {
+      this.owner = new NamesOwner(this.opts.dataDir, primaryZoneFacts(cfg.view.zones, cfg.conf), this.log, (snap) => {
+        for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
+      });
+    }
     // Workers accept TCP connections themselves instead of the primary handing them out.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
@@ -149,6 +172,7 @@ class ClusterDns implements Service {
     }
     this.pidFile = writePidFile(cfg.conf.options.pidFile, this.log);
     this.closeControl = await registerDnsControl(this.opts, cfg.conf, hostNetworks(), this.log, (cmd, args) => this.control(cmd, args));
+    if (this.opts.names) this.owner?.start(this.opts.names);
     this.log.info({ namedConf: this.file, workers: this.count, listen: cfg.listen }, 'dns serving');
   }
 
@@ -162,6 +186,7 @@ class ClusterDns implements Service {
       const onMessage = (m: FromWorker): void => {
         if (m.type === 'ready') {
           ready = true;
+          if (this.owner) this.sendNames(w, this.owner.snapshot);
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
       };
@@ -226,6 +251,15 @@ class ClusterDns implements Service {
       if (i === 0) throw new Error(r.error);
       failures.push(`worker ${w.process.pid ?? '?'}: ${r.error}`);
     }
+    // The first worker accepted the files: conflicts are judged against them from now on.
+    if (this.owner) {
+      try {
+        const cfg = loadDnsConfig(this.file);
+        this.owner.setFacts(primaryZoneFacts(cfg.view.zones, cfg.conf));
+      } catch {
+        // The workers validated the files; a race with an edit keeps the old facts.
+      }
+    }
     if (failures.length > 0) throw new Error(`reload failed in ${failures.length} worker(s); they keep their old data: ${failures.join('; ')}`);
   }
 
@@ -252,6 +286,7 @@ class ClusterDns implements Service {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.owner?.stop();
     removePidFile(this.pidFile);
     await this.closeControl?.();
     await Promise.all(

@@ -6,10 +6,11 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { createLogger } from '../log.js';
 import { DnsHost } from './dns-host.js';
+import type { NamesSnapshot } from './dhcp-names.js';
 import { localControl } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 
-export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] };
+export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'start-failed'; error: string }
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   process.on('disconnect', () => void stop());
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
+    else if (m.type === 'names') host.setNames(m.snapshot);
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });

@@ -1,0 +1,84 @@
+// Which DNS names a granted lease asks for (dhcpd.conf(5) DYNAMIC DNS UPDATES, style
+// interim/standard; RFC 4702 client FQDN option), as a pure function. Triad does not send
+// RFC 2136 updates to another server: the names go to this process's own DNS service
+// through the name-registration channel, which decides about zones and conflicts.
+
+import type { NameBinding, NameEvent } from '../net/name-registration.js';
+import { OPT, type DhcpPacket } from './packet.js';
+
+export const OPT_CLIENT_FQDN = 81;
+const OPT_DOMAIN_NAME = 15;
+
+export interface DdnsParams {
+  style?: string;
+  updates?: boolean;
+  domainName?: string;
+  revDomainName?: string;
+  ttl?: number;
+  /** allow (true/undefined) / deny, ignore (false) client-updates. */
+  clientUpdates?: boolean;
+  /** option domain-name of the scope (fallback for ddns-domainname). */
+  domainOption?: Buffer;
+}
+
+/** dhcpd.conf: updates happen with style interim or standard, unless ddns-updates off. */
+export function ddnsEnabled(p: DdnsParams): boolean {
+  return (p.style === 'interim' || p.style === 'standard') && p.updates !== false;
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Option 81 (RFC 4702 §2): flags, two RCODEs, then the name (wire form when E is set). */
+export function parseClientFqdn(v: Buffer): { flags: number; name: string } | undefined {
+  if (v.length < 3) return undefined;
+  const flags = v[0];
+  const rest = v.subarray(3);
+  if (!(flags & 0x04)) return { flags, name: rest.toString('latin1').replace(/\0+$/, '') };
+  const labels: string[] = [];
+  for (let i = 0; i < rest.length; ) {
+    const n = rest[i];
+    if (n === 0) break;
+    if (n > 63 || i + 1 + n > rest.length) return undefined;
+    labels.push(rest.subarray(i + 1, i + 1 + n).toString('latin1'));
+    i += 1 + n;
+  }
+  return { flags, name: labels.join('.') };
+}
+
+function normalDomain(d: string): string | undefined {
+  const s = d.trim().toLowerCase().replace(/\.$/, '');
+  if (!s) return undefined;
+  return s.split('.').every((l) => LABEL.test(l)) ? `${s}.` : undefined;
+}
+
+/**
+ * The binding for a lease of `ip` to client `owner`, or undefined when nothing is to be
+ * registered (updates off, no usable host name, or the client asked for none: N bit).
+ */
+export function bindingFor(p: DdnsParams, req: DhcpPacket, ip: number, leaseSecs: number, ends: number, owner: string): NameBinding | undefined {
+  if (!ddnsEnabled(p)) return undefined;
+  const fqdnOpt = req.options.get(OPT_CLIENT_FQDN);
+  const fqdn = fqdnOpt ? parseClientFqdn(fqdnOpt) : undefined;
+  // ISC's ddns-hostname default: the host part of option 81, else option 12.
+  const raw = fqdn?.name || req.options.get(OPT.HOST_NAME)?.toString('latin1').replace(/\0+$/, '');
+  if (!raw) return undefined;
+  const host = raw.split('.')[0].toLowerCase();
+  if (!LABEL.test(host)) return undefined;
+  const domain = normalDomain(p.domainName ?? p.domainOption?.toString('latin1').replace(/\0+$/, '').split(/\s+/)[0] ?? '');
+  if (!domain) return undefined;
+  let forward = true;
+  if (fqdn && p.clientUpdates !== false) {
+    // RFC 4702 §3.3: N = no server updates at all; S = 0: the client updates its A itself.
+    if (fqdn.flags & 0x08) return undefined;
+    if (!(fqdn.flags & 0x01)) forward = false;
+  }
+  // dhcpd.conf(5): ddns-ttl defaults to half the lease time (bounded here to a day).
+  const ttl = p.ttl ?? Math.max(1, Math.min(86400, Math.floor(leaseSecs / 2)));
+  return { fqdn: `${host}.${domain}`, ip, ttl, expires: ends, owner, forward, reverse: true, revDomain: normalDomain(p.revDomainName ?? 'in-addr.arpa') ?? 'in-addr.arpa.' };
+}
+
+export function bindEvent(b: NameBinding | undefined): NameEvent[] {
+  return b ? [{ kind: 'bind', binding: b }] : [];
+}
+
+export { OPT_DOMAIN_NAME };

@@ -1,0 +1,331 @@
+// DHCP names in Triad's own primary zones (dnsmasq-like; ISC ddns-update-style interim):
+// A and PTR records for leased host names. Three parts:
+//  - DhcpNames: the decisions, kept by the one process that owns the journal (the DNS
+//    primary): which zone takes a name, conflicts (a name the zone file has is never
+//    replaced; a name another client holds is kept until its lease ends, RFC 4703's rule
+//    kept simple), expiry, SOA serial bumps. Pure apart from the clock the caller passes.
+//  - the journal (JSON lines in the data dir) that makes them survive a restart.
+//  - applyToZones: puts a snapshot into loaded Zone objects (every serving process) and
+//    returns how to take it out again (reload replaces zones; a new snapshot replaces the old).
+
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { NameEvent } from '../net/name-registration.js';
+import { nameKey, nameToText, parentName, parseName } from './name.js';
+import { CLASS_IN, T } from './rr.js';
+import type { RRset, Zone, ZoneNode } from './zone.js';
+
+export interface DynRecord {
+  /** Owner name, absolute, lower case. */
+  name: string;
+  type: 'A' | 'PTR';
+  /** Dotted IPv4 for A, absolute target name for PTR. */
+  data: string;
+  ttl: number;
+  /** Seconds since the epoch; null = never (JSON has no Infinity). */
+  expires: number | null;
+  owner: string;
+  /** The zone (origin text) holding it. */
+  zone: string;
+}
+
+export interface NamesSnapshot {
+  records: DynRecord[];
+  /** Zone origin → SOA serial to serve (at least). */
+  serials: Record<string, number>;
+}
+
+/** What the zone files say, taken before any dynamic name is added. */
+export interface ZoneFacts {
+  name: string;
+  serial: number;
+  /** Names that own data in the file. */
+  owned: Set<string>;
+}
+
+const lower = (s: string): string => s.toLowerCase();
+const ipText = (ip: number): string => [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
+export const ptrName = (ip: number, revDomain: string): string => `${ip & 255}.${(ip >>> 8) & 255}.${(ip >>> 16) & 255}.${ip >>> 24}.${revDomain}`;
+
+/** Facts of the primary zones among `zones` (origins named in `primaries`, lower case with dot). */
+export function zoneFacts(zones: readonly Zone[], primaries: ReadonlySet<string>): ZoneFacts[] {
+  const out: ZoneFacts[] = [];
+  for (const z of zones) {
+    const name = lower(nameToText(z.origin));
+    if (!primaries.has(name)) continue;
+    const owned = new Set<string>();
+    for (const n of z.nodes.values()) if (n.rrsets.size > 0) owned.add(lower(nameToText(n.name)));
+    out.push({ name, serial: z.serial, owned });
+  }
+  return out;
+}
+
+const key = (name: string, type: string): string => `${type} ${name}`;
+
+export class DhcpNames {
+  private records = new Map<string, DynRecord>();
+  private serials = new Map<string, number>();
+  private facts: ZoneFacts[];
+
+  constructor(facts: ZoneFacts[]) {
+    this.facts = facts;
+  }
+
+  setFacts(facts: ZoneFacts[]): void {
+    this.facts = facts;
+  }
+
+  snapshot(): NamesSnapshot {
+    return { records: [...this.records.values()], serials: Object.fromEntries(this.serials) };
+  }
+
+  /** The deepest primary zone holding `name`. */
+  private zoneFor(name: string): ZoneFacts | undefined {
+    let best: ZoneFacts | undefined;
+    for (const f of this.facts) {
+      if ((name === f.name || name.endsWith(`.${f.name}`) || f.name === '.') && (!best || f.name.length > best.name.length)) best = f;
+    }
+    return best;
+  }
+
+  private bump(zone: string): void {
+    const f = this.facts.find((x) => x.name === zone);
+    const cur = this.serials.get(zone) ?? 0;
+    // RFC 1982: the next serial is above both the file's and the last one served.
+    const base = f && ((f.serial - cur) | 0) > 0 ? f.serial : cur;
+    this.serials.set(zone, (base + 1) >>> 0);
+  }
+
+  private remove(k: string, changes: Change[]): void {
+    const r = this.records.get(k);
+    if (!r) return;
+    this.records.delete(k);
+    changes.push({ op: 'del', record: r });
+  }
+
+  private add(r: DynRecord, changes: Change[]): void {
+    this.records.set(key(r.name, r.type), r);
+    changes.push({ op: 'add', record: r });
+  }
+
+  /** Applies one DHCP event; returns the changes (empty when nothing changed) and why. */
+  apply(e: NameEvent, nowSec: number): { changes: Change[]; log: string[] } {
+    const changes: Change[] = [];
+    const log: string[] = [];
+    if (e.kind === 'unbind') {
+      for (const [k, r] of this.records) {
+        if (r.owner === e.owner && ((r.type === 'A' && r.data === ipText(e.ip)) || (r.type === 'PTR' && r.name.startsWith(`${e.ip & 255}.${(e.ip >>> 8) & 255}.${(e.ip >>> 16) & 255}.${e.ip >>> 24}.`)))) {
+          this.remove(k, changes);
+          log.push(`removed ${r.name} ${r.type} ${r.data} (lease released)`);
+        }
+      }
+      this.finish(changes);
+      return { changes, log };
+    }
+    const b = e.binding;
+    const fqdn = lower(b.fqdn);
+    const ptr = lower(ptrName(b.ip, b.revDomain));
+    const expires = Number.isFinite(b.expires) ? b.expires : null;
+    const wanted: DynRecord[] = [];
+    if (b.forward) wanted.push({ name: fqdn, type: 'A', data: ipText(b.ip), ttl: b.ttl, expires, owner: b.owner, zone: '' });
+    if (b.reverse) wanted.push({ name: ptr, type: 'PTR', data: fqdn, ttl: b.ttl, expires, owner: b.owner, zone: '' });
+    // The client's older names (another name or address) go first.
+    for (const [k, r] of this.records) {
+      if (r.owner !== b.owner) continue;
+      const keep = wanted.some((w) => w.name === r.name && w.type === r.type);
+      if (!keep) {
+        this.remove(k, changes);
+        log.push(`removed ${r.name} ${r.type} ${r.data} (client's name or address changed)`);
+      }
+    }
+    for (const w of wanted) {
+      const zone = this.zoneFor(w.name);
+      if (!zone) {
+        log.push(`not adding ${w.name} ${w.type}: no primary zone of this server holds it`);
+        continue;
+      }
+      if (zone.owned.has(w.name)) {
+        log.push(`not adding ${w.name} ${w.type}: the name is defined in zone ${zone.name}'s file`);
+        continue;
+      }
+      const k = key(w.name, w.type);
+      const cur = this.records.get(k);
+      if (cur && cur.owner !== w.owner && (cur.expires === null || cur.expires > nowSec)) {
+        log.push(`not adding ${w.name} ${w.type}: held by another client until its lease ends`);
+        continue;
+      }
+      if (cur && cur.owner === w.owner && cur.data === w.data && cur.ttl === w.ttl) {
+        // Renewal: only the expiry moves (journaled, no serial change).
+        cur.expires = w.expires;
+        changes.push({ op: 'touch', record: cur });
+        continue;
+      }
+      if (cur) this.remove(k, changes);
+      this.add({ ...w, zone: zone.name }, changes);
+      log.push(`added ${w.name} ${w.type} ${w.data} to zone ${zone.name}`);
+    }
+    this.finish(changes);
+    return { changes, log };
+  }
+
+  /** Removes names whose lease has ended. */
+  expire(nowSec: number): { changes: Change[]; log: string[] } {
+    const changes: Change[] = [];
+    const log: string[] = [];
+    for (const [k, r] of this.records) {
+      if (r.expires !== null && r.expires <= nowSec) {
+        this.remove(k, changes);
+        log.push(`removed ${r.name} ${r.type} ${r.data} (lease expired)`);
+      }
+    }
+    this.finish(changes);
+    return { changes, log };
+  }
+
+  private finish(changes: Change[]): void {
+    const zones = new Set<string>();
+    for (const c of changes) if (c.op === 'add' || c.op === 'del') zones.add(c.record.zone);
+    for (const z of zones) {
+      this.bump(z);
+      changes.push({ op: 'serial', zone: z, serial: this.serials.get(z)! });
+    }
+  }
+
+  /** Replays journal entries (no decisions: they were made before). */
+  replay(c: Change): void {
+    if (c.op === 'add' || c.op === 'touch') this.records.set(key(c.record.name, c.record.type), c.record);
+    else if (c.op === 'del') this.records.delete(key(c.record.name, c.record.type));
+    else if (c.op === 'serial') this.serials.set(c.zone, c.serial);
+  }
+}
+
+export type Change = { op: 'add' | 'del' | 'touch'; record: DynRecord } | { op: 'serial'; zone: string; serial: number };
+
+/** The journal: one JSON change a line, appended (and synced by the OS) as changes happen; compacted at open. */
+export class NamesJournal {
+  constructor(readonly file: string) {}
+
+  /** Reads the journal into `names`; bad lines (a torn last write) are skipped and counted. */
+  load(names: DhcpNames): { entries: number; bad: number } {
+    let entries = 0;
+    let bad = 0;
+    if (!existsSync(this.file)) return { entries, bad };
+    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const c = JSON.parse(line) as Change;
+        if (!c || typeof c !== 'object' || !['add', 'del', 'touch', 'serial'].includes(c.op)) throw new Error('bad op');
+        names.replay(c);
+        entries++;
+      } catch {
+        bad++;
+      }
+    }
+    return { entries, bad };
+  }
+
+  /** Rewrites the journal as the current state (atomic rename). */
+  compact(names: DhcpNames): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const snap = names.snapshot();
+    const lines = [
+      ...snap.records.map((r) => JSON.stringify({ op: 'add', record: r })),
+      ...Object.entries(snap.serials).map(([zone, serial]) => JSON.stringify({ op: 'serial', zone, serial })),
+    ];
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, lines.length ? lines.join('\n') + '\n' : '');
+    renameSync(tmp, this.file);
+  }
+
+  append(changes: Change[]): void {
+    if (!changes.length) return;
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    appendFileSync(this.file, changes.map((c) => JSON.stringify(c)).join('\n') + '\n');
+  }
+}
+
+/** Sets the SERIAL field of an SOA RDATA (after the two names), returning a copy. */
+function withSerial(rd: Uint8Array, serial: number): Uint8Array {
+  const out = Uint8Array.from(rd);
+  let i = 0;
+  for (let k = 0; k < 2; k++) {
+    while (i < out.length && out[i] !== 0) i += out[i] + 1;
+    i++;
+  }
+  if (i + 4 > out.length) return out;
+  out[i] = serial >>> 24;
+  out[i + 1] = (serial >>> 16) & 255;
+  out[i + 2] = (serial >>> 8) & 255;
+  out[i + 3] = serial & 255;
+  return out;
+}
+
+/**
+ * Puts the snapshot's records into the zones (by origin) and raises their SOA serials;
+ * returns the function that restores the zones exactly. A name that already has data
+ * of that type in the zone is left alone (the file wins).
+ */
+export function applyToZones(zones: readonly Zone[], snap: NamesSnapshot): () => void {
+  const byName = new Map<string, Zone>();
+  for (const z of zones) byName.set(lower(nameToText(z.origin)), z);
+  const createdNodes: { zone: Zone; key: string }[] = [];
+  const addedSets: { node: ZoneNode; type: number }[] = [];
+  const serials: { zone: Zone; serial: number; soa?: { set: RRset; rdatas: Uint8Array[] } }[] = [];
+  for (const r of snap.records) {
+    const zone = byName.get(r.zone);
+    if (!zone) continue;
+    let wire: Uint8Array;
+    let rdata: Uint8Array;
+    try {
+      wire = parseName(r.name);
+      rdata = r.type === 'A' ? Uint8Array.from(r.data.split('.').map(Number)) : parseName(r.data);
+    } catch {
+      continue;
+    }
+    const type = r.type === 'A' ? T.A : T.PTR;
+    const k = nameKey(wire);
+    let node = zone.nodes.get(k);
+    if (node && (node.rrsets.has(type) || node.rrsets.has(T.CNAME))) continue;
+    if (!node) {
+      node = { name: wire, rrsets: new Map() };
+      zone.nodes.set(k, node);
+      createdNodes.push({ zone, key: k });
+      // Empty non-terminals up to the origin (RFC 4592 §2.2.2).
+      const originKey = nameKey(zone.origin);
+      for (let p = parentName(wire); p.length > 1 && nameKey(p) !== originKey; p = parentName(p)) {
+        const pk = nameKey(p);
+        if (zone.nodes.has(pk)) break;
+        zone.nodes.set(pk, { name: p, rrsets: new Map() });
+        createdNodes.push({ zone, key: pk });
+      }
+    }
+    node.rrsets.set(type, { owner: wire, type, class: CLASS_IN, ttl: r.ttl, rdatas: [rdata] });
+    addedSets.push({ node, type });
+  }
+  for (const [name, serial] of Object.entries(snap.serials)) {
+    const zone = byName.get(name);
+    if (!zone || ((serial - zone.serial) | 0) <= 0) continue;
+    const apex = zone.nodes.get(nameKey(zone.origin));
+    const set = apex?.rrsets.get(T.SOA);
+    serials.push({ zone, serial: zone.serial, soa: set ? { set, rdatas: set.rdatas } : undefined });
+    zone.serial = serial >>> 0;
+    if (set) set.rdatas = set.rdatas.map((rd) => withSerial(rd, serial >>> 0));
+  }
+  return () => {
+    for (const s of serials) {
+      s.zone.serial = s.serial;
+      if (s.soa) s.soa.set.rdatas = s.soa.rdatas;
+    }
+    for (const a of addedSets) a.node.rrsets.delete(a.type);
+    for (const c of createdNodes.reverse()) {
+      const n = c.zone.nodes.get(c.key);
+      if (n && n.rrsets.size === 0) c.zone.nodes.delete(c.key);
+    }
+  };
+}
+
+/** Facts of a loaded configuration's primary zones. */
+export function primaryZoneFacts(zones: readonly Zone[], conf: { zones: readonly { name: string; type: string }[] }): ZoneFacts[] {
+  const primaries = new Set(conf.zones.filter((z) => z.type === 'primary').map((z) => (z.name === '.' ? '.' : `${lower(z.name).replace(/\.$/, '')}.`)));
+  return zoneFacts(zones, primaries);
+}
