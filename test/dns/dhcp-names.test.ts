@@ -1,0 +1,94 @@
+// DHCP names in the zones: decisions, journal, and putting them into (and out of) Zone objects.
+import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DhcpNames, NamesJournal, applyToZones, zoneFacts } from '../../src/dns/dhcp-names.js';
+import { miniZone } from '../helpers/mini-zone.js';
+import { nameKey, parseName } from '../../src/dns/name.js';
+import { T } from '../../src/dns/rr.js';
+import type { NameBinding } from '../../src/net/name-registration.js';
+
+const zones = () => [
+  miniZone('cafe.babe', `@ 300 SOA ns.cafe.babe. admin.cafe.babe. 10 3600 600 86400 300\n@ 300 NS ns\nns 300 A 192.168.117.1\ntaken 300 A 192.168.117.250`),
+  miniZone('117.168.192.in-addr.arpa', `@ 300 SOA ns.cafe.babe. admin.cafe.babe. 7 3600 600 86400 300\n@ 300 NS ns.cafe.babe.\n1 300 PTR ns.cafe.babe.`),
+];
+const primaries = new Set(['cafe.babe.', '117.168.192.in-addr.arpa.']);
+const IP = 0xc0a87564; // .100
+const bind = (over: Partial<NameBinding> = {}): { kind: 'bind'; binding: NameBinding } => ({
+  kind: 'bind',
+  binding: { fqdn: 'pc.cafe.babe.', ip: IP, ttl: 300, expires: 1000, owner: 'A', forward: true, reverse: true, revDomain: 'in-addr.arpa.', ...over },
+});
+
+t.test('bind adds A and PTR in the enclosing primary zones and bumps serials', async (t) => {
+  const n = new DhcpNames(zoneFacts(zones(), primaries));
+  const r = n.apply(bind(), 100);
+  t.same(r.log, ['added pc.cafe.babe. A 192.168.117.100 to zone cafe.babe.', 'added 100.117.168.192.in-addr.arpa. PTR pc.cafe.babe. to zone 117.168.192.in-addr.arpa.']);
+  t.same(n.snapshot().serials, { 'cafe.babe.': 11, '117.168.192.in-addr.arpa.': 8 });
+  // A renewal moves only the expiry.
+  const again = n.apply(bind({ expires: 2000 }), 200);
+  t.same(again.changes.map((c) => c.op), ['touch', 'touch']);
+  t.same(n.snapshot().serials, { 'cafe.babe.': 11, '117.168.192.in-addr.arpa.': 8 }, 'no serial change for a renewal');
+});
+
+t.test('conflicts: zone-file names, other clients, no zone', async (t) => {
+  const n = new DhcpNames(zoneFacts(zones(), primaries));
+  t.match(n.apply(bind({ fqdn: 'taken.cafe.babe.' }), 100).log[0], /not adding taken\.cafe\.babe\. A: the name is defined in zone cafe\.babe\.'s file/);
+  t.match(n.apply(bind({ fqdn: 'ns.cafe.babe.', ip: 0xc0a87501 }), 100).log.join('\n'), /PTR: the name is defined/);
+  n.apply(bind(), 100);
+  const other = n.apply(bind({ owner: 'B', ip: IP + 1 }), 100);
+  t.match(other.log.join('\n'), /not adding pc\.cafe\.babe\. A: held by another client/);
+  const later = n.apply(bind({ owner: 'B', ip: IP + 1 }), 1000);
+  t.match(later.log.join('\n'), /added pc\.cafe\.babe\. A 192\.168\.117\.101/, 'after the first lease ended another client may take the name');
+  t.match(n.apply(bind({ fqdn: 'pc.elsewhere.' }), 100).log[0], /no primary zone/);
+});
+
+t.test('a client that changes its name loses the old one; unbind and expiry remove', async (t) => {
+  const n = new DhcpNames(zoneFacts(zones(), primaries));
+  n.apply(bind(), 100);
+  n.apply(bind({ fqdn: 'pc2.cafe.babe.' }), 100);
+  t.same(n.snapshot().records.map((r) => `${r.name} ${r.type} ${r.data}`).sort(), ['100.117.168.192.in-addr.arpa. PTR pc2.cafe.babe.', 'pc2.cafe.babe. A 192.168.117.100']);
+  t.equal(n.apply({ kind: 'unbind', ip: IP, owner: 'other' }, 100).changes.length, 0, 'only the owner releases');
+  t.equal(n.apply({ kind: 'unbind', ip: IP, owner: 'A' }, 100).log.length, 2);
+  t.same(n.snapshot().records, []);
+  n.apply(bind(), 100);
+  t.equal(n.expire(999).changes.length, 0);
+  t.equal(n.expire(1000).log.length, 2, 'expired at lease end');
+});
+
+t.test('journal: append, replay, compact, torn line skipped', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-names-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const j = new NamesJournal(path.join(dir, 'dhcp-names.jnl'));
+  const a = new DhcpNames(zoneFacts(zones(), primaries));
+  j.append(a.apply(bind(), 100).changes);
+  j.append(a.apply(bind({ fqdn: 'pc2.cafe.babe.', owner: 'B', ip: IP + 1 }), 100).changes);
+  j.append(a.apply({ kind: 'unbind', ip: IP + 1, owner: 'B' }, 100).changes);
+  appendFileSync(j.file, '{"op":"add","rec');
+  const b = new DhcpNames(zoneFacts(zones(), primaries));
+  t.same(j.load(b), { entries: 12, bad: 1 });
+  t.same(b.snapshot(), a.snapshot(), 'replayed state equals the live state');
+  j.compact(b);
+  t.equal(readFileSync(j.file, 'utf8').trim().split('\n').length, 4, 'compacted: 2 records + 2 serials');
+  const c = new DhcpNames([]);
+  j.load(c);
+  t.same(c.snapshot(), a.snapshot());
+});
+
+t.test('applyToZones adds records and SOA serials, and undoes exactly', async (t) => {
+  const zs = zones();
+  const n = new DhcpNames(zoneFacts(zs, primaries));
+  n.apply(bind(), 100);
+  const undo = applyToZones(zs, n.snapshot());
+  const fwd = zs[0];
+  const node = fwd.nodes.get(nameKey(parseName('pc.cafe.babe.')));
+  t.same(node && [...node.rrsets.get(T.A)!.rdatas[0]], [192, 168, 117, 100]);
+  t.equal(fwd.serial, 11);
+  const soa = fwd.nodes.get(nameKey(fwd.origin))!.rrsets.get(T.SOA)!.rdatas[0];
+  t.equal(Buffer.from(soa).readUInt32BE(soa.length - 20), 11, 'SOA rdata serial');
+  t.ok(zs[1].nodes.get(nameKey(parseName('100.117.168.192.in-addr.arpa.')))?.rrsets.has(T.PTR));
+  undo();
+  t.notOk(fwd.nodes.has(nameKey(parseName('pc.cafe.babe.'))), 'node removed');
+  t.equal(fwd.serial, 10);
+  t.equal(Buffer.from(fwd.nodes.get(nameKey(fwd.origin))!.rrsets.get(T.SOA)!.rdatas[0]).readUInt32BE(soa.length - 20), 10);
+});
