@@ -1,8 +1,8 @@
 // dhcpd.conf (dhcpd.conf(5)) → a configuration model with ISC's scoping:
 // global → shared-network → subnet → pool, with groups, hosts and classes.
-// A token-level recursive-descent parser (like ISC's confpars.c) rather than the
-// generic block tree: option record types `{ a, b }`, `if … { } elsif … { }` chains
-// and `case X:` labels are not "words then block" statements.
+// A token-level recursive-descent parser over the shared tokenizer: option record
+// types `{ a, b }`, `if … { } elsif … { }` chains and `case X:` labels are not
+// "words then block" statements, so no generic statement tree fits dhcpd.conf.
 // Errors are reported at file:line:col and parsing resumes at the next statement,
 // so every error of a file is listed.
 

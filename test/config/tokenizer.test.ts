@@ -1,7 +1,6 @@
 import t from 'tap';
 import { tokenize } from '../../src/config/tokenizer.js';
-import { buildBlockTree } from '../../src/config/block-tree.js';
-import { DiagnosticSink, formatDiagnostic } from '../../src/config/diagnostics.js';
+import { DiagnosticSink } from '../../src/config/diagnostics.js';
 
 t.test('named.conf comments, strings and positions', async (t) => {
   const sink = new DiagnosticSink();
@@ -14,16 +13,11 @@ t.test('named.conf comments, strings and positions', async (t) => {
   t.equal(sink.items.length, 0);
 });
 
-t.test('block tree reports a missing semicolon with line and caret', async (t) => {
+t.test('punctuation longest first, newlines when asked, bang comments', async (t) => {
   const sink = new DiagnosticSink();
-  const text = 'options {\n  recursion no\n};\n';
-  sink.addSource('n.conf', text);
-  const tree = buildBlockTree(tokenize('n.conf', text, sink, { slashComments: true }), sink, { semicolonAfterBlock: true });
-  t.equal(tree.length, 1);
-  t.equal(sink.errors.length, 1);
-  const d = sink.errors[0];
-  t.equal(`${d.line}:${d.col}`, '2:13');
-  t.match(formatDiagnostic(d), /n\.conf:2:13: error: missing ';'\n {4} {2}recursion no\n {4} {12}\^/);
+  const toks = tokenize('d.conf', 'if a ~= b { x; }\n! c\ny', sink, { bangComments: true, newlines: true, punctuation: ['{', '}', ';', '~=', '~'] });
+  t.same(toks.map((x) => `${x.kind}:${x.value}`), ['word:if', 'word:a', 'punct:~=', 'word:b', 'punct:{', 'word:x', 'punct:;', 'punct:}', 'newline:\n', 'newline:\n', 'word:y', 'eof:']);
+  t.equal(toks.find((x) => x.value === 'y')?.line, 3);
 });
 
 t.test('unterminated string is an error, not a crash', async (t) => {
