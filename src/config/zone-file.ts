@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DiagnosticSink, Position } from './diagnostics.js';
 import { lexZoneText, type ZoneLine, type ZoneToken } from './zone-lexer.js';
-import { parseName, NameError, nameToText, isSubdomain } from '../dns/name.js';
+import { parseName, NameError, nameToText } from '../dns/name.js';
 import { classFromText, typeFromText, T } from '../dns/rr.js';
 import { parseTtl } from '../dns/rdata/codec.js';
 
@@ -235,7 +235,7 @@ function record(line: ZoneLine, ctx: FileContext, opts: ZoneFileOptions, ttl: Tt
   if (!f) return;
   const rdata = toks.slice(f.next);
   const last = toks[toks.length - 1];
-  if (!isSubdomain(owner, opts.origin)) {
+  if (!inZone(owner, opts.origin)) {
     // Out-of-zone data is ignored by the loader; BIND skips TTL defaulting for it.
     out.push({ owner, ttl: f.explicitTtl ?? 0, class: f.cls, type: f.type, rdata, origin: ctx.origin, pos, last, segment: ctx.seg.n });
     return;
@@ -490,4 +490,24 @@ function nibbles(value: number, width: number, upper: boolean): string {
 /** For diagnostics and tests: the owner of an entry as text. */
 export function entryOwnerText(e: ZoneEntry): string {
   return nameToText(e.owner);
+}
+
+/**
+ * `name` equals `zone` or lies below it, compared case-insensitively without
+ * building strings (name.ts's isSubdomain allocates two keys; this runs per record).
+ */
+export function inZone(name: Uint8Array, zone: Uint8Array): boolean {
+  const off = name.length - zone.length;
+  if (off < 0) return false;
+  let i = 0;
+  while (i < off) i += name[i] + 1;
+  if (i !== off) return false;
+  for (let j = 0; j < zone.length; j++) {
+    let a = name[off + j];
+    let b = zone[j];
+    if (a >= 0x41 && a <= 0x5a) a += 32;
+    if (b >= 0x41 && b <= 0x5a) b += 32;
+    if (a !== b) return false;
+  }
+  return true;
 }

@@ -3,8 +3,8 @@
 // way BIND's master loader and database do, then the zone checks of zone-check.ts.
 
 import { DiagnosticSink, type Diagnostic, type Position } from '../config/diagnostics.js';
-import { parseZoneFile, type ZoneEntry } from '../config/zone-file.js';
-import { parseName, NameError, nameKey, isSubdomain, nameToText } from './name.js';
+import { parseZoneFile, inZone, type ZoneEntry } from '../config/zone-file.js';
+import { parseName, NameError, nameKey, nameToText } from './name.js';
 import { CLASS_IN, classToText, typeToText, T, embeddedNames, type ResourceRecord } from './rr.js';
 import { rdataFromText, RdataError } from './rdata.js';
 import { base32hexDecode } from './rdata/codec.js';
@@ -182,7 +182,7 @@ function toRecords(
       sink.error(e.pos, `class '${classToText(e.class)}' != zone class '${classToText(cls)}'`);
       continue;
     }
-    const outside = !isSubdomain(e.owner, origin);
+    const outside = !inZone(e.owner, origin);
     if (outside) sink.warning(e.pos, `ignoring out-of-zone data (${nameToText(e.owner)})`);
     const key = nameKey(e.owner);
     if (outside) {
@@ -310,7 +310,7 @@ function parseRdata(e: ZoneEntry, sink: DiagnosticSink): Uint8Array | undefined 
  */
 function canonicalKey(type: number, rdata: Uint8Array): string {
   const names = embeddedNames(type, rdata);
-  if (names.length === 0) return Buffer.from(rdata).toString('latin1');
+  if (names.length === 0) return latin1(rdata);
   const c = Uint8Array.from(rdata);
   for (const { offset } of names) {
     let i = offset;

@@ -3,17 +3,27 @@
 // the IPv4-mapped/compatible forms printed with a dotted tail).
 
 export function ipv4FromText(s: string): Uint8Array | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  // Hand-rolled: this runs for every A record of a zone.
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^[0-9]{1,3}$/.test(p) || (p.length > 1 && p[0] === '0')) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    out[i] = v;
+  let part = 0;
+  let digits = 0;
+  let v = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      // Each octet: 1-3 digits, no leading zero, at most 255 (inet_pton).
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = v;
+      digits = 0;
+      v = 0;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39) return undefined;
+    if (digits > 0 && v === 0) return undefined;
+    v = v * 10 + (c - 0x30);
+    if (++digits > 3 || v > 255) return undefined;
   }
-  return out;
+  return part === 4 ? out : undefined;
 }
 
 export function ipv4ToText(b: Uint8Array, off = 0): string {
