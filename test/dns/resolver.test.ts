@@ -76,7 +76,7 @@ t.test('cache: memory bound holds while filling with many names', async (t) => {
   const c = new RRCache({ maxSize: max });
   for (let i = 0; i < 50_000; i++) c.put(a(`h${i}.fill.example`, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`));
   t.ok(c.calculatedSize <= max, `calculated size ${c.calculatedSize} ≤ ${max}`);
-  t.ok(c.size < 50_000 && c.size > 1000, `evicted old entries (${c.size} kept)`);
+  t.ok(c.size < 50_000 && c.size > 200, `evicted old entries (${c.size} kept)`);
   t.equal(c.get(n('h0.fill.example'), T.A, 1), undefined, 'oldest evicted');
   t.equal(c.get(n('h49999.fill.example'), T.A, 1)?.kind, 'rrset', 'newest kept');
   t.equal(c.flush(n('h49999.fill.example')), 1);
