@@ -8,8 +8,10 @@ import { compileZoneText } from './compile.js';
 import { classFromText, CLASS_IN } from './rr.js';
 
 function zoneArgs(args: ParsedArgs, cmd: string): { zone: string; file: string; cls: number } | undefined {
-  const [zone, file] = args.positionals;
-  if (!zone || !file || args.positionals.length > 2) {
+  // `-q` as named-checkzone spells it (the shared parser only knows `--` options).
+  const pos = args.positionals.filter((p) => p !== '-q');
+  const [zone, file] = pos;
+  if (!zone || !file || pos.length > 2) {
     process.stderr.write(`usage: triad ${cmd} [--class IN] [--check-names fail|warn|ignore] ZONE FILE\n`);
     return undefined;
   }
@@ -38,7 +40,7 @@ function checkNamesMode(args: ParsedArgs): 'fail' | 'warn' | 'ignore' | undefine
 export async function checkzoneCommand(args: ParsedArgs): Promise<number> {
   const a = zoneArgs(args, 'checkzone');
   if (!a) return 2;
-  const quiet = args.options.q === true || args.options.quiet === true;
+  const quiet = args.options.q === true || args.options.quiet === true || args.positionals.includes('-q');
   const res = loadZoneFile({ origin: a.zone, file: a.file, directory: process.cwd(), class: a.cls, checkNames: checkNamesMode(args) });
   if (!quiet) for (const d of res.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (!res.zone) {
