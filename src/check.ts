@@ -14,6 +14,8 @@ import type { RunOptions } from './service.js';
 import { parseDhcpdConf } from './config/dhcpd-conf.js';
 import { dhcpdConfPath } from './dhcp/paths.js';
 import { checkKeepalivedConf, lbConfPath } from './lb/config-check.js';
+import { loadDefaultRelay } from './config/default-relay.js';
+import { agentConfig, relayConfPath } from './dhcp/relay-service.js';
 
 export interface CheckOutput {
   /** Diagnostics, printed to stderr. */
@@ -70,8 +72,21 @@ const keepalivedConfCheck: ConfigCheck = {
   },
 };
 
+const relayConfCheck: ConfigCheck = {
+  name: 'isc-dhcp-relay',
+  locate: (opts) => relayConfPath(opts),
+  async run(file, out) {
+    const sink = new DiagnosticSink();
+    const conf = loadDefaultRelay(file, sink);
+    for (const d of sink.items) out.diagnostic(d);
+    if (sink.hasErrors() || !conf) return false;
+    agentConfig(conf); // throws for server names and a missing interface list
+    return true;
+  },
+};
+
 /** Every configuration kind `triad check` knows. Later services append theirs. */
-export const CHECKS: ConfigCheck[] = [namedConfCheck, dhcpdConfCheck, keepalivedConfCheck];
+export const CHECKS: ConfigCheck[] = [namedConfCheck, dhcpdConfCheck, keepalivedConfCheck, relayConfCheck];
 
 export async function checkCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);

@@ -33,14 +33,13 @@ interface Word {
 
 /** Splits a shell-quoted value into words (used for OPTIONS and SERVERS/INTERFACES). */
 function splitWords(value: string, pos: Position): Word[] {
-  return value
-    .split(/[ \t\n]+/)
-    .filter(Boolean)
-    .map((text) => ({ text, pos }));
+  const out: Word[] = [];
+  for (const m of value.matchAll(/[^ \t\n]+/g)) out.push({ text: m[0], pos: { ...pos, col: pos.col + (m.index ?? 0) } });
+  return out;
 }
 
 /** Assignments of the fragment, name → value (unquoted), with each value's position. */
-export function parseShellAssignments(file: string, text: string, sink: DiagnosticSink): Map<string, { value: string; pos: Position }> {
+export function parseShellAssignments(file: string, text: string, sink: DiagnosticSink, bad0 = new Set<string>()): Map<string, { value: string; pos: Position }> {
   sink.addSource(file, text);
   const out = new Map<string, { value: string; pos: Position }>();
   const lines = text.split(/\r?\n/);
@@ -68,9 +67,11 @@ export function parseShellAssignments(file: string, text: string, sink: Diagnost
       }
       const name = m[2];
       i += m[0].length;
-      const vpos = at(i);
+      // Words of a quoted value are placed from the first character inside the quote.
+      const vpos = at(line[i] === '"' || line[i] === "'" ? i + 1 : i);
       let value = '';
       let bad = false;
+      const badNames = bad0;
       while (i < line.length && line[i] !== ' ' && line[i] !== '\t' && line[i] !== ';' && line[i] !== '#') {
         const c = line[i];
         if (c === '"') {
@@ -110,6 +111,7 @@ export function parseShellAssignments(file: string, text: string, sink: Diagnost
         } else value += line[i++];
       }
       if (!bad) out.set(name, { value, pos: vpos });
+      else badNames.add(name);
     }
   }
   return out;
@@ -185,7 +187,8 @@ export function applyDhcrelayFlags(words: Word[], conf: RelayConf, sink: Diagnos
 
 /** Reads the file; diagnostics (file:line:col) in `sink`. */
 export function parseDefaultRelay(file: string, text: string, sink: DiagnosticSink): RelayConf {
-  const vars = parseShellAssignments(file, text, sink);
+  const bad = new Set<string>();
+  const vars = parseShellAssignments(file, text, sink, bad);
   const conf: RelayConf = { servers: [], interfaces: [] };
   const servers = vars.get('SERVERS');
   if (servers) conf.servers.push(...splitWords(servers.value, servers.pos).map((w) => w.text));
@@ -193,7 +196,7 @@ export function parseDefaultRelay(file: string, text: string, sink: DiagnosticSi
   if (ifs) for (const w of splitWords(ifs.value, ifs.pos)) conf.interfaces.push({ name: w.text, upstream: true, downstream: true });
   const options = vars.get('OPTIONS');
   if (options) applyDhcrelayFlags(splitWords(options.value, options.pos), conf, sink);
-  if (conf.servers.length === 0) sink.error(servers?.pos ?? { file, line: 1, col: 1 }, 'SERVERS names no DHCP server to relay to');
+  if (conf.servers.length === 0 && !bad.has('SERVERS')) sink.error(servers?.pos ?? { file, line: 1, col: 1 }, 'SERVERS names no DHCP server to relay to');
   return conf;
 }
 

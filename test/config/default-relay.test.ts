@@ -40,7 +40,11 @@ t.test('every error reported with file:line:col', async (t) => {
   t.match(text, /-c 300/);
   t.match(text, /unknown dhcrelay option -z/);
   t.match(text, /f:4:1: error: expected NAME="value"/);
-  t.match(text, /SERVERS names no DHCP server/);
+  t.notMatch(text, /SERVERS names no DHCP server/, 'a broken SERVERS is not reported twice');
+  t.match(text, /f:3:13: error: -m sideways/, 'column of the word inside the quotes');
+  const none = new DiagnosticSink();
+  parseDefaultRelay('g', 'INTERFACES="eth0"\n', none);
+  t.match(formatDiagnostic(none.items[0]), /g:1:1: error: SERVERS names no DHCP server/);
 });
 
 t.test('unquoted values, escapes, semicolons', async (t) => {
