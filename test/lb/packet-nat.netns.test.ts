@@ -114,12 +114,26 @@ for (const [port, algo] of [[82, 'lc'], [83, 'wlc']] as const) {
     t.teardown(() => held.forEach((h) => h.close()));
     const st = await topo.waitFor(() => true);
     const v = st.find((x) => x.key === `${VIP}:${port}/TCP`)!;
-    t.equal(v.servers[0].counters?.active, 20, 'ctl lb shows 20 active connections on rs1');
-    const r = topo.client('c', 'tcp', VIP, port, 200, 10);
-    t.equal(r.failures, 0);
-    t.equal(r.byName.rs1 ?? 0, 0, `nothing new to the loaded server: ${JSON.stringify(r.byName)}`);
-    if (algo === 'wlc') t.ok((r.byName.rs2 ?? 0) > (r.byName.rs3 ?? 0), `weight 2 takes more: ${JSON.stringify(r.byName)}`);
-    else t.ok((r.byName.rs2 ?? 0) > 50 && (r.byName.rs3 ?? 0) > 50, `spread over the idle ones: ${JSON.stringify(r.byName)}`);
+    t.equal(v.servers[0].counters?.active, 20, `ctl lb shows 20 active connections on rs1 (weights ${v.servers.map((s) => s.effectiveWeight).join(",")})`);
+    if (algo === 'wlc') {
+      // 30 more long connections: wlc weighs active connections by weight (rs2 has 2).
+      const more: HeldConnection[] = [];
+      t.teardown(() => more.forEach((h) => h.close()));
+      const byName: Record<string, number> = {};
+      for (let i = 0; i < 30; i++) {
+        const h = new HeldConnection(topo, 'c', VIP, port);
+        more.push(h);
+        const who = (await h.say('x')).split(' ')[0];
+        byName[who] = (byName[who] ?? 0) + 1;
+      }
+      t.equal(byName.rs1 ?? 0, 0, `nothing new to the loaded server: ${JSON.stringify(byName)}`);
+      t.ok((byName.rs2 ?? 0) >= 1.5 * (byName.rs3 ?? 0) && (byName.rs3 ?? 0) > 0, `weight 2 takes about twice as many: ${JSON.stringify(byName)}`);
+    } else {
+      const r = topo.client('c', 'tcp', VIP, port, 200, 10);
+      t.equal(r.failures, 0);
+      t.equal(r.byName.rs1 ?? 0, 0, `nothing new to the loaded server: ${JSON.stringify(r.byName)}`);
+      t.ok((r.byName.rs2 ?? 0) > 50 && (r.byName.rs3 ?? 0) > 50, `spread over the idle ones: ${JSON.stringify(r.byName)}`);
+    }
     t.equal((await held[0].say('still')).split(' ')[0], 'rs1', 'held connections still served');
   });
 }

@@ -121,7 +121,13 @@ export class Topo {
   }
 
   async ctl(...args: string[]): Promise<{ status: number; body: { text?: string; data?: unknown; error?: string } }> {
-    return controlRequest(this.socket, 'lb', args);
+    try {
+      return await controlRequest(this.socket, 'lb', args);
+    } catch (e) {
+      // A kept-alive HTTP connection the server just timed out fails with EPIPE/ECONNRESET: retry once.
+      if (!/EPIPE|ECONNRESET/.test((e as Error).message)) throw e;
+      return controlRequest(this.socket, 'lb', args);
+    }
   }
 
   /** Waits until `ctl lb` answers and `pred` holds on its data. */
@@ -176,7 +182,10 @@ export class HeldConnection {
   constructor(topo: Topo, role: string, host: string, port: number) {
     this.proc = topo.spawnIn(role, ['socat', '-', `TCP:${host}:${port}`]);
     this.proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.proc.stderr?.on('data', (d: Buffer) => (this.err += d.toString()));
+    this.proc.stdin?.on('error', () => undefined);
   }
+  err = '';
   /** Sends a line, resolves with the reply line (`NAME CLIENT LINE`) or rejects after 3 s. */
   async say(line: string): Promise<string> {
     const start = this.out.length;
@@ -187,7 +196,7 @@ export class HeldConnection {
       if (nl >= 0) return this.out.slice(start, nl);
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`no reply to '${line}' on the held connection`);
+    throw new Error(`no reply to '${line}' on the held connection ${this.err.trim()}`);
   }
   close(): void {
     this.proc.kill('SIGKILL');
