@@ -11,7 +11,7 @@ import { parseLeaseFile } from '../../src/dhcp/lease-file.js';
 import { formatIPv4 } from '../../src/config/dhcp-options.js';
 import { BIN_TRIAD, REPO_ROOT } from '../helpers/paths.js';
 
-const TOOLS = ['ip', 'dhclient', 'busybox', 'dhcrelay'];
+const TOOLS = ['ip', 'dhclient', 'busybox', 'dhcrelay', 'tcpdump'];
 
 function activeLeases(file: string): Map<string, string> {
   const { leases } = parseLeaseFile(file, readFileSync(file, 'utf8'));
@@ -120,7 +120,15 @@ subnet 192.168.118.0 netmask 255.255.255.0 {
     const relay = lab.spawnIn(relayNs, 'dhcrelay', ['-4', '-d', '-a', '-id', 'rdown', '-iu', 'rup', '10.97.0.1']);
     await sleep(1000);
     const out = lab.file('far.out', '');
-    await sh(`UDHCPC_OUT=${out} ip netns exec ${farNs} busybox udhcpc -i eth0 -f -q -n -t 6 -T 2 -s ${lab.udhcpcScript()} 2>&1`, 60_000).catch((e: Error) => t.fail(`udhcpc via relay: ${e.message}`));
+    let serverSide = '';
+    const clientSide = await lab.capture(farNs, 'eth0', async () => {
+      serverSide = await lab.capture(lab.serverNs, 'up0', async () => {
+        await sh(`UDHCPC_OUT=${out} ip netns exec ${farNs} busybox udhcpc -i eth0 -f -q -n -t 6 -T 2 -s ${lab.udhcpcScript()} 2>&1`, 60_000).catch((e: Error) => t.fail(`udhcpc via relay: ${e.message}`));
+      });
+    });
+    t.match(serverSide, /Circuit-ID SubOption 1, length 5: rdown/, 'option 82 from dhcrelay -a reaches Triad');
+    t.match(serverSide, /BOOTP\/DHCP, Reply[^]*Agent-Information/, 'Triad echoes option 82 to the relay (RFC 3046 §2.2)');
+    t.notMatch(clientSide, /Agent-Information/, 'and dhcrelay strips it on the way to the client');
     const bound = readFileSync(out, 'utf8');
     t.match(bound, /bound ip=192\.168\.118\.1\d\d router=192\.168\.118\.1 /, `relayed client got an address of its subnet (${bound.trim()})`);
     t.match(server.output(), /DHCPACK on 192\.168\.118\.\d+ to \S+ via 192\.168\.118\.1/, 'server saw the relayed request via giaddr');

@@ -170,6 +170,24 @@ exit 0
     return p;
   }
 
+  /** tcpdump -vvv of DHCP traffic on `dev` in `ns` while `fn` runs; returns what it printed. */
+  async capture(ns: string, dev: string, fn: () => Promise<void>): Promise<string> {
+    const td = this.spawnIn(ns, 'tcpdump', ['-l', '-n', '-vvv', '-i', dev, 'udp port 67 or udp port 68']);
+    const end = Date.now() + 10_000;
+    while (!/listening on/.test(td.output())) {
+      if (td.exitCode !== null || Date.now() > end) throw new Error(`tcpdump did not start: ${td.output()}`);
+      await sleep(50);
+    }
+    try {
+      await fn();
+      await sleep(500);
+    } finally {
+      td.kill('SIGINT');
+      await new Promise((r) => (td.exitCode !== null ? r(undefined) : td.once('exit', r)));
+    }
+    return td.output();
+  }
+
   read(name: string): string {
     const p = path.join(this.dir, name);
     return existsSync(p) ? readFileSync(p, 'utf8') : '';

@@ -80,16 +80,7 @@ t.test('Triad DHCP relay in namespaces', { timeout: 300_000 }, async (t) => {
   await waitFor('relay start', () => relay.output().includes('dhcp relay serving') || relay.exitCode !== null);
   t.match(relay.output(), /dhcp relay serving/, 'triad relay started');
 
-  /** tcpdump in `ns` on `dev` while `fn` runs; returns its verbose text. */
-  async function capture(ns: string, dev: string, fn: () => Promise<void>): Promise<string> {
-    const td = lab.spawnIn(ns, 'tcpdump', ['-l', '-n', '-vvv', '-i', dev, 'udp port 67 or udp port 68']);
-    await waitFor('tcpdump', () => /listening on/.test(td.output()));
-    await fn();
-    await sleep(500);
-    td.kill('SIGINT');
-    await new Promise((r) => td.once('exit', r));
-    return td.output();
-  }
+  const capture = (ns: string, dev: string, fn: () => Promise<void>): Promise<string> => lab.capture(ns, dev, fn);
 
   async function farClient(out: string): Promise<string> {
     await sh(`ip -n ${farNs} addr flush dev eth0`);
