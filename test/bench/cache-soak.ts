@@ -2,7 +2,8 @@
 // cache with SOAK_NAMES (default 1,000,000) distinct names from a loopback
 // wildcard upstream, while the worker's RSS and the cache's accounted size are
 // sampled. Prints whether the cache stayed within `max-cache-size`.
-//   node dist/test/bench/cache-soak.js   (SOAK_NAMES, SOAK_MAX_CACHE=32m)
+//   node dist/test/bench/cache-soak.js   (SOAK_NAMES, SOAK_MAX_CACHE=32m,
+//   SOAK_NODE_OPTIONS e.g. --max-old-space-size=128 to show how much of the RSS is uncollected garbage)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < NAMES; i++) w.write(`n${i}.soak.test A\n`);
       w.end(resolve);
     });
-    const triad = spawn(process.execPath, [BIN_TRIAD, 'run', '--conf-dir', dir, '--data-dir', path.join(dir, 'data'), '--named-conf', path.join(dir, 'named.conf'), '--dns-workers', '1'], { stdio: 'ignore', env: { ...process.env, TRIAD_LOG_LEVEL: 'warn' } });
+    const triad = spawn(process.execPath, [BIN_TRIAD, 'run', '--conf-dir', dir, '--data-dir', path.join(dir, 'data'), '--named-conf', path.join(dir, 'named.conf'), '--dns-workers', '1'], { stdio: 'ignore', env: { ...process.env, TRIAD_LOG_LEVEL: 'warn', ...(process.env.SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS } : {}) } });
     children.push(triad);
     if (!(await waitFor(() => /10\.0\.0\.1/.test(dig(addr, port, ['+short', 'up.soak.test'])), 20000, 200))) throw new Error('triad did not come up');
     const worker = (): number => Number(spawnSync('pgrep', ['-P', String(triad.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? 0);
