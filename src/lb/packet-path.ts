@@ -114,6 +114,7 @@ export class PacketPath {
 
   private pass(): PathResult {
     this.res.verdict = Verdict.Pass;
+    this.res.reason = undefined;
     return this.res;
   }
 
@@ -136,8 +137,7 @@ export class PacketPath {
     if (r === 'not-ip') return this.pass();
     if (r !== 'ok') {
       // Malformed or fragmented: ours to drop when it was aimed at a VIP, else the kernel's.
-      if (r === 'short' || r === 'bad-version' || r === 'bad-ihl' || len < 14 + 20) return this.isVipBytes(buf, start, len) ? this.drop(r) : this.pass();
-      return this.isVip(f.dst) ? this.drop(r) : this.pass();
+      return this.isVipBytes(buf, start, len) ? this.drop(r) : this.pass();
     }
     if (wireLen > len) return this.isVip(f.dst) ? this.drop('oversize') : this.pass();
     const vs = f.proto === PROTO_ICMP ? undefined : this.vss.get(vsKey(f.dst, f.dport, f.proto));
@@ -249,6 +249,7 @@ export class PacketPath {
 
   private forward(ifIndex: number, start: number, len: number): PathResult {
     this.forwarded++;
+    this.res.reason = undefined;
     this.res.verdict = Verdict.Forward;
     this.res.ifIndex = ifIndex;
     this.res.start = start;
