@@ -30,7 +30,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./dhcp/commands.js')).leasesCommand,
   },
   relay: {
-    summary: 'DHCP relay agent: --interfaces IF,… --servers ADDR,… [--agent-information] [--max-hops N] [--policy forward|append|replace|discard] [--remote-id ID]',
+    summary: 'DHCP relay agent: --interfaces IF,… --servers ADDR,… [--agent-information] [--max-hops N] [--policy forward|append|replace|discard] [--remote-id ID]; or dhcrelay flags (-a -m P -c N -i IF … SERVER…)',
     booleans: ['agent-information', 'a'],
     load: async () => (await import('./dhcp/relay-service.js')).relayCommand,
   },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { ParsedArgs } from '../args.js';
 import { optString } from '../args.js';
-import { loadDefaultRelay, type RelayConf, type RelayPolicy } from '../config/default-relay.js';
+import { applyDhcrelayFlags, loadDefaultRelay, type RelayConf, type RelayPolicy } from '../config/default-relay.js';
 import { ConfigError, DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { parseIPv4 } from '../config/dhcp-options.js';
 import { createLogger } from '../log.js';
@@ -34,6 +34,7 @@ export function agentConfig(conf: RelayConf): RelayAgentConfig {
     if (ip === undefined) problems.push(`server ${s}: an IPv4 address is expected (names are not resolved)`);
     else servers.push(ip);
   }
+  if (!conf.servers.length) problems.push('no DHCP server to relay to (SERVERS / --servers)');
   if (!conf.interfaces.length) problems.push('no interface to relay on (INTERFACES / --interfaces)');
   if (problems.length) throw new Error(`relay: ${problems.join('; ')}`);
   const settings = defaultRelaySettings();
@@ -102,6 +103,13 @@ export function relayConfFromArgs(args: ParsedArgs): RelayConf {
   if (dm !== undefined) conf.dropMismatch = !['no', 'false', 'off'].includes(dm);
   const port = optString(args, 'port');
   if (port !== undefined) conf.port = Number(port);
+  // dhcrelay's own syntax works too: `triad relay -a -m append -i eth1 -iu eth0 10.0.0.1`.
+  if (args.positionals.length) {
+    const sink = new DiagnosticSink();
+    const at = { file: 'command line', line: 1, col: 1 };
+    applyDhcrelayFlags(args.positionals.map((text) => ({ text, pos: at })), conf, sink);
+    if (sink.hasErrors()) throw new Error(sink.errors.map((d) => d.message).join('; '));
+  }
   return conf;
 }
 

@@ -124,3 +124,15 @@ t.test('parseAgentInfo rejects truncated sub-options', async (t) => {
   t.equal(parseAgentInfo(Buffer.from([1, 5, 0x61])), undefined);
   t.same(parseAgentInfo(Buffer.alloc(0)), []);
 });
+
+t.test('command line: long options and dhcrelay flags mean the same', async (t) => {
+  const { relayConfFromArgs, agentConfig } = await import('../../src/dhcp/relay-service.js');
+  const { parseArgs } = await import('../../src/args.js');
+  const long = agentConfig(relayConfFromArgs(parseArgs(['--interfaces', 'rdown,rup', '--servers', '10.97.0.1', '--agent-information', '--max-hops', '4', '--policy', 'append'], ['agent-information'])));
+  const isc = agentConfig(relayConfFromArgs(parseArgs(['-a', '-c', '4', '-m', 'append', '-i', 'rdown', '-i', 'rup', '10.97.0.1'])));
+  t.same(isc, long);
+  t.same(long.servers, [0x0a610001]);
+  t.equal(long.settings.maxHops, 4);
+  t.throws(() => agentConfig(relayConfFromArgs(parseArgs(['--interfaces', 'x']))), /no DHCP server/);
+  t.throws(() => agentConfig(relayConfFromArgs(parseArgs(['--interfaces', 'x', '--servers', 'dhcp.example']))), /IPv4 address is expected/);
+});
