@@ -14,6 +14,9 @@ import type { ListenAddress } from './server.js';
 import { loadZoneFile } from './zone-loader.js';
 import type { Zone } from './zone.js';
 
+/** named fails a primary zone on bad owner names (check-names primary fail); named-checkzone only warns. */
+const PRIMARY_CHECK_NAMES = 'fail';
+
 /** BIND 9.18's default EDNS UDP payload size (max-udp-size). */
 export const DEFAULT_UDP_SIZE = 1232;
 
@@ -56,7 +59,7 @@ export function checkUnservedZones(conf: NamedConfig): { loaded: LoadedZone[]; d
       diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
       continue;
     }
-    const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory });
+    const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES });
     diagnostics.push(...res.diagnostics);
     if (res.zone) loaded.push({ name: zc.name, serial: res.zone.serial, file: zc.file });
     else diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
@@ -80,7 +83,7 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltVi
       diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
       continue;
     }
-    const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory });
+    const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES });
     diagnostics.push(...res.diagnostics);
     if (!res.zone) {
       diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
