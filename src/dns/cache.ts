@@ -165,11 +165,13 @@ export class RRCache {
    * The cached answer for (name, type, class) with TTLs reduced by the time spent
    * in the cache (RFC 1035 §7.2 / RFC 2181 §8). An NXDOMAIN for the name answers
    * every type. With `stale`, expired entries within max-stale-ttl are returned
-   * too, marked stale, with TTL staleAnswerTtl.
+   * too, marked stale, with TTL staleAnswerTtl. `minRank` hides less trusted data
+   * (glue and referral NS sets are never answers to clients, RFC 2181 §5.4.1).
    */
-  get(name: Uint8Array, type: number, cls: number, opts: { stale?: boolean; count?: boolean } = {}): CacheHit | undefined {
+  get(name: Uint8Array, type: number, cls: number, opts: { stale?: boolean; count?: boolean; minRank?: number } = {}): CacheHit | undefined {
     const now = this.now();
-    const hit = this.find(keyOf(name, type, cls), now, opts.stale === true) ?? this.find(keyOf(name, NX, cls), now, opts.stale === true);
+    const minRank = opts.minRank ?? 0;
+    const hit = this.find(keyOf(name, type, cls), now, opts.stale === true, minRank) ?? this.find(keyOf(name, NX, cls), now, opts.stale === true, minRank);
     if (opts.count !== false) {
       if (hit) {
         this.stats.hits++;
@@ -179,9 +181,9 @@ export class RRCache {
     return hit;
   }
 
-  private find(key: string, now: number, stale: boolean): CacheHit | undefined {
+  private find(key: string, now: number, stale: boolean, minRank: number): CacheHit | undefined {
     const e = this.lru.get(key);
-    if (!e) return undefined;
+    if (!e || (e.kind === 'rrset' && e.rank < minRank)) return undefined;
     let ttl: number;
     let isStale = false;
     if (e.expires > now) ttl = Math.ceil((e.expires - now) / 1000);

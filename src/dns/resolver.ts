@@ -139,14 +139,14 @@ export class Resolver {
     let name = q.name;
     let counted = false;
     for (let i = 0; i <= MAX_RESTARTS; i++) {
-      const hit = this.cache.get(name, q.type, q.class, { stale, count: !counted });
+      const hit = this.cache.get(name, q.type, q.class, { stale, count: !counted, minRank: RANK.ANSWER });
       counted = true;
       if (hit) {
         if (hit.kind === 'rrset') return { rcode: RCODE.NOERROR, answer: [...chain, hit.set], authority: [], stale: hit.stale };
         return { rcode: hit.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: chain, authority: hit.soa ? [hit.soa] : [], stale: hit.stale };
       }
       if (q.type === T.CNAME) return { miss: name, chain };
-      const c = this.cache.get(name, T.CNAME, q.class, { stale, count: false });
+      const c = this.cache.get(name, T.CNAME, q.class, { stale, count: false, minRank: RANK.ANSWER });
       if (!c || c.kind !== 'rrset') return { miss: name, chain };
       chain.push(c.set);
       name = cnameTarget(c.set);

@@ -213,3 +213,10 @@ t.test('InFlight shares one promise', async (t) => {
   t.equal(f.joined, 1);
   t.equal(f.size, 0);
 });
+
+t.test('cache: glue is never an answer', async (t) => {
+  const c = new RRCache();
+  c.put(a('ns1.leaf.tld', '127.0.0.3'), RANK.GLUE);
+  t.equal(c.get(n('ns1.leaf.tld'), T.A, 1, { minRank: RANK.ANSWER }), undefined, 'hidden from answers');
+  t.equal(c.get(n('ns1.leaf.tld'), T.A, 1)?.kind, 'rrset', 'still usable to reach the server');
+});
