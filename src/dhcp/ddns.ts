@@ -82,3 +82,23 @@ export function bindEvent(b: NameBinding | undefined): NameEvent[] {
 }
 
 export { OPT_DOMAIN_NAME };
+
+/**
+ * Option 81 for the ACK (RFC 4702 §4): S says whether the server adds the A record, O that
+ * it overrode the client's wish, N when it adds nothing; both RCODEs 255; the name in the
+ * client's encoding (E bit).
+ */
+export function fqdnReply(requested: Buffer, b: NameBinding | undefined): Buffer {
+  const asked = parseClientFqdn(requested);
+  const e = (asked?.flags ?? 0) & 0x04;
+  const wantS = ((asked?.flags ?? 0) & 0x01) !== 0;
+  const s = b?.forward ?? false;
+  const flags = e | (s ? 0x01 : 0) | (s !== wantS ? 0x02 : 0) | (b ? 0 : 0x08);
+  const name = b ? b.fqdn : (asked?.name ?? '');
+  let enc: Buffer;
+  if (e) {
+    const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
+    enc = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  } else enc = Buffer.from(name.replace(/\.$/, ''), 'latin1');
+  return Buffer.concat([Buffer.from([flags, 255, 255]), enc]);
+}

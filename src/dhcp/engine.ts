@@ -8,7 +8,7 @@ import { clientKey, type Lease, type LeaseDb } from './lease.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
 import type { NameEvent } from '../net/name-registration.js';
-import { bindEvent, bindingFor, OPT_DOMAIN_NAME, type DdnsParams } from './ddns.js';
+import { bindEvent, bindingFor, ddnsEnabled, fqdnReply, OPT_CLIENT_FQDN, OPT_DOMAIN_NAME, type DdnsParams } from './ddns.js';
 
 export interface LinkAddress {
   ip: number;
@@ -639,7 +639,17 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       for (const l of commit) st.db.put(l);
       const reply = buildReply(c, MsgType.ACK, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
       // ISC update-static-leases defaults to off: fixed addresses get no names.
-      const names = commit.length ? bindEvent(bindingFor(ddnsParams(ch.scopes), req, ch.ip, secs, commit[0].ends, c.key)) : undefined;
+      const dp = ddnsParams(ch.scopes);
+      const binding = commit.length ? bindingFor(dp, req, ch.ip, secs, commit[0].ends, c.key) : undefined;
+      const names = bindEvent(binding);
+      const asked = req.options.get(OPT_CLIENT_FQDN);
+      if (asked && ddnsEnabled(dp) && reply.packet.cookie) {
+        // RFC 4702 §4: answer the client's FQDN option, before option 82 (which stays last).
+        reply.packet.options.set(OPT_CLIENT_FQDN, fqdnReply(asked, binding));
+        const at = reply.order.indexOf(OPT.AGENT_INFO);
+        if (at >= 0) reply.order.splice(at, 0, OPT_CLIENT_FQDN);
+        else reply.order.push(OPT_CLIENT_FQDN);
+      }
       return { reply, commit, names, log: () => `DHCPACK on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)} (${state})` };
     }
     case MsgType.RELEASE: {
