@@ -107,6 +107,16 @@ zone "117.168.192.in-addr.arpa" { type primary; file "rev.zone"; };
     t.ok(serial2 >= serial1, `serial not moved backwards (${serial2})`);
   });
 
+  await t.test('a reload (SIGHUP) keeps the names in the re-read zones', async (t) => {
+    const before = (server.output().match(/"service":"dns".*reloaded|reloaded.*"service":"dns"/g) ?? []).length;
+    server.kill('SIGHUP');
+    const end = Date.now() + 10_000;
+    while ((server.output().match(/"service":"dns".*reloaded|reloaded.*"service":"dns"/g) ?? []).length === before && Date.now() < end) await sleep(100);
+    t.ok((server.output().match(/"service":"dns".*reloaded|reloaded.*"service":"dns"/g) ?? []).length > before, 'DNS reloaded');
+    t.equal(await dig('labpc.cafe.babe A'), ip, 'name still served after the reload');
+    t.equal(await dig('taken.cafe.babe A'), '192.168.117.250', 'file data too');
+  });
+
   await t.test('release removes the names', async (t) => {
     await dhclient('-r');
     const gone = await until('labpc.cafe.babe A', (s) => s === '');
