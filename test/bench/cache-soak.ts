@@ -4,7 +4,8 @@
 // sampled. Prints whether the cache stayed within `max-cache-size`.
 //   node dist/test/bench/cache-soak.js   (SOAK_NAMES, SOAK_MAX_CACHE=32m,
 //   SOAK_NODE_OPTIONS e.g. --max-old-space-size=128 to show how much of the RSS is uncollected garbage)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,9 +62,11 @@ async function main(): Promise<void> {
     const triad = spawn(process.execPath, [BIN_TRIAD, 'run', '--conf-dir', dir, '--data-dir', path.join(dir, 'data'), '--named-conf', path.join(dir, 'named.conf'), '--dns-workers', '1'], { stdio: 'ignore', env: { ...process.env, TRIAD_LOG_LEVEL: 'warn', ...(process.env.SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS } : {}) } });
     children.push(triad);
     if (!(await waitFor(() => /10\.0\.0\.1/.test(dig(addr, port, ['+short', 'up.soak.test'])), 20000, 200))) throw new Error('triad did not come up');
-    const worker = (): number => Number(spawnSync('pgrep', ['-P', String(triad.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? 0);
-    const ctlStats = (): { entries: number; bytes: number; maxBytes: number } => {
-      const r = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', '--json', '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
+    const workerPid = Number(spawnSync('pgrep', ['-P', String(triad.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? 0);
+    const worker = (): number => workerPid;
+    // Asynchronous: the upstream lives in this process and must keep answering meanwhile.
+    const ctlStats = async (): Promise<{ entries: number; bytes: number; maxBytes: number }> => {
+      const r = await promisify(execFile)(process.execPath, [BIN_TRIAD, 'ctl', 'stats', '--json', '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
       const d = JSON.parse(r.stdout || 'null') as { resolver?: { cache: { entries: number; bytes: number; maxBytes: number } } } | null;
       return d?.resolver?.cache ?? { entries: 0, bytes: 0, maxBytes: 0 };
     };
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     for (let finished = false; !finished; ) {
       finished = await Promise.race([done.then(() => true), sleep(3000).then(() => false)]);
-      const s = ctlStats();
+      const s = await ctlStats();
       const rss = rssKb(worker());
       peakRss = Math.max(peakRss, rss);
       peakBytes = Math.max(peakBytes, s.bytes);
