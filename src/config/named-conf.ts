@@ -729,7 +729,8 @@ class NamedConfBuilder {
       return undefined;
     }
     if (zc.type === 'secondary' || zc.type === 'stub' || zc.type === 'mirror') zc.writeable = true;
-    if (zc.type !== 'primary') {
+    // forward and hint zones drive the caching resolver (src/dns/resolver-config.ts).
+    if (zc.type !== 'primary' && zc.type !== 'forward' && zc.type !== 'hint') {
       const why =
         zc.type === 'secondary'
           ? 'zone transfers are not implemented: a secondary zone is served from its file when the file exists'
