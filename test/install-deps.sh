@@ -4,6 +4,7 @@ set -euo pipefail
 PKGS=(
   bind9 bind9-utils bind9-dnsutils dnsperf      # named (reference), dig, named-checkzone, dnsperf
   iproute2 nftables ethtool tcpdump socat curl wrk procps   # namespaces, datapath, traffic
+  netsniff-ng                                   # trafgen: packets/s for the LB packet engine bench
   isc-dhcp-client busybox isc-dhcp-relay isc-dhcp-server kea-admin kea-dhcp4-server python3-scapy  # DHCP peers (scapy: BOOTP test)
   haproxy                                        # load-balancer reference
   iputils-arping iputils-ping                    # LB: gratuitous ARP, real-server MACs; PING_CHECK

@@ -69,6 +69,67 @@ interface Row {
   direct: number;
   vip: number;
   haproxy: number;
+  /** The userspace packet engine on the same topology (wrk req/s, UDP packets/s forwarded). */
+  packet?: number;
+  pps?: number;
+}
+
+const PPS_SECONDS = Number(process.env.LB_BENCH_PPS_SECONDS ?? 4);
+
+/** A UDP virtual server on port 9 for the packets-per-second run. */
+function udpConf(kind: 'DR' | 'NAT', rs: string[]): string {
+  return `virtual_server ${VIP} 9 {\n  lb_algo rr\n  lb_kind ${kind}\n  protocol UDP\n${rs.map((ip) => `  real_server ${ip} 9 {\n  }\n`).join('')}}\n`;
+}
+
+async function udpForwarded(topo: Topo): Promise<number> {
+  const st = await topo.waitFor(() => true);
+  const v = st.find((x) => x.key === `${VIP}:9/UDP`);
+  return (v?.servers ?? []).reduce((a, s) => a + (s.counters?.inPkts ?? 0), 0);
+}
+
+/**
+ * The packet engine on the topology the kernel engine just used: wrk through the VIP,
+ * then small UDP packets from trafgen (netsniff-ng; 256 flows, 18-byte payload) for
+ * packets/s forwarded, read from the engine's own counters while trafgen runs.
+ * Senders' TSO/GSO off (a wire carries no superpackets), checksum offload left on.
+ */
+async function packetEngine(topo: Topo, kind: 'DR' | 'NAT', rs: string[]): Promise<{ rps: number; pps?: number }> {
+  topo.sh('c', 'ethtool', '-K', 'eth0', 'tso', 'off', 'gso', 'off');
+  rs.forEach((_, i) => topo.sh(`r${i}`, 'ethtool', '-K', 'eth0', 'tso', 'off', 'gso', 'off'));
+  topo.startTriad('l', topo.writeConf(conf(kind, rs) + udpConf(kind, rs)), ['--lb-datapath', 'packet']);
+  await topo.waitFor(allUp);
+  await sleep(500);
+  const rounds: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) rounds.push(await wrk(topo, [`http://${VIP}/`, `http://${VIP}/`]));
+  process.stdout.write(`  ${kind} packet engine rounds: ${JSON.stringify(rounds)}\n`);
+  let pps: number | undefined;
+  if (missingTools(['trafgen']).length === 0) {
+    const lbMac = topo.sh('l', 'cat', '/sys/class/net/eth0/address').trim();
+    const cMac = topo.sh('c', 'cat', '/sys/class/net/eth0/address').trim();
+    const f = path.join(topo.dir, 'udp.trafgen');
+    writeFileSync(f, `{ eth(da=${lbMac}, sa=${cMac}, type=0x0800), ipv4(saddr=10.0.0.2, daddr=${VIP}, ttl=64), udp(sport=dinc(2000, 2255), dport=9), "triad-bench-pkt!!!" }\n`);
+    // setsid: trafgen signals its whole process group when it stops, which must not include us.
+    // A packet budget so it ends by itself; its worker is killed with its process group after.
+    const gen = topo.spawnIn('c', ['setsid', 'trafgen', '--dev', 'eth0', '--conf', f, '--cpus', '1', '--no-sock-mem', '-n', String(PPS_SECONDS * 600_000)]);
+    let genErr = '';
+    gen.stderr?.on('data', (d: Buffer) => (genErr += d.toString()));
+    await sleep(1000);
+    const c0 = await udpForwarded(topo);
+    const t0 = Date.now();
+    await sleep(PPS_SECONDS * 1000);
+    const c1 = await udpForwarded(topo);
+    pps = ((c1 - c0) * 1000) / (Date.now() - t0);
+    try {
+      if (gen.pid) process.kill(-gen.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    if (!(pps > 0)) process.stderr.write(`  trafgen: ${genErr.trim().slice(0, 400)}\n`);
+  } else process.stderr.write('  trafgen missing (apt install netsniff-ng): no packets/s figure\n');
+  await topo.stopProc(topo.triad!);
+  const stopped = topo.triadLog.filter((l) => /packet engine stopped/.test(l)).pop();
+  if (stopped) process.stdout.write(`  ${kind} packet engine: ${stopped.replace(/.*"forwarded"/, '"forwarded"').slice(0, 300)}\n`);
+  return { rps: median(rounds), pps };
 }
 
 async function bench(kind: 'DR' | 'NAT'): Promise<{ row: Row; failoverMs?: number }> {
@@ -151,7 +212,9 @@ async function bench(kind: 'DR' | 'NAT'): Promise<{ row: Row; failoverMs?: numbe
       failoverMs = Math.max(...samples);
     }
     await topo.stopProc(topo.triad!);
-    return { row: { mode: kind, direct, vip, haproxy }, failoverMs };
+    let packet: { rps: number; pps?: number } | undefined;
+    if (process.env.LB_BENCH_PACKET !== '0') packet = await packetEngine(topo, kind, rs);
+    return { row: { mode: kind, direct, vip, haproxy, packet: packet?.rps, pps: packet?.pps }, failoverMs };
   } finally {
     topo.cleanup();
   }
@@ -177,6 +240,11 @@ async function main(): Promise<void> {
   process.stdout.write(`\nmode   direct req/s  VIP req/s  HAProxy req/s  VIP/direct  VIP/HAProxy\n`);
   for (const r of rows) {
     process.stdout.write(`${r.mode.padEnd(5)} ${f(r.direct)}     ${f(r.vip)}  ${f(r.haproxy)}      ${(r.vip / r.direct).toFixed(2).padStart(6)}      ${(r.vip / r.haproxy).toFixed(2).padStart(6)}\n`);
+  }
+  process.stdout.write(`\nmode   kernel VIP req/s  packet engine req/s  packet/kernel  packet engine UDP pkts/s forwarded (one core)\n`);
+  for (const r of rows) {
+    if (r.packet === undefined) continue;
+    process.stdout.write(`${r.mode.padEnd(5)} ${f(r.vip)}         ${f(r.packet)}            ${(r.packet / r.vip).toFixed(2).padStart(6)}         ${r.pps === undefined ? '-' : f(r.pps)}\n`);
   }
   const budget = 2 * (1 + 1) * 1000;
   process.stdout.write(`\nfailover (DR, delay_loop 1 + connect_timeout 1): worst of 3, last failed request ${failover} ms after the kill; target < ${budget} ms\n`);
