@@ -93,7 +93,9 @@ export async function unregisterControl(name: string): Promise<void> {
 export function controlRequest(socketPath: string | { host: string; port: number }, name: string, args: string[]): Promise<{ status: number; body: { text?: string; data?: unknown; error?: string } }> {
   return new Promise((resolve, reject) => {
     const where = typeof socketPath === 'string' ? { socketPath } : { host: socketPath.host, port: socketPath.port };
-    const req = http.request({ ...where, path: `/${name}`, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    // One connection per request: Node 20's global agent keeps sockets alive, and a
+    // request racing the server's idle close of such a socket fails with EPIPE.
+    const req = http.request({ ...where, agent: false, path: `/${name}`, method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' } }, (res) => {
       let b = '';
       res.on('data', (d: Buffer) => (b += d.toString()));
       res.on('end', () => {
