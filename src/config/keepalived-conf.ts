@@ -297,6 +297,30 @@ const RS_IGNORED = new Set([
 ]);
 const CHECK_IGNORED = new Set(['bind_port', 'bind_if', 'fwmark', 'warmup', 'alpha', 'http_protocol', 'enable_sni', 'user', 'log_all_failures', 'smtp_alert']);
 
+/**
+ * connect_timeout, retry, delay_before_retry and delay_loop: the same keywords and
+ * ranges on a checker, a real_server and a virtual_server. Returns false for any
+ * other keyword so the caller's switch goes on.
+ */
+function parseTiming(ctx: Ctx, s: Line, k: string, into: { connectTimeout?: number; retry?: number; delayBeforeRetry?: number; delayLoop?: number }): boolean {
+  switch (k) {
+    case 'connect_timeout':
+      into.connectTimeout = ctx.num(s, { min: 0.001, max: 3600, int: false }) ?? into.connectTimeout;
+      return true;
+    case 'retry':
+      into.retry = ctx.num(s, { max: 1000 }) ?? into.retry;
+      return true;
+    case 'delay_before_retry':
+      into.delayBeforeRetry = ctx.num(s, { max: 3600, int: false }) ?? into.delayBeforeRetry;
+      return true;
+    case 'delay_loop':
+      into.delayLoop = ctx.num(s, { min: 0.001, max: 86400, int: false }) ?? into.delayLoop;
+      return true;
+    default:
+      return false;
+  }
+}
+
 function parseCheck(ctx: Ctx, l: Line, d: CheckDefaults): CheckConfig | undefined {
   const kind = l.words[0].value as CheckConfig['kind'];
   ctx.args(l, 0, 0);
@@ -332,19 +356,10 @@ function parseCheck(ctx: Ctx, l: Line, d: CheckDefaults): CheckConfig | undefine
       case 'bindto':
         if ((a = ctx.args(s, 1, 1))) c.bindTo = ctx.ip(a[0]);
         break;
-      case 'connect_timeout':
-        c.connectTimeout = ctx.num(s, { min: 0.001, max: 3600, int: false }) ?? c.connectTimeout;
-        break;
-      case 'retry':
       case 'nb_get_retry':
       case 'nb_sock_retry':
-        c.retry = ctx.num(s, { max: 1000 }) ?? c.retry;
-        break;
-      case 'delay_before_retry':
-        c.delayBeforeRetry = ctx.num(s, { max: 3600, int: false }) ?? c.delayBeforeRetry;
-        break;
-      case 'delay_loop':
-        c.delayLoop = ctx.num(s, { min: 0.001, max: 86400, int: false }) ?? c.delayLoop;
+        // keepalived's older names for retry.
+        parseTiming(ctx, s, 'retry', c);
         break;
       case 'virtualhost':
         if (kind !== 'HTTP_GET') ctx.unknown(s, kind);
@@ -366,7 +381,7 @@ function parseCheck(ctx: Ctx, l: Line, d: CheckDefaults): CheckConfig | undefine
         }
         break;
       default:
-        ctx.unknown(s, kind);
+        if (!parseTiming(ctx, s, k, c)) ctx.unknown(s, kind);
     }
   }
   if (kind === 'MISC_CHECK' && !c.miscPath) {
@@ -453,20 +468,8 @@ function parseRealServer(ctx: Ctx, l: Line, d: CheckDefaults, vsPort: number, vs
         ctx.noArgs(s);
         rs.inhibitOnFailure = true;
         break;
-      case 'connect_timeout':
-        defs.connectTimeout = ctx.num(s, { min: 0.001, max: 3600, int: false }) ?? defs.connectTimeout;
-        break;
-      case 'retry':
-        defs.retry = ctx.num(s, { max: 1000 }) ?? defs.retry;
-        break;
-      case 'delay_before_retry':
-        defs.delayBeforeRetry = ctx.num(s, { max: 3600, int: false }) ?? defs.delayBeforeRetry;
-        break;
-      case 'delay_loop':
-        defs.delayLoop = ctx.num(s, { min: 0.001, max: 86400, int: false }) ?? defs.delayLoop;
-        break;
       default:
-        ctx.unknown(s, 'real_server');
+        if (!parseTiming(ctx, s, k, defs)) ctx.unknown(s, 'real_server');
     }
   }
   for (const s of checks) {
@@ -613,16 +616,13 @@ function parseVirtualServer(ctx: Ctx, l: Line, groups: Map<string, GroupMember[]
         }
         break;
       case 'delay_loop':
-        base.delayLoop = defs.delayLoop = ctx.num(s, { min: 0.001, max: 86400, int: false }) ?? base.delayLoop;
+        parseTiming(ctx, s, k, defs);
+        base.delayLoop = defs.delayLoop;
         break;
       case 'connect_timeout':
-        defs.connectTimeout = ctx.num(s, { min: 0.001, max: 3600, int: false }) ?? defs.connectTimeout;
-        break;
       case 'retry':
-        defs.retry = ctx.num(s, { max: 1000 }) ?? defs.retry;
-        break;
       case 'delay_before_retry':
-        defs.delayBeforeRetry = ctx.num(s, { max: 3600, int: false }) ?? defs.delayBeforeRetry;
+        parseTiming(ctx, s, k, defs);
         break;
       case 'quorum':
         base.quorum = ctx.num(s, { min: 1, max: 1 << 30 }) ?? base.quorum;
