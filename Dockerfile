@@ -2,9 +2,12 @@
 # Run (see README): docker run --network host --cap-drop ALL --cap-add NET_BIND_SERVICE \
 #   -v "$PWD/conf:/app/conf:ro" -v "$PWD/zones:/app/zones:ro" triad
 #
-# Capabilities: only NET_BIND_SERVICE, for port 53 as a non-root user. DHCP (raw
-# AF_PACKET sockets) will add NET_RAW and the load balancer (nftables) NET_ADMIN,
-# both to the setcap line below and to the docker run --cap-add list.
+# Capabilities: DNS needs only NET_BIND_SERVICE, for port 53 as the non-root user.
+# DHCP/relay (AF_PACKET sockets) need NET_RAW and the load balancer (nftables,
+# sysctls, ARP) NET_ADMIN and NET_RAW: run those as root inside the container with
+# exactly those capabilities (see README). They are not put on node as file
+# capabilities because exec fails outright when a file capability is missing from
+# the container's bounding set, which would break the DNS-only run.
 
 # --- build: install everything, compile TypeScript, drop dev dependencies -----
 FROM node:20-bookworm-slim AS build
@@ -23,8 +26,9 @@ ENV NODE_ENV=production \
     TRIAD_HEALTHCHECK_PORT=5300
 # Let the non-root user bind ports below 1024 (53/udp, 53/tcp) through a file
 # capability on node; the container must still be granted NET_BIND_SERVICE.
+# nftables and iputils are the load balancer's kernel datapath and ARP/ping tools.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcap2-bin \
+ && apt-get install -y --no-install-recommends libcap2-bin nftables iputils-arping iputils-ping \
  && setcap cap_net_bind_service=+ep "$(readlink -f /usr/local/bin/node)" \
  && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /var/lib/triad && chown node:node /var/lib/triad
