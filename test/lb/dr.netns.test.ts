@@ -5,6 +5,7 @@ import t from 'tap';
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { allUp, HeldConnection, missingTools, Topo } from './topology.js';
+import { assertPersistence, assertUdpRr, assertWrrShares, share } from './shared-cases.js';
 
 const VIP = '10.0.0.100';
 
@@ -35,7 +36,6 @@ ${[1, 1, 1].map((w, i) => rs(i, w, 81)).join('')}}
 `;
 }
 
-const share = (r: Record<string, number>, name: string, total: number) => (r[name] ?? 0) / total;
 const topo = new Topo();
 const rsProcs: ChildProcess[] = [];
 let confFile = '';
@@ -74,12 +74,7 @@ function lbtestCounters(): { replies: number; requests: number } {
 t.test('wrr 3:1:1 over 3000 TCP connections; client address seen; replies bypass the LB', async (t) => {
   const before = lbtestCounters();
   const r = topo.client('c', 'tcp', VIP, 80, 3000, 30);
-  t.equal(r.failures, 0, `no failures ${r.errors.join(';')}`);
-  for (const [name, want] of [['rs1', 0.6], ['rs2', 0.2], ['rs3', 0.2]] as const) {
-    const got = share(r.byName, name, 3000);
-    t.ok(Math.abs(got - want) <= want * 0.1, `${name} share ${got.toFixed(3)} within 10% of ${want}`);
-  }
-  t.same(r.seenAddrs, ['10.0.0.2'], 'real servers saw the client address');
+  assertWrrShares(t, r, 3000);
   const after = lbtestCounters();
   t.ok(after.requests - before.requests >= 3000 * 4, `client packets passed the LB (${after.requests - before.requests})`);
   t.equal(after.replies - before.replies, 0, 'no reply packet reached the LB');
@@ -87,16 +82,11 @@ t.test('wrr 3:1:1 over 3000 TCP connections; client address seen; replies bypass
 });
 
 t.test('UDP rr over DR with the client address', async (t) => {
-  const r = topo.client('c', 'udp', VIP, 80, 200, 10);
-  t.equal(r.failures, 0);
-  t.ok((r.byName.rs1 ?? 0) > 60 && (r.byName.rs2 ?? 0) > 60, `both served: ${JSON.stringify(r.byName)}`);
-  t.same(r.seenAddrs, ['10.0.0.2']);
+  assertUdpRr(t, topo, VIP, 80);
 });
 
 t.test('persistence (mh with port hashing) keeps the client on one server', async (t) => {
-  const r = topo.client('c', 'tcp', VIP, 81, 60, 5);
-  t.equal(r.failures, 0);
-  t.equal(Object.keys(r.byName).length, 1, `one server: ${JSON.stringify(r.byName)}`);
+  assertPersistence(t, topo, VIP, 81);
 });
 
 t.test('ctl lb shows DR counters and flows', async (t) => {

@@ -5,6 +5,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { allUp, HeldConnection, missingTools, Topo } from './topology.js';
+import { assertPersistence, assertUdpRr, assertWrrShares, share } from './shared-cases.js';
 
 const VIP = '10.0.0.100';
 
@@ -48,7 +49,6 @@ virtual_server ${VIP} 81 {
 ${extra}`;
 }
 
-const share = (r: Record<string, number>, name: string, total: number) => (r[name] ?? 0) / total;
 
 const topo = new Topo();
 const rsProcs: ChildProcess[] = [];
@@ -90,28 +90,17 @@ t.test('setup: VIP on the interface holding its subnet, ip_forward set', async (
 
 t.test('wrr 3:1:1 over 3000 TCP connections, client address preserved', async (t) => {
   const r = topo.client('c', 'tcp', VIP, 80, 3000, 30);
-  t.equal(r.failures, 0, `no failures ${r.errors.join(';')}`);
-  const total = 3000;
-  for (const [name, want] of [['rs1', 0.6], ['rs2', 0.2], ['rs3', 0.2]] as const) {
-    const got = share(r.byName, name, total);
-    t.ok(Math.abs(got - want) <= want * 0.1, `${name} share ${got.toFixed(3)} within 10% of ${want}`);
-  }
-  t.same(r.seenAddrs, ['10.0.0.2'], 'real servers saw the client address (no SNAT)');
+  assertWrrShares(t, r, 3000); // the client's own address: no SNAT
   const via = topo.sh('c', 'curl', '-s', '--max-time', '3', `http://${VIP}/`);
   t.match(via, /^rs[123] 10\.0\.0\.2$/m, 'curl through the VIP');
 });
 
 t.test('UDP rr reaches both servers with the client address', async (t) => {
-  const r = topo.client('c', 'udp', VIP, 53, 200, 10);
-  t.equal(r.failures, 0);
-  t.ok((r.byName.rs1 ?? 0) > 60 && (r.byName.rs2 ?? 0) > 60, `both served: ${JSON.stringify(r.byName)}`);
-  t.same(r.seenAddrs, ['10.0.0.2']);
+  assertUdpRr(t, topo, VIP, 53);
 });
 
 t.test('persistence keeps the client on one real server', async (t) => {
-  const r = topo.client('c', 'tcp', VIP, 81, 60, 5);
-  t.equal(r.failures, 0);
-  t.equal(Object.keys(r.byName).length, 1, `one server: ${JSON.stringify(r.byName)}`);
+  assertPersistence(t, topo, VIP, 81);
 });
 
 t.test('ctl lb shows servers, state, weights and counters', async (t) => {

@@ -5,6 +5,7 @@
 import t from 'tap';
 import type { ChildProcess } from 'node:child_process';
 import { allUp, HeldConnection, missingTools, Topo } from './topology.js';
+import { assertPersistence, assertUdpRr, assertWrrShares } from './shared-cases.js';
 
 const VIP = '10.0.0.100';
 const rs = (i: number, w: number, port: number) => `  real_server 10.0.0.${i + 3} ${port} {\n    weight ${w}\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n`;
@@ -45,7 +46,6 @@ virtual_server ${VIP} 90 {
 }
 `;
 
-const share = (r: Record<string, number>, name: string, total: number) => (r[name] ?? 0) / total;
 const topo = new Topo();
 const rsProcs: ChildProcess[] = [];
 t.teardown(() => topo.cleanup());
@@ -79,12 +79,7 @@ t.test('wrr 3:1:1 over 3000 TCP connections; client address seen; replies bypass
   const rx0 = lbRxPackets();
   const r = topo.client('c', 'tcp', VIP, 80, 3000, 30);
   const rx = lbRxPackets() - rx0;
-  t.equal(r.failures, 0, `no failures ${r.errors.join(';')}`);
-  for (const [name, want] of [['rs1', 0.6], ['rs2', 0.2], ['rs3', 0.2]] as const) {
-    const got = share(r.byName, name, 3000);
-    t.ok(Math.abs(got - want) <= want * 0.1, `${name} share ${got.toFixed(3)} within 10% of ${want}`);
-  }
-  t.same(r.seenAddrs, ['10.0.0.2'], 'real servers saw the client address');
+  assertWrrShares(t, r, 3000);
   const st = await topo.waitFor(() => true);
   const inPkts = st[0].servers.reduce((a, s) => a + (s.counters?.inPkts ?? 0), 0);
   t.ok(inPkts >= 3000 * 4, `client packets forwarded (${inPkts})`);
@@ -94,16 +89,11 @@ t.test('wrr 3:1:1 over 3000 TCP connections; client address seen; replies bypass
 });
 
 t.test('UDP rr over DR with the client address', async (t) => {
-  const r = topo.client('c', 'udp', VIP, 80, 200, 10);
-  t.equal(r.failures, 0);
-  t.ok((r.byName.rs1 ?? 0) > 60 && (r.byName.rs2 ?? 0) > 60, `both served: ${JSON.stringify(r.byName)}`);
-  t.same(r.seenAddrs, ['10.0.0.2']);
+  assertUdpRr(t, topo, VIP, 80);
 });
 
 t.test('persistence (mh with port hashing) keeps the client on one server', async (t) => {
-  const r = topo.client('c', 'tcp', VIP, 81, 60, 5);
-  t.equal(r.failures, 0);
-  t.equal(Object.keys(r.byName).length, 1, `one server: ${JSON.stringify(r.byName)}`);
+  assertPersistence(t, topo, VIP, 81);
 });
 
 t.test('drain keeps the established flow, new ones go elsewhere', async (t) => {
