@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { Diagnostic, Position } from '../config/diagnostics.js';
-import type { NamedConfig, ListenOn } from '../config/named-conf.js';
+import type { NamedConfig, ListenOn, ZoneConfig } from '../config/named-conf.js';
 import { compileAddressMatch, explicitAddresses, matchAddress, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
 import type { HostNetworks } from '../net/interfaces.js';
 import { formatAddress } from '../net/ip.js';
@@ -48,21 +48,32 @@ export function matchEnvironment(conf: NamedConfig, host: HostNetworks): MatchEn
   return { localhost: host.localhost, localnets: host.localnets, acls: conf.acls };
 }
 
+/**
+ * Loads one configured zone's file as named does, adding the zone-level errors
+ * (missing file, not loaded) at its named.conf line to `diagnostics`.
+ */
+function loadConfiguredZone(conf: NamedConfig, zc: ZoneConfig & { file: string }, diagnostics: Diagnostic[], loaded: LoadedZone[]): Zone | undefined {
+  const at = zc.filePos ?? zc.pos;
+  if (!existsSync(zc.file)) {
+    diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
+    return undefined;
+  }
+  const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES });
+  diagnostics.push(...res.diagnostics);
+  if (!res.zone) {
+    diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
+    return undefined;
+  }
+  loaded.push({ name: zc.name, serial: res.zone.serial, file: zc.file });
+  return res.zone;
+}
+
 /** Loads the zones of the views Triad does not serve, only to report their errors (`triad check`). */
 export function checkUnservedZones(conf: NamedConfig): { loaded: LoadedZone[]; diagnostics: Diagnostic[] } {
   const loaded: LoadedZone[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const zc of conf.unservedZones) {
-    if (zc.type !== 'primary' || zc.file === undefined) continue;
-    const at = zc.filePos ?? zc.pos;
-    if (!existsSync(zc.file)) {
-      diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
-      continue;
-    }
-    const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES });
-    diagnostics.push(...res.diagnostics);
-    if (res.zone) loaded.push({ name: zc.name, serial: res.zone.serial, file: zc.file });
-    else diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
+    if (zc.type === 'primary' && zc.file !== undefined) loadConfiguredZone(conf, { ...zc, file: zc.file }, diagnostics, loaded);
   }
   return { loaded, diagnostics };
 }
@@ -78,21 +89,11 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltVi
   for (const zc of conf.zones) {
     const servable = zc.type === 'primary' || (zc.type === 'secondary' && zc.file !== undefined && existsSync(zc.file));
     if (!servable || zc.file === undefined) continue;
-    const at = zc.filePos ?? zc.pos;
-    if (!existsSync(zc.file)) {
-      diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
-      continue;
-    }
-    const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES });
-    diagnostics.push(...res.diagnostics);
-    if (!res.zone) {
-      diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
-      continue;
-    }
-    zones.push(res.zone);
-    loaded.push({ name: zc.name, serial: res.zone.serial, file: zc.file });
-    if (zc.allowQuery) zoneAllowQuery.set(nameKey(res.zone.origin), compileAddressMatch(zc.allowQuery, env));
-    if (zc.allowTransfer) zoneAllowTransfer.set(nameKey(res.zone.origin), compileAddressMatch(zc.allowTransfer, env));
+    const zone = loadConfiguredZone(conf, { ...zc, file: zc.file }, diagnostics, loaded);
+    if (!zone) continue;
+    zones.push(zone);
+    if (zc.allowQuery) zoneAllowQuery.set(nameKey(zone.origin), compileAddressMatch(zc.allowQuery, env));
+    if (zc.allowTransfer) zoneAllowTransfer.set(nameKey(zone.origin), compileAddressMatch(zc.allowTransfer, env));
   }
   const o = conf.options;
   const view: ServingView = {
