@@ -3,7 +3,7 @@
 // at 10.0.0.2, so the same expectations.
 
 import type { Test } from 'tap';
-import type { ClientResult, Topo } from './topology.js';
+import { HeldConnection, type ClientResult, type Topo } from './topology.js';
 
 export const CLIENT_ADDR = '10.0.0.2';
 
@@ -33,4 +33,21 @@ export function assertPersistence(t: Test, topo: Topo, vip: string, port: number
   const r = topo.client('c', 'tcp', vip, port, 60, 5);
   t.equal(r.failures, 0);
   t.equal(Object.keys(r.byName).length, 1, `one server: ${JSON.stringify(r.byName)}`);
+}
+
+/**
+ * Drain: a held connection stays on its real server while 200 new ones avoid it;
+ * `rsAddress` maps a server name (rs1…) to its RIP.
+ */
+export async function assertDrainKeepsEstablished(t: Test, topo: Topo, vip: string, port: number, rsAddress: (name: string) => string): Promise<void> {
+  const held = new HeldConnection(topo, 'c', vip, port);
+  t.teardown(() => held.close());
+  const name = (await held.say('one')).split(' ')[0];
+  const rs = `${rsAddress(name)}:${port}`;
+  t.equal((await topo.ctl('drain', `${vip}:${port}/tcp`, rs)).status, 200);
+  const r = topo.client('c', 'tcp', vip, port, 200, 10);
+  t.equal(r.byName[name] ?? 0, 0, `no new connection to the drained ${name}`);
+  t.equal(r.failures, 0);
+  t.equal((await held.say('two')).split(' ')[0], name, 'established connection still on its server');
+  t.equal((await topo.ctl('undrain', `${vip}:${port}/tcp`, rs)).status, 200);
 }
