@@ -149,16 +149,9 @@ async function bench(kind: 'DR' | 'NAT'): Promise<{ row: Row; failoverMs?: numbe
       });
     } else {
       rs.splice(0, 2, '10.1.0.3', '10.1.0.4');
-      topo.addNs('c');
-      topo.addNs('l');
-      topo.bridge('b');
-      topo.ip('-n', topo.ns('c'), 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', topo.ns('l'));
-      topo.ip('-n', topo.ns('c'), 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0');
-      topo.ip('-n', topo.ns('c'), 'link', 'set', 'eth0', 'up');
+      topo.natEdge();
+      // The bench also measures the real servers directly from the client.
       topo.ip('-n', topo.ns('c'), 'route', 'add', '10.1.0.0/24', 'via', '10.0.0.1');
-      topo.ip('-n', topo.ns('l'), 'addr', 'add', '10.0.0.1/24', 'dev', 'eth0');
-      topo.ip('-n', topo.ns('l'), 'link', 'set', 'eth0', 'up');
-      topo.attach('l', 'eth1', 'b', '10.1.0.1/24');
       rs.forEach((ip, i) => {
         topo.addNs(`r${i}`);
         topo.attach(`r${i}`, 'eth0', 'b', `${ip}/24`);

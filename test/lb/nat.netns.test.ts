@@ -58,15 +58,7 @@ t.teardown(() => topo.cleanup());
 t.before(async () => {
   const missing = missingTools(['ip', 'nft', 'socat', 'curl']);
   if (missing.length) throw new Error(`missing tools: ${missing.join(', ')}`);
-  topo.addNs('c');
-  topo.addNs('l');
-  topo.bridge('b');
-  topo.ip('-n', topo.ns('c'), 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', topo.ns('l'));
-  topo.ip('-n', topo.ns('c'), 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0');
-  topo.ip('-n', topo.ns('c'), 'link', 'set', 'eth0', 'up');
-  topo.ip('-n', topo.ns('l'), 'addr', 'add', '10.0.0.1/24', 'dev', 'eth0');
-  topo.ip('-n', topo.ns('l'), 'link', 'set', 'eth0', 'up');
-  topo.attach('l', 'eth1', 'b', '10.1.0.1/24');
+  topo.natEdge();
   for (let i = 0; i < 3; i++) {
     const r = `r${i + 1}`;
     topo.addNs(r);

@@ -54,6 +54,22 @@ export class Topo {
   }
 
   /** A veth `ifname` in `role` with `cidr`, its peer enslaved to br0 in `bridgeRole`. */
+  /**
+   * The NAT layout: client `c` (10.0.0.2) wired straight to the LB `l` (eth0,
+   * 10.0.0.1), and the LB's eth1 (10.1.0.1/24) on bridge `b` for the real servers.
+   */
+  natEdge(): void {
+    this.addNs('c');
+    this.addNs('l');
+    this.bridge('b');
+    this.ip('-n', this.ns('c'), 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', this.ns('l'));
+    this.ip('-n', this.ns('c'), 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0');
+    this.ip('-n', this.ns('c'), 'link', 'set', 'eth0', 'up');
+    this.ip('-n', this.ns('l'), 'addr', 'add', '10.0.0.1/24', 'dev', 'eth0');
+    this.ip('-n', this.ns('l'), 'link', 'set', 'eth0', 'up');
+    this.attach('l', 'eth1', 'b', '10.1.0.1/24');
+  }
+
   attach(role: string, ifname: string, bridgeRole: string, cidr: string): void {
     const peer = `p${role}${ifname}`.slice(0, 15);
     this.ip('-n', this.ns(role), 'link', 'add', ifname, 'type', 'veth', 'peer', 'name', peer, 'netns', this.ns(bridgeRole));
