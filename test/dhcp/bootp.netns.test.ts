@@ -4,7 +4,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NetnsLab, sh, which } from './netns-lab.js';
+import { NetnsLab, sh, labPrerequisites } from './netns-lab.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const SCAPY = `
@@ -23,17 +23,7 @@ print("yiaddr=%s siaddr=%s file=%s len=%d cookie=%s" % (b.yiaddr, b.siaddr, b.fi
 `;
 
 t.test('BOOTP without cookie on the wire', { timeout: 120_000 }, async (t) => {
-  for (const tool of ['ip', 'python3']) if (!(await which(tool))) t.fail(`${tool} is not installed`);
-  try {
-    await sh(`/usr/bin/python3 -c 'import scapy.all'`);
-  } catch {
-    t.fail('python3-scapy is not installed (test/install-deps.sh)');
-    return;
-  }
-  if (process.getuid?.() !== 0) {
-    t.fail('namespace tests need root');
-    return;
-  }
+  if (!(await labPrerequisites(t, ['ip', 'python3'], { scapy: true }))) return;
   const lab = new NetnsLab('tdo');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('192.168.117.1/24');

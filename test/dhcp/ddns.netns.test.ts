@@ -7,7 +7,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NetnsLab, sh, sleep, which } from './netns-lab.js';
+import { NetnsLab, sh, sleep, labPrerequisites } from './netns-lab.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const ZONE = `$TTL 300
@@ -23,11 +23,7 @@ const REV = `$TTL 300
 `;
 
 t.test('DHCP names in DNS', { timeout: 300_000 }, async (t) => {
-  for (const tool of ['ip', 'dhclient', 'dig']) if (!(await which(tool))) t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
-  if (process.getuid?.() !== 0) {
-    t.fail('namespace tests need root');
-    return;
-  }
+  if (!(await labPrerequisites(t, ['ip', 'dhclient', 'dig']))) return;
   const lab = new NetnsLab('tdn');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('192.168.117.1/24');

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { NetnsLab, sh, sleep, which } from './netns-lab.js';
+import { NetnsLab, sh, sleep, which, labPrerequisites } from './netns-lab.js';
 import { parseLeaseFile } from '../../src/dhcp/lease-file.js';
 import { formatIPv4 } from '../../src/config/dhcp-options.js';
 import { BIN_TRIAD } from '../helpers/paths.js';
@@ -12,11 +12,7 @@ import { BIN_TRIAD } from '../helpers/paths.js';
 const CLIENTS = 120;
 
 t.test('kill -9 during a burst loses no acknowledged lease', { timeout: 300_000 }, async (t) => {
-  for (const tool of ['ip', 'busybox']) if (!(await which(tool))) t.fail(`${tool} is not installed`);
-  if (process.getuid?.() !== 0) {
-    t.fail('namespace tests need root');
-    return;
-  }
+  if (!(await labPrerequisites(t, ['ip', 'busybox']))) return;
   const lab = new NetnsLab('tdk');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('10.77.0.1/16');

@@ -4,16 +4,12 @@
 import t from 'tap';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NetnsLab, sh, which } from './netns-lab.js';
+import { NetnsLab, sh, labPrerequisites } from './netns-lab.js';
 
 const SENDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fuzz-sender.js');
 
 t.test('fuzzed DHCP packets never crash the server', { timeout: 300_000 }, async (t) => {
-  for (const tool of ['ip', 'busybox']) if (!(await which(tool))) t.fail(`${tool} is not installed`);
-  if (process.getuid?.() !== 0) {
-    t.fail('namespace tests need root');
-    return;
-  }
+  if (!(await labPrerequisites(t, ['ip', 'busybox']))) return;
   const lab = new NetnsLab('tdf');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('192.168.117.1/24');

@@ -3,15 +3,11 @@
 
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { NetnsLab, sh, sleep, which } from './netns-lab.js';
+import { NetnsLab, sh, sleep, which, labPrerequisites } from './netns-lab.js';
 import { BIN_TRIAD } from '../helpers/paths.js';
 
 t.test('ISC dhcpd lease file → Triad → ISC dhcpd', { timeout: 180_000 }, async (t) => {
-  for (const tool of ['ip', 'busybox', 'dhcpd']) if (!(await which(tool))) t.fail(`${tool} is not installed`);
-  if (process.getuid?.() !== 0) {
-    t.fail('namespace tests need root');
-    return;
-  }
+  if (!(await labPrerequisites(t, ['ip', 'busybox', 'dhcpd']))) return;
   const lab = new NetnsLab('tdi');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('192.168.117.1/24');

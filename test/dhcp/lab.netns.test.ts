@@ -6,7 +6,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NetnsLab, sh, sleep, which } from './netns-lab.js';
+import { NetnsLab, sh, sleep, labPrerequisites } from './netns-lab.js';
 import { parseLeaseFile } from '../../src/dhcp/lease-file.js';
 import { formatIPv4 } from '../../src/config/dhcp-options.js';
 import { BIN_TRIAD, REPO_ROOT } from '../helpers/paths.js';
@@ -30,11 +30,7 @@ async function waitFor(what: string, cond: () => boolean, ms = 30_000): Promise<
 }
 
 t.test('DHCP lab in namespaces', { timeout: 300_000 }, async (t) => {
-  for (const tool of TOOLS) if (!(await which(tool))) t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
-  if (process.getuid?.() !== 0) {
-    t.fail('namespace tests need root');
-    return;
-  }
+  if (!(await labPrerequisites(t, TOOLS))) return;
   const lab = new NetnsLab('tdl');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('192.168.117.1/24');

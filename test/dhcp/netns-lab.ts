@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Test } from 'tap';
 import { BIN_TRIAD } from '../helpers/paths.js';
 
 const exec = promisify(execFile);
@@ -26,6 +27,28 @@ export async function which(tool: string): Promise<boolean> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What every DHCP namespace test needs: its tools (each missing one is a failure
+ * naming it), python3-scapy when asked, and root. Returns false when the test
+ * cannot go on; it never skips.
+ */
+export async function labPrerequisites(t: Test, tools: readonly string[], opts: { scapy?: boolean } = {}): Promise<boolean> {
+  for (const tool of tools) if (!(await which(tool))) t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
+  if (opts.scapy) {
+    try {
+      await sh(`/usr/bin/python3 -c 'import scapy.all'`);
+    } catch {
+      t.fail('python3-scapy is not installed (test/install-deps.sh)');
+      return false;
+    }
+  }
+  if (process.getuid?.() !== 0) {
+    t.fail('namespace tests need root');
+    return false;
+  }
+  return true;
+}
 
 export class NetnsLab {
   readonly tag = Math.random().toString(36).slice(2, 7);

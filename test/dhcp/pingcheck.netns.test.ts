@@ -3,16 +3,12 @@
 
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { NetnsLab, sh, which } from './netns-lab.js';
+import { NetnsLab, sh, labPrerequisites } from './netns-lab.js';
 import { parseLeaseFile } from '../../src/dhcp/lease-file.js';
 import { parseIPv4 } from '../../src/config/dhcp-options.js';
 
 t.test('ping-check skips an address in use', { timeout: 120_000 }, async (t) => {
-  for (const tool of ['ip', 'busybox']) if (!(await which(tool))) t.fail(`${tool} is not installed`);
-  if (process.getuid?.() !== 0) {
-    t.fail('namespace tests need root');
-    return;
-  }
+  if (!(await labPrerequisites(t, ['ip', 'busybox']))) return;
   const lab = new NetnsLab('tdp');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('192.168.117.1/24');

@@ -9,7 +9,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NetnsLab, sh, sleep, which } from './netns-lab.js';
+import { NetnsLab, sh, sleep, labPrerequisites } from './netns-lab.js';
 import { BIN_TRIAD, REPO_ROOT } from '../helpers/paths.js';
 
 const SUBNETS = `
@@ -53,17 +53,7 @@ async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<
 }
 
 t.test('Triad DHCP relay in namespaces', { timeout: 300_000 }, async (t) => {
-  for (const tool of ['ip', 'busybox', 'dhcpd', 'tcpdump']) if (!(await which(tool))) t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
-  try {
-    await sh(`/usr/bin/python3 -c 'import scapy.all'`);
-  } catch {
-    t.fail('python3-scapy is not installed (test/install-deps.sh)');
-    return;
-  }
-  if (process.getuid?.() !== 0) {
-    t.fail('namespace tests need root');
-    return;
-  }
+  if (!(await labPrerequisites(t, ['ip', 'busybox', 'dhcpd', 'tcpdump'], { scapy: true }))) return;
   const lab = new NetnsLab('trl');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('192.168.117.1/24');
