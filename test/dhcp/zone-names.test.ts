@@ -6,11 +6,11 @@ import { formatIPv4, parseIPv4 } from '../../src/config/dhcp-options.js';
 import { handleRequest, newEngineState } from '../../src/dhcp/engine.js';
 import { LeaseDb } from '../../src/dhcp/lease.js';
 import { decodePacket } from '../../src/dhcp/packet.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { DEMO } from '../helpers/paths.js';
 import { validDiscover } from './fuzz-cases.js';
 
 t.test('fixed-address names resolve through the lab zones', async (t) => {
-  const table = zoneAddresses({ confDir: path.join(REPO_ROOT, 'conf'), files: {} });
+  const table = zoneAddresses({ confDir: DEMO, files: {} });
   const resolve = zoneResolver(table);
   t.equal(formatIPv4(resolve('ae86.cafe.babe')!), '192.168.117.86');
   t.equal(resolve('no-such-host.cafe.babe'), undefined);

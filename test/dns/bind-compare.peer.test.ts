@@ -13,7 +13,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES, REPO_ROOT } from '../helpers/paths.js';
+import { DEMO_ZONES, FIXTURES, REPO_ROOT } from '../helpers/paths.js';
 import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
 import { startTriadDns } from '../helpers/triad-dns.js';
 

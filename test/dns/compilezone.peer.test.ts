@@ -5,7 +5,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN_TRIAD, FIXTURES, REPO_ROOT } from '../helpers/paths.js';
+import { BIN_TRIAD, DEMO_ZONES, FIXTURES, REPO_ROOT } from '../helpers/paths.js';
 
 const ZONES = path.join(FIXTURES, 'zones');
 
@@ -28,7 +28,9 @@ const COMPILE: Array<[string, string, string]> = [
   ['example', 'types.db', ZONES],
   ['example', 'soa-minimum-ttl.db', ZONES],
   ['cafe.babe', 'cafe.babe.zone', path.join(REPO_ROOT, 'zones')],
+  ['cafe.babe', 'cafe.babe.zone', DEMO_ZONES],
   ['117.168.192.in-addr.arpa', '192.168.117.rev', path.join(REPO_ROOT, 'zones')],
+  ['117.168.192.in-addr.arpa', '192.168.117.rev', DEMO_ZONES],
 ];
 
 t.test('compilezone output equals named-compilezone -s full', async (t) => {

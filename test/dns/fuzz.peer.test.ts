@@ -8,7 +8,7 @@ import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { DEMO_ZONES, REPO_ROOT } from '../helpers/paths.js';
 import { dig, randomLoopback, randomPort, sleep, startTriad, waitFor } from '../helpers/triad-run.js';
 
 const TOTAL_UDP = 100_000;
@@ -106,7 +106,7 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const confFile = path.join(dir, 'named.conf');
 writeFileSync(
   confFile,
-  `options { directory "${path.join(REPO_ROOT, 'zones')}"; listen-on port ${port} { ${addr}; }; listen-on-v6 { none; }; recursion no; };
+  `options { directory "${DEMO_ZONES}"; listen-on port ${port} { ${addr}; }; listen-on-v6 { none; }; recursion no; };
 zone "cafe.babe" { type primary; file "cafe.babe.zone"; };
 zone "117.168.192.in-addr.arpa" { type primary; file "192.168.117.rev"; };
 `,

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { DEMO_ZONES, REPO_ROOT } from '../helpers/paths.js';
 import { dig, randomLoopback, randomPort, sleep, startTriad, waitFor } from '../helpers/triad-run.js';
 
 const addr = randomLoopback();
@@ -19,7 +19,7 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 // Only named.conf: the other services' files in conf/ belong to their own tests.
 mkdirSync(path.join(dir, 'conf'));
 cpSync(path.join(REPO_ROOT, 'conf', 'named.conf'), path.join(dir, 'conf', 'named.conf'));
-cpSync(path.join(REPO_ROOT, 'zones'), path.join(dir, 'zones'), { recursive: true });
+cpSync(DEMO_ZONES, path.join(dir, 'zones'), { recursive: true });
 const confFile = path.join(dir, 'conf', 'named.conf');
 const zoneFile = path.join(dir, 'zones', 'cafe.babe.zone');
 const shippedConf = readFileSync(confFile, 'utf8');

@@ -4,7 +4,7 @@ import { loadZoneFile, loadZoneText } from '../../src/dns/zone-loader.js';
 import { compileZoneText } from '../../src/dns/compile.js';
 import { nameKey, parseName } from '../../src/dns/name.js';
 import { T } from '../../src/dns/rr.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { DEMO_ZONES, REPO_ROOT } from '../helpers/paths.js';
 
 const HEAD = '$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n';
 
@@ -13,7 +13,7 @@ function errors(text: string): string[] {
 }
 
 t.test('lab zones load with their serial, nodes and empty non-terminals', async (t) => {
-  const dir = path.join(REPO_ROOT, 'zones');
+  const dir = DEMO_ZONES;
   const r = loadZoneFile({ origin: 'cafe.babe', file: 'cafe.babe.zone', directory: dir });
   t.ok(r.zone, r.diagnostics.map((d) => d.message).join('; '));
   const z = r.zone;
