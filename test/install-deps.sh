@@ -13,12 +13,16 @@ missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
+  # Installing must not start a daemon the machine did not run before (policy-rc.d 101:
+  # "action forbidden"), so a fresh CI machine stays as quiet as one that serves with BIND.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Debian starts some of these daemons on install; the tests run their own instances.
-for svc in named bind9 isc-dhcp-server kea-dhcp4-server haproxy; do
-  (systemctl stop "$svc" || service "$svc" stop) >/dev/null 2>&1 || true
-done
-pkill -x named 2>/dev/null || true
+# Daemons Debian starts on install are left alone: a machine may already serve with them,
+# and the tests run their own instances on their own addresses, ports and namespaces.
 exit 0

@@ -1,4 +1,4 @@
-// Conformance over BIND's own zone files (../shared/corpus/zones): Triad's
+// Conformance over BIND's own zone files (the corpus folder's zones/): Triad's
 // accept/reject verdict and compiled output against BIND 9.18's. Every remaining
 // disagreement must be listed, with its reason, in
 // test/fixtures/zone-corpus-disagreements.tsv.
@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadZoneFile } from '../../src/dns/zone-loader.js';
 import { compileZoneText } from '../../src/dns/compile.js';
-import { FIXTURES, SHARED } from '../helpers/paths.js';
+import { FIXTURES } from '../helpers/paths.js';
+import { corpusDir } from './corpus.js';
 
-const CORPUS = path.join(SHARED, 'corpus', 'zones');
+const CORPUS = corpusDir('zones');
 const LIST = path.join(FIXTURES, 'zone-corpus-disagreements.tsv');
 
 export interface CorpusResult {

@@ -6,9 +6,10 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDhcpdConf } from '../../src/config/dhcpd-conf.js';
-import { FIXTURES, SHARED } from '../helpers/paths.js';
+import { FIXTURES } from '../helpers/paths.js';
+import { corpusDir } from './corpus.js';
 
-const dir = path.join(SHARED, 'corpus', 'dhcpd-conf');
+const dir = corpusDir('dhcpd-conf');
 const rows = readFileSync(path.join(dir, 'index.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
 const differences = new Map(
   readFileSync(path.join(FIXTURES, 'dhcpd-corpus-differences.tsv'), 'utf8')
