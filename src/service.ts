@@ -89,7 +89,7 @@ export function decideStartup(statuses: readonly ServiceStatus[], strict: boolea
   const failed = statuses.filter((s) => s.state === 'failed').map((s) => s.name);
   const running = statuses.filter((s) => s.state === 'running').map((s) => s.name);
   if (failed.length === 0 && running.length === 0) return { serve: false, exitCode: 1, message: 'no service has a configuration to run' };
-  if (strict && failed.length > 0) return { serve: false, exitCode: 1, message: `--strict: ${failed.join(', ')} failed, so no service is started` };
+  if (strict && failed.length > 0) return { serve: false, exitCode: 1, message: `--strict: ${failed.join(', ')} failed, so Triad stops (without --strict the other services would run)` };
   if (running.length === 0) return { serve: false, exitCode: 1, message: `no service could start (failed: ${failed.join(', ')})` };
   if (failed.length > 0) return { serve: true, exitCode: 0, message: `triad running without ${failed.join(', ')} (see the errors above; fix the file and send SIGHUP to start it)` };
   return { serve: true, exitCode: 0, message: 'triad running' };
