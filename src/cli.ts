@@ -13,7 +13,8 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   run: {
-    summary: 'run every service whose configuration is present',
+    summary: 'run every service whose configuration is present; one whose file is broken is logged and left out while the others serve (SIGHUP retries it); --strict: start all or exit non-zero',
+    booleans: ['strict'],
     load: async () => (await import('./main.js')).runCommand,
   },
   check: {
@@ -39,7 +40,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./dns/commands.js')).compilezoneCommand,
   },
   ctl: {
-    summary: 'ctl SERVICE [ARGS]: talk to a running triad (e.g. ctl lb, ctl lb drain VIP:PORT RIP:PORT)',
+    summary: 'ctl COMMAND [ARGS] [--json]: talk to a running triad (ctl status: each service running, failed and why, or not configured; ctl lb; ctl lb drain VIP:PORT RIP:PORT; ctl stats …)',
     booleans: ['json'],
     load: async () => (await import('./control/ctl.js')).ctlCommand,
   },

@@ -1,22 +1,17 @@
 // `triad run`: start every service whose configuration is present, reload them on
 // SIGHUP (a broken file keeps the old configuration), stop them on SIGTERM/SIGINT.
+// A service whose file is broken is logged and left out; the others serve
+// (`--strict`: all or nothing). `triad ctl status` shows which run.
 
 import path from 'node:path';
 import type { ParsedArgs } from './args.js';
 import { optString } from './args.js';
 import { createLogger } from './log.js';
-import type { RunOptions, Service } from './service.js';
+import type { RunOptions } from './service.js';
+import { SERVICES } from './services.js';
+import { formatServiceStatus, Supervisor } from './supervisor.js';
 import { NameRegistrations } from './net/name-registration.js';
-
-/** A factory returns undefined when its service has no configuration to run. */
-type ServiceFactory = (opts: RunOptions) => Promise<Service | undefined>;
-
-const FACTORIES: ServiceFactory[] = [
-  async (o) => (await import('./dns/service.js')).createDnsService(o),
-  async (o) => (await import('./lb/service.js')).createLbService(o),
-  async (o) => (await import('./dhcp/service.js')).createDhcpService(o),
-  async (o) => (await import('./dhcp/relay-service.js')).createRelayService(o),
-];
+import { controlSocketPath, registerControl, unregisterControl } from './control/server.js';
 
 export function runOptionsFrom(args: ParsedArgs): RunOptions {
   const confDir = path.resolve(optString(args, 'conf-dir') ?? 'conf');
@@ -33,6 +28,7 @@ export function runOptionsFrom(args: ParsedArgs): RunOptions {
 export async function runCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);
   const log = opts.log;
+  const strict = args.options['strict'] === true;
   // A SIGHUP while the services start must not kill the process (its default
   // action); it is remembered and delivered once the reload handler is in place.
   let hupDuringStart = false;
@@ -40,51 +36,43 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     hupDuringStart = true;
   };
   process.on('SIGHUP', earlyHup);
-  const services: Service[] = [];
-  try {
-    for (const factory of FACTORIES) {
-      const s = await factory(opts);
-      if (s) services.push(s);
-    }
-    if (services.length === 0) {
-      log.error({ confDir: opts.confDir }, 'no service has a configuration to run');
-      return 1;
-    }
-    for (const s of services) await s.start();
-  } catch (err) {
-    log.error({ err }, 'start failed');
-    for (const s of services) await s.stop().catch(() => undefined);
-    return 1;
+  const services = new Supervisor(SERVICES, opts);
+  const decision = await services.start(strict);
+  const statuses = services.status();
+  if (!decision.serve) {
+    log.error({ confDir: opts.confDir }, decision.message);
+    return decision.exitCode;
   }
-  log.info({ services: services.map((s) => s.name) }, 'triad running');
+  const failed = statuses.filter((s) => s.state === 'failed').map((s) => s.name);
+  const running = statuses.filter((s) => s.state === 'running').map((s) => s.name);
+  if (failed.length) log.warn({ services: running, failed }, decision.message);
+  else log.info({ services: running }, decision.message);
+
+  // `triad ctl status`: on the local control socket and every named.conf `controls` channel.
+  const socket = controlSocketPath(opts.dataDir, opts.flags['control-socket']);
+  const optionOf = (name: string): string | undefined => SERVICES.find((d) => d.name === name)?.config.option;
+  try {
+    await registerControl(socket, 'status', async () => {
+      const list = services.status();
+      return { text: formatServiceStatus(list, optionOf), data: { pid: process.pid, services: list } };
+    });
+  } catch (err) {
+    log.error({ socket, err: err instanceof Error ? err.message : String(err) }, 'cannot open the control socket: triad ctl status is not available');
+  }
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    for (const s of services.slice().reverse()) {
-      try {
-        await s.stop();
-      } catch (err) {
-        log.error({ err, service: s.name }, 'stop failed');
-      }
-    }
+    await services.stop();
+    await unregisterControl('status').catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGHUP', () => {
-    void (async () => {
-      for (const s of services) {
-        try {
-          await s.reload();
-          log.info({ service: s.name }, 'reloaded');
-        } catch (err) {
-          log.error({ service: s.name, err: err instanceof Error ? err.message : String(err) }, 'reload failed; keeping the running configuration');
-        }
-      }
-    })();
+    if (!stopping) void services.reload();
   });
   process.off('SIGHUP', earlyHup);
   if (hupDuringStart) process.kill(process.pid, 'SIGHUP');

@@ -220,7 +220,16 @@ export function parseDhcpdConf(file: string, text?: string, sink = new Diagnosti
 
 /** Loads a dhcpd.conf or throws a ConfigError listing every error. */
 export function loadDhcpdConf(file: string): { conf: DhcpdConf; warnings: DiagnosticSink['items'] } {
-  const { conf, sink } = parseDhcpdConf(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const sink = new DiagnosticSink();
+    sink.error({ file, line: 1, col: 1 }, `cannot read ${file}: ${(e as Error).message}`);
+    sink.throwIfErrors();
+    throw e; // not reached: the sink holds an error
+  }
+  const { conf, sink } = parseDhcpdConf(file, text);
   sink.throwIfErrors();
   return { conf, warnings: sink.warnings };
 }

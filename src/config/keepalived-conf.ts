@@ -242,7 +242,7 @@ class Ctx {
       return undefined;
     }
     if (a.family !== 4) {
-      this.sink.error(t, 'IPv6 virtual and real servers are not supported by the nft engine yet');
+      this.sink.error(t, 'IPv6 virtual and real servers are not supported by Triad\'s load balancer (IPv4 only); serve IPv6 services with keepalived/LVS');
       return undefined;
     }
     return formatAddress(a);
@@ -734,7 +734,7 @@ export function parseKeepalivedConf(file: string, text: string, sink: Diagnostic
       }
     }
     if (k === 'virtual_server') parseVirtualServer(ctx, l, groups, vss);
-    else if (TOP_VRRP.has(k)) sink.warning(l.words[0], `${k} ${l.words[1]?.value ?? ''}: VRRP is not implemented in Triad yet (issue 5 covers the LVS part); ignored`.replace(' :', ':'));
+    else if (TOP_VRRP.has(k)) sink.warning(l.words[0], `${k} ${l.words[1]?.value ?? ''}: VRRP is not implemented in Triad; this block is ignored, and the virtual servers are served from this machine alone with no failover to a backup (run one Triad load balancer per VIP)`.replace(' :', ':'));
     else if (TOP_IGNORED.has(k)) sink.warning(l.words[0], `${k} is accepted and ignored by Triad`);
     else ctx.unknown(l, 'the top level');
   }

@@ -734,7 +734,7 @@ class NamedConfBuilder {
       const why =
         zc.type === 'secondary'
           ? 'zone transfers are not implemented: a secondary zone is served from its file when the file exists'
-          : `zones of type '${zc.type}' are not served yet`;
+          : `Triad does not serve zones of type '${zc.type}'`;
       this.unimplemented(typeTok, `zone type '${zc.type}' is accepted but not fully implemented by Triad: ${why}`);
     }
     return ok ? zc : undefined;
@@ -932,7 +932,7 @@ class NamedConfBuilder {
         const k = words[1];
         if (!k || words.length > 2) this.sink.error(k ?? w, 'key: expected a key name');
         else {
-          this.unimplemented(w, "'key' elements in address match lists never match: Triad has no TSIG yet");
+          this.unimplemented(w, "'key' elements in address match lists never match: Triad does not implement TSIG; match clients by address instead");
           out.push({ kind: 'key', negated, name: k.value });
         }
         continue;
@@ -1034,7 +1034,7 @@ class NamedConfBuilder {
     else if (k.secret === undefined) this.sink.error(name, `key '${name.value}' must have both 'secret' and 'algorithm' defined`);
     if (this.keys.has(name.value)) this.sink.error(name, `key '${name.value}' already exists`);
     this.keys.set(name.value, k);
-    this.unimplemented(s.words[0], "'key' (TSIG) is accepted but not used by Triad yet");
+    this.unimplemented(s.words[0], "'key' (TSIG) is accepted but not used: Triad does not implement TSIG");
   }
 
   /** Checks `logging` as BIND does (unknown clauses, categories and channels are errors); Triad then ignores it. */

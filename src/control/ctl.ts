@@ -1,5 +1,5 @@
-// `triad ctl SERVICE [ARGS…]`: talks to the control endpoint of a running `triad run`
-// (e.g. `triad ctl lb`, `triad ctl lb drain VIP:PORT RIP:PORT`).
+// `triad ctl COMMAND [ARGS…]`: talks to the control endpoint of a running `triad run`
+// (e.g. `triad ctl status`, `triad ctl lb`, `triad ctl lb drain VIP:PORT RIP:PORT`).
 
 import path from 'node:path';
 import type { ParsedArgs } from '../args.js';
@@ -9,7 +9,7 @@ import { controlRequest, controlSocketPath } from './server.js';
 export async function ctlCommand(args: ParsedArgs): Promise<number> {
   const [name, ...rest] = args.positionals;
   if (!name) {
-    process.stderr.write('usage: triad ctl SERVICE [ARGS…] [--data-dir DIR | --control-socket PATH | --server ADDR[#PORT]] [--json]\n  e.g. triad ctl lb; triad ctl lb drain 10.0.0.100:80 10.0.0.3:80\n  DNS: triad ctl reload | flush [NAME] | dumpdb | stats | zonestatus ZONE\n');
+    process.stderr.write('usage: triad ctl COMMAND [ARGS…] [--data-dir DIR | --control-socket PATH | --server ADDR[#PORT]] [--json]\n  triad ctl status: every service, running, failed (with the reason) or not configured\n  e.g. triad ctl lb; triad ctl lb drain 10.0.0.100:80 10.0.0.3:80\n  DNS: triad ctl reload | flush [NAME] | dumpdb | stats | zonestatus ZONE\n');
     return 1;
   }
   const confDir = path.resolve(optString(args, 'conf-dir') ?? 'conf');

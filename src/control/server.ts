@@ -1,7 +1,7 @@
 // The local control endpoint of `triad run`: HTTP/JSON on a Unix socket (mode 0600,
-// so only the owner — root on a real host — can drive it). Services register
-// named handlers (`lb`, later `dns` for reload/flush/stats); `triad ctl NAME …`
-// posts `{args}` to `/NAME` and prints the reply. One endpoint per process,
+// so only the owner — root on a real host — can drive it). `triad run` registers
+// `status`, the services their own handlers (`lb`, DNS's `reload`/`flush`/`stats`…);
+// `triad ctl NAME …` posts `{args}` to `/NAME` and prints the reply. One endpoint per process,
 // started by the first registration and closed with the last.
 
 import http from 'node:http';

@@ -2,7 +2,7 @@
 // like ISC's dhcp-lease-list. `--leases FILE` or the file `triad run` would use; `--all`
 // lists every record.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ParsedArgs } from '../args.js';
 import { runOptionsFrom } from '../main.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
@@ -15,7 +15,7 @@ export async function leasesCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);
   let leaseConf;
   const confFile = dhcpdConfPath(opts);
-  if (confFile && !opts.files['leases']) leaseConf = parseDhcpdConf(confFile).conf;
+  if (confFile && existsSync(confFile) && !opts.files['leases']) leaseConf = parseDhcpdConf(confFile).conf;
   const file = leaseFilePath(opts, leaseConf);
   let text: string;
   try {

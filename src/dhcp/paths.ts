@@ -6,9 +6,14 @@ import path from 'node:path';
 import type { RunOptions } from '../service.js';
 import type { DhcpdConf } from '../config/dhcpd-conf.js';
 
-/** `--dhcpd-conf FILE`, else CONF_DIR/dhcpd.conf; undefined when that file does not exist. */
+/**
+ * `--dhcpd-conf FILE` (even when missing: reading it then fails with the reason, as for
+ * named.conf), else CONF_DIR/dhcpd.conf when it exists.
+ */
 export function dhcpdConfPath(opts: Pick<RunOptions, 'confDir' | 'files'>): string | undefined {
-  const f = opts.files['dhcpd-conf'] ?? path.join(opts.confDir, 'dhcpd.conf');
+  const explicit = opts.files['dhcpd-conf'];
+  if (explicit) return explicit;
+  const f = path.join(opts.confDir, 'dhcpd.conf');
   return existsSync(f) ? f : undefined;
 }
 

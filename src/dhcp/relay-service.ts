@@ -3,8 +3,6 @@
 // (--interfaces IF,… --servers ADDR,… [--agent-information] [--max-hops N]
 // [--policy P] [--remote-id ID] [--drop-mismatch yes|no]).
 
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 import type { ParsedArgs } from '../args.js';
 import { optString } from '../args.js';
 import { applyDhcrelayFlags, loadDefaultRelay, type RelayConf, type RelayPolicy } from '../config/default-relay.js';
@@ -13,17 +11,10 @@ import { parseIPv4 } from '../config/dhcp-options.js';
 import { createLogger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
 import { RelayAgent, type RelayAgentConfig } from './relay-agent.js';
+import { relayConfPath } from './relay-paths.js';
 import { defaultRelaySettings } from './relay.js';
 
-export const RELAY_CONF_NAME = 'isc-dhcp-relay';
-
-/** --relay-conf FILE, else CONF_DIR/isc-dhcp-relay when present. */
-export function relayConfPath(opts: Pick<RunOptions, 'confDir' | 'files'>): string | undefined {
-  const explicit = opts.files['relay-conf'];
-  if (explicit) return explicit;
-  const p = path.join(opts.confDir, RELAY_CONF_NAME);
-  return existsSync(p) ? p : undefined;
-}
+export { RELAY_CONF_NAME, relayConfPath } from './relay-paths.js';
 
 /** RelayConf → what the agent runs; throws with every problem. */
 export function agentConfig(conf: RelayConf): RelayAgentConfig {
@@ -67,11 +58,21 @@ export async function createRelayService(opts: RunOptions): Promise<Service | un
       await agent.start();
     },
     async reload() {
+      // A broken file throws here, before the running agent is touched.
       const next = read();
-      cfg = next;
       await agent?.stop();
-      agent = new RelayAgent(cfg, log);
-      await agent.start();
+      const fresh = new RelayAgent(next, log);
+      try {
+        await fresh.start();
+      } catch (err) {
+        // The new settings cannot run (e.g. an interface is gone): go back to the old ones.
+        await fresh.stop().catch(() => undefined);
+        agent = new RelayAgent(cfg, log);
+        await agent.start().catch((e: Error) => log.error({ err: e.message }, 'relay: the previous configuration does not start again either'));
+        throw err;
+      }
+      agent = fresh;
+      cfg = next;
     },
     async stop() {
       await agent?.stop();

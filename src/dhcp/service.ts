@@ -68,15 +68,19 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   let st: EngineState | undefined;
   let timer: NodeJS.Timeout | undefined;
   const db = new LeaseDb();
+  let detail: string | undefined;
 
   return {
     name: 'dhcp',
+    detail: () => detail,
     async start() {
       const { links, why } = chooseLinks(conf, opts);
       if (!links.length) {
-        log.warn({ conf: file }, why ?? 'no interfaces to serve');
+        detail = why ?? 'no interfaces to serve';
+        log.warn({ conf: file }, detail);
         return;
       }
+      detail = `serving ${links.map((l) => l.name).join(', ')}`;
       const leases = leaseFilePath(opts, conf);
       store = new LeaseStore(leases, () => db.all());
       const loaded = await store.load();

@@ -60,6 +60,8 @@ export class LbService implements Service {
   private macTimer?: NodeJS.Timeout;
   private stopped = false;
   private applyFailed = false;
+  /** Set once start() changes the host: a start that failed before that has nothing to undo. */
+  private touched = false;
   private readonly drainFile: string;
 
   constructor(
@@ -85,6 +87,7 @@ export class LbService implements Service {
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       throw new Error(`the load balancer needs root (CAP_NET_ADMIN, and CAP_NET_RAW for the packet engine) to program nftables, VIPs or packet sockets; ${this.file} is present, so run as root or remove it`);
     }
+    this.touched = true;
     await this.engine.reset();
     try {
       this.drains = new Set(JSON.parse(await readFile(this.drainFile, 'utf8')) as string[]);
@@ -120,6 +123,8 @@ export class LbService implements Service {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // A keepalived.conf with errors never got this far: there is nothing to undo in nftables.
+    if (!this.touched) return;
     if (this.macTimer) clearInterval(this.macTimer);
     this.monitor.stop();
     await this.updating?.catch(() => undefined);
