@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { parseAddress, prefixContains } from '../net/ip.js';
 import { hostNetworks, type HostAddress } from '../net/interfaces.js';
 import type { Logger } from '../log.js';
+import type { LinkTable } from '../net/link-watch.js';
 
 const run = promisify(execFile);
 
@@ -27,6 +28,28 @@ export function interfaceFor(ip: string, addrs: readonly HostAddress[]): string 
 
 export function hostAddresses(): HostAddress[] {
   return hostNetworks().addresses;
+}
+
+/**
+ * This host's IPv4 addresses from the link watcher's table: unlike os.networkInterfaces(),
+ * it includes links that are down or without carrier, so a virtual server is placed (and
+ * its VIP added) before its link comes up.
+ */
+export function hostAddressesFrom(table: LinkTable): HostAddress[] {
+  const out: HostAddress[] = [];
+  for (const l of table.links.values()) {
+    for (const a of l.addresses) {
+      const text = [a.ip >>> 24, (a.ip >>> 16) & 255, (a.ip >>> 8) & 255, a.ip & 255].join('.');
+      const address = parseAddress(text);
+      if (address) out.push({ address, text, prefixLength: a.prefixLen, interface: l.name, linkLocal: false });
+    }
+  }
+  return out;
+}
+
+export function macText(mac: Buffer): string | undefined {
+  if (mac.length !== 6 || mac.every((b) => b === 0)) return undefined;
+  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 export function interfaceMac(iface: string): string | undefined {
@@ -64,7 +87,14 @@ export async function hasAddress(ip: string, iface: string): Promise<boolean> {
 }
 
 export async function addVip(ip: string, iface: string): Promise<void> {
-  await run('ip', ['addr', 'add', `${ip}/32`, 'dev', iface]);
+  try {
+    await run('ip', ['addr', 'add', `${ip}/32`, 'dev', iface]);
+  } catch (e) {
+    const err = (e as { stderr?: string }).stderr ?? String(e);
+    // Already there (added by us a moment ago, before its netlink notice arrived): fine.
+    if (/File exists/.test(err)) return;
+    throw new Error(`ip addr add ${ip}/32 dev ${iface}: ${err.trim()}`);
+  }
 }
 
 export async function delVip(ip: string, iface: string): Promise<void> {

@@ -42,6 +42,9 @@ const RTM_GETADDR = 22;
 const IFLA_ADDRESS = 1;
 const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
+const IFLA_OPERSTATE = 16;
+/** RFC 2863 operational state as Linux reports it (IF_OPER_DORMANT). */
+const IF_OPER_DORMANT = 5;
 const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
 const AF_INET = 2;
@@ -63,7 +66,7 @@ const ENOBUFS = 105;
 // ---- pure: messages → events ------------------------------------------------------
 
 export type NetlinkEvent =
-  | { kind: 'link'; op: 'new' | 'del'; index: number; name?: string; flags: number; mac?: Buffer; mtu?: number }
+  | { kind: 'link'; op: 'new' | 'del'; index: number; name?: string; flags: number; mac?: Buffer; mtu?: number; operstate?: number }
   | { kind: 'addr'; op: 'new' | 'del'; index: number; ip: number; prefixLen: number }
   | { kind: 'done'; seq: number }
   | { kind: 'error'; seq: number; errno: number }
@@ -114,6 +117,7 @@ export function parseNetlink(buf: Buffer): NetlinkEvent[] {
       const nameAttr = a.get(IFLA_IFNAME);
       const mtu = a.get(IFLA_MTU);
       const mac = a.get(IFLA_ADDRESS);
+      const oper = a.get(IFLA_OPERSTATE);
       out.push({
         kind: 'link',
         op: type === RTM_NEWLINK ? 'new' : 'del',
@@ -122,6 +126,7 @@ export function parseNetlink(buf: Buffer): NetlinkEvent[] {
         name: nameAttr ? nameAttr.toString('latin1').replace(/\0.*$/s, '') : undefined,
         mtu: mtu && mtu.length >= 4 ? mtu.readUInt32LE(0) : undefined,
         mac: mac ? Buffer.from(mac) : undefined,
+        operstate: oper && oper.length >= 1 ? oper[0] : undefined,
       });
     } else if ((type === RTM_NEWADDR || type === RTM_DELADDR) && end - body >= 8) {
       // struct ifaddrmsg { u8 family, prefixlen, flags, scope; u32 index; }
@@ -151,7 +156,17 @@ export interface WatchedLink extends Link {
   running: boolean;
   /** Carrier (IFF_LOWER_UP). */
   carrier: boolean;
+  /** Waiting for an external event (802.1X) although it has carrier: IF_OPER_DORMANT. */
+  dormant: boolean;
   mtu: number;
+}
+
+/**
+ * Up and with carrier, not dormant: frames can be sent and received. Carrier rather than
+ * IFF_RUNNING, which follows it only after the kernel's link-watch delay (up to a second).
+ */
+export function usable(l: WatchedLink): boolean {
+  return l.up && l.carrier && !l.dormant;
 }
 
 export class LinkTable {
@@ -188,11 +203,12 @@ export class LinkTable {
         up: (ev.flags & IFF_UP) !== 0,
         running: (ev.flags & IFF_RUNNING) !== 0,
         carrier: (ev.flags & IFF_LOWER_UP) !== 0,
+        dormant: ev.operstate !== undefined ? ev.operstate === IF_OPER_DORMANT : (old?.dormant ?? false),
         broadcast: (ev.flags & IFF_BROADCAST) !== 0,
         loopback: (ev.flags & IFF_LOOPBACK) !== 0,
         mtu: ev.mtu ?? old?.mtu ?? 1500,
       };
-      if (old && old.name === next.name && old.flags === next.flags && old.mtu === next.mtu && old.mac.equals(next.mac)) return [];
+      if (old && old.name === next.name && old.flags === next.flags && old.dormant === next.dormant && old.mtu === next.mtu && old.mac.equals(next.mac)) return [];
       this.links.set(ev.index, next);
       return old && old.name !== name ? [old.name, name] : [name];
     }
@@ -229,7 +245,8 @@ export function readiness(table: LinkTable, name: string, needs: Needs = {}): Re
   if (!link) return { ok: false, reason: 'no such interface' };
   if (needs.noLoopback && link.loopback) return { ok: false, reason: 'a loopback interface', link };
   if (!link.up) return { ok: false, reason: 'administratively down', link };
-  if (!link.running) return { ok: false, reason: link.carrier ? 'not operational (dormant)' : 'no carrier', link };
+  if (!link.carrier) return { ok: false, reason: 'no carrier', link };
+  if (link.dormant) return { ok: false, reason: 'dormant (waiting for authentication)', link };
   if (needs.address && !link.addresses.length) return { ok: false, reason: 'no IPv4 address', link };
   return { ok: true, link };
 }

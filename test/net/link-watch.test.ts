@@ -27,7 +27,7 @@ function nlmsg(type: number, body: Buffer, seq = 0): Buffer {
   return Buffer.concat([h, body]);
 }
 
-function linkMsg(type: number, index: number, flags: number, name?: string, mac?: string, mtu?: number): Buffer {
+function linkMsg(type: number, index: number, flags: number, name?: string, mac?: string, mtu?: number, operstate?: number): Buffer {
   const ifi = Buffer.alloc(16);
   ifi.writeInt32LE(index, 4);
   ifi.writeUInt32LE(flags, 8);
@@ -39,6 +39,7 @@ function linkMsg(type: number, index: number, flags: number, name?: string, mac?
     m.writeUInt32LE(mtu);
     parts.push(attr(4, m));
   }
+  if (operstate !== undefined) parts.push(attr(16, Buffer.from([operstate])));
   return nlmsg(type, Buffer.concat(parts));
 }
 
@@ -131,11 +132,13 @@ t.test('readiness: the true reason', async (t) => {
     for (const e of parseNetlink(linkMsg(RTM_NEWLINK, index, flags, name))) tb.apply(e);
     if (ip) for (const e of parseNetlink(addrMsg(RTM_NEWADDR, index, ip, 24))) tb.apply(e);
   };
-  add(1, 'lo', IFF_UP | IFF_LOOPBACK | IFF_RUNNING, '127.0.0.1');
+  add(1, 'lo', IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_LOWER_UP, '127.0.0.1');
   add(2, 'down0', IFF_BROADCAST, '10.0.0.1');
   add(3, 'nocar0', IFF_UP | IFF_BROADCAST, '10.0.1.1');
   add(4, 'noaddr0', UPRUN);
-  add(5, 'dorm0', IFF_UP | IFF_LOWER_UP, '10.0.2.1');
+  for (const e of parseNetlink(linkMsg(RTM_NEWLINK, 5, IFF_UP | IFF_LOWER_UP, 'dorm0', undefined, undefined, 5))) tb.apply(e);
+  for (const e of parseNetlink(addrMsg(RTM_NEWADDR, 5, '10.0.2.1', 24))) tb.apply(e);
+  add(7, 'lagging0', IFF_UP | IFF_BROADCAST | IFF_LOWER_UP, '10.0.4.1');
   add(6, 'good0', UPRUN, '10.0.3.1');
   const why = (n: string, needs = { address: true, noLoopback: true }): string => {
     const r = readiness(tb, n, needs);
@@ -148,13 +151,14 @@ t.test('readiness: the true reason', async (t) => {
   t.equal(why('nocar0'), 'no carrier');
   t.equal(why('noaddr0'), 'no IPv4 address');
   t.equal(why('noaddr0', { address: false, noLoopback: true }), 'ok', 'the load balancer needs no address on the link');
-  t.equal(why('dorm0'), 'not operational (dormant)');
+  t.equal(why('dorm0'), 'dormant (waiting for authentication)');
+  t.equal(why('lagging0'), 'ok', 'carrier counts before IFF_RUNNING follows it');
   t.equal(why('good0'), 'ok');
 });
 
 t.test('linkAction: open, reopen on a new index, update on new addresses, close', async (t) => {
   const link = (index: number, ips: number[]): WatchedLink => ({
-    name: 'eth1', index, mac: Buffer.alloc(6), addresses: ips.map((ip) => ({ ip, prefixLen: 24 })), broadcast: true, loopback: false, up: true, flags: UPRUN, running: true, carrier: true, mtu: 1500,
+    name: 'eth1', index, mac: Buffer.alloc(6), addresses: ips.map((ip) => ({ ip, prefixLen: 24 })), broadcast: true, loopback: false, up: true, flags: UPRUN, running: true, carrier: true, dormant: false, mtu: 1500,
   });
   const a = link(4, [1]);
   t.equal(linkAction(undefined, { ok: false, reason: 'no carrier' }), 'none');
