@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { BROADCAST_MAC, buildUdpFrame, parseUdpFrame } from '../net/frame.js';
 import type { Link } from '../net/link.js';
 import { LinkFollower, readiness } from '../net/link-watch.js';
-import { PacketSocket, UdpSender } from '../net/packet-io.js';
+import { canOpenPacketSockets, PacketSocket, UdpSender } from '../net/packet-io.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
 import { localServerFor } from './local-handoff.js';
 import { BOOTREQUEST, DecodeError, decodePacket, formatHw } from './packet.js';
@@ -64,6 +64,7 @@ export class RelayAgent {
    * address, or is deleted and created again.
    */
   async start(): Promise<void> {
+    if (!canOpenPacketSockets()) throw new Error('relay: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
     this.udp = new UdpSender(this.port);
     const want = new Map(this.cfg.interfaces.map((c) => [c.name, c]));
     this.follower = new LinkFollower(

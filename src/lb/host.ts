@@ -3,11 +3,10 @@
 // iproute2 / iputils-arping; decisions stay in the pure functions below.
 
 import { execFile } from 'node:child_process';
-import os from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { parseAddress, prefixContains } from '../net/ip.js';
-import { hostNetworks, type HostAddress } from '../net/interfaces.js';
+import type { HostAddress } from '../net/interfaces.js';
 import type { Logger } from '../log.js';
 import type { LinkTable } from '../net/link-watch.js';
 
@@ -24,10 +23,6 @@ export function interfaceFor(ip: string, addrs: readonly HostAddress[]): string 
     if (!best || h.prefixLength > best.prefixLength) best = h; // longest prefix wins
   }
   return best?.interface;
-}
-
-export function hostAddresses(): HostAddress[] {
-  return hostNetworks().addresses;
 }
 
 /**
@@ -50,11 +45,6 @@ export function hostAddressesFrom(table: LinkTable): HostAddress[] {
 export function macText(mac: Buffer): string | undefined {
   if (mac.length !== 6 || mac.every((b) => b === 0)) return undefined;
   return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-export function interfaceMac(iface: string): string | undefined {
-  const mac = os.networkInterfaces()[iface]?.find((i) => i.mac && i.mac !== '00:00:00:00:00:00')?.mac;
-  return mac?.toLowerCase();
 }
 
 /** Parses `arping` output for the replying MAC. */
@@ -80,10 +70,6 @@ export async function resolveMac(ip: string, iface: string): Promise<string | un
     const out = (e as { stdout?: string }).stdout;
     return out ? parseArpingMac(out) : undefined;
   }
-}
-
-export async function hasAddress(ip: string, iface: string): Promise<boolean> {
-  return (os.networkInterfaces()[iface] ?? []).some((i) => i.address === ip);
 }
 
 export async function addVip(ip: string, iface: string): Promise<void> {

@@ -58,10 +58,13 @@ const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
 const MSG_DONTWAIT = 0x40;
-const POLLIN = 1;
 const EAGAIN = 11;
 const EINTR = 4;
 const ENOBUFS = 105;
+/** How often queued notifications are read. */
+const POLL_MS = 100;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---- pure: messages → events ------------------------------------------------------
 
@@ -326,13 +329,6 @@ export class LinkWatcher {
     this.fd = fd;
   }
 
-  private readable(timeoutMs: number): Promise<boolean> {
-    const pfd = Buffer.alloc(8);
-    pfd.writeInt32LE(this.fd, 0);
-    pfd.writeInt16LE(POLLIN, 4);
-    return new Promise((resolve) => lib().poll.async(pfd, 1, timeoutMs, (err, res) => resolve(!err && res > 0)));
-  }
-
   /** Reads what is queued; 'overrun' when the kernel dropped notifications (ENOBUFS). */
   private drain(onEvents: (evs: NetlinkEvent[]) => void): 'ok' | 'overrun' {
     for (;;) {
@@ -358,7 +354,7 @@ export class LinkWatcher {
     while (!done) {
       if (this.closed) return;
       if (Date.now() > deadline) throw new Error('netlink dump did not finish');
-      await this.readable(250);
+      await sleep(5);
       const r = this.drain((evs) => {
         for (const ev of evs) {
           if ((ev.kind === 'done' || ev.kind === 'error') && ev.seq === seq) done = true;
@@ -389,11 +385,13 @@ export class LinkWatcher {
     this.loopDone = this.loop();
   }
 
+  // The socket is read without blocking every POLL_MS on the main thread rather than with
+  // poll() on a worker thread (as the packet sockets are): link changes need no sub-second
+  // reaction, and this holds no thread of libuv's small pool, which lease writes also use.
   private async loop(): Promise<void> {
     while (!this.closed) {
-      const ready = await this.readable(250);
+      await sleep(POLL_MS);
       if (this.closed) break;
-      if (!ready) continue;
       const changed = new Set<string>();
       let r: 'ok' | 'overrun';
       try {
