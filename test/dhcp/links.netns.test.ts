@@ -163,3 +163,31 @@ t.test('relay: started before its links have carrier or address', { timeout: 240
   server.kill('SIGTERM');
   await new Promise((r) => (server.exitCode !== null ? r(undefined) : server.once('exit', r)));
 });
+
+t.test('triad run: server and relay in one process share the link watcher; the relay link appears later', { timeout: 180_000 }, async (t) => {
+  if (!(await labPrerequisites(t, ['ip', 'busybox']))) return;
+  const lab = new NetnsLab('tlp');
+  t.teardown(() => lab.cleanup());
+  const srv = lab.serverNs;
+  // The server's own link: bridge br0 holding 192.168.118.1 (the relay hands requests to it
+  // in process), with one port so that it has carrier.
+  await lab.setupServer('192.168.118.1/24');
+  await lab.addClient('cl');
+  const near = lab.name('near');
+  await lab.addNs(near);
+  const conf = lab.file('dhcpd.conf', CONF);
+  const relayConf = lab.file('isc-dhcp-relay', `SERVERS="192.168.118.1"\nINTERFACES="rl0"\n`);
+  const triad = await lab.startTriad(conf, lab.file('triad.leases'), 'br0', ['--relay-conf', relayConf]);
+  await waitFor('the relay waiting', () => /waiting for interface rl0: no such interface/.test(triad.output()), triad.output);
+  t.pass('the relay in triad run waits for rl0, which does not exist');
+  t.match(triad.output(), /dhcp relay serving/, 'and runs meanwhile');
+  await lab.link(srv, 'rl0', '', near, 'eth0', '');
+  await waitFor('rl0 without address', () => /waiting for interface rl0: no IPv4 address/.test(triad.output()), triad.output);
+  await sh(`ip -n ${srv} addr add 192.168.119.1/24 dev rl0`);
+  const got = await lease(lab, near, 'n1.out');
+  t.match(got, /bound ip=192\.168\.119\.1\d\d router=192\.168\.119\.1 /, `client of the late relay link bound (${got.trim()})`);
+  t.match(triad.output(), /to 192\.168\.118\.1 \(in process\)/, 'handed over in process');
+  t.equal(triad.exitCode, null, 'never restarted');
+  triad.kill('SIGTERM');
+  await new Promise((r) => (triad.exitCode !== null ? r(undefined) : triad.once('exit', r)));
+});
