@@ -309,14 +309,17 @@ export class LinkWatcher {
   private buf = Buffer.alloc(1 << 16);
   private log?: Logger;
 
+  /** `rcvbuf`: the socket's receive buffer (bytes); a small one lets tests provoke ENOBUFS. */
+  constructor(private readonly opts: { rcvbuf?: number } = {}) {}
+
   private open(): void {
     const c = lib();
     const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0) throw new Error(`netlink socket: ${errnoText()}`);
     try {
       const v = Buffer.alloc(4);
-      v.writeInt32LE(1 << 20);
-      if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, v, 4);
+      v.writeInt32LE(this.opts.rcvbuf ?? 1 << 20);
+      if (this.opts.rcvbuf !== undefined || c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, v, 4);
       // struct sockaddr_nl { u16 family; u16 pad; u32 pid; u32 groups; }
       const sa = Buffer.alloc(12);
       sa.writeUInt16LE(AF_NETLINK, 0);
@@ -370,6 +373,9 @@ export class LinkWatcher {
     for (let attempt = 0; ; attempt++) {
       const t = new LinkTable();
       try {
+        // Notifications still queued are older than the dump: applied to the fresh table they
+        // would bring back a link whose deletion was lost. Anything after this comes in order.
+        while (this.drain(() => undefined) === 'overrun');
         await this.dump(t, RTM_GETLINK, 0);
         await this.dump(t, RTM_GETADDR, AF_INET);
         return t;
