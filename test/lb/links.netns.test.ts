@@ -68,7 +68,7 @@ for (const engine of ['nft', 'packet'] as const) {
 
     await t.test('the carrier comes: announced and served', async (t) => {
       topo.ip('-n', topo.ns('c'), 'link', 'set', 'eth0', 'up');
-      await until('gratuitous ARP', topo, () => count(topo, garp) === 1);
+      await until('gratuitous ARP', topo, () => count(topo, garp) >= 1);
       await until('the client to learn the VIP', topo, clientSees, 5000);
       t.ok(clientSees(), 'the client learned the VIP from the gratuitous ARP, before sending anything');
       const r = topo.client('c', 'tcp', VIP, 80, 20, 5);
@@ -81,7 +81,7 @@ for (const engine of ['nft', 'packet'] as const) {
       await until('the link down', topo, () => count(topo, /waiting for interface eth0: administratively down/) > 0);
       topo.ip('-n', topo.ns('c'), 'neigh', 'flush', 'dev', 'eth0');
       topo.ip('-n', topo.ns('l'), 'link', 'set', 'eth0', 'up');
-      await until('a second gratuitous ARP', topo, () => count(topo, garp) === 2);
+      await until('a second gratuitous ARP', topo, () => count(topo, garp) >= 2);
       await until('the client to learn the VIP again', topo, clientSees, 5000);
       t.ok(clientSees(), 'announced again after the link came back');
       const r = topo.client('c', 'tcp', VIP, 80, 20, 5);
@@ -98,7 +98,7 @@ for (const engine of ['nft', 'packet'] as const) {
       topo.ip('-n', topo.ns('l'), 'addr', 'add', '10.0.0.1/24', 'dev', 'eth0');
       topo.ip('-n', topo.ns('l'), 'link', 'set', 'eth0', 'up');
       topo.ip('-n', topo.ns('c'), 'link', 'set', 'eth0', 'up');
-      await until('a third gratuitous ARP', topo, () => count(topo, garp) === 3);
+      await until('a third gratuitous ARP', topo, () => count(topo, garp) >= 3);
       await until('the client to learn the VIP on the new link', topo, clientSees, 5000);
       t.ok(clientSees(), 'announced on the new link');
       if (engine === 'nft') t.match(topo.sh('l', 'ip', 'addr', 'show', 'dev', 'eth0'), /10\.0\.0\.100\/32/, 'the VIP is on the new link');
