@@ -6,8 +6,9 @@
 
 import type { Logger } from '../log.js';
 import { BROADCAST_MAC, buildUdpFrame, parseUdpFrame } from '../net/frame.js';
-import { listLinks, type Link } from '../net/link.js';
-import { PacketSocket, UdpSender } from '../net/packet-io.js';
+import type { Link } from '../net/link.js';
+import { LinkFollower, readiness } from '../net/link-watch.js';
+import { canOpenPacketSockets, PacketSocket, UdpSender } from '../net/packet-io.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
 import { localServerFor } from './local-handoff.js';
 import { BOOTREQUEST, DecodeError, decodePacket, formatHw } from './packet.js';
@@ -31,12 +32,20 @@ export interface RelayStats {
   sendErrors: number;
 }
 
+interface RelayLink {
+  iface: RelayInterface;
+  link: Link;
+  sock: PacketSocket;
+  loop: Promise<void>;
+}
+
 export class RelayAgent {
   readonly stats: RelayStats = { requests: 0, replies: 0, forwarded: 0, delivered: 0, dropped: 0, malformed: 0, sendErrors: 0 };
-  private socks: { iface: RelayInterface; link: Link; sock: PacketSocket; loop: Promise<void> }[] = [];
+  private socks = new Map<string, RelayLink>();
   private udp?: UdpSender;
   private own = new Set<number>();
   private readonly port: number;
+  private follower?: LinkFollower;
 
   constructor(
     private cfg: RelayAgentConfig,
@@ -46,37 +55,73 @@ export class RelayAgent {
   }
 
   get interfaces(): RelayInterface[] {
-    return this.socks.map((s) => s.iface);
+    return [...this.socks.values()].map((s) => s.iface);
   }
 
+  /**
+   * Starts at once: each interface is relayed on as soon as it is up, has carrier and an
+   * IPv4 address (the giaddr), and followed (netlink) as it goes down and up, changes
+   * address, or is deleted and created again.
+   */
   async start(): Promise<void> {
-    const all = listLinks();
-    const chosen: { iface: RelayInterface; link: Link }[] = [];
-    for (const c of this.cfg.interfaces) {
-      const link = all.find((l) => l.name === c.name);
-      if (!link) throw new Error(`relay: interface ${c.name} not found`);
-      if (link.loopback) throw new Error(`relay: ${c.name} is a loopback interface`);
-      if (!link.addresses.length) throw new Error(`relay: interface ${c.name} has no IPv4 address`);
-      chosen.push({ iface: { name: c.name, addresses: link.addresses.map((a) => a.ip), upstream: c.upstream, downstream: c.downstream }, link });
-    }
-    for (const l of all) for (const a of l.addresses) this.own.add(a.ip);
+    if (!canOpenPacketSockets()) throw new Error('relay: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
     this.udp = new UdpSender(this.port);
-    for (const { iface, link } of chosen) {
-      const sock = new PacketSocket({ ifindex: link.index, udpDstPort: this.port, rcvbuf: 1 << 20 });
-      const entry = { iface, link, sock, loop: Promise.resolve() };
-      entry.loop = sock.loop(
-        (f) => this.onFrame(entry, f),
-        (err) => this.log.warn({ err: err.message, iface: iface.name }, 'relay receive error'),
-      );
-      this.socks.push(entry);
-    }
+    const want = new Map(this.cfg.interfaces.map((c) => [c.name, c]));
+    this.follower = new LinkFollower(
+      (table) => {
+        // Replies to any of this host's addresses are ours (giaddr of a relay before us too).
+        this.own = table.allAddresses();
+        return new Map([...want.keys()].map((n) => [n, readiness(table, n, { address: true, noLoopback: true })]));
+      },
+      {
+        open: (link) => this.open(want.get(link.name)!, link),
+        update: (link) => {
+          const e = this.socks.get(link.name);
+          if (!e) return;
+          e.link = link;
+          e.iface = { ...e.iface, addresses: link.addresses.map((a) => a.ip) };
+          this.log.info({ iface: link.name, addresses: link.addresses.map((a) => formatIPv4(a.ip)) }, 'relay interface addresses changed');
+        },
+        close: (name) => this.close(name),
+      },
+      this.log,
+    );
+    await this.follower.start();
     this.log.info(
-      { interfaces: this.socks.map((s) => `${s.iface.name}${s.iface.upstream && s.iface.downstream ? '' : s.iface.upstream ? '(up)' : '(down)'}`), servers: this.cfg.servers.map(formatIPv4), agentInformation: this.cfg.settings.agentInformation },
+      {
+        interfaces: this.cfg.interfaces.map((c) => `${c.name}${c.upstream && c.downstream ? '' : c.upstream ? '(up)' : '(down)'}`),
+        servers: this.cfg.servers.map(formatIPv4),
+        agentInformation: this.cfg.settings.agentInformation,
+        ...(this.follower.waitingFor.size ? { waiting: Object.fromEntries(this.follower.waitingFor) } : {}),
+      },
       'dhcp relay serving',
     );
   }
 
-  private onFrame(entry: { iface: RelayInterface; link: Link; sock: PacketSocket }, frame: Buffer): void {
+  private open(c: { name: string; upstream: boolean; downstream: boolean }, link: Link): void {
+    const iface: RelayInterface = { name: c.name, addresses: link.addresses.map((a) => a.ip), upstream: c.upstream, downstream: c.downstream };
+    const sock = new PacketSocket({ ifindex: link.index, udpDstPort: this.port, rcvbuf: 1 << 20 });
+    const entry: RelayLink = { iface, link, sock, loop: Promise.resolve() };
+    entry.loop = sock.loop(
+      (f) => this.onFrame(entry, f),
+      (err) => this.log.warn({ err: err.message, iface: entry.iface.name }, 'relay receive error'),
+    );
+    this.socks.set(c.name, entry);
+    this.log.info({ iface: c.name, addresses: iface.addresses.map(formatIPv4) }, 'relaying on interface');
+  }
+
+  private close(name: string): void {
+    const e = this.socks.get(name);
+    if (!e) return;
+    this.socks.delete(name);
+    e.sock.close();
+    this.closing.push(e.loop);
+  }
+
+  /** Receive loops of closed sockets, awaited at stop (their fds close when poll returns). */
+  private closing: Promise<void>[] = [];
+
+  private onFrame(entry: RelayLink, frame: Buffer): void {
     const udp = parseUdpFrame(frame);
     if (!udp || udp.dstPort !== this.port) return;
     let p;
@@ -134,7 +179,11 @@ export class RelayAgent {
       this.log.info({ from: from?.name ?? 'local server', hw: formatHw(p) }, `dropping reply: ${d.drop}`);
       return;
     }
-    const out = this.socks.find((s) => s.iface === d.iface)!;
+    const out = [...this.socks.values()].find((s) => s.iface === d.iface);
+    if (!out) {
+      this.stats.dropped++;
+      return;
+    }
     try {
       const frame = buildUdpFrame({
         srcMac: out.link.mac,
@@ -156,9 +205,12 @@ export class RelayAgent {
 
   async stop(): Promise<void> {
     this.log.info({ stats: this.stats }, 'dhcp relay stopping');
-    for (const s of this.socks) s.sock.close();
-    await Promise.all(this.socks.map((s) => s.loop));
-    this.socks = [];
+    await this.follower?.stop();
+    const all = [...this.socks.values()];
+    for (const s of all) s.sock.close();
+    await Promise.all([...all.map((s) => s.loop), ...this.closing]);
+    this.closing = [];
+    this.socks.clear();
     this.udp?.close();
     this.udp = undefined;
   }

@@ -24,10 +24,17 @@ export interface DhcpStats {
   sendErrors: number;
 }
 
+interface Served {
+  link: Link;
+  sock: PacketSocket;
+  loop: Promise<void>;
+}
+
 export class DhcpServer {
-  private sockets: { link: Link; sock: PacketSocket; loop: Promise<void> }[] = [];
+  private sockets = new Map<string, Served>();
   private udp?: UdpSender;
   readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
+  /** Addresses of the served links; the same Set object is registered for the in-process relay. */
   private serverIds = new Set<number>();
   private pinger?: Pinger;
   private unregister?: () => void;
@@ -37,29 +44,66 @@ export class DhcpServer {
   constructor(
     private st: EngineState,
     private store: LeaseStore,
-    private links: Link[],
     private log: Logger,
     private port = 67,
     private clientPort = 68,
-  ) {
-    for (const l of links) for (const a of l.addresses) this.serverIds.add(a.ip);
-  }
+  ) {}
 
+  /**
+   * Opens the UDP socket; links are served as they become usable (addLink), so the
+   * server starts before its interfaces have carrier or addresses.
+   */
   async start(): Promise<void> {
     // The UDP socket sends to relays (giaddr:67) and to renewing clients' ciaddr, where the
     // kernel's routing and ARP are right; it also keeps the kernel from answering relayed
     // requests with ICMP port-unreachable. Requests themselves are read on the packet sockets.
     this.udp = new UdpSender(this.port);
-    for (const link of this.links) {
-      const sock = new PacketSocket({ ifindex: link.index, udpDstPort: this.port, rcvbuf: 1 << 20 });
-      const loop = sock.loop(
-        (frame) => this.onFrame(link, sock, frame),
-        (err) => this.log.warn({ err: err.message, iface: link.name }, 'packet receive error'),
-      );
-      this.sockets.push({ link, sock, loop });
-      this.log.info({ iface: link.name, addresses: link.addresses.map((a) => `${formatIPv4(a.ip)}/${a.prefixLen}`) }, 'dhcp listening');
-    }
     this.unregister = registerLocalServer({ addresses: this.serverIds, accept: (p, to, deliver) => this.acceptLocal(p, to, deliver) });
+  }
+
+  /** Names of the links served now. */
+  get links(): string[] {
+    return [...this.sockets.keys()];
+  }
+
+  /** Serves `link`: one packet socket bound to its index. */
+  addLink(link: Link): void {
+    this.removeLink(link.name);
+    const sock = new PacketSocket({ ifindex: link.index, udpDstPort: this.port, rcvbuf: 1 << 20 });
+    const entry: Served = { link, sock, loop: Promise.resolve() };
+    entry.loop = sock.loop(
+      (frame) => this.onFrame(entry.link, sock, frame),
+      (err) => this.log.warn({ err: err.message, iface: entry.link.name }, 'packet receive error'),
+    );
+    this.sockets.set(link.name, entry);
+    this.refreshIds();
+    this.log.info({ iface: link.name, addresses: link.addresses.map((a) => `${formatIPv4(a.ip)}/${a.prefixLen}`) }, 'dhcp listening');
+  }
+
+  /** The same link (same index) with new addresses: the socket stays. */
+  updateLink(link: Link): void {
+    const e = this.sockets.get(link.name);
+    if (!e) return;
+    e.link = link;
+    this.refreshIds();
+    this.log.info({ iface: link.name, addresses: link.addresses.map((a) => `${formatIPv4(a.ip)}/${a.prefixLen}`) }, 'dhcp interface addresses changed');
+  }
+
+  removeLink(name: string): void {
+    const e = this.sockets.get(name);
+    if (!e) return;
+    this.sockets.delete(name);
+    e.sock.close();
+    this.closing.push(e.loop);
+    this.refreshIds();
+  }
+
+  /** Receive loops of closed sockets, awaited at stop (their fds close when poll returns). */
+  private closing: Promise<void>[] = [];
+
+  private refreshIds(): void {
+    this.serverIds.clear();
+    for (const e of this.sockets.values()) for (const a of e.link.addresses) this.serverIds.add(a.ip);
   }
 
   /**
@@ -67,7 +111,8 @@ export class DhcpServer {
    * wire, the replies for the relay handed back to it (no trip through the kernel).
    */
   private acceptLocal(payload: Buffer, to: number, deliver: (reply: Buffer) => void): void {
-    const entry = this.sockets.find((s) => s.link.addresses.some((a) => a.ip === to)) ?? this.sockets[0];
+    const all = [...this.sockets.values()];
+    const entry = all.find((s) => s.link.addresses.some((a) => a.ip === to)) ?? all[0];
     if (!entry) return;
     this.stats.received++;
     let req;
@@ -205,9 +250,11 @@ export class DhcpServer {
     this.log.info({ stats: this.stats }, 'dhcp stopping');
     this.unregister?.();
     await this.pinger?.stop();
-    for (const s of this.sockets) s.sock.close();
-    await Promise.all(this.sockets.map((s) => s.loop));
-    this.sockets = [];
+    const all = [...this.sockets.values()];
+    for (const s of all) s.sock.close();
+    await Promise.all([...all.map((s) => s.loop), ...this.closing]);
+    this.closing = [];
+    this.sockets.clear();
     this.udp?.close();
     this.udp = undefined;
   }

@@ -1,13 +1,14 @@
 // `triad run`'s DHCP service: reads dhcpd.conf (--dhcpd-conf FILE, else CONF_DIR/dhcpd.conf),
 // loads the lease file (--leases FILE, else lease-file-name, else DATA_DIR/dhcpd.leases),
-// serves --interfaces IF,… or, when none are named, every up broadcast interface that has
+// serves --interfaces IF,… (waiting for each until it is up, has carrier and an address, and
+// following it down and up) or, when none are named, every up broadcast interface that has
 // an address on a configured subnet — but only when the process may open packet sockets:
 // as a non-root user without --interfaces it logs why and stays idle, so `npm start` works.
 
 import type { RunOptions, Service } from '../service.js';
 import { loadDhcpdConf, type DhcpdConf } from '../config/dhcpd-conf.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import { listLinks, type Link } from '../net/link.js';
+import { LinkFollower, readiness, type LinkSelection, type LinkTable, type Readiness } from '../net/link-watch.js';
 import { canOpenPacketSockets } from '../net/packet-io.js';
 import { newEngineState, type EngineState } from './engine.js';
 import { LeaseDb } from './lease.js';
@@ -25,24 +26,31 @@ function load(file: string, opts: RunOptions): DhcpdConf {
 
 const inSubnetOf = (conf: DhcpdConf, ip: number): boolean => conf.subnets.some((s) => (ip & s.mask) >>> 0 === s.network);
 
-function chooseLinks(conf: DhcpdConf, opts: RunOptions): { links: Link[]; why?: string } {
-  const named = typeof opts.flags['interfaces'] === 'string' ? (opts.flags['interfaces'] as string).split(',').map((s) => s.trim()).filter(Boolean) : [];
-  const all = listLinks();
-  if (named.length) {
-    const links: Link[] = [];
-    for (const n of named) {
-      const l = all.find((x) => x.name === n);
-      if (!l) throw new Error(`dhcp: interface ${n} not found`);
-      if (!l.addresses.length) throw new Error(`dhcp: interface ${n} has no IPv4 address`);
-      links.push(l);
+function namedInterfaces(opts: RunOptions): string[] {
+  return typeof opts.flags['interfaces'] === 'string' ? (opts.flags['interfaces'] as string).split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+/**
+ * The links DHCP serves: the ones named by --interfaces, each waited for until it is up,
+ * has carrier and an IPv4 address; without --interfaces, every up broadcast interface
+ * with an address on a declared subnet, as such interfaces come and go.
+ */
+export function dhcpSelection(named: readonly string[], conf: () => DhcpdConf): LinkSelection {
+  return (table: LinkTable) => {
+    const out = new Map<string, Readiness>();
+    if (named.length) {
+      for (const n of named) out.set(n, readiness(table, n, { address: true }));
+      return out;
     }
-    if (!canOpenPacketSockets()) throw new Error('dhcp: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
-    return { links };
-  }
-  if (!canOpenPacketSockets()) return { links: [], why: 'no --interfaces given and no permission for packet sockets (needs root or CAP_NET_RAW): DHCP stays idle' };
-  const links = all.filter((l) => l.up && l.broadcast && !l.loopback && l.addresses.some((a) => inSubnetOf(conf, a.ip)));
-  if (!links.length) return { links, why: 'no interface has an address on a subnet declared in dhcpd.conf: DHCP stays idle' };
-  return { links };
+    const c = conf();
+    for (const l of table.links.values()) {
+      if (l.loopback || !l.broadcast || !l.addresses.some((a) => inSubnetOf(c, a.ip))) continue;
+      const r = readiness(table, l.name, { address: true });
+      // Automatic choice: a link that is not usable is simply not served (no wait to report).
+      if (r.ok) out.set(l.name, r);
+    }
+    return out;
+  };
 }
 
 /** fixed-address names come from Triad's own zones (read once per load). */
@@ -68,19 +76,27 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   let st: EngineState | undefined;
   let timer: NodeJS.Timeout | undefined;
   const db = new LeaseDb();
-  let detail: string | undefined;
+  let idle: string | undefined;
+
+  let follower: LinkFollower | undefined;
+  const named = namedInterfaces(opts);
 
   return {
     name: 'dhcp',
-    detail: () => detail,
+    // For `triad ctl status`: what it serves and what it waits for, as of now.
+    detail: () => {
+      if (idle || !server) return idle;
+      const waiting = [...(follower?.waitingFor ?? [])].map(([n, why]) => `${n}: ${why}`);
+      const serving = server.links.length ? `serving ${server.links.join(', ')}` : 'no interface to serve yet';
+      return waiting.length ? `${serving}; waiting for ${waiting.join('; ')}` : serving;
+    },
     async start() {
-      const { links, why } = chooseLinks(conf, opts);
-      if (!links.length) {
-        detail = why ?? 'no interfaces to serve';
-        log.warn({ conf: file }, detail);
+      if (!canOpenPacketSockets()) {
+        if (named.length) throw new Error('dhcp: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
+        idle = 'no --interfaces given and no permission for packet sockets (needs root or CAP_NET_RAW): DHCP stays idle';
+        log.warn({ conf: file }, idle);
         return;
       }
-      detail = `serving ${links.map((l) => l.name).join(', ')}`;
       const leases = leaseFilePath(opts, conf);
       store = new LeaseStore(leases, () => db.all());
       const loaded = await store.load();
@@ -90,11 +106,18 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       // Start from a compact file: one record per address.
       store.requestCompact();
       st = withNames(newEngineState(conf, db), conf, opts);
-      server = new DhcpServer(st, store, links, log, conf.global.params.localPort ?? 67);
+      const srv = new DhcpServer(st, store, log, conf.global.params.localPort ?? 67);
+      server = srv;
       const names = opts.names;
-      if (names) server.publishNames = (events) => events.forEach((e) => names.publish(e));
-      await server.start();
-      log.info({ conf: file, leases, loaded: loaded.leases.size, interfaces: links.map((l) => l.name) }, 'dhcp serving');
+      if (names) srv.publishNames = (events) => events.forEach((e) => names.publish(e));
+      await srv.start();
+      // Links are followed through netlink: served when usable, closed when not, reopened
+      // when they come back (a new ifindex), without a restart.
+      follower = new LinkFollower(dhcpSelection(named, () => conf), { open: (l) => srv.addLink(l), update: (l) => srv.updateLink(l), close: (n) => srv.removeLink(n) }, log);
+      await follower.start();
+      const waiting = Object.fromEntries(follower.waitingFor);
+      log.info({ conf: file, leases, loaded: loaded.leases.size, interfaces: srv.links, ...(Object.keys(waiting).length ? { waiting } : {}) }, 'dhcp serving');
+      if (!named.length && !srv.links.length) log.warn({ conf: file }, 'no interface has an address on a subnet declared in dhcpd.conf yet: DHCP stays idle until one has');
       timer = setInterval(() => {
         const now = Date.now();
         for (const [ip, o] of db.offers) if (o.expires <= now) db.offers.delete(ip);
@@ -109,9 +132,12 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         st = withNames(newEngineState(next, db), next, opts);
         server.setState(st);
       }
+      // New subnets may select other interfaces.
+      follower?.sync();
     },
     async stop() {
       if (timer) clearInterval(timer);
+      await follower?.stop();
       await server?.stop();
       await store?.close();
     },

@@ -34,7 +34,9 @@ export class SplitDatapath implements Datapath {
   }
 
   async reset(): Promise<void> {
-    // Deferred to each engine's first apply: it needs to know which engines are used.
+    // Deferred to each engine's next apply (it needs to know which engines are used):
+    // each engine in use then starts from nothing again.
+    this.resetDone.clear();
   }
 
   private split(state: DesiredState): Map<Which, DesiredState> {

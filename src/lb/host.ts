@@ -3,12 +3,12 @@
 // iproute2 / iputils-arping; decisions stay in the pure functions below.
 
 import { execFile } from 'node:child_process';
-import os from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { parseAddress, prefixContains } from '../net/ip.js';
-import { hostNetworks, type HostAddress } from '../net/interfaces.js';
+import type { HostAddress } from '../net/interfaces.js';
 import type { Logger } from '../log.js';
+import type { LinkTable } from '../net/link-watch.js';
 
 const run = promisify(execFile);
 
@@ -25,13 +25,26 @@ export function interfaceFor(ip: string, addrs: readonly HostAddress[]): string 
   return best?.interface;
 }
 
-export function hostAddresses(): HostAddress[] {
-  return hostNetworks().addresses;
+/**
+ * This host's IPv4 addresses from the link watcher's table: unlike os.networkInterfaces(),
+ * it includes links that are down or without carrier, so a virtual server is placed (and
+ * its VIP added) before its link comes up.
+ */
+export function hostAddressesFrom(table: LinkTable): HostAddress[] {
+  const out: HostAddress[] = [];
+  for (const l of table.links.values()) {
+    for (const a of l.addresses) {
+      const text = [a.ip >>> 24, (a.ip >>> 16) & 255, (a.ip >>> 8) & 255, a.ip & 255].join('.');
+      const address = parseAddress(text);
+      if (address) out.push({ address, text, prefixLength: a.prefixLen, interface: l.name, linkLocal: false });
+    }
+  }
+  return out;
 }
 
-export function interfaceMac(iface: string): string | undefined {
-  const mac = os.networkInterfaces()[iface]?.find((i) => i.mac && i.mac !== '00:00:00:00:00:00')?.mac;
-  return mac?.toLowerCase();
+export function macText(mac: Buffer): string | undefined {
+  if (mac.length !== 6 || mac.every((b) => b === 0)) return undefined;
+  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 /** Parses `arping` output for the replying MAC. */
@@ -59,12 +72,15 @@ export async function resolveMac(ip: string, iface: string): Promise<string | un
   }
 }
 
-export async function hasAddress(ip: string, iface: string): Promise<boolean> {
-  return (os.networkInterfaces()[iface] ?? []).some((i) => i.address === ip);
-}
-
 export async function addVip(ip: string, iface: string): Promise<void> {
-  await run('ip', ['addr', 'add', `${ip}/32`, 'dev', iface]);
+  try {
+    await run('ip', ['addr', 'add', `${ip}/32`, 'dev', iface]);
+  } catch (e) {
+    const err = (e as { stderr?: string }).stderr ?? String(e);
+    // Already there (added by us a moment ago, before its netlink notice arrived): fine.
+    if (/File exists/.test(err)) return;
+    throw new Error(`ip addr add ${ip}/32 dev ${iface}: ${err.trim()}`);
+  }
 }
 
 export async function delVip(ip: string, iface: string): Promise<void> {

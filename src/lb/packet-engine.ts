@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import { arpRequest, gratuitousArpFrame } from '../net/arp.js';
 import { ipNumber, ipString, macBytes, PROTO_TCP, PROTO_UDP } from '../net/ip-frame.js';
 import { findLink } from '../net/link.js';
+import { linkWatcher, readiness, usable, type LinkTable } from '../net/link-watch.js';
 import { BatchPacketSocket, pollReadable, TP_STATUS_CSUMNOTREADY, TP_STATUS_VLAN_VALID } from '../net/packet-batch.js';
 import type { ConnTimeouts } from './conn-table.js';
 import type { Datapath, DesiredState, DpServer, DpVirtualServer, ServerCounters } from './datapath.js';
@@ -62,6 +63,15 @@ export class PacketEngine implements Datapath {
   private closed = false;
   private timer?: NodeJS.Timeout;
   private servers = new Map<string, PathServer>();
+  /** The last desired state, applied again when a served link is created anew. */
+  private lastState?: DesiredState;
+  private links?: LinkTable;
+  private unwatch?: () => Promise<void>;
+  /** Sockets of links that went away, closed by the loop once its poll() has returned. */
+  private retired: BatchPacketSocket[] = [];
+  /** Served links (ifindex) last seen without carrier: a gratuitous ARP goes out when they come up. */
+  private down = new Set<number>();
+  private applying: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly log: Logger,
@@ -122,11 +132,31 @@ export class PacketEngine implements Datapath {
     this.socks.set(l.index, sock);
     this.ifNames.set(name, l.index);
     this.path.ifaces.set(l.index, { index: l.index, mac: l.mac, mtu });
+    if (this.links?.links.has(l.index) && !usable(this.links.links.get(l.index)!)) {
+      this.down.add(l.index);
+      const r = this.links ? readiness(this.links, name) : undefined;
+      this.log.warn({ iface: name, reason: r && !r.ok ? r.reason : undefined }, `waiting for interface ${name}: ${r && !r.ok ? r.reason : 'not running'}`);
+    }
     this.log.info({ iface: name, mtu }, 'packet engine serving interface');
     return l.index;
   }
 
-  async apply(state: DesiredState): Promise<void> {
+  /** Serialised: a link change re-applies the last state between the control plane's applies. */
+  apply(state: DesiredState): Promise<void> {
+    const run = this.applying.then(() => this.applyNow(state));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(state: DesiredState): Promise<void> {
+    if (!this.unwatch) {
+      // Links are followed through netlink: a served link that goes away and comes back
+      // (a new ifindex) gets a new socket; one that comes up again is announced again.
+      const w = linkWatcher();
+      this.unwatch = await w.subscribe((table) => this.onLinks(table), this.log);
+      this.links = w.table;
+    }
+    this.lastState = state;
     const vss = new Map<number, PathVs>();
     const vipsOn = new Map<number, Set<number>>();
     const servers = new Map<string, PathServer>();
@@ -188,22 +218,73 @@ export class PacketEngine implements Datapath {
     const byVsId = new Map([...vss.values()].map((v) => [v.id, v]));
     this.path.conns.rebind((c) => `${(c.vs as PathVs).id}/${c.server.id}`, servers, (c) => byVsId.get((c.vs as PathVs).id));
     this.resolveMissing();
-    for (const [ifIndex, vips] of vipsOn) {
-      for (const vip of vips) {
-        const k = `${ifIndex}/${vip}`;
-        if (this.announced.has(k)) continue;
-        this.announced.add(k);
-        const ifc = this.path.ifaces.get(ifIndex)!;
-        this.socks.get(ifIndex)?.sendNow(gratuitousArpFrame(ifc.mac, vip));
-        this.log.info({ vip: ipString(vip), ifIndex }, 'gratuitous ARP sent (VIP answered in ARP by the packet engine)');
-      }
-    }
+    this.announce();
     if (!this.loopRunning) {
       this.loopRunning = this.loop().catch((e: Error) => this.log.error({ err: e.message }, 'packet engine loop failed'));
       this.timer = setInterval(() => {
         this.path.sweep(Date.now());
         this.resolveMissing();
       }, 1000);
+    }
+  }
+
+  /** Gratuitous ARP for each VIP not yet announced on its link, when the link is running. */
+  private announce(): void {
+    for (const [ifIndex, vips] of this.path.vipsOn) {
+      const link = this.links?.links.get(ifIndex);
+      if (link && !usable(link)) continue; // sent when it comes up
+      for (const vip of vips) {
+        const k = `${ifIndex}/${vip}`;
+        if (this.announced.has(k)) continue;
+        const ifc = this.path.ifaces.get(ifIndex)!;
+        try {
+          this.socks.get(ifIndex)?.sendNow(gratuitousArpFrame(ifc.mac, vip));
+        } catch (e) {
+          this.log.warn({ vip: ipString(vip), ifIndex, err: (e as Error).message }, 'gratuitous ARP failed; retried when the link changes');
+          continue;
+        }
+        this.announced.add(k);
+        this.log.info({ vip: ipString(vip), ifIndex }, 'gratuitous ARP sent (VIP answered in ARP by the packet engine)');
+      }
+    }
+  }
+
+  /** Netlink: served links that went away or were created again, or came up again. */
+  private onLinks(table: LinkTable): void {
+    this.links = table;
+    let reapply = false;
+    let reannounce = false;
+    for (const [name, idx] of [...this.ifNames]) {
+      const l = table.byName(name);
+      if (!l || l.index !== idx) {
+        // The socket is bound to an ifindex that is gone: retire it, open a new one on reapply.
+        const sock = this.socks.get(idx);
+        if (sock) this.retired.push(sock);
+        this.socks.delete(idx);
+        this.ifNames.delete(name);
+        this.path.ifaces.delete(idx);
+        for (const k of [...this.announced]) if (k.startsWith(`${idx}/`)) this.announced.delete(k);
+        this.routes.clear();
+        this.down.delete(idx);
+        this.log.warn({ iface: name }, l ? `interface ${name} was created again: reopening its socket` : `waiting for interface ${name}: no such interface`);
+        reapply = true;
+      } else if (!usable(l)) {
+        const r = readiness(table, name);
+        const why = r.ok ? 'down' : r.reason;
+        if (!this.down.has(idx)) this.log.warn({ iface: name, reason: why }, `waiting for interface ${name}: ${why}`);
+        this.down.add(idx);
+        for (const k of [...this.announced]) if (k.startsWith(`${idx}/`)) this.announced.delete(k);
+      } else if (this.down.delete(idx)) {
+        this.log.info({ iface: name }, `interface ${name} is ready now`);
+        reannounce = true;
+      }
+    }
+    // A link not served yet (missing at the last apply) may have appeared.
+    if (!reapply && this.lastState?.vss.some((v) => !this.ifNames.has(v.iface) && table.byName(v.iface))) reapply = true;
+    if (reapply && this.lastState) void this.apply(this.lastState).catch((e: Error) => this.log.error({ err: e.message }, 're-applying after a link change failed'));
+    else if (reannounce) {
+      this.announce();
+      this.resolveMissing();
     }
   }
 
@@ -224,6 +305,7 @@ export class PacketEngine implements Datapath {
     while (!this.closed) {
       if (quiet > 2) {
         const ready = await pollReadable([...this.socks.values()].map((s) => s.fd), 200);
+        this.closeRetired();
         if (this.closed) break;
         if (!ready) continue;
         quiet = 0;
@@ -235,7 +317,9 @@ export class PacketEngine implements Datapath {
         try {
           n = sock.recv();
         } catch (e) {
-          this.log.error({ err: (e as Error).message }, 'receive failed');
+          // A link going down reports ENETDOWN once on its socket; the link watcher says why.
+          if (/errno 100\b/.test((e as Error).message)) this.log.debug({ ifIndex }, 'link down');
+          else this.log.error({ err: (e as Error).message }, 'receive failed');
           continue;
         }
         got += n;
@@ -251,8 +335,14 @@ export class PacketEngine implements Datapath {
         for (const s of this.socks.values()) if (s.pending) s.flush();
       }
       quiet = got ? 0 : quiet + 1;
+      this.closeRetired();
       await new Promise<void>((r) => setImmediate(r));
     }
+  }
+
+  /** Called only between polls, so no poll() on a worker thread still watches these fds. */
+  private closeRetired(): void {
+    for (const s of this.retired.splice(0)) s.close();
   }
 
   async counters(state: DesiredState): Promise<Map<string, ServerCounters>> {
@@ -276,7 +366,10 @@ export class PacketEngine implements Datapath {
   async remove(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    await this.unwatch?.();
+    await this.applying;
     await this.loopRunning;
+    this.closeRetired();
     for (const s of this.socks.values()) s.close();
     this.socks.clear();
     this.path.conns.clear();

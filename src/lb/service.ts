@@ -13,7 +13,9 @@ import type { RunOptions, Service } from '../service.js';
 import { checkKeepalivedConf, lbConfPath } from './config-check.js';
 import type { Datapath } from './datapath.js';
 import { checkKey, HealthMonitor, type CheckSpec } from './health.js';
-import { addVip, delVip, ensureSysctl, gratuitousArp, hasAddress, hostAddresses, interfaceFor, interfaceMac, resolveMac } from './host.js';
+import { addVip, delVip, ensureSysctl, gratuitousArp, hostAddressesFrom, interfaceFor, macText, resolveMac } from './host.js';
+import { linkWatcher, readiness, usable, type LinkTable, type LinkWatcher } from '../net/link-watch.js';
+import { ipNumber } from '../net/ip-frame.js';
 import { computeModel, drainKey, type ModelOutput, type VsPlacement } from './model.js';
 import { NftEngine } from './nft-engine.js';
 import { DEFAULT_TIMEOUTS } from './conn-table.js';
@@ -63,6 +65,17 @@ export class LbService implements Service {
   /** Set once start() changes the host: a start that failed before that has nothing to undo. */
   private touched = false;
   private readonly drainFile: string;
+  private links?: LinkWatcher;
+  private unwatch?: () => Promise<void>;
+  private hostQueue: Promise<void> = Promise.resolve();
+  /** VIPs announced by gratuitous ARP since their link last came up. */
+  private announced = new Set<string>();
+  /** Interfaces waited for, with the reason logged. */
+  private linkWaits = new Map<string, string>();
+  /** ifindex of each placed interface, to notice a link deleted and created again. */
+  private placedIndex = new Map<string, number>();
+  /** The interface each virtual server was last placed on. */
+  private lastIface = new Map<string, string>();
 
   constructor(
     readonly file: string,
@@ -95,7 +108,13 @@ export class LbService implements Service {
     } catch {
       // no saved drains
     }
+    // Links are followed through netlink: virtual servers wait for their interfaces and
+    // follow them down and up without a restart.
+    const watcher = linkWatcher();
+    this.unwatch = await watcher.subscribe((table) => this.onLinks(table), this.log);
+    this.links = watcher;
     await this.setupHost();
+    this.rememberIndexes();
     this.monitor.sync(this.checkSpecs());
     await this.update();
     await registerControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', (a) => this.control(a));
@@ -127,6 +146,8 @@ export class LbService implements Service {
     if (!this.touched) return;
     if (this.macTimer) clearInterval(this.macTimer);
     this.monitor.stop();
+    await this.unwatch?.();
+    await this.hostQueue;
     await this.updating?.catch(() => undefined);
     await this.engine.remove().catch((e: Error) => this.log.error({ err: e.message }, 'removing nft tables failed'));
     for (const k of this.addedVips) {
@@ -144,44 +165,130 @@ export class LbService implements Service {
     return out;
   }
 
-  /** Interfaces, VIPs on them, MACs, sysctls; `previous` lets a reload remove VIPs no longer used. */
-  private async setupHost(previous?: KeepalivedConfig): Promise<void> {
-    const addrs = hostAddresses();
+  /** Interfaces, VIPs on them, MACs, sysctls; `previous` lets a reload remove VIPs no longer used. Serialised. */
+  private setupHost(previous?: KeepalivedConfig): Promise<void> {
+    const run = this.hostQueue.then(() => this.setupHostNow(previous));
+    this.hostQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async setupHostNow(previous?: KeepalivedConfig): Promise<void> {
+    const table = this.links!.table;
+    const addrs = hostAddressesFrom(table);
     const before = new Map(this.placements);
     this.placements.clear();
     const wanted = new Set<string>();
+    const used = new Set<string>();
+    const keep = new Set<string>();
     for (const vs of this.conf.virtualServers) {
-      const iface = vs.iface ?? interfaceFor(vs.vip, addrs);
+      let iface = vs.iface ?? interfaceFor(vs.vip, addrs);
+      const last = this.lastIface.get(vs.key);
+      // The link it lived on is gone (deleted, or moved away): wait for that link to come back.
+      if (!iface && last && !table.byName(last)) iface = last;
       if (!iface) {
         const known = before.has(vs.key);
         this.placements.set(vs.key, undefined);
-        if (!known) this.log.error({ vs: vs.key }, 'no interface has a connected subnet holding the VIP; set triad_interface in the virtual_server');
+        if (!known) this.log.error({ vs: vs.key }, 'no interface has a connected subnet holding the VIP; set triad_interface in the virtual_server (waiting for one)');
         continue;
       }
-      const lbMac = interfaceMac(iface);
-      this.placements.set(vs.key, { iface, lbMac });
+      used.add(iface);
+      const link = table.byName(iface);
+      if (!link) {
+        // Not there (yet): wait for it, placed when it appears; its VIP is added again then.
+        this.placements.set(vs.key, undefined);
+        keep.add(`${vs.vip}%${iface}`);
+        continue;
+      }
+      this.placements.set(vs.key, { iface, lbMac: macText(link.mac) });
+      this.lastIface.set(vs.key, iface);
       // The packet engine never puts the VIP on an interface: it answers ARP itself.
       if (vs.datapath !== 'packet') wanted.add(`${vs.vip}%${iface}`);
     }
+    this.noteLinks(used);
     if (this.conf.virtualServers.some((v) => v.kind === 'NAT' && v.datapath !== 'packet')) await ensureSysctl('net.ipv4.ip_forward', '1', this.log);
     for (const k of wanted) {
       const [ip, iface] = k.split('%');
-      if (await hasAddress(ip, iface)) continue;
-      await addVip(ip, iface);
-      this.addedVips.add(k);
-      this.log.info({ vip: ip, iface }, 'VIP added');
-      void gratuitousArp(ip, iface, this.log);
+      const link = table.byName(iface);
+      if (!link) continue;
+      if (!link.addresses.some((a) => a.ip === ipNumber(ip))) {
+        // Not there: never added, or the link was deleted and created again.
+        try {
+          await addVip(ip, iface);
+        } catch (e) {
+          this.log.error({ vip: ip, iface, err: (e as Error).message }, 'adding the VIP failed; retried on the next link change');
+          continue;
+        }
+        this.addedVips.add(k);
+        this.announced.delete(k);
+        this.log.info({ vip: ip, iface }, 'VIP added');
+      }
+      // Gratuitous ARP only goes out on a running link; it is sent again each time the link comes up.
+      if (!usable(link)) this.announced.delete(k);
+      else if (!this.announced.has(k)) {
+        this.announced.add(k);
+        void gratuitousArp(ip, iface, this.log);
+      }
     }
     if (previous) {
       for (const k of [...this.addedVips]) {
-        if (wanted.has(k)) continue;
+        if (wanted.has(k) || keep.has(k)) continue;
         const [ip, iface] = k.split('%');
         await delVip(ip, iface);
         this.addedVips.delete(k);
+        this.announced.delete(k);
         this.log.info({ vip: ip, iface }, 'VIP removed');
       }
     }
     await this.refreshMacs(false);
+  }
+
+  /** Logs, once per change, the interfaces virtual servers wait for and why. */
+  private noteLinks(used: ReadonlySet<string>): void {
+    const table = this.links!.table;
+    for (const iface of used) {
+      const r = readiness(table, iface);
+      const prev = this.linkWaits.get(iface);
+      if (r.ok) {
+        if (prev) this.log.info({ iface }, `interface ${iface} is ready now`);
+        this.linkWaits.delete(iface);
+      } else if (prev !== r.reason) {
+        this.linkWaits.set(iface, r.reason);
+        this.log.warn({ iface, reason: r.reason }, `waiting for interface ${iface}: ${r.reason}`);
+      }
+    }
+    for (const iface of [...this.linkWaits.keys()]) if (!used.has(iface)) this.linkWaits.delete(iface);
+  }
+
+  /** A link changed (netlink): place, add VIPs, announce; a re-created DR link gets its chains again. */
+  private onLinks(table: LinkTable): void {
+    if (this.stopped) return;
+    let rebuild = false;
+    for (const vs of this.conf.virtualServers) {
+      const p = this.placements.get(vs.key);
+      if (!p || vs.kind !== 'DR' || vs.datapath === 'packet') continue;
+      const idx = table.byName(p.iface)?.index;
+      const was = this.placedIndex.get(p.iface);
+      if (was !== undefined && idx !== undefined && idx !== was) rebuild = true;
+    }
+    void (async () => {
+      await this.setupHost(this.conf);
+      if (rebuild) {
+        // The ingress chain of a deleted device is gone or detached on older kernels: reinstall.
+        this.log.warn('an interface of a DR virtual server was created again: reinstalling the nftables rules');
+        await this.engine.reset();
+      }
+      this.rememberIndexes();
+      await this.update();
+    })().catch((e: Error) => this.log.error({ err: e.message }, 'following the link change failed'));
+  }
+
+  private rememberIndexes(): void {
+    const table = this.links!.table;
+    this.placedIndex.clear();
+    for (const p of this.placements.values()) {
+      const idx = p ? table.byName(p.iface)?.index : undefined;
+      if (p && idx !== undefined) this.placedIndex.set(p.iface, idx);
+    }
   }
 
   /** Retries what was not ready at start: an interface without carrier yet, unresolved MACs. */

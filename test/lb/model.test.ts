@@ -4,7 +4,8 @@ import { parseKeepalivedConf } from '../../src/config/keepalived-conf.js';
 import { computeModel, drainKey } from '../../src/lb/model.js';
 import { conntrackCounts } from '../../src/lb/nft-engine.js';
 import { formatStatus } from '../../src/lb/status.js';
-import { interfaceFor, parseArpingMac } from '../../src/lb/host.js';
+import { hostAddressesFrom, interfaceFor, macText, parseArpingMac } from '../../src/lb/host.js';
+import { LinkTable } from '../../src/net/link-watch.js';
 import { parseAddress } from '../../src/net/ip.js';
 
 const conf = (body: string) => parseKeepalivedConf('k', body, new DiagnosticSink());
@@ -94,4 +95,17 @@ t.test('conntrack counting, arping parsing, interface choice', async (t) => {
   t.equal(interfaceFor('10.0.0.100', addrs), 'eth0', 'longest connected prefix, /32 host addresses ignored');
   t.equal(interfaceFor('10.1.0.7', addrs), 'eth1');
   t.equal(interfaceFor('192.0.2.1', addrs), undefined);
+});
+
+t.test('addresses from the link table include links without carrier; MAC text', async (t) => {
+  const table = new LinkTable();
+  const mac = Buffer.from('0200000000aa', 'hex');
+  // eth0: up, no carrier (not RUNNING), 10.0.0.1/24 — os.networkInterfaces() would not list it.
+  table.apply({ kind: 'link', op: 'new', index: 2, name: 'eth0', flags: 0x1 | 0x2, mac });
+  table.apply({ kind: 'addr', op: 'new', index: 2, ip: 0x0a000001, prefixLen: 24 });
+  const addrs = hostAddressesFrom(table);
+  t.same(addrs.map((a) => [a.text, a.prefixLength, a.interface]), [['10.0.0.1', 24, 'eth0']]);
+  t.equal(interfaceFor('10.0.0.100', addrs), 'eth0', 'the VIP is placed before the link has carrier');
+  t.equal(macText(mac), '02:00:00:00:00:aa');
+  t.equal(macText(Buffer.alloc(6)), undefined, 'no MAC');
 });
