@@ -102,6 +102,22 @@ t.test('an address bound to another client is NAKed in every state, authoritativ
   }
 });
 
+t.test('an address offered to another client, or declined, is NAKed', async (t) => {
+  const st = setup(false);
+  const bare = handleRequest(st, request({ mac: '02:00:00:00:00:cc' }), LINK, NOW, IDS);
+  t.equal(bare.reply, undefined, 'INIT-REBOOT without requested-address: dropped');
+  // A DISCOVER: the same packet with message type 1.
+  const d = request({ mac: '02:00:00:00:00:cc' });
+  d.options.set(53, Buffer.from([1]));
+  const offered = handleRequest(st, d, LINK, NOW, IDS).reply!.packet.yiaddr;
+  const dotted = [offered >>> 24, (offered >>> 16) & 255, (offered >>> 8) & 255, offered & 255].join('.');
+  t.equal(answer(st, { requested: dotted }), 'NAK', `${dotted}, on offer to another client`);
+  const dec = request({ mac: '02:00:00:00:00:dd', requested: '192.168.117.160' });
+  dec.options.set(53, Buffer.from([4]));
+  handleRequest(st, dec, LINK, NOW, IDS);
+  t.equal(answer(st, { requested: '192.168.117.160' }), 'NAK', 'a declined (abandoned) address');
+});
+
 t.test('the client\'s own address is ACKed in every state; a NAK carries the broadcast flag', async (t) => {
   const st = setup(false);
   const mine = '02:00:00:00:00:bb';
