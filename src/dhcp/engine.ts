@@ -551,6 +551,20 @@ function ours(st: EngineState, serverIds: Set<number>, sid: number): boolean {
 }
 
 /**
+ * A relayed DHCPREQUEST from a link no subnet declares, naming an address on a subnet this
+ * server is authoritative for: the client is not where it thinks it is, so it gets a NAK
+ * (ISC dhcpd does the same); without `authoritative` it is ignored.
+ */
+function wrongNetworkFromUnknownLink(st: EngineState, req: DhcpPacket, link: LinkInfo, broadcast?: boolean): Decision | undefined {
+  if (req.giaddr === 0) return undefined;
+  const target = classifyRequest(req, broadcast).target;
+  const s = target !== undefined ? subnetFor(st.conf, target) : undefined;
+  if (!s || target === undefined || !authoritative(chain(s.scope))) return undefined;
+  const sid = param(chain(s.scope), 'serverIdentifier') ?? link.addresses[0]?.ip ?? 0;
+  return { reply: nak(client(st.conf, req), sid, 'wrong network'), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${formatHw(req)} via ${via(req, link)}: wrong network (the relay's link has no subnet declaration)` };
+}
+
+/**
  * Decides the answer to one request. `serverIds` are all of this server's addresses;
  * `broadcast` says whether the request was sent to 255.255.255.255 (RENEWING is unicast,
  * REBINDING broadcast, RFC 2131 §4.3.2), when the edge knows.
@@ -564,7 +578,11 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
   const name = type !== undefined ? (MSG_NAMES[type] ?? `DHCP type ${type}`) : 'BOOTREQUEST';
   if (typeBuf && typeBuf.length !== 1) return { commit: [], log: () => `${name} from ${hw}: bad message type option; dropped` };
   const where = locate(st.conf, req, link);
-  if (!where) return { commit: [], log: () => `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
+  if (!where) {
+    const wrong = type === MsgType.REQUEST ? wrongNetworkFromUnknownLink(st, req, link, broadcast) : undefined;
+    if (wrong) return wrong;
+    return { commit: [], log: () => `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
+  }
   const c = client(st.conf, req);
   const netScopes = scopeList(c, where.subnet.scope);
   const sid = param(netScopes, 'serverIdentifier') ?? where.serverId;

@@ -82,6 +82,9 @@ const TABLE: [string, Req, string, string][] = [
   ['REBINDING, a network we do not know', { ciaddr: '172.16.5.8', broadcast: true }, 'none', 'none'],
   ['REBINDING via relay, its subnet', { ...relay, ciaddr: '10.98.0.126' }, 'ACK', 'ACK'],
   ['REBINDING via relay, the wrong subnet', { ...relay, ciaddr: '192.168.117.126' }, 'NAK', 'none'],
+  ['INIT-REBOOT via a relay on a link we do not know', { giaddr: '10.50.0.1', requested: '192.168.117.127' }, 'NAK', 'none'],
+  ['REBINDING via a relay on a link we do not know', { giaddr: '10.50.0.1', ciaddr: '192.168.117.128' }, 'NAK', 'none'],
+  ['INIT-REBOOT via a relay on a link we do not know, for an address we do not know', { giaddr: '10.50.0.1', requested: '172.16.9.9' }, 'none', 'none'],
   ['INIT-REBOOT, a fixed host asking for another address', { mac: '02:00:00:00:ff:01', requested: '192.168.117.130' }, 'NAK', 'NAK'],
   ['INIT-REBOOT, a fixed host asking for its own', { mac: '02:00:00:00:ff:01', requested: '192.168.117.50' }, 'ACK', 'ACK'],
 ];

@@ -50,6 +50,7 @@ function cases(run: number): Case[] {
     return { name, mac: `02:5${run}:00:00:00:${n.toString(16).padStart(2, '0')}`, xid: 0x10000 * (run + 1) + n, ...x };
   };
   const relay = { giaddr: '10.98.0.1', src: '10.98.0.1', dst: SERVER, l2: 'server' as const };
+  const strangeRelay = { giaddr: '10.50.0.1', src: '10.50.0.1', dst: SERVER, l2: 'server' as const };
   const unicast = (ip: string): Partial<Case> => ({ ciaddr: ip, src: ip, dst: SERVER, l2: 'server' });
   const rebind = (ip: string): Partial<Case> => ({ ciaddr: ip, src: ip });
   // A REQUEST naming another server answers that server's offer (RFC 2131 §3.1 step 4):
@@ -81,6 +82,9 @@ function cases(run: number): Case[] {
     c('REBINDING, a network we do not know', rebind('172.16.5.8')),
     c('REBINDING via relay, its subnet', { ...relay, ciaddr: '10.98.0.126' }),
     c('REBINDING via relay, the wrong subnet', { ...relay, ciaddr: '192.168.117.126' }),
+    // A relay on a link no subnet declares.
+    c('INIT-REBOOT via a relay on a link we do not know', { ...strangeRelay, requested: '192.168.117.127' }),
+    c('REBINDING via a relay on a link we do not know', { ...strangeRelay, ciaddr: '192.168.117.128' }),
     // Addresses the cases above bound to other clients.
     c('INIT-REBOOT, an address bound to another client', { requested: '192.168.117.120' }),
     c('RENEWING, an address bound to another client', unicast('192.168.117.124')),
@@ -131,9 +135,9 @@ t.test('DHCPREQUEST state by state, for addresses without a record: ISC dhcpd an
   t.teardown(() => lab.cleanup());
   await lab.setupServer(`${SERVER}/24`);
   // Unicast answers to the clients' and the relay's addresses leave by br0.
-  await sh(`ip -n ${lab.serverNs} route add 10.98.0.0/24 dev br0 && ip -n ${lab.serverNs} route add 172.16.5.0/24 dev br0`);
+  await sh(`ip -n ${lab.serverNs} route add 10.98.0.0/24 dev br0 && ip -n ${lab.serverNs} route add 172.16.5.0/24 dev br0 && ip -n ${lab.serverNs} route add 10.50.0.0/24 dev br0`);
   const ns = await lab.addClient('pr');
-  for (const a of ['192.168.117.124/24', '192.168.117.21/24', '192.168.117.125/24', '192.168.117.22/24', '10.98.0.1/24', '10.98.0.124/24', '10.98.0.125/24', '172.16.5.7/24', '172.16.5.8/24'])
+  for (const a of ['192.168.117.124/24', '192.168.117.21/24', '192.168.117.125/24', '192.168.117.22/24', '10.98.0.1/24', '10.98.0.124/24', '10.98.0.125/24', '172.16.5.7/24', '172.16.5.8/24', '10.50.0.1/24'])
     await sh(`ip -n ${ns} addr add ${a} dev eth0 nodad`);
   const serverMac = (await sh(`ip -n ${lab.serverNs} -br link show br0`)).stdout.trim().split(/\s+/)[2];
   const probe = path.join(REPO_ROOT, 'test', 'dhcp', 'request-probe.py');
