@@ -2,7 +2,7 @@
 # set of cases can be put to ISC dhcpd and to Triad and the answers compared.
 # Usage (inside the client namespace): python3 request-probe.py CASES.json IFACE SERVER_MAC
 # CASES.json: [{"name", "mac", "xid", "type", "ciaddr", "giaddr", "requested", "sid",
-#               "src", "dst", "l2": "bcast"|"server", "flags"}]
+#               "src", "dst", "l2": "bcast"|"server", "flags", "repeat", "newXid"}]
 # Prints one JSON object: {case name: [reply, …]}.
 import json
 import sys
@@ -40,11 +40,19 @@ def reply_of(pkt):
     }
 
 
-by_xid = {c["xid"]: c["name"] for c in cases}
+# A case with "repeat": N is sent N times (the repeats after a second, as a client's
+# retransmissions), with the same xid or, with "newXid", a new one each time.
+def xid_of(c, i):
+    return c["xid"] + (0x1000 * i if c.get("newXid") else 0)
+
+
+by_xid = {xid_of(c, i): c["name"] for c in cases for i in range(c.get("repeat", 1))}
 sniffer = AsyncSniffer(iface=iface, filter="udp and (dst port 68 or dst port 67)", store=True)
 sniffer.start()
 time.sleep(1.0)
-for c in cases:
+
+
+def send(c, i):
     mac = c["mac"]
     hw = bytes.fromhex(mac.replace(":", ""))
     relayed = c.get("giaddr", "0.0.0.0") != "0.0.0.0"
@@ -58,12 +66,21 @@ for c in cases:
         Ether(src=mac, dst="ff:ff:ff:ff:ff:ff" if c.get("l2", "bcast") == "bcast" else server_mac)
         / IP(src=c.get("src", "0.0.0.0"), dst=c.get("dst", "255.255.255.255"))
         / UDP(sport=67 if relayed else 68, dport=67)
-        / BOOTP(op=1, chaddr=hw + b"\0" * 10, xid=c["xid"], ciaddr=c.get("ciaddr", "0.0.0.0"),
+        / BOOTP(op=1, chaddr=hw + b"\0" * 10, xid=xid_of(c, i), ciaddr=c.get("ciaddr", "0.0.0.0"),
                 giaddr=c.get("giaddr", "0.0.0.0"), hops=1 if relayed else 0, flags=c.get("flags", 0))
         / DHCP(options=opts)
     )
     sendp(pkt, iface=iface, verbose=0)
     time.sleep(0.05)
+
+
+for c in cases:
+    send(c, 0)
+for i in range(1, max(c.get("repeat", 1) for c in cases)):
+    time.sleep(1.0)
+    for c in cases:
+        if i < c.get("repeat", 1):
+            send(c, i)
 time.sleep(float(sys.argv[4]) if len(sys.argv) > 4 else 3.0)
 sniffer.stop()
 out = {c["name"]: [] for c in cases}

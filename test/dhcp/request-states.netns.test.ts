@@ -2,7 +2,8 @@
 // to other clients), in every client state (RFC 2131 §4.3.2: SELECTING, INIT-REBOOT,
 // RENEWING, REBINDING), on the right and the wrong network, directly and through a relay,
 // with and without `authoritative`: the same hand-made packets go to ISC dhcpd 4.4 and to
-// Triad, and the answers (ACK, NAK or none, and their key fields) must match.
+// Triad, and the answers (ACK, NAK or none, and their key fields) must match. Also: a
+// DISCOVER sent again, with its xid or a new one, is offered the same address by both.
 
 import t from 'tap';
 import path from 'node:path';
@@ -24,6 +25,10 @@ interface Case {
   dst?: string;
   l2?: 'bcast' | 'server';
   flags?: number;
+  type?: 'REQUEST' | 'DISCOVER';
+  /** Sent this many times, a second apart (retransmissions), with a new xid each time when newXid. */
+  repeat?: number;
+  newXid?: boolean;
   /** Triad differs on purpose (README, DHCP's deliberate differences): it stays silent. */
   silentOnPurpose?: boolean;
 }
@@ -89,6 +94,9 @@ function cases(run: number): Case[] {
     c('INIT-REBOOT, an address bound to another client', { requested: '192.168.117.120' }),
     c('RENEWING, an address bound to another client', unicast('192.168.117.124')),
     c('REBINDING, an address bound to another client', rebind('192.168.117.125')),
+    // One client, one offer: a DISCOVER sent again is offered the same address.
+    c('DISCOVER sent three times with one xid', { type: 'DISCOVER', repeat: 3 }),
+    c('DISCOVER sent three times with new xids', { type: 'DISCOVER', repeat: 3, newXid: true }),
     // A host with a fixed address.
     { ...c('INIT-REBOOT, a fixed host asking for a free pool address', { requested: '192.168.117.130' }), mac: pinnedMac(run) },
     { ...c('INIT-REBOOT, a fixed host asking for its own', { requested: '192.168.117.50' }), mac: pinnedMac(run) },
@@ -118,6 +126,8 @@ host pinned { hardware ethernet ${pinnedMac(run)}; fixed-address 192.168.117.50;
 /** What is compared: the reply type and the fields a client acts on. */
 function summary(r: Seen[]): string {
   if (r.length === 0) return 'none';
+  // The servers pick different free addresses; what must agree is that there is one.
+  if (r.every((x) => x.type === 'OFFER')) return `${r.length} OFFERs naming ${new Set(r.map((x) => x.yiaddr)).size} address(es)`;
   return r
     .map((x) => {
       const parts = [x.type, `yiaddr=${x.yiaddr}`, `ciaddr=${x.ciaddr}`, `to=${x.ipdst}:${x.dport}`, `sid=${x.sid ?? '-'}`];
