@@ -650,6 +650,10 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
         ch = usableFor(st, c, target, network, nowMs);
         if (!ch) return nakFor('requested address not available', 'not available to this client');
       }
+      // As for a DISCOVER: `deny unknown-clients;` (outside pools) and `deny booting;` leave
+      // the client unanswered, whatever address it asks for.
+      if (!c.host && param(ch.scopes, 'unknownClients') === false) return silent('unknown client; silent');
+      if (c.host && param(ch.scopes, 'booting') === false) return silent('booting denied; silent');
       const secs = leaseTime(ch.scopes, req, false);
       st.db.offers.delete(ch.ip);
       st.db.offers.releaseFor(c.key);

@@ -144,3 +144,20 @@ t.test('classifyRequest and where the network is checked', async (t) => {
   t.ok(arrivalNetworkChecked(request({ ciaddr: '1.2.3.4', giaddr: '10.0.0.1' })), 'relayed: checked');
   t.notOk(arrivalNetworkChecked(request({ ciaddr: '1.2.3.4' })), 'a client with an address and no relay: its address decides');
 });
+
+t.test('deny unknown-clients and deny booting hold for REQUESTs as for DISCOVERs', async (t) => {
+  const { conf: c, sink } = parseDhcpdConf(
+    't.conf',
+    `authoritative;
+subnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.199; deny unknown-clients; }
+host known { hardware ethernet 02:00:00:00:ee:01; }
+host barred { hardware ethernet 02:00:00:00:ee:02; deny booting; }
+`,
+  );
+  if (sink.hasErrors()) throw new Error(sink.errors.map((e) => e.message).join('; '));
+  const st = newEngineState(c, new LeaseDb());
+  t.equal(answer(st, { requested: '192.168.117.120' }), 'none', 'an unknown client: INIT-REBOOT unanswered');
+  t.equal(answer(st, { ciaddr: '192.168.117.121', broadcast: false }), 'none', 'an unknown client: RENEWING unanswered');
+  t.equal(answer(st, { mac: '02:00:00:00:ee:01', requested: '192.168.117.122' }), 'ACK', 'a known client is served');
+  t.equal(answer(st, { mac: '02:00:00:00:ee:02', requested: '192.168.117.123' }), 'none', 'a host with deny booting: unanswered');
+});

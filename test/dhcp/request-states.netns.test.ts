@@ -90,6 +90,9 @@ function cases(run: number): Case[] {
     // A pool that denies unknown clients.
     c('RENEWING, an address in a pool the client may not use', unicast('10.99.0.124')),
     c('INIT-REBOOT via relay, an address in a pool the client may not use', { giaddr: '10.99.0.1', src: '10.99.0.1', dst: SERVER, l2: 'server', requested: '10.99.0.125' }),
+    // A subnet that does not answer unknown clients (`deny unknown-clients;` outside pools).
+    c('INIT-REBOOT via relay, a subnet that denies unknown clients', { giaddr: '10.97.0.1', src: '10.97.0.1', dst: SERVER, l2: 'server', requested: '10.97.0.125' }),
+    c('RENEWING, a subnet that denies unknown clients', unicast('10.97.0.124')),
     // A relay on a link no subnet declares.
     c('INIT-REBOOT via a relay on a link we do not know', { ...strangeRelay, requested: '192.168.117.127' }),
     c('REBINDING via a relay on a link we do not know', { ...strangeRelay, ciaddr: '192.168.117.128' }),
@@ -125,6 +128,10 @@ subnet 10.98.0.0 netmask 255.255.255.0 {
 subnet 10.99.0.0 netmask 255.255.255.0 {
   pool { range 10.99.0.100 10.99.0.199; deny unknown-clients; }
 }
+subnet 10.97.0.0 netmask 255.255.255.0 {
+  deny unknown-clients;
+  range 10.97.0.100 10.97.0.199;
+}
 host pinned { hardware ethernet ${pinnedMac(run)}; fixed-address 192.168.117.50; }
 `;
 }
@@ -151,9 +158,9 @@ t.test('DHCPREQUEST state by state, for addresses without a record: ISC dhcpd an
   t.teardown(() => lab.cleanup());
   await lab.setupServer(`${SERVER}/24`);
   // Unicast answers to the clients' and the relay's addresses leave by br0.
-  await sh(`ip -n ${lab.serverNs} route add 10.98.0.0/24 dev br0 && ip -n ${lab.serverNs} route add 172.16.5.0/24 dev br0 && ip -n ${lab.serverNs} route add 10.50.0.0/24 dev br0 && ip -n ${lab.serverNs} route add 10.99.0.0/24 dev br0`);
+  await sh(`ip -n ${lab.serverNs} route add 10.98.0.0/24 dev br0 && ip -n ${lab.serverNs} route add 172.16.5.0/24 dev br0 && ip -n ${lab.serverNs} route add 10.50.0.0/24 dev br0 && ip -n ${lab.serverNs} route add 10.99.0.0/24 dev br0 && ip -n ${lab.serverNs} route add 10.97.0.0/24 dev br0`);
   const ns = await lab.addClient('pr');
-  for (const a of ['192.168.117.124/24', '192.168.117.21/24', '192.168.117.125/24', '192.168.117.22/24', '10.98.0.1/24', '10.98.0.124/24', '10.98.0.125/24', '172.16.5.7/24', '172.16.5.8/24', '10.50.0.1/24', '10.99.0.1/24', '10.99.0.124/24'])
+  for (const a of ['192.168.117.124/24', '192.168.117.21/24', '192.168.117.125/24', '192.168.117.22/24', '10.98.0.1/24', '10.98.0.124/24', '10.98.0.125/24', '172.16.5.7/24', '172.16.5.8/24', '10.50.0.1/24', '10.99.0.1/24', '10.99.0.124/24', '10.97.0.1/24', '10.97.0.124/24'])
     await sh(`ip -n ${ns} addr add ${a} dev eth0 nodad`);
   const serverMac = (await sh(`ip -n ${lab.serverNs} -br link show br0`)).stdout.trim().split(/\s+/)[2];
   const probe = path.join(REPO_ROOT, 'test', 'dhcp', 'request-probe.py');
