@@ -5,6 +5,7 @@
 import type { DhcpdConf, Host, Params, Pool, Scope, SharedNetwork, Subnet } from '../config/dhcpd-conf.js';
 import { classify, evaluate, type EvalEnv } from './classify.js';
 import { clientKey, type Lease, type LeaseDb } from './lease.js';
+import { arrivalNetworkChecked, classifyRequest } from './request-state.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
 import type { NameEvent } from '../net/name-registration.js';
@@ -264,6 +265,8 @@ interface Choice {
   scopes: Scope[];
   fixed: boolean;
   existing?: Lease;
+  /** The address was already on offer to this client (probed then, not again). */
+  reoffer?: boolean;
 }
 
 function usableFor(st: EngineState, c: Client, ip: number, net: SharedNetwork, nowMs: number): Choice | undefined {
@@ -282,6 +285,13 @@ function allocate(st: EngineState, c: Client, where: Where, nowMs: number, reque
   if (fixed) return { ip: fixed.ip, scopes: scopeList(c, fixed.subnet.scope), fixed: true };
   if (c.host && param(scopeList(c, net.scope, []), 'booting') === false) return undefined;
   if (!c.host && param(chain(where.subnet.scope), 'unknownClients') === false) return undefined;
+  // 0. The address already offered to this client: a retransmitted DISCOVER (same xid or
+  // not) gets the same answer, and the client never holds two (RFC 2131 §4.3.1).
+  const held = st.db.offers.heldFor(c.key, nowMs);
+  if (held !== undefined) {
+    const u = usableFor(st, c, held, net, nowMs);
+    if (u) return { ...u, reoffer: true };
+  }
   // 1. The client's own lease on this network (RFC 2131 §4.3.1: previous address first).
   const own = [...st.db.forKey(c.key), ...(c.uid ? [] : st.db.forHw(c.req.htype, c.hw).filter((l) => !l.uid))];
   own.sort((a, b) => (b.state === 'active' ? 1 : 0) - (a.state === 'active' ? 1 : 0) || b.ends - a.ends);
@@ -475,8 +485,9 @@ function nak(c: Client, serverId: number, why: string): Reply {
   const req = c.req;
   const p: DhcpPacket = {
     op: BOOTREPLY, htype: req.htype, hlen: req.hlen, hops: req.hops, xid: req.xid, secs: 0,
-    // RFC 2131 §4.3.2: a NAK through a relay asks it to broadcast.
-    flags: req.giaddr !== 0 ? req.flags | BROADCAST_FLAG : req.flags,
+    // RFC 2131 §4.3.2: a NAK is broadcast, and through a relay the flag asks it to
+    // broadcast; ISC dhcpd sets the flag on every NAK, so does Triad.
+    flags: req.flags | BROADCAST_FLAG,
     ciaddr: 0, yiaddr: 0, siaddr: 0, giaddr: req.giaddr, chaddr: Buffer.from(req.chaddr),
     sname: Buffer.alloc(64), file: Buffer.alloc(128), cookie: true,
     options: new Map([
@@ -540,6 +551,20 @@ function ours(st: EngineState, serverIds: Set<number>, sid: number): boolean {
 }
 
 /**
+ * A relayed DHCPREQUEST from a link no subnet declares, naming an address on a subnet this
+ * server is authoritative for: the client is not where it thinks it is, so it gets a NAK
+ * (ISC dhcpd does the same); without `authoritative` it is ignored.
+ */
+function wrongNetworkFromUnknownLink(st: EngineState, req: DhcpPacket, link: LinkInfo, broadcast?: boolean): Decision | undefined {
+  if (req.giaddr === 0) return undefined;
+  const target = classifyRequest(req, broadcast).target;
+  const s = target !== undefined ? subnetFor(st.conf, target) : undefined;
+  if (!s || target === undefined || !authoritative(chain(s.scope))) return undefined;
+  const sid = param(chain(s.scope), 'serverIdentifier') ?? link.addresses[0]?.ip ?? 0;
+  return { reply: nak(client(st.conf, req), sid, 'wrong network'), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${formatHw(req)} via ${via(req, link)}: wrong network (the relay's link has no subnet declaration)` };
+}
+
+/**
  * Decides the answer to one request. `serverIds` are all of this server's addresses;
  * `broadcast` says whether the request was sent to 255.255.255.255 (RENEWING is unicast,
  * REBINDING broadcast, RFC 2131 §4.3.2), when the edge knows.
@@ -553,7 +578,11 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
   const name = type !== undefined ? (MSG_NAMES[type] ?? `DHCP type ${type}`) : 'BOOTREQUEST';
   if (typeBuf && typeBuf.length !== 1) return { commit: [], log: () => `${name} from ${hw}: bad message type option; dropped` };
   const where = locate(st.conf, req, link);
-  if (!where) return { commit: [], log: () => `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
+  if (!where) {
+    const wrong = type === MsgType.REQUEST ? wrongNetworkFromUnknownLink(st, req, link, broadcast) : undefined;
+    if (wrong) return wrong;
+    return { commit: [], log: () => `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
+  }
   const c = client(st.conf, req);
   const netScopes = scopeList(c, where.subnet.scope);
   const sid = param(netScopes, 'serverIdentifier') ?? where.serverId;
@@ -580,61 +609,54 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       if (!ch.fixed) st.db.offers.set(ch.ip, { key: c.key, expires: nowMs + st.offerHoldMs });
       const reply = buildReply(c, MsgType.OFFER, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
       // RFC 2131 §2.2 / ISC ping-check: probe addresses new to this client; not fixed ones,
-      // not the client's own still-active lease.
+      // not the client's own still-active lease, not the one already on offer to it.
       const ownActive = ch.existing && ch.existing.state === 'active' && ch.existing.ends > nowSec && st.db.forKey(c.key).includes(ch.existing);
-      const probe = !ch.fixed && !ownActive && param(ch.scopes, 'pingCheck') === true ? { ip: ch.ip, timeoutMs: (param(ch.scopes, 'pingTimeout') ?? 1) * 1000 } : undefined;
+      const probe = !ch.fixed && !ownActive && !ch.reoffer && param(ch.scopes, 'pingCheck') === true ? { ip: ch.ip, timeoutMs: (param(ch.scopes, 'pingTimeout') ?? 1) * 1000 } : undefined;
       return { reply, commit: [], probe, log: () => `DHCPOFFER on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)}` };
     }
     case MsgType.REQUEST: {
-      const sidOpt = req.options.get(OPT.SERVER_ID);
-      const reqSid = sidOpt && sidOpt.length === 4 ? sidOpt.readUInt32BE(0) : undefined;
-      let target: number;
-      let state: string;
-      if (reqSid !== undefined && req.ciaddr === 0) {
-        state = 'SELECTING';
-        if (!ours(st, serverIds, reqSid) && reqSid !== sid) {
-          // The client chose another server: our offer is released (RFC 2131 §4.3.2).
-          for (const [ip, o] of st.db.offers) if (o.key === c.key) st.db.offers.delete(ip);
-          return { commit: [], log: () => `DHCPREQUEST for ${reqIp !== undefined ? formatIPv4(reqIp) : '?'} (${formatIPv4(reqSid)}) from ${hw}: not us` };
-        }
-        if (reqIp === undefined) return { commit: [], log: () => `DHCPREQUEST from ${hw}: SELECTING without requested address; dropped` };
-        target = reqIp;
-      } else if (req.ciaddr === 0) {
-        state = 'INIT-REBOOT';
-        if (reqIp === undefined) return { commit: [], log: () => `DHCPREQUEST from ${hw}: no address requested; dropped` };
-        target = reqIp;
-      } else {
-        state = (broadcast ?? (req.flags & BROADCAST_FLAG) !== 0) || req.giaddr ? 'REBINDING' : 'RENEWING';
-        target = req.ciaddr;
+      const kind = classifyRequest(req, broadcast);
+      const state = kind.state;
+      if (state === 'SELECTING' && kind.serverId !== undefined && !ours(st, serverIds, kind.serverId) && kind.serverId !== sid) {
+        // The client chose another server: our offer is released (RFC 2131 §3.1 step 4, §4.3.2).
+        st.db.offers.releaseFor(c.key);
+        return { commit: [], log: () => `DHCPREQUEST for ${reqIp !== undefined ? formatIPv4(reqIp) : '?'} (${formatIPv4(kind.serverId!)}) from ${hw}: not us` };
       }
-      const onNet = where.network.subnets.some((s) => inSubnet(s, target));
+      if (kind.target === undefined) return { commit: [], log: () => `DHCPREQUEST from ${hw}: ${state} without requested address; dropped` };
+      const target = kind.target;
       const auth = authoritative(netScopes);
-      if (!onNet) {
-        if (auth && state !== 'RENEWING') return { reply: nak(c, sid, 'wrong network'), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: wrong network (${state})` };
-        return { commit: [], log: () => `DHCPREQUEST for ${formatIPv4(target)} from ${hw} via ${via(req, link)}: wrong network; not authoritative` };
+      const nakFor = (why: string, note: string): Decision => ({ reply: nak(c, sid, why), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: ${note} (${state})` });
+      const silent = (note: string): Decision => ({ commit: [], log: () => `DHCPREQUEST for ${formatIPv4(target)} from ${hw} via ${via(req, link)}: ${note} (${state})` });
+      let network: SharedNetwork;
+      if (arrivalNetworkChecked(req)) {
+        if (!where.network.subnets.some((s) => inSubnet(s, target))) return auth ? nakFor('wrong network', 'wrong network') : silent('wrong network; not authoritative, silent');
+        network = where.network;
+      } else {
+        const s = subnetFor(st.conf, target);
+        if (!s) return silent('no subnet declares it; silent');
+        network = s.sharedNetwork;
       }
-      const fixed = fixedFor(st, c.host, where.network);
+      // ISC dhcpd's rules, whatever the state: an address of the client's fixed host or free
+      // in a pool it may use is ACKed; one in a pool but not for this client (bound or offered
+      // to another, abandoned, a pool it may not use, not its fixed address) is NAKed; one in
+      // no pool is no business of ours (silence, with or without `authoritative`).
+      const fixed = fixedFor(st, c.host, network);
       let ch: Choice | undefined;
-      if (fixed && fixed.ip === target) ch = { ip: fixed.ip, scopes: scopeList(c, fixed.subnet.scope), fixed: true };
-      else if (!fixed) {
-        const l = st.db.get(target);
-        const mine = l !== undefined && l.state !== 'abandoned' && (st.db.forKey(c.key).includes(l) || (!c.uid && !l.uid && l.hwAddr?.equals(c.hw)));
-        const offered = st.db.offers.get(target)?.key === c.key;
-        if (state === 'INIT-REBOOT' && !mine && !offered) {
-          // RFC 2131 §4.3.2: no record of this client's binding → silent; an authoritative
-          // server NAKs so the client starts over with DISCOVER.
-          if (auth) return { reply: nak(c, sid, 'lease not found'), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)}: no lease for this client (INIT-REBOOT)` };
-          return { commit: [], log: () => `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: no record (INIT-REBOOT); not authoritative, silent` };
-        }
-        if (mine || offered || state !== 'RENEWING') ch = usableFor(st, c, target, where.network, nowMs);
+      if (fixed) {
+        if (fixed.ip !== target) return nakFor('requested address is incorrect', `not the fixed address ${formatIPv4(fixed.ip)}`);
+        ch = { ip: fixed.ip, scopes: scopeList(c, fixed.subnet.scope), fixed: true };
+      } else {
+        if (!poolOf(network, target)) return silent('in no pool; silent');
+        ch = usableFor(st, c, target, network, nowMs);
+        if (!ch) return nakFor('requested address not available', 'not available to this client');
       }
-      if (!ch) {
-        if (auth || state === 'SELECTING' || state === 'RENEWING')
-          return { reply: nak(c, sid, 'requested address not available'), commit: [], log: () => `DHCPNAK on ${formatIPv4(target)} to ${hw} via ${via(req, link)} (${state})` };
-        return { commit: [], log: () => `DHCPREQUEST for ${formatIPv4(target)} from ${hw}: not available; not authoritative, silent` };
-      }
+      // As for a DISCOVER: `deny unknown-clients;` (outside pools) and `deny booting;` leave
+      // the client unanswered, whatever address it asks for.
+      if (!c.host && param(ch.scopes, 'unknownClients') === false) return silent('unknown client; silent');
+      if (c.host && param(ch.scopes, 'booting') === false) return silent('booting denied; silent');
       const secs = leaseTime(ch.scopes, req, false);
       st.db.offers.delete(ch.ip);
+      st.db.offers.releaseFor(c.key);
       const commit = ch.fixed ? [] : [bindLease(c, ch.ip, secs, nowSec)];
       for (const l of commit) st.db.put(l);
       const reply = buildReply(c, MsgType.ACK, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));

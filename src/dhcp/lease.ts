@@ -1,6 +1,8 @@
 // Leases in memory: one record per address, indexed by client identity, plus the
 // short-lived offers that keep two clients from being offered one address.
 
+import { OfferBook } from './offers.js';
+
 export type BindingState = 'active' | 'free' | 'abandoned' | 'expired' | 'released' | 'backup' | 'reset';
 
 export interface Lease {
@@ -27,16 +29,13 @@ export function leaseKey(l: Lease): string {
   return clientKey(l.uid, l.hwType, l.hwAddr);
 }
 
-export interface Offer {
-  key: string;
-  expires: number; // ms
-}
+export type { Offer } from './offers.js';
 
 export class LeaseDb {
   readonly byIp = new Map<number, Lease>();
   private byKey = new Map<string, Set<number>>();
   private byHw = new Map<string, Set<number>>();
-  readonly offers = new Map<number, Offer>();
+  readonly offers = new OfferBook();
 
   get size(): number {
     return this.byIp.size;
