@@ -94,6 +94,8 @@ t.test('DHCP server: interfaces without carrier, missing, or without address at 
 
   await t.test('an address changed while running is picked up', async (t) => {
     await sh(`ip -n ${srv} addr del 192.168.119.1/24 dev lan1 && ip -n ${srv} addr add 192.168.120.1/24 dev lan1`);
+    // The client must not ask before the server has seen the change (netlink is read every 100 ms).
+    await waitFor('new address seen', () => /192\.168\.120\.1\/24/.test(triad.output()), triad.output);
     const got = await lease(lab, cl2, 'c4.out');
     t.match(got, /bound ip=192\.168\.120\.1\d\d router=192\.168\.120\.1 .*serverid=192\.168\.120\.1 /, `client got an address of the new subnet (${got.trim()})`);
   });
