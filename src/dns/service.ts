@@ -4,9 +4,10 @@
 // listening sockets through node:cluster, so the kernel spreads queries over
 // every core while the primary stays free for DHCP and the load balancer.
 //
-// Reload (SIGHUP): the first worker reloads first; a broken file fails there and
-// nothing else changes (that worker keeps its old data too). Then the others
-// reload one at a time, so the rest keep answering while one parses.
+// Reload (SIGHUP): the first worker reloads first; a broken named.conf fails there
+// and nothing else changes (that worker keeps its old data too). A zone file that
+// does not load fails only that zone, which keeps its old data in every worker.
+// Then the others reload one at a time, so the rest keep answering while one parses.
 
 import cluster, { type Worker } from 'node:cluster';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
 import { loadDnsConfig, namedConfPath } from './dns-config.js';
-import { DnsHost, logLoaded } from './dns-host.js';
+import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import { primaryZoneFacts, type NamesSnapshot } from './dhcp-names.js';
 import { NamesOwner } from './names-owner.js';
@@ -244,7 +245,9 @@ class ClusterDns implements Service {
       if (r.type === 'reloaded') {
         if (i === 0) {
           for (const warning of r.warnings) this.log.warn(warning);
+          for (const e of r.zoneErrors) this.log.error(e);
           for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
+          for (const f of r.failed) this.log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
         }
         continue;
       }
