@@ -539,7 +539,7 @@ class NamedConfBuilder {
           break;
         case 'allow-update':
           o.allowUpdate = this.aml(s.block ?? [], true);
-          this.unimplemented(head, "option 'allow-update' is not implemented by Triad (no dynamic updates); accepted and ignored");
+          if (!amlIsNone(o.allowUpdate)) this.unimplemented(head, "option 'allow-update' is not implemented by Triad (no dynamic updates); accepted and ignored");
           break;
         case 'max-cache-size': {
           const w = v.value.toLowerCase();
@@ -696,7 +696,8 @@ class NamedConfBuilder {
           break;
         case 'allow-update':
           allowUpdate = this.aml(c.block ?? [], true);
-          this.unimplemented(head, `option '${head.value}' is not implemented by Triad (no dynamic updates); accepted and ignored`);
+          // `allow-update { none; }` (RHEL's named.rfc1912.zones) asks for what Triad does anyway.
+          if (!amlIsNone(allowUpdate)) this.unimplemented(head, `option '${head.value}' is not implemented by Triad (no dynamic updates); accepted and ignored`);
           break;
         case 'update-policy':
           updatePolicy = true;
