@@ -82,6 +82,7 @@ function loadConfiguredZone(conf: NamedConfig, zc: ZoneConfig & { file: string }
   const at = zc.filePos ?? zc.pos;
   if (!existsSync(zc.file)) {
     diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
+    diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
     return undefined;
   }
   const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES });
