@@ -19,7 +19,8 @@ import type { RunOptions, Service } from '../service.js';
 import { loadDnsConfig, namedConfPath } from './dns-config.js';
 import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
-import { primaryZoneFacts, type NamesSnapshot } from './dhcp-names.js';
+import { primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import type { FailedZone } from './view-builder.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
@@ -111,6 +112,8 @@ class ClusterDns implements Service {
   private ctlSeq = 0;
   /** DHCP names: decided and journaled in the primary, sent to every worker. */
   private owner: NamesOwner | undefined;
+  /** The zone facts the owner decides against (the primary holds no zones). */
+  private facts: ZoneFacts[] = [];
 
   private sendNames(w: Worker, snapshot: NamesSnapshot): void {
     if (!w.isConnected()) return;
@@ -158,7 +161,8 @@ class ClusterDns implements Service {
     const cfg = loadDnsConfig(this.file);
     logLoaded(this.log, cfg);
     if (this.opts.names) {
-      this.owner = new NamesOwner(this.opts.dataDir, primaryZoneFacts(cfg.view.zones, cfg.conf), this.log, (snap) => {
+      this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
+      this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
         for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
       });
     }
@@ -258,7 +262,8 @@ class ClusterDns implements Service {
     if (this.owner) {
       try {
         const cfg = loadDnsConfig(this.file);
-        this.owner.setFacts(primaryZoneFacts(cfg.view.zones, cfg.conf));
+        this.facts = keepFailedFacts(primaryZoneFacts(cfg.view.zones, cfg.conf), this.facts, cfg.failed);
+        this.owner.setFacts(this.facts);
       } catch {
         // The workers validated the files; a race with an edit keeps the old facts.
       }
@@ -315,4 +320,15 @@ class ClusterDns implements Service {
       }),
     );
   }
+}
+
+/**
+ * Zone facts after a reload: a zone that failed to load keeps serving its old
+ * data in the workers, so the DHCP names are still judged against its old facts.
+ */
+export function keepFailedFacts(fresh: ZoneFacts[], old: readonly ZoneFacts[], failed: readonly FailedZone[]): ZoneFacts[] {
+  const norm = (n: string): string => (n === '.' ? '.' : `${n.toLowerCase().replace(/\.$/, '')}.`);
+  const failedNames = new Set(failed.map((f) => norm(f.name)));
+  const have = new Set(fresh.map((f) => f.name));
+  return [...fresh, ...old.filter((f) => failedNames.has(f.name) && !have.has(f.name))];
 }

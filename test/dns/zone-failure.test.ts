@@ -95,3 +95,11 @@ t.test('named.conf errors still fail the whole load (the old configuration stays
   writeFileSync(broken, `options { directory "${dir}" };\nzone "good.test" { type primary; file "good.db"; };\n`);
   t.throws(() => loadDnsConfig(broken, host), ConfigError);
 });
+
+t.test('DHCP names are judged against the old facts of a zone that failed at reload', async (t) => {
+  const { keepFailedFacts } = await import('../../src/dns/service.js');
+  const f = (name: string, serial: number) => ({ name, serial, owned: new Set([name]) });
+  const old = [f('good.test.', 1), f('bad.test.', 1), f('gone.test.', 1)];
+  const merged = keepFailedFacts([f('good.test.', 2)], old, [{ name: 'Bad.Test', keptSerial: 1 }]);
+  t.same(merged.map((x) => `${x.name}${x.serial}`), ['good.test.2', 'bad.test.1'], 'the failed zone keeps its facts; a removed zone does not');
+});
