@@ -9,7 +9,7 @@
 // under a temporary root (test/helpers/distro.ts); nothing else is changed.
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { stageDistro } from '../helpers/distro.js';
@@ -52,6 +52,8 @@ function digIn(server: Server, args: string[]): string {
 // Names in the zones the files configure. Not asked: names under BIND's built-in
 // empty zones (RFC 6303, e.g. 255.255.255.255.in-addr.arpa, 127.in-addr.arpa for
 // RHEL), which named adds when recursion is on and Triad does not (README).
+const RFC1918 = ['10.in-addr.arpa SOA', '-x 10.1.2.3', '-x 192.168.117.128 +norec', '16.172.in-addr.arpa NS +norec', '-x 172.31.0.1',
+  '168.192.in-addr.arpa SOA +norec'];
 const CASES: Record<'debian' | 'rhel', string[]> = {
   debian: [
     'localhost', 'localhost +norec', 'localhost AAAA', 'localhost NS', 'localhost NS +norec', 'localhost SOA +norec',
@@ -73,8 +75,25 @@ function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-for (const name of ['debian', 'rhel'] as const) {
-  t.test(`${name}: stock named.conf`, async (t) => {
+// Debian's named.conf.local suggests including zones.rfc1918: eighteen zones sharing
+// db.empty (read-only, so allowed), the first edit many users make.
+const VARIANTS: { name: 'debian' | 'rhel'; title: string; edit?: (root: string) => void; extra?: string[] }[] = [
+  { name: 'debian', title: 'debian: stock named.conf' },
+  { name: 'rhel', title: 'rhel: stock named.conf' },
+  {
+    name: 'debian', title: 'debian: with zones.rfc1918 included, as named.conf.local suggests', extra: RFC1918,
+    edit: (root) => {
+      const local = path.join(root, 'etc/bind/named.conf.local');
+      const text = readFileSync(local, 'utf8');
+      const edited = text.replace('//include "', 'include "');
+      if (edited === text) throw new Error('named.conf.local has no commented include to enable');
+      writeFileSync(local, edited);
+    },
+  },
+];
+
+for (const { name, title, edit, extra } of VARIANTS) {
+  t.test(title, async (t) => {
     if (process.getuid?.() !== 0) {
       t.fail('this test needs root (network and mount namespaces)');
       return;
@@ -87,6 +106,7 @@ for (const name of ['debian', 'rhel'] as const) {
     }
     const d = stageDistro(name);
     t.teardown(() => d.remove());
+    edit?.(d.root);
     t.comment(`staged under ${d.root}; paths moved in: ${[...d.rewritten].map(([f, n]) => `${f} (${n})`).join(', ')}`);
 
     // named-checkconf -z and triad check: the same verdict (both accept).
@@ -116,7 +136,7 @@ for (const name of ['debian', 'rhel'] as const) {
     }
     t.match(named.output(), /network unreachable|all zones loaded/, 'named ran inside the isolated namespace');
 
-    for (const c of CASES[name]) {
+    for (const c of [...CASES[name], ...(extra ?? [])]) {
       const args = c.split(' ');
       const withServer = args[0].startsWith('@') ? args : ['@127.0.0.1', ...args];
       const bind = parseDig(digIn(named, withServer));
