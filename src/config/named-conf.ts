@@ -71,6 +71,8 @@ export interface NamedOptions {
   blackhole?: AddressMatchList;
   /** options { allow-update }: inherited by zones; only decides which zones are dynamic (Triad takes no updates). */
   allowUpdate?: AddressMatchList;
+  /** BIND's built-in empty zones (RFC 6303): `empty-zones-enable`, `empty-server`, `empty-contact`, `disable-empty-zone`. */
+  emptyZones: { enable: boolean; server?: string; contact?: string; disabled: string[] };
   /** Cache and serve-stale tuning (seconds; octets for maxCacheSize); unset means BIND's default. */
   cache: CacheTuning;
   /** controls { inet ADDR port N allow { … }; }: the control endpoint's TCP addresses. */
@@ -437,7 +439,7 @@ class NamedConfBuilder {
   }
 
   private defaultOptions(): NamedOptions {
-    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes', cache: {}, controls: [] };
+    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes', cache: {}, controls: [], emptyZones: { enable: true, disabled: [] } };
   }
 
   private expectBlock(s: NStatement, words: number): boolean {
@@ -536,6 +538,18 @@ class NamedConfBuilder {
           break;
         case 'blackhole':
           o.blackhole = this.aml(s.block ?? [], true);
+          break;
+        case 'empty-zones-enable':
+          o.emptyZones.enable = parseBool(v.value) ?? true;
+          break;
+        case 'empty-server':
+          o.emptyZones.server = v.value;
+          break;
+        case 'empty-contact':
+          o.emptyZones.contact = v.value;
+          break;
+        case 'disable-empty-zone':
+          o.emptyZones.disabled.push(v.value);
           break;
         case 'allow-update':
           o.allowUpdate = this.aml(s.block ?? [], true);

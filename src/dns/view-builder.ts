@@ -12,6 +12,7 @@ import { nameKey, parseName } from './name.js';
 import type { AddressMatcher, ServingView } from './responder.js';
 import type { ListenAddress } from './server.js';
 import { loadZoneFile } from './zone-loader.js';
+import { emptyZones } from './empty-zones.js';
 import type { Zone } from './zone.js';
 
 /** named fails a primary zone on bad owner names (check-names primary fail); named-checkzone only warns. */
@@ -138,6 +139,7 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks, previous
     if (zc.allowQuery) zoneAllowQuery.set(key, compileAddressMatch(zc.allowQuery, env));
     if (zc.allowTransfer) zoneAllowTransfer.set(key, compileAddressMatch(zc.allowTransfer, env));
   }
+  zones.push(...emptyZones(conf));
   const o = conf.options;
   const view: ServingView = {
     zones,

@@ -49,9 +49,11 @@ function digIn(server: Server, args: string[]): string {
   return (r.stdout ?? '') + (r.stderr ?? '');
 }
 
-// Names in the zones the files configure. Not asked: names under BIND's built-in
-// empty zones (RFC 6303, e.g. 255.255.255.255.in-addr.arpa, 127.in-addr.arpa for
-// RHEL), which named adds when recursion is on and Triad does not (README).
+// Names in the zones the files configure, and names under BIND's built-in empty
+// zones (RFC 6303 and later), which both add because recursion is on.
+const EMPTY = ['-x 10.1.2.3', '10.in-addr.arpa SOA +norec', '-x 172.16.0.1 +norec', '-x 100.64.0.1', '-x 169.254.1.1',
+  '-x 192.0.2.1', '-x 255.255.255.255', '-x fd00::1', '-x fe80::1 +norec', '-x 2001:db8::1', 'HOME.ARPA NS', 'home.arpa SOA +norec',
+  'x.home.arpa', 'RESOLVER.ARPA SOA', 'empty.as112.arpa NS +norec'];
 const RFC1918 = ['10.in-addr.arpa SOA', '-x 10.1.2.3', '-x 192.168.117.128 +norec', '16.172.in-addr.arpa NS +norec', '-x 172.31.0.1',
   '168.192.in-addr.arpa SOA +norec'];
 const CASES: Record<'debian' | 'rhel', string[]> = {
@@ -60,14 +62,14 @@ const CASES: Record<'debian' | 'rhel', string[]> = {
     'localhost MX', 'nope.localhost', 'nope.localhost +norec', 'localhost ANY +tcp',
     '-x 127.0.0.1', '-x 127.0.0.1 +norec', '127.in-addr.arpa SOA', '127.in-addr.arpa NS +norec', '-x 127.0.0.2',
     '0.in-addr.arpa SOA', '0.in-addr.arpa NS +norec', '-x 0.0.0.0', '0.in-addr.arpa A',
-    '255.in-addr.arpa SOA +norec', '-x 255.0.0.1', '@::1 localhost AAAA', '@::1 -x 127.0.0.1 +norec',
+    '255.in-addr.arpa SOA +norec', '-x 255.0.0.1', '-x 192.168.1.1', ...EMPTY, '@::1 localhost AAAA', '@::1 -x 127.0.0.1 +norec',
   ],
   rhel: [
     'localhost', 'localhost +norec', 'localhost AAAA', 'localhost NS +norec', 'localhost SOA', 'nope.localhost',
     'localhost.localdomain', 'localhost.localdomain AAAA +norec', 'localhost.localdomain SOA', 'www.localhost.localdomain',
     '-x 127.0.0.1', '-x 127.0.0.1 +norec', '1.0.0.127.in-addr.arpa A', '1.0.0.127.in-addr.arpa NS +norec', 'x.1.0.0.127.in-addr.arpa PTR',
     '-x ::1', '-x ::1 +norec', '0.in-addr.arpa SOA', '0.in-addr.arpa NS +norec', '0.in-addr.arpa AAAA', '-x 0.0.0.1',
-    '@::1 localhost', '@::1 -x ::1',
+    '@::1 localhost', '@::1 -x ::1', '-x 127.0.0.2', '127.in-addr.arpa NS +norec', '-x ::2', ...EMPTY,
   ],
 };
 
