@@ -16,7 +16,7 @@ import {
   BUILTIN_LOG_CHANNELS, LOG_CATEGORIES, LOG_CHANNEL, NOT_ALLOWED_IN, OPTIONS, TOP_LEVEL_OTHER, VIEW, ZONE, ZONE_TYPES, expectedText, parseBool, specOf, valueFits,
   type OptionTable, type ZoneType,
 } from './named-conf-grammar.js';
-import { BUILTIN_ACLS, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
+import { BUILTIN_ACLS, amlIsNone, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
 import { parsePrefix } from '../net/ip.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
@@ -69,6 +69,10 @@ export interface NamedOptions {
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
   /** options { blackhole }: queries from these addresses are dropped without an answer. */
   blackhole?: AddressMatchList;
+  /** options { allow-update }: inherited by zones; only decides which zones are dynamic (Triad takes no updates). */
+  allowUpdate?: AddressMatchList;
+  /** BIND's built-in empty zones (RFC 6303): `empty-zones-enable`, `empty-server`, `empty-contact`, `disable-empty-zone`. */
+  emptyZones: { enable: boolean; server?: string; contact?: string; disabled: string[] };
   /** Cache and serve-stale tuning (seconds; octets for maxCacheSize); unset means BIND's default. */
   cache: CacheTuning;
   /** controls { inet ADDR port N allow { … }; }: the control endpoint's TCP addresses. */
@@ -113,6 +117,8 @@ export interface ZoneConfig {
   view?: string;
   /** BIND writes this zone's file (dynamic update or transfers), so no other zone may use it. */
   writeable: boolean;
+  /** `file` as written: BIND compares these strings, not the paths they resolve to. */
+  fileText?: string;
   pos: Position;
 }
 
@@ -433,7 +439,7 @@ class NamedConfBuilder {
   }
 
   private defaultOptions(): NamedOptions {
-    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes', cache: {}, controls: [] };
+    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes', cache: {}, controls: [], emptyZones: { enable: true, disabled: [] } };
   }
 
   private expectBlock(s: NStatement, words: number): boolean {
@@ -532,6 +538,22 @@ class NamedConfBuilder {
           break;
         case 'blackhole':
           o.blackhole = this.aml(s.block ?? [], true);
+          break;
+        case 'empty-zones-enable':
+          o.emptyZones.enable = parseBool(v.value) ?? true;
+          break;
+        case 'empty-server':
+          o.emptyZones.server = v.value;
+          break;
+        case 'empty-contact':
+          o.emptyZones.contact = v.value;
+          break;
+        case 'disable-empty-zone':
+          o.emptyZones.disabled.push(v.value);
+          break;
+        case 'allow-update':
+          o.allowUpdate = this.aml(s.block ?? [], true);
+          if (!amlIsNone(o.allowUpdate)) this.unimplemented(head, "option 'allow-update' is not implemented by Triad (no dynamic updates); accepted and ignored");
           break;
         case 'max-cache-size': {
           const w = v.value.toLowerCase();
@@ -636,6 +658,8 @@ class NamedConfBuilder {
     let typeTok: Token | undefined;
     let fileTok: Token | undefined;
     let primariesSeen = false;
+    let allowUpdate: AddressMatchList | undefined;
+    let updatePolicy = false;
     const clauses: NStatement[] = [];
     let ok = true;
     for (const c of s.block) {
@@ -674,6 +698,7 @@ class NamedConfBuilder {
           break;
         case 'file':
           fileTok = v;
+          zc.fileText = v.value;
           zc.file = path.resolve(o.directory, v.value);
           zc.filePos = { file: v.file, line: v.line, col: v.col };
           break;
@@ -684,8 +709,12 @@ class NamedConfBuilder {
           zc.allowTransfer = this.allowTransfer(c);
           break;
         case 'allow-update':
+          allowUpdate = this.aml(c.block ?? [], true);
+          // `allow-update { none; }` (RHEL's named.rfc1912.zones) asks for what Triad does anyway.
+          if (!amlIsNone(allowUpdate)) this.unimplemented(head, `option '${head.value}' is not implemented by Triad (no dynamic updates); accepted and ignored`);
+          break;
         case 'update-policy':
-          zc.writeable = true;
+          updatePolicy = true;
           this.validateAmls(c);
           this.unimplemented(head, `option '${head.value}' is not implemented by Triad (no dynamic updates); accepted and ignored`);
           break;
@@ -728,7 +757,7 @@ class NamedConfBuilder {
       this.sink.error(nameTok, `zone '${name}': no matching 'forwarders' statement`);
       return undefined;
     }
-    if (zc.type === 'secondary' || zc.type === 'stub' || zc.type === 'mirror') zc.writeable = true;
+    zc.writeable = zoneIsWriteable(zc.type, updatePolicy, allowUpdate ?? o.allowUpdate);
     // forward and hint zones drive the caching resolver (src/dns/resolver-config.ts).
     if (zc.type !== 'primary' && zc.type !== 'forward' && zc.type !== 'hint') {
       const why =
@@ -796,17 +825,20 @@ class NamedConfBuilder {
   private pendingDefaultPort: { entry: ListenOn; o: NamedOptions }[] = [];
   private recursionTok: Token | undefined;
 
-  /** BIND refuses two zones sharing a file when either one writes it. */
+  /**
+   * BIND refuses two zones sharing a file when either one writes it. Like BIND,
+   * the file names are compared as written (`./db` and `db` are different).
+   */
   private checkWriteableFiles(zones: ZoneConfig[]): void {
     const byFile = new Map<string, ZoneConfig>();
     for (const z of zones) {
-      if (!z.file) continue;
-      const prev = byFile.get(z.file);
+      if (z.fileText === undefined) continue;
+      const prev = byFile.get(z.fileText);
       if (prev && (prev.writeable || z.writeable)) {
-        this.sink.error(z.pos, `writeable file '${z.file}': already in use: ${prev.pos.file}:${prev.pos.line}`);
+        this.sink.error(z.filePos ?? z.pos, `writeable file '${z.fileText}': already in use: ${prev.pos.file}:${prev.pos.line}`);
         continue;
       }
-      if (!prev) byFile.set(z.file, z);
+      if (!prev) byFile.set(z.fileText, z);
     }
   }
 
@@ -1149,4 +1181,18 @@ export function durationSeconds(w: string): number {
   if (!iso) return 0;
   const [y, mo, wk, d, h, mi, sec] = iso.slice(1).map((x) => Number(x ?? 0));
   return y * 31536000 + mo * 2592000 + wk * 604800 + d * 86400 + h * 3600 + mi * 60 + sec;
+}
+
+/**
+ * BIND's rule for a zone whose file the server writes (named-checkconf's
+ * "writeable file"): secondary and mirror zones (transfers; BIND 9.18 lets a
+ * stub zone share its file), and primary zones that take dynamic updates: any `update-policy`, or an `allow-update` (the
+ * zone's, else the inherited one) that is not `none`. `allow-update { none; }`
+ * leaves the zone read-only, so the stock RHEL named.rfc1912.zones may share
+ * `named.localhost` between two zones.
+ */
+export function zoneIsWriteable(type: ZoneType, updatePolicy: boolean, allowUpdate: AddressMatchList | undefined): boolean {
+  if (type === 'secondary' || type === 'mirror') return true;
+  if (type !== 'primary') return false;
+  return updatePolicy || (allowUpdate !== undefined && !amlIsNone(allowUpdate));
 }

@@ -252,6 +252,8 @@ export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opt
       node = wild;
       owner = lowerName(name);
     }
+    // BIND's built-in empty zones synthesize their apex records at the name asked.
+    if (zone.atQueryName && node === apex) owner = name;
     if (qtype === T.ANY) {
       if (node.rrsets.size === 0) return negative(NOERROR);
       for (const set of node.rrsets.values()) b.addAnswer(toSection(set, owner));

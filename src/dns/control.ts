@@ -50,13 +50,22 @@ export function localControl(host: DnsHost, cmd: string, args: string[]): Contro
       if (!args[0]) throw new ControlUsageError('usage: triad ctl zonestatus ZONE');
       const key = nameKey(parseName(args[0].endsWith('.') ? args[0] : `${args[0]}.`));
       const cfg = host.config;
+      const keyOf = (name: string): string => nameKey(parseName(name === '.' || name.endsWith('.') ? name : `${name}.`));
       const zone = cfg?.view.zones.find((z) => nameKey(z.origin) === key);
-      const loaded = cfg?.loaded.find((z) => nameKey(parseName(z.name === '.' ? '.' : `${z.name}.`)) === key);
-      if (!zone || !loaded) throw new ControlUsageError(`no such zone '${args[0]}' (served: ${cfg?.loaded.map((z) => z.name).join(', ') ?? 'none'})`);
+      const zc = cfg?.conf.zones.find((z) => z.file !== undefined && keyOf(z.name) === key);
+      const failed = cfg?.failed.some((f) => keyOf(f.name) === key) ?? false;
+      if (!zc || (!zone && !failed)) throw new ControlUsageError(`no such zone '${args[0]}' (served: ${cfg?.view.zones.map((z) => nameToText(z.origin)).join(', ') ?? 'none'})`);
+      const base = `name: ${zc.name}\ntype: ${zc.type}\nfiles: ${zc.file ?? ''}\n`;
+      if (!zone) {
+        // As named: a zone whose file did not load is configured but answers SERVFAIL.
+        const data = { name: zc.name, type: zc.type, file: zc.file, loaded: false };
+        return { text: `${base}loaded: no (not loaded due to errors; answered SERVFAIL)\n`, data };
+      }
       let rrsets = 0;
       for (const n of zone.nodes.values()) rrsets += n.rrsets.size;
-      const data = { name: loaded.name, type: 'primary', serial: zone.serial, file: loaded.file, nodes: zone.nodes.size, rrsets };
-      return { text: `name: ${data.name}\ntype: ${data.type}\nfiles: ${data.file}\nserial: ${data.serial}\nnodes: ${data.nodes}\nrrsets: ${data.rrsets}\n`, data };
+      const data = { name: zc.name, type: zc.type, serial: zone.serial, file: zc.file, nodes: zone.nodes.size, rrsets, loaded: true, stale: failed };
+      const note = failed ? 'loaded: the file did not load at the last reload; serving the data loaded before\n' : '';
+      return { text: `${base}serial: ${data.serial}\nnodes: ${data.nodes}\nrrsets: ${data.rrsets}\n${note}`, data };
     }
     default:
       throw new ControlUsageError(`unknown DNS command '${cmd}' (have: ${DNS_CONTROL_COMMANDS.join(', ')})`);

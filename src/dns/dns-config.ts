@@ -9,14 +9,17 @@ import { hostNetworks, type HostNetworks } from '../net/interfaces.js';
 import type { RunOptions } from '../service.js';
 import type { ServingView } from './responder.js';
 import type { ListenAddress } from './server.js';
-import { buildServingView, listenAddresses, type LoadedZone } from './view-builder.js';
+import { buildServingView, listenAddresses, type FailedZone, type LoadedZone, type PreviousZones } from './view-builder.js';
 
 export interface DnsConfig {
   conf: NamedConfig;
   view: ServingView;
   listen: ListenAddress[];
   loaded: LoadedZone[];
-  /** Warnings (errors are thrown). */
+  /** Zones that did not load (their errors are in `zoneErrors`); the rest is served. */
+  failed: FailedZone[];
+  /** Errors in zone files, each about one zone only; named.conf errors are thrown instead. */
+  zoneErrors: Diagnostic[];
   warnings: Diagnostic[];
 }
 
@@ -33,14 +36,29 @@ export function loadNamedConfOnly(file: string, sink: DiagnosticSink): NamedConf
   return loadNamedConf(file, sink);
 }
 
-/** Loads named.conf and every zone; throws ConfigError with every error found. */
-export function loadDnsConfig(file: string, host: HostNetworks = hostNetworks()): DnsConfig {
+/**
+ * Loads named.conf and every zone. An error in named.conf throws ConfigError
+ * with every error found (nothing is served from a configuration named would
+ * refuse); an error in a zone file fails only that zone, as named does: it is
+ * listed in `failed` and keeps its `previous` data if it had any.
+ */
+export function loadDnsConfig(file: string, host: HostNetworks = hostNetworks(), previous?: PreviousZones): DnsConfig {
   const sink = new DiagnosticSink();
   const conf = loadNamedConf(file, sink);
   sink.throwIfErrors();
-  const built = buildServingView(conf, host);
+  const built = buildServingView(conf, host, previous);
   const all = [...sink.items, ...built.diagnostics];
-  const errors = all.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new ConfigError(errors);
-  return { conf, view: built.view, listen: listenAddresses(conf, host), loaded: built.loaded, warnings: all.filter((d) => d.severity === 'warning') };
+  return {
+    conf, view: built.view, listen: listenAddresses(conf, host), loaded: built.loaded, failed: built.failed,
+    zoneErrors: all.filter((d) => d.severity === 'error'), warnings: all.filter((d) => d.severity === 'warning'),
+  };
+}
+
+/**
+ * Only for callers that need every zone (test helpers, benchmarks): throws
+ * ConfigError when any zone did not load.
+ */
+export function requireAllZones(cfg: DnsConfig): DnsConfig {
+  if (cfg.zoneErrors.length > 0) throw new ConfigError(cfg.zoneErrors);
+  return cfg;
 }

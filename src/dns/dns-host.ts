@@ -6,6 +6,7 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../log.js';
 import { loadDnsConfig, type DnsConfig } from './dns-config.js';
+import { servedZones, type FailedZone } from './view-builder.js';
 import { Responder, type ResponderStats } from './responder.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
@@ -61,7 +62,10 @@ export class DnsHost {
     return this.current;
   }
 
-  /** Loads and starts listening; throws (ConfigError or a bind error) when nothing can be served. */
+  /**
+   * Loads and starts listening; throws (ConfigError for named.conf, or a bind
+   * error) when nothing can be served. Zones that do not load are answered SERVFAIL.
+   */
   async start(): Promise<void> {
     const cfg = loadDnsConfig(this.namedConf);
     this.withNames(cfg);
@@ -72,7 +76,11 @@ export class DnsHost {
 
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** Re-reads everything; on any error keeps serving the old data and throws. Reloads run one at a time. */
+  /**
+   * Re-reads everything. An error in named.conf keeps the old configuration and
+   * throws; a zone that does not load keeps its old data (the others change).
+   * Reloads run one at a time.
+   */
   reload(): Promise<DnsConfig> {
     const run = this.queue.then(() => this.reloadNow());
     this.queue = run.catch(() => undefined);
@@ -80,7 +88,19 @@ export class DnsHost {
   }
 
   private async reloadNow(): Promise<DnsConfig> {
-    const cfg = loadDnsConfig(this.namedConf);
+    // A zone that fails to load keeps what it serves now. Those zone objects carry
+    // the DHCP names, so they go back to their file's data first (synchronously:
+    // no query sees the gap), and the names are applied again to whatever serves next.
+    const before = this.current;
+    this.undoNames?.();
+    this.undoNames = undefined;
+    let cfg: DnsConfig;
+    try {
+      cfg = loadDnsConfig(this.namedConf, undefined, before ? servedZones(before.view) : undefined);
+    } catch (err) {
+      if (before && this.names) this.undoNames = applyToZones(before.view.zones, this.names);
+      throw err;
+    }
     this.withNames(cfg);
     const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
     if (this.responder) addStats(this.retired, this.responder.stats);
@@ -156,8 +176,17 @@ function addStats(into: ResponderStats, from: ResponderStats): void {
   for (const [k, v] of Object.entries(from.byRcode)) into.byRcode[k] = (into.byRcode[k] ?? 0) + v;
 }
 
-/** Logs the warnings and zones of a loaded configuration, as named does at start. */
-export function logLoaded(log: Logger, cfg: DnsConfig): void {
+/** Logs the warnings, zone errors and zones of a loaded configuration, as named does at start. */
+export function logLoaded(log: Logger, cfg: Pick<DnsConfig, 'warnings' | 'zoneErrors' | 'loaded' | 'failed'>): void {
   for (const w of cfg.warnings) log.warn(formatDiagnostic(w));
+  for (const e of cfg.zoneErrors) log.error(formatDiagnostic(e));
   for (const z of cfg.loaded) log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
+  for (const f of cfg.failed) log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
+}
+
+/** What happens to a zone that did not load, in users' words. */
+export function failedZoneMessage(f: FailedZone): string {
+  return f.keptSerial === undefined
+    ? `zone ${f.name}/IN: not loaded; answered SERVFAIL until its file loads`
+    : `zone ${f.name}/IN: not reloaded; still serving serial ${f.keptSerial}`;
 }

@@ -361,7 +361,8 @@ export class WriteOverflow extends Error {}
  * have in the zone, as BIND 9.18 does (its compression is case-sensitive by
  * default). Like BIND 9.18 (measured: response sizes in the side-by-side test),
  * only the first two suffixes of a name are looked up, only the first two
- * suffixes of its literal part (never a lone top-level label) are remembered
+ * suffixes of its literal part (a lone top-level label too: `localhost.` of
+ * `nope.localhost.` is a pointer target) are remembered
  * as pointer targets, so our messages have exactly BIND's sizes and truncate alike.
  */
 export class MessageWriter {
@@ -423,8 +424,7 @@ export class MessageWriter {
           break;
         }
       }
-      const tld = name[i + len + 1] === 0;
-      if (pending.length < 2 && !tld && this.pos < 0x4000) pending.push([key, this.pos]);
+      if (pending.length < 2 && this.pos < 0x4000) pending.push([key, this.pos]);
       this.need(len + 1);
       this.buf.set(name.subarray(i, i + len + 1), this.pos);
       this.pos += len + 1;

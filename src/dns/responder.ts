@@ -37,6 +37,12 @@ export type AddressMatcher = (address: string) => boolean;
 
 export interface ServingView {
   zones: Zone[];
+  /**
+   * Origins of configured zones whose file did not load and that have no earlier
+   * data: queries they are the closest zone for get SERVFAIL, as named answers a
+   * zone "not loaded due to errors" (no fallback to recursion).
+   */
+  notLoaded?: Uint8Array[];
   /** options { allow-query }; BIND's default is any. */
   allowQuery: AddressMatcher;
   /** zone { allow-query }, keyed by nameKey(zone.origin); overrides allowQuery for that zone. */
@@ -143,6 +149,8 @@ export class Responder {
   readonly view: ServingView;
   readonly stats: ResponderStats & { cacheHits: number; fastHits: number } = { queries: 0, malformed: 0, byRcode: {}, cacheHits: 0, fastHits: 0 };
   private readonly table: ZoneTable;
+  /** Placeholders in `table` for the view's notLoaded zones. */
+  private readonly unloaded = new Set<Zone>();
   private readonly chaos: ZoneTable;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly cacheSize: number;
@@ -157,7 +165,10 @@ export class Responder {
 
   constructor(view: ServingView, opts: ResponderOptions = {}) {
     this.view = view;
-    this.table = new ZoneTable(view.zones.filter((z) => z.class === CLASS_IN));
+    // A zone that did not load still owns its names: a placeholder in the table
+    // answers SERVFAIL for them, while zones below it that loaded serve as usual.
+    for (const origin of view.notLoaded ?? []) this.unloaded.add({ origin, class: CLASS_IN, serial: 0, nodes: new Map() });
+    this.table = new ZoneTable([...view.zones.filter((z) => z.class === CLASS_IN), ...this.unloaded]);
     const ch = [chaosZone('hostname.bind.', opts.hostname ?? osHostname()), chaosZone('id.server.', undefined),
       chaosZone('version.bind.', view.version)];
     this.chaos = new ZoneTable(ch);
@@ -256,6 +267,7 @@ export class Responder {
     };
     // BIND: a name that is not the apex of one of our zones gets NOTAUTH.
     if (!zone || nameKey(zone.origin) !== nameKey(question.name)) return single(RCODE.NOTAUTH);
+    if (this.unloaded.has(zone)) return single(RCODE.SERVFAIL);
     const key = nameKey(zone.origin);
     const acl = this.view.zoneAllowTransfer?.get(key) ?? this.view.allowTransfer;
     if (!acl || !acl(client.address)) return single(RCODE.REFUSED);
@@ -524,6 +536,8 @@ export class Responder {
       if (zone && question.type === T.DS && question.name.length > 1 && nameKey(zone.origin) === nameKey(question.name)) {
         zone = this.table.find(parentName(question.name)) ?? zone;
       }
+      // named answers SERVFAIL for a zone that is not loaded, before its allow-query.
+      if (zone && this.unloaded.has(zone)) return { ...plain(RCODE.SERVFAIL, question, keep), cacheable: false };
       if (zone) {
         acl = this.view.zoneAllowQuery.get(nameKey(zone.origin)) ?? this.view.allowQuery;
         if (!acl(client.address)) {

@@ -4,9 +4,10 @@
 // listening sockets through node:cluster, so the kernel spreads queries over
 // every core while the primary stays free for DHCP and the load balancer.
 //
-// Reload (SIGHUP): the first worker reloads first; a broken file fails there and
-// nothing else changes (that worker keeps its old data too). Then the others
-// reload one at a time, so the rest keep answering while one parses.
+// Reload (SIGHUP): the first worker reloads first; a broken named.conf fails there
+// and nothing else changes (that worker keeps its old data too). A zone file that
+// does not load fails only that zone, which keeps its old data in every worker.
+// Then the others reload one at a time, so the rest keep answering while one parses.
 
 import cluster, { type Worker } from 'node:cluster';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
 import { loadDnsConfig, namedConfPath } from './dns-config.js';
-import { DnsHost, logLoaded } from './dns-host.js';
+import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
-import { primaryZoneFacts, type NamesSnapshot } from './dhcp-names.js';
+import { primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import type { FailedZone } from './view-builder.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
@@ -110,6 +112,8 @@ class ClusterDns implements Service {
   private ctlSeq = 0;
   /** DHCP names: decided and journaled in the primary, sent to every worker. */
   private owner: NamesOwner | undefined;
+  /** The zone facts the owner decides against (the primary holds no zones). */
+  private facts: ZoneFacts[] = [];
 
   private sendNames(w: Worker, snapshot: NamesSnapshot): void {
     if (!w.isConnected()) return;
@@ -157,7 +161,8 @@ class ClusterDns implements Service {
     const cfg = loadDnsConfig(this.file);
     logLoaded(this.log, cfg);
     if (this.opts.names) {
-      this.owner = new NamesOwner(this.opts.dataDir, primaryZoneFacts(cfg.view.zones, cfg.conf), this.log, (snap) => {
+      this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
+      this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
         for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
       });
     }
@@ -244,7 +249,9 @@ class ClusterDns implements Service {
       if (r.type === 'reloaded') {
         if (i === 0) {
           for (const warning of r.warnings) this.log.warn(warning);
+          for (const e of r.zoneErrors) this.log.error(e);
           for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
+          for (const f of r.failed) this.log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
         }
         continue;
       }
@@ -255,7 +262,8 @@ class ClusterDns implements Service {
     if (this.owner) {
       try {
         const cfg = loadDnsConfig(this.file);
-        this.owner.setFacts(primaryZoneFacts(cfg.view.zones, cfg.conf));
+        this.facts = keepFailedFacts(primaryZoneFacts(cfg.view.zones, cfg.conf), this.facts, cfg.failed);
+        this.owner.setFacts(this.facts);
       } catch {
         // The workers validated the files; a race with an edit keeps the old facts.
       }
@@ -312,4 +320,15 @@ class ClusterDns implements Service {
       }),
     );
   }
+}
+
+/**
+ * Zone facts after a reload: a zone that failed to load keeps serving its old
+ * data in the workers, so the DHCP names are still judged against its old facts.
+ */
+export function keepFailedFacts(fresh: ZoneFacts[], old: readonly ZoneFacts[], failed: readonly FailedZone[]): ZoneFacts[] {
+  const norm = (n: string): string => (n === '.' ? '.' : `${n.toLowerCase().replace(/\.$/, '')}.`);
+  const failedNames = new Set(failed.map((f) => norm(f.name)));
+  const have = new Set(fresh.map((f) => f.name));
+  return [...fresh, ...old.filter((f) => failedNames.has(f.name) && !have.has(f.name))];
 }

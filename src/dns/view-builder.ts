@@ -8,10 +8,11 @@ import type { NamedConfig, ListenOn, ZoneConfig } from '../config/named-conf.js'
 import { compileAddressMatch, explicitAddresses, matchAddress, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
 import type { HostNetworks } from '../net/interfaces.js';
 import { formatAddress } from '../net/ip.js';
-import { nameKey } from './name.js';
+import { nameKey, parseName } from './name.js';
 import type { AddressMatcher, ServingView } from './responder.js';
 import type { ListenAddress } from './server.js';
 import { loadZoneFile } from './zone-loader.js';
+import { emptyZones } from './empty-zones.js';
 import type { Zone } from './zone.js';
 
 /** named fails a primary zone on bad owner names (check-names primary fail); named-checkzone only warns. */
@@ -26,11 +27,37 @@ export interface LoadedZone {
   file: string;
 }
 
+/** A configured zone that did not load this time (named: "not loaded due to errors"). */
+export interface FailedZone {
+  name: string;
+  /** Serial of the earlier data still served (reload), absent when it answers SERVFAIL. */
+  keptSerial?: number;
+}
+
 export interface BuiltView {
   view: ServingView;
   loaded: LoadedZone[];
-  /** Zone-file diagnostics (errors make the build unusable). */
+  /** Zones whose file did not load: served from `previous` when given, else answered SERVFAIL. */
+  failed: FailedZone[];
+  /** Zone-file diagnostics; an error concerns only its zone (listed in `failed`). */
   diagnostics: Diagnostic[];
+}
+
+/** The zones served so far, by nameKey of their origin: what a zone that fails at reload keeps serving. */
+export type PreviousZones = ReadonlyMap<string, Zone>;
+
+/** The key of a configured zone name (as nameKey of its origin), or undefined for a name that cannot be one. */
+function zoneKey(name: string): string | undefined {
+  try {
+    return nameKey(parseName(name.endsWith('.') ? name : `${name}.`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The zones a built view serves, keyed for buildServingView's `previous`. */
+export function servedZones(view: ServingView): Map<string, Zone> {
+  return new Map(view.zones.map((z) => [nameKey(z.origin), z]));
 }
 
 /** An error about a zone as a whole, pointed at its named.conf line (quoted for the caret). */
@@ -56,6 +83,7 @@ function loadConfiguredZone(conf: NamedConfig, zc: ZoneConfig & { file: string }
   const at = zc.filePos ?? zc.pos;
   if (!existsSync(zc.file)) {
     diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
+    diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
     return undefined;
   }
   const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES });
@@ -78,26 +106,44 @@ export function checkUnservedZones(conf: NamedConfig): { loaded: LoadedZone[]; d
   return { loaded, diagnostics };
 }
 
-/** Loads every zone Triad serves and compiles the ACLs. */
-export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltView {
+/**
+ * Loads every zone Triad serves and compiles the ACLs. As named does, a zone
+ * whose file does not load concerns only that zone: it keeps the data it had
+ * (`previous`, at reload), else it is answered SERVFAIL; the others serve.
+ */
+export function buildServingView(conf: NamedConfig, host: HostNetworks, previous?: PreviousZones): BuiltView {
   const env = matchEnvironment(conf, host);
   const diagnostics: Diagnostic[] = [];
   const zones: Zone[] = [];
   const loaded: LoadedZone[] = [];
+  const failed: FailedZone[] = [];
+  const notLoaded: Uint8Array[] = [];
   const zoneAllowQuery = new Map<string, AddressMatcher>();
   const zoneAllowTransfer = new Map<string, AddressMatcher>();
   for (const zc of conf.zones) {
     const servable = zc.type === 'primary' || (zc.type === 'secondary' && zc.file !== undefined && existsSync(zc.file));
     if (!servable || zc.file === undefined) continue;
-    const zone = loadConfiguredZone(conf, { ...zc, file: zc.file }, diagnostics, loaded);
-    if (!zone) continue;
+    const key = zoneKey(zc.name);
+    if (key === undefined) continue;
+    let zone = loadConfiguredZone(conf, { ...zc, file: zc.file }, diagnostics, loaded);
+    if (!zone) {
+      const kept = previous?.get(key);
+      failed.push({ name: zc.name, keptSerial: kept?.serial });
+      if (!kept) {
+        notLoaded.push(parseName(zc.name.endsWith('.') ? zc.name : `${zc.name}.`));
+        continue;
+      }
+      zone = kept;
+    }
     zones.push(zone);
-    if (zc.allowQuery) zoneAllowQuery.set(nameKey(zone.origin), compileAddressMatch(zc.allowQuery, env));
-    if (zc.allowTransfer) zoneAllowTransfer.set(nameKey(zone.origin), compileAddressMatch(zc.allowTransfer, env));
+    if (zc.allowQuery) zoneAllowQuery.set(key, compileAddressMatch(zc.allowQuery, env));
+    if (zc.allowTransfer) zoneAllowTransfer.set(key, compileAddressMatch(zc.allowTransfer, env));
   }
+  zones.push(...emptyZones(conf));
   const o = conf.options;
   const view: ServingView = {
     zones,
+    notLoaded,
     allowQuery: o.allowQuery ? compileAddressMatch(o.allowQuery, env) : () => true,
     zoneAllowQuery,
     // BIND 9.18 allows transfers from anyone unless allow-transfer says otherwise.
@@ -110,7 +156,7 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks): BuiltVi
     version: o.version === null ? undefined : (o.version ?? 'Triad'),
     udpSize: o.maxUdpSize ?? DEFAULT_UDP_SIZE,
   };
-  return { view, loaded, diagnostics };
+  return { view, loaded, failed, diagnostics };
 }
 
 const LOCAL: AddressMatchList = [{ kind: 'builtin', negated: false, name: 'localnets' }, { kind: 'builtin', negated: false, name: 'localhost' }];

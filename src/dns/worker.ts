@@ -7,6 +7,7 @@ import { formatDiagnostic } from '../config/diagnostics.js';
 import { createLogger } from '../log.js';
 import { DnsHost } from './dns-host.js';
 import type { NamesSnapshot } from './dhcp-names.js';
+import type { FailedZone } from './view-builder.js';
 import { localControl } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 
@@ -14,8 +15,8 @@ export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { typ
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'start-failed'; error: string }
-  /** `warnings` formatted with file:line:col; `loaded` the zones now served. */
-  | { type: 'reloaded'; id: number; warnings: string[]; loaded: { name: string; serial: number }[] }
+  /** `warnings` and `zoneErrors` formatted with file:line:col; `loaded` the zones loaded now, `failed` those that did not. */
+  | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number }[]; failed: FailedZone[] }
   | { type: 'reload-failed'; id: number; error: string }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
@@ -55,7 +56,10 @@ async function main(): Promise<void> {
     else if (m.type === 'reload') {
       host.reload().then(
         (cfg) =>
-          send({ type: 'reloaded', id: m.id, warnings: cfg.warnings.map((w) => formatDiagnostic(w)), loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial })) }),
+          send({
+            type: 'reloaded', id: m.id, warnings: cfg.warnings.map((w) => formatDiagnostic(w)), zoneErrors: cfg.zoneErrors.map((e) => formatDiagnostic(e)),
+            loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial })), failed: cfg.failed,
+          }),
         (err: unknown) => send({ type: 'reload-failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
       );
     }

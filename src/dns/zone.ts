@@ -28,6 +28,11 @@ export interface Zone {
    * non-terminals between them and the origin (RFC 4592 §2.2.2 needs both).
    */
   nodes: Map<string, ZoneNode>;
+  /**
+   * An automatic empty zone (empty-zones.ts) that BIND serves from its built-in
+   * database: the apex records are written with the name as the query spelled it.
+   */
+  atQueryName?: boolean;
 }
 
 /**

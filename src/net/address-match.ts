@@ -98,3 +98,16 @@ export function aclReferences(list: AddressMatchList): { name: string; negated: 
 export function explicitAddresses(list: AddressMatchList): Prefix[] {
   return list.filter((e): e is Extract<AmlElement, { kind: 'prefix' }> => e.kind === 'prefix' && !e.negated && e.prefix.length === (e.prefix.family === 4 ? 32 : 128)).map((e) => e.prefix);
 }
+
+/**
+ * BIND's "this list is none" test (dns_acl_isnone): only `any`/`none` elements,
+ * the first of which says nobody. Anything else (an address, a nested list, a
+ * named acl, a key, even one that can never match) counts as "may match
+ * someone". BIND uses it to decide whether `allow-update` makes a zone dynamic.
+ */
+export function amlIsNone(list: AddressMatchList): boolean {
+  if (list.length === 0) return false;
+  for (const e of list) if (e.kind !== 'builtin' || (e.name !== 'any' && e.name !== 'none')) return false;
+  const first = list[0] as Extract<AmlElement, { kind: 'builtin' }>;
+  return (first.name === 'none') !== first.negated;
+}

@@ -220,3 +220,23 @@ t.test('minimal-responses and allow-transfer are implemented, not warned about',
   t.equal(conf.options.minimalResponses, 'no-auth');
   t.ok(conf.options.allowTransfer);
 });
+
+t.test('writeable files: BIND decides by zone type and whether updates can match anyone', async (t) => {
+  const share = (a: string, b: string, opts = ''): string[] =>
+    load(`options { ${opts} };\nzone "a.test" { ${a} file "db"; };\nzone "b.test" { ${b} file "db"; };\n`).errors.filter((e) => /writeable file/.test(e));
+  const p = 'type primary;';
+  t.same(share(p, p), [], 'two primaries without updates may share a file');
+  t.same(share(`${p} allow-update { none; };`, `${p} allow-update { none; };`), [], 'allow-update { none; } is read-only (RHEL named.rfc1912.zones)');
+  t.same(share(`${p} allow-update { !any; };`, p), [], '!any is none');
+  t.same(share(`${p} allow-update { none; any; };`, p), [], 'the first of any/none decides, as in BIND');
+  t.same(share('type stub; primaries { 192.0.2.1; };', p), [], 'BIND 9.18 lets a stub zone share its file');
+  t.same(share(`${p} allow-update { any; none; };`, p), ["3:36 writeable file 'db': already in use: /etc/triad-test/named.conf:2"]);
+  t.equal(share(`${p} allow-update { 127.0.0.1; };`, p).length, 1, 'an address makes it dynamic');
+  t.equal(share(`${p} allow-update { !127.0.0.1; };`, p).length, 1, 'BIND does not analyse what an address list can match');
+  t.equal(share(`${p} allow-update { { none; }; };`, p).length, 1, 'a nested list is not "none" for BIND');
+  t.equal(share(`${p} update-policy local;`, p).length, 1, 'any update-policy makes it dynamic');
+  t.equal(share('type secondary; primaries { 192.0.2.1; };', p).length, 1, 'a secondary writes its file');
+  t.equal(share(p, p, 'allow-update { any; };').length, 1, 'allow-update in options is inherited');
+  t.same(share(`${p} allow-update { none; };`, `${p} allow-update { none; };`, 'allow-update { any; };'), [], 'the zone overrides options');
+  t.same(load('zone "a.test" { type primary; file "db"; allow-update { any; }; };\nzone "b.test" { type primary; file "./db"; };\n').errors, [], 'file names are compared as written, as BIND');
+});

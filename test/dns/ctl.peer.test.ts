@@ -82,6 +82,17 @@ t.test('zonestatus and reload', async (t) => {
   t.equal(r.code, 0, r.err);
   t.match(r.out, /reload successful/);
   t.match(ctl('zonestatus', 'local.test').out, /serial: 2024010102/);
+  // A zone file that breaks keeps the zone's old data, and zonestatus says so.
+  const good = '$TTL 300\n@ SOA ns root 2024010102 1h 10m 1w 5m\n@ NS ns\nns A 127.0.0.1\nwww A 10.1.2.4\n';
+  writeFileSync(path.join(dir, 'local.zone'), good.replace('2024010102', '2024010103') + 'www CNAME ns\n');
+  t.equal(ctl('reload').code, 0, 'the reload goes through for the rest');
+  const stale = ctl('zonestatus', 'local.test');
+  t.equal(stale.code, 0, stale.err);
+  t.match(stale.out, /serial: 2024010102/, 'the old serial is still served');
+  t.match(stale.out, /did not load at the last reload/);
+  writeFileSync(path.join(dir, 'local.zone'), good);
+  t.equal(ctl('reload').code, 0);
+  t.notMatch(ctl('zonestatus', 'local.test').out, /did not load/);
 });
 
 t.test('controls inet channel: allowed client works, others refused', async (t) => {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadDnsConfig } from '../../src/dns/dns-config.js';
+import { loadDnsConfig, requireAllZones } from '../../src/dns/dns-config.js';
 import { decodeMessage } from '../../src/dns/message.js';
 import { nameToText } from '../../src/dns/name.js';
 import { Responder, type ClientInfo } from '../../src/dns/responder.js';
@@ -51,7 +51,7 @@ export async function startAuth(dir: string, address: string, port: number, zone
   const conf = path.join(dir, `auth-${address}-${port}.conf`);
   writeFileSync(conf, `options { directory "${dir}"; recursion no; listen-on port ${port} { ${address}; }; listen-on-v6 { none; }; };\n` +
     zones.map(([z, f]) => `zone "${z}" { type primary; file "${f}"; };`).join('\n') + '\n');
-  const cfg = loadDnsConfig(conf);
+  const cfg = requireAllZones(loadDnsConfig(conf));
   const responder = new Responder(cfg.view);
   const counts = new Map<string, number>();
   const handler = {
