@@ -16,8 +16,10 @@
 import { hostname as osHostname } from 'node:os';
 import {
   parseQuery, decodeMessage, MessageWriter, WriteOverflow, RCODE, RCODE_NAMES, FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD, FLAG_AD, FLAG_CD,
-  OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_ECS, EDNS_OPT_EDE, type ParsedQuery, type Question, type Edns,
+  OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_ECS, EDNS_OPT_EDE, EDNS_OPT_EXPIRE, type ParsedQuery, type Question, type Edns,
+  type QueryParse,
 } from './message.js';
+import { echoedFlags, echoesQuestion, opcodeImplemented, questionlessRcode } from './reply-policy.js';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
 import { ZoneTable } from './zone-table.js';
 import { buildZone, type Zone } from './zone.js';
@@ -294,7 +296,8 @@ export class Responder {
       const first = out.length === 0;
       if (first && q.edns) {
         w.limit = 65535;
-        this.writeOpt(w, q.edns, 0, undefined, undefined, client.address);
+        // BIND echoes the COOKIE in the first message of a transfer too.
+        this.writeOpt(w, q.edns, 0, undefined, q.cookie, client.address);
       }
       const b = w.buf;
       const flags = FLAG_QR | FLAG_AA | keep;
@@ -306,7 +309,7 @@ export class Responder {
       count = 0;
     };
     const start = (): MessageWriter => {
-      const nw = new MessageWriter(new Uint8Array(65535), LIMIT - (out.length === 0 && q.edns ? OPT_FIXED : 0));
+      const nw = new MessageWriter(new Uint8Array(65535), LIMIT - (out.length === 0 && q.edns ? OPT_FIXED + (q.cookie ? 28 : 0) : 0));
       nw.pos = 12;
       if (out.length === 0) {
         nw.name(question.name, true);
@@ -343,18 +346,7 @@ export class Responder {
       this.stats.malformed++;
       return null;
     }
-    if (p.kind === 'formerr') {
-      this.stats.malformed++;
-      // RFC 7873 §5.4: a message with no question but a COOKIE is a cookie refresh; BIND answers NOERROR.
-      const cookieOnly = p.reason === 'no question' && p.edns?.options.some((o) => o.code === EDNS_OPT_COOKIE) === true;
-      if (cookieOnly) {
-        this.stats.malformed--;
-        this.count(RCODE.NOERROR);
-        return this.simple(p.id, p.flags, RCODE.NOERROR, undefined, p.edns, undefined, client, p.flags & (FLAG_RD | FLAG_CD));
-      }
-      this.count(RCODE.FORMERR);
-      return this.simple(p.id, p.flags, RCODE.FORMERR, p.question, p.edns, undefined, client, p.flags & (FLAG_RD | FLAG_CD));
-    }
+    if (p.kind === 'formerr') return this.unusable(p, client);
     const q = p.query;
     const key = this.cacheKey(msg, q, client);
     const hit = this.cache.get(key);
@@ -379,6 +371,29 @@ export class Responder {
     return built.bytes;
   }
 
+  /**
+   * A query that cannot be answered as asked (reply-policy.ts): a parse error is
+   * FORMERR without OPT; a message that parsed but has no question is
+   * checked for EDNS first (BADVERS), then gets NOTIMP (opcodes we do not
+   * implement), NOERROR (a COOKIE refresh) or FORMERR, with its OPT.
+   */
+  private unusable(p: QueryParse & { kind: 'formerr' }, client: ClientInfo): Uint8Array {
+    const keep = echoedFlags(p.opcode, p.flags);
+    const question = echoesQuestion(p.opcode) ? p.question : undefined;
+    let rcode: number = RCODE.FORMERR;
+    let edns = p.edns;
+    if (p.questionless && edns && edns.version !== 0) {
+      rcode = RCODE.BADVERS;
+      edns = { ...edns, options: [] };
+    } else if (p.questionless) {
+      const cookie = edns?.options.some((o) => o.code === EDNS_OPT_COOKIE) === true;
+      rcode = questionlessRcode(p.opcode, cookie);
+    }
+    if (rcode === RCODE.FORMERR) this.stats.malformed++;
+    this.count(rcode);
+    return this.simple(p.id, p.flags, rcode, question, edns, undefined, client, keep);
+  }
+
   /** Must agree with fastKey() below for the queries both see. */
   private cacheKey(msg: Uint8Array, q: ParsedQuery, client: ClientInfo): string {
     // Question octets as received (case included: the answer's compression depends on it).
@@ -387,7 +402,8 @@ export class Responder {
     const size = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
     const fam = client.address.includes(':') ? 6 : 4; // additional-section order depends on it
     const ecs = q.ecs ? Buffer.from(q.ecs).toString('hex') : '';
-    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}${ecs}` : '-'}|${size}|${fam}`;
+    const exp = e && wantsExpire(e) ? 'x' : '';
+    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}${exp}${ecs}` : '-'}|${size}|${fam}`;
   }
 
   private udpLimit(e: Edns | undefined): number {
@@ -416,7 +432,7 @@ export class Responder {
   }
 
   private writeOpt(w: MessageWriter, e: Edns, rcode: number, ede: { code: number; text: string } | undefined,
-    cookie: Uint8Array | undefined, address: string, ecs?: Uint8Array): number {
+    cookie: Uint8Array | undefined, address: string, ecs?: Uint8Array, expire?: number): number {
     w.u8(0);
     w.u16(T.OPT);
     w.u16(this.view.udpSize);
@@ -424,14 +440,6 @@ export class Responder {
     const lenAt = w.pos;
     w.u16(0);
     let cookieAt = -1;
-    if (ecs) {
-      // RFC 7871 §7.2.1: echo the option with SCOPE PREFIX-LENGTH 0 (answers do not vary by subnet).
-      w.u16(EDNS_OPT_ECS);
-      w.u16(ecs.length);
-      const at = w.pos;
-      w.bytes(ecs);
-      w.buf[at + 3] = 0;
-    }
     if (cookie) {
       w.u16(EDNS_OPT_COOKIE);
       w.u16(24);
@@ -439,6 +447,21 @@ export class Responder {
       w.bytes(new Uint8Array(24));
       this.writeCookie(w.buf, at, cookie, address);
       cookieAt = at + 8;
+    }
+    if (expire !== undefined) {
+      // RFC 7314 §2: the zone's expire timer; for a zone we load from its file, the SOA EXPIRE field (as BIND for a primary).
+      w.u16(EDNS_OPT_EXPIRE);
+      w.u16(4);
+      w.u32(expire);
+    }
+    // BIND's order: COOKIE, EXPIRE, CLIENT-SUBNET, then EDE.
+    if (ecs) {
+      // RFC 7871 §7.2.1: echo the option with SCOPE PREFIX-LENGTH 0 (answers do not vary by subnet).
+      w.u16(EDNS_OPT_ECS);
+      w.u16(ecs.length);
+      const at = w.pos;
+      w.bytes(ecs);
+      w.buf[at + 3] = 0;
     }
     if (ede) {
       const text = Buffer.from(ede.text, 'utf8');
@@ -485,16 +508,20 @@ export class Responder {
 
   private build(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number; deferred?: Promise<Uint8Array | null>; expires?: number } {
     const qflags = q.flags;
-    const keep = qflags & (FLAG_RD | FLAG_CD); // RFC 1035 §4.1.1 RD; RFC 4035 §3.2.2 CD
+    const keep = echoedFlags(q.opcode, qflags); // RD and CD, for QUERY only (reply-policy.ts)
     const e = q.edns;
     const cookie = e ? q.cookie : undefined;
     const plain = (rcode: number, question: Question | undefined, keepFlags = keep, ede?: { code: number; text: string }, acl?: AddressMatcher) => ({
       bytes: this.simple(q.id, qflags, rcode, question, e, ede, client, keepFlags), cacheable: !cookie, acl, cookieAt: -1, rcode,
     });
+    const echoed = echoesQuestion(q.opcode) ? q.question : undefined;
     if (e && e.version !== 0) {
-      // RFC 6891 §6.1.3; BIND answers BADVERS before looking at the COOKIE.
-      return { ...plain(RCODE.BADVERS, q.question), bytes: this.simple(q.id, qflags, RCODE.BADVERS, q.question, { ...e, options: [] }, undefined, client, keep) };
+      // RFC 6891 §6.1.3; BIND answers BADVERS before looking at the COOKIE or the opcode.
+      return { ...plain(RCODE.BADVERS, echoed), bytes: this.simple(q.id, qflags, RCODE.BADVERS, echoed, { ...e, options: [] }, undefined, client, keep) };
     }
+    if (!opcodeImplemented(q.opcode)) return plain(RCODE.NOTIMP, undefined);
+    // Class 0 names no class at all; BIND: "message class could not be determined".
+    if (q.question.class === 0) return plain(RCODE.FORMERR, echoed);
     const question = q.question;
     if (q.opcode === OPCODE_UPDATE) {
       // RFC 2136 §3.1: the zone section names a zone with type SOA. We accept no
@@ -504,7 +531,6 @@ export class Responder {
       const exact = z !== undefined && nameKey(z.origin) === nameKey(question.name);
       return plain(exact ? RCODE.REFUSED : RCODE.NOTAUTH, question, 0);
     }
-    if (q.opcode !== OPCODE_QUERY && q.opcode !== OPCODE_NOTIFY) return plain(RCODE.NOTIMP, undefined, 0);
     // QCLASS ANY (255) and NONE (254) make no sense in a query here; BIND answers FORMERR.
     if (q.opcode === OPCODE_QUERY && (question.class === 255 || question.class === 254)) return plain(RCODE.FORMERR, question);
     if (q.opcode === OPCODE_NOTIFY) {
@@ -546,7 +572,7 @@ export class Responder {
     const minimal = mode === 'yes' || mode === 'no-auth' || (mode === 'no-auth-recursive' && (qflags & FLAG_RD) !== 0);
     const ans = answerFromZone(zone, question.name, question.type, { minimal, noAdditional: mode === 'yes' });
     const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
-    const out = this.render(q, ans, limit, cookie, client.address);
+    const out = this.render(q, ans, limit, cookie, client.address, expireFor(q, zone, ans));
     return { bytes: out.bytes, cacheable: true, acl, cookieAt: out.cookieAt, rcode: ans.rcode };
   }
 
@@ -618,12 +644,12 @@ export class Responder {
    * question and the OPT (dns_message_renderend); without EDNS the partial
    * sections stay and AD is copied from the query.
    */
-  private render(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string): { bytes: Uint8Array; cookieAt: number } {
+  private render(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string, expire?: number): { bytes: Uint8Array; cookieAt: number } {
     const e = q.edns;
     const ipv6 = address.includes(':');
     let optLen = 0;
     if (e) {
-      optLen = OPT_FIXED + (cookie ? 28 : 0) + (q.ecs ? 4 + q.ecs.length : 0);
+      optLen = OPT_FIXED + (cookie ? 28 : 0) + (expire !== undefined ? 8 : 0) + (q.ecs ? 4 + q.ecs.length : 0);
       if (ans.ede) optLen += 6 + Buffer.byteLength(ans.ede.text, 'utf8');
     }
     const w = new MessageWriter(this.scratch, limit - optLen);
@@ -688,7 +714,7 @@ export class Responder {
     }
     w.limit = limit;
     let cookieAt = -1;
-    if (e) cookieAt = this.writeOpt(w, e, ans.rcode, ans.ede, cookie, address, q.ecs);
+    if (e) cookieAt = this.writeOpt(w, e, ans.rcode, ans.ede, cookie, address, q.ecs, expire);
     const b = w.buf;
     b[0] = q.id >> 8;
     b[1] = q.id & 0xff;
@@ -705,6 +731,25 @@ export class Responder {
     b[11] = ar & 0xff;
     return { bytes: w.result(), cookieAt };
   }
+}
+
+/** The client asked for the zone's expire timer (RFC 7314 §2; BIND accepts the option whatever its length). */
+function wantsExpire(e: Edns): boolean {
+  return e.options.some((o) => o.code === EDNS_OPT_EXPIRE);
+}
+
+/**
+ * The EXPIRE option value for an authoritative answer (RFC 7314): only for an
+ * SOA question answered with the zone's SOA, to a client that sent the option,
+ * as BIND 9.18 does for a primary zone (its SOA EXPIRE field).
+ */
+export function expireFor(q: ParsedQuery, zone: Zone, ans: AuthorityAnswer): number | undefined {
+  if (!q.edns || !wantsExpire(q.edns) || q.question.type !== T.SOA || ans.rcode !== RCODE.NOERROR || !ans.aa) return undefined;
+  const origin = nameKey(zone.origin);
+  const soa = ans.answer.find((s) => s.type === T.SOA && nameKey(s.owner) === origin);
+  const rd = soa?.rdatas[0];
+  if (!rd || rd.length < 20) return undefined;
+  return new DataView(rd.buffer, rd.byteOffset + rd.length - 8, 4).getUint32(0);
 }
 
 /** SERIAL of an SOA RDATA (after the two names), if well formed. */

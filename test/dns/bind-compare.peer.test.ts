@@ -195,6 +195,21 @@ const CASES: Case[] = [
     ...['named-acl.test', 'localhost-acl.test', 'localnets-acl.test', 'none-acl.test', 'negated-acl.test'].flatMap((z) =>
       [`www.${z}`, `www.${z} -b 127.0.0.2`, `www.${z} -b 127.0.0.3 +norec`]),
   ].map((a) => ({ args: a })),
+  // Every opcode (0–15) with every header bit a client can set, with and without a
+  // question, EDNS, a COOKIE, EDNS version 1 and class 0: rcode, echoed flags and sections.
+  ...Array.from({ length: 16 }, (_, op) => [`www.tri.test +opcode=${op} +cd +adflag +zflag +aaflag +raflag +tcflag`,
+    `www.tri.test +opcode=${op} +noedns +cd`, `www.tri.test +opcode=${op} +nocookie +norec`,
+    `tri.test +header-only +opcode=${op} +cd +adflag`, `tri.test +header-only +opcode=${op} +noedns +cd`,
+    `tri.test +header-only +opcode=${op} +nocookie`, `tri.test +header-only +opcode=${op} +edns=1 +noednsneg +cd`,
+    `www.tri.test +opcode=${op} +edns=1 +noednsneg +cd`, `www.tri.test -c CLASS0 +opcode=${op} +cd`]).flat().map((a) => ({ args: a })),
+  // The EDNS EXPIRE option (RFC 7314) and the SOA TTL of negative answers to SOA questions.
+  ...['tri.test SOA +expire', 'tri.test SOA +expire +norec', 'tri.test SOA +expire +tcp', 'tri.test SOA +expire +nocookie',
+    'tri.test SOA +expire +subnet=10.0.0.0/24', 'tri.test SOA +expire +nsid', 'www.tri.test SOA +expire', 'nope.tri.test SOA +expire',
+    'nope.tri.test SOA', 'nope.tri.test SOA +norec', 'foo.wild.tri.test SOA', 'c1.tri.test SOA +expire', 'cnx.tri.test SOA',
+    'cafe.babe SOA +expire', 'sub.other.test SOA +expire', 'tri.test ANY +expire +norec', 'tri.test SOA +ednsopt=9:01',
+    'tri.test SOA +ednsopt=9:00000001', 'tri.test SOA +ednsopt=9:0102030405', 'www.tri.test +ednsopt=9:0102',
+    'tri.test SOA +ednsopt=9 +ednsopt=9', 'version.bind SOA CH +expire', 'tri.test SOA +expire +opcode=4',
+    'tri.test SOA +expire +edns=1 +noednsneg'].map((a) => ({ args: a })),
   // Truncated without EDNS: which RRs fit depends on rotation, so counts and flags only.
   { args: 'bigish.tri.test +ignore +noedns', countsOnly: true },
   { args: 'big.tri.test TXT +ignore +noedns', countsOnly: true },
@@ -483,6 +498,27 @@ async function compareAll(): Promise<void> {
     ['answer record in a query', Buffer.concat([hdr(12, 0, 1, 1, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
       Buffer.of(0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)])],
   ];
+  // The same malformed shapes under other opcodes: which rcode, which flags, question and OPT BIND keeps.
+  const A = Buffer.of(0, 1, 0, 1);
+  const opt = (version = 0): Buffer => Buffer.of(0, 0, 41, 4, 0, 0, version, 0, 0, 0, 0);
+  for (const op of [0, 1, 2, 3, 4, 5, 6, 15]) {
+    const f = (op << 11) | 0x0110; // RD and CD set
+    raw.push(
+      [`opcode ${op}: question cut short`, Buffer.concat([hdr(30, f, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1)])],
+      [`opcode ${op}: two different questions`, Buffer.concat([hdr(31, f, 2, 0, 0, 1), q('www.tri.test'), A, q('tri.test'), A, opt()])],
+      [`opcode ${op}: two identical questions`, Buffer.concat([hdr(32, f, 2, 0, 0, 0), q('www.tri.test'), A, q('WWW.tri.test'), A])],
+      [`opcode ${op}: questions of two classes`, Buffer.concat([hdr(33, f, 2, 0, 0, 0), q('www.tri.test'), A, q('www.tri.test'), Buffer.of(0, 1, 0, 3)])],
+      [`opcode ${op}: two OPT records`, Buffer.concat([hdr(34, f, 1, 0, 0, 2), q('www.tri.test'), A, opt(), opt()])],
+      [`opcode ${op}: no question, EDNS`, Buffer.concat([hdr(35, f, 0, 0, 0, 1), opt()])],
+      [`opcode ${op}: no question, EDNS version 1`, Buffer.concat([hdr(36, f, 0, 0, 0, 1), opt(1)])],
+      [`opcode ${op}: no question, no EDNS`, hdr(37, f, 0, 0, 0, 0)],
+      [`opcode ${op}: TC, AA, RA, Z and AD set too`, Buffer.concat([hdr(38, (op << 11) | 0x07f0, 1, 0, 0, 0), q('www.tri.test'), A])],
+      [`opcode ${op}: class 0`, Buffer.concat([hdr(39, f, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 6, 0, 0)])],
+      [`opcode ${op}: EXPIRE option of 2 octets`, Buffer.concat([hdr(40, f, 1, 0, 0, 1), q('tri.test'), Buffer.of(0, 6, 0, 1),
+        Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 6, 0, 9, 0, 2, 1, 2)])],
+    );
+    if (op !== 0) raw.push([`opcode ${op}: an answer record and no question`, Buffer.concat([hdr(41, f, 0, 1, 0, 0), q('www.tri.test'), A, Buffer.of(0, 0, 0, 0, 0, 4, 10, 0, 0, 80)])]);
+  }
   const summary = (m: Buffer | null): string => (m === null ? 'no answer' :
     `rcode=${m[3] & 0xf} flags=${(m.readUInt16BE(2) & 0x87f0).toString(16)} qd=${m.readUInt16BE(4)} an=${m.readUInt16BE(6)} ns=${m.readUInt16BE(8)} ar=${m.readUInt16BE(10)} octets=${m.length}`);
   for (const [what, pkt] of raw) {
