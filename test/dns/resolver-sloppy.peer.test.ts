@@ -159,6 +159,25 @@ await scripted(at(15), 53, ['p.tld'], [rr.a('ns.p.tld', at(15))], (q, name) => {
       return { aa: true, answer: [rr.cname('m.p.tld', 'w6.good.tld'), rr.a('w6.good.tld', '6.6.6.6')] };
     case 'n.p.tld.': // the answer in the authority section, and a TXT in the answer
       return { aa: true, answer: [rr.txt('n.p.tld', 'junk')], authority: [rr.a('n.p.tld', '6.6.6.6')] };
+    case 'o.p.tld.': // NODATA proved by the SOA of another zone
+      return { aa: true, authority: [rr.soa('good.tld')] };
+    case 'q.p.tld.': // an empty answer without AA or SOA
+      return { aa: false };
+    case 'q2.p.tld.': // empty, no AA, the zone's own NS
+      return { aa: false, authority: [rr.ns('p.tld', 'ns.p.tld')] };
+    case 'q3.p.tld.': // empty, AA, the zone's own NS, no SOA
+      return { aa: true, authority: [rr.ns('p.tld', 'ns.p.tld')] };
+    case 'x2.p.tld.': // NXDOMAIN proved by the SOA of another zone
+      return { aa: true, rcode: 3, authority: [rr.soa('good.tld')] };
+    case 'x.p.tld.': // NXDOMAIN beside a CNAME to a name of another zone that exists
+      return { aa: true, rcode: 3, answer: [rr.cname('x.p.tld', 'w7.good.tld')], authority: [rr.soa('p.tld')] };
+    case 'r.p.tld.': // a chain that leaves the zone and comes back with a forged address
+      return { aa: true, answer: [rr.cname('r.p.tld', 'w7.good.tld'), rr.cname('w7.good.tld', 's.p.tld'), rr.a('s.p.tld', '6.6.6.6')] };
+    case 'z.p.tld.': // a referral to a zone that is not on the way to the name
+      return { authority: [rr.ns('zz.p.tld', 'ns.zz.p.tld')], additional: [rr.a('ns.zz.p.tld', at(14))] };
+    case 'y.p.tld.': // junk in every section beside a good answer: an SOA, glue for a zone above, an NS for the root
+      return { aa: true, answer: [rr.a('y.p.tld', '192.0.2.52')], authority: [rr.soa('p.tld'), rr.ns('.', 'ns.y.p.tld')],
+        additional: [rr.a('ns.tld', at(98)), rr.a('a.root-servers.test', at(98))] };
     default:
       return undefined;
   }
@@ -203,9 +222,9 @@ const TIME = 20;
 async function same(t: Test, name: string, type = 'A'): Promise<{ r: DigResult; b: DigResult }> {
   const [r, b, bq] = await Promise.all([dig(at(10), triadPort, [name, type], TIME), dig('127.0.0.1', bindPlain, [name, type], TIME),
     dig('127.0.0.1', bindQmin, [name, type], TIME)]);
-  t.equal(r.status, b.status, `status as BIND (${b.status})`);
+  t.equal(r.status, b.status, `${name}: status as BIND (${b.status})`);
   t.same(answerKey(r), answerKey(b), 'answer section as BIND');
-  t.equal(r.status, bq.status, `status as BIND with QNAME minimisation (${bq.status})`);
+  t.equal(r.status, bq.status, `${name}: status as BIND with QNAME minimisation (${bq.status})`);
   t.same(answerKey(r), answerKey(bq), 'answer section as BIND with QNAME minimisation');
   return { r, b };
 }
@@ -257,6 +276,21 @@ t.test('junk records about other zones are never cached or returned', async (t) 
   const m = await same(t, 'm.p.tld');
   t.same(answerKey(m.r), ['m.p.tld. IN CNAME w6.good.tld.', 'w6.good.tld. IN A 192.0.2.15'], 'forged target address replaced by the real one');
   await same(t, 'n.p.tld');
+  const r = await same(t, 'r.p.tld');
+  t.notOk(answerKey(r.r).some((l) => l.includes('6.6.6.6')), 'a forged address after an out-of-zone link is not believed');
+  const y = await same(t, 'y.p.tld');
+  t.same(answerKey(y.r), ['y.p.tld. IN A 192.0.2.52']);
+  t.same(answerKey((await same(t, 'www.good.tld')).r), ['www.good.tld. IN A 192.0.2.10'], 'root and TLD servers still reachable');
+});
+
+t.test('negative and lame answers with junk', async (t) => {
+  await same(t, 'o.p.tld');
+  await same(t, 'q.p.tld');
+  await same(t, 'q2.p.tld');
+  await same(t, 'q3.p.tld');
+  await same(t, 'x2.p.tld');
+  await same(t, 'x.p.tld');
+  await same(t, 'z.p.tld');
 });
 
 t.test('upward referrals and referral loops end in SERVFAIL', async (t) => {
