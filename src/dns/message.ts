@@ -82,7 +82,9 @@ export type QueryParse =
   | { kind: 'ok'; query: ParsedQuery }
   | { kind: 'formerr'; id: number; flags: number; opcode: number; question?: Question; questionEnd?: number; edns?: Edns; reason: string;
       /** The whole message was read and has no question (its EDNS, when present, is in `edns`). */
-      questionless?: true }
+      questionless?: true;
+      /** With `questionless`: how many records other than OPT the message holds. */
+      records?: number }
   | { kind: 'drop'; reason: string };
 
 /** Reads a possibly compressed name at `off`. Returns [name, offset after it] or a reason string. */
@@ -244,7 +246,7 @@ export function parseQuery(buf: Uint8Array): QueryParse {
       }
     }
   }
-  if (!question) return { ...(fail('no question', undefined, undefined, edns) as QueryParse & { kind: 'formerr' }), questionless: true };
+  if (!question) return { ...(fail('no question', undefined, undefined, edns) as QueryParse & { kind: 'formerr' }), questionless: true, records: an + ns + ar - (edns ? 1 : 0) };
   if (badOption) return fail(badOption, question, questionEnd, edns ? { ...edns, options: [] } : undefined);
   // Trailing octets after the counted records are ignored, as BIND does.
   return { kind: 'ok', query: { id, flags, opcode, question, questionEnd, edns, cookie, ecs } };

@@ -19,7 +19,7 @@ import {
   OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_ECS, EDNS_OPT_EDE, EDNS_OPT_EXPIRE, type ParsedQuery, type Question, type Edns,
   type QueryParse,
 } from './message.js';
-import { echoedFlags, echoesQuestion, opcodeImplemented, questionlessRcode } from './reply-policy.js';
+import { echoedFlags, echoesQuestion, metaTypeRcode, opcodeImplemented, questionlessRcode, raMayBeSet } from './reply-policy.js';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
 import { ZoneTable } from './zone-table.js';
 import { buildZone, type Zone } from './zone.js';
@@ -105,6 +105,8 @@ interface CacheEntry {
   rcode: number;
   /** Answers from the resolver's cache are reused for at most a second (ms clock), so TTLs keep counting down. */
   expires?: number;
+  /** The answer never carries RA (reply-policy.ts raMayBeSet). */
+  noRa?: boolean;
 }
 
 const MAX_UDP_NO_EDNS = 512; // RFC 1035 §4.2.1
@@ -200,7 +202,7 @@ export class Responder {
         out.set(hit.bytes);
         out[0] = msg[0];
         out[1] = msg[1];
-        if (this.ra) this.setRa(out, client);
+        if (this.ra && !hit.noRa) this.setRa(out, client);
         return out;
       }
     }
@@ -357,15 +359,16 @@ export class Responder {
       out[0] = msg[0];
       out[1] = msg[1];
       if (hit.cookieAt >= 0 && q.cookie) this.writeCookie(out, hit.cookieAt - 8, q.cookie, client.address);
-      if (this.ra) this.setRa(out, client);
+      if (this.ra && !hit.noRa) this.setRa(out, client);
       return out;
     }
     const built = this.build(q, client);
     if (built.deferred) return built.deferred;
-    if (this.ra) this.setRa(built.bytes, client);
+    const noRa = !raMayBeSet(q.opcode, q.question.class, q.edns?.version ?? 0);
+    if (this.ra && !noRa) this.setRa(built.bytes, client);
     if (built.cacheable) {
       if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(key, { bytes: built.bytes, acl: built.acl, cookieAt: built.cookieAt, rcode: built.rcode, expires: built.expires });
+      this.cache.set(key, { bytes: built.bytes, acl: built.acl, cookieAt: built.cookieAt, rcode: built.rcode, expires: built.expires, noRa });
     }
     this.count(built.rcode);
     return built.bytes;
@@ -387,7 +390,7 @@ export class Responder {
       edns = { ...edns, options: [] };
     } else if (p.questionless) {
       const cookie = edns?.options.some((o) => o.code === EDNS_OPT_COOKIE) === true;
-      rcode = questionlessRcode(p.opcode, cookie);
+      rcode = questionlessRcode(p.opcode, cookie, p.records ?? 0);
     }
     if (rcode === RCODE.FORMERR) this.stats.malformed++;
     this.count(rcode);
@@ -523,6 +526,8 @@ export class Responder {
     // Class 0 names no class at all; BIND: "message class could not be determined".
     if (q.question.class === 0) return plain(RCODE.FORMERR, echoed);
     const question = q.question;
+    // BIND's CHAOS view (version.bind…) takes queries only.
+    if (q.opcode !== OPCODE_QUERY && question.class === CLASS_CH) return plain(RCODE.NOTIMP, question);
     if (q.opcode === OPCODE_UPDATE) {
       // RFC 2136 §3.1: the zone section names a zone with type SOA. We accept no
       // updates: REFUSED for our zones (as BIND with no update policy), NOTAUTH otherwise.
@@ -533,6 +538,8 @@ export class Responder {
     }
     // QCLASS ANY (255) and NONE (254) make no sense in a query here; BIND answers FORMERR.
     if (q.opcode === OPCODE_QUERY && (question.class === 255 || question.class === 254)) return plain(RCODE.FORMERR, question);
+    const meta = q.opcode === OPCODE_QUERY ? metaTypeRcode(question.type) : undefined;
+    if (meta !== undefined) return plain(meta, question);
     if (q.opcode === OPCODE_NOTIFY) {
       // We are no secondary: BIND accepts a NOTIFY for a zone it serves and ignores it.
       if (question.type !== T.SOA) return plain(RCODE.FORMERR, question, 0);
@@ -563,10 +570,10 @@ export class Responder {
       return this.fromResolverCache(q, client) ?? { bytes: new Uint8Array(0), cacheable: false, cookieAt: -1, rcode: -1, deferred: this.recurse(q, client) };
     }
     if (!zone) return plain(RCODE.REFUSED, question, keep); // recursion no: nothing to say (BIND)
-    if (question.type === T.AXFR || question.type === T.IXFR || question.type === T.OPT) {
-      // Zone transfers are not served here (and never over UDP); OPT is no data type.
-      const rc = question.type === T.OPT || client.transport === 'udp' ? RCODE.FORMERR : RCODE.NOTIMP;
-      return plain(rc, question, rc === RCODE.FORMERR ? 0 : keep, undefined, acl);
+    if (question.type === T.AXFR || question.type === T.IXFR) {
+      // Zone transfers are not served here (and never over UDP).
+      const rc = client.transport === 'udp' ? RCODE.FORMERR : RCODE.NOTIMP;
+      return plain(rc, question, keep, undefined, acl);
     }
     const mode = this.view.minimalResponses ?? 'no-auth-recursive';
     const minimal = mode === 'yes' || mode === 'no-auth' || (mode === 'no-auth-recursive' && (qflags & FLAG_RD) !== 0);

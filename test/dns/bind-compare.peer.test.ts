@@ -210,6 +210,11 @@ const CASES: Case[] = [
     'tri.test SOA +ednsopt=9:00000001', 'tri.test SOA +ednsopt=9:0102030405', 'www.tri.test +ednsopt=9:0102',
     'tri.test SOA +ednsopt=9 +ednsopt=9', 'version.bind SOA CH +expire', 'tri.test SOA +expire +opcode=4',
     'tri.test SOA +expire +edns=1 +noednsneg'].map((a) => ({ args: a })),
+  // Meta query types: MAILA/MAILB NOTIMP, the others FORMERR, RD and CD kept; inside and outside our zones.
+  ...['www.tri.test MAILA', 'www.tri.test MAILB +cd', 'www.tri.test TYPE250', 'www.tri.test TYPE249 +norec', 'www.tri.test OPT +cd',
+    'www.tri.test TYPE128', 'www.tri.test TYPE127', 'www.example.com MAILA', 'www.example.com TYPE250', 'www.locked.test MAILA -b 127.0.0.3',
+    'www.tri.test TYPE250 +opcode=4', 'tri.test TYPE250 +opcode=5', 'version.bind TXT CH +opcode=4', 'version.bind SOA CH +opcode=5',
+    'www.tri.test -c CH +opcode=4'].map((a) => ({ args: a })),
   // Truncated without EDNS: which RRs fit depends on rotation, so counts and flags only.
   { args: 'bigish.tri.test +ignore +noedns', countsOnly: true },
   { args: 'big.tri.test TXT +ignore +noedns', countsOnly: true },
@@ -495,6 +500,9 @@ async function compareAll(): Promise<void> {
     ['label with a zero octet inside', Buffer.concat([hdr(21, 0, 1, 0, 0, 0), Buffer.of(3, 0x77, 0, 0x77), q('tri.test'), Buffer.of(0, 1, 0, 1)])],
     ['query type OPT', Buffer.concat([hdr(22, 0, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 41, 0, 1)])],
     ['AXFR over UDP', Buffer.concat([hdr(23, 0, 1, 0, 0, 0), q('tri.test'), Buffer.of(0, 252, 0, 1)])],
+    ['AXFR over UDP with RD and CD', Buffer.concat([hdr(24, 0x0110, 1, 0, 0, 0), q('tri.test'), Buffer.of(0, 252, 0, 1)])],
+    ['IXFR over UDP without the client SOA, RD and CD', Buffer.concat([hdr(25, 0x0110, 1, 0, 0, 0), q('tri.test'), Buffer.of(0, 251, 0, 1)])],
+    ['query type OPT with RD and CD', Buffer.concat([hdr(26, 0x0110, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 41, 0, 1)])],
     ['answer record in a query', Buffer.concat([hdr(12, 0, 1, 1, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
       Buffer.of(0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)])],
   ];
@@ -517,7 +525,7 @@ async function compareAll(): Promise<void> {
       [`opcode ${op}: EXPIRE option of 2 octets`, Buffer.concat([hdr(40, f, 1, 0, 0, 1), q('tri.test'), Buffer.of(0, 6, 0, 1),
         Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 6, 0, 9, 0, 2, 1, 2)])],
     );
-    if (op !== 0) raw.push([`opcode ${op}: an answer record and no question`, Buffer.concat([hdr(41, f, 0, 1, 0, 0), q('www.tri.test'), A, Buffer.of(0, 0, 0, 0, 0, 4, 10, 0, 0, 80)])]);
+    raw.push([`opcode ${op}: an answer record and no question`, Buffer.concat([hdr(41, f, 0, 1, 0, 0), q('www.tri.test'), A, Buffer.of(0, 0, 0, 0, 0, 4, 10, 0, 0, 80)])]);
   }
   const summary = (m: Buffer | null): string => (m === null ? 'no answer' :
     `rcode=${m[3] & 0xf} flags=${(m.readUInt16BE(2) & 0x87f0).toString(16)} qd=${m.readUInt16BE(4)} an=${m.readUInt16BE(6)} ns=${m.readUInt16BE(8)} ar=${m.readUInt16BE(10)} octets=${m.length}`);

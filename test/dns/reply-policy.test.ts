@@ -1,5 +1,5 @@
 import t from 'tap';
-import { echoedFlags, echoesQuestion, opcodeImplemented, questionlessRcode } from '../../src/dns/reply-policy.js';
+import { echoedFlags, echoesQuestion, metaTypeRcode, opcodeImplemented, questionlessRcode, raMayBeSet } from '../../src/dns/reply-policy.js';
 import { FLAG_AA, FLAG_AD, FLAG_CD, FLAG_RD, FLAG_TC, RCODE } from '../../src/dns/message.js';
 
 const ALL = FLAG_RD | FLAG_CD | FLAG_AA | FLAG_AD | FLAG_TC | 0x0080 | 0x0040;
@@ -26,4 +26,20 @@ t.test('no question: NOTIMP, cookie refresh or FORMERR', async (t) => {
   t.equal(questionlessRcode(0, false), RCODE.FORMERR);
   t.equal(questionlessRcode(4, true), RCODE.FORMERR, 'NOTIFY needs its question');
   t.equal(questionlessRcode(5, false), RCODE.FORMERR);
+  t.equal(questionlessRcode(0, true, 1), RCODE.SERVFAIL, 'QUERY with records but no question: SERVFAIL (BIND)');
+  t.equal(questionlessRcode(15, false, 1), RCODE.NOTIMP);
+  t.equal(questionlessRcode(4, false, 1), RCODE.FORMERR);
+});
+
+t.test('meta query types and RA', async (t) => {
+  t.equal(metaTypeRcode(254), RCODE.NOTIMP, 'MAILA');
+  t.equal(metaTypeRcode(253), RCODE.NOTIMP, 'MAILB');
+  for (const ty of [41, 128, 249, 250]) t.equal(metaTypeRcode(ty), RCODE.FORMERR, `type ${ty}`);
+  for (const ty of [1, 127, 251, 252, 255, 256, 65534]) t.equal(metaTypeRcode(ty), undefined, `type ${ty} answered as usual`);
+  t.ok(raMayBeSet(0, 1, 0));
+  t.notOk(raMayBeSet(15, 1, 0), 'unknown opcode');
+  t.notOk(raMayBeSet(4, 1, 0), 'NOTIFY');
+  t.notOk(raMayBeSet(0, 3, 0), 'CHAOS');
+  t.notOk(raMayBeSet(0, 255, 0), 'class ANY');
+  t.notOk(raMayBeSet(0, 1, 1), 'BADVERS');
 });
