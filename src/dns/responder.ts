@@ -249,6 +249,32 @@ export class Responder {
     return one ? [one] : null;
   }
 
+  /**
+   * IXFR over UDP (RFC 1995 §2): the current SOA alone tells the client to come
+   * back over TCP. As BIND 9.18: FORMERR without the client's SOA, NOTAUTH for a
+   * name that is no zone apex of ours, REFUSED outside allow-transfer, no AA.
+   */
+  private udpIxfr(q: ParsedQuery, msg: Uint8Array, client: ClientInfo): Uint8Array {
+    const question = q.question;
+    const single = (rcode: number): Uint8Array => {
+      this.count(rcode);
+      return this.simple(q.id, q.flags, rcode, question, q.edns, undefined, client, echoedFlags(q.opcode, q.flags));
+    };
+    const d = decodeMessage(msg);
+    if (typeof d === 'string' || !d.authorities.some((r) => r.type === T.SOA)) return single(RCODE.FORMERR);
+    const zone = this.table.find(question.name);
+    if (!zone || nameKey(zone.origin) !== nameKey(question.name)) return single(RCODE.NOTAUTH);
+    const acl = this.view.zoneAllowTransfer?.get(nameKey(zone.origin)) ?? this.view.allowTransfer;
+    if (!acl || !acl(client.address)) return single(RCODE.REFUSED);
+    const apex = zone.nodes.get(nameKey(zone.origin));
+    const soa = apex?.rrsets.get(T.SOA);
+    if (!apex || !soa) return single(RCODE.SERVFAIL);
+    const ans: AuthorityAnswer = { rcode: RCODE.NOERROR, aa: false, answer: [{ owner: apex.name, type: T.SOA, class: soa.class, ttl: soa.ttl, rdatas: [soa.rdatas[0]] }],
+      authority: [], additional: [] };
+    this.count(RCODE.NOERROR);
+    return this.render(q, ans, this.udpLimit(q.edns), q.edns ? q.cookie : undefined, client.address).bytes;
+  }
+
   /** AXFR (RFC 5936) and IXFR answered with the whole zone or, when current, its SOA (RFC 1995 §4). */
   private transfer(q: ParsedQuery, msg: Uint8Array, client: ClientInfo): Uint8Array[] {
     const question = q.question;
@@ -350,6 +376,8 @@ export class Responder {
     }
     if (p.kind === 'formerr') return this.unusable(p, client);
     const q = p.query;
+    if (q.question.type === T.IXFR && client.transport === 'udp' && q.opcode === OPCODE_QUERY && q.question.class === CLASS_IN &&
+      (!q.edns || q.edns.version === 0)) return this.udpIxfr(q, msg, client);
     const key = this.cacheKey(msg, q, client);
     const hit = this.cache.get(key);
     if (hit && (hit.expires === undefined || hit.expires > Date.now()) && (!hit.acl || hit.acl(client.address))) {

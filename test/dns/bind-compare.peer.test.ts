@@ -409,6 +409,18 @@ async function compareAll(): Promise<void> {
     });
   }
 
+  // IXFR over UDP (RFC 1995 §2): the current SOA alone, or the error BIND gives.
+  for (const args of ['tri.test IXFR=1 +notcp', 'tri.test IXFR=7 +notcp +norec', 'tri.test IXFR=9 +notcp +noedns', 'www.tri.test IXFR=1 +notcp',
+    'example.com IXFR=1 +notcp', 'tri.test IXFR=1 +notcp +nocookie +cd', 'locked.test IXFR=1 +notcp']) {
+    await t.test(`dig ${args}`, async (t) => {
+      const [b, r] = await Promise.all([dig(bindPort, [...args.split(' '), '+comments']), dig(xfrPort, [...args.split(' '), '+comments'])]);
+      const d = diff(parseDig(b), parseDig(r), false);
+      if (d.length) process.stderr.write(`--- dig ${args}\n${d.join('\n')}\n`);
+      t.ok(/status: /.test(b), 'BIND answered');
+      t.same(d, [], `dig ${args}`);
+    });
+  }
+
   // minimal-responses other than BIND's default (servers started above).
   for (const { mode, mBind, mTriad } of modeServers) {
     for (const q of MODE_QUERIES) {
