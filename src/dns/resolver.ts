@@ -109,6 +109,28 @@ export class Resolver {
     return r && !('miss' in r) ? r : undefined;
   }
 
+  /**
+   * The closest delegation the cache holds for `name` (its NS RRset and the cached
+   * addresses of those servers): what BIND answers a non-recursive query with when
+   * the cache has no answer. Undefined when not even the root's NS is cached.
+   */
+  delegationFromCache(name: Uint8Array, cls: number): { ns: SectionRRset; glue: SectionRRset[] } | undefined {
+    for (let cut = name; ; cut = parentName(cut)) {
+      const hit = this.cache.get(cut, T.NS, cls, { count: false });
+      if (hit && hit.kind === 'rrset') {
+        const glue: SectionRRset[] = [];
+        for (const n of hit.set.rdatas) {
+          for (const type of [T.A, T.AAAA]) {
+            const g = this.cache.get(n, type, cls, { count: false });
+            if (g && g.kind === 'rrset') glue.push(g.set);
+          }
+        }
+        return { ns: hit.set, glue };
+      }
+      if (cut.length === 1) return undefined;
+    }
+  }
+
   /** Resolves a question; never rejects (failures become SERVFAIL). */
   async resolve(q: Question): Promise<Resolution> {
     this.st.resolutions++;

@@ -81,6 +81,8 @@ export const DEFERRED: Uint8Array = new Uint8Array(0);
 export interface RecursiveResolver {
   resolve(q: Question): Promise<Resolution>;
   fromCache(q: Question): Resolution | undefined;
+  /** The closest cached delegation, for non-recursive queries the cache cannot answer. */
+  delegationFromCache?(name: Uint8Array, cls: number): { ns: SectionRRset; glue: SectionRRset[] } | undefined;
 }
 
 export interface ResponderOptions {
@@ -653,9 +655,13 @@ export class Responder {
       const res = rec && (q.flags & FLAG_RD) !== 0 ? await resolver.resolve(q.question) : resolver.fromCache(q.question);
       if (!res) {
         if (!rec) return refuse();
-        // RD clear and nothing cached: an empty, non-authoritative answer.
+        // RD clear and no answer cached: the closest delegation the cache knows, as
+        // BIND answers (a referral, RFC 1034 §4.3.1), else an empty answer.
         this.count(RCODE.NOERROR);
-        const out = this.simple(q.id, q.flags, RCODE.NOERROR, q.question, q.edns, undefined, client, keep);
+        const d = resolver.delegationFromCache?.(q.question.name, q.question.class);
+        const ans: AuthorityAnswer = { rcode: RCODE.NOERROR, aa: false, answer: [], authority: d ? [d.ns] : [], additional: d ? d.glue : [] };
+        const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(q.edns);
+        const out = this.render(q, ans, limit, q.edns ? q.cookie : undefined, client.address).bytes;
         this.setRa(out, client);
         return out;
       }

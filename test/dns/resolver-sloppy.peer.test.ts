@@ -319,3 +319,12 @@ t.test('error answers of a resolver: rcode, flags (RA too) and counts as BIND', 
     t.equal(header(r), header(b), `dig ${args.join(' ')}`);
   }
 });
+
+t.test('non-recursive queries the cache cannot answer: the closest cached delegation, as BIND', async (t) => {
+  const view = (d: DigResult): string[] => [d.status, /;; flags:([^;]*);(.*)/.exec(d.raw)?.[2]?.trim() ?? '',
+    ...d.authority.map((f) => [f[0].toLowerCase(), f[2], f[3], ...f.slice(4)].join(' ')).sort()];
+  for (const args of [['www.s3b.tld', 'TXT', '+norec'], ['never.good.tld', 'A', '+norec'], ['x.sub.s2.tld', 'MX', '+norec'], ['www.j.p.tld', 'A', '+norec']]) {
+    const [r, b] = await Promise.all([dig(at(10), triadPort, args, TIME), dig('127.0.0.1', bindPlain, args, TIME)]);
+    t.same(view(r), view(b), `dig ${args.join(' ')}`);
+  }
+});

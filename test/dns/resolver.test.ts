@@ -280,3 +280,15 @@ t.test('resolver: bad glue, then the other name servers are looked up; NS names 
   t.ok(asked.includes('127.0.0.3 alias.good.tld.'), 'the CNAME\'d NS name was looked up');
   t.notOk(asked.some((a) => a.startsWith('127.0.0.5')), 'but the address behind its CNAME is never used');
 });
+
+t.test('resolver: the closest cached delegation (non-recursive queries)', async (t) => {
+  const r = new Resolver({ forward: buildForwardPolicy({ forwarders: [], forward: 'first', zones: [] }), transport: async () => { throw new Error('no network'); } });
+  t.equal(r.delegationFromCache(n('www.leaf.tld'), 1), undefined, 'nothing cached: nothing to refer to');
+  r.cache.put({ owner: n('tld'), type: T.NS, class: 1, ttl: 300, rdatas: [n('ns.tld')] }, RANK.AUTHORITY);
+  r.cache.put({ owner: n('leaf.tld'), type: T.NS, class: 1, ttl: 300, rdatas: [n('ns1.leaf.tld'), n('ns2.other.tld')] }, RANK.AUTHORITY);
+  r.cache.put(a('ns1.leaf.tld', '127.0.0.3'), RANK.GLUE);
+  const d = r.delegationFromCache(n('a.b.www.leaf.tld'), 1);
+  t.equal(d && nameToText(d.ns.owner), 'leaf.tld.', 'the deepest cut above the name');
+  t.same(d?.glue.map((g) => nameToText(g.owner)), ['ns1.leaf.tld.'], 'with the addresses the cache has');
+  t.equal(nameToText(r.delegationFromCache(n('x.tld'), 1)?.ns.owner ?? n('.')), 'tld.');
+});
