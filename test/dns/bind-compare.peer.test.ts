@@ -409,6 +409,16 @@ async function compareAll(): Promise<void> {
     });
   }
 
+  // The OPT of a transfer's first message: COOKIE echoed, no EXPIRE for a primary zone (as BIND).
+  for (const args of ['tri.test AXFR +expire', 'other.test AXFR', 'tri.test IXFR=3 +expire', 'tri.test IXFR=7 +expire +nocookie']) {
+    await t.test(`dig ${args} (EDNS options)`, async (t) => {
+      const opts = (out: string): string[] => out.split('\n').filter((l) => /^; (EDNS|COOKIE|EXPIRE|EDE)/.test(l)).map((l) => l.replace(/: [0-9a-f]{48} /, ': <cookie> '));
+      const [b, r] = await Promise.all([dig(bindPort, [...args.split(' '), '+comments']), dig(xfrPort, [...args.split(' '), '+comments'])]);
+      t.ok(opts(b).length > 0, 'BIND sent an OPT');
+      t.same(opts(r), opts(b), `dig ${args}`);
+    });
+  }
+
   // IXFR over UDP (RFC 1995 §2): the current SOA alone, or the error BIND gives.
   for (const args of ['tri.test IXFR=1 +notcp', 'tri.test IXFR=7 +notcp +norec', 'tri.test IXFR=9 +notcp +noedns', 'www.tri.test IXFR=1 +notcp',
     'example.com IXFR=1 +notcp', 'tri.test IXFR=1 +notcp +nocookie +cd', 'locked.test IXFR=1 +notcp']) {
