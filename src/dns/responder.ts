@@ -406,9 +406,10 @@ export class Responder {
 
   /**
    * A query that cannot be answered as asked (reply-policy.ts): a parse error is
-   * FORMERR without OPT; a message that parsed but has no question is
-   * checked for EDNS first (BADVERS), then gets NOTIMP (opcodes we do not
-   * implement), NOERROR (a COOKIE refresh) or FORMERR, with its OPT.
+   * FORMERR (with an OPT only when the EDNS part was read); a message that parsed
+   * but has no question is checked for EDNS first (BADVERS), then gets NOTIMP
+   * (opcodes we do not implement), SERVFAIL (a QUERY holding other records),
+   * NOERROR (a COOKIE refresh) or FORMERR, with its OPT.
    */
   private unusable(p: QueryParse & { kind: 'formerr' }, client: ClientInfo): Uint8Array {
     const keep = echoedFlags(p.opcode, p.flags);
