@@ -156,7 +156,9 @@ export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opt
     ({ rcode, aa, answer: b.answer, authority: b.authority, additional: b.additional, ede });
   const negative = (rcode: number): AuthorityAnswer => {
     const soa = negativeSoa(zone);
-    if (soa) b.authority.push(soa);
+    // BIND's zero-no-soa-ttl (default yes): NXDOMAIN for an SOA question carries the SOA
+    // with TTL 0 (measured: NODATA keeps the negative TTL), so no one caches it as an answer.
+    if (soa) b.authority.push(qtype === T.SOA && rcode === NXDOMAIN ? { ...soa, ttl: 0 } : soa);
     return done(rcode, true);
   };
   const positive = (atCut = false): AuthorityAnswer => {

@@ -8,6 +8,11 @@
 // the question name inside the bailiwick; of the additional section only
 // addresses of the referral's name servers inside the bailiwick (glue). Every
 // other record is dropped, so an answer can never plant data about unrelated names.
+// Sloppy answers are judged as BIND 9.18 judges them (measured side by side in
+// test/dns/resolver-sloppy.peer.test.ts): a CNAME chain that stops short is
+// followed whatever the authority section says; a referral is a referral even
+// with AA set; an answer section that answers nothing, an SOA of another zone or
+// NS records that lead nowhere make the server unusable for this question.
 
 import { isSubdomain, nameKey, labelCount } from './name.js';
 import { RCODE, FLAG_AA, type DecodedMessage, type DecodedRR } from './message.js';
@@ -47,7 +52,13 @@ export function cnameTarget(set: SectionRRset): Uint8Array {
   return set.rdatas[0];
 }
 
-/** Classifies an answer from a server of zone `cut` to the question (qname, qtype). */
+/**
+ * Classifies an answer from a server of zone `cut` to the question (qname, qtype).
+ * What a server says is believed only inside its bailiwick, and only in the section
+ * where it means something (RFC 2181 §5.4.1): the answer section for the chain,
+ * the authority section for an SOA proving a negative or an NS set for a referral.
+ * The AA bit decides nothing on its own: servers set it wrongly both ways.
+ */
 export function classify(m: DecodedMessage, qname: Uint8Array, qtype: number, cut: Uint8Array): Outcome {
   if (m.rcode !== RCODE.NOERROR && m.rcode !== RCODE.NXDOMAIN) return { kind: 'fail', reason: `rcode ${m.rcode}` };
   const aa = (m.flags & FLAG_AA) !== 0;
@@ -70,16 +81,28 @@ export function classify(m: DecodedMessage, qname: Uint8Array, qtype: number, cu
     chain.push(cname);
     name = cnameTarget(cname);
   }
+  // An answer section with records of which none answers the question is a broken
+  // answer, not a negative one (BIND treats it as FORMERR and asks elsewhere).
+  if (chain.length === 0 && m.rcode === RCODE.NOERROR && m.answers.some((r) => r.type !== T.OPT)) {
+    return { kind: 'fail', reason: 'answer section does not answer the question' };
+  }
   // The SOA that proves a negative answer must own an ancestor of the name (RFC 2308 §2.1).
   const auth = toRRsets(m.authorities).filter((s) => inBailiwick(s.owner) && isSubdomain(name, s.owner));
   const soa = auth.find((s) => s.type === T.SOA);
-  if (m.rcode === RCODE.NXDOMAIN) return { kind: 'nxdomain', rrsets: chain, name, soa };
-  if (chain.length > 0 && !soa) {
-    // The chain leaves what this server knows: follow it from the top (it may lead to another zone).
+  if (chain.length > 0) {
+    // A chain that stops short of the data: the server's word on the last name
+    // counts only for NXDOMAIN inside its bailiwick (RFC 6604); otherwise the chain
+    // is followed from the top, as BIND does, whatever the authority section
+    // claims (an SOA beside a CNAME is no proof that the target has no data).
+    if (m.rcode === RCODE.NXDOMAIN && inBailiwick(name)) return { kind: 'nxdomain', rrsets: chain, name, soa };
     return { kind: 'cname', rrsets: chain, next: name, aa };
   }
-  if (soa || (aa && chain.length === 0)) return { kind: 'nodata', rrsets: chain, name, soa };
-  // A referral: NS for a zone between the bailiwick and the name, strictly below the bailiwick.
+  // An empty answer. NXDOMAIN is taken as it comes (the SOA only when it proves it).
+  if (m.rcode === RCODE.NXDOMAIN) return { kind: 'nxdomain', rrsets: chain, name, soa };
+  if (soa) return { kind: 'nodata', rrsets: chain, name, soa };
+  if (m.authorities.some((r) => r.type === T.SOA)) return { kind: 'fail', reason: 'SOA of another zone' };
+  // A referral: NS for a zone between the bailiwick and the name, strictly below the
+  // bailiwick. Taken as a referral even with AA set (some servers set it on referrals).
   const ns = auth.find((s) => s.type === T.NS && labelCount(s.owner) > labelCount(cut));
   if (ns) {
     const targets = new Set(ns.rdatas.map((d) => nameKey(d)));
@@ -88,5 +111,9 @@ export function classify(m: DecodedMessage, qname: Uint8Array, qtype: number, cu
     );
     return { kind: 'referral', zone: ns.owner, ns, glue };
   }
-  return { kind: 'fail', reason: 'lame or empty answer' };
+  // Any other NS (the zone's own, one above it, one off the path) makes the server
+  // lame for this name; BIND then asks another server.
+  if (m.authorities.some((r) => r.type === T.NS)) return { kind: 'fail', reason: 'lame: NS but no referral' };
+  // Nothing at all: NODATA, with AA or without (as BIND takes it); not cached without an SOA.
+  return { kind: 'nodata', rrsets: chain, name, soa };
 }

@@ -32,6 +32,7 @@ export const FLAG_AD = 0x0020;
 export const FLAG_CD = 0x0010;
 
 export const EDNS_OPT_ECS = 8; // RFC 7871
+export const EDNS_OPT_EXPIRE = 9; // RFC 7314
 export const EDNS_OPT_COOKIE = 10; // RFC 7873
 export const EDNS_OPT_EDE = 15; // RFC 8914
 
@@ -79,7 +80,11 @@ export interface ParsedQuery {
  */
 export type QueryParse =
   | { kind: 'ok'; query: ParsedQuery }
-  | { kind: 'formerr'; id: number; flags: number; opcode: number; question?: Question; questionEnd?: number; edns?: Edns; reason: string }
+  | { kind: 'formerr'; id: number; flags: number; opcode: number; question?: Question; questionEnd?: number; edns?: Edns; reason: string;
+      /** The whole message was read and has no question (its EDNS, when present, is in `edns`). */
+      questionless?: true;
+      /** With `questionless`: how many records other than OPT the message holds. */
+      records?: number }
   | { kind: 'drop'; reason: string };
 
 /** Reads a possibly compressed name at `off`. Returns [name, offset after it] or a reason string. */
@@ -191,10 +196,12 @@ export function parseQuery(buf: Uint8Array): QueryParse {
     const qn = readName(buf, p);
     if (typeof qn === 'string') return fail(qn);
     if (qn[1] + 4 > buf.length) return fail('question runs past the end');
-    if (i === 0 && qd === 1) {
+    if (i === 0) {
       question = { name: qn[0], type: u16(buf, qn[1]), class: u16(buf, qn[1] + 2) };
       questionEnd = qn[1] + 4;
     }
+    // More than one question is a parse error (BIND); an UPDATE's answer still repeats its first zone (RFC 2136 §3.8).
+    if (i === 1) return fail('more than one question', opcode === OPCODE_UPDATE ? question : undefined, questionEnd);
     p = qn[1] + 4;
   }
   for (let i = 0; i < an + ns; i++) {
@@ -230,13 +237,16 @@ export function parseQuery(buf: Uint8Array): QueryParse {
         // A bad length is an EDNS-level FORMERR (answered with OPT), not a parse failure.
         if (o.data.length !== 8 && (o.data.length < 16 || o.data.length > 40)) badOption = 'malformed COOKIE option';
         else cookie = o.data;
+      } else if (o.code === EDNS_OPT_EXPIRE) {
+        // RFC 7314 §2: empty in a query (BIND also takes four octets); anything else is FORMERR, as BIND answers.
+        if (o.data.length !== 0 && o.data.length !== 4) badOption = 'malformed EXPIRE option';
       } else if (o.code === EDNS_OPT_ECS) {
         if (!validEcs(o.data)) badOption = 'malformed CLIENT-SUBNET option';
         else ecs = o.data;
       }
     }
   }
-  if (!question) return fail(qd === 0 ? 'no question' : 'more than one question', undefined, undefined, edns);
+  if (!question) return { ...(fail('no question', undefined, undefined, edns) as QueryParse & { kind: 'formerr' }), questionless: true, records: an + ns + ar - (edns ? 1 : 0) };
   if (badOption) return fail(badOption, question, questionEnd, edns ? { ...edns, options: [] } : undefined);
   // Trailing octets after the counted records are ignored, as BIND does.
   return { kind: 'ok', query: { id, flags, opcode, question, questionEnd, edns, cookie, ecs } };

@@ -109,6 +109,28 @@ export class Resolver {
     return r && !('miss' in r) ? r : undefined;
   }
 
+  /**
+   * The closest delegation the cache holds for `name` (its NS RRset and the cached
+   * addresses of those servers): what BIND answers a non-recursive query with when
+   * the cache has no answer. Undefined when not even the root's NS is cached.
+   */
+  delegationFromCache(name: Uint8Array, cls: number): { ns: SectionRRset; glue: SectionRRset[] } | undefined {
+    for (let cut = name; ; cut = parentName(cut)) {
+      const hit = this.cache.get(cut, T.NS, cls, { count: false });
+      if (hit && hit.kind === 'rrset') {
+        const glue: SectionRRset[] = [];
+        for (const n of hit.set.rdatas) {
+          for (const type of [T.A, T.AAAA]) {
+            const g = this.cache.get(n, type, cls, { count: false });
+            if (g && g.kind === 'rrset') glue.push(g.set);
+          }
+        }
+        return { ns: hit.set, glue };
+      }
+      if (cut.length === 1) return undefined;
+    }
+  }
+
   /** Resolves a question; never rejects (failures become SERVFAIL). */
   async resolve(q: Question): Promise<Resolution> {
     this.st.resolutions++;
@@ -223,9 +245,14 @@ export class Resolver {
       nsNames = this.hints.ns;
     }
     for (let hop = 0; hop < MAX_REFERRALS; hop++) {
-      const servers = await this.serversFor(nsNames, cut, q, depth);
-      if (servers.length === 0) return { kind: 'fail', reason: 'no address for any name server' };
-      const o = await this.ask(servers, q, false, cut, true);
+      const known = await this.serversFor(nsNames, cut, q, depth);
+      let o: Outcome = known.length > 0 ? await this.ask(known, q, false, cut, true) : { kind: 'fail', reason: 'no address for any name server' };
+      if (o.kind === 'fail' && known.length > 0) {
+        // Every address we had (glue, cache) failed: glue may be wrong, so look up
+        // the addresses of the other name servers, as BIND does, and ask those.
+        const more = (await this.resolveNsAddresses(nsNames, cut, q, depth, known)).filter((s) => !known.some((k) => k.address === s.address));
+        if (more.length > 0) o = await this.ask(more, q, false, cut, true);
+      }
       if (o.kind !== 'referral') return o;
       // A referral must lead closer to the name (below the current cut, above or at the name).
       if (!isSubdomain(o.zone, cut) || nameKey(o.zone) === nameKey(cut) || !isSubdomain(q.name, o.zone)) {
@@ -239,28 +266,55 @@ export class Resolver {
     return { kind: 'fail', reason: 'too many referrals' };
   }
 
-  /** Addresses of the name servers: hints, cache, else resolved (glueless delegation), depth-limited. */
+  /** Addresses of the name servers we know without asking: hints, cache, glue. */
   private async serversFor(names: Uint8Array[], cut: Uint8Array, q: Question, depth: number): Promise<UpstreamServer[]> {
+    const out = this.knownAddresses(names, cut, q.class).servers;
+    if (out.length > 0) return out;
+    // A glueless delegation: nothing known, so resolve the names now.
+    return this.resolveNsAddresses(names, cut, q, depth, []);
+  }
+
+  private knownAddresses(names: Uint8Array[], cut: Uint8Array, cls: number): { servers: UpstreamServer[]; unresolved: Uint8Array[] } {
     const out: UpstreamServer[] = [];
     const unresolved: Uint8Array[] = [];
     for (const n of names) {
       const before = out.length;
       if (cut.length === 1) for (const a of this.hints.addresses.get(nameKey(n)) ?? []) out.push({ address: a, port: this.port });
       for (const type of [T.A, T.AAAA]) {
-        const hit = this.cache.get(n, type, q.class, { count: false });
+        const hit = this.cache.get(n, type, cls, { count: false });
         if (hit && hit.kind === 'rrset') for (const rd of hit.set.rdatas) out.push({ address: addressText(rd), port: this.port });
       }
       if (out.length === before) unresolved.push(n);
     }
-    if (out.length > 0 || depth >= MAX_DEPTH) return dedupe(out);
-    for (const n of unresolved) {
+    return { servers: dedupe(out), unresolved };
+  }
+
+  /**
+   * Looks up addresses of name servers (depth-limited): those with no known address,
+   * and, when `failed` lists addresses that did not work, the names behind them too
+   * (their glue may be wrong; an authoritative answer outranks glue, RFC 2181 §5.4.1).
+   * Only addresses owned by the NS name itself count: an NS name must not be an
+   * alias (RFC 2181 §10.3), and BIND does not follow one.
+   */
+  private async resolveNsAddresses(names: Uint8Array[], cut: Uint8Array, q: Question, depth: number, failed: UpstreamServer[]): Promise<UpstreamServer[]> {
+    if (depth >= MAX_DEPTH) return [];
+    const { unresolved } = this.knownAddresses(names, cut, q.class);
+    const bad = new Set(failed.map((s) => s.address));
+    const glued = names.filter((n) => !unresolved.includes(n) && this.knownAddresses([n], cut, q.class).servers.every((s) => bad.has(s.address)));
+    const out: UpstreamServer[] = [];
+    for (const n of [...unresolved, ...(failed.length > 0 ? glued : [])]) {
       // An NS name under the name being resolved cannot be looked up without glue.
       if (isSubdomain(n, q.name)) continue;
+      // Nor can a name inside the zone whose servers failed, except through them.
+      if (failed.length > 0 && isSubdomain(n, cut) && cut.length > 1) continue;
       const o = await this.fetch({ name: n, type: T.A, class: q.class }, depth + 1).catch(() => undefined);
       if (o && o.kind === 'answer') {
-        for (const s of o.rrsets) if (s.type === T.A) for (const rd of s.rdatas) out.push({ address: addressText(rd), port: this.port });
+        for (const s of o.rrsets) {
+          if (s.type !== T.A || nameKey(s.owner) !== nameKey(n)) continue;
+          for (const rd of s.rdatas) out.push({ address: addressText(rd), port: this.port });
+        }
       }
-      if (out.length > 0) break;
+      if (out.some((s) => !bad.has(s.address))) break;
     }
     return dedupe(out);
   }

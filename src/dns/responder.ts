@@ -16,8 +16,10 @@
 import { hostname as osHostname } from 'node:os';
 import {
   parseQuery, decodeMessage, MessageWriter, WriteOverflow, RCODE, RCODE_NAMES, FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD, FLAG_AD, FLAG_CD,
-  OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_ECS, EDNS_OPT_EDE, type ParsedQuery, type Question, type Edns,
+  OPCODE_QUERY, OPCODE_NOTIFY, OPCODE_UPDATE, EDNS_OPT_COOKIE, EDNS_OPT_ECS, EDNS_OPT_EDE, EDNS_OPT_EXPIRE, type ParsedQuery, type Question, type Edns,
+  type QueryParse,
 } from './message.js';
+import { echoedFlags, echoesQuestion, metaTypeRcode, opcodeImplemented, questionlessRcode, raMayBeSet } from './reply-policy.js';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
 import { ZoneTable } from './zone-table.js';
 import { buildZone, type Zone } from './zone.js';
@@ -85,6 +87,8 @@ export const DEFERRED: Uint8Array = new Uint8Array(0);
 export interface RecursiveResolver {
   resolve(q: Question): Promise<Resolution>;
   fromCache(q: Question): Resolution | undefined;
+  /** The closest cached delegation, for non-recursive queries the cache cannot answer. */
+  delegationFromCache?(name: Uint8Array, cls: number): { ns: SectionRRset; glue: SectionRRset[] } | undefined;
 }
 
 export interface ResponderOptions {
@@ -109,6 +113,8 @@ interface CacheEntry {
   rcode: number;
   /** Answers from the resolver's cache are reused for at most a second (ms clock), so TTLs keep counting down. */
   expires?: number;
+  /** The answer never carries RA (reply-policy.ts raMayBeSet). */
+  noRa?: boolean;
 }
 
 const MAX_UDP_NO_EDNS = 512; // RFC 1035 §4.2.1
@@ -209,7 +215,7 @@ export class Responder {
         out.set(hit.bytes);
         out[0] = msg[0];
         out[1] = msg[1];
-        if (this.ra) this.setRa(out, client);
+        if (this.ra && !hit.noRa) this.setRa(out, client);
         return out;
       }
     }
@@ -254,6 +260,32 @@ export class Responder {
     const one = this.respond(msg, client, later ? (b, c) => later(b ? [b] : null, c) : undefined);
     if (one === DEFERRED) return [DEFERRED];
     return one ? [one] : null;
+  }
+
+  /**
+   * IXFR over UDP (RFC 1995 §2): the current SOA alone tells the client to come
+   * back over TCP. As BIND 9.18: FORMERR without the client's SOA, NOTAUTH for a
+   * name that is no zone apex of ours, REFUSED outside allow-transfer, no AA.
+   */
+  private udpIxfr(q: ParsedQuery, msg: Uint8Array, client: ClientInfo): Uint8Array {
+    const question = q.question;
+    const single = (rcode: number): Uint8Array => {
+      this.count(rcode);
+      return this.simple(q.id, q.flags, rcode, question, q.edns, undefined, client, echoedFlags(q.opcode, q.flags));
+    };
+    const d = decodeMessage(msg);
+    if (typeof d === 'string' || !d.authorities.some((r) => r.type === T.SOA)) return single(RCODE.FORMERR);
+    const zone = this.table.find(question.name);
+    if (!zone || nameKey(zone.origin) !== nameKey(question.name)) return single(RCODE.NOTAUTH);
+    const acl = this.view.zoneAllowTransfer?.get(nameKey(zone.origin)) ?? this.view.allowTransfer;
+    if (!acl || !acl(client.address)) return single(RCODE.REFUSED);
+    const apex = zone.nodes.get(nameKey(zone.origin));
+    const soa = apex?.rrsets.get(T.SOA);
+    if (!apex || !soa) return single(RCODE.SERVFAIL);
+    const ans: AuthorityAnswer = { rcode: RCODE.NOERROR, aa: false, answer: [{ owner: apex.name, type: T.SOA, class: soa.class, ttl: soa.ttl, rdatas: [soa.rdatas[0]] }],
+      authority: [], additional: [] };
+    this.count(RCODE.NOERROR);
+    return this.render(q, ans, this.udpLimit(q.edns), q.edns ? q.cookie : undefined, client.address).bytes;
   }
 
   /** AXFR (RFC 5936) and IXFR answered with the whole zone or, when current, its SOA (RFC 1995 §4). */
@@ -306,7 +338,8 @@ export class Responder {
       const first = out.length === 0;
       if (first && q.edns) {
         w.limit = 65535;
-        this.writeOpt(w, q.edns, 0, undefined, undefined, client.address);
+        // BIND echoes the COOKIE in the first message of a transfer too.
+        this.writeOpt(w, q.edns, 0, undefined, q.cookie, client.address);
       }
       const b = w.buf;
       const flags = FLAG_QR | FLAG_AA | keep;
@@ -318,7 +351,7 @@ export class Responder {
       count = 0;
     };
     const start = (): MessageWriter => {
-      const nw = new MessageWriter(new Uint8Array(65535), LIMIT - (out.length === 0 && q.edns ? OPT_FIXED : 0));
+      const nw = new MessageWriter(new Uint8Array(65535), LIMIT - (out.length === 0 && q.edns ? OPT_FIXED + (q.cookie ? 28 : 0) : 0));
       nw.pos = 12;
       if (out.length === 0) {
         nw.name(question.name, true);
@@ -355,19 +388,10 @@ export class Responder {
       this.stats.malformed++;
       return null;
     }
-    if (p.kind === 'formerr') {
-      this.stats.malformed++;
-      // RFC 7873 §5.4: a message with no question but a COOKIE is a cookie refresh; BIND answers NOERROR.
-      const cookieOnly = p.reason === 'no question' && p.edns?.options.some((o) => o.code === EDNS_OPT_COOKIE) === true;
-      if (cookieOnly) {
-        this.stats.malformed--;
-        this.count(RCODE.NOERROR);
-        return this.simple(p.id, p.flags, RCODE.NOERROR, undefined, p.edns, undefined, client, p.flags & (FLAG_RD | FLAG_CD));
-      }
-      this.count(RCODE.FORMERR);
-      return this.simple(p.id, p.flags, RCODE.FORMERR, p.question, p.edns, undefined, client, p.flags & (FLAG_RD | FLAG_CD));
-    }
+    if (p.kind === 'formerr') return this.unusable(p, client);
     const q = p.query;
+    if (q.question.type === T.IXFR && client.transport === 'udp' && q.opcode === OPCODE_QUERY && q.question.class === CLASS_IN &&
+      (!q.edns || q.edns.version === 0)) return this.udpIxfr(q, msg, client);
     const key = this.cacheKey(msg, q, client);
     const hit = this.cache.get(key);
     if (hit && (hit.expires === undefined || hit.expires > Date.now()) && (!hit.acl || hit.acl(client.address))) {
@@ -377,18 +401,43 @@ export class Responder {
       out[0] = msg[0];
       out[1] = msg[1];
       if (hit.cookieAt >= 0 && q.cookie) this.writeCookie(out, hit.cookieAt - 8, q.cookie, client.address);
-      if (this.ra) this.setRa(out, client);
+      if (this.ra && !hit.noRa) this.setRa(out, client);
       return out;
     }
     const built = this.build(q, client);
     if (built.deferred) return built.deferred;
-    if (this.ra) this.setRa(built.bytes, client);
+    const noRa = !raMayBeSet(q.opcode, q.question.class, q.edns?.version ?? 0);
+    if (this.ra && !noRa) this.setRa(built.bytes, client);
     if (built.cacheable) {
       if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(key, { bytes: built.bytes, acl: built.acl, cookieAt: built.cookieAt, rcode: built.rcode, expires: built.expires });
+      this.cache.set(key, { bytes: built.bytes, acl: built.acl, cookieAt: built.cookieAt, rcode: built.rcode, expires: built.expires, noRa });
     }
     this.count(built.rcode);
     return built.bytes;
+  }
+
+  /**
+   * A query that cannot be answered as asked (reply-policy.ts): a parse error is
+   * FORMERR (with an OPT only when the EDNS part was read); a message that parsed
+   * but has no question is checked for EDNS first (BADVERS), then gets NOTIMP
+   * (opcodes we do not implement), SERVFAIL (a QUERY holding other records),
+   * NOERROR (a COOKIE refresh) or FORMERR, with its OPT.
+   */
+  private unusable(p: QueryParse & { kind: 'formerr' }, client: ClientInfo): Uint8Array {
+    const keep = echoedFlags(p.opcode, p.flags);
+    const question = echoesQuestion(p.opcode) ? p.question : undefined;
+    let rcode: number = RCODE.FORMERR;
+    let edns = p.edns;
+    if (p.questionless && edns && edns.version !== 0) {
+      rcode = RCODE.BADVERS;
+      edns = { ...edns, options: [] };
+    } else if (p.questionless) {
+      const cookie = edns?.options.some((o) => o.code === EDNS_OPT_COOKIE) === true;
+      rcode = questionlessRcode(p.opcode, cookie, p.records ?? 0);
+    }
+    if (rcode === RCODE.FORMERR) this.stats.malformed++;
+    this.count(rcode);
+    return this.simple(p.id, p.flags, rcode, question, edns, undefined, client, keep);
   }
 
   /** Must agree with fastKey() below for the queries both see. */
@@ -399,7 +448,8 @@ export class Responder {
     const size = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
     const fam = client.address.includes(':') ? 6 : 4; // additional-section order depends on it
     const ecs = q.ecs ? Buffer.from(q.ecs).toString('hex') : '';
-    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}${ecs}` : '-'}|${size}|${fam}`;
+    const exp = e && wantsExpire(e) ? 'x' : '';
+    return `${k}|${q.flags & 0x7f30}|${e ? `${e.version}.${e.do ? 1 : 0}.${q.cookie ? 1 : 0}${exp}${ecs}` : '-'}|${size}|${fam}`;
   }
 
   private udpLimit(e: Edns | undefined): number {
@@ -428,7 +478,7 @@ export class Responder {
   }
 
   private writeOpt(w: MessageWriter, e: Edns, rcode: number, ede: { code: number; text: string } | undefined,
-    cookie: Uint8Array | undefined, address: string, ecs?: Uint8Array): number {
+    cookie: Uint8Array | undefined, address: string, ecs?: Uint8Array, expire?: number): number {
     w.u8(0);
     w.u16(T.OPT);
     w.u16(this.view.udpSize);
@@ -436,14 +486,6 @@ export class Responder {
     const lenAt = w.pos;
     w.u16(0);
     let cookieAt = -1;
-    if (ecs) {
-      // RFC 7871 §7.2.1: echo the option with SCOPE PREFIX-LENGTH 0 (answers do not vary by subnet).
-      w.u16(EDNS_OPT_ECS);
-      w.u16(ecs.length);
-      const at = w.pos;
-      w.bytes(ecs);
-      w.buf[at + 3] = 0;
-    }
     if (cookie) {
       w.u16(EDNS_OPT_COOKIE);
       w.u16(24);
@@ -451,6 +493,21 @@ export class Responder {
       w.bytes(new Uint8Array(24));
       this.writeCookie(w.buf, at, cookie, address);
       cookieAt = at + 8;
+    }
+    if (expire !== undefined) {
+      // RFC 7314 §2: the zone's expire timer; for a zone we load from its file, the SOA EXPIRE field (as BIND for a primary).
+      w.u16(EDNS_OPT_EXPIRE);
+      w.u16(4);
+      w.u32(expire);
+    }
+    // BIND's order: COOKIE, EXPIRE, CLIENT-SUBNET, then EDE.
+    if (ecs) {
+      // RFC 7871 §7.2.1: echo the option with SCOPE PREFIX-LENGTH 0 (answers do not vary by subnet).
+      w.u16(EDNS_OPT_ECS);
+      w.u16(ecs.length);
+      const at = w.pos;
+      w.bytes(ecs);
+      w.buf[at + 3] = 0;
     }
     if (ede) {
       const text = Buffer.from(ede.text, 'utf8');
@@ -497,17 +554,23 @@ export class Responder {
 
   private build(q: ParsedQuery, client: ClientInfo): { bytes: Uint8Array; cacheable: boolean; acl?: AddressMatcher; cookieAt: number; rcode: number; deferred?: Promise<Uint8Array | null>; expires?: number } {
     const qflags = q.flags;
-    const keep = qflags & (FLAG_RD | FLAG_CD); // RFC 1035 §4.1.1 RD; RFC 4035 §3.2.2 CD
+    const keep = echoedFlags(q.opcode, qflags); // RD and CD, for QUERY only (reply-policy.ts)
     const e = q.edns;
     const cookie = e ? q.cookie : undefined;
     const plain = (rcode: number, question: Question | undefined, keepFlags = keep, ede?: { code: number; text: string }, acl?: AddressMatcher) => ({
       bytes: this.simple(q.id, qflags, rcode, question, e, ede, client, keepFlags), cacheable: !cookie, acl, cookieAt: -1, rcode,
     });
+    const echoed = echoesQuestion(q.opcode) ? q.question : undefined;
     if (e && e.version !== 0) {
-      // RFC 6891 §6.1.3; BIND answers BADVERS before looking at the COOKIE.
-      return { ...plain(RCODE.BADVERS, q.question), bytes: this.simple(q.id, qflags, RCODE.BADVERS, q.question, { ...e, options: [] }, undefined, client, keep) };
+      // RFC 6891 §6.1.3; BIND answers BADVERS before looking at the COOKIE or the opcode.
+      return { ...plain(RCODE.BADVERS, echoed), bytes: this.simple(q.id, qflags, RCODE.BADVERS, echoed, { ...e, options: [] }, undefined, client, keep) };
     }
+    if (!opcodeImplemented(q.opcode)) return plain(RCODE.NOTIMP, undefined);
+    // Class 0 names no class at all; BIND: "message class could not be determined".
+    if (q.question.class === 0) return plain(RCODE.FORMERR, echoed);
     const question = q.question;
+    // BIND's CHAOS view (version.bind…) takes queries only.
+    if (q.opcode !== OPCODE_QUERY && question.class === CLASS_CH) return plain(RCODE.NOTIMP, question);
     if (q.opcode === OPCODE_UPDATE) {
       // RFC 2136 §3.1: the zone section names a zone with type SOA. We accept no
       // updates: REFUSED for our zones (as BIND with no update policy), NOTAUTH otherwise.
@@ -516,9 +579,10 @@ export class Responder {
       const exact = z !== undefined && nameKey(z.origin) === nameKey(question.name);
       return plain(exact ? RCODE.REFUSED : RCODE.NOTAUTH, question, 0);
     }
-    if (q.opcode !== OPCODE_QUERY && q.opcode !== OPCODE_NOTIFY) return plain(RCODE.NOTIMP, undefined, 0);
     // QCLASS ANY (255) and NONE (254) make no sense in a query here; BIND answers FORMERR.
     if (q.opcode === OPCODE_QUERY && (question.class === 255 || question.class === 254)) return plain(RCODE.FORMERR, question);
+    const meta = q.opcode === OPCODE_QUERY ? metaTypeRcode(question.type) : undefined;
+    if (meta !== undefined) return plain(meta, question);
     if (q.opcode === OPCODE_NOTIFY) {
       // We are no secondary: BIND accepts a NOTIFY for a zone it serves and ignores it.
       if (question.type !== T.SOA) return plain(RCODE.FORMERR, question, 0);
@@ -551,16 +615,16 @@ export class Responder {
       return this.fromResolverCache(q, client) ?? { bytes: new Uint8Array(0), cacheable: false, cookieAt: -1, rcode: -1, deferred: this.recurse(q, client) };
     }
     if (!zone) return plain(RCODE.REFUSED, question, keep); // recursion no: nothing to say (BIND)
-    if (question.type === T.AXFR || question.type === T.IXFR || question.type === T.OPT) {
-      // Zone transfers are not served here (and never over UDP); OPT is no data type.
-      const rc = question.type === T.OPT || client.transport === 'udp' ? RCODE.FORMERR : RCODE.NOTIMP;
-      return plain(rc, question, rc === RCODE.FORMERR ? 0 : keep, undefined, acl);
+    if (question.type === T.AXFR || question.type === T.IXFR) {
+      // Zone transfers are not served here (and never over UDP).
+      const rc = client.transport === 'udp' ? RCODE.FORMERR : RCODE.NOTIMP;
+      return plain(rc, question, keep, undefined, acl);
     }
     const mode = this.view.minimalResponses ?? 'no-auth-recursive';
     const minimal = mode === 'yes' || mode === 'no-auth' || (mode === 'no-auth-recursive' && (qflags & FLAG_RD) !== 0);
     const ans = answerFromZone(zone, question.name, question.type, { minimal, noAdditional: mode === 'yes' });
     const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(e);
-    const out = this.render(q, ans, limit, cookie, client.address);
+    const out = this.render(q, ans, limit, cookie, client.address, expireFor(q, zone, ans));
     return { bytes: out.bytes, cacheable: true, acl, cookieAt: out.cookieAt, rcode: ans.rcode };
   }
 
@@ -606,9 +670,13 @@ export class Responder {
       const res = rec && (q.flags & FLAG_RD) !== 0 ? await resolver.resolve(q.question) : resolver.fromCache(q.question);
       if (!res) {
         if (!rec) return refuse();
-        // RD clear and nothing cached: an empty, non-authoritative answer.
+        // RD clear and no answer cached: the closest delegation the cache knows, as
+        // BIND answers (a referral, RFC 1034 §4.3.1), else an empty answer.
         this.count(RCODE.NOERROR);
-        const out = this.simple(q.id, q.flags, RCODE.NOERROR, q.question, q.edns, undefined, client, keep);
+        const d = resolver.delegationFromCache?.(q.question.name, q.question.class);
+        const ans: AuthorityAnswer = { rcode: RCODE.NOERROR, aa: false, answer: [], authority: d ? [d.ns] : [], additional: d ? d.glue : [] };
+        const limit = client.transport === 'tcp' ? 65535 : this.udpLimit(q.edns);
+        const out = this.render(q, ans, limit, q.edns ? q.cookie : undefined, client.address).bytes;
         this.setRa(out, client);
         return out;
       }
@@ -632,12 +700,12 @@ export class Responder {
    * question and the OPT (dns_message_renderend); without EDNS the partial
    * sections stay and AD is copied from the query.
    */
-  private render(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string): { bytes: Uint8Array; cookieAt: number } {
+  private render(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string, expire?: number): { bytes: Uint8Array; cookieAt: number } {
     const e = q.edns;
     const ipv6 = address.includes(':');
     let optLen = 0;
     if (e) {
-      optLen = OPT_FIXED + (cookie ? 28 : 0) + (q.ecs ? 4 + q.ecs.length : 0);
+      optLen = OPT_FIXED + (cookie ? 28 : 0) + (expire !== undefined ? 8 : 0) + (q.ecs ? 4 + q.ecs.length : 0);
       if (ans.ede) optLen += 6 + Buffer.byteLength(ans.ede.text, 'utf8');
     }
     const w = new MessageWriter(this.scratch, limit - optLen);
@@ -702,7 +770,7 @@ export class Responder {
     }
     w.limit = limit;
     let cookieAt = -1;
-    if (e) cookieAt = this.writeOpt(w, e, ans.rcode, ans.ede, cookie, address, q.ecs);
+    if (e) cookieAt = this.writeOpt(w, e, ans.rcode, ans.ede, cookie, address, q.ecs, expire);
     const b = w.buf;
     b[0] = q.id >> 8;
     b[1] = q.id & 0xff;
@@ -719,6 +787,25 @@ export class Responder {
     b[11] = ar & 0xff;
     return { bytes: w.result(), cookieAt };
   }
+}
+
+/** The client asked for the zone's expire timer (RFC 7314 §2; BIND accepts the option whatever its length). */
+function wantsExpire(e: Edns): boolean {
+  return e.options.some((o) => o.code === EDNS_OPT_EXPIRE);
+}
+
+/**
+ * The EXPIRE option value for an authoritative answer (RFC 7314): only for an
+ * SOA question answered with the zone's SOA, to a client that sent the option,
+ * as BIND 9.18 does for a primary zone (its SOA EXPIRE field).
+ */
+export function expireFor(q: ParsedQuery, zone: Zone, ans: AuthorityAnswer): number | undefined {
+  if (!q.edns || !wantsExpire(q.edns) || q.question.type !== T.SOA || ans.rcode !== RCODE.NOERROR || !ans.aa) return undefined;
+  const origin = nameKey(zone.origin);
+  const soa = ans.answer.find((s) => s.type === T.SOA && nameKey(s.owner) === origin);
+  const rd = soa?.rdatas[0];
+  if (!rd || rd.length < 20) return undefined;
+  return new DataView(rd.buffer, rd.byteOffset + rd.length - 8, 4).getUint32(0);
 }
 
 /** SERIAL of an SOA RDATA (after the two names), if well formed. */

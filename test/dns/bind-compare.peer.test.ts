@@ -195,6 +195,26 @@ const CASES: Case[] = [
     ...['named-acl.test', 'localhost-acl.test', 'localnets-acl.test', 'none-acl.test', 'negated-acl.test'].flatMap((z) =>
       [`www.${z}`, `www.${z} -b 127.0.0.2`, `www.${z} -b 127.0.0.3 +norec`]),
   ].map((a) => ({ args: a })),
+  // Every opcode (0–15) with every header bit a client can set, with and without a
+  // question, EDNS, a COOKIE, EDNS version 1 and class 0: rcode, echoed flags and sections.
+  ...Array.from({ length: 16 }, (_, op) => [`www.tri.test +opcode=${op} +cd +adflag +zflag +aaflag +raflag +tcflag`,
+    `www.tri.test +opcode=${op} +noedns +cd`, `www.tri.test +opcode=${op} +nocookie +norec`,
+    `tri.test +header-only +opcode=${op} +cd +adflag`, `tri.test +header-only +opcode=${op} +noedns +cd`,
+    `tri.test +header-only +opcode=${op} +nocookie`, `tri.test +header-only +opcode=${op} +edns=1 +noednsneg +cd`,
+    `www.tri.test +opcode=${op} +edns=1 +noednsneg +cd`, `www.tri.test -c CLASS0 +opcode=${op} +cd`]).flat().map((a) => ({ args: a })),
+  // The EDNS EXPIRE option (RFC 7314) and the SOA TTL of negative answers to SOA questions.
+  ...['tri.test SOA +expire', 'tri.test SOA +expire +norec', 'tri.test SOA +expire +tcp', 'tri.test SOA +expire +nocookie',
+    'tri.test SOA +expire +subnet=10.0.0.0/24', 'tri.test SOA +expire +nsid', 'www.tri.test SOA +expire', 'nope.tri.test SOA +expire',
+    'nope.tri.test SOA', 'nope.tri.test SOA +norec', 'foo.wild.tri.test SOA', 'c1.tri.test SOA +expire', 'cnx.tri.test SOA',
+    'cafe.babe SOA +expire', 'sub.other.test SOA +expire', 'tri.test ANY +expire +norec', 'tri.test SOA +ednsopt=9:01',
+    'tri.test SOA +ednsopt=9:00000001', 'tri.test SOA +ednsopt=9:0102030405', 'www.tri.test +ednsopt=9:0102',
+    'tri.test SOA +ednsopt=9 +ednsopt=9', 'version.bind SOA CH +expire', 'tri.test SOA +expire +opcode=4',
+    'tri.test SOA +expire +edns=1 +noednsneg'].map((a) => ({ args: a })),
+  // Meta query types: MAILA/MAILB NOTIMP, the others FORMERR, RD and CD kept; inside and outside our zones.
+  ...['www.tri.test MAILA', 'www.tri.test MAILB +cd', 'www.tri.test TYPE250', 'www.tri.test TYPE249 +norec', 'www.tri.test OPT +cd',
+    'www.tri.test TYPE128', 'www.tri.test TYPE127', 'www.example.com MAILA', 'www.example.com TYPE250', 'www.locked.test MAILA -b 127.0.0.3',
+    'www.tri.test TYPE250 +opcode=4', 'tri.test TYPE250 +opcode=5', 'version.bind TXT CH +opcode=4', 'version.bind SOA CH +opcode=5',
+    'www.tri.test -c CH +opcode=4'].map((a) => ({ args: a })),
   // Truncated without EDNS: which RRs fit depends on rotation, so counts and flags only.
   { args: 'bigish.tri.test +ignore +noedns', countsOnly: true },
   { args: 'big.tri.test TXT +ignore +noedns', countsOnly: true },
@@ -389,6 +409,28 @@ async function compareAll(): Promise<void> {
     });
   }
 
+  // The OPT of a transfer's first message: COOKIE echoed, no EXPIRE for a primary zone (as BIND).
+  for (const args of ['tri.test AXFR +expire', 'other.test AXFR', 'tri.test IXFR=3 +expire', 'tri.test IXFR=7 +expire +nocookie']) {
+    await t.test(`dig ${args} (EDNS options)`, async (t) => {
+      const opts = (out: string): string[] => out.split('\n').filter((l) => /^; (EDNS|COOKIE|EXPIRE|EDE)/.test(l)).map((l) => l.replace(/: [0-9a-f]{48} /, ': <cookie> '));
+      const [b, r] = await Promise.all([dig(bindPort, [...args.split(' '), '+comments']), dig(xfrPort, [...args.split(' '), '+comments'])]);
+      t.ok(opts(b).length > 0, 'BIND sent an OPT');
+      t.same(opts(r), opts(b), `dig ${args}`);
+    });
+  }
+
+  // IXFR over UDP (RFC 1995 §2): the current SOA alone, or the error BIND gives.
+  for (const args of ['tri.test IXFR=1 +notcp', 'tri.test IXFR=7 +notcp +norec', 'tri.test IXFR=9 +notcp +noedns', 'www.tri.test IXFR=1 +notcp',
+    'example.com IXFR=1 +notcp', 'tri.test IXFR=1 +notcp +nocookie +cd', 'locked.test IXFR=1 +notcp']) {
+    await t.test(`dig ${args}`, async (t) => {
+      const [b, r] = await Promise.all([dig(bindPort, [...args.split(' '), '+comments']), dig(xfrPort, [...args.split(' '), '+comments'])]);
+      const d = diff(parseDig(b), parseDig(r), false);
+      if (d.length) process.stderr.write(`--- dig ${args}\n${d.join('\n')}\n`);
+      t.ok(/status: /.test(b), 'BIND answered');
+      t.same(d, [], `dig ${args}`);
+    });
+  }
+
   // minimal-responses other than BIND's default (servers started above).
   for (const { mode, mBind, mTriad } of modeServers) {
     for (const q of MODE_QUERIES) {
@@ -480,9 +522,33 @@ async function compareAll(): Promise<void> {
     ['label with a zero octet inside', Buffer.concat([hdr(21, 0, 1, 0, 0, 0), Buffer.of(3, 0x77, 0, 0x77), q('tri.test'), Buffer.of(0, 1, 0, 1)])],
     ['query type OPT', Buffer.concat([hdr(22, 0, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 41, 0, 1)])],
     ['AXFR over UDP', Buffer.concat([hdr(23, 0, 1, 0, 0, 0), q('tri.test'), Buffer.of(0, 252, 0, 1)])],
+    ['AXFR over UDP with RD and CD', Buffer.concat([hdr(24, 0x0110, 1, 0, 0, 0), q('tri.test'), Buffer.of(0, 252, 0, 1)])],
+    ['IXFR over UDP without the client SOA, RD and CD', Buffer.concat([hdr(25, 0x0110, 1, 0, 0, 0), q('tri.test'), Buffer.of(0, 251, 0, 1)])],
+    ['query type OPT with RD and CD', Buffer.concat([hdr(26, 0x0110, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 41, 0, 1)])],
     ['answer record in a query', Buffer.concat([hdr(12, 0, 1, 1, 0, 0), q('www.tri.test'), Buffer.of(0, 1, 0, 1),
       Buffer.of(0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4)])],
   ];
+  // The same malformed shapes under other opcodes: which rcode, which flags, question and OPT BIND keeps.
+  const A = Buffer.of(0, 1, 0, 1);
+  const opt = (version = 0): Buffer => Buffer.of(0, 0, 41, 4, 0, 0, version, 0, 0, 0, 0);
+  for (const op of [0, 1, 2, 3, 4, 5, 6, 15]) {
+    const f = (op << 11) | 0x0110; // RD and CD set
+    raw.push(
+      [`opcode ${op}: question cut short`, Buffer.concat([hdr(30, f, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 1)])],
+      [`opcode ${op}: two different questions`, Buffer.concat([hdr(31, f, 2, 0, 0, 1), q('www.tri.test'), A, q('tri.test'), A, opt()])],
+      [`opcode ${op}: two identical questions`, Buffer.concat([hdr(32, f, 2, 0, 0, 0), q('www.tri.test'), A, q('WWW.tri.test'), A])],
+      [`opcode ${op}: questions of two classes`, Buffer.concat([hdr(33, f, 2, 0, 0, 0), q('www.tri.test'), A, q('www.tri.test'), Buffer.of(0, 1, 0, 3)])],
+      [`opcode ${op}: two OPT records`, Buffer.concat([hdr(34, f, 1, 0, 0, 2), q('www.tri.test'), A, opt(), opt()])],
+      [`opcode ${op}: no question, EDNS`, Buffer.concat([hdr(35, f, 0, 0, 0, 1), opt()])],
+      [`opcode ${op}: no question, EDNS version 1`, Buffer.concat([hdr(36, f, 0, 0, 0, 1), opt(1)])],
+      [`opcode ${op}: no question, no EDNS`, hdr(37, f, 0, 0, 0, 0)],
+      [`opcode ${op}: TC, AA, RA, Z and AD set too`, Buffer.concat([hdr(38, (op << 11) | 0x07f0, 1, 0, 0, 0), q('www.tri.test'), A])],
+      [`opcode ${op}: class 0`, Buffer.concat([hdr(39, f, 1, 0, 0, 0), q('www.tri.test'), Buffer.of(0, 6, 0, 0)])],
+      [`opcode ${op}: EXPIRE option of 2 octets`, Buffer.concat([hdr(40, f, 1, 0, 0, 1), q('tri.test'), Buffer.of(0, 6, 0, 1),
+        Buffer.of(0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 6, 0, 9, 0, 2, 1, 2)])],
+    );
+    raw.push([`opcode ${op}: an answer record and no question`, Buffer.concat([hdr(41, f, 0, 1, 0, 0), q('www.tri.test'), A, Buffer.of(0, 0, 0, 0, 0, 4, 10, 0, 0, 80)])]);
+  }
   const summary = (m: Buffer | null): string => (m === null ? 'no answer' :
     `rcode=${m[3] & 0xf} flags=${(m.readUInt16BE(2) & 0x87f0).toString(16)} qd=${m.readUInt16BE(4)} an=${m.readUInt16BE(6)} ns=${m.readUInt16BE(8)} ar=${m.readUInt16BE(10)} octets=${m.length}`);
   for (const [what, pkt] of raw) {

@@ -220,3 +220,75 @@ t.test('cache: glue is never an answer', async (t) => {
   t.equal(c.get(n('ns1.leaf.tld'), T.A, 1, { minRank: RANK.ANSWER }), undefined, 'hidden from answers');
   t.equal(c.get(n('ns1.leaf.tld'), T.A, 1)?.kind, 'rrset', 'still usable to reach the server');
 });
+
+t.test('classify: sloppy servers (what is believed, what is asked again)', async (t) => {
+  const leaf = n('leaf.tld');
+  const soa = rr('leaf.tld', T.SOA, soaRd(60));
+  // A CNAME with an SOA beside it is followed, never NODATA for the target.
+  const c1 = classify(msg({ q: 'c.leaf.tld', flags: FLAG_AA, answers: [rr('c.leaf.tld', T.CNAME, n('t.leaf.tld'))], authorities: [soa] }), n('c.leaf.tld'), T.A, leaf);
+  t.equal(c1.kind, 'cname', 'CNAME + SOA: follow the target');
+  // NXDOMAIN for the end of a chain counts inside the bailiwick only.
+  const nxIn = classify(msg({ q: 'c.leaf.tld', rcode: RCODE.NXDOMAIN, flags: FLAG_AA, answers: [rr('c.leaf.tld', T.CNAME, n('t.leaf.tld'))], authorities: [soa] }), n('c.leaf.tld'), T.A, leaf);
+  t.equal(nxIn.kind, 'nxdomain');
+  const nxOut = classify(msg({ q: 'c.leaf.tld', rcode: RCODE.NXDOMAIN, flags: FLAG_AA, answers: [rr('c.leaf.tld', T.CNAME, n('www.other.tld'))], authorities: [soa] }), n('c.leaf.tld'), T.A, leaf);
+  t.equal(nxOut.kind, 'cname', 'NXDOMAIN about a name outside the bailiwick: ask its own servers');
+  // A referral with AA set is still a referral.
+  const ref = classify(msg({ q: 'www.sub.leaf.tld', flags: FLAG_AA, authorities: [rr('sub.leaf.tld', T.NS, n('ns.sub.leaf.tld'))],
+    additionals: [rr('ns.sub.leaf.tld', T.A, ip('127.0.0.9'))] }), n('www.sub.leaf.tld'), T.A, leaf);
+  t.equal(ref.kind, 'referral', 'AA on a referral is ignored');
+  t.equal(ref.kind === 'referral' && ref.glue.length, 1);
+  // Broken answers: records that answer nothing, an SOA of another zone, NS that lead nowhere.
+  t.equal(classify(msg({ q: 'n.leaf.tld', flags: FLAG_AA, answers: [rr('n.leaf.tld', T.TXT, Uint8Array.of(1, 0x78))] }), n('n.leaf.tld'), T.A, leaf).kind,
+    'fail', 'an answer section of the wrong type');
+  t.equal(classify(msg({ q: 'n.leaf.tld', flags: FLAG_AA, answers: [rr('www.victim.other', T.A, ip('6.6.6.6'))] }), n('n.leaf.tld'), T.A, leaf).kind,
+    'fail', 'an answer section about another name only');
+  t.equal(classify(msg({ q: 'o.leaf.tld', flags: FLAG_AA, authorities: [rr('other.tld', T.SOA, soaRd(60))] }), n('o.leaf.tld'), T.A, leaf).kind,
+    'fail', 'NODATA with the SOA of another zone');
+  t.equal(classify(msg({ q: 'o.leaf.tld', rcode: RCODE.NXDOMAIN, flags: FLAG_AA, authorities: [rr('other.tld', T.SOA, soaRd(60))] }), n('o.leaf.tld'), T.A, leaf).kind,
+    'nxdomain', 'NXDOMAIN is taken whatever SOA comes with it');
+  t.equal(classify(msg({ q: 'q.leaf.tld', flags: FLAG_AA, authorities: [rr('leaf.tld', T.NS, n('ns.leaf.tld'))] }), n('q.leaf.tld'), T.A, leaf).kind,
+    'fail', 'the zone\'s own NS and nothing else: lame');
+  t.equal(classify(msg({ q: 'q.leaf.tld', authorities: [rr('tld', T.NS, n('ns.tld'))] }), n('q.leaf.tld'), T.A, leaf).kind, 'fail', 'upward referral');
+  t.equal(classify(msg({ q: 'q.leaf.tld', authorities: [rr('zz.leaf.tld', T.NS, n('ns.zz.leaf.tld'))] }), n('q.leaf.tld'), T.A, leaf).kind,
+    'fail', 'referral off the path to the name');
+  t.equal(classify(msg({ q: 'q.leaf.tld' }), n('q.leaf.tld'), T.A, leaf).kind, 'nodata', 'nothing at all, even without AA: NODATA');
+});
+
+t.test('resolver: bad glue, then the other name servers are looked up; NS names that are CNAMEs are not followed', async (t) => {
+  const asked: string[] = [];
+  const transport: Transport = async (s, q) => {
+    const name = nameToText(q.name);
+    asked.push(`${s.address} ${name}`);
+    if (s.address === '198.41.0.4') {
+      if (name.endsWith('good.tld.')) return msg({ q: name, authorities: [rr('good.tld', T.NS, n('ns.good.tld'))], additionals: [rr('ns.good.tld', T.A, ip('127.0.0.3'))] });
+      return msg({ q: name, authorities: [rr('bad.tld', T.NS, n('ns.bad.tld')), rr('bad.tld', T.NS, n('alias.good.tld')), rr('bad.tld', T.NS, n('ns2.good.tld'))],
+        additionals: [rr('ns.bad.tld', T.A, ip('127.0.0.66'))] });
+    }
+    if (s.address === '127.0.0.66') throw new Error('unreachable');
+    if (s.address === '127.0.0.3') {
+      if (name === 'ns2.good.tld.') return msg({ q: name, flags: FLAG_AA, answers: [rr('ns2.good.tld', T.A, ip('127.0.0.4'))] });
+      if (name === 'alias.good.tld.') return msg({ q: name, flags: FLAG_AA, answers: [rr('alias.good.tld', T.CNAME, n('ns3.good.tld')), rr('ns3.good.tld', T.A, ip('127.0.0.5'))] });
+    }
+    if (s.address === '127.0.0.4') return msg({ q: name, flags: FLAG_AA, answers: [rr('www.bad.tld', T.A, ip('192.0.2.40'))] });
+    return msg({ q: name, rcode: RCODE.REFUSED });
+  };
+  const r = new Resolver({ forward: buildForwardPolicy({ forwarders: [], forward: 'first', zones: [] }), transport, tries: 1 });
+  const res = await r.resolve({ name: n('www.bad.tld'), type: T.A, class: 1 });
+  t.equal(res.rcode, 0);
+  t.same(res.answer.map((s) => [...s.rdatas[0]].join('.')), ['192.0.2.40'], 'answered by the server found after the glue failed');
+  t.ok(asked.includes('127.0.0.66 www.bad.tld.'), 'the glue was tried first');
+  t.ok(asked.includes('127.0.0.3 alias.good.tld.'), 'the CNAME\'d NS name was looked up');
+  t.notOk(asked.some((a) => a.startsWith('127.0.0.5')), 'but the address behind its CNAME is never used');
+});
+
+t.test('resolver: the closest cached delegation (non-recursive queries)', async (t) => {
+  const r = new Resolver({ forward: buildForwardPolicy({ forwarders: [], forward: 'first', zones: [] }), transport: async () => { throw new Error('no network'); } });
+  t.equal(r.delegationFromCache(n('www.leaf.tld'), 1), undefined, 'nothing cached: nothing to refer to');
+  r.cache.put({ owner: n('tld'), type: T.NS, class: 1, ttl: 300, rdatas: [n('ns.tld')] }, RANK.AUTHORITY);
+  r.cache.put({ owner: n('leaf.tld'), type: T.NS, class: 1, ttl: 300, rdatas: [n('ns1.leaf.tld'), n('ns2.other.tld')] }, RANK.AUTHORITY);
+  r.cache.put(a('ns1.leaf.tld', '127.0.0.3'), RANK.GLUE);
+  const d = r.delegationFromCache(n('a.b.www.leaf.tld'), 1);
+  t.equal(d && nameToText(d.ns.owner), 'leaf.tld.', 'the deepest cut above the name');
+  t.same(d?.glue.map((g) => nameToText(g.owner)), ['ns1.leaf.tld.'], 'with the addresses the cache has');
+  t.equal(nameToText(r.delegationFromCache(n('x.tld'), 1)?.ns.owner ?? n('.')), 'tld.');
+});

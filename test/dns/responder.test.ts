@@ -186,3 +186,97 @@ t.test('zone transfers over TCP', async (t) => {
   t.ok(typeof cd !== 'string' && cd.answers.length === 1 && cd.answers[0].type === 6, 'IXFR from the current serial: the SOA alone');
   t.same(open.respondTcp(query({ name: 'www.tri.test' }), tcp)?.length, 1, 'ordinary TCP queries give one message');
 });
+
+/** A raw message: header then parts. */
+function raw(flags: number, counts: [number, number, number, number], ...parts: Uint8Array[]): Uint8Array {
+  const h = Buffer.alloc(12);
+  h.writeUInt16BE(4242, 0);
+  h.writeUInt16BE(flags, 2);
+  counts.forEach((c, i) => h.writeUInt16BE(c, 4 + 2 * i));
+  return Buffer.concat([h, ...parts]);
+}
+const qname = (s: string): Uint8Array => Buffer.concat([parseName(s), Buffer.of(0, 6, 0, 1)]);
+const opt = (version = 0, options: number[] = []): Uint8Array =>
+  Buffer.of(0, 0, 41, 4, 0, 0, version, 0, 0, options.length >> 8, options.length & 0xff, ...options);
+const COOKIE = [0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8];
+
+t.test('opcodes and flags as BIND answers them', async (t) => {
+  const r = new Responder(view);
+  const dec = (b: Uint8Array | null): DecodedMessage => {
+    if (!b) throw new Error('dropped');
+    const d = decodeMessage(b);
+    if (typeof d === 'string') throw new Error(d);
+    return d;
+  };
+  const allFlags = 0x0100 | 0x0010 | 0x0020 | 0x0400 | 0x0080 | 0x0040;
+  const op15 = dec(r.respond(raw((15 << 11) | allFlags, [1, 0, 0, 1], qname('tri.test.'), opt(0, COOKIE)), udp));
+  t.equal(op15.rcode, 4, 'opcode 15: NOTIMP');
+  t.equal(op15.flags, 0x8000 | (15 << 11) | 4, 'only QR, the opcode and the rcode');
+  t.equal(op15.questions.length, 0, 'no question');
+  t.ok(op15.additionals.some((x) => x.type === 41), 'with OPT');
+  const bare = dec(r.respond(raw(15 << 11 | 0x0110, [0, 0, 0, 0]), udp));
+  t.equal(bare.rcode, 4, 'opcode 15 without a question: NOTIMP, not FORMERR');
+  t.equal(bare.flags & 0x0110, 0, 'RD and CD not echoed');
+  const refresh = dec(r.respond(raw(15 << 11, [0, 0, 0, 1], opt(0, COOKIE)), udp));
+  t.equal(refresh.rcode, 4, 'a COOKIE refresh is for QUERY only');
+  const q0 = dec(r.respond(raw(0x0110, [0, 0, 0, 1], opt(0, COOKIE)), udp));
+  t.equal(q0.rcode, 0, 'QUERY with only a COOKIE: refresh');
+  t.equal(q0.flags & 0x0110, 0x0110, 'QUERY keeps RD and CD');
+  const badvers = dec(r.respond(raw(0x0110, [0, 0, 0, 1], opt(1, COOKIE)), udp));
+  t.equal(badvers.additionals.find((x) => x.type === 41)?.ttl, 1 << 24, 'EDNS version 1 without a question: BADVERS first');
+  const badvers15 = dec(r.respond(raw((15 << 11) | 0x0110, [1, 0, 0, 1], qname('tri.test.'), opt(1)), udp));
+  t.equal(badvers15.flags & 0x0110, 0, 'BADVERS to opcode 15: no RD/CD');
+  t.equal(badvers15.questions.length, 0, 'and no question');
+  const notify = dec(r.respond(raw((4 << 11) | 0x0110, [0, 0, 0, 0]), udp));
+  t.equal(notify.rcode, 1, 'NOTIFY without a question: FORMERR');
+  t.equal(notify.flags & 0x0110, 0);
+  const cut = dec(r.respond(raw((15 << 11) | 0x0110, [1, 0, 0, 0], parseName('tri.test.'), Buffer.of(0)), udp));
+  t.equal(cut.rcode, 1, 'a malformed opcode-15 message: FORMERR');
+  t.equal(cut.flags & 0x0110, 0, 'without RD/CD');
+  const two = dec(r.respond(raw(0x0100, [2, 0, 0, 1], qname('www.tri.test.'), qname('tri.test.'), opt()), udp));
+  t.equal(two.rcode, 1, 'two questions: FORMERR');
+  t.equal(two.questions.length + two.additionals.length, 0, 'a parse error: neither question nor OPT');
+  const upd = dec(r.respond(raw((5 << 11), [2, 0, 0, 0], qname('tri.test.'), qname('www.tri.test.')), udp));
+  t.equal(upd.questions.length, 1, 'UPDATE with two zones: FORMERR repeating the first');
+  const cls0 = dec(r.respond(raw(0x0100, [1, 0, 0, 0], Buffer.concat([parseName('www.tri.test.'), Buffer.of(0, 1, 0, 0)])), udp));
+  t.equal(cls0.rcode, 1, 'class 0: FORMERR');
+  t.equal(cls0.questions.length, 1);
+});
+
+t.test('EDNS EXPIRE (RFC 7314) for SOA answers', async (t) => {
+  const r = new Responder(view);
+  const EXPIRE = [0, 9, 0, 0];
+  const expireOf = (d: DecodedMessage): number | undefined => {
+    const o = d.additionals.find((x) => x.type === 41);
+    if (!o) return undefined;
+    for (let i = 0; i + 4 <= o.rdata.length; ) {
+      const code = (o.rdata[i] << 8) | o.rdata[i + 1];
+      const len = (o.rdata[i + 2] << 8) | o.rdata[i + 3];
+      if (code === 9) return len === 4 ? Buffer.from(o.rdata).readUInt32BE(i + 4) : -1;
+      i += 4 + len;
+    }
+    return undefined;
+  };
+  const soaExpire = (() => {
+    const rd = tri.nodes.get(nameKey(tri.origin))?.rrsets.get(6)?.rdatas[0] as Uint8Array;
+    return Buffer.from(rd).readUInt32BE(rd.length - 8);
+  })();
+  const ask2 = (name: string, type: number, options: number[]): DecodedMessage => {
+    const out = r.respond(raw(0x0100, [1, 0, 0, 1], Buffer.concat([parseName(name), Buffer.of(type >> 8, type & 0xff, 0, 1)]), opt(0, options)), udp);
+    const d = decodeMessage(out as Uint8Array);
+    if (typeof d === 'string') throw new Error(d);
+    return d;
+  };
+  t.equal(expireOf(ask2('tri.test.', 6, EXPIRE)), soaExpire, 'the SOA EXPIRE field');
+  t.equal(expireOf(ask2('tri.test.', 6, [])), undefined, 'not asked: not sent (and not served from the answer cache)');
+  t.equal(expireOf(ask2('tri.test.', 6, EXPIRE)), soaExpire, 'asked again: sent (cache keeps them apart)');
+  t.equal(expireOf(ask2('www.tri.test.', 1, EXPIRE)), undefined, 'only for SOA questions');
+  t.equal(expireOf(ask2('nope.tri.test.', 6, EXPIRE)), undefined, 'not for a negative answer');
+  const bad = ask2('tri.test.', 6, [0, 9, 0, 1, 7]);
+  t.equal(bad.rcode, 1, 'a one-octet EXPIRE option is FORMERR');
+  const nx = ask2('nope.tri.test.', 6, []);
+  t.equal(nx.authorities[0]?.ttl, 0, 'NXDOMAIN for an SOA question: SOA TTL 0 (zero-no-soa-ttl)');
+  const nodata = ask2('www.tri.test.', 6, []);
+  t.ok((nodata.authorities[0]?.ttl ?? 0) > 0, 'NODATA keeps the negative TTL');
+});
+
