@@ -4,7 +4,8 @@
 // an address on a configured subnet — but only when the process may open packet sockets:
 // as a non-root user without --interfaces it logs why and stays idle, so `npm start` works.
 
-import type { RunOptions, Service } from '../service.js';
+import { ControlUsageError, type ControlReply, type RunOptions, type Service } from '../service.js';
+import { controlSocketPath, registerServiceControl } from '../control/server.js';
 import { loadDhcpdConf, type DhcpdConf } from '../config/dhcpd-conf.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { listLinks, type Link } from '../net/link.js';
@@ -15,6 +16,8 @@ import { LeaseStore } from './lease-store.js';
 import { DhcpServer } from './server.js';
 import { dhcpdConfPath, leaseFilePath } from './paths.js';
 import { zoneAddresses, zoneResolver } from './zone-names.js';
+import { DHCP_CONTROL, dhcpInterfaces } from './definition.js';
+import { formatLeaseTable, leaseRows } from './lease-table.js';
 
 
 function load(file: string, opts: RunOptions): DhcpdConf {
@@ -26,7 +29,7 @@ function load(file: string, opts: RunOptions): DhcpdConf {
 const inSubnetOf = (conf: DhcpdConf, ip: number): boolean => conf.subnets.some((s) => (ip & s.mask) >>> 0 === s.network);
 
 function chooseLinks(conf: DhcpdConf, opts: RunOptions): { links: Link[]; why?: string } {
-  const named = typeof opts.flags['interfaces'] === 'string' ? (opts.flags['interfaces'] as string).split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const named = dhcpInterfaces(opts);
   const all = listLinks();
   if (named.length) {
     const links: Link[] = [];
@@ -69,11 +72,34 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   let timer: NodeJS.Timeout | undefined;
   const db = new LeaseDb();
   let detail: string | undefined;
+  let closeControl: (() => Promise<void>) | undefined;
+
+  /** `triad ctl dhcp leases [--all]|stats`: the leases in memory and the packet counters. */
+  const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
+    if (cmd === 'leases') {
+      const all = args.includes('--all') || args.includes('all');
+      const bad = args.find((a) => a !== '--all' && a !== 'all');
+      if (bad) throw new ControlUsageError(`usage: triad ctl dhcp leases [all] (not '${bad}')`);
+      const rows = leaseRows(db.all(), Date.now() / 1000, all);
+      return { text: formatLeaseTable(rows, all), data: rows };
+    }
+    const byState: Record<string, number> = {};
+    for (const l of db.all()) byState[l.state] = (byState[l.state] ?? 0) + 1;
+    const counters = server?.stats ?? { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
+    const data = { serving: server !== undefined, detail: detail ?? null, ...counters, leases: byState };
+    const lines = [
+      ...(server ? [] : [`idle: ${detail ?? 'not serving'}`]),
+      ...Object.entries(counters).map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}: ${v}`),
+      ...Object.entries(byState).sort().map(([k, v]) => `leases ${k}: ${v}`),
+    ];
+    return { text: lines.join('\n') + '\n', data };
+  };
 
   return {
     name: 'dhcp',
     detail: () => detail,
     async start() {
+      closeControl = await registerServiceControl(controlSocketPath(opts.dataDir, opts.flags['control-socket']), 'dhcp', DHCP_CONTROL, control);
       const { links, why } = chooseLinks(conf, opts);
       if (!links.length) {
         detail = why ?? 'no interfaces to serve';
@@ -111,6 +137,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       }
     },
     async stop() {
+      await closeControl?.();
+      closeControl = undefined;
       if (timer) clearInterval(timer);
       await server?.stop();
       await store?.close();
