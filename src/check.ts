@@ -25,17 +25,20 @@ export async function checkServices(defs: readonly ServiceDefinition[], opts: Ru
   let found = 0;
   let ok = true;
   for (const def of defs) {
-    let file: string | undefined;
+    // A file named on the command line is reported by that name even when it is missing.
+    let file = opts.files[def.config.option];
+    let counted = false;
     try {
       file = def.locate(opts);
       if (!file) continue;
       found++;
+      counted = true;
       const r = await def.check(file, opts);
       for (const d of r.diagnostics) out.diagnostic(d);
       for (const line of r.info) out.info(line);
       if (r.diagnostics.some((d) => d.severity === 'error')) ok = false;
     } catch (err) {
-      if (!file) found++;
+      if (!counted) found++;
       out.error(file ?? def.name, err instanceof Error ? err.message : String(err));
       ok = false;
     }

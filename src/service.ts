@@ -138,7 +138,9 @@ export type OptionSpec =
   | { name: string; kind: 'flag'; summary: string };
 
 /** A bad command-line value: printed as it is, exit status 2. */
-export class OptionError extends Error {}
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
 
 /** Checks one option's value; throws OptionError saying what is expected. */
 export function validateOption(spec: OptionSpec, v: string | boolean | undefined): void {
