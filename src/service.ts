@@ -108,7 +108,12 @@ export interface CommandSpec {
   load: () => Promise<(args: ParsedArgs) => Promise<number>>;
 }
 
-/** The `triad ctl` commands of one service; the running service registers a handler under its name. */
+/**
+ * The `triad ctl` commands of one service. The running service answers them: it passes
+ * this spec and one handler to `registerServiceControl` (control/server.ts), which serves
+ * `triad ctl NAME COMMAND …`, the aliases, and refuses other commands; `triad ctl` prints
+ * its usage from the spec.
+ */
 export interface ControlSpec {
   commands: readonly ControlCommandSpec[];
   /** What `triad ctl NAME` alone does. */
