@@ -1,112 +1,59 @@
 // `triad check`: load every configuration `triad run` would, report every error
 // and warning with file:line:col and a caret, exit non-zero when any error was
-// found. Like `named-checkconf -z`: zones are loaded too. Each file kind is one
-// entry of CHECKS, so dhcpd.conf and keepalived.conf plug in beside named.conf.
+// found. Like `named-checkconf -z`: zones are loaded too. Each service checks its
+// own file (its definition's `check`); this loops over the service list.
 
 import type { ParsedArgs } from './args.js';
-import { DiagnosticSink, formatDiagnostic, type Diagnostic } from './config/diagnostics.js';
-import { namedConfPath } from './dns/dns-config.js';
-import { runOptionsFrom } from './main.js';
-import { loadNamedConf } from './config/named-conf.js';
-import { buildServingView, checkUnservedZones } from './dns/view-builder.js';
-import { hostNetworks } from './net/interfaces.js';
-import type { RunOptions } from './service.js';
-import { parseDhcpdConf } from './config/dhcpd-conf.js';
-import { dhcpdConfPath } from './dhcp/paths.js';
-import { checkKeepalivedConf, lbConfPath } from './lb/config-check.js';
-import { loadDefaultRelay } from './config/default-relay.js';
-import { agentConfig, relayConfPath } from './dhcp/relay-service.js';
+import { formatDiagnostic, type Diagnostic } from './config/diagnostics.js';
+import { runOptionsFrom, type RunOptions, type ServiceDefinition } from './service.js';
+import { SERVICES } from './services.js';
 
 export interface CheckOutput {
   /** Diagnostics, printed to stderr. */
   diagnostic(d: Diagnostic): void;
   /** Progress lines such as `zone X/IN: loaded serial N`, printed to stdout. */
   info(line: string): void;
+  /** A file that could not be checked at all. */
+  error(file: string, message: string): void;
 }
 
-export interface ConfigCheck {
-  /** e.g. "named.conf". */
-  name: string;
-  /** The file this check would read, or undefined when that service has no configuration. */
-  locate(opts: RunOptions): string | undefined;
-  /** Checks the file; returns true when it has no error. */
-  run(file: string, out: CheckOutput): Promise<boolean>;
+/**
+ * Checks every configured service of `defs`; false when any has an error. `found`
+ * counts the files checked (0: nothing is configured).
+ */
+export async function checkServices(defs: readonly ServiceDefinition[], opts: RunOptions, out: CheckOutput): Promise<{ ok: boolean; found: number }> {
+  let found = 0;
+  let ok = true;
+  for (const def of defs) {
+    // A file named on the command line is reported by that name even when it is missing.
+    let file = opts.files[def.config.option];
+    let counted = false;
+    try {
+      file = def.locate(opts);
+      if (!file) continue;
+      found++;
+      counted = true;
+      const r = await def.check(file, opts);
+      for (const d of r.diagnostics) out.diagnostic(d);
+      for (const line of r.info) out.info(line);
+      if (r.diagnostics.some((d) => d.severity === 'error')) ok = false;
+    } catch (err) {
+      if (!counted) found++;
+      out.error(file ?? def.name, err instanceof Error ? err.message : String(err));
+      ok = false;
+    }
+  }
+  return { ok, found };
 }
-
-const namedConfCheck: ConfigCheck = {
-  name: 'named.conf',
-  locate: (opts) => namedConfPath(opts),
-  async run(file, out) {
-    const sink = new DiagnosticSink();
-    const conf = loadNamedConf(file, sink);
-    for (const d of sink.items) out.diagnostic(d);
-    if (sink.hasErrors()) return false;
-    const built = buildServingView(conf, hostNetworks());
-    // Zones of views Triad does not serve are still loaded, as named-checkconf -z does.
-    const other = checkUnservedZones(conf);
-    const diagnostics = [...built.diagnostics, ...other.diagnostics];
-    for (const d of diagnostics) out.diagnostic(d);
-    for (const z of [...built.loaded, ...other.loaded]) out.info(`zone ${z.name}/IN: loaded serial ${z.serial}`);
-    return !diagnostics.some((d) => d.severity === 'error');
-  },
-};
-
-const dhcpdConfCheck: ConfigCheck = {
-  name: 'dhcpd.conf',
-  locate: (opts) => dhcpdConfPath(opts),
-  async run(file, out) {
-    const sink = new DiagnosticSink();
-    parseDhcpdConf(file, undefined, sink);
-    for (const d of sink.items) out.diagnostic(d);
-    return !sink.hasErrors();
-  },
-};
-
-const keepalivedConfCheck: ConfigCheck = {
-  name: 'keepalived.conf',
-  locate: (opts) => lbConfPath(opts),
-  async run(file, out) {
-    const { sink } = checkKeepalivedConf(file);
-    for (const d of sink.items) out.diagnostic(d);
-    return !sink.hasErrors();
-  },
-};
-
-const relayConfCheck: ConfigCheck = {
-  name: 'isc-dhcp-relay',
-  locate: (opts) => relayConfPath(opts),
-  async run(file, out) {
-    const sink = new DiagnosticSink();
-    const conf = loadDefaultRelay(file, sink);
-    for (const d of sink.items) out.diagnostic(d);
-    if (sink.hasErrors() || !conf) return false;
-    agentConfig(conf); // throws for server names and a missing interface list
-    return true;
-  },
-};
-
-/** Every configuration kind `triad check` knows. Later services append theirs. */
-export const CHECKS: ConfigCheck[] = [namedConfCheck, dhcpdConfCheck, keepalivedConfCheck, relayConfCheck];
 
 export async function checkCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);
   const out: CheckOutput = {
     diagnostic: (d) => process.stderr.write(formatDiagnostic(d) + '\n'),
     info: (line) => process.stdout.write(line + '\n'),
+    error: (file, message) => process.stderr.write(message.startsWith(`${file}:`) ? `${message}\n` : `${file}: error: ${message}\n`),
   };
-  let found = 0;
-  let ok = true;
-  for (const check of CHECKS) {
-    const file = check.locate(opts);
-    if (!file) continue;
-    found++;
-    try {
-      if (!(await check.run(file, out))) ok = false;
-    } catch (err) {
-      process.stderr.write(`${file}: error: ${err instanceof Error ? err.message : String(err)}\n`);
-      ok = false;
-    }
-  }
+  const { ok, found } = await checkServices(SERVICES, opts, out);
   if (found === 0) {
     process.stderr.write(`triad check: no configuration found in ${opts.confDir}\n`);
     return 1;

@@ -1,54 +1,56 @@
 // `triad <command>`: dispatch to the command modules, loaded lazily so that
-// `checkzone` does not pay for starting the DHCP or load-balancer code.
+// `checkzone` does not pay for starting the DHCP or load-balancer code. `run`,
+// `check` and `ctl` are Triad's own; every other command comes from a service's
+// definition (src/services.ts), as do the options `run` and `check` accept.
 
-import { parseArgs, type ParsedArgs } from './args.js';
+import { parseArgs } from './args.js';
+import { COMMON_OPTIONS, OptionError, validateOptions, type CommandSpec, type OptionSpec } from './service.js';
+import { serviceOptions, SERVICES } from './services.js';
 
-type Command = (args: ParsedArgs) => Promise<number>;
-
-interface CommandEntry {
-  summary: string;
-  booleans?: readonly string[];
-  load: () => Promise<Command>;
+/** What `triad run` and `triad check` accept: the common options, each service's file option and options. */
+function runOptionSpecs(): OptionSpec[] {
+  return [
+    ...COMMON_OPTIONS,
+    { name: 'strict', kind: 'flag', summary: 'all services or none' },
+    ...SERVICES.map((d): OptionSpec => ({ name: d.config.option, kind: 'file', summary: `${d.name}: instead of CONF_DIR/${d.config.file}` })),
+    ...serviceOptions(),
+  ];
 }
 
-const COMMANDS: Record<string, CommandEntry> = {
-  run: {
+const CORE: CommandSpec[] = [
+  {
+    name: 'run',
     summary: 'run every service whose configuration is present; one whose file is broken is logged and left out while the others serve (SIGHUP retries it); --strict: start all or exit non-zero',
     booleans: ['strict'],
     load: async () => (await import('./main.js')).runCommand,
   },
-  check: {
+  {
+    name: 'check',
     summary: 'check the configuration (like named-checkconf -z) and exit',
     load: async () => (await import('./check.js')).checkCommand,
   },
-  checkzone: {
-    summary: 'checkzone ZONE FILE: load one zone file like named-checkzone',
-    load: async () => (await import('./dns/commands.js')).checkzoneCommand,
-  },
-  leases: {
-    summary: 'list active DHCP leases (address, MAC, hostname, expiry); --leases FILE, --all',
-    booleans: ['all'],
-    load: async () => (await import('./dhcp/commands.js')).leasesCommand,
-  },
-  relay: {
-    summary: 'DHCP relay agent: --interfaces IF,… --servers ADDR,… [--agent-information] [--max-hops N] [--policy forward|append|replace|discard] [--remote-id ID]; or dhcrelay flags (-a -m P -c N -i IF … SERVER…)',
-    booleans: ['agent-information', 'a'],
-    load: async () => (await import('./dhcp/relay-service.js')).relayCommand,
-  },
-  compilezone: {
-    summary: 'compilezone ZONE FILE: print the zone like named-compilezone -s full -o -',
-    load: async () => (await import('./dns/commands.js')).compilezoneCommand,
-  },
-  ctl: {
-    summary: 'ctl COMMAND [ARGS] [--json]: talk to a running triad (ctl status: each service running, failed and why, or not configured; ctl lb; ctl lb drain VIP:PORT RIP:PORT; ctl stats …)',
+  {
+    name: 'ctl',
+    summary: 'ctl [SERVICE] COMMAND [ARGS] [--json]: talk to a running triad (ctl status; ctl dns stats; ctl dhcp leases; ctl lb drain VIP:PORT RIP:PORT; `triad ctl` alone lists them)',
     booleans: ['json'],
     load: async () => (await import('./control/ctl.js')).ctlCommand,
   },
-};
+];
+
+/** Every command: Triad's own, then each service's, in the order of the service list. */
+export const COMMANDS: readonly CommandSpec[] = [...CORE.slice(0, 2), ...SERVICES.flatMap((d) => d.commands ?? []), CORE[2]];
+
+/** Options checked before a command runs; undefined: the command checks its own. */
+function optionsOf(name: string, entry: CommandSpec): { specs: OptionSpec[]; strict: boolean } | undefined {
+  if (name === 'run' || name === 'check') return { specs: runOptionSpecs(), strict: true };
+  if (entry.options) return { specs: [...COMMON_OPTIONS, ...entry.options], strict: false };
+  return undefined;
+}
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(12)} ${v.summary}`);
-  return `usage: triad <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
+  const opts = runOptionSpecs().map((o) => `  --${o.name}${'value' in o ? ` ${o.value}` : o.kind === 'file' ? ' FILE' : o.kind === 'choice' ? ` ${o.choices.join('|')}` : ''}`.padEnd(34) + ` ${o.summary}`);
+  return `usage: triad <command> [options]\n\ncommands:\n${lines.join('\n')}\n\noptions of run and check:\n${opts.join('\n')}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -57,13 +59,28 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 1;
   }
-  const entry = COMMANDS[name];
+  const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
     process.stderr.write(`triad: unknown command '${name}'\n${usage()}`);
     return 1;
   }
+  const args = parseArgs(rest, entry.booleans ?? []);
+  const check = optionsOf(name, entry);
+  if (check) {
+    try {
+      validateOptions(args, check.specs);
+      if (check.strict) {
+        const unknown = Object.keys(args.options).filter((k) => !check.specs.some((s) => s.name === k));
+        if (unknown.length) throw new OptionError(`unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `--${k}`).join(', ')} (see triad --help)`);
+      }
+    } catch (e) {
+      if (!(e instanceof OptionError)) throw e;
+      process.stderr.write(`triad ${name}: ${e.message}\n`);
+      return 2;
+    }
+  }
   const command = await entry.load();
-  return command(parseArgs(rest, entry.booleans ?? []));
+  return command(args);
 }
 
 main(process.argv.slice(2)).then(
@@ -72,7 +89,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`triad: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    if (err instanceof OptionError) process.stderr.write(`triad: ${err.message}\n`);
+    else process.stderr.write(`triad: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = err instanceof OptionError ? 2 : 1;
   },
 );

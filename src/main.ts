@@ -3,27 +3,11 @@
 // A service whose file is broken is logged and left out; the others serve
 // (`--strict`: all or nothing). `triad ctl status` shows which run.
 
-import path from 'node:path';
 import type { ParsedArgs } from './args.js';
-import { optString } from './args.js';
-import { createLogger } from './log.js';
-import type { RunOptions } from './service.js';
+import { runOptionsFrom } from './service.js';
 import { SERVICES } from './services.js';
 import { formatServiceStatus, Supervisor } from './supervisor.js';
-import { NameRegistrations } from './net/name-registration.js';
 import { controlSocketPath, registerControl, unregisterControl } from './control/server.js';
-
-export function runOptionsFrom(args: ParsedArgs): RunOptions {
-  const confDir = path.resolve(optString(args, 'conf-dir') ?? 'conf');
-  const files: Record<string, string | undefined> = {};
-  const flags: Record<string, string | boolean | undefined> = {};
-  for (const [k, v] of Object.entries(args.options)) {
-    if (k.endsWith('-conf') || k === 'leases') files[k] = typeof v === 'string' ? path.resolve(v) : undefined;
-    else flags[k] = v;
-  }
-  const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
-  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations() };
-}
 
 export async function runCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);

@@ -1,11 +1,15 @@
-// What `triad run` knows about a service: how its configuration is found, how it is
-// created, started, reloaded and stopped, and what its state is. Each service
-// (dns/, dhcp/, lb/) exports a factory; src/services.ts lists one definition per
-// service, and `triad run` (src/supervisor.ts) and `triad ctl status` read that list.
+// The contract every service keeps: how its configuration is found, checked and
+// created, its typed command-line options, its `triad` subcommands and its
+// `triad ctl` commands. Each service folder has one definition module (dns/definition.ts,
+// dhcp/definition.ts, …); src/services.ts lists them, and `triad run` (supervisor.ts),
+// `triad check` (check.ts), `triad ctl` (control/ctl.ts) and the CLI (cli.ts) read that list.
 
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { optString, type ParsedArgs } from './args.js';
 import type { Diagnostic } from './config/diagnostics.js';
-import type { Logger } from './log.js';
-import type { NameRegistrations } from './net/name-registration.js';
+import { createLogger, type Logger } from './log.js';
+import { NameRegistrations } from './net/name-registration.js';
 
 export interface Service {
   readonly name: string;
@@ -16,6 +20,15 @@ export interface Service {
   /** A note for `triad ctl status` about how it runs (e.g. why DHCP serves no interface). */
   detail?(): string | undefined;
 }
+
+/** A control reply: `text` for `triad ctl`, `data` for `triad ctl … --json`. */
+export interface ControlReply {
+  text: string;
+  data?: unknown;
+}
+
+/** A control command used wrongly (answered 400 with the message). */
+export class ControlUsageError extends Error {}
 
 /** Command-line and environment settings every service factory receives. */
 export interface RunOptions {
@@ -36,14 +49,177 @@ export interface ServiceDefinition {
   /** As shown by `triad ctl status` and in logs: dns, dhcp, lb, dhcp-relay. */
   readonly name: string;
   /** Its configuration file in CONF_DIR and the option naming another one (for messages). */
-  readonly config: { file: string; option: string };
-  /** The file it would read, or undefined when it has no configuration. */
+  readonly config: ConfigLocation;
+  /**
+   * The file it would read, or undefined when it has no configuration; throws when the
+   * file named by its option is missing. Definitions use `locateConfig` (one rule for all).
+   */
   locate(opts: RunOptions): string | undefined;
+  /** `triad check`: every diagnostic of the file (and what it loads), plus summary lines. */
+  check(file: string, opts: RunOptions): Promise<CheckResult>;
   /**
    * Reads the configuration and returns the service, not yet started; undefined when
    * there is no configuration. Throws (ConfigError with every diagnostic) for a broken file.
    */
   create(opts: RunOptions): Promise<Service | undefined>;
+  /** Its `--key value` options for `triad run` and `triad check`, validated before anything starts. */
+  readonly options?: readonly OptionSpec[];
+  /** Its own `triad` subcommands (e.g. `leases`, `checkzone`). */
+  readonly commands?: readonly CommandSpec[];
+  /** Its `triad ctl NAME COMMAND …` commands (the running service answers them). */
+  readonly control?: ControlSpec;
+}
+
+/** Where a service's configuration lives: CONF_DIR/`file`, or `--option FILE`. */
+export interface ConfigLocation {
+  file: string;
+  option: string;
+}
+
+/**
+ * The one rule for every service: `--OPTION FILE` when given (a missing file is an
+ * error naming it, never silently skipped), else CONF_DIR/FILE when it exists, else
+ * undefined (not configured).
+ */
+export function locateConfig(opts: Pick<RunOptions, 'confDir' | 'files'>, where: ConfigLocation): string | undefined {
+  const explicit = opts.files[where.option];
+  if (explicit !== undefined) {
+    if (!existsSync(explicit)) throw new Error(`${explicit}: file not found (named by --${where.option})`);
+    return explicit;
+  }
+  const f = path.join(opts.confDir, where.file);
+  return existsSync(f) ? f : undefined;
+}
+
+/** What `triad check` prints for one file: diagnostics (stderr) and lines such as `zone X/IN: loaded serial N` (stdout). */
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  info: string[];
+}
+
+/** A `triad` subcommand, loaded only when it runs. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  /** Options that never take a value. */
+  booleans?: readonly string[];
+  /** Options this command reads (validated before it runs). */
+  options?: readonly OptionSpec[];
+  load: () => Promise<(args: ParsedArgs) => Promise<number>>;
+}
+
+/**
+ * The `triad ctl` commands of one service. The running service answers them: it passes
+ * this spec and one handler to `registerServiceControl` (control/server.ts), which serves
+ * `triad ctl NAME COMMAND …`, the aliases, and refuses other commands; `triad ctl` prints
+ * its usage from the spec.
+ */
+export interface ControlSpec {
+  commands: readonly ControlCommandSpec[];
+  /** What `triad ctl NAME` alone does. */
+  default?: string;
+}
+
+export interface ControlCommandSpec {
+  name: string;
+  /** e.g. `VIP:PORT RIP:PORT`, for usage lines. */
+  args?: string;
+  summary: string;
+  /** Reads state (and so takes `--json`); false for commands that change something. */
+  read: boolean;
+  /** Also answered as `triad ctl NAME` without the service's name (the spelling from before namespaces). */
+  alias?: boolean;
+}
+
+// --- options -------------------------------------------------------------------
+
+/** One `--key value` option: its kind says how the value is checked. */
+export type OptionSpec =
+  | { name: string; kind: 'integer'; min: number; max: number; value: string; summary: string }
+  | { name: string; kind: 'choice'; choices: readonly string[]; summary: string }
+  | { name: string; kind: 'list'; value: string; summary: string }
+  | { name: string; kind: 'string'; value: string; summary: string }
+  | { name: string; kind: 'file'; summary: string }
+  | { name: string; kind: 'flag'; summary: string };
+
+/** A bad command-line value: printed as it is, exit status 2. */
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
+
+/** Checks one option's value; throws OptionError saying what is expected. */
+export function validateOption(spec: OptionSpec, v: string | boolean | undefined): void {
+  if (v === undefined) return;
+  if (spec.kind === 'flag') {
+    if (typeof v !== 'boolean') throw new OptionError(`--${spec.name} takes no value`);
+    return;
+  }
+  if (typeof v !== 'string') throw new OptionError(`--${spec.name} needs a value${spec.kind === 'file' ? ' (a file name)' : ''}`);
+  switch (spec.kind) {
+    case 'integer':
+      if (!/^[0-9]+$/.test(v) || Number(v) < spec.min || Number(v) > spec.max) throw new OptionError(`--${spec.name} ${v}: a whole number from ${spec.min} to ${spec.max} is expected`);
+      return;
+    case 'choice':
+      if (!spec.choices.includes(v)) throw new OptionError(`--${spec.name} ${v}: one of ${spec.choices.join(', ')} is expected`);
+      return;
+    case 'list':
+      if (!v.split(',').some((x) => x.trim())) throw new OptionError(`--${spec.name}: at least one ${spec.value} is expected`);
+      return;
+    default:
+      if (v === '') throw new OptionError(`--${spec.name} needs a value`);
+  }
+}
+
+/** Checks every option of `specs` that `args` carries. */
+export function validateOptions(args: ParsedArgs, specs: readonly OptionSpec[]): void {
+  for (const spec of specs) validateOption(spec, args.options[spec.name]);
+}
+
+/** The value of an integer option (validated), or undefined when not given. */
+export function integerOption(opts: Pick<RunOptions, 'flags'>, spec: OptionSpec): number | undefined {
+  const v = opts.flags[spec.name];
+  validateOption(spec, v);
+  return typeof v === 'string' ? Number(v) : undefined;
+}
+
+/** The value of a choice, string or file option (validated), or undefined. */
+export function stringOption(opts: Pick<RunOptions, 'flags'>, spec: OptionSpec): string | undefined {
+  const v = opts.flags[spec.name];
+  validateOption(spec, v);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The items of a comma-separated list option (validated); empty when not given. */
+export function listOption(opts: Pick<RunOptions, 'flags'>, spec: OptionSpec): string[] {
+  const v = stringOption(opts, spec);
+  return v === undefined ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Options every command that reads the configuration takes. */
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  { name: 'conf-dir', kind: 'file', summary: 'the configuration folder (default ./conf)' },
+  { name: 'data-dir', kind: 'file', summary: 'writable state: leases, journals, the control socket (default CONF_DIR/../.triad-data, or TRIAD_DATA_DIR)' },
+  { name: 'log-level', kind: 'choice', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], summary: 'log level (default info, or TRIAD_LOG_LEVEL)' },
+  { name: 'control-socket', kind: 'file', summary: 'the control socket (default DATA_DIR/control.sock)' },
+];
+
+/**
+ * Command line → RunOptions. `--*-conf FILE` and `--leases FILE` are files (resolved
+ * against the current directory); a file option without its FILE is an error, never
+ * dropped. Everything else stays in `flags` for the services' typed readers.
+ */
+export function runOptionsFrom(args: ParsedArgs): RunOptions {
+  const confDir = path.resolve(optString(args, 'conf-dir') ?? 'conf');
+  const files: Record<string, string | undefined> = {};
+  const flags: Record<string, string | boolean | undefined> = {};
+  for (const [k, v] of Object.entries(args.options)) {
+    if (k.endsWith('-conf') || k === 'leases') {
+      if (typeof v !== 'string' || v === '') throw new OptionError(`--${k} needs a FILE`);
+      files[k] = path.resolve(v);
+    } else flags[k] = v;
+  }
+  const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
+  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations() };
 }
 
 // --- status --------------------------------------------------------------------

@@ -115,9 +115,12 @@ export class Supervisor {
 
   /** Reads the configuration; true when there is a service to start. */
   private async create(e: Entry): Promise<boolean> {
-    e.file = e.def.locate(this.opts);
     e.service = undefined;
+    // A file named on the command line but missing is a failure of that service (the
+    // others still start), as a broken file is.
+    e.file = this.opts.files[e.def.config.option];
     try {
+      e.file = e.def.locate(this.opts);
       const svc = e.file ? await e.def.create(this.opts) : undefined;
       if (!svc) {
         e.state = 'not configured';

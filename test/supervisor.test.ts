@@ -25,6 +25,7 @@ function fake(name: string, calls: string[]): Fake {
       name,
       config: { file: `${name}.conf`, option: `${name}-conf` },
       locate: () => (f.configured ? `/etc/triad/${name}.conf` : undefined),
+      check: async () => ({ diagnostics: [], info: [] }),
       create: async () => {
         calls.push(`${name}.create`);
         if (f.createFails) throw f.createFails;
@@ -218,6 +219,7 @@ t.test('reloads in quick succession run one after another', async (t) => {
     name: 'dns',
     config: { file: 'named.conf', option: 'named-conf' },
     locate: () => '/etc/triad/named.conf',
+    check: async () => ({ diagnostics: [], info: [] }),
     create: async () => ({
       name: 'dns',
       start: async () => undefined,

@@ -1,17 +1,35 @@
-// `triad ctl COMMAND [ARGS…]`: talks to the control endpoint of a running `triad run`
-// (e.g. `triad ctl status`, `triad ctl lb`, `triad ctl lb drain VIP:PORT RIP:PORT`).
+// `triad ctl [SERVICE] COMMAND [ARGS…]`: talks to the control endpoint of a running
+// `triad run` (`triad ctl status`, `triad ctl dns stats`, `triad ctl dhcp leases`,
+// `triad ctl lb drain VIP:PORT RIP:PORT`). The commands come from the services'
+// definitions; `--json` prints the structured reply of any command.
 
 import path from 'node:path';
 import type { ParsedArgs } from '../args.js';
 import { optString } from '../args.js';
+import { SERVICES } from '../services.js';
 import { controlRequest, controlSocketPath } from './server.js';
+
+/** ctl's own options; any other `--key[=value]` is passed on to the command (e.g. `ctl dhcp leases --all`). */
+const OWN = new Set(['json', 'data-dir', 'conf-dir', 'control-socket', 'server']);
+
+export function ctlUsage(): string {
+  const lines = ['usage: triad ctl [SERVICE] COMMAND [ARGS…] [--data-dir DIR | --control-socket PATH | --server ADDR[#PORT]] [--json]', '  status                 every service: running, failed (with the reason) or not configured'];
+  for (const d of SERVICES) {
+    for (const c of d.control?.commands ?? []) {
+      const words = `${d.name} ${c.name}${c.args ? ` ${c.args}` : ''}`;
+      lines.push(`  ${words.padEnd(22)} ${c.summary}${c.name === d.control?.default ? ` (also: ctl ${d.name})` : ''}${c.alias ? ` (also: ctl ${c.name})` : ''}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
 
 export async function ctlCommand(args: ParsedArgs): Promise<number> {
   const [name, ...rest] = args.positionals;
   if (!name) {
-    process.stderr.write('usage: triad ctl COMMAND [ARGS…] [--data-dir DIR | --control-socket PATH | --server ADDR[#PORT]] [--json]\n  triad ctl status: every service, running, failed (with the reason) or not configured\n  e.g. triad ctl lb; triad ctl lb drain 10.0.0.100:80 10.0.0.3:80\n  DNS: triad ctl reload | flush [NAME] | dumpdb | stats | zonestatus ZONE\n');
+    process.stderr.write(ctlUsage());
     return 1;
   }
+  for (const [k, v] of Object.entries(args.options)) if (!OWN.has(k)) rest.push(v === true ? `--${k}` : `--${k}=${String(v)}`);
   const confDir = path.resolve(optString(args, 'conf-dir') ?? 'conf');
   const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
   // `--server ADDR[#PORT]`: a named.conf `controls { inet … }` channel instead of the Unix socket (BIND's default port 953).
@@ -26,7 +44,9 @@ export async function ctlCommand(args: ParsedArgs): Promise<number> {
     return 1;
   }
   if (r.status !== 200) {
-    process.stderr.write(`triad ctl ${name}: ${r.body.error ?? `status ${r.status}`}\n`);
+    const known = SERVICES.find((d) => d.name === name);
+    const hint = r.status === 404 && known ? ` (${name} is not running: see triad ctl status)` : '';
+    process.stderr.write(`triad ctl ${name}: ${r.body.error ?? `status ${r.status}`}${hint}\n`);
     return 1;
   }
   process.stdout.write(args.options.json ? JSON.stringify(r.body.data ?? null, null, 2) + '\n' : (r.body.text ?? ''));

@@ -1,23 +1,19 @@
 // The local control endpoint of `triad run`: HTTP/JSON on a Unix socket (mode 0600,
 // so only the owner — root on a real host — can drive it). `triad run` registers
-// `status`, the services their own handlers (`lb`, DNS's `reload`/`flush`/`stats`…);
-// `triad ctl NAME …` posts `{args}` to `/NAME` and prints the reply. One endpoint per process,
-// started by the first registration and closed with the last.
+// `status`; each running service registers its name (`dns`, `dhcp`, `lb`) with
+// `registerServiceControl`, which also answers the spellings from before namespaces
+// (`reload`, `flush`, `stats`…) as aliases. `triad ctl NAME …` posts `{args}` to
+// `/NAME` and prints the reply. One endpoint per process, started by the first
+// registration and closed with the last.
 
 import http from 'node:http';
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
+import { ControlUsageError, type ControlReply, type ControlSpec } from '../service.js';
 
-export interface ControlReply {
-  /** Human-readable output printed by `triad ctl`. */
-  text: string;
-  /** Structured data for `triad ctl --json`. */
-  data?: unknown;
-}
+export { ControlUsageError, type ControlReply } from '../service.js';
 
 export type ControlHandler = (args: string[]) => Promise<ControlReply>;
-
-export class ControlUsageError extends Error {}
 
 const handlers = new Map<string, ControlHandler>();
 let server: http.Server | undefined;
@@ -73,6 +69,31 @@ export async function registerControl(socketPath: string, name: string, handler:
   chmodSync(socketPath, 0o600);
   server = s;
   serverPath = socketPath;
+}
+
+/**
+ * Registers one service's commands under its name (`triad ctl dns stats`) and, for the
+ * commands its spec marks `alias`, under the command's own name (`triad ctl stats`).
+ * `run` receives a command of `spec` only; others are refused with the list. Returns
+ * the function that unregisters them all.
+ */
+export async function registerServiceControl(
+  socketPath: string, service: string, spec: ControlSpec, run: (cmd: string, args: string[]) => Promise<ControlReply>,
+): Promise<() => Promise<void>> {
+  const names = spec.commands.map((c) => c.name);
+  const dispatch = (cmd: string | undefined, args: string[]): Promise<ControlReply> => {
+    const c = cmd ?? spec.default;
+    if (c === undefined) throw new ControlUsageError(`usage: triad ctl ${service} ${names.join('|')} …`);
+    if (!names.includes(c)) throw new ControlUsageError(`unknown ${service} command '${c}' (have: ${names.join(', ')})`);
+    return run(c, args);
+  };
+  await registerControl(socketPath, service, async ([cmd, ...args]) => dispatch(cmd, args));
+  const aliases = spec.commands.filter((c) => c.alias).map((c) => c.name);
+  for (const a of aliases) await registerControl(socketPath, a, (args) => dispatch(a, args));
+  return async () => {
+    for (const a of aliases) handlers.delete(a);
+    await unregisterControl(service);
+  };
 }
 
 export async function unregisterControl(name: string): Promise<void> {

@@ -2,21 +2,24 @@
 // like ISC's dhcp-lease-list. `--leases FILE` or the file `triad run` would use; `--all`
 // lists every record.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ParsedArgs } from '../args.js';
-import { runOptionsFrom } from '../main.js';
-import { formatIPv4 } from '../config/dhcp-options.js';
-import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
+import { runOptionsFrom } from '../service.js';
 import { parseDhcpdConf } from '../config/dhcpd-conf.js';
 import { parseLeaseFile } from './lease-file.js';
+import { formatLeaseTable, leaseRows } from './lease-table.js';
 import { dhcpdConfPath, leaseFilePath } from './paths.js';
 
 export async function leasesCommand(args: ParsedArgs): Promise<number> {
-  const opts = runOptionsFrom(args);
-  let leaseConf;
-  const confFile = dhcpdConfPath(opts);
-  if (confFile && existsSync(confFile) && !opts.files['leases']) leaseConf = parseDhcpdConf(confFile).conf;
-  const file = leaseFilePath(opts, leaseConf);
+  let file: string;
+  try {
+    const opts = runOptionsFrom(args);
+    const confFile = opts.files['leases'] ? undefined : dhcpdConfPath(opts);
+    file = leaseFilePath(opts, confFile ? parseDhcpdConf(confFile).conf : undefined);
+  } catch (e) {
+    process.stderr.write(`triad leases: ${(e as Error).message}\n`);
+    return 1;
+  }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -25,29 +28,7 @@ export async function leasesCommand(args: ParsedArgs): Promise<number> {
     return 1;
   }
   const { leases } = parseLeaseFile(file, text);
-  const now = Date.now() / 1000;
   const all = args.options['all'] === true;
-  const rows = [...leases.values()]
-    .filter((l) => all || (l.state === 'active' && l.ends > now))
-    .sort((a, b) => a.ip - b.ip)
-    .map((l) => [
-      formatIPv4(l.ip),
-      l.hwAddr ? Array.from(l.hwAddr).map((b) => b.toString(16).padStart(2, '0')).join(':') : '-',
-      l.hostname ?? '-',
-      l.ends === Infinity ? 'never' : new Date(l.ends * 1000).toISOString().replace('.000', ''),
-      ...(all ? [l.state] : []),
-    ]);
-  const head = ['IP', 'MAC', 'HOSTNAME', 'EXPIRES', ...(all ? ['STATE'] : [])];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  process.stdout.write([line(head), ...rows.map(line)].join('\n') + '\n');
+  process.stdout.write(formatLeaseTable(leaseRows(leases.values(), Date.now() / 1000, all), all));
   return 0;
-}
-
-/** For `triad check`: every error and warning of a dhcpd.conf; true when it has no error. */
-export function checkDhcpdConf(file: string, report: (text: string, severity: 'error' | 'warning') => void): boolean {
-  const sink = new DiagnosticSink();
-  parseDhcpdConf(file, undefined, sink);
-  for (const d of sink.items) report(formatDiagnostic(d), d.severity);
-  return !sink.hasErrors();
 }

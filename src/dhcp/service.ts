@@ -5,7 +5,8 @@
 // an address on a configured subnet — but only when the process may open packet sockets:
 // as a non-root user without --interfaces it logs why and stays idle, so `npm start` works.
 
-import type { RunOptions, Service } from '../service.js';
+import { ControlUsageError, type ControlReply, type RunOptions, type Service } from '../service.js';
+import { controlSocketPath, registerServiceControl } from '../control/server.js';
 import { loadDhcpdConf, type DhcpdConf } from '../config/dhcpd-conf.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { LinkFollower, readiness, type LinkSelection, type LinkTable, type Readiness } from '../net/link-watch.js';
@@ -16,6 +17,8 @@ import { LeaseStore } from './lease-store.js';
 import { DhcpServer } from './server.js';
 import { dhcpdConfPath, leaseFilePath } from './paths.js';
 import { zoneAddresses, zoneResolver } from './zone-names.js';
+import { DHCP_CONTROL, dhcpInterfaces } from './definition.js';
+import { formatLeaseTable, leaseRows } from './lease-table.js';
 
 
 function load(file: string, opts: RunOptions): DhcpdConf {
@@ -25,10 +28,6 @@ function load(file: string, opts: RunOptions): DhcpdConf {
 }
 
 const inSubnetOf = (conf: DhcpdConf, ip: number): boolean => conf.subnets.some((s) => (ip & s.mask) >>> 0 === s.network);
-
-function namedInterfaces(opts: RunOptions): string[] {
-  return typeof opts.flags['interfaces'] === 'string' ? (opts.flags['interfaces'] as string).split(',').map((s) => s.trim()).filter(Boolean) : [];
-}
 
 /**
  * The links DHCP serves: the ones named by --interfaces, each waited for until it is up,
@@ -79,18 +78,43 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   let idle: string | undefined;
 
   let follower: LinkFollower | undefined;
-  const named = namedInterfaces(opts);
+  const named = dhcpInterfaces(opts);
+
+  // For `triad ctl status` and `ctl dhcp stats`: what it serves and what it waits for, as of now.
+  const describe = (): string | undefined => {
+    if (idle || !server) return idle;
+    const waiting = [...(follower?.waitingFor ?? [])].map(([n, why]) => `${n}: ${why}`);
+    const serving = server.links.length ? `serving ${server.links.join(', ')}` : 'no interface to serve yet';
+    return waiting.length ? `${serving}; waiting for ${waiting.join('; ')}` : serving;
+  };
+  let closeControl: (() => Promise<void>) | undefined;
+
+  /** `triad ctl dhcp leases [--all]|stats`: the leases in memory and the packet counters. */
+  const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
+    if (cmd === 'leases') {
+      const all = args.includes('--all') || args.includes('all');
+      const bad = args.find((a) => a !== '--all' && a !== 'all');
+      if (bad) throw new ControlUsageError(`usage: triad ctl dhcp leases [all] (not '${bad}')`);
+      const rows = leaseRows(db.all(), Date.now() / 1000, all);
+      return { text: formatLeaseTable(rows, all), data: rows };
+    }
+    const byState: Record<string, number> = {};
+    for (const l of db.all()) byState[l.state] = (byState[l.state] ?? 0) + 1;
+    const counters = server?.stats ?? { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
+    const data = { serving: server !== undefined, detail: describe() ?? null, ...counters, leases: byState };
+    const lines = [
+      ...(server ? [] : [`idle: ${describe() ?? 'not serving'}`]),
+      ...Object.entries(counters).map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}: ${v}`),
+      ...Object.entries(byState).sort().map(([k, v]) => `leases ${k}: ${v}`),
+    ];
+    return { text: lines.join('\n') + '\n', data };
+  };
 
   return {
     name: 'dhcp',
-    // For `triad ctl status`: what it serves and what it waits for, as of now.
-    detail: () => {
-      if (idle || !server) return idle;
-      const waiting = [...(follower?.waitingFor ?? [])].map(([n, why]) => `${n}: ${why}`);
-      const serving = server.links.length ? `serving ${server.links.join(', ')}` : 'no interface to serve yet';
-      return waiting.length ? `${serving}; waiting for ${waiting.join('; ')}` : serving;
-    },
+    detail: describe,
     async start() {
+      closeControl = await registerServiceControl(controlSocketPath(opts.dataDir, opts.flags['control-socket']), 'dhcp', DHCP_CONTROL, control);
       if (!canOpenPacketSockets()) {
         if (named.length) throw new Error('dhcp: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
         idle = 'no --interfaces given and no permission for packet sockets (needs root or CAP_NET_RAW): DHCP stays idle';
@@ -136,6 +160,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       follower?.sync();
     },
     async stop() {
+      await closeControl?.();
+      closeControl = undefined;
       if (timer) clearInterval(timer);
       await follower?.stop();
       await server?.stop();

@@ -1,6 +1,6 @@
-// The DNS side of `triad ctl` (the role rndc plays for BIND): reload, flush
-// [NAME], dumpdb, stats, zonestatus ZONE. Handlers are registered on the local
-// control socket and on every named.conf `controls { inet ADDR port N allow { … }; }`
+// The DNS side of `triad ctl` (the role rndc plays for BIND): `triad ctl dns reload|flush
+// [NAME]|dumpdb|stats|zonestatus ZONE` (dns/definition.ts lists them; the same words
+// without `dns` still work). Handlers are registered on the local control socket and on every named.conf `controls { inet ADDR port N allow { … }; }`
 // channel (HTTP/JSON over TCP, refused unless the client matches `allow`).
 //
 // With cluster workers every worker has its own cache and counters: the primary
@@ -9,7 +9,7 @@
 
 import http from 'node:http';
 import type { NamedConfig } from '../config/named-conf.js';
-import { ControlUsageError, controlSocketPath, handleControlRequest, registerControl, unregisterControl, type ControlReply } from '../control/server.js';
+import { ControlUsageError, controlSocketPath, handleControlRequest, registerServiceControl, type ControlReply } from '../control/server.js';
 import type { Logger } from '../log.js';
 import { compileAddressMatch } from '../net/address-match.js';
 import type { HostNetworks } from '../net/interfaces.js';
@@ -17,6 +17,7 @@ import type { RunOptions } from '../service.js';
 import type { DnsHost } from './dns-host.js';
 import { matchEnvironment } from './view-builder.js';
 import { nameKey, nameToText, parseName } from './name.js';
+import { DNS_CONTROL } from './definition.js';
 
 export const DNS_CONTROL_COMMANDS = ['reload', 'flush', 'dumpdb', 'stats', 'zonestatus'] as const;
 export type DnsControlCommand = (typeof DNS_CONTROL_COMMANDS)[number];
@@ -47,7 +48,7 @@ export function localControl(host: DnsHost, cmd: string, args: string[]): Contro
       return { text, data: { text } };
     }
     case 'zonestatus': {
-      if (!args[0]) throw new ControlUsageError('usage: triad ctl zonestatus ZONE');
+      if (!args[0]) throw new ControlUsageError('usage: triad ctl dns zonestatus ZONE');
       const key = nameKey(parseName(args[0].endsWith('.') ? args[0] : `${args[0]}.`));
       const cfg = host.config;
       const keyOf = (name: string): string => nameKey(parseName(name === '.' || name.endsWith('.') ? name : `${name}.`));
@@ -139,7 +140,7 @@ export async function registerDnsControl(
   run: (cmd: DnsControlCommand, args: string[]) => Promise<ControlReply>,
 ): Promise<() => Promise<void>> {
   const sock = controlSocketPath(opts.dataDir, opts.flags['control-socket']);
-  for (const cmd of DNS_CONTROL_COMMANDS) await registerControl(sock, cmd, (args) => run(cmd, args));
+  const unregister = await registerServiceControl(sock, 'dns', DNS_CONTROL, (cmd, args) => run(cmd as DnsControlCommand, args));
   const servers: http.Server[] = [];
   if (conf && host) {
     const env = matchEnvironment(conf, host);
@@ -173,6 +174,6 @@ export async function registerDnsControl(
       s.closeAllConnections();
       await new Promise<void>((r) => s.close(() => r()));
     }
-    for (const cmd of DNS_CONTROL_COMMANDS) await unregisterControl(cmd);
+    await unregister();
   };
 }

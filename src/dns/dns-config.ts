@@ -1,15 +1,13 @@
 // Everything the DNS service needs from disk, loaded in one step so that start,
 // reload (SIGHUP) and `triad check` agree: named.conf, its includes, every zone.
 
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { ConfigError, DiagnosticSink, type Diagnostic } from '../config/diagnostics.js';
 import { loadNamedConf, type NamedConfig } from '../config/named-conf.js';
 import { hostNetworks, type HostNetworks } from '../net/interfaces.js';
-import type { RunOptions } from '../service.js';
+import { locateConfig, type CheckResult, type ConfigLocation, type RunOptions } from '../service.js';
 import type { ServingView } from './responder.js';
 import type { ListenAddress } from './server.js';
-import { buildServingView, listenAddresses, type FailedZone, type LoadedZone, type PreviousZones } from './view-builder.js';
+import { buildServingView, checkUnservedZones, listenAddresses, type FailedZone, type LoadedZone, type PreviousZones } from './view-builder.js';
 
 export interface DnsConfig {
   conf: NamedConfig;
@@ -23,12 +21,27 @@ export interface DnsConfig {
   warnings: Diagnostic[];
 }
 
-/** `--named-conf FILE`, else CONF_DIR/named.conf; undefined when neither exists. */
+export const NAMED_CONF: ConfigLocation = { file: 'named.conf', option: 'named-conf' };
+
+/** `--named-conf FILE` (an error when missing), else CONF_DIR/named.conf when it exists. */
 export function namedConfPath(opts: Pick<RunOptions, 'confDir' | 'files'>): string | undefined {
-  const explicit = opts.files['named-conf'];
-  if (explicit) return explicit;
-  const p = path.join(opts.confDir, 'named.conf');
-  return existsSync(p) ? p : undefined;
+  return locateConfig(opts, NAMED_CONF);
+}
+
+/**
+ * `triad check` for named.conf, like `named-checkconf -z`: the file's diagnostics, then
+ * every zone's (zones of views Triad does not serve are loaded too).
+ */
+export function checkDnsConfig(file: string, host: HostNetworks = hostNetworks()): CheckResult {
+  const sink = new DiagnosticSink();
+  const conf = loadNamedConf(file, sink);
+  if (sink.hasErrors()) return { diagnostics: sink.items, info: [] };
+  const built = buildServingView(conf, host);
+  const other = checkUnservedZones(conf);
+  return {
+    diagnostics: [...sink.items, ...built.diagnostics, ...other.diagnostics],
+    info: [...built.loaded, ...other.loaded].map((z) => `zone ${z.name}/IN: loaded serial ${z.serial}`),
+  };
 }
 
 /** Loads named.conf only (no zones): diagnostics in `sink`. */

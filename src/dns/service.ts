@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
 import { loadDnsConfig, namedConfPath } from './dns-config.js';
+import { dnsWorkers } from './definition.js';
 import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import { primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
@@ -50,8 +51,7 @@ const STOP_GRACE_MS = 5000;
 export async function createDnsService(opts: RunOptions): Promise<Service | undefined> {
   const file = namedConfPath(opts);
   if (!file) return undefined;
-  const flag = opts.flags['dns-workers'];
-  const workers = typeof flag === 'string' && /^[0-9]+$/.test(flag) ? Number(flag) : os.availableParallelism();
+  const workers = dnsWorkers(opts) ?? os.availableParallelism();
   return workers === 0 ? new InProcessDns(file, opts.log, opts) : new ClusterDns(file, workers, opts.log, opts);
 }
 

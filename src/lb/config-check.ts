@@ -1,22 +1,23 @@
 // keepalived.conf as `triad check` and `triad run` see it: the parser's
-// diagnostics plus what the nftables engine cannot serve (lc, wlc, …).
+// diagnostics plus what each virtual server's engine cannot serve (capabilities.ts).
 
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { DiagnosticSink } from '../config/diagnostics.js';
-import type { RunOptions } from '../service.js';
+import { locateConfig, type ConfigLocation, type RunOptions } from '../service.js';
 import { loadKeepalivedConf, type KeepalivedConfig } from '../config/keepalived-conf.js';
-import { buildSlotTable, UnsupportedSchedulerError } from './scheduler.js';
+import { kindProblem, schedulerProblem } from './capabilities.js';
 
 export interface KeepalivedCheck {
   conf: KeepalivedConfig;
   sink: DiagnosticSink;
 }
 
+export const KEEPALIVED_CONF: ConfigLocation = { file: 'keepalived.conf', option: 'lb-conf' };
+
 /**
  * `globalDatapath` is `--lb-datapath`; each virtual server's engine becomes its own
- * `lb_datapath`, else global_defs', else the flag's, else nft. Only the nft engine
- * refuses lc/wlc/sed/nq and TUN: the packet engine serves them.
+ * `lb_datapath`, else global_defs', else the flag's, else nft. A scheduler or
+ * forwarding method the chosen engine lacks is an error at the scheduler (or the
+ * virtual server), naming the engine that has it.
  */
 export function checkKeepalivedConf(file: string, globalDatapath?: string): KeepalivedCheck {
   const sink = new DiagnosticSink();
@@ -24,22 +25,16 @@ export function checkKeepalivedConf(file: string, globalDatapath?: string): Keep
   const flag = globalDatapath === 'packet' || globalDatapath === 'userspace' ? 'packet' : undefined;
   for (const vs of conf.virtualServers) {
     vs.datapath = vs.datapath ?? conf.datapath ?? flag ?? 'nft';
-    if (vs.datapath === 'packet') continue;
-    if (vs.kind === 'TUN') sink.error(vs.pos, `virtual_server ${vs.vip} ${vs.port}: lb_kind TUN is not supported by the nft engine (DR and NAT are); use lb_datapath packet`);
-    try {
-      buildSlotTable(vs.algo, [], vs.hashPort);
-    } catch (e) {
-      if (e instanceof UnsupportedSchedulerError) sink.error(vs.algoPos ?? vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${e.message}`);
-      else throw e;
-    }
+    const engine = vs.datapath === 'packet' ? 'packet' : 'nft';
+    const kind = kindProblem(vs.kind, engine);
+    if (kind) sink.error(vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${kind}`);
+    const sched = schedulerProblem(vs.algo, engine);
+    if (sched) sink.error(vs.algoPos ?? vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${sched}`);
   }
   return { conf, sink };
 }
 
-/** `--lb-conf FILE`, else CONF_DIR/keepalived.conf when present. */
-export function lbConfPath(opts: RunOptions): string | undefined {
-  const explicit = opts.files['lb-conf'];
-  if (explicit) return explicit;
-  const def = path.join(opts.confDir, 'keepalived.conf');
-  return existsSync(def) ? def : undefined;
+/** `--lb-conf FILE` (an error when missing), else CONF_DIR/keepalived.conf when present. */
+export function lbConfPath(opts: Pick<RunOptions, 'confDir' | 'files'>): string | undefined {
+  return locateConfig(opts, KEEPALIVED_CONF);
 }

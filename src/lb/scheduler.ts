@@ -5,6 +5,7 @@
 
 import type { LbAlgo } from '../config/keepalived-conf.js';
 import { maglevTable, MAGLEV_TABLE_SIZE } from './maglev.js';
+import { schedulerProblem } from './capabilities.js';
 
 export interface SchedBackend {
   id: string;
@@ -80,11 +81,7 @@ function weightedBuckets(weights: readonly number[], size: number): number[] {
 
 /** Builds the slot table for one virtual server's current backends. */
 export function buildSlotTable(algo: LbAlgo, backends: readonly SchedBackend[], hashPort: boolean): SlotTable {
-  if (NEEDS_COUNTS.has(algo)) {
-    throw new UnsupportedSchedulerError(
-      `scheduler '${algo}' needs live per-server connection counts, which the nftables engine cannot evaluate; use rr, wrr, sh, mh, dh or fo, or the userspace engine (lb_datapath packet)`,
-    );
-  }
+  if (NEEDS_COUNTS.has(algo)) throw new UnsupportedSchedulerError(schedulerProblem(algo, 'nft') ?? `scheduler '${algo}' cannot be a slot table`);
   const weights = backends.map((b) => Math.max(0, b.weight));
   const live = weights.map((w, i) => (w > 0 ? i : -1)).filter((i) => i >= 0);
   if (live.length === 0) return { selector: 'first', slots: [] };

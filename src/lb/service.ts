@@ -7,7 +7,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { KeepalivedConfig, VirtualServerConfig } from '../config/keepalived-conf.js';
-import { ControlUsageError, controlSocketPath, registerControl, unregisterControl, type ControlReply } from '../control/server.js';
+import { ControlUsageError, controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
 import { checkKeepalivedConf, lbConfPath } from './config-check.js';
@@ -18,7 +18,7 @@ import { linkWatcher, readiness, usable, type LinkTable, type LinkWatcher } from
 import { ipNumber } from '../net/ip-frame.js';
 import { computeModel, drainKey, type ModelOutput, type VsPlacement } from './model.js';
 import { NftEngine } from './nft-engine.js';
-import { DEFAULT_TIMEOUTS } from './conn-table.js';
+import { LB_CONTROL, lbDatapath, lbTimeouts } from './definition.js';
 import { SplitDatapath } from './datapath-select.js';
 import { PacketEngine } from './packet-engine.js';
 import { formatStatus } from './status.js';
@@ -27,16 +27,9 @@ export async function createLbService(opts: RunOptions): Promise<Service | undef
   const file = lbConfPath(opts);
   if (!file) return undefined;
   const log = opts.log.child({ service: 'lb' });
-  const num = (k: string, d: number) => (typeof opts.flags[k] === 'string' ? Number(opts.flags[k]) : d);
-  const timeouts = { tcp: num('lb-timeout-tcp', DEFAULT_TIMEOUTS.tcp), tcpFin: num('lb-timeout-tcpfin', DEFAULT_TIMEOUTS.tcpFin), udp: num('lb-timeout-udp', DEFAULT_TIMEOUTS.udp) };
+  const timeouts = lbTimeouts(opts);
   const engine = new SplitDatapath({ nft: () => new NftEngine(log), packet: () => new PacketEngine(log, { timeouts }) });
-  return new LbService(file, opts, engine, datapathFlag(opts));
-}
-
-/** `--lb-datapath nft|packet`: the engine of virtual servers that do not name one. */
-function datapathFlag(opts: RunOptions): string | undefined {
-  const v = opts.flags['lb-datapath'];
-  return typeof v === 'string' ? v : undefined;
+  return new LbService(file, opts, engine, lbDatapath(opts));
 }
 
 function load(file: string, log: Logger, datapath?: string): KeepalivedConfig {
@@ -76,6 +69,7 @@ export class LbService implements Service {
   private placedIndex = new Map<string, number>();
   /** The interface each virtual server was last placed on. */
   private lastIface = new Map<string, string>();
+  private closeControl?: () => Promise<void>;
 
   constructor(
     readonly file: string,
@@ -117,7 +111,7 @@ export class LbService implements Service {
     this.rememberIndexes();
     this.monitor.sync(this.checkSpecs());
     await this.update();
-    await registerControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', (a) => this.control(a));
+    this.closeControl = await registerServiceControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', LB_CONTROL, (cmd, a) => this.control([cmd, ...a]));
     this.macTimer = setInterval(() => void this.housekeeping(), 2000);
     this.log.info({ file: this.file, virtualServers: this.conf.virtualServers.map((v) => `${v.key} ${v.kind} ${v.algo}`), engine: this.engine.name }, 'load balancer running');
   }
@@ -155,7 +149,7 @@ export class LbService implements Service {
       await delVip(ip, iface);
     }
     this.addedVips.clear();
-    await unregisterControl('lb');
+    await this.closeControl?.();
     this.log.info('load balancer stopped; nft tables removed');
   }
 
@@ -394,7 +388,7 @@ export class LbService implements Service {
 
   private async control(args: string[]): Promise<ControlReply> {
     const [cmd, ...rest] = args;
-    if (cmd === undefined || cmd === 'status' || cmd === 'list') {
+    if (cmd === undefined || cmd === 'show' || cmd === 'status' || cmd === 'list') {
       if (!this.model) throw new Error('not running yet');
       const counters = await this.engine.counters(this.model.state);
       const data = this.model.views.map((v) => ({
@@ -416,6 +410,6 @@ export class LbService implements Service {
       this.log.info({ vs: rest[0], rs: rest[1] }, cmd === 'drain' ? 'real server drained (weight 0, established flows kept)' : 'drain lifted');
       return { text: `${cmd === 'drain' ? 'draining' : 'undrained'} ${rest[1]} in ${eps.map((e) => e.vs.key).join(', ')}\n`, data: eps.map((e) => e.vs.key) };
     }
-    throw new ControlUsageError(`unknown lb command '${cmd}' (status, drain, undrain)`);
+    throw new ControlUsageError(`unknown lb command '${cmd}' (show, drain, undrain)`);
   }
 }

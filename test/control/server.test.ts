@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ControlUsageError, controlRequest, registerControl, unregisterControl } from '../../src/control/server.js';
+import { ControlUsageError, controlRequest, registerControl, registerServiceControl, unregisterControl } from '../../src/control/server.js';
 
 t.test('register, call, usage error, unknown service, close with the last handler', async (t) => {
   const sock = path.join(mkdtempSync(path.join(os.tmpdir(), 'ctl-')), 'control.sock');
@@ -21,4 +21,29 @@ t.test('register, call, usage error, unknown service, close with the last handle
   t.match(none.body.error, /have: echo/);
   await unregisterControl('echo');
   t.throws(() => statSync(sock), 'socket removed');
+});
+
+t.test('a service registers its name; commands marked alias also answer alone; unknown ones are refused', async (t) => {
+  const sock = path.join(mkdtempSync(path.join(os.tmpdir(), 'ctl-')), 'control.sock');
+  const seen: string[] = [];
+  const close = await registerServiceControl(sock, 'dns', {
+    commands: [
+      { name: 'stats', summary: '', read: true, alias: true },
+      { name: 'zonestatus', args: 'ZONE', summary: '', read: true },
+    ],
+    default: 'stats',
+  }, async (cmd, args) => {
+    seen.push([cmd, ...args].join(' '));
+    return { text: `${cmd}\n`, data: { cmd, args } };
+  });
+  t.same((await controlRequest(sock, 'dns', ['zonestatus', 'a.test'])).body, { text: 'zonestatus\n', data: { cmd: 'zonestatus', args: ['a.test'] } });
+  t.equal((await controlRequest(sock, 'dns', [])).body.text, 'stats\n', 'the default command');
+  t.equal((await controlRequest(sock, 'stats', [])).body.text, 'stats\n', 'the alias');
+  t.equal((await controlRequest(sock, 'zonestatus', ['a.test'])).status, 404, 'not an alias');
+  const bad = await controlRequest(sock, 'dns', ['flush']);
+  t.equal(bad.status, 400);
+  t.equal(bad.body.error, "unknown dns command 'flush' (have: stats, zonestatus)");
+  t.same(seen, ['zonestatus a.test', 'stats', 'stats']);
+  await close();
+  t.throws(() => statSync(sock), 'socket removed with the last name');
 });

@@ -5,6 +5,7 @@
 
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { NetnsLab, sh, sleep, labPrerequisites } from './netns-lab.js';
 import { parseLeaseFile } from '../../src/dhcp/lease-file.js';
@@ -110,6 +111,26 @@ subnet 192.168.118.0 netmask 255.255.255.0 {
     await sh(`UDHCPC_OUT=${out} ip netns exec ${aeNs} busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -s ${lab.udhcpcScript()} 2>&1`, 60_000);
     t.match(readFileSync(out, 'utf8'), /bound ip=192\.168\.117\.86 /, 'fixed address 192.168.117.86');
     t.match(server.output(), /DHCPACK on 192\.168\.117\.86 to ae:86:ca:fe:ba:be \(ae86\)/, 'server names the host');
+  });
+
+  await t.test('triad ctl dhcp: counters and the leases in memory', async (t) => {
+    const ctl = (...args: string[]) => spawnSync(process.execPath, [BIN_TRIAD, 'ctl', ...args, '--data-dir', lab.dir], { encoding: 'utf8' });
+    const stats = ctl('dhcp', 'stats', '--json');
+    t.equal(stats.status, 0, stats.stderr);
+    const s = JSON.parse(stats.stdout) as { serving: boolean; received: number; acks: number; malformed: number; leases: Record<string, number> };
+    t.equal(s.serving, true);
+    t.ok(s.received >= 3 && s.acks >= 2, `packets counted (${s.received} received, ${s.acks} acks)`);
+    t.ok((s.leases.active ?? 0) >= 1, 'active leases counted by state');
+    t.match(ctl('dhcp').stdout, /^received: \d+$/m, 'ctl dhcp alone shows the counters');
+    const leases = ctl('dhcp', 'leases');
+    t.equal(leases.status, 0, leases.stderr);
+    t.match(leases.stdout, /^IP\s+MAC\s+HOSTNAME\s+EXPIRES$/m);
+    t.match(leases.stdout, /^192\.168\.117\.1\d\d\s+02:00:00:00:11:01\s/m, "dhclient's lease");
+    const rows = JSON.parse(ctl('dhcp', 'leases', '--all', '--json').stdout) as { ip: string; state: string }[];
+    t.ok(rows.some((r) => r.ip === udhIp && r.state !== 'active'), `the released ${udhIp} is listed with --all (${JSON.stringify(rows)})`);
+    const bad = ctl('dhcp', 'nonsense');
+    t.not(bad.status, 0);
+    t.match(bad.stderr, /unknown dhcp command 'nonsense' \(have: leases, stats\)/);
   });
 
   await t.test('dhcrelay in a middle namespace relays a client of another subnet', async (t) => {

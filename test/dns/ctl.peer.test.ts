@@ -62,6 +62,13 @@ t.test('stats, dumpdb, flush over the local socket', async (t) => {
   t.ok(data.resolver.cache.hits >= 1 && data.resolver.cache.misses >= 1, 'cache hits and misses');
   t.equal(data.resolver.upstream.spoofDrops, 0);
   t.match(ctl('stats').out, /spoofing drops: 0/);
+  const ns = ctl('dns', 'stats', '--json');
+  t.equal(ns.code, 0, ns.err);
+  t.equal((JSON.parse(ns.out) as { workers?: number }).workers, 2, 'triad ctl dns stats: the same command under its service');
+  t.match(ctl('dns', 'zonestatus', 'local.test').out, /serial: 20240101/, 'triad ctl dns zonestatus');
+  const unknown = ctl('dns', 'frobnicate');
+  t.not(unknown.code, 0);
+  t.match(unknown.err, /unknown dns command 'frobnicate' \(have: stats, flush, reload, dumpdb, zonestatus\)/);
   const dump = ctl('dumpdb');
   t.equal(dump.code, 0);
   t.match(dump.out, /www\.fwd\.test\.\s+\d+\s+IN\s+A\s+198\.51\.100\.1/, 'cached record in the dump');

@@ -103,6 +103,8 @@ t.test('ctl lb shows servers, state, weights and counters', async (t) => {
   t.match(text, /^IP Virtual Server \(Triad, nftables engine\)\n/, 'triad ctl lb prints the endpoint reply');
   const json = JSON.parse(execFileSync(process.execPath, [BIN_TRIAD, 'ctl', 'lb', '--json', '--control-socket', topo.socket], { encoding: 'utf8' })) as Array<{ key: string }>;
   t.same(json.map((v) => v.key), ['10.0.0.100:80/TCP', '10.0.0.100:53/UDP', '10.0.0.100:81/TCP'], 'triad ctl lb --json');
+  const show = execFileSync(process.execPath, [BIN_TRIAD, 'ctl', 'lb', 'show', '--json', '--control-socket', topo.socket], { encoding: 'utf8' });
+  t.same((JSON.parse(show) as Array<{ key: string }>).map((v) => v.key), json.map((v) => v.key), 'triad ctl lb show --json: the same');
   t.match(text, /TCP  10\.0\.0\.100:80 +wrr  Masq/);
   t.match(text, /-> 10\.1\.0\.2:8080 +3 +\d+ +(\d+)/);
   const conns = Number(/-> 10\.1\.0\.2:8080 +3 +\d+ +(\d+)/.exec(text)?.[1]);

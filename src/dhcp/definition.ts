@@ -1,0 +1,46 @@
+// The DHCP server as Triad's service list sees it: dhcpd.conf, its check, its
+// creation, `--interfaces`, `triad leases`, and `triad ctl dhcp leases|stats`.
+// Loading this module loads no packet I/O: the service is imported when created.
+
+import { DiagnosticSink } from '../config/diagnostics.js';
+import { parseDhcpdConf } from '../config/dhcpd-conf.js';
+import { listOption, type ControlSpec, type OptionSpec, type RunOptions, type ServiceDefinition } from '../service.js';
+import { DHCPD_CONF, dhcpdConfPath } from './paths.js';
+
+export const DHCP_INTERFACES: OptionSpec = { name: 'interfaces', kind: 'list', value: 'IF,…', summary: 'the interfaces DHCP serves (default: every up broadcast interface on a declared subnet)' };
+
+/** `--interfaces IF,…`; empty when not given. */
+export function dhcpInterfaces(opts: Pick<RunOptions, 'flags'>): string[] {
+  return listOption(opts, DHCP_INTERFACES);
+}
+
+export const DHCP_CONTROL: ControlSpec = {
+  commands: [
+    { name: 'leases', args: '[--all]', summary: 'the leases in memory: address, MAC, hostname, expiry (every record with all)', read: true },
+    { name: 'stats', summary: 'packets received, malformed, ignored, replies, acks, send errors; leases by state', read: true },
+  ],
+  default: 'stats',
+};
+
+export const dhcpDefinition: ServiceDefinition = {
+  name: 'dhcp',
+  config: DHCPD_CONF,
+  locate: dhcpdConfPath,
+  check: async (file) => {
+    const sink = new DiagnosticSink();
+    parseDhcpdConf(file, undefined, sink);
+    return { diagnostics: sink.items, info: [] };
+  },
+  create: async (o) => (await import('./service.js')).createDhcpService(o),
+  options: [DHCP_INTERFACES, { name: 'leases', kind: 'file', summary: 'the lease file (default: lease-file-name, else DATA_DIR/dhcpd.leases)' }],
+  commands: [
+    {
+      name: 'leases',
+      summary: 'list active DHCP leases (address, MAC, hostname, expiry); --leases FILE, --all',
+      booleans: ['all'],
+      options: [{ name: 'all', kind: 'flag', summary: 'every record, with its state' }],
+      load: async () => (await import('./commands.js')).leasesCommand,
+    },
+  ],
+  control: DHCP_CONTROL,
+};
