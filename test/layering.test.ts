@@ -2,9 +2,10 @@
 // under src/ (static, `export … from`, and dynamic `import()`) is checked against the
 // rules below; a new upward import fails this test with the file and the line.
 //
-//   config/, net/            the bottom: import only config/ and net/
-//   service.ts, args.ts,     the service contract and its helpers: import only the
-//   log.ts                   bottom and each other
+//   config/, net/, log.ts    the bottom: import only config/, net/ and log.ts (the
+//                            logger every layer writes to)
+//   service.ts, args.ts      the service contract and its helpers: import only the
+//                            bottom and each other
 //   dns/, dhcp/, lb/         one folder per service: its own folder, the bottom, the
 //                            contract, and the control endpoint (control/server.ts);
 //                            never another service's folder
@@ -34,8 +35,8 @@ const KNOWN_EXCEPTIONS: readonly string[] = [
 ];
 
 const SERVICE_FOLDERS = ['dns', 'dhcp', 'lb'];
-const BOTTOM = ['config', 'net'];
-const CONTRACT = ['service.ts', 'args.ts', 'log.ts'];
+const BOTTOM = ['config', 'net', 'log.ts'];
+const CONTRACT = ['service.ts', 'args.ts'];
 const NOBODY_IMPORTS = ['main.ts', 'cli.ts'];
 
 /** First path segment under src/ ('dns', 'config', …) or the top-level file name. */
@@ -48,12 +49,12 @@ export function layeringProblem(from: string, to: string): string | undefined {
   // cli.ts is the program: it loads main.ts (the `run` command) when that command runs.
   if (NOBODY_IMPORTS.includes(to) && !(from === 'cli.ts' && to === 'main.ts')) return `nothing imports ${to}`;
   if (f === g && from.includes('/')) return undefined; // inside one folder
-  if (BOTTOM.includes(f)) return BOTTOM.includes(g) ? undefined : `${f}/ is at the bottom: it imports only ${BOTTOM.map((b) => `${b}/`).join(' and ')}`;
+  if (BOTTOM.includes(f)) return BOTTOM.includes(g) ? undefined : `${f} is at the bottom: it imports only config/, net/ and log.ts`;
   if (CONTRACT.includes(from)) return BOTTOM.includes(g) || CONTRACT.includes(to) ? undefined : `${from} is the service contract: it imports only the bottom folders and ${CONTRACT.join(', ')}`;
   if (SERVICE_FOLDERS.includes(f)) {
     if (BOTTOM.includes(g) || CONTRACT.includes(to) || to === 'control/server.ts') return undefined;
     if (SERVICE_FOLDERS.includes(g)) return `a service never imports another service's folder (${g}/)`;
-    return `a service imports only its own folder, ${BOTTOM.map((b) => `${b}/`).join(', ')}, ${CONTRACT.join(', ')} and control/server.ts`;
+    return `a service imports only its own folder, config/, net/, log.ts, ${CONTRACT.join(', ')} and control/server.ts`;
   }
   if (f === 'control') {
     if (SERVICE_FOLDERS.includes(g)) return `control/ reaches services through their definitions (services.ts), not ${g}/`;
@@ -117,13 +118,13 @@ t.test('the checker catches upward imports and lets downward ones pass', async (
   ]);
   const found = violations(planted, []).map((v) => v.text);
   t.same(found, [
-    "src/net/frame.ts:1: imports ../dns/name.js: net/ is at the bottom: it imports only config/ and net/",
-    "src/config/a.ts:1: imports ../service.js: config/ is at the bottom: it imports only config/ and net/",
+    "src/net/frame.ts:1: imports ../dns/name.js: net is at the bottom: it imports only config/, net/ and log.ts",
+    "src/config/a.ts:1: imports ../service.js: config is at the bottom: it imports only config/, net/ and log.ts",
     'src/dhcp/commands.ts:1: imports ../main.js: nothing imports main.ts',
     "src/lb/service.ts:1: imports ../dns/service.js: a service never imports another service's folder (dns/)",
     'src/control/ctl.ts:2: imports ../dhcp/lease.js: control/ reaches services through their definitions (services.ts), not dhcp/',
     'src/check.ts:2: imports ./cli.js: nothing imports cli.ts',
-    'src/service.ts:1: imports ./supervisor.js: service.ts is the service contract: it imports only the bottom folders and service.ts, args.ts, log.ts',
+    'src/service.ts:1: imports ./supervisor.js: service.ts is the service contract: it imports only the bottom folders and service.ts, args.ts',
   ]);
   t.same(violations(new Map([['net/frame.ts', "import { parseName } from '../dns/name.js';\n"]]), ['net/frame.ts -> dns/name.ts']), [], 'an allow-listed edge passes');
 });
