@@ -1,6 +1,10 @@
 # Triad in a container. Build: docker build -t triad .
+#   (podman/buildah: podman build --format docker -t triad . ; the OCI format has no HEALTHCHECK)
 # Run (see README): docker run --network host --cap-drop ALL --cap-add NET_BIND_SERVICE \
 #   -v "$PWD/conf:/app/conf:ro" -v "$PWD/zones:/app/zones:ro" triad
+# Base image: any Debian bookworm image with Node.js 20 and npm under /usr/local and
+# a `node` user (uid 1000), as the official one has; pick another with
+# --build-arg NODE_IMAGE=... (a local mirror, or an image made without a registry).
 #
 # Capabilities: DNS needs only NET_BIND_SERVICE, for port 53 as the non-root user.
 # DHCP/relay (AF_PACKET sockets) need NET_RAW and the load balancer (nftables,
@@ -10,7 +14,8 @@
 # the container's bounding set, which would break the DNS-only run.
 
 # --- build: install everything, compile TypeScript, drop dev dependencies -----
-FROM node:20-bookworm-slim AS build
+ARG NODE_IMAGE=node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
@@ -19,7 +24,7 @@ COPY bin ./bin
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime -------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     TRIAD_DATA_DIR=/var/lib/triad \
     TRIAD_HEALTHCHECK_ADDR=127.0.0.1 \
