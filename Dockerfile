@@ -31,12 +31,16 @@ ENV NODE_ENV=production \
     TRIAD_HEALTHCHECK_PORT=5300
 # Let the non-root user bind ports below 1024 (53/udp, 53/tcp) through a file
 # capability on node; the container must still be granted NET_BIND_SERVICE.
-# nftables and iputils are the load balancer's kernel datapath and ARP/ping tools.
+# The load balancer drives nftables (its kernel datapath), iproute2 (VIPs, neighbours,
+# routes; it needs libcap2-bin, which also gives setcap), iputils (gratuitous ARP,
+# PING_CHECK) and ethtool (packet engine).
+# /var/lib/triad (leases, control socket) belongs to node and group root: the root
+# run for DHCP and the load balancer drops CAP_DAC_OVERRIDE, so root needs the mode bits.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcap2-bin nftables iputils-arping iputils-ping \
+ && apt-get install -y --no-install-recommends libcap2-bin nftables iproute2 iputils-arping iputils-ping ethtool \
  && setcap cap_net_bind_service=+ep "$(readlink -f /usr/local/bin/node)" \
- && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /var/lib/triad && chown node:node /var/lib/triad
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /var/lib/triad && chown node:root /var/lib/triad && chmod 0775 /var/lib/triad
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

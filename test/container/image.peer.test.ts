@@ -75,6 +75,21 @@ function runOptionsFor(dir: string): string[] {
   return readmeRunOptions().map((w) => w.replace(/\$PWD|\$\{PWD\}/g, dir));
 }
 
+/**
+ * README's run for DHCP, the relay and the load balancer: the inline
+ * `docker run --network host --user 0 … …` (its options), with the main command's volumes.
+ */
+function rootRunOptionsFor(dir: string): string[] {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = /^## Running in Docker\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
+  const m = /`docker run ((?:[^`])*?--user 0(?:[^`])*?)\s*…`/.exec(section);
+  if (!m) throw new Error('README\'s "Running in Docker" section shows no `docker run … --user 0 … …` for DHCP and the load balancer');
+  const opts = m[1].split(/\s+/).filter(Boolean);
+  const main = runOptionsFor(dir);
+  const volumes = main.flatMap((w, i) => (w === '-v' || w === '--volume' ? [w, main[i + 1]] : []));
+  return [...opts, ...volumes];
+}
+
 /** A copy of the shipped conf/ and zones/ that the container user (uid 1000) can read. */
 function labCopy(name: string): string {
   const dir = path.join(work, name);
@@ -163,9 +178,9 @@ async function stateOf(cid: string): Promise<{ status: string; exitCode: number;
 }
 
 /** Starts the image with README's options (plus `extra`) in the test's namespace; the container is removed at teardown. */
-async function startContainer(image: string, labDir: string, extra: string[] = []): Promise<string> {
+async function startContainer(image: string, labDir: string, extra: string[] = [], options = runOptionsFor(labDir)): Promise<string> {
   const cidFile = path.join(work, `cid-${randomBytes(3).toString('hex')}`);
-  const r = await podman.run(['run', '-d', '--cidfile', cidFile, ...extra, ...runOptionsFor(labDir), image], { netns });
+  const r = await podman.run(['run', '-d', '--cidfile', cidFile, ...extra, ...options, image], { netns });
   // The cidfile names the container even when `run` fails after creating it.
   const cid = existsSync(cidFile) ? readFileSync(cidFile, 'utf8').trim() : r.stdout.trim();
   if (cid) cleanups.push({ what: `container ${cid.slice(0, 12)}`, undo: () => podman.removeSync('container', cid) });
@@ -245,9 +260,15 @@ t.test('the Dockerfile builds on the local base image', async (t) => {
   t.equal(cfg.User, 'node', 'the image runs as the non-root node user');
   t.same(cfg.Cmd, ['bin/triad', 'run', '--conf-dir', 'conf'], 'the start command is `npm start`\'s, without npm');
   t.same(cfg.Healthcheck?.Test, ['CMD', 'node', 'bin/dns-healthcheck'], 'the HEALTHCHECK is kept (docker format)');
-  const files = await podman.ok(['run', '--rm', '--network', 'host', '--entrypoint', 'sh', imageId, '-c', 'ls dist/src/cli.js bin/triad conf/named.conf && ls node_modules && test ! -e node_modules/typescript && test ! -e test && echo ok'], 'listing the image failed');
+  const files = await podman.ok(
+    ['run', '--rm', '--network', 'host', '--entrypoint', 'sh', imageId, '-c', 'ls dist/src/cli.js bin/triad conf/named.conf && ls node_modules && test ! -e node_modules/typescript && test ! -e test && echo ok; for c in nft ip arping ping ethtool; do command -v $c >/dev/null && echo "tool $c"; done; stat -c "datadir %U:%G %a" /var/lib/triad'],
+    'listing the image failed',
+  );
   t.match(files, /^ok$/m, 'compiled code, conf/ and production dependencies only (no typescript, no tests)');
   t.match(files, /^pino$/m, 'runtime dependencies are in the image');
+  const tools = [...files.matchAll(/^tool (\S+)$/gm)].map((m) => m[1]);
+  t.same(tools, ['nft', 'ip', 'arping', 'ping', 'ethtool'], 'the tools the load balancer runs are in the image');
+  t.match(files, /^datadir node:root 775$/m, '/var/lib/triad is writable by node and by root without CAP_DAC_OVERRIDE');
 });
 
 t.test('with README\'s options the container serves the shipped configuration', async (t) => {
@@ -384,6 +405,59 @@ t.test('port 53 as the non-root user with only NET_BIND_SERVICE', async (t) => {
   t.ok(d.flags.includes('aa'), 'authoritatively');
   await podman.ok(['stop', '--time', '30', id], 'podman stop failed');
   t.equal((await stateOf(id)).exitCode, 0, 'stops cleanly');
+});
+
+t.test("README's root run: the load balancer programs nftables and its VIP inside the container", async (t) => {
+  if (!imageId || !netnsMade) return void t.fail('no image or namespace (see the failure above)');
+  // A veth pair in the test's namespace: the VIP's subnet on one end, a real server's subnet on the other.
+  const [a, b] = [`lb${tag.slice(0, 6)}a`, `lb${tag.slice(0, 6)}b`];
+  const vip = '10.77.0.100';
+  for (const cmd of [
+    ['ip', '-n', netns, 'link', 'add', a, 'type', 'veth', 'peer', 'name', b],
+    ['ip', '-n', netns, 'addr', 'add', '10.77.0.1/24', 'dev', a],
+    ['ip', '-n', netns, 'addr', 'add', '10.77.1.21/24', 'dev', b],
+    ['ip', '-n', netns, 'link', 'set', a, 'up'],
+    ['ip', '-n', netns, 'link', 'set', b, 'up'],
+    // NAT needs forwarding; a container cannot write /proc/sys, so the host sets it (README).
+    ['nsenter', `--net=/run/netns/${netns}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'],
+  ]) {
+    const r = await runCmd(cmd);
+    if (r.code !== 0) return void t.fail(commandError(r, 'cannot set up the load balancer\'s links').message);
+  }
+  const lab = labCopy('lab-lb');
+  writeFileSync(
+    path.join(lab, 'conf', 'keepalived.conf'),
+    `virtual_server ${vip} 8080 {\n  delay_loop 2\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 10.77.1.21 8080 {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n`,
+  );
+  chmodSync(path.join(lab, 'conf', 'keepalived.conf'), 0o644);
+  let opts: string[];
+  let id: string;
+  try {
+    opts = rootRunOptionsFor(lab);
+    t.comment(`docker run ${opts.join(' ')} triad`);
+    id = await startContainer(imageId, lab, [], opts);
+  } catch (err) {
+    return void t.fail((err as Error).message);
+  }
+  const nftTable = (): Promise<string> => runCmd(['nsenter', `--net=/run/netns/${netns}`, 'nft', 'list', 'table', 'ip', 'triad']).then((r) => (r.code === 0 ? r.stdout : ''));
+  const vipOn = (): Promise<boolean> => runCmd(['ip', '-n', netns, '-o', 'addr', 'show']).then((r) => r.stdout.includes(` ${vip}/32 `));
+  const until = Date.now() + 30_000;
+  let table = '';
+  while (Date.now() < until && !((table = await nftTable()) && (await vipOn()))) {
+    if ((await stateOf(id)).status !== 'running') break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  const logs = await logsOf(id);
+  t.match(table, new RegExp(vip.replace(/\./g, '\\.')), `Triad's nft table holds the virtual server${table ? '' : `:\n${logs.text}`}`);
+  t.ok(await vipOn(), `the VIP ${vip} is on an interface`);
+  const h = await waitHealthy(id);
+  t.ok(h.ok, `DNS serves beside it (HEALTHCHECK)${h.ok ? '' : `: ${h.last}`}`);
+  await podman.ok(['stop', '--time', '30', id], 'podman stop failed');
+  t.equal((await stateOf(id)).exitCode, 0, 'stops cleanly on SIGTERM');
+  t.equal(await nftTable(), '', 'its nft table is removed at stop');
+  t.notOk(await vipOn(), 'its VIP is removed at stop');
+  const errors = (await logsOf(id)).lines.filter((l) => (l.level ?? 0) >= 50);
+  t.same(errors, [], 'no error in its log');
 });
 
 t.test('clean-up removes what the test made', async (t) => {
