@@ -108,6 +108,7 @@ async function pruneOlderBases(podman: Podman, key: string): Promise<string[]> {
     .map((l) => l.trim().split(' '))
     .filter(([id, tag]) => id && tag && tag !== key);
   const removed: string[] = [];
-  for (const [id, tag] of old) if (!podman.removeSync('image', id)) removed.push(`${BASE_REPO}:${tag}`);
+  // By name, not ID: an old tag may point at the current image, which then only loses that tag.
+  for (const [, tag] of old) if (!podman.removeSync('image', `${BASE_REPO}:${tag}`)) removed.push(`${BASE_REPO}:${tag}`);
   return removed;
 }
