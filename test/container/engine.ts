@@ -6,8 +6,8 @@
 // - a containers.conf with empty `default_ulimits`: podman's defaults raise
 //   RLIMIT_NOFILE/RLIMIT_NPROC, which fails where the session lacks CAP_SYS_RESOURCE;
 //   empty keeps the limits the test already has.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const RUNC = '/usr/sbin/runc';
@@ -30,6 +30,14 @@ export function tail(text: string, lines = 25): string {
   return (l.length > lines ? ['…', ...l.slice(-lines)] : l).join('\n');
 }
 
+/** Commands still running, so an interrupted test can end them before it cleans up. */
+const inFlight = new Set<ChildProcess>();
+
+/** Kills every command runCmd started that has not ended yet. */
+export function killInFlight(): void {
+  for (const p of inFlight) p.kill('SIGKILL');
+}
+
 /** Runs a command to completion (no stdin, as in CI); never throws for a non-zero exit. */
 export function runCmd(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CmdResult> {
   const envPrefix = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${quote(String(v))} `).join('');
@@ -40,6 +48,7 @@ export function runCmd(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    inFlight.add(p);
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -51,10 +60,12 @@ export function runCmd(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
         }, opts.timeoutMs)
       : undefined;
     p.on('error', (e) => {
+      inFlight.delete(p);
       clearTimeout(timer);
       resolve({ code: 127, stdout, stderr: stderr + e.message, line });
     });
     p.on('close', (code, signal) => {
+      inFlight.delete(p);
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, line });
     });
@@ -104,6 +115,62 @@ export class Podman {
     if (r.status === 0) return undefined;
     return `podman ${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`;
   }
+}
+
+/**
+ * What an interrupted `podman build` leaves: podman 4 does not clean up when it is
+ * killed, so the RUN step's runc container keeps running and the build's working
+ * container and its /var/tmp/buildah* bundle stay. A snapshot before the build tells
+ * which of them this build made.
+ */
+export interface BuildSnapshot {
+  runc: Set<string>;
+  working: Set<string>;
+  bundles: Set<string>;
+}
+
+function lines(argv: string[], env?: NodeJS.ProcessEnv): Set<string> {
+  const r = spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+  return new Set((r.stdout ?? '').split('\n').map((l) => l.trim()).filter(Boolean));
+}
+
+export function buildSnapshot(podman: Podman, base: string): BuildSnapshot {
+  const tmp = process.env.TMPDIR || '/var/tmp';
+  let bundles: string[] = [];
+  try {
+    bundles = readdirSync(tmp).filter((e) => e.startsWith('buildah')).map((e) => path.join(tmp, e));
+  } catch {
+    // no such directory: nothing there
+  }
+  return {
+    runc: new Set([...lines([RUNC, 'list', '-q'])].filter((id) => id.startsWith('buildah-'))),
+    working: lines(podman.argv(['ps', '-a', '--external', '--no-trunc', '--filter', `ancestor=${base}`, '--format', '{{.ID}}']), podman.env),
+    bundles: new Set(bundles),
+  };
+}
+
+/** Ends a build still running and removes what it made since `before`; returns problems, if any. */
+export function removeBuildLeftovers(podman: Podman, base: string, before: BuildSnapshot): string | undefined {
+  killInFlight();
+  const now = buildSnapshot(podman, base);
+  const problems: string[] = [];
+  for (const id of now.runc) {
+    if (before.runc.has(id)) continue;
+    const r = spawnSync(RUNC, ['delete', '--force', id], { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) problems.push(`runc delete --force ${id}: ${(r.stderr ?? '').trim()}`);
+  }
+  for (const id of now.working) {
+    if (before.working.has(id)) continue;
+    const p = podman.removeSync('container', id);
+    if (p) problems.push(p);
+  }
+  const mounts = readFileSync('/proc/self/mounts', 'utf8');
+  for (const dir of now.bundles) {
+    if (before.bundles.has(dir)) continue;
+    if (mounts.includes(dir)) problems.push(`${dir} is still mounted`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  return problems.length ? problems.join('; ') : undefined;
 }
 
 /** The tools the image test needs, each with the Debian package that provides it. */

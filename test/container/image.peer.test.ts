@@ -18,7 +18,11 @@ import path from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { answerKey, parseDig, type DigResult } from '../helpers/resolver-lab.js';
 import { ensureBaseImage } from './base-image.js';
-import { Podman, commandError, missingTools, runCmd } from './engine.js';
+import { Podman, buildSnapshot, commandError, missingTools, removeBuildLeftovers, runCmd } from './engine.js';
+
+// One file, several minutes (a first run builds the base image): the runner's limit,
+// also when the file is run on its own.
+t.setTimeout(20 * 60_000);
 
 const tag = randomBytes(4).toString('hex');
 const netns = `triad-ctr-${tag}`;
@@ -235,6 +239,11 @@ t.test('a base image made without any registry runs a container', async (t) => {
 t.test('the Dockerfile builds on the local base image', async (t) => {
   if (!baseRef) return void t.fail('no base image (see the failure above)');
   const iidFile = path.join(work, 'iid');
+  // If the test is interrupted during the build, end it and remove what it made.
+  const before = buildSnapshot(podman, baseRef);
+  let building = true;
+  const base = baseRef;
+  cleanups.push({ what: 'an interrupted build', undo: () => (building ? removeBuildLeftovers(podman, base, before) : undefined) });
   // --network host: the RUN steps reach Debian's archive and the npm registry without
   // a container network; --layers=false and --force-rm leave no intermediate images
   // or containers behind, also when a step fails.
@@ -244,6 +253,7 @@ t.test('the Dockerfile builds on the local base image', async (t) => {
       { cwd: REPO_ROOT, timeoutMs: 15 * 60_000 },
     ),
   );
+  building = false;
   if (existsSync(iidFile)) {
     imageId = readFileSync(iidFile, 'utf8').trim();
     const id = imageId;
