@@ -2,7 +2,9 @@
 // (no registry; see base-image.ts), the repository's Dockerfile, then the image
 // run with host networking and exactly the `docker run` options README documents,
 // its HEALTHCHECK, dig questions on the shipped configuration (answers compared
-// with BIND's own reading of the zone files), SIGHUP reload and SIGTERM stop.
+// with BIND's own reading of the zone files), SIGHUP reload and SIGTERM stop; then
+// port 53 as the non-root user, and README's root run for the load balancer (its nft
+// table and VIP inside the container).
 //
 // "Host networking" here is a network namespace this test makes: podman runs in it
 // (nsenter), so the container's host network is that namespace and the shipped
@@ -288,10 +290,7 @@ t.test('with README\'s options the container serves the shipped configuration', 
   netnsMade = true;
   cleanups.push({
     what: `network namespace ${netns}`,
-    undo: () => {
-      const r = runCmdSync(['ip', 'netns', 'del', netns]);
-      return r;
-    },
+    undo: () => runCmdSync(['ip', 'netns', 'del', netns]),
   });
   const up = await runCmd(['ip', '-n', netns, 'link', 'set', 'lo', 'up']);
   if (up.code !== 0) return void t.fail(commandError(up, 'cannot bring up loopback').message);
