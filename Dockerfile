@@ -1,6 +1,10 @@
 # Triad in a container. Build: docker build -t triad .
+#   (podman/buildah: podman build --format docker -t triad . ; the OCI format has no HEALTHCHECK)
 # Run (see README): docker run --network host --cap-drop ALL --cap-add NET_BIND_SERVICE \
 #   -v "$PWD/conf:/app/conf:ro" -v "$PWD/zones:/app/zones:ro" triad
+# Base image: any Debian bookworm image with Node.js 20 and npm under /usr/local and
+# a `node` user (uid 1000), as the official one has; pick another with
+# --build-arg NODE_IMAGE=... (a local mirror, or an image made without a registry).
 #
 # Capabilities: DNS needs only NET_BIND_SERVICE, for port 53 as the non-root user.
 # DHCP/relay (AF_PACKET sockets) need NET_RAW and the load balancer (nftables,
@@ -10,7 +14,8 @@
 # the container's bounding set, which would break the DNS-only run.
 
 # --- build: install everything, compile TypeScript, drop dev dependencies -----
-FROM node:20-bookworm-slim AS build
+ARG NODE_IMAGE=node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
@@ -19,19 +24,23 @@ COPY bin ./bin
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime -------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     TRIAD_DATA_DIR=/var/lib/triad \
     TRIAD_HEALTHCHECK_ADDR=127.0.0.1 \
     TRIAD_HEALTHCHECK_PORT=5300
 # Let the non-root user bind ports below 1024 (53/udp, 53/tcp) through a file
 # capability on node; the container must still be granted NET_BIND_SERVICE.
-# nftables and iputils are the load balancer's kernel datapath and ARP/ping tools.
+# The load balancer drives nftables (its kernel datapath), iproute2 (VIPs, neighbours,
+# routes; it needs libcap2-bin, which also gives setcap), iputils (gratuitous ARP,
+# PING_CHECK) and ethtool (packet engine).
+# /var/lib/triad (leases, control socket) belongs to node and group root: the root
+# run for DHCP and the load balancer drops CAP_DAC_OVERRIDE, so root needs the mode bits.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcap2-bin nftables iputils-arping iputils-ping \
+ && apt-get install -y --no-install-recommends libcap2-bin nftables iproute2 iputils-arping iputils-ping ethtool \
  && setcap cap_net_bind_service=+ep "$(readlink -f /usr/local/bin/node)" \
- && apt-get purge -y libcap2-bin && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /var/lib/triad && chown node:node /var/lib/triad
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /var/lib/triad && chown node:root /var/lib/triad && chmod 0775 /var/lib/triad
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

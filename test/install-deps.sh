@@ -10,6 +10,7 @@ PKGS=(
   iputils-arping iputils-ping                    # LB: gratuitous ARP, real-server MACs; PING_CHECK
   dhcpcd-base systemd                            # more DHCP clients: dhcpcd, systemd-networkd
   qemu-system-x86 ipxe-qemu                      # iPXE (network boot firmware) as a DHCP client, in qemu
+  podman runc mmdebstrap                         # container test: builds the image on a Debian root fs made locally, no registry
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
