@@ -75,7 +75,9 @@ export function computeModel(inp: ModelInputs): ModelOutput {
     };
     views.push(view);
     if (!place) {
-      view.error = 'no interface has a connected subnet holding the VIP (set triad_interface)';
+      // triad_interface names a link that is missing (not created yet, or deleted): say that, not
+      // that the VIP has no subnet.
+      view.error = vs.iface ? `waiting for interface ${vs.iface} (triad_interface)` : 'no interface has a connected subnet holding the VIP (set triad_interface)';
       continue;
     }
     const servers: DpServer[] = [];

@@ -74,7 +74,10 @@ t.test('DR server without a MAC is down; missing interface is reported', async (
   const c = conf(text);
   const m = computeModel({ conf: c, placement: () => undefined, macOf: () => undefined, checkState: () => undefined, drains: new Set(), quorumUp: new Map() });
   t.equal(m.state.vss.length, 0);
-  t.match(m.views[0].error, /triad_interface/);
+  t.match(m.views[0].error, /no interface has a connected subnet holding the VIP \(set triad_interface\)/);
+  const named = computeModel({ conf: conf(text.replace('lb_kind DR', 'lb_kind DR\n  triad_interface eth7')), placement: () => undefined, macOf: () => undefined, checkState: () => undefined, drains: new Set(), quorumUp: new Map() });
+  t.equal(named.views[0].error, 'waiting for interface eth7 (triad_interface)', 'a named interface that is missing is reported by name');
+  t.same(named.views[0].servers, [], 'an unplaced virtual server lists no servers');
   const m2 = computeModel({ conf: c, placement: () => ({ iface: 'eth0', lbMac: 'x' }), macOf: () => undefined, checkState: () => undefined, drains: new Set(), quorumUp: new Map() });
   t.match(m2.views[0].servers[0].state, /no ARP reply/);
   t.equal(m2.state.vss[0].servers[0].alive, false);

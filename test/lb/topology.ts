@@ -179,11 +179,18 @@ export class Topo {
 export type StatusData = Array<{
   key: string;
   quorumUp: boolean;
+  /** Set while the virtual server is not placed (its interface is missing); it then lists no servers. */
+  error?: string;
   servers: Array<{ ip: string; port: number; sorry?: boolean; alive: boolean; effectiveWeight: number; state: string; counters?: { conns: number; active: number; inPkts: number } }>;
 }>;
 
+/**
+ * Every virtual server placed on its interface, with servers, all alive. A virtual server
+ * still waiting for its interface is listed with an error and no servers: that is not up
+ * (an empty list would make `every` true while nothing is installed yet).
+ */
 export function allUp(data: StatusData): boolean {
-  return data.length > 0 && data.every((v) => v.servers.every((s) => s.sorry || (s.alive && s.effectiveWeight > 0)));
+  return data.length > 0 && data.every((v) => !v.error && v.servers.length > 0 && v.servers.every((s) => s.sorry || (s.alive && s.effectiveWeight > 0)));
 }
 
 /** Which tools the test needs; a missing one fails the test with its name. */
