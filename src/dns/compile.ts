@@ -8,6 +8,14 @@ import { rdataToText } from './rdata.js';
 import { sigTimeText } from './rdata/types.js';
 import { bytesEqual } from './zone.js';
 
+/** A loaded record that cannot be printed: a Triad bug (the loader should have refused it). */
+export class CompileError extends Error {
+  constructor(readonly owner: Uint8Array, readonly type: number, readonly record: string, cause: unknown) {
+    super(`cannot print ${record}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CompileError';
+  }
+}
+
 interface OutSet {
   owner: Uint8Array;
   type: number;
@@ -39,7 +47,13 @@ export function compileZoneText(records: ResourceRecord[]): string[] {
     const head = `${owner} ${s.ttl} ${classToText(s.cls)} ${typeToText(s.type)}`;
     let minExpire: number | undefined;
     for (const rd of s.rdatas) {
-      lines.push(`${head} ${rdataToText(s.type, rd)}`);
+      let text: string;
+      try {
+        text = rdataToText(s.type, rd);
+      } catch (e) {
+        throw new CompileError(s.owner, s.type, `${owner} ${typeToText(s.type)}`, e);
+      }
+      lines.push(`${head} ${text}`);
       if (s.type === T.RRSIG) {
         const exp = ((rd[8] << 24) >>> 0) + (rd[9] << 16) + (rd[10] << 8) + rd[11];
         if (minExpire === undefined || exp < minExpire) minExpire = exp;

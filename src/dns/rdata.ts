@@ -3,7 +3,7 @@
 
 import { typeToText } from './rr.js';
 import { RdataError, TextCursor, WireReader, hexDecode, hexEncode, chunk } from './rdata/codec.js';
-import { codecFor } from './rdata/types.js';
+import { codecFor, GenericOnly } from './rdata/types.js';
 import type { ZoneToken } from '../config/zone-lexer.js';
 
 export { RdataError } from './rdata/codec.js';
@@ -31,12 +31,11 @@ export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Ar
     if (data.length !== len) throw new RdataError(`RDATA length ${len} does not match the data (${data.length} octets)`, lenTok);
     const codec = codecFor(type);
     if (codec) {
-      try {
+      // Known types in generic form get the checks BIND makes on wire data.
+      guarded(type, lenTok, () => {
+        codec.checkWire?.(data);
         rdataToText(type, data);
-      } catch (e) {
-        if (e instanceof RdataError) throw new RdataError(`bad ${typeToText(type)} RDATA: ${e.message}`, lenTok);
-        throw e;
-      }
+      }, `bad ${typeToText(type)} RDATA: `);
     }
     return data;
   }
@@ -45,10 +44,27 @@ export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Ar
     throw new RdataError(`${typeToText(type)} RDATA must use the \\# generic form`, tokens[0] ?? last);
   }
   const c = new TextCursor(tokens, origin, last);
-  const data = codec.fromText(c);
-  c.end();
+  const data = guarded(type, tokens[0] ?? last, () => {
+    const d = codec.fromText(c);
+    c.end();
+    return d;
+  });
   if (data.length > 65535) throw new RdataError('RDATA too long', tokens[0] ?? last);
   return data;
+}
+
+/**
+ * Runs a codec step; a failure that is not an RdataError is a Triad bug, reported
+ * as an error of this record (never an exception escaping the loader).
+ */
+function guarded<R>(type: number, at: ZoneToken | undefined, fn: () => R, prefix = ''): R {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RdataError) throw prefix ? new RdataError(prefix + e.message, e.token ?? at) : e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new RdataError(`internal error reading ${typeToText(type)} RDATA: ${msg}`, at);
+  }
 }
 
 /** BIND's presentation form of RDATA; throws RdataError when it is malformed for its type. */
@@ -61,8 +77,8 @@ export function rdataToText(type: number, rdata: Uint8Array): string {
       r.end();
       return s;
     } catch (e) {
-      // NULL has no text form but its generic one.
-      if (!(e instanceof RdataError) || e.message !== 'generic') throw e;
+      // NULL, and data of unknown versions or formats, have no text form but the generic one.
+      if (!(e instanceof GenericOnly)) throw e;
     }
   }
   return genericText(rdata);

@@ -90,6 +90,7 @@ export function wksFromText(c: TextCursor): Uint8Array {
   const bits = new Uint8Array(8192);
   let max = -1;
   for (const t of c.rest()) {
+    if (t.quoted) throw new RdataError('expected a port, got a quoted string', t);
     let port: number;
     if (/^[0-9]+$/.test(t.text)) port = parseUint(t, 65535);
     else {
@@ -108,6 +109,8 @@ export function wksToText(r: WireReader): string {
   const proto = r.u8();
   const bits = r.rest();
   if (bits.length > 8192) throw new RdataError('WKS bitmap too long');
+  // BIND refuses a bitmap that ends in a zero octet (it would never write one).
+  if (bits.length > 0 && bits[bits.length - 1] === 0) throw new RdataError('WKS bitmap with trailing zero octet');
   const ports: number[] = [];
   for (let o = 0; o < bits.length; o++) for (let b = 0; b < 8; b++) if (bits[o] & (0x80 >> b)) ports.push(o * 8 + b);
   return [addr, String(proto), ...ports.map(String)].join(' ');
