@@ -6,7 +6,7 @@ import type { ParsedArgs } from '../args.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { parseZoneFile } from '../config/zone-file.js';
 import { DiagnosticSink } from '../config/diagnostics.js';
-import { loadZoneFile } from './zone-loader.js';
+import { loadZoneFile, loadZoneText, type ZoneLoadOptions, type ZoneLoadResult } from './zone-loader.js';
 import { compileZoneText, CompileError } from './compile.js';
 import { classFromText, CLASS_IN } from './rr.js';
 import { nameKey, parseName } from './name.js';
@@ -22,12 +22,19 @@ export interface ZoneCommandOptions {
   /** named-checkzone -k: warn by default for checkzone, fail for compilezone (as BIND). */
   checkNames?: CheckNamesMode;
   quiet?: boolean;
+  /** The file's text when the caller already has it (tests); read from `file` otherwise. */
+  text?: string;
 }
 
 export interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+function load(o: ZoneCommandOptions, extra: Partial<ZoneLoadOptions>): ZoneLoadResult {
+  const base = { origin: o.zone, file: o.file, directory: o.directory, class: o.cls, ...extra };
+  return o.text === undefined ? loadZoneFile(base) : loadZoneText({ ...base, text: o.text });
 }
 
 function zoneLabel(zone: string): string {
@@ -48,7 +55,7 @@ function internalError(cmd: string, o: ZoneCommandOptions, e: unknown, where?: {
 /** named-checkzone ZONE FILE. */
 export function checkzone(o: ZoneCommandOptions): CommandResult {
   try {
-    const res = loadZoneFile({ origin: o.zone, file: o.file, directory: o.directory, class: o.cls, checkNames: o.checkNames ?? 'warn' });
+    const res = load(o, { checkNames: o.checkNames ?? 'warn' });
     let stderr = '';
     let stdout = '';
     if (!o.quiet) for (const d of res.diagnostics) stderr += formatDiagnostic(d) + '\n';
@@ -67,9 +74,7 @@ export function checkzone(o: ZoneCommandOptions): CommandResult {
 export function compilezone(o: ZoneCommandOptions): CommandResult {
   try {
     // named-compilezone's defaults: check-names fail (its -k), NS-as-address fatal (its -n).
-    const res = loadZoneFile({
-      origin: o.zone, file: o.file, directory: o.directory, class: o.cls, checkNames: o.checkNames ?? 'fail', checkNsAddress: 'fail',
-    });
+    const res = load(o, { checkNames: o.checkNames ?? 'fail', checkNsAddress: 'fail' });
     let stderr = '';
     if (!o.quiet) for (const d of res.diagnostics) stderr += formatDiagnostic(d) + '\n';
     if (!res.zone || !res.records) {
@@ -91,7 +96,7 @@ export function compilezone(o: ZoneCommandOptions): CommandResult {
 function lineOf(o: ZoneCommandOptions, owner: Uint8Array, type: number): number {
   try {
     const origin = parseName(o.zone.endsWith('.') ? o.zone : `${o.zone}.`);
-    const entries = parseZoneFile({ file: o.file, origin, directory: o.directory, sink: new DiagnosticSink() });
+    const entries = parseZoneFile({ file: o.file, text: o.text, origin, directory: o.directory, sink: new DiagnosticSink() });
     const k = nameKey(owner);
     return entries.find((e) => e.type === type && nameKey(e.owner) === k)?.pos.line ?? 0;
   } catch {

@@ -5,7 +5,6 @@
 import { compareNames, nameKey, nameToText } from './name.js';
 import { classToText, typeToText, T, type ResourceRecord } from './rr.js';
 import { rdataToText } from './rdata.js';
-import { sigTimeText } from './rdata/types.js';
 import { bytesEqual } from './zone.js';
 
 /** A loaded record that cannot be printed: a Triad bug (the loader should have refused it). */
@@ -59,7 +58,8 @@ export function compileZoneText(records: ResourceRecord[]): string[] {
         if (minExpire === undefined || exp < minExpire) minExpire = exp;
       }
     }
-    if (minExpire !== undefined) lines.push(`; resign=${sigTimeText(minExpire)}`);
+    // BIND prints the resign time as seconds since 1970 (no era chosen, unlike the RRSIG fields).
+    if (minExpire !== undefined) lines.push(`; resign=${epochText(minExpire)}`);
   }
   return lines;
 }
@@ -68,4 +68,10 @@ function rank(s: OutSet): number {
   if (s.type === T.SOA) return -2;
   if (s.type === T.NS) return -1;
   return s.type === T.RRSIG ? s.covered + 0.5 : s.type;
+}
+
+function epochText(v: number): string {
+  const d = new Date(v * 1000);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
 }

@@ -32,10 +32,7 @@ export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Ar
     const codec = codecFor(type);
     if (codec) {
       // Known types in generic form get the checks BIND makes on wire data.
-      guarded(type, lenTok, () => {
-        codec.checkWire?.(data);
-        rdataToText(type, data);
-      }, `bad ${typeToText(type)} RDATA: `);
+      guarded(type, lenTok, () => rdataFromWire(type, data), `bad ${typeToText(type)} RDATA: `);
     }
     return data;
   }
@@ -65,6 +62,15 @@ function guarded<R>(type: number, at: ZoneToken | undefined, fn: () => R, prefix
     const msg = e instanceof Error ? e.message : String(e);
     throw new RdataError(`internal error reading ${typeToText(type)} RDATA: ${msg}`, at);
   }
+}
+
+/**
+ * Checks uncompressed wire RDATA as BIND does when it reads it (RFC 3597 form in a
+ * zone file, or a record off the wire) and returns its presentation form.
+ */
+export function rdataFromWire(type: number, rdata: Uint8Array): string {
+  codecFor(type)?.checkWire?.(rdata);
+  return rdataToText(type, rdata);
 }
 
 /** BIND's presentation form of RDATA; throws RdataError when it is malformed for its type. */

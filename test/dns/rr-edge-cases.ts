@@ -78,7 +78,7 @@ const HEX64 = 'B'.repeat(128);
 const SIGTAIL = '20270101000000 20261101000000 12345 example. ' + B64KEY;
 
 /** A valid RDATA for each type BIND 9.18 knows (the owner is `x` unless said). */
-const SAMPLES: Array<[string, string, string?]> = [
+export const SAMPLES: Array<[string, string, string?]> = [
   ['A', '192.0.2.1'], ['NS', 'ns'], ['MD', 'ns'], ['MF', 'ns'], ['CNAME', 'ns'], ['SOA', 'ns hm 1 2 3 4 5', '@'],
   ['MB', 'ns'], ['MG', 'ns'], ['MR', 'ns'], ['NULL', '\\# 2 0102'], ['WKS', '192.0.2.1 tcp 25 80'], ['PTR', 'ns'],
   ['HINFO', '"cpu" "os"'], ['MINFO', 'hm hm'], ['MX', '10 ns'], ['TXT', '"hello" "world"'], ['RP', 'hm ns'],
@@ -217,6 +217,19 @@ const SPECIAL: Array<[string, string]> = [
   ['NSAP', '0x47.0005.80'], ['EID', ''], ['EID', '0'], ['NIMLOC', 'zz'], ['NULL', 'x'], ['NULL', ''],
   ['DSYNC', 'CDS 1 5359 ns'], ['DSYNC', 'CDS NOTIFY 65536 ns'], ['DSYNC', 'BOGUS NOTIFY 1 ns'], ['DSYNC', 'CDS 2 1 ns'],
   ['TA', '1 8 1 ' + HEX32], ['DLV', '1 8 1 ' + HEX32],
+  // Wire data the fuzz test found Triad and BIND judging differently (all fixed).
+  ['CAA', '\\# 8 000569737375656561'], ['CAA', '\\# 8 0005697373752D61'], ['CAA', '\\# 2 0000'], ['CAA', '\\# 3 000161'],
+  ['RRSIG', '\\# 27 000108020000012C6B36EC806AE681003039076578616D706C6500'],
+  ['SIG', '\\# 27 000108020000012C6B36EC806AE681003039076578616D706C6500'],
+  ['RRSIG', '\\# 28 000108020000012CEB36EC806AE681003039076578616D706C6500AA'],
+  ['RRSIG', 'A 8 2 300 19581213204552 20261101000000 12345 example. qg=='],
+  ['RRSIG', '\\# 28 000108000000012C6B36EC806AE681003039076578616D706C6500AA'],
+  ['SIG', '\\# 28 000108000000012C6B36EC806AE681003039076578616D706C6500AA'],
+  ['KEY', '\\# 6 C0000308AABB'], ['KEY', '\\# 4 02000308'], ['KEY', '\\# 4 C2000308'], ['DNSKEY', '\\# 4 01000308'],
+  ['NXT', '\\# 2 0089'], ['NXT', '\\# 2 0040'], ['NAPTR', '\\# 19 0064000A0175074532552B7369700321612100'],
+  ['LOC', '\\# 16 000216138B3CF418810CBCE0009895B8'], ['LOC', '\\# 16 000016038B7CF018810CBCE0409895B8'],
+  ['CERT', '\\# 5 0003000000'], ['ATMA', '.'], ['APL', '\\# 5 0001080100'], ['APL', '\\# 4 00010800'],
+  ['WKS', '\\# 5 C000020106'], ['WKS', '\\# 6 C00002010600'],
 ];
 
 /** Tokens of a sample's RDATA as the zone lexer sees them. */

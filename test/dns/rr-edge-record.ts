@@ -1,6 +1,6 @@
 // Records BIND 9.18's verdicts and output for the RR edge cases into
 // test/fixtures/zones/rr-edges.jsonl:
-//   node dist/test/dns/rr-edge-record.js            (re-record every case)
+//   node dist/test/dns/rr-edge-record.js [--all]   (new cases only; --all re-runs BIND on every case)
 // named-checkzone (its defaults) gives `check`; named-compilezone (its defaults:
 // check-names fail, NS-as-address fail) gives `compile` and the printed records.
 
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { FIXTURE, ZONE, foldOut, generateCases, zoneText, type EdgeCase, type RecordedCase } from './rr-edge-cases.js';
+import { FIXTURE, ZONE, foldOut, generateCases, readRecorded, zoneText, type EdgeCase, type RecordedCase } from './rr-edge-cases.js';
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -51,7 +51,13 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-rr-record-'));
   try {
     const cases = generateCases();
-    const rec = await pool(cases, 2, async (c) => ({ ...c, ...(await bindVerdict(c, dir)) }));
+    // --all re-runs BIND on every case; by default cases already recorded (same zone text) are kept.
+    const old = new Map<string, RecordedCase>();
+    if (!process.argv.includes('--all') && fs.existsSync(FIXTURE)) for (const r of readRecorded()) old.set(zoneText(r), r);
+    const rec = await pool(cases, 2, async (c): Promise<RecordedCase> => {
+      const prev = old.get(zoneText(c));
+      return prev ? { ...c, check: prev.check, compile: prev.compile, out: prev.out } : { ...c, ...(await bindVerdict(c, dir)) };
+    });
     fs.writeFileSync(FIXTURE, rec.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const acc = rec.filter((r) => r.check === 'accept').length;
     console.log(`${rec.length} cases recorded (${acc} accepted by named-checkzone) in ${FIXTURE}`);

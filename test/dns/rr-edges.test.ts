@@ -4,9 +4,6 @@
 // A deliberate difference is listed, with its reason, in rr-edges-disagreements.tsv.
 // `node dist/test/dns/rr-edges.test.js --report` prints every difference.
 import t from 'tap';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { checkzone, compilezone } from '../../src/dns/commands.js';
 import { ZONE, foldOut, readDisagreements, readRecorded, zoneText, type RecordedCase } from './rr-edge-cases.js';
 
@@ -22,28 +19,23 @@ export interface Comparison {
 }
 
 export function compareAll(cases: RecordedCase[]): Comparison[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triad-rr-edges-'));
-  try {
-    return cases.map((c) => {
-      const file = `${c.name}.db`;
-      fs.writeFileSync(path.join(dir, file), zoneText(c), 'latin1');
-      const ck = checkzone({ zone: ZONE, file, directory: dir });
-      const cp = compilezone({ zone: ZONE, file, directory: dir });
-      const r: Comparison = {
-        c, check: ck.code === 0 ? 'accept' : 'reject', compile: cp.code === 0 ? 'accept' : 'reject', out: cp.code === 0 ? foldOut(cp.stdout) : [], diff: '',
-      };
-      const internal = [ck.stderr, cp.stderr].find((s) => s.includes('internal error'));
-      if (internal) r.internal = internal.trim();
-      const why: string[] = [];
-      if (r.check !== c.check) why.push(`checkzone: BIND ${c.check}s, Triad ${r.check}s (${firstError(ck.stderr)})`);
-      if (r.compile !== c.compile) why.push(`compilezone: BIND ${c.compile}s, Triad ${r.compile}s (${firstError(cp.stderr)})`);
-      else if (JSON.stringify(r.out) !== JSON.stringify(c.out)) why.push(`output: BIND ${JSON.stringify(c.out)} Triad ${JSON.stringify(r.out)}`);
-      r.diff = why.join('; ');
-      return r;
-    });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return cases.map((c) => {
+    const file = `${c.name}.db`;
+    const text = zoneText(c);
+    const ck = checkzone({ zone: ZONE, file, directory: process.cwd(), text });
+    const cp = compilezone({ zone: ZONE, file, directory: process.cwd(), text });
+    const r: Comparison = {
+      c, check: ck.code === 0 ? 'accept' : 'reject', compile: cp.code === 0 ? 'accept' : 'reject', out: cp.code === 0 ? foldOut(cp.stdout) : [], diff: '',
+    };
+    const internal = [ck.stderr, cp.stderr].find((s) => s.includes('internal error'));
+    if (internal) r.internal = internal.trim();
+    const why: string[] = [];
+    if (r.check !== c.check) why.push(`checkzone: BIND ${c.check}s, Triad ${r.check}s (${firstError(ck.stderr)})`);
+    if (r.compile !== c.compile) why.push(`compilezone: BIND ${c.compile}s, Triad ${r.compile}s (${firstError(cp.stderr)})`);
+    else if (JSON.stringify(r.out) !== JSON.stringify(c.out)) why.push(`output: BIND ${JSON.stringify(c.out)} Triad ${JSON.stringify(r.out)}`);
+    r.diff = why.join('; ');
+    return r;
+  });
 }
 
 function firstError(stderr: string): string {

@@ -64,7 +64,8 @@ export function locFromText(c: TextCursor): Uint8Array {
 function precText(b: number): string {
   const man = (b >> 4) & 0x0f;
   const exp = b & 0x0f;
-  if (man > 9 || exp > 9) throw new RdataError('bad LOC precision');
+  // A non-zero size or precision needs a mantissa of 1-9 (BIND's range check).
+  if (man > 9 || exp > 9 || (b !== 0 && man === 0)) throw new RdataError('bad LOC precision');
   if (exp >= 2) return `${man * POW10[exp - 2]}m`;
   return `0.${String(man * POW10[exp]).padStart(2, '0')}m`;
 }

@@ -36,6 +36,8 @@ export function aplToText(r: WireReader): string {
     const x = r.u8();
     const len = x & 0x7f;
     const part = r.bytes(len);
+    // RFC 3123 §4: the address part has its trailing zero octets removed.
+    if (len > 0 && part[len - 1] === 0) throw new RdataError('APL address with trailing zero octet');
     let text: string;
     if (afi === 1) {
       if (len > 4 || prefix > 32) throw new RdataError('bad APL item');

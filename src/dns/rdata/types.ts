@@ -120,11 +120,15 @@ function sigTime(c: TextCursor, numeric = true): number {
     const h = Number(s.slice(8, 10));
     const mi = Number(s.slice(10, 12));
     const se = Number(s.slice(12, 14));
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 60) {
+    if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 60) {
       throw new RdataError(`bad time '${s}'`, t);
     }
-    const secs = Date.UTC(y, mo - 1, d, h, mi, se) / 1000;
-    return secs % 0x100000000;
+    // Any year, kept modulo 2^32 (RFC 4034 §3.1.5), as BIND reads the dates it prints for old eras.
+    const at = new Date(0);
+    at.setUTCFullYear(y, mo - 1, d);
+    at.setUTCHours(h, mi, se);
+    const secs = Math.floor(at.getTime() / 1000);
+    return ((secs % 0x100000000) + 0x100000000) % 0x100000000;
   }
   // RRSIG also takes seconds since the epoch (RFC 4034 §3.2); BIND reads SIG's times only as dates.
   if (numeric && /^[0-9]{1,10}$/.test(s) && Number(s) <= 0xffffffff) return Number(s);
@@ -132,7 +136,9 @@ function sigTime(c: TextCursor, numeric = true): number {
 }
 
 function daysIn(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const at = new Date(0);
+  at.setUTCFullYear(y, m, 0);
+  return at.getUTCDate();
 }
 
 /** Prints a 32-bit time as YYYYMMDDHHMMSS, choosing the era closest to now (RFC 4034 §3.1.5 serial arithmetic). */
@@ -240,8 +246,10 @@ const keyCodec = (type: number): RdataCodec => ({
   },
   checkWire: (d) => {
     if (d.length < 4) throw new RdataError('RDATA too short');
+    if (type === T.KEY && (d[0] & 0xc0) === 0xc0 && d.length > 4) throw new RdataError('key data with the NOKEY flags');
     if (type === T.RKEY && (d[0] !== 0 || d[1] !== 0)) throw new RdataError('RKEY flags must be 0');
-    if (type !== T.KEY && d.length === 4) throw new RdataError('no key data');
+    // Only a KEY with the NOKEY flags goes without key data.
+    if (d.length === 4 && !(type === T.KEY && (d[0] & 0xc0) === 0xc0)) throw new RdataError('no key data');
     privateDnsCheck(d.subarray(4), d[3]);
   },
   toText: (r) => {
@@ -291,6 +299,16 @@ const sigCodec = (rrsig: boolean): RdataCodec => ({
     const sigb = b64Rest(c);
     return new WireWriter().u16(covered).u8(alg).u8(labels).u32(ottl).u32(exp).u32(inc).u16(tag).bytes(signer).bytes(sigb).done();
   },
+  checkWire: (d) => {
+    if (!rrsig) return;
+    // As in the text form: the signer is an ancestor, so it has no more labels than the Labels field says.
+    const r = new WireReader(d);
+    r.bytes(18);
+    const signer = r.name();
+    let n = 0;
+    for (let i = 0; signer[i] !== 0; i += signer[i] + 1) n++;
+    if (n > d[3]) throw new RdataError('signer name has more labels than the Labels field');
+  },
   toText: (r) => {
     const covered = typeToText(r.u16());
     const alg = r.u8();
@@ -301,6 +319,7 @@ const sigCodec = (rrsig: boolean): RdataCodec => ({
     const tag = r.u16();
     const signer = r.nameText();
     const s = r.rest();
+    if (s.length === 0) throw new RdataError('empty signature');
     return `${covered} ${alg} ${labels} ${ottl} ${exp} ${inc} ${tag} ${signer} ${chunk(base64Encode(s))}`;
   },
 });
@@ -413,7 +432,13 @@ codecs.set(T.NAPTR, {
     w.u8(re.length).bytes(re);
     return w.bytes(c.name()).done();
   },
-  toText: (r) => `${r.u16()} ${r.u16()} ${quoteText(r.str())} ${quoteText(r.str())} ${quoteText(r.str())} ${r.nameText()}`,
+  toText: (r) => {
+    const head = `${r.u16()} ${r.u16()} ${quoteText(r.str())} ${quoteText(r.str())}`;
+    const re = r.str();
+    // BIND checks the regular expression on wire data too.
+    if (!naptrRegexValid(re)) throw new RdataError('bad NAPTR regular expression');
+    return `${head} ${quoteText(re)} ${r.nameText()}`;
+  },
 });
 codecs.set(T.CAA, {
   fromText: (c) => {
@@ -430,7 +455,10 @@ codecs.set(T.CAA, {
   toText: (r) => {
     const flags = r.u8();
     const tag = r.str();
-    if (tag.length === 0) throw new RdataError('empty CAA tag');
+    // RFC 8659 §4.1: the tag is one or more letters and digits.
+    if (tag.length === 0 || !tag.every((x) => (x >= 0x30 && x <= 0x39) || (x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) {
+      throw new RdataError('bad CAA tag');
+    }
     return `${flags} ${Buffer.from(tag).toString('latin1')} ${quoteText(r.rest())}`;
   },
 });
@@ -543,7 +571,7 @@ codecs.set(T.NXT, {
     const n = r.nameText();
     const bits = r.rest();
     // RFC 2535 §5.2: without the extension bit, at most 16 octets and no trailing zero octet.
-    if (bits.length > 0 && (bits[0] & 0x80) === 0 && (bits.length > 16 || bits[bits.length - 1] === 0)) throw new RdataError('bad NXT bitmap');
+    if (bits.length > 0 && ((bits[0] & 0x80) !== 0 || bits.length > 16 || bits[bits.length - 1] === 0)) throw new RdataError('bad NXT bitmap');
     const names: string[] = [];
     for (let o = 0; o < bits.length; o++) {
       for (let b = 0; b < 8; b++) {
@@ -682,6 +710,7 @@ codecs.set(T.CERT, {
     const tag = r.u16();
     const alg = r.u8();
     const d = r.rest();
+    if (d.length === 0) throw new RdataError('empty certificate');
     return `${CERT_NAMES.get(ctype) ?? ctype} ${tag} ${SECALG_NAMES.get(alg) ?? alg} ${chunk(base64Encode(d))}`;
   },
 });
@@ -848,6 +877,7 @@ codecs.set(T.ATMA, {
       return new WireWriter().u8(1).bytes(Buffer.from(digits, 'latin1')).done();
     }
     const hex = t.text.replace(/\./g, '');
+    if (hex === '') throw new RdataError(`bad ATM address '${t.text}'`, t);
     return new WireWriter().u8(0).bytes(hexDecode(hex, t)).done();
   },
   toText: (r) => {
