@@ -8,9 +8,10 @@ import type { ZoneToken } from '../config/zone-lexer.js';
 
 export { RdataError } from './rdata/codec.js';
 
-/** True when the rdata tokens use the RFC 3597 §5 generic form. */
+/** True when the rdata tokens use the RFC 3597 §5 generic form (`\#` and a length at least). */
 export function isGenericForm(tokens: ZoneToken[]): boolean {
-  return tokens.length > 0 && !tokens[0].quoted && tokens[0].text === '\\#';
+  // A lone `\#` is ordinary text (a TXT of "#"), as BIND reads it.
+  return tokens.length > 1 && !tokens[0].quoted && tokens[0].text === '\\#';
 }
 
 /**

@@ -230,6 +230,19 @@ const SPECIAL: Array<[string, string]> = [
   ['LOC', '\\# 16 000216138B3CF418810CBCE0009895B8'], ['LOC', '\\# 16 000016038B7CF018810CBCE0409895B8'],
   ['CERT', '\\# 5 0003000000'], ['ATMA', '.'], ['APL', '\\# 5 0001080100'], ['APL', '\\# 4 00010800'],
   ['WKS', '\\# 5 C000020106'], ['WKS', '\\# 6 C00002010600'],
+  // Types by number, and the generic form's own limits.
+  ['TYPE1', '192.0.2.1'], ['TYPE1', '\\# 4 C0000201'], ['TYPE65', '1 . alpn=h2'], ['TYPE999', '\\# 1 00'], ['TYPE999', 'x'],
+  ['TYPE65535', '\\# 0'], ['TYPE0', '\\# 0'], ['TYPE65536', '\\# 0'], ['A', '\\# 4 c0000201'], ['A', '\\# 04 C0000201'],
+  ['A', '\\# 4 C0 00 02 01'], ['A', '\\# 4 ( C0000201 )'], ['TYPE999', '\\# 65536 00'], ['TYPE999', '\\#'], ['TYPE999', '\\# x 00'],
+  ['TXT', '\\#'], ['TXT', '"\\#" 0'],
+  // Maximum sizes: a 255-octet name, RDATA of 65535 octets.
+  ['NS', `${'a'.repeat(63)}.${'a'.repeat(63)}.${'a'.repeat(63)}.${'b'.repeat(61)}.`],
+  ['NS', `${'a'.repeat(63)}.${'a'.repeat(63)}.${'a'.repeat(63)}.${'b'.repeat(62)}.`],
+  ['TXT', Array(257).fill(`"${'a'.repeat(254)}"`).join(' ') + ' "' + 'a'.repeat(254) + '"'],
+  ['TXT', Array(258).fill(`"${'a'.repeat(255)}"`).join(' ')],
+  // A6 prefixes that do not fall on an octet boundary.
+  ['A6', '95 ::111.14.49.120 ns'], ['A6', '\\# 10 5F6F0E31780320E4E900'], ['A6', '\\# 11 5F006F0E31780320E4E900'],
+  ['A6', '\\# 11 5F016F0E31780320E4E900'], ['A6', '127 ::ff ns'], ['A6', '1 ffff::1 ns'], ['A6', '\\# 18 01FFFF0000000000000000000000000000000100'],
 ];
 
 /** Tokens of a sample's RDATA as the zone lexer sees them. */

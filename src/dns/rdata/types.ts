@@ -843,7 +843,8 @@ codecs.set(T.A6, {
   fromText: (c) => {
     const plen = c.uint('a prefix length', 128);
     const w = new WireWriter().u8(plen);
-    const n = Math.floor((128 - plen) / 8);
+    // The octets holding the 128 - plen address bits after the prefix.
+    const n = 16 - Math.floor(plen / 8);
     if (plen < 128) {
       const a = ipv6(c);
       const keep = a.slice(16 - n);
@@ -856,11 +857,14 @@ codecs.set(T.A6, {
   toText: (r) => {
     const plen = r.u8();
     if (plen > 128) throw new RdataError('bad A6 prefix length');
-    const n = Math.floor((128 - plen) / 8);
+    const n = 16 - Math.floor(plen / 8);
     const parts = [String(plen)];
     if (plen < 128) {
       const a = new Uint8Array(16);
-      a.set(r.bytes(n), 16 - n);
+      const suffix = r.bytes(n);
+      // Bits of the prefix must be zero in the first suffix octet.
+      if (n > 0 && (suffix[0] & ~(0xff >> (plen % 8)) & 0xff) !== 0) throw new RdataError('A6 prefix bits set in the address');
+      a.set(suffix, 16 - n);
       parts.push(ipv6ToText(a));
     }
     if (plen > 0) parts.push(r.nameText());
