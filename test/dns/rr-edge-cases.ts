@@ -294,7 +294,7 @@ export function generateCases(): EdgeCase[] {
       const rest = (rep: string): string => [...toks.slice(0, i), rep, ...toks.slice(i + 1)].join(' ');
       if (!t.startsWith('"')) add(type, rest(`"${t}"`), owner);
       if (/^[0-9]+$/.test(t)) {
-        for (const v of ['-1', '256', '65536', '4294967296', '1x']) add(type, rest(v), owner);
+        for (const v of ['-1', '256', '65536', '4294967296', '1x', '0x10', '010', '+1', '1.0']) add(type, rest(v), owner);
       } else if (/^[A-Za-z0-9+/]{8,}={0,2}$/.test(t) && t.length % 4 === 0) {
         add(type, rest(t.slice(0, -1)), owner); // base64 that does not end on a quantum
         add(type, rest(`${t.slice(0, 4)}!${t.slice(5)}`), owner);

@@ -94,7 +94,8 @@ export function wksFromText(c: TextCursor): Uint8Array {
   for (const t of c.rest()) {
     if (t.quoted) throw new RdataError('expected a port, got a quoted string', t);
     let port: number;
-    if (/^[0-9]+$/.test(t.text)) port = parseUint(t, 65535);
+    // BIND reads a port with strtol, so a leading '+' passes.
+    if (/^\+?[0-9]+$/.test(t.text)) port = parseUint({ ...t, text: t.text.replace(/^\+/, '') }, 65535);
     else {
       const p = serviceMap().get(t.text.toLowerCase());
       if (p === undefined) throw new RdataError(`unknown service '${t.text}'`, t);

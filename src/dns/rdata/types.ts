@@ -203,10 +203,10 @@ const KEY_FLAG_ORDER = Object.keys(KEY_FLAGS);
 
 function keyFlags(c: TextCursor): number {
   const t = c.word('key flags');
-  // A number as strtoul(…, 0) reads it: decimal, 0x hex or 0 octal.
-  const n = /^(?:0x([0-9a-f]+)|(0[0-7]*)|([1-9][0-9]*))$/i.exec(t.text);
+  // A number: decimal (leading zeros allowed) or 0x hex, as BIND reads key flags.
+  const n = /^(?:0x([0-9a-f]+)|([0-9]+))$/i.exec(t.text);
   if (n) {
-    const v = n[1] !== undefined ? parseInt(n[1], 16) : n[2] !== undefined ? parseInt(n[2], 8) : Number(n[3]);
+    const v = n[1] !== undefined ? parseInt(n[1], 16) : Number(n[2]);
     if (v > 0xffff) throw new RdataError(`key flags out of range: ${t.text}`, t);
     return v;
   }
