@@ -12,19 +12,18 @@ import { typeToText } from '../rr.js';
 import type { ZoneToken } from '../../config/zone-lexer.js';
 import { svcbFromText, svcbToText } from './svcb.js';
 import { GenericOnly } from './generic.js';
-
-export { GenericOnly };
 import { locFromText, locToText } from './loc.js';
 import { aplFromText, aplToText, wksFromText, wksToText } from './misc.js';
+
+export { GenericOnly };
 
 export interface RdataCodec {
   fromText(c: TextCursor): Uint8Array;
   /** Presentation form; throws GenericOnly where BIND prints the RFC 3597 form. */
   toText(r: WireReader): string;
-  /** Checks BIND applies to wire (and `\\#`) data only, beyond what printing needs. */
+  /** Checks BIND makes only on wire data (and on RDATA given as `\# LENGTH HEX`), beyond what printing needs. */
   checkWire?(rdata: Uint8Array): void;
 }
-
 
 // ---- field helpers -------------------------------------------------------
 
