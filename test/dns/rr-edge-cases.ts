@@ -20,6 +20,7 @@ export const HEADER = '$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\
 export const HEADER_NO_SOA = '$TTL 300\n@ NS ns\nns A 192.0.2.1\n';
 export const FIXTURE = path.join(FIXTURES, 'zones', 'rr-edges.jsonl');
 export const DISAGREEMENTS = path.join(FIXTURES, 'zones', 'rr-edges-disagreements.tsv');
+const BIND_UNIT_INPUTS = path.join(FIXTURES, 'zones', 'rr-edges-bind-unit-inputs.json');
 
 export interface EdgeCase {
   name: string;
@@ -312,6 +313,10 @@ export function generateCases(): EdgeCase[] {
     }
   }
   for (const [type, rdata] of SPECIAL) add(type, rdata);
+  // RDATA inputs (text, and wire data as \\#) from BIND's own rdata unit tests (tests/dns/rdata_test.c,
+  // MPL-2.0), judged here by BIND 9.18's tools like every other case.
+  const fromBind = JSON.parse(fs.readFileSync(BIND_UNIT_INPUTS, 'utf8')) as Array<[string, string]>;
+  for (const [type, rdata] of fromBind) add(type, rdata);
   return out;
 }
 

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { RdataError, TextCursor, WireReader, WireWriter, parseUint } from './codec.js';
 import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
+import { GenericOnly } from './generic.js';
 
 export function aplFromText(c: TextCursor): Uint8Array {
   const w = new WireWriter();
@@ -49,7 +50,11 @@ export function aplToText(r: WireReader): string {
       const a = new Uint8Array(16);
       a.set(part);
       text = ipv6ToText(a);
-    } else throw new RdataError('bad APL address family');
+    } else {
+      // Other address families are kept and printed in the generic form, as BIND does.
+      r.rest();
+      throw new GenericOnly();
+    }
     items.push(`${x & 0x80 ? '!' : ''}${afi}:${text}/${prefix}`);
   }
   return items.join(' ');

@@ -132,17 +132,50 @@ function validateValue(key: number, v: Uint8Array): string | undefined {
     case 4: return v.length > 0 && v.length % 4 === 0 ? undefined : 'bad ipv4hint';
     case 6: return v.length > 0 && v.length % 16 === 0 ? undefined : 'bad ipv6hint';
     case 7: {
-      const s = Buffer.from(v).toString('latin1');
-      if (v.length < 7 || s[0] !== '/' || !s.includes('{?dns}')) return 'bad dohpath';
       try {
         new TextDecoder('utf-8', { fatal: true }).decode(v);
       } catch {
         return 'bad dohpath';
       }
-      return undefined;
+      return dohpathValid(Buffer.from(v).toString('latin1')) ? undefined : 'bad dohpath';
     }
   }
   return undefined;
+}
+
+/**
+ * RFC 9461 §5: a relative URI template (RFC 6570) with a `dns` variable. Checked
+ * as BIND 9.18 checks it: expressions with an optional operator, variables with an
+ * optional `:N` (1-9999) or `*`, valid %-escapes.
+ */
+function dohpathValid(s: string): boolean {
+  if (!s.startsWith('/')) return false;
+  const pct = /^%[0-9A-Fa-f]{2}/;
+  const spec = /^((?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*)(?::[1-9][0-9]{0,3}|\*)?$/;
+  let dns = false;
+  for (let i = 0; i < s.length;) {
+    const c = s[i];
+    if (c === '%') {
+      if (!pct.test(s.slice(i))) return false;
+      i += 3;
+    } else if (c === '{') {
+      const end = s.indexOf('}', i);
+      if (end < 0) return false;
+      let expr = s.slice(i + 1, end);
+      if ('+#./;?&'.includes(expr[0] ?? '')) expr = expr.slice(1);
+      for (const v of expr.split(',')) {
+        const m = spec.exec(v);
+        if (!m) return false;
+        if (m[1] === 'dns') dns = true;
+      }
+      i = end + 1;
+    } else if (c === '}') {
+      return false;
+    } else {
+      i++;
+    }
+  }
+  return dns;
 }
 
 export function svcbFromText(c: TextCursor): Uint8Array {

@@ -874,6 +874,8 @@ codecs.set(T.ATMA, {
   // ATM Forum af-saa-0069: format 1 is an E.164 number ('+' and digits, dots ignored), format 0 a hex NSAP.
   fromText: (c) => {
     const t = c.word('an ATM address');
+    // Dots may separate groups of digits, but not lead, trail or repeat.
+    if (/^\.|\.$|\.\./.test(t.text.replace(/^\+/, ''))) throw new RdataError(`bad ATM address '${t.text}'`, t);
     if (t.text.startsWith('+')) {
       const digits = t.text.slice(1).replace(/\./g, '');
       if (!/^[0-9]+$/.test(digits)) throw new RdataError(`bad ATM address '${t.text}'`, t);
@@ -909,14 +911,19 @@ codecs.set(T.DOA, {
     const w = new WireWriter().u32(c.u32()).u32(c.u32()).u8(c.u8());
     const m = str(c);
     w.u8(m.length).bytes(m);
-    const t = c.word('data');
-    if (t.text !== '-') w.bytes(base64Decode(t.text, t));
-    return w.done();
+    // The data: '-' when empty, else base64 that may be split into several words.
+    const first = c.peek();
+    if (first && !first.quoted && first.text === '-') {
+      c.i++;
+      return w.done();
+    }
+    return w.bytes(b64Rest(c)).done();
   },
   toText: (r) => {
     const h = `${r.u32()} ${r.u32()} ${r.u8()} ${quoteText(r.str())}`;
     const d = r.rest();
-    return `${h} ${d.length ? chunk(base64Encode(d)) : '-'}`;
+    // BIND prints DOA data as one word.
+    return `${h} ${d.length ? base64Encode(d) : '-'}`;
   },
 });
 
