@@ -8,6 +8,12 @@ import type { ZoneToken } from '../config/zone-lexer.js';
 
 export { RdataError } from './rdata/codec.js';
 
+/**
+ * The longest RDATA BIND 9.18's master-file loader takes (longer data, up to
+ * RFC 1035's 65535, is refused with "ran out of space").
+ */
+const MAX_RDATA = 65510;
+
 /** True when the rdata tokens use the RFC 3597 §5 generic form (`\#` and a length at least). */
 export function isGenericForm(tokens: ZoneToken[]): boolean {
   // A lone `\#` is ordinary text (a TXT of "#"), as BIND reads it.
@@ -30,6 +36,7 @@ export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Ar
     if (q) throw new RdataError('unexpected quoted string in \\# data', q);
     const data = hexDecode(rest.map((t) => t.text).join(''), rest[0] ?? lenTok);
     if (data.length !== len) throw new RdataError(`RDATA length ${len} does not match the data (${data.length} octets)`, lenTok);
+    if (data.length > MAX_RDATA) throw new RdataError('RDATA too long', lenTok);
     const codec = codecFor(type);
     if (codec) {
       // Known types in generic form get the checks BIND makes on wire data.
@@ -47,7 +54,7 @@ export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Ar
     c.end();
     return d;
   });
-  if (data.length > 65535) throw new RdataError('RDATA too long', tokens[0] ?? last);
+  if (data.length > MAX_RDATA) throw new RdataError('RDATA too long', tokens[0] ?? last);
   return data;
 }
 

@@ -241,6 +241,9 @@ const SPECIAL: Array<[string, string]> = [
   ['NS', `${'a'.repeat(63)}.${'a'.repeat(63)}.${'a'.repeat(63)}.${'b'.repeat(62)}.`],
   ['TXT', Array(257).fill(`"${'a'.repeat(254)}"`).join(' ') + ' "' + 'a'.repeat(254) + '"'],
   ['TXT', Array(258).fill(`"${'a'.repeat(255)}"`).join(' ')],
+  // BIND's loader takes at most 65510 octets of RDATA.
+  ['TXT', Array(255).fill(`"${'a'.repeat(255)}"`).join(' ') + ` "${'a'.repeat(229)}"`],
+  ['TXT', Array(255).fill(`"${'a'.repeat(255)}"`).join(' ') + ` "${'a'.repeat(230)}"`],
   // A6 prefixes that do not fall on an octet boundary.
   ['A6', '95 ::111.14.49.120 ns'], ['A6', '\\# 10 5F6F0E31780320E4E900'], ['A6', '\\# 11 5F006F0E31780320E4E900'],
   ['A6', '\\# 11 5F016F0E31780320E4E900'], ['A6', '127 ::ff ns'], ['A6', '1 ffff::1 ns'], ['A6', '\\# 18 01FFFF0000000000000000000000000000000100'],
