@@ -5,8 +5,15 @@
 import { compareNames, nameKey, nameToText } from './name.js';
 import { classToText, typeToText, T, type ResourceRecord } from './rr.js';
 import { rdataToText } from './rdata.js';
-import { sigTimeText } from './rdata/types.js';
 import { bytesEqual } from './zone.js';
+
+/** A loaded record that cannot be printed: a Triad bug (the loader should have refused it). */
+export class CompileError extends Error {
+  constructor(readonly owner: Uint8Array, readonly type: number, readonly record: string, cause: unknown) {
+    super(`cannot print ${record}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CompileError';
+  }
+}
 
 interface OutSet {
   owner: Uint8Array;
@@ -39,13 +46,20 @@ export function compileZoneText(records: ResourceRecord[]): string[] {
     const head = `${owner} ${s.ttl} ${classToText(s.cls)} ${typeToText(s.type)}`;
     let minExpire: number | undefined;
     for (const rd of s.rdatas) {
-      lines.push(`${head} ${rdataToText(s.type, rd)}`);
+      let text: string;
+      try {
+        text = rdataToText(s.type, rd);
+      } catch (e) {
+        throw new CompileError(s.owner, s.type, `${owner} ${typeToText(s.type)}`, e);
+      }
+      lines.push(`${head} ${text}`);
       if (s.type === T.RRSIG) {
         const exp = ((rd[8] << 24) >>> 0) + (rd[9] << 16) + (rd[10] << 8) + rd[11];
         if (minExpire === undefined || exp < minExpire) minExpire = exp;
       }
     }
-    if (minExpire !== undefined) lines.push(`; resign=${sigTimeText(minExpire)}`);
+    // BIND prints the resign time as seconds since 1970 (no era chosen, unlike the RRSIG fields).
+    if (minExpire !== undefined) lines.push(`; resign=${epochText(minExpire)}`);
   }
   return lines;
 }
@@ -54,4 +68,10 @@ function rank(s: OutSet): number {
   if (s.type === T.SOA) return -2;
   if (s.type === T.NS) return -1;
   return s.type === T.RRSIG ? s.covered + 0.5 : s.type;
+}
+
+function epochText(v: number): string {
+  const d = new Date(v * 1000);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
 }

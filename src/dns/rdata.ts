@@ -3,14 +3,21 @@
 
 import { typeToText } from './rr.js';
 import { RdataError, TextCursor, WireReader, hexDecode, hexEncode, chunk } from './rdata/codec.js';
-import { codecFor } from './rdata/types.js';
+import { codecFor, GenericOnly } from './rdata/types.js';
 import type { ZoneToken } from '../config/zone-lexer.js';
 
 export { RdataError } from './rdata/codec.js';
 
-/** True when the rdata tokens use the RFC 3597 §5 generic form. */
+/**
+ * The longest RDATA BIND 9.18's master-file loader takes (longer data, up to
+ * RFC 1035's 65535, is refused with "ran out of space").
+ */
+const MAX_RDATA = 65510;
+
+/** True when the rdata tokens use the RFC 3597 §5 generic form (`\#` and a length at least). */
 export function isGenericForm(tokens: ZoneToken[]): boolean {
-  return tokens.length > 0 && !tokens[0].quoted && tokens[0].text === '\\#';
+  // A lone `\#` is ordinary text (a TXT of "#"), as BIND reads it.
+  return tokens.length > 1 && !tokens[0].quoted && tokens[0].text === '\\#';
 }
 
 /**
@@ -29,14 +36,11 @@ export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Ar
     if (q) throw new RdataError('unexpected quoted string in \\# data', q);
     const data = hexDecode(rest.map((t) => t.text).join(''), rest[0] ?? lenTok);
     if (data.length !== len) throw new RdataError(`RDATA length ${len} does not match the data (${data.length} octets)`, lenTok);
+    if (data.length > MAX_RDATA) throw new RdataError('RDATA too long', lenTok);
     const codec = codecFor(type);
     if (codec) {
-      try {
-        rdataToText(type, data);
-      } catch (e) {
-        if (e instanceof RdataError) throw new RdataError(`bad ${typeToText(type)} RDATA: ${e.message}`, lenTok);
-        throw e;
-      }
+      // Known types in generic form get the checks BIND makes on wire data.
+      guarded(type, lenTok, () => rdataFromWire(type, data), `bad ${typeToText(type)} RDATA: `);
     }
     return data;
   }
@@ -45,10 +49,36 @@ export function rdataFromText(type: number, tokens: ZoneToken[], origin: Uint8Ar
     throw new RdataError(`${typeToText(type)} RDATA must use the \\# generic form`, tokens[0] ?? last);
   }
   const c = new TextCursor(tokens, origin, last);
-  const data = codec.fromText(c);
-  c.end();
-  if (data.length > 65535) throw new RdataError('RDATA too long', tokens[0] ?? last);
+  const data = guarded(type, tokens[0] ?? last, () => {
+    const d = codec.fromText(c);
+    c.end();
+    return d;
+  });
+  if (data.length > MAX_RDATA) throw new RdataError('RDATA too long', tokens[0] ?? last);
   return data;
+}
+
+/**
+ * Runs a codec step; a failure that is not an RdataError is a Triad bug, reported
+ * as an error of this record (never an exception escaping the loader).
+ */
+function guarded<R>(type: number, at: ZoneToken | undefined, fn: () => R, prefix = ''): R {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RdataError) throw prefix ? new RdataError(prefix + e.message, e.token ?? at) : e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new RdataError(`internal error reading ${typeToText(type)} RDATA: ${msg}`, at);
+  }
+}
+
+/**
+ * Checks uncompressed wire RDATA as BIND does when it reads it (RFC 3597 form in a
+ * zone file, or a record off the wire) and returns its presentation form.
+ */
+export function rdataFromWire(type: number, rdata: Uint8Array): string {
+  codecFor(type)?.checkWire?.(rdata);
+  return rdataToText(type, rdata);
 }
 
 /** BIND's presentation form of RDATA; throws RdataError when it is malformed for its type. */
@@ -61,8 +91,8 @@ export function rdataToText(type: number, rdata: Uint8Array): string {
       r.end();
       return s;
     } catch (e) {
-      // NULL has no text form but its generic one.
-      if (!(e instanceof RdataError) || e.message !== 'generic') throw e;
+      // NULL, and data of unknown versions or formats, have no text form but the generic one.
+      if (!(e instanceof GenericOnly)) throw e;
     }
   }
   return genericText(rdata);

@@ -14,7 +14,8 @@ export interface CheckOptions {
 
 /** Types that may share a name with a CNAME (DNSSEC data and KEY, as BIND allows). */
 const CNAME_COMPANIONS = new Set<number>([T.CNAME, T.RRSIG, T.NSEC, T.KEY, T.SIG, T.NXT]);
-const SINGLETONS = new Set<number>([T.SOA, T.CNAME, T.DNAME]);
+/** BIND's singleton types: one record per name (its rdata table marks SOA, CNAME, DNAME and RESINFO). */
+const SINGLETONS = new Set<number>([T.SOA, T.CNAME, T.DNAME, T.RESINFO]);
 
 /**
  * Where the record of an owner and type was written, for diagnostics; without

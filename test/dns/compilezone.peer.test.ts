@@ -38,13 +38,26 @@ t.test('compilezone output equals named-compilezone -s full', async (t) => {
   if (!haveTool('named-compilezone')) return;
   for (const [zone, file, dir] of COMPILE) {
     const bind = run('named-compilezone', ['-q', '-k', 'ignore', '-i', 'none', '-s', 'full', '-o', '-', zone, file], dir);
-    const triad = run(BIN_TRIAD, ['compilezone', zone, file], dir);
+    const triad = run(BIN_TRIAD, ['compilezone', '--check-names', 'ignore', zone, file], dir);
     t.equal(bind.code, 0, `BIND compiles ${file}`);
     t.equal(triad.code, 0, `Triad compiles ${file}: ${triad.err.slice(0, 300)}`);
     const b = normalise(bind.out);
     t.ok(b.length >= 3, `BIND printed ${file}`);
     t.same(normalise(triad.out), b, `${file}: same records as BIND`);
   }
+});
+
+t.test('compilezone fails on check-names by default, as named-compilezone does (its -k fail)', async (t) => {
+  t.ok(haveTool('named-compilezone'), 'named-compilezone is installed');
+  // syntax.db has owners that are not host names (an escaped dot, a binary label).
+  const bind = run('named-compilezone', ['-q', '-s', 'full', '-o', '-', 'syntax.test', 'syntax.db'], ZONES);
+  const triad = run(BIN_TRIAD, ['compilezone', 'syntax.test', 'syntax.db'], ZONES);
+  t.equal(bind.code, 1, 'BIND refuses syntax.db with its default check-names');
+  t.equal(triad.code, 1, 'Triad refuses it too');
+  t.match(triad.err, /bad owner name \(check-names\)/);
+  const warn = run(BIN_TRIAD, ['compilezone', '--check-names', 'warn', 'syntax.test', 'syntax.db'], ZONES);
+  t.equal(warn.code, 0, '--check-names warn compiles it');
+  t.match(warn.err, /warning: .*bad owner name \(check-names\)/);
 });
 
 t.test('checkzone rejects broken files like named-checkzone, with file:line:col', async (t) => {

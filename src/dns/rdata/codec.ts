@@ -378,7 +378,10 @@ export function typeFromToken(t: ZoneToken): number {
 /** NSEC/NSEC3/CSYNC type bitmap (RFC 4034 §4.1.2) from type mnemonics. */
 export function bitmapFromTokens(tokens: ZoneToken[]): Uint8Array {
   const types = new Set<number>();
-  for (const t of tokens) types.add(typeFromToken(t));
+  for (const t of tokens) {
+    if (t.quoted) throw new RdataError('expected a type, got a quoted string', t);
+    types.add(typeFromToken(t));
+  }
   return encodeBitmap([...types]);
 }
 

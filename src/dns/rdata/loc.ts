@@ -2,14 +2,16 @@
 // precision fields as mantissa/exponent centimetres, in BIND's printed form.
 
 import { RdataError, TextCursor, WireReader, WireWriter } from './codec.js';
+import { GenericOnly } from './generic.js';
 
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 
 function parseMeters(text: string, min: number, max: number, what: string, c: TextCursor): number {
-  const m = /^(-?)([0-9]+)(?:\.([0-9]{1,2}))?[mM]?$/.exec(text);
+  // A sign only on the altitude (BIND reads it with strtol), the unit in lower case.
+  const m = (min < 0 ? /^([-+]?)([0-9]+)(?:\.([0-9]{1,2}))?m?$/ : /^()([0-9]+)(?:\.([0-9]{1,2}))?m?$/).exec(text);
   if (!m) throw new RdataError(`bad LOC ${what} '${text}'`, c.tokens[c.i - 1]);
   const cm = Number(m[2]) * 100 + Number((m[3] ?? '0').padEnd(2, '0'));
-  const v = m[1] ? -cm : cm;
+  const v = m[1] === '-' ? -cm : cm;
   if (v < min || v > max) throw new RdataError(`LOC ${what} out of range`, c.tokens[c.i - 1]);
   return v;
 }
@@ -30,14 +32,16 @@ function coord(c: TextCursor, maxDeg: number, pos: string, neg: string): number 
     if (Number(t.text) > 59) throw new RdataError(`bad LOC minutes '${t.text}'`, t);
     ms += Number(t.text) * 60000;
     t = c.word('a direction');
-    const sm = /^([0-9]+)(?:\.([0-9]{1,3}))?$/.exec(t.text);
-    if (sm) {
-      if (Number(sm[1]) > 59) throw new RdataError(`bad LOC seconds '${t.text}'`, t);
-      ms += Number(sm[1]) * 1000 + Number((sm[2] ?? '0').padEnd(3, '0'));
+    // Seconds as BIND reads them: "1.", ".5" and "1.5" are all numbers.
+    const sm = /^([0-9]*)(?:\.([0-9]{0,3}))?$/.exec(t.text);
+    if (sm && /[0-9]/.test(t.text)) {
+      if (Number(sm[1] || '0') > 59) throw new RdataError(`bad LOC seconds '${t.text}'`, t);
+      ms += Number(sm[1] || '0') * 1000 + Number((sm[2] ?? '0').padEnd(3, '0'));
       t = c.word('a direction');
     }
   }
-  const dir = t.text.toUpperCase();
+  // The hemisphere letter in upper case only, as BIND accepts it.
+  const dir = t.text;
   if (dir !== pos && dir !== neg) throw new RdataError(`bad LOC direction '${t.text}'`, t);
   if (ms > maxDeg * 3600000) throw new RdataError('LOC coordinate out of range', t);
   return dir === pos ? 0x80000000 + ms : 0x80000000 - ms;
@@ -60,7 +64,8 @@ export function locFromText(c: TextCursor): Uint8Array {
 function precText(b: number): string {
   const man = (b >> 4) & 0x0f;
   const exp = b & 0x0f;
-  if (man > 9 || exp > 9) throw new RdataError('bad LOC precision');
+  // A non-zero size or precision needs a mantissa of 1-9 (BIND's range check).
+  if (man > 9 || exp > 9 || (b !== 0 && man === 0)) throw new RdataError('bad LOC precision');
   if (exp >= 2) return `${man * POW10[exp - 2]}m`;
   return `0.${String(man * POW10[exp]).padStart(2, '0')}m`;
 }
@@ -81,7 +86,11 @@ function coordText(v: number, maxDeg: number, pos: string, neg: string): string 
 
 export function locToText(r: WireReader): string {
   const version = r.u8();
-  if (version !== 0) throw new RdataError('unsupported LOC version');
+  if (version !== 0) {
+    // RFC 1876 §2: only version 0 has a text form; BIND keeps others and prints them generically.
+    r.rest();
+    throw new GenericOnly();
+  }
   const size = precText(r.u8());
   const hp = precText(r.u8());
   const vp = precText(r.u8());

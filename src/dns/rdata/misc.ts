@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { RdataError, TextCursor, WireReader, WireWriter, parseUint } from './codec.js';
 import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
+import { GenericOnly } from './generic.js';
 
 export function aplFromText(c: TextCursor): Uint8Array {
   const w = new WireWriter();
@@ -36,6 +37,8 @@ export function aplToText(r: WireReader): string {
     const x = r.u8();
     const len = x & 0x7f;
     const part = r.bytes(len);
+    // RFC 3123 §4: the address part has its trailing zero octets removed.
+    if (len > 0 && part[len - 1] === 0) throw new RdataError('APL address with trailing zero octet');
     let text: string;
     if (afi === 1) {
       if (len > 4 || prefix > 32) throw new RdataError('bad APL item');
@@ -47,7 +50,11 @@ export function aplToText(r: WireReader): string {
       const a = new Uint8Array(16);
       a.set(part);
       text = ipv6ToText(a);
-    } else throw new RdataError('bad APL address family');
+    } else {
+      // Other address families are kept and printed in the generic form, as BIND does.
+      r.rest();
+      throw new GenericOnly();
+    }
     items.push(`${x & 0x80 ? '!' : ''}${afi}:${text}/${prefix}`);
   }
   return items.join(' ');
@@ -90,8 +97,10 @@ export function wksFromText(c: TextCursor): Uint8Array {
   const bits = new Uint8Array(8192);
   let max = -1;
   for (const t of c.rest()) {
+    if (t.quoted) throw new RdataError('expected a port, got a quoted string', t);
     let port: number;
-    if (/^[0-9]+$/.test(t.text)) port = parseUint(t, 65535);
+    // BIND reads a port with strtol, so a leading '+' passes.
+    if (/^\+?[0-9]+$/.test(t.text)) port = parseUint({ ...t, text: t.text.replace(/^\+/, '') }, 65535);
     else {
       const p = serviceMap().get(t.text.toLowerCase());
       if (p === undefined) throw new RdataError(`unknown service '${t.text}'`, t);
@@ -108,6 +117,8 @@ export function wksToText(r: WireReader): string {
   const proto = r.u8();
   const bits = r.rest();
   if (bits.length > 8192) throw new RdataError('WKS bitmap too long');
+  // BIND refuses a bitmap that ends in a zero octet (it would never write one).
+  if (bits.length > 0 && bits[bits.length - 1] === 0) throw new RdataError('WKS bitmap with trailing zero octet');
   const ports: number[] = [];
   for (let o = 0; o < bits.length; o++) for (let b = 0; b < 8; b++) if (bits[o] & (0x80 >> b)) ports.push(o * 8 + b);
   return [addr, String(proto), ...ports.map(String)].join(' ');

@@ -11,12 +11,18 @@ import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
 import { typeToText } from '../rr.js';
 import type { ZoneToken } from '../../config/zone-lexer.js';
 import { svcbFromText, svcbToText } from './svcb.js';
+import { GenericOnly } from './generic.js';
 import { locFromText, locToText } from './loc.js';
 import { aplFromText, aplToText, wksFromText, wksToText } from './misc.js';
 
+export { GenericOnly };
+
 export interface RdataCodec {
   fromText(c: TextCursor): Uint8Array;
+  /** Presentation form; throws GenericOnly where BIND prints the RFC 3597 form. */
   toText(r: WireReader): string;
+  /** Checks BIND makes only on wire data (and on RDATA given as `\# LENGTH HEX`), beyond what printing needs. */
+  checkWire?(rdata: Uint8Array): void;
 }
 
 // ---- field helpers -------------------------------------------------------
@@ -65,16 +71,13 @@ function hexRest(c: TextCursor): Uint8Array {
 }
 
 /** DNSSEC algorithm numbers and their mnemonics (RFC 8624 / BIND's secalg table). */
-const SECALGS: Record<string, number> = {
-  RSAMD5: 1, DH: 2, DSA: 3, ECC: 4, RSASHA1: 5, 'DSA-NSEC3-SHA1': 6, NSEC3DSA: 6, 'RSASHA1-NSEC3-SHA1': 7, NSEC3RSASHA1: 7,
-  RSASHA256: 8, RSASHA512: 10, 'ECC-GOST': 12, ECDSAP256SHA256: 13, ECDSAP384SHA384: 14, ED25519: 15, ED448: 16,
-  INDIRECT: 252, PRIVATEDNS: 253, PRIVATEOID: 254,
-};
 const SECALG_NAMES = new Map<number, string>([
-  [1, 'RSAMD5'], [2, 'DH'], [3, 'DSA'], [4, 'ECC'], [5, 'RSASHA1'], [6, 'NSEC3DSA'], [7, 'NSEC3RSASHA1'], [8, 'RSASHA256'],
+  [1, 'RSAMD5'], [2, 'DH'], [3, 'DSA'], [5, 'RSASHA1'], [6, 'NSEC3DSA'], [7, 'NSEC3RSASHA1'], [8, 'RSASHA256'],
   [10, 'RSASHA512'], [12, 'ECCGOST'], [13, 'ECDSAP256SHA256'], [14, 'ECDSAP384SHA384'], [15, 'ED25519'], [16, 'ED448'],
   [252, 'INDIRECT'], [253, 'PRIVATEDNS'], [254, 'PRIVATEOID'],
 ]);
+/** The mnemonics BIND 9.18 reads (the names it prints, no aliases such as ECC-GOST). */
+const SECALGS: Record<string, number> = Object.fromEntries([...SECALG_NAMES].map(([v, k]) => [k, v]));
 
 function secalg(c: TextCursor): number {
   const t = c.word('an algorithm');
@@ -89,6 +92,16 @@ const CERT_NAMES = new Map<number, string>(Object.entries(CERT_TYPES).map(([k, v
 
 /** DS digest lengths BIND enforces (RFC 4509, RFC 6605). */
 const DS_DIGEST_LEN: Record<number, number> = { 1: 20, 2: 32, 4: 48 };
+/** Digest type mnemonics BIND reads (dns_dsdigest_fromtext). */
+const DS_DIGESTS: Record<string, number> = { 'SHA-1': 1, SHA1: 1, 'SHA-256': 2, SHA256: 2, GOST: 3, 'SHA-384': 4, SHA384: 4 };
+
+function dsDigestType(c: TextCursor): number {
+  const t = c.word('a digest type');
+  if (/^[0-9]+$/.test(t.text)) return parseUint(t, 255);
+  const v = DS_DIGESTS[t.text.toUpperCase()];
+  if (v === undefined) throw new RdataError(`unknown digest type '${t.text}'`, t);
+  return v;
+}
 
 function checkDigest(type: number, len: number): void {
   const want = DS_DIGEST_LEN[type];
@@ -96,7 +109,7 @@ function checkDigest(type: number, len: number): void {
 }
 
 /** RRSIG time: YYYYMMDDHHMMSS or a plain number of seconds (RFC 4034 §3.2). */
-function sigTime(c: TextCursor): number {
+function sigTime(c: TextCursor, numeric = true): number {
   const t = c.word('a time');
   const s = t.text;
   if (/^[0-9]{14}$/.test(s)) {
@@ -106,18 +119,25 @@ function sigTime(c: TextCursor): number {
     const h = Number(s.slice(8, 10));
     const mi = Number(s.slice(10, 12));
     const se = Number(s.slice(12, 14));
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 60) {
+    if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || se > 60) {
       throw new RdataError(`bad time '${s}'`, t);
     }
-    const secs = Date.UTC(y, mo - 1, d, h, mi, se) / 1000;
-    return secs % 0x100000000;
+    // Any year, kept modulo 2^32 (RFC 4034 §3.1.5), as BIND reads the dates it prints for old eras.
+    const at = new Date(0);
+    at.setUTCFullYear(y, mo - 1, d);
+    at.setUTCHours(h, mi, se);
+    const secs = Math.floor(at.getTime() / 1000);
+    return ((secs % 0x100000000) + 0x100000000) % 0x100000000;
   }
-  if (/^[0-9]{1,10}$/.test(s) && Number(s) <= 0xffffffff) return Number(s);
+  // RRSIG also takes seconds since the epoch (RFC 4034 §3.2); BIND reads SIG's times only as dates.
+  if (numeric && /^[0-9]{1,10}$/.test(s) && Number(s) <= 0xffffffff) return Number(s);
   throw new RdataError(`bad time '${s}'`, t);
 }
 
 function daysIn(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const at = new Date(0);
+  at.setUTCFullYear(y, m, 0);
+  return at.getUTCDate();
 }
 
 /** Prints a 32-bit time as YYYYMMDDHHMMSS, choosing the era closest to now (RFC 4034 §3.1.5 serial arithmetic). */
@@ -176,31 +196,60 @@ const KEY_FLAGS: Record<string, number> = {
   USER: 0x0000, ZONE: 0x0100, HOST: 0x0200, NTYP3: 0x0300, FLAG8: 0x0080, FLAG9: 0x0040, FLAG10: 0x0020,
   FLAG11: 0x0010, SIG0: 0x0000, SIG1: 0x0001, SIG2: 0x0002, SIG3: 0x0003, SIG4: 0x0004, SIG5: 0x0005, SIG6: 0x0006,
   SIG7: 0x0007, SIG8: 0x0008, SIG9: 0x0009, SIG10: 0x000a, SIG11: 0x000b, SIG12: 0x000c, SIG13: 0x000d, SIG14: 0x000e,
-  SIG15: 0x000f, KSK: 0x0001, REVOKE: 0x0080,
+  SIG15: 0x000f, KSK: 0x0001,
 };
+const KEY_FLAG_ORDER = Object.keys(KEY_FLAGS);
 
 function keyFlags(c: TextCursor): number {
   const t = c.word('key flags');
-  if (/^[0-9]+$/.test(t.text)) return parseUint(t, 0xffff);
-  if (/^0x[0-9a-f]{1,4}$/i.test(t.text)) return parseInt(t.text.slice(2), 16);
+  // A number: decimal (leading zeros allowed) or 0x hex, as BIND reads key flags.
+  const n = /^(?:0x([0-9a-f]+)|([0-9]+))$/i.exec(t.text);
+  if (n) {
+    const v = n[1] !== undefined ? parseInt(n[1], 16) : Number(n[2]);
+    if (v > 0xffff) throw new RdataError(`key flags out of range: ${t.text}`, t);
+    return v;
+  }
+  // BIND takes each '|'-separated word as a prefix of the first mnemonic it begins
+  // (so an empty word reads as NOCONF); a '|' at the very end adds nothing.
+  const parts = t.text.split('|');
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
   let v = 0;
-  for (const part of t.text.split('|')) {
-    const f = KEY_FLAGS[part.toUpperCase()];
-    if (f === undefined) throw new RdataError(`bad key flags '${t.text}'`, t);
-    v |= f;
+  for (const part of parts) {
+    const u = part.toUpperCase();
+    const name = KEY_FLAG_ORDER.find((n) => n.startsWith(u));
+    if (name === undefined) throw new RdataError(`bad key flags '${t.text}'`, t);
+    v |= KEY_FLAGS[name];
   }
   return v;
 }
 
-const dnskey: RdataCodec = {
+/** A PRIVATEDNS (253) key starts with the algorithm's domain name (RFC 4034 Appendix A.1.1); BIND checks it on the wire. */
+function privateDnsCheck(keyData: Uint8Array, alg: number): void {
+  if (alg !== 253) return;
+  const r = new WireReader(keyData);
+  r.name();
+}
+
+const keyCodec = (type: number): RdataCodec => ({
   fromText: (c) => {
+    const flagTok = c.peek();
     const flags = keyFlags(c);
+    // RKEY's flags field is reserved and must be zero.
+    if (type === T.RKEY && flags !== 0) throw new RdataError('RKEY flags must be 0', flagTok);
     const proto = c.u8();
     const alg = secalg(c);
     const w = new WireWriter().u16(flags).u8(proto).u8(alg);
     // KEY with the "no key" flag combination carries no key material (RFC 2535 §3.1.2).
-    if ((flags & 0xc000) === 0xc000 && c.atEnd()) return w.done();
+    if (type === T.KEY && (flags & 0xc000) === 0xc000) return w.done();
     return w.bytes(b64Rest(c)).done();
+  },
+  checkWire: (d) => {
+    if (d.length < 4) throw new RdataError('RDATA too short');
+    if (type === T.KEY && (d[0] & 0xc0) === 0xc0 && d.length > 4) throw new RdataError('key data with the NOKEY flags');
+    if (type === T.RKEY && (d[0] !== 0 || d[1] !== 0)) throw new RdataError('RKEY flags must be 0');
+    // Only a KEY with the NOKEY flags goes without key data.
+    if (d.length === 4 && !(type === T.KEY && (d[0] & 0xc0) === 0xc0)) throw new RdataError('no key data');
+    privateDnsCheck(d.subarray(4), d[3]);
   },
   toText: (r) => {
     const flags = r.u16();
@@ -209,13 +258,13 @@ const dnskey: RdataCodec = {
     if (key.length === 0) return s;
     return `${s} ${chunk(base64Encode(key))}`;
   },
-};
+});
 
 const ds: RdataCodec = {
   fromText: (c) => {
     const tag = c.u16();
     const alg = secalg(c);
-    const dt = c.u8();
+    const dt = dsDigestType(c);
     const digest = hexRest(c);
     checkDigest(dt, digest.length);
     return new WireWriter().u16(tag).u8(alg).u8(dt).bytes(digest).done();
@@ -237,8 +286,8 @@ const sigCodec = (rrsig: boolean): RdataCodec => ({
     const alg = secalg(c);
     const labels = c.u8();
     const ottl = c.u32(); // a plain number: BIND takes no TTL units here
-    const exp = sigTime(c);
-    const inc = sigTime(c);
+    const exp = sigTime(c, rrsig);
+    const inc = sigTime(c, rrsig);
     const tag = c.u16();
     const signerTok = c.peek();
     const signer = c.name();
@@ -248,6 +297,16 @@ const sigCodec = (rrsig: boolean): RdataCodec => ({
     if (rrsig && n > labels) throw new RdataError('signer name has more labels than the Labels field', signerTok);
     const sigb = b64Rest(c);
     return new WireWriter().u16(covered).u8(alg).u8(labels).u32(ottl).u32(exp).u32(inc).u16(tag).bytes(signer).bytes(sigb).done();
+  },
+  checkWire: (d) => {
+    if (!rrsig) return;
+    // As in the text form: the signer is an ancestor, so it has no more labels than the Labels field says.
+    const r = new WireReader(d);
+    r.bytes(18);
+    const signer = r.name();
+    let n = 0;
+    for (let i = 0; signer[i] !== 0; i += signer[i] + 1) n++;
+    if (n > d[3]) throw new RdataError('signer name has more labels than the Labels field');
   },
   toText: (r) => {
     const covered = typeToText(r.u16());
@@ -259,6 +318,7 @@ const sigCodec = (rrsig: boolean): RdataCodec => ({
     const tag = r.u16();
     const signer = r.nameText();
     const s = r.rest();
+    if (s.length === 0) throw new RdataError('empty signature');
     return `${covered} ${alg} ${labels} ${ottl} ${exp} ${inc} ${tag} ${signer} ${chunk(base64Encode(s))}`;
   },
 });
@@ -290,7 +350,7 @@ for (const t of [T.NS, T.CNAME, T.PTR, T.MB, T.MG, T.MR, T.MD, T.MF, T.DNAME, T[
 for (const t of [T.RP, T.MINFO, T.TALINK]) codecs.set(t, twoNames);
 for (const t of [T.MX, T.RT, T.AFSDB, T.KX, T.LP]) codecs.set(t, prefName);
 for (const t of [T.TXT, T.SPF, T.AVC, T.NINFO, T.RESINFO, T.WALLET]) codecs.set(t, strings);
-for (const t of [T.DNSKEY, T.CDNSKEY, T.KEY, T.RKEY]) codecs.set(t, dnskey);
+for (const t of [T.DNSKEY, T.CDNSKEY, T.KEY, T.RKEY]) codecs.set(t, keyCodec(t));
 for (const t of [T.DS, T.CDS, T.DLV, T.TA]) codecs.set(t, ds);
 codecs.set(T.RRSIG, sigCodec(true));
 codecs.set(T.SIG, sigCodec(false));
@@ -371,7 +431,13 @@ codecs.set(T.NAPTR, {
     w.u8(re.length).bytes(re);
     return w.bytes(c.name()).done();
   },
-  toText: (r) => `${r.u16()} ${r.u16()} ${quoteText(r.str())} ${quoteText(r.str())} ${quoteText(r.str())} ${r.nameText()}`,
+  toText: (r) => {
+    const head = `${r.u16()} ${r.u16()} ${quoteText(r.str())} ${quoteText(r.str())}`;
+    const re = r.str();
+    // BIND checks the regular expression on wire data too.
+    if (!naptrRegexValid(re)) throw new RdataError('bad NAPTR regular expression');
+    return `${head} ${quoteText(re)} ${r.nameText()}`;
+  },
 });
 codecs.set(T.CAA, {
   fromText: (c) => {
@@ -388,7 +454,10 @@ codecs.set(T.CAA, {
   toText: (r) => {
     const flags = r.u8();
     const tag = r.str();
-    if (tag.length === 0) throw new RdataError('empty CAA tag');
+    // RFC 8659 §4.1: the tag is one or more letters and digits.
+    if (tag.length === 0 || !tag.every((x) => (x >= 0x30 && x <= 0x39) || (x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) {
+      throw new RdataError('bad CAA tag');
+    }
     return `${flags} ${Buffer.from(tag).toString('latin1')} ${quoteText(r.rest())}`;
   },
 });
@@ -410,17 +479,17 @@ codecs.set(T.SSHFP, {
   fromText: (c) => {
     const alg = c.u8();
     const fpt = c.u8();
-    const fp = hexRest(c);
-    if ((fpt === 1 && fp.length !== 20) || (fpt === 2 && fp.length !== 32)) throw new RdataError('bad fingerprint length');
+    // BIND allows the fingerprint to be absent; only SHA-1 (1) and SHA-256 (2) have a fixed length (RFC 4255, RFC 6594).
+    const fp = c.atEnd() ? new Uint8Array(0) : hexRest(c);
+    if ((fpt === 1 && fp.length !== 20) || (fpt === 2 && fp.length !== 32)) throw new RdataError('bad fingerprint length', c.last);
     return new WireWriter().u8(alg).u8(fpt).bytes(fp).done();
   },
   toText: (r) => {
     const alg = r.u8();
     const fpt = r.u8();
     const fp = r.rest();
-    if (fp.length === 0) throw new RdataError('empty fingerprint');
     if ((fpt === 1 && fp.length !== 20) || (fpt === 2 && fp.length !== 32)) throw new RdataError('bad fingerprint length');
-    return `${alg} ${fpt} ${chunk(hexEncode(fp))}`;
+    return fp.length ? `${alg} ${fpt} ${chunk(hexEncode(fp))}` : `${alg} ${fpt}`;
   },
 });
 const tlsa: RdataCodec = {
@@ -482,7 +551,10 @@ codecs.set(T.NXT, {
   fromText: (c) => {
     const next = c.name();
     // NXT (RFC 2535 §5.2) also takes bare type numbers.
-    const types = c.rest().map((t) => ({ t, v: /^[0-9]+$/.test(t.text) ? parseUint(t, 0xffff) : typeFromToken(t) }));
+    const types = c.rest().map((t) => {
+      if (t.quoted) throw new RdataError('expected a type, got a quoted string', t);
+      return { t, v: /^[0-9]+$/.test(t.text) ? parseUint(t, 0xffff) : typeFromToken(t) };
+    });
     let max = 0;
     for (const { t, v } of types) {
       // Bit 0 would announce another bitmap format (RFC 2535 §5.2); BIND refuses it.
@@ -497,6 +569,8 @@ codecs.set(T.NXT, {
   toText: (r) => {
     const n = r.nameText();
     const bits = r.rest();
+    // RFC 2535 §5.2: without the extension bit, at most 16 octets and no trailing zero octet.
+    if (bits.length > 0 && ((bits[0] & 0x80) !== 0 || bits.length > 16 || bits[bits.length - 1] === 0)) throw new RdataError('bad NXT bitmap');
     const names: string[] = [];
     for (let o = 0; o < bits.length; o++) {
       for (let b = 0; b < 8; b++) {
@@ -548,8 +622,11 @@ codecs.set(T.ZONEMD, {
     const w = new WireWriter().u32(c.u32());
     const scheme = c.u8();
     const alg = c.u8();
+    const dt = c.peek();
     const d = hexRest(c);
-    if ((alg === 1 && d.length !== 48) || (alg === 2 && d.length !== 64)) throw new RdataError('bad digest length');
+    // RFC 8976 §2.2.4: a digest is at least 12 octets; SHA384 is 48, SHA512 64.
+    if (d.length < 12) throw new RdataError('ZONEMD digest too short', dt);
+    if ((alg === 1 && d.length !== 48) || (alg === 2 && d.length !== 64)) throw new RdataError('bad digest length', dt);
     return w.u8(scheme).u8(alg).bytes(d).done();
   },
   toText: (r) => {
@@ -632,6 +709,7 @@ codecs.set(T.CERT, {
     const tag = r.u16();
     const alg = r.u8();
     const d = r.rest();
+    if (d.length === 0) throw new RdataError('empty certificate');
     return `${CERT_NAMES.get(ctype) ?? ctype} ${tag} ${SECALG_NAMES.get(alg) ?? alg} ${chunk(base64Encode(d))}`;
   },
 });
@@ -673,7 +751,9 @@ codecs.set(T.IPSECKEY, {
     else if (gt === 3) gw = r.nameText();
     else throw new RdataError('bad gateway type');
     const key = r.rest();
-    return `${prec} ${gt} ${alg} ${gw}${key.length ? ' ' + chunk(base64Encode(key)) : ''}`;
+    // BIND requires the public key (as its text form does).
+    if (key.length === 0) throw new RdataError('no public key');
+    return `${prec} ${gt} ${alg} ${gw} ${chunk(base64Encode(key))}`;
   },
 });
 codecs.set(T.AMTRELAY, {
@@ -685,14 +765,13 @@ codecs.set(T.AMTRELAY, {
     if (gt > 0x7f) throw new RdataError('bad relay type');
     const w = new WireWriter().u8(prec).u8((d << 7) | gt);
     if (gt === 0) {
-      if (!c.atEnd()) {
-        const t = c.word('.');
-        if (t.text !== '.') throw new RdataError("relay must be '.'", t);
-      }
+      const t = c.word("'.'");
+      if (t.text !== '.') throw new RdataError("relay must be '.'", t);
     } else if (gt === 1) w.bytes(ipv4(c));
     else if (gt === 2) w.bytes(ipv6(c));
     else if (gt === 3) w.bytes(c.name());
-    else w.bytes(hexRest(c));
+    // Relay types above 3 have no text form (RFC 8777 §4.2.3); BIND takes them only as \\#.
+    else throw new RdataError('unknown relay type', c.last);
     return w.done();
   },
   toText: (r) => {
@@ -704,7 +783,10 @@ codecs.set(T.AMTRELAY, {
     else if (gt === 1) gw = ipv4ToText(r.bytes(4));
     else if (gt === 2) gw = ipv6ToText(r.bytes(16));
     else if (gt === 3) gw = r.nameText();
-    else throw new RdataError('unknown relay type');
+    else {
+      r.rest();
+      throw new GenericOnly();
+    }
     return `${prec} ${x >> 7} ${gt} ${gw}`;
   },
 });
@@ -740,13 +822,18 @@ codecs.set(T.NULL, {
   fromText: (c) => {
     throw new RdataError('NULL records need the \\# form', c.peek() ?? c.last);
   },
-  toText: () => {
-    throw new RdataError('generic');
+  toText: (r) => {
+    r.rest();
+    throw new GenericOnly();
   },
 });
 const hexOnly: RdataCodec = {
   fromText: (c) => hexRest(c),
-  toText: (r) => hexEncode(r.rest()),
+  toText: (r) => {
+    const d = r.rest();
+    if (d.length === 0) throw new RdataError('empty RDATA');
+    return hexEncode(d);
+  },
 };
 codecs.set(T.EID, hexOnly);
 codecs.set(T.NIMLOC, hexOnly);
@@ -755,7 +842,8 @@ codecs.set(T.A6, {
   fromText: (c) => {
     const plen = c.uint('a prefix length', 128);
     const w = new WireWriter().u8(plen);
-    const n = Math.floor((128 - plen) / 8);
+    // The octets holding the 128 - plen address bits after the prefix.
+    const n = 16 - Math.floor(plen / 8);
     if (plen < 128) {
       const a = ipv6(c);
       const keep = a.slice(16 - n);
@@ -768,11 +856,14 @@ codecs.set(T.A6, {
   toText: (r) => {
     const plen = r.u8();
     if (plen > 128) throw new RdataError('bad A6 prefix length');
-    const n = Math.floor((128 - plen) / 8);
+    const n = 16 - Math.floor(plen / 8);
     const parts = [String(plen)];
     if (plen < 128) {
       const a = new Uint8Array(16);
-      a.set(r.bytes(n), 16 - n);
+      const suffix = r.bytes(n);
+      // Bits of the prefix must be zero in the first suffix octet.
+      if (n > 0 && (suffix[0] & ~(0xff >> (plen % 8)) & 0xff) !== 0) throw new RdataError('A6 prefix bits set in the address');
+      a.set(suffix, 16 - n);
       parts.push(ipv6ToText(a));
     }
     if (plen > 0) parts.push(r.nameText());
@@ -783,21 +874,28 @@ codecs.set(T.ATMA, {
   // ATM Forum af-saa-0069: format 1 is an E.164 number ('+' and digits, dots ignored), format 0 a hex NSAP.
   fromText: (c) => {
     const t = c.word('an ATM address');
+    // Dots may separate groups of digits, but not lead, trail or repeat.
+    if (/^\.|\.$|\.\./.test(t.text.replace(/^\+/, ''))) throw new RdataError(`bad ATM address '${t.text}'`, t);
     if (t.text.startsWith('+')) {
       const digits = t.text.slice(1).replace(/\./g, '');
       if (!/^[0-9]+$/.test(digits)) throw new RdataError(`bad ATM address '${t.text}'`, t);
       return new WireWriter().u8(1).bytes(Buffer.from(digits, 'latin1')).done();
     }
     const hex = t.text.replace(/\./g, '');
+    if (hex === '') throw new RdataError(`bad ATM address '${t.text}'`, t);
     return new WireWriter().u8(0).bytes(hexDecode(hex, t)).done();
   },
   toText: (r) => {
     const f = r.u8();
     const d = r.rest();
     if (d.length === 0) throw new RdataError('empty ATM address');
-    if (f === 1) return '+' + Buffer.from(d).toString('latin1');
+    if (f === 1) {
+      if (!d.every((x) => x >= 0x30 && x <= 0x39)) throw new RdataError('bad E.164 ATM address');
+      return '+' + Buffer.from(d).toString('latin1');
+    }
     if (f === 0) return hexEncode(d).toLowerCase();
-    throw new RdataError('unknown ATM address format');
+    // Other formats are valid data without a text form.
+    throw new GenericOnly();
   },
 });
 codecs.set(T.SINK, {
@@ -813,14 +911,19 @@ codecs.set(T.DOA, {
     const w = new WireWriter().u32(c.u32()).u32(c.u32()).u8(c.u8());
     const m = str(c);
     w.u8(m.length).bytes(m);
-    const t = c.next('data');
-    if (t.text !== '-') w.bytes(base64Decode(t.text, t));
-    return w.done();
+    // The data: '-' when empty, else base64 that may be split into several words.
+    const first = c.peek();
+    if (first && !first.quoted && first.text === '-') {
+      c.i++;
+      return w.done();
+    }
+    return w.bytes(b64Rest(c)).done();
   },
   toText: (r) => {
     const h = `${r.u32()} ${r.u32()} ${r.u8()} ${quoteText(r.str())}`;
     const d = r.rest();
-    return `${h} ${d.length ? chunk(base64Encode(d)) : '-'}`;
+    // BIND prints DOA data as one word.
+    return `${h} ${d.length ? base64Encode(d) : '-'}`;
   },
 });
 
