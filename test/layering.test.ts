@@ -16,10 +16,11 @@
 //   main.ts, cli.ts          imported by nobody (cli.ts is the program; main.ts is
 //                            `triad run`, loaded by cli.ts only, when it runs)
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { REPO_ROOT } from './helpers/paths.js';
+import { filesUnder } from './helpers/files.js';
 
 const SRC = path.join(REPO_ROOT, 'src');
 
@@ -63,15 +64,7 @@ export function layeringProblem(from: string, to: string): string | undefined {
   return undefined; // the top-level orchestrators
 }
 
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
-    else if (e.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
+const sourceFiles = (dir: string): string[] => filesUnder(dir, '.ts');
 
 /** Every relative module a source imports (static, re-export, dynamic), with its line. */
 export function importsOf(file: string, text: string): { spec: string; line: number }[] {

@@ -13,22 +13,15 @@
 // failed. A skipped or TODO test is never counted as passed.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { filesUnder } from './helpers/files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test
 const root = path.resolve(here, '..', '..');
 
-function findFiles(dir: string, suffix: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...findFiles(p, suffix));
-    else if (e.endsWith(suffix)) out.push(p);
-  }
-  return out.sort();
-}
+const findFiles = filesUnder;
 
 export interface FileResult {
   passed: number;

@@ -2,23 +2,16 @@
 // no line of README.md mentions an issue number. A user cannot look up "issue 5";
 // a message says what is not implemented and what to do instead.
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { REPO_ROOT } from './helpers/paths.js';
+import { filesUnder } from './helpers/files.js';
 
 /** "issue 5", "issues #12", "ticket 3", "bug #4", "#17" after "see" … */
 const ISSUE_LIKE = /\b(?:issues?|tickets?|bugs?)\s*(?:#|no\.?|number)?\s*\d+|\bsee\s+#\d+/i;
 
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
-    else if (e.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
+const sourceFiles = (dir: string): string[] => filesUnder(dir, '.ts');
 
 /** Every string literal and template text of a TypeScript source, with its line. */
 function stringsOf(file: string, text: string): { line: number; text: string }[] {

@@ -6,6 +6,7 @@
 // `nslookup`, raw malformed packets (same rcode/flags/counts/size or both silent),
 // zone transfers, and BIND's other minimal-responses modes. A mismatch prints a
 // compact diff on stderr (`--- dig ARGS` then `what: bind / triad`).
+import { digDiff, parseDig as parseDigOutput, type DigParsed } from '../helpers/dig-compare.js';
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,59 +51,11 @@ function dig(port: number, args: string[], server = HOST): Promise<string> {
   });
 }
 
-interface Parsed {
-  status: string;
-  opcode: string;
-  flags: string;
-  counts: string;
-  edns: string[];
-  answer: string[];
-  authority: string[];
-  additional: string[];
-  size: string;
-  raw: string;
-}
+/** What dig printed, parsed for comparison, and the text itself for the failure report. */
+type Parsed = DigParsed & { raw: string };
 
 function parseDig(out: string): Parsed {
-  const p: Parsed = { status: '', opcode: '', flags: '', counts: '', edns: [], answer: [], authority: [], additional: [], size: '', raw: out };
-  let section = '';
-  for (const line of out.split('\n')) {
-    let m = /status: (\S+),/.exec(line);
-    if (m) {
-      p.status = m[1];
-      p.opcode = /opcode: (\S+),/.exec(line)?.[1] ?? '';
-      continue;
-    }
-    m = /^;; flags:([^;]*);(.*)$/.exec(line);
-    if (m) {
-      p.flags = m[1].trim().split(/\s+/).sort().join(' ');
-      p.counts = m[2].trim();
-      continue;
-    }
-    if (/^; (EDNS|EDE|COOKIE|NSID)/.test(line)) {
-      p.edns.push(line.replace(/COOKIE: [0-9a-f]+/, 'COOKIE: <cookie>'));
-      continue;
-    }
-    m = /^;; (ANSWER|AUTHORITY|ADDITIONAL|QUESTION) SECTION:/.exec(line);
-    if (m) {
-      section = m[1];
-      continue;
-    }
-    m = /^;; MSG SIZE\s+rcvd: (\d+)/.exec(line);
-    if (m) p.size = m[1];
-    if (line.trim() === '' || line.startsWith(';')) {
-      if (line.trim() === '') section = '';
-      continue;
-    }
-    const norm = line.trim().split(/\s+/).join(' ');
-    if (section === 'ANSWER') p.answer.push(norm);
-    else if (section === 'AUTHORITY') p.authority.push(norm);
-    else if (section === 'ADDITIONAL') p.additional.push(norm);
-  }
-  p.answer.sort();
-  p.authority.sort();
-  p.additional.sort();
-  return p;
+  return { ...parseDigOutput(out), raw: out };
 }
 
 interface Case {
@@ -259,24 +212,7 @@ zone "negated-acl.test" { type primary; file "locked.test.zone"; allow-query { !
 }
 
 function diff(a: Parsed, b: Parsed, countsOnly: boolean): string[] {
-  const out: string[] = [];
-  const cmp = (what: string, x: unknown, y: unknown): void => {
-    const xs = JSON.stringify(x);
-    const ys = JSON.stringify(y);
-    if (xs !== ys) out.push(`${what}:\n    bind:  ${xs}\n    triad: ${ys}`);
-  };
-  cmp('status', a.status, b.status);
-  cmp('opcode', a.opcode, b.opcode);
-  cmp('flags', a.flags, b.flags);
-  cmp('counts', a.counts, b.counts);
-  cmp('edns', a.edns, b.edns);
-  if (!countsOnly) {
-    cmp('answer', a.answer, b.answer);
-    cmp('authority', a.authority, b.authority);
-    cmp('additional', a.additional, b.additional);
-    cmp('size', a.size, b.size);
-  }
-  return out;
+  return digDiff(a, b, countsOnly);
 }
 
 /** Starts `named -g` on a config; resolves true once it runs, else with its log. Stopped at teardown. */

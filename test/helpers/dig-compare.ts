@@ -4,6 +4,7 @@
 
 export interface DigParsed {
   status: string;
+  opcode: string;
   flags: string;
   counts: string;
   edns: string[];
@@ -14,12 +15,13 @@ export interface DigParsed {
 }
 
 export function parseDig(out: string): DigParsed {
-  const p: DigParsed = { status: '', flags: '', counts: '', edns: [], answer: [], authority: [], additional: [], size: '' };
+  const p: DigParsed = { status: '', opcode: '', flags: '', counts: '', edns: [], answer: [], authority: [], additional: [], size: '' };
   let section = '';
   for (const line of out.split('\n')) {
     let m = /status: (\S+),/.exec(line);
     if (m) {
       p.status = m[1];
+      p.opcode = /opcode: (\S+),/.exec(line)?.[1] ?? '';
       continue;
     }
     m = /^;; flags:([^;]*);(.*)$/.exec(line);
@@ -54,10 +56,17 @@ export function parseDig(out: string): DigParsed {
   return p;
 }
 
-/** The differences, one `what: bind / triad` entry each; empty when the answers agree. */
-export function digDiff(bind: DigParsed, triad: DigParsed): string[] {
+const HEADER: (keyof DigParsed)[] = ['status', 'opcode', 'flags', 'counts', 'edns'];
+const ALL: (keyof DigParsed)[] = [...HEADER, 'answer', 'authority', 'additional', 'size'];
+
+/**
+ * The differences, one `what: bind / triad` entry each; empty when the answers agree.
+ * `countsOnly` compares the header, counts and EDNS but not the records (for answers
+ * whose order or choice of records may differ, such as round-robin).
+ */
+export function digDiff(bind: DigParsed, triad: DigParsed, countsOnly = false): string[] {
   const out: string[] = [];
-  for (const k of Object.keys(bind) as (keyof DigParsed)[]) {
+  for (const k of countsOnly ? HEADER : ALL) {
     const a = JSON.stringify(bind[k]);
     const b = JSON.stringify(triad[k]);
     if (a !== b) out.push(`${k}:\n    bind:  ${a}\n    triad: ${b}`);
