@@ -31,7 +31,7 @@ t.test('BOOTP without cookie on the wire', { timeout: 120_000 }, async (t) => {
   const server = await lab.startTriad(conf, lab.file('dhcpd.leases'), 'br0');
   const ns = await lab.addClient('bp', 'ae:86:ca:fe:ba:be');
   const script = lab.file('bootp.py', SCAPY);
-  const r = await sh(`ip netns exec ${ns} /usr/bin/python3 ${script}`, 60_000);
+  const r = await sh(`ip netns exec ${ns} /usr/bin/python3 ${script}`, 60_000).catch((e) => { console.error(server.output()); throw e; });
   t.match(r.stdout, /yiaddr=192\.168\.117\.86 siaddr=192\.168\.117\.10 file=pxelinux\.0 len=300 cookie=00000000/, `BOOTP reply: ${r.stdout.trim()}`);
   t.match(server.output(), /BOOTREPLY for 192\.168\.117\.86 to ae86/, 'server logged the BOOTP reply');
   server.kill('SIGTERM');

@@ -55,6 +55,8 @@ export class NetnsLab {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), `triad-dhcp-${this.tag}-`));
   readonly namespaces: string[] = [];
   readonly procs: ChildProcess[] = [];
+  /** The output of the Triad started by startTriad, to know when a link it waits for is served. */
+  private serverOutput?: () => string;
   readonly serverNs: string;
   private vethCount = 0;
 
@@ -90,7 +92,34 @@ export class NetnsLab {
         (mac ? `ip -n ${ns} link set eth0 address ${mac} && ` : '') +
         `ip -n ${ns} link set eth0 up && ip -n ${this.serverNs} link set ${peer} master br0 && ip -n ${this.serverNs} link set ${peer} up`,
     );
+    await this.linkServed('br0');
     return ns;
+  }
+
+  /**
+   * Adding a port to a bridge takes its carrier away for about a second (the port learns
+   * before it forwards), and Triad waits for carrier before it serves a link again. A
+   * client must not ask before then: wait until the bridge has carrier, Triad has read
+   * that (it reads netlink every 100 ms) and no wait is pending.
+   */
+  async linkServed(iface: string, ms = 10_000): Promise<void> {
+    const out = this.serverOutput;
+    if (!out) return;
+    const ready = async (): Promise<boolean> => {
+      const carrier = await sh(`ip netns exec ${this.serverNs} cat /sys/class/net/${iface}/carrier`).then((r) => r.stdout.trim() === '1', () => false);
+      const text = out();
+      const w = text.lastIndexOf(`waiting for interface ${iface}:`);
+      return carrier && (w < 0 || text.lastIndexOf(`interface ${iface} is ready now`) > w);
+    };
+    const until = Date.now() + ms;
+    for (;;) {
+      if (await ready()) {
+        await sleep(300);
+        if (await ready()) return;
+      }
+      if (Date.now() > until) throw new Error(`Triad does not serve ${iface} yet:\n${out()}`);
+      await sleep(100);
+    }
   }
 
   /** A veth pair between two namespaces with addresses (either may be ''). */
@@ -124,6 +153,7 @@ export class NetnsLab {
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.output = () => out;
+    this.serverOutput = child.output;
     const deadline = Date.now() + 20_000;
     // Quiet runs (--log-level warn) print nothing when ready: the lease file appears just before the sockets open.
     const quiet = extra.includes('--log-level');
