@@ -247,9 +247,12 @@ export class Resolver {
     for (let hop = 0; hop < MAX_REFERRALS; hop++) {
       const known = await this.serversFor(nsNames, cut, q, depth);
       let o: Outcome = known.length > 0 ? await this.ask(known, q, false, cut, true) : { kind: 'fail', reason: 'no address for any name server' };
-      if (o.kind === 'fail' && known.length > 0) {
+      if (o.kind === 'fail' && known.length > 0 && depth === 0 && cut.length > 1) {
         // Every address we had (glue, cache) failed: glue may be wrong, so look up
         // the addresses of the other name servers, as BIND does, and ask those.
+        // Once per question (not inside those lookups) and never for the root, whose
+        // hints are the anchor: when the network is down every lookup fails the same
+        // way, and a fallback inside a fallback multiplies the queries past any bound.
         const more = (await this.resolveNsAddresses(nsNames, cut, q, depth, known)).filter((s) => !known.some((k) => k.address === s.address));
         if (more.length > 0) o = await this.ask(more, q, false, cut, true);
       }

@@ -292,3 +292,17 @@ t.test('resolver: the closest cached delegation (non-recursive queries)', async 
   t.same(d?.glue.map((g) => nameToText(g.owner)), ['ns1.leaf.tld.'], 'with the addresses the cache has');
   t.equal(nameToText(r.delegationFromCache(n('x.tld'), 1)?.ns.owner ?? n('.')), 'tld.');
 });
+
+t.test('no network: every root server fails at once, SERVFAIL comes at once', async (t) => {
+  let sent = 0;
+  const transport: Transport = async () => {
+    sent++;
+    throw new Error('connect ENETUNREACH');
+  };
+  const r = new Resolver({ forward: buildForwardPolicy({ forwarders: [], forward: 'first', zones: [] }), transport, tries: 1 });
+  const res = await r.resolve({ name: n('www.example.com'), type: T.A, class: 1 });
+  t.equal(res.rcode, RCODE.SERVFAIL);
+  // Each root address once; no lookup of the root servers' own names through the same
+  // failed roots (that fallback, nested, multiplied the queries without bound).
+  t.ok(sent <= 26, `at most one query per root address (${sent})`);
+});
