@@ -121,7 +121,12 @@ export interface LaterReply {
   reply: Promise<ErrorReply | DataReply>;
 }
 
-export type Reply = ErrorReply | DataReply | StreamReply | LaterReply;
+/** No answer at all (a rate limiter, a policy that drops); the query still counts as a query. */
+export interface DropReply {
+  kind: 'drop';
+}
+
+export type Reply = ErrorReply | DataReply | StreamReply | LaterReply | DropReply;
 
 /** One stage: answers (a Reply) or passes the query on (undefined). */
 export interface Handler {

@@ -1,5 +1,5 @@
 // The policy stage of the answer pipeline: what is decided before any source is
-// asked. blackholed() runs first of all, before the response cache; headerPolicy()
+// asked. ADMISSION runs first of all, before the response cache; headerPolicy()
 // after the cache, on the parsed query (the rules are reply-policy.ts's, measured
 // against BIND 9.18). The per-zone ACLs (allow-query, allow-transfer) are looked
 // up here and applied by the sources once they know the zone.
@@ -11,10 +11,18 @@ import { nameKey } from './name.js';
 import { CLASS_CH } from './rr.js';
 import type { Zone } from './zone.js';
 
-/** options { blackhole }: the client gets no answer at all (BIND drops before reading the message). */
-export function blackholed(view: ServingView, address: string): boolean {
-  return view.blackhole !== undefined && view.blackhole(address);
-}
+/**
+ * A check every packet passes before anything else, the response cache included:
+ * the matcher says which clients get no answer at all. Undefined when the
+ * configuration asks for none.
+ */
+export type Admission = (view: ServingView) => AddressMatcher | undefined;
+
+/**
+ * The admission checks, in order. options { blackhole }: BIND drops those clients
+ * before reading their message. (A per-client rate limit belongs here too.)
+ */
+export const ADMISSION: readonly Admission[] = [(view) => view.blackhole];
 
 /**
  * Header rules, in BIND's order: EDNS version (BADVERS), opcode (NOTIMP), class 0

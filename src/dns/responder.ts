@@ -4,7 +4,8 @@
 // sockets here (server.ts owns those). The stages, in order:
 //
 //   parse (message.ts) → response cache lookup (answer-cache.ts)
-//     → policy (policy.ts: blackhole first of all, then header and opcode rules)
+//     → policy (policy.ts: admission — blackhole — first of all, even before the
+//       cache; then header and opcode rules)
 //     → sources (sources.ts: UPDATE/NOTIFY, zone transfer, CHAOS, authoritative
 //       data, resolver; each answers or passes on; nobody answering is REFUSED)
 //     → render (render.ts: EDNS, cookies, truncation) → response cache
@@ -27,7 +28,7 @@
 import { hostname as osHostname } from 'node:os';
 import { parseQuery, RCODE, RCODE_NAMES, EDNS_OPT_COOKIE, OPCODE_QUERY, type QueryParse } from './message.js';
 import { echoedFlags, echoesQuestion, questionlessRcode, raMayBeSet } from './reply-policy.js';
-import { blackholed, headerPolicy } from './policy.js';
+import { ADMISSION, headerPolicy, type Admission } from './policy.js';
 import { AnswerCache, fastKey, parsedKey, type CacheEntry } from './answer-cache.js';
 import { Renderer } from './render.js';
 import { FaultLog } from './fault-log.js';
@@ -69,6 +70,8 @@ export interface ResponderOptions {
   faults?: FaultLog;
   /** The sources, in order; sources.ts SOURCES by default (tests add their own). */
   sources?: readonly Source[];
+  /** The admission checks; policy.ts ADMISSION by default. */
+  admission?: readonly Admission[];
 }
 
 export class Responder {
@@ -76,6 +79,8 @@ export class Responder {
   readonly stats: ResponderStats & { cacheHits: number; fastHits: number } = { queries: 0, malformed: 0, internalErrors: 0, byRcode: {}, cacheHits: 0, fastHits: 0 };
   /** The sources that have something to do in this view, in order. */
   readonly handlers: readonly Handler[];
+  /** Clients these match get no answer (admission checks that apply in this view). */
+  private readonly drop: AddressMatcher[];
   private readonly cache: AnswerCache;
   private readonly renderer: Renderer;
   private readonly faults: FaultLog;
@@ -96,6 +101,7 @@ export class Responder {
       allowQueryCache: resolver ? (view.allowQueryCache ? memoMatcher(view.allowQueryCache) : this.ra) : undefined,
     };
     this.handlers = (opts.sources ?? SOURCES).map((s) => s(env)).filter((h): h is Handler => h !== undefined);
+    this.drop = (opts.admission ?? ADMISSION).map((a) => a(view)).filter((m): m is AddressMatcher => m !== undefined);
     this.cache = new AnswerCache(opts.cacheSize ?? 20000);
     this.renderer = new Renderer(view.udpSize, opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16)),
       opts.now ?? (() => Math.floor(Date.now() / 1000)));
@@ -105,6 +111,12 @@ export class Responder {
   private count(rcode: number): void {
     const k = RCODE_NAMES[rcode] ?? String(rcode);
     this.stats.byRcode[k] = (this.stats.byRcode[k] ?? 0) + 1;
+  }
+
+  /** Whether an admission check (blackhole…) drops this client. */
+  private dropped(address: string): boolean {
+    for (let i = 0; i < this.drop.length; i++) if (this.drop[i](address)) return true;
+    return false;
   }
 
   /** RA is set exactly when recursion is available to this client (BIND). */
@@ -118,7 +130,7 @@ export class Responder {
    * answer goes to `later` when it is ready (without `later`: null). Never throws.
    */
   respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
-    if (blackholed(this.view, client.address)) return null;
+    if (this.dropped(client.address)) return null;
     this.stats.queries++;
     const key = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, this.view.udpSize, client.address.includes(':') ? 6 : 4);
     if (key !== undefined) {
@@ -158,7 +170,7 @@ export class Responder {
     while (i < msg.length && msg[i] !== 0 && msg[i] < 64) i += msg[i] + 1;
     const qtype = i + 2 < msg.length ? (msg[i + 1] << 8) | msg[i + 2] : 0;
     if (qtype === T.AXFR || qtype === T.IXFR) {
-      if (blackholed(this.view, client.address)) return null;
+      if (this.dropped(client.address)) return null;
       try {
         const p = parseQuery(msg);
         const t = p.kind === 'ok' ? p.query.question.type : 0;
@@ -172,6 +184,7 @@ export class Responder {
             this.count(RCODE.NOERROR);
             return outs;
           }
+          if (r.kind === 'drop') return null;
           if (r.kind === 'later') throw new Error('a source answered a zone transfer asynchronously');
           return [this.finish(ctx, r, undefined)];
         }
@@ -199,6 +212,7 @@ export class Responder {
     if (hit) return this.fromCache(hit, msg, q.cookie, client);
     const ctx: QueryContext = { q, msg, client, stream: false };
     const r = this.decide(ctx);
+    if (r.kind === 'drop') return null;
     if (r.kind === 'later') return this.finishLater(ctx, r.reply);
     if (r.kind === 'stream') throw new Error('a source answered with a stream outside a zone transfer');
     return this.finish(ctx, r, key);

@@ -5,7 +5,8 @@
 // line here, placed where it must take precedence.
 
 import type { Source } from './pipeline.js';
-import { notifySource, updateSource } from './sources/opcodes.js';
+import { updateSource } from './sources/update.js';
+import { notifySource } from './sources/notify.js';
 import { transferSource } from './sources/transfer.js';
 import { chaosSource } from './sources/chaos.js';
 import { authoritativeSource } from './sources/authoritative.js';

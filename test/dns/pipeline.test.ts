@@ -8,6 +8,7 @@ import { DEFERRED, Responder, type ServingView, type ClientInfo } from '../../sr
 import { SOURCES } from '../../src/dns/sources.js';
 import { errorReply, type Source } from '../../src/dns/pipeline.js';
 import { FaultLog } from '../../src/dns/fault-log.js';
+import { ADMISSION, type Admission } from '../../src/dns/policy.js';
 import { fastKey, parsedKey } from '../../src/dns/answer-cache.js';
 import { decodeMessage, parseQuery, RCODE, type DecodedMessage } from '../../src/dns/message.js';
 import { nameKey, parseName } from '../../src/dns/name.js';
@@ -53,6 +54,22 @@ t.test('a source added in front answers or passes on', async (t) => {
   t.equal(other.rcode, RCODE.NOERROR, 'other names reach the authoritative source');
   t.ok(other.answers.length > 0);
   t.equal(decode(r.respond(query('www.example.com'), udp)).rcode, RCODE.REFUSED, 'a name nobody answers is REFUSED');
+  // As a response policy zone's DROP action would: a source that answers nothing.
+  const dropper: Source = () => ({ name: 'drop', answer: ({ q }) => (nameKey(q.question.name) === blocked ? { kind: 'drop' } : undefined) });
+  const dropping = new Responder(view, { sources: [dropper, ...SOURCES] });
+  t.equal(dropping.respond(query('www.tri.test'), udp), null, 'dropped');
+  t.equal(decode(dropping.respond(query('mx.tri.test', { type: 'MX' }), udp)).rcode, RCODE.NOERROR, 'others answered');
+});
+
+t.test('an admission check added to the list runs before the response cache', async (t) => {
+  // As a per-client rate limit would: one answer, then nothing, cache hits included.
+  let budget = 1;
+  const limit: Admission = () => () => budget-- <= 0;
+  const r = new Responder(view, { admission: [...ADMISSION, limit] });
+  t.equal(decode(r.respond(query('www.tri.test'), udp)).rcode, RCODE.NOERROR, 'within the budget: answered');
+  t.equal(r.respond(query('www.tri.test'), udp), null, 'over it: dropped, though the answer is cached');
+  t.equal(r.respondTcp(query('tri.test', { type: 'AXFR' }), { ...udp, transport: 'tcp' }), null, 'a transfer too');
+  t.equal(r.stats.cacheHits, 0);
 });
 
 t.test('the fast key and the parsed key agree', async (t) => {

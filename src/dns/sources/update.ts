@@ -1,7 +1,7 @@
-// The sources for the opcodes other than QUERY. We are no secondary and accept no
-// updates, so each answers for the zone it names and lets nothing through.
+// The UPDATE source (RFC 2136). We accept no dynamic updates yet, so every
+// update is turned away, as BIND turns it away with no update policy.
 
-import { FLAG_AA, OPCODE_NOTIFY, OPCODE_UPDATE, RCODE } from '../message.js';
+import { OPCODE_UPDATE, RCODE } from '../message.js';
 import { errorReply, type Handler, type Source } from '../pipeline.js';
 import { nameKey } from '../name.js';
 import { CLASS_IN, T } from '../rr.js';
@@ -20,18 +20,5 @@ export const updateSource: Source = (env): Handler => ({
     const z = question.class === CLASS_IN ? env.zones.find(question.name) : undefined;
     const exact = z !== undefined && nameKey(z.origin) === nameKey(question.name);
     return errorReply(exact ? RCODE.REFUSED : RCODE.NOTAUTH, question, 0);
-  },
-});
-
-/** NOTIFY (RFC 1996): BIND accepts one for a zone it serves (AA) and, as a primary, ignores it. */
-export const notifySource: Source = (env): Handler => ({
-  name: 'notify',
-  answer({ q }) {
-    if (q.opcode !== OPCODE_NOTIFY) return undefined;
-    const question = q.question;
-    if (question.type !== T.SOA) return errorReply(RCODE.FORMERR, question, 0);
-    const z = question.class === CLASS_IN ? env.zones.find(question.name) : undefined;
-    if (!z) return errorReply(RCODE.NOTAUTH, question, 0);
-    return errorReply(RCODE.NOERROR, question, FLAG_AA);
   },
 });
