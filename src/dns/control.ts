@@ -76,6 +76,7 @@ export function localControl(host: DnsHost, cmd: string, args: string[]): Contro
 interface StatsData {
   queries: number;
   malformed: number;
+  internalErrors?: number;
   byRcode: Record<string, number>;
   resolver: null | {
     resolutions: number; servfail: number; staleAnswers: number; coalesced: number;
@@ -85,7 +86,7 @@ interface StatsData {
 }
 
 function statsText(d: StatsData): string {
-  const lines = [`queries: ${d.queries}`, `malformed: ${d.malformed}`];
+  const lines = [`queries: ${d.queries}`, `malformed: ${d.malformed}`, `internal errors: ${d.internalErrors ?? 0}`];
   for (const [k, v] of Object.entries(d.byRcode).sort()) lines.push(`answers ${k}: ${v}`);
   const r = d.resolver;
   if (r) {

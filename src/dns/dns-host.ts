@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { loadDnsConfig, type DnsConfig } from './dns-config.js';
 import { servedZones, type FailedZone } from './view-builder.js';
 import { Responder, type ResponderStats } from './responder.js';
+import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
@@ -25,12 +26,17 @@ export class DnsHost {
   resolver: Resolver | undefined;
   private current: DnsConfig | undefined;
   /** Counters of responders replaced by reloads, so totals survive them. */
-  private retired: ResponderStats = { queries: 0, malformed: 0, byRcode: {} };
+  private retired: ResponderStats = { queries: 0, malformed: 0, internalErrors: 0, byRcode: {} };
+
+  /** Internal errors of the answer pipeline, logged at most once per 10 s for this process. */
+  private readonly faults: FaultLog;
 
   constructor(
     private readonly namedConf: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.faults = new FaultLog(log);
+  }
 
   /** DHCP names (dhcp-names.ts): the snapshot served, and how to take it out of the zones. */
   private names: NamesSnapshot | undefined;
@@ -46,7 +52,7 @@ export class DnsHost {
     this.undoNames?.();
     this.undoNames = applyToZones(cfg.view.zones, snap);
     // A new responder: the old one's answer cache holds the previous names.
-    const responder = new Responder(cfg.view, { resolver: this.resolver });
+    const responder = new Responder(cfg.view, { resolver: this.resolver, faults: this.faults });
     if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;
     for (const l of this.listeners.values()) l.setResponder(responder);
@@ -69,7 +75,7 @@ export class DnsHost {
   async start(): Promise<void> {
     const cfg = loadDnsConfig(this.namedConf);
     this.withNames(cfg);
-    this.responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
+    this.responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg), faults: this.faults });
     await this.applyListeners(cfg.listen, true);
     this.current = cfg;
   }
@@ -102,7 +108,7 @@ export class DnsHost {
       throw err;
     }
     this.withNames(cfg);
-    const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
+    const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg), faults: this.faults });
     if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;
     for (const l of this.listeners.values()) l.setResponder(responder);
@@ -127,7 +133,7 @@ export class DnsHost {
 
   /** Queries answered and malformed packets dropped since start (all reloads included). */
   stats(): ResponderStats {
-    const total: ResponderStats = { queries: 0, malformed: 0, byRcode: {} };
+    const total: ResponderStats = { queries: 0, malformed: 0, internalErrors: 0, byRcode: {} };
     addStats(total, this.retired);
     if (this.responder) addStats(total, this.responder.stats);
     return total;
@@ -173,6 +179,7 @@ export class DnsHost {
 function addStats(into: ResponderStats, from: ResponderStats): void {
   into.queries += from.queries;
   into.malformed += from.malformed;
+  into.internalErrors += from.internalErrors;
   for (const [k, v] of Object.entries(from.byRcode)) into.byRcode[k] = (into.byRcode[k] ?? 0) + v;
 }
 

@@ -1,6 +1,7 @@
 // What an answer takes over from its query, by opcode, and which rcode a message
-// gets that cannot be answered (pure; responder.ts renders). Measured against
-// BIND 9.18 with crafted queries (test/dns/opcode-compare.peer.test.ts); it
+// gets that cannot be answered (pure; policy.ts and the sources apply them,
+// render.ts writes the answers). Measured against
+// BIND 9.18 with crafted queries (test/dns/bind-compare.peer.test.ts); it
 // follows BIND's dns_message_reply() and ns_client_request():
 //  - only QUERY answers copy RD and CD (RFC 1035 §4.1.1, RFC 4035 §3.2.2); answers
 //    to every other opcode start from a clean header: QR, the opcode, the rcode;

@@ -1,0 +1,160 @@
+// The vocabulary of the answer pipeline (responder.ts runs it):
+//
+//   parse → response cache lookup → policy (policy.ts) → sources → render (render.ts) → response cache
+//
+// A source is a small handler that answers a query or passes it on (returns
+// undefined), as CoreDNS plugins do; sources.ts lists them in the order they are
+// asked. A source decides *what* to answer (a Reply); the render stage decides
+// how it looks on the wire (EDNS, cookies, truncation), the same for all.
+
+import type { ParsedQuery, Question } from './message.js';
+import type { AuthorityAnswer, SectionRRset } from './authority.js';
+import type { Resolution } from './resolver.js';
+import type { ZoneTable } from './zone-table.js';
+import type { Zone } from './zone.js';
+import type { AddressMatcher } from './answer-cache.js';
+import type { Ede } from './render.js';
+
+export type { AddressMatcher };
+
+export interface ClientInfo {
+  /** Source address as text, IPv4-mapped prefix removed. */
+  address: string;
+  port: number;
+  transport: 'udp' | 'tcp';
+}
+
+export interface ServingView {
+  zones: Zone[];
+  /**
+   * Origins of configured zones whose file did not load and that have no earlier
+   * data: queries they are the closest zone for get SERVFAIL, as named answers a
+   * zone "not loaded due to errors" (no fallback to recursion).
+   */
+  notLoaded?: Uint8Array[];
+  /** options { allow-query }; BIND's default is any. */
+  allowQuery: AddressMatcher;
+  /** zone { allow-query }, keyed by nameKey(zone.origin); overrides allowQuery for that zone. */
+  zoneAllowQuery: Map<string, AddressMatcher>;
+  /** options { recursion }: names outside our zones are resolved (with a resolver) or REFUSED. */
+  recursion: boolean;
+  /** options { version } for version.bind CH TXT; undefined is `version none` (BIND then answers NODATA). */
+  version?: string;
+  /** Our EDNS UDP payload size (BIND 9.18 default 1232). */
+  udpSize: number;
+  /** recursion yes: who may have names resolved (BIND allow-recursion; default localnets + localhost). */
+  allowRecursion?: AddressMatcher;
+  /** Who may read the cache (BIND allow-query-cache; defaults to allow-recursion). */
+  allowQueryCache?: AddressMatcher;
+  /** options { blackhole }: dropped without an answer. */
+  blackhole?: AddressMatcher;
+  /**
+   * options { allow-transfer } and zone { allow-transfer } (keyed by nameKey of the
+   * origin) for AXFR/IXFR over TCP. When neither gives a matcher for a zone,
+   * transfers of it are refused (safe default until the configuration says who may).
+   */
+  allowTransfer?: AddressMatcher;
+  zoneAllowTransfer?: Map<string, AddressMatcher>;
+  /** options { minimal-responses }; BIND 9.18's default is no-auth-recursive. */
+  minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
+}
+
+/** The caching resolver as the pipeline sees it (src/dns/resolver.ts Resolver). */
+export interface RecursiveResolver {
+  resolve(q: Question): Promise<Resolution>;
+  fromCache(q: Question): Resolution | undefined;
+  /** The closest cached delegation, for non-recursive queries the cache cannot answer. */
+  delegationFromCache?(name: Uint8Array, cls: number): { ns: SectionRRset; glue: SectionRRset[] } | undefined;
+}
+
+/** One query on its way through the pipeline. */
+export interface QueryContext {
+  readonly q: ParsedQuery;
+  /** The message as received (IXFR reads the client's SOA from it). */
+  readonly msg: Uint8Array;
+  readonly client: ClientInfo;
+  /** The answer may be a stream of messages (a TCP connection asking for AXFR/IXFR). */
+  readonly stream: boolean;
+}
+
+/** An answer without records: an rcode, maybe the question, maybe an EDE. */
+export interface ErrorReply {
+  kind: 'error';
+  rcode: number;
+  /** The question (or UPDATE zone section) to repeat, if any. */
+  question: Question | undefined;
+  /** Header bits taken over from the query (reply-policy.ts echoedFlags), or AA. */
+  flags: number;
+  ede?: Ede;
+  /** The ACL a cached copy must be checked against. */
+  acl?: AddressMatcher;
+  /** Never kept in the response cache (the answer depends on more than the key). */
+  noCache?: boolean;
+  /** Never carries RA. */
+  noRa?: boolean;
+  /** BADVERS: the OPT goes back without the client's options (RFC 6891 §6.1.3). */
+  bareOpt?: boolean;
+}
+
+/** An answer with sections, rendered with truncation and EDNS. */
+export interface DataReply {
+  kind: 'data';
+  answer: AuthorityAnswer;
+  acl?: AddressMatcher;
+  /** EDNS EXPIRE value to send (RFC 7314). */
+  expire?: number;
+  noCache?: boolean;
+  /** Cached copies are good until this time (ms clock). */
+  expires?: number;
+  noRa?: boolean;
+}
+
+/** A zone transfer over TCP: the records, packed into messages by the render stage. */
+export interface StreamReply {
+  kind: 'stream';
+  records: SectionRRset[];
+}
+
+/** An answer that comes later (recursion); not cached. */
+export interface LaterReply {
+  kind: 'later';
+  reply: Promise<ErrorReply | DataReply>;
+}
+
+/** No answer at all (a rate limiter, a policy that drops); the query still counts as a query. */
+export interface DropReply {
+  kind: 'drop';
+}
+
+export type Reply = ErrorReply | DataReply | StreamReply | LaterReply | DropReply;
+
+/** One stage: answers (a Reply) or passes the query on (undefined). */
+export interface Handler {
+  readonly name: string;
+  answer(ctx: QueryContext): Reply | undefined;
+}
+
+/** What a source may use, fixed for the life of one Responder (one configuration). */
+export interface SourceEnv {
+  readonly view: ServingView;
+  /** The class IN zones, with placeholders for the zones that did not load. */
+  readonly zones: ZoneTable;
+  /** The placeholders in `zones`: their names are answered SERVFAIL. */
+  readonly unloaded: ReadonlySet<Zone>;
+  /** hostname.bind CH TXT. */
+  readonly hostname: string;
+  /** Set when the view has recursion on. */
+  readonly resolver?: RecursiveResolver;
+  /** allow-recursion (memoized), when recursion is on. */
+  readonly allowRecursion?: AddressMatcher;
+  /** allow-query-cache (defaulting to allow-recursion), when recursion is on. */
+  readonly allowQueryCache?: AddressMatcher;
+}
+
+/** Makes a source's handler for one configuration; undefined when it has nothing to do in it. */
+export type Source = (env: SourceEnv) => Handler | undefined;
+
+/** An ErrorReply with the usual defaults. */
+export function errorReply(rcode: number, question: Question | undefined, flags: number, extra?: Partial<ErrorReply>): ErrorReply {
+  return { kind: 'error', rcode, question, flags, ...extra };
+}
