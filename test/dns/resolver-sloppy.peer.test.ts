@@ -309,17 +309,23 @@ t.test('error answers of a resolver: rcode, flags (RA too) and counts as BIND', 
     const m = /;; flags:([^;]*);(.*)/.exec(d.raw);
     return `${d.status} flags:${(m?.[1] ?? '').trim().split(/\s+/).sort().join(' ')} ${m?.[2]?.trim() ?? ''}`;
   };
+  // What each server answers, not how fast: on a loaded machine a server that does not
+  // answer in time is asked once more before the two are compared.
+  const ask = async (server: string, port: number, args: string[]): Promise<DigResult> => {
+    const d = await dig(server, port, args, TIME);
+    return d.status === 'TIMEOUT' ? dig(server, port, args, TIME * 2) : d;
+  };
   for (const op of [0, 1, 2, 4, 5, 6, 15]) {
     for (const args of [['www.good.tld', `+opcode=${op}`, '+cd'], ['tld', '+header-only', `+opcode=${op}`, '+cd'], ['tld', '+header-only', `+opcode=${op}`, '+noedns'],
       ['www.good.tld', `+opcode=${op}`, '+edns=1', '+noednsneg'], ['www.good.tld', '-c', 'CLASS0', `+opcode=${op}`], ['www.good.tld', '-c', 'CH', `+opcode=${op}`, '+norec']]) {
-      const [r, b] = await Promise.all([dig(at(10), triadPort, args, TIME), dig('127.0.0.1', bindPlain, args, TIME)]);
+      const [r, b] = await Promise.all([ask(at(10), triadPort, args), ask('127.0.0.1', bindPlain, args)]);
       t.equal(header(r), header(b), `dig ${args.join(' ')}`);
     }
   }
   for (const args of [['www.up.p.tld', 'AAAA'], ['good.tld', 'AXFR', '+notcp'], ['www.good.tld', 'ANY', '-c', 'ANY'], ['www.good.tld', 'A', '-c', 'NONE'],
     ['version.bind', 'TXT', 'CH'], ['version.bind', 'TXT', 'CH', '+norec'], ['www.good.tld', 'MAILA'], ['www.good.tld', 'TYPE250'], ['www.good.tld', 'OPT'],
     ['www.good.tld', 'IXFR=1', '+notcp'], ['www.good.tld', '+cookie=0102'], ['www.good.tld', '+ednsopt=9:01'], ['www.good.tld', 'SOA', '+expire']]) {
-    const [r, b] = await Promise.all([dig(at(10), triadPort, args, TIME), dig('127.0.0.1', bindPlain, args, TIME)]);
+    const [r, b] = await Promise.all([ask(at(10), triadPort, args), ask('127.0.0.1', bindPlain, args)]);
     t.equal(header(r), header(b), `dig ${args.join(' ')}`);
   }
 });
