@@ -8,6 +8,7 @@ PKGS=(
   isc-dhcp-client busybox isc-dhcp-relay isc-dhcp-server kea-admin kea-dhcp4-server python3-scapy  # DHCP peers (scapy: BOOTP test)
   haproxy                                        # load-balancer reference
   iputils-arping iputils-ping                    # LB: gratuitous ARP, real-server MACs; PING_CHECK
+  openssh-server python3-pytest python3-paramiko python3-netifaces python3-requests python3-pycryptodome  # ISC Forge (test:forge)
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
