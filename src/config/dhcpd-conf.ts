@@ -940,8 +940,9 @@ class Parser implements ExprHost {
         value = this.number(v, 0, 0xffffffff);
         break;
       case 'bool':
-        if (v.kind !== 'word' || !['true', 'false', 'on', 'off', 'ignore'].includes(v.value)) this.fail(v, 'boolean value (true/false/on/off) expected');
-        value = v.value === 'true' || v.value === 'on';
+        // dhcpd compares boolean words without regard to case (strcasecmp).
+        if (v.kind !== 'word' || !['true', 'false', 'on', 'off', 'ignore'].includes(v.value.toLowerCase())) this.fail(v, 'boolean value (true/false/on/off) expected');
+        value = ['true', 'on'].includes(v.value.toLowerCase());
         break;
       case 'string':
         if (v.kind !== 'string') this.fail(v, 'expecting a quoted string');
@@ -1223,8 +1224,9 @@ class Parser implements ExprHost {
         return b;
       }
       case 'bool': {
-        if (t.kind !== 'word' || !['true', 'false', 'on', 'off', 'ignore'].includes(t.value)) this.fail(t, 'boolean value (true/false/on/off) expected');
-        return Buffer.from([t.value === 'true' || t.value === 'on' ? 1 : 0]);
+        // As dhcpd: `True`, `ON` … are booleans too (strcasecmp).
+        if (t.kind !== 'word' || !['true', 'false', 'on', 'off', 'ignore'].includes(t.value.toLowerCase())) this.fail(t, 'boolean value (true/false/on/off) expected');
+        return Buffer.from([['true', 'on'].includes(t.value.toLowerCase()) ? 1 : 0]);
       }
       case 'int': {
         const max = a.signed ? 2 ** (a.bits - 1) - 1 : 2 ** a.bits - 1;

@@ -234,3 +234,12 @@ t.test('DHCPINFORM relayed without ciaddr is answered through the relay', async 
   const direct = handleRequest(st, msg('02:00:00:00:00:01', 8, [opt(55, [24])]), LINK, NOW, IDS);
   t.notOk(direct.reply, 'not relayed and no ciaddr: nowhere to answer');
 });
+
+t.test('boolean words are read without regard to case, as dhcpd reads them', async (t) => {
+  const st = setup(`${POOL}\noption ip-forwarding True;\noption mask-supplier OFF;\nping-check On;\n`);
+  const d = handleRequest(st, msg('02:00:00:00:00:01', 1, [opt(55, [19, 30])]), LINK, NOW, IDS);
+  t.same([...d.reply!.packet.options.get(19)!], [1], 'True');
+  t.same([...d.reply!.packet.options.get(30)!], [0], 'OFF');
+  t.equal(st.conf.global.params.pingCheck, true, 'On');
+  t.throws(() => setup(`${POOL}\noption ip-forwarding yes;\n`), /boolean value/, 'other words are still errors');
+});
