@@ -93,6 +93,29 @@ function install(o: Options, dest: string): void {
   chmodSync(shim, 0o755);
 }
 
+/** SIGTERM to the process group of `pid` and of each of its children (all started by us). */
+function signalTree(pid: number): void {
+  const groups = new Set([pid]);
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // stat: pid (comm) state ppid pgrp …; comm may hold spaces, so read after the last ')'.
+      const f = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const [, ppid, pgrp] = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid) groups.add(Number(pgrp));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const g of groups) {
+    try {
+      process.kill(-g, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function runSet(o: Options, dest: string, set: ForgeSet): Promise<Verdict[]> {
   const args = set.args(o.suite);
   // pytest given no test path would run the whole tree.
@@ -102,8 +125,9 @@ function runSet(o: Options, dest: string, set: ForgeSet): Promise<Verdict[]> {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      // forge-run.sh's trap removes its namespaces and stops what it started.
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      // forge-run.sh's trap removes its namespaces and stops what it started once pytest
+      // ends; pytest runs under `timeout`, in a process group of its own.
+      if (child.pid) signalTree(child.pid);
     }, SET_TIMEOUT_MS);
     child.stdout.resume();
     child.stderr.resume();
