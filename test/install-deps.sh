@@ -11,6 +11,7 @@ PKGS=(
   dhcpcd-base systemd                            # more DHCP clients: dhcpcd, systemd-networkd
   qemu-system-x86 ipxe-qemu                      # iPXE (network boot firmware) as a DHCP client, in qemu
   podman runc mmdebstrap                         # container test: builds the image on a Debian root fs made locally, no registry
+  openssh-server python3-pytest python3-paramiko python3-netifaces python3-requests python3-pycryptodome  # ISC Forge (test:forge)
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

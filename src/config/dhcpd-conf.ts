@@ -48,6 +48,8 @@ export interface Params {
   echoClientId?: boolean;
   ignoreClientUids?: boolean;
   useHostDeclNames?: boolean;
+  /** dhcp-cache-threshold: percent of a lease's length during which a renewal gets the lease unchanged. */
+  cacheThreshold?: number;
   leaseFileName?: string;
   /** DHCP names in Triad's own zones (dhcpd.conf(5) DYNAMIC DNS UPDATES). */
   ddnsUpdateStyle?: string;
@@ -128,6 +130,12 @@ export interface ClassDecl {
   match?: Expr;
   /** subclass data (hex) → its scope. */
   subclasses: Map<string, Scope>;
+  /** `lease limit N`: members that may hold a lease at one time (billing class). */
+  leaseLimit?: number;
+  /** subclass data (hex) → its own `lease limit`. */
+  subclassLimits: Map<string, number>;
+  /** `spawn with EXPR`: each distinct value is a subclass of its own, created when first seen. */
+  spawn?: Expr;
 }
 
 export interface DhcpdConf {
@@ -162,6 +170,7 @@ const PARAMS: Record<string, [ParamKind, keyof Params | undefined]> = {
   'echo-client-id': ['bool', 'echoClientId'],
   'ignore-client-uids': ['bool', 'ignoreClientUids'],
   'use-host-decl-names': ['bool', 'useHostDeclNames'],
+  'dhcp-cache-threshold': ['num', 'cacheThreshold'],
   'boot-unknown-clients': ['bool', 'unknownClients'],
   'lease-file-name': ['string', 'leaseFileName'],
   'ddns-update-style': ['word', 'ddnsUpdateStyle'],
@@ -178,7 +187,7 @@ const UNSUPPORTED_PARAMS: Record<string, ParamKind> = {
   'pid-file-name': 'string', 'log-facility': 'word', 'local-address': 'ip', 'omapi-port': 'num', 'min-secs': 'num',
   'one-lease-per-client': 'bool', 'get-lease-hostnames': 'bool', 'stash-agent-options': 'bool', 'db-time-format': 'word',
   'limit-addrs-per-ia': 'num', 'adaptive-lease-time-threshold': 'num', 'max-ack-delay': 'num', 'max-ack-delay-count': 'num',
-  'remote-port': 'num', 'dhcp-cache-threshold': 'num', 'infinite-is-reserved': 'bool', 'lease-id-format': 'word',
+  'remote-port': 'num', 'infinite-is-reserved': 'bool', 'lease-id-format': 'word',
   'abandon-lease-time': 'num', 'site-option-space': 'word', 'vendor-option-space': 'word', 'delayed-ack': 'num',
   'max-lease-misbalance': 'num', 'max-lease-ownership': 'num', 'min-balance': 'num', 'max-balance': 'num',
   'ping-cltt-secs': 'num', 'release-on-roam': 'bool', 'persist-eui-64-leases': 'bool', 'server-id-check': 'bool',
@@ -197,6 +206,8 @@ interface Ctx {
   pool?: Pool;
   host?: Host;
   cls?: ClassDecl;
+  /** Inside a `subclass` block: its data (hex). */
+  subclassKey?: string;
   /** Inside `if`/`on`/`switch` bodies: executable statements. */
   exec?: boolean;
   inSwitch?: boolean;
@@ -500,17 +511,20 @@ class Parser implements ExprHost {
       case 'match':
         return this.match(t, ctx);
       case 'spawn': {
-        if (ctx.kind !== 'class') this.fail(t, 'spawn not allowed here.');
-        this.word("'with'");
-        this.parseDataExpr();
+        if (ctx.kind !== 'class' || !ctx.cls) this.fail(t, 'spawn not allowed here.');
+        const w = this.word("'with'");
+        if (w.value !== 'with') this.fail(w, 'expecting with');
+        if (ctx.cls.match) this.fail(t, "can't override existing submatch/spawn.");
+        ctx.cls.spawn = this.parseDataExpr();
         return this.semi();
       }
       case 'lease': {
-        if (ctx.kind !== 'class') this.fail(t, 'lease limit not allowed here.');
+        if (ctx.kind !== 'class' || !ctx.cls) this.fail(t, 'lease limit not allowed here.');
         const l = this.word("'limit'");
         if (l.value !== 'limit') this.fail(l, 'expecting "limit"');
-        this.number(this.next(), 0, 0xffffffff);
-        this.warnOnce(t, 'lease limit', 'lease limit is accepted but not enforced by Triad');
+        const n = this.number(this.next(), 0, 0xffffffff);
+        if (ctx.subclassKey !== undefined) ctx.cls.subclassLimits.set(ctx.subclassKey, n);
+        else ctx.cls.leaseLimit = n;
         return this.semi();
       }
       case 'if':
@@ -685,7 +699,7 @@ class Parser implements ExprHost {
     const nameTok = this.next();
     if (nameTok.kind !== 'string' && nameTok.kind !== 'word') this.fail(nameTok, 'Expecting class name');
     if (kw === 'class') {
-      const cls: ClassDecl = { name: nameTok.value, scope: newScope('class', ctx.scope, t), subclasses: new Map() };
+      const cls: ClassDecl = { name: nameTok.value, scope: newScope('class', ctx.scope, t), subclasses: new Map(), subclassLimits: new Map() };
       this.conf.classes.set(cls.name, cls);
       if (this.isP(this.peek(), ';')) return this.semi();
       this.block({ kind: 'class', scope: cls.scope, cls });
@@ -703,7 +717,7 @@ class Parser implements ExprHost {
     if (!data) this.fail(dataTok, 'Expecting string or hex list.');
     const scope = newScope('class', superclass.scope, t);
     superclass.subclasses.set(data.toString('hex'), scope);
-    if (this.isP(this.peek(), '{')) return this.block({ kind: 'class', scope, cls: superclass });
+    if (this.isP(this.peek(), '{')) return this.block({ kind: 'class', scope, cls: superclass, subclassKey: data.toString('hex') });
     this.semi();
   }
 
@@ -816,7 +830,7 @@ class Parser implements ExprHost {
       if (cls.matchIf) this.fail(ifTok, "A class may only have one 'match if' clause.");
       cls.matchIf = parseBoolean(this);
     } else {
-      if (cls.match) this.fail(t, "can't override existing submatch/spawn.");
+      if (cls.match || cls.spawn) this.fail(t, "can't override existing submatch/spawn.");
       cls.match = this.parseDataExpr();
     }
     this.semi();
@@ -935,8 +949,9 @@ class Parser implements ExprHost {
         value = this.number(v, 0, 0xffffffff);
         break;
       case 'bool':
-        if (v.kind !== 'word' || !['true', 'false', 'on', 'off', 'ignore'].includes(v.value)) this.fail(v, 'boolean value (true/false/on/off) expected');
-        value = v.value === 'true' || v.value === 'on';
+        // dhcpd compares boolean words without regard to case (strcasecmp).
+        if (v.kind !== 'word' || !['true', 'false', 'on', 'off', 'ignore'].includes(v.value.toLowerCase())) this.fail(v, 'boolean value (true/false/on/off) expected');
+        value = ['true', 'on'].includes(v.value.toLowerCase());
         break;
       case 'string':
         if (v.kind !== 'string') this.fail(v, 'expecting a quoted string');
@@ -1218,8 +1233,9 @@ class Parser implements ExprHost {
         return b;
       }
       case 'bool': {
-        if (t.kind !== 'word' || !['true', 'false', 'on', 'off', 'ignore'].includes(t.value)) this.fail(t, 'boolean value (true/false/on/off) expected');
-        return Buffer.from([t.value === 'true' || t.value === 'on' ? 1 : 0]);
+        // As dhcpd: `True`, `ON` … are booleans too (strcasecmp).
+        if (t.kind !== 'word' || !['true', 'false', 'on', 'off', 'ignore'].includes(t.value.toLowerCase())) this.fail(t, 'boolean value (true/false/on/off) expected');
+        return Buffer.from([['true', 'on'].includes(t.value.toLowerCase()) ? 1 : 0]);
       }
       case 'int': {
         const max = a.signed ? 2 ** (a.bits - 1) - 1 : 2 ** a.bits - 1;

@@ -137,28 +137,51 @@ function call(name: string, args: Expr[], env: EvalEnv): Value {
   }
 }
 
+/** One class the request belongs to; `sub` is the (declared or spawned) subclass's data, hex. */
+export interface Membership {
+  cls: ClassDecl;
+  sub?: string;
+  scopes: Scope[];
+}
+
+/** The classes the request belongs to, in declaration order. */
+export function memberships(conf: DhcpdConf, req: DhcpPacket, known: boolean): Membership[] {
+  const env: EvalEnv = { req, conf, known };
+  const out: Membership[] = [];
+  for (const cls of conf.classes.values()) {
+    const m = member(cls, env);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
 /** Classes the request belongs to, most specific scope first (subclass before its class). */
 export function classify(conf: DhcpdConf, req: DhcpPacket, known: boolean): { names: string[]; scopes: Scope[] } {
-  const env: EvalEnv = { req, conf, known };
   const names: string[] = [];
   const scopes: Scope[] = [];
-  for (const cls of conf.classes.values()) {
-    const r = member(cls, env);
-    if (r) {
-      names.push(cls.name);
-      scopes.push(...r);
-    }
+  for (const m of memberships(conf, req, known)) {
+    names.push(m.cls.name);
+    scopes.push(...m.scopes);
   }
   return { names, scopes };
 }
 
-function member(cls: ClassDecl, env: EvalEnv): Scope[] | undefined {
+function member(cls: ClassDecl, env: EvalEnv): Membership | undefined {
   if (cls.matchIf && evaluate(cls.matchIf, env) !== true) return undefined;
   if (cls.match) {
     const d = toBuf(evaluate(cls.match, env));
     if (!d) return undefined;
     const sub = cls.subclasses.get(d.toString('hex'));
-    return sub ? [sub, cls.scope] : undefined;
+    return sub ? { cls, sub: d.toString('hex'), scopes: [sub, cls.scope] } : undefined;
   }
-  return cls.matchIf ? [cls.scope] : undefined;
+  if (cls.spawn) {
+    // dhcpd.conf(5) SPAWNING CLASSES: each value is a subclass of its own (declared ones
+    // keep their scope); a client whose packet gives no value is in no subclass.
+    const d = toBuf(evaluate(cls.spawn, env));
+    if (!d) return cls.matchIf ? { cls, scopes: [cls.scope] } : undefined;
+    const key = d.toString('hex');
+    const sub = cls.subclasses.get(key);
+    return { cls, sub: key, scopes: sub ? [sub, cls.scope] : [cls.scope] };
+  }
+  return cls.matchIf ? { cls, scopes: [cls.scope] } : undefined;
 }

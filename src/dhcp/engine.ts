@@ -3,7 +3,9 @@
 // commit (durably, before the reply is sent) out. RFC 2131 §4.3 unless noted.
 
 import type { DhcpdConf, Host, Params, Pool, Scope, SharedNetwork, Subnet } from '../config/dhcpd-conf.js';
-import { classify, evaluate, type EvalEnv } from './classify.js';
+import { evaluate, memberships, type EvalEnv, type Membership } from './classify.js';
+import { bill, billingClasses, hasBillingClasses, type BillingOutcome } from './billing.js';
+import { reusable, reuseLog, type Reuse } from './lease-reuse.js';
 import { clientKey, type Lease, type LeaseDb } from './lease.js';
 import { arrivalNetworkChecked, classifyRequest } from './request-state.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
@@ -222,7 +224,10 @@ interface Client {
   hw: Buffer;
   host?: Host;
   classes: { names: string[]; scopes: Scope[] };
+  members: Membership[];
   bootp: boolean;
+  /** echo-client-id in the client's network scopes (for NAKs, which carry no other options). */
+  echoId?: boolean;
 }
 
 const conditionalCache = new WeakMap<DhcpdConf, boolean>();
@@ -246,6 +251,7 @@ function client(conf: DhcpdConf, req: DhcpPacket): Client {
   const ignoreUids = conf.global.params.ignoreClientUids === true;
   const uid = ignoreUids ? undefined : req.options.get(OPT.CLIENT_ID);
   const hw = Buffer.from(req.chaddr.subarray(0, Math.min(req.hlen, 16)));
+  const members = memberships(conf, req, host !== undefined);
   return {
     req,
     conf: { conf, hasConditionals: hasConditionals(conf) },
@@ -253,7 +259,8 @@ function client(conf: DhcpdConf, req: DhcpPacket): Client {
     uid: uid && uid.length ? Buffer.from(uid) : undefined,
     hw,
     host,
-    classes: classify(conf, req, host !== undefined),
+    classes: { names: members.map((m) => m.cls.name), scopes: members.flatMap((m) => m.scopes) },
+    members,
     bootp: !req.options.has(OPT.MESSAGE_TYPE),
   };
 }
@@ -462,9 +469,12 @@ function buildReply(c: Client, type: number | undefined, yiaddr: number, serverI
   }
   for (const [k, v] of opts) if (!p.options.has(k)) p.options.set(k, v);
   const order = optionOrder(req, p.options, head);
-  if (param(conf, 'echoClientId') && req.options.has(OPT.CLIENT_ID)) {
-    p.options.set(OPT.CLIENT_ID, req.options.get(OPT.CLIENT_ID)!);
-    if (!order.includes(OPT.CLIENT_ID)) order.push(OPT.CLIENT_ID);
+  if (param(conf, 'echoClientId') === true) {
+    // RFC 6842 §3: the client's own identifier goes back; dhcpd then always sends option 61,
+    // the configured one when the client sent none, whatever the client asked for.
+    const id = req.options.get(OPT.CLIENT_ID);
+    if (id) p.options.set(OPT.CLIENT_ID, id);
+    if (p.options.has(OPT.CLIENT_ID) && !order.includes(OPT.CLIENT_ID)) order.push(OPT.CLIENT_ID);
   }
   // RFC 3046 §2.2: the relay agent information option is echoed unchanged, last.
   const rai = req.options.get(OPT.AGENT_INFO);
@@ -497,6 +507,12 @@ function nak(c: Client, serverId: number, why: string): Reply {
     ]),
   };
   const order: number[] = [OPT.MESSAGE_TYPE, OPT.SERVER_ID, OPT.MESSAGE];
+  const id = req.options.get(OPT.CLIENT_ID);
+  if (c.echoId && id) {
+    // RFC 6842 §3: a NAK, too, carries the client's identifier back.
+    p.options.set(OPT.CLIENT_ID, id);
+    order.push(OPT.CLIENT_ID);
+  }
   const rai = req.options.get(OPT.AGENT_INFO);
   if (rai && req.giaddr !== 0) {
     p.options.set(OPT.AGENT_INFO, rai);
@@ -514,8 +530,9 @@ function via(req: DhcpPacket, link: LinkInfo): string {
   return req.giaddr ? formatIPv4(req.giaddr) : link.name;
 }
 
-function bindLease(c: Client, ip: number, secs: number, nowSec: number): Lease {
+function bindLease(c: Client, ip: number, secs: number, nowSec: number, billing?: BillingOutcome): Lease {
   return {
+    ...(billing?.kind === 'billed' ? { billing: billing.billing } : {}),
     ip,
     starts: nowSec,
     ends: secs >= 0xffffffff ? Infinity : nowSec + secs,
@@ -527,6 +544,27 @@ function bindLease(c: Client, ip: number, secs: number, nowSec: number): Lease {
     hostname: hostname(c.req),
   };
 }
+
+function ownsLease(st: EngineState, c: Client, l: Lease): boolean {
+  return st.db.forKey(c.key).includes(l) || (!c.uid && !l.uid && l.hwAddr?.equals(c.hw) === true);
+}
+
+/**
+ * What a dynamic lease about to be offered or acknowledged is billed to (lease limits), and
+ * whether the client's current lease is answered unchanged (dhcp-cache-threshold).
+ */
+function leaseTerms(st: EngineState, c: Client, ch: Choice, nowSec: number): { billing?: BillingOutcome; reuse?: Reuse } {
+  if (ch.fixed) return {};
+  const l = st.db.get(ch.ip);
+  const own = l && l.state === 'active' && l.ends > nowSec && ownsLease(st, c, l) ? l : undefined;
+  const billing = hasBillingClasses(st.conf) ? bill(st.db, ch.ip, own?.billing, billingClasses(c.members), nowSec) : undefined;
+  if (billing?.kind === 'refused') return { billing };
+  // A billing change, or DNS names to maintain, always extends the lease (as dhcpd does).
+  const blocked = billing?.changed === true || ddnsEnabled(ddnsParams(ch.scopes));
+  return { billing, reuse: reusable(own, nowSec, param(ch.scopes, 'cacheThreshold'), blocked) };
+}
+
+const noBilling = (what: string, last: string): string => `${what}: no available billing: lease limit reached in all matching classes (last: '${last}')`;
 
 function ddnsParams(scopes: Scope[]): DdnsParams {
   return {
@@ -585,6 +623,7 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
   }
   const c = client(st.conf, req);
   const netScopes = scopeList(c, where.subnet.scope);
+  c.echoId = param(netScopes, 'echoClientId') === true;
   const sid = param(netScopes, 'serverIdentifier') ?? where.serverId;
   const requested = req.options.get(OPT.REQUESTED_ADDRESS);
   const reqIp = requested && requested.length === 4 ? requested.readUInt32BE(0) : undefined;
@@ -605,14 +644,18 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
     case MsgType.DISCOVER: {
       const ch = allocate(st, c, where, nowMs, reqIp);
       if (!ch) return { commit: [], log: () => `DHCPDISCOVER from ${hw} via ${via(req, link)}: network ${where.network.name}: no free leases` };
-      const secs = leaseTime(ch.scopes, req, false);
+      const terms = leaseTerms(st, c, ch, nowSec);
+      const billing = terms.billing;
+      if (billing?.kind === 'refused') return { commit: [], log: () => noBilling(`DHCPDISCOVER from ${hw} via ${via(req, link)}`, billing.last) };
+      const reuse = terms.reuse;
+      const secs = reuse?.remaining ?? leaseTime(ch.scopes, req, false);
       if (!ch.fixed) st.db.offers.set(ch.ip, { key: c.key, expires: nowMs + st.offerHoldMs });
       const reply = buildReply(c, MsgType.OFFER, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
       // RFC 2131 §2.2 / ISC ping-check: probe addresses new to this client; not fixed ones,
       // not the client's own still-active lease, not the one already on offer to it.
       const ownActive = ch.existing && ch.existing.state === 'active' && ch.existing.ends > nowSec && st.db.forKey(c.key).includes(ch.existing);
       const probe = !ch.fixed && !ownActive && !ch.reoffer && param(ch.scopes, 'pingCheck') === true ? { ip: ch.ip, timeoutMs: (param(ch.scopes, 'pingTimeout') ?? 1) * 1000 } : undefined;
-      return { reply, commit: [], probe, log: () => `DHCPOFFER on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)}` };
+      return { reply, commit: [], probe, log: () => `DHCPOFFER on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)}${reuse ? `; ${reuseLog(reuse, formatIPv4(ch.ip))}` : ''}` };
     }
     case MsgType.REQUEST: {
       const kind = classifyRequest(req, broadcast);
@@ -654,10 +697,15 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       // the client unanswered, whatever address it asks for.
       if (!c.host && param(ch.scopes, 'unknownClients') === false) return silent('unknown client; silent');
       if (c.host && param(ch.scopes, 'booting') === false) return silent('booting denied; silent');
-      const secs = leaseTime(ch.scopes, req, false);
+      const terms = leaseTerms(st, c, ch, nowSec);
+      const billing = terms.billing;
+      if (billing?.kind === 'refused') return { commit: [], log: () => noBilling(`DHCPREQUEST for ${formatIPv4(target)} from ${hw} via ${via(req, link)}`, billing.last) };
+      // dhcp-cache-threshold: the lease is answered as it stands; nothing to write.
+      const reuse = terms.reuse;
+      const secs = reuse?.remaining ?? leaseTime(ch.scopes, req, false);
       st.db.offers.delete(ch.ip);
       st.db.offers.releaseFor(c.key);
-      const commit = ch.fixed ? [] : [bindLease(c, ch.ip, secs, nowSec)];
+      const commit = ch.fixed || reuse ? [] : [bindLease(c, ch.ip, secs, nowSec, billing)];
       for (const l of commit) st.db.put(l);
       const reply = buildReply(c, MsgType.ACK, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
       // ISC update-static-leases defaults to off: fixed addresses get no names.
@@ -672,7 +720,7 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
         if (at >= 0) reply.order.splice(at, 0, OPT_CLIENT_FQDN);
         else reply.order.push(OPT_CLIENT_FQDN);
       }
-      return { reply, commit, names, log: () => `DHCPACK on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)} (${state})` };
+      return { reply, commit, names, log: () => `DHCPACK on ${formatIPv4(ch.ip)} to ${hw}${c.host ? ` (${c.host.name})` : ''} via ${via(req, link)} (${state})${reuse ? `; ${reuseLog(reuse, formatIPv4(ch.ip))}` : ''}` };
     }
     case MsgType.RELEASE: {
       const l = st.db.get(req.ciaddr);
@@ -697,8 +745,10 @@ export function handleRequest(st: EngineState, req: DhcpPacket, link: LinkInfo, 
       return { commit: [ab], log: () => `DHCPDECLINE of ${formatIPv4(reqIp)} from ${hw} via ${via(req, link)}: abandoned` };
     }
     case MsgType.INFORM: {
-      if (req.ciaddr === 0) return { commit: [], log: () => `DHCPINFORM from ${hw} without ciaddr; dropped` };
-      const s = subnetFor(st.conf, req.ciaddr);
+      // dhcpd answers a relayed DHCPINFORM without ciaddr too: for the relay's subnet, through
+      // the relay (the reply goes to giaddr, RFC 2131 §4.3.5 and §4.1).
+      if (req.ciaddr === 0 && req.giaddr === 0) return { commit: [], log: () => `DHCPINFORM from ${hw} without ciaddr; dropped` };
+      const s = req.ciaddr !== 0 ? subnetFor(st.conf, req.ciaddr) : where.subnet;
       const scopes = s ? scopeList(c, s.scope) : netScopes;
       if (!authoritative(scopes)) return { commit: [], log: () => `DHCPINFORM from ${formatIPv4(req.ciaddr)}: not authoritative for its subnet` };
       const reply = buildReply(c, MsgType.INFORM, 0, sid, scopes, undefined, s);

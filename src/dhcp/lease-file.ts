@@ -5,7 +5,7 @@
 import { DiagnosticSink } from '../config/diagnostics.js';
 import { tokenize, type Token } from '../config/tokenizer.js';
 import { formatIPv4, parseHexList, parseIPv4 } from '../config/dhcp-options.js';
-import type { BindingState, Lease } from './lease.js';
+import type { BindingState, Billing, Lease } from './lease.js';
 
 const STATES = new Set(['active', 'free', 'abandoned', 'expired', 'released', 'backup', 'reset', 'bootp']);
 const HW: Record<string, number> = { ethernet: 1, 'token-ring': 6, fddi: 8, infiniband: 32 };
@@ -63,7 +63,16 @@ export function formatLease(l: Lease): string {
   if (l.hwAddr) s += `  hardware ${HW_NAME[l.hwType ?? 1] ?? 'ethernet'} ${hexColons(l.hwAddr)};\n`;
   if (l.uid && l.uid.length) s += `  uid ${formatUid(l.uid)};\n`;
   if (l.hostname) s += `  client-hostname ${quote(l.hostname)};\n`;
+  if (l.billing) s += `  ${formatBilling(l.billing)};\n`;
   return s + '}\n';
+}
+
+/** dhcpd's form: `billing class "name"`, or `billing subclass "name" data` (a string when printable). */
+function formatBilling(b: Billing): string {
+  if (b.sub === undefined) return `billing class ${quote(b.cls)}`;
+  const d = Buffer.from(b.sub, 'hex');
+  const printable = d.length > 0 && d.every((c) => c >= 0x20 && c < 0x7f);
+  return `billing subclass ${quote(b.cls)} ${printable ? quote(d.toString('latin1')) : hexColons(d)}`;
 }
 
 function decodeEscapes(raw: string): Buffer {
@@ -146,6 +155,11 @@ export function parseLeaseFile(file: string, text: string): ParsedLeases {
           lease.uid = rest[0].kind === 'string' ? decodeEscapes(rest[0].value) : parseHexList(rest[0].value);
         } else if (kw === 'client-hostname' && rest[0]?.kind === 'string') {
           lease.hostname = decodeEscapes(rest[0].value).toString('latin1');
+        } else if (kw === 'billing' && rest[0]?.value === 'class' && rest[1]?.kind === 'string') {
+          lease.billing = { cls: decodeEscapes(rest[1].value).toString('latin1') };
+        } else if (kw === 'billing' && rest[0]?.value === 'subclass' && rest[1]?.kind === 'string' && rest[2]) {
+          const d = rest[2].kind === 'string' ? decodeEscapes(rest[2].value) : parseHexList(rest[2].value);
+          if (d) lease.billing = { cls: decodeEscapes(rest[1].value).toString('latin1'), sub: d.toString('hex') };
         }
         // Everything else (next binding state, set …, on …, option agent…) is ISC bookkeeping.
       }

@@ -17,6 +17,13 @@ export interface Lease {
   /** Client identifier (option 61) when the client sent one. */
   uid?: Buffer;
   hostname?: string;
+  /** The lease-limited class (or subclass: its data, hex) the lease counts against. */
+  billing?: Billing;
+}
+
+export interface Billing {
+  cls: string;
+  sub?: string;
 }
 
 /** Client identity: option 61 when present (RFC 2131 §4.2, RFC 6842), else htype+chaddr. */
