@@ -22,7 +22,7 @@ import {
 import { echoedFlags, echoesQuestion, metaTypeRcode, opcodeImplemented, questionlessRcode, raMayBeSet } from './reply-policy.js';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from './authority.js';
 import { ZoneTable } from './zone-table.js';
-import { buildZone, type Zone } from './zone.js';
+import { buildZone, emptyZone, type Zone } from './zone.js';
 import { nameKey, parentName, parseName } from './name.js';
 import { CLASS_CH, CLASS_IN, T, type ResourceRecord } from './rr.js';
 import type { Resolution } from './resolver.js';
@@ -173,7 +173,7 @@ export class Responder {
     this.view = view;
     // A zone that did not load still owns its names: a placeholder in the table
     // answers SERVFAIL for them, while zones below it that loaded serve as usual.
-    for (const origin of view.notLoaded ?? []) this.unloaded.add({ origin, class: CLASS_IN, serial: 0, nodes: new Map() });
+    for (const origin of view.notLoaded ?? []) this.unloaded.add(emptyZone(origin, CLASS_IN));
     this.table = new ZoneTable([...view.zones.filter((z) => z.class === CLASS_IN), ...this.unloaded]);
     const ch = [chaosZone('hostname.bind.', opts.hostname ?? osHostname()), chaosZone('id.server.', undefined),
       chaosZone('version.bind.', view.version)];
