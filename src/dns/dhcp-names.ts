@@ -299,6 +299,16 @@ export function namesDiff(zone: Zone, applied: AppliedNames, records: readonly D
   return { diff: { deletions, additions, serial: next }, applied: target };
 }
 
+/** ZoneFacts as they cross process boundaries (IPC messages are JSON: no Set). */
+export interface ZoneFactsWire {
+  name: string;
+  serial: number;
+  owned: string[];
+}
+
+export const factsToWire = (facts: readonly ZoneFacts[]): ZoneFactsWire[] => facts.map((f) => ({ name: f.name, serial: f.serial, owned: [...f.owned] }));
+export const factsFromWire = (facts: readonly ZoneFactsWire[]): ZoneFacts[] => facts.map((f) => ({ name: f.name, serial: f.serial, owned: new Set(f.owned) }));
+
 /** Facts of a loaded configuration's primary zones. */
 export function primaryZoneFacts(zones: readonly Zone[], conf: { zones: readonly { name: string; type: string }[] }): ZoneFacts[] {
   const primaries = new Set(conf.zones.filter((z) => z.type === 'primary').map((z) => (z.name === '.' ? '.' : `${lower(z.name).replace(/\.$/, '')}.`)));

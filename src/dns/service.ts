@@ -20,7 +20,7 @@ import { loadDnsConfig, namedConfPath } from './dns-config.js';
 import { dnsWorkers } from './definition.js';
 import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
-import { primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import { factsFromWire, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import type { FailedZone } from './view-builder.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
@@ -248,6 +248,11 @@ class ClusterDns implements Service {
       const r = await this.reloadWorker(w);
       if (r.type === 'reloaded') {
         if (i === 0) {
+          // The first worker accepted the files: DHCP names are judged against its zone facts from now on.
+          if (this.owner) {
+            this.facts = keepFailedFacts(factsFromWire(r.facts), this.facts, r.failed);
+            this.owner.setFacts(this.facts);
+          }
           for (const warning of r.warnings) this.log.warn(warning);
           for (const e of r.zoneErrors) this.log.error(e);
           for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
@@ -257,16 +262,6 @@ class ClusterDns implements Service {
       }
       if (i === 0) throw new Error(r.error);
       failures.push(`worker ${w.process.pid ?? '?'}: ${r.error}`);
-    }
-    // The first worker accepted the files: conflicts are judged against them from now on.
-    if (this.owner) {
-      try {
-        const cfg = loadDnsConfig(this.file);
-        this.facts = keepFailedFacts(primaryZoneFacts(cfg.view.zones, cfg.conf), this.facts, cfg.failed);
-        this.owner.setFacts(this.facts);
-      } catch {
-        // The workers validated the files; a race with an edit keeps the old facts.
-      }
     }
     if (failures.length > 0) throw new Error(`reload failed in ${failures.length} worker(s); they keep their old data: ${failures.join('; ')}`);
   }

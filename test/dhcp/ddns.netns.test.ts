@@ -92,6 +92,25 @@ zone "117.168.192.in-addr.arpa" { type primary; file "rev.zone"; };
     t.equal(await dig('taken.cafe.babe A'), '192.168.117.250', 'the zone file\'s address stays');
   });
 
+  await t.test('a reload in the cluster: the workers tell the main process what the new zone file defines', async (t) => {
+    const before = (server.output().match(/zone cafe\.babe\/IN: loaded serial 2026112210/g) ?? []).length;
+    lab.file('cafe.babe.zone', ZONE.replace('2026112201', '2026112210') + 'fromfile IN A 192.168.117.251\n');
+    server.kill('SIGHUP');
+    const end = Date.now() + 10_000;
+    while ((server.output().match(/zone cafe\.babe\/IN: loaded serial 2026112210/g) ?? []).length === before && Date.now() < end) await sleep(100);
+    t.match(server.output(), /zone cafe\.babe\/IN: loaded serial 2026112210/, 'reloaded');
+    t.equal((await until('labpc.cafe.babe A', (s) => s === ip)).answer, ip, 'the DHCP name is still served from the re-read zone');
+    t.equal(await dig('fromfile.cafe.babe A'), '192.168.117.251', 'with the file\'s new name');
+    const ns3 = await lab.addClient('ff', '02:00:00:00:66:03');
+    const cf3 = lab.file('dhclient3.conf', 'send host-name "fromfile";\n');
+    await sh(`ip netns exec ${ns3} dhclient -4 -v -1 -cf ${cf3} -sf ${lab.dhclientScript(lab.file('ff.out', ''))} -lf ${lab.dir}/ff.leases -pf ${lab.dir}/ff.pid eth0 2>&1`, 60_000);
+    await sh(`kill $(cat ${lab.dir}/ff.pid)`).catch(() => undefined);
+    const end2 = Date.now() + 5000;
+    while (!/not adding fromfile\.cafe\.babe\. A/.test(server.output()) && Date.now() < end2) await sleep(100);
+    t.match(server.output(), /not adding fromfile\.cafe\.babe\. A: the name is defined in zone cafe\.babe\.'s file/, 'the name the reloaded file defines is refused');
+    t.equal(await dig('fromfile.cafe.babe A'), '192.168.117.251', 'the file\'s address stays');
+  });
+
   await t.test('a restart keeps the names (journal)', async (t) => {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));

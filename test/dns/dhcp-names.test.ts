@@ -122,3 +122,11 @@ t.test('a name the zone has from its file is left alone (the file wins)', async 
   const snap: NamesSnapshot = { records: [{ name: 'taken.cafe.babe.', type: 'A', data: '192.168.117.9', ttl: 300, expires: null, owner: 'X', zone: 'cafe.babe.' }], serials: {} };
   t.equal(namesDiff(zs[0], new Map(), recordsByZone(snap).get('cafe.babe.')!, undefined), undefined, 'no difference');
 });
+
+t.test('zone facts cross the worker boundary as JSON and come back the same', async (t) => {
+  const { factsToWire, factsFromWire } = await import('../../src/dns/dhcp-names.js');
+  const facts = zoneFacts(zones(), primaries);
+  const back = factsFromWire(JSON.parse(JSON.stringify(factsToWire(facts))) as ReturnType<typeof factsToWire>);
+  t.same(back.map((f) => ({ ...f, owned: [...f.owned].sort() })), facts.map((f) => ({ ...f, owned: [...f.owned].sort() })));
+  t.ok(back[0].owned.has('taken.cafe.babe.'), 'owned names are a set again');
+});
