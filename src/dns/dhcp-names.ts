@@ -309,8 +309,32 @@ export interface ZoneFactsWire {
 export const factsToWire = (facts: readonly ZoneFacts[]): ZoneFactsWire[] => facts.map((f) => ({ name: f.name, serial: f.serial, owned: [...f.owned] }));
 export const factsFromWire = (facts: readonly ZoneFactsWire[]): ZoneFacts[] => facts.map((f) => ({ name: f.name, serial: f.serial, owned: new Set(f.owned) }));
 
+const primaryNames = (conf: { zones: readonly { name: string; type: string }[] }): Set<string> =>
+  new Set(conf.zones.filter((z) => z.type === 'primary').map((z) => (z.name === '.' ? '.' : `${lower(z.name).replace(/\.$/, '')}.`)));
+
 /** Facts of a loaded configuration's primary zones. */
 export function primaryZoneFacts(zones: readonly Zone[], conf: { zones: readonly { name: string; type: string }[] }): ZoneFacts[] {
-  const primaries = new Set(conf.zones.filter((z) => z.type === 'primary').map((z) => (z.name === '.' ? '.' : `${lower(z.name).replace(/\.$/, '')}.`)));
-  return zoneFacts(zones, primaries);
+  return zoneFacts(zones, primaryNames(conf));
+}
+
+/**
+ * The A records of the primary zones (`zones` as their files say): what DHCP's
+ * `fixed-address NAME` resolves through. Name (lower case, with the dot) → addresses.
+ */
+export function primaryZoneAddresses(zones: readonly Zone[], conf: { zones: readonly { name: string; type: string }[] }): Map<string, number[]> {
+  const primaries = primaryNames(conf);
+  const out = new Map<string, number[]>();
+  for (const z of zones) {
+    if (!primaries.has(lower(nameToText(z.origin)))) continue;
+    for (const n of z.nodes.values()) {
+      const set = n.rrsets.get(T.A);
+      if (!set) continue;
+      const name = lower(nameToText(n.name));
+      const ips = set.rdatas.filter((d) => d.length === 4).map((d) => ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0);
+      const list = out.get(name);
+      if (list) list.push(...ips);
+      else out.set(name, ips);
+    }
+  }
+  return out;
 }

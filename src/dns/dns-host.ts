@@ -11,7 +11,7 @@ import { Responder, type ResponderStats } from './responder.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
-import { namesDiff, primaryZoneFacts, recordsByZone, type AppliedNames, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type AppliedNames, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import { nameToText } from './name.js';
 import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
@@ -44,6 +44,8 @@ export class DnsHost {
   readonly journals = new Map<string, ZoneJournal>();
   /** The primary zones as their files say, before DHCP names are added. */
   facts: ZoneFacts[] = [];
+  /** Their A records, for DHCP's `fixed-address NAME` (name-registration channel). */
+  addresses: Map<string, number[]> = new Map();
 
   /** Serves this snapshot of DHCP names from now on (replacing the previous one). */
   setNames(snap: NamesSnapshot): void {
@@ -64,7 +66,9 @@ export class DnsHost {
    * names it carries and the snapshot's, and recorded in its journal.
    */
   private withNames(cfg: DnsConfig): DnsConfig {
-    this.facts = primaryZoneFacts(cfg.view.zones.map((z) => this.carried.get(z)?.file ?? z), cfg.conf);
+    const files = cfg.view.zones.map((z) => this.carried.get(z)?.file ?? z);
+    this.facts = primaryZoneFacts(files, cfg.conf);
+    this.addresses = primaryZoneAddresses(files, cfg.conf);
     if (!this.names) return cfg;
     const byZone = recordsByZone(this.names);
     const serials = this.names.serials;

@@ -20,7 +20,7 @@ import { loadDnsConfig, namedConfPath } from './dns-config.js';
 import { dnsWorkers } from './definition.js';
 import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
-import { factsFromWire, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import { factsFromWire, primaryZoneAddresses, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import type { FailedZone } from './view-builder.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
@@ -72,6 +72,8 @@ class InProcessDns implements Service {
   async start(): Promise<void> {
     await this.host.start();
     if (this.host.config) logLoaded(this.log, this.host.config);
+    // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
+    this.opts.names?.publishAddresses(this.host.addresses);
     if (this.opts.names) {
       this.owner = new NamesOwner(this.opts.dataDir, this.host.facts, this.log, (snap) => this.host.setNames(snap));
       this.owner.start(this.opts.names);
@@ -87,6 +89,7 @@ class InProcessDns implements Service {
   async reload(): Promise<void> {
     logLoaded(this.log, await this.host.reload());
     this.owner?.setFacts(this.host.facts);
+    this.opts.names?.publishAddresses(this.host.addresses);
   }
   async stop(): Promise<void> {
     this.owner?.stop();
@@ -160,6 +163,8 @@ class ClusterDns implements Service {
     // Fail early, with every error, before forking anything.
     const cfg = loadDnsConfig(this.file);
     logLoaded(this.log, cfg);
+    // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
+    this.opts.names?.publishAddresses(primaryZoneAddresses(cfg.view.zones, cfg.conf));
     if (this.opts.names) {
       this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
       this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
@@ -248,7 +253,9 @@ class ClusterDns implements Service {
       const r = await this.reloadWorker(w);
       if (r.type === 'reloaded') {
         if (i === 0) {
-          // The first worker accepted the files: DHCP names are judged against its zone facts from now on.
+          // The first worker accepted the files: DHCP names are judged against its zone facts
+          // from now on, and fixed-address names looked up in its zones' addresses.
+          this.opts.names?.publishAddresses(new Map(r.addresses));
           if (this.owner) {
             this.facts = keepFailedFacts(factsFromWire(r.facts), this.facts, r.failed);
             this.owner.setFacts(this.facts);
