@@ -16,7 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
-import { loadDnsConfig, namedConfPath } from './dns-config.js';
+import { loadDnsConfig, loadNamedConfOnly, namedConfPath } from './dns-config.js';
+import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { dnsWorkers } from './definition.js';
 import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -243,8 +244,12 @@ class ClusterDns implements Service {
   private async reloadNow(): Promise<void> {
     const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
     if (live.length === 0) {
-      // No worker to ask (all restarting): validate here so the caller still learns of errors.
-      logLoaded(this.log, loadDnsConfig(this.file));
+      // No worker to ask (all restarting): check named.conf here so the caller still learns of
+      // its errors; the zone files are read by the workers as they come back, not here.
+      const sink = new DiagnosticSink();
+      loadNamedConfOnly(this.file, sink);
+      sink.throwIfErrors();
+      for (const w of sink.items) this.log.warn(formatDiagnostic(w));
       return;
     }
     const failures: string[] = [];
