@@ -69,11 +69,6 @@ function lowerName(name: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The SOA for a negative answer: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3); computed when the zone version is made. */
-export function negativeSoa(zone: Zone): SectionRRset | undefined {
-  return zone.negativeSoa;
-}
-
 /** Names from the zone origin (exclusive) down to `name` (inclusive), shortest first. */
 function ancestorsBelowOrigin(name: Uint8Array, originLabels: number): Uint8Array[] {
   const chain: Uint8Array[] = [];
@@ -143,6 +138,7 @@ export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opt
   const done = (rcode: number, aa: boolean, ede?: AuthorityAnswer['ede']): AuthorityAnswer =>
     ({ rcode, aa, answer: b.answer, authority: b.authority, additional: b.additional, ede });
   const negative = (rcode: number): AuthorityAnswer => {
+    // TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3), computed when the zone version was made.
     const soa = zone.negativeSoa;
     // BIND's zero-no-soa-ttl (default yes): NXDOMAIN for an SOA question carries the SOA
     // with TTL 0 (measured: NODATA keeps the negative TTL), so no one caches it as an answer.

@@ -61,14 +61,22 @@ export class DnsHost {
   }
 
   /**
-   * Facts of the zones' file versions, then the configuration whose zones carry the
-   * DHCP names: each zone's next version, made by applying the difference between the
-   * names it carries and the snapshot's, and recorded in its journal.
+   * A loaded configuration: facts of its zones' file versions (once per load, not per
+   * DHCP event), then the configuration whose zones carry the DHCP names.
    */
-  private withNames(cfg: DnsConfig): DnsConfig {
+  private loaded(cfg: DnsConfig): DnsConfig {
     const files = cfg.view.zones.map((z) => this.carried.get(z)?.file ?? z);
     this.facts = primaryZoneFacts(files, cfg.conf);
     this.addresses = primaryZoneAddresses(files, cfg.conf);
+    return this.withNames(cfg);
+  }
+
+  /**
+   * The configuration whose zones carry the DHCP names: each zone's next version, made by
+   * applying the difference between the names it carries and the snapshot's, and recorded
+   * in its journal.
+   */
+  private withNames(cfg: DnsConfig): DnsConfig {
     if (!this.names) return cfg;
     const byZone = recordsByZone(this.names);
     const serials = this.names.serials;
@@ -106,7 +114,7 @@ export class DnsHost {
    * error) when nothing can be served. Zones that do not load are answered SERVFAIL.
    */
   async start(): Promise<void> {
-    const cfg = this.withNames(loadDnsConfig(this.namedConf));
+    const cfg = this.loaded(loadDnsConfig(this.namedConf));
     this.responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
     await this.applyListeners(cfg.listen, true);
     this.current = cfg;
@@ -129,7 +137,7 @@ export class DnsHost {
     // A zone that fails to load keeps the version it serves now (with its DHCP names);
     // a zone that loads starts again from its file, and the names are applied to it.
     const before = this.current;
-    const cfg = this.withNames(loadDnsConfig(this.namedConf, undefined, before ? servedZones(before.view) : undefined));
+    const cfg = this.loaded(loadDnsConfig(this.namedConf, undefined, before ? servedZones(before.view) : undefined));
     const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg) });
     if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;
