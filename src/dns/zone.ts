@@ -7,11 +7,11 @@ import { nameKey, parentName, isSubdomain, labelCount } from './name.js';
 import { T, type ResourceRecord } from './rr.js';
 
 export interface RRset {
-  owner: Uint8Array;
-  type: number;
-  class: number;
+  readonly owner: Uint8Array;
+  readonly type: number;
+  readonly class: number;
   /** One TTL per RRset (RFC 2181 §5.2); the loader keeps the first and warns, as BIND does. */
-  ttl: number;
+  readonly ttl: number;
   rdatas: Uint8Array[];
 }
 

@@ -136,6 +136,7 @@ zone "117.168.192.in-addr.arpa" { type primary; file "rev.zone"; };
     t.equal(await dig(`${rev} PTR`), 'labpc.cafe.babe.', 'PTR too');
     const serial2 = Number((await dig('cafe.babe SOA')).split(/\s+/)[2]);
     t.ok(serial2 >= serial1, `serial not moved backwards (${serial2})`);
+    t.equal(await fixedClient(fxNs), '192.168.117.61', 'fixed-address names resolve when DNS serves in the main process too');
   });
 
   await t.test('a reload (SIGHUP) keeps the names in the re-read zones', async (t) => {
