@@ -16,7 +16,6 @@ import { LeaseDb } from './lease.js';
 import { LeaseStore } from './lease-store.js';
 import { DhcpServer } from './server.js';
 import { dhcpdConfPath, leaseFilePath } from './paths.js';
-import { zoneAddresses, zoneResolver } from './zone-names.js';
 import { DHCP_CONTROL, dhcpInterfaces } from './definition.js';
 import { formatLeaseTable, leaseRows } from './lease-table.js';
 
@@ -52,11 +51,15 @@ export function dhcpSelection(named: readonly string[], conf: () => DhcpdConf): 
   };
 }
 
-/** fixed-address names come from Triad's own zones (read once per load). */
+/**
+ * fixed-address names come from Triad's own zones: the DNS service publishes their
+ * addresses on the name-registration channel at every load, and the engine looks them
+ * up there (so a DNS reload is seen without re-reading named.conf or zone files here).
+ */
 function withNames(st: EngineState, conf: DhcpdConf, opts: RunOptions): EngineState {
   if (!conf.hosts.some((h) => h.fixedNames.length)) return st;
-  const table = zoneAddresses(opts);
-  st.resolveName = zoneResolver(table);
+  const names = opts.names;
+  st.resolveName = (n) => names?.lookup(n);
   for (const h of conf.hosts) {
     for (const n of h.fixedNames) {
       if (st.resolveName(n) === undefined) opts.log.warn({ host: h.name, name: n }, 'fixed-address name not found in Triad\'s zones');

@@ -69,16 +69,6 @@ function lowerName(name: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The SOA for a negative answer: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3). */
-export function negativeSoa(zone: Zone): SectionRRset | undefined {
-  const apex = zone.nodes.get(nameKey(zone.origin));
-  const soa = apex?.rrsets.get(T.SOA);
-  if (!soa || soa.rdatas.length === 0) return undefined;
-  const rd = soa.rdatas[0];
-  const min = ((rd[rd.length - 4] << 24) >>> 0) + ((rd[rd.length - 3] << 16) | (rd[rd.length - 2] << 8) | rd[rd.length - 1]);
-  return { owner: soa.owner, type: T.SOA, class: soa.class, ttl: Math.min(soa.ttl, min), rdatas: [rd] };
-}
-
 /** Names from the zone origin (exclusive) down to `name` (inclusive), shortest first. */
 function ancestorsBelowOrigin(name: Uint8Array, originLabels: number): Uint8Array[] {
   const chain: Uint8Array[] = [];
@@ -86,12 +76,6 @@ function ancestorsBelowOrigin(name: Uint8Array, originLabels: number): Uint8Arra
   // chain: name, parent, …, TLD; keep those strictly below the origin.
   chain.length = Math.max(0, chain.length - originLabels);
   return chain.reverse();
-}
-
-function countLabels(name: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; name[i] !== 0; i += name[i] + 1) n++;
-  return n;
 }
 
 /** Replaces the `suffixLen`-octet suffix of `name` (the DNAME owner) by `target` (RFC 6672 §2.2). */
@@ -149,13 +133,13 @@ class Builder {
  */
 export function answerFromZone(zone: Zone, qname: Uint8Array, qtype: number, opts: AnswerOptions): AuthorityAnswer {
   const b = new Builder();
-  const originKey = nameKey(zone.origin);
-  const originLabels = countLabels(zone.origin);
-  const apex = zone.nodes.get(originKey);
+  // Per-version facts (zone.ts), not recomputed per answer.
+  const { originKey, originLabels, apex } = zone;
   const done = (rcode: number, aa: boolean, ede?: AuthorityAnswer['ede']): AuthorityAnswer =>
     ({ rcode, aa, answer: b.answer, authority: b.authority, additional: b.additional, ede });
   const negative = (rcode: number): AuthorityAnswer => {
-    const soa = negativeSoa(zone);
+    // TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3), computed when the zone version was made.
+    const soa = zone.negativeSoa;
     // BIND's zero-no-soa-ttl (default yes): NXDOMAIN for an SOA question carries the SOA
     // with TTL 0 (measured: NODATA keeps the negative TTL), so no one caches it as an answer.
     if (soa) b.authority.push(qtype === T.SOA && rcode === NXDOMAIN ? { ...soa, ttl: 0 } : soa);

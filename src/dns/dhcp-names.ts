@@ -5,15 +5,16 @@
 //    replaced; a name another client holds is kept until its lease ends, RFC 4703's rule
 //    kept simple), expiry, SOA serial bumps. Pure apart from the clock the caller passes.
 //  - the journal (JSON lines in the data dir) that makes them survive a restart.
-//  - applyToZones: puts a snapshot into loaded Zone objects (every serving process) and
-//    returns how to take it out again (reload replaces zones; a new snapshot replaces the old).
+//  - namesDiff: the difference (zone-diff.ts) that takes a zone version to the one carrying
+//    a snapshot's names (every serving process); zones are never edited in place.
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NameEvent } from '../net/name-registration.js';
-import { nameKey, nameToText, parentName, parseName } from './name.js';
-import { CLASS_IN, T } from './rr.js';
-import type { RRset, Zone, ZoneNode } from './zone.js';
+import { nameKey, nameToText, parseName } from './name.js';
+import { T, type ResourceRecord } from './rr.js';
+import { bytesEqual, type Zone } from './zone.js';
+import type { ZoneDiff } from './zone-diff.js';
 
 export interface DynRecord {
   /** Owner name, absolute, lower case. */
@@ -244,88 +245,96 @@ export class NamesJournal {
   }
 }
 
-/** Sets the SERIAL field of an SOA RDATA (after the two names), returning a copy. */
-function withSerial(rd: Uint8Array, serial: number): Uint8Array {
-  const out = Uint8Array.from(rd);
-  let i = 0;
-  for (let k = 0; k < 2; k++) {
-    while (i < out.length && out[i] !== 0) i += out[i] + 1;
-    i++;
+/** The DHCP names a zone version carries, by `TYPE name`: where the next difference starts from. */
+export type AppliedNames = ReadonlyMap<string, ResourceRecord>;
+
+/** The snapshot's records by the zone (origin text) holding them. */
+export function recordsByZone(snap: NamesSnapshot): Map<string, DynRecord[]> {
+  const out = new Map<string, DynRecord[]>();
+  for (const r of snap.records) {
+    const list = out.get(r.zone);
+    if (list) list.push(r);
+    else out.set(r.zone, [r]);
   }
-  if (i + 4 > out.length) return out;
-  out[i] = serial >>> 24;
-  out[i + 1] = (serial >>> 16) & 255;
-  out[i + 2] = (serial >>> 8) & 255;
-  out[i + 3] = serial & 255;
   return out;
 }
 
 /**
- * Puts the snapshot's records into the zones (by origin) and raises their SOA serials;
- * returns the function that restores the zones exactly. A name that already has data
- * of that type in the zone is left alone (the file wins).
+ * The difference that takes `zone` (carrying the DHCP names `applied`) to `records`,
+ * the snapshot's names for it: names no longer wanted go, new ones come, and the SOA
+ * serial rises to `serial` when that follows the zone's. A name that already has data
+ * of that type, or a CNAME, in the zone's own data is left alone (the file wins).
+ * Undefined when nothing changes.
  */
-export function applyToZones(zones: readonly Zone[], snap: NamesSnapshot): () => void {
-  const byName = new Map<string, Zone>();
-  for (const z of zones) byName.set(lower(nameToText(z.origin)), z);
-  const createdNodes: { zone: Zone; key: string }[] = [];
-  const addedSets: { node: ZoneNode; type: number }[] = [];
-  const serials: { zone: Zone; serial: number; soa?: { set: RRset; rdatas: Uint8Array[] } }[] = [];
-  for (const r of snap.records) {
-    const zone = byName.get(r.zone);
-    if (!zone) continue;
-    let wire: Uint8Array;
+export function namesDiff(zone: Zone, applied: AppliedNames, records: readonly DynRecord[], serial: number | undefined): { diff: ZoneDiff; applied: Map<string, ResourceRecord> } | undefined {
+  const target = new Map<string, ResourceRecord>();
+  for (const r of records) {
+    let owner: Uint8Array;
     let rdata: Uint8Array;
     try {
-      wire = parseName(r.name);
+      owner = parseName(r.name);
       rdata = r.type === 'A' ? Uint8Array.from(r.data.split('.').map(Number)) : parseName(r.data);
     } catch {
       continue;
     }
     const type = r.type === 'A' ? T.A : T.PTR;
-    const k = nameKey(wire);
-    let node = zone.nodes.get(k);
-    if (node && (node.rrsets.has(type) || node.rrsets.has(T.CNAME))) continue;
-    if (!node) {
-      node = { name: wire, rrsets: new Map() };
-      zone.nodes.set(k, node);
-      createdNodes.push({ zone, key: k });
-      // Empty non-terminals up to the origin (RFC 4592 §2.2.2).
-      const originKey = nameKey(zone.origin);
-      for (let p = parentName(wire); p.length > 1 && nameKey(p) !== originKey; p = parentName(p)) {
-        const pk = nameKey(p);
-        if (zone.nodes.has(pk)) break;
-        zone.nodes.set(pk, { name: p, rrsets: new Map() });
-        createdNodes.push({ zone, key: pk });
-      }
-    }
-    node.rrsets.set(type, { owner: wire, type, class: CLASS_IN, ttl: r.ttl, rdatas: [rdata] });
-    addedSets.push({ node, type });
+    const k = key(r.name, r.type);
+    const node = zone.nodes.get(nameKey(owner));
+    if (node && ((node.rrsets.has(type) && !applied.has(k)) || node.rrsets.has(T.CNAME))) continue;
+    target.set(k, { owner, type, class: zone.class, ttl: r.ttl, rdata });
   }
-  for (const [name, serial] of Object.entries(snap.serials)) {
-    const zone = byName.get(name);
-    if (!zone || ((serial - zone.serial) | 0) <= 0) continue;
-    const apex = zone.nodes.get(nameKey(zone.origin));
-    const set = apex?.rrsets.get(T.SOA);
-    serials.push({ zone, serial: zone.serial, soa: set ? { set, rdatas: set.rdatas } : undefined });
-    zone.serial = serial >>> 0;
-    if (set) set.rdatas = set.rdatas.map((rd) => withSerial(rd, serial >>> 0));
+  const same = (a: ResourceRecord, b: ResourceRecord): boolean => a.ttl === b.ttl && bytesEqual(a.rdata, b.rdata) && bytesEqual(a.owner, b.owner);
+  const deletions: ResourceRecord[] = [];
+  const additions: ResourceRecord[] = [];
+  for (const [k, rr] of applied) {
+    const want = target.get(k);
+    if (!want || !same(want, rr)) deletions.push(rr);
   }
-  return () => {
-    for (const s of serials) {
-      s.zone.serial = s.serial;
-      if (s.soa) s.soa.set.rdatas = s.soa.rdatas;
-    }
-    for (const a of addedSets) a.node.rrsets.delete(a.type);
-    for (const c of createdNodes.reverse()) {
-      const n = c.zone.nodes.get(c.key);
-      if (n && n.rrsets.size === 0) c.zone.nodes.delete(c.key);
-    }
-  };
+  for (const [k, rr] of target) {
+    const cur = applied.get(k);
+    if (!cur || !same(cur, rr)) additions.push(rr);
+  }
+  const next = serial !== undefined && ((serial - zone.serial) | 0) > 0 ? serial >>> 0 : undefined;
+  if (deletions.length === 0 && additions.length === 0 && next === undefined) return undefined;
+  return { diff: { deletions, additions, serial: next }, applied: target };
 }
+
+/** ZoneFacts as they cross process boundaries (IPC messages are JSON: no Set). */
+export interface ZoneFactsWire {
+  name: string;
+  serial: number;
+  owned: string[];
+}
+
+export const factsToWire = (facts: readonly ZoneFacts[]): ZoneFactsWire[] => facts.map((f) => ({ name: f.name, serial: f.serial, owned: [...f.owned] }));
+export const factsFromWire = (facts: readonly ZoneFactsWire[]): ZoneFacts[] => facts.map((f) => ({ name: f.name, serial: f.serial, owned: new Set(f.owned) }));
+
+const primaryNames = (conf: { zones: readonly { name: string; type: string }[] }): Set<string> =>
+  new Set(conf.zones.filter((z) => z.type === 'primary').map((z) => (z.name === '.' ? '.' : `${lower(z.name).replace(/\.$/, '')}.`)));
 
 /** Facts of a loaded configuration's primary zones. */
 export function primaryZoneFacts(zones: readonly Zone[], conf: { zones: readonly { name: string; type: string }[] }): ZoneFacts[] {
-  const primaries = new Set(conf.zones.filter((z) => z.type === 'primary').map((z) => (z.name === '.' ? '.' : `${lower(z.name).replace(/\.$/, '')}.`)));
-  return zoneFacts(zones, primaries);
+  return zoneFacts(zones, primaryNames(conf));
+}
+
+/**
+ * The A records of the primary zones (`zones` as their files say): what DHCP's
+ * `fixed-address NAME` resolves through. Name (lower case, with the dot) → addresses.
+ */
+export function primaryZoneAddresses(zones: readonly Zone[], conf: { zones: readonly { name: string; type: string }[] }): Map<string, number[]> {
+  const primaries = primaryNames(conf);
+  const out = new Map<string, number[]>();
+  for (const z of zones) {
+    if (!primaries.has(lower(nameToText(z.origin)))) continue;
+    for (const n of z.nodes.values()) {
+      const set = n.rrsets.get(T.A);
+      if (!set) continue;
+      const name = lower(nameToText(n.name));
+      const ips = set.rdatas.filter((d) => d.length === 4).map((d) => ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0);
+      const list = out.get(name);
+      if (list) list.push(...ips);
+      else out.set(name, ips);
+    }
+  }
+  return out;
 }

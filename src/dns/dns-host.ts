@@ -12,7 +12,11 @@ import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
-import { applyToZones, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type AppliedNames, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import { nameToText } from './name.js';
+import type { Zone } from './zone.js';
+import { applyDiff } from './zone-diff.js';
+import { ZoneJournal } from './zone-journal.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
@@ -38,30 +42,73 @@ export class DnsHost {
     this.faults = new FaultLog(log);
   }
 
-  /** DHCP names (dhcp-names.ts): the snapshot served, and how to take it out of the zones. */
+  /** DHCP names (dhcp-names.ts): the snapshot served. */
   private names: NamesSnapshot | undefined;
-  private undoNames: (() => void) | undefined;
+  /** Per served zone version that carries DHCP names: which, and the file's version it grew from. */
+  private carried = new WeakMap<Zone, { applied: AppliedNames; file: Zone }>();
+  /** The recent differences of each zone (by origin key): what IXFR will serve. */
+  readonly journals = new Map<string, ZoneJournal>();
   /** The primary zones as their files say, before DHCP names are added. */
   facts: ZoneFacts[] = [];
+  /** Their A records, for DHCP's `fixed-address NAME` (name-registration channel). */
+  addresses: Map<string, number[]> = new Map();
 
   /** Serves this snapshot of DHCP names from now on (replacing the previous one). */
   setNames(snap: NamesSnapshot): void {
     this.names = snap;
     const cfg = this.current;
     if (!cfg) return;
-    this.undoNames?.();
-    this.undoNames = applyToZones(cfg.view.zones, snap);
+    this.current = this.withNames(cfg);
     // A new responder: the old one's answer cache holds the previous names.
-    const responder = new Responder(cfg.view, { resolver: this.resolver, faults: this.faults });
+    const responder = new Responder(this.current.view, { resolver: this.resolver, faults: this.faults });
     if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;
     for (const l of this.listeners.values()) l.setResponder(responder);
   }
 
-  /** Facts of the fresh zones, then the DHCP names into them. */
-  private withNames(cfg: DnsConfig): void {
-    this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
-    this.undoNames = this.names ? applyToZones(cfg.view.zones, this.names) : undefined;
+  /**
+   * A loaded configuration: facts of its zones' file versions (once per load, not per
+   * DHCP event), then the configuration whose zones carry the DHCP names.
+   */
+  private loaded(cfg: DnsConfig): DnsConfig {
+    const files = cfg.view.zones.map((z) => this.carried.get(z)?.file ?? z);
+    this.facts = primaryZoneFacts(files, cfg.conf);
+    this.addresses = primaryZoneAddresses(files, cfg.conf);
+    return this.withNames(cfg);
+  }
+
+  /**
+   * The configuration whose zones carry the DHCP names: each zone's next version, made by
+   * applying the difference between the names it carries and the snapshot's, and recorded
+   * in its journal.
+   */
+  private withNames(cfg: DnsConfig): DnsConfig {
+    if (!this.names) return cfg;
+    const byZone = recordsByZone(this.names);
+    const serials = this.names.serials;
+    let changed = false;
+    const zones = cfg.view.zones.map((z) => {
+      const c = this.carried.get(z);
+      const origin = nameToText(z.origin).toLowerCase();
+      const records = byZone.get(origin);
+      if (!c && !records && serials[origin] === undefined) return z;
+      const r = namesDiff(z, c?.applied ?? new Map(), records ?? [], serials[origin]);
+      if (!r) return z;
+      let next: Zone;
+      try {
+        next = applyDiff(z, r.diff);
+      } catch (err) {
+        this.log.error({ zone: origin, err: err instanceof Error ? err.message : String(err) }, 'DHCP names not applied to the zone');
+        return z;
+      }
+      this.carried.set(next, { applied: r.applied, file: c?.file ?? z });
+      let journal = this.journals.get(z.originKey);
+      if (!journal) this.journals.set(z.originKey, (journal = new ZoneJournal()));
+      journal.record(z, next, r.diff);
+      changed = true;
+      return next;
+    });
+    return changed ? { ...cfg, view: { ...cfg.view, zones } } : cfg;
   }
 
   get config(): DnsConfig | undefined {
@@ -73,8 +120,7 @@ export class DnsHost {
    * error) when nothing can be served. Zones that do not load are answered SERVFAIL.
    */
   async start(): Promise<void> {
-    const cfg = loadDnsConfig(this.namedConf);
-    this.withNames(cfg);
+    const cfg = this.loaded(loadDnsConfig(this.namedConf));
     this.responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg), faults: this.faults });
     await this.applyListeners(cfg.listen, true);
     this.current = cfg;
@@ -94,26 +140,17 @@ export class DnsHost {
   }
 
   private async reloadNow(): Promise<DnsConfig> {
-    // A zone that fails to load keeps what it serves now. Those zone objects carry
-    // the DHCP names, so they go back to their file's data first (synchronously:
-    // no query sees the gap), and the names are applied again to whatever serves next.
+    // A zone that fails to load keeps the version it serves now (with its DHCP names);
+    // a zone that loads starts again from its file, and the names are applied to it.
     const before = this.current;
-    this.undoNames?.();
-    this.undoNames = undefined;
-    let cfg: DnsConfig;
-    try {
-      cfg = loadDnsConfig(this.namedConf, undefined, before ? servedZones(before.view) : undefined);
-    } catch (err) {
-      if (before && this.names) this.undoNames = applyToZones(before.view.zones, this.names);
-      throw err;
-    }
-    this.withNames(cfg);
+    const cfg = this.loaded(loadDnsConfig(this.namedConf, undefined, before ? servedZones(before.view) : undefined));
     const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg), faults: this.faults });
     if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;
     for (const l of this.listeners.values()) l.setResponder(responder);
-    await this.applyListeners(cfg.listen, false);
+    // Current before the listeners change, so DHCP names arriving meanwhile go into this configuration.
     this.current = cfg;
+    await this.applyListeners(cfg.listen, false);
     return cfg;
   }
 

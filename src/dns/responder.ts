@@ -36,7 +36,7 @@ import { SOURCES } from './sources.js';
 import { errorReply, type AddressMatcher, type ClientInfo, type DataReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver,
   type Reply, type ServingView, type Source, type SourceEnv } from './pipeline.js';
 import { ZoneTable } from './zone-table.js';
-import type { Zone } from './zone.js';
+import { emptyZone, type Zone } from './zone.js';
 import { CLASS_IN, T } from './rr.js';
 
 export type { AddressMatcher, ClientInfo, RecursiveResolver, ServingView } from './pipeline.js';
@@ -92,7 +92,7 @@ export class Responder {
     // A zone that did not load still owns its names: a placeholder in the table
     // answers SERVFAIL for them, while zones below it that loaded serve as usual.
     const unloaded = new Set<Zone>();
-    for (const origin of view.notLoaded ?? []) unloaded.add({ origin, class: CLASS_IN, serial: 0, nodes: new Map() });
+    for (const origin of view.notLoaded ?? []) unloaded.add(emptyZone(origin, CLASS_IN));
     const zones = new ZoneTable([...view.zones.filter((z) => z.class === CLASS_IN), ...unloaded]);
     const resolver = view.recursion ? opts.resolver : undefined;
     this.ra = resolver ? memoMatcher(view.allowRecursion ?? (() => false)) : undefined;

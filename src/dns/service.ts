@@ -16,11 +16,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
-import { loadDnsConfig, namedConfPath } from './dns-config.js';
+import { loadDnsConfig, loadNamedConfOnly, namedConfPath } from './dns-config.js';
+import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { dnsWorkers } from './definition.js';
 import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
-import { primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import { factsFromWire, primaryZoneAddresses, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import type { FailedZone } from './view-builder.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
@@ -72,6 +73,8 @@ class InProcessDns implements Service {
   async start(): Promise<void> {
     await this.host.start();
     if (this.host.config) logLoaded(this.log, this.host.config);
+    // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
+    this.opts.names?.publishAddresses(this.host.addresses);
     if (this.opts.names) {
       this.owner = new NamesOwner(this.opts.dataDir, this.host.facts, this.log, (snap) => this.host.setNames(snap));
       this.owner.start(this.opts.names);
@@ -87,6 +90,7 @@ class InProcessDns implements Service {
   async reload(): Promise<void> {
     logLoaded(this.log, await this.host.reload());
     this.owner?.setFacts(this.host.facts);
+    this.opts.names?.publishAddresses(this.host.addresses);
   }
   async stop(): Promise<void> {
     this.owner?.stop();
@@ -160,6 +164,8 @@ class ClusterDns implements Service {
     // Fail early, with every error, before forking anything.
     const cfg = loadDnsConfig(this.file);
     logLoaded(this.log, cfg);
+    // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
+    this.opts.names?.publishAddresses(primaryZoneAddresses(cfg.view.zones, cfg.conf));
     if (this.opts.names) {
       this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
       this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
@@ -238,8 +244,12 @@ class ClusterDns implements Service {
   private async reloadNow(): Promise<void> {
     const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
     if (live.length === 0) {
-      // No worker to ask (all restarting): validate here so the caller still learns of errors.
-      logLoaded(this.log, loadDnsConfig(this.file));
+      // No worker to ask (all restarting): check named.conf here so the caller still learns of
+      // its errors; the zone files are read by the workers as they come back, not here.
+      const sink = new DiagnosticSink();
+      loadNamedConfOnly(this.file, sink);
+      sink.throwIfErrors();
+      for (const w of sink.items) this.log.warn(formatDiagnostic(w));
       return;
     }
     const failures: string[] = [];
@@ -248,6 +258,13 @@ class ClusterDns implements Service {
       const r = await this.reloadWorker(w);
       if (r.type === 'reloaded') {
         if (i === 0) {
+          // The first worker accepted the files: DHCP names are judged against its zone facts
+          // from now on, and fixed-address names looked up in its zones' addresses.
+          this.opts.names?.publishAddresses(new Map(r.addresses));
+          if (this.owner) {
+            this.facts = keepFailedFacts(factsFromWire(r.facts), this.facts, r.failed);
+            this.owner.setFacts(this.facts);
+          }
           for (const warning of r.warnings) this.log.warn(warning);
           for (const e of r.zoneErrors) this.log.error(e);
           for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
@@ -257,16 +274,6 @@ class ClusterDns implements Service {
       }
       if (i === 0) throw new Error(r.error);
       failures.push(`worker ${w.process.pid ?? '?'}: ${r.error}`);
-    }
-    // The first worker accepted the files: conflicts are judged against them from now on.
-    if (this.owner) {
-      try {
-        const cfg = loadDnsConfig(this.file);
-        this.facts = keepFailedFacts(primaryZoneFacts(cfg.view.zones, cfg.conf), this.facts, cfg.failed);
-        this.owner.setFacts(this.facts);
-      } catch {
-        // The workers validated the files; a race with an edit keeps the old facts.
-      }
     }
     if (failures.length > 0) throw new Error(`reload failed in ${failures.length} worker(s); they keep their old data: ${failures.join('; ')}`);
   }

@@ -6,17 +6,18 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { createLogger } from '../log.js';
 import { DnsHost } from './dns-host.js';
-import type { NamesSnapshot } from './dhcp-names.js';
+import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-names.js';
 import type { FailedZone } from './view-builder.js';
 import { localControl } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 
 export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot };
 export type FromWorker =
-  | { type: 'ready' }
+  /** `facts`: the primary zones as their files say, what DHCP names are judged against (the primary parses no zone). */
+  | { type: 'ready'; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
   | { type: 'start-failed'; error: string }
   /** `warnings` and `zoneErrors` formatted with file:line:col; `loaded` the zones loaded now, `failed` those that did not. */
-  | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number }[]; failed: FailedZone[] }
+  | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number }[]; failed: FailedZone[]; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
   | { type: 'reload-failed'; id: number; error: string }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
         (cfg) =>
           send({
             type: 'reloaded', id: m.id, warnings: cfg.warnings.map((w) => formatDiagnostic(w)), zoneErrors: cfg.zoneErrors.map((e) => formatDiagnostic(e)),
-            loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial })), failed: cfg.failed,
+            loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial })), failed: cfg.failed, facts: factsToWire(host.facts), addresses: [...host.addresses],
           }),
         (err: unknown) => send({ type: 'reload-failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
       );
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   }
   // The primary logs the configuration's warnings once; workers log only their zones at debug.
   if (host.config) for (const z of host.config.loaded) log.debug({ zone: z.name, serial: z.serial }, 'zone loaded');
-  send({ type: 'ready' });
+  send({ type: 'ready', facts: factsToWire(host.facts), addresses: [...host.addresses] });
 }
 
 void main();

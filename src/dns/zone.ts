@@ -1,38 +1,68 @@
 // The in-memory form of one authoritative zone: a map from owner name to node,
-// each node holding its RRsets. The answer engine only reads this structure.
+// each node holding its RRsets. A Zone is an immutable version: nothing changes it
+// after it is made; the next version comes from applying a difference (zone-diff.ts).
+// The answer engine only reads this structure.
 
-import { nameKey, parentName, isSubdomain } from './name.js';
-import type { ResourceRecord } from './rr.js';
+import { nameKey, parentName, isSubdomain, labelCount } from './name.js';
+import { T, type ResourceRecord } from './rr.js';
 
 export interface RRset {
-  owner: Uint8Array;
-  type: number;
-  class: number;
+  readonly owner: Uint8Array;
+  readonly type: number;
+  readonly class: number;
   /** One TTL per RRset (RFC 2181 §5.2); the loader keeps the first and warns, as BIND does. */
-  ttl: number;
+  readonly ttl: number;
   rdatas: Uint8Array[];
 }
 
 export interface ZoneNode {
-  name: Uint8Array;
+  readonly name: Uint8Array;
   /** Keyed by type. Empty for an empty non-terminal. */
-  rrsets: Map<number, RRset>;
+  readonly rrsets: ReadonlyMap<number, RRset>;
 }
 
 export interface Zone {
-  origin: Uint8Array;
-  class: number;
-  serial: number;
+  readonly origin: Uint8Array;
+  readonly class: number;
+  readonly serial: number;
   /**
    * Every name in the zone keyed by nameKey(): owners of data and the empty
    * non-terminals between them and the origin (RFC 4592 §2.2.2 needs both).
    */
-  nodes: Map<string, ZoneNode>;
+  readonly nodes: ReadonlyMap<string, ZoneNode>;
   /**
    * An automatic empty zone (empty-zones.ts) that BIND serves from its built-in
    * database: the apex records are written with the name as the query spelled it.
    */
   atQueryName?: boolean;
+  // Facts of this version, computed once when it is made, never per answer.
+  readonly originKey: string;
+  readonly originLabels: number;
+  readonly apex: ZoneNode | undefined;
+  /** The SOA for a negative answer: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3). */
+  readonly negativeSoa: RRset | undefined;
+}
+
+/** A version from its nodes: computes the per-version facts the answer engine reads. */
+export function sealZone(origin: Uint8Array, cls: number, serial: number, nodes: ReadonlyMap<string, ZoneNode>, atQueryName?: boolean): Zone {
+  const originKey = nameKey(origin);
+  const apex = nodes.get(originKey);
+  const zone: Zone = { origin, class: cls, serial, nodes, originKey, originLabels: labelCount(origin), apex, negativeSoa: negativeSoaOf(apex) };
+  if (atQueryName) zone.atQueryName = true;
+  return zone;
+}
+
+/** A zone with no data (a configured zone whose file never loaded: answered SERVFAIL). */
+export function emptyZone(origin: Uint8Array, cls: number): Zone {
+  return sealZone(origin, cls, 0, new Map());
+}
+
+function negativeSoaOf(apex: ZoneNode | undefined): RRset | undefined {
+  const soa = apex?.rrsets.get(T.SOA);
+  if (!soa || soa.rdatas.length === 0) return undefined;
+  const rd = soa.rdatas[0];
+  const min = ((rd[rd.length - 4] << 24) >>> 0) + ((rd[rd.length - 3] << 16) | (rd[rd.length - 2] << 8) | rd[rd.length - 1]);
+  return { owner: soa.owner, type: T.SOA, class: soa.class, ttl: Math.min(soa.ttl, min), rdatas: [rd] };
 }
 
 /**
@@ -40,9 +70,9 @@ export interface Zone {
  * empty non-terminals. Duplicate RDATA within an RRset is dropped (RFC 2181 §5).
  */
 export function buildZone(origin: Uint8Array, cls: number, records: ResourceRecord[], serial: number): Zone {
-  const nodes = new Map<string, ZoneNode>();
+  const nodes = new Map<string, { name: Uint8Array; rrsets: Map<number, RRset> }>();
   const originKey = nameKey(origin);
-  const nodeFor = (name: Uint8Array): ZoneNode => {
+  const nodeFor = (name: Uint8Array): { name: Uint8Array; rrsets: Map<number, RRset> } => {
     const k = nameKey(name);
     let n = nodes.get(k);
     if (!n) {
@@ -67,7 +97,7 @@ export function buildZone(origin: Uint8Array, cls: number, records: ResourceReco
       nodeFor(p);
     }
   }
-  return { origin, class: cls, serial, nodes };
+  return sealZone(origin, cls, serial, nodes);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

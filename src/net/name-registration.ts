@@ -2,6 +2,8 @@
 // DNS service (which publishes them in its zones), so neither imports the other's
 // internals: `triad run` creates one channel and hands it to both through RunOptions.
 // DHCP publishes bind/unbind events; DNS subscribes and decides what to do with them.
+// The other way, DNS publishes the addresses its zones give names (their files' A
+// records), and DHCP looks up `fixed-address NAME` in them.
 
 export interface NameBinding {
   /** Absolute host name, lower case, with the trailing dot: `pc1.cafe.babe.`. */
@@ -21,6 +23,9 @@ export interface NameBinding {
   revDomain: string;
 }
 
+/** Name (lower case, absolute with the trailing dot) → its IPv4 addresses, in zone-file order. */
+export type AddressTable = ReadonlyMap<string, readonly number[]>;
+
 export type NameEvent = { kind: 'bind'; binding: NameBinding } | { kind: 'unbind'; ip: number; owner: string };
 
 /** In-process publish/subscribe; events published before anyone subscribes are kept (bounded). */
@@ -34,6 +39,19 @@ export class NameRegistrations {
       return;
     }
     for (const s of this.subs) s(e);
+  }
+
+  private addresses: AddressTable | undefined;
+
+  /** DNS: the addresses its primary zones' files hold, replaced at every (re)load. */
+  publishAddresses(table: AddressTable): void {
+    this.addresses = table;
+  }
+
+  /** DHCP: the first address of `name` (as written, absolute or not) in the DNS service's zones. */
+  lookup(name: string): number | undefined {
+    const n = name.toLowerCase();
+    return this.addresses?.get(n.endsWith('.') ? n : `${n}.`)?.[0];
   }
 
   subscribe(fn: (e: NameEvent) => void): () => void {

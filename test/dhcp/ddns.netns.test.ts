@@ -15,6 +15,7 @@ const ZONE = `$TTL 300
 @      IN NS  ns
 ns     IN A   192.168.117.1
 taken  IN A   192.168.117.250
+fixed  IN A   192.168.117.60
 `;
 const REV = `$TTL 300
 @      IN SOA ns.cafe.babe. admin.cafe.babe. 7 3600 600 86400 300
@@ -38,7 +39,9 @@ zone "117.168.192.in-addr.arpa" { type primary; file "rev.zone"; };
   );
   const labConf = readFileSync(path.join(REPO_ROOT, 'conf', 'dhcpd.conf'), 'utf8');
   t.match(labConf, /ddns-update-style none;/, 'the lab dhcpd.conf has ddns-update-style none to replace');
-  const conf = lab.file('dhcpd.conf', labConf.replace('ddns-update-style none;', 'ddns-update-style interim;\nddns-updates on;\nignore client-updates;'));
+  // A host whose fixed-address is a name: looked up in the DNS service's zones.
+  const conf = lab.file('dhcpd.conf', labConf.replace('ddns-update-style none;', 'ddns-update-style interim;\nddns-updates on;\nignore client-updates;') +
+    '\nhost fixedpc { hardware ethernet 02:00:00:00:66:04; fixed-address fixed.cafe.babe; }\n');
   const leases = lab.file('dhcpd.leases');
   // DNS answers from cluster workers (names sent over IPC) until the restart, then from the
   // main process (--dns-workers 0), so both ways of serving the names are covered.
@@ -79,6 +82,18 @@ zone "117.168.192.in-addr.arpa" { type primary; file "rev.zone"; };
   t.ok(serial1 > serial0, `SOA serial bumped (${serial0} → ${serial1})`);
   t.match(server.output(), /DHCP name: added labpc\.cafe\.babe\. A/, 'logged');
 
+  // dhclient in a fresh lease file, so it asks with DISCOVER; the address it was bound to.
+  let fixedRuns = 0;
+  const fixedClient = async (ns: string): Promise<string> => {
+    const run = ++fixedRuns;
+    const outFile = lab.file(`fx${run}.out`, '');
+    await sh(`ip netns exec ${ns} dhclient -4 -v -1 -cf ${lab.file('dhclient-fx.conf', '')} -sf ${lab.dhclientScript(outFile)} -lf ${lab.dir}/fx${run}.leases -pf ${lab.dir}/fx.pid eth0 2>&1`, 60_000);
+    await sh(`kill $(cat ${lab.dir}/fx.pid)`).catch(() => undefined);
+    return /BOUND ip=(\S+)/.exec(lab.read(`fx${run}.out`))?.[1] ?? '';
+  };
+  const fxNs = await lab.addClient('fx', '02:00:00:00:66:04');
+  t.equal(await fixedClient(fxNs), '192.168.117.60', 'fixed-address fixed.cafe.babe: the address the DNS zone gives the name');
+
   await t.test('a name the zone file defines is never replaced', async (t) => {
     const ns2 = await lab.addClient('tk', '02:00:00:00:66:02');
     const cf2 = lab.file('dhclient2.conf', 'send host-name "taken";\n');
@@ -92,6 +107,26 @@ zone "117.168.192.in-addr.arpa" { type primary; file "rev.zone"; };
     t.equal(await dig('taken.cafe.babe A'), '192.168.117.250', 'the zone file\'s address stays');
   });
 
+  await t.test('a reload in the cluster: the workers tell the main process what the new zone file defines', async (t) => {
+    const before = (server.output().match(/zone cafe\.babe\/IN: loaded serial 2026112210/g) ?? []).length;
+    lab.file('cafe.babe.zone', ZONE.replace('2026112201', '2026112210').replace('192.168.117.60', '192.168.117.61') + 'fromfile IN A 192.168.117.251\n');
+    server.kill('SIGHUP');
+    const end = Date.now() + 10_000;
+    while ((server.output().match(/zone cafe\.babe\/IN: loaded serial 2026112210/g) ?? []).length === before && Date.now() < end) await sleep(100);
+    t.match(server.output(), /zone cafe\.babe\/IN: loaded serial 2026112210/, 'reloaded');
+    t.equal((await until('labpc.cafe.babe A', (s) => s === ip)).answer, ip, 'the DHCP name is still served from the re-read zone');
+    t.equal(await dig('fromfile.cafe.babe A'), '192.168.117.251', 'with the file\'s new name');
+    const ns3 = await lab.addClient('ff', '02:00:00:00:66:03');
+    const cf3 = lab.file('dhclient3.conf', 'send host-name "fromfile";\n');
+    await sh(`ip netns exec ${ns3} dhclient -4 -v -1 -cf ${cf3} -sf ${lab.dhclientScript(lab.file('ff.out', ''))} -lf ${lab.dir}/ff.leases -pf ${lab.dir}/ff.pid eth0 2>&1`, 60_000);
+    await sh(`kill $(cat ${lab.dir}/ff.pid)`).catch(() => undefined);
+    const end2 = Date.now() + 5000;
+    while (!/not adding fromfile\.cafe\.babe\. A/.test(server.output()) && Date.now() < end2) await sleep(100);
+    t.match(server.output(), /not adding fromfile\.cafe\.babe\. A: the name is defined in zone cafe\.babe\.'s file/, 'the name the reloaded file defines is refused');
+    t.equal(await dig('fromfile.cafe.babe A'), '192.168.117.251', 'the file\'s address stays');
+    t.equal(await fixedClient(fxNs), '192.168.117.61', 'fixed-address follows the reloaded zone');
+  });
+
   await t.test('a restart keeps the names (journal)', async (t) => {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
@@ -101,6 +136,7 @@ zone "117.168.192.in-addr.arpa" { type primary; file "rev.zone"; };
     t.equal(await dig(`${rev} PTR`), 'labpc.cafe.babe.', 'PTR too');
     const serial2 = Number((await dig('cafe.babe SOA')).split(/\s+/)[2]);
     t.ok(serial2 >= serial1, `serial not moved backwards (${serial2})`);
+    t.equal(await fixedClient(fxNs), '192.168.117.61', 'fixed-address names resolve when DNS serves in the main process too');
   });
 
   await t.test('a reload (SIGHUP) keeps the names in the re-read zones', async (t) => {

@@ -1,11 +1,13 @@
-// DHCP names in the zones: decisions, journal, and putting them into (and out of) Zone objects.
+// DHCP names in the zones: decisions, journal, and the zone differences that carry them.
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DhcpNames, NamesJournal, applyToZones, zoneFacts } from '../../src/dns/dhcp-names.js';
+import { DhcpNames, NamesJournal, namesDiff, recordsByZone, zoneFacts, type NamesSnapshot } from '../../src/dns/dhcp-names.js';
+import { applyDiff } from '../../src/dns/zone-diff.js';
+import type { Zone } from '../../src/dns/zone.js';
 import { miniZone } from '../helpers/mini-zone.js';
-import { nameKey, parseName } from '../../src/dns/name.js';
+import { nameKey, nameToText, parseName } from '../../src/dns/name.js';
 import { T } from '../../src/dns/rr.js';
 import type { NameBinding } from '../../src/net/name-registration.js';
 
@@ -75,20 +77,56 @@ t.test('journal: append, replay, compact, torn line skipped', async (t) => {
   t.same(c.snapshot(), a.snapshot());
 });
 
-t.test('applyToZones adds records and SOA serials, and undoes exactly', async (t) => {
+/** Each zone's next version carrying the snapshot's names (as DnsHost makes it), and what it carries. */
+function withNames(zs: Zone[], snap: NamesSnapshot, applied = new Map<Zone, Map<string, import('../../src/dns/rr.js').ResourceRecord>>()): Zone[] {
+  const byZone = recordsByZone(snap);
+  return zs.map((z) => {
+    const origin = nameToText(z.origin).toLowerCase();
+    const r = namesDiff(z, applied.get(z) ?? new Map(), byZone.get(origin) ?? [], snap.serials[origin]);
+    if (!r) return z;
+    const next = applyDiff(z, r.diff);
+    applied.set(next, r.applied);
+    return next;
+  });
+}
+
+t.test('names go into a new zone version with the SOA serial, and leave the old one as it was', async (t) => {
   const zs = zones();
   const n = new DhcpNames(zoneFacts(zs, primaries));
   n.apply(bind(), 100);
-  const undo = applyToZones(zs, n.snapshot());
-  const fwd = zs[0];
+  const applied = new Map<Zone, Map<string, import('../../src/dns/rr.js').ResourceRecord>>();
+  const next = withNames(zs, n.snapshot(), applied);
+  const fwd = next[0];
   const node = fwd.nodes.get(nameKey(parseName('pc.cafe.babe.')));
   t.same(node && [...node.rrsets.get(T.A)!.rdatas[0]], [192, 168, 117, 100]);
   t.equal(fwd.serial, 11);
   const soa = fwd.nodes.get(nameKey(fwd.origin))!.rrsets.get(T.SOA)!.rdatas[0];
   t.equal(Buffer.from(soa).readUInt32BE(soa.length - 20), 11, 'SOA rdata serial');
-  t.ok(zs[1].nodes.get(nameKey(parseName('100.117.168.192.in-addr.arpa.')))?.rrsets.has(T.PTR));
-  undo();
-  t.notOk(fwd.nodes.has(nameKey(parseName('pc.cafe.babe.'))), 'node removed');
-  t.equal(fwd.serial, 10);
-  t.equal(Buffer.from(fwd.nodes.get(nameKey(fwd.origin))!.rrsets.get(T.SOA)!.rdatas[0]).readUInt32BE(soa.length - 20), 10);
+  t.equal(Buffer.from(fwd.negativeSoa!.rdatas[0]).readUInt32BE(soa.length - 20), 11, 'negative answers carry the new serial');
+  t.ok(next[1].nodes.get(nameKey(parseName('100.117.168.192.in-addr.arpa.')))?.rrsets.has(T.PTR));
+  const old = zs[0];
+  t.notOk(old.nodes.has(nameKey(parseName('pc.cafe.babe.'))), 'the earlier version has no node');
+  t.equal(old.serial, 10);
+  t.equal(Buffer.from(old.nodes.get(nameKey(old.origin))!.rrsets.get(T.SOA)!.rdatas[0]).readUInt32BE(soa.length - 20), 10);
+  // The lease ends: the next difference deletes the names again.
+  n.expire(1000);
+  const after = withNames(next, n.snapshot(), applied);
+  t.notOk(after[0].nodes.has(nameKey(parseName('pc.cafe.babe.'))), 'node removed');
+  t.equal(after[0].serial, 12);
+  t.equal(after[1].nodes.has(nameKey(parseName('100.117.168.192.in-addr.arpa.'))), false, 'PTR node removed');
+  t.ok(fwd.nodes.has(nameKey(parseName('pc.cafe.babe.'))), 'the version before keeps its names');
+});
+
+t.test('a name the zone has from its file is left alone (the file wins)', async (t) => {
+  const zs = zones();
+  const snap: NamesSnapshot = { records: [{ name: 'taken.cafe.babe.', type: 'A', data: '192.168.117.9', ttl: 300, expires: null, owner: 'X', zone: 'cafe.babe.' }], serials: {} };
+  t.equal(namesDiff(zs[0], new Map(), recordsByZone(snap).get('cafe.babe.')!, undefined), undefined, 'no difference');
+});
+
+t.test('zone facts cross the worker boundary as JSON and come back the same', async (t) => {
+  const { factsToWire, factsFromWire } = await import('../../src/dns/dhcp-names.js');
+  const facts = zoneFacts(zones(), primaries);
+  const back = factsFromWire(JSON.parse(JSON.stringify(factsToWire(facts))) as ReturnType<typeof factsToWire>);
+  t.same(back.map((f) => ({ ...f, owned: [...f.owned].sort() })), facts.map((f) => ({ ...f, owned: [...f.owned].sort() })));
+  t.ok(back[0].owned.has('taken.cafe.babe.'), 'owned names are a set again');
 });
