@@ -123,6 +123,16 @@ function runSet(o: Options, dest: string, set: ForgeSet): Promise<Verdict[]> {
   return new Promise((resolve) => {
     const child = spawn(path.join(dest, 'forge-run.sh'), [o.sut, ...args.pytest], { cwd: path.join(dest, 'forge'), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let timedOut = false;
+    // Stopped ourselves (CI's time limit, ^C): stop Forge the same way, so its trap removes
+    // the namespaces and sshd it started; then end as a signal would.
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (child.pid) signalTree(child.pid);
+      child.once('close', () => process.kill(process.pid, sig));
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
     const timer = setTimeout(() => {
       timedOut = true;
       // forge-run.sh's trap removes its namespaces and stops what it started once pytest
@@ -133,6 +143,8 @@ function runSet(o: Options, dest: string, set: ForgeSet): Promise<Verdict[]> {
     child.stderr.resume();
     child.on('close', () => {
       clearTimeout(timer);
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
       const run = path.join(dest, 'forge-run');
       const out = path.join(run, 'pytest.out');
       const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
