@@ -5,6 +5,7 @@ import { handleRequest, newEngineState, type LinkInfo, type EngineState } from '
 import { LeaseDb } from '../../src/dhcp/lease.js';
 import { decodePacket, encodePacket, type DhcpPacket } from '../../src/dhcp/packet.js';
 import { validDiscover } from './fuzz-cases.js';
+import { IDS, LINK, engineFor, msg } from './engine-fixture.js';
 
 const CONF = `
 authoritative;
@@ -26,23 +27,11 @@ subnet 10.98.0.0 netmask 255.255.255.0 {
 host ae86 { hardware ethernet ae:86:ca:fe:ba:be; fixed-address 192.168.117.86; }
 host known { hardware ethernet 02:00:00:00:00:99; }
 `;
-const LINK: LinkInfo = { name: 'br0', index: 3, mac: Buffer.from('020000000001', 'hex'), addresses: [{ ip: ip('192.168.117.1')!, prefixLen: 24 }] };
-const IDS = new Set([ip('192.168.117.1')!]);
 
-function setup(conf = CONF): EngineState {
-  const { conf: c, sink } = parseDhcpdConf('t.conf', conf);
-  if (sink.hasErrors()) throw new Error(sink.errors.map((e) => e.message).join('; '));
-  return newEngineState(c, new LeaseDb());
-}
 
-function msg(mac: string, type: number, opts: number[][] = [], edit?: (p: DhcpPacket) => void): DhcpPacket {
-  const p = decodePacket(validDiscover(mac.split(':').map((h) => parseInt(h, 16)), opts));
-  p.options.set(53, Buffer.from([type]));
-  edit?.(p);
-  return p;
-}
 const a4 = (s: string): number[] => s.split('.').map(Number);
 const NOW = 1_800_000_000_000;
+const setup = (conf = CONF): EngineState => engineFor(conf);
 
 t.test('DISCOVER → OFFER: range, options in PRL order with mask before router, unicast to chaddr', async (t) => {
   const st = setup();

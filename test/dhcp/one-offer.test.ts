@@ -9,6 +9,7 @@ import { LeaseDb } from '../../src/dhcp/lease.js';
 import { OfferBook } from '../../src/dhcp/offers.js';
 import { decodePacket, type DhcpPacket } from '../../src/dhcp/packet.js';
 import { validDiscover } from './fuzz-cases.js';
+import { IDS, LINK, engineFor, msg } from './engine-fixture.js';
 
 const CONF = `
 authoritative;
@@ -18,22 +19,10 @@ subnet 192.168.117.0 netmask 255.255.255.0 {
   option routers 192.168.117.254;
 }
 `;
-const LINK: LinkInfo = { name: 'br0', index: 3, mac: Buffer.from('020000000001', 'hex'), addresses: [{ ip: ip('192.168.117.1')!, prefixLen: 24 }] };
-const IDS = new Set([ip('192.168.117.1')!]);
 const NOW = 1_800_000_000_000;
+const setup = (conf = CONF): EngineState => engineFor(conf);
 
-function setup(conf = CONF): EngineState {
-  const { conf: c, sink } = parseDhcpdConf('t.conf', conf);
-  if (sink.hasErrors()) throw new Error(sink.errors.map((e) => e.message).join('; '));
-  return newEngineState(c, new LeaseDb());
-}
 
-function msg(mac: string, type: number, opts: number[][] = [], edit?: (p: DhcpPacket) => void): DhcpPacket {
-  const p = decodePacket(validDiscover(mac.split(':').map((h) => parseInt(h, 16)), opts));
-  p.options.set(53, Buffer.from([type]));
-  edit?.(p);
-  return p;
-}
 
 const offerTo = (st: EngineState, mac: string, at: number, opts: number[][] = [], xid = 0x12345678): string | undefined => {
   const r = handleRequest(st, msg(mac, 1, opts, (p) => (p.xid = xid)), LINK, at, IDS).reply;
