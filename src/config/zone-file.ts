@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DiagnosticSink, Position } from './diagnostics.js';
 import { lexZoneText, type ZoneLine, type ZoneToken } from './zone-lexer.js';
-import { parseName, NameError, nameToText } from '../dns/name.js';
-import { classFromText, typeFromText, T } from '../dns/rr.js';
-import { parseTtl } from '../dns/rdata/codec.js';
+import { parseName, NameError, nameToText } from '../wire/dns-name.js';
+import { classFromText, typeFromText, T } from '../wire/rr-type.js';
+import { parseTtl } from '../wire/ttl.js';
 
 export type { ZoneToken } from './zone-lexer.js';
 

@@ -13,8 +13,8 @@
 //    in the same zone; ANY gets none; a referral gets only glue (below the cut).
 //  - a name synthesized from a wildcard is written in lower case.
 
-import { nameKey, parentName, prependLabel, MAX_NAME } from './name.js';
-import { additionalTarget, T } from './rr.js';
+import { nameKey, parentName, prependLabel, MAX_NAME } from '../wire/dns-name.js';
+import { additionalTarget, T } from '../wire/rr-type.js';
 import type { RRset, Zone, ZoneNode } from './zone.js';
 
 /** One RRset as it goes into a section (owner may be synthesized, TTL may be adjusted). */

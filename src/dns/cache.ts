@@ -14,9 +14,9 @@
 // are then answered with `staleAnswerTtl` (RFC 8767 §4: 30 s recommended).
 
 import { LRUCache } from 'lru-cache';
-import { nameKey, nameToText } from './name.js';
+import { nameKey, nameToText } from '../wire/dns-name.js';
 import { rdataToText } from './rdata.js';
-import { classToText, typeToText, T } from './rr.js';
+import { classToText, typeToText, T } from '../wire/rr-type.js';
 import type { SectionRRset } from './authority.js';
 
 /** RFC 2181 §5.4.1 trustworthiness, lowest first: data is replaced only by data at least as trusted. */

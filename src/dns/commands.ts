@@ -8,8 +8,8 @@ import { parseZoneFile } from '../config/zone-file.js';
 import { DiagnosticSink } from '../config/diagnostics.js';
 import { loadZoneFile, loadZoneText, type ZoneLoadOptions, type ZoneLoadResult } from './zone-loader.js';
 import { compileZoneText, CompileError } from './compile.js';
-import { classFromText, CLASS_IN } from './rr.js';
-import { nameKey, parseName } from './name.js';
+import { classFromText, CLASS_IN } from '../wire/rr-type.js';
+import { nameKey, parseName } from '../wire/dns-name.js';
 
 export type CheckNamesMode = 'fail' | 'warn' | 'ignore';
 

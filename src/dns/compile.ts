@@ -2,8 +2,8 @@
 // absolute owner, TTL, class, type and RDATA in BIND's presentation form, and
 // BIND's `; resign=` comment after each RRSIG RRset.
 
-import { compareNames, nameKey, nameToText } from './name.js';
-import { classToText, typeToText, T, type ResourceRecord } from './rr.js';
+import { compareNames, nameKey, nameToText } from '../wire/dns-name.js';
+import { classToText, typeToText, T, type ResourceRecord } from '../wire/rr-type.js';
 import { rdataToText } from './rdata.js';
 import { bytesEqual } from './zone.js';
 

@@ -16,7 +16,7 @@ import type { HostNetworks } from '../net/interfaces.js';
 import type { RunOptions } from '../service.js';
 import type { DnsHost } from './dns-host.js';
 import { matchEnvironment } from './view-builder.js';
-import { nameKey, nameToText, parseName } from './name.js';
+import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
 import { DNS_CONTROL } from './definition.js';
 
 export const DNS_CONTROL_COMMANDS = ['reload', 'flush', 'dumpdb', 'stats', 'zonestatus'] as const;

@@ -11,8 +11,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NameEvent } from '../net/name-registration.js';
-import { nameKey, nameToText, parseName } from './name.js';
-import { T, type ResourceRecord } from './rr.js';
+import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
+import { T, type ResourceRecord } from '../wire/rr-type.js';
 import { bytesEqual, type Zone } from './zone.js';
 import type { ZoneDiff } from './zone-diff.js';
 

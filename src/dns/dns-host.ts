@@ -13,7 +13,7 @@ import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
 import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
 import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type AppliedNames, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
-import { nameToText } from './name.js';
+import { nameToText } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
 import { ZoneJournal } from './zone-journal.js';

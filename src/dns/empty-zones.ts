@@ -10,8 +10,8 @@
 // `empty-server` and `empty-contact` replace the SOA's names and the NS target.
 
 import type { NamedConfig } from '../config/named-conf.js';
-import { nameKey, parseName } from './name.js';
-import { CLASS_IN, T, type ResourceRecord } from './rr.js';
+import { nameKey, parseName } from '../wire/dns-name.js';
+import { CLASS_IN, T, type ResourceRecord } from '../wire/rr-type.js';
 import { buildZone, type Zone } from './zone.js';
 
 const ip6Zeros = (lead: string): string => `${lead}.${'0.'.repeat(31)}IP6.ARPA`;

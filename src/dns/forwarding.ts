@@ -6,7 +6,7 @@
 //    then resolved iteratively);
 //  - `forward` defaults to `first`: when every forwarder fails, resolve iteratively.
 
-import { nameKey, parseName } from './name.js';
+import { nameKey, parseName } from '../wire/dns-name.js';
 import type { UpstreamServer } from './upstream.js';
 
 export type ForwardMode = 'first' | 'only';

@@ -14,9 +14,9 @@
 // with AA set; an answer section that answers nothing, an SOA of another zone or
 // NS records that lead nowhere make the server unusable for this question.
 
-import { isSubdomain, nameKey, labelCount } from './name.js';
+import { isSubdomain, nameKey, labelCount } from '../wire/dns-name.js';
 import { RCODE, FLAG_AA, type DecodedMessage, type DecodedRR } from './message.js';
-import { T } from './rr.js';
+import { T } from '../wire/rr-type.js';
 import type { SectionRRset } from './authority.js';
 
 export type Outcome =

@@ -8,7 +8,7 @@
 // Why not dns-packet: see /README.md (no compression, RDLENGTH ignored, header
 // counts trusted, unknown types encoded as 0).
 
-import { embeddedNames, T } from './rr.js';
+import { embeddedNames, T } from '../wire/rr-type.js';
 
 export const OPCODE_QUERY = 0;
 export const OPCODE_NOTIFY = 4;

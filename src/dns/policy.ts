@@ -7,8 +7,8 @@
 import { OPCODE_QUERY, RCODE, type ParsedQuery } from './message.js';
 import { echoedFlags, echoesQuestion, metaTypeRcode, opcodeImplemented } from './reply-policy.js';
 import { errorReply, type AddressMatcher, type ErrorReply, type ServingView } from './pipeline.js';
-import { nameKey } from './name.js';
-import { CLASS_CH } from './rr.js';
+import { nameKey } from '../wire/dns-name.js';
+import { CLASS_CH } from '../wire/rr-type.js';
 import type { Zone } from './zone.js';
 
 /**

@@ -1,7 +1,7 @@
 // RDATA presentation text <-> uncompressed wire form for every type Triad knows,
 // with RFC 3597 `\# len hex` for any type (and the only form for unknown ones).
 
-import { typeToText } from './rr.js';
+import { typeToText } from '../wire/rr-type.js';
 import { RdataError, TextCursor, WireReader, hexDecode, hexEncode, chunk } from './rdata/codec.js';
 import { codecFor, GenericOnly } from './rdata/types.js';
 import type { ZoneToken } from '../config/zone-lexer.js';

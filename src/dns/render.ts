@@ -7,7 +7,7 @@
 import { MessageWriter, WriteOverflow, FLAG_QR, FLAG_AA, FLAG_TC, FLAG_AD, FLAG_RD, FLAG_CD, EDNS_OPT_COOKIE, EDNS_OPT_ECS, EDNS_OPT_EDE,
   EDNS_OPT_EXPIRE, type Edns, type ParsedQuery, type Question } from './message.js';
 import type { AuthorityAnswer, SectionRRset } from './authority.js';
-import { T } from './rr.js';
+import { T } from '../wire/rr-type.js';
 
 export const MAX_UDP_NO_EDNS = 512; // RFC 1035 §4.2.1
 const OPT_FIXED = 11; // root name + type + class + ttl + rdlength

@@ -19,7 +19,7 @@
 //    has none.
 
 import { FLAG_CD, FLAG_RD, OPCODE_NOTIFY, OPCODE_QUERY, OPCODE_UPDATE, RCODE } from './message.js';
-import { CLASS_IN, T } from './rr.js';
+import { CLASS_IN, T } from '../wire/rr-type.js';
 
 /** Opcodes Triad implements (BIND's set): QUERY, NOTIFY (RFC 1996), UPDATE (RFC 2136, answered REFUSED/NOTAUTH). */
 export function opcodeImplemented(opcode: number): boolean {

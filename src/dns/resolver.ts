@@ -14,9 +14,9 @@ import { InFlight } from './coalesce.js';
 import { forwardRuleFor, type ForwardPolicy } from './forwarding.js';
 import { classify, cnameTarget, type Outcome } from './iterator.js';
 import { RCODE, type DecodedMessage, type Question } from './message.js';
-import { isSubdomain, nameKey, parentName } from './name.js';
+import { isSubdomain, nameKey, parentName } from '../wire/dns-name.js';
 import { builtinRootHints, type RootHints } from './root-hints.js';
-import { T } from './rr.js';
+import { T } from '../wire/rr-type.js';
 import { newUpstreamCounters, queryServer, RttTable, UpstreamTimeout, type UpstreamCounters, type UpstreamServer } from './upstream.js';
 import type { SectionRRset } from './authority.js';
 

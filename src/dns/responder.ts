@@ -37,7 +37,7 @@ import { errorReply, type AddressMatcher, type ClientInfo, type DataReply, type 
   type Reply, type ServingView, type Source, type SourceEnv } from './pipeline.js';
 import { ZoneTable } from './zone-table.js';
 import { emptyZone, type Zone } from './zone.js';
-import { CLASS_IN, T } from './rr.js';
+import { CLASS_IN, T } from '../wire/rr-type.js';
 
 export type { AddressMatcher, ClientInfo, RecursiveResolver, ServingView } from './pipeline.js';
 

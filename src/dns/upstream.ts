@@ -13,8 +13,8 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { decodeMessage, MessageWriter, FLAG_QR, FLAG_RD, FLAG_TC, type DecodedMessage, type Question } from './message.js';
-import { nameKey } from './name.js';
-import { T } from './rr.js';
+import { nameKey } from '../wire/dns-name.js';
+import { T } from '../wire/rr-type.js';
 
 export interface UpstreamServer {
   address: string;

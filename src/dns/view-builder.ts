@@ -8,7 +8,7 @@ import type { NamedConfig, ListenOn, ZoneConfig } from '../config/named-conf.js'
 import { compileAddressMatch, explicitAddresses, matchAddress, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
 import type { HostNetworks } from '../net/interfaces.js';
 import { formatAddress } from '../net/ip.js';
-import { nameKey, parseName } from './name.js';
+import { nameKey, parseName } from '../wire/dns-name.js';
 import type { AddressMatcher, ServingView } from './responder.js';
 import type { ListenAddress } from './server.js';
 import { loadZoneFile } from './zone-loader.js';

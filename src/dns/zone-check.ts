@@ -3,8 +3,8 @@
 // singleton types, and the integrity checks on NS/MX/SRV targets inside the zone.
 
 import type { DiagnosticSink, Position } from '../config/diagnostics.js';
-import { nameKey, nameToText, isSubdomain, parentName, prependLabel } from './name.js';
-import { T, typeToText } from './rr.js';
+import { nameKey, nameToText, isSubdomain, parentName, prependLabel } from '../wire/dns-name.js';
+import { T, typeToText } from '../wire/rr-type.js';
 import type { Zone, ZoneNode } from './zone.js';
 
 export interface CheckOptions {

@@ -3,8 +3,8 @@
 // expresses it, applied to one version to give the next. Pure: the version it starts
 // from is left as it was (it may still be answering queries, or be served by IXFR).
 
-import { isSubdomain, nameKey, nameToText, parentName } from './name.js';
-import { T, typeToText, type ResourceRecord } from './rr.js';
+import { isSubdomain, nameKey, nameToText, parentName } from '../wire/dns-name.js';
+import { T, typeToText, type ResourceRecord } from '../wire/rr-type.js';
 import { bytesEqual, sealZone, type RRset, type Zone, type ZoneNode } from './zone.js';
 
 export interface ZoneDiff {

@@ -4,8 +4,8 @@
 
 import { DiagnosticSink, type Diagnostic, type Position } from '../config/diagnostics.js';
 import { parseZoneFile, inZone, type ZoneEntry } from '../config/zone-file.js';
-import { parseName, NameError, nameKey, nameToText } from './name.js';
-import { CLASS_IN, classToText, typeToText, T, embeddedNames, type ResourceRecord } from './rr.js';
+import { parseName, NameError, nameKey, nameToText } from '../wire/dns-name.js';
+import { CLASS_IN, classToText, typeToText, T, embeddedNames, type ResourceRecord } from '../wire/rr-type.js';
 import { rdataFromText, RdataError } from './rdata.js';
 import { base32hexDecode } from './rdata/codec.js';
 import { ipv4FromText, ipv6FromText } from './rdata/addr.js';

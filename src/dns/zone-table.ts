@@ -1,6 +1,6 @@
 // Finds the zone that holds a name: the closest enclosing zone (RFC 1034 §4.3.2 step 2).
 
-import { nameKey } from './name.js';
+import { nameKey } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
 
 export class ZoneTable {

@@ -3,8 +3,8 @@
 // after it is made; the next version comes from applying a difference (zone-diff.ts).
 // The answer engine only reads this structure.
 
-import { nameKey, parentName, isSubdomain, labelCount } from './name.js';
-import { T, type ResourceRecord } from './rr.js';
+import { nameKey, parentName, isSubdomain, labelCount } from '../wire/dns-name.js';
+import { T, type ResourceRecord } from '../wire/rr-type.js';
 
 export interface RRset {
   readonly owner: Uint8Array;

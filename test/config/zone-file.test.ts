@@ -2,8 +2,8 @@ import t from 'tap';
 import { DiagnosticSink, formatDiagnostic } from '../../src/config/diagnostics.js';
 import { lexZoneText } from '../../src/config/zone-lexer.js';
 import { parseZoneFile, type ZoneEntry } from '../../src/config/zone-file.js';
-import { parseName, nameToText } from '../../src/dns/name.js';
-import { T } from '../../src/dns/rr.js';
+import { parseName, nameToText } from '../../src/wire/dns-name.js';
+import { T } from '../../src/wire/rr-type.js';
 
 const ORIGIN = parseName('example.');
 

@@ -1,9 +1,9 @@
 import t from 'tap';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from '../../src/dns/authority.js';
 import { ZoneTable } from '../../src/dns/zone-table.js';
-import { nameToText, parseName } from '../../src/dns/name.js';
+import { nameToText, parseName } from '../../src/wire/dns-name.js';
 import { rdataToText } from '../../src/dns/rdata.js';
-import { typeToText } from '../../src/dns/rr.js';
+import { typeToText } from '../../src/wire/rr-type.js';
 import { miniZone, TRI } from '../helpers/mini-zone.js';
 
 const tri = miniZone('tri.test', TRI);

@@ -7,8 +7,8 @@ import { DhcpNames, NamesJournal, namesDiff, recordsByZone, zoneFacts, type Name
 import { applyDiff } from '../../src/dns/zone-diff.js';
 import type { Zone } from '../../src/dns/zone.js';
 import { miniZone } from '../helpers/mini-zone.js';
-import { nameKey, nameToText, parseName } from '../../src/dns/name.js';
-import { T } from '../../src/dns/rr.js';
+import { nameKey, nameToText, parseName } from '../../src/wire/dns-name.js';
+import { T } from '../../src/wire/rr-type.js';
 import type { NameBinding } from '../../src/net/name-registration.js';
 
 const zones = () => [
@@ -78,7 +78,7 @@ t.test('journal: append, replay, compact, torn line skipped', async (t) => {
 });
 
 /** Each zone's next version carrying the snapshot's names (as DnsHost makes it), and what it carries. */
-function withNames(zs: Zone[], snap: NamesSnapshot, applied = new Map<Zone, Map<string, import('../../src/dns/rr.js').ResourceRecord>>()): Zone[] {
+function withNames(zs: Zone[], snap: NamesSnapshot, applied = new Map<Zone, Map<string, import('../../src/wire/rr-type.js').ResourceRecord>>()): Zone[] {
   const byZone = recordsByZone(snap);
   return zs.map((z) => {
     const origin = nameToText(z.origin).toLowerCase();
@@ -94,7 +94,7 @@ t.test('names go into a new zone version with the SOA serial, and leave the old 
   const zs = zones();
   const n = new DhcpNames(zoneFacts(zs, primaries));
   n.apply(bind(), 100);
-  const applied = new Map<Zone, Map<string, import('../../src/dns/rr.js').ResourceRecord>>();
+  const applied = new Map<Zone, Map<string, import('../../src/wire/rr-type.js').ResourceRecord>>();
   const next = withNames(zs, n.snapshot(), applied);
   const fwd = next[0];
   const node = fwd.nodes.get(nameKey(parseName('pc.cafe.babe.')));

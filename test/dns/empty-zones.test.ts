@@ -3,8 +3,8 @@ import t from 'tap';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';
 import { parseNamedConf } from '../../src/config/named-conf.js';
 import { BUILTIN_EMPTY_ZONES, emptyZones } from '../../src/dns/empty-zones.js';
-import { nameToText } from '../../src/dns/name.js';
-import { T } from '../../src/dns/rr.js';
+import { nameToText } from '../../src/wire/dns-name.js';
+import { T } from '../../src/wire/rr-type.js';
 
 const zonesFor = (text: string): string[] => {
   const sink = new DiagnosticSink();

@@ -1,8 +1,8 @@
 import t from 'tap';
 import dnsPacket from 'dns-packet';
 import { parseQuery, decodeMessage, readName, MessageWriter, WriteOverflow } from '../../src/dns/message.js';
-import { parseName, nameToText } from '../../src/dns/name.js';
-import { T, CLASS_IN } from '../../src/dns/rr.js';
+import { parseName, nameToText } from '../../src/wire/dns-name.js';
+import { T, CLASS_IN } from '../../src/wire/rr-type.js';
 
 function header(id: number, flags: number, qd: number, an: number, ns: number, ar: number): number[] {
   return [id >> 8, id & 0xff, flags >> 8, flags & 0xff, 0, qd, 0, an, 0, ns, 0, ar];

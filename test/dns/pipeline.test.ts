@@ -11,7 +11,7 @@ import { FaultLog } from '../../src/dns/fault-log.js';
 import { ADMISSION, type Admission } from '../../src/dns/policy.js';
 import { fastKey, parsedKey } from '../../src/dns/answer-cache.js';
 import { decodeMessage, parseQuery, RCODE, type DecodedMessage } from '../../src/dns/message.js';
-import { nameKey, parseName } from '../../src/dns/name.js';
+import { nameKey, parseName } from '../../src/wire/dns-name.js';
 import { miniZone, TRI } from '../helpers/mini-zone.js';
 
 const tri = miniZone('tri.test', TRI);

@@ -5,8 +5,8 @@
 // must read back to the same wire data.
 import t from 'tap';
 import { rdataFromText, rdataToText, rdataFromWire, RdataError } from '../../src/dns/rdata.js';
-import { parseName } from '../../src/dns/name.js';
-import { T } from '../../src/dns/rr.js';
+import { parseName } from '../../src/wire/dns-name.js';
+import { T } from '../../src/wire/rr-type.js';
 import { hexEncode } from '../../src/dns/rdata/codec.js';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';
 import { lexZoneText, type ZoneToken } from '../../src/config/zone-lexer.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { rdataFromText, rdataToText, RdataError } from '../../src/dns/rdata.js';
-import { parseName } from '../../src/dns/name.js';
-import { typeFromText } from '../../src/dns/rr.js';
+import { parseName } from '../../src/wire/dns-name.js';
+import { typeFromText } from '../../src/wire/rr-type.js';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';
 import { lexZoneText } from '../../src/config/zone-lexer.js';
 

@@ -10,9 +10,9 @@ import { resolverSettings } from '../../src/dns/resolver-config.js';
 import { forwardRuleFor } from '../../src/dns/forwarding.js';
 import { DEFERRED, Responder, type ServingView, type RecursiveResolver, type ClientInfo } from '../../src/dns/responder.js';
 import { decodeMessage, FLAG_RA, RCODE, type DecodedMessage, type Question } from '../../src/dns/message.js';
-import { parseName } from '../../src/dns/name.js';
+import { parseName } from '../../src/wire/dns-name.js';
 import { hostNetworksFrom } from '../../src/net/interfaces.js';
-import { T } from '../../src/dns/rr.js';
+import { T } from '../../src/wire/rr-type.js';
 import type { Resolution } from '../../src/dns/resolver.js';
 
 const host = hostNetworksFrom({

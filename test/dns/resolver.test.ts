@@ -6,8 +6,8 @@ import { Resolver, type Transport } from '../../src/dns/resolver.js';
 import { InFlight } from '../../src/dns/coalesce.js';
 import { RttTable, buildQuery, matchesQuery } from '../../src/dns/upstream.js';
 import { decodeMessage, FLAG_AA, FLAG_QR, RCODE, type DecodedMessage, type DecodedRR } from '../../src/dns/message.js';
-import { nameToText, parseName } from '../../src/dns/name.js';
-import { T } from '../../src/dns/rr.js';
+import { nameToText, parseName } from '../../src/wire/dns-name.js';
+import { T } from '../../src/wire/rr-type.js';
 import type { SectionRRset } from '../../src/dns/authority.js';
 
 const n = (s: string): Uint8Array => parseName(s.endsWith('.') ? s : `${s}.`);

@@ -2,7 +2,7 @@ import t from 'tap';
 import dnsPacket from 'dns-packet';
 import { Responder, type ServingView, type ClientInfo } from '../../src/dns/responder.js';
 import { decodeMessage, type DecodedMessage } from '../../src/dns/message.js';
-import { nameKey, parseName } from '../../src/dns/name.js';
+import { nameKey, parseName } from '../../src/wire/dns-name.js';
 import { miniZone, TRI } from '../helpers/mini-zone.js';
 
 const tri = miniZone('tri.test', TRI + Array.from({ length: 40 }, (_, i) => `bigish 3600 A 10.9.0.${i + 1}`).join('\n'));

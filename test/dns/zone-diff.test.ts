@@ -2,8 +2,8 @@
 import t, { type Test } from 'tap';
 import { applyDiff, ZoneDiffError, type ZoneDiff } from '../../src/dns/zone-diff.js';
 import { ZoneJournal } from '../../src/dns/zone-journal.js';
-import { nameKey, nameToText, parseName } from '../../src/dns/name.js';
-import { CLASS_CH, CLASS_IN, T, type ResourceRecord } from '../../src/dns/rr.js';
+import { nameKey, nameToText, parseName } from '../../src/wire/dns-name.js';
+import { CLASS_CH, CLASS_IN, T, type ResourceRecord } from '../../src/wire/rr-type.js';
 import type { Zone } from '../../src/dns/zone.js';
 import { miniZone } from '../helpers/mini-zone.js';
 

@@ -2,8 +2,8 @@ import t from 'tap';
 import path from 'node:path';
 import { loadZoneFile, loadZoneText } from '../../src/dns/zone-loader.js';
 import { compileZoneText } from '../../src/dns/compile.js';
-import { nameKey, parseName } from '../../src/dns/name.js';
-import { T } from '../../src/dns/rr.js';
+import { nameKey, parseName } from '../../src/wire/dns-name.js';
+import { T } from '../../src/wire/rr-type.js';
 import { DEMO_ZONES, REPO_ROOT } from '../helpers/paths.js';
 
 const HEAD = '$TTL 300\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n';

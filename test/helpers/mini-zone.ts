@@ -1,7 +1,7 @@
 // Builds small zones for unit tests without the zone-file loader: one record a
 // line, `owner ttl type rdata…`, owners relative to the origin, a handful of types.
-import { parseName } from '../../src/dns/name.js';
-import { T, CLASS_IN, type ResourceRecord } from '../../src/dns/rr.js';
+import { parseName } from '../../src/wire/dns-name.js';
+import { T, CLASS_IN, type ResourceRecord } from '../../src/wire/rr-type.js';
 import { buildZone, type Zone } from '../../src/dns/zone.js';
 
 function u16(n: number): number[] {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadDnsConfig, requireAllZones } from '../../src/dns/dns-config.js';
 import { decodeMessage } from '../../src/dns/message.js';
-import { nameToText } from '../../src/dns/name.js';
+import { nameToText } from '../../src/wire/dns-name.js';
 import { Responder, type ClientInfo } from '../../src/dns/responder.js';
 import { startDnsServer, type DnsServer } from '../../src/dns/server.js';
 import { FIXTURES } from './paths.js';

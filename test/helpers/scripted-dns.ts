@@ -5,8 +5,8 @@
 // It runs on Triad's own UDP/TCP server (src/dns/server.ts) with a handler that
 // builds the reply, and counts the questions it gets.
 import { decodeMessage, MessageWriter, FLAG_AA, FLAG_QR, type Question } from '../../src/dns/message.js';
-import { isSubdomain, nameKey, nameToText, parseName } from '../../src/dns/name.js';
-import { T } from '../../src/dns/rr.js';
+import { isSubdomain, nameKey, nameToText, parseName } from '../../src/wire/dns-name.js';
+import { T } from '../../src/wire/rr-type.js';
 import { startDnsServer, type DnsServer } from '../../src/dns/server.js';
 
 export interface Rec {

@@ -2,8 +2,9 @@
 // presentation tokens of one record, a reader over wire RDATA, and the field
 // encodings (numbers, TTLs, character-strings, base64/base32/hex, type bitmaps).
 
-import { parseName, nameToText, NameError, MAX_NAME } from '../name.js';
-import { typeFromText, typeToText } from '../rr.js';
+import { parseName, nameToText, NameError, MAX_NAME } from '../../wire/dns-name.js';
+import { typeFromText, typeToText } from '../../wire/rr-type.js';
+export { parseTtl } from '../../wire/ttl.js';
 import type { ZoneToken } from '../../config/zone-lexer.js';
 
 /** A malformed field; `token` says where, when known. */
@@ -86,36 +87,6 @@ export function nameFromToken(t: ZoneToken, origin: Uint8Array): Uint8Array {
     throw e;
   }
 }
-
-/**
- * BIND's TTL syntax: a plain number, or numbers with w/d/h/m/s units
- * (`1h30m`, case-insensitive). Returns undefined when the text is not a TTL;
- * throws a range error above 2^32-1.
- */
-export function parseTtl(text: string): number | undefined {
-  if (text.length === 0) return undefined;
-  if (/^[0-9]+$/.test(text)) {
-    const v = Number(text);
-    return v > 0xffffffff ? NaN : v;
-  }
-  let total = 0;
-  let i = 0;
-  while (i < text.length) {
-    let j = i;
-    while (j < text.length && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
-    if (j === i) return undefined;
-    const n = Number(text.slice(i, j));
-    const u = text[j];
-    if (u === undefined) return undefined; // a bare number after a unit is not a TTL
-    const mult = UNITS[u.toLowerCase()];
-    if (mult === undefined) return undefined;
-    total += n * mult;
-    i = j + 1;
-  }
-  return total > 0xffffffff ? NaN : total;
-}
-
-const UNITS: Record<string, number> = { w: 604800, d: 86400, h: 3600, m: 60, s: 1 };
 
 /** Reads uncompressed wire RDATA; every overrun is an RdataError. */
 export class WireReader {

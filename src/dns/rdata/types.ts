@@ -2,13 +2,13 @@
 // -s full` prints it) to uncompressed wire form and back. The wire→text half also
 // validates RDATA given in RFC 3597 `\# len hex` form for known types.
 
-import { T } from '../rr.js';
+import { T } from '../../wire/rr-type.js';
 import {
   RdataError, TextCursor, WireReader, WireWriter, parseTtl, unescapeText, quoteText, base64Decode, base64Encode,
   hexDecode, hexEncode, chunk, base32hexDecode, base32hexEncode, typeFromToken, bitmapFromTokens, bitmapToText, parseUint,
 } from './codec.js';
 import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
-import { typeToText } from '../rr.js';
+import { typeToText } from '../../wire/rr-type.js';
 import type { ZoneToken } from '../../config/zone-lexer.js';
 import { svcbFromText, svcbToText } from './svcb.js';
 import { GenericOnly } from './generic.js';

@@ -7,8 +7,8 @@ import { answerFromZone, type AuthorityAnswer } from '../authority.js';
 import { echoedFlags } from '../reply-policy.js';
 import { queryAcl } from '../policy.js';
 import { errorReply, type AddressMatcher, type Handler, type QueryContext, type Reply, type ServingView, type Source } from '../pipeline.js';
-import { nameKey, parentName } from '../name.js';
-import { CLASS_IN, T } from '../rr.js';
+import { nameKey, parentName } from '../../wire/dns-name.js';
+import { CLASS_IN, T } from '../../wire/rr-type.js';
 import type { Zone } from '../zone.js';
 
 export const authoritativeSource: Source = (env): Handler => ({

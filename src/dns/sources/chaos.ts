@@ -3,8 +3,8 @@
 
 import { OPCODE_QUERY } from '../message.js';
 import type { Handler, Source } from '../pipeline.js';
-import { parseName } from '../name.js';
-import { CLASS_CH, T, type ResourceRecord } from '../rr.js';
+import { parseName } from '../../wire/dns-name.js';
+import { CLASS_CH, T, type ResourceRecord } from '../../wire/rr-type.js';
 import { ZoneTable } from '../zone-table.js';
 import { buildZone, type Zone } from '../zone.js';
 import { zoneReply } from './authoritative.js';

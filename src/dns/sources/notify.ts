@@ -2,7 +2,7 @@
 
 import { FLAG_AA, OPCODE_NOTIFY, RCODE } from '../message.js';
 import { errorReply, type Handler, type Source } from '../pipeline.js';
-import { CLASS_IN, T } from '../rr.js';
+import { CLASS_IN, T } from '../../wire/rr-type.js';
 
 /** NOTIFY (RFC 1996): BIND accepts one for a zone it serves (AA) and, as a primary, ignores it. */
 export const notifySource: Source = (env): Handler => ({

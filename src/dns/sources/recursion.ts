@@ -6,7 +6,7 @@
 
 import { FLAG_CD, FLAG_RD, OPCODE_QUERY, RCODE } from '../message.js';
 import { errorReply, type DataReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver, type Source, type SourceEnv } from '../pipeline.js';
-import { CLASS_IN, T } from '../rr.js';
+import { CLASS_IN, T } from '../../wire/rr-type.js';
 
 export const recursionSource: Source = (env): Handler | undefined => {
   const resolver = env.resolver;

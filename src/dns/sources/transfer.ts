@@ -8,8 +8,8 @@ import type { SectionRRset } from '../authority.js';
 import { echoedFlags } from '../reply-policy.js';
 import { transferAcl } from '../policy.js';
 import { errorReply, type Handler, type QueryContext, type Reply, type Source, type SourceEnv } from '../pipeline.js';
-import { nameKey } from '../name.js';
-import { CLASS_IN, T } from '../rr.js';
+import { nameKey } from '../../wire/dns-name.js';
+import { CLASS_IN, T } from '../../wire/rr-type.js';
 
 export const transferSource: Source = (env): Handler => ({
   name: 'transfer',

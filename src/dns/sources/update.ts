@@ -3,8 +3,8 @@
 
 import { OPCODE_UPDATE, RCODE } from '../message.js';
 import { errorReply, type Handler, type Source } from '../pipeline.js';
-import { nameKey } from '../name.js';
-import { CLASS_IN, T } from '../rr.js';
+import { nameKey } from '../../wire/dns-name.js';
+import { CLASS_IN, T } from '../../wire/rr-type.js';
 
 /**
  * UPDATE (RFC 2136): the zone section names a zone with type SOA (§3.1). REFUSED
