@@ -21,8 +21,6 @@ import { filesUnder } from './helpers/files.js';
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test
 const root = path.resolve(here, '..', '..');
 
-const findFiles = filesUnder;
-
 export interface FileResult {
   passed: number;
   failed: number;
@@ -170,12 +168,12 @@ async function main(): Promise<void> {
       tally.failed++;
     } else {
       env.TRIAD_CORPUS = path.resolve(corpus!);
-      let files = findFiles(here, '.conformance.js');
+      let files = filesUnder(here, '.conformance.js');
       if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
       await runAll(files, 2, { timeoutSec: 600, verbose, env }, tally);
     }
   } else {
-    let files = findFiles(here, '.test.js');
+    let files = filesUnder(here, '.test.js');
     if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
     const isSystem = (f: string): boolean => /\.(peer|netns)\.test\.js$/.test(f);
     await runAll(files.filter((f) => !isSystem(f)), 2, { timeoutSec: 300, verbose, env }, tally);
