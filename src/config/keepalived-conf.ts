@@ -14,7 +14,9 @@ import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
 
-export type LbAlgo = 'rr' | 'wrr' | 'lc' | 'wlc' | 'lblc' | 'lblcr' | 'dh' | 'sh' | 'sed' | 'nq' | 'fo' | 'ovf' | 'mh';
+/** keepalived's lb_algo words (IPVS's scheduler names); what each does is in lb/schedulers.ts. */
+export const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
+export type LbAlgo = (typeof LB_ALGOS)[number];
 export type LbKind = 'NAT' | 'DR' | 'TUN';
 export type L4Proto = 'TCP' | 'UDP';
 
@@ -208,8 +210,6 @@ function loadLines(file: string, text: string, sink: DiagnosticSink, files: stri
 
 // ---------------------------------------------------------------------------------
 // Values
-
-const ALGOS: readonly LbAlgo[] = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'];
 
 class Ctx {
   constructor(readonly sink: DiagnosticSink) {}
@@ -580,7 +580,7 @@ function parseVirtualServer(ctx: Ctx, l: Line, groups: Map<string, GroupMember[]
       case 'lb_algo':
       case 'lvs_sched':
         if ((v = ctx.args(s, 1, 1))) {
-          if (!ALGOS.includes(v[0].value as LbAlgo)) ctx.sink.error(v[0], `unknown scheduler '${v[0].value}' (one of ${ALGOS.join(', ')})`);
+          if (!(LB_ALGOS as readonly string[]).includes(v[0].value)) ctx.sink.error(v[0], `unknown scheduler '${v[0].value}' (one of ${LB_ALGOS.join(', ')})`);
           else {
             base.algo = v[0].value as LbAlgo;
             base.algoPos = v[0];

@@ -1,10 +1,11 @@
 // What each load-balancer engine can serve: one table of schedulers × datapaths and
 // forwarding methods × datapaths. `triad check` and `triad run` (config-check.ts) refuse
 // a virtual server its engine cannot serve, with the engine that can; the engines'
-// own refusals (scheduler.ts) word it from here too. A new scheduler or engine is a
-// row or a column here.
+// own refusals (scheduler.ts) word it from here too. The scheduler rows follow from
+// the descriptors in schedulers.ts; a new engine is a column here.
 
 import type { LbAlgo, LbKind } from '../config/keepalived-conf.js';
+import { SCHEDULERS, type SchedulerDescriptor } from './schedulers.js';
 
 export type DatapathName = 'nft' | 'packet';
 
@@ -13,23 +14,11 @@ export const DATAPATHS: readonly DatapathName[] = ['nft', 'packet'];
 /**
  * nftables evaluates a slot table per new flow (numgen, jhash), so only schedulers
  * that are "hash or counter → slot" fit; the packet engine also keeps live connection
- * counts (lc, wlc, sed, nq as IPVS computes them). lblc, lblcr and ovf are in neither.
+ * counts (lc, wlc, sed, nq as IPVS computes them). Derived from the descriptors.
  */
-export const SCHEDULER_SUPPORT: Readonly<Record<LbAlgo, Readonly<Record<DatapathName, boolean>>>> = {
-  rr: { nft: true, packet: true },
-  wrr: { nft: true, packet: true },
-  sh: { nft: true, packet: true },
-  dh: { nft: true, packet: true },
-  mh: { nft: true, packet: true },
-  fo: { nft: true, packet: true },
-  lc: { nft: false, packet: true },
-  wlc: { nft: false, packet: true },
-  sed: { nft: false, packet: true },
-  nq: { nft: false, packet: true },
-  lblc: { nft: false, packet: false },
-  lblcr: { nft: false, packet: false },
-  ovf: { nft: false, packet: false },
-};
+export const SCHEDULER_SUPPORT: Readonly<Record<LbAlgo, Readonly<Record<DatapathName, boolean>>>> = Object.fromEntries(
+  (Object.entries(SCHEDULERS) as [LbAlgo, SchedulerDescriptor][]).map(([algo, d]) => [algo, { nft: d.slots !== undefined, packet: d.slots !== undefined || d.live !== undefined }]),
+) as Record<LbAlgo, Record<DatapathName, boolean>>;
 
 /** Forwarding methods: IP-in-IP (TUN) is built by the packet engine only. */
 export const KIND_SUPPORT: Readonly<Record<LbKind, Readonly<Record<DatapathName, boolean>>>> = {

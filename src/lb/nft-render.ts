@@ -8,7 +8,8 @@
 // Updates: `flush table` drops rules but keeps named sets, maps and counters, so
 // flow maps, persistence entries and statistics survive every re-render.
 
-import { buildSlotTable, type Selector } from './scheduler.js';
+import { buildSlotTable } from './scheduler.js';
+import type { Selector } from './slot-table.js';
 import type { DesiredState, DpServer, DpVirtualServer } from './datapath.js';
 
 export const TABLE = 'triad';

@@ -1,12 +1,12 @@
-// New-flow scheduling for the packet engine. Slot-table algorithms (rr, wrr, sh, dh,
-// mh, fo) reuse the control plane's tables; the ones that need live connection
-// counts are evaluated here per new flow, as IPVS does (ip_vs_lc.c, ip_vs_wlc.c,
-// ip_vs_sed.c, ip_vs_nq.c): overhead = active × 256 + inactive for lc/wlc, and
-// (active + 1) / weight for sed/nq.
+// New-flow scheduling for the packet engine. Slot-table schedulers reuse the control
+// plane's tables; the ones that need live connection counts are evaluated here per
+// new flow with the cost rule of their descriptor (schedulers.ts), as IPVS does.
 
 import type { LbAlgo } from '../config/keepalived-conf.js';
 import type { ConnCounted } from './conn-table.js';
-import { buildSlotTable, type Selector } from './scheduler.js';
+import { buildSlotTable } from './scheduler.js';
+import { SCHEDULERS, type LiveRule } from './schedulers.js';
+import type { Selector } from './slot-table.js';
 
 export interface SchedServer extends ConnCounted {
   id: string;
@@ -14,8 +14,6 @@ export interface SchedServer extends ConnCounted {
   /** Alive and resolvable (has a next-hop MAC). */
   usable: boolean;
 }
-
-const LIVE = new Set<LbAlgo>(['lc', 'wlc', 'sed', 'nq']);
 
 /** Integer mix (MurmurHash3 fmix32) of a flow's fields, for sh/dh/mh. */
 export function mix32(h: number): number {
@@ -31,14 +29,14 @@ export class PacketScheduler<S extends SchedServer> {
   private selector: Selector = 'first';
   private slots: number[] = [];
   private rr = 0;
-  private readonly live: boolean;
+  private readonly live: LiveRule | undefined;
 
   constructor(
     readonly algo: LbAlgo,
     readonly servers: readonly S[],
     readonly hashPort: boolean,
   ) {
-    this.live = LIVE.has(algo);
+    this.live = SCHEDULERS[algo].live;
     if (!this.live) {
       const t = buildSlotTable(algo, servers.map((s) => ({ id: s.id, weight: s.usable ? s.weight : 0 })), hashPort);
       this.selector = t.selector;
@@ -48,7 +46,7 @@ export class PacketScheduler<S extends SchedServer> {
 
   /** The server for a new flow, or undefined when none can take it. */
   pick(src: number, sport: number, dst: number): S | undefined {
-    if (this.live) return this.pickLive();
+    if (this.live) return this.pickLive(this.live);
     const n = this.slots.length;
     if (n === 0) return undefined;
     let i: number;
@@ -72,30 +70,16 @@ export class PacketScheduler<S extends SchedServer> {
     return this.servers[this.slots[i]];
   }
 
-  private pickLive(): S | undefined {
+  private pickLive(rule: LiveRule): S | undefined {
     let best: S | undefined;
     // Compare a/wa < b/wb as a*wb < b*wa (IPVS avoids division the same way).
     let bestCost = 0;
     let bestW = 1;
     for (const s of this.servers) {
       if (!s.usable || s.weight <= 0) continue;
-      let cost: number;
-      let w = s.weight;
-      switch (this.algo) {
-        case 'lc':
-          cost = s.activeConns * 256 + s.inactConns;
-          w = 1;
-          break;
-        case 'wlc':
-          cost = s.activeConns * 256 + s.inactConns;
-          break;
-        case 'nq':
-          if (s.activeConns === 0) return s; // never queue: an idle server first
-          cost = s.activeConns + 1;
-          break;
-        default: // sed
-          cost = s.activeConns + 1;
-      }
+      if (rule.idleFirst && s.activeConns === 0) return s;
+      const cost = rule.cost(s);
+      const w = rule.weighted ? s.weight : 1;
       if (!best || cost * bestW < bestCost * w) {
         best = s;
         bestCost = cost;

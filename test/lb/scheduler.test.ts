@@ -1,5 +1,6 @@
 import t from 'tap';
-import { buildSlotTable, wrrSequence, UnsupportedSchedulerError, SH_TABLE_SIZE } from '../../src/lb/scheduler.js';
+import { buildSlotTable, UnsupportedSchedulerError } from '../../src/lb/scheduler.js';
+import { wrrSequence, SH_TABLE_SIZE } from '../../src/lb/slot-table.js';
 
 const b = (...w: number[]) => w.map((weight, i) => ({ id: `s${i}`, weight }));
 
