@@ -90,7 +90,9 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof OptionError) process.stderr.write(`triad: ${err.message}\n`);
-    else process.stderr.write(`triad: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // A user reads one line; the stack is for a bug report (TRIAD_DEBUG=1 shows it).
+    else if (err instanceof Error) process.stderr.write(`triad: ${process.env.TRIAD_DEBUG ? (err.stack ?? err.message) : err.message}\n`);
+    else process.stderr.write(`triad: ${String(err)}\n`);
     process.exitCode = err instanceof OptionError ? 2 : 1;
   },
 );
