@@ -8,7 +8,8 @@ import { parseName, NameError, nameKey, nameToText } from '../wire/dns-name.js';
 import { CLASS_IN, classToText, typeToText, T, embeddedNames, type ResourceRecord } from '../wire/rr-type.js';
 import { rdataFromText, RdataError } from './rdata.js';
 import { base32hexDecode } from './rdata/codec.js';
-import { ipv4FromText, ipv6FromText } from './rdata/addr.js';
+import { ipv4FromText } from '../wire/ipv4.js';
+import { ipv6FromText } from './rdata/addr.js';
 import { buildZone, type Zone } from './zone.js';
 import { checkZone, checkNames, type CheckOptions, type Locator } from './zone-check.js';
 

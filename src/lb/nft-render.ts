@@ -9,6 +9,7 @@
 // flow maps, persistence entries and statistics survive every re-render.
 
 import { buildSlotTable, type Selector } from './scheduler.js';
+import { formatIPv4, ipv4Mask } from '../wire/ipv4.js';
 import type { DesiredState, DpServer, DpVirtualServer } from './datapath.js';
 
 export const TABLE = 'triad';
@@ -32,8 +33,7 @@ export interface Rendered extends RenderMemo {
 }
 
 export function maskText(prefix: number): string {
-  const n = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return formatIPv4(ipv4Mask(prefix));
 }
 
 function selectorExpr(sel: Selector, len: number): string {

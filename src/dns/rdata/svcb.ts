@@ -2,7 +2,8 @@
 // kept sorted by key on the wire and printed in BIND's form.
 
 import { RdataError, TextCursor, WireReader, WireWriter, unescapeText, quoteText, base64Decode, base64Encode, parseUint, nameFromToken } from './codec.js';
-import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
+import { ipv4FromText, ipv4ToText } from '../../wire/ipv4.js';
+import { ipv6FromText, ipv6ToText } from './addr.js';
 import type { ZoneToken } from '../../config/zone-lexer.js';
 
 const KEYS: Record<string, number> = {

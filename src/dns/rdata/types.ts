@@ -7,7 +7,8 @@ import {
   RdataError, TextCursor, WireReader, WireWriter, parseTtl, unescapeText, quoteText, base64Decode, base64Encode,
   hexDecode, hexEncode, chunk, base32hexDecode, base32hexEncode, typeFromToken, bitmapFromTokens, bitmapToText, parseUint,
 } from './codec.js';
-import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
+import { ipv4FromText, ipv4ToText } from '../../wire/ipv4.js';
+import { ipv6FromText, ipv6ToText } from './addr.js';
 import { typeToText } from '../../wire/rr-type.js';
 import type { ZoneToken } from '../../config/zone-lexer.js';
 import { svcbFromText, svcbToText } from './svcb.js';
