@@ -2,7 +2,7 @@
 // longest zero run compressed, the IPv4-mapped/compatible forms printed with a dotted
 // tail (IPv4 text is in wire/ipv4.ts).
 
-import { ipv4FromText, ipv4ToText } from '../../wire/ipv4.js';
+import { ipv4FromText, ipv4ToText } from '../ipv4.js';
 
 export function ipv6FromText(s: string): Uint8Array | undefined {
   if (s.length === 0 || s.length > 45) return undefined;

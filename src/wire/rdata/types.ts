@@ -2,15 +2,15 @@
 // -s full` prints it) to uncompressed wire form and back. The wire→text half also
 // validates RDATA given in RFC 3597 `\# len hex` form for known types.
 
-import { T } from '../../wire/rr-type.js';
+import { T } from '../rr-type.js';
 import {
   RdataError, TextCursor, WireReader, WireWriter, parseTtl, unescapeText, quoteText, base64Decode, base64Encode,
   hexDecode, hexEncode, chunk, base32hexDecode, base32hexEncode, typeFromToken, bitmapFromTokens, bitmapToText, parseUint,
 } from './codec.js';
-import { ipv4FromText, ipv4ToText } from '../../wire/ipv4.js';
+import { ipv4FromText, ipv4ToText } from '../ipv4.js';
 import { ipv6FromText, ipv6ToText } from './addr.js';
-import { typeToText } from '../../wire/rr-type.js';
-import type { ZoneToken } from '../../config/zone-lexer.js';
+import { typeToText } from '../rr-type.js';
+import type { ZoneToken } from '../zone-token.js';
 import { svcbFromText, svcbToText } from './svcb.js';
 import { GenericOnly } from './generic.js';
 import { locFromText, locToText } from './loc.js';
