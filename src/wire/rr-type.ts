@@ -42,6 +42,8 @@ export interface RRTypeRow {
   readonly decompress?: boolean;
   /** Its (first) name's addresses go into the additional section (RFC 1035 §3.3, RFC 2782). */
   readonly additional?: boolean;
+  /** At most one record per name, as BIND's rdata table marks it (named-checkzone refuses more). */
+  readonly singleton?: boolean;
 }
 
 const ONE_NAME = ['name'] as const;
@@ -57,8 +59,8 @@ export const RR_TYPES = {
   NS: { code: 2, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true, additional: true },
   MD: { code: 3, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
   MF: { code: 4, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
-  CNAME: { code: 5, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
-  SOA: { code: 6, codec: 'soa', names: ['name', 'name', 20], compress: true, decompress: true },
+  CNAME: { code: 5, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true, singleton: true },
+  SOA: { code: 6, codec: 'soa', names: ['name', 'name', 20], compress: true, decompress: true, singleton: true },
   MB: { code: 7, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
   MG: { code: 8, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
   MR: { code: 9, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
@@ -91,7 +93,7 @@ export const RR_TYPES = {
   KX: { code: 36, codec: 'prefName', names: PREF_NAME, decompress: true },
   CERT: { code: 37, codec: 'cert' },
   A6: { code: 38, codec: 'a6' },
-  DNAME: { code: 39, codec: 'oneName', names: ONE_NAME, decompress: true },
+  DNAME: { code: 39, codec: 'oneName', names: ONE_NAME, decompress: true, singleton: true },
   SINK: { code: 40, codec: 'sink' },
   OPT: { code: 41 },
   APL: { code: 42, codec: 'apl' },
@@ -143,7 +145,7 @@ export const RR_TYPES = {
   AVC: { code: 258, codec: 'strings' },
   DOA: { code: 259, codec: 'doa' },
   AMTRELAY: { code: 260, codec: 'amtrelay' },
-  RESINFO: { code: 261, codec: 'strings' },
+  RESINFO: { code: 261, codec: 'strings', singleton: true },
   WALLET: { code: 262, codec: 'strings' },
   TA: { code: 32768, codec: 'ds' },
   DLV: { code: 32769, codec: 'ds' },
