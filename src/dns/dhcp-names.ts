@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { NameEvent } from '../net/name-registration.js';
 import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
 import { T, type ResourceRecord } from '../wire/rr-type.js';
-import { formatIPv4, ipNumber, ipv4Bytes, ipv4ReverseName } from '../wire/ipv4.js';
+import { formatIPv4, ipNumber, ipv4Bytes, ipv4FromBytes, ipv4ReverseName } from '../wire/ipv4.js';
 import { bytesEqual, type Zone } from './zone.js';
 import type { ZoneDiff } from './zone-diff.js';
 
@@ -329,7 +329,7 @@ export function primaryZoneAddresses(zones: readonly Zone[], conf: { zones: read
       const set = n.rrsets.get(T.A);
       if (!set) continue;
       const name = lower(nameToText(n.name));
-      const ips = set.rdatas.filter((d) => d.length === 4).map((d) => ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0);
+      const ips = set.rdatas.filter((d) => d.length === 4).map((d) => ipv4FromBytes(d));
       const list = out.get(name);
       if (list) list.push(...ips);
       else out.set(name, ips);
