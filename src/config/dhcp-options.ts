@@ -2,9 +2,6 @@
 // later), shared by the dhcpd.conf parser (type-checking `option NAME VALUE`) and the
 // DHCP codec/decisions (names for logs, types for lease-file and CLI output).
 
-import { formatIPv4 } from '../wire/ipv4.js';
-import { formatMac } from '../wire/mac.js';
-
 /** One element of an option's value. */
 export type OptionAtom =
   | { kind: 'ip' }
@@ -205,9 +202,12 @@ export class OptionTable {
 /** Shared read-only standard table, for code that only needs names and types. */
 export const STANDARD_OPTIONS = new OptionTable();
 
-// ---- Addresses, hex lists and names: the shared wire vocabulary, under the names the
-// DHCP code reads them by.
+// ---- IPv4 helpers (addresses as unsigned 32-bit numbers) -------------------------
 
+// Addresses, hex lists and names are the shared wire vocabulary (wire/), re-exported
+// under the names the DHCP code reads them by.
+import { formatIPv4 } from '../wire/ipv4.js';
+import { formatMac } from '../wire/mac.js';
 export { parseIPv4, formatIPv4 } from '../wire/ipv4.js';
 export { parseMac as parseHexList } from '../wire/mac.js';
 export { plainNameToWire as encodeDomain } from '../wire/dns-name.js';
