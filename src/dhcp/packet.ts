@@ -1,6 +1,5 @@
 // BOOTP/DHCP message codec (RFC 951, RFC 2131 §2, RFC 2132, RFC 3396).
 // Decoding is total: any malformed input throws DecodeError, never anything else.
-
 import { formatMac } from '../wire/mac.js';
 
 export const BOOTREQUEST = 1;
