@@ -9,8 +9,8 @@
 // flow maps, persistence entries and statistics survive every re-render.
 
 import { buildSlotTable, type Selector } from './scheduler.js';
-import { formatIPv4, ipv4Mask } from '../wire/ipv4.js';
 import type { DesiredState, DpServer, DpVirtualServer } from './datapath.js';
+import { formatIPv4, ipv4Mask } from '../wire/ipv4.js';
 
 export const TABLE = 'triad';
 /** Room for a busy lab; nft's default of 65535 would stall a load test. */
