@@ -163,8 +163,23 @@ export interface RRTypeInfo extends RRTypeRow {
   readonly firstNameAt?: number;
 }
 
-const BY_CODE = new Map<number, RRTypeInfo>(
-  Object.entries(RR_TYPES).map(([mnemonic, row]: [string, RRTypeRow]) => [row.code, { ...row, mnemonic, firstNameAt: fixedPrefix(row.names) }]),
+/** What the hot paths (every RR written or compared) need, precomputed per type. */
+interface Known extends RRTypeInfo {
+  /** The only name sits at this fixed offset (most types with names): no walk needed. */
+  readonly onlyNameAt?: number;
+}
+
+const BY_CODE = new Map<number, Known>(
+  Object.entries(RR_TYPES).map(([mnemonic, row]: [string, RRTypeRow]) => {
+    const firstNameAt = fixedPrefix(row.names);
+    const single = row.names?.filter((f) => f === 'name').length === 1;
+    // Every entry gets every field, in one order: one object shape keeps the lookups monomorphic.
+    const info: Known = {
+      mnemonic, code: row.code, codec: row.codec, names: row.names, compress: row.compress === true, decompress: row.decompress === true,
+      additional: row.additional === true, singleton: row.singleton === true, firstNameAt, onlyNameAt: single ? firstNameAt : undefined,
+    };
+    return [row.code, info];
+  }),
 );
 
 function fixedPrefix(names: readonly NameField[] | undefined): number | undefined {
@@ -250,6 +265,7 @@ export function embeddedNames(type: number, rdata: Uint8Array): EmbeddedName[] {
   const fields = info?.names;
   if (!fields) return [];
   const compress = info.compress === true;
+  if (info.onlyNameAt !== undefined) return [{ offset: info.onlyNameAt, compress }];
   const out: EmbeddedName[] = [];
   let p = 0;
   for (const f of fields) {
