@@ -3,6 +3,7 @@
 // data) are checked like dhcpd -t, which rejects e.g. `match if option host-name;`.
 
 import type { Token } from './tokenizer.js';
+import { parseMac } from '../wire/mac.js';
 
 export type ExprKind = 'bool' | 'data' | 'num' | 'any';
 
@@ -142,9 +143,9 @@ function parsePrimary(h: ExprHost): TypedExpr {
   }
   const w = t.value;
   if (/^-?[0-9]+$/.test(w)) return { expr: { op: 'num', value: Number(w) }, kind: 'num' };
-  if (/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2})+$/.test(w)) {
-    return { expr: { op: 'const', data: Buffer.from(w.split(':').map((x) => parseInt(x, 16))) }, kind: 'data' };
-  }
+  // Colon-separated hex octets (two or more) are data.
+  const hex = w.includes(':') ? parseMac(w) : undefined;
+  if (hex) return { expr: { op: 'const', data: hex }, kind: 'data' };
   switch (w) {
     case 'option':
     case 'config-option': {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
+import { ipv4FromBytes } from '../wire/ipv4.js';
 
 /** keepalived's lb_algo words (IPVS's scheduler names); what each does is in lb/schedulers.ts. */
 export const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
@@ -698,7 +699,7 @@ function maskLength(text: string): number | undefined {
   if (/^[0-9]{1,2}$/.test(text) && Number(text) <= 32) return Number(text);
   const a = parseAddress(text);
   if (!a || a.family !== 4) return undefined;
-  const n = ((a.bytes[0] << 24) | (a.bytes[1] << 16) | (a.bytes[2] << 8) | a.bytes[3]) >>> 0;
+  const n = ipv4FromBytes(a.bytes);
   let len = 0;
   while (len < 32 && n & (0x80000000 >>> len)) len++;
   return ((n << len) >>> 0) === 0 || len === 32 ? len : undefined;

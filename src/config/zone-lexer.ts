@@ -4,15 +4,9 @@
 // name parsers decode them, as BIND's master loader does.
 
 import type { DiagnosticSink } from './diagnostics.js';
+import type { ZoneToken } from '../wire/zone-token.js';
 
-export interface ZoneToken {
-  /** Text with escapes kept; quoted strings without the quotes. */
-  text: string;
-  quoted: boolean;
-  file: string;
-  line: number;
-  col: number;
-}
+export type { ZoneToken };
 
 /** One logical line: the tokens between two newlines outside parentheses. */
 export interface ZoneLine {

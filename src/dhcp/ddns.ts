@@ -5,6 +5,7 @@
 
 import type { NameBinding, NameEvent } from '../net/name-registration.js';
 import { OPT, type DhcpPacket } from './packet.js';
+import { plainNameFromWire, plainNameToWire } from '../wire/dns-name.js';
 
 export const OPT_CLIENT_FQDN = 81;
 const OPT_DOMAIN_NAME = 15;
@@ -34,15 +35,8 @@ export function parseClientFqdn(v: Buffer): { flags: number; name: string } | un
   const flags = v[0];
   const rest = v.subarray(3);
   if (!(flags & 0x04)) return { flags, name: rest.toString('latin1').replace(/\0+$/, '') };
-  const labels: string[] = [];
-  for (let i = 0; i < rest.length; ) {
-    const n = rest[i];
-    if (n === 0) break;
-    if (n > 63 || i + 1 + n > rest.length) return undefined;
-    labels.push(rest.subarray(i + 1, i + 1 + n).toString('latin1'));
-    i += 1 + n;
-  }
-  return { flags, name: labels.join('.') };
+  const name = plainNameFromWire(rest);
+  return name === undefined ? undefined : { flags, name };
 }
 
 function normalDomain(d: string): string | undefined {
@@ -97,8 +91,8 @@ export function fqdnReply(requested: Buffer, b: NameBinding | undefined): Buffer
   const name = b ? b.fqdn : (asked?.name ?? '');
   let enc: Buffer;
   if (e) {
-    const labels = name.replace(/\.$/, '').split('.').filter(Boolean);
-    enc = Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+    // Every label here is at most 63 octets: checked host and domain labels, or the client's own wire name.
+    enc = plainNameToWire(name) ?? Buffer.from([0]);
   } else enc = Buffer.from(name.replace(/\.$/, ''), 'latin1');
   return Buffer.concat([Buffer.from([flags, 255, 255]), enc]);
 }

@@ -5,6 +5,7 @@
 import { DiagnosticSink } from '../config/diagnostics.js';
 import { tokenize, type Token } from '../config/tokenizer.js';
 import { formatIPv4, parseHexList, parseIPv4 } from '../config/dhcp-options.js';
+import { formatMac } from '../wire/mac.js';
 import type { BindingState, Billing, Lease } from './lease.js';
 
 const STATES = new Set(['active', 'free', 'abandoned', 'expired', 'released', 'backup', 'reset', 'bootp']);
@@ -36,19 +37,12 @@ function formatTime(sec: number): string {
 
 /** Per octet: itself when printable, else its `\ooo` escape (dhcpd's uid form). */
 const UID_CHAR = Array.from({ length: 256 }, (_, c) => (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c ? String.fromCharCode(c) : '\\' + c.toString(8).padStart(3, '0')));
-const HEX = Array.from({ length: 256 }, (_, c) => c.toString(16).padStart(2, '0'));
 
 /** A uid as dhcpd writes it: a quoted string with octal escapes for non-printables. */
 function formatUid(b: Buffer): string {
   let s = '"';
   for (let i = 0; i < b.length; i++) s += UID_CHAR[b[i]];
   return s + '"';
-}
-
-function hexColons(b: Buffer): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (i ? ':' : '') + HEX[b[i]];
-  return s;
 }
 
 function quote(text: string): string {
@@ -60,7 +54,7 @@ export function formatLease(l: Lease): string {
   if (l.cltt !== undefined) s += `  cltt ${formatLeaseTime(l.cltt)};\n`;
   s += `  binding state ${l.state};\n`;
   if (l.state === 'active') s += '  next binding state free;\n  rewind binding state free;\n';
-  if (l.hwAddr) s += `  hardware ${HW_NAME[l.hwType ?? 1] ?? 'ethernet'} ${hexColons(l.hwAddr)};\n`;
+  if (l.hwAddr) s += `  hardware ${HW_NAME[l.hwType ?? 1] ?? 'ethernet'} ${formatMac(l.hwAddr)};\n`;
   if (l.uid && l.uid.length) s += `  uid ${formatUid(l.uid)};\n`;
   if (l.hostname) s += `  client-hostname ${quote(l.hostname)};\n`;
   if (l.billing) s += `  ${formatBilling(l.billing)};\n`;
@@ -72,7 +66,7 @@ function formatBilling(b: Billing): string {
   if (b.sub === undefined) return `billing class ${quote(b.cls)}`;
   const d = Buffer.from(b.sub, 'hex');
   const printable = d.length > 0 && d.every((c) => c >= 0x20 && c < 0x7f);
-  return `billing subclass ${quote(b.cls)} ${printable ? quote(d.toString('latin1')) : hexColons(d)}`;
+  return `billing subclass ${quote(b.cls)} ${printable ? quote(d.toString('latin1')) : formatMac(d)}`;
 }
 
 function decodeEscapes(raw: string): Buffer {

@@ -2,6 +2,7 @@
 // dhcp-lease-list columns): address, MAC, hostname, expiry, and the state with --all.
 
 import { formatIPv4 } from '../config/dhcp-options.js';
+import { formatMac } from '../wire/mac.js';
 import type { Lease } from './lease.js';
 
 export interface LeaseRow {
@@ -20,7 +21,7 @@ export function leaseRows(leases: Iterable<Lease>, now: number, all: boolean): L
     .sort((a, b) => a.ip - b.ip)
     .map((l) => ({
       ip: formatIPv4(l.ip),
-      mac: l.hwAddr ? Array.from(l.hwAddr).map((b) => b.toString(16).padStart(2, '0')).join(':') : null,
+      mac: l.hwAddr ? formatMac(l.hwAddr) : null,
       hostname: l.hostname ?? null,
       expires: l.ends === Infinity ? null : new Date(l.ends * 1000).toISOString().replace('.000', ''),
       state: l.state,

@@ -1,5 +1,6 @@
 // BOOTP/DHCP message codec (RFC 951, RFC 2131 §2, RFC 2132, RFC 3396).
 // Decoding is total: any malformed input throws DecodeError, never anything else.
+import { formatMac } from '../wire/mac.js';
 
 export const BOOTREQUEST = 1;
 export const BOOTREPLY = 2;
@@ -268,9 +269,7 @@ export function emptyPacket(): DhcpPacket {
 
 /** Hardware address as `aa:bb:…` from chaddr/hlen. */
 export function formatHw(p: Pick<DhcpPacket, 'chaddr' | 'hlen'>): string {
-  return Array.from(p.chaddr.subarray(0, Math.min(p.hlen, 16)))
-    .map((b) => b.toString(16).padStart(2, '0'))
-    .join(':');
+  return formatMac(p.chaddr.subarray(0, Math.min(p.hlen, 16)));
 }
 
 /** A NUL-terminated header field as text. */

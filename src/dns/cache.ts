@@ -15,7 +15,7 @@
 
 import { LRUCache } from 'lru-cache';
 import { nameKey, nameToText } from '../wire/dns-name.js';
-import { rdataToText } from './rdata.js';
+import { rdataToText } from '../wire/rdata.js';
 import { classToText, typeToText, T } from '../wire/rr-type.js';
 import type { SectionRRset } from './authority.js';
 

@@ -4,7 +4,7 @@
 
 import { compareNames, nameKey, nameToText } from '../wire/dns-name.js';
 import { classToText, typeToText, T, type ResourceRecord } from '../wire/rr-type.js';
-import { rdataToText } from './rdata.js';
+import { rdataToText } from '../wire/rdata.js';
 import { bytesEqual } from './zone.js';
 
 /** A loaded record that cannot be printed: a Triad bug (the loader should have refused it). */

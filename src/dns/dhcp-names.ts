@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { NameEvent } from '../net/name-registration.js';
 import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
 import { T, type ResourceRecord } from '../wire/rr-type.js';
+import { formatIPv4, ipNumber, ipv4Bytes, ipv4FromBytes, ipv4ReverseName } from '../wire/ipv4.js';
 import { bytesEqual, type Zone } from './zone.js';
 import type { ZoneDiff } from './zone-diff.js';
 
@@ -45,8 +46,6 @@ export interface ZoneFacts {
 }
 
 const lower = (s: string): string => s.toLowerCase();
-const ipText = (ip: number): string => [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
-export const ptrName = (ip: number, revDomain: string): string => `${ip & 255}.${(ip >>> 8) & 255}.${(ip >>> 16) & 255}.${ip >>> 24}.${revDomain}`;
 
 /** Facts of the primary zones among `zones` (origins named in `primaries`, lower case with dot). */
 export function zoneFacts(zones: readonly Zone[], primaries: ReadonlySet<string>): ZoneFacts[] {
@@ -115,7 +114,7 @@ export class DhcpNames {
     const log: string[] = [];
     if (e.kind === 'unbind') {
       for (const [k, r] of this.records) {
-        if (r.owner === e.owner && ((r.type === 'A' && r.data === ipText(e.ip)) || (r.type === 'PTR' && r.name.startsWith(`${e.ip & 255}.${(e.ip >>> 8) & 255}.${(e.ip >>> 16) & 255}.${e.ip >>> 24}.`)))) {
+        if (r.owner === e.owner && ((r.type === 'A' && r.data === formatIPv4(e.ip)) || (r.type === 'PTR' && r.name.startsWith(ipv4ReverseName(e.ip, ''))))) {
           this.remove(k, changes);
           log.push(`removed ${r.name} ${r.type} ${r.data} (lease released)`);
         }
@@ -125,10 +124,10 @@ export class DhcpNames {
     }
     const b = e.binding;
     const fqdn = lower(b.fqdn);
-    const ptr = lower(ptrName(b.ip, b.revDomain));
+    const ptr = lower(ipv4ReverseName(b.ip, b.revDomain));
     const expires = Number.isFinite(b.expires) ? b.expires : null;
     const wanted: DynRecord[] = [];
-    if (b.forward) wanted.push({ name: fqdn, type: 'A', data: ipText(b.ip), ttl: b.ttl, expires, owner: b.owner, zone: '' });
+    if (b.forward) wanted.push({ name: fqdn, type: 'A', data: formatIPv4(b.ip), ttl: b.ttl, expires, owner: b.owner, zone: '' });
     if (b.reverse) wanted.push({ name: ptr, type: 'PTR', data: fqdn, ttl: b.ttl, expires, owner: b.owner, zone: '' });
     // The client's older names (another name or address) go first.
     for (const [k, r] of this.records) {
@@ -273,7 +272,7 @@ export function namesDiff(zone: Zone, applied: AppliedNames, records: readonly D
     let rdata: Uint8Array;
     try {
       owner = parseName(r.name);
-      rdata = r.type === 'A' ? Uint8Array.from(r.data.split('.').map(Number)) : parseName(r.data);
+      rdata = r.type === 'A' ? ipv4Bytes(ipNumber(r.data)) : parseName(r.data);
     } catch {
       continue;
     }
@@ -330,7 +329,7 @@ export function primaryZoneAddresses(zones: readonly Zone[], conf: { zones: read
       const set = n.rrsets.get(T.A);
       if (!set) continue;
       const name = lower(nameToText(n.name));
-      const ips = set.rdatas.filter((d) => d.length === 4).map((d) => ((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3]) >>> 0);
+      const ips = set.rdatas.filter((d) => d.length === 4).map((d) => ipv4FromBytes(d));
       const list = out.get(name);
       if (list) list.push(...ips);
       else out.set(name, ips);

@@ -8,7 +8,7 @@
 // Why not dns-packet: see /README.md (no compression, RDLENGTH ignored, header
 // counts trusted, unknown types encoded as 0).
 
-import { embeddedNames, T } from '../wire/rr-type.js';
+import { embeddedNames, rrType, T } from '../wire/rr-type.js';
 
 export const OPCODE_QUERY = 0;
 export const OPCODE_NOTIFY = 4;
@@ -275,7 +275,7 @@ export interface DecodedMessage {
   additionals: DecodedRR[];
 }
 
-/** Types whose RDATA may carry compression pointers on input (RFC 3597 §4, RFC 2163/2535 era types). */
+/** RDATA with its names decompressed, for the types that may carry compression pointers on input (RFC 3597 §4: `decompress` in RR_TYPES). */
 function decompressRdata(buf: Uint8Array, type: number, off: number, len: number): Uint8Array | string {
   const end = off + len;
   const parts: Uint8Array[] = [];
@@ -294,30 +294,13 @@ function decompressRdata(buf: Uint8Array, type: number, off: number, len: number
     p += n;
     return undefined;
   };
+  const info = rrType(type);
+  if (!info?.decompress || !info.names) return buf.slice(off, end);
   let err: string | undefined;
-  switch (type) {
-    case T.NS: case T.MD: case T.MF: case T.CNAME: case T.MB: case T.MG: case T.MR: case T.PTR: case T.DNAME:
-      err = name();
-      break;
-    case T.SOA:
-      err = name() ?? name() ?? fixed(20);
-      break;
-    case T.MINFO: case T.RP:
-      err = name() ?? name();
-      break;
-    case T.MX: case T.AFSDB: case T.RT: case T.KX:
-      err = fixed(2) ?? name();
-      break;
-    case T.PX:
-      err = fixed(2) ?? name() ?? name();
-      break;
-    case T.SRV:
-      err = fixed(6) ?? name();
-      break;
-    default:
-      return buf.slice(off, end);
+  for (const f of info.names) {
+    err = f === 'name' ? name() : fixed(f === 'str' ? (p < end ? buf[p] + 1 : 1) : f);
+    if (err) return err;
   }
-  if (err) return err;
   if (p !== end) return 'RDATA length disagrees with its content';
   let total = 0;
   for (const x of parts) total += x.length;

@@ -17,6 +17,7 @@ import { RCODE, type DecodedMessage, type Question } from './message.js';
 import { isSubdomain, nameKey, parentName } from '../wire/dns-name.js';
 import { builtinRootHints, type RootHints } from './root-hints.js';
 import { T } from '../wire/rr-type.js';
+import { ipv4ToText } from '../wire/ipv4.js';
 import { newUpstreamCounters, queryServer, RttTable, UpstreamTimeout, type UpstreamCounters, type UpstreamServer } from './upstream.js';
 import type { SectionRRset } from './authority.js';
 
@@ -368,7 +369,7 @@ export class Resolver {
 }
 
 function addressText(rd: Uint8Array): string {
-  if (rd.length === 4) return `${rd[0]}.${rd[1]}.${rd[2]}.${rd[3]}`;
+  if (rd.length === 4) return ipv4ToText(rd);
   const parts: string[] = [];
   for (let i = 0; i < 16; i += 2) parts.push(((rd[i] << 8) | rd[i + 1]).toString(16));
   return parts.join(':');

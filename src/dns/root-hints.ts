@@ -4,9 +4,10 @@
 
 import { DiagnosticSink } from '../config/diagnostics.js';
 import { parseZoneFile } from '../config/zone-file.js';
-import { ipv4FromText, ipv6FromText } from './rdata/addr.js';
+import { ipv4FromText } from '../wire/ipv4.js';
+import { ipv6FromText } from '../wire/rdata/addr.js';
 import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
-import { rdataFromText } from './rdata.js';
+import { rdataFromText } from '../wire/rdata.js';
 import { T } from '../wire/rr-type.js';
 import type { UpstreamServer } from './upstream.js';
 

@@ -3,8 +3,8 @@
 // singleton types, and the integrity checks on NS/MX/SRV targets inside the zone.
 
 import type { DiagnosticSink, Position } from '../config/diagnostics.js';
-import { nameKey, nameToText, isSubdomain, parentName, prependLabel } from '../wire/dns-name.js';
-import { T, typeToText } from '../wire/rr-type.js';
+import { nameKey, nameToText, isSubdomain, parentName, parseName, prependLabel } from '../wire/dns-name.js';
+import { T, embeddedNames, rrType, typeToText } from '../wire/rr-type.js';
 import type { Zone, ZoneNode } from './zone.js';
 
 export interface CheckOptions {
@@ -14,8 +14,6 @@ export interface CheckOptions {
 
 /** Types that may share a name with a CNAME (DNSSEC data and KEY, as BIND allows). */
 const CNAME_COMPANIONS = new Set<number>([T.CNAME, T.RRSIG, T.NSEC, T.KEY, T.SIG, T.NXT]);
-/** BIND's singleton types: one record per name (its rdata table marks SOA, CNAME, DNAME and RESINFO). */
-const SINGLETONS = new Set<number>([T.SOA, T.CNAME, T.DNAME, T.RESINFO]);
 
 /**
  * Where the record of an owner and type was written, for diagnostics; without
@@ -31,7 +29,7 @@ export function checkZone(zone: Zone, sink: DiagnosticSink, locate: Locator, opt
   for (const node of zone.nodes.values()) {
     const owner = nameToText(node.name);
     for (const [type, set] of node.rrsets) {
-      if (SINGLETONS.has(type) && set.rdatas.length > 1) sink.error(locate(node.name, type), `${owner}: multiple RRs of singleton type ${typeToText(type)}`);
+      if (rrType(type)?.singleton && set.rdatas.length > 1) sink.error(locate(node.name, type), `${owner}: multiple RRs of singleton type ${typeToText(type)}`);
     }
     if (node.rrsets.has(T.CNAME)) {
       for (const type of node.rrsets.keys()) {
@@ -85,11 +83,11 @@ function integrity(zone: Zone, sink: DiagnosticSink, locate: Locator): void {
     if (problem) sink.error(locate(zone.origin, T.NS), `zone ${zname}: ${zname}/NS '${nameToText(target)}' ${problem}`);
   }
   for (const node of zone.nodes.values()) {
-    for (const [type, off] of [[T.MX, 2], [T.SRV, 6]] as const) {
+    for (const type of [T.MX, T.SRV]) {
       const set = node.rrsets.get(type);
       if (!set) continue;
       for (const rd of set.rdatas) {
-        const target = targetName(rd, off);
+        const target = targetName(rd, embeddedNames(type, rd)[0].offset);
         if (target.length === 1 || !isSubdomain(target, zone.origin)) continue;
         const tnode = zone.nodes.get(nameKey(target));
         const label = `${nameToText(node.name)}/${typeToText(type)} '${nameToText(target)}'`;
@@ -188,14 +186,7 @@ export function isMailbox(name: Uint8Array): boolean {
   return isHostname(name.subarray(name[0] + 1), false);
 }
 
-const REVERSE = ['in-addr.arpa.', 'ip6.arpa.', 'ip6.int.'].map((n) => nameKeyOfText(n));
-
-function nameKeyOfText(text: string): string {
-  const labels = text.split('.').filter(Boolean);
-  let k = '';
-  for (const l of labels) k += String.fromCharCode(l.length) + l;
-  return k + '\0';
-}
+const REVERSE = ['in-addr.arpa.', 'ip6.arpa.', 'ip6.int.'].map((n) => nameKey(parseName(n)));
 
 function nameAt(rdata: Uint8Array, offset: number): Uint8Array {
   return targetName(rdata, offset);
@@ -219,8 +210,7 @@ export function checkNames(owner: Uint8Array, type: number, rdata: Uint8Array): 
   }
   switch (type) {
     case T.NS: case T.MX: case T.SRV: case T.AFSDB: case T.RT: {
-      const off = type === T.NS ? 0 : type === T.SRV ? 6 : 2;
-      const n = nameAt(rdata, off);
+      const n = nameAt(rdata, embeddedNames(type, rdata)[0].offset);
       return isHostname(n, false) ? undefined : { bad: n };
     }
     case T.SOA: {

@@ -6,9 +6,10 @@ import { DiagnosticSink, type Diagnostic, type Position } from '../config/diagno
 import { parseZoneFile, inZone, type ZoneEntry } from '../config/zone-file.js';
 import { parseName, NameError, nameKey, nameToText } from '../wire/dns-name.js';
 import { CLASS_IN, classToText, typeToText, T, embeddedNames, type ResourceRecord } from '../wire/rr-type.js';
-import { rdataFromText, RdataError } from './rdata.js';
-import { base32hexDecode } from './rdata/codec.js';
-import { ipv4FromText, ipv6FromText } from './rdata/addr.js';
+import { rdataFromText, RdataError } from '../wire/rdata.js';
+import { base32hexDecode } from '../wire/rdata/codec.js';
+import { ipv4FromText } from '../wire/ipv4.js';
+import { ipv6FromText } from '../wire/rdata/addr.js';
 import { buildZone, type Zone } from './zone.js';
 import { checkZone, checkNames, type CheckOptions, type Locator } from './zone-check.js';
 

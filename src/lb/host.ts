@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { parseAddress, prefixContains } from '../net/ip.js';
+import { formatIPv4 } from '../wire/ipv4.js';
+import { formatMac } from '../wire/mac.js';
 import type { HostAddress } from '../net/interfaces.js';
 import type { Logger } from '../log.js';
 import type { LinkTable } from '../net/link-watch.js';
@@ -34,7 +36,7 @@ export function hostAddressesFrom(table: LinkTable): HostAddress[] {
   const out: HostAddress[] = [];
   for (const l of table.links.values()) {
     for (const a of l.addresses) {
-      const text = [a.ip >>> 24, (a.ip >>> 16) & 255, (a.ip >>> 8) & 255, a.ip & 255].join('.');
+      const text = formatIPv4(a.ip);
       const address = parseAddress(text);
       if (address) out.push({ address, text, prefixLength: a.prefixLen, interface: l.name, linkLocal: false });
     }
@@ -44,7 +46,7 @@ export function hostAddressesFrom(table: LinkTable): HostAddress[] {
 
 export function macText(mac: Buffer): string | undefined {
   if (mac.length !== 6 || mac.every((b) => b === 0)) return undefined;
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return formatMac(mac);
 }
 
 /** Parses `arping` output for the replying MAC. */

@@ -11,6 +11,7 @@
 import { buildSlotTable } from './scheduler.js';
 import type { Selector } from './slot-table.js';
 import type { DesiredState, DpServer, DpVirtualServer } from './datapath.js';
+import { formatIPv4, ipv4Mask } from '../wire/ipv4.js';
 
 export const TABLE = 'triad';
 /** Room for a busy lab; nft's default of 65535 would stall a load test. */
@@ -33,8 +34,7 @@ export interface Rendered extends RenderMemo {
 }
 
 export function maskText(prefix: number): string {
-  const n = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return formatIPv4(ipv4Mask(prefix));
 }
 
 function selectorExpr(sel: Selector, len: number): string {

@@ -16,7 +16,9 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
 import { arpRequest, gratuitousArpFrame } from '../net/arp.js';
-import { ipNumber, ipString, macBytes, PROTO_TCP, PROTO_UDP } from '../net/ip-frame.js';
+import { PROTO_TCP, PROTO_UDP } from '../net/ip-frame.js';
+import { formatIPv4, ipNumber } from '../wire/ipv4.js';
+import { formatMac, macBytes } from '../wire/mac.js';
 import { findLink } from '../net/link.js';
 import { linkWatcher, readiness, usable, type LinkTable } from '../net/link-watch.js';
 import { BatchPacketSocket, pollReadable, TP_STATUS_CSUMNOTREADY, TP_STATUS_VLAN_VALID } from '../net/packet-batch.js';
@@ -91,10 +93,10 @@ export class PacketEngine implements Datapath {
     if (old && old.equals(mac)) return;
     this.arpCache.set(k, Buffer.from(mac));
     for (const s of this.servers.values()) {
-      const r = this.routes.get(ipString(s.ip));
+      const r = this.routes.get(formatIPv4(s.ip));
       if (r && s.outIf === ifIndex && r.nextHop === ip && !s.dpMac) s.mac = Buffer.from(mac);
     }
-    this.log.debug({ ip: ipString(ip), mac: [...mac].map((x) => x.toString(16).padStart(2, '0')).join(':') }, 'neighbour learned');
+    this.log.debug({ ip: formatIPv4(ip), mac: formatMac(mac) }, 'neighbour learned');
   }
 
   private async route(ip: string): Promise<Route | undefined> {
@@ -240,11 +242,11 @@ export class PacketEngine implements Datapath {
         try {
           this.socks.get(ifIndex)?.sendNow(gratuitousArpFrame(ifc.mac, vip));
         } catch (e) {
-          this.log.warn({ vip: ipString(vip), ifIndex, err: (e as Error).message }, 'gratuitous ARP failed; retried when the link changes');
+          this.log.warn({ vip: formatIPv4(vip), ifIndex, err: (e as Error).message }, 'gratuitous ARP failed; retried when the link changes');
           continue;
         }
         this.announced.add(k);
-        this.log.info({ vip: ipString(vip), ifIndex }, 'gratuitous ARP sent (VIP answered in ARP by the packet engine)');
+        this.log.info({ vip: formatIPv4(vip), ifIndex }, 'gratuitous ARP sent (VIP answered in ARP by the packet engine)');
       }
     }
   }
@@ -292,7 +294,7 @@ export class PacketEngine implements Datapath {
   private resolveMissing(): void {
     for (const s of this.servers.values()) {
       if (s.mac) continue;
-      const r = this.routes.get(ipString(s.ip));
+      const r = this.routes.get(formatIPv4(s.ip));
       const ifc = this.path.ifaces.get(s.outIf);
       if (!r || !ifc) continue;
       this.socks.get(s.outIf)?.sendNow(arpRequest(ifc.mac, r.src, r.nextHop));

@@ -15,7 +15,7 @@ import type { Datapath } from './datapath.js';
 import { checkKey, HealthMonitor, type CheckSpec } from './health.js';
 import { addVip, delVip, ensureSysctl, gratuitousArp, hostAddressesFrom, interfaceFor, macText, resolveMac } from './host.js';
 import { linkWatcher, readiness, usable, type LinkTable, type LinkWatcher } from '../net/link-watch.js';
-import { ipNumber } from '../net/ip-frame.js';
+import { ipNumber } from '../wire/ipv4.js';
 import { computeModel, drainKey, type ModelOutput, type VsPlacement } from './model.js';
 import { NftEngine } from './nft-engine.js';
 import { LB_CONTROL, lbDatapath, lbTimeouts } from './definition.js';

@@ -96,20 +96,3 @@ export function parseIpFrame(buf: Uint8Array, base: number, len: number, f: IpFr
   f.dport = (buf[f.l4 + 2] << 8) | buf[f.l4 + 3];
   return 'ok';
 }
-
-export function ipString(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-export function ipNumber(s: string): number {
-  const p = s.split('.').map(Number);
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
-
-export function macBytes(s: string): Buffer {
-  return Buffer.from(s.split(':').map((h) => parseInt(h, 16)));
-}
-
-export function macString(b: Uint8Array, o = 0): string {
-  return Array.from(b.subarray(o, o + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
-}

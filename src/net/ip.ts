@@ -2,6 +2,7 @@
 // Addresses are held as bytes (4 or 16) so matching is family-aware and exact.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { ipNumber, ipv4Bytes, ipv4FromBytes, ipv4ToText } from '../wire/ipv4.js';
 
 export type Family = 4 | 6;
 
@@ -18,7 +19,7 @@ export interface Prefix {
 
 /** Parses a textual IPv4 or IPv6 address (no zone index); undefined when invalid. */
 export function parseAddress(text: string): Address | undefined {
-  if (isIPv4(text)) return { family: 4, bytes: Uint8Array.from(text.split('.').map(Number)) };
+  if (isIPv4(text)) return { family: 4, bytes: ipv4Bytes(ipNumber(text)) };
   if (isIPv6(text)) return { family: 6, bytes: parseIPv6(text) };
   return undefined;
 }
@@ -29,8 +30,8 @@ function parseIPv6(text: string): Uint8Array {
   // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two groups.
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (v4) {
-    const b = v4[1].split('.').map(Number);
-    tail.push((b[0] << 8) | b[1], (b[2] << 8) | b[3]);
+    const n = ipNumber(v4[1]);
+    tail.push(n >>> 16, n & 0xffff);
     s = s.slice(0, -v4[1].length);
     if (s.endsWith(':') && !s.endsWith('::')) s = s.slice(0, -1);
   }
@@ -48,7 +49,7 @@ function parseIPv6(text: string): Uint8Array {
 
 /** Canonical text (RFC 5952 for IPv6). */
 export function formatAddress(a: Address): string {
-  if (a.family === 4) return Array.from(a.bytes).join('.');
+  if (a.family === 4) return ipv4ToText(a.bytes);
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((a.bytes[i] << 8) | a.bytes[i + 1]);
   // Longest run of two or more zero groups becomes '::'.
@@ -116,11 +117,11 @@ export function prefixNetwork(p: Prefix): Address {
 
 /** IPv4 address to a 32-bit unsigned number, for range arithmetic (DHCP pools). */
 export function ipv4ToNumber(a: Address): number {
-  return ((a.bytes[0] << 24) >>> 0) + (a.bytes[1] << 16) + (a.bytes[2] << 8) + a.bytes[3];
+  return ipv4FromBytes(a.bytes);
 }
 
 export function numberToIPv4(n: number): Address {
-  return { family: 4, bytes: Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff) };
+  return { family: 4, bytes: ipv4Bytes(n) };
 }
 
 /** Strips the IPv4-mapped prefix Node reports on dual-stack sockets (::ffff:1.2.3.4). */

@@ -3,6 +3,8 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
+import { ipNumber } from '../wire/ipv4.js';
+import { macBytes } from '../wire/mac.js';
 
 export interface Link {
   name: string;
@@ -13,11 +15,6 @@ export interface Link {
   broadcast: boolean;
   loopback: boolean;
   up: boolean;
-}
-
-function ipNum(s: string): number {
-  const b = s.split('.').map(Number);
-  return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
 }
 
 function sys(name: string, attr: string): string | undefined {
@@ -41,8 +38,8 @@ export function listLinks(): Link[] {
     const index = Number(sys(name, 'ifindex') ?? 0);
     const flags = parseInt(sys(name, 'flags') ?? '0', 16);
     const macText = sys(name, 'address') ?? '00:00:00:00:00:00';
-    const mac = Buffer.from(macText.split(':').map((h) => parseInt(h, 16) || 0).slice(0, 6));
-    const addrs = (nets[name] ?? []).filter((a) => a.family === 'IPv4').map((a) => ({ ip: ipNum(a.address), prefixLen: Number(a.cidr?.split('/')[1] ?? 32) }));
+    const mac = macBytes(macText).subarray(0, 6);
+    const addrs = (nets[name] ?? []).filter((a) => a.family === 'IPv4').map((a) => ({ ip: ipNumber(a.address), prefixLen: Number(a.cidr?.split('/')[1] ?? 32) }));
     // IFF_UP 0x1, IFF_BROADCAST 0x2, IFF_LOOPBACK 0x8
     out.push({ name, index, mac, addresses: addrs, broadcast: (flags & 0x2) !== 0, loopback: (flags & 0x8) !== 0, up: (flags & 0x1) !== 0 });
   }

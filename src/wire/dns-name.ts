@@ -189,3 +189,37 @@ export function labelsOf(wire: Uint8Array): Uint8Array[] {
   }
   return out;
 }
+
+/**
+ * Wire form of a name written as plain dot-separated labels (each label's characters
+ * taken as octets, no escapes; a trailing dot optional; empty labels skipped), as DHCP
+ * options carry host and domain names; undefined when a label is longer than 63 octets.
+ */
+export function plainNameToWire(text: string): Buffer | undefined {
+  const out: number[] = [];
+  for (const p of text.replace(/\.$/, '').split('.')) {
+    if (p === '') continue;
+    const b = Buffer.from(p, 'latin1');
+    if (b.length > MAX_LABEL) return undefined;
+    out.push(b.length, ...b);
+  }
+  out.push(0);
+  return Buffer.from(out);
+}
+
+/**
+ * The labels of a wire name at the start of `b`, as octets joined by dots (no escapes,
+ * no trailing dot); the root label may be missing at the end of `b`, as some DHCP
+ * clients send it (RFC 4702 §2.3.1). Undefined when a label is too long or runs past `b`.
+ */
+export function plainNameFromWire(b: Uint8Array): string | undefined {
+  const labels: string[] = [];
+  for (let i = 0; i < b.length; ) {
+    const n = b[i];
+    if (n === 0) break;
+    if (n > MAX_LABEL || i + 1 + n > b.length) return undefined;
+    labels.push(Buffer.from(b.subarray(i + 1, i + 1 + n)).toString('latin1'));
+    i += 1 + n;
+  }
+  return labels.join('.');
+}

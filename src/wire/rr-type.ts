@@ -1,5 +1,9 @@
 // Resource records as the zone store and the wire encoder share them: owner and
-// rdata in uncompressed wire form, so a query is answered by copying bytes.
+// rdata in uncompressed wire form, so a query is answered by copying bytes. And the
+// record types: one row per type (RR_TYPES) with its number, its RDATA codec, the
+// names inside its RDATA and what goes into the additional section for it.
+
+import type { CodecShape } from './rdata/types.js';
 
 export interface ResourceRecord {
   /** Owner name, wire form (see name.ts), case as written in the zone file. */
@@ -17,24 +21,186 @@ export const CLASS_HS = 4;
 export const CLASS_NONE = 254;
 export const CLASS_ANY = 255;
 
-export const T = {
-  A: 1, NS: 2, MD: 3, MF: 4, CNAME: 5, SOA: 6, MB: 7, MG: 8, MR: 9, NULL: 10, WKS: 11, PTR: 12,
-  HINFO: 13, MINFO: 14, MX: 15, TXT: 16, RP: 17, AFSDB: 18, X25: 19, ISDN: 20, RT: 21, NSAP: 22,
-  'NSAP-PTR': 23, SIG: 24, KEY: 25, PX: 26, GPOS: 27, AAAA: 28, LOC: 29, NXT: 30, EID: 31,
-  NIMLOC: 32, SRV: 33, ATMA: 34, NAPTR: 35, KX: 36, CERT: 37, A6: 38, DNAME: 39, SINK: 40, OPT: 41,
-  APL: 42, DS: 43, SSHFP: 44, IPSECKEY: 45, RRSIG: 46, NSEC: 47, DNSKEY: 48, DHCID: 49, NSEC3: 50,
-  NSEC3PARAM: 51, TLSA: 52, SMIMEA: 53, HIP: 55, NINFO: 56, RKEY: 57, TALINK: 58, CDS: 59,
-  CDNSKEY: 60, OPENPGPKEY: 61, CSYNC: 62, ZONEMD: 63, SVCB: 64, HTTPS: 65, DSYNC: 66, HHIT: 67, BRID: 68, SPF: 99, UINFO: 100,
-  UID: 101, GID: 102, UNSPEC: 103, NID: 104, L32: 105, L64: 106, LP: 107, EUI48: 108, EUI64: 109,
-  TKEY: 249, TSIG: 250, IXFR: 251, AXFR: 252, MAILB: 253, MAILA: 254, ANY: 255, URI: 256, CAA: 257,
-  AVC: 258, DOA: 259, AMTRELAY: 260, RESINFO: 261, WALLET: 262, TA: 32768, DLV: 32769,
-} as const;
+/**
+ * Where the domain names sit inside a type's RDATA, field by field: a number is that
+ * many fixed octets, 'str' one character-string, 'name' an uncompressed domain name.
+ * Fields after the last name are listed only where a decoder checks them (SOA).
+ */
+export type NameField = number | 'str' | 'name';
 
-const TYPE_NAMES = new Map<number, string>(Object.entries(T).map(([k, v]) => [v, k]));
+/** One record type: everything Triad knows about it, in one row of RR_TYPES. */
+export interface RRTypeRow {
+  /** The type number (IANA "Resource Record (RR) TYPEs"). */
+  readonly code: number;
+  /** Its RDATA codec, text and wire (wire/rdata/types.ts); none: only RFC 3597 `\# len hex`. */
+  readonly codec?: CodecShape;
+  /** The domain names in its RDATA (case-folded for comparison, glue, compression). */
+  readonly names?: readonly NameField[];
+  /** A sender may compress those names: RFC 3597 §4, only the RFC 1035 types. */
+  readonly compress?: boolean;
+  /** A receiver decompresses them (RFC 3597 §4; BIND also for RP, AFSDB, RT, KX, PX, SRV, DNAME). */
+  readonly decompress?: boolean;
+  /** Its (first) name's addresses go into the additional section (RFC 1035 §3.3, RFC 2782). */
+  readonly additional?: boolean;
+  /** At most one record per name, as BIND's rdata table marks it (named-checkzone refuses more). */
+  readonly singleton?: boolean;
+}
+
+const ONE_NAME = ['name'] as const;
+const TWO_NAMES = ['name', 'name'] as const;
+const PREF_NAME = [2, 'name'] as const;
+
+/**
+ * Every record type Triad names, by mnemonic. Adding a type is one row here (and its
+ * codec in wire/rdata/types.ts when its RDATA has a shape no other type has).
+ */
+export const RR_TYPES = {
+  A: { code: 1, codec: 'a' },
+  NS: { code: 2, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true, additional: true },
+  MD: { code: 3, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
+  MF: { code: 4, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
+  CNAME: { code: 5, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true, singleton: true },
+  SOA: { code: 6, codec: 'soa', names: ['name', 'name', 20], compress: true, decompress: true, singleton: true },
+  MB: { code: 7, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
+  MG: { code: 8, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
+  MR: { code: 9, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
+  NULL: { code: 10, codec: 'nullRdata' },
+  WKS: { code: 11, codec: 'wks' },
+  PTR: { code: 12, codec: 'oneName', names: ONE_NAME, compress: true, decompress: true },
+  HINFO: { code: 13, codec: 'hinfo' },
+  MINFO: { code: 14, codec: 'twoNames', names: TWO_NAMES, compress: true, decompress: true },
+  MX: { code: 15, codec: 'prefName', names: PREF_NAME, compress: true, decompress: true, additional: true },
+  TXT: { code: 16, codec: 'strings' },
+  RP: { code: 17, codec: 'twoNames', names: TWO_NAMES, decompress: true },
+  AFSDB: { code: 18, codec: 'prefName', names: PREF_NAME, decompress: true },
+  X25: { code: 19, codec: 'x25' },
+  ISDN: { code: 20, codec: 'isdn' },
+  RT: { code: 21, codec: 'prefName', names: PREF_NAME, decompress: true },
+  NSAP: { code: 22, codec: 'nsap' },
+  'NSAP-PTR': { code: 23, codec: 'oneName' },
+  SIG: { code: 24, codec: 'sig', names: [18, 'name'] },
+  KEY: { code: 25, codec: 'key' },
+  PX: { code: 26, codec: 'px', names: [2, 'name', 'name'], decompress: true },
+  GPOS: { code: 27, codec: 'gpos' },
+  AAAA: { code: 28, codec: 'aaaa' },
+  LOC: { code: 29, codec: 'loc' },
+  NXT: { code: 30, codec: 'nxt', names: ONE_NAME },
+  EID: { code: 31, codec: 'hexOnly' },
+  NIMLOC: { code: 32, codec: 'hexOnly' },
+  SRV: { code: 33, codec: 'srv', names: [6, 'name'], decompress: true, additional: true },
+  ATMA: { code: 34, codec: 'atma' },
+  NAPTR: { code: 35, codec: 'naptr', names: [4, 'str', 'str', 'str', 'name'] },
+  KX: { code: 36, codec: 'prefName', names: PREF_NAME, decompress: true },
+  CERT: { code: 37, codec: 'cert' },
+  A6: { code: 38, codec: 'a6' },
+  DNAME: { code: 39, codec: 'oneName', names: ONE_NAME, decompress: true, singleton: true },
+  SINK: { code: 40, codec: 'sink' },
+  OPT: { code: 41 },
+  APL: { code: 42, codec: 'apl' },
+  DS: { code: 43, codec: 'ds' },
+  SSHFP: { code: 44, codec: 'sshfp' },
+  IPSECKEY: { code: 45, codec: 'ipseckey' },
+  RRSIG: { code: 46, codec: 'rrsig', names: [18, 'name'] },
+  NSEC: { code: 47, codec: 'nsec', names: ONE_NAME },
+  DNSKEY: { code: 48, codec: 'dnskey' },
+  DHCID: { code: 49, codec: 'b64only' },
+  NSEC3: { code: 50, codec: 'nsec3' },
+  NSEC3PARAM: { code: 51, codec: 'nsec3param' },
+  TLSA: { code: 52, codec: 'tlsa' },
+  SMIMEA: { code: 53, codec: 'tlsa' },
+  HIP: { code: 55, codec: 'hip' },
+  NINFO: { code: 56, codec: 'strings' },
+  RKEY: { code: 57, codec: 'rkey' },
+  TALINK: { code: 58, codec: 'twoNames', names: TWO_NAMES },
+  CDS: { code: 59, codec: 'ds' },
+  CDNSKEY: { code: 60, codec: 'dnskey' },
+  OPENPGPKEY: { code: 61, codec: 'b64only' },
+  CSYNC: { code: 62, codec: 'csync' },
+  ZONEMD: { code: 63, codec: 'zonemd' },
+  SVCB: { code: 64, codec: 'svcb' },
+  HTTPS: { code: 65, codec: 'svcb' },
+  DSYNC: { code: 66, codec: 'dsync' },
+  HHIT: { code: 67, codec: 'b64only' },
+  BRID: { code: 68, codec: 'b64only' },
+  SPF: { code: 99, codec: 'strings' },
+  UINFO: { code: 100 },
+  UID: { code: 101 },
+  GID: { code: 102 },
+  UNSPEC: { code: 103 },
+  NID: { code: 104, codec: 'nid' },
+  L32: { code: 105, codec: 'l32' },
+  L64: { code: 106, codec: 'nid' },
+  LP: { code: 107, codec: 'prefName' },
+  EUI48: { code: 108, codec: 'eui48' },
+  EUI64: { code: 109, codec: 'eui64' },
+  TKEY: { code: 249 },
+  TSIG: { code: 250 },
+  IXFR: { code: 251 },
+  AXFR: { code: 252 },
+  MAILB: { code: 253 },
+  MAILA: { code: 254 },
+  ANY: { code: 255 },
+  URI: { code: 256, codec: 'uri' },
+  CAA: { code: 257, codec: 'caa' },
+  AVC: { code: 258, codec: 'strings' },
+  DOA: { code: 259, codec: 'doa' },
+  AMTRELAY: { code: 260, codec: 'amtrelay' },
+  RESINFO: { code: 261, codec: 'strings', singleton: true },
+  WALLET: { code: 262, codec: 'strings' },
+  TA: { code: 32768, codec: 'ds' },
+  DLV: { code: 32769, codec: 'ds' },
+} as const satisfies Record<string, RRTypeRow>;
+
+type Mnemonic = keyof typeof RR_TYPES;
+
+/** Type numbers by mnemonic: T.A, T.MX, T['NSAP-PTR']. */
+export const T = Object.fromEntries(Object.entries(RR_TYPES).map(([k, r]) => [k, r.code])) as { readonly [K in Mnemonic]: (typeof RR_TYPES)[K]['code'] };
+
+/** A row of RR_TYPES with its mnemonic, looked up by number. */
+export interface RRTypeInfo extends RRTypeRow {
+  readonly mnemonic: string;
+  /** Offset of the first name when only fixed fields precede it (the additional-section target). */
+  readonly firstNameAt?: number;
+}
+
+/** What the hot paths (every RR written or compared) need, precomputed per type. */
+interface Known extends RRTypeInfo {
+  /** The only name sits at this fixed offset (most types with names): no walk needed. */
+  readonly onlyNameAt?: number;
+}
+
+const BY_CODE = new Map<number, Known>(
+  Object.entries(RR_TYPES).map(([mnemonic, row]: [string, RRTypeRow]) => {
+    const firstNameAt = fixedPrefix(row.names);
+    const single = row.names?.filter((f) => f === 'name').length === 1;
+    // Every entry gets every field, in one order: one object shape keeps the lookups monomorphic.
+    const info: Known = {
+      mnemonic, code: row.code, codec: row.codec, names: row.names, compress: row.compress === true, decompress: row.decompress === true,
+      additional: row.additional === true, singleton: row.singleton === true, firstNameAt, onlyNameAt: single ? firstNameAt : undefined,
+    };
+    return [row.code, info];
+  }),
+);
+
+function fixedPrefix(names: readonly NameField[] | undefined): number | undefined {
+  if (!names) return undefined;
+  let at = 0;
+  for (const f of names) {
+    if (f === 'name') return at;
+    if (f === 'str') return undefined;
+    at += f;
+  }
+  return undefined;
+}
+
+/** Everything known about a type number; undefined for a type Triad has no name for. */
+export function rrType(type: number): RRTypeInfo | undefined {
+  return BY_CODE.get(type);
+}
 
 /** Mnemonic for a type number, RFC 3597 `TYPEnnn` for unknown ones. */
 export function typeToText(type: number): string {
-  return TYPE_NAMES.get(type) ?? `TYPE${type}`;
+  return BY_CODE.get(type)?.mnemonic ?? `TYPE${type}`;
 }
 
 /** Type number for a mnemonic or `TYPEnnn`; undefined when unknown. */
@@ -95,45 +261,28 @@ function nameEnd(rdata: Uint8Array, at: number): number {
  * and to find targets for additional-section processing.
  */
 export function embeddedNames(type: number, rdata: Uint8Array): EmbeddedName[] {
-  switch (type) {
-    case T.NS: case T.MD: case T.MF: case T.CNAME: case T.MB: case T.MG: case T.MR: case T.PTR:
-      return [{ offset: 0, compress: true }];
-    case T.DNAME:
-      return [{ offset: 0, compress: false }];
-    case T.SOA: case T.MINFO: {
-      const second = nameEnd(rdata, 0);
-      return [{ offset: 0, compress: true }, { offset: second, compress: true }];
+  const info = BY_CODE.get(type);
+  const fields = info?.names;
+  if (!fields) return [];
+  const compress = info.compress === true;
+  if (info.onlyNameAt !== undefined) return [{ offset: info.onlyNameAt, compress }];
+  const out: EmbeddedName[] = [];
+  let p = 0;
+  for (const f of fields) {
+    if (f === 'name') {
+      out.push({ offset: p, compress });
+      p = nameEnd(rdata, p);
+    } else if (f === 'str') {
+      if (p < rdata.length) p += rdata[p] + 1;
+    } else {
+      p += f;
     }
-    case T.RP: case T.TALINK:
-      return [{ offset: 0, compress: false }, { offset: nameEnd(rdata, 0), compress: false }];
-    case T.MX:
-      return [{ offset: 2, compress: true }];
-    case T.AFSDB: case T.RT: case T.KX:
-      return [{ offset: 2, compress: false }];
-    case T.PX:
-      return [{ offset: 2, compress: false }, { offset: nameEnd(rdata, 2), compress: false }];
-    case T.SRV:
-      return [{ offset: 6, compress: false }];
-    case T.NAPTR: {
-      let i = 4;
-      for (let k = 0; k < 3 && i < rdata.length; k++) i += rdata[i] + 1;
-      return [{ offset: i, compress: false }];
-    }
-    case T.NSEC: case T.NXT:
-      return [{ offset: 0, compress: false }];
-    case T.RRSIG: case T.SIG:
-      return [{ offset: 18, compress: false }];
-    default:
-      return [];
   }
+  return out;
 }
 
 /** The name whose addresses go into the additional section (RFC 1035 §3.3, RFC 2782), if any. */
 export function additionalTarget(type: number, rdata: Uint8Array): number | undefined {
-  switch (type) {
-    case T.NS: return 0;
-    case T.MX: return 2;
-    case T.SRV: return 6;
-    default: return undefined;
-  }
+  const info = BY_CODE.get(type);
+  return info?.additional ? info.firstNameAt : undefined;
 }

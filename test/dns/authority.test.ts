@@ -2,7 +2,7 @@ import t from 'tap';
 import { answerFromZone, type AuthorityAnswer, type SectionRRset } from '../../src/dns/authority.js';
 import { ZoneTable } from '../../src/dns/zone-table.js';
 import { nameToText, parseName } from '../../src/wire/dns-name.js';
-import { rdataToText } from '../../src/dns/rdata.js';
+import { rdataToText } from '../../src/wire/rdata.js';
 import { typeToText } from '../../src/wire/rr-type.js';
 import { miniZone, TRI } from '../helpers/mini-zone.js';
 

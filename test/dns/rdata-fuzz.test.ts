@@ -4,10 +4,10 @@
 // accepts must print (checkzone and compilezone cannot disagree), and what prints
 // must read back to the same wire data.
 import t from 'tap';
-import { rdataFromText, rdataToText, rdataFromWire, RdataError } from '../../src/dns/rdata.js';
+import { rdataFromText, rdataToText, rdataFromWire, RdataError } from '../../src/wire/rdata.js';
 import { parseName } from '../../src/wire/dns-name.js';
 import { T } from '../../src/wire/rr-type.js';
-import { hexEncode } from '../../src/dns/rdata/codec.js';
+import { hexEncode } from '../../src/wire/rdata/codec.js';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';
 import { lexZoneText, type ZoneToken } from '../../src/config/zone-lexer.js';
 import { SAMPLES, ZONE, readRecorded, zoneText } from './rr-edge-cases.js';

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { T, typeToText } from '../../src/wire/rr-type.js';
-import { rdataFromText, isGenericForm } from '../../src/dns/rdata.js';
-import { hexEncode } from '../../src/dns/rdata/codec.js';
+import { rdataFromText, isGenericForm } from '../../src/wire/rdata.js';
+import { hexEncode } from '../../src/wire/rdata/codec.js';
 import { lexZoneText } from '../../src/config/zone-lexer.js';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';
 import { parseName } from '../../src/wire/dns-name.js';

@@ -1,7 +1,8 @@
 // Test frames: Ethernet/IPv4/TCP|UDP|ICMP with correct checksums, placed after
 // headroom as the packet engine receives them.
 import { fillL4Checksum, finish, sumRange } from '../../src/net/checksum.js';
-import { ipNumber, macBytes } from '../../src/net/ip-frame.js';
+import { ipNumber } from '../../src/wire/ipv4.js';
+import { macBytes } from '../../src/wire/mac.js';
 
 export const HEAD = 64;
 

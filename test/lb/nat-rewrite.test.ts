@@ -1,6 +1,7 @@
 import t from 'tap';
 import { csumReplace16, csumReplace32, finish, l4ChecksumOk, sumRange } from '../../src/net/checksum.js';
-import { ipNumber, newIpFrame, parseIpFrame } from '../../src/net/ip-frame.js';
+import { newIpFrame, parseIpFrame } from '../../src/net/ip-frame.js';
+import { ipNumber } from '../../src/wire/ipv4.js';
 import { completePartialChecksum, decrementTtl, rewriteDestination, rewriteSource } from '../../src/lb/nat-rewrite.js';
 import { frame, HEAD } from './frames.js';
 

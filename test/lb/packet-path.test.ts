@@ -6,7 +6,9 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { arpRequest, parseArp } from '../../src/net/arp.js';
 import { finish, l4ChecksumOk, sumRange } from '../../src/net/checksum.js';
-import { ipNumber, macBytes, newIpFrame, parseIpFrame, TCP_ACK, TCP_SYN } from '../../src/net/ip-frame.js';
+import { newIpFrame, parseIpFrame, TCP_ACK, TCP_SYN } from '../../src/net/ip-frame.js';
+import { ipNumber } from '../../src/wire/ipv4.js';
+import { macBytes } from '../../src/wire/mac.js';
 import { buildPathVs, PacketPath, Verdict, type PathServer } from '../../src/lb/packet-path.js';
 import { frame, HEAD } from './frames.js';
 

@@ -2,7 +2,8 @@ import t from 'tap';
 import { arpReply, arpRequest, gratuitousArpFrame, parseArp } from '../../src/net/arp.js';
 import { finish, sumRange } from '../../src/net/checksum.js';
 import { decapsulateIpip, encapsulateIpip } from '../../src/net/ipip.js';
-import { ipNumber, macBytes } from '../../src/net/ip-frame.js';
+import { ipNumber } from '../../src/wire/ipv4.js';
+import { macBytes } from '../../src/wire/mac.js';
 
 t.test('IPIP: outer header per RFC 2003, inner untouched, round trip', async (t) => {
   const buf = Buffer.alloc(100);

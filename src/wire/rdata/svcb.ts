@@ -2,8 +2,9 @@
 // kept sorted by key on the wire and printed in BIND's form.
 
 import { RdataError, TextCursor, WireReader, WireWriter, unescapeText, quoteText, base64Decode, base64Encode, parseUint, nameFromToken } from './codec.js';
-import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
-import type { ZoneToken } from '../../config/zone-lexer.js';
+import { ipv4FromText, ipv4ToText } from '../ipv4.js';
+import { ipv6FromText, ipv6ToText } from './addr.js';
+import type { ZoneToken } from '../zone-token.js';
 
 const KEYS: Record<string, number> = {
   mandatory: 0, alpn: 1, 'no-default-alpn': 2, port: 3, ipv4hint: 4, ech: 5, ipv6hint: 6, dohpath: 7,

@@ -2,7 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { RdataError, TextCursor, WireReader, WireWriter, parseUint } from './codec.js';
-import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
+import { ipv4FromText, ipv4ToText } from '../ipv4.js';
+import { ipv6FromText, ipv6ToText } from './addr.js';
 import { GenericOnly } from './generic.js';
 
 export function aplFromText(c: TextCursor): Uint8Array {

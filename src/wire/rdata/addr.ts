@@ -1,34 +1,8 @@
-// IPv4/IPv6 text forms exactly as BIND's inet_pton/inet_ntop accept and print them
-// (no leading zeros in IPv4 octets; IPv6 with the longest zero run compressed and
-// the IPv4-mapped/compatible forms printed with a dotted tail).
+// IPv6 text forms exactly as BIND's inet_pton/inet_ntop accept and print them: the
+// longest zero run compressed, the IPv4-mapped/compatible forms printed with a dotted
+// tail (IPv4 text is in wire/ipv4.ts).
 
-export function ipv4FromText(s: string): Uint8Array | undefined {
-  // Hand-rolled: this runs for every A record of a zone.
-  const out = new Uint8Array(4);
-  let part = 0;
-  let digits = 0;
-  let v = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 0x2e;
-    if (c === 0x2e) {
-      // Each octet: 1-3 digits, no leading zero, at most 255 (inet_pton).
-      if (digits === 0 || part > 3) return undefined;
-      out[part++] = v;
-      digits = 0;
-      v = 0;
-      continue;
-    }
-    if (c < 0x30 || c > 0x39) return undefined;
-    if (digits > 0 && v === 0) return undefined;
-    v = v * 10 + (c - 0x30);
-    if (++digits > 3 || v > 255) return undefined;
-  }
-  return part === 4 ? out : undefined;
-}
-
-export function ipv4ToText(b: Uint8Array, off = 0): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
+import { ipv4FromText, ipv4ToText } from '../ipv4.js';
 
 export function ipv6FromText(s: string): Uint8Array | undefined {
   if (s.length === 0 || s.length > 45) return undefined;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { rdataFromText, rdataToText, RdataError } from '../../src/dns/rdata.js';
+import { rdataFromText, rdataToText, RdataError } from '../../src/wire/rdata.js';
 import { parseName } from '../../src/wire/dns-name.js';
 import { typeFromText } from '../../src/wire/rr-type.js';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';

@@ -1,15 +1,16 @@
-// Per-type RDATA codecs: presentation text (BIND's form, as `named-compilezone
-// -s full` prints it) to uncompressed wire form and back. The wire→text half also
-// validates RDATA given in RFC 3597 `\# len hex` form for known types.
+// RDATA codecs, one per shape of RDATA (SHAPES at the end; a row of RR_TYPES in
+// rr-type.ts names the shape of its type): presentation text (BIND's form, as
+// `named-compilezone -s full` prints it) to uncompressed wire form and back. The
+// wire→text half also validates RDATA given in RFC 3597 `\# len hex` form for known types.
 
-import { T } from '../../wire/rr-type.js';
 import {
   RdataError, TextCursor, WireReader, WireWriter, parseTtl, unescapeText, quoteText, base64Decode, base64Encode,
   hexDecode, hexEncode, chunk, base32hexDecode, base32hexEncode, typeFromToken, bitmapFromTokens, bitmapToText, parseUint,
 } from './codec.js';
-import { ipv4FromText, ipv4ToText, ipv6FromText, ipv6ToText } from './addr.js';
-import { typeToText } from '../../wire/rr-type.js';
-import type { ZoneToken } from '../../config/zone-lexer.js';
+import { ipv4FromText, ipv4ToText } from '../ipv4.js';
+import { ipv6FromText, ipv6ToText } from './addr.js';
+import { rrType, typeToText } from '../rr-type.js';
+import type { ZoneToken } from '../zone-token.js';
 import { svcbFromText, svcbToText } from './svcb.js';
 import { GenericOnly } from './generic.js';
 import { locFromText, locToText } from './loc.js';
@@ -230,25 +231,26 @@ function privateDnsCheck(keyData: Uint8Array, alg: number): void {
   r.name();
 }
 
-const keyCodec = (type: number): RdataCodec => ({
+/** KEY (RFC 2535), RKEY and DNSKEY/CDNSKEY (RFC 4034) share a shape; KEY and RKEY have rules of their own. */
+const keyCodec = (kind: 'KEY' | 'RKEY' | 'DNSKEY'): RdataCodec => ({
   fromText: (c) => {
     const flagTok = c.peek();
     const flags = keyFlags(c);
     // RKEY's flags field is reserved and must be zero.
-    if (type === T.RKEY && flags !== 0) throw new RdataError('RKEY flags must be 0', flagTok);
+    if (kind === 'RKEY' && flags !== 0) throw new RdataError('RKEY flags must be 0', flagTok);
     const proto = c.u8();
     const alg = secalg(c);
     const w = new WireWriter().u16(flags).u8(proto).u8(alg);
     // KEY with the "no key" flag combination carries no key material (RFC 2535 §3.1.2).
-    if (type === T.KEY && (flags & 0xc000) === 0xc000) return w.done();
+    if (kind === 'KEY' && (flags & 0xc000) === 0xc000) return w.done();
     return w.bytes(b64Rest(c)).done();
   },
   checkWire: (d) => {
     if (d.length < 4) throw new RdataError('RDATA too short');
-    if (type === T.KEY && (d[0] & 0xc0) === 0xc0 && d.length > 4) throw new RdataError('key data with the NOKEY flags');
-    if (type === T.RKEY && (d[0] !== 0 || d[1] !== 0)) throw new RdataError('RKEY flags must be 0');
+    if (kind === 'KEY' && (d[0] & 0xc0) === 0xc0 && d.length > 4) throw new RdataError('key data with the NOKEY flags');
+    if (kind === 'RKEY' && (d[0] !== 0 || d[1] !== 0)) throw new RdataError('RKEY flags must be 0');
     // Only a KEY with the NOKEY flags goes without key data.
-    if (d.length === 4 && !(type === T.KEY && (d[0] & 0xc0) === 0xc0)) throw new RdataError('no key data');
+    if (d.length === 4 && !(kind === 'KEY' && (d[0] & 0xc0) === 0xc0)) throw new RdataError('no key data');
     privateDnsCheck(d.subarray(4), d[3]);
   },
   toText: (r) => {
@@ -336,50 +338,40 @@ function saltToText(r: WireReader): string {
   return s.length === 0 ? '-' : hexEncode(s);
 }
 
-const codecs = new Map<number, RdataCodec>();
-
-codecs.set(T.A, {
+const a: RdataCodec = {
   fromText: (c) => ipv4(c),
   toText: (r) => ipv4ToText(r.bytes(4)),
-});
-codecs.set(T.AAAA, {
+};
+const aaaa: RdataCodec = {
   fromText: (c) => ipv6(c),
   toText: (r) => ipv6ToText(r.bytes(16)),
-});
-for (const t of [T.NS, T.CNAME, T.PTR, T.MB, T.MG, T.MR, T.MD, T.MF, T.DNAME, T['NSAP-PTR']]) codecs.set(t, oneName);
-for (const t of [T.RP, T.MINFO, T.TALINK]) codecs.set(t, twoNames);
-for (const t of [T.MX, T.RT, T.AFSDB, T.KX, T.LP]) codecs.set(t, prefName);
-for (const t of [T.TXT, T.SPF, T.AVC, T.NINFO, T.RESINFO, T.WALLET]) codecs.set(t, strings);
-for (const t of [T.DNSKEY, T.CDNSKEY, T.KEY, T.RKEY]) codecs.set(t, keyCodec(t));
-for (const t of [T.DS, T.CDS, T.DLV, T.TA]) codecs.set(t, ds);
-codecs.set(T.RRSIG, sigCodec(true));
-codecs.set(T.SIG, sigCodec(false));
+};
 
-codecs.set(T.SOA, {
+const soa: RdataCodec = {
   fromText: (c) => {
     const w = new WireWriter().bytes(c.name()).bytes(c.name()).u32(c.u32());
     for (let i = 0; i < 4; i++) w.u32(ttlField(c));
     return w.done();
   },
   toText: (r) => `${r.nameText()} ${r.nameText()} ${r.u32()} ${r.u32()} ${r.u32()} ${r.u32()} ${r.u32()}`,
-});
-codecs.set(T.SRV, {
+};
+const srv: RdataCodec = {
   fromText: (c) => new WireWriter().u16(c.u16()).u16(c.u16()).u16(c.u16()).bytes(c.name()).done(),
   toText: (r) => `${r.u16()} ${r.u16()} ${r.u16()} ${r.nameText()}`,
-});
-codecs.set(T.PX, {
+};
+const px: RdataCodec = {
   fromText: (c) => new WireWriter().u16(c.u16()).bytes(c.name()).bytes(c.name()).done(),
   toText: (r) => `${r.u16()} ${r.nameText()} ${r.nameText()}`,
-});
-codecs.set(T.HINFO, {
+};
+const hinfo: RdataCodec = {
   fromText: (c) => {
     const a = str(c);
     const b = str(c);
     return new WireWriter().u8(a.length).bytes(a).u8(b.length).bytes(b).done();
   },
   toText: (r) => `${quoteText(r.str())} ${quoteText(r.str())}`,
-});
-codecs.set(T.GPOS, {
+};
+const gpos: RdataCodec = {
   fromText: (c) => {
     const w = new WireWriter();
     for (let i = 0; i < 3; i++) {
@@ -389,8 +381,8 @@ codecs.set(T.GPOS, {
     return w.done();
   },
   toText: (r) => `${quoteText(r.str())} ${quoteText(r.str())} ${quoteText(r.str())}`,
-});
-codecs.set(T.ISDN, {
+};
+const isdn: RdataCodec = {
   fromText: (c) => {
     const a = str(c);
     const w = new WireWriter().u8(a.length).bytes(a);
@@ -404,8 +396,8 @@ codecs.set(T.ISDN, {
     const a = quoteText(r.str());
     return r.left > 0 ? `${a} ${quoteText(r.str())}` : a;
   },
-});
-codecs.set(T.X25, {
+};
+const x25: RdataCodec = {
   fromText: (c) => {
     const t = c.next('a PSDN address');
     const a = unescapeText(t);
@@ -417,8 +409,8 @@ codecs.set(T.X25, {
     if (a.length < 4 || !a.every((x) => x >= 0x30 && x <= 0x39)) throw new RdataError('bad X25 address');
     return quoteText(a);
   },
-});
-codecs.set(T.NAPTR, {
+};
+const naptr: RdataCodec = {
   fromText: (c) => {
     const w = new WireWriter().u16(c.u16()).u16(c.u16());
     const flags = str(c);
@@ -438,8 +430,8 @@ codecs.set(T.NAPTR, {
     if (!naptrRegexValid(re)) throw new RdataError('bad NAPTR regular expression');
     return `${head} ${quoteText(re)} ${r.nameText()}`;
   },
-});
-codecs.set(T.CAA, {
+};
+const caa: RdataCodec = {
   fromText: (c) => {
     const flags = c.u8();
     const tagTok = c.word('a tag');
@@ -460,8 +452,8 @@ codecs.set(T.CAA, {
     }
     return `${flags} ${Buffer.from(tag).toString('latin1')} ${quoteText(r.rest())}`;
   },
-});
-codecs.set(T.URI, {
+};
+const uri: RdataCodec = {
   fromText: (c) => {
     const w = new WireWriter().u16(c.u16()).u16(c.u16());
     const t = c.next('a target');
@@ -474,8 +466,8 @@ codecs.set(T.URI, {
     const wgt = r.u16();
     return `${p} ${wgt} ${quoteText(r.rest())}`;
   },
-});
-codecs.set(T.SSHFP, {
+};
+const sshfp: RdataCodec = {
   fromText: (c) => {
     const alg = c.u8();
     const fpt = c.u8();
@@ -491,7 +483,7 @@ codecs.set(T.SSHFP, {
     if ((fpt === 1 && fp.length !== 20) || (fpt === 2 && fp.length !== 32)) throw new RdataError('bad fingerprint length');
     return fp.length ? `${alg} ${fpt} ${chunk(hexEncode(fp))}` : `${alg} ${fpt}`;
   },
-});
+};
 const tlsa: RdataCodec = {
   fromText: (c) => new WireWriter().u8(c.u8()).u8(c.u8()).u8(c.u8()).bytes(hexRest(c)).done(),
   toText: (r) => {
@@ -501,9 +493,7 @@ const tlsa: RdataCodec = {
     return `${a} ${chunk(hexEncode(d))}`;
   },
 };
-codecs.set(T.TLSA, tlsa);
-codecs.set(T.SMIMEA, tlsa);
-codecs.set(T.NSEC, {
+const nsec: RdataCodec = {
   fromText: (c) => {
     const next = c.name();
     // RFC 4034 §4.1.2: BIND insists on at least one type in an NSEC bitmap.
@@ -515,8 +505,8 @@ codecs.set(T.NSEC, {
     const b = bitmapToText(r, false);
     return b ? `${n} ${b}` : n;
   },
-});
-codecs.set(T.NSEC3, {
+};
+const nsec3: RdataCodec = {
   fromText: (c) => {
     const hashAlg = c.u8();
     const w = new WireWriter().u8(hashAlg).u8(c.u8()).u16(c.u16());
@@ -538,16 +528,16 @@ codecs.set(T.NSEC3, {
     const b = bitmapToText(r);
     return `${head} ${base32hexEncode(h)}${b ? ' ' + b : ''}`;
   },
-});
-codecs.set(T.NSEC3PARAM, {
+};
+const nsec3param: RdataCodec = {
   fromText: (c) => {
     const w = new WireWriter().u8(c.u8()).u8(c.u8()).u16(c.u16());
     const salt = saltFromText(c);
     return w.u8(salt.length).bytes(salt).done();
   },
   toText: (r) => `${r.u8()} ${r.u8()} ${r.u16()} ${saltToText(r)}`,
-});
-codecs.set(T.NXT, {
+};
+const nxt: RdataCodec = {
   fromText: (c) => {
     const next = c.name();
     // NXT (RFC 2535 §5.2) also takes bare type numbers.
@@ -582,15 +572,15 @@ codecs.set(T.NXT, {
     }
     return names.length ? `${n} ${names.join(' ')}` : n;
   },
-});
-codecs.set(T.CSYNC, {
+};
+const csync: RdataCodec = {
   fromText: (c) => new WireWriter().u32(c.u32()).u16(c.u16()).bytes(bitmapFromTokens(c.rest())).done(),
   toText: (r) => {
     const h = `${r.u32()} ${r.u16()}`;
     const b = bitmapToText(r);
     return b ? `${h} ${b}` : h;
   },
-});
+};
 const b64only: RdataCodec = {
   fromText: (c) => b64Rest(c),
   toText: (r) => {
@@ -599,10 +589,7 @@ const b64only: RdataCodec = {
     return chunk(base64Encode(d));
   },
 };
-codecs.set(T.DHCID, b64only);
-codecs.set(T.HHIT, b64only);
-codecs.set(T.BRID, b64only);
-codecs.set(T.DSYNC, {
+const dsync: RdataCodec = {
   // draft-ietf-dnsop-generalized-notify: RRtype, scheme (1 = NOTIFY), port, target.
   fromText: (c) => {
     const type = typeFromToken(c.word('a type'));
@@ -615,9 +602,8 @@ codecs.set(T.DSYNC, {
     const scheme = r.u8();
     return `${type} ${scheme === 1 ? 'NOTIFY' : scheme} ${r.u16()} ${r.nameText()}`;
   },
-});
-codecs.set(T.OPENPGPKEY, b64only);
-codecs.set(T.ZONEMD, {
+};
+const zonemd: RdataCodec = {
   fromText: (c) => {
     const w = new WireWriter().u32(c.u32());
     const scheme = c.u8();
@@ -637,7 +623,7 @@ codecs.set(T.ZONEMD, {
     if ((alg === 1 && d.length !== 48) || (alg === 2 && d.length !== 64)) throw new RdataError('bad digest length');
     return `${h} ${alg} ${chunk(hexEncode(d))}`;
   },
-});
+};
 function euiCodec(n: number): RdataCodec {
   // BIND reads these with sscanf("%2x-%2x-..."): one-digit groups and trailing text pass.
   const re = new RegExp(`^[0-9a-fA-F]{1,2}(-[0-9a-fA-F]{1,2}){${n - 1}}`);
@@ -651,8 +637,6 @@ function euiCodec(n: number): RdataCodec {
     toText: (r) => [...r.bytes(n)].map((b) => b.toString(16).padStart(2, '0')).join('-'),
   };
 }
-codecs.set(T.EUI48, euiCodec(6));
-codecs.set(T.EUI64, euiCodec(8));
 const nid: RdataCodec = {
   fromText: (c) => {
     const pref = c.u16();
@@ -670,13 +654,11 @@ const nid: RdataCodec = {
     return `${p} ${g.join(':')}`;
   },
 };
-codecs.set(T.NID, nid);
-codecs.set(T.L64, nid);
-codecs.set(T.L32, {
+const l32: RdataCodec = {
   fromText: (c) => new WireWriter().u16(c.u16()).bytes(ipv4(c)).done(),
   toText: (r) => `${r.u16()} ${ipv4ToText(r.bytes(4))}`,
-});
-codecs.set(T.NSAP, {
+};
+const nsap: RdataCodec = {
   fromText: (c) => {
     const t = c.word('an NSAP address');
     const m = /^0x([0-9a-fA-F.]*)$/i.exec(t.text);
@@ -689,8 +671,8 @@ codecs.set(T.NSAP, {
     if (d.length === 0) throw new RdataError('empty NSAP');
     return '0x' + hexEncode(d).toLowerCase();
   },
-});
-codecs.set(T.CERT, {
+};
+const cert: RdataCodec = {
   fromText: (c) => {
     const tt = c.word('a certificate type');
     let ctype: number;
@@ -712,8 +694,8 @@ codecs.set(T.CERT, {
     if (d.length === 0) throw new RdataError('empty certificate');
     return `${CERT_NAMES.get(ctype) ?? ctype} ${tag} ${SECALG_NAMES.get(alg) ?? alg} ${chunk(base64Encode(d))}`;
   },
-});
-codecs.set(T.IPSECKEY, {
+};
+const ipseckey: RdataCodec = {
   fromText: (c) => {
     const prec = c.u8();
     const gt = c.u8();
@@ -755,8 +737,8 @@ codecs.set(T.IPSECKEY, {
     if (key.length === 0) throw new RdataError('no public key');
     return `${prec} ${gt} ${alg} ${gw} ${chunk(base64Encode(key))}`;
   },
-});
-codecs.set(T.AMTRELAY, {
+};
+const amtrelay: RdataCodec = {
   fromText: (c) => {
     const prec = c.u8();
     const d = c.u8();
@@ -789,8 +771,8 @@ codecs.set(T.AMTRELAY, {
     }
     return `${prec} ${x >> 7} ${gt} ${gw}`;
   },
-});
-codecs.set(T.HIP, {
+};
+const hip: RdataCodec = {
   fromText: (c) => {
     const alg = c.u8();
     const hitTok = c.word('a HIT');
@@ -812,13 +794,12 @@ codecs.set(T.HIP, {
     while (r.left > 0) names.push(r.nameText());
     return [`${alg}`, hexEncode(hit), base64Encode(pk), ...names].join(' ');
   },
-});
-codecs.set(T.SVCB, { fromText: (c) => svcbFromText(c), toText: (r) => svcbToText(r) });
-codecs.set(T.HTTPS, { fromText: (c) => svcbFromText(c), toText: (r) => svcbToText(r) });
-codecs.set(T.LOC, { fromText: locFromText, toText: locToText });
-codecs.set(T.APL, { fromText: aplFromText, toText: aplToText });
-codecs.set(T.WKS, { fromText: wksFromText, toText: wksToText });
-codecs.set(T.NULL, {
+};
+const svcb: RdataCodec = { fromText: (c) => svcbFromText(c), toText: (r) => svcbToText(r) };
+const loc: RdataCodec = { fromText: locFromText, toText: locToText };
+const apl: RdataCodec = { fromText: aplFromText, toText: aplToText };
+const wks: RdataCodec = { fromText: wksFromText, toText: wksToText };
+const nullRdata: RdataCodec = {
   fromText: (c) => {
     throw new RdataError('NULL records need the \\# form', c.peek() ?? c.last);
   },
@@ -826,7 +807,7 @@ codecs.set(T.NULL, {
     r.rest();
     throw new GenericOnly();
   },
-});
+};
 const hexOnly: RdataCodec = {
   fromText: (c) => hexRest(c),
   toText: (r) => {
@@ -835,9 +816,7 @@ const hexOnly: RdataCodec = {
     return hexEncode(d);
   },
 };
-codecs.set(T.EID, hexOnly);
-codecs.set(T.NIMLOC, hexOnly);
-codecs.set(T.A6, {
+const a6: RdataCodec = {
   // RFC 2874 §3.1: prefix length, the address bits after the prefix, and the prefix name.
   fromText: (c) => {
     const plen = c.uint('a prefix length', 128);
@@ -869,8 +848,8 @@ codecs.set(T.A6, {
     if (plen > 0) parts.push(r.nameText());
     return parts.join(' ');
   },
-});
-codecs.set(T.ATMA, {
+};
+const atma: RdataCodec = {
   // ATM Forum af-saa-0069: format 1 is an E.164 number ('+' and digits, dots ignored), format 0 a hex NSAP.
   fromText: (c) => {
     const t = c.word('an ATM address');
@@ -897,16 +876,16 @@ codecs.set(T.ATMA, {
     // Other formats are valid data without a text form.
     throw new GenericOnly();
   },
-});
-codecs.set(T.SINK, {
+};
+const sink: RdataCodec = {
   fromText: (c) => new WireWriter().u8(c.u8()).u8(c.u8()).u8(c.u8()).bytes(c.atEnd() ? [] : b64Rest(c)).done(),
   toText: (r) => {
     const h = `${r.u8()} ${r.u8()} ${r.u8()}`;
     const d = r.rest();
     return d.length ? `${h} ${chunk(base64Encode(d))}` : h;
   },
-});
-codecs.set(T.DOA, {
+};
+const doa: RdataCodec = {
   fromText: (c) => {
     const w = new WireWriter().u32(c.u32()).u32(c.u32()).u8(c.u8());
     const m = str(c);
@@ -925,7 +904,7 @@ codecs.set(T.DOA, {
     // BIND prints DOA data as one word.
     return `${h} ${d.length ? base64Encode(d) : '-'}`;
   },
-});
+};
 
 /** Checks a NAPTR regexp field the way BIND does: empty, or delim-regex-delim-replacement-delim[i]. */
 function naptrRegexValid(re: Uint8Array): boolean {
@@ -983,8 +962,29 @@ function naptrRegexValid(re: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The codec of every RDATA shape, by the name a row of RR_TYPES (wire/rr-type.ts)
+ * gives in its `codec` field. Several types may share one shape.
+ */
+export const SHAPES = {
+  a, aaaa, oneName, twoNames, prefName, strings, soa, srv, px, hinfo, gpos, isdn, x25, naptr, caa, uri, sshfp, tlsa,
+  nsec, nsec3, nsec3param, nxt, csync, b64only, dsync, zonemd, nid, l32, nsap, cert, ipseckey, amtrelay, hip, svcb,
+  loc, apl, wks, nullRdata, hexOnly, a6, atma, sink, doa, ds,
+  key: keyCodec('KEY'),
+  rkey: keyCodec('RKEY'),
+  dnskey: keyCodec('DNSKEY'),
+  rrsig: sigCodec(true),
+  sig: sigCodec(false),
+  eui48: euiCodec(6),
+  eui64: euiCodec(8),
+} satisfies Record<string, RdataCodec>;
+
+export type CodecShape = keyof typeof SHAPES;
+
+/** The codec of a type's RDATA (its row in RR_TYPES); undefined: only the RFC 3597 form. */
 export function codecFor(type: number): RdataCodec | undefined {
-  return codecs.get(type);
+  const shape = rrType(type)?.codec;
+  return shape === undefined ? undefined : SHAPES[shape];
 }
 
 export { ttlField };

@@ -1,10 +1,10 @@
 // RDATA presentation text <-> uncompressed wire form for every type Triad knows,
 // with RFC 3597 `\# len hex` for any type (and the only form for unknown ones).
 
-import { typeToText } from '../wire/rr-type.js';
+import { typeToText } from './rr-type.js';
 import { RdataError, TextCursor, WireReader, hexDecode, hexEncode, chunk } from './rdata/codec.js';
 import { codecFor, GenericOnly } from './rdata/types.js';
-import type { ZoneToken } from '../config/zone-lexer.js';
+import type { ZoneToken } from './zone-token.js';
 
 export { RdataError } from './rdata/codec.js';
 

@@ -2,10 +2,10 @@
 // presentation tokens of one record, a reader over wire RDATA, and the field
 // encodings (numbers, TTLs, character-strings, base64/base32/hex, type bitmaps).
 
-import { parseName, nameToText, NameError, MAX_NAME } from '../../wire/dns-name.js';
-import { typeFromText, typeToText } from '../../wire/rr-type.js';
-export { parseTtl } from '../../wire/ttl.js';
-import type { ZoneToken } from '../../config/zone-lexer.js';
+import { parseName, nameToText, NameError, MAX_NAME } from '../dns-name.js';
+import { typeFromText, typeToText } from '../rr-type.js';
+export { parseTtl } from '../ttl.js';
+import type { ZoneToken } from '../zone-token.js';
 
 /** A malformed field; `token` says where, when known. */
 export class RdataError extends Error {
