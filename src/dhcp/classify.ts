@@ -3,7 +3,7 @@
 
 import type { ClassDecl, DhcpdConf, Scope } from '../config/dhcpd-conf.js';
 import type { Expr } from '../config/dhcpd-expr.js';
-import type { DhcpPacket } from './packet.js';
+import { OPT, type DhcpPacket } from './packet.js';
 
 type Value = Buffer | boolean | number | undefined;
 
@@ -18,7 +18,7 @@ function optionValue(env: EvalEnv, space: string, name: string): Buffer | undefi
   if (!def) return undefined;
   if (space === 'dhcp') return env.req.options.get(def.code);
   if (space === 'agent') {
-    const rai = env.req.options.get(82);
+    const rai = env.req.options.get(OPT.AGENT_INFO);
     if (!rai) return undefined;
     for (let i = 0; i + 1 < rai.length; ) {
       const code = rai[i];

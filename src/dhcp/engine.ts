@@ -10,6 +10,7 @@ import { clientKey, type Lease, type LeaseDb } from './lease.js';
 import { arrivalNetworkChecked, classifyRequest } from './request-state.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
+import { AGENT_SUBOPT } from '../wire/dhcp-options.js';
 import type { NameEvent } from '../net/name-registration.js';
 import { bindEvent, bindingFor, ddnsEnabled, fqdnReply, OPT_CLIENT_FQDN, OPT_DOMAIN_NAME, type DdnsParams } from './ddns.js';
 
@@ -130,7 +131,7 @@ function relayLinkSelection(req: DhcpPacket): number | undefined {
     for (let i = 0; i + 1 < rai.length; ) {
       const code = rai[i];
       const len = rai[i + 1];
-      if (code === 5 && len === 4 && i + 6 <= rai.length) return rai.readUInt32BE(i + 2);
+      if (code === AGENT_SUBOPT.LINK_SELECTION && len === 4 && i + 6 <= rai.length) return rai.readUInt32BE(i + 2);
       i += 2 + len;
     }
   }

@@ -13,7 +13,7 @@ import { registerLocalServer } from './local-handoff.js';
 import type { DhcpPacket } from './packet.js';
 import type { NameEvent } from '../net/name-registration.js';
 import type { LeaseStore } from './lease-store.js';
-import { BOOTREQUEST, DecodeError, decodePacket, encodePacket } from './packet.js';
+import { BOOTREQUEST, DecodeError, OPT, decodePacket, encodePacket } from './packet.js';
 
 export interface DhcpStats {
   received: number;
@@ -233,7 +233,7 @@ export class DhcpServer {
       const frame = buildUdpFrame({
         srcMac: link.mac,
         dstMac: d.kind === 'hw' ? d.mac : BROADCAST_MAC,
-        srcIp: r.packet.options.get(54)?.readUInt32BE(0) ?? srcIp,
+        srcIp: r.packet.options.get(OPT.SERVER_ID)?.readUInt32BE(0) ?? srcIp,
         dstIp: d.kind === 'hw' ? d.ip : 0xffffffff,
         srcPort: this.port,
         dstPort: this.clientPort,
