@@ -66,6 +66,7 @@ export function evaluate(e: Expr, env: EvalEnv): Value {
     case '~=':
     case '~~': {
       const a = toBuf(evaluate(e.a, env));
+      if (e.re) return a ? e.re.test(a.toString('latin1')) : false;
       const b = toBuf(evaluate(e.b, env));
       if (!a || !b) return false;
       try {
