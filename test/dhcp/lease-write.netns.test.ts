@@ -2,6 +2,7 @@
 // (the soft limit of prlimit --fsize, set on the running server), a client's REQUEST gets
 // no DHCPACK and the lease is not in memory; once the file can grow again the client gets
 // its lease, which is in the lease file even after kill -9.
+
 import t from 'tap';
 import { readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
