@@ -24,6 +24,8 @@ export interface DhcpStats {
   replies: number;
   acks: number;
   sendErrors: number;
+  /** Lease records that could not be written (their replies were not sent). */
+  leaseWriteErrors: number;
 }
 
 interface Served {
@@ -35,7 +37,7 @@ interface Served {
 export class DhcpServer {
   private sockets = new Map<string, Served>();
   private udp?: UdpSender;
-  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
+  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
   /** Lease records reach the disk here before memory changes or a reply leaves. */
   private landing: Landing;
   /** Addresses of the served links; the same Set object is registered for the in-process relay. */
@@ -176,7 +178,7 @@ export class DhcpServer {
     }
     const reply = decision.reply;
     const probe = decision.probe;
-    const writeFailed = (err: Error): void => this.log.error({ err: err.message }, 'lease write failed; reply not sent');
+    const writeFailed = (err: Error): void => this.writeFailed(err);
     if (probe && reply && probes < 3) {
       // The offer is held (in memory; an offer writes nothing) while the address is probed.
       this.landing.land(st, decision, () => this.probeThenOffer(st, link, sock, req, probes, broadcast, decision, reply, probe, deliver), writeFailed);
@@ -202,6 +204,11 @@ export class DhcpServer {
     );
   }
 
+  private writeFailed(err: Error): void {
+    this.stats.leaseWriteErrors++;
+    this.log.error({ err: err.message }, 'lease write failed; reply not sent');
+  }
+
   private probeThenOffer(st: EngineState, link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean, decision: { log: () => string }, reply: Reply, probe: { ip: number; timeoutMs: number }, deliver?: (reply: Buffer) => void): void {
     if (!this.pinger) {
       this.pinger = new Pinger();
@@ -221,7 +228,7 @@ export class DhcpServer {
       // RFC 2131 §2.2: the address is in use by someone else. Quarantine it (on disk, then
       // in memory), choose again.
       this.log.warn(`Abandoning IP address ${ip}: pinged before offer`);
-      this.landing.land(st, abandonProbed(st, probe.ip, Date.now()), () => this.decide(link, sock, req, probes + 1, broadcast, deliver), (err: Error) => this.log.error({ err: err.message }, 'lease write failed; reply not sent'));
+      this.landing.land(st, abandonProbed(st, probe.ip, Date.now()), () => this.decide(link, sock, req, probes + 1, broadcast, deliver), (err: Error) => this.writeFailed(err));
     }, () => this.send(link, sock, reply, deliver));
   }
 

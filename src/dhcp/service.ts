@@ -103,7 +103,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     }
     const byState: Record<string, number> = {};
     for (const l of db.all()) byState[l.state] = (byState[l.state] ?? 0) + 1;
-    const counters = server?.stats ?? { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
+    const counters = server?.stats ?? { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
     const data = { serving: server !== undefined, detail: describe() ?? null, ...counters, leases: byState };
     const lines = [
       ...(server ? [] : [`idle: ${describe() ?? 'not serving'}`]),

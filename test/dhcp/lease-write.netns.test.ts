@@ -34,9 +34,10 @@ t.test('a lease write that fails: no DHCPACK, nothing in memory; a written one s
   const first = await udhcpc(lab.file('first.out'));
   t.notMatch(first, /bound/, 'the client got no lease');
   t.match(server.output(), /lease write failed; reply not sent/, 'the server says why it did not answer');
-  const stats = JSON.parse(ctl('dhcp', 'stats', '--json').stdout) as { acks: number; received: number };
+  const stats = JSON.parse(ctl('dhcp', 'stats', '--json').stdout) as { acks: number; received: number; leaseWriteErrors: number };
   t.ok(stats.received >= 2, `the DISCOVER and REQUEST arrived (${stats.received} received)`);
   t.equal(stats.acks, 0, 'no DHCPACK was sent');
+  t.ok(stats.leaseWriteErrors >= 1, `the failed writes are counted (${stats.leaseWriteErrors})`);
   const rows = JSON.parse(ctl('dhcp', 'leases', '--all', '--json').stdout) as { ip: string }[];
   t.same(rows, [], 'no lease in memory');
   t.equal(statSync(leases).size, size, 'the lease file is as it was');
