@@ -11,7 +11,7 @@ import type { DhcpdConf, Pool } from '../config/dhcpd-conf.js';
 import type { NameEvent } from '../net/name-registration.js';
 import { iterativeAllocator, poolFacts, type AllocationStrategy, type PoolFacts } from './allocator.js';
 import { noChanges, type Changes } from './changes.js';
-import { HANDLERS, abandoned, onBootRequest, via, wrongNetworkFromUnknownLink, type Message } from './handlers.js';
+import { HANDLERS, abandoned, onBootRequest, via, wrongNetworkFromUnknownLink, type Message, type Outcome } from './handlers.js';
 import type { LeaseDb } from './lease.js';
 import { MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
 import type { Reply } from './reply.js';
@@ -74,20 +74,29 @@ export function newEngineState(conf: DhcpdConf, db: LeaseDb, allocator: Allocati
  */
 export function decide(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: number, serverIds: Set<number>, broadcast?: boolean): Decision {
   const changes = noChanges();
+  return withChanges(changes, outcome(st, req, link, nowMs, serverIds, changes, broadcast));
+}
+
+/** One object shape for every decision (the server reads them all alike). */
+function withChanges(ch: Changes, o: Outcome): Decision {
+  return { commit: ch.commit, offers: ch.offers, cursors: ch.cursors, reply: o.reply, log: o.log, probe: o.probe, names: o.names };
+}
+
+function outcome(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: number, serverIds: Set<number>, changes: Changes, broadcast?: boolean): Outcome {
   const typeBuf = req.options.get(OPT.MESSAGE_TYPE);
   const type = typeBuf && typeBuf.length === 1 ? typeBuf[0] : undefined;
   // Only log lines use it: format the MAC lazily (template literals call toString).
   const hw = { toString: (): string => formatHw(req) };
   const name = type !== undefined ? (MSG_NAMES[type] ?? `DHCP type ${type}`) : 'BOOTREQUEST';
-  if (typeBuf && typeBuf.length !== 1) return { ...changes, log: () => `${name} from ${hw}: bad message type option; dropped` };
+  if (typeBuf && typeBuf.length !== 1) return { log: () => `${name} from ${hw}: bad message type option; dropped` };
   const where = locate(st.conf, req, link);
   if (!where) {
     const wrong = type === MsgType.REQUEST ? wrongNetworkFromUnknownLink(st, req, link, broadcast) : undefined;
-    if (wrong) return { ...changes, ...wrong };
-    return { ...changes, log: () => `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
+    if (wrong) return wrong;
+    return { log: () => `${name} from ${hw} via ${via(req, link)}: no subnet declaration; ignored` };
   }
   const handler = type === undefined ? onBootRequest : HANDLERS.get(type);
-  if (!handler) return { ...changes, log: () => `${name} from ${hw}: not a request; dropped` };
+  if (!handler) return { log: () => `${name} from ${hw}: not a request; dropped` };
   const c = client(st.conf, req);
   const netScopes = scopeList(c, where.subnet.scope);
   c.echoId = param(netScopes, 'echoClientId') === true;
@@ -98,7 +107,7 @@ export function decide(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: 
     reqIp: requested && requested.length === 4 ? requested.readUInt32BE(0) : undefined,
     hw, changes,
   };
-  return { ...changes, ...handler(m) };
+  return handler(m);
 }
 
 /** Applies a decision's changes to memory (once its lease records are durable). */
