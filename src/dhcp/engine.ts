@@ -11,6 +11,7 @@ import type { DhcpdConf, Pool } from '../config/dhcpd-conf.js';
 import type { NameEvent } from '../net/name-registration.js';
 import { iterativeAllocator, poolFacts, type AllocationStrategy, type PoolFacts } from './allocator.js';
 import { noChanges, type Changes } from './changes.js';
+import { compileExpressions } from './classify.js';
 import { HANDLERS, abandoned, onBootRequest, via, wrongNetworkFromUnknownLink, type Message, type Outcome } from './handlers.js';
 import type { LeaseDb } from './lease.js';
 import { MSG_NAMES, MsgType, OPT, cString, formatHw, type DhcpPacket } from './packet.js';
@@ -64,6 +65,7 @@ export interface EngineState {
 }
 
 export function newEngineState(conf: DhcpdConf, db: LeaseDb, allocator: AllocationStrategy = iterativeAllocator): EngineState {
+  compileExpressions(conf);
   return { conf, db, cursors: new Map(), pools: poolFacts(conf), allocator, offerHoldMs: 60_000, abandonSec: 86_400 };
 }
 
