@@ -10,6 +10,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
+import { OPT } from '../wire/dhcp-options.js';
 import { ExprError, parseBoolean, parseData, type Expr, type ExprHost } from './dhcpd-expr.js';
 import {
   OptionTable,
@@ -464,7 +465,7 @@ class Parser implements ExprHost {
         if (!ref) throw new Skip();
         const def = this.table.lookup(ref.space, ref.name)!;
         const v = this.optionValue(def);
-        if (def.space === 'dhcp' && def.code === 61 && v) ctx.host!.uid = v;
+        if (def.space === 'dhcp' && def.code === OPT.CLIENT_ID && v) ctx.host!.uid = v;
         return this.semi();
       }
       case 'interface': {
@@ -683,7 +684,7 @@ class Parser implements ExprHost {
     const name = this.nameOrString('host name');
     const host: Host = { name: name.value, scope: newScope('host', ctx.scope, t), fixedAddresses: [], fixedNames: [] };
     this.block({ kind: 'host', scope: host.scope, host });
-    const id = host.scope.options.get(61);
+    const id = host.scope.options.get(OPT.CLIENT_ID);
     if (id && !host.uid) host.uid = id;
     this.conf.hosts.push(host);
   }

@@ -17,7 +17,9 @@ export type Expr =
   | { op: 'var'; name: string }
   | { op: 'not'; a: Expr }
   | { op: 'and' | 'or'; a: Expr; b: Expr }
-  | { op: '=' | '!=' | '~=' | '~~'; a: Expr; b: Expr }
+  | { op: '=' | '!='; a: Expr; b: Expr }
+  /** Regular expression match (`~~` ignores case); `re` is the pattern compiled at load when it is a constant. */
+  | { op: '~=' | '~~'; a: Expr; b: Expr; re?: RegExp }
   | { op: 'call'; name: string; args: Expr[] };
 
 export interface TypedExpr {
@@ -111,12 +113,33 @@ function parseNot(h: ExprHost): TypedExpr {
 function parseCompare(h: ExprHost): TypedExpr {
   let a = parseSum(h);
   const t = h.peek();
-  if (t.kind === 'punct' && (t.value === '=' || t.value === '!=' || t.value === '~=' || t.value === '~~')) {
+  if (t.kind === 'punct' && (t.value === '=' || t.value === '!=')) {
     h.next();
     const b = parseSum(h);
     a = { expr: { op: t.value, a: a.expr, b: b.expr }, kind: 'bool' };
+  } else if (t.kind === 'punct' && (t.value === '~=' || t.value === '~~')) {
+    h.next();
+    const at = h.peek();
+    const b = parseSum(h);
+    a = { expr: { op: t.value, a: a.expr, b: b.expr, re: compileRegex(h, at, b.expr, t.value === '~~') }, kind: 'bool' };
   }
   return a;
+}
+
+/**
+ * A constant pattern is compiled once, here: a pattern that does not compile is a mistake
+ * in the file, reported at it, not a silent non-match for every packet. A pattern computed
+ * from the packet is compiled when it is evaluated.
+ */
+function compileRegex(h: ExprHost, at: Token, pattern: Expr, ignoreCase: boolean): RegExp | undefined {
+  if (pattern.op !== 'const') return undefined;
+  const text = pattern.data.toString('latin1');
+  try {
+    return new RegExp(text, ignoreCase ? 'i' : '');
+  } catch (e) {
+    h.error(at, `invalid regular expression ${JSON.stringify(text)}: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`);
+    throw new ExprError();
+  }
 }
 
 function parseSum(h: ExprHost): TypedExpr {

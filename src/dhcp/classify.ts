@@ -1,9 +1,10 @@
 // Evaluates dhcpd.conf expressions (dhcp-eval(5)) against a request, for class
 // membership (`match if`, `match` + `subclass`) — vendor-class, user-class, hardware, PXE.
+// Expressions are compiled to closures when the configuration is loaded.
 
 import type { ClassDecl, DhcpdConf, Scope } from '../config/dhcpd-conf.js';
 import type { Expr } from '../config/dhcpd-expr.js';
-import type { DhcpPacket } from './packet.js';
+import { OPT, type DhcpPacket } from './packet.js';
 
 type Value = Buffer | boolean | number | undefined;
 
@@ -18,7 +19,7 @@ function optionValue(env: EvalEnv, space: string, name: string): Buffer | undefi
   if (!def) return undefined;
   if (space === 'dhcp') return env.req.options.get(def.code);
   if (space === 'agent') {
-    const rai = env.req.options.get(82);
+    const rai = env.req.options.get(OPT.AGENT_INFO);
     if (!rai) return undefined;
     for (let i = 0; i + 1 < rai.length; ) {
       const code = rai[i];
@@ -32,108 +33,192 @@ function optionValue(env: EvalEnv, space: string, name: string): Buffer | undefi
 
 const toBuf = (v: Value): Buffer | undefined => (Buffer.isBuffer(v) ? v : typeof v === 'number' ? Buffer.from(String(v)) : undefined);
 
+type Compiled = (env: EvalEnv) => Value;
+
+const compiled = new WeakMap<Expr, Compiled>();
+
+/** The value of `e` for a request; `e` is compiled to a closure the first time (see compileExpressions). */
 export function evaluate(e: Expr, env: EvalEnv): Value {
-  switch (e.op) {
-    case 'const':
-      return e.data;
-    case 'num':
-      return e.value;
-    case 'option':
-      return optionValue(env, e.space, e.name);
-    case 'exists':
-      return optionValue(env, e.space, e.name) !== undefined;
-    case 'hardware':
-      return Buffer.concat([Buffer.from([env.req.htype]), env.req.chaddr.subarray(0, Math.min(env.req.hlen, 16))]);
-    case 'known':
-      return env.known;
-    case 'var':
-      return undefined;
-    case 'not': {
-      const a = evaluate(e.a, env);
-      return a === undefined ? undefined : !a;
+  let f = compiled.get(e);
+  if (!f) compiled.set(e, (f = compile(e)));
+  return f(env);
+}
+
+/**
+ * Compiles every expression of the file (class `match if`, `match`, `spawn with`, and `if`
+ * conditions in any scope) when the configuration is loaded, so a request only runs closures.
+ */
+export function compileExpressions(conf: DhcpdConf): void {
+  const scopes = new Set<Scope>([conf.global, ...conf.sharedNetworks.map((n) => n.scope), ...conf.subnets.map((x) => x.scope), ...conf.pools.map((p) => p.scope), ...conf.hosts.map((h) => h.scope)]);
+  const exprs: Expr[] = [];
+  for (const cls of conf.classes.values()) {
+    for (const e of [cls.matchIf, cls.match, cls.spawn]) if (e) exprs.push(e);
+    scopes.add(cls.scope);
+    for (const sub of cls.subclasses.values()) scopes.add(sub);
+  }
+  const seen = new Set<Scope>();
+  const visit = (s: Scope | undefined): void => {
+    for (; s && !seen.has(s); s = s.parent) {
+      seen.add(s);
+      for (const chain of s.conditionals ?? []) {
+        for (const branch of chain) {
+          if (branch.cond) exprs.push(branch.cond);
+          visit(branch.scope);
+        }
+      }
     }
-    case 'and':
-      return evaluate(e.a, env) === true && evaluate(e.b, env) === true;
-    case 'or':
-      return evaluate(e.a, env) === true || evaluate(e.b, env) === true;
+  };
+  for (const s of scopes) visit(s);
+  for (const e of exprs) if (!compiled.has(e)) compiled.set(e, compile(e));
+}
+
+function compile(e: Expr): Compiled {
+  switch (e.op) {
+    case 'const': {
+      const data = e.data;
+      return () => data;
+    }
+    case 'num': {
+      const value = e.value;
+      return () => value;
+    }
+    case 'option': {
+      const { space, name } = e;
+      return (env) => optionValue(env, space, name);
+    }
+    case 'exists': {
+      const { space, name } = e;
+      return (env) => optionValue(env, space, name) !== undefined;
+    }
+    case 'hardware':
+      return (env) => Buffer.concat([Buffer.from([env.req.htype]), env.req.chaddr.subarray(0, Math.min(env.req.hlen, 16))]);
+    case 'known':
+      return (env) => env.known;
+    case 'var':
+      return () => undefined;
+    case 'not': {
+      const a = compile(e.a);
+      return (env) => {
+        const x = a(env);
+        return x === undefined ? undefined : !x;
+      };
+    }
+    case 'and': {
+      const a = compile(e.a);
+      const b = compile(e.b);
+      return (env) => a(env) === true && b(env) === true;
+    }
+    case 'or': {
+      const a = compile(e.a);
+      const b = compile(e.b);
+      return (env) => a(env) === true || b(env) === true;
+    }
     case '=':
     case '!=': {
-      const a = toBuf(evaluate(e.a, env));
-      const b = toBuf(evaluate(e.b, env));
-      if (!a || !b) return e.op === '!=' ? undefined : false;
-      return e.op === '=' ? a.equals(b) : !a.equals(b);
+      const a = compile(e.a);
+      const b = compile(e.b);
+      const negate = e.op === '!=';
+      return (env) => {
+        const x = toBuf(a(env));
+        const y = toBuf(b(env));
+        if (!x || !y) return negate ? undefined : false;
+        return negate ? !x.equals(y) : x.equals(y);
+      };
     }
     case '~=':
     case '~~': {
-      const a = toBuf(evaluate(e.a, env));
-      const b = toBuf(evaluate(e.b, env));
-      if (!a || !b) return false;
-      try {
-        return new RegExp(b.toString('latin1'), e.op === '~~' ? 'i' : '').test(a.toString('latin1'));
-      } catch {
-        return false;
+      const a = compile(e.a);
+      const re = e.re;
+      // A constant pattern was compiled when the file was read (an invalid one is an error there).
+      if (re) {
+        return (env) => {
+          const x = toBuf(a(env));
+          return x ? re.test(x.toString('latin1')) : false;
+        };
       }
+      const b = compile(e.b);
+      const flags = e.op === '~~' ? 'i' : '';
+      return (env) => {
+        const x = toBuf(a(env));
+        const y = toBuf(b(env));
+        if (!x || !y) return false;
+        try {
+          return new RegExp(y.toString('latin1'), flags).test(x.toString('latin1'));
+        } catch {
+          return false;
+        }
+      };
     }
     case 'call':
-      return call(e.name, e.args, env);
+      return compileCall(e.name, e.args.map(compile));
   }
 }
 
-function call(name: string, args: Expr[], env: EvalEnv): Value {
-  const v = (i: number): Value => (args[i] ? evaluate(args[i], env) : undefined);
-  const n = (i: number): number | undefined => {
-    const x = v(i);
+function compileCall(name: string, args: Compiled[]): Compiled {
+  const v = (i: number, env: EvalEnv): Value => (args[i] ? args[i](env) : undefined);
+  const n = (i: number, env: EvalEnv): number | undefined => {
+    const x = v(i, env);
     return typeof x === 'number' ? x : undefined;
   };
   switch (name) {
-    case 'substring': {
-      const d = toBuf(v(0));
-      const off = n(1);
-      const len = n(2);
-      if (!d || off === undefined || len === undefined) return undefined;
-      return d.subarray(Math.min(off, d.length), Math.min(off + len, d.length));
-    }
-    case 'suffix': {
-      const d = toBuf(v(0));
-      const len = n(1);
-      if (!d || len === undefined) return undefined;
-      return d.subarray(Math.max(0, d.length - len));
-    }
-    case 'concat': {
-      const parts = args.map((_, i) => toBuf(v(i)));
-      return parts.some((p) => !p) ? undefined : Buffer.concat(parts as Buffer[]);
-    }
+    case 'substring':
+      return (env) => {
+        const d = toBuf(v(0, env));
+        const off = n(1, env);
+        const len = n(2, env);
+        if (!d || off === undefined || len === undefined) return undefined;
+        return d.subarray(Math.min(off, d.length), Math.min(off + len, d.length));
+      };
+    case 'suffix':
+      return (env) => {
+        const d = toBuf(v(0, env));
+        const len = n(1, env);
+        if (!d || len === undefined) return undefined;
+        return d.subarray(Math.max(0, d.length - len));
+      };
+    case 'concat':
+      return (env) => {
+        const parts = args.map((_, i) => toBuf(v(i, env)));
+        return parts.some((p) => !p) ? undefined : Buffer.concat(parts as Buffer[]);
+      };
     case 'ucase':
     case 'lcase': {
-      const d = toBuf(v(0));
-      if (!d) return undefined;
-      const s = d.toString('latin1');
-      return Buffer.from(name === 'ucase' ? s.toUpperCase() : s.toLowerCase(), 'latin1');
+      const upper = name === 'ucase';
+      return (env) => {
+        const d = toBuf(v(0, env));
+        if (!d) return undefined;
+        const s = d.toString('latin1');
+        return Buffer.from(upper ? s.toUpperCase() : s.toLowerCase(), 'latin1');
+      };
     }
-    case 'encode-int': {
-      const x = n(0);
-      const bits = n(1);
-      if (x === undefined || !bits) return undefined;
-      const b = Buffer.alloc(bits / 8);
-      if (bits === 8) b.writeUInt8(x & 0xff);
-      else if (bits === 16) b.writeUInt16BE(x & 0xffff);
-      else b.writeUInt32BE(x >>> 0);
-      return b;
-    }
-    case 'extract-int': {
-      const d = toBuf(v(0));
-      const bits = n(1);
-      if (!d || !bits || d.length < bits / 8) return undefined;
-      return bits === 8 ? d[0] : bits === 16 ? d.readUInt16BE(0) : d.readUInt32BE(0);
-    }
+    case 'encode-int':
+      return (env) => {
+        const x = n(0, env);
+        const bits = n(1, env);
+        if (x === undefined || !bits) return undefined;
+        const b = Buffer.alloc(bits / 8);
+        if (bits === 8) b.writeUInt8(x & 0xff);
+        else if (bits === 16) b.writeUInt16BE(x & 0xffff);
+        else b.writeUInt32BE(x >>> 0);
+        return b;
+      };
+    case 'extract-int':
+      return (env) => {
+        const d = toBuf(v(0, env));
+        const bits = n(1, env);
+        if (!d || !bits || d.length < bits / 8) return undefined;
+        return bits === 8 ? d[0] : bits === 16 ? d.readUInt16BE(0) : d.readUInt32BE(0);
+      };
     case 'pick-first-value':
-      for (let i = 0; i < args.length; i++) {
-        const x = v(i);
-        if (x !== undefined) return x;
-      }
-      return undefined;
+      return (env) => {
+        for (let i = 0; i < args.length; i++) {
+          const x = v(i, env);
+          if (x !== undefined) return x;
+        }
+        return undefined;
+      };
     default:
-      return undefined;
+      return () => undefined;
   }
 }
 

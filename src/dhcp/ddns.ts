@@ -7,8 +7,8 @@ import type { NameBinding, NameEvent } from '../net/name-registration.js';
 import { OPT, type DhcpPacket } from './packet.js';
 import { plainNameFromWire, plainNameToWire } from '../wire/dns-name.js';
 
-export const OPT_CLIENT_FQDN = 81;
-const OPT_DOMAIN_NAME = 15;
+export const OPT_CLIENT_FQDN = OPT.CLIENT_FQDN;
+const OPT_DOMAIN_NAME = OPT.DOMAIN_NAME;
 
 export interface DdnsParams {
   style?: string;

@@ -5,7 +5,7 @@
 // the old file stays complete until the atomic rename, so there is no window of loss.
 
 import { open, rename, readFile, mkdir, type FileHandle } from 'node:fs/promises';
-import { fdatasync, writeSync } from 'node:fs';
+import { fdatasync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { LEASE_FILE_HEADER, formatLease, parseLeaseFile } from './lease-file.js';
 import type { Lease } from './lease.js';
@@ -94,12 +94,14 @@ export class LeaseStore {
       }
       const batch = this.queue;
       this.queue = [];
+      let before: { fd: number; size: number } | undefined;
       try {
         if (!this.fh) throw new Error('lease file not open');
         // The append is a page-cache copy (cheap, done inline); the sync waits on the disk
         // off the main thread.
         const text = batch.length === 1 ? batch[0].text : batch.map((p) => p.text).join('');
         const fd = this.fh.fd;
+        before = { fd, size: fstatSync(fd).size };
         let off = 0;
         const buf = Buffer.from(text, 'latin1');
         while (off < buf.length) off += writeSync(fd, buf, off);
@@ -108,6 +110,14 @@ export class LeaseStore {
         this.appended += batch.length;
         for (const p of batch) p.resolve();
       } catch (e) {
+        // A write cut short (disk full, file size limit) leaves no half record behind.
+        if (before) {
+          try {
+            ftruncateSync(before.fd, before.size);
+          } catch {
+            // The file stays as the failed write left it; the next load reports the torn record.
+          }
+        }
         for (const p of batch) p.reject(e as Error);
       }
       if (this.appended >= (this.opts.compactEvery ?? 10000)) {

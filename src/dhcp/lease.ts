@@ -1,7 +1,8 @@
 // Leases in memory: one record per address, indexed by client identity, plus the
 // short-lived offers that keep two clients from being offered one address.
 
-import { OfferBook } from './offers.js';
+import { OfferBook, type Offer } from './offers.js';
+import type { Changes } from './changes.js';
 
 export type BindingState = 'active' | 'free' | 'abandoned' | 'expired' | 'released' | 'backup' | 'reset';
 
@@ -38,11 +39,45 @@ export function leaseKey(l: Lease): string {
 
 export type { Offer } from './offers.js';
 
+/** The outstanding offers as others see them: read-only (they change through LeaseDb.apply). */
+export interface OfferView {
+  readonly size: number;
+  get(ip: number): Offer | undefined;
+  has(ip: number): boolean;
+  values(): IterableIterator<Offer>;
+  heldFor(key: string, nowMs: number): number | undefined;
+}
+
+/** How often expired offers are swept out of memory (ms). */
+const OFFER_SWEEP_MS = 3600_000;
+
 export class LeaseDb {
   readonly byIp = new Map<number, Lease>();
   private byKey = new Map<string, Set<number>>();
   private byHw = new Map<string, Set<number>>();
-  readonly offers = new OfferBook();
+  private book = new OfferBook();
+  private sweptAt = 0;
+
+  get offers(): OfferView {
+    return this.book;
+  }
+
+  /**
+   * Applies a decision's lease records and offer edits to memory, once the records are
+   * durable; offers that lapsed are swept out now and then.
+   */
+  apply(ch: Pick<Changes, 'commit' | 'offers'>, nowMs: number): void {
+    for (const l of ch.commit) this.put(l);
+    for (const e of ch.offers) {
+      if (e.op === 'hold') this.book.set(e.ip, { key: e.key, expires: e.expires });
+      else if (e.op === 'withdraw') this.book.delete(e.ip);
+      else this.book.releaseFor(e.key);
+    }
+    if (nowMs - this.sweptAt >= OFFER_SWEEP_MS) {
+      this.sweptAt = nowMs;
+      for (const [ip, o] of this.book) if (o.expires <= nowMs) this.book.delete(ip);
+    }
+  }
 
   get size(): number {
     return this.byIp.size;
@@ -96,7 +131,7 @@ export class LeaseDb {
 
   /** True when the address is bound to (or offered to) a client other than `key` at `nowSec`. */
   takenByOther(ip: number, key: string, nowSec: number, nowMs: number): boolean {
-    const o = this.offers.get(ip);
+    const o = this.book.get(ip);
     if (o && o.expires > nowMs && o.key !== key) return true;
     const l = this.byIp.get(ip);
     if (!l) return false;

@@ -2,6 +2,8 @@
 // Decoding is total: any malformed input throws DecodeError, never anything else.
 import { formatMac } from '../wire/mac.js';
 
+import { OPT } from '../wire/dhcp-options.js';
+
 export const BOOTREQUEST = 1;
 export const BOOTREPLY = 2;
 export const MAGIC_COOKIE = 0x63825363;
@@ -27,30 +29,7 @@ export const MSG_NAMES: Record<number, string> = {
   1: 'DHCPDISCOVER', 2: 'DHCPOFFER', 3: 'DHCPREQUEST', 4: 'DHCPDECLINE', 5: 'DHCPACK', 6: 'DHCPNAK', 7: 'DHCPRELEASE', 8: 'DHCPINFORM',
 };
 
-export const OPT = {
-  PAD: 0,
-  SUBNET_MASK: 1,
-  ROUTERS: 3,
-  HOST_NAME: 12,
-  REQUESTED_ADDRESS: 50,
-  LEASE_TIME: 51,
-  OVERLOAD: 52,
-  MESSAGE_TYPE: 53,
-  SERVER_ID: 54,
-  PRL: 55,
-  MESSAGE: 56,
-  MAX_SIZE: 57,
-  RENEWAL_TIME: 58,
-  REBINDING_TIME: 59,
-  VENDOR_CLASS: 60,
-  CLIENT_ID: 61,
-  TFTP_SERVER: 66,
-  BOOTFILE: 67,
-  USER_CLASS: 77,
-  AGENT_INFO: 82,
-  SUBNET_SELECTION: 118,
-  END: 255,
-} as const;
+export { OPT };
 
 export interface DhcpPacket {
   op: number;

@@ -5,6 +5,7 @@
 // option 82 checked and removed.
 
 import { BOOTREPLY, BOOTREQUEST, OPT, encodePacket, type DhcpPacket } from './packet.js';
+import { AGENT_SUBOPT } from '../wire/dhcp-options.js';
 
 /** ISC dhcrelay -m: what to do with a request that already carries option 82. */
 export type RaiPolicy = 'forward' | 'append' | 'replace' | 'discard';
@@ -42,8 +43,8 @@ export function defaultRelaySettings(): RelaySettings {
   return { agentInformation: false, maxHops: DEFAULT_MAX_HOPS, policy: 'replace', dropMismatch: true };
 }
 
-const SUB_CIRCUIT_ID = 1;
-const SUB_REMOTE_ID = 2;
+const SUB_CIRCUIT_ID = AGENT_SUBOPT.CIRCUIT_ID;
+const SUB_REMOTE_ID = AGENT_SUBOPT.REMOTE_ID;
 const BROADCAST_FLAG = 0x8000;
 
 /** RFC 3046 §2.0 sub-options of option 82, in order; undefined when malformed. */

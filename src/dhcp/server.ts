@@ -1,19 +1,21 @@
 // The DHCP server's edge: AF_PACKET sockets per interface in, decisions from the pure
-// engine, leases made durable before an ACK leaves, replies out as raw frames (broadcast
-// or to the client's MAC) or through a UDP socket (to relays and to clients' ciaddr).
+// engine, their lease records made durable, then applied to memory, then replies out as
+// raw frames (broadcast or to the client's MAC) or through a UDP socket (to relays and to
+// clients' ciaddr).
 
 import type { Logger } from '../log.js';
 import { BROADCAST_MAC, buildUdpFrame, parseUdpFrame } from '../net/frame.js';
 import type { Link } from '../net/link.js';
 import { PacketSocket, UdpSender } from '../net/packet-io.js';
 import { formatIPv4 } from '../config/dhcp-options.js';
-import { abandonProbed, handleRequest, type EngineState, type Reply } from './engine.js';
+import { abandonProbed, decide, type EngineState, type Reply } from './engine.js';
+import { Landing } from './landing.js';
 import { Pinger } from '../net/icmp.js';
 import { registerLocalServer } from './local-handoff.js';
 import type { DhcpPacket } from './packet.js';
 import type { NameEvent } from '../net/name-registration.js';
 import type { LeaseStore } from './lease-store.js';
-import { BOOTREQUEST, DecodeError, decodePacket, encodePacket } from './packet.js';
+import { BOOTREQUEST, DecodeError, OPT, decodePacket, encodePacket } from './packet.js';
 
 export interface DhcpStats {
   received: number;
@@ -22,6 +24,8 @@ export interface DhcpStats {
   replies: number;
   acks: number;
   sendErrors: number;
+  /** Lease records that could not be written (their replies were not sent). */
+  leaseWriteErrors: number;
 }
 
 interface Served {
@@ -33,7 +37,9 @@ interface Served {
 export class DhcpServer {
   private sockets = new Map<string, Served>();
   private udp?: UdpSender;
-  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
+  readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
+  /** Lease records reach the disk here before memory changes or a reply leaves. */
+  private landing: Landing;
   /** Addresses of the served links; the same Set object is registered for the in-process relay. */
   private serverIds = new Set<number>();
   private pinger?: Pinger;
@@ -47,7 +53,10 @@ export class DhcpServer {
     private log: Logger,
     private port = 67,
     private clientPort = 68,
-  ) {}
+  ) {
+    this.landing = new Landing(store);
+    st.inFlight = this.landing.inFlight;
+  }
 
   /**
    * Opens the UDP socket; links are served as they become usable (addLink), so the
@@ -130,6 +139,7 @@ export class DhcpServer {
   }
 
   setState(st: EngineState): void {
+    st.inFlight = this.landing.inFlight;
     this.st = st;
   }
 
@@ -156,9 +166,10 @@ export class DhcpServer {
   }
 
   private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean, deliver?: (reply: Buffer) => void): void {
+    const st = this.st;
     let decision;
     try {
-      decision = handleRequest(this.st, req, link, Date.now(), this.serverIds, broadcast);
+      decision = decide(st, req, link, Date.now(), this.serverIds, broadcast);
     } catch (e) {
       // A bug must not take the server down: count it, log it, drop the packet.
       this.stats.malformed++;
@@ -167,45 +178,58 @@ export class DhcpServer {
     }
     const reply = decision.reply;
     const probe = decision.probe;
+    const writeFailed = (err: Error): void => this.writeFailed(err);
     if (probe && reply && probes < 3) {
-      if (!this.pinger) {
-        this.pinger = new Pinger();
-        try {
-          this.pinger.start();
-        } catch (e) {
-          this.log.warn({ err: (e as Error).message }, 'ping-check: no ICMP socket; offering without probing');
-        }
-      }
-      const ip = formatIPv4(probe.ip);
-      this.pinger.probe(probe.ip, probe.timeoutMs).then((answered) => {
-        if (!answered) {
-          if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
-          this.send(link, sock, reply, deliver);
-          return;
-        }
-        // RFC 2131 §2.2: the address is in use by someone else. Quarantine it, choose again.
-        this.log.warn(`Abandoning IP address ${ip}: pinged before offer`);
-        const ab = abandonProbed(this.st, probe.ip, Date.now());
-        this.store.commit(ab).catch((err: Error) => this.log.error({ err: err.message }, 'lease write failed'));
-        this.decide(link, sock, req, probes + 1, broadcast, deliver);
-      }, () => this.send(link, sock, reply, deliver));
+      // The offer is held (in memory; an offer writes nothing) while the address is probed.
+      this.landing.land(st, decision, () => this.probeThenOffer(st, link, sock, req, probes, broadcast, decision, reply, probe, deliver), writeFailed);
       return;
     }
     if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
-    if (decision.commit.length === 0) {
-      if (reply) this.send(link, sock, reply, deliver);
-      return;
-    }
+    const wrote = decision.commit.length > 0;
     // An ACK leaves only once its lease is on disk: a crash after this loses nothing acknowledged.
-    Promise.all(decision.commit.map((l) => this.store.commit(l))).then(
+    this.landing.land(
+      st,
+      decision,
       () => {
+        if (!wrote) {
+          if (reply) this.send(link, sock, reply, deliver);
+          return;
+        }
         if (decision.names?.length) this.publishNames?.(decision.names);
         if (!reply) return;
         this.stats.acks++;
         this.send(link, sock, reply, deliver);
       },
-      (err: Error) => this.log.error({ err: err.message }, 'lease write failed; reply not sent'),
+      writeFailed,
     );
+  }
+
+  private writeFailed(err: Error): void {
+    this.stats.leaseWriteErrors++;
+    this.log.error({ err: err.message }, 'lease write failed; reply not sent');
+  }
+
+  private probeThenOffer(st: EngineState, link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean, decision: { log: () => string }, reply: Reply, probe: { ip: number; timeoutMs: number }, deliver?: (reply: Buffer) => void): void {
+    if (!this.pinger) {
+      this.pinger = new Pinger();
+      try {
+        this.pinger.start();
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'ping-check: no ICMP socket; offering without probing');
+      }
+    }
+    const ip = formatIPv4(probe.ip);
+    this.pinger.probe(probe.ip, probe.timeoutMs).then((answered) => {
+      if (!answered) {
+        if (this.log.isLevelEnabled('info')) this.log.info(decision.log());
+        this.send(link, sock, reply, deliver);
+        return;
+      }
+      // RFC 2131 §2.2: the address is in use by someone else. Quarantine it (on disk, then
+      // in memory), choose again.
+      this.log.warn(`Abandoning IP address ${ip}: pinged before offer`);
+      this.landing.land(st, abandonProbed(st, probe.ip, Date.now()), () => this.decide(link, sock, req, probes + 1, broadcast, deliver), (err: Error) => this.writeFailed(err));
+    }, () => this.send(link, sock, reply, deliver));
   }
 
   private send(link: Link, sock: PacketSocket, r: Reply, deliver?: (reply: Buffer) => void): void {
@@ -233,7 +257,7 @@ export class DhcpServer {
       const frame = buildUdpFrame({
         srcMac: link.mac,
         dstMac: d.kind === 'hw' ? d.mac : BROADCAST_MAC,
-        srcIp: r.packet.options.get(54)?.readUInt32BE(0) ?? srcIp,
+        srcIp: r.packet.options.get(OPT.SERVER_ID)?.readUInt32BE(0) ?? srcIp,
         dstIp: d.kind === 'hw' ? d.ip : 0xffffffff,
         srcPort: this.port,
         dstPort: this.clientPort,

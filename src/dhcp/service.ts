@@ -103,7 +103,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     }
     const byState: Record<string, number> = {};
     for (const l of db.all()) byState[l.state] = (byState[l.state] ?? 0) + 1;
-    const counters = server?.stats ?? { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0 };
+    const counters = server?.stats ?? { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
     const data = { serving: server !== undefined, detail: describe() ?? null, ...counters, leases: byState };
     const lines = [
       ...(server ? [] : [`idle: ${describe() ?? 'not serving'}`]),
@@ -145,11 +145,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const waiting = Object.fromEntries(follower.waitingFor);
       log.info({ conf: file, leases, loaded: loaded.leases.size, interfaces: srv.links, ...(Object.keys(waiting).length ? { waiting } : {}) }, 'dhcp serving');
       if (!named.length && !srv.links.length) log.warn({ conf: file }, 'no interface has an address on a subnet declared in dhcpd.conf yet: DHCP stays idle until one has');
-      timer = setInterval(() => {
-        const now = Date.now();
-        for (const [ip, o] of db.offers) if (o.expires <= now) db.offers.delete(ip);
-        store?.requestCompact();
-      }, 3600_000);
+      // Compacts the lease file hourly (lapsed offers are swept by the lease database itself).
+      timer = setInterval(() => store?.requestCompact(), 3600_000);
       timer.unref();
     },
     async reload() {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseDhcpdConf } from '../../src/config/dhcpd-conf.js';
 import { FIXTURES, REPO_ROOT } from '../helpers/paths.js';
 import { formatIPv4 } from '../../src/config/dhcp-options.js';
+import { formatDiagnostic } from '../../src/config/diagnostics.js';
 
 const parse = (text: string) => parseDhcpdConf('test.conf', text);
 const errs = (text: string) => parse(text).sink.errors.map((e) => `${e.line}:${e.col} ${e.message}`);
@@ -83,4 +84,19 @@ group { default-lease-time 60; host h { hardware ethernet 00:11:22:33:44:55; fix
   t.same(conf.pools[0].deny, [{ kind: 'unknown-clients' }]);
   t.equal(conf.hosts[0].scope.parent?.params.defaultLeaseTime, 60, 'host inherits from its group');
   t.equal(conf.sharedNetworks[0].name, 'lab');
+});
+
+t.test('a regular expression that does not compile is a config error at the pattern, with its line and caret', async (t) => {
+  const text = 'class "pxe" {\n  match if option vendor-class-identifier ~= "^PXE(Client";\n}\n';
+  const { sink, conf } = parse(text);
+  t.match(errs(text), [/^2:46 invalid regular expression "\^PXE\(Client": /], 'file:line:col of the pattern');
+  const [head, line, caret] = formatDiagnostic(sink.errors[0]).split('\n');
+  t.match(head, /^test\.conf:2:46: error: invalid regular expression/);
+  t.match(line, /match if option vendor-class-identifier ~= "\^PXE\(Client";/, 'the offending line');
+  t.equal(caret.indexOf('^'), line.indexOf('"^PXE'), 'a caret under the pattern');
+  t.notOk(conf.classes.get('pxe')?.matchIf, 'the class has no condition that would never match');
+  const ok = parse('class "pxe" {\n  match if option vendor-class-identifier ~~ "^pxe";\n}\n');
+  t.same(ok.sink.errors, [], 'a valid pattern is accepted');
+  const m = ok.conf.classes.get('pxe')?.matchIf;
+  t.ok(m && (m.op === '~~') && m.re?.test('PXEClient'), 'and compiled once, case-insensitive for ~~');
 });
