@@ -1,0 +1,62 @@
+// The first stage of answering: which view's pipeline answers a request
+// (views.ts decides, as BIND 9.18 does). Each view has its own Responder, so its
+// own zones, options, response cache and resolver cache. A request no view
+// matches is answered REFUSED with its question, as BIND answers it ("no
+// matching view"). Without `view` statements there is one view that takes every
+// request, and this stage is a plain hand-over.
+
+import { Responder, type ResponderOptions, type ResponderStats } from './responder.js';
+import type { ClientInfo, ServingView } from './pipeline.js';
+import type { QueryHandler } from './server.js';
+import { MATCH_ALL, selectView, type ViewMatcher, type ViewRequest } from './views.js';
+
+export interface RoutedView {
+  name: string;
+  matches: ViewMatcher;
+  responder: Responder;
+}
+
+/** What selects the view for one message: its source, destination, RD bit and TSIG key. */
+export function viewRequest(msg: Uint8Array, client: ClientInfo): ViewRequest {
+  // RD is bit 0 of the third header octet (RFC 1035 §4.1.1); a shorter message is dropped later anyway.
+  return { source: client.address, destination: client.destination, recursive: msg.length > 2 && (msg[2] & 1) === 1, keyName: client.keyName };
+}
+
+/** The view of a request no view matches: no zones, no sources, so every query is REFUSED. */
+export function refusingView(base: Pick<ServingView, 'udpSize' | 'blackhole'>): ServingView {
+  return { zones: [], allowQuery: () => false, zoneAllowQuery: new Map(), recursion: false, udpSize: base.udpSize, blackhole: base.blackhole };
+}
+
+export class ViewRouter implements QueryHandler {
+  private readonly refuser: Responder;
+  private readonly only: Responder | undefined;
+
+  constructor(
+    readonly views: readonly RoutedView[],
+    refusing: ServingView,
+    opts: Pick<ResponderOptions, 'faults'> = {},
+  ) {
+    this.refuser = new Responder(refusing, { ...opts, sources: [] });
+    // One view that takes everything (no `view` statements): no selection per request.
+    this.only = views.length === 1 && views[0].matches === MATCH_ALL ? views[0].responder : undefined;
+  }
+
+  /** The responder of the view that answers this request. */
+  pick(msg: Uint8Array, client: ClientInfo): Responder {
+    if (this.only) return this.only;
+    return selectView(this.views, viewRequest(msg, client))?.responder ?? this.refuser;
+  }
+
+  respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
+    return this.pick(msg, client).respond(msg, client, later);
+  }
+
+  respondTcp(msg: Uint8Array, client: ClientInfo, later?: (outs: Uint8Array[] | null, client: ClientInfo) => void): Uint8Array[] | null {
+    return this.pick(msg, client).respondTcp(msg, client, later);
+  }
+
+  /** Every pipeline's counters (the views', then the refusals'). */
+  allStats(): ResponderStats[] {
+    return [...this.views.map((v) => v.responder.stats), this.refuser.stats];
+  }
+}
