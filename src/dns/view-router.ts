@@ -6,8 +6,11 @@
 // request, and this stage is a plain hand-over.
 
 import { Responder, type ResponderOptions, type ResponderStats } from './responder.js';
-import type { ClientInfo, ServingView } from './pipeline.js';
+import { errorReply, type ClientInfo, type ServingView, type Source } from './pipeline.js';
+import { RCODE } from './message.js';
+import { echoedFlags } from './reply-policy.js';
 import type { QueryHandler } from './server.js';
+import { CLASS_CH } from '../wire/rr-type.js';
 import { MATCH_ALL, selectView, type ViewMatcher, type ViewRequest } from './views.js';
 
 export interface RoutedView {
@@ -22,9 +25,23 @@ export function viewRequest(msg: Uint8Array, client: ClientInfo): ViewRequest {
   return { source: client.address, destination: client.destination, recursive: msg.length > 2 && (msg[2] & 1) === 1, keyName: client.keyName };
 }
 
+/** The only source of the pipeline for requests no view matches: REFUSED, EDE 18 (Prohibited), as BIND 9.18 answers. */
+const noViewSource: Source = () => ({
+  name: 'no-view',
+  answer: (ctx) => errorReply(RCODE.REFUSED, ctx.q.question, echoedFlags(ctx.q.opcode, ctx.q.flags), { ede: { code: 18, text: '' } }),
+});
+
 /** The view of a request no view matches: no zones, no sources, so every query is REFUSED. */
 export function refusingView(base: Pick<ServingView, 'udpSize' | 'blackhole'>): ServingView {
   return { zones: [], allowQuery: () => false, zoneAllowQuery: new Map(), recursion: false, udpSize: base.udpSize, blackhole: base.blackhole };
+}
+
+/** The class of the first question, read without parsing the message; undefined when there is none. */
+function questionClass(msg: Uint8Array): number | undefined {
+  if (msg.length < 12 || ((msg[4] << 8) | msg[5]) === 0) return undefined;
+  let i = 12;
+  while (i < msg.length && msg[i] !== 0 && msg[i] < 64) i += msg[i] + 1;
+  return i + 4 < msg.length ? (msg[i + 3] << 8) | msg[i + 4] : undefined;
 }
 
 export class ViewRouter implements QueryHandler {
@@ -36,7 +53,7 @@ export class ViewRouter implements QueryHandler {
     refusing: ServingView,
     opts: Pick<ResponderOptions, 'faults'> = {},
   ) {
-    this.refuser = new Responder(refusing, { ...opts, sources: [] });
+    this.refuser = new Responder(refusing, { ...opts, sources: [noViewSource] });
     // One view that takes everything (no `view` statements): no selection per request.
     this.only = views.length === 1 && views[0].matches === MATCH_ALL ? views[0].responder : undefined;
   }
@@ -44,6 +61,9 @@ export class ViewRouter implements QueryHandler {
   /** The responder of the view that answers this request. */
   pick(msg: Uint8Array, client: ClientInfo): Responder {
     if (this.only) return this.only;
+    // BIND answers class CHAOS (version.bind…) from its built-in CHAOS view, whatever the client:
+    // the first view's pipeline answers those (the same options { version }) for everyone.
+    if (questionClass(msg) === CLASS_CH && this.views.length > 0) return this.views[0].responder;
     return selectView(this.views, viewRequest(msg, client))?.responder ?? this.refuser;
   }
 
