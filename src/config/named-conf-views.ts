@@ -11,7 +11,7 @@
 import type { DiagnosticSink, Position } from './diagnostics.js';
 import type { Token } from './tokenizer.js';
 import type { AddressMatchList } from '../net/address-match.js';
-import type { NamedOptions, NStatement, ZoneConfig } from './named-conf.js';
+import type { KeyConfig, NamedOptions, NStatement, ZoneConfig } from './named-conf.js';
 
 export interface ViewConfig {
   name: string;
@@ -24,6 +24,8 @@ export interface ViewConfig {
   /** The options in force in this view: its own clauses over the global options. */
   options: NamedOptions;
   zones: ZoneConfig[];
+  /** `key` statements inside the view: its own keys, by name. */
+  keys: Map<string, KeyConfig>;
   pos: Position;
 }
 
@@ -36,7 +38,10 @@ export interface ViewHooks {
   aml(block: NStatement[], used: boolean): AddressMatchList;
   /** The clause check against the view table: known, not redefined, well-formed. False: skip it. */
   viewClause(s: NStatement, seen: Map<string, Token>): boolean;
-  keyStatement(s: NStatement): void;
+  /** Parses a `key` statement into the view's own keys. */
+  viewKeyStatement(s: NStatement, into: Map<string, KeyConfig>): void;
+  /** The top-level keys (complete: definitions are read before views). */
+  globalKeys(): ReadonlyMap<string, KeyConfig>;
   /** Marks an option clause as used (checks its address-match lists). */
   validateAmls(s: NStatement): void;
 }
@@ -100,7 +105,7 @@ function viewBody(name: string, pos: Position, block: NStatement[], global: Name
   const seen = new Map<string, Token>();
   const zoneStatements: NStatement[] = [];
   const optionClauses: NStatement[] = [];
-  const vc: ViewConfig = { name, matchRecursiveOnly: false, options: copyOptions(global), zones: [], pos };
+  const vc: ViewConfig = { name, matchRecursiveOnly: false, options: copyOptions(global), zones: [], keys: new Map(), pos };
   for (const s of block) {
     const head = s.words[0];
     if (head?.value.toLowerCase() === 'zone' && head.kind === 'word') {
@@ -123,9 +128,13 @@ function viewBody(name: string, pos: Position, block: NStatement[], global: Name
       case 'match-recursive-only':
         vc.matchRecursiveOnly = /^(yes|true|1)$/i.test(s.words[1].value);
         break;
-      case 'key':
-        hooks.keyStatement(s);
+      case 'key': {
+        const kn = s.words[1];
+        const top = kn ? hooks.globalKeys().get(kn.value) : undefined;
+        if (kn && top) sink.error(kn, `key '${kn.value}': already exists previous definition: ${top.pos.file}:${top.pos.line}`);
+        else hooks.viewKeyStatement(s, vc.keys);
         break;
+      }
       default:
         hooks.validateAmls(s);
     }

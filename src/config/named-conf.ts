@@ -602,7 +602,17 @@ class NamedConfBuilder {
       zone: (s, o, view) => this.zone(s, o, view),
       aml: (block, used) => this.aml(block, used),
       viewClause: (s, seen) => this.clause(s, VIEW, seen, '') !== undefined,
-      keyStatement: (s) => this.keyStatement(s),
+      // A view's keys are its own (BIND: one keyring per view), so two views may each define a key of the same name.
+      viewKeyStatement: (s, into) => {
+        const global = this.keys;
+        this.keys = into;
+        try {
+          this.keyStatement(s);
+        } finally {
+          this.keys = global;
+        }
+      },
+      globalKeys: () => this.keys,
       validateAmls: (s) => this.validateAmls(s),
     };
   }

@@ -270,7 +270,7 @@ class ClusterDns implements Service {
           }
           for (const warning of r.warnings) this.log.warn(warning);
           for (const e of r.zoneErrors) this.log.error(e);
-          for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
+          for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial, view: z.view }, `zone ${z.name}/IN${z.view ? `/${z.view}` : ''}: loaded serial ${z.serial}`);
           for (const f of r.failed) this.log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
         }
         continue;

@@ -89,3 +89,16 @@ t.test('without views nothing changes', async (t) => {
   t.same(r.conf.views, []);
   t.same(r.conf.zones.map((z) => z.name), ['x']);
 });
+
+t.test('keys inside a view are its own', async (t) => {
+  const ok = load(`
+    view "a" { key "k1" { algorithm hmac-sha256; secret "AAAA"; }; match-clients { key k1; }; };
+    view "b" { key "k1" { algorithm hmac-sha256; secret "BBBB"; }; match-clients { key "k1"; }; };`);
+  t.same(ok.errors, [], 'two views may each define a key of the same name');
+  t.equal(ok.conf.views[0].keys.get('k1')?.secret, 'AAAA');
+  t.equal(ok.conf.views[1].keys.get('k1')?.secret, 'BBBB');
+  t.equal(ok.conf.keys.has('k1'), false, 'not a server-wide key');
+  const clash = load(`key "k1" { algorithm hmac-sha256; secret "AAAA"; };
+view "a" { key "k1" { algorithm hmac-sha256; secret "AAAA"; }; };`);
+  t.match(clash.text, /named\.conf:2:16: error: key 'k1': already exists previous definition: \/etc\/triad-test\/named\.conf:1/);
+});
