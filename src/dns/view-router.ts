@@ -47,6 +47,8 @@ function questionClass(msg: Uint8Array): number | undefined {
 export class ViewRouter implements QueryHandler {
   private readonly refuser: Responder;
   private readonly only: Responder | undefined;
+  /** The view chosen per (source, destination, RD, key); views are fixed for the life of a router. */
+  private readonly memo = new Map<string, Responder>();
 
   constructor(
     readonly views: readonly RoutedView[],
@@ -64,7 +66,16 @@ export class ViewRouter implements QueryHandler {
     // BIND answers class CHAOS (version.bind…) from its built-in CHAOS view, whatever the client:
     // the first view's pipeline answers those (the same options { version }) for everyone.
     if (questionClass(msg) === CLASS_CH && this.views.length > 0) return this.views[0].responder;
-    return selectView(this.views, viewRequest(msg, client))?.responder ?? this.refuser;
+    const req = viewRequest(msg, client);
+    // A LAN has few clients: remember each one's view instead of matching the lists on every query.
+    const key = `${req.source}|${req.destination ?? ''}|${req.recursive ? 1 : 0}|${req.keyName ?? ''}`;
+    let r = this.memo.get(key);
+    if (r === undefined) {
+      r = selectView(this.views, req)?.responder ?? this.refuser;
+      if (this.memo.size >= 4096) this.memo.clear();
+      this.memo.set(key, r);
+    }
+    return r;
   }
 
   respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {

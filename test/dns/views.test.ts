@@ -8,7 +8,7 @@ import { DiagnosticSink } from '../../src/config/diagnostics.js';
 import { parseNamedConf } from '../../src/config/named-conf.js';
 import { hostNetworksFrom } from '../../src/net/interfaces.js';
 import { matchRequest, selectView, viewMatcher, type ViewRequest } from '../../src/dns/views.js';
-import { buildViews, namesTargets } from '../../src/dns/view-set.js';
+import { buildViews, namesTargets, servedViews } from '../../src/dns/view-set.js';
 import { refusingView, ViewRouter } from '../../src/dns/view-router.js';
 import { Responder } from '../../src/dns/responder.js';
 import { buildQuery } from '../../src/dns/upstream.js';
@@ -121,4 +121,25 @@ t.test('without views: one implicit view, every client', async (t) => {
   t.same(built.views.map((v) => v.name), ['_default']);
   const router = new ViewRouter(built.views.map((v) => ({ name: v.name, matches: v.matches, responder: new Responder(v.view) })), refusingView(built.views[0].view));
   for (const src of ['127.0.0.2', '192.0.2.200', '::1']) t.equal(ask(router, 'www.split.test', src, false, '10.9.9.9').rcode, RCODE.NOERROR, src);
+});
+
+t.test('reload: a zone that no longer loads keeps serving its old data in its own view only', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-views-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'in.zone'), Z('split.test', '10.0.0.1'));
+  writeFileSync(path.join(dir, 'out.zone'), Z('split.test', '192.0.2.1'));
+  const c = conf(`options { directory "${dir}"; recursion no; };
+    view "in" { match-clients { 127.0.0.2; }; zone "split.test" { type primary; file "in.zone"; }; };
+    view "out" { zone "split.test" { type primary; file "out.zone"; }; };`);
+  const first = buildViews(c, host);
+  writeFileSync(path.join(dir, 'out.zone'), 'garbage here\n');
+  writeFileSync(path.join(dir, 'in.zone'), Z('split.test', '10.0.0.42'));
+  const second = buildViews(c, host, servedViews(first.views));
+  t.same(second.failed, [{ name: 'split.test', view: 'out', keptSerial: 1 }]);
+  const router = new ViewRouter(second.views.map((v) => ({ name: v.name, matches: v.matches, responder: new Responder(v.view) })), refusingView(second.views[0].view));
+  const addr = (m: DecodedMessage): string => [...m.answers[0].rdata].join('.');
+  t.equal(addr(ask(router, 'www.split.test', '127.0.0.2')), '10.0.0.42', 'the view whose file loaded has the new data');
+  t.equal(addr(ask(router, 'www.split.test', '127.0.0.9')), '192.0.2.1', 'the other keeps its own old copy');
+  t.equal(addr(ask(router, 'www.split.test', '127.0.0.9')), '192.0.2.1', 'again (remembered view)');
+  t.equal(addr(ask(router, 'www.split.test', '127.0.0.2')), '10.0.0.42');
 });
