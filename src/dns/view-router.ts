@@ -20,9 +20,18 @@ export interface RoutedView {
 }
 
 /** What selects the view for one message: its source, destination, RD bit and TSIG key. */
-export function viewRequest(msg: Uint8Array, client: ClientInfo): ViewRequest {
+export function viewRequest(msg: Uint8Array, client: ClientInfo, keyName = client.keyName): ViewRequest {
   // RD is bit 0 of the third header octet (RFC 1035 §4.1.1); a shorter message is dropped later anyway.
-  return { source: client.address, destination: client.destination, recursive: msg.length > 2 && (msg[2] & 1) === 1, keyName: client.keyName };
+  return { source: client.address, destination: client.destination, recursive: msg.length > 2 && (msg[2] & 1) === 1, keyName };
+}
+
+export interface ViewRouterOptions extends Pick<ResponderOptions, 'faults'> {
+  /**
+   * The name of the key whose TSIG on this message verifies, if any (RFC 8945): a
+   * view whose match-clients names a `key` takes only requests signed with it.
+   * Without it, only `client.keyName` (set by whoever verified the request) counts.
+   */
+  verifiedKey?: (msg: Uint8Array, client: ClientInfo) => string | undefined;
 }
 
 /** The only source of the pipeline for requests no view matches: REFUSED, EDE 18 (Prohibited), as BIND 9.18 answers. */
@@ -49,13 +58,15 @@ export class ViewRouter implements QueryHandler {
   private readonly only: Responder | undefined;
   /** The view chosen per (source, destination, RD, key); views are fixed for the life of a router. */
   private readonly memo = new Map<string, Responder>();
+  private readonly verifiedKey: ViewRouterOptions['verifiedKey'];
 
   constructor(
     readonly views: readonly RoutedView[],
     refusing: ServingView,
-    opts: Pick<ResponderOptions, 'faults'> = {},
+    opts: ViewRouterOptions = {},
   ) {
-    this.refuser = new Responder(refusing, { ...opts, sources: [noViewSource] });
+    this.refuser = new Responder(refusing, { faults: opts.faults, sources: [noViewSource] });
+    this.verifiedKey = opts.verifiedKey;
     // One view that takes everything (no `view` statements): no selection per request.
     this.only = views.length === 1 && views[0].matches === MATCH_ALL ? views[0].responder : undefined;
   }
@@ -66,7 +77,7 @@ export class ViewRouter implements QueryHandler {
     // BIND answers class CHAOS (version.bind…) from its built-in CHAOS view, whatever the client:
     // the first view's pipeline answers those (the same options { version }) for everyone.
     if (questionClass(msg) === CLASS_CH && this.views.length > 0) return this.views[0].responder;
-    const req = viewRequest(msg, client);
+    const req = viewRequest(msg, client, client.keyName ?? this.verifiedKey?.(msg, client));
     // A LAN has few clients: remember each one's view instead of matching the lists on every query.
     const key = `${req.source}|${req.destination ?? ''}|${req.recursive ? 1 : 0}|${req.keyName ?? ''}`;
     let r = this.memo.get(key);

@@ -143,3 +143,27 @@ t.test('reload: a zone that no longer loads keeps serving its old data in its ow
   t.equal(addr(ask(router, 'www.split.test', '127.0.0.9')), '192.0.2.1', 'again (remembered view)');
   t.equal(addr(ask(router, 'www.split.test', '127.0.0.2')), '10.0.0.42');
 });
+
+t.test('a view that names a key takes only requests whose TSIG verified with it', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-views-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'sec.zone'), Z('split.test', '10.9.9.9'));
+  writeFileSync(path.join(dir, 'pub.zone'), Z('split.test', '192.0.2.9'));
+  const c = conf(`options { directory "${dir}"; recursion no; };
+    view "signed" { key "xfr" { algorithm hmac-sha256; secret "aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ="; }; match-clients { key "xfr"; };
+      zone "split.test" { type primary; file "sec.zone"; }; };
+    view "public" { zone "split.test" { type primary; file "pub.zone"; }; };`);
+  const built = buildViews(c, host);
+  // What the TSIG check would say: here, requests from port 1111 carry a valid signature by "xfr".
+  const router = new ViewRouter(built.views.map((v) => ({ name: v.name, matches: v.matches, responder: new Responder(v.view) })), refusingView(built.views[0].view),
+    { verifiedKey: (_msg, client) => (client.port === 1111 ? 'xfr' : undefined) });
+  const q = buildQuery(9, { name: parseName('www.split.test.'), type: T.A, class: CLASS_IN }, false);
+  const addr = (port: number, keyName?: string): string => {
+    const out = router.respond(q, { address: '127.0.0.7', port, transport: 'udp', destination: '127.0.0.1', keyName });
+    return [...(decodeMessage(out as Uint8Array) as DecodedMessage).answers[0].rdata].join('.');
+  };
+  t.equal(addr(1111), '10.9.9.9', 'signed by the key: the signed view');
+  t.equal(addr(2222), '192.0.2.9', 'unsigned: the next view');
+  t.equal(addr(2222, 'xfr'), '10.9.9.9', 'a key name already on the request counts too');
+  t.equal(built.views[0].conf.views.length, 0);
+});
