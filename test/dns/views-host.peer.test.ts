@@ -1,8 +1,9 @@
-// DHCP names with views: a DnsHost (what each DNS worker and --dns-workers 0 run)
-// serving views, given a snapshot of DHCP names; the real `dig` from each client
-// address sees them where the zone is the one the names go to: the first view
-// serving the zone name, views serving the same file, and in-view zones; a view
-// whose zone of that name comes from another file does not get them.
+// Views in a DnsHost (what each DNS worker and --dns-workers 0 run), asked with the
+// real `dig` from several client addresses:
+// - DHCP names go where the zone they belong to is served: the first view serving the
+//   zone name, views serving the same file, and in-view zones; a view whose zone of
+//   that name comes from another file does not get them;
+// - recursion, forwarders and the resolver cache are per view.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,4 +67,46 @@ view "public" { zone "lab.test" { type primary; file "public.zone"; }; };
   t.equal(await short('127.0.0.5', 'www.lab.test'), '192.0.2.7', 'reloaded');
   t.equal(await short('127.0.0.3', 'pc.lab.test'), '10.0.0.9', 'names still served after the reload');
   t.equal(await short('127.0.0.2', 'www.lab.test'), '10.0.0.1');
+});
+
+t.test('recursion and forwarders per view: one view resolves, the other refuses', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-views-rec-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'far.zone'), zone(7, '198.51.100.7'));
+  writeFileSync(path.join(dir, 'lab.zone'), zone(10, '10.0.0.1'));
+  // The upstream the inside view forwards to: another Triad DNS serving far.test.
+  const upPort = randomPort();
+  const upConf = path.join(dir, 'up.conf');
+  writeFileSync(upConf, `options { directory "${dir}"; listen-on port ${upPort} { 127.0.0.1; }; listen-on-v6 { none; }; recursion no; pid-file none; };
+zone "far.test" { type primary; file "far.zone"; };
+`);
+  const up = new DnsHost(upConf, createLogger({ level: 'silent' }));
+  t.teardown(() => up.stop());
+  await up.start();
+  let port = randomPort();
+  while (port === upPort) port = randomPort();
+  const conf = path.join(dir, 'named.conf');
+  writeFileSync(conf, `options { directory "${dir}"; listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; }; recursion no; pid-file none; };
+view "inside" {
+    match-clients { 127.0.0.2; };
+    recursion yes;
+    allow-recursion { any; };
+    forwarders { 127.0.0.1 port ${upPort}; };
+    forward only;
+    zone "lab.test" { type primary; file "lab.zone"; };
+};
+view "outside" { zone "lab.test" { type primary; file "lab.zone"; }; };
+`);
+  const host = new DnsHost(conf, createLogger({ level: 'silent' }));
+  t.teardown(() => host.stop());
+  await host.start();
+  const inside = await dig(port, ['-b', '127.0.0.2', 'www.far.test']);
+  t.match(inside, /status: NOERROR/, 'the inside view resolves through its forwarder');
+  t.match(inside, /flags: qr rd ra;/, 'recursion available (RA) in that view');
+  t.match(inside, /www\.far\.test\.\s+\d+\s+IN\s+A\s+198\.51\.100\.7/);
+  const outside = await dig(port, ['-b', '127.0.0.3', 'www.far.test']);
+  t.match(outside, /status: REFUSED/, 'the outside view (recursion no, from options) refuses');
+  t.notMatch(outside, /flags:[^;]* ra/, 'no RA there');
+  t.match(await dig(port, ['-b', '127.0.0.3', '+short', 'www.lab.test']), /10\.0\.0\.1/, 'its own zones still answer');
+  t.ok((host.resolver?.cache.dump() ?? '').includes('far.test'), 'the answer is in the inside view’s cache');
 });
