@@ -598,7 +598,12 @@ class NamedConfBuilder {
   private viewHooks(): ViewHooks {
     return {
       sink: this.sink,
-      options: (block, o) => this.options(block, o),
+      options: (block, o) => {
+        // The "recursion no with allow-recursion" warning concerns the options block only.
+        const rec = this.recursionTok;
+        this.options(block, o);
+        this.recursionTok = rec;
+      },
       zone: (s, o, view) => this.zone(s, o, view),
       aml: (block, used) => this.aml(block, used),
       viewClause: (s, seen) => this.clause(s, VIEW, seen, '') !== undefined,

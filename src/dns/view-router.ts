@@ -40,7 +40,7 @@ const noViewSource: Source = () => ({
   answer: (ctx) => errorReply(RCODE.REFUSED, ctx.q.question, echoedFlags(ctx.q.opcode, ctx.q.flags), { ede: { code: 18, text: '' } }),
 });
 
-/** The view of a request no view matches: no zones, no sources, so every query is REFUSED. */
+/** The view of a request no view matches: no zones; its one source (noViewSource) refuses every query. */
 export function refusingView(base: Pick<ServingView, 'udpSize' | 'blackhole'>): ServingView {
   return { zones: [], allowQuery: () => false, zoneAllowQuery: new Map(), recursion: false, udpSize: base.udpSize, blackhole: base.blackhole };
 }
