@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DnsHost } from '../../src/dns/dns-host.js';
+import { localControl } from '../../src/dns/control.js';
 import { createLogger } from '../../src/log.js';
 import { randomPort } from '../helpers/triad-run.js';
 
@@ -67,6 +68,12 @@ view "public" { zone "lab.test" { type primary; file "public.zone"; }; };
   t.equal(await short('127.0.0.5', 'www.lab.test'), '192.0.2.7', 'reloaded');
   t.equal(await short('127.0.0.3', 'pc.lab.test'), '10.0.0.9', 'names still served after the reload');
   t.equal(await short('127.0.0.2', 'www.lab.test'), '10.0.0.1');
+
+  // `ctl dns zonestatus ZONE [VIEW]`: the first view with the zone, or the one named.
+  t.match(localControl(host, 'zonestatus', ['lab.test']).text, /serial: 11\n/, 'the first view');
+  t.match(localControl(host, 'zonestatus', ['lab.test', 'public']).text, /serial: 21\n/, 'the view named');
+  t.match(localControl(host, 'zonestatus', ['lab.test', 'IN', 'guests']).text, /serial: 11\n/, 'class and view, as rndc; an in-view zone');
+  t.throws(() => localControl(host, 'zonestatus', ['lab.test', 'nosuch']), /no such view 'nosuch'/);
 });
 
 t.test('recursion and forwarders per view: one view resolves, the other refuses', async (t) => {
