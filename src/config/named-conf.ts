@@ -413,7 +413,8 @@ class NamedConfBuilder {
       zones.push(...viewConfigs[0].zones);
       for (const v of viewConfigs.slice(1)) unservedZones.push(...v.zones.filter((z) => z.inView === undefined));
     }
-    this.checkWriteableFiles(zones);
+    // Across views too: two views may not share a file either of them writes (an in-view zone is the same zone).
+    this.checkWriteableFiles([...zones.filter((z) => z.inView === undefined), ...unservedZones]);
     if (options.allowRecursion && !options.recursion && this.recursionTok) {
       this.sink.warning(this.recursionTok, 'both "recursion no;" and "allow-recursion" active');
     }
