@@ -311,6 +311,8 @@ class NamedConfBuilder {
   private aclDefs = new Map<string, { list: AddressMatchList; refs: { name: string; token: Token }[]; pos: Position }>();
   private keys = new Map<string, KeyConfig>();
   private keyRefs: Token[] = [];
+  /** Keys defined inside views: references to them (a zone's primaries in that view) are not unknown keys. */
+  private viewKeyNames = new Set<string>();
   private remoteLists = new Map<string, RemoteServer[]>();
   private remoteRefs: { token: Token; zone: string }[] = [];
   /** Top-level dnssec-policy names plus BIND's built-in ones. */
@@ -617,6 +619,7 @@ class NamedConfBuilder {
         } finally {
           this.keys = global;
         }
+        if (s.words[1]) this.viewKeyNames.add(s.words[1].value);
       },
       globalKeys: () => this.keys,
       validateAmls: (s) => this.validateAmls(s),
@@ -1148,7 +1151,7 @@ class NamedConfBuilder {
       checked.add(name);
     };
     for (const use of this.amlUses) for (const r of use.refs) visit(r.name, r.token, []);
-    for (const k of this.keyRefs) if (!this.keys.has(k.value)) this.sink.error(k, `unknown key '${k.value}'`);
+    for (const k of this.keyRefs) if (!this.keys.has(k.value) && !this.viewKeyNames.has(k.value)) this.sink.error(k, `unknown key '${k.value}'`);
     for (const r of this.policyRefs) {
       if (!this.dnssecPolicies.has(r.token.value)) this.sink.error(r.token, `zone '${r.zone}': option 'dnssec-policy ${r.token.value}' has no matching dnssec-policy config`);
     }

@@ -102,3 +102,11 @@ t.test('keys inside a view are its own', async (t) => {
 view "a" { key "k1" { algorithm hmac-sha256; secret "AAAA"; }; };`);
   t.match(clash.text, /named\.conf:2:16: error: key 'k1': already exists previous definition: \/etc\/triad-test\/named\.conf:1/);
 });
+
+t.test("a view's key may be named by that view's zones", async (t) => {
+  const r = load(`view "a" { key "xfr" { algorithm hmac-sha256; secret "AAAA"; };
+    zone "x" { type secondary; file "x"; primaries { 192.0.2.1 key "xfr"; }; }; };`);
+  t.same(r.errors, []);
+  const bad = load(`view "a" { zone "x" { type secondary; file "x"; primaries { 192.0.2.1 key "nosuch"; }; }; };`);
+  t.match(bad.text, /unknown key 'nosuch'/);
+});
