@@ -90,6 +90,12 @@ view "outside" {
     zone "split.test" { type primary; file "split-out.zone"; };
     zone "shared.test" { in-view "inside"; };
 };
+// allow-query set in the view: this view's client may not query it.
+view "locked" {
+    match-clients { 127.0.0.6; };
+    allow-query { !127.0.0.6; any; };
+    zone "split.test" { type primary; file "split-out.zone"; };
+};
 // Only queries that ask for recursion; transfers refused in this view.
 view "recursive" {
     match-clients { 127.0.0.4; };
@@ -112,10 +118,10 @@ async function startNamed(conf: string): Promise<true | string> {
   return running && named.exitCode === null ? true : log;
 }
 
-const CLIENTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+const CLIENTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
 const QUESTIONS = ['www.split.test', 'www.split.test +norec', 'split.test SOA', 'split.test NS', 'nope.split.test', 'www.only-in.test',
   'www.shared.test +norec', 'www.split.test +tcp', 'www.split.test +tcp +norec', 'www.split.test +nocookie', 'www.split.test +noedns',
-  'www.example.com', 'version.bind TXT CH'];
+  'www.example.com', 'version.bind TXT CH', 'split.test SOA +opcode=4', 'split.test SOA +opcode=5 +norec'];
 /** Over IPv6 to ::1: the "six" view whatever the client. */
 const QUESTIONS6 = ['www.split.test', 'www.split.test +norec', 'www.only-in.test', 'split.test SOA +tcp'];
 
