@@ -18,6 +18,7 @@ import {
 } from './named-conf-grammar.js';
 import { BUILTIN_ACLS, amlIsNone, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
 import { parsePrefix } from '../net/ip.js';
+import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -115,6 +116,8 @@ export interface ZoneConfig {
   forward?: 'first' | 'only';
   /** The view it came from, if any. */
   view?: string;
+  /** `in-view OTHER`: this is the zone of view OTHER, served here too. */
+  inView?: string;
   /** BIND writes this zone's file (dynamic update or transfers), so no other zone may use it. */
   writeable: boolean;
   /** `file` as written: BIND compares these strings, not the paths they resolve to. */
@@ -137,10 +140,12 @@ export interface NamedConfig {
   options: NamedOptions;
   acls: Map<string, AddressMatchList>;
   keys: Map<string, KeyConfig>;
-  /** The zones to serve: top-level zones, or those of the first view. */
+  /** The top-level zones, or those of the first view. */
   zones: ZoneConfig[];
-  /** Zones of the other views: checked (and loaded by `triad check`, as named-checkconf -z does) but not served. */
+  /** Zones of the other views (`triad check` loads them too, as named-checkconf -z does). */
   unservedZones: ZoneConfig[];
+  /** The `view` statements in order (named-conf-views.ts); empty when there are none. */
+  views: ViewConfig[];
 }
 
 export interface LoadNamedConfOptions {
@@ -306,6 +311,8 @@ class NamedConfBuilder {
   private aclDefs = new Map<string, { list: AddressMatchList; refs: { name: string; token: Token }[]; pos: Position }>();
   private keys = new Map<string, KeyConfig>();
   private keyRefs: Token[] = [];
+  /** Keys defined inside views: references to them (a zone's primaries in that view) are not unknown keys. */
+  private viewKeyNames = new Set<string>();
   private remoteLists = new Map<string, RemoteServer[]>();
   private remoteRefs: { token: Token; zone: string }[] = [];
   /** Top-level dnssec-policy names plus BIND's built-in ones. */
@@ -387,37 +394,13 @@ class NamedConfBuilder {
       if (typeof options.pidFile === 'string') options.pidFile = path.resolve(options.directory, options.pidFile);
     }
     let zoneStatements = topZones;
-    let viewName: string | undefined;
     const unservedZones: ZoneConfig[] = [];
-    if (views.length > 0) {
-      if (topZones.length > 0) this.sink.error(topZones[0].words[0], "when using 'view' statements, all zones must be in views");
-      const first = views[0];
-      viewName = first.words[1]?.value;
-      this.sink.warning(first.words[0], `views are not implemented by Triad: the zones of the first view ('${viewName ?? ''}') are served to every client`);
-      zoneStatements = [];
-      const viewNames = new Set<string>();
-      for (const v of views) {
-        const name = v.words[1];
-        if (!name || !v.block) {
-          this.sink.error(v.words[0], 'view: expected a name and a block');
-          continue;
-        }
-        if (viewNames.has(name.value)) this.sink.error(name, `view '${name.value}' already exists`);
-        viewNames.add(name.value);
-        const zs = this.viewBody(v.block);
-        if (v === first) zoneStatements = zs;
-        else {
-          for (const z of zs) {
-            const zc = this.zone(z, options, name.value);
-            if (zc) unservedZones.push(zc);
-          }
-        }
-      }
-    }
+    const viewConfigs = views.length > 0 ? parseViews(views, topZones, options, this.viewHooks()) : [];
+    if (views.length > 0) zoneStatements = [];
     const zones: ZoneConfig[] = [];
     const seen = new Map<string, Position>();
     for (const z of zoneStatements) {
-      const zc = this.zone(z, options, viewName);
+      const zc = this.zone(z, options, undefined);
       if (!zc) continue;
       const key = zc.name.toLowerCase().replace(/\.$/, '') || '.';
       const prev = seen.get(key);
@@ -428,14 +411,19 @@ class NamedConfBuilder {
       seen.set(key, zc.pos);
       zones.push(zc);
     }
-    this.checkWriteableFiles(zones);
+    if (viewConfigs.length > 0) {
+      zones.push(...viewConfigs[0].zones);
+      for (const v of viewConfigs.slice(1)) unservedZones.push(...v.zones.filter((z) => z.inView === undefined));
+    }
+    // Across views too: two views may not share a file either of them writes (an in-view zone is the same zone).
+    this.checkWriteableFiles([...zones.filter((z) => z.inView === undefined), ...unservedZones]);
     if (options.allowRecursion && !options.recursion && this.recursionTok) {
       this.sink.warning(this.recursionTok, 'both "recursion no;" and "allow-recursion" active');
     }
     this.resolveReferences();
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
-    return { file, files, options, acls, keys: this.keys, zones, unservedZones };
+    return { file, files, options, acls, keys: this.keys, zones, unservedZones, views: viewConfigs };
   }
 
   private defaultOptions(): NamedOptions {
@@ -609,22 +597,33 @@ class NamedConfBuilder {
     }
   }
 
-  private viewBody(block: NStatement[]): NStatement[] {
-    const seen = new Map<string, Token>();
-    const zones: NStatement[] = [];
-    for (const s of block) {
-      if (s.words[0]?.value.toLowerCase() === 'zone') {
-        zones.push(s);
-        continue;
-      }
-      if (this.clause(s, VIEW, seen, '') === undefined) continue;
-      if (s.words[0].value.toLowerCase() === 'key') {
-        this.keyStatement(s);
-        continue;
-      }
-      this.validateAmls(s);
-    }
-    return zones;
+  /** What named-conf-views.ts borrows from this builder. */
+  private viewHooks(): ViewHooks {
+    return {
+      sink: this.sink,
+      options: (block, o) => {
+        // The "recursion no with allow-recursion" warning concerns the options block only.
+        const rec = this.recursionTok;
+        this.options(block, o);
+        this.recursionTok = rec;
+      },
+      zone: (s, o, view) => this.zone(s, o, view),
+      aml: (block, used) => this.aml(block, used),
+      viewClause: (s, seen) => this.clause(s, VIEW, seen, '') !== undefined,
+      // A view's keys are its own (BIND: one keyring per view), so two views may each define a key of the same name.
+      viewKeyStatement: (s, into) => {
+        const global = this.keys;
+        this.keys = into;
+        try {
+          this.keyStatement(s);
+        } finally {
+          this.keys = global;
+        }
+        if (s.words[1]) this.viewKeyNames.add(s.words[1].value);
+      },
+      globalKeys: () => this.keys,
+      validateAmls: (s) => this.validateAmls(s),
+    };
   }
 
   private zone(s: NStatement, o: NamedOptions, view: string | undefined): ZoneConfig | undefined {
@@ -1152,7 +1151,7 @@ class NamedConfBuilder {
       checked.add(name);
     };
     for (const use of this.amlUses) for (const r of use.refs) visit(r.name, r.token, []);
-    for (const k of this.keyRefs) if (!this.keys.has(k.value)) this.sink.error(k, `unknown key '${k.value}'`);
+    for (const k of this.keyRefs) if (!this.keys.has(k.value) && !this.viewKeyNames.has(k.value)) this.sink.error(k, `unknown key '${k.value}'`);
     for (const r of this.policyRefs) {
       if (!this.dnssecPolicies.has(r.token.value)) this.sink.error(r.token, `zone '${r.zone}': option 'dnssec-policy ${r.token.value}' has no matching dnssec-policy config`);
     }

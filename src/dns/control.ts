@@ -48,14 +48,19 @@ export function localControl(host: DnsHost, cmd: string, args: string[]): Contro
       return { text, data: { text } };
     }
     case 'zonestatus': {
-      if (!args[0]) throw new ControlUsageError('usage: triad ctl dns zonestatus ZONE');
+      if (!args[0]) throw new ControlUsageError('usage: triad ctl dns zonestatus ZONE [VIEW]');
       const key = nameKey(parseName(args[0].endsWith('.') ? args[0] : `${args[0]}.`));
       const cfg = host.config;
       const keyOf = (name: string): string => nameKey(parseName(name === '.' || name.endsWith('.') ? name : `${name}.`));
-      const zone = cfg?.view.zones.find((z) => nameKey(z.origin) === key);
-      const zc = cfg?.conf.zones.find((z) => z.file !== undefined && keyOf(z.name) === key);
-      const failed = cfg?.failed.some((f) => keyOf(f.name) === key) ?? false;
-      if (!zc || (!zone && !failed)) throw new ControlUsageError(`no such zone '${args[0]}' (served: ${cfg?.view.zones.map((z) => nameToText(z.origin)).join(', ') ?? 'none'})`);
+      // With views (rndc: zonestatus ZONE [class [view]]): the view named, else the first that has the zone.
+      const viewArg = args.length > 2 ? args[2] : args[1] !== undefined && !/^(in|ch|hs)$/i.test(args[1]) ? args[1] : undefined;
+      const has = (v: NonNullable<typeof cfg>['views'][number]): boolean => v.conf.zones.some((z) => keyOf(z.name) === key);
+      const sv = viewArg !== undefined ? cfg?.views.find((v) => v.name === viewArg) : (cfg?.views.find(has) ?? cfg?.views[0]);
+      if (viewArg !== undefined && !sv) throw new ControlUsageError(`no such view '${viewArg}' (have: ${cfg?.views.map((v) => v.name).join(', ') ?? 'none'})`);
+      const zone = sv?.view.zones.find((z) => nameKey(z.origin) === key);
+      const zc = sv?.conf.zones.find((z) => (z.file !== undefined || z.inView !== undefined) && keyOf(z.name) === key);
+      const failed = cfg?.failed.some((f) => keyOf(f.name) === key && (f.view === undefined || f.view === sv?.name)) ?? false;
+      if (!zc || (!zone && !failed)) throw new ControlUsageError(`no such zone '${args[0]}' (served: ${sv?.view.zones.map((z) => nameToText(z.origin)).join(', ') ?? 'none'})`);
       const base = `name: ${zc.name}\ntype: ${zc.type}\nfiles: ${zc.file ?? ''}\n`;
       if (!zone) {
         // As named: a zone whose file did not load is configured but answers SERVFAIL.

@@ -20,7 +20,7 @@ export const DNS_CONTROL: ControlSpec = {
     { name: 'flush', args: '[NAME]', summary: 'empty the cache (or only NAME and below)', read: false, alias: true },
     { name: 'reload', summary: 'reload named.conf and the zones (a broken file keeps the old data)', read: false, alias: true },
     { name: 'dumpdb', summary: 'the cache as zone-file text', read: true, alias: true },
-    { name: 'zonestatus', args: 'ZONE', summary: 'serial, file, nodes and RRsets of a zone', read: true, alias: true },
+    { name: 'zonestatus', args: 'ZONE [VIEW]', summary: 'serial, file, nodes and RRsets of a zone (of VIEW, with views)', read: true, alias: true },
   ],
 };
 

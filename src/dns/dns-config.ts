@@ -8,10 +8,14 @@ import { locateConfig, type CheckResult, type ConfigLocation, type RunOptions } 
 import type { ServingView } from './responder.js';
 import type { ListenAddress } from './server.js';
 import { buildServingView, checkUnservedZones, listenAddresses, type FailedZone, type LoadedZone, type PreviousZones } from './view-builder.js';
+import { buildViews, DEFAULT_VIEW, type PreviousViews, type ServedView } from './view-set.js';
 
 export interface DnsConfig {
   conf: NamedConfig;
+  /** The first view's (the only one without `view` statements). */
   view: ServingView;
+  /** Every view in named.conf order; one implicit view without `view` statements. */
+  views: ServedView[];
   listen: ListenAddress[];
   loaded: LoadedZone[];
   /** Zones that did not load (their errors are in `zoneErrors`); the rest is served. */
@@ -55,14 +59,16 @@ export function loadNamedConfOnly(file: string, sink: DiagnosticSink): NamedConf
  * refuse); an error in a zone file fails only that zone, as named does: it is
  * listed in `failed` and keeps its `previous` data if it had any.
  */
-export function loadDnsConfig(file: string, host: HostNetworks = hostNetworks(), previous?: PreviousZones): DnsConfig {
+export function loadDnsConfig(file: string, host: HostNetworks = hostNetworks(), previous?: PreviousZones | PreviousViews): DnsConfig {
   const sink = new DiagnosticSink();
   const conf = loadNamedConf(file, sink);
   sink.throwIfErrors();
-  const built = buildServingView(conf, host, previous);
+  // A map alone is the previous zones of a configuration without views.
+  const prev: PreviousViews | undefined = previous === undefined || typeof previous === 'function' ? previous : (name) => (name === DEFAULT_VIEW ? previous : undefined);
+  const built = buildViews(conf, host, prev);
   const all = [...sink.items, ...built.diagnostics];
   return {
-    conf, view: built.view, listen: listenAddresses(conf, host), loaded: built.loaded, failed: built.failed,
+    conf, view: built.views[0].view, views: built.views, listen: listenAddresses(conf, host), loaded: built.loaded, failed: built.failed,
     zoneErrors: all.filter((d) => d.severity === 'error'), warnings: all.filter((d) => d.severity === 'warning'),
   };
 }

@@ -6,8 +6,10 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../log.js';
 import { loadDnsConfig, type DnsConfig } from './dns-config.js';
-import { servedZones, type FailedZone } from './view-builder.js';
+import type { FailedZone } from './view-builder.js';
 import { Responder, type ResponderStats } from './responder.js';
+import { namesTargets, servedViews, type ServedView } from './view-set.js';
+import { refusingView, ViewRouter } from './view-router.js';
 import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
@@ -22,12 +24,19 @@ const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
 export class DnsHost {
   private listeners = new Map<string, DnsServer>();
-  private responder: Responder | undefined;
+  /** The views' pipelines (view-router.ts); one view without `view` statements. */
+  private router: ViewRouter | undefined;
   /**
-   * The caching resolver (recursion yes). One per process: each DNS worker has
-   * its own cache; it survives reloads (new settings, same cache).
+   * The caching resolvers (recursion yes), one per view by name, as BIND keeps a
+   * cache per view. Per process: each DNS worker has its own caches; they survive
+   * reloads (new settings, same cache).
    */
-  resolver: Resolver | undefined;
+  private resolvers = new Map<string, Resolver>();
+  /** The first view's resolver (the only one without views): what `ctl dns` cache commands show. */
+  get resolver(): Resolver | undefined {
+    const first = this.current?.views[0]?.name;
+    return (first !== undefined ? this.resolvers.get(first) : undefined) ?? this.resolvers.values().next().value;
+  }
   private current: DnsConfig | undefined;
   /** Counters of responders replaced by reloads, so totals survive them. */
   private retired: ResponderStats = { queries: 0, malformed: 0, internalErrors: 0, byRcode: {} };
@@ -59,11 +68,27 @@ export class DnsHost {
     const cfg = this.current;
     if (!cfg) return;
     this.current = this.withNames(cfg);
-    // A new responder: the old one's answer cache holds the previous names.
-    const responder = new Responder(this.current.view, { resolver: this.resolver, faults: this.faults });
-    if (this.responder) addStats(this.retired, this.responder.stats);
-    this.responder = responder;
-    for (const l of this.listeners.values()) l.setResponder(responder);
+    // New responders: the old ones' answer caches hold the previous names.
+    this.setRouter(this.route(this.current, false));
+  }
+
+  /** The pipelines of a configuration's views; `configure` hands the resolvers the new settings (a load). */
+  private route(cfg: DnsConfig, configure: boolean): ViewRouter {
+    if (configure) {
+      const names = new Set(cfg.views.map((v) => v.name));
+      for (const k of [...this.resolvers.keys()]) if (!names.has(k)) this.resolvers.delete(k);
+    }
+    const views = cfg.views.map((v) => ({
+      name: v.name, matches: v.matches,
+      responder: new Responder(v.view, { resolver: configure ? this.resolverFor(v) : this.resolvers.get(v.name), faults: this.faults }),
+    }));
+    return new ViewRouter(views, refusingView(cfg.view), { faults: this.faults });
+  }
+
+  private setRouter(router: ViewRouter): void {
+    if (this.router) for (const st of this.router.allStats()) addStats(this.retired, st);
+    this.router = router;
+    for (const l of this.listeners.values()) l.setResponder(router);
   }
 
   /**
@@ -71,9 +96,10 @@ export class DnsHost {
    * DHCP event), then the configuration whose zones carry the DHCP names.
    */
   private loaded(cfg: DnsConfig): DnsConfig {
-    const files = cfg.view.zones.map((z) => this.carried.get(z)?.file ?? z);
-    this.facts = primaryZoneFacts(files, cfg.conf);
-    this.addresses = primaryZoneAddresses(files, cfg.conf);
+    const targets = namesTargets(cfg.views);
+    const files = targets.zones.map((z) => this.carried.get(z)?.file ?? z);
+    this.facts = primaryZoneFacts(files, targets.conf);
+    this.addresses = primaryZoneAddresses(files, targets.conf);
     return this.withNames(cfg);
   }
 
@@ -86,29 +112,40 @@ export class DnsHost {
     if (!this.names) return cfg;
     const byZone = recordsByZone(this.names);
     const serials = this.names.serials;
-    let changed = false;
-    const zones = cfg.view.zones.map((z) => {
-      const c = this.carried.get(z);
-      const origin = nameToText(z.origin).toLowerCase();
-      const records = byZone.get(origin);
-      if (!c && !records && serials[origin] === undefined) return z;
-      const r = namesDiff(z, c?.applied ?? new Map(), records ?? [], serials[origin]);
-      if (!r) return z;
-      let next: Zone;
-      try {
-        next = applyDiff(z, r.diff);
-      } catch (err) {
-        this.log.error({ zone: origin, err: err instanceof Error ? err.message : String(err) }, 'DHCP names not applied to the zone');
-        return z;
-      }
-      this.carried.set(next, { applied: r.applied, file: c?.file ?? z });
-      let journal = this.journals.get(z.originKey);
-      if (!journal) this.journals.set(z.originKey, (journal = new ZoneJournal()));
-      journal.record(z, next, r.diff);
-      changed = true;
-      return next;
-    });
-    return changed ? { ...cfg, view: { ...cfg.view, zones } } : cfg;
+    // Each zone name gets the names once, in the first view serving it; views sharing that zone follow (view-set.ts).
+    const targets = namesTargets(cfg.views);
+    const next = new Map<Zone, Zone>();
+    for (const z of targets.zones) {
+      const n = this.zoneWithNames(z, byZone, serials);
+      if (!n) continue;
+      next.set(z, n);
+      for (const other of targets.sharing.get(z) ?? []) next.set(other, n);
+    }
+    if (next.size === 0) return cfg;
+    const views = cfg.views.map((v) => (v.view.zones.some((z) => next.has(z)) ? { ...v, view: { ...v.view, zones: v.view.zones.map((z) => next.get(z) ?? z) } } : v));
+    return { ...cfg, views, view: views[0].view };
+  }
+
+  /** A zone's next version carrying the snapshot's names (recorded in its journal), or undefined when nothing changes. */
+  private zoneWithNames(z: Zone, byZone: ReturnType<typeof recordsByZone>, serials: NamesSnapshot['serials']): Zone | undefined {
+    const c = this.carried.get(z);
+    const origin = nameToText(z.origin).toLowerCase();
+    const records = byZone.get(origin);
+    if (!c && !records && serials[origin] === undefined) return undefined;
+    const r = namesDiff(z, c?.applied ?? new Map(), records ?? [], serials[origin]);
+    if (!r) return undefined;
+    let next: Zone;
+    try {
+      next = applyDiff(z, r.diff);
+    } catch (err) {
+      this.log.error({ zone: origin, err: err instanceof Error ? err.message : String(err) }, 'DHCP names not applied to the zone');
+      return undefined;
+    }
+    this.carried.set(next, { applied: r.applied, file: c?.file ?? z });
+    let journal = this.journals.get(z.originKey);
+    if (!journal) this.journals.set(z.originKey, (journal = new ZoneJournal()));
+    journal.record(z, next, r.diff);
+    return next;
   }
 
   get config(): DnsConfig | undefined {
@@ -121,7 +158,7 @@ export class DnsHost {
    */
   async start(): Promise<void> {
     const cfg = this.loaded(loadDnsConfig(this.namedConf));
-    this.responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg), faults: this.faults });
+    this.router = this.route(cfg, true);
     await this.applyListeners(cfg.listen, true);
     this.current = cfg;
   }
@@ -143,11 +180,8 @@ export class DnsHost {
     // A zone that fails to load keeps the version it serves now (with its DHCP names);
     // a zone that loads starts again from its file, and the names are applied to it.
     const before = this.current;
-    const cfg = this.loaded(loadDnsConfig(this.namedConf, undefined, before ? servedZones(before.view) : undefined));
-    const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg), faults: this.faults });
-    if (this.responder) addStats(this.retired, this.responder.stats);
-    this.responder = responder;
-    for (const l of this.listeners.values()) l.setResponder(responder);
+    const cfg = this.loaded(loadDnsConfig(this.namedConf, undefined, before ? servedViews(before.views) : undefined));
+    this.setRouter(this.route(cfg, true));
     // Current before the listeners change, so DHCP names arriving meanwhile go into this configuration.
     this.current = cfg;
     await this.applyListeners(cfg.listen, false);
@@ -155,12 +189,16 @@ export class DnsHost {
   }
 
   /** Creates the resolver on first need, or hands it the new settings (keeping its cache). */
-  private resolverFor(cfg: DnsConfig): Resolver | undefined {
-    if (!cfg.conf.options.recursion) return undefined;
-    const s = resolverSettings(cfg.conf);
-    if (this.resolver) this.resolver.reconfigure(s.forward, s.serveStale, s.hints);
-    else this.resolver = new Resolver({ forward: s.forward, hints: s.hints, cache: s.cache, serveStale: s.serveStale });
-    return this.resolver;
+  private resolverFor(v: ServedView): Resolver | undefined {
+    if (!v.conf.options.recursion) {
+      this.resolvers.delete(v.name);
+      return undefined;
+    }
+    const s = resolverSettings(v.conf);
+    let r = this.resolvers.get(v.name);
+    if (r) r.reconfigure(s.forward, s.serveStale, s.hints);
+    else this.resolvers.set(v.name, (r = new Resolver({ forward: s.forward, hints: s.hints, cache: s.cache, serveStale: s.serveStale })));
+    return r;
   }
 
   /** The resolver's counters (cache hits/misses, upstream timeouts, spoofing drops), if recursion is on. */
@@ -172,7 +210,7 @@ export class DnsHost {
   stats(): ResponderStats {
     const total: ResponderStats = { queries: 0, malformed: 0, internalErrors: 0, byRcode: {} };
     addStats(total, this.retired);
-    if (this.responder) addStats(total, this.responder.stats);
+    for (const st of this.router?.allStats() ?? []) addStats(total, st);
     return total;
   }
 
@@ -184,7 +222,7 @@ export class DnsHost {
 
   /** Opens listeners for new addresses and closes those no longer configured. */
   private async applyListeners(wanted: ListenAddress[], initial: boolean): Promise<void> {
-    const responder = this.responder;
+    const responder = this.router;
     if (!responder) return;
     const want = new Map(wanted.map((a) => [keyOf(a), a]));
     for (const [k, l] of this.listeners) {
@@ -224,13 +262,14 @@ function addStats(into: ResponderStats, from: ResponderStats): void {
 export function logLoaded(log: Logger, cfg: Pick<DnsConfig, 'warnings' | 'zoneErrors' | 'loaded' | 'failed'>): void {
   for (const w of cfg.warnings) log.warn(formatDiagnostic(w));
   for (const e of cfg.zoneErrors) log.error(formatDiagnostic(e));
-  for (const z of cfg.loaded) log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
+  for (const z of cfg.loaded) log.info({ zone: z.name, serial: z.serial, view: z.view }, `zone ${z.name}/IN${z.view ? `/${z.view}` : ''}: loaded serial ${z.serial}`);
   for (const f of cfg.failed) log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
 }
 
 /** What happens to a zone that did not load, in users' words. */
 export function failedZoneMessage(f: FailedZone): string {
+  const zone = `zone ${f.name}/IN${f.view ? `/${f.view}` : ''}`;
   return f.keptSerial === undefined
-    ? `zone ${f.name}/IN: not loaded; answered SERVFAIL until its file loads`
-    : `zone ${f.name}/IN: not reloaded; still serving serial ${f.keptSerial}`;
+    ? `${zone}: not loaded; answered SERVFAIL until its file loads`
+    : `${zone}: not reloaded; still serving serial ${f.keptSerial}`;
 }

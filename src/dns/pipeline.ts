@@ -1,6 +1,10 @@
 // The vocabulary of the answer pipeline (responder.ts runs it):
 //
-//   parse → response cache lookup → policy (policy.ts) → sources → render (render.ts) → response cache
+//   view selection (view-router.ts) → parse → response cache lookup → policy (policy.ts) → sources
+//     → render (render.ts) → response cache
+//
+// Each view has its own pipeline (Responder): its zones, options, response cache
+// and resolver cache; view selection picks one per request, as BIND does.
 //
 // A source is a small handler that answers a query or passes it on (returns
 // undefined), as CoreDNS plugins do; sources.ts lists them in the order they are
@@ -22,6 +26,10 @@ export interface ClientInfo {
   address: string;
   port: number;
   transport: 'udp' | 'tcp';
+  /** The local address the request arrived on (view selection: match-destinations). */
+  destination?: string;
+  /** The TSIG key that signed the request and verified, if any (view selection: `key` in match-clients). */
+  keyName?: string;
 }
 
 export interface ServingView {

@@ -66,6 +66,12 @@ function clean(addr: string): string {
   return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
 }
 
+/** A socket's local address as view selection reads it; undefined for a wildcard bind (not known per packet). */
+function localAddress(a: string | undefined): string | undefined {
+  if (a === undefined || a === '0.0.0.0' || a === '::') return undefined;
+  return clean(a);
+}
+
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   let responder = opts.responder;
   const log = opts.log;
@@ -112,9 +118,11 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         if (!out) counters.dropped++;
         else sock.send(out, c.port, c.address, onSent);
       };
+      // Sockets are bound per address, so the socket's own address is where the query arrived (view match-destinations).
+      let destination: string | undefined;
       sock.on('message', (msg, rinfo) => {
         counters.udpIn++;
-        const out = handle(msg, { address: clean(rinfo.address), port: rinfo.port, transport: 'udp' }, later);
+        const out = handle(msg, { address: clean(rinfo.address), port: rinfo.port, transport: 'udp', destination }, later);
         if (!out) {
           counters.dropped++;
           return;
@@ -124,6 +132,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       });
       sock.bind({ address: l.address, port: l.port, exclusive: opts.exclusive ?? false }, () => {
         sock.off('error', onError);
+        destination = localAddress(sock.address().address);
         // Never crash on socket errors (ICMP unreachable, ENOBUFS…).
         sock.on('error', (err) => log?.warn({ err }, 'dns: udp socket error'));
         udpSockets.push(sock);
@@ -142,7 +151,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     sock.setTimeout(idleMs, () => sock.destroy());
     sock.on('error', () => sock.destroy());
     sock.on('close', () => conns.delete(sock));
-    const client: ClientInfo = { address: clean(sock.remoteAddress ?? ''), port: sock.remotePort ?? 0, transport: 'tcp' };
+    const client: ClientInfo = { address: clean(sock.remoteAddress ?? ''), port: sock.remotePort ?? 0, transport: 'tcp', destination: localAddress(sock.localAddress) };
     // RFC 1035 §4.2.2 / RFC 7766 §6.2.1: two-octet length prefix; several
     // messages may share a segment and one may span several.
     let pending: Buffer = Buffer.alloc(0);

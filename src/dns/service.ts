@@ -23,6 +23,7 @@ import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import { factsFromWire, primaryZoneAddresses, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import type { FailedZone } from './view-builder.js';
+import { namesTargets } from './view-set.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
@@ -165,9 +166,11 @@ class ClusterDns implements Service {
     const cfg = loadDnsConfig(this.file);
     logLoaded(this.log, cfg);
     // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
-    this.opts.names?.publishAddresses(primaryZoneAddresses(cfg.view.zones, cfg.conf));
+    // With views, a zone name's first view is where its DHCP names go (view-set.ts namesTargets).
+    const targets = namesTargets(cfg.views);
+    this.opts.names?.publishAddresses(primaryZoneAddresses(targets.zones, targets.conf));
     if (this.opts.names) {
-      this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
+      this.facts = primaryZoneFacts(targets.zones, targets.conf);
       this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
         for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
       });
@@ -267,7 +270,7 @@ class ClusterDns implements Service {
           }
           for (const warning of r.warnings) this.log.warn(warning);
           for (const e of r.zoneErrors) this.log.error(e);
-          for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
+          for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial, view: z.view }, `zone ${z.name}/IN${z.view ? `/${z.view}` : ''}: loaded serial ${z.serial}`);
           for (const f of r.failed) this.log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
         }
         continue;

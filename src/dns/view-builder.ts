@@ -23,6 +23,8 @@ export const DEFAULT_UDP_SIZE = 1232;
 
 export interface LoadedZone {
   name: string;
+  /** The view it was loaded for, when there are views. */
+  view?: string;
   serial: number;
   file: string;
 }
@@ -30,6 +32,8 @@ export interface LoadedZone {
 /** A configured zone that did not load this time (named: "not loaded due to errors"). */
 export interface FailedZone {
   name: string;
+  /** The view it belongs to, when there are views. */
+  view?: string;
   /** Serial of the earlier data still served (reload), absent when it answers SERVFAIL. */
   keptSerial?: number;
 }

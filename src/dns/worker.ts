@@ -17,7 +17,7 @@ export type FromWorker =
   | { type: 'ready'; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
   | { type: 'start-failed'; error: string }
   /** `warnings` and `zoneErrors` formatted with file:line:col; `loaded` the zones loaded now, `failed` those that did not. */
-  | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number }[]; failed: FailedZone[]; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
+  | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number; view?: string }[]; failed: FailedZone[]; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
   | { type: 'reload-failed'; id: number; error: string }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         (cfg) =>
           send({
             type: 'reloaded', id: m.id, warnings: cfg.warnings.map((w) => formatDiagnostic(w)), zoneErrors: cfg.zoneErrors.map((e) => formatDiagnostic(e)),
-            loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial })), failed: cfg.failed, facts: factsToWire(host.facts), addresses: [...host.addresses],
+            loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial, view: z.view })), failed: cfg.failed, facts: factsToWire(host.facts), addresses: [...host.addresses],
           }),
         (err: unknown) => send({ type: 'reload-failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
       );

@@ -190,13 +190,14 @@ t.test('include resolves against the main file folder, and cycles are errors', a
   t.match(cyc.errors.join('\n'), /include cycle/);
 });
 
-t.test('views: zones of the first view are served, with a warning', async (t) => {
+t.test('views: every view keeps its zones; conf.zones is the first view', async (t) => {
   const { conf, errors, warnings } = load(`
     view "inside" { match-clients { 10/8; }; zone "a" { type primary; file "a-in"; }; };
     view "outside" { zone "a" { type primary; file "a-out"; }; };`);
   t.same(errors, []);
   t.same(conf.zones.map((z) => [z.name, z.view, path.basename(z.file ?? '')]), [['a', 'inside', 'a-in']]);
-  t.ok(warnings.some((w) => /views are not implemented/.test(w)));
+  t.same(conf.views.map((v) => [v.name, v.zones.map((z) => path.basename(z.file ?? ''))]), [['inside', ['a-in']], ['outside', ['a-out']]]);
+  t.notOk(warnings.some((w) => /views/.test(w)));
 });
 
 t.test('statement parser: multi-part clauses and positions', async (t) => {
