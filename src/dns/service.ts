@@ -1,5 +1,5 @@
-// The DNS service as `triad run` starts it. The primary process validates the
-// configuration and supervises N cluster workers (one per core by default,
+// The DNS service as `triad run` starts it. The primary process checks named.conf
+// (the workers read the zone files) and supervises N cluster workers (one per core by default,
 // `--dns-workers N`; 0 serves in the primary itself). Workers share the
 // listening sockets through node:cluster, so the kernel spreads queries over
 // every core while the primary stays free for DHCP and the load balancer.
@@ -16,13 +16,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
-import { loadDnsConfig, loadNamedConfOnly, namedConfPath } from './dns-config.js';
+import { loadNamedConfOnly, namedConfPath } from './dns-config.js';
 import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { dnsWorkers } from './definition.js';
-import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
-import type { FromWorker, ToWorker } from './worker.js';
-import { factsFromWire, primaryZoneAddresses, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
-import type { FailedZone } from './view-builder.js';
+import { DnsHost, loadReport, logLoaded } from './dns-host.js';
+import type { FromWorker, ToWorker, WorkerLoad } from './worker.js';
+import { factsFromWire, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import { listenAddresses, type FailedZone } from './view-builder.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
@@ -71,8 +71,7 @@ class InProcessDns implements Service {
   /** DHCP names: decided and journaled here, served by this same host. */
   private owner: NamesOwner | undefined;
   async start(): Promise<void> {
-    await this.host.start();
-    if (this.host.config) logLoaded(this.log, this.host.config);
+    logLoaded(this.log, loadReport(await this.host.start()));
     // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
     this.opts.names?.publishAddresses(this.host.addresses);
     if (this.opts.names) {
@@ -88,7 +87,7 @@ class InProcessDns implements Service {
     this.log.info({ namedConf: this.file, listen: this.host.config?.listen }, 'dns serving in the main process');
   }
   async reload(): Promise<void> {
-    logLoaded(this.log, await this.host.reload());
+    logLoaded(this.log, loadReport(await this.host.reload()));
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
   }
@@ -161,44 +160,61 @@ class ClusterDns implements Service {
   }
 
   async start(): Promise<void> {
-    // Fail early, with every error, before forking anything.
-    const cfg = loadDnsConfig(this.file);
-    logLoaded(this.log, cfg);
-    // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
-    this.opts.names?.publishAddresses(primaryZoneAddresses(cfg.view.zones, cfg.conf));
-    if (this.opts.names) {
-      this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
-      this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
-        for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
-      });
-    }
+    // Fail early, with every named.conf error, before forking anything. The zone files are
+    // the workers' to read: the first worker's load is logged, and DHCP names use its facts.
+    const sink = new DiagnosticSink();
+    const conf = loadNamedConfOnly(this.file, sink);
+    sink.throwIfErrors();
     // Workers accept TCP connections themselves instead of the primary handing them out.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
+    let loads: WorkerLoad[];
     try {
-      await Promise.all(this.slots.map((s) => this.fork(s)));
+      loads = await Promise.all(this.slots.map((s) => this.fork(s)));
     } catch (err) {
       await this.stop();
       throw err;
     }
-    this.pidFile = writePidFile(cfg.conf.options.pidFile, this.log);
-    this.closeControl = await registerDnsControl(this.opts, cfg.conf, hostNetworks(), this.log, (cmd, args) => this.control(cmd, args));
+    this.adopt(loads[0]);
+    if (this.opts.names) {
+      const owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
+        for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
+      });
+      this.owner = owner;
+      for (const s of this.slots) if (s.worker) this.sendNames(s.worker, owner.snapshot);
+    }
+    this.pidFile = writePidFile(conf.options.pidFile, this.log);
+    const host = hostNetworks();
+    this.closeControl = await registerDnsControl(this.opts, conf, host, this.log, (cmd, args) => this.control(cmd, args));
     if (this.opts.names) this.owner?.start(this.opts.names);
-    this.log.info({ namedConf: this.file, workers: this.count, listen: cfg.listen }, 'dns serving');
+    this.log.info({ namedConf: this.file, workers: this.count, listen: listenAddresses(conf, host) }, 'dns serving');
   }
 
-  private fork(slot: Slot): Promise<void> {
+  /**
+   * The first worker's load (at start and at each reload): logged once, here; from now on
+   * fixed-address names are looked up in its zones' addresses, and DHCP names judged
+   * against its zone facts (a zone that failed keeps its previous facts).
+   */
+  private adopt(r: WorkerLoad): void {
+    this.opts.names?.publishAddresses(new Map(r.addresses));
+    this.facts = keepFailedFacts(factsFromWire(r.facts), this.facts, r.failed);
+    this.owner?.setFacts(this.facts);
+    logLoaded(this.log, r);
+  }
+
+  /** Starts a worker in the slot; resolves with its load once it serves. */
+  private fork(slot: Slot): Promise<WorkerLoad> {
     cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
     const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level });
     slot.worker = w;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<WorkerLoad>((resolve, reject) => {
       let ready = false;
       const onMessage = (m: FromWorker): void => {
         if (m.type === 'ready') {
           ready = true;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
-          resolve();
+          resolve(m);
         } else if (m.type === 'start-failed') reject(new Error(m.error));
       };
       w.on('message', onMessage);
@@ -257,19 +273,8 @@ class ClusterDns implements Service {
       const w = live[i];
       const r = await this.reloadWorker(w);
       if (r.type === 'reloaded') {
-        if (i === 0) {
-          // The first worker accepted the files: DHCP names are judged against its zone facts
-          // from now on, and fixed-address names looked up in its zones' addresses.
-          this.opts.names?.publishAddresses(new Map(r.addresses));
-          if (this.owner) {
-            this.facts = keepFailedFacts(factsFromWire(r.facts), this.facts, r.failed);
-            this.owner.setFacts(this.facts);
-          }
-          for (const warning of r.warnings) this.log.warn(warning);
-          for (const e of r.zoneErrors) this.log.error(e);
-          for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
-          for (const f of r.failed) this.log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
-        }
+        // The first worker accepted the files.
+        if (i === 0) this.adopt(r);
         continue;
       }
       if (i === 0) throw new Error(r.error);
