@@ -241,7 +241,11 @@ export function loadReport(cfg: DnsConfig): LoadReport {
   };
 }
 
-export function logLoaded(log: Logger, r: LoadReport): void {
+export function logLoaded(log: Logger, cfg: DnsConfig): void {
+  logLoadReport(log, loadReport(cfg));
+}
+
+export function logLoadReport(log: Logger, r: LoadReport): void {
   for (const w of r.warnings) log.warn(w);
   for (const e of r.zoneErrors) log.error(e);
   for (const z of r.loaded) log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);

@@ -19,7 +19,7 @@ import type { RunOptions, Service } from '../service.js';
 import { loadNamedConfOnly, namedConfPath } from './dns-config.js';
 import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { dnsWorkers } from './definition.js';
-import { DnsHost, loadReport, logLoaded } from './dns-host.js';
+import { DnsHost, logLoaded, logLoadReport } from './dns-host.js';
 import type { FromWorker, ToWorker, WorkerLoad } from './worker.js';
 import { factsFromWire, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import { listenAddresses, type FailedZone } from './view-builder.js';
@@ -71,7 +71,8 @@ class InProcessDns implements Service {
   /** DHCP names: decided and journaled here, served by this same host. */
   private owner: NamesOwner | undefined;
   async start(): Promise<void> {
-    logLoaded(this.log, loadReport(await this.host.start()));
+    await this.host.start();
+    if (this.host.config) logLoaded(this.log, this.host.config);
     // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
     this.opts.names?.publishAddresses(this.host.addresses);
     if (this.opts.names) {
@@ -87,7 +88,7 @@ class InProcessDns implements Service {
     this.log.info({ namedConf: this.file, listen: this.host.config?.listen }, 'dns serving in the main process');
   }
   async reload(): Promise<void> {
-    logLoaded(this.log, loadReport(await this.host.reload()));
+    logLoaded(this.log, await this.host.reload());
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
   }
@@ -199,7 +200,7 @@ class ClusterDns implements Service {
     this.opts.names?.publishAddresses(new Map(r.addresses));
     this.facts = keepFailedFacts(factsFromWire(r.facts), this.facts, r.failed);
     this.owner?.setFacts(this.facts);
-    logLoaded(this.log, r);
+    logLoadReport(this.log, r);
   }
 
   /** Starts a worker in the slot; resolves with its load once it serves. */
