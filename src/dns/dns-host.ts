@@ -118,9 +118,11 @@ export class DnsHost {
   /**
    * Loads and starts listening; throws (ConfigError for named.conf, or a bind
    * error) when nothing can be served. Zones that do not load are answered SERVFAIL.
+   * `onLoaded` sees the configuration before any socket opens.
    */
-  async start(): Promise<DnsConfig> {
+  async start(onLoaded?: (cfg: DnsConfig) => void): Promise<DnsConfig> {
     const cfg = this.loaded(loadDnsConfig(this.namedConf));
+    onLoaded?.(cfg);
     this.responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg), faults: this.faults });
     await this.applyListeners(cfg.listen, true);
     this.current = cfg;

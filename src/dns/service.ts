@@ -169,20 +169,22 @@ class ClusterDns implements Service {
     // Workers accept TCP connections themselves instead of the primary handing them out.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
-    let loads: WorkerLoad[];
+    let first = true;
+    const onLoad = (r: WorkerLoad): void => {
+      if (!first) return;
+      first = false;
+      this.adopt(r);
+      if (this.opts.names) {
+        this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
+          for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
+        });
+      }
+    };
     try {
-      loads = await Promise.all(this.slots.map((s) => this.fork(s)));
+      await Promise.all(this.slots.map((s) => this.fork(s, onLoad)));
     } catch (err) {
       await this.stop();
       throw err;
-    }
-    this.adopt(loads[0]);
-    if (this.opts.names) {
-      const owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
-        for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
-      });
-      this.owner = owner;
-      for (const s of this.slots) if (s.worker) this.sendNames(s.worker, owner.snapshot);
     }
     this.pidFile = writePidFile(conf.options.pidFile, this.log);
     const host = hostNetworks();
@@ -203,19 +205,23 @@ class ClusterDns implements Service {
     logLoadReport(this.log, r);
   }
 
-  /** Starts a worker in the slot; resolves with its load once it serves. */
-  private fork(slot: Slot): Promise<WorkerLoad> {
+  /**
+   * Starts a worker in the slot; resolves once it serves. `onLoad` gets its load, sent
+   * before it listens, so what it loaded is logged before it answers.
+   */
+  private fork(slot: Slot, onLoad?: (r: WorkerLoad) => void): Promise<void> {
     cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
     const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level });
     slot.worker = w;
-    return new Promise<WorkerLoad>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       let ready = false;
       const onMessage = (m: FromWorker): void => {
-        if (m.type === 'ready') {
+        if (m.type === 'loaded') onLoad?.(m);
+        else if (m.type === 'ready') {
           ready = true;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
-          resolve(m);
+          resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
       };
       w.on('message', onMessage);

@@ -23,7 +23,9 @@ export interface WorkerLoad extends LoadReport {
 }
 
 export type FromWorker =
-  | ({ type: 'ready' } & WorkerLoad)
+  /** Sent at start once the files are read, before the worker listens. */
+  | ({ type: 'loaded' } & WorkerLoad)
+  | { type: 'ready' }
   | { type: 'start-failed'; error: string }
   | ({ type: 'reloaded'; id: number } & WorkerLoad)
   | { type: 'reload-failed'; id: number; error: string }
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
   });
   let cfg: DnsConfig;
   try {
-    cfg = await host.start();
+    cfg = await host.start((loaded) => send({ type: 'loaded', ...workerLoad(loaded) }));
   } catch (err) {
     send({ type: 'start-failed', error: err instanceof Error ? err.message : String(err) });
     await host.stop();
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
   }
   // The primary logs the first worker's load once; workers log only their zones at debug.
   for (const z of cfg.loaded) log.debug({ zone: z.name, serial: z.serial }, 'zone loaded');
-  send({ type: 'ready', ...workerLoad(cfg) });
+  send({ type: 'ready' });
 }
 
 void main();
