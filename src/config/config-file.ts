@@ -20,7 +20,7 @@ export const readLatin1: ReadText = (file) => readFileSync(file, 'latin1');
 export type ParseConfig<T> = (file: string, text: string, sink: DiagnosticSink) => T;
 
 /** Why a file could not be read, in the words BIND uses (`file not found`, `permission denied`). */
-export function unreadableReason(err: unknown): string {
+function unreadableReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':

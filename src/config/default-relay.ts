@@ -39,7 +39,7 @@ function splitWords(value: string, pos: Position): Word[] {
 }
 
 /** Assignments of the fragment, name → value (unquoted), with each value's position. */
-export function parseShellAssignments(file: string, text: string, sink: DiagnosticSink, bad0 = new Set<string>()): Map<string, { value: string; pos: Position }> {
+function parseShellAssignments(file: string, text: string, sink: DiagnosticSink, bad0 = new Set<string>()): Map<string, { value: string; pos: Position }> {
   sink.addSource(file, text);
   const out = new Map<string, { value: string; pos: Position }>();
   const lines = text.split(/\r?\n/);

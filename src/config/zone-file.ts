@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readConfigText, readLatin1, type ReadText } from './config-file.js';
 import type { DiagnosticSink, Position } from './diagnostics.js';
 import { lexZoneText, type ZoneLine, type ZoneToken } from './zone-lexer.js';
-import { parseName, NameError, nameToText } from '../wire/dns-name.js';
+import { parseName, NameError } from '../wire/dns-name.js';
 import { classFromText, typeFromText, T } from '../wire/rr-type.js';
 import { parseTtl } from '../wire/ttl.js';
 
@@ -475,11 +475,6 @@ function nibbles(value: number, width: number, upper: boolean): string {
     }
   } while (v !== 0 || w > 0);
   return s;
-}
-
-/** For diagnostics and tests: the owner of an entry as text. */
-export function entryOwnerText(e: ZoneEntry): string {
-  return nameToText(e.owner);
 }
 
 /**
