@@ -582,13 +582,23 @@ class Parser implements ExprHost {
     this.fail(t, 'expecting a parameter or declaration');
   }
 
+  /** For each included file, the files whose includes led to it: including one of those (or itself) is a cycle. */
+  private includedFrom = new Map<string, Set<string>>();
+
   private include(t: Token): void {
     const f = this.next();
     if (f.kind !== 'string') this.fail(f, 'filename string expected.');
     this.semi();
-    const target = path.isAbsolute(f.value) ? f.value : path.resolve(path.dirname(this.file), f.value);
+    const target = path.resolve(path.dirname(this.file), f.value);
+    const from = path.resolve(f.file);
+    const ancestors = this.includedFrom.get(from) ?? new Set<string>();
+    if (target === from || ancestors.has(target)) {
+      this.error(f, `include cycle: '${f.value}' is already being read`);
+      return;
+    }
     const text = readConfigText(target, this.sink, f);
     if (text === undefined) return;
+    this.includedFrom.set(target, new Set([...(this.includedFrom.get(target) ?? []), from, ...ancestors]));
     this.sink.addSource(target, text);
     const inc = tokenize(target, text, this.sink, { hashComments: true, punctuation: DHCPD_PUNCTUATION });
     inc.pop(); // eof

@@ -110,3 +110,12 @@ t.test('loadDhcpdConf throws a ConfigError (not a file-system error) for a missi
   t.ok(thrown instanceof ConfigError, 'a ConfigError');
   t.match((thrown as Error | undefined)?.message, `${missing}:1:1: error: cannot read: file not found`);
 });
+
+t.test('dhcpd.conf: an include cycle is an error at the include, not an endless read', async (t) => {
+  const a = path.join(dir, 'cycle-a.conf');
+  const b = path.join(dir, 'cycle-b.conf');
+  writeFileSync(a, 'authoritative;\ninclude "cycle-b.conf";\n');
+  writeFileSync(b, 'default-lease-time 600;\ninclude "cycle-a.conf";\ninclude "cycle-b.conf";\n');
+  const errs = only(errorsOf((sink) => parseDhcpdConf(a, undefined, sink)));
+  t.same(errs, [`${b}:2:9: include cycle: 'cycle-a.conf' is already being read`, `${b}:3:9: include cycle: 'cycle-b.conf' is already being read`]);
+});
