@@ -1,6 +1,6 @@
 // The DNS service as `triad run` starts it. The primary process checks named.conf
-// (the workers read the zone files) and supervises N cluster workers (one per core by default,
-// `--dns-workers N`; 0 serves in the primary itself). Workers share the
+// (the workers read the zone files) and supervises N cluster workers (one per core
+// by default, `--dns-workers N`; 0 serves in the primary itself). Workers share the
 // listening sockets through node:cluster, so the kernel spreads queries over
 // every core while the primary stays free for DHCP and the load balancer.
 //
