@@ -13,6 +13,7 @@ import { loadDhcpdConf, parseDhcpdConf } from '../../src/config/dhcpd-conf.js';
 import { loadKeepalivedConf } from '../../src/config/keepalived-conf.js';
 import { loadDefaultRelay } from '../../src/config/default-relay.js';
 import { parseName } from '../../src/wire/dns-name.js';
+import { withoutRootReads, writeUnreadable } from '../helpers/unreadable.js';
 
 interface Kind {
   name: string;
@@ -55,17 +56,6 @@ const KINDS: Kind[] = [
   },
 ];
 
-/** Runs `fn` unable to read files mode 0600 of root's: as nobody when this process is root (root reads anything). */
-function withoutRootReads<T>(fn: () => T): T {
-  if (process.getuid?.() !== 0 || !process.seteuid) return fn();
-  process.seteuid(65534);
-  try {
-    return fn();
-  } finally {
-    process.seteuid(0);
-  }
-}
-
 const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-config-file-'));
 chmodSync(dir, 0o755); // nobody must reach the files, only not read them
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,8 +72,7 @@ for (const kind of KINDS) {
     t.same(only(kind.load(folder)), [`${folder}:1:1: cannot read: is a directory, not a file`], 'a directory');
 
     const locked = path.join(dir, `${kind.name.replace(/\W/g, '_')}-locked`);
-    writeFileSync(locked, '# nothing\n', { mode: 0o600 });
-    chmodSync(locked, process.getuid?.() === 0 ? 0o600 : 0o000);
+    writeUnreadable(locked);
     t.same(only(withoutRootReads(() => kind.load(locked))), [`${locked}:1:1: cannot read: permission denied`], 'an unreadable file');
   });
 
