@@ -4,6 +4,11 @@
 // directory, permission denied) is a diagnostic naming it, placed at the include
 // statement when it was included, never a thrown file-system error: `triad check`
 // lists it beside the other mistakes, and a reload keeps the running configuration.
+//
+// Each kind's loader takes the file and a DiagnosticSink and reads through here:
+// loadNamedConf (named-conf.ts), parseZoneFile (zone-file.ts), parseDhcpdConf
+// (dhcpd-conf.ts), loadKeepalivedConf (keepalived-conf.ts), loadDefaultRelay
+// (default-relay.ts).
 
 import { readFileSync } from 'node:fs';
 import type { DiagnosticSink, Position } from './diagnostics.js';
