@@ -24,7 +24,7 @@ export const readLatin1: ReadText = (file) => readFileSync(file, 'latin1');
 /** The parse step of a configuration kind: the file's text in, its model out, mistakes to the sink. */
 export type ParseConfig<T> = (file: string, text: string, sink: DiagnosticSink) => T;
 
-/** Why a file could not be read, in the words BIND uses (`file not found`, `permission denied`). */
+/** Why a file could not be read, in BIND's words where it has them (`file not found`, `permission denied`). */
 function unreadableReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
