@@ -18,7 +18,7 @@ interface Entry {
 }
 
 /** An error as `triad ctl status` shows it: a ConfigError keeps its diagnostics. */
-export function failureOf(err: unknown, at: Date): Failure {
+function failureOf(err: unknown, at: Date): Failure {
   if (err instanceof ConfigError) return { reason: err.message, errors: err.diagnostics, at: at.toISOString() };
   return { reason: err instanceof Error ? err.message : String(err), errors: [], at: at.toISOString() };
 }

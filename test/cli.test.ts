@@ -3,7 +3,7 @@
 // list every service's commands.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from './helpers/paths.js';
@@ -31,6 +31,32 @@ t.test('an explicit file that is missing is an error with its path', async (t) =
   const r = triad('check', '--conf-dir', empty, '--dhcpd-conf', missing);
   t.equal(r.status, 1);
   t.equal(r.stderr, `${missing}: file not found (named by --dhcpd-conf)\n`);
+});
+
+t.test('triad check: a file or include that cannot be read is a diagnostic for every kind, not a stack trace', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-cli-read-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const folder = path.join(dir, 'a-folder');
+  mkdirSync(folder);
+  for (const option of ['named-conf', 'dhcpd-conf', 'lb-conf', 'relay-conf']) {
+    const r = triad('check', '--conf-dir', empty, `--${option}`, folder);
+    t.equal(r.status, 1, `--${option} DIR fails`);
+    t.equal(r.stderr, `${folder}:1:1: error: cannot read: is a directory, not a file\n`, `--${option} DIR: one diagnostic naming it`);
+  }
+  const includes: [string, string, string][] = [
+    ['named-conf', 'named.conf', 'options { };\ninclude "gone.conf";\n'],
+    ['dhcpd-conf', 'dhcpd.conf', 'authoritative;\ninclude "gone.conf";\n'],
+    ['lb-conf', 'keepalived.conf', 'global_defs {\n}\ninclude gone.conf\n'],
+  ];
+  for (const [option, name, text] of includes) {
+    const main = path.join(dir, name);
+    writeFileSync(main, text);
+    const r = triad('check', '--conf-dir', empty, `--${option}`, main);
+    t.equal(r.status, 1, `${name} with a missing include fails`);
+    const line = text.split('\n').findIndex((l) => l.includes('gone.conf')) + 1;
+    t.match(r.stderr, `${main}:${line}:9: error: cannot include '${path.join(dir, 'gone.conf')}': file not found\n`, `${name}: at the include statement`);
+    t.notMatch(r.stderr, /\n\s+at /, `${name}: no stack trace`);
+  }
 });
 
 t.test('help and ctl usage come from the service list', async (t) => {

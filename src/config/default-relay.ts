@@ -4,7 +4,7 @@
 // single/double quotes and backslash escapes; anything else (expansions, commands) is an
 // error at its position. OPTIONS is read with dhcrelay(8)'s flags.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { loadConfigFile } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 
 export type RelayPolicy = 'forward' | 'append' | 'replace' | 'discard';
@@ -39,7 +39,7 @@ function splitWords(value: string, pos: Position): Word[] {
 }
 
 /** Assignments of the fragment, name → value (unquoted), with each value's position. */
-export function parseShellAssignments(file: string, text: string, sink: DiagnosticSink, bad0 = new Set<string>()): Map<string, { value: string; pos: Position }> {
+function parseShellAssignments(file: string, text: string, sink: DiagnosticSink, bad0 = new Set<string>()): Map<string, { value: string; pos: Position }> {
   sink.addSource(file, text);
   const out = new Map<string, { value: string; pos: Position }>();
   const lines = text.split(/\r?\n/);
@@ -200,7 +200,7 @@ export function parseDefaultRelay(file: string, text: string, sink: DiagnosticSi
   return conf;
 }
 
+/** Reads and parses the file; undefined, with the reason in the sink, when it cannot be read. */
 export function loadDefaultRelay(file: string, sink: DiagnosticSink): RelayConf | undefined {
-  if (!existsSync(file)) return undefined;
-  return parseDefaultRelay(file, readFileSync(file, 'utf8'), sink);
+  return loadConfigFile(file, sink, parseDefaultRelay);
 }

@@ -6,8 +6,8 @@
 // Errors are reported at file:line:col and parsing resumes at the next statement,
 // so every error of a file is listed.
 
-import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { readConfigText } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import { OPT } from '../wire/dhcp-options.js';
@@ -223,25 +223,19 @@ export interface ParseResult {
   sink: DiagnosticSink;
 }
 
-/** Parses a dhcpd.conf file (and its includes); every error and warning goes to the sink. */
+/**
+ * Parses a dhcpd.conf file (read from disk when `text` is absent) and its includes; every
+ * error and warning goes to the sink. A file that cannot be read parses as an empty one.
+ */
 export function parseDhcpdConf(file: string, text?: string, sink = new DiagnosticSink()): ParseResult {
-  const src = text ?? readFileSync(file, 'utf8');
+  const src = text ?? readConfigText(file, sink) ?? '';
   const p = new Parser(file, src, sink);
   return { conf: p.parse(), sink };
 }
 
 /** Loads a dhcpd.conf or throws a ConfigError listing every error. */
 export function loadDhcpdConf(file: string): { conf: DhcpdConf; warnings: DiagnosticSink['items'] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const sink = new DiagnosticSink();
-    sink.error({ file, line: 1, col: 1 }, `cannot read ${file}: ${(e as Error).message}`);
-    sink.throwIfErrors();
-    throw e; // not reached: the sink holds an error
-  }
-  const { conf, sink } = parseDhcpdConf(file, text);
+  const { conf, sink } = parseDhcpdConf(file);
   sink.throwIfErrors();
   return { conf, warnings: sink.warnings };
 }
@@ -589,13 +583,23 @@ class Parser implements ExprHost {
     this.fail(t, 'expecting a parameter or declaration');
   }
 
+  /** For each included file, the files whose includes led to it: including one of those (or itself) is a cycle. */
+  private includedFrom = new Map<string, Set<string>>();
+
   private include(t: Token): void {
     const f = this.next();
     if (f.kind !== 'string') this.fail(f, 'filename string expected.');
     this.semi();
-    const target = path.isAbsolute(f.value) ? f.value : path.resolve(path.dirname(this.file), f.value);
-    if (!existsSync(target)) this.fail(f, `Can't open ${f.value}: No such file or directory`);
-    const text = readFileSync(target, 'utf8');
+    const target = path.resolve(path.dirname(this.file), f.value);
+    const from = path.resolve(f.file);
+    const ancestors = this.includedFrom.get(from) ?? new Set<string>();
+    if (target === from || ancestors.has(target)) {
+      this.error(f, `include cycle: '${f.value}' is already being read`);
+      return;
+    }
+    const text = readConfigText(target, this.sink, f);
+    if (text === undefined) return;
+    this.includedFrom.set(target, new Set([...(this.includedFrom.get(target) ?? []), from, ...ancestors]));
     this.sink.addSource(target, text);
     const inc = tokenize(target, text, this.sink, { hashComments: true, punctuation: DHCPD_PUNCTUATION });
     inc.pop(); // eof

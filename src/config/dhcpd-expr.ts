@@ -50,10 +50,6 @@ const NULLARY_DATA = new Set(['hardware', 'host-decl-name', 'leased-address', 'f
 const isPunct = (t: Token, v: string): boolean => t.kind === 'punct' && t.value === v;
 const isWord = (t: Token, v: string): boolean => t.kind === 'word' && t.value === v;
 
-export function parseExpression(h: ExprHost): TypedExpr {
-  return parseOr(h);
-}
-
 /** Parses and requires a boolean (or untyped) expression. */
 export function parseBoolean(h: ExprHost): Expr {
   const start = h.peek();

@@ -8,8 +8,9 @@
 // ignored is how a lab ends up with a surprise. Options keepalived has but Triad
 // does not implement are accepted with one warning each.
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { loadConfigFile, readConfigText } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
@@ -188,17 +189,10 @@ function loadLines(file: string, text: string, sink: DiagnosticSink, files: stri
           continue;
         }
         const pat = path.resolve(path.dirname(file), l.words[1].value);
-        const matches = expandGlob(pat);
-        if (matches.length === 0 && !/[*?[]/.test(pat)) sink.error(l.words[1], `cannot read included file ${pat}`);
-        for (const m of matches) {
-          let t: string;
-          try {
-            t = readFileSync(m, 'utf8');
-          } catch (e) {
-            sink.error(l.words[1], `cannot read included file ${m}: ${(e as Error).message}`);
-            continue;
-          }
-          out.push(...loadLines(m, t, sink, files, depth + 1));
+        // A glob that matches nothing is no mistake (keepalived's glob(3) use); a plain name must be readable.
+        for (const m of expandGlob(pat)) {
+          const t = readConfigText(m, sink, l.words[1]);
+          if (t !== undefined) out.push(...loadLines(m, t, sink, files, depth + 1));
         }
         continue;
       }
@@ -744,12 +738,5 @@ export function parseKeepalivedConf(file: string, text: string, sink: Diagnostic
 
 /** Reads and parses a keepalived.conf file; never throws for syntax, reports to the sink. */
 export function loadKeepalivedConf(file: string, sink: DiagnosticSink): KeepalivedConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    sink.error({ file, line: 1, col: 1 }, `cannot read ${file}: ${(e as Error).message}`);
-    return { virtualServers: [], files: [] };
-  }
-  return parseKeepalivedConf(file, text, sink);
+  return loadConfigFile(file, sink, parseKeepalivedConf) ?? { virtualServers: [], files: [] };
 }

@@ -8,8 +8,8 @@
 // resolves both against its working directory). Zone `file`s resolve against
 // `directory`, as in BIND.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readConfigText, readUtf8, type ReadText } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import {
@@ -150,7 +150,7 @@ export interface NamedConfig {
 
 export interface LoadNamedConfOptions {
   /** For tests: read a file's text (default: fs). */
-  readFile?: (file: string) => string;
+  readFile?: ReadText;
 }
 
 const TOKEN_OPTS = { hashComments: true, slashComments: true } as const;
@@ -236,22 +236,14 @@ const q = (t: Token): string => `'${t.value}'`;
 
 /** Loads a named.conf and its includes. Errors and warnings go to `sink`; the result is usable only when it has no errors. */
 export function loadNamedConf(file: string, sink: DiagnosticSink, opts: LoadNamedConfOptions = {}): NamedConfig {
-  const readFile = opts.readFile ?? ((f: string) => readFileSync(f, 'utf8'));
+  const readFile = opts.readFile ?? readUtf8;
   const mainFile = path.resolve(file);
   const baseDir = path.dirname(mainFile);
   const files: string[] = [];
 
   const readStatements = (f: string, from: Position | undefined, stack: string[]): NStatement[] => {
-    let text: string;
-    try {
-      text = readFile(f);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const msg = code === 'ENOENT' ? 'file not found' : err instanceof Error ? err.message : String(err);
-      if (from) sink.error(from, `cannot include '${f}': ${msg}`);
-      else sink.error({ file: f, line: 1, col: 1 }, `cannot read: ${msg}`);
-      return [];
-    }
+    const text = readConfigText(f, sink, from, readFile);
+    if (text === undefined) return [];
     files.push(f);
     sink.addSource(f, text);
     const sts = parseStatements(tokenize(f, text, sink, TOKEN_OPTS), sink);

@@ -4,11 +4,11 @@
 // TTL defaulting follows BIND's master loader: $TTL, else the previous record's
 // TTL (RFC 1035 semantics), else the SOA minimum for an SOA with a warning.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readConfigText, readLatin1, type ReadText } from './config-file.js';
 import type { DiagnosticSink, Position } from './diagnostics.js';
 import { lexZoneText, type ZoneLine, type ZoneToken } from './zone-lexer.js';
-import { parseName, NameError, nameToText } from '../wire/dns-name.js';
+import { parseName, NameError } from '../wire/dns-name.js';
 import { classFromText, typeFromText, T } from '../wire/rr-type.js';
 import { parseTtl } from '../wire/ttl.js';
 
@@ -47,7 +47,7 @@ export interface ZoneFileOptions {
   directory: string;
   sink: DiagnosticSink;
   /** Reads included files; defaults to the file system. */
-  readFile?: (absPath: string) => string;
+  readFile?: ReadText;
 }
 
 const MAX_TTL = 0x7fffffff; // RFC 2181 §8
@@ -74,18 +74,13 @@ interface FileContext {
 export function parseZoneFile(opts: ZoneFileOptions): ZoneEntry[] {
   const out: ZoneEntry[] = [];
   const ttl: TtlState = { ttl: 0, ttlKnown: false, defaultTtl: 0, defaultKnown: false, warned1035: false };
-  // Latin-1 keeps every octet of the file as one character, as BIND reads bytes.
-  const read = opts.readFile ?? ((p: string) => readFileSync(p, 'latin1'));
+  const read = opts.readFile ?? readLatin1;
   const stack: string[] = [];
   let text = opts.text;
   const abs = path.resolve(opts.directory, opts.file);
   if (text === undefined) {
-    try {
-      text = read(abs);
-    } catch (e) {
-      opts.sink.error({ file: opts.file, line: 1, col: 1 }, `cannot read zone file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return out;
-    }
+    text = readConfigText(abs, opts.sink, undefined, read, opts.file);
+    if (text === undefined) return out;
   }
   stack.push(abs);
   const ctx: FileContext = { file: opts.file, origin: opts.origin, seg: { n: 0 } };
@@ -95,7 +90,7 @@ export function parseZoneFile(opts: ZoneFileOptions): ZoneEntry[] {
 
 function parseText(
   text: string, ctx: FileContext, opts: ZoneFileOptions, ttl: TtlState, out: ZoneEntry[], stack: string[],
-  read: (p: string) => string,
+  read: ReadText,
 ): void {
   const sink = opts.sink;
   sink.addSource(ctx.file, text);
@@ -138,7 +133,7 @@ function limitTtl(v: number, t: ZoneToken, sink: DiagnosticSink, what: string): 
 
 function directive(
   line: ZoneLine, ctx: FileContext, opts: ZoneFileOptions, ttl: TtlState, out: ZoneEntry[], stack: string[],
-  read: (p: string) => string,
+  read: ReadText,
 ): void {
   const sink = opts.sink;
   const [d, ...args] = line.tokens;
@@ -189,13 +184,8 @@ function directive(
       sink.error(tokPos(args[0]), `$INCLUDE loop: '${rel}' is already being read`);
       return;
     }
-    let text: string;
-    try {
-      text = read(abs);
-    } catch (e) {
-      sink.error(tokPos(args[0]), `cannot read '${rel}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return;
-    }
+    const text = readConfigText(abs, sink, tokPos(args[0]), read);
+    if (text === undefined) return;
     stack.push(abs);
     // RFC 1035 §5.1: origin and current owner revert after the included file; the file starts with the current owner, as in BIND.
     const inner: FileContext = { file: rel, origin, lastOwner: ctx.lastOwner, seg: ctx.seg };
@@ -485,11 +475,6 @@ function nibbles(value: number, width: number, upper: boolean): string {
     }
   } while (v !== 0 || w > 0);
   return s;
-}
-
-/** For diagnostics and tests: the owner of an entry as text. */
-export function entryOwnerText(e: ZoneEntry): string {
-  return nameToText(e.owner);
 }
 
 /**

@@ -12,7 +12,7 @@ import { controlRequest, controlSocketPath } from './server.js';
 /** ctl's own options; any other `--key[=value]` is passed on to the command (e.g. `ctl dhcp leases --all`). */
 const OWN = new Set(['json', 'data-dir', 'conf-dir', 'control-socket', 'server']);
 
-export function ctlUsage(): string {
+function ctlUsage(): string {
   const lines = ['usage: triad ctl [SERVICE] COMMAND [ARGS…] [--data-dir DIR | --control-socket PATH | --server ADDR[#PORT]] [--json]', '  status                 every service: running, failed (with the reason) or not configured'];
   for (const d of SERVICES) {
     for (const c of d.control?.commands ?? []) {

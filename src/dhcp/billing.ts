@@ -46,7 +46,7 @@ export function billingClasses(members: Membership[]): BillingClass[] {
   return out;
 }
 
-export const sameBilling = (a: Billing | undefined, b: Billing | undefined): boolean =>
+const sameBilling = (a: Billing | undefined, b: Billing | undefined): boolean =>
   a === b || (a !== undefined && b !== undefined && a.cls === b.cls && a.sub === b.sub);
 
 /** Leases billed to `b` and held now, other than the one at `exceptIp`. */

@@ -7,7 +7,7 @@ import { parseDhcpdConf } from '../config/dhcpd-conf.js';
 import { listOption, type ControlSpec, type OptionSpec, type RunOptions, type ServiceDefinition } from '../service.js';
 import { DHCPD_CONF, dhcpdConfPath } from './paths.js';
 
-export const DHCP_INTERFACES: OptionSpec = { name: 'interfaces', kind: 'list', value: 'IF,…', summary: 'the interfaces DHCP serves (default: every up broadcast interface on a declared subnet)' };
+const DHCP_INTERFACES: OptionSpec = { name: 'interfaces', kind: 'list', value: 'IF,…', summary: 'the interfaces DHCP serves (default: every up broadcast interface on a declared subnet)' };
 
 /** `--interfaces IF,…`; empty when not given. */
 export function dhcpInterfaces(opts: Pick<RunOptions, 'flags'>): string[] {

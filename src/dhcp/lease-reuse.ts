@@ -6,7 +6,7 @@
 import type { Lease } from './lease.js';
 
 /** dhcpd's default: 25 % of the lease's length. */
-export const DEFAULT_CACHE_THRESHOLD = 25;
+const DEFAULT_CACHE_THRESHOLD = 25;
 
 export interface Reuse {
   /** Seconds left of the lease: the lease time to send. */

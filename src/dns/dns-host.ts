@@ -155,12 +155,15 @@ export class DnsHost {
   /**
    * Loads and starts listening; throws (ConfigError for named.conf, or a bind
    * error) when nothing can be served. Zones that do not load are answered SERVFAIL.
+   * `onLoaded` sees the configuration before any socket opens.
    */
-  async start(): Promise<void> {
+  async start(onLoaded?: (cfg: DnsConfig) => void): Promise<DnsConfig> {
     const cfg = this.loaded(loadDnsConfig(this.namedConf));
+    onLoaded?.(cfg);
     this.router = this.route(cfg, true);
     await this.applyListeners(cfg.listen, true);
     this.current = cfg;
+    return cfg;
   }
 
   private queue: Promise<unknown> = Promise.resolve();
@@ -259,11 +262,34 @@ function addStats(into: ResponderStats, from: ResponderStats): void {
 }
 
 /** Logs the warnings, zone errors and zones of a loaded configuration, as named does at start. */
-export function logLoaded(log: Logger, cfg: Pick<DnsConfig, 'warnings' | 'zoneErrors' | 'loaded' | 'failed'>): void {
-  for (const w of cfg.warnings) log.warn(formatDiagnostic(w));
-  for (const e of cfg.zoneErrors) log.error(formatDiagnostic(e));
-  for (const z of cfg.loaded) log.info({ zone: z.name, serial: z.serial, view: z.view }, `zone ${z.name}/IN${z.view ? `/${z.view}` : ''}: loaded serial ${z.serial}`);
-  for (const f of cfg.failed) log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
+/**
+ * What a load tells the log: warnings and zone errors formatted with file:line:col, the
+ * zones loaded and those that failed. Plain data, so a cluster worker can send it to the
+ * primary, which logs it once.
+ */
+export interface LoadReport {
+  warnings: string[];
+  zoneErrors: string[];
+  loaded: { name: string; serial: number; view?: string }[];
+  failed: FailedZone[];
+}
+
+export function loadReport(cfg: DnsConfig): LoadReport {
+  return {
+    warnings: cfg.warnings.map((w) => formatDiagnostic(w)), zoneErrors: cfg.zoneErrors.map((e) => formatDiagnostic(e)),
+    loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial, view: z.view })), failed: cfg.failed,
+  };
+}
+
+export function logLoaded(log: Logger, cfg: DnsConfig): void {
+  logLoadReport(log, loadReport(cfg));
+}
+
+export function logLoadReport(log: Logger, r: LoadReport): void {
+  for (const w of r.warnings) log.warn(w);
+  for (const e of r.zoneErrors) log.error(e);
+  for (const z of r.loaded) log.info({ zone: z.name, serial: z.serial, view: z.view }, `zone ${z.name}/IN${z.view ? `/${z.view}` : ''}: loaded serial ${z.serial}`);
+  for (const f of r.failed) log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
 }
 
 /** What happens to a zone that did not load, in users' words. */

@@ -32,7 +32,7 @@ export type Outcome =
   | { kind: 'fail'; reason: string };
 
 /** Groups records into RRsets (same owner, type, class); the lowest TTL wins (RFC 2181 §5.2). */
-export function toRRsets(rrs: DecodedRR[]): SectionRRset[] {
+function toRRsets(rrs: DecodedRR[]): SectionRRset[] {
   const out = new Map<string, SectionRRset>();
   for (const r of rrs) {
     if (r.type === T.OPT) continue;

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { NameRegistrations } from '../net/name-registration.js';
 import { DhcpNames, NamesJournal, type Change, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 
-export const NAMES_JOURNAL = 'dhcp-names.jnl';
+const NAMES_JOURNAL = 'dhcp-names.jnl';
 
 export class NamesOwner {
   private names: DhcpNames;

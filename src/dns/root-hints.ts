@@ -9,7 +9,6 @@ import { ipv6FromText } from '../wire/rdata/addr.js';
 import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
 import { rdataFromText } from '../wire/rdata.js';
 import { T } from '../wire/rr-type.js';
-import type { UpstreamServer } from './upstream.js';
 
 export interface RootHints {
   /** Name server names of the root, wire form. */
@@ -54,15 +53,4 @@ export function loadRootHints(file: string, directory: string): RootHints {
   }
   if (ns.length === 0) throw new Error(`${file}: no NS records for the root in the hints file`);
   return { ns, addresses };
-}
-
-/** Every address of the hints, as servers on `port`. */
-export function hintServers(h: RootHints, port = 53): UpstreamServer[] {
-  const out: UpstreamServer[] = [];
-  for (const n of h.ns) for (const a of h.addresses.get(nameKey(n)) ?? []) out.push({ address: a, port });
-  return out;
-}
-
-export function describeHints(h: RootHints): string {
-  return h.ns.map((n) => `${nameToText(n)} ${(h.addresses.get(nameKey(n)) ?? []).join(' ')}`).join('\n');
 }

@@ -1,6 +1,6 @@
-// The DNS service as `triad run` starts it. The primary process validates the
-// configuration and supervises N cluster workers (one per core by default,
-// `--dns-workers N`; 0 serves in the primary itself). Workers share the
+// The DNS service as `triad run` starts it. The primary process checks named.conf
+// (the workers read the zone files) and supervises N cluster workers (one per core
+// by default, `--dns-workers N`; 0 serves in the primary itself). Workers share the
 // listening sockets through node:cluster, so the kernel spreads queries over
 // every core while the primary stays free for DHCP and the load balancer.
 //
@@ -16,14 +16,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
-import { loadDnsConfig, loadNamedConfOnly, namedConfPath } from './dns-config.js';
+import { loadNamedConfOnly, namedConfPath } from './dns-config.js';
 import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { dnsWorkers } from './definition.js';
-import { DnsHost, failedZoneMessage, logLoaded } from './dns-host.js';
-import type { FromWorker, ToWorker } from './worker.js';
-import { factsFromWire, primaryZoneAddresses, primaryZoneFacts, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
-import type { FailedZone } from './view-builder.js';
-import { namesTargets } from './view-set.js';
+import { DnsHost, logLoaded, logLoadReport } from './dns-host.js';
+import type { FromWorker, ToWorker, WorkerLoad } from './worker.js';
+import { factsFromWire, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
+import { listenAddresses, type FailedZone } from './view-builder.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
@@ -162,35 +161,55 @@ class ClusterDns implements Service {
   }
 
   async start(): Promise<void> {
-    // Fail early, with every error, before forking anything.
-    const cfg = loadDnsConfig(this.file);
-    logLoaded(this.log, cfg);
-    // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
-    // With views, a zone name's first view is where its DHCP names go (view-set.ts namesTargets).
-    const targets = namesTargets(cfg.views);
-    this.opts.names?.publishAddresses(primaryZoneAddresses(targets.zones, targets.conf));
-    if (this.opts.names) {
-      this.facts = primaryZoneFacts(targets.zones, targets.conf);
-      this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
-        for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
-      });
-    }
+    // Fail early, with every named.conf error, before forking anything. The zone files are
+    // the workers' to read: the first worker's load is logged, and DHCP names use its facts.
+    const sink = new DiagnosticSink();
+    const conf = loadNamedConfOnly(this.file, sink);
+    sink.throwIfErrors();
     // Workers accept TCP connections themselves instead of the primary handing them out.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
+    let first = true;
+    const onLoad = (r: WorkerLoad): void => {
+      if (!first) return;
+      first = false;
+      this.adopt(r);
+      if (this.opts.names) {
+        this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
+          for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
+        });
+      }
+    };
     try {
-      await Promise.all(this.slots.map((s) => this.fork(s)));
+      await Promise.all(this.slots.map((s) => this.fork(s, onLoad)));
     } catch (err) {
       await this.stop();
       throw err;
     }
-    this.pidFile = writePidFile(cfg.conf.options.pidFile, this.log);
-    this.closeControl = await registerDnsControl(this.opts, cfg.conf, hostNetworks(), this.log, (cmd, args) => this.control(cmd, args));
+    this.pidFile = writePidFile(conf.options.pidFile, this.log);
+    const host = hostNetworks();
+    this.closeControl = await registerDnsControl(this.opts, conf, host, this.log, (cmd, args) => this.control(cmd, args));
     if (this.opts.names) this.owner?.start(this.opts.names);
-    this.log.info({ namedConf: this.file, workers: this.count, listen: cfg.listen }, 'dns serving');
+    this.log.info({ namedConf: this.file, workers: this.count, listen: listenAddresses(conf, host) }, 'dns serving');
   }
 
-  private fork(slot: Slot): Promise<void> {
+  /**
+   * The first worker's load (at start and at each reload): logged once, here; from now on
+   * fixed-address names are looked up in its zones' addresses, and DHCP names judged
+   * against its zone facts (a zone that failed keeps its previous facts).
+   */
+  private adopt(r: WorkerLoad): void {
+    this.opts.names?.publishAddresses(new Map(r.addresses));
+    this.facts = keepFailedFacts(factsFromWire(r.facts), this.facts, r.failed);
+    this.owner?.setFacts(this.facts);
+    logLoadReport(this.log, r);
+  }
+
+  /**
+   * Starts a worker in the slot; resolves once it serves. `onLoad` gets its load, sent
+   * before it listens, so what it loaded is logged before it answers.
+   */
+  private fork(slot: Slot, onLoad?: (r: WorkerLoad) => void): Promise<void> {
     cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
     const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level });
@@ -198,7 +217,8 @@ class ClusterDns implements Service {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const onMessage = (m: FromWorker): void => {
-        if (m.type === 'ready') {
+        if (m.type === 'loaded') onLoad?.(m);
+        else if (m.type === 'ready') {
           ready = true;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
           resolve();
@@ -260,19 +280,8 @@ class ClusterDns implements Service {
       const w = live[i];
       const r = await this.reloadWorker(w);
       if (r.type === 'reloaded') {
-        if (i === 0) {
-          // The first worker accepted the files: DHCP names are judged against its zone facts
-          // from now on, and fixed-address names looked up in its zones' addresses.
-          this.opts.names?.publishAddresses(new Map(r.addresses));
-          if (this.owner) {
-            this.facts = keepFailedFacts(factsFromWire(r.facts), this.facts, r.failed);
-            this.owner.setFacts(this.facts);
-          }
-          for (const warning of r.warnings) this.log.warn(warning);
-          for (const e of r.zoneErrors) this.log.error(e);
-          for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial, view: z.view }, `zone ${z.name}/IN${z.view ? `/${z.view}` : ''}: loaded serial ${z.serial}`);
-          for (const f of r.failed) this.log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
-        }
+        // The first worker accepted the files.
+        if (i === 0) this.adopt(r);
         continue;
       }
       if (i === 0) throw new Error(r.error);

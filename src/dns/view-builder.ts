@@ -2,7 +2,8 @@
 // responder answers from (zones loaded, ACLs compiled) and the addresses to listen
 // on. Reads zone files; no sockets.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readLatin1, tryReadText } from '../config/config-file.js';
 import type { Diagnostic, Position } from '../config/diagnostics.js';
 import type { NamedConfig, ListenOn, ZoneConfig } from '../config/named-conf.js';
 import { compileAddressMatch, explicitAddresses, matchAddress, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
@@ -11,7 +12,7 @@ import { formatAddress } from '../net/ip.js';
 import { nameKey, parseName } from '../wire/dns-name.js';
 import type { AddressMatcher, ServingView } from './responder.js';
 import type { ListenAddress } from './server.js';
-import { loadZoneFile } from './zone-loader.js';
+import { loadZoneText } from './zone-loader.js';
 import { emptyZones } from './empty-zones.js';
 import type { Zone } from './zone.js';
 
@@ -66,12 +67,8 @@ export function servedZones(view: ServingView): Map<string, Zone> {
 
 /** An error about a zone as a whole, pointed at its named.conf line (quoted for the caret). */
 function confDiagnostic(pos: Position, message: string): Diagnostic {
-  let lineText: string | undefined;
-  try {
-    lineText = readFileSync(pos.file, 'utf8').split(/\r?\n/)[pos.line - 1];
-  } catch {
-    lineText = undefined;
-  }
+  const conf = tryReadText(pos.file);
+  const lineText = 'text' in conf ? conf.text.split(/\r?\n/)[pos.line - 1] : undefined;
   return { severity: 'error', message, file: pos.file, line: pos.line, col: pos.col, lineText };
 }
 
@@ -85,12 +82,13 @@ export function matchEnvironment(conf: NamedConfig, host: HostNetworks): MatchEn
  */
 function loadConfiguredZone(conf: NamedConfig, zc: ZoneConfig & { file: string }, diagnostics: Diagnostic[], loaded: LoadedZone[]): Zone | undefined {
   const at = zc.filePos ?? zc.pos;
-  if (!existsSync(zc.file)) {
-    diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: file not found`));
+  const read = tryReadText(zc.file, readLatin1);
+  if ('reason' in read) {
+    diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: loading from master file ${zc.file} failed: ${read.reason}`));
     diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));
     return undefined;
   }
-  const res = loadZoneFile({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES });
+  const res = loadZoneText({ origin: zc.name, file: zc.file, directory: conf.options.directory, checkNames: PRIMARY_CHECK_NAMES, text: read.text });
   diagnostics.push(...res.diagnostics);
   if (!res.zone) {
     diagnostics.push(confDiagnostic(at, `zone ${zc.name}/IN: not loaded due to errors.`));

@@ -3,21 +3,31 @@
 // sockets the cluster module hands out, so every core runs the query path.
 // Control comes from the primary over IPC: reload, stop.
 
-import { formatDiagnostic } from '../config/diagnostics.js';
 import { createLogger } from '../log.js';
-import { DnsHost } from './dns-host.js';
+import type { DnsConfig } from './dns-config.js';
+import { DnsHost, loadReport, type LoadReport } from './dns-host.js';
 import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-names.js';
-import type { FailedZone } from './view-builder.js';
 import { localControl } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 
 export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot };
+
+/**
+ * A worker's load as the primary needs it (the primary parses no zone file): the lines to
+ * log, the primary zones' facts as their files say (what DHCP names are judged against)
+ * and their addresses (what dhcpd.conf's fixed-address names are looked up in).
+ */
+export interface WorkerLoad extends LoadReport {
+  facts: ZoneFactsWire[];
+  addresses: [string, number[]][];
+}
+
 export type FromWorker =
-  /** `facts`: the primary zones as their files say, what DHCP names are judged against (the primary parses no zone). */
-  | { type: 'ready'; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
+  /** Sent at start once the files are read, before the worker listens. */
+  | ({ type: 'loaded' } & WorkerLoad)
+  | { type: 'ready' }
   | { type: 'start-failed'; error: string }
-  /** `warnings` and `zoneErrors` formatted with file:line:col; `loaded` the zones loaded now, `failed` those that did not. */
-  | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number; view?: string }[]; failed: FailedZone[]; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
+  | ({ type: 'reloaded'; id: number } & WorkerLoad)
   | { type: 'reload-failed'; id: number; error: string }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
@@ -36,6 +46,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', () => undefined);
   const host = new DnsHost(namedConf, log);
+  const workerLoad = (cfg: DnsConfig): WorkerLoad => ({ ...loadReport(cfg), facts: factsToWire(host.facts), addresses: [...host.addresses] });
   const stop = async (): Promise<void> => {
     log.info({ stats: host.stats() }, 'dns worker stopping');
     await host.stop();
@@ -56,25 +67,22 @@ async function main(): Promise<void> {
     }
     else if (m.type === 'reload') {
       host.reload().then(
-        (cfg) =>
-          send({
-            type: 'reloaded', id: m.id, warnings: cfg.warnings.map((w) => formatDiagnostic(w)), zoneErrors: cfg.zoneErrors.map((e) => formatDiagnostic(e)),
-            loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial, view: z.view })), failed: cfg.failed, facts: factsToWire(host.facts), addresses: [...host.addresses],
-          }),
+        (cfg) => send({ type: 'reloaded', id: m.id, ...workerLoad(cfg) }),
         (err: unknown) => send({ type: 'reload-failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
       );
     }
   });
+  let cfg: DnsConfig;
   try {
-    await host.start();
+    cfg = await host.start((loaded) => send({ type: 'loaded', ...workerLoad(loaded) }));
   } catch (err) {
     send({ type: 'start-failed', error: err instanceof Error ? err.message : String(err) });
     await host.stop();
     process.exit(1);
   }
-  // The primary logs the configuration's warnings once; workers log only their zones at debug.
-  if (host.config) for (const z of host.config.loaded) log.debug({ zone: z.name, serial: z.serial }, 'zone loaded');
-  send({ type: 'ready', facts: factsToWire(host.facts), addresses: [...host.addresses] });
+  // The primary logs the first worker's load once; workers log only their zones at debug.
+  for (const z of cfg.loaded) log.debug({ zone: z.name, serial: z.serial }, 'zone loaded');
+  send({ type: 'ready' });
 }
 
 void main();

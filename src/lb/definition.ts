@@ -7,11 +7,11 @@ import { integerOption, stringOption, type ControlSpec, type OptionSpec, type Ru
 import { checkKeepalivedConf, KEEPALIVED_CONF, lbConfPath } from './config-check.js';
 import { DEFAULT_TIMEOUTS, type ConnTimeouts } from './conn-table.js';
 
-export const LB_DATAPATH: OptionSpec = { name: 'lb-datapath', kind: 'choice', choices: ['nft', 'packet', 'userspace'], summary: 'the engine of virtual servers that name none (default nft)' };
+const LB_DATAPATH: OptionSpec = { name: 'lb-datapath', kind: 'choice', choices: ['nft', 'packet', 'userspace'], summary: 'the engine of virtual servers that name none (default nft)' };
 const seconds = (name: string, what: string, d: number): OptionSpec => ({ name, kind: 'integer', min: 1, max: 86400 * 7, value: 'SECONDS', summary: `packet engine: ${what} (default ${d})` });
-export const LB_TIMEOUT_TCP = seconds('lb-timeout-tcp', 'idle timeout of an established TCP connection', DEFAULT_TIMEOUTS.tcp);
-export const LB_TIMEOUT_TCPFIN = seconds('lb-timeout-tcpfin', 'timeout after FIN', DEFAULT_TIMEOUTS.tcpFin);
-export const LB_TIMEOUT_UDP = seconds('lb-timeout-udp', 'idle timeout of a UDP flow', DEFAULT_TIMEOUTS.udp);
+const LB_TIMEOUT_TCP = seconds('lb-timeout-tcp', 'idle timeout of an established TCP connection', DEFAULT_TIMEOUTS.tcp);
+const LB_TIMEOUT_TCPFIN = seconds('lb-timeout-tcpfin', 'timeout after FIN', DEFAULT_TIMEOUTS.tcpFin);
+const LB_TIMEOUT_UDP = seconds('lb-timeout-udp', 'idle timeout of a UDP flow', DEFAULT_TIMEOUTS.udp);
 
 /** `--lb-datapath`, or undefined. */
 export function lbDatapath(opts: Pick<RunOptions, 'flags'>): string | undefined {

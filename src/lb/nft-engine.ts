@@ -11,7 +11,7 @@ import { renderCleanup, renderState, TABLE, type RenderMemo } from './nft-render
 
 export class NftError extends Error {}
 
-export function runNft(args: string[], input?: string, nft = 'nft'): Promise<string> {
+function runNft(args: string[], input?: string, nft = 'nft'): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(nft, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';

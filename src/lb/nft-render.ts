@@ -52,18 +52,6 @@ function selectorExpr(sel: Selector, len: number): string {
   }
 }
 
-/** `0-3 : goto a, 4 : goto b, …` with runs of equal slots folded into ranges. */
-function slotElements(slots: readonly number[], target: (i: number) => string): string {
-  const parts: string[] = [];
-  for (let i = 0; i < slots.length; ) {
-    let j = i;
-    while (j + 1 < slots.length && slots[j + 1] === slots[i]) j++;
-    parts.push(`${i === j ? i : `${i}-${j}`} : ${target(slots[i])}`);
-    i = j + 1;
-  }
-  return parts.join(', ');
-}
-
 /**
  * The rule that picks a server for a new flow, or undefined when none can take it.
  * Scheduler tables live in a named map (`s_<vs>`) so an update only sends the slots

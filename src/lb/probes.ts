@@ -19,7 +19,7 @@ export interface Target {
   port: number;
 }
 
-export function tcpProbe(c: CheckConfig, t: Target): Promise<ProbeResult> {
+function tcpProbe(c: CheckConfig, t: Target): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: c.connectIp ?? t.ip, port: c.connectPort ?? t.port, localAddress: c.bindTo });
     const done = (r: ProbeResult) => {
@@ -39,7 +39,7 @@ function statusOk(c: CheckConfig['urls'][number], status: number): boolean {
   return c.statusCodes.some(([a, b]) => status >= a && status <= b);
 }
 
-export function httpProbe(c: CheckConfig, t: Target): Promise<ProbeResult> {
+function httpProbe(c: CheckConfig, t: Target): Promise<ProbeResult> {
   const one = (u: CheckConfig['urls'][number]): Promise<ProbeResult> =>
     new Promise((resolve) => {
       const host = c.connectIp ?? t.ip;
@@ -100,7 +100,7 @@ function runCommand(cmd: string, args: string[] | undefined, timeoutSec: number)
   });
 }
 
-export async function miscProbe(c: CheckConfig): Promise<ProbeResult> {
+async function miscProbe(c: CheckConfig): Promise<ProbeResult> {
   // keepalived's misc_timeout defaults to delay_loop.
   const r = await runCommand(c.miscPath ?? 'false', undefined, c.miscTimeout ?? c.delayLoop);
   if (r.error) return { ok: false, detail: r.error };
@@ -110,7 +110,7 @@ export async function miscProbe(c: CheckConfig): Promise<ProbeResult> {
   return { ok: false, detail: `exit ${r.code}` };
 }
 
-export async function pingProbe(c: CheckConfig, t: Target): Promise<ProbeResult> {
+async function pingProbe(c: CheckConfig, t: Target): Promise<ProbeResult> {
   const wait = Math.max(1, Math.ceil(c.connectTimeout));
   const r = await runCommand('ping', ['-n', '-q', '-c', '1', '-W', String(wait), c.connectIp ?? t.ip], c.connectTimeout + 1);
   if (r.error) return { ok: false, detail: `ping: ${r.error} (install iputils-ping)` };

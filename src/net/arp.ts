@@ -5,7 +5,7 @@ import { ETHERTYPE_ARP } from './ip-frame.js';
 
 export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;
-export const ARP_FRAME_LEN = 42;
+const ARP_FRAME_LEN = 42;
 
 export interface ArpPacket {
   op: number;
@@ -35,7 +35,7 @@ export function parseArp(buf: Buffer, base: number, len: number): ArpPacket | un
   };
 }
 
-export function buildArp(op: number, ethDst: Uint8Array, senderMac: Uint8Array, senderIp: number, targetMac: Uint8Array, targetIp: number): Buffer {
+function buildArp(op: number, ethDst: Uint8Array, senderMac: Uint8Array, senderIp: number, targetMac: Uint8Array, targetIp: number): Buffer {
   const b = Buffer.alloc(ARP_FRAME_LEN);
   b.set(ethDst.subarray(0, 6), 0);
   b.set(senderMac.subarray(0, 6), 6);

@@ -2,8 +2,8 @@
 // parse with bounds checks. Used by DHCP (replies to a MAC with no ARP entry) and
 // the load balancer's userspace engine.
 
-export const ETH_HEADER = 14;
-export const ETHERTYPE_IPV4 = 0x0800;
+const ETH_HEADER = 14;
+const ETHERTYPE_IPV4 = 0x0800;
 export const BROADCAST_MAC = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 
 export interface UdpFrame {

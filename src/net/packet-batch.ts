@@ -32,7 +32,7 @@ export const TP_STATUS_VLAN_VALID = 1 << 4;
 export const TP_STATUS_CSUM_VALID = 1 << 7;
 
 /** Bytes kept free before each received frame, so TUN can prepend an outer IPv4 header in place. */
-export const HEADROOM = 64;
+const HEADROOM = 64;
 const SLOT_DATA = 2048;
 const SLOT = HEADROOM + SLOT_DATA;
 const CMSG = 48; // CMSG_SPACE(sizeof(struct tpacket_auxdata)) = 16 + 24, rounded
@@ -246,8 +246,4 @@ export function pollReadable(fds: readonly number[], timeoutMs: number): Promise
     pfd.writeInt16LE(POLLIN, i * 8 + 4);
   });
   return new Promise((resolve) => batchLib().pollMany.async(pfd, fds.length, timeoutMs, (err, res) => resolve(!err && res > 0)));
-}
-
-export function bufferAddress(b: Buffer): number {
-  return addrOf(b);
 }

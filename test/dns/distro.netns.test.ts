@@ -137,6 +137,8 @@ for (const { name, title, edit, extra } of VARIANTS) {
       return;
     }
     t.match(named.output(), /network unreachable|all zones loaded/, 'named ran inside the isolated namespace');
+    // The zone lines are logged just before the worker answers; `dns serving` follows them.
+    await waitFor(() => /dns serving/.test(triad.output()), 10000, 100);
 
     for (const c of [...CASES[name], ...(extra ?? [])]) {
       const args = c.split(' ');

@@ -86,6 +86,7 @@ t.test('triad run on the shipped configuration', async (t) => {
   }
   t.ok(await waitFor(() => /"workers":\d+/.test(triad.output()), 10000), 'runs DNS workers');
   t.match(triad.output(), /zone cafe\.babe\/IN: loaded serial 2026112201/);
+  t.equal(triad.output().match(/zone cafe\.babe\/IN: loaded serial/g)?.length, 1, 'the start-up zone lines are logged once, not once per worker');
 
   // The README's walk-through.
   const soa = q('+norec', 'cafe.babe', 'SOA');

@@ -120,6 +120,9 @@ t.test('named and triad serve the good zones and SERVFAIL the broken ones, at st
     t.comment(`--- named:\n${named.log()}\n--- triad:\n${triad.output()}`);
     return;
   }
+  // The zone lines come from the first worker just before it answers; the main process logs
+  // `dns serving` after them, so once that line is read every zone line is too.
+  await waitFor(() => /dns serving/.test(triad.output()), 10000, 100);
   for (const z of BROKEN) {
     t.match(named.log(), new RegExp(`zone ${z.replace('.', '\\.')}/IN: not loaded due to errors`), `named: ${z} not loaded`);
     t.match(triad.output(), new RegExp(`zone ${z.replace('.', '\\.')}/IN: not loaded due to errors`), `triad: ${z} not loaded`);

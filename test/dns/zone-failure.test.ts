@@ -3,7 +3,7 @@
 // keeps the data it had. named.conf errors still stop the load as a whole.
 import t from 'tap';
 import dnsPacket from 'dns-packet';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../src/config/diagnostics.js';
@@ -12,6 +12,7 @@ import { servedZones } from '../../src/dns/view-builder.js';
 import { Responder, type ClientInfo } from '../../src/dns/responder.js';
 import { decodeMessage, type DecodedMessage } from '../../src/dns/message.js';
 import { hostNetworksFrom } from '../../src/net/interfaces.js';
+import { withoutRootReads, writeUnreadable } from '../helpers/unreadable.js';
 
 const host = hostNetworksFrom({
   lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
@@ -102,4 +103,19 @@ t.test('DHCP names are judged against the old facts of a zone that failed at rel
   const old = [f('good.test.', 1), f('bad.test.', 1), f('gone.test.', 1)];
   const merged = keepFailedFacts([f('good.test.', 2)], old, [{ name: 'Bad.Test', keptSerial: 1 }]);
   t.same(merged.map((x) => `${x.name}${x.serial}`), ['good.test.2', 'bad.test.1'], 'the failed zone keeps its facts; a removed zone does not');
+});
+
+t.test('a zone file that is a directory or unreadable fails that zone, with the reason at its named.conf line', async (t) => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'triad-zoneread-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  chmodSync(d, 0o755); // nobody reaches the files, only cannot read the locked one
+  const c = path.join(d, 'named.conf');
+  writeFileSync(c, `options { directory "${d}"; recursion no; };\nzone "folder.test" { type primary; file "folder.db"; };\nzone "locked.test" { type primary; file "locked.db"; };\n`);
+  mkdirSync(path.join(d, 'folder.db'));
+  writeUnreadable(path.join(d, 'locked.db'), soa(1));
+  const cfg = withoutRootReads(() => loadDnsConfig(c, host));
+  t.same(cfg.failed.map((f) => f.name), ['folder.test', 'locked.test']);
+  const messages = cfg.zoneErrors.map((e) => `${path.basename(e.file)}:${e.line} ${e.message}`);
+  t.ok(messages.some((m) => /^named\.conf:2 zone folder\.test\/IN: loading from master file .*folder\.db failed: is a directory, not a file$/.test(m)), messages.join(' | '));
+  t.ok(messages.some((m) => /^named\.conf:3 zone locked\.test\/IN: loading from master file .*locked\.db failed: permission denied$/.test(m)), messages.join(' | '));
 });
