@@ -18,6 +18,7 @@ import {
 } from './named-conf-grammar.js';
 import { BUILTIN_ACLS, amlIsNone, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
 import { parsePrefix } from '../net/ip.js';
+import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -122,12 +123,7 @@ export interface ZoneConfig {
   pos: Position;
 }
 
-export interface KeyConfig {
-  name: string;
-  algorithm?: string;
-  secret?: string;
-  pos: Position;
-}
+export type { KeyConfig } from './named-conf-keys.js';
 
 export interface NamedConfig {
   /** Absolute path of the main file. */
@@ -136,7 +132,10 @@ export interface NamedConfig {
   files: string[];
   options: NamedOptions;
   acls: Map<string, AddressMatchList>;
+  /** Top-level `key` statements, by keyId (lower case, no trailing dot). */
   keys: Map<string, KeyConfig>;
+  /** Each view's own `key` statements, by view name, then keyId. */
+  viewKeys: Map<string, Map<string, KeyConfig>>;
   /** The zones to serve: top-level zones, or those of the first view. */
   zones: ZoneConfig[];
   /** Zones of the other views: checked (and loaded by `triad check`, as named-checkconf -z does) but not served. */
@@ -305,6 +304,9 @@ class NamedConfBuilder {
   private amlUses: AmlUse[] = [];
   private aclDefs = new Map<string, { list: AddressMatchList; refs: { name: string; token: Token }[]; pos: Position }>();
   private keys = new Map<string, KeyConfig>();
+  private viewKeys = new Map<string, Map<string, KeyConfig>>();
+  /** The view whose body is being read (its `key` statements are its own). */
+  private keyView: string | undefined;
   private keyRefs: Token[] = [];
   private remoteLists = new Map<string, RemoteServer[]>();
   private remoteRefs: { token: Token; zone: string }[] = [];
@@ -404,7 +406,9 @@ class NamedConfBuilder {
         }
         if (viewNames.has(name.value)) this.sink.error(name, `view '${name.value}' already exists`);
         viewNames.add(name.value);
+        this.keyView = name.value;
         const zs = this.viewBody(v.block);
+        this.keyView = undefined;
         if (v === first) zoneStatements = zs;
         else {
           for (const z of zs) {
@@ -435,7 +439,7 @@ class NamedConfBuilder {
     this.resolveReferences();
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
-    return { file, files, options, acls, keys: this.keys, zones, unservedZones };
+    return { file, files, options, acls, keys: this.keys, viewKeys: this.viewKeys, zones, unservedZones };
   }
 
   private defaultOptions(): NamedOptions {
@@ -963,10 +967,7 @@ class NamedConfBuilder {
       if (w.kind === 'word' && w.value === 'key') {
         const k = words[1];
         if (!k || words.length > 2) this.sink.error(k ?? w, 'key: expected a key name');
-        else {
-          this.unimplemented(w, "'key' elements in address match lists never match: Triad does not implement TSIG; match clients by address instead");
-          out.push({ kind: 'key', negated, name: k.value });
-        }
+        else out.push({ kind: 'key', negated, name: k.value });
         continue;
       }
       if (w.kind === 'word' && (w.value === 'geoip' || w.value === 'ecs')) {
@@ -1046,27 +1047,10 @@ class NamedConfBuilder {
   }
 
   private keyStatement(s: NStatement): void {
-    const name = s.words[1];
-    if (!name || !s.block || s.words.length > 2) {
-      this.sink.error(name ?? s.words[0], 'key: expected a name and a block');
-      return;
-    }
-    const k: KeyConfig = { name: name.value, pos: { file: name.file, line: name.line, col: name.col } };
-    for (const c of s.block) {
-      const h = c.words[0];
-      const v = c.words[1];
-      if (!h || !v || c.words.length > 2 || c.block || (h.value !== 'algorithm' && h.value !== 'secret')) {
-        this.sink.error(h ?? c.end, `unknown option ${h ? q(h) : ''} in key`);
-        continue;
-      }
-      if (h.value === 'algorithm') k.algorithm = v.value;
-      else k.secret = v.value;
-    }
-    if (k.algorithm === undefined) this.sink.error(name, `key '${name.value}' must have both 'secret' and 'algorithm' defined`);
-    else if (k.secret === undefined) this.sink.error(name, `key '${name.value}' must have both 'secret' and 'algorithm' defined`);
-    if (this.keys.has(name.value)) this.sink.error(name, `key '${name.value}' already exists`);
-    this.keys.set(name.value, k);
-    this.unimplemented(s.words[0], "'key' (TSIG) is accepted but not used: Triad does not implement TSIG");
+    if (this.keyView === undefined) return keyStatement(s, this.sink, this.keys);
+    let own = this.viewKeys.get(this.keyView);
+    if (!own) this.viewKeys.set(this.keyView, (own = new Map()));
+    keyStatement(s, this.sink, own, this.keyView, this.keys);
   }
 
   /** Checks `logging` as BIND does (unknown clauses, categories and channels are errors); Triad then ignores it. */
@@ -1152,7 +1136,7 @@ class NamedConfBuilder {
       checked.add(name);
     };
     for (const use of this.amlUses) for (const r of use.refs) visit(r.name, r.token, []);
-    for (const k of this.keyRefs) if (!this.keys.has(k.value)) this.sink.error(k, `unknown key '${k.value}'`);
+    for (const k of this.keyRefs) if (!this.keys.has(keyId(k.value))) this.sink.error(k, `unknown key '${k.value}'`);
     for (const r of this.policyRefs) {
       if (!this.dnssecPolicies.has(r.token.value)) this.sink.error(r.token, `zone '${r.zone}': option 'dnssec-policy ${r.token.value}' has no matching dnssec-policy config`);
     }

@@ -14,6 +14,7 @@ import type { ZoneTable } from './zone-table.js';
 import type { Zone } from './zone.js';
 import type { AddressMatcher } from './answer-cache.js';
 import type { Ede } from './render.js';
+import type { TsigKey } from './tsig.js';
 
 export type { AddressMatcher };
 
@@ -22,6 +23,8 @@ export interface ClientInfo {
   address: string;
   port: number;
   transport: 'udp' | 'tcp';
+  /** The TSIG key that signed the request, verified (tsig-stage.ts); ACL `key` elements and views match on it. */
+  key?: string;
 }
 
 export interface ServingView {
@@ -55,6 +58,8 @@ export interface ServingView {
    */
   allowTransfer?: AddressMatcher;
   zoneAllowTransfer?: Map<string, AddressMatcher>;
+  /** `key` statements: the TSIG keys requests may be signed with (tsig-stage.ts). */
+  tsigKeys?: readonly TsigKey[];
   /** options { minimal-responses }; BIND 9.18's default is no-auth-recursive. */
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
 }
@@ -75,6 +80,8 @@ export interface QueryContext {
   readonly client: ClientInfo;
   /** The answer may be a stream of messages (a TCP connection asking for AXFR/IXFR). */
   readonly stream: boolean;
+  /** Octets the rendered answer must leave free (a TSIG appended after rendering). */
+  readonly reserve?: number;
 }
 
 /** An answer without records: an rcode, maybe the question, maybe an EDE. */

@@ -34,7 +34,7 @@ function udpIxfr(env: SourceEnv, { q, msg, client }: QueryContext): Reply {
   const zone = env.zones.find(question.name);
   if (!zone || nameKey(zone.origin) !== nameKey(question.name)) return single(RCODE.NOTAUTH);
   const acl = transferAcl(env.view, zone);
-  if (!acl || !acl(client.address)) return single(RCODE.REFUSED);
+  if (!acl || !acl(client.address, client.key)) return single(RCODE.REFUSED);
   const apex = zone.nodes.get(nameKey(zone.origin));
   const soa = apex?.rrsets.get(T.SOA);
   if (!apex || !soa) return single(RCODE.SERVFAIL);
@@ -51,7 +51,7 @@ function transfer(env: SourceEnv, { q, msg, client }: QueryContext): Reply {
   if (!zone || nameKey(zone.origin) !== nameKey(question.name)) return single(RCODE.NOTAUTH);
   if (env.unloaded.has(zone)) return single(RCODE.SERVFAIL);
   const acl = transferAcl(env.view, zone);
-  if (!acl || !acl(client.address)) return single(RCODE.REFUSED);
+  if (!acl || !acl(client.address, client.key)) return single(RCODE.REFUSED);
   const key = nameKey(zone.origin);
   const apex = zone.nodes.get(key);
   const soa = apex?.rrsets.get(T.SOA);
