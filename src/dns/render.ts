@@ -165,10 +165,10 @@ export class Renderer {
   /**
    * A zone transfer (RFC 5936 §2.2): the records in messages of at most BIND's
    * transfer-message-size, the question and OPT (with the COOKIE, as BIND) in the first.
+   * BIND 9.18 sets only QR and AA on them: RD and CD are not echoed (measured).
    */
   stream(q: ParsedQuery, records: SectionRRset[], address: string): Uint8Array[] {
     const out: Uint8Array[] = [];
-    const keep = q.flags & (FLAG_RD | FLAG_CD);
     const c: Cursor = { set: 0, rd: 0, count: 0 };
     for (;;) {
       const first = out.length === 0;
@@ -187,7 +187,7 @@ export class Renderer {
         this.writeOpt(w, q.edns, 0, undefined, q.cookie, address);
       }
       const b = w.buf;
-      const flags = FLAG_QR | FLAG_AA | keep;
+      const flags = FLAG_QR | FLAG_AA;
       b[0] = q.id >> 8; b[1] = q.id & 0xff; b[2] = flags >> 8; b[3] = flags & 0xff;
       b[4] = 0; b[5] = first ? 1 : 0; b[6] = c.count >> 8; b[7] = c.count & 0xff;
       b[8] = 0; b[9] = 0; b[10] = 0; b[11] = first && q.edns ? 1 : 0;

@@ -267,7 +267,7 @@ export class Responder {
       const flags = p.kind === 'ok' ? p.query.flags : p.flags;
       const opcode = (flags >> 11) & 0xf;
       const question = p.kind === 'ok' ? p.query.question : p.question;
-      const edns = p.kind === 'ok' ? p.query.edns : p.edns;
+      const edns = v.bare ? undefined : p.kind === 'ok' ? p.query.edns : p.edns;
       if (v.rcode === RCODE.FORMERR) this.stats.malformed++;
       this.count(v.rcode);
       const out = this.renderer.simple(id, flags, v.rcode, echoesQuestion(opcode) ? question : undefined, edns, undefined, client.address, echoedFlags(opcode, flags));

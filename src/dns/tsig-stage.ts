@@ -11,7 +11,8 @@
 //   - a valid MAC signed too long ago or ahead (outside the fudge): NOTAUTH,
 //     BADTIME, signed, our time in Other Data;
 //   - a MAC shorter than the key allows: NOTAUTH, BADTRUNC, signed;
-//   - a TSIG that is not the last record, or a MAC of impossible length: FORMERR.
+//   - a TSIG that is not the last record: FORMERR (no OPT either);
+//   - a MAC of impossible length: FORMERR with an unsigned BADSIG TSIG.
 // That is what named 9.18 answers (test/dns/tsig.peer.test.ts compares them).
 
 import { usableKey, type KeyConfig } from '../config/named-conf-keys.js';
@@ -59,7 +60,9 @@ export type TsigVerdict =
    * Refused: answer `rcode` (NOTAUTH or FORMERR) to `msg` (the request without its
    * TSIG, when one was found), then `finish` the answer (append the TSIG).
    */
-  | { kind: 'reject'; rcode: number; msg: Uint8Array; finish: (answer: Uint8Array) => Uint8Array; reason: string };
+  | { kind: 'reject'; rcode: number; msg: Uint8Array; finish: (answer: Uint8Array) => Uint8Array; reason: string;
+      /** Answer without the OPT (BIND could not parse the message that far). */
+      bare?: true };
 
 /** Whether a message may carry a TSIG at all (a query with additional records): the cheap test before looking. */
 export function maySign(msg: Uint8Array): boolean {
@@ -79,8 +82,12 @@ export class TsigStage {
     switch (r.kind) {
       case 'unsigned':
         return r;
-      case 'formerr':
-        return { kind: 'reject', rcode: RCODE.FORMERR, msg, finish: (a) => a, reason: r.reason };
+      case 'formerr': {
+        const tsig = r.tsig;
+        if (!tsig) return { kind: 'reject', rcode: RCODE.FORMERR, msg, finish: (a) => a, reason: r.reason, bare: true };
+        return { kind: 'reject', rcode: RCODE.FORMERR, msg: unsignedPart(msg, tsig, true), reason: r.reason,
+          finish: (a) => appendUnsignedTsig(a, tsig, TSIG_ERROR.BADSIG, this.now()) };
+      }
       case 'ok': {
         const signing = this.signing(r.key, r.tsig);
         return { kind: 'signed', msg: unsignedPart(msg, r.tsig, true), keyName: keyNameText(r.tsig.keyName), signing };

@@ -343,8 +343,12 @@ export function badTimeOther(now: number): Uint8Array {
 /** What verifying a request found. */
 export type RequestCheck =
   | { kind: 'unsigned' }
-  /** Unusable TSIG (not last, bad lengths): FORMERR, as BIND answers. */
-  | { kind: 'formerr'; reason: string }
+  /**
+   * FORMERR, as BIND answers: a TSIG that is not the last record or does not
+   * parse (no `tsig`), or a MAC of impossible length for the key (`tsig` set:
+   * BIND's answer then carries an unsigned TSIG with BADSIG).
+   */
+  | { kind: 'formerr'; reason: string; tsig?: TsigRecord }
   | { kind: 'ok'; key: TsigKey; tsig: TsigRecord }
   /** BADKEY, BADSIG, BADTIME, BADTRUNC; `key` is set when the key is known and the MAC checked (BADTIME/BADTRUNC: the answer is signed). */
   | { kind: 'error'; error: number; tsig: TsigRecord; key?: TsigKey };
@@ -363,7 +367,7 @@ export function verifyRequest(msg: Uint8Array, findKey: (name: Uint8Array) => Ts
   const alg = algorithmFromName(tsig.algorithm);
   if (!key || alg !== key.algorithm) return { kind: 'error', error: TSIG_ERROR.BADKEY, tsig };
   const r = checkMac(msg, tsig, key, undefined, now);
-  return r === TSIG_ERROR.NOERROR ? { kind: 'ok', key, tsig } : r === 'formerr' ? { kind: 'formerr', reason: 'bad MAC length' } :
+  return r === TSIG_ERROR.NOERROR ? { kind: 'ok', key, tsig } : r === 'formerr' ? { kind: 'formerr', reason: 'bad MAC length', tsig } :
     { kind: 'error', error: r, tsig, key: r === TSIG_ERROR.BADSIG ? undefined : key };
 }
 
