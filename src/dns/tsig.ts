@@ -486,6 +486,24 @@ export class TsigResponseVerifier {
   }
 }
 
+/**
+ * One signed exchange with another server (a zone transfer in, a NOTIFY, an SOA
+ * check): the request to send, and the check of each reply in order (a transfer's
+ * messages one by one, then finish()).
+ */
+export interface TsigExchange {
+  message: Uint8Array;
+  check(reply: Uint8Array): ResponseCheck;
+  finish(): ResponseCheck;
+}
+
+/** Signs an outgoing request with `key` and returns the checker of its replies. */
+export function signRequest(msg: Uint8Array, key: TsigKey, now: () => number = () => Math.floor(Date.now() / 1000)): TsigExchange {
+  const { message, mac } = signMessage(msg, key, { now: now() });
+  const v = new TsigResponseVerifier(key, mac, now);
+  return { message, check: (reply) => v.verify(reply), finish: () => v.finish() };
+}
+
 function namesEqual(a: Uint8Array, b: Uint8Array): boolean {
   const x = lowerWire(a);
   const y = lowerWire(b);
