@@ -80,10 +80,12 @@ export class Renderer {
    * Writes the response within `limit` octets the way BIND 9.18 does: answer and
    * authority RRs one at a time until one does not fit (then TC); additional
    * RRs likewise in BIND's order of passes, without TC. With EDNS a truncated response keeps only the
-   * question and the OPT (dns_message_renderend); without EDNS the partial
+   * question and the OPT (dns_message_renderend); so does a response that will be
+   * signed (`signed`: a TSIG follows, RFC 8945); without either the partial
    * sections stay and AD is copied from the query.
    */
-  answer(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string, expire?: number): { bytes: Uint8Array; cookieAt: number } {
+  answer(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string, expire?: number,
+    signed = false): { bytes: Uint8Array; cookieAt: number } {
     const e = q.edns;
     let optLen = 0;
     if (e) {
@@ -115,7 +117,7 @@ export class Renderer {
     }
     if (tc) {
       flags |= FLAG_TC;
-      if (e) {
+      if (e || signed) {
         w.rewind(afterQuestion);
         counts[0] = counts[1] = counts[2] = 0;
       } else {

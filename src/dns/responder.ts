@@ -320,7 +320,8 @@ export class Responder {
       // The cookie's place in a record-less answer is not tracked, so those are not reused.
       cacheable = !r.noCache && !cookie;
     } else {
-      const out = this.renderer.answer(q, r.answer, this.renderer.limit(client.transport, q.edns) - (ctx.reserve ?? 0), cookie, client.address, r.expire);
+      const out = this.renderer.answer(q, r.answer, this.renderer.limit(client.transport, q.edns) - (ctx.reserve ?? 0), cookie, client.address, r.expire,
+        ctx.reserve !== undefined);
       bytes = out.bytes;
       cookieAt = out.cookieAt;
       rcode = r.answer.rcode;

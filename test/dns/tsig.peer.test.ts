@@ -230,7 +230,8 @@ async function main(t: Test): Promise<void> {
   const trunc: TsigKey = { name: 'trunc', algorithm: 'hmac-sha256', secret: Buffer.from('QHSiI80DmMqNh6OmRWsAnacrRv+hTowL7+279g3Aj+I=', 'base64'), digestBits: 128 };
 
   copyFileSync(path.join(FIXTURES, 'dns', 'tri.test.zone'), path.join(dir, 'tri.test.zone'));
-  writeFileSync(path.join(dir, 'closed.test.zone'), '$TTL 600\n@ SOA ns root 1 600 600 86400 60\n@ NS ns\nns A 10.0.0.1\nwww A 10.2.0.80\n');
+  writeFileSync(path.join(dir, 'closed.test.zone'), '$TTL 600\n@ SOA ns root 1 600 600 86400 60\n@ NS ns\nns A 10.0.0.1\nwww A 10.2.0.80\n' +
+    Array.from({ length: 60 }, (_, i) => `many A 10.3.0.${i + 1}\n`).join(''));
   writeFileSync(path.join(dir, 'big.test.zone'), '$TTL 600\n@ SOA ns root 1 600 600 86400 60\n@ NS ns\nns A 10.0.0.1\n' +
     Array.from({ length: 3000 }, (_, i) => `h${i} TXT "host ${i} padding padding padding padding padding padding"\n`).join(''));
 
@@ -316,6 +317,20 @@ async function main(t: Test): Promise<void> {
     (s) => s.rcode === 5 && tsigOf(s).verify === 'verifies');
   await same('a key with a two-label name', () => signQuery(query('tri.test.', 6), keyOf('k256.other')),
     keyOf('k256.other'), (s) => s.rcode === 0 && tsigOf(s).verify === 'verifies');
+
+  // Over UDP without EDNS (512 octets), a large signed answer is truncated and still signed.
+  const noEdns = (q: Uint8Array): Uint8Array => {
+    const b = Buffer.from(q.subarray(0, q.length - 11));
+    b.writeUInt16BE(0, 10);
+    return b;
+  };
+  await same('a signed answer too large for 512 octets: TC, signed', () => signQuery(noEdns(query('many.closed.test.', 1)), K.k256), K.k256,
+    (s) => s.rcode === 0 && ((s.flags as number) & 0x0200) !== 0 && tsigOf(s).verify === 'verifies');
+  await same('a signed UPDATE (no dynamic updates here): refused, signed', () => {
+    const q = Buffer.from(noEdns(query('closed.test.', 6)));
+    q.writeUInt16BE(0x2800, 2); // opcode UPDATE
+    return signQuery(q, K.k256);
+  }, K.k256, (s) => s.rcode === 5 && tsigOf(s).verify === 'verifies');
 
   // Zone transfers over TCP.
   const servers = [{ name: 'BIND', port: bindPort }, ...triads];
