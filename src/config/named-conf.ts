@@ -972,7 +972,8 @@ class NamedConfBuilder {
       }
       if (w.kind === 'word' && (w.value === 'geoip' || w.value === 'ecs')) {
         this.unimplemented(w, `'${w.value}' elements in address match lists are not implemented by Triad and never match`);
-        out.push({ kind: 'key', negated, name: w.value });
+        // An empty nested list: never matches (a `key` element would match a key of that name).
+        out.push({ kind: 'nested', negated, list: [] });
         continue;
       }
       if (words.length > 1) {
