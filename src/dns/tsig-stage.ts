@@ -15,7 +15,7 @@
 //   - a MAC of impossible length: FORMERR with an unsigned BADSIG TSIG.
 // That is what named 9.18 answers (test/dns/tsig.peer.test.ts compares them).
 
-import { usableKey, type KeyConfig } from '../config/named-conf-keys.js';
+import { keyId, usableKey, type KeyConfig } from '../config/named-conf-keys.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { RCODE } from './message.js';
 import {
@@ -30,6 +30,16 @@ export function tsigKeys(keys: Iterable<KeyConfig>): TsigKey[] {
     if (usableKey(k)) out.push({ name: k.name, algorithm: k.hmac as TsigAlgorithm, secret: k.secretBytes, digestBits: k.digestBits });
   }
   return out;
+}
+
+/**
+ * The key a `primaries`/`also-notify`/`server` entry names (`key NAME`), for
+ * signing what we send: the view's own key of that name, else the top-level one.
+ */
+export function configuredKey(conf: NamedConfig, name: string, view?: string): TsigKey | undefined {
+  const id = keyId(name);
+  const k = (view !== undefined ? conf.viewKeys?.get(view)?.get(id) : undefined) ?? conf.keys.get(id);
+  return k ? tsigKeys([k])[0] : undefined;
 }
 
 /**

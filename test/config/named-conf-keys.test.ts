@@ -5,6 +5,7 @@ import { parseNamedConf } from '../../src/config/named-conf.js';
 import { decodeBase64, keyId } from '../../src/config/named-conf-keys.js';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';
 import { compileAddressMatch } from '../../src/net/address-match.js';
+import { configuredKey, servedKeys } from '../../src/dns/tsig-stage.js';
 
 const FILE = '/etc/triad-test/named.conf';
 
@@ -82,6 +83,9 @@ t.test('keys in views are the view\'s own', async (t) => {
   t.equal(conf.viewKeys.get('a')?.get('k1')?.hmac, 'hmac-sha256');
   t.equal(conf.viewKeys.get('b')?.get('k1')?.hmac, 'hmac-sha512');
   t.equal(conf.keys.size, 0);
+  t.equal(configuredKey(conf, 'K1.', 'b')?.algorithm, 'hmac-sha512', 'a view\'s key by name, for signing what that view sends');
+  t.equal(configuredKey(conf, 'k1'), undefined, 'no top-level key of that name');
+  t.same(servedKeys(conf).map((k) => k.algorithm), ['hmac-sha256'], 'the served (first) view\'s keys verify requests');
 });
 
 t.test('a key element in an address match list matches the signing key', async (t) => {
