@@ -12,6 +12,7 @@ import type { Position } from './diagnostics.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { Token } from './tokenizer.js';
 import type { NStatement } from './named-conf.js';
+import { parseName } from '../wire/dns-name.js';
 
 /** The algorithms BIND 9.18 accepts, with their full MAC length in bits. */
 export const KEY_ALGORITHMS: Readonly<Record<string, number>> = {
@@ -51,6 +52,16 @@ export function decodeBase64(text: string): Uint8Array | undefined {
   if (s.length % 4 !== 0) return undefined;
   if (!/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s)) return undefined;
   return new Uint8Array(Buffer.from(s, 'base64'));
+}
+
+/** Whether a key name is a valid DNS name (labels of at most 63 octets, 255 in all). */
+function isDnsName(text: string): boolean {
+  try {
+    parseName(text.endsWith('.') ? text : `${text}.`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function positionOf(t: Token): Position {
@@ -101,7 +112,7 @@ export function keyStatement(s: NStatement, sink: DiagnosticSink, keys: Map<stri
     return;
   }
   const k: KeyConfig = { name: name.value, pos: positionOf(name), view };
-  if (!/^[^\s]+$/.test(name.value) || /\.\./.test(name.value) || (name.value.startsWith('.') && name.value !== '.')) {
+  if (!/^[^\s]+$/.test(name.value) || /\.\./.test(name.value) || (name.value.startsWith('.') && name.value !== '.') || !isDnsName(name.value)) {
     sink.error(name, `key '${name.value}': bad key name`);
     return;
   }

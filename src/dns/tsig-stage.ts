@@ -19,7 +19,7 @@ import { keyId, usableKey, type KeyConfig } from '../config/named-conf-keys.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { RCODE } from './message.js';
 import {
-  TSIG_ERROR, TsigStreamSigner, appendUnsignedTsig, badTimeOther, keyFinder, keyNameText, macSize, signMessage, signedMacLength, tsigSize,
+  TSIG_ERROR, TsigStreamSigner, appendUnsignedTsig, badTimeOther, canonicalName, keyFinder, keyNameText, macSize, signMessage, signedMacLength, tsigSize,
   unsignedPart, verifyRequest, type TsigAlgorithm, type TsigKey, type TsigRecord,
 } from './tsig.js';
 
@@ -27,7 +27,13 @@ import {
 export function tsigKeys(keys: Iterable<KeyConfig>): TsigKey[] {
   const out: TsigKey[] = [];
   for (const k of keys) {
-    if (usableKey(k)) out.push({ name: k.name, algorithm: k.hmac as TsigAlgorithm, secret: k.secretBytes, digestBits: k.digestBits });
+    if (!usableKey(k)) continue;
+    try {
+      canonicalName(k.name); // the loader rejects bad names; this only guards
+    } catch {
+      continue;
+    }
+    out.push({ name: k.name, algorithm: k.hmac as TsigAlgorithm, secret: k.secretBytes, digestBits: k.digestBits });
   }
   return out;
 }

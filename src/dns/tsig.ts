@@ -104,6 +104,8 @@ export interface TsigRecord {
   originalId: number;
   error: number;
   other: Uint8Array;
+  /** The record's TTL as received (0 when well formed; the MAC covers it, as BIND digests it). */
+  ttl: number;
   /** Offset of the TSIG record in the message: the signed part ends here. */
   start: number;
 }
@@ -163,6 +165,7 @@ export function findTsig(msg: Uint8Array): TsigFind {
     if (p < 0 || p + 10 > msg.length) return { kind: 'formerr', reason: 'record runs past the end' };
     const type = u16(msg, p);
     const cls = u16(msg, p + 2);
+    const ttl = u16(msg, p + 4) * 65536 + u16(msg, p + 6);
     const rdLen = u16(msg, p + 8);
     const rd = p + 10;
     if (rd + rdLen > msg.length) return { kind: 'formerr', reason: 'RDATA runs past the end' };
@@ -189,7 +192,7 @@ export function findTsig(msg: Uint8Array): TsigFind {
     const otherLen = u16(msg, q + 4);
     q += 6;
     if (q + otherLen !== rd + rdLen) return { kind: 'formerr', reason: 'TSIG RDATA length disagrees with its content' };
-    return { kind: 'found', tsig: { keyName: owner[0], algorithm: alg[0], timeSigned, fudge, mac, originalId, error, other: copy(msg, q, q + otherLen), start } };
+    return { kind: 'found', tsig: { keyName: owner[0], algorithm: alg[0], timeSigned, fudge, mac, originalId, error, other: copy(msg, q, q + otherLen), ttl, start } };
   }
   return { kind: 'none' };
 }
@@ -225,6 +228,8 @@ function be16(n: number): Uint8Array {
 }
 
 interface Variables {
+  /** TTL of the TSIG record: 0 when we sign; as received when we check. */
+  ttl?: number;
   keyName: Uint8Array;
   algorithm: Uint8Array;
   timeSigned: number;
@@ -246,7 +251,8 @@ function computeMac(key: TsigKey, prior: Uint8Array | undefined, messages: Uint8
     h.update(be16(v.fudge));
   } else {
     h.update(lowerWire(v.keyName));
-    h.update(Uint8Array.of(0, CLASS_ANY, 0, 0, 0, 0));
+    const ttl = v.ttl ?? 0;
+    h.update(Uint8Array.of(0, CLASS_ANY, ttl >>> 24, (ttl >>> 16) & 0xff, (ttl >>> 8) & 0xff, ttl & 0xff));
     h.update(lowerWire(v.algorithm));
     h.update(u48(v.timeSigned));
     h.update(be16(v.fudge));
@@ -379,7 +385,7 @@ function checkMac(msg: Uint8Array, tsig: TsigRecord, key: TsigKey, requestMac: U
   if (len > full || (len > 0 && (len < 10 || len < Math.floor((full + 1) / 2)))) return 'formerr';
   if (len === 0) return TSIG_ERROR.BADSIG;
   const expected = computeMac(key, requestMac, [unsignedPart(msg, tsig)], {
-    keyName: tsig.keyName, algorithm: tsig.algorithm, timeSigned: tsig.timeSigned, fudge: tsig.fudge, error: tsig.error, other: tsig.other,
+    keyName: tsig.keyName, algorithm: tsig.algorithm, timeSigned: tsig.timeSigned, fudge: tsig.fudge, error: tsig.error, other: tsig.other, ttl: tsig.ttl,
   }, false);
   if (!timingSafeEqual(expected.subarray(0, len), tsig.mac)) return TSIG_ERROR.BADSIG;
   if (Math.abs(now - tsig.timeSigned) > tsig.fudge) return TSIG_ERROR.BADTIME;
@@ -467,7 +473,7 @@ export class TsigResponseVerifier {
     const full = DIGEST[this.key.algorithm].size;
     const len = t.mac.length;
     if (len > full || len < 10 || len < Math.floor((full + 1) / 2)) return { ok: false, reason: 'bad MAC length' };
-    const v: Variables = { keyName: t.keyName, algorithm: t.algorithm, timeSigned: t.timeSigned, fudge: t.fudge, error: t.error, other: t.other };
+    const v: Variables = { keyName: t.keyName, algorithm: t.algorithm, timeSigned: t.timeSigned, fudge: t.fudge, error: t.error, other: t.other, ttl: t.ttl };
     const expected = computeMac(this.key, this.prior, [...this.pending, unsignedPart(msg, t)], v, !this.first);
     if (!timingSafeEqual(expected.subarray(0, len), t.mac)) return { ok: false, reason: 'the answer\'s MAC does not verify', error: TSIG_ERROR.BADSIG };
     if (t.error !== 0) return { ok: false, reason: `the server answered ${TSIG_ERROR_NAMES[t.error] ?? t.error}`, error: t.error };

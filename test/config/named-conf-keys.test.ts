@@ -66,6 +66,7 @@ t.test('errors as named-checkconf words them, at the token', async (t) => {
     ['key k14 { algorithm hmac-sha256; secret "abcd"; secret "abcd"; };', "1:49 'secret' redefined near 'secret'"],
     ['key k16 { algorithm hmac-sha256; secret "abcd"; foo 1; };', "1:49 unknown option 'foo'"],
     ['key "bad..name" { algorithm hmac-sha256; secret "abcd"; };', "1:5 key 'bad..name': bad key name"],
+    [`key "${'a'.repeat(64)}" { algorithm hmac-sha256; secret "abcd"; };`, `1:5 key '${'a'.repeat(64)}': bad key name`],
     ['key k1 { algorithm hmac-sha256; secret "abcd"; };\nview v { key k1 { algorithm hmac-sha256; secret "abcd"; }; };', `2:14 key 'k1': already exists previous definition: ${FILE}:1`],
   ];
   for (const [text, want] of cases) {

@@ -248,3 +248,34 @@ t.test('dig -y: its request verifies here, our signed answer verifies there', as
   const k: TsigKey = { name: 'other.key', algorithm: 'hmac-md5', secret: SECRET };
   t.equal(md5.query && verifyRequest(md5.query, keyFinder([k]), now()).kind, 'ok', 'and verifies, key names without case');
 });
+
+t.test('mangled signed messages never throw and never verify', async (t) => {
+  const r = new Responder(view, { now: () => NOW });
+  const base = Buffer.from(signQuery(query('www.tri.test.'), K256, NOW).message);
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  let threw = 0;
+  let verified = 0;
+  for (let i = 0; i < 3000; i++) {
+    const m = Buffer.from(base);
+    const flips = 1 + rnd(4);
+    for (let j = 0; j < flips; j++) m[12 + rnd(m.length - 12)] = rnd(256);
+    const cut = rnd(5) === 0 ? m.subarray(0, 12 + rnd(m.length - 12)) : m;
+    if (cut.equals(base)) continue;
+    try {
+      // Names compare without case (RFC 8945 §4.3.3: canonical form), so only a change of
+      // letter case in the key or algorithm name may still verify.
+      if (verifyRequest(cut, find, NOW).kind === 'ok' && cut.toString('latin1').toLowerCase() !== base.toString('latin1').toLowerCase()) verified++;
+      r.respond(cut, udp);
+      r.respondTcp(cut, { ...udp, transport: 'tcp' });
+    } catch {
+      threw++;
+    }
+  }
+  t.equal(threw, 0, 'no exception');
+  t.equal(verified, 0, 'no changed message verifies (but for the letter case of the TSIG names)');
+  t.equal(r.stats.internalErrors, 0, 'no internal error in the pipeline');
+});
