@@ -261,6 +261,7 @@ export class Responder {
   private signedRequest(v: Exclude<TsigVerdict, { kind: 'unsigned' }>, client: ClientInfo,
     later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
     if (v.kind === 'reject') {
+      if (v.keyName !== undefined) this.faults.tsig(client, v.keyName, v.error ?? v.reason);
       const p = parseQuery(v.msg);
       if (p.kind === 'drop') return null;
       const id = p.kind === 'ok' ? p.query.id : p.id;

@@ -19,7 +19,7 @@ import { keyId, usableKey, type KeyConfig } from '../config/named-conf-keys.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { RCODE } from './message.js';
 import {
-  TSIG_ERROR, TsigStreamSigner, appendUnsignedTsig, badTimeOther, canonicalName, keyFinder, keyNameText, macSize, signMessage, signedMacLength, tsigSize,
+  TSIG_ERROR, TSIG_ERROR_NAMES, TsigStreamSigner, appendUnsignedTsig, badTimeOther, canonicalName, keyFinder, keyNameText, macSize, signMessage, signedMacLength, tsigSize,
   unsignedPart, verifyRequest, type TsigAlgorithm, type TsigKey, type TsigRecord,
 } from './tsig.js';
 
@@ -77,6 +77,8 @@ export type TsigVerdict =
    * TSIG, when one was found), then `finish` the answer (append the TSIG).
    */
   | { kind: 'reject'; rcode: number; msg: Uint8Array; finish: (answer: Uint8Array) => Uint8Array; reason: string;
+      /** The key name the request named and the TSIG error, for the log (none when no TSIG could be read). */
+      keyName?: string; error?: string;
       /** Answer without the OPT (BIND could not parse the message that far). */
       bare?: true };
 
@@ -101,7 +103,7 @@ export class TsigStage {
       case 'formerr': {
         const tsig = r.tsig;
         if (!tsig) return { kind: 'reject', rcode: RCODE.FORMERR, msg, finish: (a) => a, reason: r.reason, bare: true };
-        return { kind: 'reject', rcode: RCODE.FORMERR, msg: unsignedPart(msg, tsig, true), reason: r.reason,
+        return { kind: 'reject', rcode: RCODE.FORMERR, msg: unsignedPart(msg, tsig, true), reason: r.reason, keyName: keyNameText(tsig.keyName), error: 'FORMERR',
           finish: (a) => appendUnsignedTsig(a, tsig, TSIG_ERROR.BADSIG, this.now()) };
       }
       case 'ok': {
@@ -113,10 +115,11 @@ export class TsigStage {
         const stripped = unsignedPart(msg, tsig, true);
         const reason = error === TSIG_ERROR.BADKEY ? 'unknown key' : error === TSIG_ERROR.BADSIG ? 'signature failed to verify'
           : error === TSIG_ERROR.BADTIME ? 'signature time outside the fudge' : 'signature too short';
-        if (!key) return { kind: 'reject', rcode: RCODE.NOTAUTH, msg: stripped, reason, finish: (a) => appendUnsignedTsig(a, tsig, error, this.now()) };
+        const named = { keyName: keyNameText(tsig.keyName), error: TSIG_ERROR_NAMES[error] ?? String(error) };
+        if (!key) return { kind: 'reject', rcode: RCODE.NOTAUTH, msg: stripped, reason, ...named, finish: (a) => appendUnsignedTsig(a, tsig, error, this.now()) };
         // BADTIME and BADTRUNC: the MAC verified, so the answer is signed (RFC 8945 §5.2.3, BIND).
         return {
-          kind: 'reject', rcode: RCODE.NOTAUTH, msg: stripped, reason,
+          kind: 'reject', rcode: RCODE.NOTAUTH, msg: stripped, reason, ...named,
           finish: (a) => {
             const t = this.now();
             return signMessage(a, key, {

@@ -244,7 +244,7 @@ async function main(t: Test): Promise<void> {
     t.fail(`named did not start:\n${up}`);
     return;
   }
-  const triads: { name: string; port: number }[] = [];
+  const triads: { name: string; port: number; output: () => string }[] = [];
   for (const [name, extra] of [['triad (workers)', []], ['triad (--dns-workers 0)', ['--dns-workers', '0']]] as const) {
     const port = await freePort();
     const conf = path.join(dir, `triad-${triads.length}.conf`);
@@ -258,7 +258,7 @@ async function main(t: Test): Promise<void> {
       return;
     }
     t.notMatch(triad.output(), /TSIG|'key'|key elements/, `${name}: no warning about keys or TSIG`);
-    triads.push({ name, port });
+    triads.push({ name, port, output: () => triad.output() });
   }
 
   /** The same request to every server; their answers' shapes must be equal. Returns BIND's shape. */
@@ -317,6 +317,12 @@ async function main(t: Test): Promise<void> {
     (s) => s.rcode === 5 && tsigOf(s).verify === 'verifies');
   await same('a key with a two-label name', () => signQuery(query('tri.test.', 6), keyOf('k256.other')),
     keyOf('k256.other'), (s) => s.rcode === 0 && tsigOf(s).verify === 'verifies');
+
+  // The first refused request is logged in named's words (then at most one line per 10 s).
+  for (const x of triads) {
+    t.ok(await waitFor(() => /request has invalid signature: TSIG k256: tsig verify failure \(BADSIG\)/.test(x.output()), 5000, 100),
+      `${x.name}: the bad signature is logged as named logs it`);
+  }
 
   // Over UDP without EDNS (512 octets), a large signed answer is truncated and still signed.
   const noEdns = (q: Uint8Array): Uint8Array => {

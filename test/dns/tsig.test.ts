@@ -12,6 +12,7 @@ import { Responder, type ServingView, type ClientInfo } from '../../src/dns/resp
 import { decodeMessage, RCODE } from '../../src/dns/message.js';
 import { nameKey, parseName } from '../../src/wire/dns-name.js';
 import { miniZone, TRI } from '../helpers/mini-zone.js';
+import { FaultLog } from '../../src/dns/fault-log.js';
 
 const SECRET = Buffer.from('QHSiI80DmMqNh6OmRWsAnacrRv+hTowL7+279g3Aj+I=', 'base64');
 const K256: TsigKey = { name: 'k256', algorithm: 'hmac-sha256', secret: SECRET };
@@ -278,4 +279,19 @@ t.test('mangled signed messages never throw and never verify', async (t) => {
   t.equal(threw, 0, 'no exception');
   t.equal(verified, 0, 'no changed message verifies (but for the letter case of the TSIG names)');
   t.equal(r.stats.internalErrors, 0, 'no internal error in the pipeline');
+});
+
+t.test('refused signed requests are logged, one line per interval', async (t) => {
+  const lines: string[] = [];
+  let clock = 0;
+  const faults = new FaultLog({ error: (_o, m) => lines.push(`error ${m}`), warn: (o, m) => lines.push(`warn ${m} ${JSON.stringify(o)}`) }, 10_000, () => clock);
+  const r = new Responder(view, { now: () => NOW, faults });
+  const bad = (): Uint8Array => signQuery(query('www.tri.test.'), { ...K256, name: 'nokey' }, NOW).message;
+  r.respond(bad(), udp);
+  r.respond(bad(), udp);
+  clock = 10_000;
+  r.respond(signQuery(query('www.tri.test.'), { ...K256, secret: Buffer.from('x') }, NOW).message, udp);
+  t.equal(lines.length, 2, 'the second within 10 s is only counted');
+  t.match(lines[0], /^warn dns: request has invalid signature: TSIG nokey: tsig verify failure \(BADKEY\) .*"client":"127\.0\.0\.1#5353"/);
+  t.match(lines[1], /TSIG k256: tsig verify failure \(BADSIG\).*"notLogged":1/);
 });
