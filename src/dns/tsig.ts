@@ -408,8 +408,12 @@ export class TsigStreamSigner {
   private pending: Uint8Array[] = [];
   private sinceSigned = 0;
 
-  constructor(private readonly key: TsigKey, requestMac: Uint8Array, private readonly now: () => number, private readonly every = 1) {
+  private readonly every: number;
+
+  constructor(private readonly key: TsigKey, requestMac: Uint8Array, private readonly now: () => number, every = 1) {
     this.prior = requestMac;
+    // RFC 8945 §5.3.1: at most 99 unsigned messages in a row.
+    this.every = Math.min(100, Math.max(1, Math.floor(every)));
   }
 
   /** Signs (or passes, when `every` allows) one message; `last` forces a signature on the final message. */
