@@ -170,9 +170,10 @@ zone "big.test" { type primary; file "big.test.zone"; allow-transfer { key k256;
 `;
 }
 
-async function startNamed(t: Test, conf: string): Promise<true | string> {
+async function startNamed(t: Test, conf: string, logOut?: { log: () => string }): Promise<true | string> {
   const named: ChildProcess = spawn('named', ['-g', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
+  if (logOut) logOut.log = () => log;
   named.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   t.teardown(async () => {
     if (named.exitCode !== null) return;
@@ -399,6 +400,42 @@ async function main(t: Test): Promise<void> {
     const plain = await digRun(srv.port, ['big.test', 'AXFR']);
     t.match(plain, /Transfer failed/, `${srv.name}: dig AXFR without the key fails`);
   }
+
+  // A BIND secondary transfers from Triad with the key in its `primaries`, and is refused without the right one.
+  const secDir = path.join(dir, 'secondary');
+  mkdirSync(secDir);
+  const secPort = await freePort();
+  const [workers, inproc] = triads;
+  writeFileSync(path.join(secDir, 'named.conf'), `controls { };
+include "${dir}/keys.conf";
+options {
+    directory "${secDir}";
+    listen-on port ${secPort} { ${HOST}; };
+    listen-on-v6 { none; };
+    recursion no;
+    dnssec-validation no;
+    pid-file none;
+    session-keyfile none;
+    notify no;
+};
+zone "big.test" { type secondary; primaries { ${HOST} port ${workers.port} key k256; }; file "big.sec"; };
+zone "closed.test" { type secondary; primaries { ${HOST} port ${inproc.port} key k512; }; file "closed.sec"; };
+zone "tri.test" { type secondary; primaries { ${HOST} port ${inproc.port} key k256; }; file "tri.sec"; };
+`);
+  const sec = { log: (): string => '' };
+  const secUp = await startNamed(t, path.join(secDir, 'named.conf'), sec);
+  if (secUp !== true) {
+    t.fail(`the secondary named did not start:\n${secUp}`);
+    return;
+  }
+  const done = (zone: string): RegExp => new RegExp(`transfer of '${zone}/IN' from [^:]+: Transfer completed`);
+  t.ok(await waitFor(() => done('big.test').test(sec.log()) && done('closed.test').test(sec.log()), 20000, 200),
+    'BIND, as a secondary, completes TSIG-signed transfers from Triad (workers and --dns-workers 0)') || t.comment(sec.log().slice(-2000));
+  t.match(sec.log(), /transfer of 'big.test\/IN' from [^:]+: Transfer status: success/, 'big.test: every message verified by BIND');
+  t.match(digSync(HOST, secPort, ['+short', 'h2999.big.test', 'TXT']), /host 2999 padding/, 'the secondary serves the transferred zone');
+  t.ok(await waitFor(() => /transfer of 'tri.test\/IN' from [^:]+: failed while receiving responses: REFUSED/.test(sec.log()), 20000, 200),
+    'tri.test (allow-transfer { key k512; }) is refused to the secondary holding k256') || t.comment(sec.log().slice(-2000));
+  t.notMatch(sec.log(), /tsig verify failure|expected a TSIG|bad signature|TSIG.*(BADSIG|BADKEY|BADTIME)/i, 'no TSIG error on the BIND side');
 }
 
 // One subtest holds the servers for all the comparisons (they share the keys and the processes).
