@@ -39,7 +39,7 @@ export interface ViewHooks {
   /** The clause check against the view table: known, not redefined, well-formed. False: skip it. */
   viewClause(s: NStatement, seen: Map<string, Token>): boolean;
   /** Parses a `key` statement into the view's own keys. */
-  viewKeyStatement(s: NStatement, into: Map<string, KeyConfig>): void;
+  viewKeyStatement(s: NStatement, into: Map<string, KeyConfig>, view: string): void;
   /** The top-level keys (complete: definitions are read before views). */
   globalKeys(): ReadonlyMap<string, KeyConfig>;
   /** Marks an option clause as used (checks its address-match lists). */
@@ -128,13 +128,10 @@ function viewBody(name: string, pos: Position, block: NStatement[], global: Name
       case 'match-recursive-only':
         vc.matchRecursiveOnly = /^(yes|true|1)$/i.test(s.words[1].value);
         break;
-      case 'key': {
-        const kn = s.words[1];
-        const top = kn ? hooks.globalKeys().get(kn.value) : undefined;
-        if (kn && top) sink.error(kn, `key '${kn.value}': already exists previous definition: ${top.pos.file}:${top.pos.line}`);
-        else hooks.viewKeyStatement(s, vc.keys);
+      case 'key':
+        // Its own keyring; a name the top level already defines is an error there (named-conf-keys.ts).
+        hooks.viewKeyStatement(s, vc.keys, name);
         break;
-      }
       default:
         hooks.validateAmls(s);
     }

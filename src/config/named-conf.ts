@@ -19,6 +19,7 @@ import {
 import { BUILTIN_ACLS, amlIsNone, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
 import { parsePrefix } from '../net/ip.js';
 import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.js';
+import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -125,12 +126,7 @@ export interface ZoneConfig {
   pos: Position;
 }
 
-export interface KeyConfig {
-  name: string;
-  algorithm?: string;
-  secret?: string;
-  pos: Position;
-}
+export type { KeyConfig } from './named-conf-keys.js';
 
 export interface NamedConfig {
   /** Absolute path of the main file. */
@@ -139,7 +135,10 @@ export interface NamedConfig {
   files: string[];
   options: NamedOptions;
   acls: Map<string, AddressMatchList>;
+  /** Top-level `key` statements, by keyId (lower case, no trailing dot). */
   keys: Map<string, KeyConfig>;
+  /** Each view's own `key` statements, by view name, then keyId (the same maps as `views[i].keys`). */
+  viewKeys: Map<string, Map<string, KeyConfig>>;
   /** The top-level zones, or those of the first view. */
   zones: ZoneConfig[];
   /** Zones of the other views (`triad check` loads them too, as named-checkconf -z does). */
@@ -415,7 +414,8 @@ class NamedConfBuilder {
     this.resolveReferences();
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
-    return { file, files, options, acls, keys: this.keys, zones, unservedZones, views: viewConfigs };
+    const viewKeys = new Map(viewConfigs.map((v) => [v.name, v.keys] as const));
+    return { file, files, options, acls, keys: this.keys, viewKeys, zones, unservedZones, views: viewConfigs };
   }
 
   private defaultOptions(): NamedOptions {
@@ -603,15 +603,9 @@ class NamedConfBuilder {
       aml: (block, used) => this.aml(block, used),
       viewClause: (s, seen) => this.clause(s, VIEW, seen, '') !== undefined,
       // A view's keys are its own (BIND: one keyring per view), so two views may each define a key of the same name.
-      viewKeyStatement: (s, into) => {
-        const global = this.keys;
-        this.keys = into;
-        try {
-          this.keyStatement(s);
-        } finally {
-          this.keys = global;
-        }
-        if (s.words[1]) this.viewKeyNames.add(s.words[1].value);
+      viewKeyStatement: (s, into, view) => {
+        keyStatement(s, this.sink, into, view, this.keys);
+        if (s.words[1]) this.viewKeyNames.add(keyId(s.words[1].value));
       },
       globalKeys: () => this.keys,
       validateAmls: (s) => this.validateAmls(s),
@@ -954,15 +948,13 @@ class NamedConfBuilder {
       if (w.kind === 'word' && w.value === 'key') {
         const k = words[1];
         if (!k || words.length > 2) this.sink.error(k ?? w, 'key: expected a key name');
-        else {
-          this.unimplemented(w, "'key' elements in address match lists never match: Triad does not implement TSIG; match clients by address instead");
-          out.push({ kind: 'key', negated, name: k.value });
-        }
+        else out.push({ kind: 'key', negated, name: k.value });
         continue;
       }
       if (w.kind === 'word' && (w.value === 'geoip' || w.value === 'ecs')) {
         this.unimplemented(w, `'${w.value}' elements in address match lists are not implemented by Triad and never match`);
-        out.push({ kind: 'key', negated, name: w.value });
+        // An empty nested list: never matches (a `key` element would match a key of that name).
+        out.push({ kind: 'nested', negated, list: [] });
         continue;
       }
       if (words.length > 1) {
@@ -1037,27 +1029,7 @@ class NamedConfBuilder {
   }
 
   private keyStatement(s: NStatement): void {
-    const name = s.words[1];
-    if (!name || !s.block || s.words.length > 2) {
-      this.sink.error(name ?? s.words[0], 'key: expected a name and a block');
-      return;
-    }
-    const k: KeyConfig = { name: name.value, pos: { file: name.file, line: name.line, col: name.col } };
-    for (const c of s.block) {
-      const h = c.words[0];
-      const v = c.words[1];
-      if (!h || !v || c.words.length > 2 || c.block || (h.value !== 'algorithm' && h.value !== 'secret')) {
-        this.sink.error(h ?? c.end, `unknown option ${h ? q(h) : ''} in key`);
-        continue;
-      }
-      if (h.value === 'algorithm') k.algorithm = v.value;
-      else k.secret = v.value;
-    }
-    if (k.algorithm === undefined) this.sink.error(name, `key '${name.value}' must have both 'secret' and 'algorithm' defined`);
-    else if (k.secret === undefined) this.sink.error(name, `key '${name.value}' must have both 'secret' and 'algorithm' defined`);
-    if (this.keys.has(name.value)) this.sink.error(name, `key '${name.value}' already exists`);
-    this.keys.set(name.value, k);
-    this.unimplemented(s.words[0], "'key' (TSIG) is accepted but not used: Triad does not implement TSIG");
+    keyStatement(s, this.sink, this.keys);
   }
 
   /** Checks `logging` as BIND does (unknown clauses, categories and channels are errors); Triad then ignores it. */
@@ -1143,7 +1115,7 @@ class NamedConfBuilder {
       checked.add(name);
     };
     for (const use of this.amlUses) for (const r of use.refs) visit(r.name, r.token, []);
-    for (const k of this.keyRefs) if (!this.keys.has(k.value) && !this.viewKeyNames.has(k.value)) this.sink.error(k, `unknown key '${k.value}'`);
+    for (const k of this.keyRefs) if (!this.keys.has(keyId(k.value)) && !this.viewKeyNames.has(keyId(k.value))) this.sink.error(k, `unknown key '${k.value}'`);
     for (const r of this.policyRefs) {
       if (!this.dnssecPolicies.has(r.token.value)) this.sink.error(r.token, `zone '${r.zone}': option 'dnssec-policy ${r.token.value}' has no matching dnssec-policy config`);
     }

@@ -12,8 +12,11 @@ import type { ParsedQuery } from './message.js';
 import { EDNS_OPT_EXPIRE } from './message.js';
 import { MAX_UDP_NO_EDNS } from './render.js';
 
-/** Decides whether a client address is allowed (built from a BIND address-match list). */
-export type AddressMatcher = (address: string) => boolean;
+/**
+ * Decides whether a client is allowed (built from a BIND address-match list):
+ * its address, and the name of the TSIG key that signed its request, if any.
+ */
+export type AddressMatcher = (address: string, key?: string) => boolean;
 
 export interface CacheEntry {
   bytes: Uint8Array;

@@ -10,6 +10,7 @@ import type { FailedZone } from './view-builder.js';
 import { Responder, type ResponderStats } from './responder.js';
 import { namesTargets, servedViews, type ServedView } from './view-set.js';
 import { refusingView, ViewRouter } from './view-router.js';
+import { maySign, TsigStage } from './tsig-stage.js';
 import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
@@ -82,7 +83,7 @@ export class DnsHost {
       name: v.name, matches: v.matches,
       responder: new Responder(v.view, { resolver: configure ? this.resolverFor(v) : this.resolvers.get(v.name), faults: this.faults }),
     }));
-    return new ViewRouter(views, refusingView(cfg.view), { faults: this.faults });
+    return new ViewRouter(views, refusingView(cfg.view), { faults: this.faults, verifiedKey: viewKeyVerifier(cfg.views) });
   }
 
   private setRouter(router: ViewRouter): void {
@@ -298,4 +299,22 @@ export function failedZoneMessage(f: FailedZone): string {
   return f.keptSerial === undefined
     ? `${zone}: not loaded; answered SERVFAIL until its file loads`
     : `${zone}: not reloaded; still serving serial ${f.keptSerial}`;
+}
+
+/**
+ * The name of the key whose TSIG on a request verifies, for view selection (a view's
+ * match-clients may name a key). Every view's keyring is asked in order; the view then
+ * answers with its own keyring (tsig-stage.ts), which checks the signature again.
+ */
+function viewKeyVerifier(views: readonly ServedView[]): ((msg: Uint8Array) => string | undefined) | undefined {
+  if (views.length < 2) return undefined;
+  const stages = views.map((v) => new TsigStage(v.view.tsigKeys ?? [], () => Math.floor(Date.now() / 1000)));
+  return (msg) => {
+    if (!maySign(msg)) return undefined;
+    for (const st of stages) {
+      const v = st.check(msg);
+      if (v.kind === 'signed') return v.keyName;
+    }
+    return undefined;
+  };
 }

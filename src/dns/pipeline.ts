@@ -18,6 +18,7 @@ import type { ZoneTable } from './zone-table.js';
 import type { Zone } from './zone.js';
 import type { AddressMatcher } from './answer-cache.js';
 import type { Ede } from './render.js';
+import type { TsigKey } from './tsig.js';
 
 export type { AddressMatcher };
 
@@ -28,8 +29,8 @@ export interface ClientInfo {
   transport: 'udp' | 'tcp';
   /** The local address the request arrived on (view selection: match-destinations). */
   destination?: string;
-  /** The TSIG key that signed the request and verified, if any (view selection: `key` in match-clients). */
-  keyName?: string;
+  /** The TSIG key that signed the request, verified (tsig-stage.ts); ACL `key` elements and views match on it. */
+  key?: string;
 }
 
 export interface ServingView {
@@ -63,6 +64,8 @@ export interface ServingView {
    */
   allowTransfer?: AddressMatcher;
   zoneAllowTransfer?: Map<string, AddressMatcher>;
+  /** `key` statements: the TSIG keys requests may be signed with (tsig-stage.ts). */
+  tsigKeys?: readonly TsigKey[];
   /** options { minimal-responses }; BIND 9.18's default is no-auth-recursive. */
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
 }
@@ -83,6 +86,8 @@ export interface QueryContext {
   readonly client: ClientInfo;
   /** The answer may be a stream of messages (a TCP connection asking for AXFR/IXFR). */
   readonly stream: boolean;
+  /** Octets the rendered answer must leave free (a TSIG appended after rendering). */
+  readonly reserve?: number;
 }
 
 /** An answer without records: an rcode, maybe the question, maybe an EDE. */

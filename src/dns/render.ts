@@ -80,10 +80,12 @@ export class Renderer {
    * Writes the response within `limit` octets the way BIND 9.18 does: answer and
    * authority RRs one at a time until one does not fit (then TC); additional
    * RRs likewise in BIND's order of passes, without TC. With EDNS a truncated response keeps only the
-   * question and the OPT (dns_message_renderend); without EDNS the partial
+   * question and the OPT (dns_message_renderend); so does a response that will be
+   * signed (`signed`: a TSIG follows, RFC 8945); without either the partial
    * sections stay and AD is copied from the query.
    */
-  answer(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string, expire?: number): { bytes: Uint8Array; cookieAt: number } {
+  answer(q: ParsedQuery, ans: AuthorityAnswer, limit: number, cookie: Uint8Array | undefined, address: string, expire?: number,
+    signed = false): { bytes: Uint8Array; cookieAt: number } {
     const e = q.edns;
     let optLen = 0;
     if (e) {
@@ -115,7 +117,7 @@ export class Renderer {
     }
     if (tc) {
       flags |= FLAG_TC;
-      if (e) {
+      if (e || signed) {
         w.rewind(afterQuestion);
         counts[0] = counts[1] = counts[2] = 0;
       } else {
@@ -165,10 +167,10 @@ export class Renderer {
   /**
    * A zone transfer (RFC 5936 §2.2): the records in messages of at most BIND's
    * transfer-message-size, the question and OPT (with the COOKIE, as BIND) in the first.
+   * BIND 9.18 sets only QR and AA on them: RD and CD are not echoed (measured).
    */
   stream(q: ParsedQuery, records: SectionRRset[], address: string): Uint8Array[] {
     const out: Uint8Array[] = [];
-    const keep = q.flags & (FLAG_RD | FLAG_CD);
     const c: Cursor = { set: 0, rd: 0, count: 0 };
     for (;;) {
       const first = out.length === 0;
@@ -187,7 +189,7 @@ export class Renderer {
         this.writeOpt(w, q.edns, 0, undefined, q.cookie, address);
       }
       const b = w.buf;
-      const flags = FLAG_QR | FLAG_AA | keep;
+      const flags = FLAG_QR | FLAG_AA;
       b[0] = q.id >> 8; b[1] = q.id & 0xff; b[2] = flags >> 8; b[3] = flags & 0xff;
       b[4] = 0; b[5] = first ? 1 : 0; b[6] = c.count >> 8; b[7] = c.count & 0xff;
       b[8] = 0; b[9] = 0; b[10] = 0; b[11] = first && q.edns ? 1 : 0;

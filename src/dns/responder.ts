@@ -32,6 +32,7 @@ import { ADMISSION, headerPolicy, type Admission } from './policy.js';
 import { AnswerCache, fastKey, parsedKey, type CacheEntry } from './answer-cache.js';
 import { Renderer } from './render.js';
 import { FaultLog } from './fault-log.js';
+import { TsigStage, maySign, type TsigSigning, type TsigVerdict } from './tsig-stage.js';
 import { SOURCES } from './sources.js';
 import { errorReply, type AddressMatcher, type ClientInfo, type DataReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver,
   type Reply, type ServingView, type Source, type SourceEnv } from './pipeline.js';
@@ -86,6 +87,8 @@ export class Responder {
   private readonly faults: FaultLog;
   /** allow-recursion when recursion is on: decides the RA bit per client (RFC 1035 §4.1.1). */
   private readonly ra: AddressMatcher | undefined;
+  /** Verifies signed requests and signs their answers (tsig-stage.ts). */
+  private readonly tsig: TsigStage;
 
   constructor(view: ServingView, opts: ResponderOptions = {}) {
     this.view = view;
@@ -103,8 +106,9 @@ export class Responder {
     this.handlers = (opts.sources ?? SOURCES).map((s) => s(env)).filter((h): h is Handler => h !== undefined);
     this.drop = (opts.admission ?? ADMISSION).map((a) => a(view)).filter((m): m is AddressMatcher => m !== undefined);
     this.cache = new AnswerCache(opts.cacheSize ?? 20000);
-    this.renderer = new Renderer(view.udpSize, opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16)),
-      opts.now ?? (() => Math.floor(Date.now() / 1000)));
+    const clock = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.renderer = new Renderer(view.udpSize, opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16)), clock);
+    this.tsig = new TsigStage(view.tsigKeys ?? [], clock);
     this.faults = opts.faults ?? new FaultLog(undefined);
   }
 
@@ -148,6 +152,11 @@ export class Responder {
       }
     }
     try {
+      // A signed request (RFC 8945) takes its own path: verified, never cached, answered signed.
+      if (maySign(msg)) {
+        const v = this.tsig.check(msg);
+        if (v.kind !== 'unsigned') return this.signedRequest(v, client, later);
+      }
       const out = this.answer(msg, client);
       if (out instanceof Promise) {
         if (!later) return null;
@@ -172,21 +181,40 @@ export class Responder {
     if (qtype === T.AXFR || qtype === T.IXFR) {
       if (this.dropped(client.address)) return null;
       try {
-        const p = parseQuery(msg);
+        // A signed transfer goes on without its TSIG, for its key; a refused one is answered below, by respond().
+        let signing: TsigSigning | undefined;
+        let m = msg;
+        let c = client;
+        let refused = false;
+        if (maySign(msg)) {
+          const v = this.tsig.check(msg);
+          if (v.kind === 'signed') {
+            signing = v.signing;
+            m = v.msg;
+            c = { ...client, key: v.keyName };
+          } else if (v.kind === 'reject') {
+            refused = true;
+          }
+        }
+        const p = parseQuery(m);
         const t = p.kind === 'ok' ? p.query.question.type : 0;
-        if (p.kind === 'ok' && (t === T.AXFR || t === T.IXFR) && p.query.opcode === OPCODE_QUERY && p.query.question.class === CLASS_IN &&
+        if (!refused && p.kind === 'ok' && (t === T.AXFR || t === T.IXFR) && p.query.opcode === OPCODE_QUERY && p.query.question.class === CLASS_IN &&
           (p.query.edns === undefined || p.query.edns.version === 0)) {
           this.stats.queries++;
-          const ctx: QueryContext = { q: p.query, msg, client, stream: true };
+          const ctx: QueryContext = { q: p.query, msg: m, client: c, stream: true };
           const r = this.decide(ctx);
           if (r.kind === 'stream') {
             const outs = this.renderer.stream(ctx.q, r.records, client.address);
             this.count(RCODE.NOERROR);
-            return outs;
+            if (!signing) return outs;
+            // RFC 8945 §5.3.1: each message signed, chained to the one before.
+            const s = signing.stream();
+            return outs.map((o, i) => s.sign(o, i === outs.length - 1));
           }
           if (r.kind === 'drop') return null;
           if (r.kind === 'later') throw new Error('a source answered a zone transfer asynchronously');
-          return [this.finish(ctx, r, undefined)];
+          const one = this.finish(ctx, r, undefined);
+          return [signing ? signing.sign(one) : one];
         }
       } catch (err) {
         const out = this.internalError(err, msg, client);
@@ -198,8 +226,12 @@ export class Responder {
     return one ? [one] : null;
   }
 
-  /** The full path: parse, response cache, policy, sources, render, cache. */
-  private answer(msg: Uint8Array, client: ClientInfo): Uint8Array | null | Promise<Uint8Array | null> {
+  /**
+   * The full path: parse, response cache, policy, sources, render, cache. With
+   * `signing` (a verified signed request) the response cache is left out and the
+   * answer leaves room for the TSIG; the caller signs it.
+   */
+  private answer(msg: Uint8Array, client: ClientInfo, signing?: TsigSigning): Uint8Array | null | Promise<Uint8Array | null> {
     const p = parseQuery(msg);
     if (p.kind === 'drop') {
       this.stats.malformed++;
@@ -207,15 +239,49 @@ export class Responder {
     }
     if (p.kind === 'formerr') return this.unusable(p, client);
     const q = p.query;
-    const key = parsedKey(msg, q, this.renderer.limit(client.transport, q.edns), client.address);
-    const hit = this.cache.get(key, client.address);
-    if (hit) return this.fromCache(hit, msg, q.cookie, client);
-    const ctx: QueryContext = { q, msg, client, stream: false };
+    let key: string | undefined;
+    if (!signing) {
+      key = parsedKey(msg, q, this.renderer.limit(client.transport, q.edns), client.address);
+      const hit = this.cache.get(key, client.address);
+      if (hit) return this.fromCache(hit, msg, q.cookie, client);
+    }
+    const ctx: QueryContext = { q, msg, client, stream: false, reserve: signing?.reserve };
     const r = this.decide(ctx);
     if (r.kind === 'drop') return null;
     if (r.kind === 'later') return this.finishLater(ctx, r.reply);
     if (r.kind === 'stream') throw new Error('a source answered with a stream outside a zone transfer');
     return this.finish(ctx, r, key);
+  }
+
+  /**
+   * A request with a TSIG (tsig-stage.ts): refused ones get their error answer
+   * (NOTAUTH with BADKEY/BADSIG/BADTIME/BADTRUNC, or FORMERR); verified ones are
+   * answered for their key and the answer signed.
+   */
+  private signedRequest(v: Exclude<TsigVerdict, { kind: 'unsigned' }>, client: ClientInfo,
+    later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
+    if (v.kind === 'reject') {
+      if (v.keyName !== undefined) this.faults.tsig(client, v.keyName, v.error ?? v.reason);
+      const p = parseQuery(v.msg);
+      if (p.kind === 'drop') return null;
+      const id = p.kind === 'ok' ? p.query.id : p.id;
+      const flags = p.kind === 'ok' ? p.query.flags : p.flags;
+      const opcode = (flags >> 11) & 0xf;
+      const question = p.kind === 'ok' ? p.query.question : p.question;
+      const edns = v.bare ? undefined : p.kind === 'ok' ? p.query.edns : p.edns;
+      if (v.rcode === RCODE.FORMERR) this.stats.malformed++;
+      this.count(v.rcode);
+      const out = this.renderer.simple(id, flags, v.rcode, echoesQuestion(opcode) ? question : undefined, edns, undefined, client.address, echoedFlags(opcode, flags));
+      return v.finish(out);
+    }
+    const signed = { ...client, key: v.keyName };
+    const out = this.answer(v.msg, signed, v.signing);
+    if (out instanceof Promise) {
+      if (!later) return null;
+      void out.then((b) => later(b && v.signing.sign(b), client));
+      return DEFERRED;
+    }
+    return out && v.signing.sign(out);
   }
 
   private fromCache(hit: CacheEntry, msg: Uint8Array, cookie: Uint8Array | undefined, client: ClientInfo): Uint8Array {
@@ -255,7 +321,8 @@ export class Responder {
       // The cookie's place in a record-less answer is not tracked, so those are not reused.
       cacheable = !r.noCache && !cookie;
     } else {
-      const out = this.renderer.answer(q, r.answer, this.renderer.limit(client.transport, q.edns), cookie, client.address, r.expire);
+      const out = this.renderer.answer(q, r.answer, this.renderer.limit(client.transport, q.edns) - (ctx.reserve ?? 0), cookie, client.address, r.expire,
+        ctx.reserve !== undefined);
       bytes = out.bytes;
       cookieAt = out.cookieAt;
       rcode = r.answer.rcode;
@@ -340,7 +407,9 @@ export class Responder {
  */
 function memoMatcher(m: AddressMatcher): AddressMatcher {
   let memo = new Map<string, boolean>();
-  return (address: string): boolean => {
+  return (address: string, key?: string): boolean => {
+    // Signed requests are few; their verdict depends on the key too.
+    if (key !== undefined) return m(address, key);
     let v = memo.get(address);
     if (v === undefined) {
       v = m(address);

@@ -14,6 +14,7 @@ import type { AddressMatcher, ServingView } from './responder.js';
 import type { ListenAddress } from './server.js';
 import { loadZoneText } from './zone-loader.js';
 import { emptyZones } from './empty-zones.js';
+import { servedKeys } from './tsig-stage.js';
 import type { Zone } from './zone.js';
 
 /** named fails a primary zone on bad owner names (check-names primary fail); named-checkzone only warns. */
@@ -157,6 +158,7 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks, previous
     // BIND answers version.bind with its own version when `version` is unset; Triad answers its name.
     version: o.version === null ? undefined : (o.version ?? 'Triad'),
     udpSize: o.maxUdpSize ?? DEFAULT_UDP_SIZE,
+    tsigKeys: servedKeys(conf),
   };
   return { view, loaded, failed, diagnostics };
 }

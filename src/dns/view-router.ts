@@ -20,7 +20,7 @@ export interface RoutedView {
 }
 
 /** What selects the view for one message: its source, destination, RD bit and TSIG key. */
-export function viewRequest(msg: Uint8Array, client: ClientInfo, keyName = client.keyName): ViewRequest {
+export function viewRequest(msg: Uint8Array, client: ClientInfo, keyName = client.key): ViewRequest {
   // RD is bit 0 of the third header octet (RFC 1035 §4.1.1); a shorter message is dropped later anyway.
   return { source: client.address, destination: client.destination, recursive: msg.length > 2 && (msg[2] & 1) === 1, keyName };
 }
@@ -29,7 +29,7 @@ export interface ViewRouterOptions extends Pick<ResponderOptions, 'faults'> {
   /**
    * The name of the key whose TSIG on this message verifies, if any (RFC 8945): a
    * view whose match-clients names a `key` takes only requests signed with it.
-   * Without it, only `client.keyName` (set by whoever verified the request) counts.
+   * Without it, only `client.key` (set by whoever verified the request) counts.
    */
   verifiedKey?: (msg: Uint8Array, client: ClientInfo) => string | undefined;
 }
@@ -77,7 +77,7 @@ export class ViewRouter implements QueryHandler {
     // BIND answers class CHAOS (version.bind…) from its built-in CHAOS view, whatever the client:
     // the first view's pipeline answers those (the same options { version }) for everyone.
     if (questionClass(msg) === CLASS_CH && this.views.length > 0) return this.views[0].responder;
-    const req = viewRequest(msg, client, client.keyName ?? this.verifiedKey?.(msg, client));
+    const req = viewRequest(msg, client, client.key ?? this.verifiedKey?.(msg, client));
     // A LAN has few clients: remember each one's view instead of matching the lists on every query.
     const key = `${req.source}|${req.destination ?? ''}|${req.recursive ? 1 : 0}|${req.keyName ?? ''}`;
     let r = this.memo.get(key);

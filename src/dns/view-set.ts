@@ -48,7 +48,9 @@ const zoneKey = (name: string): string | undefined => {
  * view's copy), so the empty zones and forward zones still see it configured.
  */
 export function viewScopedConf(conf: NamedConfig, v: ViewConfig): NamedConfig {
-  return { ...conf, options: v.options, zones: v.zones.map((z) => (z.inView === undefined ? z : { ...z, file: undefined })), unservedZones: [], views: [] };
+  // The view's keyring: the top-level keys and its own (BIND: one keyring per view).
+  const keys = new Map([...conf.keys, ...v.keys]);
+  return { ...conf, options: v.options, keys, viewKeys: new Map(), zones: v.zones.map((z) => (z.inView === undefined ? z : { ...z, file: undefined })), unservedZones: [], views: [] };
 }
 
 /** Loads every view's zones. In-view zones are the other view's Zone objects (one copy, served in both). */

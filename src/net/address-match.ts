@@ -12,7 +12,7 @@ export type AmlElement =
   | { kind: 'builtin'; negated: boolean; name: BuiltinAcl }
   | { kind: 'acl'; negated: boolean; name: string }
   | { kind: 'nested'; negated: boolean; list: AmlElement[] }
-  /** TSIG key element: Triad has no TSIG yet, so it never matches an address. */
+  /** TSIG key element: matches a request signed with that key (names compared as DNS names). */
   | { kind: 'key'; negated: boolean; name: string };
 
 export type AddressMatchList = AmlElement[];
@@ -34,16 +34,23 @@ export type MatchResult = 1 | -1 | 0;
  * First match wins. A nested list or named acl counts as matching only when it
  * matches positively: a negative match inside it is "no match" for the outer
  * list, so double negation never turns into a surprise allow (as BIND does).
+ * `key` is the name of the TSIG key that signed the request, if any.
  */
-export function matchAddress(list: AddressMatchList, env: MatchEnvironment, addr: Address, depth = 0): MatchResult {
+export function matchAddress(list: AddressMatchList, env: MatchEnvironment, addr: Address, depth = 0, key?: string): MatchResult {
   if (depth > 32) return 0; // acl cycles are rejected by the loader; this only guards.
   for (const e of list) {
-    if (elementMatches(e, env, addr, depth)) return e.negated ? -1 : 1;
+    if (elementMatches(e, env, addr, depth, key)) return e.negated ? -1 : 1;
   }
   return 0;
 }
 
-function elementMatches(e: AmlElement, env: MatchEnvironment, addr: Address, depth: number): boolean {
+/** Key names are DNS names: no case, no trailing dot. */
+function sameKey(a: string, b: string): boolean {
+  const norm = (n: string): string => (n.length > 1 ? n.toLowerCase().replace(/\.$/, '') : n);
+  return norm(a) === norm(b);
+}
+
+function elementMatches(e: AmlElement, env: MatchEnvironment, addr: Address, depth: number, key: string | undefined): boolean {
   switch (e.kind) {
     case 'prefix':
       return prefixContains(e.prefix, addr);
@@ -61,26 +68,30 @@ function elementMatches(e: AmlElement, env: MatchEnvironment, addr: Address, dep
       return false;
     case 'acl': {
       const inner = env.acls.get(e.name);
-      return inner !== undefined && matchAddress(inner, env, addr, depth + 1) === 1;
+      return inner !== undefined && matchAddress(inner, env, addr, depth + 1, key) === 1;
     }
     case 'nested':
-      return matchAddress(e.list, env, addr, depth + 1) === 1;
+      return matchAddress(e.list, env, addr, depth + 1, key) === 1;
     case 'key':
-      return false;
+      // BIND: a key element matches a request signed with that key, whatever its address.
+      return key !== undefined && sameKey(key, e.name);
   }
 }
 
-/** A matcher that allows an address when the list matches it positively (unmatched means denied). */
-export function compileAddressMatch(list: AddressMatchList, env: MatchEnvironment): (address: string) => boolean {
+/**
+ * A matcher that allows an address when the list matches it positively (unmatched
+ * means denied). `key`: the TSIG key that signed the request, for `key` elements.
+ */
+export function compileAddressMatch(list: AddressMatchList, env: MatchEnvironment): (address: string, key?: string) => boolean {
   // Fast paths for the common `{ any; }` and `{ none; }` lists, which are on every query.
   if (list.length > 0 && list[0].kind === 'builtin' && (list[0].name === 'any' || list[0].name === 'none')) {
     const allow = (list[0].name === 'any') !== list[0].negated;
     return () => allow;
   }
   if (list.length === 0) return () => false;
-  return (address: string): boolean => {
+  return (address: string, key?: string): boolean => {
     const a = parseAddress(address);
-    return a !== undefined && matchAddress(list, env, a) === 1;
+    return a !== undefined && matchAddress(list, env, a, 0, key) === 1;
   };
 }
 

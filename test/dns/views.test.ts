@@ -159,7 +159,7 @@ t.test('a view that names a key takes only requests whose TSIG verified with it'
     { verifiedKey: (_msg, client) => (client.port === 1111 ? 'xfr' : undefined) });
   const q = buildQuery(9, { name: parseName('www.split.test.'), type: T.A, class: CLASS_IN }, false);
   const addr = (port: number, keyName?: string): string => {
-    const out = router.respond(q, { address: '127.0.0.7', port, transport: 'udp', destination: '127.0.0.1', keyName });
+    const out = router.respond(q, { address: '127.0.0.7', port, transport: 'udp', destination: '127.0.0.1', key: keyName });
     return [...(decodeMessage(out as Uint8Array) as DecodedMessage).answers[0].rdata].join('.');
   };
   t.equal(addr(1111), '10.9.9.9', 'signed by the key: the signed view');

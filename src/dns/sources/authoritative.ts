@@ -28,7 +28,7 @@ export const authoritativeSource: Source = (env): Handler => ({
     // named answers SERVFAIL for a zone that is not loaded, before its allow-query.
     if (env.unloaded.has(zone)) return errorReply(RCODE.SERVFAIL, question, keep, { noCache: true });
     const acl = queryAcl(env.view, zone);
-    if (!acl(client.address)) return errorReply(RCODE.REFUSED, question, keep, { ede: { code: 18, text: '' }, noCache: true });
+    if (!acl(client.address, client.key)) return errorReply(RCODE.REFUSED, question, keep, { ede: { code: 18, text: '' }, noCache: true });
     return zoneReply(env.view, ctx, zone, acl);
   },
 });

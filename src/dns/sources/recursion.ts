@@ -29,7 +29,7 @@ export const recursionSource: Source = (env): Handler | undefined => {
  */
 function fromResolverCache(env: SourceEnv, resolver: RecursiveResolver, { q, client }: QueryContext): DataReply | undefined {
   const cacheAcl = env.allowQueryCache;
-  if (!cacheAcl || !cacheAcl(client.address)) return undefined;
+  if (!cacheAcl || !cacheAcl(client.address, client.key)) return undefined;
   const res = resolver.fromCache(q.question);
   if (!res || res.stale) return undefined;
   let minTtl = Infinity;
@@ -42,8 +42,8 @@ function fromResolverCache(env: SourceEnv, resolver: RecursiveResolver, { q, cli
 }
 
 async function recurse(env: SourceEnv, resolver: RecursiveResolver, { q, client }: QueryContext): Promise<ErrorReply | DataReply> {
-  const rec = env.allowRecursion ? env.allowRecursion(client.address) : false;
-  const cacheOk = env.allowQueryCache ? env.allowQueryCache(client.address) : rec;
+  const rec = env.allowRecursion ? env.allowRecursion(client.address, client.key) : false;
+  const cacheOk = env.allowQueryCache ? env.allowQueryCache(client.address, client.key) : rec;
   const refuse = (): ErrorReply => errorReply(RCODE.REFUSED, q.question, q.flags & (FLAG_RD | FLAG_CD), { ede: { code: 18, text: '' } });
   if (!cacheOk) return refuse();
   const res = rec && (q.flags & FLAG_RD) !== 0 ? await resolver.resolve(q.question) : resolver.fromCache(q.question);

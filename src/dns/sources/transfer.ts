@@ -34,7 +34,7 @@ function udpIxfr(env: SourceEnv, { q, msg, client }: QueryContext): Reply {
   const zone = env.zones.find(question.name);
   if (!zone || nameKey(zone.origin) !== nameKey(question.name)) return single(RCODE.NOTAUTH);
   const acl = transferAcl(env.view, zone);
-  if (!acl || !acl(client.address)) return single(RCODE.REFUSED);
+  if (!acl || !acl(client.address, client.key)) return single(RCODE.REFUSED);
   const apex = zone.nodes.get(nameKey(zone.origin));
   const soa = apex?.rrsets.get(T.SOA);
   if (!apex || !soa) return single(RCODE.SERVFAIL);
@@ -46,12 +46,13 @@ function udpIxfr(env: SourceEnv, { q, msg, client }: QueryContext): Reply {
 function transfer(env: SourceEnv, { q, msg, client }: QueryContext): Reply {
   const question = q.question;
   const zone = env.zones.find(question.name);
-  const single = (rcode: number): Reply => errorReply(rcode, question, 0, { noCache: true, noRa: true });
+  // Refusals echo RD and CD (BIND 9.18, measured); the transfer itself does not.
+  const single = (rcode: number): Reply => errorReply(rcode, question, echoedFlags(q.opcode, q.flags), { noCache: true, noRa: true });
   // BIND: a name that is not the apex of one of our zones gets NOTAUTH.
   if (!zone || nameKey(zone.origin) !== nameKey(question.name)) return single(RCODE.NOTAUTH);
   if (env.unloaded.has(zone)) return single(RCODE.SERVFAIL);
   const acl = transferAcl(env.view, zone);
-  if (!acl || !acl(client.address)) return single(RCODE.REFUSED);
+  if (!acl || !acl(client.address, client.key)) return single(RCODE.REFUSED);
   const key = nameKey(zone.origin);
   const apex = zone.nodes.get(key);
   const soa = apex?.rrsets.get(T.SOA);
