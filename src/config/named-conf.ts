@@ -18,6 +18,7 @@ import {
 } from './named-conf-grammar.js';
 import { BUILTIN_ACLS, amlIsNone, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
 import { parsePrefix } from '../net/ip.js';
+import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -40,6 +41,8 @@ export interface ListenOn {
 export interface RemoteServer {
   address: string;
   port?: number;
+  /** `key NAME` of a primaries/masters entry: transfers and SOA queries to it are signed with it. */
+  key?: string;
 }
 
 export interface NamedOptions {
@@ -77,6 +80,8 @@ export interface NamedOptions {
   cache: CacheTuning;
   /** controls { inet ADDR port N allow { … }; }: the control endpoint's TCP addresses. */
   controls: ControlChannel[];
+  /** Defaults for secondary zones (allow-notify, transfer-source, refresh bounds). */
+  secondary?: SecondarySettings;
 }
 
 export interface CacheTuning {
@@ -119,6 +124,8 @@ export interface ZoneConfig {
   writeable: boolean;
   /** `file` as written: BIND compares these strings, not the paths they resolve to. */
   fileText?: string;
+  /** A secondary zone's own allow-notify, transfer-source, refresh bounds (options give the defaults). */
+  secondary?: SecondarySettings;
   pos: Position;
 }
 
@@ -306,7 +313,8 @@ class NamedConfBuilder {
   private aclDefs = new Map<string, { list: AddressMatchList; refs: { name: string; token: Token }[]; pos: Position }>();
   private keys = new Map<string, KeyConfig>();
   private keyRefs: Token[] = [];
-  private remoteLists = new Map<string, RemoteServer[]>();
+  private remoteLists = new Map<string, RemoteList>();
+  private primaryLists: { zc: ZoneConfig; lists: string[]; port?: number }[] = [];
   private remoteRefs: { token: Token; zone: string }[] = [];
   /** Top-level dnssec-policy names plus BIND's built-in ones. */
   private dnssecPolicies = new Set(['default', 'none', 'insecure']);
@@ -373,7 +381,8 @@ class NamedConfBuilder {
           if (head.value.toLowerCase() in TOP_LEVEL_OTHER) {
             if (head.value.toLowerCase() === 'dnssec-policy' && s.words[1]) this.dnssecPolicies.add(s.words[1].value);
             if ((head.value.toLowerCase() === 'masters' || head.value.toLowerCase() === 'primaries') && s.words[1] && s.block) {
-              this.remoteLists.set(s.words[1].value, this.remoteServers(s.block));
+              const lists: string[] = [];
+              this.remoteLists.set(s.words[1].value, { servers: this.remoteServers(s.block, undefined, lists), lists, port: listPort(s.words) });
             }
             this.unimplemented(head, `statement '${head.value}' is not implemented by Triad; accepted and ignored`);
           } else {
@@ -433,6 +442,7 @@ class NamedConfBuilder {
       this.sink.warning(this.recursionTok, 'both "recursion no;" and "allow-recursion" active');
     }
     this.resolveReferences();
+    for (const p of this.primaryLists) p.zc.primaries = expandPrimaries(p.zc.primaries, p.lists, this.remoteLists, p.port);
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
     return { file, files, options, acls, keys: this.keys, zones, unservedZones };
@@ -603,6 +613,7 @@ class NamedConfBuilder {
           break;
         }
         default:
+          if (secondaryClause(this, this.sink, s, (o.secondary ??= {}))) break;
           this.validateAmls(s);
           this.unimplemented(head);
       }
@@ -725,7 +736,11 @@ class NamedConfBuilder {
             ok = false;
           }
           primariesSeen = true;
-          zc.primaries = this.remoteServers(c.block ?? [], name);
+          {
+            const lists: string[] = [];
+            zc.primaries = this.remoteServers(c.block ?? [], name, lists);
+            this.primaryLists.push({ zc, lists, port: listPort(c.words) });
+          }
           break;
         case 'forwarders':
           zc.forwarders = this.forwarders(c);
@@ -741,6 +756,7 @@ class NamedConfBuilder {
           this.unimplemented(head);
           break;
         default:
+          if (secondaryClause(this, this.sink, c, (zc.secondary ??= {}))) break;
           this.validateAmls(c);
           this.unimplemented(head);
       }
@@ -758,13 +774,9 @@ class NamedConfBuilder {
       return undefined;
     }
     zc.writeable = zoneIsWriteable(zc.type, updatePolicy, allowUpdate ?? o.allowUpdate);
-    // forward and hint zones drive the caching resolver (src/dns/resolver-config.ts).
-    if (zc.type !== 'primary' && zc.type !== 'forward' && zc.type !== 'hint') {
-      const why =
-        zc.type === 'secondary'
-          ? 'zone transfers are not implemented: a secondary zone is served from its file when the file exists'
-          : `Triad does not serve zones of type '${zc.type}'`;
-      this.unimplemented(typeTok, `zone type '${zc.type}' is accepted but not fully implemented by Triad: ${why}`);
+    // forward and hint zones drive the caching resolver (src/dns/resolver-config.ts); secondaries src/dns/secondary.ts.
+    if (zc.type !== 'primary' && zc.type !== 'forward' && zc.type !== 'hint' && zc.type !== 'secondary') {
+      this.unimplemented(typeTok, `zone type '${zc.type}' is accepted but not fully implemented by Triad: Triad does not serve zones of type '${zc.type}'`);
     }
     return ok ? zc : undefined;
   }
@@ -891,7 +903,7 @@ class NamedConfBuilder {
   }
 
   /** primaries/masters: addresses [port N] [key K] [tls T], or names of `primaries` lists. */
-  private remoteServers(block: NStatement[], zone?: string): RemoteServer[] {
+  private remoteServers(block: NStatement[], zone?: string, lists?: string[]): RemoteServer[] {
     const out: RemoteServer[] = [];
     for (const e of block) {
       const a = e.words[0];
@@ -902,6 +914,7 @@ class NamedConfBuilder {
       const p = parsePrefix(a.value);
       if (p && !a.value.includes('/')) {
         let port: number | undefined;
+        let key: string | undefined;
         for (let i = 1; i < e.words.length; i += 2) {
           const k = e.words[i];
           const v = e.words[i + 1];
@@ -910,13 +923,19 @@ class NamedConfBuilder {
             break;
           }
           if (k.value === 'port') port = this.portValue(v);
-          if (k.value === 'key') this.keyRefs.push(v);
+          if (k.value === 'key') {
+            this.keyRefs.push(v);
+            key = v.value;
+          }
         }
-        out.push(port === undefined ? { address: a.value } : { address: a.value, port });
+        const r: RemoteServer = port === undefined ? { address: a.value } : { address: a.value, port };
+        if (key !== undefined) r.key = key;
+        out.push(r);
       } else if (/^[0-9.:]+(\/[0-9]+)?$/.test(a.value) && a.kind === 'word') {
         this.sink.error(a, `expected IP address near ${q(a)}`);
-      } else if (zone !== undefined) {
-        this.remoteRefs.push({ token: a, zone });
+      } else {
+        lists?.push(a.value);
+        this.remoteRefs.push({ token: a, zone: zone ?? '' });
       }
     }
     return out;

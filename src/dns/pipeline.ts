@@ -57,6 +57,17 @@ export interface ServingView {
   zoneAllowTransfer?: Map<string, AddressMatcher>;
   /** options { minimal-responses }; BIND 9.18's default is no-auth-recursive. */
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
+  /** Secondary zones by nameKey(origin): who may send them a NOTIFY (their primaries and allow-notify). */
+  secondaries?: Map<string, SecondaryEntry>;
+  /** Told of every NOTIFY for a secondary zone (accepted or refused), so the process that refreshes hears of it. */
+  onNotify?: (zone: string, from: string, accepted: boolean) => void;
+}
+
+export interface SecondaryEntry {
+  /** As configured. */
+  name: string;
+  origin: Uint8Array;
+  notifyAcl: AddressMatcher;
 }
 
 /** The caching resolver as the pipeline sees it (src/dns/resolver.ts Resolver). */
