@@ -17,6 +17,8 @@ import { nameToText } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
 import { ZoneJournal } from './zone-journal.js';
+import { withSecondaries, zoneOrigin } from './secondary-view.js';
+import { nameKey } from '../wire/dns-name.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
@@ -53,6 +55,30 @@ export class DnsHost {
   /** Their A records, for DHCP's `fixed-address NAME` (name-registration channel). */
   addresses: Map<string, number[]> = new Map();
 
+  /** Secondary zones' versions from the main process (secondary.ts), by nameKey of the origin. */
+  private held = new Map<string, Zone>();
+  /** Where NOTIFYs for secondary zones go (the main process's SecondaryZones). */
+  onNotify: ((zone: string, from: string, accepted: boolean) => void) | undefined;
+
+  /** Serves this version of a secondary zone from now on; undefined answers it SERVFAIL (expired, no copy yet). */
+  setSecondary(name: string, zone: Zone | undefined): void {
+    const key = nameKey(zoneOrigin(name));
+    if (zone) this.held.set(key, zone);
+    else this.held.delete(key);
+    const cfg = this.current;
+    if (!cfg) return;
+    this.current = { ...cfg, view: this.withHeld(cfg.view) };
+    const responder = new Responder(this.current.view, { resolver: this.resolver, faults: this.faults });
+    if (this.responder) addStats(this.retired, this.responder.stats);
+    this.responder = responder;
+    for (const l of this.listeners.values()) l.setResponder(responder);
+  }
+
+  private withHeld(view: DnsConfig['view']): DnsConfig['view'] {
+    const v = withSecondaries(view, this.held);
+    return { ...v, onNotify: (zone, from, accepted) => this.onNotify?.(zone, from, accepted) };
+  }
+
   /** Serves this snapshot of DHCP names from now on (replacing the previous one). */
   setNames(snap: NamesSnapshot): void {
     this.names = snap;
@@ -74,7 +100,7 @@ export class DnsHost {
     const files = cfg.view.zones.map((z) => this.carried.get(z)?.file ?? z);
     this.facts = primaryZoneFacts(files, cfg.conf);
     this.addresses = primaryZoneAddresses(files, cfg.conf);
-    return this.withNames(cfg);
+    return this.withNames({ ...cfg, view: this.withHeld(cfg.view) });
   }
 
   /**

@@ -6,7 +6,8 @@ import type { ZoneConfig } from '../config/named-conf.js';
 import { compileAddressMatch, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
 import { nameKey, parseName } from '../wire/dns-name.js';
 import type { SecondaryEntry, ServingView } from './pipeline.js';
-import type { Zone } from './zone.js';
+import { buildZone, type Zone } from './zone.js';
+import { CLASS_IN } from '../wire/rr-type.js';
 
 /** The zone's origin (wire form) for a configured name. */
 export function zoneOrigin(name: string): Uint8Array {
@@ -32,4 +33,26 @@ export function withSecondaries(view: ServingView, held: ReadonlyMap<string, Zon
     else notLoaded.push(e.origin);
   }
   return { ...view, zones, notLoaded };
+}
+
+/** A zone version as it crosses the IPC channel (JSON): records with base64 owner and RDATA. */
+export interface WireZone {
+  origin: string;
+  serial: number;
+  records: [string, number, number, number, string][];
+}
+
+export function zoneToWire(zone: Zone): WireZone {
+  const records: WireZone['records'] = [];
+  const b64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+  for (const node of zone.nodes.values()) {
+    for (const set of node.rrsets.values()) for (const rd of set.rdatas) records.push([b64(set.owner), set.type, set.class, set.ttl, b64(rd)]);
+  }
+  return { origin: b64(zone.origin), serial: zone.serial, records };
+}
+
+export function zoneFromWire(w: WireZone): Zone {
+  const u8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
+  const origin = u8(w.origin);
+  return buildZone(origin, CLASS_IN, w.records.map(([o, type, cls, ttl, rd]) => ({ owner: u8(o), type, class: cls, ttl, rdata: u8(rd) })), w.serial);
 }

@@ -9,9 +9,13 @@ import { DnsHost } from './dns-host.js';
 import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-names.js';
 import type { FailedZone } from './view-builder.js';
 import { localControl } from './control.js';
+import { zoneFromWire, type WireZone } from './secondary-view.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 
-export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot };
+export type ToWorker =
+  | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
+  /** A secondary zone's current version from the main process; none: answer it SERVFAIL. */
+  | { type: 'secondary'; name: string; zone?: WireZone };
 export type FromWorker =
   /** `facts`: the primary zones as their files say, what DHCP names are judged against (the primary parses no zone). */
   | { type: 'ready'; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
@@ -19,6 +23,8 @@ export type FromWorker =
   /** `warnings` and `zoneErrors` formatted with file:line:col; `loaded` the zones loaded now, `failed` those that did not. */
   | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number }[]; failed: FailedZone[]; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
   | { type: 'reload-failed'; id: number; error: string }
+  /** A NOTIFY for a secondary zone reached this worker; the main process refreshes (or counts the refusal). */
+  | { type: 'notify'; zone: string; from: string; accepted: boolean }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
 
@@ -44,9 +50,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
   // The primary went away (even by SIGKILL): do not keep serving on our own.
   process.on('disconnect', () => void stop());
+  host.onNotify = (zone, from, accepted) => send({ type: 'notify', zone, from, accepted });
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
     else if (m.type === 'names') host.setNames(m.snapshot);
+    else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });
