@@ -383,8 +383,7 @@ class NamedConfBuilder {
             if ((head.value.toLowerCase() === 'masters' || head.value.toLowerCase() === 'primaries') && s.words[1] && s.block) {
               const lists: string[] = [];
               this.remoteLists.set(s.words[1].value, { servers: this.remoteServers(s.block, undefined, lists), lists, port: listPort(s.words) });
-            }
-            this.unimplemented(head, `statement '${head.value}' is not implemented by Triad; accepted and ignored`);
+            } else this.unimplemented(head, `statement '${head.value}' is not implemented by Triad; accepted and ignored`);
           } else {
             this.sink.error(head, `unknown option '${head.value}'`);
           }
