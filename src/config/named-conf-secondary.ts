@@ -104,8 +104,9 @@ export function listPort(words: Token[]): number | undefined {
 }
 
 /**
- * A zone's primaries with the named lists expanded (recursively, each list once),
- * in the order written, duplicates removed. `port` is the zone clause's default port.
+ * A zone's primaries with the named lists expanded (recursively, each list once):
+ * the addresses written in the zone first, then each list's addresses before the
+ * lists it names; duplicates removed. `port` is the zone clause's default port.
  */
 export function expandPrimaries(direct: RemoteServer[], lists: string[], named: ReadonlyMap<string, RemoteList>, port?: number): RemoteServer[] {
   const out: RemoteServer[] = [];
