@@ -21,6 +21,9 @@ export interface SecondarySettings {
   maxRefresh?: number;
   minRetry?: number;
   maxRetry?: number;
+  /** max-transfer-time-in and max-transfer-idle-in, minutes (BIND defaults 120 and 60). */
+  maxTransferTimeIn?: number;
+  maxTransferIdleIn?: number;
 }
 
 /** A named `primaries`/`masters` list: its addresses, the lists it names, its default port. */
@@ -30,11 +33,13 @@ export interface RemoteList {
   port?: number;
 }
 
-const BOUNDS: Record<string, 'minRefresh' | 'maxRefresh' | 'minRetry' | 'maxRetry'> = {
+const BOUNDS: Record<string, 'minRefresh' | 'maxRefresh' | 'minRetry' | 'maxRetry' | 'maxTransferTimeIn' | 'maxTransferIdleIn'> = {
   'min-refresh-time': 'minRefresh',
   'max-refresh-time': 'maxRefresh',
   'min-retry-time': 'minRetry',
   'max-retry-time': 'maxRetry',
+  'max-transfer-time-in': 'maxTransferTimeIn',
+  'max-transfer-idle-in': 'maxTransferIdleIn',
 };
 
 export interface ClauseParser {

@@ -28,6 +28,9 @@ export interface SecondarySpec {
   primaries: Remote[];
   bounds: TimerBounds;
   source?: { address: string; port?: number };
+  /** max-transfer-time-in / max-transfer-idle-in, ms. */
+  totalMs?: number;
+  idleMs?: number;
 }
 
 /** The secondary zones of a configuration. */
@@ -47,9 +50,13 @@ export function secondarySpecs(conf: NamedConfig): SecondarySpec[] {
           maxRetry: s.maxRetry ?? o.maxRetry ?? BIND_TIMER_BOUNDS.maxRetry,
         },
         source: s.transferSource ?? o.transferSource,
+        totalMs: minutes(s.maxTransferTimeIn ?? o.maxTransferTimeIn),
+        idleMs: minutes(s.maxTransferIdleIn ?? o.maxTransferIdleIn),
       };
     });
 }
+
+const minutes = (m: number | undefined): number | undefined => (m === undefined ? undefined : m * 60_000);
 
 export interface SecondaryStatus {
   name: string;
@@ -301,6 +308,8 @@ export class SecondaryZones {
     const errors: string[] = [];
     for (const p of z.spec.primaries) {
       const opts: XfrOptions = { ...this.opts.xfr, source: z.spec.source ?? this.opts.xfr?.source };
+      if (z.spec.totalMs !== undefined) opts.totalMs = z.spec.totalMs;
+      if (z.spec.idleMs !== undefined) opts.idleMs = z.spec.idleMs;
       if (p.key) {
         const auth = this.opts.auth?.(p.key);
         if (!auth) {

@@ -83,7 +83,7 @@ t.test('secondary zones: named primaries lists, ports, keys, allow-notify, trans
     primaries inner port 5300 { 192.0.2.7; 192.0.2.8 port 5301 key k1; };
     masters outer { inner; 192.0.2.9; };
     options { directory "/var/z"; allow-notify { 198.51.100.0/24; }; min-refresh-time 10; transfer-source 127.0.0.5 port 5399; };
-    zone "a.test" { type secondary; primaries port 5400 { outer; 192.0.2.1; }; file "a.bk"; allow-notify { 203.0.113.1; }; max-retry-time 60; masterfile-format text; };
+    zone "a.test" { type secondary; primaries port 5400 { outer; 192.0.2.1; }; file "a.bk"; allow-notify { 203.0.113.1; }; max-retry-time 60; masterfile-format text; max-transfer-idle-in 5; };
     zone "b.test" { type slave; masters { 192.0.2.1 key k1; }; };`);
   t.same(errors, []);
   t.same(warnings.filter((w) => /primaries|masters|allow-notify|transfer-source|refresh|retry|masterfile/.test(w)), [], 'no "not implemented" warning for these');
@@ -95,6 +95,7 @@ t.test('secondary zones: named primaries lists, ports, keys, allow-notify, trans
   ], 'addresses first, then each list (its addresses before the lists it names); a list port applies to its own entries');
   t.same(conf.zones[1].primaries, [{ address: '192.0.2.1', key: 'k1' }]);
   t.equal(conf.zones[0].secondary?.maxRetry, 60);
+  t.equal(conf.zones[0].secondary?.maxTransferIdleIn, 5);
   t.ok(conf.zones[0].secondary?.allowNotify);
   t.equal(conf.options.secondary?.minRefresh, 10);
   t.same(conf.options.secondary?.transferSource, { address: '127.0.0.5', port: 5399 });

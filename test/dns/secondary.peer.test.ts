@@ -90,6 +90,7 @@ zone "exp.test" { type primary; file "exp.zone"; };
 primaries upstream { ${ADDR} port ${pPort}; };
 zone "sec.test" { type secondary; primaries { upstream; }; file "sec.bk"; masterfile-format text; };
 zone "exp.test" { type slave; masters { ${ADDR} port ${pPort}; }; file "exp.bk"; };
+zone "none.test" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "none.bk"; };
 `);
   const dataDir = path.join(dir, 'secondary', 'data');
   const triadArgs = ['--conf-dir', path.join(dir, 'secondary', 'conf'), '--data-dir', dataDir, '--named-conf', triadConf, '--dns-workers', String(workers)];
@@ -112,6 +113,10 @@ zone "exp.test" { type slave; masters { ${ADDR} port ${pPort}; }; file "exp.bk";
 
   t.ok(await waitFor(() => serialOf(sPort, 'sec.test') === '1', 15000), 'the first transfer (AXFR) gives serial 1');
   t.equal(status(sPort, 'www.sec.test', 'A'), 'NOERROR');
+  // named does not serve none.test: no copy, so SERVFAIL, and zonestatus says why.
+  t.equal(status(sPort, 'www.none.test', 'A'), 'SERVFAIL', 'a secondary zone with no copy yet answers SERVFAIL');
+  t.ok(await waitFor(() => /last error: .*rcode/.test(ctl('dns', 'zonestatus', 'none.test').out), 10000), 'zonestatus shows why it has no copy');
+  t.match(ctl('dns', 'zonestatus', 'none.test').out, /loaded: no \(no copy yet; answered SERVFAIL\)/);
   t.equal(dig(ADDR, sPort, ['+short', 'www.sec.test', 'A']).trim(), '192.0.2.1');
 
   // A change on the primary: NOTIFY, then an IXFR (named keeps a journal of the update).
