@@ -337,8 +337,9 @@ export class SecondaryZones {
     const current = z.expired ? undefined : z.zone;
     if (current && !force) {
       const theirs = await querySoaSerial(p, z.spec.origin, opts);
-      if (!serialGt(theirs, current.serial)) {
-        if (theirs !== current.serial) this.log.warn({ zone: name, primary: at }, `zone ${name}/IN: serial ${theirs} received from ${at} is older than ours (${current.serial})`);
+      // BIND: a primary with an older serial does not count as a refresh; the next one is asked.
+      if (theirs !== current.serial && !serialGt(theirs, current.serial)) throw new Error(`serial number (${theirs}) received from primary < ours (${current.serial})`);
+      if (theirs === current.serial) {
         this.refreshed(z, this.now());
         this.touch(z);
         return;

@@ -149,5 +149,14 @@ t.test('transfers from a scripted primary: good, then malformed ones that change
   t.ok(await until(() => sec.status('sec.test').serial === 20 && !sec.status('sec.test').transferring), 'serial 20 arrives by AXFR after IXFR was refused');
   t.same(state.asked.filter((a) => a !== 'SOA'), ['IXFR', 'AXFR'], 'IXFR first, then AXFR');
   t.equal(sec.status('sec.test').lastError, undefined);
+  // A primary whose serial went backwards: not a refresh (as BIND), the zone keeps 20.
+  state.mode = 'ok';
+  state.serial = 5;
+  state.asked.length = 0;
+  sec.refresh('sec.test');
+  t.ok(await until(() => !sec.status('sec.test').transferring), 'the refresh ends');
+  t.match(sec.status('sec.test').lastError, /serial number \(5\) received from primary < ours \(20\)/);
+  t.equal(sec.status('sec.test').serial, 20);
+  t.same(state.asked, ['SOA'], 'no transfer asked for');
   t.throws(() => sec.refresh('other.test'), /not a secondary zone/);
 });
