@@ -204,7 +204,11 @@ export class SecondaryZones {
   /** EXPIRE passed without a successful refresh: the zone answers SERVFAIL (RFC 1035 §3.3.13). */
   private expire(z: SecondaryZone): void {
     if (z.stopped || z.expired || z.zone === undefined) return;
-    if (z.expiresAt !== undefined && z.expiresAt > this.now()) return;
+    if (z.expiresAt !== undefined && z.expiresAt > this.now()) {
+      // Timers may fire a little before the wall clock says (monotonic versus wall time): wait the rest.
+      z.expireTimer = this.after(z.expiresAt - this.now() + 5, () => this.expire(z));
+      return;
+    }
     z.expired = true;
     this.log.error({ zone: z.spec.name }, `zone ${z.spec.name}/IN: expired; answering SERVFAIL until a transfer succeeds`);
     this.publish(z.spec.name, undefined);
