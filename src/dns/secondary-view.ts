@@ -5,6 +5,7 @@
 import type { ZoneConfig } from '../config/named-conf.js';
 import { compileAddressMatch, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
 import { nameKey, parseName } from '../wire/dns-name.js';
+import { formatAddress, parseAddress } from '../net/ip.js';
 import type { SecondaryEntry, ServingView } from './pipeline.js';
 import { buildZone, type Zone } from './zone.js';
 import { CLASS_IN } from '../wire/rr-type.js';
@@ -17,9 +18,14 @@ export function zoneOrigin(name: string): Uint8Array {
 /** Who may NOTIFY a secondary zone: its primaries' addresses, then allow-notify (zone's, else options'). */
 export function secondaryEntry(zc: ZoneConfig, env: MatchEnvironment, optionsAllowNotify?: AddressMatchList): SecondaryEntry {
   const extra = zc.secondary?.allowNotify ?? optionsAllowNotify;
-  const primaries = new Set(zc.primaries.map((p) => p.address));
+  // Compared in one spelling (IPv6 can be written several ways).
+  const canonical = (a: string): string => {
+    const p = parseAddress(a);
+    return p ? formatAddress(p) : a;
+  };
+  const primaries = new Set(zc.primaries.map((p) => canonical(p.address)));
   const allow = extra ? compileAddressMatch(extra, env) : undefined;
-  return { name: zc.name, origin: zoneOrigin(zc.name), notifyAcl: (addr) => primaries.has(addr) || (allow ? allow(addr) : false) };
+  return { name: zc.name, origin: zoneOrigin(zc.name), notifyAcl: (addr) => primaries.has(canonical(addr)) || (allow ? allow(addr) : false) };
 }
 
 /** The view with the held secondary versions in place of their placeholders. */

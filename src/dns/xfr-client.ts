@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { decodeMessage, FLAG_QR, FLAG_TC, MessageWriter, RCODE } from './message.js';
 import { TransferReader, XfrError, soaSerial, type XfrLimits, type XfrResult, DEFAULT_XFR_LIMITS } from './xfr-in.js';
 import { nameEquals } from '../wire/dns-name.js';
+import { formatAddress, parseAddress } from '../net/ip.js';
 import { CLASS_IN, T, type ResourceRecord } from '../wire/rr-type.js';
 
 export interface Remote {
@@ -89,6 +90,12 @@ export async function querySoaSerial(remote: Remote, origin: Uint8Array, opts: X
 
 class TimeoutError extends Error {}
 
+/** An address in one spelling (IPv6 can be written several ways). */
+function canonical(a: string): string {
+  const p = parseAddress(a.replace(/^::ffff:(?=\d+\.)/, ''));
+  return p ? formatAddress(p) : a;
+}
+
 function soaFrom(m: Exclude<ReturnType<typeof decodeMessage>, string>, origin: Uint8Array): number {
   if (m.rcode !== RCODE.NOERROR) throw new Error(`SOA query answered rcode ${m.rcode}`);
   const soa = m.answers.find((a) => a.type === T.SOA && nameEquals(a.name, origin));
@@ -109,7 +116,7 @@ function udpExchange(remote: Remote, query: Uint8Array, id: number, timeoutMs: n
     sock.on('error', (e) => done(e));
     sock.on('message', (msg, rinfo) => {
       // Only the server we asked, with our id, and an answer (RFC 5452 spirit).
-      if (rinfo.port !== remote.port || msg.length < 12 || msg.readUInt16BE(0) !== id || !(msg[2] & 0x80)) return;
+      if (rinfo.port !== remote.port || canonical(rinfo.address) !== canonical(remote.address) || msg.length < 12 || msg.readUInt16BE(0) !== id || !(msg[2] & 0x80)) return;
       done(undefined, new Uint8Array(msg));
     });
     sock.bind({ address: source?.address, port: source?.port ?? 0 }, () => sock.send(query, remote.port, remote.address));

@@ -177,6 +177,8 @@ t.test('NOTIFY acceptance and the served view of secondaries', async (t) => {
   const e = secondaryEntry(zc, env);
   t.ok(e.notifyAcl('192.0.2.1'), 'from a primary');
   t.notOk(e.notifyAcl('192.0.2.2'), 'from anyone else: refused');
+  const v6 = secondaryEntry({ ...zc, primaries: [{ address: '2001:0db8:0:0::1' }] } as unknown as ZoneConfig, env);
+  t.ok(v6.notifyAcl('2001:db8::1'), 'an IPv6 primary matches however it is written');
   const e2 = secondaryEntry({ ...zc, secondary: { allowNotify: [{ kind: 'prefix', negated: false, prefix: parsePrefix('198.51.100.0/24'), text: '198.51.100.0/24' }] } } as unknown as ZoneConfig, env);
   t.ok(e2.notifyAcl('198.51.100.9'), 'allow-notify adds senders');
   t.ok(e2.notifyAcl('192.0.2.1'), 'the primaries stay allowed');
