@@ -4,7 +4,8 @@
 // records, a NOTIFY from an address that is not the primary is REFUSED and counted,
 // the stored file loads in named-checkzone, and a Triad restarted while named is
 // stopped serves its stored copy at once and answers SERVFAIL once the zone expires.
-// Both ways of running DNS: cluster workers (default) and --dns-workers 0.
+// With workers, a second BIND as secondary of Triad shows the chain BIND → Triad → BIND
+// converging. Both ways of running DNS: cluster workers (default) and --dns-workers 0.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,7 @@ async function scenario(t: Test, workers: number): Promise<void> {
   mkdirSync(path.join(dir, 'secondary', 'conf'), { recursive: true });
   writeFileSync(path.join(dir, 'primary', 'sec.zone'), zoneText('sec.test', 1, 3600, 600, 86400));
   writeFileSync(path.join(dir, 'primary', 'exp.zone'), zoneText('exp.test', 1, 2, 1, 5));
+  writeFileSync(path.join(dir, 'primary', 'chain.zone'), zoneText('chain.test', 1, 2, 1, 3600));
   const namedConf = path.join(dir, 'primary', 'named.conf');
   writeFileSync(namedConf, `options {
     directory "${path.join(dir, 'primary')}";
@@ -77,6 +79,7 @@ async function scenario(t: Test, workers: number): Promise<void> {
 controls { };
 zone "sec.test" { type primary; file "sec.zone"; allow-update { 127.0.0.1; }; };
 zone "exp.test" { type primary; file "exp.zone"; };
+zone "chain.test" { type primary; file "chain.zone"; allow-update { 127.0.0.1; }; };
 `);
   const triadConf = path.join(dir, 'secondary', 'named.conf');
   writeFileSync(triadConf, `options {
@@ -91,6 +94,26 @@ primaries upstream { ${ADDR} port ${pPort}; };
 zone "sec.test" { type secondary; primaries { upstream; }; file "sec.bk"; masterfile-format text; };
 zone "exp.test" { type slave; masters { ${ADDR} port ${pPort}; }; file "exp.bk"; };
 zone "none.test" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "none.bk"; };
+zone "chain.test" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "chain.bk"; };
+`);
+  // A BIND secondary of Triad's copy of chain.test: BIND → Triad → BIND.
+  let tPort = randomPort();
+  while (tPort === pPort || tPort === sPort) tPort = randomPort();
+  mkdirSync(path.join(dir, 'tertiary'));
+  const tertiaryConf = path.join(dir, 'tertiary', 'named.conf');
+  writeFileSync(tertiaryConf, `options {
+    directory "${path.join(dir, 'tertiary')}";
+    pid-file none;
+    listen-on port ${tPort} { ${ADDR}; };
+    listen-on-v6 { none; };
+    recursion no;
+    dnssec-validation no;
+    notify no;
+    min-refresh-time 1;
+    min-retry-time 1;
+};
+controls { };
+zone "chain.test" { type secondary; primaries { ${ADDR} port ${sPort}; }; file "chain.bk"; masterfile-format text; };
 `);
   const dataDir = path.join(dir, 'secondary', 'data');
   const triadArgs = ['--conf-dir', path.join(dir, 'secondary', 'conf'), '--data-dir', dataDir, '--named-conf', triadConf, '--dns-workers', String(workers)];
@@ -135,6 +158,18 @@ zone "none.test" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "n
   nsupdate(pPort, 'update add more.sec.test. 600 TXT "hello"');
   t.ok(await waitFor(() => serialOf(sPort, 'sec.test') === '3', 15000, 50), 'serial 3 follows too');
   t.same(axfr(sPort, 'sec.test'), axfr(pPort, 'sec.test'), 'dig AXFR of both servers gives the same records');
+
+  // The chain: BIND's secondary of Triad follows a change made on the primary.
+  if (workers > 0) {
+    const tertiary = await startNamed(tertiaryConf);
+    t.teardown(() => tertiary.stop());
+    t.ok(await waitFor(() => serialOf(tPort, 'chain.test') === '1', 15000), 'BIND transfers chain.test from Triad');
+    nsupdate(pPort, 'zone chain.test.\nupdate add x.chain.test. 300 A 192.0.2.99');
+    t.ok(await waitFor(() => serialOf(sPort, 'chain.test') === '2', 15000, 50), 'Triad follows the primary');
+    t.ok(await waitFor(() => serialOf(tPort, 'chain.test') === '2', 15000, 100), "BIND's secondary of Triad follows (its refresh timer)");
+    t.same(axfr(tPort, 'chain.test'), axfr(pPort, 'chain.test'), 'BIND → Triad → BIND: the same records at both ends');
+    await tertiary.stop();
+  }
 
   // A NOTIFY from an address that is not a primary: REFUSED and counted.
   const forged = dig(ADDR, sPort, ['-b', '127.0.0.2', '+opcode=notify', '+norec', 'sec.test', 'SOA']);
