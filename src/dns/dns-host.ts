@@ -58,7 +58,7 @@ export class DnsHost {
   /** Secondary zones' versions from the main process (secondary.ts), by nameKey of the origin. */
   private held = new Map<string, Zone>();
   /** Where NOTIFYs for secondary zones go (the main process's SecondaryZones). */
-  onNotify: ((zone: string, from: string, accepted: boolean) => void) | undefined;
+  onNotify: ((zone: string, from: string, accepted: boolean, serial?: number) => void) | undefined;
 
   /** Serves this version of a secondary zone from now on; undefined answers it SERVFAIL (expired, no copy yet). */
   setSecondary(name: string, zone: Zone | undefined): void {
@@ -76,7 +76,7 @@ export class DnsHost {
 
   private withHeld(view: DnsConfig['view']): DnsConfig['view'] {
     const v = withSecondaries(view, this.held);
-    return { ...v, onNotify: (zone, from, accepted) => this.onNotify?.(zone, from, accepted) };
+    return { ...v, onNotify: (zone, from, accepted, serial) => this.onNotify?.(zone, from, accepted, serial) };
   }
 
   /** Serves this snapshot of DHCP names from now on (replacing the previous one). */

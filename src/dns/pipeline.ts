@@ -60,7 +60,7 @@ export interface ServingView {
   /** Secondary zones by nameKey(origin): who may send them a NOTIFY (their primaries and allow-notify). */
   secondaries?: Map<string, SecondaryEntry>;
   /** Told of every NOTIFY for a secondary zone (accepted or refused), so the process that refreshes hears of it. */
-  onNotify?: (zone: string, from: string, accepted: boolean) => void;
+  onNotify?: (zone: string, from: string, accepted: boolean, serial?: number) => void;
 }
 
 export interface SecondaryEntry {

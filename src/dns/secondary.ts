@@ -227,8 +227,11 @@ export class SecondaryZones {
     z.timer = this.after(ms, () => void this.run(z, 'refresh'));
   }
 
-  /** NOTIFY from `from` (already checked by the worker that got it): refresh now (RFC 1996 §3.7). */
-  notify(name: string, from: string, accepted: boolean): void {
+  /**
+   * NOTIFY from `from` (already checked by the worker that got it): refresh now (RFC 1996
+   * §3.7), unless it names a serial we already have (BIND: "zone is up to date").
+   */
+  notify(name: string, from: string, accepted: boolean, serial?: number): void {
     const z = this.zones.get(this.key(name));
     if (!z) return;
     if (!accepted) {
@@ -237,6 +240,11 @@ export class SecondaryZones {
       return;
     }
     z.notifiesAccepted++;
+    const have = z.expired ? undefined : z.zone?.serial;
+    if (serial !== undefined && have !== undefined && !serialGt(serial, have)) {
+      this.log.info({ zone: z.spec.name, from, serial }, `zone ${z.spec.name}/IN: notify from ${from}: serial ${serial}: zone is up to date`);
+      return;
+    }
     this.log.info({ zone: z.spec.name, from }, `zone ${z.spec.name}/IN: notify from ${from}: refreshing`);
     void this.run(z, 'refresh');
   }

@@ -71,7 +71,7 @@ class InProcessDns implements Service {
   ) {
     this.host = new DnsHost(file, log);
     this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone));
-    this.host.onNotify = (zone, from, accepted) => this.secondaries.notify(zone, from, accepted);
+    this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
   }
   /** Secondary zones: timers, transfers and files here, served by this same host. */
   private secondaries: SecondaryZones;
@@ -231,7 +231,7 @@ class ClusterDns implements Service {
           for (const [name, zone] of this.secondaries.held()) this.sendSecondary(w, name, zone);
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
-        else if (m.type === 'notify') this.secondaries.notify(m.zone, m.from, m.accepted);
+        else if (m.type === 'notify') this.secondaries.notify(m.zone, m.from, m.accepted, m.serial);
       };
       w.on('message', onMessage);
       w.on('error', (err) => this.log.error({ err: err.message, worker: w.process.pid }, 'dns worker IPC error'));

@@ -24,7 +24,7 @@ export type FromWorker =
   | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number }[]; failed: FailedZone[]; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
   | { type: 'reload-failed'; id: number; error: string }
   /** A NOTIFY for a secondary zone reached this worker; the main process refreshes (or counts the refusal). */
-  | { type: 'notify'; zone: string; from: string; accepted: boolean }
+  | { type: 'notify'; zone: string; from: string; accepted: boolean; serial?: number }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
   // The primary went away (even by SIGKILL): do not keep serving on our own.
   process.on('disconnect', () => void stop());
-  host.onNotify = (zone, from, accepted) => send({ type: 'notify', zone, from, accepted });
+  host.onNotify = (zone, from, accepted, serial) => send({ type: 'notify', zone, from, accepted, serial });
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
     else if (m.type === 'names') host.setNames(m.snapshot);

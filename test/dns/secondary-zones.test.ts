@@ -158,5 +158,15 @@ t.test('transfers from a scripted primary: good, then malformed ones that change
   t.match(sec.status('sec.test').lastError, /serial number \(5\) received from primary < ours \(20\)/);
   t.equal(sec.status('sec.test').serial, 20);
   t.same(state.asked, ['SOA'], 'no transfer asked for');
+  // NOTIFY: one naming a serial we have changes nothing; a newer one refreshes; a refused one is counted.
+  state.asked.length = 0;
+  sec.notify('sec.test', '127.0.0.1', true, 20);
+  t.notOk(sec.status('sec.test').transferring, 'a NOTIFY for serial 20 (ours): no refresh');
+  state.serial = 21;
+  sec.notify('sec.test', '127.0.0.1', true, 21);
+  t.ok(await until(() => sec.status('sec.test').serial === 21 && !sec.status('sec.test').transferring), 'a NOTIFY for serial 21 brings it');
+  sec.notify('sec.test', '192.0.2.99', false);
+  t.equal(sec.status('sec.test').notifiesAccepted, 2);
+  t.equal(sec.status('sec.test').notifiesRefused, 1);
   t.throws(() => sec.refresh('other.test'), /not a secondary zone/);
 });
