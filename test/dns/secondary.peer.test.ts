@@ -8,7 +8,7 @@
 // converging. Both ways of running DNS: cluster workers (default) and --dns-workers 0.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
@@ -61,6 +61,7 @@ async function scenario(t: Test, workers: number): Promise<void> {
   writeFileSync(path.join(dir, 'primary', 'sec.zone'), zoneText('sec.test', 1, 3600, 600, 86400));
   writeFileSync(path.join(dir, 'primary', 'exp.zone'), zoneText('exp.test', 1, 2, 1, 5));
   writeFileSync(path.join(dir, 'primary', 'chain.zone'), zoneText('chain.test', 1, 2, 1, 3600));
+  writeFileSync(path.join(dir, 'primary', 'late.zone'), zoneText('late.test', 7, 3600, 600, 86400));
   const namedConf = path.join(dir, 'primary', 'named.conf');
   writeFileSync(namedConf, `options {
     directory "${path.join(dir, 'primary')}";
@@ -80,6 +81,7 @@ controls { };
 zone "sec.test" { type primary; file "sec.zone"; allow-update { 127.0.0.1; }; };
 zone "exp.test" { type primary; file "exp.zone"; };
 zone "chain.test" { type primary; file "chain.zone"; allow-update { 127.0.0.1; }; };
+zone "late.test" { type primary; file "late.zone"; };
 `);
   const triadConf = path.join(dir, 'secondary', 'named.conf');
   writeFileSync(triadConf, `options {
@@ -195,6 +197,15 @@ zone "chain.test" { type secondary; primaries { ${ADDR} port ${sPort}; }; file "
   t.equal(rf.code, 0, rf.err);
   const bad = ctl('dns', 'refresh', 'nosuch.test');
   t.not(bad.code, 0, 'refresh of a zone that is not a secondary fails');
+
+  // A reload that adds a secondary zone and drops another.
+  const confText = readFileSync(triadConf, 'utf8');
+  writeFileSync(triadConf, confText.replace(/zone "none\.test"[^\n]*\n/, `zone "late.test" { type secondary; primaries { upstream; }; file "late.bk"; };\n`));
+  const rl = ctl('dns', 'reload');
+  t.equal(rl.code, 0, rl.err);
+  t.ok(await waitFor(() => serialOf(sPort, 'late.test') === '7', 15000), 'a secondary zone added by reload transfers');
+  t.not(ctl('dns', 'refresh', 'none.test').code, 0, 'a secondary zone removed by reload is gone');
+  t.equal(serialOf(sPort, 'sec.test'), '3', 'the other secondaries keep their data across the reload');
 
   // The stored copy: named-checkzone loads it.
   t.ok(await waitFor(() => spawnSync('named-checkzone', ['sec.test', path.join(dir, 'secondary', 'sec.bk')], { encoding: 'utf8' }).stdout.includes('serial 3'), 5000), 'named-checkzone loads the stored file with serial 3');
