@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { decodeMessage, FLAG_QR, FLAG_TC, MessageWriter, RCODE } from './message.js';
-import { TransferReader, XfrError, soaSerial, type XfrLimits, type XfrResult, DEFAULT_XFR_LIMITS } from './xfr-in.js';
+import { TransferReader, XfrError, serialGt, soaSerial, type XfrLimits, type XfrResult, DEFAULT_XFR_LIMITS } from './xfr-in.js';
 import { nameEquals } from '../wire/dns-name.js';
 import { formatAddress, parseAddress } from '../net/ip.js';
 import { CLASS_IN, T, type ResourceRecord } from '../wire/rr-type.js';
@@ -162,8 +162,9 @@ export async function transferZone(remote: Remote, origin: Uint8Array, current: 
     messages++;
     bytes += msg.length;
     reader.push(m, msg.length);
-    // An IXFR answered with one SOA alone ends after its first message.
-    return reader.done || (qtype === T.IXFR && messages === 1 && m.answers.length === 1);
+    // An IXFR answered with our own SOA alone (we are current) ends after its first message;
+    // any other stream ends at its closing SOA (or when the primary closes the connection).
+    return reader.done || (qtype === T.IXFR && messages === 1 && m.answers.length === 1 && m.answers[0].type === T.SOA && current !== undefined && !serialGt(soaSerial(m.answers[0].rdata), soaSerial(current.rdata)));
   });
   return { result: reader.result(), qtype, messages, bytes };
 }
