@@ -74,6 +74,12 @@ export class DnsHost {
     for (const l of this.listeners.values()) l.setResponder(responder);
   }
 
+  /** A refresh moved a secondary zone's expiry (the version served stays). */
+  setSecondaryExpiry(name: string, expiresAt: number): void {
+    const z = this.held.get(nameKey(zoneOrigin(name)));
+    if (z) z.expiresAt = expiresAt;
+  }
+
   private withHeld(view: DnsConfig['view']): DnsConfig['view'] {
     const v = withSecondaries(view, this.held);
     return { ...v, onNotify: (zone, from, accepted, serial) => this.onNotify?.(zone, from, accepted, serial) };

@@ -45,6 +45,7 @@ export function withSecondaries(view: ServingView, held: ReadonlyMap<string, Zon
 export interface WireZone {
   origin: string;
   serial: number;
+  expiresAt?: number;
   records: [string, number, number, number, string][];
 }
 
@@ -54,11 +55,13 @@ export function zoneToWire(zone: Zone): WireZone {
   for (const node of zone.nodes.values()) {
     for (const set of node.rrsets.values()) for (const rd of set.rdatas) records.push([b64(set.owner), set.type, set.class, set.ttl, b64(rd)]);
   }
-  return { origin: b64(zone.origin), serial: zone.serial, records };
+  return { origin: b64(zone.origin), serial: zone.serial, expiresAt: zone.expiresAt, records };
 }
 
 export function zoneFromWire(w: WireZone): Zone {
   const u8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
   const origin = u8(w.origin);
-  return buildZone(origin, CLASS_IN, w.records.map(([o, type, cls, ttl, rd]) => ({ owner: u8(o), type, class: cls, ttl, rdata: u8(rd) })), w.serial);
+  const z = buildZone(origin, CLASS_IN, w.records.map(([o, type, cls, ttl, rd]) => ({ owner: u8(o), type, class: cls, ttl, rdata: u8(rd) })), w.serial);
+  if (w.expiresAt !== undefined) z.expiresAt = w.expiresAt;
+  return z;
 }

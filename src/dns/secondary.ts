@@ -83,6 +83,8 @@ export interface SecondaryOptions {
   /** Overrides for the transfer sockets (timeouts, limits). */
   xfr?: XfrOptions;
   now?: () => number;
+  /** A refresh moved the expiry of the version already published (EDNS EXPIRE counts from it). */
+  onExpiry?: (name: string, expiresAt: number) => void;
 }
 
 /** setTimeout accepts at most 2^31-1 ms; longer waits are chained. */
@@ -196,6 +198,8 @@ export class SecondaryZones {
     z.expired = false;
     if (!z.timers) return;
     z.expiresAt = at + z.timers.expire * 1000;
+    if (z.zone) z.zone.expiresAt = z.expiresAt;
+    this.opts.onExpiry?.(z.spec.name, z.expiresAt);
     if (z.expireTimer) clearTimeout(z.expireTimer);
     const wait = z.expiresAt - this.now();
     if (wait > 0) z.expireTimer = this.after(wait, () => this.expire(z));

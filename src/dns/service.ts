@@ -153,9 +153,18 @@ class ClusterDns implements Service {
     private readonly log: Logger,
     private readonly opts: RunOptions,
   ) {
-    this.secondaries = new SecondaryZones(log, (name, zone) => {
-      for (const s of this.slots) if (s.worker) this.sendSecondary(s.worker, name, zone);
-    });
+    this.secondaries = new SecondaryZones(
+      log,
+      (name, zone) => {
+        for (const s of this.slots) if (s.worker) this.sendSecondary(s.worker, name, zone);
+      },
+      {
+        onExpiry: (name, expiresAt) => {
+          const msg: ToWorker = { type: 'secondary-expiry', name, expiresAt };
+          for (const s of this.slots) if (s.worker?.isConnected()) s.worker.send(msg);
+        },
+      },
+    );
   }
 
   /** A `triad ctl` command: reload here; the others asked of every worker and merged. */

@@ -15,7 +15,8 @@ import { ControlUsageError, type ControlReply } from '../control/server.js';
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
   /** A secondary zone's current version from the main process; none: answer it SERVFAIL. */
-  | { type: 'secondary'; name: string; zone?: WireZone };
+  | { type: 'secondary'; name: string; zone?: WireZone }
+  | { type: 'secondary-expiry'; name: string; expiresAt: number };
 export type FromWorker =
   /** `facts`: the primary zones as their files say, what DHCP names are judged against (the primary parses no zone). */
   | { type: 'ready'; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     if (m.type === 'stop') void stop();
     else if (m.type === 'names') host.setNames(m.snapshot);
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
+    else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });

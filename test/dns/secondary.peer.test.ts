@@ -173,6 +173,10 @@ zone "chain.test" { type secondary; primaries { ${ADDR} port ${sPort}; }; file "
     await tertiary.stop();
   }
 
+  // EDNS EXPIRE (RFC 7314): a secondary tells the time left before its copy expires.
+  const exp = /EXPIRE: (\d+)/.exec(dig(ADDR, sPort, ['+expire', '+norec', 'sec.test', 'SOA']))?.[1];
+  t.ok(exp !== undefined && Number(exp) > 0 && Number(exp) <= 86400, `EDNS EXPIRE is the time left, at most the SOA expire (${exp})`);
+
   // A NOTIFY from an address that is not a primary: REFUSED and counted.
   const forged = dig(ADDR, sPort, ['-b', '127.0.0.2', '+opcode=notify', '+norec', 'sec.test', 'SOA']);
   t.match(forged, /status: REFUSED/, 'NOTIFY from 127.0.0.2 is REFUSED');
