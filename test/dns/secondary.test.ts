@@ -193,3 +193,18 @@ t.test('NOTIFY acceptance and the served view of secondaries', async (t) => {
   t.equal(again.zones.length, 0, 'expired: back to the placeholder');
   t.equal(again.notLoaded?.length, 1);
 });
+
+t.test('EDNS EXPIRE: a secondary sends the time left, a primary its SOA expire', async (t) => {
+  const { expireFor } = await import('../../src/dns/sources/authoritative.js');
+  const soaRd = soa(1).rdata;
+  const q = { edns: { options: [{ code: 9, data: new Uint8Array(0) }] }, question: { name: ORIGIN, type: T.SOA, class: CLASS_IN } } as unknown as Parameters<typeof expireFor>[0];
+  const ans = { rcode: 0, aa: true, answer: [{ owner: ORIGIN, type: T.SOA, class: CLASS_IN, ttl: 300, rdatas: [soaRd] }], authority: [], additional: [] } as unknown as Parameters<typeof expireFor>[2];
+  const primary = buildZone(ORIGIN, CLASS_IN, V1, 1);
+  t.equal(expireFor(q, primary, ans), 86400, 'primary: the SOA expire field');
+  const secondary = buildZone(ORIGIN, CLASS_IN, V1, 1);
+  secondary.expiresAt = Date.now() + 1000 * 1000 + 500;
+  const left = expireFor(q, secondary, ans) as number;
+  t.ok(left <= 1000 && left >= 990, `secondary: seconds left (${left})`);
+  secondary.expiresAt = Date.now() - 5000;
+  t.equal(expireFor(q, secondary, ans), 0, 'never negative');
+});
