@@ -20,6 +20,7 @@ import { BUILTIN_ACLS, amlIsNone, type AddressMatchList, type AmlElement, type B
 import { parsePrefix } from '../net/ip.js';
 import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.js';
 import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
+import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -42,6 +43,8 @@ export interface ListenOn {
 export interface RemoteServer {
   address: string;
   port?: number;
+  /** `key NAME` of a primaries/masters entry: transfers and SOA queries to it are signed with it. */
+  key?: string;
 }
 
 export interface NamedOptions {
@@ -79,6 +82,8 @@ export interface NamedOptions {
   cache: CacheTuning;
   /** controls { inet ADDR port N allow { … }; }: the control endpoint's TCP addresses. */
   controls: ControlChannel[];
+  /** Defaults for secondary zones (allow-notify, transfer-source, refresh bounds). */
+  secondary?: SecondarySettings;
 }
 
 export interface CacheTuning {
@@ -123,6 +128,8 @@ export interface ZoneConfig {
   writeable: boolean;
   /** `file` as written: BIND compares these strings, not the paths they resolve to. */
   fileText?: string;
+  /** A secondary zone's own allow-notify, transfer-source, refresh bounds (options give the defaults). */
+  secondary?: SecondarySettings;
   pos: Position;
 }
 
@@ -304,7 +311,8 @@ class NamedConfBuilder {
   private keyRefs: Token[] = [];
   /** Keys defined inside views: references to them (a zone's primaries in that view) are not unknown keys. */
   private viewKeyNames = new Set<string>();
-  private remoteLists = new Map<string, RemoteServer[]>();
+  private remoteLists = new Map<string, RemoteList>();
+  private primaryLists: { zc: ZoneConfig; lists: string[]; port?: number }[] = [];
   private remoteRefs: { token: Token; zone: string }[] = [];
   /** Top-level dnssec-policy names plus BIND's built-in ones. */
   private dnssecPolicies = new Set(['default', 'none', 'insecure']);
@@ -371,9 +379,9 @@ class NamedConfBuilder {
           if (head.value.toLowerCase() in TOP_LEVEL_OTHER) {
             if (head.value.toLowerCase() === 'dnssec-policy' && s.words[1]) this.dnssecPolicies.add(s.words[1].value);
             if ((head.value.toLowerCase() === 'masters' || head.value.toLowerCase() === 'primaries') && s.words[1] && s.block) {
-              this.remoteLists.set(s.words[1].value, this.remoteServers(s.block));
-            }
-            this.unimplemented(head, `statement '${head.value}' is not implemented by Triad; accepted and ignored`);
+              const lists: string[] = [];
+              this.remoteLists.set(s.words[1].value, { servers: this.remoteServers(s.block, undefined, lists), lists, port: listPort(s.words) });
+            } else this.unimplemented(head, `statement '${head.value}' is not implemented by Triad; accepted and ignored`);
           } else {
             this.sink.error(head, `unknown option '${head.value}'`);
           }
@@ -412,6 +420,7 @@ class NamedConfBuilder {
       this.sink.warning(this.recursionTok, 'both "recursion no;" and "allow-recursion" active');
     }
     this.resolveReferences();
+    for (const p of this.primaryLists) p.zc.primaries = expandPrimaries(p.zc.primaries, p.lists, this.remoteLists, p.port);
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
     const viewKeys = new Map(viewConfigs.map((v) => [v.name, v.keys] as const));
@@ -583,6 +592,7 @@ class NamedConfBuilder {
           break;
         }
         default:
+          if (secondaryClause(this, this.sink, s, (o.secondary ??= {}))) break;
           this.validateAmls(s);
           this.unimplemented(head);
       }
@@ -710,7 +720,11 @@ class NamedConfBuilder {
             ok = false;
           }
           primariesSeen = true;
-          zc.primaries = this.remoteServers(c.block ?? [], name);
+          {
+            const lists: string[] = [];
+            zc.primaries = this.remoteServers(c.block ?? [], name, lists);
+            this.primaryLists.push({ zc, lists, port: listPort(c.words) });
+          }
           break;
         case 'forwarders':
           zc.forwarders = this.forwarders(c);
@@ -726,6 +740,7 @@ class NamedConfBuilder {
           this.unimplemented(head);
           break;
         default:
+          if (secondaryClause(this, this.sink, c, (zc.secondary ??= {}))) break;
           this.validateAmls(c);
           this.unimplemented(head);
       }
@@ -743,13 +758,9 @@ class NamedConfBuilder {
       return undefined;
     }
     zc.writeable = zoneIsWriteable(zc.type, updatePolicy, allowUpdate ?? o.allowUpdate);
-    // forward and hint zones drive the caching resolver (src/dns/resolver-config.ts).
-    if (zc.type !== 'primary' && zc.type !== 'forward' && zc.type !== 'hint') {
-      const why =
-        zc.type === 'secondary'
-          ? 'zone transfers are not implemented: a secondary zone is served from its file when the file exists'
-          : `Triad does not serve zones of type '${zc.type}'`;
-      this.unimplemented(typeTok, `zone type '${zc.type}' is accepted but not fully implemented by Triad: ${why}`);
+    // forward and hint zones drive the caching resolver (src/dns/resolver-config.ts); secondaries src/dns/secondary.ts.
+    if (zc.type !== 'primary' && zc.type !== 'forward' && zc.type !== 'hint' && zc.type !== 'secondary') {
+      this.unimplemented(typeTok, `zone type '${zc.type}' is accepted but not fully implemented by Triad: Triad does not serve zones of type '${zc.type}'`);
     }
     return ok ? zc : undefined;
   }
@@ -876,7 +887,7 @@ class NamedConfBuilder {
   }
 
   /** primaries/masters: addresses [port N] [key K] [tls T], or names of `primaries` lists. */
-  private remoteServers(block: NStatement[], zone?: string): RemoteServer[] {
+  private remoteServers(block: NStatement[], zone?: string, lists?: string[]): RemoteServer[] {
     const out: RemoteServer[] = [];
     for (const e of block) {
       const a = e.words[0];
@@ -887,6 +898,7 @@ class NamedConfBuilder {
       const p = parsePrefix(a.value);
       if (p && !a.value.includes('/')) {
         let port: number | undefined;
+        let key: string | undefined;
         for (let i = 1; i < e.words.length; i += 2) {
           const k = e.words[i];
           const v = e.words[i + 1];
@@ -895,13 +907,19 @@ class NamedConfBuilder {
             break;
           }
           if (k.value === 'port') port = this.portValue(v);
-          if (k.value === 'key') this.keyRefs.push(v);
+          if (k.value === 'key') {
+            this.keyRefs.push(v);
+            key = v.value;
+          }
         }
-        out.push(port === undefined ? { address: a.value } : { address: a.value, port });
+        const r: RemoteServer = port === undefined ? { address: a.value } : { address: a.value, port };
+        if (key !== undefined) r.key = key;
+        out.push(r);
       } else if (/^[0-9.:]+(\/[0-9]+)?$/.test(a.value) && a.kind === 'word') {
         this.sink.error(a, `expected IP address near ${q(a)}`);
-      } else if (zone !== undefined) {
-        this.remoteRefs.push({ token: a, zone });
+      } else {
+        lists?.push(a.value);
+        this.remoteRefs.push({ token: a, zone: zone ?? '' });
       }
     }
     return out;

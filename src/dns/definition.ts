@@ -21,6 +21,8 @@ export const DNS_CONTROL: ControlSpec = {
     { name: 'reload', summary: 'reload named.conf and the zones (a broken file keeps the old data)', read: false, alias: true },
     { name: 'dumpdb', summary: 'the cache as zone-file text', read: true, alias: true },
     { name: 'zonestatus', args: 'ZONE [VIEW]', summary: 'serial, file, nodes and RRsets of a zone (of VIEW, with views)', read: true, alias: true },
+    { name: 'refresh', args: 'ZONE', summary: 'a secondary zone asks its primaries for a newer serial now', read: false },
+    { name: 'retransfer', args: 'ZONE', summary: 'a secondary zone transfers the whole zone again now', read: false },
   ],
 };
 

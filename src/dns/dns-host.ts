@@ -20,6 +20,8 @@ import { nameToText } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
 import { ZoneJournal } from './zone-journal.js';
+import { withSecondaries, zoneOrigin } from './secondary-view.js';
+import { nameKey } from '../wire/dns-name.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
@@ -63,6 +65,39 @@ export class DnsHost {
   /** Their A records, for DHCP's `fixed-address NAME` (name-registration channel). */
   addresses: Map<string, number[]> = new Map();
 
+  /** Secondary zones' versions from the main process (secondary.ts), by nameKey of the origin. */
+  private held = new Map<string, Zone>();
+  /** Where NOTIFYs for secondary zones go (the main process's SecondaryZones). */
+  onNotify: ((zone: string, from: string, accepted: boolean, serial?: number) => void) | undefined;
+
+  /** Serves this version of a secondary zone from now on; undefined answers it SERVFAIL (expired, no copy yet). */
+  setSecondary(name: string, zone: Zone | undefined): void {
+    const key = nameKey(zoneOrigin(name));
+    if (zone) this.held.set(key, zone);
+    else this.held.delete(key);
+    const cfg = this.current;
+    if (!cfg) return;
+    this.current = this.withHeldViews(cfg);
+    this.setRouter(this.route(this.current, false));
+  }
+
+  /** A refresh moved a secondary zone's expiry (the version served stays). */
+  setSecondaryExpiry(name: string, expiresAt: number): void {
+    const z = this.held.get(nameKey(zoneOrigin(name)));
+    if (z) z.expiresAt = expiresAt;
+  }
+
+  /** Every view with the secondary zones' current versions (a zone name has one version, whatever the view). */
+  private withHeldViews(cfg: DnsConfig): DnsConfig {
+    const views = cfg.views.map((v) => ({ ...v, view: this.withHeld(v.view) }));
+    return { ...cfg, views, view: views[0]?.view ?? this.withHeld(cfg.view) };
+  }
+
+  private withHeld(view: DnsConfig['view']): DnsConfig['view'] {
+    const v = withSecondaries(view, this.held);
+    return { ...v, onNotify: (zone, from, accepted, serial) => this.onNotify?.(zone, from, accepted, serial) };
+  }
+
   /** Serves this snapshot of DHCP names from now on (replacing the previous one). */
   setNames(snap: NamesSnapshot): void {
     this.names = snap;
@@ -101,7 +136,7 @@ export class DnsHost {
     const files = targets.zones.map((z) => this.carried.get(z)?.file ?? z);
     this.facts = primaryZoneFacts(files, targets.conf);
     this.addresses = primaryZoneAddresses(files, targets.conf);
-    return this.withNames(cfg);
+    return this.withNames(this.withHeldViews(cfg));
   }
 
   /**

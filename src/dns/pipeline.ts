@@ -68,6 +68,17 @@ export interface ServingView {
   tsigKeys?: readonly TsigKey[];
   /** options { minimal-responses }; BIND 9.18's default is no-auth-recursive. */
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
+  /** Secondary zones by nameKey(origin): who may send them a NOTIFY (their primaries and allow-notify). */
+  secondaries?: Map<string, SecondaryEntry>;
+  /** Told of every NOTIFY for a secondary zone (accepted or refused), so the process that refreshes hears of it. */
+  onNotify?: (zone: string, from: string, accepted: boolean, serial?: number) => void;
+}
+
+export interface SecondaryEntry {
+  /** As configured. */
+  name: string;
+  origin: Uint8Array;
+  notifyAcl: AddressMatcher;
 }
 
 /** The caching resolver as the pipeline sees it (src/dns/resolver.ts Resolver). */

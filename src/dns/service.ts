@@ -23,10 +23,14 @@ import { DnsHost, logLoaded, logLoadReport } from './dns-host.js';
 import type { FromWorker, ToWorker, WorkerLoad } from './worker.js';
 import { factsFromWire, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import { listenAddresses, type FailedZone } from './view-builder.js';
+import type { Zone } from './zone.js';
 import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import { hostNetworks } from '../net/interfaces.js';
+import { SecondaryZones, secondarySpecs } from './secondary.js';
+import { secondaryControl } from './secondary-control.js';
+import { zoneToWire } from './secondary-view.js';
 
 /** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
 function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
@@ -66,7 +70,11 @@ class InProcessDns implements Service {
     private readonly opts: RunOptions,
   ) {
     this.host = new DnsHost(file, log);
+    this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone));
+    this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
   }
+  /** Secondary zones: timers, transfers and files here, served by this same host. */
+  private secondaries: SecondaryZones;
   private pidFile: string | undefined;
   /** DHCP names: decided and journaled here, served by this same host. */
   private owner: NamesOwner | undefined;
@@ -80,7 +88,10 @@ class InProcessDns implements Service {
       this.owner.start(this.opts.names);
     }
     this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
+    if (this.host.config) this.secondaries.configure(secondarySpecs(this.host.config.conf));
     this.closeControl = await registerDnsControl(this.opts, this.host.config?.conf, hostNetworks(), this.log, async (cmd, args) => {
+      const sec = secondaryControl(this.secondaries, cmd, args);
+      if (sec) return sec;
       if (cmd !== 'reload') return localControl(this.host, cmd, args);
       await this.reload();
       return { text: 'reload successful\n' };
@@ -89,11 +100,13 @@ class InProcessDns implements Service {
   }
   async reload(): Promise<void> {
     logLoaded(this.log, await this.host.reload());
+    if (this.host.config) this.secondaries.configure(secondarySpecs(this.host.config.conf));
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
   }
   async stop(): Promise<void> {
     this.owner?.stop();
+    this.secondaries.stop();
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.closeControl?.();
     await this.host.stop();
@@ -119,6 +132,15 @@ class ClusterDns implements Service {
   /** The zone facts the owner decides against (the primary holds no zones). */
   private facts: ZoneFacts[] = [];
 
+  /** Secondary zones: timers, transfers and files in the primary; versions sent to every worker. */
+  private secondaries: SecondaryZones;
+
+  private sendSecondary(w: Worker, name: string, zone: Zone | undefined): void {
+    if (!w.isConnected()) return;
+    const msg: ToWorker = zone ? { type: 'secondary', name, zone: zoneToWire(zone) } : { type: 'secondary', name };
+    w.send(msg);
+  }
+
   private sendNames(w: Worker, snapshot: NamesSnapshot): void {
     if (!w.isConnected()) return;
     const msg: ToWorker = { type: 'names', snapshot };
@@ -130,10 +152,25 @@ class ClusterDns implements Service {
     private readonly count: number,
     private readonly log: Logger,
     private readonly opts: RunOptions,
-  ) {}
+  ) {
+    this.secondaries = new SecondaryZones(
+      log,
+      (name, zone) => {
+        for (const s of this.slots) if (s.worker) this.sendSecondary(s.worker, name, zone);
+      },
+      {
+        onExpiry: (name, expiresAt) => {
+          const msg: ToWorker = { type: 'secondary-expiry', name, expiresAt };
+          for (const s of this.slots) if (s.worker?.isConnected()) s.worker.send(msg);
+        },
+      },
+    );
+  }
 
   /** A `triad ctl` command: reload here; the others asked of every worker and merged. */
   private async control(cmd: DnsControlCommand, args: string[]): Promise<ControlReply> {
+    const sec = secondaryControl(this.secondaries, cmd, args);
+    if (sec) return sec;
     if (cmd === 'reload') {
       await this.reload();
       return { text: 'reload successful\n' };
@@ -166,6 +203,9 @@ class ClusterDns implements Service {
     const sink = new DiagnosticSink();
     const conf = loadNamedConfOnly(this.file, sink);
     sink.throwIfErrors();
+    // Stored copies of secondary zones (written by the main process itself) load before the
+    // workers start, so each starts with them.
+    this.secondaries.configure(secondarySpecs(conf));
     // Workers accept TCP connections themselves instead of the primary handing them out.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
@@ -221,8 +261,10 @@ class ClusterDns implements Service {
         else if (m.type === 'ready') {
           ready = true;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
+          for (const [name, zone] of this.secondaries.held()) this.sendSecondary(w, name, zone);
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
+        else if (m.type === 'notify') this.secondaries.notify(m.zone, m.from, m.accepted, m.serial);
       };
       w.on('message', onMessage);
       w.on('error', (err) => this.log.error({ err: err.message, worker: w.process.pid }, 'dns worker IPC error'));
@@ -253,7 +295,13 @@ class ClusterDns implements Service {
 
   /** SIGHUPs in quick succession reload one after another, never interleaved. */
   reload(): Promise<void> {
-    const run = this.queue.then(() => this.reloadNow());
+    const run = this.queue.then(async () => {
+      await this.reloadNow();
+      // The workers accepted named.conf: the secondaries follow it (new, removed, new primaries).
+      const sink = new DiagnosticSink();
+      const conf = loadNamedConfOnly(this.file, sink);
+      if (!sink.hasErrors()) this.secondaries.configure(secondarySpecs(conf));
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -314,6 +362,7 @@ class ClusterDns implements Service {
   async stop(): Promise<void> {
     this.stopping = true;
     this.owner?.stop();
+    this.secondaries.stop();
     removePidFile(this.pidFile);
     await this.closeControl?.();
     await Promise.all(

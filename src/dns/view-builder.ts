@@ -15,6 +15,8 @@ import type { ListenAddress } from './server.js';
 import { loadZoneText } from './zone-loader.js';
 import { emptyZones } from './empty-zones.js';
 import { servedKeys } from './tsig-stage.js';
+import { secondaryEntry } from './secondary-view.js';
+import type { SecondaryEntry } from './pipeline.js';
 import type { Zone } from './zone.js';
 
 /** named fails a primary zone on bad owner names (check-names primary fail); named-checkzone only warns. */
@@ -123,8 +125,20 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks, previous
   const notLoaded: Uint8Array[] = [];
   const zoneAllowQuery = new Map<string, AddressMatcher>();
   const zoneAllowTransfer = new Map<string, AddressMatcher>();
+  const secondaries = new Map<string, SecondaryEntry>();
   for (const zc of conf.zones) {
-    const servable = zc.type === 'primary' || (zc.type === 'secondary' && zc.file !== undefined && existsSync(zc.file));
+    if (zc.type === 'secondary') {
+      // Transferred and kept by the main process (secondary.ts); SERVFAIL until a copy arrives.
+      const key = zoneKey(zc.name);
+      if (key === undefined) continue;
+      const e = secondaryEntry(zc, env, conf.options.secondary?.allowNotify);
+      secondaries.set(key, e);
+      notLoaded.push(e.origin);
+      if (zc.allowQuery) zoneAllowQuery.set(key, compileAddressMatch(zc.allowQuery, env));
+      if (zc.allowTransfer) zoneAllowTransfer.set(key, compileAddressMatch(zc.allowTransfer, env));
+      continue;
+    }
+    const servable = zc.type === 'primary';
     if (!servable || zc.file === undefined) continue;
     const key = zoneKey(zc.name);
     if (key === undefined) continue;
@@ -152,6 +166,7 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks, previous
     // BIND 9.18 allows transfers from anyone unless allow-transfer says otherwise.
     allowTransfer: o.allowTransfer ? compileAddressMatch(o.allowTransfer, env) : () => true,
     zoneAllowTransfer,
+    secondaries,
     minimalResponses: o.minimalResponses,
     recursion: o.recursion,
     ...recursionAcls(conf, env),

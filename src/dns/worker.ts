@@ -8,9 +8,14 @@ import type { DnsConfig } from './dns-config.js';
 import { DnsHost, loadReport, type LoadReport } from './dns-host.js';
 import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-names.js';
 import { localControl } from './control.js';
+import { zoneFromWire, type WireZone } from './secondary-view.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 
-export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot };
+export type ToWorker =
+  | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
+  /** A secondary zone's current version from the main process; none: answer it SERVFAIL. */
+  | { type: 'secondary'; name: string; zone?: WireZone }
+  | { type: 'secondary-expiry'; name: string; expiresAt: number };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -29,6 +34,8 @@ export type FromWorker =
   | { type: 'start-failed'; error: string }
   | ({ type: 'reloaded'; id: number } & WorkerLoad)
   | { type: 'reload-failed'; id: number; error: string }
+  /** A NOTIFY for a secondary zone reached this worker; the main process refreshes (or counts the refusal). */
+  | { type: 'notify'; zone: string; from: string; accepted: boolean; serial?: number }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
 
@@ -55,9 +62,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
   // The primary went away (even by SIGKILL): do not keep serving on our own.
   process.on('disconnect', () => void stop());
+  host.onNotify = (zone, from, accepted, serial) => send({ type: 'notify', zone, from, accepted, serial });
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
     else if (m.type === 'names') host.setNames(m.snapshot);
+    else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
+    else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });

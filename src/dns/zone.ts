@@ -35,6 +35,11 @@ export interface Zone {
    * database: the apex records are written with the name as the query spelled it.
    */
   atQueryName?: boolean;
+  /**
+   * A secondary zone's copy: when it expires (ms, wall clock), moved on by each
+   * successful refresh; the EDNS EXPIRE option tells the time left (RFC 7314 §4).
+   */
+  expiresAt?: number;
   // Facts of this version, computed once when it is made, never per answer.
   readonly originKey: string;
   readonly originLabels: number;

@@ -74,8 +74,39 @@ t.test('zones: types, classes, per-zone ACLs, primaries and forwarders', async (
   const m = compileAddressMatch(conf.zones[0].allowQuery ?? [], { localhost: [], localnets: [], acls: conf.acls });
   t.ok(m('192.168.117.7'));
   t.notOk(m('192.168.118.7'));
-  t.ok(warnings.some((w) => /zone type 'secondary'/.test(w)));
-  t.notOk(warnings.some((w) => /zone type '(forward|hint)'/.test(w)), 'forward and hint zones are implemented (resolver)');
+  t.notOk(warnings.some((w) => /zone type '(forward|hint|secondary)'/.test(w)), 'forward, hint and secondary zones are implemented');
+});
+
+t.test('secondary zones: named primaries lists, ports, keys, allow-notify, transfer-source, refresh bounds', async (t) => {
+  const { conf, errors, warnings } = load(`
+    key k1 { algorithm hmac-sha256; secret "c2VjcmV0"; };
+    primaries inner port 5300 { 192.0.2.7; 192.0.2.8 port 5301 key k1; };
+    masters outer { inner; 192.0.2.9; };
+    options { directory "/var/z"; allow-notify { 198.51.100.0/24; }; min-refresh-time 10; transfer-source 127.0.0.5 port 5399; };
+    zone "a.test" { type secondary; primaries port 5400 { outer; 192.0.2.1; }; file "a.bk"; allow-notify { 203.0.113.1; }; max-retry-time 60; masterfile-format text; max-transfer-idle-in 5; };
+    zone "b.test" { type slave; masters { 192.0.2.1 key k1; }; };`);
+  t.same(errors, []);
+  t.same(warnings.filter((w) => /primaries|masters|allow-notify|transfer-source|refresh|retry|masterfile/.test(w)), [], 'no "not implemented" warning for these');
+  t.same(conf.zones[0].primaries, [
+    { address: '192.0.2.1', port: 5400 },
+    { address: '192.0.2.9', port: 5400 },
+    { address: '192.0.2.7', port: 5300 },
+    { address: '192.0.2.8', port: 5301, key: 'k1' },
+  ], 'addresses first, then each list (its addresses before the lists it names); a list port applies to its own entries');
+  t.same(conf.zones[1].primaries, [{ address: '192.0.2.1', key: 'k1' }]);
+  t.equal(conf.zones[0].secondary?.maxRetry, 60);
+  t.equal(conf.zones[0].secondary?.maxTransferIdleIn, 5);
+  t.ok(conf.zones[0].secondary?.allowNotify);
+  t.equal(conf.options.secondary?.minRefresh, 10);
+  t.same(conf.options.secondary?.transferSource, { address: '127.0.0.5', port: 5399 });
+  t.ok(conf.options.secondary?.allowNotify);
+  const bad = load(`zone "c.test" { type secondary; primaries { nosuch; }; file "c"; };`);
+  t.match(bad.errors.join('\n'), /unable to find primaries list 'nosuch'/);
+  const badKey = load(`zone "c.test" { type secondary; primaries { 192.0.2.1 key nokey; }; file "c"; };`);
+  t.match(badKey.errors.join('\n'), /unknown key 'nokey'/);
+  const loop = load(`primaries x { y; }; primaries y { x; 192.0.2.3; }; zone "d.test" { type secondary; primaries { x; }; file "d"; };`);
+  t.same(loop.errors, []);
+  t.same(loop.conf.zones[0].primaries, [{ address: '192.0.2.3' }], 'a list naming itself through another is expanded once');
 });
 
 t.test('unimplemented options: accepted with one warning each, with position', async (t) => {

@@ -47,7 +47,9 @@ export function zoneReply(view: ServingView, { q, client }: QueryContext, zone: 
   const mode = view.minimalResponses ?? 'no-auth-recursive';
   const minimal = mode === 'yes' || mode === 'no-auth' || (mode === 'no-auth-recursive' && (q.flags & FLAG_RD) !== 0);
   const ans = answerFromZone(zone, question.name, question.type, { minimal, noAdditional: mode === 'yes' });
-  return { kind: 'data', answer: ans, acl, expire: expireFor(q, zone, ans) };
+  const expire = expireFor(q, zone, ans);
+  // A secondary's EXPIRE counts down, so that answer is not kept in the response cache.
+  return { kind: 'data', answer: ans, acl, expire, noCache: expire !== undefined && zone.expiresAt !== undefined ? true : undefined };
 }
 
 /**
@@ -62,5 +64,7 @@ export function expireFor(q: ParsedQuery, zone: Zone, ans: AuthorityAnswer): num
   const soa = ans.answer.find((s) => s.type === T.SOA && nameKey(s.owner) === origin);
   const rd = soa?.rdatas[0];
   if (!rd || rd.length < 20) return undefined;
+  // A secondary: the time left before its copy expires, as BIND sends it.
+  if (zone.expiresAt !== undefined) return Math.max(0, Math.floor((zone.expiresAt - Date.now()) / 1000));
   return new DataView(rd.buffer, rd.byteOffset + rd.length - 8, 4).getUint32(0);
 }
