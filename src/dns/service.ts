@@ -29,6 +29,8 @@ import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand 
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import { hostNetworks } from '../net/interfaces.js';
 import { SecondaryZones, secondarySpecs } from './secondary.js';
+import { authFor } from './tsig-auth.js';
+import type { NamedConfig } from '../config/named-conf.js';
 import { secondaryControl } from './secondary-control.js';
 import { zoneToWire } from './secondary-view.js';
 
@@ -70,7 +72,7 @@ class InProcessDns implements Service {
     private readonly opts: RunOptions,
   ) {
     this.host = new DnsHost(file, log);
-    this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone));
+    this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone), { auth: authFor(() => this.host.config?.conf) });
     this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
   }
   /** Secondary zones: timers, transfers and files here, served by this same host. */
@@ -120,6 +122,8 @@ interface Slot {
 }
 
 class ClusterDns implements Service {
+  /** named.conf as last accepted (the keys secondary zones sign their requests with). */
+  private namedConf: NamedConfig | undefined;
   readonly name = 'dns';
   private slots: Slot[] = [];
   private stopping = false;
@@ -159,6 +163,7 @@ class ClusterDns implements Service {
         for (const s of this.slots) if (s.worker) this.sendSecondary(s.worker, name, zone);
       },
       {
+        auth: authFor(() => this.namedConf),
         onExpiry: (name, expiresAt) => {
           const msg: ToWorker = { type: 'secondary-expiry', name, expiresAt };
           for (const s of this.slots) if (s.worker?.isConnected()) s.worker.send(msg);
@@ -203,6 +208,7 @@ class ClusterDns implements Service {
     const sink = new DiagnosticSink();
     const conf = loadNamedConfOnly(this.file, sink);
     sink.throwIfErrors();
+    this.namedConf = conf;
     // Stored copies of secondary zones (written by the main process itself) load before the
     // workers start, so each starts with them.
     this.secondaries.configure(secondarySpecs(conf));
@@ -300,7 +306,9 @@ class ClusterDns implements Service {
       // The workers accepted named.conf: the secondaries follow it (new, removed, new primaries).
       const sink = new DiagnosticSink();
       const conf = loadNamedConfOnly(this.file, sink);
-      if (!sink.hasErrors()) this.secondaries.configure(secondarySpecs(conf));
+      if (sink.hasErrors()) return;
+      this.namedConf = conf;
+      this.secondaries.configure(secondarySpecs(conf));
     });
     this.queue = run.catch(() => undefined);
     return run;

@@ -28,6 +28,8 @@ export interface Remote {
 export interface MessageAuth {
   sign(msg: Uint8Array): Uint8Array;
   verify(msg: Uint8Array, index: number): string | undefined;
+  /** After the last message of a stream: an error text when the stream may not end there (RFC 8945 §5.3.1: it must end signed). */
+  finish?(): string | undefined;
 }
 
 export interface XfrOptions {
@@ -166,6 +168,8 @@ export async function transferZone(remote: Remote, origin: Uint8Array, current: 
     // any other stream ends at its closing SOA (or when the primary closes the connection).
     return reader.done || (qtype === T.IXFR && messages === 1 && m.answers.length === 1 && m.answers[0].type === T.SOA && current !== undefined && !serialGt(soaSerial(m.answers[0].rdata), soaSerial(current.rdata)));
   });
+  const unsignedEnd = opts.auth?.finish?.();
+  if (unsignedEnd) throw new XfrError(unsignedEnd);
   return { result: reader.result(), qtype, messages, bytes };
 }
 

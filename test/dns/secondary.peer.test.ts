@@ -23,6 +23,9 @@ for (const tool of ['dig', 'named', 'nsupdate', 'named-checkzone']) {
 }
 
 const ADDR = '127.0.0.1';
+/** TSIG secrets (base64 of 32 octets), as `tsig-keygen` writes them. */
+const XFER_SECRET = Buffer.alloc(32, 7).toString('base64');
+const OTHER_SECRET = Buffer.alloc(32, 9).toString('base64');
 
 function serialOf(port: number, zone: string): string {
   return dig(ADDR, port, ['+short', zone, 'SOA']).trim().split(/\s+/)[2] ?? '';
@@ -62,6 +65,8 @@ async function scenario(t: Test, workers: number): Promise<void> {
   writeFileSync(path.join(dir, 'primary', 'exp.zone'), zoneText('exp.test', 1, 2, 1, 5));
   writeFileSync(path.join(dir, 'primary', 'chain.zone'), zoneText('chain.test', 1, 2, 1, 3600));
   writeFileSync(path.join(dir, 'primary', 'late.zone'), zoneText('late.test', 7, 3600, 600, 86400));
+  writeFileSync(path.join(dir, 'primary', 'signed.zone'), zoneText('signed.test', 1, 3600, 600, 86400));
+  writeFileSync(path.join(dir, 'primary', 'locked.zone'), zoneText('locked.test', 1, 3600, 600, 86400));
   const namedConf = path.join(dir, 'primary', 'named.conf');
   writeFileSync(namedConf, `options {
     directory "${path.join(dir, 'primary')}";
@@ -78,6 +83,9 @@ async function scenario(t: Test, workers: number): Promise<void> {
     ixfr-from-differences yes;
 };
 controls { };
+key "xfer" { algorithm hmac-sha256; secret "${XFER_SECRET}"; };
+zone "signed.test" { type primary; file "signed.zone"; allow-transfer { key xfer; }; allow-update { key xfer; }; };
+zone "locked.test" { type primary; file "locked.zone"; allow-transfer { key xfer; }; };
 zone "sec.test" { type primary; file "sec.zone"; allow-update { 127.0.0.1; }; };
 zone "exp.test" { type primary; file "exp.zone"; };
 zone "chain.test" { type primary; file "chain.zone"; allow-update { 127.0.0.1; }; };
@@ -93,6 +101,10 @@ zone "late.test" { type primary; file "late.zone"; };
     min-retry-time 1;
 };
 primaries upstream { ${ADDR} port ${pPort}; };
+key "xfer" { algorithm hmac-sha256; secret "${XFER_SECRET}"; };
+key "other" { algorithm hmac-sha256; secret "${OTHER_SECRET}"; };
+zone "signed.test" { type secondary; primaries { ${ADDR} port ${pPort} key xfer; }; file "signed.bk"; };
+zone "locked.test" { type secondary; primaries { ${ADDR} port ${pPort} key other; }; file "locked.bk"; };
 zone "sec.test" { type secondary; primaries { upstream; }; file "sec.bk"; masterfile-format text; };
 zone "exp.test" { type slave; masters { ${ADDR} port ${pPort}; }; file "exp.bk"; };
 zone "none.test" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "none.bk"; };
@@ -143,6 +155,18 @@ zone "chain.test" { type secondary; primaries { ${ADDR} port ${sPort}; }; file "
   t.ok(await waitFor(() => /last error: .*rcode/.test(ctl('dns', 'zonestatus', 'none.test').out), 10000), 'zonestatus shows why it has no copy');
   t.match(ctl('dns', 'zonestatus', 'none.test').out, /loaded: no \(no copy yet; answered SERVFAIL\)/);
   t.equal(dig(ADDR, sPort, ['+short', 'www.sec.test', 'A']).trim(), '192.0.2.1');
+
+  // TSIG (RFC 8945): a primary that allows transfers only with the key; Triad signs its SOA
+  // query and transfer with the key its primaries entry names and checks named's signatures.
+  t.ok(await waitFor(() => serialOf(sPort, 'signed.test') === '1', 15000), 'a transfer signed with the key named in primaries succeeds');
+  nsupdate(pPort, `key hmac-sha256:xfer ${XFER_SECRET}\nzone signed.test.\nupdate add tsig.signed.test. 300 A 192.0.2.88`);
+  t.ok(await waitFor(() => serialOf(sPort, 'signed.test') === '2', 15000, 50), 'the signed zone follows the NOTIFY too');
+  t.equal(dig(ADDR, sPort, ['+short', 'tsig.signed.test', 'A']).trim(), '192.0.2.88');
+  t.ok(await waitFor(() => /transferred serial 2 from 127\.0\.0\.1#\d+ \(IXFR/.test(triad.output()), 5000), 'as an IXFR');
+  // locked.test needs the key xfer; Triad's entry names another key, which named does not know.
+  t.ok(await waitFor(() => /last error: /.test(ctl('dns', 'zonestatus', 'locked.test').out), 10000), 'a transfer with a key the primary does not know fails');
+  t.equal(status(sPort, 'www.locked.test', 'A'), 'SERVFAIL', '… and the zone has no copy');
+  t.match(ctl('dns', 'zonestatus', 'locked.test').out, /last error: [^\n]*(TSIG|BADKEY|NOTAUTH|REFUSED)/i, 'zonestatus says the key was refused');
 
   // A change on the primary: NOTIFY, then an IXFR (named keeps a journal of the update).
   const before = Date.now();
