@@ -18,6 +18,7 @@ import {
 } from './named-conf-grammar.js';
 import { BUILTIN_ACLS, amlIsNone, type AddressMatchList, type AmlElement, type BuiltinAcl } from '../net/address-match.js';
 import { parsePrefix } from '../net/ip.js';
+import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -40,6 +41,8 @@ export interface ListenOn {
 export interface RemoteServer {
   address: string;
   port?: number;
+  /** The TSIG key named for this server (`key NAME`). */
+  key?: string;
 }
 
 export interface NamedOptions {
@@ -60,6 +63,8 @@ export interface NamedOptions {
   forwarders: RemoteServer[];
   forward: 'first' | 'only';
   notify: string;
+  /** NOTIFY out and the IXFR journal (named-conf-notify.ts); zones inherit these. */
+  primary?: PrimarySettings;
   /** Absolute path (resolved against `directory`); null for `none`; undefined when not set (Triad then writes none). */
   pidFile?: string | null;
   /** null for `version none`; undefined when not set (BIND then answers its own version). */
@@ -115,6 +120,8 @@ export interface ZoneConfig {
   forward?: 'first' | 'only';
   /** The view it came from, if any. */
   view?: string;
+  /** The zone's own NOTIFY and journal clauses (named-conf-notify.ts). */
+  primary?: PrimarySettings;
   /** BIND writes this zone's file (dynamic update or transfers), so no other zone may use it. */
   writeable: boolean;
   /** `file` as written: BIND compares these strings, not the paths they resolve to. */
@@ -317,6 +324,11 @@ class NamedConfBuilder {
     private readonly baseDir: string,
   ) {}
 
+  /** What the NOTIFY/journal clauses (named-conf-notify.ts) need from the builder. */
+  private get primaryContext(): PrimaryClauseContext {
+    return { sink: this.sink, port: (t) => this.portValue(t), keyRef: (t) => void this.keyRefs.push(t), remoteList: (name) => this.remoteLists.get(name) };
+  }
+
   /** One warning per unimplemented option name, at its first use. */
   private unimplemented(t: Token, what?: string): void {
     const key = what ?? t.value.toLowerCase();
@@ -497,6 +509,7 @@ class NamedConfBuilder {
     const seen = new Map<string, Token>();
     for (const s of block) {
       if (this.clause(s, OPTIONS, seen, '') === undefined) continue;
+      if (primaryClause(s, (o.primary ??= {}), this.primaryContext)) continue;
       const head = s.words[0];
       const v = s.words[1];
       switch (head.value.toLowerCase()) {
@@ -579,10 +592,6 @@ class NamedConfBuilder {
         case 'dnssec-validation':
           // Accepted: Triad does not validate DNSSEC (README "Caching resolver").
           if (parseBool(v.value) !== false) this.unimplemented(head, "'dnssec-validation' is accepted but Triad does not validate DNSSEC; answers are passed on unvalidated");
-          break;
-        case 'notify':
-          o.notify = v.value.toLowerCase();
-          if (parseBool(v.value) !== false) this.unimplemented(head, "option 'notify' is not implemented by Triad (no secondaries are notified); accepted and ignored");
           break;
         case 'pid-file':
           // Relative to `directory`, as BIND; `directory` may come later in the block.
@@ -693,6 +702,7 @@ class NamedConfBuilder {
         ok = false;
         continue;
       }
+      if (primaryClause(c, (zc.primary ??= {}), this.primaryContext)) continue;
       switch (head.value.toLowerCase()) {
         case 'type':
           break;
@@ -732,9 +742,6 @@ class NamedConfBuilder {
           break;
         case 'forward':
           zc.forward = v.value as 'first' | 'only';
-          break;
-        case 'notify':
-          if (parseBool(v.value) !== false) this.unimplemented(head, "option 'notify' is not implemented by Triad (no secondaries are notified); accepted and ignored");
           break;
         case 'dnssec-policy':
           this.policyRefs.push({ token: v, zone: name });
@@ -902,6 +909,7 @@ class NamedConfBuilder {
       const p = parsePrefix(a.value);
       if (p && !a.value.includes('/')) {
         let port: number | undefined;
+        let key: string | undefined;
         for (let i = 1; i < e.words.length; i += 2) {
           const k = e.words[i];
           const v = e.words[i + 1];
@@ -910,9 +918,14 @@ class NamedConfBuilder {
             break;
           }
           if (k.value === 'port') port = this.portValue(v);
-          if (k.value === 'key') this.keyRefs.push(v);
+          if (k.value === 'key') {
+            this.keyRefs.push(v);
+            key = v.value;
+          }
         }
-        out.push(port === undefined ? { address: a.value } : { address: a.value, port });
+        const r: RemoteServer = port === undefined ? { address: a.value } : { address: a.value, port };
+        if (key !== undefined) r.key = key;
+        out.push(r);
       } else if (/^[0-9.:]+(\/[0-9]+)?$/.test(a.value) && a.kind === 'word') {
         this.sink.error(a, `expected IP address near ${q(a)}`);
       } else if (zone !== undefined) {

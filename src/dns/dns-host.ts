@@ -16,7 +16,9 @@ import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type 
 import { nameToText } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
-import { ZoneJournal } from './zone-journal.js';
+import type { ZoneJournal } from './zone-journal.js';
+import { configureJournals, journalFor, notifyInfos, recordReload } from './primary-zones.js';
+import type { NotifyZoneInfo } from './notify-out.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
@@ -70,11 +72,22 @@ export class DnsHost {
    * A loaded configuration: facts of its zones' file versions (once per load, not per
    * DHCP event), then the configuration whose zones carry the DHCP names.
    */
-  private loaded(cfg: DnsConfig): DnsConfig {
+  private loaded(cfg: DnsConfig, before?: DnsConfig): DnsConfig {
     const files = cfg.view.zones.map((z) => this.carried.get(z)?.file ?? z);
     this.facts = primaryZoneFacts(files, cfg.conf);
     this.addresses = primaryZoneAddresses(files, cfg.conf);
-    return this.withNames(cfg);
+    configureJournals(this.journals, cfg.conf);
+    cfg.view.journals = this.journals;
+    // At a reload the journal takes the whole step from the old served version to the new one.
+    const next = this.withNames(cfg, before === undefined);
+    if (before) recordReload(this.journals, servedZones(before.view), next.view.zones, next.conf, this.log);
+    return next;
+  }
+
+  /** What the main process announces by NOTIFY for each primary zone served now. */
+  notifyInfos(ownAddresses: ReadonlySet<string>): NotifyZoneInfo[] {
+    const cfg = this.current;
+    return cfg ? notifyInfos(cfg.view.zones, cfg.conf, ownAddresses) : [];
   }
 
   /**
@@ -82,7 +95,7 @@ export class DnsHost {
    * applying the difference between the names it carries and the snapshot's, and recorded
    * in its journal.
    */
-  private withNames(cfg: DnsConfig): DnsConfig {
+  private withNames(cfg: DnsConfig, journal = true): DnsConfig {
     if (!this.names) return cfg;
     const byZone = recordsByZone(this.names);
     const serials = this.names.serials;
@@ -102,9 +115,7 @@ export class DnsHost {
         return z;
       }
       this.carried.set(next, { applied: r.applied, file: c?.file ?? z });
-      let journal = this.journals.get(z.originKey);
-      if (!journal) this.journals.set(z.originKey, (journal = new ZoneJournal()));
-      journal.record(z, next, r.diff);
+      if (journal) journalFor(this.journals, z.originKey).record(z, next, r.diff);
       changed = true;
       return next;
     });
@@ -143,7 +154,7 @@ export class DnsHost {
     // A zone that fails to load keeps the version it serves now (with its DHCP names);
     // a zone that loads starts again from its file, and the names are applied to it.
     const before = this.current;
-    const cfg = this.loaded(loadDnsConfig(this.namedConf, undefined, before ? servedZones(before.view) : undefined));
+    const cfg = this.loaded(loadDnsConfig(this.namedConf, undefined, before ? servedZones(before.view) : undefined), before);
     const responder = new Responder(cfg.view, { resolver: this.resolverFor(cfg), faults: this.faults });
     if (this.responder) addStats(this.retired, this.responder.stats);
     this.responder = responder;

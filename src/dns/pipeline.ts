@@ -14,6 +14,7 @@ import type { ZoneTable } from './zone-table.js';
 import type { Zone } from './zone.js';
 import type { AddressMatcher } from './answer-cache.js';
 import type { Ede } from './render.js';
+import type { ZoneJournal } from './zone-journal.js';
 
 export type { AddressMatcher };
 
@@ -57,6 +58,8 @@ export interface ServingView {
   zoneAllowTransfer?: Map<string, AddressMatcher>;
   /** options { minimal-responses }; BIND 9.18's default is no-auth-recursive. */
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
+  /** The recent differences of each zone (keyed by nameKey of the origin): what IXFR answers from. */
+  journals?: ReadonlyMap<string, ZoneJournal>;
 }
 
 /** The caching resolver as the pipeline sees it (src/dns/resolver.ts Resolver). */

@@ -27,6 +27,8 @@ import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import { hostNetworks } from '../net/interfaces.js';
+import { NotifySender } from './notify-sender.js';
+import { ownAddresses, type NotifyZoneInfo } from './notify-out.js';
 
 /** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
 function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
@@ -66,19 +68,27 @@ class InProcessDns implements Service {
     private readonly opts: RunOptions,
   ) {
     this.host = new DnsHost(file, log);
+    this.notifier = new NotifySender(log);
   }
   private pidFile: string | undefined;
   /** DHCP names: decided and journaled here, served by this same host. */
   private owner: NamesOwner | undefined;
+  /** NOTIFY to the secondaries of our primary zones. */
+  private notifier!: NotifySender;
   async start(): Promise<void> {
     await this.host.start();
     if (this.host.config) logLoaded(this.log, this.host.config);
     // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
     this.opts.names?.publishAddresses(this.host.addresses);
     if (this.opts.names) {
-      this.owner = new NamesOwner(this.opts.dataDir, this.host.facts, this.log, (snap) => this.host.setNames(snap));
+      this.owner = new NamesOwner(this.opts.dataDir, this.host.facts, this.log, (snap) => {
+        this.host.setNames(snap);
+        this.notifier.serials(snap.serials);
+      });
       this.owner.start(this.opts.names);
     }
+    // BIND announces every primary zone when it loads.
+    this.notifier.loaded(this.host.notifyInfos(ownAddresses()), true);
     this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
     this.closeControl = await registerDnsControl(this.opts, this.host.config?.conf, hostNetworks(), this.log, async (cmd, args) => {
       if (cmd !== 'reload') return localControl(this.host, cmd, args);
@@ -91,9 +101,11 @@ class InProcessDns implements Service {
     logLoaded(this.log, await this.host.reload());
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
+    this.notifier.loaded(this.host.notifyInfos(ownAddresses()), false);
   }
   async stop(): Promise<void> {
     this.owner?.stop();
+    this.notifier.stop();
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.closeControl?.();
     await this.host.stop();
@@ -118,6 +130,34 @@ class ClusterDns implements Service {
   private owner: NamesOwner | undefined;
   /** The zone facts the owner decides against (the primary holds no zones). */
   private facts: ZoneFacts[] = [];
+  /** NOTIFY to the secondaries of our primary zones: sent from here, once, not by every worker. */
+  private notifier!: NotifySender;
+  /** The first worker's announcement of the zones it loaded (all workers load the same files). */
+  private firstNotify: NotifyZoneInfo[] | undefined;
+  private syncSeq = 0;
+
+  /** Resolves once every live worker has handled the messages sent to it so far. */
+  private syncWorkers(): Promise<void> {
+    const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
+    return Promise.all(live.map((w) => new Promise<void>((resolve) => {
+      const id = ++this.syncSeq;
+      const done = (): void => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('exit', done);
+        resolve();
+      };
+      const onMessage = (m: FromWorker): void => {
+        if (m.type === 'synced' && m.id === id) done();
+      };
+      // A worker that does not answer must not hold the NOTIFY back for ever.
+      const timer = setTimeout(done, 5000);
+      w.on('message', onMessage);
+      w.once('exit', done);
+      const msg: ToWorker = { type: 'sync', id };
+      w.send(msg);
+    }))).then(() => undefined);
+  }
 
   private sendNames(w: Worker, snapshot: NamesSnapshot): void {
     if (!w.isConnected()) return;
@@ -130,7 +170,9 @@ class ClusterDns implements Service {
     private readonly count: number,
     private readonly log: Logger,
     private readonly opts: RunOptions,
-  ) {}
+  ) {
+    this.notifier = new NotifySender(log);
+  }
 
   /** A `triad ctl` command: reload here; the others asked of every worker and merged. */
   private async control(cmd: DnsControlCommand, args: string[]): Promise<ControlReply> {
@@ -170,6 +212,8 @@ class ClusterDns implements Service {
       this.facts = primaryZoneFacts(cfg.view.zones, cfg.conf);
       this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
         for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
+        // NOTIFY once every worker serves the new serial, so a secondary asking at once finds it.
+        void this.syncWorkers().then(() => this.notifier.serials(snap.serials));
       });
     }
     // Workers accept TCP connections themselves instead of the primary handing them out.
@@ -184,6 +228,8 @@ class ClusterDns implements Service {
     this.pidFile = writePidFile(cfg.conf.options.pidFile, this.log);
     this.closeControl = await registerDnsControl(this.opts, cfg.conf, hostNetworks(), this.log, (cmd, args) => this.control(cmd, args));
     if (this.opts.names) this.owner?.start(this.opts.names);
+    // BIND announces every primary zone when it loads; every worker serves it by now.
+    if (this.firstNotify) this.notifier.loaded(this.firstNotify, true);
     this.log.info({ namedConf: this.file, workers: this.count, listen: cfg.listen }, 'dns serving');
   }
 
@@ -197,6 +243,7 @@ class ClusterDns implements Service {
       const onMessage = (m: FromWorker): void => {
         if (m.type === 'ready') {
           ready = true;
+          this.firstNotify ??= m.notify;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
@@ -253,6 +300,7 @@ class ClusterDns implements Service {
       return;
     }
     const failures: string[] = [];
+    let notify: NotifyZoneInfo[] | undefined;
     for (let i = 0; i < live.length; i++) {
       const w = live[i];
       const r = await this.reloadWorker(w);
@@ -269,12 +317,15 @@ class ClusterDns implements Service {
           for (const e of r.zoneErrors) this.log.error(e);
           for (const z of r.loaded) this.log.info({ zone: z.name, serial: z.serial }, `zone ${z.name}/IN: loaded serial ${z.serial}`);
           for (const f of r.failed) this.log.error({ zone: f.name, keptSerial: f.keptSerial }, failedZoneMessage(f));
+          notify = r.notify;
         }
         continue;
       }
       if (i === 0) throw new Error(r.error);
       failures.push(`worker ${w.process.pid ?? '?'}: ${r.error}`);
     }
+    // NOTIFY after every worker reloaded, so a secondary asking at once finds the new serial.
+    if (notify) this.notifier.loaded(notify, false);
     if (failures.length > 0) throw new Error(`reload failed in ${failures.length} worker(s); they keep their old data: ${failures.join('; ')}`);
   }
 
@@ -302,6 +353,7 @@ class ClusterDns implements Service {
   async stop(): Promise<void> {
     this.stopping = true;
     this.owner?.stop();
+    this.notifier.stop();
     removePidFile(this.pidFile);
     await this.closeControl?.();
     await Promise.all(

@@ -10,14 +10,23 @@ import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-name
 import type { FailedZone } from './view-builder.js';
 import { localControl } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
+import type { NotifyZoneInfo } from './notify-out.js';
+import { ownAddresses } from './notify-out.js';
 
-export type ToWorker = { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot };
+export type ToWorker =
+  | { type: 'reload'; id: number }
+  | { type: 'stop' }
+  | { type: 'ctl'; id: number; cmd: string; args: string[] }
+  | { type: 'names'; snapshot: NamesSnapshot }
+  /** Answered once every message sent before it is handled (DHCP names served before their NOTIFY goes out). */
+  | { type: 'sync'; id: number };
 export type FromWorker =
   /** `facts`: the primary zones as their files say, what DHCP names are judged against (the primary parses no zone). */
-  | { type: 'ready'; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
+  | { type: 'ready'; facts: ZoneFactsWire[]; addresses: [string, number[]][]; notify: NotifyZoneInfo[] }
   | { type: 'start-failed'; error: string }
   /** `warnings` and `zoneErrors` formatted with file:line:col; `loaded` the zones loaded now, `failed` those that did not. */
-  | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number }[]; failed: FailedZone[]; facts: ZoneFactsWire[]; addresses: [string, number[]][] }
+  | { type: 'reloaded'; id: number; warnings: string[]; zoneErrors: string[]; loaded: { name: string; serial: number }[]; failed: FailedZone[]; facts: ZoneFactsWire[]; addresses: [string, number[]][]; notify: NotifyZoneInfo[] }
+  | { type: 'synced'; id: number }
   | { type: 'reload-failed'; id: number; error: string }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
@@ -47,6 +56,7 @@ async function main(): Promise<void> {
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
     else if (m.type === 'names') host.setNames(m.snapshot);
+    else if (m.type === 'sync') send({ type: 'synced', id: m.id });
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });
@@ -60,6 +70,7 @@ async function main(): Promise<void> {
           send({
             type: 'reloaded', id: m.id, warnings: cfg.warnings.map((w) => formatDiagnostic(w)), zoneErrors: cfg.zoneErrors.map((e) => formatDiagnostic(e)),
             loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial })), failed: cfg.failed, facts: factsToWire(host.facts), addresses: [...host.addresses],
+            notify: host.notifyInfos(ownAddresses()),
           }),
         (err: unknown) => send({ type: 'reload-failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
       );
@@ -74,7 +85,7 @@ async function main(): Promise<void> {
   }
   // The primary logs the configuration's warnings once; workers log only their zones at debug.
   if (host.config) for (const z of host.config.loaded) log.debug({ zone: z.name, serial: z.serial }, 'zone loaded');
-  send({ type: 'ready', facts: factsToWire(host.facts), addresses: [...host.addresses] });
+  send({ type: 'ready', facts: factsToWire(host.facts), addresses: [...host.addresses], notify: host.notifyInfos(ownAddresses()) });
 }
 
 void main();
