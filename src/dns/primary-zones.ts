@@ -37,7 +37,10 @@ export function journalFor(journals: Map<string, ZoneJournal>, key: string): Zon
 
 /** Applies each primary zone's max-journal-size and max-ixfr-ratio to its journal. */
 export function configureJournals(journals: Map<string, ZoneJournal>, conf: NamedConfig): void {
-  for (const [key, zc] of primaryZoneConfigs(conf)) {
+  const primaries = primaryZoneConfigs(conf);
+  // A zone no longer served (or no longer a primary) forgets its differences.
+  for (const key of [...journals.keys()]) if (!primaries.has(key)) journals.delete(key);
+  for (const [key, zc] of primaries) {
     const s = effectivePrimary(conf.options.primary, zc.primary);
     const j = journalFor(journals, key);
     j.maxSize = s.maxJournalSize;

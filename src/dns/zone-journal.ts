@@ -55,6 +55,8 @@ export class ZoneJournal {
   private entries: JournalEntry[] = [];
   private head: Zone | undefined;
   private octets = 0;
+  /** Approximate size of `head`, kept up to date by each difference (max-journal-size `default`). */
+  private headOctets: number | undefined;
   /** max-journal-size of the zone. */
   maxSize: JournalSize = 'default';
   /** max-ixfr-ratio as a percentage of the zone's size; undefined for `unlimited`. BIND's default is 100. */
@@ -65,6 +67,8 @@ export class ZoneJournal {
   /** Records that `diff` took `from` to `to`. */
   record(from: Zone, to: Zone, diff: ZoneDiff): void {
     if (this.head !== from) this.clear();
+    const size = (rs: readonly ResourceRecord[]): number => rs.reduce((n, r) => n + rrOctets(r.owner, r.rdata), 0);
+    this.headOctets = this.head && this.headOctets !== undefined ? this.headOctets + size(diff.additions) - size(diff.deletions) : undefined;
     this.head = to;
     const entry: JournalEntry = { fromSerial: from.serial, toSerial: to.serial, fromSoa: soaOf(from), toSoa: soaOf(to), diff, octets: diffOctets(diff) };
     this.entries.push(entry);
@@ -77,19 +81,26 @@ export class ZoneJournal {
     this.entries = [];
     this.octets = 0;
     this.head = head;
+    this.headOctets = undefined;
   }
 
   /** `zone` has the same content as the version the history ends at (a reload that changed nothing): it becomes that end. */
   follow(zone: Zone): void {
-    if (this.head && this.head.serial === zone.serial) this.head = zone;
-    else this.clear(zone);
+    if (this.head && this.head.serial === zone.serial) {
+      this.head = zone;
+      this.headOctets = undefined;
+    } else this.clear(zone);
   }
 
   /** The largest total size of the differences kept, in octets. */
   limitOctets(): number {
     const m = this.maxSize;
     if (m === 'unlimited') return UNLIMITED_OCTETS;
-    if (m === 'default') return this.head ? Math.max(MIN_JOURNAL_OCTETS, 2 * zoneOctets(this.head)) : UNLIMITED_OCTETS;
+    if (m === 'default') {
+      if (!this.head) return UNLIMITED_OCTETS;
+      this.headOctets ??= zoneOctets(this.head);
+      return Math.max(MIN_JOURNAL_OCTETS, 2 * this.headOctets);
+    }
     return Math.min(UNLIMITED_OCTETS, Math.max(MIN_JOURNAL_OCTETS, m));
   }
 
