@@ -66,6 +66,16 @@ function axfrSet(port: number): string[] {
     .sort();
 }
 
+/** `dig IXFR=serial` over TCP: each record as `owner ttl class type data`, an SOA as `owner soa SERIAL`. */
+function ixfrLines(port: number, serial: number): string[] {
+  const out = dig(HOST, port, ['+nocmd', '+nostats', '+nocomments', '+nottlunits', ZONE, `IXFR=${serial}`]);
+  return out
+    .split('\n')
+    .filter((l) => l && !l.startsWith(';'))
+    .map((l) => l.split(/\s+/))
+    .map((f) => (f[3] === 'SOA' ? `${f[0]} soa ${f[6]}` : f.join(' ').toLowerCase()));
+}
+
 interface Named {
   log(): string;
   child: ChildProcess;
@@ -182,6 +192,28 @@ zone "${ZONE}" { type secondary; primaries { ${HOST} port ${triadPort}; }; file 
   const x3 = transferLines(named.log(), 3);
   tt.ok(/requesting IXFR for serial 2/.test(x3) && /got nonincremental response/.test(x3), `asked for an IXFR, BIND got the whole zone (named's log):\n${x3}`);
   tt.same(axfrSet(bindPort), axfrSet(triadPort), 'dig AXFR after the full transfer: the same records');
+
+  // Two small edits, then dig asks for the changes since serial 3: one condensed difference.
+  writeFileSync(zoneFile, zoneText(4, 0, Array.from({ length: 40 }, (_, i) => `n${i} IN A 203.0.113.${i + 1}`).join('\n') + '\ntmp IN A 192.0.2.77\n'));
+  triad.signal('SIGHUP');
+  tt.ok(await waitFor(() => serialAt(triadPort) === 4, 15000, 100), 'Triad serves serial 4');
+  writeFileSync(zoneFile, zoneText(5, 0, Array.from({ length: 40 }, (_, i) => `n${i} IN A 203.0.113.${i + 1}`).join('\n').replace('n7 IN A 203.0.113.8', 'n7 IN A 203.0.113.200') + '\n'));
+  triad.signal('SIGHUP');
+  tt.ok(await waitFor(() => serialAt(triadPort) === 5, 15000, 100), 'Triad serves serial 5');
+  const ixfr = ixfrLines(triadPort, 3);
+  tt.same(ixfr, [
+    'px.test. soa 5',
+    'px.test. soa 3',
+    'n7.px.test. 300 in a 203.0.113.8',
+    'px.test. soa 5',
+    'n7.px.test. 300 in a 203.0.113.200',
+    'px.test. soa 5',
+  ], 'dig IXFR=3: the two changes as one; the record added at 4 and removed at 5 is not sent');
+  const full = ixfrLines(triadPort, 0);
+  tt.ok(full.length > 40 && full[0] === 'px.test. soa 5' && full[1] !== 'px.test. soa 0', `dig IXFR=0 (a serial Triad never had): the whole zone (${full.length} records)`);
+  tt.same(ixfrLines(triadPort, 5), ['px.test. soa 5'], 'dig IXFR=5 (current): the SOA alone');
+  tt.ok(await waitFor(() => serialAt(bindPort) === 5, 15000, 100), 'BIND follows to serial 5');
+  tt.same(axfrSet(bindPort), axfrSet(triadPort), 'dig AXFR: the same records');
   tt.notMatch(triad.output(), /reload failed/, 'no reload failed');
 }
 
