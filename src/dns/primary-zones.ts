@@ -74,7 +74,7 @@ export function recordReload(journals: Map<string, ZoneJournal>, before: Readonl
         j.follow(z);
         continue;
       }
-      log.warn({ zone: zc.name, serial: z.serial }, `zone ${zc.name}/IN: zone serial (${z.serial}) unchanged. zone may fail to transfer to slaves.`);
+      log.warn({ zone: zc.name, serial: z.serial }, `zone ${zc.name}/IN: zone serial (${z.serial}) unchanged. zone may fail to transfer to secondaries.`);
     }
     j.clear(z);
   }
