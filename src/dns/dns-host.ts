@@ -18,7 +18,7 @@ import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
 import type { ZoneJournal } from './zone-journal.js';
 import { configureJournals, journalFor, notifyInfos, recordReload } from './primary-zones.js';
-import type { NotifyZoneInfo } from './notify-out.js';
+import { ownListen, type NotifyZoneInfo } from './notify-out.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
@@ -84,10 +84,10 @@ export class DnsHost {
     return next;
   }
 
-  /** What the main process announces by NOTIFY for each primary zone served now. */
-  notifyInfos(ownAddresses: ReadonlySet<string>): NotifyZoneInfo[] {
+  /** What the main process announces by NOTIFY for each primary zone served now (never to our own listen addresses). */
+  notifyInfos(): NotifyZoneInfo[] {
     const cfg = this.current;
-    return cfg ? notifyInfos(cfg.view.zones, cfg.conf, ownAddresses) : [];
+    return cfg ? notifyInfos(cfg.view.zones, cfg.conf, ownListen(cfg.listen)) : [];
   }
 
   /**

@@ -6,7 +6,6 @@ import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
 import { CLASS_IN, T } from '../wire/rr-type.js';
 import { FLAG_AA, FLAG_QR, OPCODE_NOTIFY, decodeMessage } from './message.js';
 import type { Zone } from './zone.js';
-import { hostNetworks } from '../net/interfaces.js';
 import { effectivePrimary, type NotifyMode, type NotifyRemote, type NotifySource, type PrimarySettings } from '../config/named-conf-notify.js';
 
 export interface NotifyTarget {
@@ -48,16 +47,17 @@ function ipv6(rd: Uint8Array): string {
  * Where a zone's NOTIFY goes (BIND 9.18): with `notify yes` (and `primary-only`, as
  * Triad serves only primary zones) the hosts of the apex NS records except the one the
  * SOA MNAME names, at the addresses the zone itself holds for them (glue and in-zone
- * A/AAAA records), leaving out this server's own addresses; plus `also-notify`, with its
- * ports and keys. `explicit`: only also-notify. `no`: nobody. Each address#port once.
+ * A/AAAA records); plus `also-notify`, with its ports and keys. `explicit`: only
+ * also-notify. `no`: nobody. Each address#port once, and never one this server listens
+ * on (`ownListen`: `address#port`, addresses as ownKey spells them), as BIND skips itself.
  */
-export function notifyTargets(zone: Zone, mode: NotifyMode, alsoNotify: readonly NotifyRemote[], ownAddresses: ReadonlySet<string>): NotifyTarget[] {
+export function notifyTargets(zone: Zone, mode: NotifyMode, alsoNotify: readonly NotifyRemote[], ownListen: ReadonlySet<string>): NotifyTarget[] {
   if (mode === 'no') return [];
   const out: NotifyTarget[] = [];
   const seen = new Set<string>();
   const add = (t: NotifyTarget): void => {
-    const k = `${t.address.toLowerCase()}#${t.port}`;
-    if (seen.has(k)) return;
+    const k = ownKey(t.address, t.port);
+    if (seen.has(k) || ownListen.has(k)) return;
     seen.add(k);
     out.push(t);
   };
@@ -69,13 +69,16 @@ export function notifyTargets(zone: Zone, mode: NotifyMode, alsoNotify: readonly
       const key = nameKey(host);
       if (key === primaryKey) continue;
       const node = zone.nodes.get(key);
-      for (const rd of node?.rrsets.get(T.A)?.rdatas ?? []) if (rd.length === 4 && !ownAddresses.has(ipv4(rd))) add({ address: ipv4(rd), port: 53 });
-      for (const rd of node?.rrsets.get(T.AAAA)?.rdatas ?? []) if (rd.length === 16 && !ownAddresses.has(normalize6(ipv6(rd)))) add({ address: ipv6(rd), port: 53 });
+      for (const rd of node?.rrsets.get(T.A)?.rdatas ?? []) if (rd.length === 4) add({ address: ipv4(rd), port: 53 });
+      for (const rd of node?.rrsets.get(T.AAAA)?.rdatas ?? []) if (rd.length === 16) add({ address: ipv6(rd), port: 53 });
     }
   }
   for (const r of alsoNotify) add(r.key === undefined ? { address: r.address, port: r.port ?? 53 } : { address: r.address, port: r.port ?? 53, key: r.key });
   return out;
 }
+
+/** `address#port` with the address in one spelling, for comparing targets with listen addresses. */
+export const ownKey = (address: string, port: number): string => `${normalize6(address)}#${port}`;
 
 /** IPv6 text in one spelling (full groups, no zero compression, lower case), for comparing addresses. */
 export function normalize6(a: string): string {
@@ -88,10 +91,10 @@ export function normalize6(a: string): string {
 }
 
 /** The zone's announcement: its serial and SOA, the targets and the sending settings (primary zones only). */
-export function notifyInfo(zone: Zone, options: PrimarySettings | undefined, zoneSettings: PrimarySettings | undefined, ownAddresses: ReadonlySet<string>): NotifyZoneInfo {
+export function notifyInfo(zone: Zone, options: PrimarySettings | undefined, zoneSettings: PrimarySettings | undefined, ownListen: ReadonlySet<string>): NotifyZoneInfo {
   const s = effectivePrimary(options, zoneSettings);
   const soa = zone.apex?.rrsets.get(T.SOA);
-  const info: NotifyZoneInfo = { zone: nameToText(zone.origin), serial: zone.serial, targets: notifyTargets(zone, s.notify, s.alsoNotify, ownAddresses), delay: s.notifyDelay };
+  const info: NotifyZoneInfo = { zone: nameToText(zone.origin), serial: zone.serial, targets: notifyTargets(zone, s.notify, s.alsoNotify, ownListen), delay: s.notifyDelay };
   if (soa && soa.rdatas[0]) info.soa = { ttl: soa.ttl, rdata: Buffer.from(soa.rdatas[0]).toString('hex') };
   if (s.notifySource) info.source = s.notifySource;
   if (s.notifySourceV6) info.sourceV6 = s.notifySourceV6;
@@ -148,7 +151,7 @@ export function notifyReply(reply: Uint8Array, id: number, zone: string): { rcod
   return { rcode: d.rcode };
 }
 
-/** This host's own addresses (NS hosts there are not notified), IPv6 in normalize6's spelling. */
-export function ownAddresses(): Set<string> {
-  return new Set(hostNetworks().addresses.map((a) => normalize6(a.text)));
+/** The addresses and ports this server listens on, as ownKey spells them: never notified. */
+export function ownListen(listen: readonly { address: string; port: number }[]): Set<string> {
+  return new Set(listen.map((l) => ownKey(l.address, l.port)));
 }

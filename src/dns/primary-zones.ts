@@ -80,14 +80,14 @@ export function recordReload(journals: Map<string, ZoneJournal>, before: Readonl
   }
 }
 
-/** The NOTIFY announcement of every primary zone served (in-zone NS addresses, also-notify). */
-export function notifyInfos(zones: readonly Zone[], conf: NamedConfig, ownAddresses: ReadonlySet<string>): NotifyZoneInfo[] {
+/** The NOTIFY announcement of every primary zone served (in-zone NS addresses, also-notify; never `ownListen`). */
+export function notifyInfos(zones: readonly Zone[], conf: NamedConfig, ownListen: ReadonlySet<string>): NotifyZoneInfo[] {
   const primaries = primaryZoneConfigs(conf);
   const out: NotifyZoneInfo[] = [];
   for (const z of zones) {
     const zc = primaries.get(z.originKey);
     if (!zc || !z.apex?.rrsets.size) continue;
-    out.push(notifyInfo(z, conf.options.primary, zc.primary, ownAddresses));
+    out.push(notifyInfo(z, conf.options.primary, zc.primary, ownListen));
   }
   return out;
 }

@@ -28,7 +28,7 @@ import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand 
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import { hostNetworks } from '../net/interfaces.js';
 import { NotifySender } from './notify-sender.js';
-import { ownAddresses, type NotifyZoneInfo } from './notify-out.js';
+import type { NotifyZoneInfo } from './notify-out.js';
 
 /** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
 function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
@@ -88,7 +88,7 @@ class InProcessDns implements Service {
       this.owner.start(this.opts.names);
     }
     // BIND announces every primary zone when it loads.
-    this.notifier.loaded(this.host.notifyInfos(ownAddresses()), true);
+    this.notifier.loaded(this.host.notifyInfos(), true);
     this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
     this.closeControl = await registerDnsControl(this.opts, this.host.config?.conf, hostNetworks(), this.log, async (cmd, args) => {
       if (cmd !== 'reload') return localControl(this.host, cmd, args);
@@ -101,7 +101,7 @@ class InProcessDns implements Service {
     logLoaded(this.log, await this.host.reload());
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
-    this.notifier.loaded(this.host.notifyInfos(ownAddresses()), false);
+    this.notifier.loaded(this.host.notifyInfos(), false);
   }
   async stop(): Promise<void> {
     this.owner?.stop();

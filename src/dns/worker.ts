@@ -11,7 +11,6 @@ import type { FailedZone } from './view-builder.js';
 import { localControl } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import type { NotifyZoneInfo } from './notify-out.js';
-import { ownAddresses } from './notify-out.js';
 
 export type ToWorker =
   | { type: 'reload'; id: number }
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
           send({
             type: 'reloaded', id: m.id, warnings: cfg.warnings.map((w) => formatDiagnostic(w)), zoneErrors: cfg.zoneErrors.map((e) => formatDiagnostic(e)),
             loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial })), failed: cfg.failed, facts: factsToWire(host.facts), addresses: [...host.addresses],
-            notify: host.notifyInfos(ownAddresses()),
+            notify: host.notifyInfos(),
           }),
         (err: unknown) => send({ type: 'reload-failed', id: m.id, error: err instanceof Error ? err.message : String(err) }),
       );
@@ -85,7 +84,7 @@ async function main(): Promise<void> {
   }
   // The primary logs the configuration's warnings once; workers log only their zones at debug.
   if (host.config) for (const z of host.config.loaded) log.debug({ zone: z.name, serial: z.serial }, 'zone loaded');
-  send({ type: 'ready', facts: factsToWire(host.facts), addresses: [...host.addresses], notify: host.notifyInfos(ownAddresses()) });
+  send({ type: 'ready', facts: factsToWire(host.facts), addresses: [...host.addresses], notify: host.notifyInfos() });
 }
 
 void main();

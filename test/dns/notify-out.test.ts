@@ -1,6 +1,6 @@
 // NOTIFY out (RFC 1996) decided without sockets: targets, the message, replies, retries.
 import t from 'tap';
-import { normalize6, notifyInfo, notifyMessage, notifyReply, notifyRetryWaits, notifyTargets, NOTIFY_TRIES } from '../../src/dns/notify-out.js';
+import { normalize6, notifyInfo, ownListen, notifyMessage, notifyReply, notifyRetryWaits, notifyTargets, NOTIFY_TRIES } from '../../src/dns/notify-out.js';
 import { decodeMessage, FLAG_AA, FLAG_QR, OPCODE_NOTIFY } from '../../src/dns/message.js';
 import { nameToText } from '../../src/wire/dns-name.js';
 import { T } from '../../src/wire/rr-type.js';
@@ -19,18 +19,20 @@ ns3 300 A 10.9.9.9
 sub 300 NS ns.sub
 ns.sub 300 A 192.0.2.44`;
 
-t.test('notify yes: NS hosts but the SOA MNAME, in-zone addresses, not our own; then also-notify', async (t) => {
+t.test('notify yes: NS hosts but the SOA MNAME, in-zone addresses, not where we listen; then also-notify', async (t) => {
   const z = miniZone('ex.test', ZONE);
-  const also = [{ address: '127.0.0.1', port: 5301, key: 'xfer' }, { address: '192.0.2.2' }];
-  const targets = notifyTargets(z, 'yes', also, new Set(['10.9.9.9']));
+  const also = [{ address: '127.0.0.1', port: 5301, key: 'xfer' }, { address: '192.0.2.2' }, { address: '127.0.0.1', port: 5300 }];
+  const targets = notifyTargets(z, 'yes', also, ownListen([{ address: '10.9.9.9', port: 53 }, { address: '127.0.0.1', port: 5300 }]));
   t.same(targets, [
     { address: '192.0.2.2', port: 53 },
     { address: '2001:db8:0:0:0:0:0:2', port: 53 },
     { address: '192.0.2.3', port: 53 },
     { address: '127.0.0.1', port: 5301, key: 'xfer' },
-  ], 'ns1 is the MNAME, 10.9.9.9 is ours, ns.elsewhere.test has no address in the zone, 192.0.2.2 once');
+  ], 'ns1 is the MNAME, we listen on 10.9.9.9#53 and 127.0.0.1#5300, ns.elsewhere.test has no address in the zone, 192.0.2.2 once');
+  t.equal(notifyTargets(z, 'yes', [], ownListen([{ address: '10.9.9.9', port: 5300 }])).length, 4, 'our address on another port is another server');
+  t.ok(ownListen([{ address: '2001:DB8::2', port: 53 }]).has('2001:db8:0:0:0:0:0:2#53'), 'IPv6 in one spelling');
   t.same(notifyTargets(z, 'primary-only', [], new Set()).map((x) => x.address), ['192.0.2.2', '2001:db8:0:0:0:0:0:2', '192.0.2.3', '10.9.9.9'], 'primary-only: the same for a primary zone');
-  t.same(notifyTargets(z, 'explicit', also, new Set()), [{ address: '127.0.0.1', port: 5301, key: 'xfer' }, { address: '192.0.2.2', port: 53 }], 'explicit: also-notify only');
+  t.same(notifyTargets(z, 'explicit', also, new Set()), [{ address: '127.0.0.1', port: 5301, key: 'xfer' }, { address: '192.0.2.2', port: 53 }, { address: '127.0.0.1', port: 5300 }], 'explicit: also-notify only');
   t.same(notifyTargets(z, 'no', also, new Set()), [], 'no: nobody');
   t.equal(normalize6('2001:DB8::0002'), '2001:db8:0:0:0:0:0:2');
   t.equal(normalize6('::1'), '0:0:0:0:0:0:0:1');
