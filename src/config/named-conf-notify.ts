@@ -178,7 +178,7 @@ function alsoNotify(s: NStatement, ctx: PrimaryClauseContext): NotifyRemote[] {
         const rr: NotifyRemote = { address: r.address };
         const pp = r.port ?? port ?? defaultPort;
         if (pp !== undefined) rr.port = pp;
-        const kk = (r as RemoteServer & { key?: string }).key ?? key;
+        const kk = r.key ?? key;
         if (kk !== undefined) rr.key = kk;
         out.push(rr);
       }

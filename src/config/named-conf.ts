@@ -62,6 +62,7 @@ export interface NamedOptions {
   recursion: boolean;
   forwarders: RemoteServer[];
   forward: 'first' | 'only';
+  /** Always BIND's default here; the `notify` clause is parsed into `primary.notify`. */
   notify: string;
   /** NOTIFY out and the IXFR journal (named-conf-notify.ts); zones inherit these. */
   primary?: PrimarySettings;
