@@ -111,6 +111,16 @@ export function notifyRetryWaits(tries = NOTIFY_TRIES, firstMs = 2000): number[]
   return Array.from({ length: tries }, (_, i) => firstMs * 2 ** i);
 }
 
+/**
+ * notify-delay as BIND keeps it: the zone's NOTIFYs go at once, then a timer of `delay`
+ * seconds runs; a change before it ends waits for it. From the time the window ends
+ * (`windowEnd`, ms; 0 when none ran yet) and now: how long to wait, and the next window's end.
+ */
+export function notifyWait(windowEnd: number, now: number, delaySec: number): { waitMs: number; windowEnd: number } {
+  const at = Math.max(now, windowEnd);
+  return { waitMs: at - now, windowEnd: at + Math.max(0, delaySec) * 1000 };
+}
+
 /** A NOTIFY request (RFC 1996 §3.7): opcode NOTIFY, AA, the zone's SOA question, and the SOA in the answer section. */
 export function notifyMessage(id: number, zone: string, soa?: { ttl: number; rdata: Uint8Array }): Uint8Array {
   const name = parseName(zone.endsWith('.') ? zone : `${zone}.`);

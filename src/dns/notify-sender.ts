@@ -10,7 +10,7 @@ import net from 'node:net';
 import type { Logger } from '../log.js';
 import { RCODE_NAMES } from './message.js';
 import { withSerial } from './zone-diff.js';
-import { notifyMessage, notifyReply, notifyRetryWaits, type NotifyTarget, type NotifyZoneInfo } from './notify-out.js';
+import { notifyMessage, notifyReply, notifyRetryWaits, notifyWait, type NotifyTarget, type NotifyZoneInfo } from './notify-out.js';
 import type { NotifySource } from '../config/named-conf-notify.js';
 
 export interface NotifySenderOptions {
@@ -30,6 +30,8 @@ interface Pending {
 
 export class NotifySender {
   private last = new Map<string, NotifyZoneInfo>();
+  /** Per zone: when its notify-delay window ends (ms since the epoch). */
+  private windows = new Map<string, number>();
   private pending = new Map<string, Pending>();
   private sockets = new Map<string, Promise<dgram.Socket>>();
   private waiting = new Map<string, (msg: Buffer, from: dgram.RemoteInfo) => void>();
@@ -76,15 +78,18 @@ export class NotifySender {
   private announce(info: NotifyZoneInfo): void {
     if (info.targets.length === 0) return;
     const name = info.zone.replace(/\.$/, '') || '.';
-    this.log.info({ zone: name, serial: info.serial, targets: info.targets.map((t) => `${t.address}#${t.port}`) }, `zone ${name}/IN: sending notifies (serial ${info.serial})`);
+    const now = Date.now();
+    const w = notifyWait(this.windows.get(zoneKey(info.zone)) ?? 0, now, info.delay);
+    this.windows.set(zoneKey(info.zone), w.windowEnd);
+    this.log.info({ zone: name, serial: info.serial, targets: info.targets.map((t) => `${t.address}#${t.port}`), inMs: w.waitMs }, `zone ${name}/IN: sending notifies (serial ${info.serial})`);
     for (const target of info.targets) {
       const k = `${zoneKey(info.zone)}|${target.address}#${target.port}`;
       this.pending.get(k)?.cancel();
-      this.pending.set(k, this.start(info, target, () => this.pending.delete(k)));
+      this.pending.set(k, this.start(info, target, w.waitMs, () => this.pending.delete(k)));
     }
   }
 
-  private start(info: NotifyZoneInfo, target: NotifyTarget, done: () => void): Pending {
+  private start(info: NotifyZoneInfo, target: NotifyTarget, waitMs: number, done: () => void): Pending {
     const name = info.zone.replace(/\.$/, '') || '.';
     const id = Math.floor(Math.random() * 0x10000);
     const soa = info.soa ? { ttl: info.soa.ttl, rdata: Uint8Array.from(Buffer.from(info.soa.rdata, 'hex')) } : undefined;
@@ -136,7 +141,7 @@ export class NotifySender {
       else this.log.warn({ zone: name, target: `${target.address}#${target.port}` }, `zone ${name}/IN: notify to ${target.address}#${target.port} answered ${rcode}`);
       finish();
     });
-    const delay = setTimeout(() => attempt(0), Math.max(0, info.delay) * 1000);
+    const delay = setTimeout(() => attempt(0), waitMs);
     delay.unref();
     return {
       cancel: () => {

@@ -1,6 +1,6 @@
 // NOTIFY out (RFC 1996) decided without sockets: targets, the message, replies, retries.
 import t from 'tap';
-import { normalize6, notifyInfo, ownListen, notifyMessage, notifyReply, notifyRetryWaits, notifyTargets, NOTIFY_TRIES } from '../../src/dns/notify-out.js';
+import { normalize6, notifyInfo, notifyWait, ownListen, notifyMessage, notifyReply, notifyRetryWaits, notifyTargets, NOTIFY_TRIES } from '../../src/dns/notify-out.js';
 import { decodeMessage, FLAG_AA, FLAG_QR, OPCODE_NOTIFY } from '../../src/dns/message.js';
 import { nameToText } from '../../src/wire/dns-name.js';
 import { T } from '../../src/wire/rr-type.js';
@@ -79,4 +79,12 @@ t.test('retries: 5 tries, each wait twice the one before', async (t) => {
   t.equal(NOTIFY_TRIES, 5);
   t.same(notifyRetryWaits(), [2000, 4000, 8000, 16000, 32000]);
   t.same(notifyRetryWaits(3, 100), [100, 200, 400]);
+});
+
+t.test('notify-delay: the first NOTIFY at once, a change within the delay waits for its end', async (t) => {
+  t.same(notifyWait(0, 1000, 5), { waitMs: 0, windowEnd: 6000 }, 'none sent yet: now');
+  t.same(notifyWait(6000, 2000, 5), { waitMs: 4000, windowEnd: 11000 }, 'within the window: at its end, and a new window after');
+  t.same(notifyWait(6000, 9000, 5), { waitMs: 0, windowEnd: 14000 }, 'after the window: now');
+  t.same(notifyWait(6000, 2000, 0), { waitMs: 4000, windowEnd: 6000 }, 'notify-delay 0 adds no window');
+  t.same(notifyWait(0, 2000, 0), { waitMs: 0, windowEnd: 2000 });
 });
