@@ -21,6 +21,7 @@ export const DNS_CONTROL: ControlSpec = {
     { name: 'reload', summary: 'reload named.conf and the zones (a broken file keeps the old data)', read: false, alias: true },
     { name: 'dumpdb', summary: 'the cache as zone-file text', read: true, alias: true },
     { name: 'zonestatus', args: 'ZONE', summary: 'serial, file, nodes and RRsets of a zone', read: true, alias: true },
+    { name: 'notify', args: 'ZONE', summary: "send NOTIFY for a primary zone's serial to its secondaries again (as rndc notify)", read: false },
   ],
 };
 

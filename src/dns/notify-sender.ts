@@ -75,6 +75,16 @@ export class NotifySender {
     }
   }
 
+  /**
+   * `triad ctl dns notify ZONE` (rndc notify): announces the zone's current serial again;
+   * undefined for a zone that is no primary zone served here.
+   */
+  again(zone: string): NotifyZoneInfo | undefined {
+    const info = this.last.get(zoneKey(zone));
+    if (info) this.announce(info);
+    return info;
+  }
+
   private announce(info: NotifyZoneInfo): void {
     if (info.targets.length === 0) return;
     const name = info.zone.replace(/\.$/, '') || '.';

@@ -91,6 +91,7 @@ class InProcessDns implements Service {
     this.notifier.loaded(this.host.notifyInfos(), true);
     this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
     this.closeControl = await registerDnsControl(this.opts, this.host.config?.conf, hostNetworks(), this.log, async (cmd, args) => {
+      if (cmd === 'notify') return notifyCommand(this.notifier, args);
       if (cmd !== 'reload') return localControl(this.host, cmd, args);
       await this.reload();
       return { text: 'reload successful\n' };
@@ -180,6 +181,8 @@ class ClusterDns implements Service {
       await this.reload();
       return { text: 'reload successful\n' };
     }
+    // NOTIFY is sent from here, not by the workers.
+    if (cmd === 'notify') return notifyCommand(this.notifier, args);
     const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
     const replies = await Promise.all(live.map((w) => new Promise<{ pid: number; reply: ControlReply }>((resolve, reject) => {
       const id = ++this.ctlSeq;
@@ -379,6 +382,15 @@ class ClusterDns implements Service {
       }),
     );
   }
+}
+
+/** `triad ctl dns notify ZONE`: as `rndc notify`, the zone's NOTIFYs go out again. */
+function notifyCommand(notifier: NotifySender, args: string[]): ControlReply {
+  if (!args[0]) throw new ControlUsageError('usage: triad ctl dns notify ZONE');
+  const info = notifier.again(args[0]);
+  if (!info) throw new ControlUsageError(`no primary zone '${args[0]}' is served`);
+  const to = info.targets.map((t) => `${t.address}#${t.port}`);
+  return { text: to.length ? `zone notify queued (serial ${info.serial}): ${to.join(', ')}\n` : `zone ${args[0]} has nobody to notify (notify no, or no secondaries)\n`, data: { zone: info.zone, serial: info.serial, targets: to } };
 }
 
 /**

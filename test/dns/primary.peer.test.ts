@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dig, startTriad, waitFor } from '../helpers/triad-run.js';
+import { BIN_TRIAD } from '../helpers/paths.js';
 
 const HOST = '127.0.0.1';
 const ZONE = 'px.test';
@@ -214,6 +215,17 @@ zone "${ZONE}" { type secondary; primaries { ${HOST} port ${triadPort}; }; file 
   tt.same(ixfrLines(triadPort, 5), ['px.test. soa 5'], 'dig IXFR=5 (current): the SOA alone');
   tt.ok(await waitFor(() => serialAt(bindPort) === 5, 15000, 100), 'BIND follows to serial 5');
   tt.same(axfrSet(bindPort), axfrSet(triadPort), 'dig AXFR: the same records');
+
+  // `triad ctl dns notify ZONE`, as `rndc notify`: the NOTIFY goes out again.
+  const heard = (): number => (named.log().match(/received notify for zone 'px\.test'/g) ?? []).length;
+  const before = heard();
+  const ctl = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'dns', 'notify', ZONE, '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
+  tt.equal(ctl.status, 0, `triad ctl dns notify: ${ctl.stderr}`);
+  tt.match(ctl.stdout, new RegExp(`zone notify queued \\(serial 5\\): ${HOST}#${bindPort}`));
+  tt.ok(await waitFor(() => heard() > before, 10000, 100), 'BIND received the NOTIFY again');
+  const bad = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'dns', 'notify', 'nope.test', '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
+  tt.not(bad.status, 0, 'a zone Triad does not serve: an error');
+  tt.match(bad.stderr + bad.stdout, /no primary zone 'nope\.test' is served/);
   tt.notMatch(triad.output(), /reload failed/, 'no reload failed');
 }
 
