@@ -1,8 +1,8 @@
-// DHCP names reach a BIND secondary: `triad run` (DHCP + DNS with workers) is the primary of
+// DHCP names reach a BIND secondary: `triad run` (DHCP + DNS, with workers and without) is the primary of
 // cafe.babe, and a `named` secondary in the same namespace, one of the zone's NS hosts
 // (notify yes: found from the zone's own NS and A records), hears the NOTIFY Triad sends
 // when a lease adds a name, and transfers the change by IXFR; a release removes it there too.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NetnsLab, sh, sleep, labPrerequisites } from '../dhcp/netns-lab.js';
@@ -20,7 +20,7 @@ www    IN A   192.168.117.80
 const BIND_ADDR = '127.0.0.2';
 const TRIAD_ADDR = '127.0.0.1';
 
-t.test('DHCP names reach a BIND secondary by NOTIFY and IXFR', { timeout: 300_000 }, async (t) => {
+async function namesToBind(t: Test, workers: string[]): Promise<void> {
   if (!(await labPrerequisites(t, ['ip', 'dhclient', 'dig', 'named']))) return;
   const lab = new NetnsLab('tpx');
   t.teardown(() => lab.cleanup());
@@ -47,7 +47,7 @@ zone "cafe.babe" { type secondary; primaries { 127.0.0.1 port 53; }; file "cafe.
   const bind = lab.spawnIn(lab.serverNs, 'named', ['-g', '-d', '3', '-c', bindConf, '-n', '1']);
   const labConf = readFileSync(path.join(REPO_ROOT, 'conf', 'dhcpd.conf'), 'utf8');
   const conf = lab.file('dhcpd.conf', labConf.replace('ddns-update-style none;', 'ddns-update-style interim;\nddns-updates on;\nignore client-updates;'));
-  const server = await lab.startTriad(conf, lab.file('dhcpd.leases'), 'br0', ['--named-conf', named]);
+  const server = await lab.startTriad(conf, lab.file('dhcpd.leases'), 'br0', ['--named-conf', named, ...workers]);
 
   const dig = async (server: string, q: string): Promise<string> => (await sh(`ip netns exec ${lab.serverNs} dig @${server} +time=2 +tries=1 ${q}`)).stdout.trim();
   const until = async (server: string, q: string, want: (s: string) => boolean, ms = 15_000): Promise<string> => {
@@ -95,4 +95,7 @@ zone "cafe.babe" { type secondary; primaries { 127.0.0.1 port 53; }; file "cafe.
   const xfr = bind.output().split('\n').filter((l) => /requesting [AI]XFR for serial|got (non)?incremental response|transferred serial/.test(l));
   t.equal(xfr.filter((l) => /got nonincremental response/.test(l)).length, 1, `only the first transfer was a full one, every change came by IXFR:\n${xfr.join('\n')}`);
   server.kill('SIGTERM');
-});
+}
+
+t.test('DHCP names reach a BIND secondary by NOTIFY and IXFR, with DNS workers', { timeout: 300_000 }, (t) => namesToBind(t, []));
+t.test('DHCP names reach a BIND secondary by NOTIFY and IXFR, --dns-workers 0', { timeout: 300_000 }, (t) => namesToBind(t, ['--dns-workers', '0']));
