@@ -21,6 +21,7 @@ import { parsePrefix } from '../net/ip.js';
 import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.js';
 import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
+import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -64,7 +65,10 @@ export interface NamedOptions {
   recursion: boolean;
   forwarders: RemoteServer[];
   forward: 'first' | 'only';
+  /** Always BIND's default here; the `notify` clause is parsed into `primary.notify`. */
   notify: string;
+  /** NOTIFY out and the IXFR journal (named-conf-notify.ts); zones inherit these. */
+  primary?: PrimarySettings;
   /** Absolute path (resolved against `directory`); null for `none`; undefined when not set (Triad then writes none). */
   pidFile?: string | null;
   /** null for `version none`; undefined when not set (BIND then answers its own version). */
@@ -124,6 +128,8 @@ export interface ZoneConfig {
   view?: string;
   /** `in-view OTHER`: this is the zone of view OTHER, served here too. */
   inView?: string;
+  /** The zone's own NOTIFY and journal clauses (named-conf-notify.ts). */
+  primary?: PrimarySettings;
   /** BIND writes this zone's file (dynamic update or transfers), so no other zone may use it. */
   writeable: boolean;
   /** `file` as written: BIND compares these strings, not the paths they resolve to. */
@@ -323,6 +329,11 @@ class NamedConfBuilder {
     private readonly baseDir: string,
   ) {}
 
+  /** What the NOTIFY/journal clauses (named-conf-notify.ts) need from the builder. */
+  private get primaryContext(): PrimaryClauseContext {
+    return { sink: this.sink, port: (t) => this.portValue(t), keyRef: (t) => void this.keyRefs.push(t), remoteList: (name) => (this.remoteLists.has(name) ? expandPrimaries([], [name], this.remoteLists) : undefined) };
+  }
+
   /** One warning per unimplemented option name, at its first use. */
   private unimplemented(t: Token, what?: string): void {
     const key = what ?? t.value.toLowerCase();
@@ -486,6 +497,7 @@ class NamedConfBuilder {
     const seen = new Map<string, Token>();
     for (const s of block) {
       if (this.clause(s, OPTIONS, seen, '') === undefined) continue;
+      if (primaryClause(s, (o.primary ??= {}), this.primaryContext)) continue;
       const head = s.words[0];
       const v = s.words[1];
       switch (head.value.toLowerCase()) {
@@ -568,10 +580,6 @@ class NamedConfBuilder {
         case 'dnssec-validation':
           // Accepted: Triad does not validate DNSSEC (README "Caching resolver").
           if (parseBool(v.value) !== false) this.unimplemented(head, "'dnssec-validation' is accepted but Triad does not validate DNSSEC; answers are passed on unvalidated");
-          break;
-        case 'notify':
-          o.notify = v.value.toLowerCase();
-          if (parseBool(v.value) !== false) this.unimplemented(head, "option 'notify' is not implemented by Triad (no secondaries are notified); accepted and ignored");
           break;
         case 'pid-file':
           // Relative to `directory`, as BIND; `directory` may come later in the block.
@@ -688,6 +696,7 @@ class NamedConfBuilder {
         ok = false;
         continue;
       }
+      if (primaryClause(c, (zc.primary ??= {}), this.primaryContext)) continue;
       switch (head.value.toLowerCase()) {
         case 'type':
           break;
@@ -731,9 +740,6 @@ class NamedConfBuilder {
           break;
         case 'forward':
           zc.forward = v.value as 'first' | 'only';
-          break;
-        case 'notify':
-          if (parseBool(v.value) !== false) this.unimplemented(head, "option 'notify' is not implemented by Triad (no secondaries are notified); accepted and ignored");
           break;
         case 'dnssec-policy':
           this.policyRefs.push({ token: v, zone: name });

@@ -23,6 +23,7 @@ export const DNS_CONTROL: ControlSpec = {
     { name: 'zonestatus', args: 'ZONE [VIEW]', summary: 'serial, file, nodes and RRsets of a zone (of VIEW, with views)', read: true, alias: true },
     { name: 'refresh', args: 'ZONE', summary: 'a secondary zone asks its primaries for a newer serial now', read: false },
     { name: 'retransfer', args: 'ZONE', summary: 'a secondary zone transfers the whole zone again now', read: false },
+    { name: 'notify', args: 'ZONE', summary: "send NOTIFY for a primary zone's serial to its secondaries again (as rndc notify)", read: false },
   ],
 };
 

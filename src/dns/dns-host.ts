@@ -6,7 +6,7 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../log.js';
 import { loadDnsConfig, type DnsConfig } from './dns-config.js';
-import type { FailedZone } from './view-builder.js';
+import { servedZones, type FailedZone } from './view-builder.js';
 import { Responder, type ResponderStats } from './responder.js';
 import { namesTargets, servedViews, type ServedView } from './view-set.js';
 import { refusingView, ViewRouter } from './view-router.js';
@@ -19,9 +19,11 @@ import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type 
 import { nameToText } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
-import { ZoneJournal } from './zone-journal.js';
+import type { ZoneJournal } from './zone-journal.js';
 import { withSecondaries, zoneOrigin } from './secondary-view.js';
 import { nameKey } from '../wire/dns-name.js';
+import { configureJournals, journalFor, notifyInfos, recordReload } from './primary-zones.js';
+import { ownListen, type NotifyZoneInfo } from './notify-out.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
@@ -131,12 +133,25 @@ export class DnsHost {
    * A loaded configuration: facts of its zones' file versions (once per load, not per
    * DHCP event), then the configuration whose zones carry the DHCP names.
    */
-  private loaded(cfg: DnsConfig): DnsConfig {
+  private loaded(cfg: DnsConfig, before?: DnsConfig): DnsConfig {
     const targets = namesTargets(cfg.views);
     const files = targets.zones.map((z) => this.carried.get(z)?.file ?? z);
     this.facts = primaryZoneFacts(files, targets.conf);
     this.addresses = primaryZoneAddresses(files, targets.conf);
-    return this.withNames(this.withHeldViews(cfg));
+    configureJournals(this.journals, cfg.conf);
+    const held = this.withHeldViews(cfg);
+    // IXFR answers from the journals in the first view only: a zone name's journal follows
+    // that view's copy (another view's copy of the same name is transferred whole).
+    held.view.journals = this.journals;
+    // At a reload the journal takes the whole step from the old served version to the new one.
+    const next = this.withNames(held, before === undefined);
+    if (before) recordReload(this.journals, servedZones(before.view), next.view.zones, next.conf, this.log);
+    return next;
+  }
+
+  /** What the main process announces by NOTIFY for each primary zone served now (never to our own listen addresses). */
+  notifyInfos(cfg = this.current): NotifyZoneInfo[] {
+    return cfg ? notifyInfos(cfg.view.zones, cfg.conf, ownListen(cfg.listen)) : [];
   }
 
   /**
@@ -144,7 +159,7 @@ export class DnsHost {
    * applying the difference between the names it carries and the snapshot's, and recorded
    * in its journal.
    */
-  private withNames(cfg: DnsConfig): DnsConfig {
+  private withNames(cfg: DnsConfig, journal = true): DnsConfig {
     if (!this.names) return cfg;
     const byZone = recordsByZone(this.names);
     const serials = this.names.serials;
@@ -152,7 +167,7 @@ export class DnsHost {
     const targets = namesTargets(cfg.views);
     const next = new Map<Zone, Zone>();
     for (const z of targets.zones) {
-      const n = this.zoneWithNames(z, byZone, serials);
+      const n = this.zoneWithNames(z, byZone, serials, journal);
       if (!n) continue;
       next.set(z, n);
       for (const other of targets.sharing.get(z) ?? []) next.set(other, n);
@@ -163,7 +178,7 @@ export class DnsHost {
   }
 
   /** A zone's next version carrying the snapshot's names (recorded in its journal), or undefined when nothing changes. */
-  private zoneWithNames(z: Zone, byZone: ReturnType<typeof recordsByZone>, serials: NamesSnapshot['serials']): Zone | undefined {
+  private zoneWithNames(z: Zone, byZone: ReturnType<typeof recordsByZone>, serials: NamesSnapshot['serials'], journal: boolean): Zone | undefined {
     const c = this.carried.get(z);
     const origin = nameToText(z.origin).toLowerCase();
     const records = byZone.get(origin);
@@ -178,9 +193,7 @@ export class DnsHost {
       return undefined;
     }
     this.carried.set(next, { applied: r.applied, file: c?.file ?? z });
-    let journal = this.journals.get(z.originKey);
-    if (!journal) this.journals.set(z.originKey, (journal = new ZoneJournal()));
-    journal.record(z, next, r.diff);
+    if (journal) journalFor(this.journals, z.originKey).record(z, next, r.diff);
     return next;
   }
 
@@ -219,7 +232,7 @@ export class DnsHost {
     // A zone that fails to load keeps the version it serves now (with its DHCP names);
     // a zone that loads starts again from its file, and the names are applied to it.
     const before = this.current;
-    const cfg = this.loaded(loadDnsConfig(this.namedConf, undefined, before ? servedViews(before.views) : undefined));
+    const cfg = this.loaded(loadDnsConfig(this.namedConf, undefined, before ? servedViews(before.views) : undefined), before);
     this.setRouter(this.route(cfg, true));
     // Current before the listeners change, so DHCP names arriving meanwhile go into this configuration.
     this.current = cfg;

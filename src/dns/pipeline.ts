@@ -19,6 +19,7 @@ import type { Zone } from './zone.js';
 import type { AddressMatcher } from './answer-cache.js';
 import type { Ede } from './render.js';
 import type { TsigKey } from './tsig.js';
+import type { ZoneJournal } from './zone-journal.js';
 
 export type { AddressMatcher };
 
@@ -68,6 +69,8 @@ export interface ServingView {
   tsigKeys?: readonly TsigKey[];
   /** options { minimal-responses }; BIND 9.18's default is no-auth-recursive. */
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
+  /** The recent differences of each zone (keyed by nameKey of the origin): what IXFR answers from. */
+  journals?: ReadonlyMap<string, ZoneJournal>;
   /** Secondary zones by nameKey(origin): who may send them a NOTIFY (their primaries and allow-notify). */
   secondaries?: Map<string, SecondaryEntry>;
   /** Told of every NOTIFY for a secondary zone (accepted or refused), so the process that refreshes hears of it. */

@@ -33,6 +33,8 @@ import { authFor } from './tsig-auth.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { secondaryControl } from './secondary-control.js';
 import { zoneToWire } from './secondary-view.js';
+import { NotifySender } from './notify-sender.js';
+import type { NotifyZoneInfo } from './notify-out.js';
 
 /** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
 function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
@@ -74,26 +76,35 @@ class InProcessDns implements Service {
     this.host = new DnsHost(file, log);
     this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone), { auth: authFor(() => this.host.config?.conf) });
     this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
+    this.notifier = new NotifySender(log);
   }
   /** Secondary zones: timers, transfers and files here, served by this same host. */
   private secondaries: SecondaryZones;
   private pidFile: string | undefined;
   /** DHCP names: decided and journaled here, served by this same host. */
   private owner: NamesOwner | undefined;
+  /** NOTIFY to the secondaries of our primary zones. */
+  private notifier!: NotifySender;
   async start(): Promise<void> {
     await this.host.start();
     if (this.host.config) logLoaded(this.log, this.host.config);
     // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
     this.opts.names?.publishAddresses(this.host.addresses);
     if (this.opts.names) {
-      this.owner = new NamesOwner(this.opts.dataDir, this.host.facts, this.log, (snap) => this.host.setNames(snap));
+      this.owner = new NamesOwner(this.opts.dataDir, this.host.facts, this.log, (snap) => {
+        this.host.setNames(snap);
+        this.notifier.serials(snap.serials);
+      });
       this.owner.start(this.opts.names);
     }
+    // BIND announces every primary zone when it loads.
+    this.notifier.loaded(this.host.notifyInfos(), true);
     this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
     if (this.host.config) this.secondaries.configure(secondarySpecs(this.host.config.conf));
     this.closeControl = await registerDnsControl(this.opts, this.host.config?.conf, hostNetworks(), this.log, async (cmd, args) => {
       const sec = secondaryControl(this.secondaries, cmd, args);
       if (sec) return sec;
+      if (cmd === 'notify') return notifyCommand(this.notifier, args);
       if (cmd !== 'reload') return localControl(this.host, cmd, args);
       await this.reload();
       return { text: 'reload successful\n' };
@@ -105,10 +116,12 @@ class InProcessDns implements Service {
     if (this.host.config) this.secondaries.configure(secondarySpecs(this.host.config.conf));
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
+    this.notifier.loaded(this.host.notifyInfos(), false);
   }
   async stop(): Promise<void> {
     this.owner?.stop();
     this.secondaries.stop();
+    this.notifier.stop();
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.closeControl?.();
     await this.host.stop();
@@ -135,6 +148,34 @@ class ClusterDns implements Service {
   private owner: NamesOwner | undefined;
   /** The zone facts the owner decides against (the primary holds no zones). */
   private facts: ZoneFacts[] = [];
+  /** NOTIFY to the secondaries of our primary zones: sent from here, once, not by every worker. */
+  private notifier!: NotifySender;
+  /** The first worker's announcement of the zones it loaded (all workers load the same files). */
+  private firstNotify: NotifyZoneInfo[] | undefined;
+  private syncSeq = 0;
+
+  /** Resolves once every live worker has handled the messages sent to it so far. */
+  private syncWorkers(): Promise<void> {
+    const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
+    return Promise.all(live.map((w) => new Promise<void>((resolve) => {
+      const id = ++this.syncSeq;
+      const done = (): void => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('exit', done);
+        resolve();
+      };
+      const onMessage = (m: FromWorker): void => {
+        if (m.type === 'synced' && m.id === id) done();
+      };
+      // A worker that does not answer must not hold the NOTIFY back for ever.
+      const timer = setTimeout(done, 5000);
+      w.on('message', onMessage);
+      w.once('exit', done);
+      const msg: ToWorker = { type: 'sync', id };
+      w.send(msg);
+    }))).then(() => undefined);
+  }
 
   /** Secondary zones: timers, transfers and files in the primary; versions sent to every worker. */
   private secondaries: SecondaryZones;
@@ -170,6 +211,7 @@ class ClusterDns implements Service {
         },
       },
     );
+    this.notifier = new NotifySender(log);
   }
 
   /** A `triad ctl` command: reload here; the others asked of every worker and merged. */
@@ -180,6 +222,8 @@ class ClusterDns implements Service {
       await this.reload();
       return { text: 'reload successful\n' };
     }
+    // NOTIFY is sent from here, not by the workers.
+    if (cmd === 'notify') return notifyCommand(this.notifier, args);
     const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
     const replies = await Promise.all(live.map((w) => new Promise<{ pid: number; reply: ControlReply }>((resolve, reject) => {
       const id = ++this.ctlSeq;
@@ -223,6 +267,8 @@ class ClusterDns implements Service {
       if (this.opts.names) {
         this.owner = new NamesOwner(this.opts.dataDir, this.facts, this.log, (snap) => {
           for (const s of this.slots) if (s.worker) this.sendNames(s.worker, snap);
+          // NOTIFY once every worker serves the new serial, so a secondary asking at once finds it.
+          void this.syncWorkers().then(() => this.notifier.serials(snap.serials));
         });
       }
     };
@@ -236,6 +282,8 @@ class ClusterDns implements Service {
     const host = hostNetworks();
     this.closeControl = await registerDnsControl(this.opts, conf, host, this.log, (cmd, args) => this.control(cmd, args));
     if (this.opts.names) this.owner?.start(this.opts.names);
+    // BIND announces every primary zone when it loads; every worker serves it by now.
+    if (this.firstNotify) this.notifier.loaded(this.firstNotify, true);
     this.log.info({ namedConf: this.file, workers: this.count, listen: listenAddresses(conf, host) }, 'dns serving');
   }
 
@@ -263,7 +311,10 @@ class ClusterDns implements Service {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const onMessage = (m: FromWorker): void => {
-        if (m.type === 'loaded') onLoad?.(m);
+        if (m.type === 'loaded') {
+          this.firstNotify ??= m.notify;
+          onLoad?.(m);
+        }
         else if (m.type === 'ready') {
           ready = true;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
@@ -332,17 +383,23 @@ class ClusterDns implements Service {
       return;
     }
     const failures: string[] = [];
+    let notify: NotifyZoneInfo[] | undefined;
     for (let i = 0; i < live.length; i++) {
       const w = live[i];
       const r = await this.reloadWorker(w);
       if (r.type === 'reloaded') {
         // The first worker accepted the files.
-        if (i === 0) this.adopt(r);
+        if (i === 0) {
+          this.adopt(r);
+          notify = r.notify;
+        }
         continue;
       }
       if (i === 0) throw new Error(r.error);
       failures.push(`worker ${w.process.pid ?? '?'}: ${r.error}`);
     }
+    // NOTIFY after every worker reloaded, so a secondary asking at once finds the new serial.
+    if (notify) this.notifier.loaded(notify, false);
     if (failures.length > 0) throw new Error(`reload failed in ${failures.length} worker(s); they keep their old data: ${failures.join('; ')}`);
   }
 
@@ -371,6 +428,7 @@ class ClusterDns implements Service {
     this.stopping = true;
     this.owner?.stop();
     this.secondaries.stop();
+    this.notifier.stop();
     removePidFile(this.pidFile);
     await this.closeControl?.();
     await Promise.all(
@@ -396,6 +454,15 @@ class ClusterDns implements Service {
       }),
     );
   }
+}
+
+/** `triad ctl dns notify ZONE`: as `rndc notify`, the zone's NOTIFYs go out again. */
+function notifyCommand(notifier: NotifySender, args: string[]): ControlReply {
+  if (!args[0]) throw new ControlUsageError('usage: triad ctl dns notify ZONE');
+  const info = notifier.again(args[0]);
+  if (!info) throw new ControlUsageError(`no primary zone '${args[0]}' is served`);
+  const to = info.targets.map((t) => `${t.address}#${t.port}`);
+  return { text: to.length ? `zone notify queued (serial ${info.serial}): ${to.join(', ')}\n` : `zone ${args[0]} has nobody to notify (notify no, or no secondaries)\n`, data: { zone: info.zone, serial: info.serial, targets: to } };
 }
 
 /**

@@ -10,12 +10,15 @@ import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-name
 import { localControl } from './control.js';
 import { zoneFromWire, type WireZone } from './secondary-view.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
+import type { NotifyZoneInfo } from './notify-out.js';
 
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
   /** A secondary zone's current version from the main process; none: answer it SERVFAIL. */
   | { type: 'secondary'; name: string; zone?: WireZone }
-  | { type: 'secondary-expiry'; name: string; expiresAt: number };
+  | { type: 'secondary-expiry'; name: string; expiresAt: number }
+  /** Answered once every message sent before it is handled (DHCP names served before their NOTIFY goes out). */
+  | { type: 'sync'; id: number };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -25,6 +28,8 @@ export type ToWorker =
 export interface WorkerLoad extends LoadReport {
   facts: ZoneFactsWire[];
   addresses: [string, number[]][];
+  /** The primary zones served now, as NOTIFY announces them (the main process sends them). */
+  notify: NotifyZoneInfo[];
 }
 
 export type FromWorker =
@@ -33,6 +38,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'start-failed'; error: string }
   | ({ type: 'reloaded'; id: number } & WorkerLoad)
+  | { type: 'synced'; id: number }
   | { type: 'reload-failed'; id: number; error: string }
   /** A NOTIFY for a secondary zone reached this worker; the main process refreshes (or counts the refusal). */
   | { type: 'notify'; zone: string; from: string; accepted: boolean; serial?: number }
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', () => undefined);
   const host = new DnsHost(namedConf, log);
-  const workerLoad = (cfg: DnsConfig): WorkerLoad => ({ ...loadReport(cfg), facts: factsToWire(host.facts), addresses: [...host.addresses] });
+  const workerLoad = (cfg: DnsConfig): WorkerLoad => ({ ...loadReport(cfg), facts: factsToWire(host.facts), addresses: [...host.addresses], notify: host.notifyInfos(cfg) });
   const stop = async (): Promise<void> => {
     log.info({ stats: host.stats() }, 'dns worker stopping');
     await host.stop();
@@ -68,6 +74,7 @@ async function main(): Promise<void> {
     else if (m.type === 'names') host.setNames(m.snapshot);
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
+    else if (m.type === 'sync') send({ type: 'synced', id: m.id });
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });

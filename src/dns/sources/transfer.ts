@@ -1,7 +1,8 @@
 // The zone-transfer source: AXFR (RFC 5936) and IXFR (RFC 1995) of our class IN
 // zones. Over TCP the whole zone (or, when the client is current, its SOA) as a
 // stream; IXFR over UDP gets the SOA alone, telling the client to come back over
-// TCP (RFC 1995 §2). We keep no journal, so an IXFR is answered as a full transfer.
+// TCP (RFC 1995 §2). An IXFR over TCP is answered from the zone's journal when it
+// reaches back to the client's serial (ixfr-out.ts decides), else with the whole zone.
 
 import { decodeMessage, OPCODE_QUERY, RCODE } from '../message.js';
 import type { SectionRRset } from '../authority.js';
@@ -10,6 +11,7 @@ import { transferAcl } from '../policy.js';
 import { errorReply, type Handler, type QueryContext, type Reply, type Source, type SourceEnv } from '../pipeline.js';
 import { nameKey } from '../../wire/dns-name.js';
 import { CLASS_IN, T } from '../../wire/rr-type.js';
+import { planIxfr } from '../ixfr-out.js';
 
 export const transferSource: Source = (env): Handler => ({
   name: 'transfer',
@@ -65,8 +67,11 @@ function transfer(env: SourceEnv, { q, msg, client }: QueryContext): Reply {
     const theirs = clientSoa(msg);
     if (!theirs) return single(RCODE.FORMERR);
     const serial = readSerial(theirs);
-    // RFC 1982 serial arithmetic: theirs >= ours means nothing to send but the SOA.
-    if (serial !== undefined && ((zone.serial - serial) | 0) <= 0) full = false;
+    if (serial !== undefined) {
+      const plan = planIxfr(zone, env.view.journals?.get(key), serial);
+      if (plan.kind === 'up-to-date') full = false;
+      else if (plan.kind === 'incremental') return { kind: 'stream', records: plan.records };
+    }
   }
   if (full) {
     for (const node of zone.nodes.values()) {
