@@ -29,7 +29,7 @@ import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand 
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import { hostNetworks } from '../net/interfaces.js';
 import { SecondaryZones, secondarySpecs } from './secondary.js';
-import { authFor } from './tsig-auth.js';
+import { authFor, notifySigning } from './tsig-auth.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { secondaryControl } from './secondary-control.js';
 import { zoneToWire } from './secondary-view.js';
@@ -76,7 +76,7 @@ class InProcessDns implements Service {
     this.host = new DnsHost(file, log);
     this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone), { auth: authFor(() => this.host.config?.conf) });
     this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
-    this.notifier = new NotifySender(log);
+    this.notifier = new NotifySender(log, notifySigning(() => this.host.config?.conf));
   }
   /** Secondary zones: timers, transfers and files here, served by this same host. */
   private secondaries: SecondaryZones;
@@ -211,7 +211,7 @@ class ClusterDns implements Service {
         },
       },
     );
-    this.notifier = new NotifySender(log);
+    this.notifier = new NotifySender(log, notifySigning(() => this.namedConf));
   }
 
   /** A `triad ctl` command: reload here; the others asked of every worker and merged. */

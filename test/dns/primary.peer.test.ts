@@ -13,6 +13,8 @@ import path from 'node:path';
 import { dig, startTriad, waitFor } from '../helpers/triad-run.js';
 import { BIN_TRIAD } from '../helpers/paths.js';
 
+/** The TSIG secret of the also-notify key (base64 of 32 octets, as tsig-keygen writes). */
+const NOTIFY_SECRET = Buffer.alloc(32, 5).toString('base64');
 const HOST = '127.0.0.1';
 const ZONE = 'px.test';
 
@@ -127,10 +129,11 @@ async function primaryToBind(tt: Test, workers: string[]): Promise<void> {
   recursion no;
   allow-transfer { ${HOST}; };
   notify explicit;
-  also-notify { ${HOST} port ${bindPort}; };
+  also-notify { ${HOST} port ${bindPort} key nk; };
   notify-source ${HOST};
   notify-delay 0;
 };
+key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
 zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
 `,
   );
@@ -152,6 +155,7 @@ zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
   allow-transfer { ${HOST}; };
 };
 controls { };
+key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
 zone "${ZONE}" { type secondary; primaries { ${HOST} port ${triadPort}; }; file "${ZONE}.bk"; };
 `,
   );
@@ -223,6 +227,8 @@ zone "${ZONE}" { type secondary; primaries { ${HOST} port ${triadPort}; }; file 
   tt.equal(ctl.status, 0, `triad ctl dns notify: ${ctl.stderr}`);
   tt.match(ctl.stdout, new RegExp(`zone notify queued \\(serial 5\\): ${HOST}#${bindPort}`));
   tt.ok(await waitFor(() => heard() > before, 10000, 100), 'BIND received the NOTIFY again');
+  // also-notify's `key nk`: named verified the TSIG and names the key in its log line.
+  tt.match(named.log(), /\/key nk: received notify for zone 'px\.test'/, 'the NOTIFY is signed with the also-notify key (named verified it)');
   const bad = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'dns', 'notify', 'nope.test', '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
   tt.not(bad.status, 0, 'a zone Triad does not serve: an error');
   tt.match(bad.stderr + bad.stdout, /no primary zone 'nope\.test' is served/);
