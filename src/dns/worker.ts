@@ -9,13 +9,16 @@ import { DnsHost, loadReport, type LoadReport } from './dns-host.js';
 import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-names.js';
 import { localControl } from './control.js';
 import { zoneFromWire, type WireZone } from './secondary-view.js';
+import type { MemberZone } from './catalog-owner.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
   /** A secondary zone's current version from the main process; none: answer it SERVFAIL. */
   | { type: 'secondary'; name: string; zone?: WireZone }
-  | { type: 'secondary-expiry'; name: string; expiresAt: number };
+  | { type: 'secondary-expiry'; name: string; expiresAt: number }
+  /** The member zones of catalog zones now in force (catalog-owner.ts). */
+  | { type: 'catalog-members'; members: MemberZone[] };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
     else if (m.type === 'names') host.setNames(m.snapshot);
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
+    else if (m.type === 'catalog-members') host.setCatalogMembers(m.members);
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });
