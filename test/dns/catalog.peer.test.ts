@@ -7,9 +7,10 @@
 // members again from the stored catalog. Cluster workers and --dns-workers 0.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BIN_TRIAD } from '../helpers/paths.js';
 import { startNamed, type NamedProcess } from '../helpers/resolver-lab.js';
 import { dig, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
 
@@ -160,6 +161,24 @@ zone "catalog.example" { type secondary; primaries { ${ADDR} port ${pPort}; }; f
   t.ok(await waitFor(() => /dns serving/.test(triad.output()), 20000, 100), 'triad restarted');
   t.ok(await waitFor(() => served('two.test', '192.0.2.2') && served('three.test', '192.0.2.3'), 20000), 'after a restart the members are served again');
   t.equal(status(sPort, 'www.one.test', 'A'), 'REFUSED', 'the removed member stays removed');
+
+  // A member is a secondary zone like any other for `triad ctl`.
+  const ctl = (...args: string[]): { code: number | null; out: string; err: string } => {
+    const r = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const zs = ctl('dns', 'zonestatus', 'three.test');
+  t.equal(zs.code, 0, zs.err);
+  t.match(zs.out, /type: secondary/, 'zonestatus of a member zone');
+  t.match(zs.out, /__catz___default_catalog\.example_three\.test\.db/, '… shows its file');
+
+  // A reload without catalog-zones: the members are no longer served, their files go.
+  writeFileSync(triadConf, readFileSync(triadConf, 'utf8').replace(/catalog-zones \{[^}]*\{[^}]*\}[^}]*\};/, ''));
+  const rl = ctl('dns', 'reload');
+  t.equal(rl.code, 0, rl.err);
+  t.ok(await waitFor(() => status(sPort, 'www.two.test', 'A') === 'REFUSED' && status(sPort, 'www.three.test', 'A') === 'REFUSED', 10000), 'after a reload without catalog-zones the members are not served');
+  t.ok(await waitFor(() => readdirSync(triadCatz).filter((f) => f.startsWith('__catz__')).length === 0, 5000), '… and their files are removed');
+  t.equal(dig(ADDR, sPort, ['+short', '+norec', 'catalog.example', 'SOA']).trim().split(/\s+/)[0], 'invalid.', 'the catalog zone itself is still served');
 }
 
 t.test('catalog zone from a BIND primary, cluster workers', (t) => scenario(t, 1, true));
