@@ -68,10 +68,9 @@ export function catalogMembers(zone: Zone): CatalogContents {
     const ptr = node.rrsets.get(T.PTR);
     if (!ptr) continue;
     const id = rel(node)[0];
-    // §4.1: one PTR per unique label; a member named twice under one label is not usable.
+    // §4.1: the PTR is alone in its RRset; more than one makes the whole catalog broken, not processed.
     if (ptr.rdatas.length !== 1) {
-      problems.push(`member ${id}: ${ptr.rdatas.length} PTR records under one unique label; ignored`);
-      continue;
+      return { ok: false, version, members: [], problems: [`member ${id}: ${ptr.rdatas.length} PTR records under one unique label (a broken catalog)`] };
     }
     const target = ptr.rdatas[0];
     if (!validName(target)) {
