@@ -42,16 +42,17 @@ export function catalogZonesClause(h: CatalogHooks, sink: DiagnosticSink, s: NSt
     sink.error(s.words[0], "'catalog-zones' expects a block of 'zone' entries");
     return true;
   }
-  const seen = new Set<string>();
+  const seen = new Map<string, CatalogZoneConfig['pos']>();
   for (const e of s.block) {
     const c = catalogEntry(h, sink, e);
     if (!c) continue;
     const key = c.zone.toLowerCase();
-    if (seen.has(key)) {
-      sink.error(e.words[1], `catalog zone '${c.zone}' is listed twice`);
+    const prev = seen.get(key);
+    if (prev) {
+      sink.error(e.words[1], `catalog zone '${c.zone}': already added here ${prev.file}:${prev.line}`);
       continue;
     }
-    seen.add(key);
+    seen.set(key, c.pos);
     into.push(c);
   }
   return true;
@@ -147,4 +148,13 @@ function durationSeconds(text: string): number | undefined {
   if (!m || text === '') return undefined;
   const [w, d, hr, mi, s] = m.slice(1).map((x) => Number(x ?? 0));
   return w * 604800 + d * 86400 + hr * 3600 + mi * 60 + s;
+}
+
+/** named-checkconf's rule: each catalog is a primary or secondary zone of the same view (or of the top level). */
+export function checkCatalogZones(list: readonly CatalogZoneConfig[] | undefined, zones: readonly { name: string; type: string }[], sink: DiagnosticSink): void {
+  for (const c of list ?? []) {
+    const k = c.zone.toLowerCase();
+    const z = zones.find((x) => x.name.toLowerCase().replace(/\.$/, '') === k);
+    if (!z || (z.type !== 'primary' && z.type !== 'secondary')) sink.error(c.pos, `catalog zone '${c.zone}' is not a primary or secondary zone`);
+  }
 }

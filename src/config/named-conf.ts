@@ -21,7 +21,7 @@ import { parsePrefix } from '../net/ip.js';
 import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.js';
 import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
-import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, type CatalogZoneConfig } from './named-conf-catalog.js';
+import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, checkCatalogZones, type CatalogZoneConfig } from './named-conf-catalog.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -417,6 +417,8 @@ class NamedConfBuilder {
       seen.set(key, zc.pos);
       zones.push(zc);
     }
+    if (viewConfigs.length === 0) checkCatalogZones(options.catalogZones, zones, this.sink);
+    for (const v of viewConfigs) checkCatalogZones(v.options.catalogZones, v.zones, this.sink);
     if (viewConfigs.length > 0) {
       zones.push(...viewConfigs[0].zones);
       for (const v of viewConfigs.slice(1)) unservedZones.push(...v.zones.filter((z) => z.inView === undefined));

@@ -119,6 +119,7 @@ t.test('catalog-zones in named.conf', async (t) => {
 key "k" { algorithm hmac-sha256; secret "aGVsbG8="; };
 primaries upstream { 192.0.2.9; };
 zone "catalog.example" { type secondary; primaries { 192.0.2.1; }; file "catalog.db"; };
+zone "other.example" { type primary; file "other.db"; };
 `, sink);
   t.same(sink.items.filter((d) => d.severity === 'error'), []);
   t.notMatch(sink.items.map((d) => d.message).join('\n'), /catalog-zones/, 'no "not implemented" warning');
@@ -138,13 +139,14 @@ zone "catalog.example" { type secondary; primaries { 192.0.2.1; }; file "catalog
 t.test('catalog-zones mistakes are errors with their place', async (t) => {
   const bad = (body: string): string[] => {
     const sink = new DiagnosticSink();
-    parseNamedConf('/etc/named.conf', `options {\n  catalog-zones {\n    ${body}\n  };\n};\n`, sink);
+    parseNamedConf('/etc/named.conf', `options {\n  catalog-zones {\n    ${body}\n  };\n};\nzone "c.example" { type secondary; primaries { 192.0.2.1; }; };\n`, sink);
     return sink.items.filter((d) => d.severity === 'error').map((d) => `${d.line}:${d.col} ${d.message}`);
   };
   t.match(bad('zone "c.example" in-memory maybe;'), [/^3:\d+ boolean expected near 'maybe'/]);
   t.match(bad('zone "c.example" frobnicate yes default-primaries { 192.0.2.1; };'), [/^3:\d+ unknown 'catalog-zones' clause 'frobnicate'/]);
   t.match(bad('zone "c.example" default-primaries { 192.0.2.1; } frobnicate yes;'), [/^3:\d+ missing ';' before 'frobnicate'/]);
-  t.match(bad('zone "c.example"; zone "C.example.";'), [/listed twice/]);
+  t.match(bad('zone "c.example"; zone "C.example.";'), [/catalog zone 'C.example': already added here \/etc\/named.conf:3/]);
   t.match(bad('view "x";'), [/expected 'zone'/]);
+  t.match(bad('zone "nosuch.example";'), [/^3:5 catalog zone 'nosuch.example' is not a primary or secondary zone/], 'as named-checkconf: the catalog must be a zone here');
   t.match(bad('zone "c.example" min-update-interval soon;'), [/expected a duration/]);
 });
