@@ -37,6 +37,9 @@ function memberZone(origin: string, host: string): string {
   return `$TTL 300\n$ORIGIN ${origin}.\n@ SOA ns.${origin}. hostmaster.${origin}. 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.53\nwww A ${host}\n`;
 }
 
+/** Long enough that BIND names its file by a SHA-256 of the names. */
+const LONG = 'a-rather-long-member-zone-name.example.test';
+
 const CATALOG = `$TTL 0
 $ORIGIN catalog.example.
 @ SOA invalid. invalid. 1 3600 600 86400 0
@@ -44,6 +47,7 @@ $ORIGIN catalog.example.
 version TXT "2"
 m1.zones PTR one.test.
 m2.zones PTR two.test.
+long.zones PTR ${LONG}.
 `;
 
 async function scenario(t: Test, workers: number, withBindConsumer: boolean): Promise<void> {
@@ -61,6 +65,7 @@ async function scenario(t: Test, workers: number, withBindConsumer: boolean): Pr
   writeFileSync(path.join(dir, 'primary', 'one.zone'), memberZone('one.test', '192.0.2.1'));
   writeFileSync(path.join(dir, 'primary', 'two.zone'), memberZone('two.test', '192.0.2.2'));
   writeFileSync(path.join(dir, 'primary', 'three.zone'), memberZone('three.test', '192.0.2.3'));
+  writeFileSync(path.join(dir, 'primary', 'long.zone'), memberZone(LONG, '192.0.2.4'));
   const namedConf = path.join(dir, 'primary', 'named.conf');
   // three.test exists on the primary from the start; it joins the catalog later.
   writeFileSync(namedConf, `options {
@@ -81,6 +86,7 @@ zone "catalog.example" { type primary; file "catalog.zone"; allow-update { 127.0
 zone "one.test" { type primary; file "one.zone"; };
 zone "two.test" { type primary; file "two.zone"; };
 zone "three.test" { type primary; file "three.zone"; };
+zone "${LONG}" { type primary; file "long.zone"; };
 `);
   const catalogZones = (directory: string, listen: number, bind: boolean): string => `options {
     directory "${directory}";
@@ -117,8 +123,8 @@ zone "catalog.example" { type secondary; primaries { ${ADDR} port ${pPort}; }; f
   t.notMatch(triad.output(), /catalog-zones[^\n]*not implemented/, 'no "not implemented" warning for catalog-zones');
 
   const served = (zone: string, host: string): boolean => dig(ADDR, sPort, ['+short', '+norec', `www.${zone}`, 'A']).trim() === host;
-  const bothServed = await waitFor(() => served('one.test', '192.0.2.1') && served('two.test', '192.0.2.2'), 20000);
-  t.ok(bothServed, 'both member zones of the catalog are served, with no zone statement for them');
+  const bothServed = await waitFor(() => served('one.test', '192.0.2.1') && served('two.test', '192.0.2.2') && served(LONG, '192.0.2.4'), 20000);
+  t.ok(bothServed, 'the member zones of the catalog are served, with no zone statement for them');
   if (!bothServed) t.comment(triad.output());
   t.match(dig(ADDR, sPort, ['+norec', 'one.test', 'SOA']), /flags: qr aa/, 'authoritatively');
   t.equal(status(sPort, 'www.three.test', 'A'), 'REFUSED', 'a zone the catalog does not list is not served');
@@ -133,7 +139,8 @@ zone "catalog.example" { type secondary; primaries { ${ADDR} port ${pPort}; }; f
     t.teardown(() => consumer.stop());
     const bindCatz = path.join(dir, 'bind-consumer', 'catz');
     const names = (d: string): string[] => (existsSync(d) ? readdirSync(d).filter((f) => f.startsWith('__catz__') && f.endsWith('.db')).sort() : []);
-    t.ok(await waitFor(() => names(bindCatz).length === 2, 20000), 'named writes its two member files');
+    t.ok(await waitFor(() => names(bindCatz).length === 3, 20000), 'named writes its three member files');
+    t.ok(names(triadCatz).some((f) => /^__catz__[0-9a-f]{64}\.db$/.test(f)), 'a long name gives a hashed file name');
     t.same(names(triadCatz), names(bindCatz), 'Triad names member files as named does');
     await consumer.stop();
   }
