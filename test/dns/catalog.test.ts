@@ -150,3 +150,22 @@ t.test('catalog-zones mistakes are errors with their place', async (t) => {
   t.match(bad('zone "nosuch.example";'), [/^3:5 catalog zone 'nosuch.example' is not a primary or secondary zone/], 'as named-checkconf: the catalog must be a zone here');
   t.match(bad('zone "c.example" min-update-interval soon;'), [/expected a duration/]);
 });
+
+t.test('catalog-zones in a view: its own list, checked against its own zones', async (t) => {
+  const sink = new DiagnosticSink();
+  const conf = parseNamedConf('/etc/named.conf', `options { directory "/var/cache/bind"; };
+view "inside" {
+  match-clients { 10.0.0.0/8; };
+  catalog-zones { zone "catalog.example" default-primaries { 192.0.2.1; }; };
+  zone "catalog.example" { type secondary; primaries { 192.0.2.1; }; file "inside-catalog.db"; };
+};
+view "outside" {
+  catalog-zones { zone "catalog.example" default-primaries { 192.0.2.1; }; };
+};
+`, sink);
+  const errors = sink.items.filter((d) => d.severity === 'error');
+  t.equal(errors.length, 1, 'only the view without the catalog zone is wrong');
+  t.match(errors[0], { line: 8, message: /catalog zone 'catalog.example' is not a primary or secondary zone/ });
+  t.equal(conf.views[0].options.catalogZones?.[0].zone, 'catalog.example');
+  t.equal(conf.options.catalogZones, undefined, 'the global options are not changed by a view');
+});
