@@ -22,6 +22,7 @@ import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.
 import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
 import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
+import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, checkCatalogZones, type CatalogZoneConfig } from './named-conf-catalog.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -88,6 +89,8 @@ export interface NamedOptions {
   controls: ControlChannel[];
   /** Defaults for secondary zones (allow-notify, transfer-source, refresh bounds). */
   secondary?: SecondarySettings;
+  /** catalog-zones: catalogs whose member zones become secondary zones here. */
+  catalogZones?: CatalogZoneConfig[];
 }
 
 export interface CacheTuning {
@@ -226,6 +229,8 @@ export function parseStatements(tokens: Token[], sink: DiagnosticSink): NStateme
         if (next.kind === 'punct' && next.value === ';') continue;
         if (next.kind === 'word' || next.kind === 'string' || (next.kind === 'punct' && next.value === '{')) {
           if (MULTI_PART.has((st.words[0]?.value ?? '').toLowerCase())) continue;
+          // A catalog-zones entry: `zone "c" default-primaries { … } in-memory yes …;`.
+          if ((st.words[0]?.value ?? '').toLowerCase() === 'zone' && CATALOG_ENTRY_CLAUSES.has(next.value.toLowerCase())) continue;
         }
         missingSemi(prev, next);
         st.end = next;
@@ -319,6 +324,8 @@ class NamedConfBuilder {
   private viewKeyNames = new Set<string>();
   private remoteLists = new Map<string, RemoteList>();
   private primaryLists: { zc: ZoneConfig; lists: string[]; port?: number }[] = [];
+  /** catalog-zones entries whose default-primaries name lists (expanded at the end). */
+  private catalogLists: CatalogZoneConfig[] = [];
   private remoteRefs: { token: Token; zone: string }[] = [];
   /** Top-level dnssec-policy names plus BIND's built-in ones. */
   private dnssecPolicies = new Set(['default', 'none', 'insecure']);
@@ -421,6 +428,8 @@ class NamedConfBuilder {
       seen.set(key, zc.pos);
       zones.push(zc);
     }
+    if (viewConfigs.length === 0) checkCatalogZones(options.catalogZones, zones, this.sink);
+    for (const v of viewConfigs) checkCatalogZones(v.options.catalogZones, v.zones, this.sink);
     if (viewConfigs.length > 0) {
       zones.push(...viewConfigs[0].zones);
       for (const v of viewConfigs.slice(1)) unservedZones.push(...v.zones.filter((z) => z.inView === undefined));
@@ -432,6 +441,7 @@ class NamedConfBuilder {
     }
     this.resolveReferences();
     for (const p of this.primaryLists) p.zc.primaries = expandPrimaries(p.zc.primaries, p.lists, this.remoteLists, p.port);
+    for (const c of this.catalogLists) c.defaultPrimaries = expandPrimaries(c.defaultPrimaries, c.lists, this.remoteLists, c.port);
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
     const viewKeys = new Map(viewConfigs.map((v) => [v.name, v.keys] as const));
@@ -601,6 +611,13 @@ class NamedConfBuilder {
         }
         default:
           if (secondaryClause(this, this.sink, s, (o.secondary ??= {}))) break;
+          if (head.value.toLowerCase() === 'catalog-zones') {
+            // A view's own list replaces the one it inherits.
+            o.catalogZones = [];
+            catalogZonesClause({ remotes: (b, lists) => this.remoteServers(b, undefined, lists) }, this.sink, s, o.catalogZones);
+            this.catalogLists.push(...o.catalogZones);
+            break;
+          }
           this.validateAmls(s);
           this.unimplemented(head);
       }

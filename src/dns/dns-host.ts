@@ -21,6 +21,8 @@ import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
 import type { ZoneJournal } from './zone-journal.js';
 import { withSecondaries, zoneOrigin } from './secondary-view.js';
+import { withMembers } from './catalog-view.js';
+import type { MemberZone } from './catalog-owner.js';
 import { nameKey } from '../wire/dns-name.js';
 import { configureJournals, journalFor, notifyInfos, recordReload } from './primary-zones.js';
 import { ownListen, type NotifyZoneInfo } from './notify-out.js';
@@ -83,6 +85,17 @@ export class DnsHost {
     this.setRouter(this.route(this.current, false));
   }
 
+  /** Member zones of catalog zones (catalog-owner.ts): secondary zones of the view that has their catalog. */
+  private members: MemberZone[] = [];
+
+  setCatalogMembers(members: MemberZone[]): void {
+    this.members = members;
+    const cfg = this.current;
+    if (!cfg) return;
+    this.current = this.withHeldViews(cfg);
+    this.setRouter(this.route(this.current, false));
+  }
+
   /** A refresh moved a secondary zone's expiry (the version served stays). */
   setSecondaryExpiry(name: string, expiresAt: number): void {
     const z = this.held.get(nameKey(zoneOrigin(name)));
@@ -96,7 +109,7 @@ export class DnsHost {
   }
 
   private withHeld(view: DnsConfig['view']): DnsConfig['view'] {
-    const v = withSecondaries(view, this.held);
+    const v = withSecondaries(withMembers(view, this.members), this.held);
     return { ...v, onNotify: (zone, from, accepted, serial) => this.onNotify?.(zone, from, accepted, serial) };
   }
 

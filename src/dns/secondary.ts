@@ -393,6 +393,8 @@ export class SecondaryZones {
       } else {
         next = buildZone(z.spec.origin, CLASS_IN, r.result.records, r.result.serial);
       }
+      // Stopped meanwhile (removed by a reload or its catalog): neither served nor written.
+      if (z.stopped) return;
       const how = r.result.kind === 'ixfr' ? 'IXFR' : kind === 'IXFR' ? 'AXFR-style IXFR' : 'AXFR';
       this.log.info(
         { zone: name, primary: at, serial: next.serial, messages: r.messages, bytes: r.bytes, transfer: how },

@@ -28,13 +28,14 @@ import { NamesOwner } from './names-owner.js';
 import { localControl, mergeReplies, registerDnsControl, type DnsControlCommand } from './control.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import { hostNetworks } from '../net/interfaces.js';
-import { SecondaryZones, secondarySpecs } from './secondary.js';
+import { SecondaryZones } from './secondary.js';
 import { authFor, notifySigning } from './tsig-auth.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { secondaryControl } from './secondary-control.js';
 import { zoneToWire } from './secondary-view.js';
 import { NotifySender } from './notify-sender.js';
 import type { NotifyZoneInfo } from './notify-out.js';
+import { CatalogZones, type MemberZone } from './catalog-owner.js';
 
 /** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
 function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
@@ -74,10 +75,20 @@ class InProcessDns implements Service {
     private readonly opts: RunOptions,
   ) {
     this.host = new DnsHost(file, log);
-    this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone), { auth: authFor(() => this.host.config?.conf) });
+    this.secondaries = new SecondaryZones(
+      log,
+      (name, zone) => {
+        this.host.setSecondary(name, zone);
+        this.catalogs.version(name, zone);
+      },
+      { auth: authFor(() => this.host.config?.conf) },
+    );
+    this.catalogs = new CatalogZones(log, this.secondaries, (members) => this.host.setCatalogMembers(members));
     this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
     this.notifier = new NotifySender(log, notifySigning(() => this.host.config?.conf));
   }
+  /** Catalog zones: their members become secondary zones here (configure goes through it). */
+  private catalogs: CatalogZones;
   /** Secondary zones: timers, transfers and files here, served by this same host. */
   private secondaries: SecondaryZones;
   private pidFile: string | undefined;
@@ -100,7 +111,7 @@ class InProcessDns implements Service {
     // BIND announces every primary zone when it loads.
     this.notifier.loaded(this.host.notifyInfos(), true);
     this.pidFile = writePidFile(this.host.config?.conf.options.pidFile, this.log);
-    if (this.host.config) this.secondaries.configure(secondarySpecs(this.host.config.conf));
+    if (this.host.config) this.catalogs.configure(this.host.config.conf);
     this.closeControl = await registerDnsControl(this.opts, this.host.config?.conf, hostNetworks(), this.log, async (cmd, args) => {
       const sec = secondaryControl(this.secondaries, cmd, args);
       if (sec) return sec;
@@ -113,7 +124,7 @@ class InProcessDns implements Service {
   }
   async reload(): Promise<void> {
     logLoaded(this.log, await this.host.reload());
-    if (this.host.config) this.secondaries.configure(secondarySpecs(this.host.config.conf));
+    if (this.host.config) this.catalogs.configure(this.host.config.conf);
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
     this.notifier.loaded(this.host.notifyInfos(), false);
@@ -122,6 +133,7 @@ class InProcessDns implements Service {
     this.owner?.stop();
     this.secondaries.stop();
     this.notifier.stop();
+    this.catalogs.stop();
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.closeControl?.();
     await this.host.stop();
@@ -202,6 +214,7 @@ class ClusterDns implements Service {
       log,
       (name, zone) => {
         for (const s of this.slots) if (s.worker) this.sendSecondary(s.worker, name, zone);
+        this.catalogs.version(name, zone);
       },
       {
         auth: authFor(() => this.namedConf),
@@ -212,6 +225,18 @@ class ClusterDns implements Service {
       },
     );
     this.notifier = new NotifySender(log, notifySigning(() => this.namedConf));
+    this.catalogs = new CatalogZones(log, this.secondaries, (members) => {
+      for (const s of this.slots) if (s.worker) this.sendMembers(s.worker, members);
+    });
+  }
+
+  /** Catalog zones: their members become secondary zones (configure goes through it), sent to every worker. */
+  private catalogs: CatalogZones;
+
+  private sendMembers(w: Worker, members: MemberZone[]): void {
+    if (!w.isConnected()) return;
+    const msg: ToWorker = { type: 'catalog-members', members };
+    w.send(msg);
   }
 
   /** A `triad ctl` command: reload here; the others asked of every worker and merged. */
@@ -255,7 +280,7 @@ class ClusterDns implements Service {
     this.namedConf = conf;
     // Stored copies of secondary zones (written by the main process itself) load before the
     // workers start, so each starts with them.
-    this.secondaries.configure(secondarySpecs(conf));
+    this.catalogs.configure(conf);
     // Workers accept TCP connections themselves instead of the primary handing them out.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
@@ -319,6 +344,7 @@ class ClusterDns implements Service {
           ready = true;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
           for (const [name, zone] of this.secondaries.held()) this.sendSecondary(w, name, zone);
+          this.sendMembers(w, this.catalogs.members());
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
         else if (m.type === 'notify') this.secondaries.notify(m.zone, m.from, m.accepted, m.serial);
@@ -359,7 +385,7 @@ class ClusterDns implements Service {
       const conf = loadNamedConfOnly(this.file, sink);
       if (sink.hasErrors()) return;
       this.namedConf = conf;
-      this.secondaries.configure(secondarySpecs(conf));
+      this.catalogs.configure(conf);
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -429,6 +455,7 @@ class ClusterDns implements Service {
     this.owner?.stop();
     this.secondaries.stop();
     this.notifier.stop();
+    this.catalogs.stop();
     removePidFile(this.pidFile);
     await this.closeControl?.();
     await Promise.all(

@@ -9,6 +9,7 @@ import { DnsHost, loadReport, type LoadReport } from './dns-host.js';
 import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-names.js';
 import { localControl } from './control.js';
 import { zoneFromWire, type WireZone } from './secondary-view.js';
+import type { MemberZone } from './catalog-owner.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import type { NotifyZoneInfo } from './notify-out.js';
 
@@ -18,7 +19,9 @@ export type ToWorker =
   | { type: 'secondary'; name: string; zone?: WireZone }
   | { type: 'secondary-expiry'; name: string; expiresAt: number }
   /** Answered once every message sent before it is handled (DHCP names served before their NOTIFY goes out). */
-  | { type: 'sync'; id: number };
+  | { type: 'sync'; id: number }
+  /** The member zones of catalog zones now in force (catalog-owner.ts). */
+  | { type: 'catalog-members'; members: MemberZone[] };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
     else if (m.type === 'sync') send({ type: 'synced', id: m.id });
+    else if (m.type === 'catalog-members') host.setCatalogMembers(m.members);
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });
