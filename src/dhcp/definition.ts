@@ -17,6 +17,7 @@ export function dhcpInterfaces(opts: Pick<RunOptions, 'flags'>): string[] {
 export const DHCP_CONTROL: ControlSpec = {
   commands: [
     { name: 'leases', args: '[--all]', summary: 'the leases in memory: address, MAC, hostname, expiry (every record with all)', read: true },
+    { name: 'ha', summary: 'the HA pair: this server\'s state, the partner\'s state, scopes, unacked clients, last heartbeat', read: true },
     { name: 'stats', summary: 'packets received, malformed, ignored, replies, acks, send errors; leases by state', read: true },
   ],
   default: 'stats',
