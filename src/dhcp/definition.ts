@@ -35,7 +35,7 @@ export const dhcpDefinition: ServiceDefinition = {
     return { diagnostics: sink.items, info };
   },
   create: async (o) => (await import('./service.js')).createDhcpService(o),
-  options: [DHCP_INTERFACES, { name: 'dhcp-ha', kind: 'file', summary: "Kea's high-availability hook parameters (default: CONF_DIR/dhcp-ha.json when present)" }, { name: 'leases', kind: 'file', summary: 'the lease file (default: lease-file-name, else DATA_DIR/dhcpd.leases)' }],
+  options: [DHCP_INTERFACES, { name: 'dhcp-ha-conf', kind: 'file', summary: "Kea's high-availability hook parameters (default: CONF_DIR/dhcp-ha.json when present)" }, { name: 'leases', kind: 'file', summary: 'the lease file (default: lease-file-name, else DATA_DIR/dhcpd.leases)' }],
   commands: [
     {
       name: 'leases',

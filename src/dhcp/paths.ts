@@ -19,8 +19,8 @@ export function leaseFilePath(opts: Pick<RunOptions, 'dataDir' | 'files'>, conf?
   return opts.files['leases'] ?? conf?.global.params.leaseFileName ?? path.join(opts.dataDir, 'dhcpd.leases');
 }
 
-/** Kea's HA hook parameters for pairing with Kea (or another Triad): --dhcp-ha FILE, else CONF_DIR/dhcp-ha.json. */
-export const DHCP_HA: ConfigLocation = { file: 'dhcp-ha.json', option: 'dhcp-ha' };
+/** Kea's HA hook parameters for pairing with Kea (or another Triad): --dhcp-ha-conf FILE, else CONF_DIR/dhcp-ha.json. */
+export const DHCP_HA: ConfigLocation = { file: 'dhcp-ha.json', option: 'dhcp-ha-conf' };
 
 /**
  * The HA pair: dhcp-ha.json when present, else dhcpd.conf's failover peer; both at once

@@ -26,7 +26,7 @@ export const newCommandStats = (): HaCommandStats => ({ commands: 0, refusedAuth
 
 /** What the commands read and change in the running server. */
 export interface HaCommandHost {
-  heartbeat(): { state: string; date: string; scopes: string[]; 'unsent-update-count': number };
+  heartbeat(): { state: string; 'date-time': string; scopes: string[]; 'unsent-update-count': number };
   /** True when `ip` is on a subnet this server declares. */
   inSubnet(ip: number): boolean;
   /** Writes the lease durably, then applies it to memory. */

@@ -92,7 +92,7 @@ export class HaPair implements ServerHooks {
       this.lastContact = Date.now();
       this.lastHeartbeat = new Date();
       this.partnerState = a.arguments['state'] as PartnerState;
-      const date = typeof a.arguments['date'] === 'string' ? Date.parse(a.arguments['date']) : NaN;
+      const date = typeof a.arguments['date-time'] === 'string' ? Date.parse(a.arguments['date-time']) : NaN;
       this.clockSkew = Number.isFinite(date) && Math.abs(date - Date.now()) / 1000 > MAX_CLOCK_SKEW;
       this.unacked.clear();
     } catch (e) {
@@ -242,7 +242,7 @@ export class HaPair implements ServerHooks {
 
   private commandHost(): HaCommandHost {
     return {
-      heartbeat: () => ({ state: this.state, date: new Date().toUTCString(), scopes: this.scopes, 'unsent-update-count': this.unsent }),
+      heartbeat: () => ({ state: this.state, 'date-time': new Date().toUTCString(), scopes: this.scopes, 'unsent-update-count': this.unsent }),
       inSubnet: (ip) => this.deps.inSubnet(ip),
       storeLease: (l) => this.deps.land({ commit: [l], offers: [], cursors: [] }),
       deleteLease: async (ip, now) => {

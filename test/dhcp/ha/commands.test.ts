@@ -10,7 +10,7 @@ function host() {
   const h: HaCommandHost & { stored: Lease[]; enabled: boolean } = {
     stored,
     enabled: true,
-    heartbeat: () => ({ state: 'hot-standby', date: 'Mon, 30 Nov 2026 20:00:00 GMT', scopes: ['a'], 'unsent-update-count': 0 }),
+    heartbeat: () => ({ state: 'hot-standby', 'date-time': 'Mon, 30 Nov 2026 20:00:00 GMT', scopes: ['a'], 'unsent-update-count': 0 }),
     inSubnet: (ip) => (ip & 0xffffff00) >>> 0 === parseIPv4('10.9.0.0')!,
     storeLease: async (l) => void stored.push(l),
     deleteLease: async () => false,
