@@ -8,6 +8,7 @@
 import t from 'tap';
 import net from 'node:net';
 import { NetnsLab, sh, sleep, labPrerequisites } from '../netns-lab.js';
+import { BIN_TRIAD } from '../../helpers/paths.js';
 
 const TOOLS = ['ip', 'busybox', 'kea-dhcp4', 'curl'];
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
@@ -128,4 +129,16 @@ t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, asy
   const bound2 = await waitFor('the second client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('c2.out')) ?? undefined, 40_000, logs);
   t.equal(bound2[2], '10.77.0.2', 'Kea answered in partner-down');
   t.not(bound2[1], bound1[1], 'Kea did not give the first client\'s address to another');
+
+  // Triad comes back: it syncs Kea's leases into its own lease file, and the pair returns to hot-standby.
+  const again = await lab.startTriad(conf, leases, 'br0', ['--dhcp-ha-conf', ha]);
+  const logs2 = (): string => `--- triad\n${again.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-3000)}`;
+  await waitFor('Kea back in hot-standby', async () => ((await haState(keaNs, keaUrl)) === 'hot-standby' ? true : undefined), 60_000, logs2);
+  await waitFor('Triad back in hot-standby', async () => {
+    const r = await sh(`ip netns exec ${keaNs} curl -s -m 2 -u pair:triad-secret -X POST -d '{"command":"ha-heartbeat"}' ${triadUrl}`);
+    return /"state":"hot-standby"/.test(r.stdout) ? true : undefined;
+  }, 30_000, logs2);
+  const listed = await sh(`${process.execPath} ${BIN_TRIAD} leases --leases ${leases}`);
+  t.match(listed.stdout, new RegExp(`${bound2[1].replace(/\./g, '\\.')}\\s+02:00:00:00:77:12`), 'the lease Kea granted alone is in Triad\'s lease file');
+  t.match(listed.stdout, new RegExp(`${bound1[1].replace(/\./g, '\\.')}\\s+02:00:00:00:77:11`), 'and the first one still is');
 });
