@@ -142,3 +142,71 @@ t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, asy
   t.match(listed.stdout, new RegExp(`${bound2[1].replace(/\./g, '\\.')}\\s+02:00:00:00:77:12`), 'the lease Kea granted alone is in Triad\'s lease file');
   t.match(listed.stdout, new RegExp(`${bound1[1].replace(/\./g, '\\.')}\\s+02:00:00:00:77:11`), 'and the first one still is');
 });
+
+t.test('Kea primary and Triad standby in hot-standby', { timeout: 240_000 }, async (t) => {
+  if (!(await labPrerequisites(t, TOOLS))) return;
+  const lab = new NetnsLab('tkr');
+  t.teardown(() => lab.cleanup());
+  await lab.setupServer('10.78.0.1/24');
+  const keaNs = await lab.addClient('kea', '02:00:00:00:78:02');
+  await sh(`ip -n ${keaNs} addr add 10.78.0.2/24 dev eth0`);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const triadUrl = `http://10.78.0.1:${port}/`;
+  const keaUrl = `http://10.78.0.2:${port}/`;
+  const common = { mode: 'hot-standby', 'heartbeat-delay': 1000, 'max-response-delay': 3000, 'max-ack-delay': 1000, 'max-unacked-clients': 0 };
+  const peers = [
+    { name: 'kea', url: keaUrl, role: 'primary', 'auto-failover': true },
+    { name: 'triad', url: triadUrl, role: 'standby', 'auto-failover': true },
+  ];
+  const sock = lab.file('kea.sock');
+  const keaConf = lab.file(
+    'kea.json',
+    JSON.stringify({
+      Dhcp4: {
+        'interfaces-config': { interfaces: ['eth0'] },
+        'control-socket': { 'socket-type': 'unix', 'socket-name': sock },
+        'lease-database': { type: 'memfile', persist: true, name: lab.file('kea.leases'), 'lfc-interval': 0 },
+        'multi-threading': { 'enable-multi-threading': true, 'thread-pool-size': 2, 'packet-queue-size': 16 },
+        'valid-lifetime': 600,
+        'hooks-libraries': [
+          { library: `${HOOKS}/libdhcp_lease_cmds.so` },
+          { library: `${HOOKS}/libdhcp_ha.so`, parameters: { 'high-availability': [{ 'this-server-name': 'kea', ...common, 'multi-threading': { 'enable-multi-threading': true, 'http-dedicated-listener': true, 'http-listener-threads': 1, 'http-client-threads': 1 }, peers }] } },
+        ],
+        subnet4: [{ id: 1, subnet: '10.78.0.0/24', pools: [{ pool: '10.78.0.100 - 10.78.0.200' }] }],
+        loggers: [{ name: 'kea-dhcp4', severity: 'INFO', output_options: [{ output: lab.file('kea.log') }] }],
+      },
+    }),
+  );
+  const ha = lab.file('dhcp-ha.json', JSON.stringify({ 'high-availability': [{ 'this-server-name': 'triad', ...common, peers }] }, null, 2));
+  const conf = lab.file('dhcpd.conf', 'authoritative;\ndefault-lease-time 600;\nsubnet 10.78.0.0 netmask 255.255.255.0 {\n  range 10.78.0.100 10.78.0.200;\n}\n');
+  const leases = lab.file('dhcpd.leases');
+
+  const kea = lab.spawnIn(keaNs, 'env', [`KEA_PIDFILE_DIR=${lab.dir}`, `KEA_LOCKFILE_DIR=${lab.dir}`, 'kea-dhcp4', '-c', keaConf]);
+  const triad = await lab.startTriad(conf, leases, 'br0', ['--dhcp-ha-conf', ha]);
+  const logs = (): string => `--- triad\n${triad.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-4000)}\n${kea.output().slice(-1000)}`;
+  const triadState = async (): Promise<string | undefined> => haState(keaNs, triadUrl);
+  await waitFor('Kea in hot-standby', async () => ((await haState(keaNs, keaUrl)) === 'hot-standby' ? true : undefined), 60_000, logs);
+  await waitFor('Triad in hot-standby', async () => ((await triadState()) === 'hot-standby' ? true : undefined), 30_000, logs);
+
+  // Kea answers the client; its lease update lands in Triad's lease file before Kea's ACK.
+  const c1 = await lab.addClient('c1', '02:00:00:00:78:11');
+  const out1 = lab.file('c1.out', '');
+  lab.spawnIn(c1, 'env', [`UDHCPC_OUT=${out1}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '8', '-T', '2', '-s', lab.udhcpcScript()]);
+  const bound1 = await waitFor('the first client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('c1.out')) ?? undefined, 40_000, logs);
+  t.equal(bound1[2], '10.78.0.2', 'Kea, the primary, answered (the standby stayed silent)');
+  const listed = await sh(`${process.execPath} ${BIN_TRIAD} leases --leases ${leases}`);
+  t.match(listed.stdout, new RegExp(`${bound1[1].replace(/\./g, '\\.')}\\s+02:00:00:00:78:11`), 'the lease is in Triad\'s lease file');
+
+  // Kea dies: Triad goes to partner-down and serves the next client, not with the first one's address.
+  kea.kill('SIGKILL');
+  await waitFor('Triad in partner-down', async () => ((await triadState()) === 'partner-down' ? true : undefined), 30_000, logs);
+  const c2 = await lab.addClient('c2', '02:00:00:00:78:12');
+  const out2 = lab.file('c2.out', '');
+  lab.spawnIn(c2, 'env', [`UDHCPC_OUT=${out2}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '8', '-T', '2', '-s', lab.udhcpcScript()]);
+  const bound2 = await waitFor('the second client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('c2.out')) ?? undefined, 40_000, logs);
+  t.equal(bound2[2], '10.78.0.1', 'Triad answered in partner-down');
+  t.not(bound2[1], bound1[1], 'a different address than the one Kea leased');
+  const ctl = await sh(`${process.execPath} ${BIN_TRIAD} ctl --data-dir ${lab.dir} dhcp ha`);
+  t.match(ctl.stdout, /state: partner-down/, 'triad ctl dhcp ha shows the state');
+  t.match(ctl.stdout, /partner state: unavailable/);
+});
