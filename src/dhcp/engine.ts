@@ -62,6 +62,12 @@ export interface EngineState {
   abandonSec: number;
   /** Fixed-address names resolved by the service (Triad's own zones). */
   resolveName?: (name: string) => number | undefined;
+  /**
+   * Addresses this server may give to a client that does not hold them already (an HA
+   * pair in load-balancing: its own half of every pool, so two servers never hand out one
+   * address at once). Unset: every address.
+   */
+  mayAllocate?: (ip: number) => boolean;
 }
 
 export function newEngineState(conf: DhcpdConf, db: LeaseDb, allocator: AllocationStrategy = iterativeAllocator): EngineState {

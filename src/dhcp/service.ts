@@ -162,6 +162,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
           lease: (ip) => db.get(ip),
         });
         srv.hooks = pair;
+        const p = pair;
+        st.mayAllocate = (ip) => p.mayAllocate(ip);
         await pair.start();
       }
       // Links are followed through netlink: served when usable, closed when not, reopened
@@ -180,6 +182,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       conf = next;
       if (st && server) {
         st = withNames(newEngineState(next, db), next, opts);
+        const p = pair;
+        if (p) st.mayAllocate = (ip) => p.mayAllocate(ip);
         server.setState(st);
       }
       // New subnets may select other interfaces.

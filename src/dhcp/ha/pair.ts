@@ -128,6 +128,16 @@ export class HaPair implements ServerHooks {
     if (next === 'partner-down' || next === 'ready' || next === this.cfg.mode) this.unacked.clear();
   }
 
+  /**
+   * Load balancing splits every pool: the primary gives out even addresses, the secondary
+   * odd ones, so the two never hand one address to two clients at once; alone (partner-down)
+   * a server uses all. Hot-standby has one server answering at a time: all addresses.
+   */
+  mayAllocate(ip: number): boolean {
+    if (this.cfg.mode !== 'load-balancing' || this.state === 'partner-down') return true;
+    return (ip & 1) === (this.self.role === 'primary' ? 0 : 1);
+  }
+
   // ---- the DHCP server's hooks ----
 
   admit(req: DhcpPacket): boolean {
