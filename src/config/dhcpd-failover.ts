@@ -7,6 +7,7 @@
 //   peer address/port    → the partner's url
 //   max-response-delay S → max-response-delay S×1000 ms; heartbeats every third of it (at most 10 s)
 //   mclt S               → kept: the survivor caps leases it cannot confirm at MCLT
+//   (max-unacked-clients is 0: the survivor takes over after max-response-delay)
 // The server names are NAME-primary and NAME-secondary on both sides, so their scopes match.
 
 import type { DiagnosticSink, Position } from './diagnostics.js';
@@ -203,7 +204,10 @@ export function failoverToHa(decls: FailoverPeerDecl[], refs: { name: string; po
     heartbeatDelay: Math.max(100, Math.min(HA_DEFAULTS.heartbeatDelay, Math.floor(mrd / 3))),
     maxResponseDelay: mrd,
     maxAckDelay: HA_DEFAULTS.maxAckDelay,
-    maxUnackedClients: HA_DEFAULTS.maxUnackedClients,
+    // An ISC survivor keeps answering its partner's clients once contact is lost; the
+    // nearest Kea behaviour is partner-down after max-response-delay, without waiting for
+    // unanswered clients to pile up.
+    maxUnackedClients: 0,
     sendLeaseUpdates: true,
     syncLeases: true,
     syncPageLimit: HA_DEFAULTS.syncPageLimit,

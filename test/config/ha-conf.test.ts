@@ -75,6 +75,7 @@ t.test('failover peer blocks map to an HA pair', async (t) => {
   t.equal(ha.maxResponseDelay, 30000);
   t.equal(ha.heartbeatDelay, 10000);
   t.equal(ha.mclt, 1800);
+  t.equal(ha.maxUnackedClients, 0, 'the survivor takes over after max-response-delay');
 
   const hs = parseDhcpdConf('d.conf', conf('failover peer "lab" { secondary; address 10.9.0.2; peer address 10.9.0.1; max-response-delay 6; }'));
   t.same(hs.sink.errors, []);
