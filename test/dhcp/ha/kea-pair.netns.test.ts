@@ -7,6 +7,7 @@
 
 import t from 'tap';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { NetnsLab, sh, sleep, labPrerequisites } from '../netns-lab.js';
 import { BIN_TRIAD } from '../../helpers/paths.js';
 
@@ -109,6 +110,19 @@ t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, asy
   t.match(triadState.stdout, /"state":"hot-standby"/, 'Triad reports hot-standby to its partner');
   const refused = await sh(`ip netns exec ${keaNs} curl -s -o /dev/null -w '%{http_code}' -u pair:wrong -X POST -d '{"command":"ha-heartbeat"}' ${triadUrl}`);
   t.equal(refused.stdout, '401', 'a wrong password is refused');
+  // Forged and malformed commands: refused, counted, nothing written.
+  const post = (body: string, auth = '-u pair:triad-secret'): Promise<string> =>
+    sh(`ip netns exec ${keaNs} curl -s -w ' %{http_code}' ${auth} -X POST --data-binary @- ${triadUrl} <<'EOF'\n${body}\nEOF`).then((r) => r.stdout);
+  t.match(await post('{"command": "lease4-update", '), / 400$/, 'bad JSON: 400');
+  t.match(await post(JSON.stringify({ command: 'lease4-update', arguments: { 'ip-address': '10.99.0.5', 'hw-address': '02:00:00:00:99:05', 'valid-lft': 600 } })), /"result":1.*not on any subnet.* 200$/, 'a lease outside the subnets is refused');
+  t.match(await post(JSON.stringify({ command: 'lease4-update', arguments: { 'ip-address': '10.77.0.150', 'hw-address': '02:00:00:00:99:05', 'valid-lft': 600 } }), ''), / 401$/, 'a lease update without credentials is refused');
+  t.match(await post(JSON.stringify({ command: 'lease4-update', pad: 'x'.repeat(70_000) })), / 413$/, 'an oversize request: 413');
+  const counters = await sh(`${process.execPath} ${BIN_TRIAD} ctl --data-dir ${lab.dir} dhcp ha`);
+  t.match(counters.stdout, /refused auth: [1-9]/);
+  t.match(counters.stdout, /refused json: 1/);
+  t.match(counters.stdout, /refused size: 1/);
+  t.match(counters.stdout, /refused lease: 1/);
+  t.notMatch(readFileSync(leases, 'utf8'), /10\.99\.0\.5|10\.77\.0\.150/, 'nothing of them reached the lease file');
 
   // A client of the pair: answered by Triad (the standby stays silent), the lease on Kea too.
   const c1 = await lab.addClient('c1', '02:00:00:00:77:11');
