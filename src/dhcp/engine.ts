@@ -68,6 +68,11 @@ export interface EngineState {
    * address at once). Unset: every address.
    */
   mayAllocate?: (ip: number) => boolean;
+  /**
+   * The longest lease this server may give now (an HA survivor in partner-down: ISC's MCLT,
+   * since its partner cannot be told). Unset or undefined: no cap.
+   */
+  leaseCap?: () => number | undefined;
 }
 
 export function newEngineState(conf: DhcpdConf, db: LeaseDb, allocator: AllocationStrategy = iterativeAllocator): EngineState {

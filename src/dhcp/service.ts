@@ -164,6 +164,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         srv.hooks = pair;
         const p = pair;
         st.mayAllocate = (ip) => p.mayAllocate(ip);
+        st.leaseCap = () => p.leaseCap();
         await pair.start();
       }
       // Links are followed through netlink: served when usable, closed when not, reopened
@@ -183,7 +184,10 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       if (st && server) {
         st = withNames(newEngineState(next, db), next, opts);
         const p = pair;
-        if (p) st.mayAllocate = (ip) => p.mayAllocate(ip);
+        if (p) {
+          st.mayAllocate = (ip) => p.mayAllocate(ip);
+          st.leaseCap = () => p.leaseCap();
+        }
         server.setState(st);
       }
       // New subnets may select other interfaces.

@@ -138,6 +138,11 @@ export class HaPair implements ServerHooks {
     return (ip & 1) === (this.self.role === 'primary' ? 0 : 1);
   }
 
+  /** In partner-down, leases are capped at MCLT (when the pair has one: ISC failover blocks). */
+  leaseCap(): number | undefined {
+    return this.state === 'partner-down' ? this.cfg.mclt : undefined;
+  }
+
   // ---- the DHCP server's hooks ----
 
   admit(req: DhcpPacket): boolean {

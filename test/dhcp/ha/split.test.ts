@@ -30,3 +30,16 @@ t.test('the secondary offers odd addresses only; a client keeps its own lease', 
   t.equal((alone.reply!.packet.yiaddr & 1), 0, `alone, an even address too (${formatIPv4(alone.reply!.packet.yiaddr)})`);
   t.ok(parseIPv4('192.168.117.100'));
 });
+
+t.test('a survivor caps its leases at MCLT', async (t) => {
+  const st = engineFor('authoritative;\ndefault-lease-time 3600;\nsubnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.110; }\n');
+  st.leaseCap = () => 600;
+  const d = handleRequest(st, msg('02:00:00:00:00:01', 1), LINK, NOW, IDS);
+  t.equal(d.reply!.packet.options.get(51)!.readUInt32BE(0), 600, 'offer capped');
+  const r = handleRequest(st, msg('02:00:00:00:00:01', 3, [[50, 4, 192, 168, 117, 100], [54, 4, 192, 168, 117, 1]]), LINK, NOW, IDS);
+  t.equal(r.reply!.packet.options.get(51)!.readUInt32BE(0), 600, 'ACK capped');
+  t.equal(r.commit[0].ends - r.commit[0].starts, 600, 'and so is the lease written');
+  st.leaseCap = () => undefined;
+  const later = handleRequest(st, msg('02:00:00:00:00:02', 1), LINK, NOW, IDS);
+  t.equal(later.reply!.packet.options.get(51)!.readUInt32BE(0), 3600, 'no cap in the normal state');
+});
