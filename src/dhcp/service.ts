@@ -157,6 +157,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         pair = new HaPair(ha, {
           log,
           inSubnet: (ip) => inSubnetOf(conf, ip),
+          subnetId: (ip) => conf.subnets.findIndex((s) => (ip & s.mask) >>> 0 === s.network) + 1,
           land: (ch) => srv.land(ch),
           leases: () => db.all(),
           lease: (ip) => db.get(ip),

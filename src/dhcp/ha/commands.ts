@@ -29,6 +29,11 @@ export interface HaCommandHost {
   heartbeat(): { state: string; 'date-time': string; scopes: string[]; 'unsent-update-count': number };
   /** True when `ip` is on a subnet this server declares. */
   inSubnet(ip: number): boolean;
+  /**
+   * The subnet id of `ip` as Kea numbers subnets without an "id": 1, 2, … in the order of
+   * dhcpd.conf (Kea's lease synchronisation wants a positive one).
+   */
+  subnetId(ip: number): number;
   /** Writes the lease durably, then applies it to memory. */
   storeLease(l: Lease): Promise<void>;
   /** Frees the lease of `ip` (durably); false when there was none. */
@@ -143,7 +148,7 @@ export async function handleHaCommand(host: HaCommandHost, auth: Credentials | u
       }
       const page = host.leasesAfter(after, Math.min(limit, 10000));
       if (page.length === 0) return answer(3, '0 IPv4 lease(s) found.', { leases: [], count: 0 });
-      return answer(0, `${page.length} IPv4 lease(s) found.`, { leases: page.map((l) => leaseToKea(l, 0)), count: page.length });
+      return answer(0, `${page.length} IPv4 lease(s) found.`, { leases: page.map((l) => leaseToKea(l, host.subnetId(l.ip), 'page')), count: page.length });
     }
     case 'dhcp-disable':
     case 'dhcp-enable': {

@@ -10,7 +10,10 @@ export interface KeaLease4 {
   'hw-address': string;
   'client-id'?: string;
   'valid-lft': number;
-  expire: number;
+  /** In lease4-update (cltt + valid-lft). */
+  expire?: number;
+  /** In lease4-get-page answers (Kea's own lease form; its synchronisation needs it). */
+  cltt?: number;
   'subnet-id': number;
   hostname: string;
   'fqdn-fwd': boolean;
@@ -27,8 +30,12 @@ function parseColonHex(s: string): Buffer | undefined {
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
-/** Triad's lease record in Kea's shape; `subnetId` is the receiver's subnet (0: let it find it by address). */
-export function leaseToKea(l: Lease, subnetId: number): KeaLease4 {
+/**
+ * Triad's lease record in Kea's shape; `subnetId` is the receiver's subnet (0: let it find
+ * it by address). `form`: 'update' carries expire (lease4-update), 'page' carries cltt
+ * (lease4-get-page answers, as Kea lists leases).
+ */
+export function leaseToKea(l: Lease, subnetId: number, form: 'update' | 'page' = 'update'): KeaLease4 {
   const valid = Math.max(0, l.ends - (l.cltt ?? l.starts));
   const state = l.state === 'active' ? 0 : l.state === 'abandoned' ? 1 : 2;
   return {
@@ -36,7 +43,7 @@ export function leaseToKea(l: Lease, subnetId: number): KeaLease4 {
     'hw-address': l.hwAddr ? colonHex(l.hwAddr) : '',
     ...(l.uid && l.uid.length ? { 'client-id': colonHex(l.uid) } : {}),
     'valid-lft': valid,
-    expire: l.ends,
+    ...(form === 'update' ? { expire: l.ends } : { cltt: l.ends - valid }),
     'subnet-id': subnetId,
     hostname: l.hostname ?? '',
     'fqdn-fwd': false,

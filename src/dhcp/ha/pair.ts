@@ -21,6 +21,8 @@ import { clientScope, nextHaState, servedScopes, type HaState, type PartnerState
 export interface PairDeps {
   log: Logger;
   inSubnet(ip: number): boolean;
+  /** 1, 2, … : the position in dhcpd.conf of the subnet of `ip` (0: none). */
+  subnetId(ip: number): number;
   /** Makes lease records durable, then applies them to memory. */
   land(ch: Changes): Promise<void>;
   leases(): Iterable<Lease>;
@@ -259,6 +261,7 @@ export class HaPair implements ServerHooks {
     return {
       heartbeat: () => ({ state: this.state, 'date-time': new Date().toUTCString(), scopes: this.scopes, 'unsent-update-count': this.unsent }),
       inSubnet: (ip) => this.deps.inSubnet(ip),
+      subnetId: (ip) => this.deps.subnetId(ip),
       storeLease: (l) => this.deps.land({ commit: [l], offers: [], cursors: [] }),
       deleteLease: async (ip, now) => {
         const l = this.deps.lease(ip);

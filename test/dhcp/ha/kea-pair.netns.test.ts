@@ -223,4 +223,14 @@ t.test('Kea primary and Triad standby in hot-standby', { timeout: 240_000 }, asy
   const ctl = await sh(`${process.execPath} ${BIN_TRIAD} ctl --data-dir ${lab.dir} dhcp ha`);
   t.match(ctl.stdout, /state: partner-down/, 'triad ctl dhcp ha shows the state');
   t.match(ctl.stdout, /partner state: unavailable/);
+
+  // Kea comes back: it fetches Triad's leases page by page (lease4-get-page on Triad's
+  // listener) and both return to hot-standby, Kea serving again.
+  const kea2 = lab.spawnIn(keaNs, 'env', [`KEA_PIDFILE_DIR=${lab.dir}`, `KEA_LOCKFILE_DIR=${lab.dir}`, 'kea-dhcp4', '-c', keaConf]);
+  const logs2 = (): string => `--- triad\n${triad.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-4000)}\n${kea2.output().slice(-1000)}`;
+  await waitFor('Kea back in hot-standby', async () => ((await haState(keaNs, keaUrl)) === 'hot-standby' ? true : undefined), 60_000, logs2);
+  await waitFor('Triad back in hot-standby', async () => ((await triadState()) === 'hot-standby' ? true : undefined), 30_000, logs2);
+  const synced = await keaSocket(sock, { command: 'lease4-get', arguments: { 'ip-address': bound2[1] } });
+  if (!t.equal(synced.result, 0, `Kea synced the lease Triad granted alone (${bound2[1]}): ${synced.text ?? ''}`)) t.comment(lab.read('kea.log').split('\n').filter((l) => /HA_|LEASE|SYNC/.test(l)).slice(-30).join('\n'));
+  t.equal(synced.arguments?.['hw-address'], '02:00:00:00:78:12');
 });

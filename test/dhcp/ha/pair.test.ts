@@ -27,7 +27,7 @@ const cfg = (over: Partial<HaConfig>): HaConfig => ({
   pos,
   ...over,
 });
-const deps = { log: createLogger({ level: 'silent' }), inSubnet: () => true, land: async () => undefined, leases: () => [], lease: () => undefined };
+const deps = { log: createLogger({ level: 'silent' }), inSubnet: () => true, subnetId: () => 1, land: async () => undefined, leases: () => [], lease: () => undefined };
 
 t.test('the standby stays silent until partner-down', async (t) => {
   // max-response-delay below zero: communication counts as interrupted at once.
