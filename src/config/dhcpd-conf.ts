@@ -12,6 +12,8 @@ import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import { OPT } from '../wire/dhcp-options.js';
 import { ExprError, parseBoolean, parseData, type Expr, type ExprHost } from './dhcpd-expr.js';
+import { failoverToHa, parseFailoverStatement, type FailoverPeerDecl } from './dhcpd-failover.js';
+import type { HaConfig } from './ha-conf.js';
 import {
   OptionTable,
   STANDARD_OPTIONS,
@@ -148,6 +150,8 @@ export interface DhcpdConf {
   hosts: Host[];
   classes: Map<string, ClassDecl>;
   optionTable: OptionTable;
+  /** The HA pair built from `failover peer` declarations (dhcpd-failover.ts), if any. */
+  ha?: HaConfig;
 }
 
 const HW_TYPES: Record<string, number> = { ethernet: 1, 'token-ring': 6, fddi: 8, infiniband: 32 };
@@ -252,6 +256,8 @@ class Parser implements ExprHost {
   private table = STANDARD_OPTIONS.clone();
   private keys = new Set<string>();
   private omapiKeys: Token[] = [];
+  private failoverDecls: FailoverPeerDecl[] = [];
+  private failoverRefs: { name: string; pos: Position }[] = [];
 
   constructor(
     private file: string,
@@ -573,10 +579,10 @@ class Parser implements ExprHost {
         return this.semi();
       }
       case 'failover': {
-        this.warnOnce(t, kw, 'failover is accepted but not supported by Triad (one server)');
-        while (!this.isP(this.peek(), '{') && !this.isP(this.peek(), ';') && this.peek().kind !== 'eof') this.next();
-        if (this.isP(this.peek(), '{')) return this.skipBlock();
-        return this.semi();
+        const r = parseFailoverStatement({ peek: () => this.peek(), next: () => this.next(), fail: (at, m) => this.fail(at, m), warn: (at, m) => this.sink.warning(at, m) }, t);
+        if (r.decl) this.failoverDecls.push(r.decl);
+        if (r.ref) this.failoverRefs.push(r.ref);
+        return;
       }
     }
     if (kw in PARAMS || kw in UNSUPPORTED_PARAMS) return this.parameter(t, ctx);
@@ -1319,6 +1325,8 @@ class Parser implements ExprHost {
 
   /** Checks that need the whole file. */
   private finish(): void {
+    const ha = failoverToHa(this.failoverDecls, this.failoverRefs, this.sink);
+    if (ha) this.conf.ha = ha;
     for (const pool of this.conf.pools) {
       for (const r of pool.ranges) {
         const inSubnet = pool.sharedNetwork.subnets.some((s) => (r.start & s.mask) >>> 0 === s.network && (r.end & s.mask) >>> 0 === s.network);

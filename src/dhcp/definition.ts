@@ -5,7 +5,7 @@
 import { DiagnosticSink } from '../config/diagnostics.js';
 import { parseDhcpdConf } from '../config/dhcpd-conf.js';
 import { listOption, type ControlSpec, type OptionSpec, type RunOptions, type ServiceDefinition } from '../service.js';
-import { DHCPD_CONF, dhcpdConfPath } from './paths.js';
+import { DHCPD_CONF, dhcpdConfPath, haConfigFor } from './paths.js';
 
 const DHCP_INTERFACES: OptionSpec = { name: 'interfaces', kind: 'list', value: 'IF,…', summary: 'the interfaces DHCP serves (default: every up broadcast interface on a declared subnet)' };
 
@@ -17,6 +17,7 @@ export function dhcpInterfaces(opts: Pick<RunOptions, 'flags'>): string[] {
 export const DHCP_CONTROL: ControlSpec = {
   commands: [
     { name: 'leases', args: '[--all]', summary: 'the leases in memory: address, MAC, hostname, expiry (every record with all)', read: true },
+    { name: 'ha', summary: 'the HA pair: this server\'s state, the partner\'s state, scopes, unacked clients, last heartbeat', read: true },
     { name: 'stats', summary: 'packets received, malformed, ignored, replies, acks, send errors; leases by state', read: true },
   ],
   default: 'stats',
@@ -26,13 +27,15 @@ export const dhcpDefinition: ServiceDefinition = {
   name: 'dhcp',
   config: DHCPD_CONF,
   locate: dhcpdConfPath,
-  check: async (file) => {
+  check: async (file, opts) => {
     const sink = new DiagnosticSink();
-    parseDhcpdConf(file, undefined, sink);
-    return { diagnostics: sink.items, info: [] };
+    const { conf } = parseDhcpdConf(file, undefined, sink);
+    const ha = haConfigFor(opts, conf, sink);
+    const info = ha ? [`dhcp HA: ${ha.thisServerName} in ${ha.mode} with ${ha.peers.filter((p) => p.name !== ha.thisServerName).map((p) => `${p.name} (${p.role}, ${p.url})`).join(', ')}`] : [];
+    return { diagnostics: sink.items, info };
   },
   create: async (o) => (await import('./service.js')).createDhcpService(o),
-  options: [DHCP_INTERFACES, { name: 'leases', kind: 'file', summary: 'the lease file (default: lease-file-name, else DATA_DIR/dhcpd.leases)' }],
+  options: [DHCP_INTERFACES, { name: 'dhcp-ha-conf', kind: 'file', summary: "Kea's high-availability hook parameters (default: CONF_DIR/dhcp-ha.json when present)" }, { name: 'leases', kind: 'file', summary: 'the lease file (default: lease-file-name, else DATA_DIR/dhcpd.leases)' }],
   commands: [
     {
       name: 'leases',

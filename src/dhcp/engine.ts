@@ -62,6 +62,17 @@ export interface EngineState {
   abandonSec: number;
   /** Fixed-address names resolved by the service (Triad's own zones). */
   resolveName?: (name: string) => number | undefined;
+  /**
+   * Addresses this server may give to a client that does not hold them already (an HA
+   * pair in load-balancing: its own half of every pool, so two servers never hand out one
+   * address at once). Unset: every address.
+   */
+  mayAllocate?: (ip: number) => boolean;
+  /**
+   * The longest lease this server may give now (an HA survivor in partner-down: ISC's MCLT,
+   * since its partner cannot be told). Unset or undefined: no cap.
+   */
+  leaseCap?: () => number | undefined;
 }
 
 export function newEngineState(conf: DhcpdConf, db: LeaseDb, allocator: AllocationStrategy = iterativeAllocator): EngineState {

@@ -135,6 +135,12 @@ export function onBootRequest(m: Message): Outcome {
   return { reply, log: () => `BOOTREPLY for ${formatIPv4(ch.ip)} to ${c.host?.name ?? hw} via ${via(req, link)}` };
 }
 
+/** The lease time under the HA survivor's cap (EngineState.leaseCap), if any. */
+function capped(st: Message['st'], secs: number): number {
+  const cap = st.leaseCap?.();
+  return cap !== undefined && cap < secs ? cap : secs;
+}
+
 export function onDiscover(m: Message): Outcome {
   const { st, c, req, link, hw, where, nowSec } = m;
   const ch = allocate(st, c, where, m.nowMs, m.changes, m.reqIp);
@@ -143,7 +149,7 @@ export function onDiscover(m: Message): Outcome {
   const billing = terms.billing;
   if (billing?.kind === 'refused') return { log: () => noBilling(`DHCPDISCOVER from ${hw} via ${via(req, link)}`, billing.last) };
   const reuse = terms.reuse;
-  const secs = reuse?.remaining ?? leaseTime(ch.scopes, req, false);
+  const secs = capped(st, reuse?.remaining ?? leaseTime(ch.scopes, req, false));
   if (!ch.fixed) m.changes.offers.push({ op: 'hold', ip: ch.ip, key: c.key, expires: m.nowMs + st.offerHoldMs });
   const reply = buildReply(c, MsgType.OFFER, ch.ip, m.sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
   // RFC 2131 §2.2 / ISC ping-check: probe addresses new to this client; not fixed ones,
@@ -199,7 +205,7 @@ export function onRequest(m: Message): Outcome {
   if (billing?.kind === 'refused') return { log: () => noBilling(`DHCPREQUEST for ${formatIPv4(target)} from ${hw} via ${via(req, link)}`, billing.last) };
   // dhcp-cache-threshold: the lease is answered as it stands; nothing to write.
   const reuse = terms.reuse;
-  const secs = reuse?.remaining ?? leaseTime(ch.scopes, req, false);
+  const secs = capped(st, reuse?.remaining ?? leaseTime(ch.scopes, req, false));
   m.changes.offers.push({ op: 'withdraw', ip: ch.ip }, { op: 'release', key: c.key });
   const lease = ch.fixed || reuse ? undefined : bindLease(c, ch.ip, secs, nowSec, billing);
   if (lease) m.changes.commit.push(lease);

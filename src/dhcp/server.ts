@@ -15,7 +15,20 @@ import { registerLocalServer } from './local-handoff.js';
 import type { DhcpPacket } from './packet.js';
 import type { NameEvent } from '../net/name-registration.js';
 import type { LeaseStore } from './lease-store.js';
+import type { Lease } from './lease.js';
+import type { Changes } from './changes.js';
 import { BOOTREQUEST, DecodeError, OPT, decodePacket, encodePacket } from './packet.js';
+
+/**
+ * A partner server's say in what this one does (the HA pair, ha/): which requests it
+ * answers, and what happens between a lease being durable and its reply leaving.
+ */
+export interface ServerHooks {
+  /** False: this request is the partner's to answer (or service is disabled); it is dropped. */
+  admit(req: DhcpPacket): boolean;
+  /** Called once the records are durable, before the reply; false: the reply is not sent. */
+  committed(commit: Lease[]): Promise<boolean>;
+}
 
 export interface DhcpStats {
   received: number;
@@ -46,6 +59,8 @@ export class DhcpServer {
   private unregister?: () => void;
   /** Called with the host names of a decision once its leases are on disk. */
   publishNames?: (events: NameEvent[]) => void;
+  /** The HA partner's hooks, when the server is one of a pair. */
+  hooks?: ServerHooks;
 
   constructor(
     private st: EngineState,
@@ -165,8 +180,17 @@ export class DhcpServer {
     this.decide(link, sock, req, 0, udp.dstIp === 0xffffffff);
   }
 
+  /** Lands changes that come from elsewhere (a lease from the HA partner): durable, then in memory. */
+  land(ch: Changes): Promise<void> {
+    return new Promise((resolve, reject) => this.landing.land(this.st, ch, resolve, reject));
+  }
+
   private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean, deliver?: (reply: Buffer) => void): void {
     const st = this.st;
+    if (probes === 0 && this.hooks && !this.hooks.admit(req)) {
+      this.stats.ignored++;
+      return;
+    }
     let decision;
     try {
       decision = decide(st, req, link, Date.now(), this.serverIds, broadcast);
@@ -196,9 +220,17 @@ export class DhcpServer {
           return;
         }
         if (decision.names?.length) this.publishNames?.(decision.names);
-        if (!reply) return;
-        this.stats.acks++;
-        this.send(link, sock, reply, deliver);
+        const answer = (): void => {
+          if (!reply) return;
+          this.stats.acks++;
+          this.send(link, sock, reply, deliver);
+        };
+        if (!this.hooks) return answer();
+        // The partner hears of the lease before the client does (Kea's HA default).
+        this.hooks.committed(decision.commit).then(
+          (ok) => (ok ? answer() : this.stats.ignored++),
+          () => this.stats.ignored++,
+        );
       },
       writeFailed,
     );

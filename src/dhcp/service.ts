@@ -15,7 +15,10 @@ import { newEngineState, type EngineState } from './engine.js';
 import { LeaseDb } from './lease.js';
 import { LeaseStore } from './lease-store.js';
 import { DhcpServer } from './server.js';
-import { dhcpdConfPath, leaseFilePath } from './paths.js';
+import { dhcpdConfPath, haConfigFor, leaseFilePath } from './paths.js';
+import { DiagnosticSink } from '../config/diagnostics.js';
+import type { HaConfig } from '../config/ha-conf.js';
+import type { HaPair } from './ha/pair.js';
 import { DHCP_CONTROL, dhcpInterfaces } from './definition.js';
 import { formatLeaseTable, leaseRows } from './lease-table.js';
 
@@ -73,6 +76,11 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   if (!file) return undefined;
   const log = opts.log.child({ service: 'dhcp' });
   let conf = load(file, opts);
+  const haSink = new DiagnosticSink();
+  const ha: HaConfig | undefined = haConfigFor(opts, conf, haSink);
+  haSink.throwIfErrors();
+  for (const w of haSink.warnings) opts.log.warn(formatDiagnostic(w));
+  let pair: HaPair | undefined;
   let server: DhcpServer | undefined;
   let store: LeaseStore | undefined;
   let st: EngineState | undefined;
@@ -94,6 +102,12 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
 
   /** `triad ctl dhcp leases [--all]|stats`: the leases in memory and the packet counters. */
   const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
+    if (cmd === 'ha') {
+      if (!ha) return { text: 'not part of an HA pair (no dhcp-ha.json, no failover peer)\n', data: { ha: false } };
+      const d = pair?.status() ?? { server: ha.thisServerName, mode: ha.mode, state: 'not started' };
+      const lines = Object.entries(d).map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}: ${Array.isArray(v) ? v.join(', ') || '(none)' : String(v)}`);
+      return { text: lines.join('\n') + '\n', data: d };
+    }
     if (cmd === 'leases') {
       const all = args.includes('--all') || args.includes('all');
       const bad = args.find((a) => a !== '--all' && a !== 'all');
@@ -138,6 +152,22 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const names = opts.names;
       if (names) srv.publishNames = (events) => events.forEach((e) => names.publish(e));
       await srv.start();
+      if (ha) {
+        const { HaPair } = await import('./ha/pair.js');
+        pair = new HaPair(ha, {
+          log,
+          inSubnet: (ip) => inSubnetOf(conf, ip),
+          subnetId: (ip) => conf.subnets.findIndex((s) => (ip & s.mask) >>> 0 === s.network) + 1,
+          land: (ch) => srv.land(ch),
+          leases: () => db.all(),
+          lease: (ip) => db.get(ip),
+        });
+        srv.hooks = pair;
+        const p = pair;
+        st.mayAllocate = (ip) => p.mayAllocate(ip);
+        st.leaseCap = () => p.leaseCap();
+        await pair.start();
+      }
       // Links are followed through netlink: served when usable, closed when not, reopened
       // when they come back (a new ifindex), without a restart.
       follower = new LinkFollower(dhcpSelection(named, () => conf), { open: (l) => srv.addLink(l), update: (l) => srv.updateLink(l), close: (n) => srv.removeLink(n) }, log);
@@ -154,6 +184,11 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       conf = next;
       if (st && server) {
         st = withNames(newEngineState(next, db), next, opts);
+        const p = pair;
+        if (p) {
+          st.mayAllocate = (ip) => p.mayAllocate(ip);
+          st.leaseCap = () => p.leaseCap();
+        }
         server.setState(st);
       }
       // New subnets may select other interfaces.
@@ -162,6 +197,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     async stop() {
       await closeControl?.();
       closeControl = undefined;
+      await pair?.stop();
       if (timer) clearInterval(timer);
       await follower?.stop();
       await server?.stop();

@@ -130,7 +130,7 @@ subnet 192.168.118.0 netmask 255.255.255.0 {
     t.ok(rows.some((r) => r.ip === udhIp && r.state !== 'active'), `the released ${udhIp} is listed with --all (${JSON.stringify(rows)})`);
     const bad = ctl('dhcp', 'nonsense');
     t.not(bad.status, 0);
-    t.match(bad.stderr, /unknown dhcp command 'nonsense' \(have: leases, stats\)/);
+    t.match(bad.stderr, /unknown dhcp command 'nonsense' \(have: leases, ha, stats\)/);
   });
 
   await t.test('dhcrelay in a middle namespace relays a client of another subnet', async (t) => {

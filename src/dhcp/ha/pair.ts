@@ -1,0 +1,335 @@
+// One server of an HA pair at run time: heartbeats to the partner, the state machine fed
+// with what they learn, the listener answering the partner's commands, the scope filter
+// on requests, lease updates to the partner between a lease being durable and its ACK,
+// and the lease synchronisation by pages when this server (re)joins.
+
+import type { HaConfig, HaPeer } from '../../config/ha-conf.js';
+import { haPartner, haSelf } from '../../config/ha-conf.js';
+import type { Logger } from '../../log.js';
+import { formatIPv4 } from '../../wire/ipv4.js';
+import type { Changes } from '../changes.js';
+import { OPT, type DhcpPacket } from '../packet.js';
+import { clientKey, type Lease } from '../lease.js';
+import type { ServerHooks } from '../server.js';
+import { sendCommand, type CommandAnswer } from './client.js';
+import { handleHaCommand, newCommandStats, type HaCommandHost } from './commands.js';
+import { scopeIndex } from './hash.js';
+import { leaseFromKea, leaseToKea } from './lease-json.js';
+import { listenHa } from './listener.js';
+import { clientScope, nextHaState, servedScopes, type HaState, type PartnerState } from './state.js';
+
+export interface PairDeps {
+  log: Logger;
+  inSubnet(ip: number): boolean;
+  /** 1, 2, … : the position in dhcpd.conf of the subnet of `ip` (0: none). */
+  subnetId(ip: number): number;
+  /** Makes lease records durable, then applies them to memory. */
+  land(ch: Changes): Promise<void>;
+  leases(): Iterable<Lease>;
+  lease(ip: number): Lease | undefined;
+}
+
+/** Kea terminates a pair whose clocks differ by more than this (seconds). */
+const MAX_CLOCK_SKEW = 60;
+
+export class HaPair implements ServerHooks {
+  state: HaState = 'waiting';
+  partnerState: PartnerState = 'unknown';
+  readonly self: HaPeer;
+  readonly partner: HaPeer | undefined;
+  readonly stats = { ...newCommandStats(), updatesSent: 0, updatesFailed: 0, heartbeatsFailed: 0, notServed: 0 };
+  private lastContact = Date.now();
+  lastHeartbeat?: Date;
+  private unacked = new Set<string>();
+  private synced = false;
+  private syncing = false;
+  private clockSkew = false;
+  private unsent = 0;
+  private disabledBy = new Map<string, NodeJS.Timeout | undefined>();
+  private scopesOverride?: string[];
+  private timer?: NodeJS.Timeout;
+  private closeListener?: () => Promise<void>;
+
+  constructor(readonly cfg: HaConfig, private deps: PairDeps) {
+    this.self = haSelf(cfg);
+    this.partner = haPartner(cfg);
+  }
+
+  get scopes(): string[] {
+    return this.scopesOverride ?? servedScopes(this.cfg, this.state);
+  }
+
+  get unackedClients(): number {
+    return this.unacked.size;
+  }
+
+  async start(): Promise<void> {
+    this.closeListener = await listenHa(this.self.host, this.self.port, (req) => {
+      const auth = this.self.basicAuthUser !== undefined ? { user: this.self.basicAuthUser, password: this.self.basicAuthPassword ?? '' } : undefined;
+      return handleHaCommand(this.commandHost(), auth, req, this.stats, Math.floor(Date.now() / 1000));
+    });
+    this.deps.log.info({ ha: this.cfg.thisServerName, mode: this.cfg.mode, listen: this.self.url, partner: this.partner?.url }, 'dhcp HA listening');
+    this.lastContact = Date.now();
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const t of this.disabledBy.values()) if (t) clearTimeout(t);
+    await this.closeListener?.();
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.heartbeat(), ms);
+    this.timer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (!this.partner) return;
+    try {
+      const a = await sendCommand(this.partner, 'ha-heartbeat', undefined, Math.min(this.cfg.heartbeatDelay, 10_000));
+      if (a.result !== 0 || !a.arguments || typeof a.arguments['state'] !== 'string') throw new Error(a.text ?? 'heartbeat refused');
+      this.lastContact = Date.now();
+      this.lastHeartbeat = new Date();
+      this.partnerState = a.arguments['state'] as PartnerState;
+      const date = typeof a.arguments['date-time'] === 'string' ? Date.parse(a.arguments['date-time']) : NaN;
+      this.clockSkew = Number.isFinite(date) && Math.abs(date - Date.now()) / 1000 > MAX_CLOCK_SKEW;
+      this.unacked.clear();
+    } catch (e) {
+      this.stats.heartbeatsFailed++;
+      if (this.partnerState !== 'unavailable') this.deps.log.warn({ partner: this.partner.url, err: (e as Error).message }, 'dhcp HA: partner does not answer');
+      this.partnerState = 'unavailable';
+    }
+    this.step();
+    this.schedule(this.cfg.heartbeatDelay);
+  }
+
+  private get interrupted(): boolean {
+    return Date.now() - this.lastContact > this.cfg.maxResponseDelay;
+  }
+
+  /** Runs the state machine once with what is known now; logs a transition. */
+  step(): void {
+    const next = nextHaState(this.cfg, this.state, {
+      role: this.self.role,
+      partner: this.partnerState,
+      interrupted: this.interrupted,
+      unackedClients: this.unacked.size,
+      synced: this.synced,
+      clockSkew: this.clockSkew,
+    });
+    if (next === this.state) return;
+    this.deps.log.info({ from: this.state, to: next, partner: this.partnerState, scopes: servedScopes(this.cfg, next) }, `dhcp HA: ${this.state} → ${next}`);
+    const was = this.state;
+    this.state = next;
+    this.scopesOverride = undefined;
+    if (next === 'syncing') void this.sync();
+    if (next === 'waiting' && was !== 'waiting') this.synced = false;
+    if (next === 'partner-down' || next === 'ready' || next === this.cfg.mode) this.unacked.clear();
+  }
+
+  /**
+   * Load balancing splits every pool: the primary gives out even addresses, the secondary
+   * odd ones, so the two never hand one address to two clients at once; alone (partner-down)
+   * a server uses all. Hot-standby has one server answering at a time: all addresses.
+   */
+  mayAllocate(ip: number): boolean {
+    if (this.cfg.mode !== 'load-balancing' || this.state === 'partner-down') return true;
+    return (ip & 1) === (this.self.role === 'primary' ? 0 : 1);
+  }
+
+  /** In partner-down, leases are capped at MCLT (when the pair has one: ISC failover blocks). */
+  leaseCap(): number | undefined {
+    return this.state === 'partner-down' ? this.cfg.mclt : undefined;
+  }
+
+  // ---- the DHCP server's hooks ----
+
+  admit(req: DhcpPacket): boolean {
+    const id = req.options.get(OPT.CLIENT_ID);
+    const chaddr = req.chaddr.subarray(0, req.hlen);
+    const scope = clientScope(this.cfg, scopeIndex(id, chaddr));
+    // Kea's failure detection: a client of the partner's that keeps asking (secs beyond
+    // max-ack-delay) while the partner is silent counts as left unanswered.
+    if (this.interrupted && req.secs * 1000 > this.cfg.maxAckDelay && !this.scopes.includes(scope)) {
+      const k = clientKey(id, req.htype, chaddr);
+      if (!this.unacked.has(k)) {
+        this.unacked.add(k);
+        this.step();
+      }
+    }
+    if (this.disabledBy.size > 0 || !this.scopes.includes(scope)) {
+      this.stats.notServed++;
+      return false;
+    }
+    return true;
+  }
+
+  async committed(commit: Lease[]): Promise<boolean> {
+    if (!this.partner || !this.cfg.sendLeaseUpdates || commit.length === 0) return true;
+    // Alone (partner-down) there is nobody to tell: the partner syncs when it returns.
+    if (this.state === 'partner-down' || this.state === 'terminated' || this.state === 'partner-in-maintenance') {
+      this.unsent += commit.length;
+      return true;
+    }
+    const send = Promise.all(commit.map((l) => this.sendUpdate(l)));
+    // passive-backup answers at once unless wait-backup-ack; communication-recovery queues.
+    const wait = this.cfg.mode === 'passive-backup' ? this.cfg.waitBackupAck : this.state !== 'communication-recovery';
+    if (!wait) {
+      send.catch(() => undefined);
+      return true;
+    }
+    try {
+      await send;
+      return true;
+    } catch (e) {
+      // Kea drops the client's packet when its partner cannot take the lease update.
+      this.deps.log.warn({ err: (e as Error).message }, 'dhcp HA: lease update to the partner failed; reply not sent');
+      return false;
+    }
+  }
+
+  private async sendUpdate(l: Lease): Promise<void> {
+    const p = this.partner!;
+    const del = l.state !== 'active' && l.state !== 'abandoned';
+    const args = del ? { 'ip-address': formatIPv4(l.ip) } : { ...leaseToKea(l, 0), 'force-create': true };
+    let a: CommandAnswer;
+    try {
+      a = await sendCommand(p, del ? 'lease4-del' : 'lease4-update', args, this.cfg.maxAckDelay > 0 ? Math.max(this.cfg.maxAckDelay, 2000) : 10_000);
+    } catch (e) {
+      this.stats.updatesFailed++;
+      this.unsent++;
+      throw e;
+    }
+    // A deletion of a lease the partner never had is no failure (result 3: empty).
+    if (a.result !== 0 && !(del && a.result === 3)) {
+      this.stats.updatesFailed++;
+      throw new Error(`partner refused the lease update for ${formatIPv4(l.ip)}: ${a.text ?? a.result}`);
+    }
+    this.stats.updatesSent++;
+    this.lastContact = Date.now();
+  }
+
+  /** Syncing: the partner stops serving, its leases come over by pages, then it resumes. */
+  private async sync(): Promise<void> {
+    const p = this.partner;
+    if (!p || this.syncing) return;
+    this.syncing = true;
+    const timeout = this.cfg.syncTimeout;
+    try {
+      await sendCommand(p, 'dhcp-disable', { 'max-period': Math.ceil(timeout / 1000), origin: 'ha-partner' }, timeout);
+      let from = 'start';
+      let total = 0;
+      for (;;) {
+        const a = await sendCommand(p, 'lease4-get-page', { from, limit: this.cfg.syncPageLimit }, timeout);
+        if (a.result === 3) break;
+        if (a.result !== 0) throw new Error(a.text ?? `lease4-get-page result ${a.result}`);
+        const leases = Array.isArray(a.arguments?.['leases']) ? (a.arguments!['leases'] as unknown[]) : [];
+        const now = Math.floor(Date.now() / 1000);
+        const take: Lease[] = [];
+        for (const raw of leases) {
+          const l = leaseFromKea(raw, now);
+          if (typeof l === 'string' || !this.deps.inSubnet(l.ip)) continue;
+          const mine = this.deps.lease(l.ip);
+          // The newer record wins (a lease this server granted later is kept).
+          if (!mine || mine.ends <= l.ends) take.push(l);
+        }
+        if (take.length) await this.deps.land({ commit: take, offers: [], cursors: [] });
+        total += take.length;
+        const last = leases[leases.length - 1] as { 'ip-address'?: unknown } | undefined;
+        if (leases.length < this.cfg.syncPageLimit || typeof last?.['ip-address'] !== 'string') break;
+        from = last['ip-address'];
+      }
+      this.deps.log.info({ leases: total, partner: p.url }, 'dhcp HA: lease database synchronised');
+      const n = await sendCommand(p, 'ha-sync-complete-notify', undefined, timeout).catch(() => undefined);
+      if (!n || n.result !== 0) await sendCommand(p, 'dhcp-enable', { origin: 'ha-partner' }, timeout).catch(() => undefined);
+      this.synced = true;
+    } catch (e) {
+      this.deps.log.warn({ err: (e as Error).message, partner: p.url }, 'dhcp HA: lease synchronisation failed; retrying');
+      this.partnerState = 'unavailable';
+    } finally {
+      this.syncing = false;
+    }
+    this.step();
+    // Still syncing (it failed): try again at the next heartbeat.
+    if (this.state === 'syncing' && !this.synced) setTimeout(() => void this.sync(), this.cfg.heartbeatDelay).unref();
+  }
+
+  private commandHost(): HaCommandHost {
+    return {
+      heartbeat: () => ({ state: this.state, 'date-time': new Date().toUTCString(), scopes: this.scopes, 'unsent-update-count': this.unsent }),
+      inSubnet: (ip) => this.deps.inSubnet(ip),
+      subnetId: (ip) => this.deps.subnetId(ip),
+      storeLease: (l) => this.deps.land({ commit: [l], offers: [], cursors: [] }),
+      deleteLease: async (ip, now) => {
+        const l = this.deps.lease(ip);
+        if (!l) return false;
+        await this.deps.land({ commit: [{ ...l, state: 'free', ends: Math.min(l.ends, now) }], offers: [], cursors: [] });
+        return true;
+      },
+      leasesAfter: (after, limit) =>
+        [...this.deps.leases()]
+          .filter((l) => l.ip > after && (l.state === 'active' || l.state === 'abandoned'))
+          .sort((a, b) => a.ip - b.ip)
+          .slice(0, limit),
+      setDhcpEnabled: (enabled, origin, maxPeriod) => {
+        const t = this.disabledBy.get(origin);
+        if (t) clearTimeout(t);
+        if (enabled) {
+          this.disabledBy.delete(origin);
+          return;
+        }
+        const timer = maxPeriod ? setTimeout(() => this.disabledBy.delete(origin), maxPeriod * 1000) : undefined;
+        timer?.unref();
+        this.disabledBy.set(origin, timer);
+      },
+      syncCompleteNotified: () => {
+        const t = this.disabledBy.get('ha-partner');
+        if (t) clearTimeout(t);
+        this.disabledBy.delete('ha-partner');
+      },
+      continueStateMachine: () => {
+        this.step();
+        return 'HA state machine continues.';
+      },
+      maintenance: (op) => {
+        if (op === 'notify') {
+          this.state = this.state === 'in-maintenance' ? 'waiting' : 'in-maintenance';
+          return { result: 0, text: 'Server is in-maintenance state.' };
+        }
+        if (op === 'cancel') {
+          if (this.state === 'in-maintenance') this.state = 'waiting';
+          return { result: 0, text: 'Server maintenance successfully canceled.' };
+        }
+        return { result: 1, text: 'ha-maintenance-start is sent by an operator to the server to be kept; Triad does not start maintenance yet' };
+      },
+      setScopes: (scopes) => {
+        const known = this.cfg.peers.map((p) => p.name);
+        const bad = scopes.find((s) => !known.includes(s));
+        if (bad) return `unknown scope ${bad}`;
+        this.scopesOverride = scopes;
+        return undefined;
+      },
+    };
+  }
+
+  /** For `triad ctl dhcp ha`. */
+  status(): Record<string, unknown> {
+    return {
+      server: this.cfg.thisServerName,
+      mode: this.cfg.mode,
+      state: this.state,
+      partner: this.partner?.name ?? null,
+      partnerUrl: this.partner?.url ?? null,
+      partnerState: this.partnerState,
+      scopes: this.scopes,
+      unackedClients: this.unacked.size,
+      unsentUpdates: this.unsent,
+      lastHeartbeat: this.lastHeartbeat?.toISOString() ?? null,
+      dhcpDisabledBy: [...this.disabledBy.keys()],
+      ...this.stats,
+    };
+  }
+}
