@@ -14,6 +14,7 @@ import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
 import { ipv4FromBytes } from '../wire/ipv4.js';
+import { emptyVrrpConfig, isVrrpTopLevel, parseVrrp, type VrrpConfig } from './keepalived-vrrp.js';
 
 /** keepalived's lb_algo words (IPVS's scheduler names); what each does is in lb/schedulers.ts. */
 export const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
@@ -91,13 +92,15 @@ export interface KeepalivedConfig {
   virtualServers: VirtualServerConfig[];
   /** `global_defs { lb_datapath nft|packet }` (Triad extension). */
   datapath?: 'nft' | 'packet';
+  /** vrrp_instance, vrrp_script, vrrp_sync_group and global_defs' VRRP keys (keepalived-vrrp.ts). */
+  vrrp: VrrpConfig;
   files: string[];
 }
 
 // ---------------------------------------------------------------------------------
 // Line tree
 
-interface Line {
+export interface Line {
   words: Token[];
   block?: Line[];
 }
@@ -212,7 +215,7 @@ function loadLines(file: string, text: string, sink: DiagnosticSink, files: stri
 // ---------------------------------------------------------------------------------
 // Values
 
-class Ctx {
+export class Ctx {
   constructor(readonly sink: DiagnosticSink) {}
   warned = new Set<string>();
 
@@ -705,8 +708,8 @@ function maskLength(text: string): number | undefined {
   return ((n << len) >>> 0) === 0 || len === 32 ? len : undefined;
 }
 
-const TOP_VRRP = new Set(['vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'track_file', 'vrrp_track_file', 'bfd_instance']);
-const TOP_IGNORED = new Set(['global_defs', 'static_ipaddress', 'static_routes', 'static_rules', 'linkbeat_interfaces', 'garp_group', 'net_namespace', 'instance']);
+const TOP_VRRP_IGNORED = new Set(['vrrp_track_process', 'track_file', 'vrrp_track_file', 'bfd_instance']);
+const TOP_IGNORED = new Set(['static_ipaddress', 'static_routes', 'static_rules', 'linkbeat_interfaces', 'garp_group', 'net_namespace', 'instance']);
 
 /** Parses keepalived.conf text (and its includes); diagnostics go to the sink. */
 export function parseKeepalivedConf(file: string, text: string, sink: DiagnosticSink): KeepalivedConfig {
@@ -733,13 +736,16 @@ export function parseKeepalivedConf(file: string, text: string, sink: Diagnostic
         if (d) datapath = d;
         else sink.error(g.words[1] ?? g.words[0], 'lb_datapath takes nft or packet');
       }
+      continue; // its VRRP keys are read by parseVrrp; keepalived's others do not concern Triad
     }
     if (k === 'virtual_server') parseVirtualServer(ctx, l, groups, vss);
-    else if (TOP_VRRP.has(k)) sink.warning(l.words[0], `${k} ${l.words[1]?.value ?? ''}: VRRP is not implemented in Triad; this block is ignored, and the virtual servers are served from this machine alone with no failover to a backup (run one Triad load balancer per VIP)`.replace(' :', ':'));
+    else if (isVrrpTopLevel(k)) continue;
+    else if (TOP_VRRP_IGNORED.has(k)) sink.warning(l.words[0], `${k} ${l.words[1]?.value ?? ''}: accepted but not implemented by Triad; this block is ignored`.replace(' :', ':'));
     else if (TOP_IGNORED.has(k)) sink.warning(l.words[0], `${k} is accepted and ignored by Triad`);
     else ctx.unknown(l, 'the top level');
   }
-  return { virtualServers: vss, files, datapath };
+  const vrrp = parseVrrp(ctx, lines);
+  return { virtualServers: vss, files, datapath, vrrp };
 }
 
 /** Reads and parses a keepalived.conf file; never throws for syntax, reports to the sink. */
@@ -749,7 +755,7 @@ export function loadKeepalivedConf(file: string, sink: DiagnosticSink): Keepaliv
     text = readFileSync(file, 'utf8');
   } catch (e) {
     sink.error({ file, line: 1, col: 1 }, `cannot read ${file}: ${(e as Error).message}`);
-    return { virtualServers: [], files: [] };
+    return { virtualServers: [], files: [], vrrp: emptyVrrpConfig() };
   }
   return parseKeepalivedConf(file, text, sink);
 }

@@ -55,8 +55,9 @@ t.test('full keepalived file: values, defaults, groups, checks', async (t) => {
   t.equal(g1.realServers[1].checks[0].connectTimeout, 5, 'keepalived default connect_timeout');
   t.equal(g1.realServers[1].weight, 1);
   const warns = sink.warnings.map((d) => d.message);
-  t.ok(warns.some((w) => /vrrp_instance VI_1: VRRP is not implemented/.test(w)));
-  t.ok(warns.some((w) => /global_defs is accepted and ignored/.test(w)));
+  t.same(warns.filter((w) => /vrrp|global_defs/.test(w)), [], 'VRRP blocks and global_defs are read, not warned about');
+  t.same(conf.vrrp.instances.map((i) => [i.name, i.vrid, i.priority, i.vips[0].ip]), [['VI_1', 51, 150, '10.0.0.100']]);
+  t.equal(conf.vrrp.globals.routerId, 'LVS_LAB');
 });
 
 t.test('unknown keywords are errors with position and caret; every error reported', async (t) => {
