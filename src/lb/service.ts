@@ -5,8 +5,8 @@
 
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { formatDiagnostic } from '../config/diagnostics.js';
-import type { KeepalivedConfig, VirtualServerConfig } from '../config/keepalived-conf.js';
+import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
+import { loadKeepalivedConf, type KeepalivedConfig, type VirtualServerConfig } from '../config/keepalived-conf.js';
 import { ControlUsageError, controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
@@ -26,6 +26,9 @@ import { formatStatus } from './status.js';
 export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
   const file = lbConfPath(opts);
   if (!file) return undefined;
+  // A keepalived.conf with VRRP instances and no virtual server configures VRRP only.
+  const probe = loadKeepalivedConf(file, new DiagnosticSink());
+  if (probe.virtualServers.length === 0 && probe.vrrp.instances.length > 0) return undefined;
   const log = opts.log.child({ service: 'lb' });
   const timeouts = lbTimeouts(opts);
   const engine = new SplitDatapath({ nft: () => new NftEngine(log), packet: () => new PacketEngine(log, { timeouts }) });

@@ -144,7 +144,12 @@ export class VrrpMachine {
         this.masterAddress = a.src;
         this.becomeBackup(now, `higher priority master ${a.priority} seen`, out);
       }
-      // else: ours wins; the next advertisement tells the other.
+      else {
+        // Ours wins: say so at once rather than at the next interval, as keepalived does
+        // ("forcing a new election"), so a lower-priority router that took over steps back fast.
+        out.push({ kind: 'send', priority: this.effective });
+        this.timer = now + this.cfg.interval * 10;
+      }
     }
     return out;
   }

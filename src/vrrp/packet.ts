@@ -73,14 +73,11 @@ export function encodeIpv4(payload: Buffer, src: number, dst: number, ttl = VRRP
   return Buffer.concat([h, payload]);
 }
 
-export interface Expect {
-  version: 2 | 3;
-  /** Returns the local instance's password (v2 PASS) or undefined, or false when no instance has this VRID. */
-  lookup(vrid: number): { authPass?: string; interval: number } | false;
-}
+/** The local instance with this VRID on the receiving interface (its version, v2 PASS, interval), or false. */
+export type Lookup = (vrid: number) => { version: 2 | 3; authPass?: string; interval: number } | false;
 
 /** Decodes and validates one received IPv4 datagram (RFC 5798 §7.1, RFC 3768 §7.1). */
-export function decodeAdvert(d: Uint8Array, expect: Expect): Decoded {
+export function decodeAdvert(d: Uint8Array, lookup: Lookup): Decoded {
   if (d.length < 20 || d[0] >> 4 !== 4) return { ok: false, reason: 'truncated' };
   const ihl = (d[0] & 0x0f) * 4;
   const total = (d[2] << 8) | d[3];
@@ -97,13 +94,14 @@ export function decodeAdvert(d: Uint8Array, expect: Expect): Decoded {
   const need = 8 + 4 * n + (version === 2 ? AUTH_LEN : 0);
   if (len < need) return { ok: false, reason: 'truncated' };
   if (ttl !== VRRP_TTL) return { ok: false, reason: 'bad-ttl' };
-  if (version !== expect.version) return { ok: false, reason: 'bad-version' };
+  if (version !== 2 && version !== 3) return { ok: false, reason: 'bad-version' };
   if ((d[v] & 0x0f) !== TYPE_ADVERTISEMENT) return { ok: false, reason: 'bad-type' };
   const init = version === 3 ? pseudoSum(src, dst, IPPROTO_VRRP, len) : 0;
   if (fold16(sumRange(d, v, v + len, init)) !== 0xffff) return { ok: false, reason: 'bad-checksum' };
   const vrid = d[v + 1];
-  const local = expect.lookup(vrid);
+  const local = lookup(vrid);
   if (local === false) return { ok: false, reason: 'unknown-vrid' };
+  if (local.version !== version) return { ok: false, reason: 'bad-version' };
   const addresses: number[] = [];
   for (let i = 0; i < n; i++) addresses.push(rd32(v + 8 + 4 * i));
   const pkt: Received = { version, vrid, priority: d[v + 2], interval: 0, addresses, src, dst, ttl };

@@ -20,13 +20,13 @@ t.test('priority 255 (address owner) is master at once', async (t) => {
   t.same(states(m.start(0)), ['send 255', 'init->master']);
 });
 
-t.test('election: higher priority, then higher primary address; lower ones are told by the next advertisement', async (t) => {
+t.test('election: higher priority, then higher primary address; lower ones are answered at once', async (t) => {
   const m = new VrrpMachine(cfg({ priority: 100, primary: 10 }));
   m.start(0);
   m.tick(m.deadline());
   t.equal(m.state, 'master');
-  t.same(m.advert({ src: 5, priority: 100, interval: 100 }, 4000), [], 'equal priority, lower address: we stay');
-  t.same(m.advert({ src: 20, priority: 50, interval: 100 }, 4000), [], 'lower priority: we stay');
+  t.same(states(m.advert({ src: 5, priority: 100, interval: 100 }, 4000)), ['send 100'], 'equal priority, lower address: we stay and say so');
+  t.same(states(m.advert({ src: 20, priority: 50, interval: 100 }, 4000)), ['send 100'], 'lower priority: we stay and say so');
   t.same(states(m.advert({ src: 20, priority: 100, interval: 100 }, 4000)), ['master->backup'], 'equal priority, higher address wins');
   t.equal(m.masterAddress, 20);
   const n = new VrrpMachine(cfg({ priority: 100 }));

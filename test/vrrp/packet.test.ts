@@ -1,11 +1,11 @@
 import t from 'tap';
-import { decodeAdvert, encodeAdvert, encodeIpv4, VRRP_GROUP, type Expect } from '../../src/vrrp/packet.js';
+import { decodeAdvert, encodeAdvert, encodeIpv4, VRRP_GROUP, type Lookup } from '../../src/vrrp/packet.js';
 import { parseIPv4 } from '../../src/wire/ipv4.js';
 
 const ip = (s: string): number => parseIPv4(s) as number;
 const SRC = ip('10.9.0.1');
-const v2 = (authPass?: string): Expect => ({ version: 2, lookup: (vrid) => (vrid === 51 ? { authPass, interval: 100 } : false) });
-const v3: Expect = { version: 3, lookup: (vrid) => (vrid === 51 ? { interval: 100 } : false) };
+const v2 = (authPass?: string): Lookup => (vrid) => (vrid === 51 ? { version: 2, authPass, interval: 100 } : false);
+const v3: Lookup = (vrid) => (vrid === 51 ? { version: 3, interval: 100 } : false);
 
 t.test('v2 (RFC 3768): layout, checksum over the message, PASS', async (t) => {
   const m = encodeAdvert({ version: 2, vrid: 51, priority: 150, interval: 100, addresses: [ip('10.9.0.100')], authPass: 'secret' }, SRC, VRRP_GROUP);
