@@ -10,6 +10,13 @@ import { locateConfig, type ConfigLocation, type ControlSpec, type ServiceDefini
 /** The same file and option as the load balancer's. */
 export const VRRP_CONF: ConfigLocation = { file: 'keepalived.conf', option: 'lb-conf' };
 
+/** keepalived.conf when it holds vrrp_instance blocks (a load-balancer-only file configures no VRRP). */
+export function vrrpConfPath(o: Parameters<typeof locateConfig>[0]): string | undefined {
+  const file = locateConfig(o, VRRP_CONF);
+  if (!file) return undefined;
+  return loadKeepalivedConf(file, new DiagnosticSink()).vrrp.instances.length > 0 ? file : undefined;
+}
+
 export const VRRP_CONTROL: ControlSpec = {
   commands: [
     { name: 'show', summary: 'each VRRP instance: state, priority, effective priority, master, advertisements sent and received, transitions, dropped packets', read: true },
@@ -21,7 +28,7 @@ export const VRRP_CONTROL: ControlSpec = {
 export const vrrpDefinition: ServiceDefinition = {
   name: 'vrrp',
   config: VRRP_CONF,
-  locate: (o) => locateConfig(o, VRRP_CONF),
+  locate: vrrpConfPath,
   check: async (file) => {
     const conf = loadKeepalivedConf(file, new DiagnosticSink());
     return {

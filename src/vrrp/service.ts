@@ -15,19 +15,15 @@ import { findLink } from '../net/link.js';
 import { openRawIp, type RawIpSocket } from '../net/raw-ip.js';
 import { addVip, delVip, gratuitousArp } from '../net/vip.js';
 import type { Logger } from '../log.js';
-import { locateConfig, type RunOptions, type Service } from '../service.js';
+import type { RunOptions, Service } from '../service.js';
 import { formatIPv4, ipNumber } from '../wire/ipv4.js';
-import { VRRP_CONF, VRRP_CONTROL } from './definition.js';
+import { VRRP_CONTROL, vrrpConfPath } from './definition.js';
 import { VrrpMachine, type Action, type VrrpState } from './machine.js';
 import { decodeAdvert, encodeAdvert, IPPROTO_VRRP, VRRP_GROUP, VRRP_TTL, type DropReason } from './packet.js';
 
 export async function createVrrpService(opts: RunOptions): Promise<Service | undefined> {
-  const file = locateConfig(opts, VRRP_CONF);
-  if (!file) return undefined;
-  // Only a file with VRRP instances makes this a VRRP box; a file with errors is reported when started.
-  const probe = loadKeepalivedConf(file, new DiagnosticSink());
-  if (probe.vrrp.instances.length === 0) return undefined;
-  return new VrrpService(file, opts);
+  const file = vrrpConfPath(opts);
+  return file ? new VrrpService(file, opts) : undefined;
 }
 
 function load(file: string, log: Logger): VrrpConfig {
