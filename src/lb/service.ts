@@ -35,6 +35,11 @@ export async function createLbService(opts: RunOptions): Promise<Service | undef
   return new LbService(file, opts, engine, lbDatapath(opts));
 }
 
+/** The addresses keepalived.conf's vrrp_instance blocks move between boxes. */
+function vrrpAddresses(conf: KeepalivedConfig): Set<string> {
+  return new Set(conf.vrrp.instances.flatMap((i) => [...i.vips, ...i.vipsExcluded].map((v) => v.ip)));
+}
+
 function load(file: string, log: Logger, datapath?: string): KeepalivedConfig {
   const { conf, sink } = checkKeepalivedConf(file, datapath);
   for (const w of sink.warnings) log.warn(formatDiagnostic(w));
@@ -198,8 +203,10 @@ export class LbService implements Service {
       }
       this.placements.set(vs.key, { iface, lbMac: macText(link.mac) });
       this.lastIface.set(vs.key, iface);
-      // The packet engine never puts the VIP on an interface: it answers ARP itself.
-      if (vs.datapath !== 'packet') wanted.add(`${vs.vip}%${iface}`);
+      // The packet engine never puts the VIP on an interface: it answers ARP itself. A VIP
+      // that is a VRRP address is VRRP's to add and remove (master only), so the virtual
+      // server receives traffic only where VRRP is master.
+      if (vs.datapath !== 'packet' && !vrrpAddresses(this.conf).has(vs.vip)) wanted.add(`${vs.vip}%${iface}`);
     }
     this.noteLinks(used);
     if (this.conf.virtualServers.some((v) => v.kind === 'NAT' && v.datapath !== 'packet')) await ensureSysctl('net.ipv4.ip_forward', '1', this.log);

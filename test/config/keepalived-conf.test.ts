@@ -155,3 +155,14 @@ t.test('checkKeepalivedConf refuses what the nft engine cannot serve, at lb_algo
   t.equal(g.sink.errors.length, 0, 'global_defs lb_datapath packet');
   t.equal(g.conf.virtualServers[0].datapath, 'packet');
 });
+
+t.test('a VRRP address as the VIP of a packet-engine virtual server is refused (the packet engine answers ARP on backups too)', async (t) => {
+  const { checkKeepalivedConf } = await import('../../src/lb/config-check.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-kconf-'));
+  const f = path.join(dir, 'keepalived.conf');
+  const vrrp = 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 5\n  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\n';
+  writeFileSync(f, vrrp + 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  lb_datapath packet\n}\n');
+  t.match(checkKeepalivedConf(f).sink.errors.map((e) => e.message), [/its VIP is a VRRP address, which only the nft engine follows so far/]);
+  writeFileSync(f, vrrp + 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n}\n');
+  t.same(checkKeepalivedConf(f).sink.errors, [], 'the nft engine is fine');
+});
