@@ -82,7 +82,7 @@ export class VrrpLab {
     return d;
   }
 
-  private spawnIn(role: string, args: string[]): ChildProcess {
+  spawnIn(role: string, args: string[]): ChildProcess {
     const p = spawn('ip', ['netns', 'exec', this.ns(role), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.procs.add(p);
     p.on('exit', () => this.procs.delete(p));
@@ -150,6 +150,12 @@ export class VrrpLab {
     } catch {
       return undefined;
     }
+  }
+
+  /** Runs a command in a role's namespace; its stdout, or undefined when it fails. */
+  run(role: string, ...args: string[]): string | undefined {
+    const r = spawnSync('ip', ['netns', 'exec', this.ns(role), ...args], { encoding: 'utf8', timeout: 10000 });
+    return r.status === 0 ? r.stdout : undefined;
   }
 
   hasVip(role: string): boolean {
