@@ -26,7 +26,7 @@ export interface RawIpSocket {
   /** Sends `payload` in an IPv4 datagram from `src` to `dst` with `ttl`. */
   send(payload: Buffer, src: number, dst: number, ttl: number): void;
   /** Calls `onDatagram` with each received IPv4 datagram until close(). */
-  loop(onDatagram: (d: Buffer) => void): Promise<void>;
+  loop(onDatagram: (d: Buffer) => void, onError?: (e: Error) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,7 +87,7 @@ export function openRawIp(proto: number, iface: string, ifindex: number, groups:
       addr.writeUInt32BE(dst >>> 0, 4);
       if (c.sendto(fd, h, h.length, MSG_DONTWAIT, addr, 16) < 0) throw new Error(`sendto: ${errnoText()}`);
     },
-    loop(onDatagram) {
+    loop(onDatagram, onError) {
       const pfd = Buffer.alloc(8);
       pfd.writeInt32LE(fd, 0);
       pfd.writeInt16LE(POLLIN, 4);
@@ -98,8 +98,9 @@ export function openRawIp(proto: number, iface: string, ifindex: number, groups:
           for (;;) {
             const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT);
             if (n < 0) {
+              // A receive error (e.g. ENOBUFS) loses packets, not the socket: report it and go on waiting.
               const e = koffi.errno();
-              if (e !== EAGAIN && e !== EINTR) throw new Error(`recv: ${errnoText()}`);
+              if (e !== EAGAIN && e !== EINTR) onError?.(new Error(`recv: ${errnoText()}`));
               break;
             }
             if (n === 0) break;

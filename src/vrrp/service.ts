@@ -122,7 +122,15 @@ export class VrrpService implements Service {
         const made: Iface = { name: c.iface, sock, byVrid: new Map(), drops: {} };
         ifc = made;
         this.ifaces.set(c.iface, made);
-        void sock.loop((d) => this.receive(made, d)).catch((e: Error) => this.log.error({ iface: c.iface, err: e.message }, 'VRRP receive failed'));
+        const onError = (e: Error): void => void this.log.warn({ iface: c.iface, err: e.message }, 'receiving VRRP packets failed; some may be lost');
+        void sock.loop((d) => {
+          try {
+            this.receive(made, d);
+          } catch (e) {
+            // A packet must never stop the receive loop.
+            onError(e as Error);
+          }
+        }, onError);
       }
       const inst = new Instance(c, primary);
       ifc.byVrid.set(c.vrid, inst);
