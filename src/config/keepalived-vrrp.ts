@@ -380,7 +380,6 @@ function parseSyncGroup(ctx: Ctx, l: Line): VrrpSyncGroupConfig | undefined {
     } else if (k === 'smtp_alert' || k === 'global_tracking' || k === 'sync_group_tracking_weight' || k === 'track_interface' || k === 'track_script') ctx.notImplemented(s, `vrrp_sync_group option '${k}'`);
     else ctx.unknown(s, 'vrrp_sync_group');
   }
-  ctx.sink.warning(l.words[0], `vrrp_sync_group ${sg.name}: Triad does not move the members together yet; each instance fails over on its own`);
   return sg;
 }
 

@@ -154,6 +154,18 @@ export class VrrpMachine {
     return out;
   }
 
+  /**
+   * A vrrp_sync_group member changed state: keepalived moves the others with it, a
+   * member that became master takes the others to master, one that stepped back to
+   * backup takes the others to backup.
+   */
+  follow(to: 'master' | 'backup', now: number): Action[] {
+    const out: Action[] = [];
+    if (to === 'master' && this.state === 'backup') this.becomeMaster(now, 'its sync group became master', out);
+    else if (to === 'backup' && this.state === 'master') this.becomeBackup(now, 'its sync group stepped back to backup', out);
+    return out;
+  }
+
   /** Tracking changed our priority: masters advertise it from the next advertisement on. */
   setEffective(p: number): void {
     this.effective = Math.max(1, Math.min(this.cfg.priority === 255 ? 255 : 254, p));

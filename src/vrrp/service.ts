@@ -92,6 +92,8 @@ export class VrrpService implements Service {
   private trackTimer?: NodeJS.Timeout;
   private closeControl?: () => Promise<void>;
   private queue: Promise<void> = Promise.resolve();
+  /** vrrp_sync_group members by instance name: the other members of its group. */
+  private groupOf = new Map<string, Instance[]>();
 
   constructor(
     readonly file: string,
@@ -138,6 +140,10 @@ export class VrrpService implements Service {
       // Addresses left behind by a process that was killed: a backup must not hold them.
       await this.releaseVips(inst, true);
     }
+    for (const g of this.conf.syncGroups) {
+      const members = this.instances.filter((i) => g.members.includes(i.cfg.name));
+      for (const m of members) this.groupOf.set(m.cfg.name, members.filter((x) => x !== m));
+    }
     for (const s of this.conf.scripts) this.startScript(s);
     for (const inst of this.instances) {
       this.log.info({ instance: inst.cfg.name, vrid: inst.cfg.vrid, iface: inst.cfg.iface, priority: inst.cfg.priority, version: inst.cfg.version, from: formatIPv4(inst.primary) }, 'vrrp_instance starting');
@@ -159,6 +165,7 @@ export class VrrpService implements Service {
     for (const ifc of this.ifaces.values()) await ifc.sock.close();
     this.ifaces.clear();
     this.instances = [];
+    this.groupOf.clear();
   }
 
   async reload(): Promise<void> {
@@ -230,6 +237,10 @@ export class VrrpService implements Service {
     inst.history.push({ at: new Date().toISOString(), from, to, why });
     if (inst.history.length > 20) inst.history.shift();
     this.log.info({ instance: c.name, from: STATE_WORD[from], to: STATE_WORD[to], why, priority: inst.machine.effective }, `vrrp_instance ${c.name}: entering ${STATE_WORD[to]} state`);
+    // vrrp_sync_group: the other members follow a move to master or back to backup.
+    if (to === 'master' || (to === 'backup' && from === 'master')) {
+      for (const o of this.groupOf.get(c.name) ?? []) this.apply(o, o.machine.follow(to, now()));
+    }
     // Address changes run in order, one after the other, whatever the timing of transitions.
     this.queue = this.queue.then(async () => {
       if (to === 'master') await this.takeVips(inst);
@@ -306,6 +317,7 @@ export class VrrpService implements Service {
 
   /** Effective priority and fault from tracked interfaces and scripts (keepalived's rules). */
   private checkTracking(): void {
+    const faults = new Map<Instance, boolean>();
     for (const inst of this.instances) {
       const c = inst.cfg;
       let fault = !linkUp(c.iface); // an instance always tracks its own interface
@@ -321,6 +333,11 @@ export class VrrpService implements Service {
         if (s) weigh(s.ok, t.weight ?? s.cfg.weight);
       }
       if (c.priority !== 255) inst.machine.setEffective(prio);
+      faults.set(inst, fault);
+    }
+    // A faulted member faults its whole vrrp_sync_group.
+    for (const inst of this.instances) {
+      const fault = faults.get(inst) === true || (this.groupOf.get(inst.cfg.name) ?? []).some((o) => faults.get(o) === true);
       this.apply(inst, inst.machine.setFault(fault, now()));
     }
   }

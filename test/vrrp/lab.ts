@@ -21,6 +21,7 @@ export interface InstanceData {
   advertisementsReceived: number;
   transitions: number;
   dropped: Record<string, number>;
+  history: Array<{ from: string; to: string; why: string }>;
 }
 
 export function instanceConf(o: { prio: number; version: 2 | 3; vrid?: number; pass?: string; extra?: string }): string {

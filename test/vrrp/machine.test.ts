@@ -83,3 +83,13 @@ t.test('clean stop sends priority 0; fault gives up mastership and comes back as
   t.same(states(m.stop()), ['send 0', 'master->init']);
   t.equal(m.transitions, 6);
 });
+
+t.test('sync group: a member follows the group to master (from backup) and back to backup (from master)', async (t) => {
+  const m = new VrrpMachine(cfg());
+  m.start(0);
+  t.same(states(m.follow('backup', 100)), [], 'already backup');
+  t.same(states(m.follow('master', 100)), ['send 100', 'backup->master']);
+  t.same(states(m.follow('master', 200)), [], 'already master');
+  t.same(states(m.follow('backup', 300)), ['master->backup']);
+  t.equal(m.deadline(), 300 + m.masterDownMs());
+});
