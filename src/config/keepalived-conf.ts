@@ -15,6 +15,7 @@ import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
 import { ipv4FromBytes } from '../wire/ipv4.js';
+import { emptyVrrpConfig, isVrrpTopLevel, parseVrrp, type VrrpConfig } from './keepalived-vrrp.js';
 
 /** keepalived's lb_algo words (IPVS's scheduler names); what each does is in lb/schedulers.ts. */
 export const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
@@ -92,13 +93,15 @@ export interface KeepalivedConfig {
   virtualServers: VirtualServerConfig[];
   /** `global_defs { lb_datapath nft|packet }` (Triad extension). */
   datapath?: 'nft' | 'packet';
+  /** vrrp_instance, vrrp_script, vrrp_sync_group and global_defs' VRRP keys (keepalived-vrrp.ts). */
+  vrrp: VrrpConfig;
   files: string[];
 }
 
 // ---------------------------------------------------------------------------------
 // Line tree
 
-interface Line {
+export interface Line {
   words: Token[];
   block?: Line[];
 }
@@ -206,7 +209,7 @@ function loadLines(file: string, text: string, sink: DiagnosticSink, files: stri
 // ---------------------------------------------------------------------------------
 // Values
 
-class Ctx {
+export class Ctx {
   constructor(readonly sink: DiagnosticSink) {}
   warned = new Set<string>();
 
@@ -699,8 +702,8 @@ function maskLength(text: string): number | undefined {
   return ((n << len) >>> 0) === 0 || len === 32 ? len : undefined;
 }
 
-const TOP_VRRP = new Set(['vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'track_file', 'vrrp_track_file', 'bfd_instance']);
-const TOP_IGNORED = new Set(['global_defs', 'static_ipaddress', 'static_routes', 'static_rules', 'linkbeat_interfaces', 'garp_group', 'net_namespace', 'instance']);
+const TOP_VRRP_IGNORED = new Set(['vrrp_track_process', 'track_file', 'vrrp_track_file', 'bfd_instance']);
+const TOP_IGNORED = new Set(['static_ipaddress', 'static_routes', 'static_rules', 'linkbeat_interfaces', 'garp_group', 'net_namespace', 'instance']);
 
 /** Parses keepalived.conf text (and its includes); diagnostics go to the sink. */
 export function parseKeepalivedConf(file: string, text: string, sink: DiagnosticSink): KeepalivedConfig {
@@ -727,16 +730,19 @@ export function parseKeepalivedConf(file: string, text: string, sink: Diagnostic
         if (d) datapath = d;
         else sink.error(g.words[1] ?? g.words[0], 'lb_datapath takes nft or packet');
       }
+      continue; // its VRRP keys are read by parseVrrp; keepalived's others do not concern Triad
     }
     if (k === 'virtual_server') parseVirtualServer(ctx, l, groups, vss);
-    else if (TOP_VRRP.has(k)) sink.warning(l.words[0], `${k} ${l.words[1]?.value ?? ''}: VRRP is not implemented in Triad; this block is ignored, and the virtual servers are served from this machine alone with no failover to a backup (run one Triad load balancer per VIP)`.replace(' :', ':'));
+    else if (isVrrpTopLevel(k)) continue;
+    else if (TOP_VRRP_IGNORED.has(k)) sink.warning(l.words[0], `${k} ${l.words[1]?.value ?? ''}: accepted but not implemented by Triad; this block is ignored`.replace(' :', ':'));
     else if (TOP_IGNORED.has(k)) sink.warning(l.words[0], `${k} is accepted and ignored by Triad`);
     else ctx.unknown(l, 'the top level');
   }
-  return { virtualServers: vss, files, datapath };
+  const vrrp = parseVrrp(ctx, lines);
+  return { virtualServers: vss, files, datapath, vrrp };
 }
 
 /** Reads and parses a keepalived.conf file; never throws for syntax, reports to the sink. */
 export function loadKeepalivedConf(file: string, sink: DiagnosticSink): KeepalivedConfig {
-  return loadConfigFile(file, sink, parseKeepalivedConf) ?? { virtualServers: [], files: [] };
+  return loadConfigFile(file, sink, parseKeepalivedConf) ?? { virtualServers: [], files: [], vrrp: emptyVrrpConfig() };
 }

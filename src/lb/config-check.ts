@@ -28,6 +28,10 @@ export function checkKeepalivedConf(file: string, globalDatapath?: string): Keep
     const engine = vs.datapath === 'packet' ? 'packet' : 'nft';
     const kind = kindProblem(vs.kind, engine);
     if (kind) sink.error(vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${kind}`);
+    if (engine === 'packet' && conf.vrrp.instances.some((i) => [...i.vips, ...i.vipsExcluded].some((v) => v.ip === vs.vip))) {
+      // The packet engine answers ARP for its VIPs itself, on backup and master alike.
+      sink.error(vs.pos, `virtual_server ${vs.vip} ${vs.port}: its VIP is a VRRP address, which only the nft engine follows so far (lb_datapath nft)`);
+    }
     const sched = schedulerProblem(vs.algo, engine);
     if (sched) sink.error(vs.algoPos ?? vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${sched}`);
   }

@@ -1,5 +1,5 @@
 // The load balancer's edges on its host: which interface holds a VIP, MACs,
-// neighbours, VIP addresses, sysctls and gratuitous ARP. All shell out to
+// neighbours and sysctls (VIP addresses and gratuitous ARP are net/vip.ts's). All shell out to
 // iproute2 / iputils-arping; decisions stay in the pure functions below.
 
 import { execFile } from 'node:child_process';
@@ -11,6 +11,8 @@ import { formatMac } from '../wire/mac.js';
 import type { HostAddress } from '../net/interfaces.js';
 import type { Logger } from '../log.js';
 import type { LinkTable } from '../net/link-watch.js';
+
+export { addVip, delVip, gratuitousArp } from '../net/vip.js';
 
 const run = promisify(execFile);
 
@@ -71,32 +73,6 @@ export async function resolveMac(ip: string, iface: string): Promise<string | un
   } catch (e) {
     const out = (e as { stdout?: string }).stdout;
     return out ? parseArpingMac(out) : undefined;
-  }
-}
-
-export async function addVip(ip: string, iface: string): Promise<void> {
-  try {
-    await run('ip', ['addr', 'add', `${ip}/32`, 'dev', iface]);
-  } catch (e) {
-    const err = (e as { stderr?: string }).stderr ?? String(e);
-    // Already there (added by us a moment ago, before its netlink notice arrived): fine.
-    if (/File exists/.test(err)) return;
-    throw new Error(`ip addr add ${ip}/32 dev ${iface}: ${err.trim()}`);
-  }
-}
-
-export async function delVip(ip: string, iface: string): Promise<void> {
-  await run('ip', ['addr', 'del', `${ip}/32`, 'dev', iface]).catch(() => undefined);
-}
-
-/** Gratuitous ARP (unsolicited reply) so neighbours learn where the VIP lives. */
-export async function gratuitousArp(ip: string, iface: string, log: Logger): Promise<void> {
-  try {
-    await run('arping', ['-U', '-c', '1', '-I', iface, ip]);
-    log.info({ vip: ip, iface }, 'gratuitous ARP sent');
-  } catch (e) {
-    const err = e as { code?: string; stderr?: string };
-    log.warn({ vip: ip, iface, err: err.code === 'ENOENT' ? 'arping not installed (apt install iputils-arping)' : (err.stderr ?? String(e)).trim() }, 'gratuitous ARP failed');
   }
 }
 

@@ -5,8 +5,8 @@
 
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { formatDiagnostic } from '../config/diagnostics.js';
-import type { KeepalivedConfig, VirtualServerConfig } from '../config/keepalived-conf.js';
+import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
+import { loadKeepalivedConf, type KeepalivedConfig, type VirtualServerConfig } from '../config/keepalived-conf.js';
 import { ControlUsageError, controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
 import type { Logger } from '../log.js';
 import type { RunOptions, Service } from '../service.js';
@@ -26,10 +26,18 @@ import { formatStatus } from './status.js';
 export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
   const file = lbConfPath(opts);
   if (!file) return undefined;
+  // A keepalived.conf with VRRP instances and no virtual server configures VRRP only.
+  const probe = loadKeepalivedConf(file, new DiagnosticSink());
+  if (probe.virtualServers.length === 0 && probe.vrrp.instances.length > 0) return undefined;
   const log = opts.log.child({ service: 'lb' });
   const timeouts = lbTimeouts(opts);
   const engine = new SplitDatapath({ nft: () => new NftEngine(log), packet: () => new PacketEngine(log, { timeouts }) });
   return new LbService(file, opts, engine, lbDatapath(opts));
+}
+
+/** The addresses keepalived.conf's vrrp_instance blocks move between boxes. */
+function vrrpAddresses(conf: KeepalivedConfig): Set<string> {
+  return new Set(conf.vrrp.instances.flatMap((i) => [...i.vips, ...i.vipsExcluded].map((v) => v.ip)));
 }
 
 function load(file: string, log: Logger, datapath?: string): KeepalivedConfig {
@@ -195,8 +203,10 @@ export class LbService implements Service {
       }
       this.placements.set(vs.key, { iface, lbMac: macText(link.mac) });
       this.lastIface.set(vs.key, iface);
-      // The packet engine never puts the VIP on an interface: it answers ARP itself.
-      if (vs.datapath !== 'packet') wanted.add(`${vs.vip}%${iface}`);
+      // The packet engine never puts the VIP on an interface: it answers ARP itself. A VIP
+      // that is a VRRP address is VRRP's to add and remove (master only), so the virtual
+      // server receives traffic only where VRRP is master.
+      if (vs.datapath !== 'packet' && !vrrpAddresses(this.conf).has(vs.vip)) wanted.add(`${vs.vip}%${iface}`);
     }
     this.noteLinks(used);
     if (this.conf.virtualServers.some((v) => v.kind === 'NAT' && v.datapath !== 'packet')) await ensureSysctl('net.ipv4.ip_forward', '1', this.log);

@@ -35,7 +35,7 @@ export function csumReplace32(hc: number, old: number, neu: number): number {
 }
 
 /** IPv4 pseudo-header sum (RFC 793 §3.1, RFC 768) for an L4 segment of `len` bytes. */
-function pseudoSum(src: number, dst: number, proto: number, len: number): number {
+export function pseudoSum(src: number, dst: number, proto: number, len: number): number {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + len;
 }
 

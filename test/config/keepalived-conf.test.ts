@@ -55,8 +55,9 @@ t.test('full keepalived file: values, defaults, groups, checks', async (t) => {
   t.equal(g1.realServers[1].checks[0].connectTimeout, 5, 'keepalived default connect_timeout');
   t.equal(g1.realServers[1].weight, 1);
   const warns = sink.warnings.map((d) => d.message);
-  t.ok(warns.some((w) => /vrrp_instance VI_1: VRRP is not implemented/.test(w)));
-  t.ok(warns.some((w) => /global_defs is accepted and ignored/.test(w)));
+  t.same(warns.filter((w) => /vrrp|global_defs/.test(w)), [], 'VRRP blocks and global_defs are read, not warned about');
+  t.same(conf.vrrp.instances.map((i) => [i.name, i.vrid, i.priority, i.vips[0].ip]), [['VI_1', 51, 150, '10.0.0.100']]);
+  t.equal(conf.vrrp.globals.routerId, 'LVS_LAB');
 });
 
 t.test('unknown keywords are errors with position and caret; every error reported', async (t) => {
@@ -153,4 +154,15 @@ t.test('checkKeepalivedConf refuses what the nft engine cannot serve, at lb_algo
   const g = checkKeepalivedConf(f);
   t.equal(g.sink.errors.length, 0, 'global_defs lb_datapath packet');
   t.equal(g.conf.virtualServers[0].datapath, 'packet');
+});
+
+t.test('a VRRP address as the VIP of a packet-engine virtual server is refused (the packet engine answers ARP on backups too)', async (t) => {
+  const { checkKeepalivedConf } = await import('../../src/lb/config-check.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-kconf-'));
+  const f = path.join(dir, 'keepalived.conf');
+  const vrrp = 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 5\n  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\n';
+  writeFileSync(f, vrrp + 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  lb_datapath packet\n}\n');
+  t.match(checkKeepalivedConf(f).sink.errors.map((e) => e.message), [/its VIP is a VRRP address, which only the nft engine follows so far/]);
+  writeFileSync(f, vrrp + 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n}\n');
+  t.same(checkKeepalivedConf(f).sink.errors, [], 'the nft engine is fine');
 });
