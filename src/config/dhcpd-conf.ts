@@ -12,6 +12,7 @@ import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import { OPT } from '../wire/dhcp-options.js';
 import { ExprError, parseBoolean, parseData, type Expr, type ExprHost } from './dhcpd-expr.js';
+import { checkDdnsConf, newDdnsConf, parseDdnsKey, parseDdnsZone, type DdnsConf } from './dhcpd-ddns.js';
 import {
   OptionTable,
   STANDARD_OPTIONS,
@@ -58,6 +59,9 @@ export interface Params {
   ddnsDomainname?: string;
   ddnsRevDomainname?: string;
   ddnsTtl?: number;
+  updateStaticLeases?: boolean;
+  updateConflictDetection?: boolean;
+  updateOptimization?: boolean;
 }
 
 export type ScopeKind = 'global' | 'shared-network' | 'subnet' | 'pool' | 'group' | 'host' | 'class';
@@ -148,6 +152,8 @@ export interface DhcpdConf {
   hosts: Host[];
   classes: Map<string, ClassDecl>;
   optionTable: OptionTable;
+  /** `key` and `zone` statements: where DHCP names go when the zone is another server's. */
+  ddns: DdnsConf;
 }
 
 const HW_TYPES: Record<string, number> = { ethernet: 1, 'token-ring': 6, fddi: 8, infiniband: 32 };
@@ -179,12 +185,14 @@ const PARAMS: Record<string, [ParamKind, keyof Params | undefined]> = {
   'ddns-domainname': ['string', 'ddnsDomainname'],
   'ddns-rev-domainname': ['string', 'ddnsRevDomainname'],
   'ddns-ttl': ['num', 'ddnsTtl'],
+  'update-static-leases': ['bool', 'updateStaticLeases'],
+  'update-conflict-detection': ['bool', 'updateConflictDetection'],
+  'update-optimization': ['bool', 'updateOptimization'],
 };
 
 /** Valid ISC parameters Triad accepts but does not act on: warned about once. */
 const UNSUPPORTED_PARAMS: Record<string, ParamKind> = {
-  'ddns-hostname': 'any', 'update-static-leases': 'bool', 'update-conflict-detection': 'bool',
-  'update-optimization': 'bool', 'do-forward-updates': 'bool', 'ddns-local-address4': 'ip', 'ddns-local-address6': 'any',
+  'ddns-hostname': 'any', 'do-forward-updates': 'bool', 'ddns-local-address4': 'ip', 'ddns-local-address6': 'any',
   'pid-file-name': 'string', 'log-facility': 'word', 'local-address': 'ip', 'omapi-port': 'num', 'min-secs': 'num',
   'one-lease-per-client': 'bool', 'get-lease-hostnames': 'bool', 'stash-agent-options': 'bool', 'db-time-format': 'word',
   'limit-addrs-per-ia': 'num', 'adaptive-lease-time-threshold': 'num', 'max-ack-delay': 'num', 'max-ack-delay-count': 'num',
@@ -261,7 +269,7 @@ class Parser implements ExprHost {
     sink.addSource(file, text);
     this.toks = tokenize(file, text, sink, { hashComments: true, punctuation: DHCPD_PUNCTUATION });
     const global = newScope('global', undefined, { file, line: 1, col: 1 });
-    this.conf = { file, global, sharedNetworks: [], subnets: [], pools: [], hosts: [], classes: new Map(), optionTable: this.table };
+    this.conf = { file, global, sharedNetworks: [], subnets: [], pools: [], hosts: [], classes: new Map(), optionTable: this.table, ddns: newDdnsConf() };
   }
 
   parse(): DhcpdConf {
@@ -269,6 +277,7 @@ class Parser implements ExprHost {
     while (this.peek().kind !== 'eof') this.statementSafe(ctx);
     for (const k of this.omapiKeys) if (!this.keys.has(k.value)) this.sink.error(k, `OMAPI key ${k.value}: not found`);
     this.finish();
+    checkDdnsConf(this.conf.ddns, this.sink);
     return this.conf;
   }
 
@@ -566,7 +575,7 @@ class Parser implements ExprHost {
       case 'key': {
         const name = this.nameOrString(`${kw} name`);
         if (kw === 'key') this.keys.add(name.value);
-        return this.skipBlock();
+        return (kw === 'key' ? parseDdnsKey : parseDdnsZone)(name, this, this.sink, this.conf.ddns);
       }
       case 'omapi-key': {
         this.omapiKeys.push(this.nameOrString('key name'));

@@ -5,6 +5,7 @@
 // an address on a configured subnet — but only when the process may open packet sockets:
 // as a non-root user without --interfaces it logs why and stays idle, so `npm start` works.
 
+import { DdnsOut } from './ddns-out.js';
 import { ControlUsageError, type ControlReply, type RunOptions, type Service } from '../service.js';
 import { controlSocketPath, registerServiceControl } from '../control/server.js';
 import { loadDhcpdConf, type DhcpdConf } from '../config/dhcpd-conf.js';
@@ -77,6 +78,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   let store: LeaseStore | undefined;
   let st: EngineState | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let ddnsOut: DdnsOut | undefined;
   const db = new LeaseDb();
   let idle: string | undefined;
 
@@ -136,7 +138,13 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const srv = new DhcpServer(st, store, log, conf.global.params.localPort ?? 67);
       server = srv;
       const names = opts.names;
-      if (names) srv.publishNames = (events) => events.forEach((e) => names.publish(e));
+      // Names in zones that `zone` statements give to other servers go there as RFC 2136 updates.
+      ddnsOut = new DdnsOut(() => ({ ddns: conf.ddns, style: conf.global.params.ddnsUpdateStyle, conflictDetection: conf.global.params.updateConflictDetection, optimization: conf.global.params.updateOptimization }), log);
+      const out = ddnsOut;
+      srv.publishNames = (events) => {
+        if (names) events.forEach((e) => names.publish(e));
+        out.handle(events);
+      };
       await srv.start();
       // Links are followed through netlink: served when usable, closed when not, reopened
       // when they come back (a new ifindex), without a restart.
@@ -165,6 +173,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       if (timer) clearInterval(timer);
       await follower?.stop();
       await server?.stop();
+      ddnsOut?.stop();
       await store?.close();
     },
   };

@@ -1,0 +1,224 @@
+// Sends DHCP names to the DNS servers named by dhcpd.conf `zone` statements, as RFC 2136
+// updates signed with the zone's TSIG key, following ISC dhcpd's conflict rules
+// (ddns-plan.ts). Names in zones without a `zone` statement are left to Triad's own DNS
+// service (the name-registration channel), unchanged.
+//
+// State is kept per leased address, in memory: what was added, so a release removes it and
+// a renewal with the same name sends nothing (update-optimization, ISC's default); the
+// records are removed when the lease ends without a renewal.
+
+import dgram from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { NameBinding, NameEvent } from '../net/name-registration.js';
+import type { DdnsConf, DdnsZoneConf } from '../config/dhcpd-ddns.js';
+import { keyId } from '../config/named-conf-keys.js';
+import { buildUpdate, updateAnswer, UPDATE_RCODE_NAMES } from '../wire/dns-update.js';
+import { formatIPv4 } from '../wire/ipv4.js';
+import { signRequest, type TsigAlgorithm, type TsigKey } from '../wire/tsig.js';
+import { identityFromKey } from './dhcid.js';
+import {
+  afterForwardAdd, afterForwardReplace, forwardAdd, forwardRemove, forwardReplace, ownerRemove, reverseAdd, reverseName,
+  reverseRemove, zoneFor, type NameFacts, type UpdateBody,
+} from './ddns-plan.js';
+
+export interface DdnsOutSettings {
+  ddns: DdnsConf;
+  style?: string;
+  /** update-conflict-detection (default on). */
+  conflictDetection?: boolean;
+  /** update-optimization (default on). */
+  optimization?: boolean;
+}
+
+interface Held {
+  facts: NameFacts;
+  fwd?: DdnsZoneConf;
+  rev?: DdnsZoneConf;
+  revName: string;
+  timer?: NodeJS.Timeout;
+}
+
+/** One update's outcome: the RCODE, or why no answer counts. */
+export type Sent = { rcode: number } | { error: string };
+
+const TRIES = 3;
+
+export class DdnsOut {
+  private held = new Map<number, Held>();
+  /** Updates run one after another, in the order the leases changed. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private settings: () => DdnsOutSettings,
+    private log: Logger,
+    /** The DNS port (53; tests may point elsewhere). */
+    private port = 53,
+  ) {}
+
+  /** Whether any name goes to another server at all. */
+  get active(): boolean {
+    const s = this.settings();
+    return (s.style === 'standard' || s.style === 'interim') && s.ddns.zones.length > 0;
+  }
+
+  handle(events: NameEvent[]): void {
+    if (!this.active) return;
+    for (const e of events) this.queue = this.queue.then(() => (e.kind === 'bind' ? this.bind(e.binding) : this.unbind(e.ip))).catch((err: unknown) => this.log.error({ err }, 'DNS update failed'));
+  }
+
+  /** Waits for the updates queued so far (stop, tests). */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  stop(): void {
+    for (const h of this.held.values()) if (h.timer) clearTimeout(h.timer);
+  }
+
+  private async bind(b: NameBinding): Promise<void> {
+    const s = this.settings();
+    const style = s.style === 'standard' ? 'standard' : 'interim';
+    const client = identityFromKey(b.owner);
+    if (!client) return;
+    const revName = reverseName(b.ip, b.revDomain);
+    const fwd = b.forward ? zoneFor(s.ddns.zones, b.fqdn) : undefined;
+    const rev = b.reverse ? zoneFor(s.ddns.zones, revName) : undefined;
+    if (!fwd && !rev) return;
+    const facts: NameFacts = { fqdn: b.fqdn, ip: b.ip, ttl: b.ttl, style, client };
+    const prev = this.held.get(b.ip);
+    if (prev && prev.facts.fqdn === b.fqdn && prev.facts.ip === b.ip && sameClient(prev.facts, facts) && s.optimization !== false) {
+      this.arm(prev, b.expires);
+      return;
+    }
+    if (prev) await this.remove(b.ip, prev);
+    const cd = s.conflictDetection !== false;
+    let forwardOk = true;
+    if (fwd) {
+      let r = await this.send(fwd, forwardAdd(facts, cd));
+      let next = 'rcode' in r ? afterForwardAdd(r.rcode, cd) : 'failed';
+      if (next === 'replace') {
+        r = await this.send(fwd, forwardReplace(facts));
+        next = 'rcode' in r ? afterForwardReplace(r.rcode) : 'failed';
+      }
+      const m = `forward map from ${b.fqdn} to ${formatIPv4(b.ip)}`;
+      if (next === 'done') this.log.info({ zone: fwd.name }, `Added new ${m}`);
+      else if (next === 'conflict') this.log.warn({ zone: fwd.name }, `${cap(m)} FAILED: the name belongs to another client (its ${style === 'standard' ? 'DHCID' : 'TXT'} record is not this client's)`);
+      else this.log.warn({ zone: fwd.name }, `${cap(m)} FAILED: ${why(r)}`);
+      forwardOk = next === 'done';
+    }
+    const h: Held = { facts, fwd: forwardOk ? fwd : undefined, rev: undefined, revName };
+    // ISC adds the PTR only once the forward name is this client's.
+    if (rev && forwardOk) {
+      const r = await this.send(rev, reverseAdd(facts, revName));
+      if ('rcode' in r && r.rcode === 0) {
+        h.rev = rev;
+        this.log.info({ zone: rev.name }, `Added reverse map from ${revName} to ${b.fqdn}`);
+      } else this.log.warn({ zone: rev.name }, `Reverse map from ${revName} to ${b.fqdn} FAILED: ${why(r)}`);
+    }
+    if (!h.fwd && !h.rev) return;
+    this.held.set(b.ip, h);
+    this.arm(h, b.expires);
+  }
+
+  private arm(h: Held, expires: number): void {
+    if (h.timer) clearTimeout(h.timer);
+    h.timer = undefined;
+    if (!Number.isFinite(expires)) return;
+    // setTimeout holds at most 2^31-1 ms: longer leases re-arm.
+    const ms = Math.max(0, expires * 1000 - Date.now());
+    h.timer = setTimeout(() => {
+      if (ms > 2 ** 31 - 1) return this.arm(h, expires);
+      this.queue = this.queue.then(() => this.unbind(h.facts.ip));
+    }, Math.min(ms, 2 ** 31 - 1));
+    h.timer.unref();
+  }
+
+  private async unbind(ip: number): Promise<void> {
+    const h = this.held.get(ip);
+    if (h) await this.remove(ip, h);
+  }
+
+  private async remove(ip: number, h: Held): Promise<void> {
+    if (h.timer) clearTimeout(h.timer);
+    this.held.delete(ip);
+    const f = h.facts;
+    if (h.fwd) {
+      const r = await this.send(h.fwd, forwardRemove(f));
+      if ('rcode' in r && r.rcode === 0) {
+        this.log.info({ zone: h.fwd.name }, `Removed forward map from ${f.fqdn} to ${formatIPv4(f.ip)}`);
+        const r2 = await this.send(h.fwd, ownerRemove(f));
+        if (!('rcode' in r2) || (r2.rcode !== 0 && r2.rcode !== 8 && r2.rcode !== 7)) this.log.warn({ zone: h.fwd.name }, `Removing the ${f.style === 'standard' ? 'DHCID' : 'TXT'} record of ${f.fqdn} FAILED: ${why(r2)}`);
+      } else this.log.warn({ zone: h.fwd.name }, `Removing forward map from ${f.fqdn} to ${formatIPv4(f.ip)} FAILED: ${why(r)}`);
+    }
+    if (h.rev) {
+      const r = await this.send(h.rev, reverseRemove(f, h.revName));
+      if ('rcode' in r && r.rcode === 0) this.log.info({ zone: h.rev.name }, `Removed reverse map on ${h.revName}`);
+      else this.log.warn({ zone: h.rev.name }, `Removing reverse map on ${h.revName} FAILED: ${why(r)}`);
+    }
+  }
+
+  private key(zone: DdnsZoneConf): TsigKey | undefined {
+    if (zone.key === undefined) return undefined;
+    const k = this.settings().ddns.keys.get(keyId(zone.key));
+    return k ? { name: k.name, algorithm: k.hmac as TsigAlgorithm, secret: k.secret, ...(k.digestBits ? { digestBits: k.digestBits } : {}) } : undefined;
+  }
+
+  /** Sends one update to the zone's servers in turn, retrying over UDP (RFC 2136 §6 leaves the transport to the client). */
+  async send(zone: DdnsZoneConf, body: UpdateBody): Promise<Sent> {
+    const key = this.key(zone);
+    let last: Sent = { error: 'no server' };
+    for (const server of zone.servers) {
+      for (let attempt = 0; attempt < TRIES; attempt++) {
+        const id = randomInt(0x10000);
+        const plain = buildUpdate({ id, zone: zone.name, ...body });
+        const ex = key ? signRequest(plain, key) : undefined;
+        const answer = await exchange(ex?.message ?? plain, server, this.port, 1000 * 2 ** attempt, id);
+        if (!answer) {
+          last = { error: `no answer from ${formatIPv4(server)}` };
+          continue;
+        }
+        if (ex) {
+          const c = ex.check(answer.msg);
+          if (!c.ok) return { error: `the answer from ${formatIPv4(server)} failed its TSIG check (${c.reason})` };
+        }
+        return { rcode: answer.rcode };
+      }
+    }
+    return last;
+  }
+}
+
+function exchange(msg: Uint8Array, server: number, port: number, timeoutMs: number, id: number): Promise<{ msg: Uint8Array; rcode: number } | undefined> {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket('udp4');
+    const done = (v: { msg: Uint8Array; rcode: number } | undefined): void => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    sock.on('error', () => done(undefined));
+    sock.on('message', (m, rinfo) => {
+      // Only the server's answer to this ID counts; anything else is ignored.
+      const a = updateAnswer(m);
+      if (!a || a.id !== id || rinfo.address !== formatIPv4(server)) return;
+      done({ msg: new Uint8Array(m), rcode: a.rcode });
+    });
+    sock.send(msg, port, formatIPv4(server));
+  });
+}
+
+function sameClient(a: NameFacts, b: NameFacts): boolean {
+  const x = a.client;
+  const y = b.client;
+  return Buffer.compare(Buffer.from(x.uid ?? []), Buffer.from(y.uid ?? [])) === 0 && x.hwType === y.hwType && Buffer.compare(Buffer.from(x.hwAddr), Buffer.from(y.hwAddr)) === 0;
+}
+
+function why(r: Sent): string {
+  return 'rcode' in r ? (UPDATE_RCODE_NAMES[r.rcode] ?? `RCODE ${r.rcode}`) : r.error;
+}
+
+function cap(s: string): string {
+  return s[0].toUpperCase() + s.slice(1);
+}
