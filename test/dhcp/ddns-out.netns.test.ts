@@ -1,0 +1,123 @@
+// DHCP names sent to another DNS server, end to end in network namespaces: BIND (named)
+// serves ddns.lab and its reverse zone with `allow-update { key ddns-key; }` (the key made
+// by tsig-keygen); Triad's DHCP server has `zone` statements sending names there, signed
+// with the key. A dhclient gets a lease: its A, PTR and DHCID (standard) or TXT (interim)
+// appear in BIND; a second client asking for the same name is refused (RFC 4703) and the
+// first one's records stay; a release removes them.
+
+import t from 'tap';
+import path from 'node:path';
+import { NetnsLab, sh, sleep, labPrerequisites } from './netns-lab.js';
+import { dhcidRdata, interimTxt } from '../../src/dhcp/dhcid.js';
+
+const ZONE = `$TTL 300
+@      IN SOA ns.ddns.lab. admin.ddns.lab. 1 3600 600 86400 300
+@      IN NS  ns
+ns     IN A   127.0.0.1
+`;
+const REV = `$TTL 300
+@      IN SOA ns.ddns.lab. admin.ddns.lab. 1 3600 600 86400 300
+@      IN NS  ns.ddns.lab.
+`;
+const MAC1 = '02:00:00:00:77:01';
+const MAC2 = '02:00:00:00:77:02';
+
+for (const style of ['standard', 'interim'] as const) {
+  t.test(`DHCP names to BIND, ddns-update-style ${style}`, { timeout: 240_000 }, async (t) => {
+    if (!(await labPrerequisites(t, ['ip', 'dhclient', 'dig', 'named', 'tsig-keygen']))) return;
+    const lab = new NetnsLab('tdo');
+    t.teardown(() => lab.cleanup());
+    await lab.setupServer('192.168.117.1/24');
+    const key = lab.file('ddns.key', (await sh('tsig-keygen -a hmac-sha256 ddns-key')).stdout);
+    lab.file('ddns.lab.zone', ZONE);
+    lab.file('rev.zone', REV);
+    const namedConf = lab.file(
+      'named.conf',
+      `options { directory "${lab.dir}"; listen-on port 53 { 127.0.0.1; }; listen-on-v6 { none; }; recursion no; dnssec-validation no;
+  pid-file none; session-keyfile "${lab.dir}/session.key"; managed-keys-directory "${lab.dir}"; };
+controls { };
+include "${key}";
+zone "ddns.lab" { type primary; file "ddns.lab.zone"; allow-update { key ddns-key; }; };
+zone "117.168.192.in-addr.arpa" { type primary; file "rev.zone"; allow-update { key ddns-key; }; };
+`,
+    );
+    const named = lab.spawnIn(lab.serverNs, 'named', ['-g', '-n', '1', '-c', namedConf]);
+    const end = Date.now() + 15_000;
+    while (!/running/.test(named.output())) {
+      if (named.exitCode !== null || Date.now() > end) throw new Error(`named did not start:\n${named.output()}`);
+      await sleep(100);
+    }
+    const conf = lab.file(
+      'dhcpd.conf',
+      `ddns-update-style ${style};
+ddns-domainname "ddns.lab.";
+default-lease-time 600;
+authoritative;
+include "${key}";
+zone ddns.lab. { primary 127.0.0.1; key ddns-key; }
+zone 117.168.192.in-addr.arpa. { primary 127.0.0.1; key ddns-key; }
+subnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.150; }
+`,
+    );
+    const leases = lab.file('dhcpd.leases', '');
+    const server = await lab.startTriad(conf, leases, 'br0');
+
+    const dig = async (q: string): Promise<string> => (await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +short +time=2 +tries=1 ${q}`)).stdout.trim();
+    const until = async (q: string, want: (s: string) => boolean): Promise<string> => {
+      const stop = Date.now() + 10_000;
+      let answer = '';
+      while (Date.now() < stop) {
+        answer = await dig(q);
+        if (want(answer)) break;
+        await sleep(100);
+      }
+      return answer;
+    };
+    const cf = lab.file('dhclient.conf', 'send host-name "labpc";\n');
+    const dhclient = async (what: string, ns: string, extra = ''): Promise<string> => {
+      const out = path.join(lab.dir, `${what}.out`);
+      await sh(`ip netns exec ${ns} dhclient -4 -v -1 ${extra} -cf ${cf} -sf ${lab.dhclientScript(out)} -lf ${lab.dir}/${what}.leases -pf ${lab.dir}/${what}.pid eth0 2>&1; echo rc=$?`, 60_000);
+      await sh(`kill $(cat ${lab.dir}/${what}.pid)`).catch(() => undefined);
+      return /BOUND ip=(\S+)/.exec(lab.read(`${what}.out`))?.[1] ?? '';
+    };
+
+    const ns1 = await lab.addClient('pc1', MAC1);
+    const ip = await dhclient('pc1', ns1);
+    t.match(ip, /^192\.168\.117\.\d+$/, `the client bound ${ip}`);
+    t.equal(await until('labpc.ddns.lab A', (s) => s === ip), ip, 'BIND answers the client\'s name with its address');
+    const rev = ip.split('.').reverse().join('.') + '.in-addr.arpa';
+    t.equal(await until(`${rev} PTR`, (s) => s !== ''), 'labpc.ddns.lab.', 'and the PTR');
+    const client = { hwType: 1, hwAddr: Buffer.from(MAC1.replace(/:/g, ''), 'hex') };
+    if (style === 'standard') {
+      const want = Buffer.from(dhcidRdata(client, 'labpc.ddns.lab.')).toString('base64');
+      t.equal((await dig('labpc.ddns.lab DHCID')).replace(/\s+/g, ''), want, 'the DHCID record (RFC 4701, hardware address)');
+    } else {
+      t.equal(await dig('labpc.ddns.lab TXT'), `"${interimTxt(client)}"`, 'the TXT record ISC\'s interim style writes');
+    }
+    t.match(server.output(), /Added new forward map from labpc\.ddns\.lab\. to /, 'logged');
+    t.match(named.output(), /updating zone 'ddns\.lab\/IN': adding an RR at 'labpc\.ddns\.lab' A/, 'BIND applied a signed update');
+
+    await t.test('a second client asking for the same name is refused', async (t) => {
+      const ns2 = await lab.addClient('pc2', MAC2);
+      const ip2 = await dhclient('pc2', ns2);
+      t.match(ip2, /^192\.168\.117\.\d+$/, `the second client still gets its lease (${ip2})`);
+      t.not(ip2, ip);
+      const stop = Date.now() + 10_000;
+      while (!/Forward map from labpc\.ddns\.lab\. to .* FAILED: the name belongs to another client/.test(server.output()) && Date.now() < stop) await sleep(100);
+      t.match(server.output(), new RegExp(`Forward map from labpc\\.ddns\\.lab\\. to ${ip2.replace(/\./g, '\\.')} FAILED: the name belongs to another client`), 'refused, with the reason');
+      t.equal(await dig('labpc.ddns.lab A'), ip, 'the first client\'s address stays');
+      t.equal(await dig(`${ip2.split('.').reverse().join('.')}.in-addr.arpa PTR`), '', 'no PTR for the refused client (ISC adds it only with the name)');
+    });
+
+    await t.test('release removes the records', async (t) => {
+      await dhclient('pc1', ns1, '-r');
+      t.equal(await until('labpc.ddns.lab A', (s) => s === ''), '', 'A gone');
+      t.equal(await until(`${rev} PTR`, (s) => s === ''), '', 'PTR gone');
+      t.equal(await until(`labpc.ddns.lab ${style === 'standard' ? 'DHCID' : 'TXT'}`, (s) => s === ''), '', `${style === 'standard' ? 'DHCID' : 'TXT'} gone`);
+      t.match((await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +time=2 +tries=1 labpc.ddns.lab A`)).stdout, /status: NXDOMAIN/, 'the name no longer exists');
+      t.match(server.output(), /Removed forward map from labpc\.ddns\.lab\./, 'logged');
+    });
+    server.kill('SIGTERM');
+    named.kill('SIGTERM');
+  });
+}
