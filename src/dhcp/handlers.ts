@@ -204,9 +204,11 @@ export function onRequest(m: Message): Outcome {
   const lease = ch.fixed || reuse ? undefined : bindLease(c, ch.ip, secs, nowSec, billing);
   if (lease) m.changes.commit.push(lease);
   const reply = buildReply(c, MsgType.ACK, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
-  // ISC update-static-leases defaults to off: fixed addresses get no names.
+  // ISC update-static-leases defaults to off: fixed addresses get no names; on, they get
+  // them for the lease time they are given (renewed with each ACK).
   const dp = ddnsParams(ch.scopes);
-  const binding = lease ? bindingFor(dp, req, ch.ip, secs, lease.ends, c.key) : undefined;
+  const staticName = ch.fixed && param(ch.scopes, 'updateStaticLeases') === true;
+  const binding = lease ? bindingFor(dp, req, ch.ip, secs, lease.ends, c.key) : staticName ? bindingFor(dp, req, ch.ip, secs, nowSec + secs, c.key) : undefined;
   const names = bindEvent(binding);
   const asked = req.options.get(OPT_CLIENT_FQDN);
   if (asked && ddnsEnabled(dp) && reply.packet.cookie) {

@@ -41,6 +41,10 @@ t.test('ACK carries a bind event when dhcpd.conf asks for updates', async (t) =>
   const fixed = request('ddns-update-style interim;', 'ae:86:ca:fe:ba:be', [name('ae86')], [192, 168, 117, 86]);
   t.match(fixed.log(), /DHCPACK on 192\.168\.117\.86/);
   t.notOk(fixed.names?.length, 'fixed address: no names (update-static-leases off)');
+  const fixedOn = request('ddns-update-style interim;\nupdate-static-leases on;', 'ae:86:ca:fe:ba:be', [name('ae86')], [192, 168, 117, 86]);
+  const fb = fixedOn.names?.[0]?.kind === 'bind' ? fixedOn.names[0].binding : undefined;
+  t.equal(fb?.fqdn, 'ae86.cafe.babe.', 'update-static-leases on: the fixed address gets its name');
+  t.equal(fb?.ip, ip('192.168.117.86'));
 });
 
 t.test('option 81 answered in the ACK', async (t) => {
