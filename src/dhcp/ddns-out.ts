@@ -3,11 +3,13 @@
 // (ddns-plan.ts). Names in zones without a `zone` statement are left to Triad's own DNS
 // service (the name-registration channel), unchanged.
 //
-// State is kept per leased address, in memory: what was added, so a release removes it and
-// a renewal with the same name sends nothing (update-optimization, ISC's default); the
-// records are removed when the lease ends without a renewal.
+// State is kept per leased address: what was added, so a release removes it and a renewal
+// with the same name sends nothing (update-optimization, ISC's default); the records are
+// removed when the lease ends without a renewal. The state is written to a small file in
+// the data directory (ISC keeps it in the lease file), so a restart still removes them.
 
 import dgram from 'node:dgram';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { NameBinding, NameEvent } from '../net/name-registration.js';
@@ -33,10 +35,25 @@ export interface DdnsOutSettings {
 
 interface Held {
   facts: NameFacts;
+  owner: string;
+  expires: number;
   fwd?: DdnsZoneConf;
   rev?: DdnsZoneConf;
   revName: string;
   timer?: NodeJS.Timeout;
+}
+
+/** One entry of the state file. */
+interface Saved {
+  ip: number;
+  fqdn: string;
+  ttl: number;
+  style: string;
+  owner: string;
+  expires: number | null;
+  fwd?: string;
+  rev?: string;
+  revName: string;
 }
 
 /** One update's outcome: the RCODE, or why no answer counts. */
@@ -52,9 +69,49 @@ export class DdnsOut {
   constructor(
     private settings: () => DdnsOutSettings,
     private log: Logger,
+    /** Where what was added is kept across restarts (none: memory only). */
+    private stateFile?: string,
     /** The DNS port (53; tests may point elsewhere). */
     private port = 53,
   ) {}
+
+  /** Reads the state a previous run left; entries whose zone is no longer configured are dropped. */
+  async load(): Promise<void> {
+    if (!this.stateFile) return;
+    let saved: unknown;
+    try {
+      saved = JSON.parse(await readFile(this.stateFile, 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ file: this.stateFile, err: String(err) }, 'cannot read what was sent to other DNS servers; starting without it');
+      return;
+    }
+    if (!Array.isArray(saved)) return;
+    const zones = this.settings().ddns.zones;
+    for (const e of saved as Saved[]) {
+      const client = typeof e?.owner === 'string' ? identityFromKey(e.owner) : undefined;
+      if (!client || typeof e.ip !== 'number' || typeof e.fqdn !== 'string') continue;
+      const fwd = e.fwd ? zones.find((z) => z.name === e.fwd) : undefined;
+      const rev = e.rev ? zones.find((z) => z.name === e.rev) : undefined;
+      if (!fwd && !rev) continue;
+      const h: Held = { facts: { fqdn: e.fqdn, ip: e.ip, ttl: e.ttl, style: e.style === 'standard' ? 'standard' : 'interim', client }, owner: e.owner, expires: e.expires ?? Infinity, fwd, rev, revName: e.revName };
+      this.held.set(e.ip, h);
+      this.arm(h, h.expires);
+    }
+  }
+
+  private async save(): Promise<void> {
+    if (!this.stateFile) return;
+    const out: Saved[] = [...this.held.values()].map((h) => ({
+      ip: h.facts.ip, fqdn: h.facts.fqdn, ttl: h.facts.ttl, style: h.facts.style, owner: h.owner,
+      expires: Number.isFinite(h.expires) ? h.expires : null, fwd: h.fwd?.name, rev: h.rev?.name, revName: h.revName,
+    }));
+    try {
+      await writeFile(`${this.stateFile}.tmp`, JSON.stringify(out));
+      await rename(`${this.stateFile}.tmp`, this.stateFile);
+    } catch (err) {
+      this.log.warn({ file: this.stateFile, err: String(err) }, 'cannot write what was sent to other DNS servers');
+    }
+  }
 
   /** Whether any name goes to another server at all. */
   get active(): boolean {
@@ -88,7 +145,9 @@ export class DdnsOut {
     const facts: NameFacts = { fqdn: b.fqdn, ip: b.ip, ttl: b.ttl, style, client };
     const prev = this.held.get(b.ip);
     if (prev && prev.facts.fqdn === b.fqdn && prev.facts.ip === b.ip && sameClient(prev.facts, facts) && s.optimization !== false) {
+      prev.expires = b.expires;
       this.arm(prev, b.expires);
+      await this.save();
       return;
     }
     if (prev) await this.remove(b.ip, prev);
@@ -107,7 +166,7 @@ export class DdnsOut {
       else this.log.warn({ zone: fwd.name }, `${cap(m)} FAILED: ${why(r)}`);
       forwardOk = next === 'done';
     }
-    const h: Held = { facts, fwd: forwardOk ? fwd : undefined, rev: undefined, revName };
+    const h: Held = { facts, owner: b.owner, expires: b.expires, fwd: forwardOk ? fwd : undefined, rev: undefined, revName };
     // ISC adds the PTR only once the forward name is this client's.
     if (rev && forwardOk) {
       const r = await this.send(rev, reverseAdd(facts, revName));
@@ -116,9 +175,10 @@ export class DdnsOut {
         this.log.info({ zone: rev.name }, `Added reverse map from ${revName} to ${b.fqdn}`);
       } else this.log.warn({ zone: rev.name }, `Reverse map from ${revName} to ${b.fqdn} FAILED: ${why(r)}`);
     }
-    if (!h.fwd && !h.rev) return;
+    if (!h.fwd && !h.rev) return this.save();
     this.held.set(b.ip, h);
     this.arm(h, b.expires);
+    await this.save();
   }
 
   private arm(h: Held, expires: number): void {
@@ -142,6 +202,7 @@ export class DdnsOut {
   private async remove(ip: number, h: Held): Promise<void> {
     if (h.timer) clearTimeout(h.timer);
     this.held.delete(ip);
+    await this.save();
     const f = h.facts;
     if (h.fwd) {
       const r = await this.send(h.fwd, forwardRemove(f));

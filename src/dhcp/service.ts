@@ -5,6 +5,7 @@
 // an address on a configured subnet — but only when the process may open packet sockets:
 // as a non-root user without --interfaces it logs why and stays idle, so `npm start` works.
 
+import path from 'node:path';
 import { DdnsOut } from './ddns-out.js';
 import { ControlUsageError, type ControlReply, type RunOptions, type Service } from '../service.js';
 import { controlSocketPath, registerServiceControl } from '../control/server.js';
@@ -139,8 +140,9 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       server = srv;
       const names = opts.names;
       // Names in zones that `zone` statements give to other servers go there as RFC 2136 updates.
-      ddnsOut = new DdnsOut(() => ({ ddns: conf.ddns, style: conf.global.params.ddnsUpdateStyle, conflictDetection: conf.global.params.updateConflictDetection, optimization: conf.global.params.updateOptimization }), log);
+      ddnsOut = new DdnsOut(() => ({ ddns: conf.ddns, style: conf.global.params.ddnsUpdateStyle, conflictDetection: conf.global.params.updateConflictDetection, optimization: conf.global.params.updateOptimization }), log, path.join(opts.dataDir, 'dhcp-ddns.json'));
       const out = ddnsOut;
+      await out.load();
       srv.publishNames = (events) => {
         if (names) events.forEach((e) => names.publish(e));
         out.handle(events);

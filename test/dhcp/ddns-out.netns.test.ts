@@ -3,7 +3,8 @@
 // by tsig-keygen); Triad's DHCP server has `zone` statements sending names there, signed
 // with the key. A dhclient gets a lease: its A, PTR and DHCID (standard) or TXT (interim)
 // appear in BIND; a second client asking for the same name is refused (RFC 4703) and the
-// first one's records stay; a release removes them.
+// first one's records stay; a release removes them, also after a restart of Triad. ISC dhcpd
+// runs the same against the same BIND, and the records must be the same.
 
 import t from 'tap';
 import path from 'node:path';
@@ -63,7 +64,7 @@ subnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.1
 `,
     );
     const leases = lab.file('dhcpd.leases', '');
-    const server = dhcpd === 'triad' ? await lab.startTriad(conf, leases, 'br0') : await startIsc(lab, conf, leases);
+    let server = dhcpd === 'triad' ? await lab.startTriad(conf, leases, 'br0') : await startIsc(lab, conf, leases);
 
     const dig = async (q: string): Promise<string> => (await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +short +time=2 +tries=1 ${q}`)).stdout.trim();
     const until = async (q: string, want: (s: string) => boolean): Promise<string> => {
@@ -116,6 +117,16 @@ subnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.1
       t.equal(await dig('labpc.ddns.lab A'), ip, 'the first client\'s address stays');
       t.equal(await dig(`${ip2.split('.').reverse().join('.')}.in-addr.arpa PTR`), '', 'no PTR for the refused client (ISC adds it only with the name)');
     });
+
+    if (dhcpd === 'triad') {
+      await t.test('a restart remembers what was sent (the data directory)', async (t) => {
+        server.kill('SIGTERM');
+        await new Promise((r) => (server.exitCode !== null ? r(undefined) : server.once('exit', r)));
+        t.match(lab.read('dhcp-ddns.json'), /labpc\.ddns\.lab\./, 'kept in DATA_DIR/dhcp-ddns.json');
+        server = await lab.startTriad(conf, leases, 'br0');
+        t.equal(await dig('labpc.ddns.lab A'), ip, 'the name is still there');
+      });
+    }
 
     await t.test('release removes the records', async (t) => {
       await dhclient('pc1', ns1, '-r');
