@@ -22,6 +22,8 @@ const REV = `$TTL 300
 `;
 const MAC1 = '02:00:00:00:77:01';
 const MAC2 = '02:00:00:00:77:02';
+const MAC3 = '02:00:00:00:77:03';
+const UID3 = '01:02:00:00:00:77:03';
 
 /** What BIND holds for the first client once it is bound, per DHCP server and style: to compare. */
 const seen = new Map<string, string>();
@@ -104,6 +106,21 @@ subnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.1
     t.comment(records);
     t.match(named.output(), /updating zone 'ddns\.lab\/IN': adding an RR at 'labpc\.ddns\.lab' A/, 'BIND applied a signed update');
 
+    await t.test('a client that sends a client identifier (option 61)', async (t) => {
+      const ns3 = await lab.addClient('pc3', MAC3);
+      const cf3 = lab.file('dhclient3.conf', `send host-name "idpc";\nsend dhcp-client-identifier ${UID3};\n`);
+      const out = path.join(lab.dir, 'pc3.out');
+      await sh(`ip netns exec ${ns3} dhclient -4 -v -1 -cf ${cf3} -sf ${lab.dhclientScript(out)} -lf ${lab.dir}/pc3.leases -pf ${lab.dir}/pc3.pid eth0 2>&1`, 60_000);
+      await sh(`kill $(cat ${lab.dir}/pc3.pid)`).catch(() => undefined);
+      const ip3 = /BOUND ip=(\S+)/.exec(lab.read('pc3.out'))?.[1] ?? '';
+      t.equal(await until('idpc.ddns.lab A', (s) => s === ip3), ip3, `idpc.ddns.lab → ${ip3}`);
+      const id = { uid: Buffer.from(UID3.replace(/:/g, ''), 'hex'), hwType: 1, hwAddr: Buffer.from(MAC3.replace(/:/g, ''), 'hex') };
+      if (style === 'standard') t.equal((await dig('idpc.ddns.lab DHCID')).replace(/\s+/g, ''), Buffer.from(dhcidRdata(id, 'idpc.ddns.lab.')).toString('base64'), 'DHCID of the client identifier (type 1)');
+      else t.equal(await dig('idpc.ddns.lab TXT'), `"${interimTxt(id)}"`, 'TXT "31…" of the client identifier');
+      const recs = (await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +noall +answer +time=2 +tries=1 idpc.ddns.lab ANY ${ip3.split('.').reverse().join('.')}.in-addr.arpa PTR`)).stdout.trim().split('\n').sort().join('\n');
+      seen.set(`${style} ${dhcpd} id`, recs);
+    });
+
     await t.test('a second client asking for the same name is refused', async (t) => {
       // ISC: "Has an address record but no DHCID, not mine." (its words for NXRRSET).
       const refusal = dhcpd === 'triad' ? 'Forward map from labpc\\.ddns\\.lab\\. to [0-9.]+ FAILED: the name belongs to another client' : 'Forward map from labpc\\.ddns\\.lab\\.? to [0-9.]+ FAILED';
@@ -146,6 +163,8 @@ t.test('Triad leaves in BIND the records ISC dhcpd leaves', async (t) => {
     const triad = seen.get(`${style} triad`);
     t.ok(triad, `Triad's ${style} records were read`);
     t.equal(triad, seen.get(`${style} isc`), `${style}: the same names, TTLs and data`);
+    t.ok(seen.get(`${style} triad id`), `Triad's ${style} records for a client identifier were read`);
+    t.equal(seen.get(`${style} triad id`), seen.get(`${style} isc id`), `${style}, client identifier: the same records`);
   }
 });
 
