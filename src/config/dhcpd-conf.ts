@@ -62,6 +62,8 @@ export interface Params {
   updateStaticLeases?: boolean;
   updateConflictDetection?: boolean;
   updateOptimization?: boolean;
+  /** `ddns-hostname`: a data expression (or a string) giving the host part of the name. */
+  ddnsHostname?: Expr;
 }
 
 export type ScopeKind = 'global' | 'shared-network' | 'subnet' | 'pool' | 'group' | 'host' | 'class';
@@ -192,7 +194,7 @@ const PARAMS: Record<string, [ParamKind, keyof Params | undefined]> = {
 
 /** Valid ISC parameters Triad accepts but does not act on: warned about once. */
 const UNSUPPORTED_PARAMS: Record<string, ParamKind> = {
-  'ddns-hostname': 'any', 'do-forward-updates': 'bool', 'ddns-local-address4': 'ip', 'ddns-local-address6': 'any',
+  'do-forward-updates': 'bool', 'ddns-local-address4': 'ip', 'ddns-local-address6': 'any',
   'pid-file-name': 'string', 'log-facility': 'word', 'local-address': 'ip', 'omapi-port': 'num', 'min-secs': 'num',
   'one-lease-per-client': 'bool', 'get-lease-hostnames': 'bool', 'stash-agent-options': 'bool', 'db-time-format': 'word',
   'limit-addrs-per-ia': 'num', 'adaptive-lease-time-threshold': 'num', 'max-ack-delay': 'num', 'max-ack-delay-count': 'num',
@@ -576,6 +578,14 @@ class Parser implements ExprHost {
         const name = this.nameOrString(`${kw} name`);
         if (kw === 'key') this.keys.add(name.value);
         return (kw === 'key' ? parseDdnsKey : parseDdnsZone)(name, this, this.sink, this.conf.ddns);
+      }
+      case 'ddns-hostname': {
+        // ISC: a string, or `= expression` (dhcp-eval(5)), evaluated for each client.
+        if (this.isP(this.peek(), '=')) this.next();
+        const e = this.parseDataExpr();
+        this.semi();
+        ctx.scope.params.ddnsHostname = e;
+        return;
       }
       case 'omapi-key': {
         this.omapiKeys.push(this.nameOrString('key name'));
