@@ -24,6 +24,7 @@ const MAC1 = '02:00:00:00:77:01';
 const MAC2 = '02:00:00:00:77:02';
 const MAC3 = '02:00:00:00:77:03';
 const UID3 = '01:02:00:00:00:77:03';
+const MAC4 = '02:00:00:00:77:04';
 
 /** What BIND holds for the first client once it is bound, per DHCP server and style: to compare. */
 const seen = new Map<string, string>();
@@ -63,6 +64,7 @@ include "${key}";
 zone ddns.lab. { primary 127.0.0.1; key ddns-key; }
 zone 117.168.192.in-addr.arpa. { primary 127.0.0.1; key ddns-key; }
 subnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.150; }
+host shortlease { hardware ethernet ${MAC4}; default-lease-time 6; max-lease-time 6; min-lease-time 6; }
 `,
     );
     const leases = lab.file('dhcpd.leases', '');
@@ -120,6 +122,28 @@ subnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.1
       const recs = (await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +noall +answer +time=2 +tries=1 idpc.ddns.lab ANY ${ip3.split('.').reverse().join('.')}.in-addr.arpa PTR`)).stdout.trim().split('\n').sort().join('\n');
       seen.set(`${style} ${dhcpd} id`, recs);
     });
+
+    if (style === 'standard') {
+      await t.test('a lease that ends without a renewal: the records go', async (t) => {
+        const ns4 = await lab.addClient('pc4', MAC4);
+        const cf4 = lab.file('dhclient4.conf', 'send host-name "shortpc";\n');
+        const out = path.join(lab.dir, 'pc4.out');
+        // dhclient is stopped once bound (no renewal); the 6-second lease then ends.
+        await sh(`ip netns exec ${ns4} dhclient -4 -v -1 -cf ${cf4} -sf ${lab.dhclientScript(out)} -lf ${lab.dir}/pc4.leases -pf ${lab.dir}/pc4.pid eth0 2>&1`, 60_000);
+        await sh(`kill $(cat ${lab.dir}/pc4.pid)`).catch(() => undefined);
+        const ip4 = /BOUND ip=(\S+)/.exec(lab.read('pc4.out'))?.[1] ?? '';
+        t.equal(await until('shortpc.ddns.lab A', (s) => s === ip4), ip4, `shortpc.ddns.lab → ${ip4}`);
+        const stop = Date.now() + 60_000;
+        let a = ip4;
+        while (a !== '' && Date.now() < stop) {
+          await sleep(500);
+          a = await dig('shortpc.ddns.lab A');
+        }
+        t.equal(a, '', 'A removed when the lease ended');
+        t.equal(await dig(`${ip4.split('.').reverse().join('.')}.in-addr.arpa PTR`), '', 'PTR too');
+        t.equal(await dig('shortpc.ddns.lab DHCID'), '', 'DHCID too');
+      });
+    }
 
     await t.test('a second client asking for the same name is refused', async (t) => {
       // ISC: "Has an address record but no DHCID, not mine." (its words for NXRRSET).
