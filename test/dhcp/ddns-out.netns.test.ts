@@ -177,6 +177,29 @@ host shortlease { hardware ethernet ${MAC4}; default-lease-time 6; max-lease-tim
       t.match((await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +time=2 +tries=1 labpc.ddns.lab A`)).stdout, /status: NXDOMAIN/, 'the name no longer exists');
       t.match(server.output(), /Removed forward map from labpc\.ddns\.lab\.?/, 'logged');
     });
+    if (dhcpd === 'triad' && style === 'standard') {
+      await t.test('a wrong key: BIND refuses the update, nothing is added, the client keeps its lease', async (t) => {
+        const wrong = (await sh('tsig-keygen -a hmac-sha256 ddns-key')).stdout;
+        lab.file('ddns.key', wrong);
+        const count = (): number => (server.output().match(/"service":"dhcp"[^\n]*"reloaded"|"reloaded"[^\n]*"service":"dhcp"/g) ?? []).length;
+        const before = count();
+        server.kill('SIGHUP');
+        const stop = Date.now() + 10_000;
+        while (count() === before && Date.now() < stop) await sleep(100);
+        t.ok(count() > before, 'DHCP reloaded with the other secret');
+        const ns5 = await lab.addClient('pc5', '02:00:00:00:77:05');
+        const cf5 = lab.file('dhclient5.conf', 'send host-name "badkey";\n');
+        const out = path.join(lab.dir, 'pc5.out');
+        await sh(`ip netns exec ${ns5} dhclient -4 -v -1 -cf ${cf5} -sf ${lab.dhclientScript(out)} -lf ${lab.dir}/pc5.leases -pf ${lab.dir}/pc5.pid eth0 2>&1`, 60_000);
+        await sh(`kill $(cat ${lab.dir}/pc5.pid)`).catch(() => undefined);
+        t.match(/BOUND ip=(\S+)/.exec(lab.read('pc5.out'))?.[1] ?? '', /^192\.168\.117\.\d+$/, 'the client gets its lease');
+        const end = Date.now() + 10_000;
+        while (!/Forward map from badkey\.ddns\.lab\. to [0-9.]+ FAILED/.test(server.output()) && Date.now() < end) await sleep(100);
+        t.match(server.output(), /Forward map from badkey\.ddns\.lab\. to [0-9.]+ FAILED: the answer from 127\.0\.0\.1 failed its TSIG check/, 'logged with the reason');
+        t.equal(await dig('badkey.ddns.lab A'), '', 'no record added');
+        t.match(named.output(), /request has invalid signature|tsig verify failure|BADSIG/i, 'BIND saw a bad signature');
+      });
+    }
     server.kill('SIGTERM');
     named.kill('SIGTERM');
   });
