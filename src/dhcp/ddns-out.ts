@@ -119,6 +119,29 @@ export class DdnsOut {
     return (s.style === 'standard' || s.style === 'interim') && s.ddns.zones.length > 0;
   }
 
+  /**
+   * The events for Triad's own zones: a binding's A or PTR that goes to another server is
+   * taken out (so the DNS service does not also consider it), a binding left with neither
+   * is dropped.
+   */
+  forOwnZones(events: NameEvent[]): NameEvent[] {
+    if (!this.active) return events;
+    const zones = this.settings().ddns.zones;
+    const out: NameEvent[] = [];
+    for (const e of events) {
+      if (e.kind !== 'bind') {
+        out.push(e);
+        continue;
+      }
+      const b = e.binding;
+      const forward = b.forward && !zoneFor(zones, b.fqdn);
+      const reverse = b.reverse && !zoneFor(zones, reverseName(b.ip, b.revDomain));
+      if (forward === b.forward && reverse === b.reverse) out.push(e);
+      else if (forward || reverse) out.push({ kind: 'bind', binding: { ...b, forward, reverse } });
+    }
+    return out;
+  }
+
   handle(events: NameEvent[]): void {
     if (!this.active) return;
     for (const e of events) this.queue = this.queue.then(() => (e.kind === 'bind' ? this.bind(e.binding) : this.unbind(e.ip))).catch((err: unknown) => this.log.error({ err }, 'DNS update failed'));

@@ -144,7 +144,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const out = ddnsOut;
       await out.load();
       srv.publishNames = (events) => {
-        if (names) events.forEach((e) => names.publish(e));
+        if (names) out.forOwnZones(events).forEach((e) => names.publish(e));
         out.handle(events);
       };
       await srv.start();

@@ -8,6 +8,9 @@ import {
 } from '../../src/dhcp/ddns-plan.js';
 import { buildUpdate, updateAnswer, UPDATE_RCODE } from '../../src/wire/dns-update.js';
 import { clientKey } from '../../src/dhcp/lease.js';
+import { DdnsOut } from '../../src/dhcp/ddns-out.js';
+import { createLogger } from '../../src/log.js';
+import type { NameEvent } from '../../src/net/name-registration.js';
 import { CLASS_ANY, CLASS_IN, CLASS_NONE, T } from '../../src/wire/rr-type.js';
 
 const b64 = (u: Uint8Array): string => Buffer.from(u).toString('base64');
@@ -96,4 +99,19 @@ t.test('message bytes', async (t) => {
   t.same(updateAnswer(answer), { id: 0x1234, rcode: UPDATE_RCODE.YXDOMAIN });
   t.equal(updateAnswer(msg), undefined, 'a request is not an answer');
   t.equal(updateAnswer(msg.subarray(0, 5)), undefined, 'short');
+});
+
+t.test('names for other servers are not also offered to Triad\'s own zones', async (t) => {
+  const zones = [{ name: 'ddns.lab.', servers: [0x7f000001], pos: { file: 'x', line: 1, col: 1 } }];
+  const out = new DdnsOut(() => ({ ddns: { keys: new Map(), zones }, style: 'standard' }), createLogger({ level: 'silent' }));
+  const bind = (fqdn: string): NameEvent => ({ kind: 'bind', binding: { fqdn, ip: 0xc0a87505, ttl: 300, expires: 0, owner: 'hw:1:020000000001', forward: true, reverse: true, revDomain: 'in-addr.arpa.' } });
+  const unbind: NameEvent = { kind: 'unbind', ip: 0xc0a87505, owner: 'hw:1:020000000001' };
+  t.same(out.forOwnZones([bind('pc.cafe.babe.'), unbind]), [bind('pc.cafe.babe.'), unbind], 'own names unchanged');
+  const split = out.forOwnZones([bind('pc.ddns.lab.')]);
+  t.equal(split.length, 1);
+  t.same(split[0].kind === 'bind' ? [split[0].binding.forward, split[0].binding.reverse] : [], [false, true], 'the A goes elsewhere, the PTR stays with the own zones');
+  const both = new DdnsOut(() => ({ ddns: { keys: new Map(), zones: [...zones, { ...zones[0], name: '168.192.in-addr.arpa.' }] }, style: 'standard' }), createLogger({ level: 'silent' }));
+  t.same(both.forOwnZones([bind('pc.ddns.lab.')]), [], 'both elsewhere: nothing for the own zones');
+  const off = new DdnsOut(() => ({ ddns: { keys: new Map(), zones }, style: 'none' }), createLogger({ level: 'silent' }));
+  t.same(off.forOwnZones([bind('pc.ddns.lab.')]), [bind('pc.ddns.lab.')], 'updates off: everything as before');
 });
