@@ -25,6 +25,7 @@ const MAC2 = '02:00:00:00:77:02';
 const MAC3 = '02:00:00:00:77:03';
 const UID3 = '01:02:00:00:00:77:03';
 const MAC4 = '02:00:00:00:77:04';
+const MAC6 = '02:00:00:00:77:06';
 
 /** What BIND holds for the first client once it is bound, per DHCP server and style: to compare. */
 const seen = new Map<string, string>();
@@ -65,10 +66,14 @@ zone ddns.lab. { primary 127.0.0.1; key ddns-key; }
 zone 117.168.192.in-addr.arpa. { primary 127.0.0.1; key ddns-key; }
 subnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.150; }
 host shortlease { hardware ethernet ${MAC4}; default-lease-time 6; max-lease-time 6; min-lease-time 6; }
-`,
+${dhcpd === 'triad' ? `host ownpc { hardware ethernet ${MAC6}; ddns-domainname "own.lab."; }\n` : ''}`,
     );
     const leases = lab.file('dhcpd.leases', '');
-    let server = dhcpd === 'triad' ? await lab.startTriad(conf, leases, 'br0') : await startIsc(lab, conf, leases);
+    // Triad also serves a zone of its own (own.lab, on 127.0.0.2 beside BIND's 127.0.0.1).
+    lab.file('own.lab.zone', ZONE.replace(/ddns\.lab/g, 'own.lab'));
+    const ownConf = lab.file('triad-named.conf', `options { directory "${lab.dir}"; listen-on port 53 { 127.0.0.2; }; listen-on-v6 { none; }; recursion no; };\nzone "own.lab" { type primary; file "own.lab.zone"; };\n`);
+    const triadArgs = ['--named-conf', ownConf];
+    let server = dhcpd === 'triad' ? await lab.startTriad(conf, leases, 'br0', triadArgs) : await startIsc(lab, conf, leases);
 
     const dig = async (q: string): Promise<string> => (await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +short +time=2 +tries=1 ${q}`)).stdout.trim();
     const until = async (q: string, want: (s: string) => boolean): Promise<string> => {
@@ -164,7 +169,7 @@ host shortlease { hardware ethernet ${MAC4}; default-lease-time 6; max-lease-tim
         server.kill('SIGTERM');
         await new Promise((r) => (server.exitCode !== null ? r(undefined) : server.once('exit', r)));
         t.match(lab.read('dhcp-ddns.json'), /labpc\.ddns\.lab\./, 'kept in DATA_DIR/dhcp-ddns.json');
-        server = await lab.startTriad(conf, leases, 'br0');
+        server = await lab.startTriad(conf, leases, 'br0', triadArgs);
         t.equal(await dig('labpc.ddns.lab A'), ip, 'the name is still there');
       });
     }
@@ -177,6 +182,27 @@ host shortlease { hardware ethernet ${MAC4}; default-lease-time 6; max-lease-tim
       t.match((await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +time=2 +tries=1 labpc.ddns.lab A`)).stdout, /status: NXDOMAIN/, 'the name no longer exists');
       t.match(server.output(), /Removed forward map from labpc\.ddns\.lab\.?/, 'logged');
     });
+    if (dhcpd === 'triad') {
+      await t.test('beside it, names of Triad\'s own zones go there (unchanged)', async (t) => {
+        const ns6 = await lab.addClient('pc6', MAC6);
+        const cf6 = lab.file('dhclient6.conf', 'send host-name "ownpc";\n');
+        const out = path.join(lab.dir, 'pc6.out');
+        await sh(`ip netns exec ${ns6} dhclient -4 -v -1 -cf ${cf6} -sf ${lab.dhclientScript(out)} -lf ${lab.dir}/pc6.leases -pf ${lab.dir}/pc6.pid eth0 2>&1`, 60_000);
+        await sh(`kill $(cat ${lab.dir}/pc6.pid)`).catch(() => undefined);
+        const ip6 = /BOUND ip=(\S+)/.exec(lab.read('pc6.out'))?.[1] ?? '';
+        const stop = Date.now() + 10_000;
+        let a = '';
+        while (a !== ip6 && Date.now() < stop) {
+          a = (await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.2 +short +time=2 +tries=1 ownpc.own.lab A`)).stdout.trim();
+          if (a !== ip6) await sleep(100);
+        }
+        t.equal(a, ip6, 'Triad\'s own zone answers ownpc.own.lab');
+        t.equal(await until(`${ip6.split('.').reverse().join('.')}.in-addr.arpa PTR`, (s) => s !== ''), 'ownpc.own.lab.', 'its PTR went to BIND (the reverse zone is BIND\'s)');
+        t.equal(await dig('ownpc.own.lab A'), '', 'BIND was not sent the own zone\'s name');
+        t.notMatch(server.output(), /not adding [a-z0-9.]*ddns\.lab\.|not adding [0-9.]*in-addr\.arpa\./, 'Triad\'s DNS is not offered the names that went to BIND');
+      });
+    }
+
     if (dhcpd === 'triad' && style === 'standard') {
       await t.test('a wrong key: BIND refuses the update, nothing is added, the client keeps its lease', async (t) => {
         const wrong = (await sh('tsig-keygen -a hmac-sha256 ddns-key')).stdout;
