@@ -14,6 +14,7 @@ import { OPT } from '../wire/dhcp-options.js';
 import { ExprError, parseBoolean, parseData, type Expr, type ExprHost } from './dhcpd-expr.js';
 import { failoverToHa, parseFailoverStatement, type FailoverPeerDecl } from './dhcpd-failover.js';
 import type { HaConfig } from './ha-conf.js';
+import { checkDdnsConf, newDdnsConf, parseDdnsKey, parseDdnsZone, type DdnsConf } from './dhcpd-ddns.js';
 import {
   OptionTable,
   STANDARD_OPTIONS,
@@ -60,6 +61,11 @@ export interface Params {
   ddnsDomainname?: string;
   ddnsRevDomainname?: string;
   ddnsTtl?: number;
+  updateStaticLeases?: boolean;
+  updateConflictDetection?: boolean;
+  updateOptimization?: boolean;
+  /** `ddns-hostname`: a data expression (or a string) giving the host part of the name. */
+  ddnsHostname?: Expr;
 }
 
 export type ScopeKind = 'global' | 'shared-network' | 'subnet' | 'pool' | 'group' | 'host' | 'class';
@@ -152,6 +158,8 @@ export interface DhcpdConf {
   optionTable: OptionTable;
   /** The HA pair built from `failover peer` declarations (dhcpd-failover.ts), if any. */
   ha?: HaConfig;
+  /** `key` and `zone` statements: where DHCP names go when the zone is another server's. */
+  ddns: DdnsConf;
 }
 
 const HW_TYPES: Record<string, number> = { ethernet: 1, 'token-ring': 6, fddi: 8, infiniband: 32 };
@@ -183,12 +191,14 @@ const PARAMS: Record<string, [ParamKind, keyof Params | undefined]> = {
   'ddns-domainname': ['string', 'ddnsDomainname'],
   'ddns-rev-domainname': ['string', 'ddnsRevDomainname'],
   'ddns-ttl': ['num', 'ddnsTtl'],
+  'update-static-leases': ['bool', 'updateStaticLeases'],
+  'update-conflict-detection': ['bool', 'updateConflictDetection'],
+  'update-optimization': ['bool', 'updateOptimization'],
 };
 
 /** Valid ISC parameters Triad accepts but does not act on: warned about once. */
 const UNSUPPORTED_PARAMS: Record<string, ParamKind> = {
-  'ddns-hostname': 'any', 'update-static-leases': 'bool', 'update-conflict-detection': 'bool',
-  'update-optimization': 'bool', 'do-forward-updates': 'bool', 'ddns-local-address4': 'ip', 'ddns-local-address6': 'any',
+  'do-forward-updates': 'bool', 'ddns-local-address4': 'ip', 'ddns-local-address6': 'any',
   'pid-file-name': 'string', 'log-facility': 'word', 'local-address': 'ip', 'omapi-port': 'num', 'min-secs': 'num',
   'one-lease-per-client': 'bool', 'get-lease-hostnames': 'bool', 'stash-agent-options': 'bool', 'db-time-format': 'word',
   'limit-addrs-per-ia': 'num', 'adaptive-lease-time-threshold': 'num', 'max-ack-delay': 'num', 'max-ack-delay-count': 'num',
@@ -267,7 +277,7 @@ class Parser implements ExprHost {
     sink.addSource(file, text);
     this.toks = tokenize(file, text, sink, { hashComments: true, punctuation: DHCPD_PUNCTUATION });
     const global = newScope('global', undefined, { file, line: 1, col: 1 });
-    this.conf = { file, global, sharedNetworks: [], subnets: [], pools: [], hosts: [], classes: new Map(), optionTable: this.table };
+    this.conf = { file, global, sharedNetworks: [], subnets: [], pools: [], hosts: [], classes: new Map(), optionTable: this.table, ddns: newDdnsConf() };
   }
 
   parse(): DhcpdConf {
@@ -275,6 +285,7 @@ class Parser implements ExprHost {
     while (this.peek().kind !== 'eof') this.statementSafe(ctx);
     for (const k of this.omapiKeys) if (!this.keys.has(k.value)) this.sink.error(k, `OMAPI key ${k.value}: not found`);
     this.finish();
+    checkDdnsConf(this.conf.ddns, this.sink);
     return this.conf;
   }
 
@@ -572,7 +583,15 @@ class Parser implements ExprHost {
       case 'key': {
         const name = this.nameOrString(`${kw} name`);
         if (kw === 'key') this.keys.add(name.value);
-        return this.skipBlock();
+        return (kw === 'key' ? parseDdnsKey : parseDdnsZone)(name, this, this.sink, this.conf.ddns);
+      }
+      case 'ddns-hostname': {
+        // ISC: a string, or `= expression` (dhcp-eval(5)), evaluated for each client.
+        if (this.isP(this.peek(), '=')) this.next();
+        const e = this.parseDataExpr();
+        this.semi();
+        ctx.scope.params.ddnsHostname = e;
+        return;
       }
       case 'omapi-key': {
         this.omapiKeys.push(this.nameOrString('key name'));

@@ -18,6 +18,8 @@ export interface DdnsParams {
   ttl?: number;
   /** allow (true/undefined) / deny, ignore (false) client-updates. */
   clientUpdates?: boolean;
+  /** ddns-hostname's value for this client, when set (the host part; a domain after it is dropped); '' when it evaluated to nothing. */
+  hostname?: string;
   /** option domain-name of the scope (fallback for ddns-domainname). */
   domainOption?: Buffer;
 }
@@ -54,7 +56,9 @@ export function bindingFor(p: DdnsParams, req: DhcpPacket, ip: number, leaseSecs
   const fqdnOpt = req.options.get(OPT_CLIENT_FQDN);
   const fqdn = fqdnOpt ? parseClientFqdn(fqdnOpt) : undefined;
   // ISC's ddns-hostname default: the host part of option 81, else option 12.
-  const raw = fqdn?.name || req.options.get(OPT.HOST_NAME)?.toString('latin1').replace(/\0+$/, '');
+  // A ddns-hostname that evaluates to nothing gives no name (ISC), not the client's.
+  if (p.hostname === '') return undefined;
+  const raw = p.hostname || fqdn?.name || req.options.get(OPT.HOST_NAME)?.toString('latin1').replace(/\0+$/, '');
   if (!raw) return undefined;
   const host = raw.split('.')[0].toLowerCase();
   if (!LABEL.test(host)) return undefined;

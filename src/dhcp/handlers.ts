@@ -15,6 +15,7 @@ import { buildReply, leaseTime, nak } from './reply.js';
 import { arrivalNetworkChecked, classifyRequest, type RequestState } from './request-state.js';
 import { allocate, usableFor, type Choice } from './allocator.js';
 import { authoritative, chain, client, fixedFor, inSubnet, options, param, poolOf, scopeList, subnetFor, type Client, type Where } from './scope.js';
+import { evaluate } from './classify.js';
 
 /** What a handler decides, before the changes are attached (see Decision). */
 export type Outcome = Omit<Decision, keyof Changes>;
@@ -210,9 +211,16 @@ export function onRequest(m: Message): Outcome {
   const lease = ch.fixed || reuse ? undefined : bindLease(c, ch.ip, secs, nowSec, billing);
   if (lease) m.changes.commit.push(lease);
   const reply = buildReply(c, MsgType.ACK, ch.ip, sid, ch.scopes, secs, subnetFor(st.conf, ch.ip));
-  // ISC update-static-leases defaults to off: fixed addresses get no names.
+  // ISC update-static-leases defaults to off: fixed addresses get no names; on, they get
+  // them for the lease time they are given (renewed with each ACK).
   const dp = ddnsParams(ch.scopes);
-  const binding = lease ? bindingFor(dp, req, ch.ip, secs, lease.ends, c.key) : undefined;
+  const hostExpr = param(ch.scopes, 'ddnsHostname');
+  if (hostExpr) {
+    const v = evaluate(hostExpr, { req, conf: st.conf, known: c.host !== undefined });
+    dp.hostname = Buffer.isBuffer(v) ? v.toString('latin1').replace(/\0+$/, '') : '';
+  }
+  const staticName = ch.fixed && param(ch.scopes, 'updateStaticLeases') === true;
+  const binding = lease ? bindingFor(dp, req, ch.ip, secs, lease.ends, c.key) : staticName ? bindingFor(dp, req, ch.ip, secs, nowSec + secs, c.key) : undefined;
   const names = bindEvent(binding);
   const asked = req.options.get(OPT_CLIENT_FQDN);
   if (asked && ddnsEnabled(dp) && reply.packet.cookie) {

@@ -5,6 +5,8 @@
 // an address on a configured subnet — but only when the process may open packet sockets:
 // as a non-root user without --interfaces it logs why and stays idle, so `npm start` works.
 
+import path from 'node:path';
+import { DdnsOut } from './ddns-out.js';
 import { ControlUsageError, type ControlReply, type RunOptions, type Service } from '../service.js';
 import { controlSocketPath, registerServiceControl } from '../control/server.js';
 import { loadDhcpdConf, type DhcpdConf } from '../config/dhcpd-conf.js';
@@ -85,6 +87,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   let store: LeaseStore | undefined;
   let st: EngineState | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let ddnsOut: DdnsOut | undefined;
   const db = new LeaseDb();
   let idle: string | undefined;
 
@@ -150,7 +153,14 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const srv = new DhcpServer(st, store, log, conf.global.params.localPort ?? 67);
       server = srv;
       const names = opts.names;
-      if (names) srv.publishNames = (events) => events.forEach((e) => names.publish(e));
+      // Names in zones that `zone` statements give to other servers go there as RFC 2136 updates.
+      ddnsOut = new DdnsOut(() => ({ ddns: conf.ddns, style: conf.global.params.ddnsUpdateStyle, conflictDetection: conf.global.params.updateConflictDetection, optimization: conf.global.params.updateOptimization }), log, path.join(opts.dataDir, 'dhcp-ddns.json'));
+      const out = ddnsOut;
+      await out.load();
+      srv.publishNames = (events) => {
+        if (names) out.forOwnZones(events).forEach((e) => names.publish(e));
+        out.handle(events);
+      };
       await srv.start();
       if (ha) {
         const { HaPair } = await import('./ha/pair.js');
@@ -201,6 +211,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       if (timer) clearInterval(timer);
       await follower?.stop();
       await server?.stop();
+      ddnsOut?.stop();
       await store?.close();
     },
   };

@@ -18,7 +18,7 @@ import type { ZoneTable } from './zone-table.js';
 import type { Zone } from './zone.js';
 import type { AddressMatcher } from './answer-cache.js';
 import type { Ede } from './render.js';
-import type { TsigKey } from './tsig.js';
+import type { TsigKey } from '../wire/tsig.js';
 import type { ZoneJournal } from './zone-journal.js';
 
 export type { AddressMatcher };

@@ -3,7 +3,7 @@
 // Each sign() starts a new exchange; verify() and finish() check its replies.
 
 import type { NamedConfig } from '../config/named-conf.js';
-import { signRequest, type TsigExchange } from './tsig.js';
+import { signRequest, type TsigExchange } from '../wire/tsig.js';
 import { configuredKey } from './tsig-stage.js';
 import type { MessageAuth } from './xfr-client.js';
 

@@ -21,7 +21,7 @@ import { RCODE } from './message.js';
 import {
   TSIG_ERROR, TSIG_ERROR_NAMES, TsigStreamSigner, appendUnsignedTsig, badTimeOther, canonicalName, keyFinder, keyNameText, macSize, signMessage, signedMacLength, tsigSize,
   unsignedPart, verifyRequest, type TsigAlgorithm, type TsigKey, type TsigRecord,
-} from './tsig.js';
+} from '../wire/tsig.js';
 
 /** The named.conf keys that can sign (the loader reported the others), as TsigKeys. */
 export function tsigKeys(keys: Iterable<KeyConfig>): TsigKey[] {

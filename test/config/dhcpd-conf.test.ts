@@ -63,9 +63,9 @@ t.test('every error of a file is reported, with scoping rules', async (t) => {
 });
 
 t.test('unsupported but valid statements warn once', async (t) => {
-  const { sink } = parse('update-optimization on;\nupdate-optimization off;\n');
+  const { sink } = parse('do-forward-updates on;\ndo-forward-updates off;\n');
   t.same(sink.errors, []);
-  t.equal(sink.warnings.filter((w) => /update-optimization/.test(w.message)).length, 1, 'one warning for two uses');
+  t.equal(sink.warnings.filter((w) => /do-forward-updates/.test(w.message)).length, 1, 'one warning for two uses');
 });
 
 t.test('classes, pools with permits, groups and shared networks', async (t) => {

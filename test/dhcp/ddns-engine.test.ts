@@ -41,6 +41,16 @@ t.test('ACK carries a bind event when dhcpd.conf asks for updates', async (t) =>
   const fixed = request('ddns-update-style interim;', 'ae:86:ca:fe:ba:be', [name('ae86')], [192, 168, 117, 86]);
   t.match(fixed.log(), /DHCPACK on 192\.168\.117\.86/);
   t.notOk(fixed.names?.length, 'fixed address: no names (update-static-leases off)');
+  const fixedOn = request('ddns-update-style interim;\nupdate-static-leases on;', 'ae:86:ca:fe:ba:be', [name('ae86')], [192, 168, 117, 86]);
+  const fb = fixedOn.names?.[0]?.kind === 'bind' ? fixedOn.names[0].binding : undefined;
+  t.equal(fb?.fqdn, 'ae86.cafe.babe.', 'update-static-leases on: the fixed address gets its name');
+  t.equal(fb?.ip, ip('192.168.117.86'));
+  const named = request('ddns-update-style interim;\nddns-hostname = lcase(concat("PC-", option host-name));', '02:00:00:00:ab:01', [name('ignored')]);
+  t.equal(named.names?.[0]?.kind === 'bind' ? named.names[0].binding.fqdn : undefined, 'pc-ignored.cafe.babe.', 'ddns-hostname expression replaces the client\'s name');
+  const none = request('ddns-update-style interim;\nddns-hostname = option host-name;', '02:00:00:00:ab:01', []);
+  t.same(none.names, [], 'ddns-hostname evaluating to nothing: no name');
+  const literal = request('ddns-update-style interim;\nddns-hostname "fixedname";', '02:00:00:00:ab:01', []);
+  t.equal(literal.names?.[0]?.kind === 'bind' ? literal.names[0].binding.fqdn : undefined, 'fixedname.cafe.babe.', 'ddns-hostname as a string, also without a client name');
 });
 
 t.test('option 81 answered in the ACK', async (t) => {

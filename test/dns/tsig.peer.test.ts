@@ -15,7 +15,7 @@ import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { decodeMessage } from '../../src/dns/message.js';
-import { TsigResponseVerifier, findTsig, signMessage, signQuery, type TsigAlgorithm, type TsigKey } from '../../src/dns/tsig.js';
+import { TsigResponseVerifier, findTsig, signMessage, signQuery, type TsigAlgorithm, type TsigKey } from '../../src/wire/tsig.js';
 import { nameToText, parseName } from '../../src/wire/dns-name.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import {
   TSIG_ERROR, TsigResponseVerifier, TsigStreamSigner, findTsig, keyFinder, signMessage, signQuery, signRequest, verifyRequest, type TsigKey,
-} from '../../src/dns/tsig.js';
+} from '../../src/wire/tsig.js';
 import { Responder, type ServingView, type ClientInfo } from '../../src/dns/responder.js';
 import { decodeMessage, RCODE } from '../../src/dns/message.js';
 import { nameKey, parseName } from '../../src/wire/dns-name.js';

@@ -1,6 +1,6 @@
 // TSIG (RFC 8945): signing and verifying DNS messages with a shared secret.
 // Pure functions over message bytes; node:crypto computes the HMACs. Used by the
-// server (tsig-stage.ts: verify a query, sign its answer, sign every message of a
+// server (dns/tsig-stage.ts: verify a query, sign its answer, sign every message of a
 // zone transfer) and by clients of other servers (sign a query, verify the
 // answer or the stream of answers of a transfer).
 //
@@ -15,8 +15,8 @@
 // Names in the variables are in canonical (lower-case, uncompressed) form.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { nameToText, parseName } from '../wire/dns-name.js';
-import { T } from '../wire/rr-type.js';
+import { nameToText, parseName } from './dns-name.js';
+import { T } from './rr-type.js';
 
 export type TsigAlgorithm = 'hmac-md5' | 'hmac-sha1' | 'hmac-sha224' | 'hmac-sha256' | 'hmac-sha384' | 'hmac-sha512';
 
