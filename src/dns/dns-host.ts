@@ -21,6 +21,9 @@ import type { Zone } from './zone.js';
 import { applyDiff } from './zone-diff.js';
 import { ZoneJournal } from './zone-journal.js';
 import { withSecondaries, zoneOrigin } from './secondary-view.js';
+import { withDynamic } from './dynamic-view.js';
+import { RCODE } from './message.js';
+import type { UpdateRequest } from './dynamic-zones.js';
 import { nameKey } from '../wire/dns-name.js';
 
 const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
@@ -70,6 +73,20 @@ export class DnsHost {
   /** Where NOTIFYs for secondary zones go (the main process's SecondaryZones). */
   onNotify: ((zone: string, from: string, accepted: boolean, serial?: number) => void) | undefined;
 
+  /** Dynamic zones' versions from the process that decides updates (dynamic-zones.ts), by nameKey of the origin. */
+  private dynamic = new Map<string, Zone>();
+  /** Where UPDATEs for dynamic zones go. */
+  onUpdate: ((req: UpdateRequest) => Promise<number>) | undefined;
+
+  /** Serves this version of a dynamic zone from now on (in place of its file's). */
+  setDynamic(name: string, zone: Zone): void {
+    this.dynamic.set(nameKey(zoneOrigin(name)), zone);
+    const cfg = this.current;
+    if (!cfg) return;
+    this.current = this.withHeldViews(cfg);
+    this.setRouter(this.route(this.current, false));
+  }
+
   /** Serves this version of a secondary zone from now on; undefined answers it SERVFAIL (expired, no copy yet). */
   setSecondary(name: string, zone: Zone | undefined): void {
     const key = nameKey(zoneOrigin(name));
@@ -94,8 +111,8 @@ export class DnsHost {
   }
 
   private withHeld(view: DnsConfig['view']): DnsConfig['view'] {
-    const v = withSecondaries(view, this.held);
-    return { ...v, onNotify: (zone, from, accepted, serial) => this.onNotify?.(zone, from, accepted, serial) };
+    const v = withDynamic(withSecondaries(view, this.held), this.dynamic);
+    return { ...v, onNotify: (zone, from, accepted, serial) => this.onNotify?.(zone, from, accepted, serial), onUpdate: (req) => this.onUpdate ? this.onUpdate(req) : Promise.resolve(RCODE.REFUSED) };
   }
 
   /** Serves this snapshot of DHCP names from now on (replacing the previous one). */

@@ -33,6 +33,32 @@ import { authFor } from './tsig-auth.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { secondaryControl } from './secondary-control.js';
 import { zoneToWire } from './secondary-view.js';
+import { DynamicZones } from './dynamic-zones.js';
+import { keyToEnv, makeSessionKey, sessionKey, setSessionKey, SESSION_KEY_ENV, wantsSessionKey } from './session-key.js';
+import { matchEnvironment } from './view-builder.js';
+
+/**
+ * update-policy local: a fresh session key for this run, written where nsupdate -l
+ * reads it, before any view is built (the views accept requests signed with it).
+ */
+function startSessionKey(conf: NamedConfig, dataDir: string, log: Logger): void {
+  if (!wantsSessionKey(conf)) return;
+  try {
+    const { key, file } = makeSessionKey(conf, dataDir);
+    setSessionKey(key);
+    log.info({ keyFile: file, key: key.name }, 'session key written (update-policy local, nsupdate -l)');
+  } catch (err) {
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot write the session key file; update-policy local refuses every update');
+  }
+}
+
+/**
+ * After a dynamic update is durable: where NOTIFY to the zone's secondaries
+ * (RFC 1996) is sent from. Nothing is sent yet.
+ */
+function notifyAfterUpdate(log: Logger): (name: string, zone: Zone) => void {
+  return (name, zone) => log.debug({ zone: name, serial: zone.serial }, 'dynamic zone changed');
+}
 
 /** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
 function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
@@ -74,14 +100,22 @@ class InProcessDns implements Service {
     this.host = new DnsHost(file, log);
     this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone), { auth: authFor(() => this.host.config?.conf) });
     this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
+    this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone) => this.host.setDynamic(name, zone), notifyAfterUpdate(log));
+    this.host.onUpdate = (req) => this.dynamic.update(req);
   }
+  /** Dynamic zones: updates decided, journaled and written here, served by this same host. */
+  private dynamic: DynamicZones;
   /** Secondary zones: timers, transfers and files here, served by this same host. */
   private secondaries: SecondaryZones;
   private pidFile: string | undefined;
   /** DHCP names: decided and journaled here, served by this same host. */
   private owner: NamesOwner | undefined;
   async start(): Promise<void> {
+    const sink = new DiagnosticSink();
+    const conf = loadNamedConfOnly(this.file, sink);
+    if (!sink.hasErrors()) startSessionKey(conf, this.opts.dataDir, this.log);
     await this.host.start();
+    if (this.host.config) this.dynamic.configure(this.host.config.conf, matchEnvironment(this.host.config.conf, hostNetworks()));
     if (this.host.config) logLoaded(this.log, this.host.config);
     // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
     this.opts.names?.publishAddresses(this.host.addresses);
@@ -103,12 +137,14 @@ class InProcessDns implements Service {
   async reload(): Promise<void> {
     logLoaded(this.log, await this.host.reload());
     if (this.host.config) this.secondaries.configure(secondarySpecs(this.host.config.conf));
+    if (this.host.config) this.dynamic.configure(this.host.config.conf, matchEnvironment(this.host.config.conf, hostNetworks()));
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
   }
   async stop(): Promise<void> {
     this.owner?.stop();
     this.secondaries.stop();
+    await this.dynamic.stop();
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.closeControl?.();
     await this.host.stop();
@@ -145,6 +181,15 @@ class ClusterDns implements Service {
     w.send(msg);
   }
 
+  /** Dynamic zones: updates decided, journaled and written in the primary; versions sent to every worker. */
+  private dynamic: DynamicZones;
+
+  private sendDynamic(w: Worker, name: string, zone: Zone): void {
+    if (!w.isConnected()) return;
+    const msg: ToWorker = { type: 'dynamic', name, zone: zoneToWire(zone) };
+    w.send(msg);
+  }
+
   private sendNames(w: Worker, snapshot: NamesSnapshot): void {
     if (!w.isConnected()) return;
     const msg: ToWorker = { type: 'names', snapshot };
@@ -157,6 +202,9 @@ class ClusterDns implements Service {
     private readonly log: Logger,
     private readonly opts: RunOptions,
   ) {
+    this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone) => {
+      for (const s of this.slots) if (s.worker) this.sendDynamic(s.worker, name, zone);
+    }, notifyAfterUpdate(log));
     this.secondaries = new SecondaryZones(
       log,
       (name, zone) => {
@@ -212,6 +260,8 @@ class ClusterDns implements Service {
     // Stored copies of secondary zones (written by the main process itself) load before the
     // workers start, so each starts with them.
     this.secondaries.configure(secondarySpecs(conf));
+    startSessionKey(conf, this.opts.dataDir, this.log);
+    this.dynamic.configure(conf, matchEnvironment(conf, hostNetworks()));
     // Workers accept TCP connections themselves instead of the primary handing them out.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
@@ -258,7 +308,8 @@ class ClusterDns implements Service {
   private fork(slot: Slot, onLoad?: (r: WorkerLoad) => void): Promise<void> {
     cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
-    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level });
+    const session = sessionKey();
+    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level, ...(session ? { [SESSION_KEY_ENV]: keyToEnv(session) } : {}) });
     slot.worker = w;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
@@ -268,9 +319,16 @@ class ClusterDns implements Service {
           ready = true;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
           for (const [name, zone] of this.secondaries.held()) this.sendSecondary(w, name, zone);
+          for (const [name, zone] of this.dynamic.held()) this.sendDynamic(w, name, zone);
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
         else if (m.type === 'notify') this.secondaries.notify(m.zone, m.from, m.accepted, m.serial);
+        else if (m.type === 'update') {
+          // Decided here; the new version reaches every worker before the answer goes back.
+          void this.dynamic.update(m.req).then((rcode) => {
+            if (w.isConnected()) w.send({ type: 'update-reply', id: m.id, rcode } satisfies ToWorker);
+          });
+        }
       };
       w.on('message', onMessage);
       w.on('error', (err) => this.log.error({ err: err.message, worker: w.process.pid }, 'dns worker IPC error'));
@@ -309,6 +367,7 @@ class ClusterDns implements Service {
       if (sink.hasErrors()) return;
       this.namedConf = conf;
       this.secondaries.configure(secondarySpecs(conf));
+      this.dynamic.configure(conf, matchEnvironment(conf, hostNetworks()));
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -371,6 +430,7 @@ class ClusterDns implements Service {
     this.stopping = true;
     this.owner?.stop();
     this.secondaries.stop();
+    await this.dynamic.stop();
     removePidFile(this.pidFile);
     await this.closeControl?.();
     await Promise.all(

@@ -10,12 +10,18 @@ import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-name
 import { localControl } from './control.js';
 import { zoneFromWire, type WireZone } from './secondary-view.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
+import type { UpdateRequest } from './dynamic-zones.js';
+import { keyFromEnv, setSessionKey, SESSION_KEY_ENV } from './session-key.js';
 
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
   /** A secondary zone's current version from the main process; none: answer it SERVFAIL. */
   | { type: 'secondary'; name: string; zone?: WireZone }
-  | { type: 'secondary-expiry'; name: string; expiresAt: number };
+  | { type: 'secondary-expiry'; name: string; expiresAt: number }
+  /** A dynamic zone's current version from the main process (dynamic-zones.ts). */
+  | { type: 'dynamic'; name: string; zone: WireZone }
+  /** The main process's answer to an UPDATE this worker passed up. */
+  | { type: 'update-reply'; id: number; rcode: number };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -36,6 +42,8 @@ export type FromWorker =
   | { type: 'reload-failed'; id: number; error: string }
   /** A NOTIFY for a secondary zone reached this worker; the main process refreshes (or counts the refusal). */
   | { type: 'notify'; zone: string; from: string; accepted: boolean; serial?: number }
+  /** An UPDATE for a dynamic zone: the main process decides it. */
+  | { type: 'update'; id: number; req: UpdateRequest }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
 
@@ -63,11 +71,25 @@ async function main(): Promise<void> {
   // The primary went away (even by SIGKILL): do not keep serving on our own.
   process.on('disconnect', () => void stop());
   host.onNotify = (zone, from, accepted, serial) => send({ type: 'notify', zone, from, accepted, serial });
+  // update-policy local: the main process's session key, so requests signed with it verify here.
+  setSessionKey(keyFromEnv(process.env[SESSION_KEY_ENV]));
+  const pendingUpdates = new Map<number, (rcode: number) => void>();
+  let updateSeq = 0;
+  host.onUpdate = (req) => new Promise<number>((resolve) => {
+    const id = ++updateSeq;
+    pendingUpdates.set(id, resolve);
+    send({ type: 'update', id, req });
+  });
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
     else if (m.type === 'names') host.setNames(m.snapshot);
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
+    else if (m.type === 'dynamic') host.setDynamic(m.name, zoneFromWire(m.zone));
+    else if (m.type === 'update-reply') {
+      pendingUpdates.get(m.id)?.(m.rcode);
+      pendingUpdates.delete(m.id);
+    }
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });
