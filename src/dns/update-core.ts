@@ -206,7 +206,7 @@ export function applyUpdates(zone: Zone, updates: readonly UpdateRR[]): UpdateRe
   return { diff: { deletions, additions, serial: nextSerial(zone.serial) } };
 }
 
-/** Who may change what (checked after the prerequisites, as RFC 2136 §3.3 orders it). */
+/** Who may change what: allow-update as a whole, update-policy per change. */
 export type UpdatePermission =
   /** allow-update: the request as a whole. */
   | { kind: 'acl'; allowed: boolean }
@@ -215,11 +215,12 @@ export type UpdatePermission =
 
 /** The whole decision for one UPDATE against the zone's current version: the rcode and, if anything changed, the difference. */
 export function decideUpdate(zone: Zone, prereqs: readonly UpdateRR[], updates: readonly UpdateRR[], perm: UpdatePermission): { rcode: number; diff?: ZoneDiff; refused?: boolean } {
+  // BIND checks allow-update (and, with update-policy, that an update over UDP is signed)
+  // before the prerequisites, though RFC 2136 §3.3 lists permissions after them.
+  if (perm.kind === 'acl' && !perm.allowed) return { rcode: RCODE.REFUSED, refused: true };
+  if (perm.kind === 'policy' && perm.signer === undefined && !perm.tcp) return { rcode: RCODE.REFUSED, refused: true };
   const pre = checkPrerequisites(zone, prereqs);
   if (pre !== RCODE.NOERROR) return { rcode: pre };
-  if (perm.kind === 'acl' && !perm.allowed) return { rcode: RCODE.REFUSED, refused: true };
-  // With only an update-policy, BIND refuses unsigned updates over UDP before looking at the rules.
-  if (perm.kind === 'policy' && perm.signer === undefined && !perm.tcp) return { rcode: RCODE.REFUSED, refused: true };
   const form = prescanUpdates(zone, updates);
   if (form !== RCODE.NOERROR) return { rcode: form };
   if (perm.kind === 'policy' && !updates.every((rr) => perm.allows(rr))) return { rcode: RCODE.REFUSED, refused: true };
