@@ -22,6 +22,7 @@ import { applyDiff } from './zone-diff.js';
 import { ZoneJournal } from './zone-journal.js';
 import { withSecondaries, zoneOrigin } from './secondary-view.js';
 import { withDynamic } from './dynamic-view.js';
+import type { ZoneDiff } from './zone-diff.js';
 import { RCODE } from './message.js';
 import type { UpdateRequest } from './dynamic-zones.js';
 import { nameKey } from '../wire/dns-name.js';
@@ -79,8 +80,16 @@ export class DnsHost {
   onUpdate: ((req: UpdateRequest) => Promise<number>) | undefined;
 
   /** Serves this version of a dynamic zone from now on (in place of its file's). */
-  setDynamic(name: string, zone: Zone): void {
-    this.dynamic.set(nameKey(zoneOrigin(name)), zone);
+  setDynamic(name: string, zone: Zone, diff?: ZoneDiff): void {
+    const key = nameKey(zoneOrigin(name));
+    const prev = this.dynamic.get(key);
+    // The change joins the zone's history, for IXFR (zone-journal.ts).
+    if (prev && diff) {
+      let journal = this.journals.get(key);
+      if (!journal) this.journals.set(key, (journal = new ZoneJournal()));
+      journal.record(prev, zone, diff);
+    }
+    this.dynamic.set(key, zone);
     const cfg = this.current;
     if (!cfg) return;
     this.current = this.withHeldViews(cfg);

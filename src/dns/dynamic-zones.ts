@@ -56,11 +56,11 @@ export function isDynamic(zc: ZoneConfig, conf: NamedConfig): boolean {
   return acl !== undefined && !amlIsNone(acl);
 }
 
-type RecordLine = [string, number, number, number, string];
+export type RecordLine = [string, number, number, number, string];
 const b64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
 const u8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
-const toLine = (r: ResourceRecord): RecordLine => [b64(r.owner), r.type, r.class, r.ttl, b64(r.rdata)];
-const fromLine = ([o, type, cls, ttl, rd]: RecordLine): ResourceRecord => ({ owner: u8(o), type, class: cls, ttl, rdata: u8(rd) });
+export const toLine = (r: ResourceRecord): RecordLine => [b64(r.owner), r.type, r.class, r.ttl, b64(r.rdata)];
+export const fromLine = ([o, type, cls, ttl, rd]: RecordLine): ResourceRecord => ({ owner: u8(o), type, class: cls, ttl, rdata: u8(rd) });
 
 export class DynamicZones {
   private zones = new Map<string, Dynamic>();
@@ -73,7 +73,7 @@ export class DynamicZones {
     private readonly log: Logger,
     private readonly dataDir: string,
     /** Serve this version from now on (every worker, or this process's host). */
-    private readonly publish: (name: string, zone: Zone) => void,
+    private readonly publish: (name: string, zone: Zone, diff?: ZoneDiff) => void,
     /**
      * After a change is durable: the hook that sends NOTIFY to the zone's secondaries
      * (RFC 1996). Left to the NOTIFY sender to fill in.
@@ -210,7 +210,7 @@ export class DynamicZones {
     d.zone = next;
     this.counts.applied++;
     this.log.info({ zone: zoneText, client: req.address, key: req.key, serial: next.serial }, 'update applied');
-    this.publish(d.zc.name, next);
+    this.publish(d.zc.name, next, r.diff);
     this.scheduleDump(d);
     this.onZoneChanged(d.zc.name, next);
     return RCODE.NOERROR;

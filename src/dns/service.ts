@@ -33,7 +33,8 @@ import { authFor } from './tsig-auth.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { secondaryControl } from './secondary-control.js';
 import { zoneToWire } from './secondary-view.js';
-import { DynamicZones } from './dynamic-zones.js';
+import { DynamicZones, toLine } from './dynamic-zones.js';
+import type { ZoneDiff } from './zone-diff.js';
 import { keyToEnv, makeSessionKey, sessionKey, setSessionKey, SESSION_KEY_ENV, wantsSessionKey } from './session-key.js';
 import { matchEnvironment } from './view-builder.js';
 
@@ -100,7 +101,7 @@ class InProcessDns implements Service {
     this.host = new DnsHost(file, log);
     this.secondaries = new SecondaryZones(log, (name, zone) => this.host.setSecondary(name, zone), { auth: authFor(() => this.host.config?.conf) });
     this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
-    this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone) => this.host.setDynamic(name, zone), notifyAfterUpdate(log));
+    this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone, diff) => this.host.setDynamic(name, zone, diff), notifyAfterUpdate(log));
     this.host.onUpdate = (req) => this.dynamic.update(req);
   }
   /** Dynamic zones: updates decided, journaled and written here, served by this same host. */
@@ -184,9 +185,9 @@ class ClusterDns implements Service {
   /** Dynamic zones: updates decided, journaled and written in the primary; versions sent to every worker. */
   private dynamic: DynamicZones;
 
-  private sendDynamic(w: Worker, name: string, zone: Zone): void {
+  private sendDynamic(w: Worker, name: string, zone: Zone, diff?: ZoneDiff): void {
     if (!w.isConnected()) return;
-    const msg: ToWorker = { type: 'dynamic', name, zone: zoneToWire(zone) };
+    const msg: ToWorker = { type: 'dynamic', name, zone: zoneToWire(zone), diff: diff && { del: diff.deletions.map(toLine), add: diff.additions.map(toLine), serial: diff.serial } };
     w.send(msg);
   }
 
@@ -202,8 +203,8 @@ class ClusterDns implements Service {
     private readonly log: Logger,
     private readonly opts: RunOptions,
   ) {
-    this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone) => {
-      for (const s of this.slots) if (s.worker) this.sendDynamic(s.worker, name, zone);
+    this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone, diff) => {
+      for (const s of this.slots) if (s.worker) this.sendDynamic(s.worker, name, zone, diff);
     }, notifyAfterUpdate(log));
     this.secondaries = new SecondaryZones(
       log,
