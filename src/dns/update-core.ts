@@ -9,7 +9,7 @@ import { isSubdomain, nameKey } from '../wire/dns-name.js';
 import { T, type ResourceRecord } from '../wire/rr-type.js';
 import { RCODE } from './message.js';
 import { bytesEqual, type Zone } from './zone.js';
-import type { ZoneDiff } from './zone-diff.js';
+import { applyDiff, type ZoneDiff } from './zone-diff.js';
 import { soaSerial } from './xfr-in.js';
 
 export const CLASS_NONE = 254;
@@ -223,7 +223,41 @@ export function decideUpdate(zone: Zone, prereqs: readonly UpdateRR[], updates: 
   if (pre !== RCODE.NOERROR) return { rcode: pre };
   const form = prescanUpdates(zone, updates);
   if (form !== RCODE.NOERROR) return { rcode: form };
-  if (perm.kind === 'policy' && !updates.every((rr) => perm.allows(rr))) return { rcode: RCODE.REFUSED, refused: true };
+  if (perm.kind === 'policy' && !updates.every((rr) => policyAllows(zone, rr, perm.allows))) return { rcode: RCODE.REFUSED, refused: true };
   const { diff } = applyUpdates(zone, updates);
+  if (diff && updates.some((rr) => rr.type === T.MX)) {
+    let next: Zone | undefined;
+    try {
+      next = applyDiff(zone, diff);
+    } catch {
+      next = undefined; // the caller reports a difference that does not fit
+    }
+    if (next && !mxTargetsHaveAddresses(next, updates)) return { rcode: RCODE.REFUSED };
+  }
   return diff ? { rcode: RCODE.NOERROR, diff } : { rcode: RCODE.NOERROR };
+}
+
+/**
+ * One change against update-policy. Deleting every RRset at a name (class ANY, type
+ * ANY) is checked, as BIND checks it, for each type the name holds.
+ */
+function policyAllows(zone: Zone, rr: UpdateRR, allows: (rr: UpdateRR) => boolean): boolean {
+  if (rr.class !== CLASS_ANY || rr.type !== TYPE_ANY) return allows(rr);
+  const types = [...(zone.nodes.get(nameKey(rr.name))?.rrsets.keys() ?? [])];
+  return types.every((type) => allows({ ...rr, type }));
+}
+
+/**
+ * BIND's check-integrity for an update: an MX added with a target inside the zone
+ * that has no address record (in the zone as the update leaves it) refuses the update.
+ */
+function mxTargetsHaveAddresses(zone: Zone, updates: readonly UpdateRR[]): boolean {
+  for (const rr of updates) {
+    if (rr.class !== zone.class || rr.type !== T.MX || rr.rdata.length < 3) continue;
+    const target = rr.rdata.subarray(2);
+    if (!isSubdomain(target, zone.origin)) continue;
+    const sets = zone.nodes.get(nameKey(target))?.rrsets;
+    if (!sets?.has(T.A) && !sets?.has(T.AAAA)) return false;
+  }
+  return true;
 }

@@ -103,6 +103,21 @@ const SEQUENCE: [string, string, string, string?, boolean?][] = [
   ['policy: one change not granted refuses all', 'pol.test', 'update add e.pol.test. 300 TXT "ok"\nupdate add e.pol.test. 300 A 192.0.2.11', UPD],
   ['zone without allow-update is REFUSED', 'static.test', 'update add a.static.test. 300 A 192.0.2.1'],
   ['over UDP too', 'open.test', 'update add udp.open.test. 300 A 192.0.2.33', undefined, false],
+  ['SOA away from the apex is ignored', 'open.test', 'update add sub.open.test. 300 SOA ns.open.test. hostmaster.open.test. 500 3600 600 86400 300\nupdate add sub.open.test. 300 TXT "sub"'],
+  ['a delegation with glue', 'open.test', 'update add child.open.test. 300 NS ns.child.open.test.\nupdate add ns.child.open.test. 300 A 192.0.2.80'],
+  ['same record, new TTL', 'open.test', 'update add new.open.test. 900 TXT "new"'],
+  ['delete one CNAME by value', 'open.test', 'update delete alias.open.test. CNAME mail.open.test.'],
+  ['a name inside the zone as the zone section (NOTAUTH)', 'open.test', 'zone www.open.test.\nupdate add q.www.open.test. 300 A 192.0.2.1'],
+  ['prerequisite with a TTL (FORMERR)', 'open.test', 'prereq yxrrset www.open.test. A\nupdate add www.open.test. 300 A 192.0.2.1'],
+  ['update outside the zone (NOTZONE)', 'open.test', 'zone open.test.\nupdate add www.example. 300 A 192.0.2.1'],
+  ['add and delete the same name in one message', 'open.test', 'update add tmp.open.test. 300 A 192.0.2.40\nupdate delete tmp.open.test. A'],
+  ['MX to a name without addresses is REFUSED', 'open.test', 'update add open.test. 300 MX 20 mail.open.test.'],
+  ['MX to a name with an address', 'open.test', 'update add open.test. 300 MX 20 www.open.test.'],
+  ['MX to a name outside the zone', 'open.test', 'update add open.test. 300 MX 30 mx.example.'],
+  ['MX to an address added in the same message', 'open.test', 'update add m3.open.test. 300 A 192.0.2.3\nupdate add open.test. 300 MX 40 m3.open.test.'],
+  ['SRV', 'open.test', 'update add _sip._tcp.open.test. 300 SRV 0 5 5060 www.open.test.'],
+  ['policy: delete a whole name', 'pol.test', 'update delete txt.pol.test.', UPD],
+  ['policy: delete the granted A RRset', 'pol.test', 'update delete www.pol.test. A', UPD],
 ];
 
 async function scenario(t: Test, workers: number): Promise<void> {
