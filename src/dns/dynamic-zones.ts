@@ -262,6 +262,7 @@ export class DynamicZones {
 
   async stop(): Promise<void> {
     await this.chain;
+    if (this.zones.size > 0) this.log.info({ updates: this.counts.updates, applied: this.counts.applied, refused: this.counts.refused }, 'dynamic updates');
     await Promise.all([...this.zones.values()].map((d) => this.flush(d)));
   }
 }

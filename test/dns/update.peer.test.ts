@@ -101,6 +101,8 @@ const SEQUENCE: [string, string, string, string?, boolean?][] = [
   ['policy: unsigned over TCP', 'pol.test', 'update add u.pol.test. 300 TXT "unsigned"'],
   ['policy: unsigned over UDP', 'pol.test', 'update add u.pol.test. 300 TXT "unsigned"', undefined, false],
   ['policy: one change not granted refuses all', 'pol.test', 'update add e.pol.test. 300 TXT "ok"\nupdate add e.pol.test. 300 A 192.0.2.11', UPD],
+  ['signed with a key the server does not know', 'keyed.test', 'update add c.keyed.test. 300 A 192.0.2.1', `hmac-sha256:nokey:${Buffer.alloc(32, 8).toString('base64')}`],
+  ['signed with a known key name but the wrong secret', 'keyed.test', 'update add c.keyed.test. 300 A 192.0.2.1', `hmac-sha256:upd:${Buffer.alloc(32, 8).toString('base64')}`],
   ['zone without allow-update is REFUSED', 'static.test', 'update add a.static.test. 300 A 192.0.2.1'],
   ['over UDP too', 'open.test', 'update add udp.open.test. 300 A 192.0.2.33', undefined, false],
   ['SOA away from the apex is ignored', 'open.test', 'update add sub.open.test. 300 SOA ns.open.test. hostmaster.open.test. 500 3600 600 86400 300\nupdate add sub.open.test. 300 TXT "sub"'],
@@ -176,6 +178,7 @@ async function scenario(t: Test, workers: number): Promise<void> {
   await waitFor(() => /reload/i.test(triad.output()), 3000);
   t.equal(dig(ADDR, tPort, ['+short', 'durable.open.test', 'A']).trim(), '192.0.2.99', 'still served after SIGHUP');
   await triad.stop();
+  t.match(triad.output(), /dynamic updates/, 'the update counts are logged at stop');
   t.match(spawnSync('cat', [path.join(tDir, 'open.zone')], { encoding: 'utf8' }).stdout, /durable\.open\.test\./, 'the zone file is rewritten at stop');
 }
 
