@@ -80,9 +80,17 @@ export class DnsHost {
   onUpdate: ((req: UpdateRequest) => Promise<number>) | undefined;
 
   /** Serves this version of a dynamic zone from now on (in place of its file's). */
-  setDynamic(name: string, zone: Zone, diff?: ZoneDiff): void {
+  setDynamic(name: string, zone: Zone | undefined, diff?: ZoneDiff): void {
     const key = nameKey(zoneOrigin(name));
     const prev = this.dynamic.get(key);
+    if (!zone) {
+      this.dynamic.delete(key);
+      if (this.current) {
+        this.current = this.withHeldViews(this.current);
+        this.setRouter(this.route(this.current, false));
+      }
+      return;
+    }
     // The change joins the zone's history, for IXFR (zone-journal.ts).
     if (prev && diff) {
       let journal = this.journals.get(key);

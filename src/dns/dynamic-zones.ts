@@ -6,7 +6,7 @@
 // file itself is rewritten from memory a while after a change and at stop, as
 // BIND does for dynamic zones; the journal is then emptied.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { NamedConfig, ZoneConfig } from '../config/named-conf.js';
@@ -73,7 +73,8 @@ export class DynamicZones {
     private readonly log: Logger,
     private readonly dataDir: string,
     /** Serve this version from now on (every worker, or this process's host). */
-    private readonly publish: (name: string, zone: Zone, diff?: ZoneDiff) => void,
+    /** Serve this version from now on; undefined: the zone is no longer dynamic (serve its file). */
+    private readonly publish: (name: string, zone: Zone | undefined, diff?: ZoneDiff) => void,
     /**
      * After a change is durable: the hook that sends NOTIFY to the zone's secondaries
      * (RFC 1996). Left to the NOTIFY sender to fill in.
@@ -100,11 +101,15 @@ export class DynamicZones {
         keep.set(key, { ...old, zc: zc as Dynamic['zc'], allow, policy });
         continue;
       }
-      const loaded = this.load(zc as Dynamic['zc']);
+      const loaded = this.load(zc as Dynamic['zc'], conf.options.directory);
       if (!loaded) continue;
       keep.set(key, { zc: zc as Dynamic['zc'], zone: loaded.zone, journal: loaded.journal, allow, policy, dirty: loaded.replayed > 0 });
     }
-    for (const [key, d] of this.zones) if (!keep.has(key)) this.flush(d);
+    for (const [key, d] of this.zones) {
+      if (keep.has(key)) continue;
+      void this.flush(d);
+      this.publish(d.zc.name, undefined);
+    }
     this.zones = keep;
     for (const d of this.zones.values()) {
       this.publish(d.zc.name, d.zone);
@@ -123,8 +128,9 @@ export class DynamicZones {
     return path.join(this.dataDir, 'dns-dynamic', `${safe}.jnl`);
   }
 
-  private load(zc: Dynamic['zc']): { zone: Zone; journal: string; replayed: number } | undefined {
-    const r = loadZoneFile({ origin: zc.name, file: zc.file, directory: path.dirname(zc.file) });
+  private load(zc: Dynamic['zc'], directory: string): { zone: Zone; journal: string; replayed: number } | undefined {
+    // $INCLUDE resolves against named.conf's directory, as when the workers load the file.
+    const r = loadZoneFile({ origin: zc.name, file: zc.file, directory });
     if (!r.zone) {
       this.log.error({ zone: zc.name, file: zc.file, errors: r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message) }, 'dynamic zone did not load; updates to it are refused');
       return undefined;
@@ -218,7 +224,9 @@ export class DynamicZones {
 
   /** One line per change, flushed to disk before the answer (durable across kill -9). */
   private append(d: Dynamic, from: number, to: number, diff: ZoneDiff): void {
-    mkdirSync(path.dirname(d.journal), { recursive: true });
+    const dir = path.dirname(d.journal);
+    const created = !existsSync(d.journal);
+    mkdirSync(dir, { recursive: true });
     const line = `${JSON.stringify({ from, to, del: diff.deletions.map(toLine), add: diff.additions.map(toLine) })}\n`;
     const fd = openSync(d.journal, 'a', 0o644);
     try {
@@ -227,6 +235,8 @@ export class DynamicZones {
     } finally {
       closeSync(fd);
     }
+    // A new file's name must reach the disk too (the folder's entry).
+    if (created) syncDir(dir);
   }
 
   private scheduleDump(d: Dynamic): void {
@@ -264,5 +274,18 @@ export class DynamicZones {
     await this.chain;
     if (this.zones.size > 0) this.log.info({ updates: this.counts.updates, applied: this.counts.applied, refused: this.counts.refused }, 'dynamic updates');
     await Promise.all([...this.zones.values()].map((d) => this.flush(d)));
+  }
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems cannot fsync a folder; the data itself is flushed.
   }
 }

@@ -185,9 +185,9 @@ class ClusterDns implements Service {
   /** Dynamic zones: updates decided, journaled and written in the primary; versions sent to every worker. */
   private dynamic: DynamicZones;
 
-  private sendDynamic(w: Worker, name: string, zone: Zone, diff?: ZoneDiff): void {
+  private sendDynamic(w: Worker, name: string, zone: Zone | undefined, diff?: ZoneDiff): void {
     if (!w.isConnected()) return;
-    const msg: ToWorker = { type: 'dynamic', name, zone: zoneToWire(zone), diff: diff && { del: diff.deletions.map(toLine), add: diff.additions.map(toLine), serial: diff.serial } };
+    const msg: ToWorker = { type: 'dynamic', name, zone: zone && zoneToWire(zone), diff: diff && { del: diff.deletions.map(toLine), add: diff.additions.map(toLine), serial: diff.serial } };
     w.send(msg);
   }
 

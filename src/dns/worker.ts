@@ -19,7 +19,7 @@ export type ToWorker =
   | { type: 'secondary'; name: string; zone?: WireZone }
   | { type: 'secondary-expiry'; name: string; expiresAt: number }
   /** A dynamic zone's current version from the main process (dynamic-zones.ts). */
-  | { type: 'dynamic'; name: string; zone: WireZone; diff?: { del: RecordLine[]; add: RecordLine[]; serial?: number } }
+  | { type: 'dynamic'; name: string; zone?: WireZone; diff?: { del: RecordLine[]; add: RecordLine[]; serial?: number } }
   /** The main process's answer to an UPDATE this worker passed up. */
   | { type: 'update-reply'; id: number; rcode: number };
 
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     else if (m.type === 'names') host.setNames(m.snapshot);
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
-    else if (m.type === 'dynamic') host.setDynamic(m.name, zoneFromWire(m.zone), m.diff && { deletions: m.diff.del.map(fromLine), additions: m.diff.add.map(fromLine), serial: m.diff.serial });
+    else if (m.type === 'dynamic') host.setDynamic(m.name, m.zone && zoneFromWire(m.zone), m.diff && { deletions: m.diff.del.map(fromLine), additions: m.diff.add.map(fromLine), serial: m.diff.serial });
     else if (m.type === 'update-reply') {
       pendingUpdates.get(m.id)?.(m.rcode);
       pendingUpdates.delete(m.id);
