@@ -10,7 +10,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, wr
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { NamedConfig, ZoneConfig } from '../config/named-conf.js';
-import { amlIsNone, compileAddressMatch, type MatchEnvironment } from '../net/address-match.js';
+import { amlIsNone, compileAddressMatch, type AddressMatchList, type MatchEnvironment } from '../net/address-match.js';
 import { nameKey, nameToText } from '../wire/dns-name.js';
 import type { ResourceRecord } from '../wire/rr-type.js';
 import { decodeMessage, RCODE } from './message.js';
@@ -52,8 +52,14 @@ interface Dynamic {
 export function isDynamic(zc: ZoneConfig, conf: NamedConfig): boolean {
   if (zc.type !== 'primary' || !zc.file) return false;
   if (zc.update?.updatePolicy) return true;
-  const acl = zc.update?.allowUpdate ?? conf.options.allowUpdate;
+  const acl = zoneAllowUpdate(zc, conf);
   return acl !== undefined && !amlIsNone(acl);
+}
+
+/** The zone's allow-update, else its view's, else the one in options. */
+function zoneAllowUpdate(zc: ZoneConfig, conf: NamedConfig): AddressMatchList | undefined {
+  const view = zc.view !== undefined ? conf.views.find((v) => v.name === zc.view) : undefined;
+  return zc.update?.allowUpdate ?? view?.options.allowUpdate ?? conf.options.allowUpdate;
 }
 
 export type RecordLine = [string, number, number, number, string];
@@ -94,7 +100,7 @@ export class DynamicZones {
       const key = nameKey(zoneOrigin(zc.name));
       if (keep.has(key)) continue; // the same zone in a second view: the first is the dynamic one
       const policy = zc.update?.updatePolicy ? policyMatcher(zc.update.updatePolicy, zoneOrigin(zc.name), sessionKeyName(conf)) : undefined;
-      const acl = zc.update?.allowUpdate ?? conf.options.allowUpdate;
+      const acl = zoneAllowUpdate(zc, conf);
       const allow = !policy && acl ? compileAddressMatch(acl, env) : undefined;
       const old = this.zones.get(key);
       if (old) {
