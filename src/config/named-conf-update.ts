@@ -91,6 +91,12 @@ export function updateClause(p: UpdateClauseParser, sink: DiagnosticSink, s: Cla
       }
       ruleName = w[i++].value;
     }
+    const norm = (x: string): string => x.toLowerCase().replace(/\.$/, '');
+    if ((ruleType === 'self' || ruleType === 'selfsub' || ruleType === 'selfwild') && ruleName !== undefined && norm(ruleName) !== norm(identity.value)) {
+      // named-checkconf's rule: these rule types take the identity again as their name.
+      sink.error(w[3], 'identity and name fields are not the same');
+      continue;
+    }
     const types = w.slice(i).map((t) => t.value.toUpperCase());
     if (ruleType.startsWith('krb5-') || ruleType.startsWith('ms-') || ruleType === 'external') {
       sink.warning(type, `update-policy rule type '${ruleType}' is not implemented by Triad; this rule never grants an update`);

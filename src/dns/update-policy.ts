@@ -2,7 +2,7 @@
 // identity, name and type match a change decides; no rule matching refuses.
 
 import type { UpdatePolicy, UpdatePolicyRule } from '../config/named-conf-update.js';
-import { isSubdomain, labelCount, nameKey, parentName, parseName } from '../wire/dns-name.js';
+import { isSubdomain, labelCount, nameKey, parseName } from '../wire/dns-name.js';
 import { T, typeFromText } from '../wire/rr-type.js';
 import type { UpdateRR } from './update-core.js';
 import { TYPE_ANY } from './update-core.js';
@@ -101,7 +101,8 @@ function nameMatches(r: CompiledRule, name: Uint8Array, origin: Uint8Array, sign
     case 'selfsub':
       return signer !== undefined && isSubdomain(name, signer);
     case 'selfwild':
-      return signer !== undefined && labelCount(name) === labelCount(signer) + 1 && nameKey(parentName(name)) === nameKey(signer);
+      // `*.SIGNER` as a wildcard covers every name below the signer, at any depth.
+      return signer !== undefined && isSubdomain(name, signer) && labelCount(name) > labelCount(signer);
     case 'tcp-self': {
       if (!who.tcp) return false;
       const rev = reverseName(who.address);

@@ -42,6 +42,9 @@ t.test('update-policy mistakes are errors at their line', async (t) => {
   t.equal(errors.length, 2);
   t.match(errors[0], /unknown rule type 'nosuchtype'/);
   t.match(errors[1], /starts with 'grant' or 'deny'/);
+  const self = load(`zone "a.test" { type primary; file "a.db"; update-policy { grant h1.a.test. selfsub . TXT; grant * self * A; }; };`);
+  t.equal(self.errors.length, 1, 'self-type rules take the identity as their name');
+  t.match(self.errors[0] ?? '', /identity and name fields are not the same/);
   const bad = load(`zone "a.test" { type primary; file "a.db"; update-policy remote; };`);
   t.match(bad.errors[0] ?? '', /'update-policy' takes 'local'/);
 });

@@ -30,7 +30,8 @@ function zoneText(origin: string): string {
   return `$TTL 300\n$ORIGIN ${origin}.\n@ SOA ns.${origin}. hostmaster.${origin}. 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.53\nwww A 192.0.2.1\nmail MX 10 www\nalias CNAME www\ntxt TXT "one"\n`;
 }
 
-const ZONES = ['open.test', 'keyed.test', 'pol.test', 'static.test'];
+const ZONES = ['open.test', 'keyed.test', 'pol.test', 'static.test', 'self.test'];
+const H1 = `hmac-sha256:h1.self.test:${Buffer.alloc(32, 11).toString('base64')}`;
 
 function conf(dir: string, port: number, extra: string): string {
   return `options {
@@ -51,6 +52,8 @@ zone "open.test" { type primary; file "open.zone"; allow-update { 127.0.0.1; }; 
 zone "keyed.test" { type primary; file "keyed.zone"; allow-update { key upd; }; };
 zone "pol.test" { type primary; file "pol.zone"; update-policy { grant upd name www.pol.test. A; grant upd zonesub TXT; deny other zonesub ANY; }; };
 zone "static.test" { type primary; file "static.zone"; };
+key "h1.self.test" { algorithm hmac-sha256; secret "${Buffer.alloc(32, 11).toString('base64')}"; };
+zone "self.test" { type primary; file "self.zone"; update-policy { grant * self * A; grant upd wildcard *.w.self.test. TXT; grant h1.self.test. selfsub h1.self.test. TXT; grant *.self.test selfwild *.self.test AAAA; }; };
 `;
 }
 
@@ -103,6 +106,13 @@ const SEQUENCE: [string, string, string, string?, boolean?][] = [
   ['policy: one change not granted refuses all', 'pol.test', 'update add e.pol.test. 300 TXT "ok"\nupdate add e.pol.test. 300 A 192.0.2.11', UPD],
   ['signed with a key the server does not know', 'keyed.test', 'update add c.keyed.test. 300 A 192.0.2.1', `hmac-sha256:nokey:${Buffer.alloc(32, 8).toString('base64')}`],
   ['signed with a known key name but the wrong secret', 'keyed.test', 'update add c.keyed.test. 300 A 192.0.2.1', `hmac-sha256:upd:${Buffer.alloc(32, 8).toString('base64')}`],
+  ['policy self: the name of the key', 'self.test', 'update add h1.self.test. 300 A 192.0.2.101', H1],
+  ['policy self: another name', 'self.test', 'update add h2.self.test. 300 A 192.0.2.102', H1],
+  ['policy wildcard: a name below', 'self.test', 'update add a.w.self.test. 300 TXT "w"', UPD],
+  ['policy wildcard: the name itself', 'self.test', 'update add w.self.test. 300 TXT "w"', UPD],
+  ['policy selfsub', 'self.test', 'update add x.y.h1.self.test. 300 TXT "sub"', H1],
+  ['policy selfwild: one label below', 'self.test', 'update add x.h1.self.test. 300 AAAA 2001:db8::5', H1],
+  ['policy selfwild: two labels below', 'self.test', 'update add x.y.h1.self.test. 300 AAAA 2001:db8::5', H1],
   ['zone without allow-update is REFUSED', 'static.test', 'update add a.static.test. 300 A 192.0.2.1'],
   ['over UDP too', 'open.test', 'update add udp.open.test. 300 A 192.0.2.33', undefined, false],
   ['SOA away from the apex is ignored', 'open.test', 'update add sub.open.test. 300 SOA ns.open.test. hostmaster.open.test. 500 3600 600 86400 300\nupdate add sub.open.test. 300 TXT "sub"'],
