@@ -30,7 +30,7 @@ function zoneText(origin: string): string {
   return `$TTL 300\n$ORIGIN ${origin}.\n@ SOA ns.${origin}. hostmaster.${origin}. 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.53\nwww A 192.0.2.1\nmail MX 10 www\nalias CNAME www\ntxt TXT "one"\n`;
 }
 
-const ZONES = ['open.test', 'keyed.test', 'pol.test', 'static.test', 'self.test'];
+const ZONES = ['open.test', 'keyed.test', 'pol.test', 'static.test', 'self.test', '0.0.127.in-addr.arpa'];
 const H1 = `hmac-sha256:h1.self.test:${Buffer.alloc(32, 11).toString('base64')}`;
 
 function conf(dir: string, port: number, extra: string): string {
@@ -53,6 +53,7 @@ zone "keyed.test" { type primary; file "keyed.zone"; allow-update { key upd; }; 
 zone "pol.test" { type primary; file "pol.zone"; update-policy { grant upd name www.pol.test. A; grant upd zonesub TXT; deny other zonesub ANY; }; };
 zone "static.test" { type primary; file "static.zone"; };
 key "h1.self.test" { algorithm hmac-sha256; secret "${Buffer.alloc(32, 11).toString('base64')}"; };
+zone "0.0.127.in-addr.arpa" { type primary; file "0.zone"; update-policy { grant * tcp-self . PTR; }; };
 zone "self.test" { type primary; file "self.zone"; update-policy { grant * self * A; grant upd wildcard *.w.self.test. TXT; grant h1.self.test. selfsub h1.self.test. TXT; grant *.self.test selfwild *.self.test AAAA; }; };
 `;
 }
@@ -113,6 +114,9 @@ const SEQUENCE: [string, string, string, string?, boolean?][] = [
   ['policy selfsub', 'self.test', 'update add x.y.h1.self.test. 300 TXT "sub"', H1],
   ['policy selfwild: one label below', 'self.test', 'update add x.h1.self.test. 300 AAAA 2001:db8::5', H1],
   ['policy selfwild: two labels below', 'self.test', 'update add x.y.h1.self.test. 300 AAAA 2001:db8::5', H1],
+  ['tcp-self: the client address own reverse name', '0.0.127.in-addr.arpa', 'update add 1.0.0.127.in-addr.arpa. 300 PTR host.example.'],
+  ['tcp-self: another reverse name', '0.0.127.in-addr.arpa', 'update add 2.0.0.127.in-addr.arpa. 300 PTR host.example.'],
+  ['tcp-self: over UDP', '0.0.127.in-addr.arpa', 'update add 1.0.0.127.in-addr.arpa. 300 PTR other.example.', undefined, false],
   ['zone without allow-update is REFUSED', 'static.test', 'update add a.static.test. 300 A 192.0.2.1'],
   ['over UDP too', 'open.test', 'update add udp.open.test. 300 A 192.0.2.33', undefined, false],
   ['SOA away from the apex is ignored', 'open.test', 'update add sub.open.test. 300 SOA ns.open.test. hostmaster.open.test. 500 3600 600 86400 300\nupdate add sub.open.test. 300 TXT "sub"'],
@@ -120,7 +124,7 @@ const SEQUENCE: [string, string, string, string?, boolean?][] = [
   ['same record, new TTL', 'open.test', 'update add new.open.test. 900 TXT "new"'],
   ['delete one CNAME by value', 'open.test', 'update delete alias.open.test. CNAME mail.open.test.'],
   ['a name inside the zone as the zone section (NOTAUTH)', 'open.test', 'zone www.open.test.\nupdate add q.www.open.test. 300 A 192.0.2.1'],
-  ['prerequisite with a TTL (FORMERR)', 'open.test', 'prereq yxrrset www.open.test. A\nupdate add www.open.test. 300 A 192.0.2.1'],
+  ['yxrrset prerequisite, then re-adding a record it has', 'open.test', 'prereq yxrrset www.open.test. A\nupdate add www.open.test. 300 A 192.0.2.1'],
   ['update outside the zone (NOTZONE)', 'open.test', 'zone open.test.\nupdate add www.example. 300 A 192.0.2.1'],
   ['add and delete the same name in one message', 'open.test', 'update add tmp.open.test. 300 A 192.0.2.40\nupdate delete tmp.open.test. A'],
   ['MX to a name without addresses is REFUSED', 'open.test', 'update add open.test. 300 MX 20 mail.open.test.'],
