@@ -80,7 +80,8 @@ export class DynamicZones {
     private readonly dataDir: string,
     /** Serve this version from now on (every worker, or this process's host). */
     /** Serve this version from now on; undefined: the zone is no longer dynamic (serve its file). */
-    private readonly publish: (name: string, zone: Zone | undefined, diff?: ZoneDiff) => void,
+    /** Resolves once every process serving the zone has the version (the answer waits for it). */
+    private readonly publish: (name: string, zone: Zone | undefined, diff?: ZoneDiff) => void | Promise<void>,
     /**
      * After a change is durable: the hook that sends NOTIFY to the zone's secondaries
      * (RFC 1996). Left to the NOTIFY sender to fill in.
@@ -114,11 +115,11 @@ export class DynamicZones {
     for (const [key, d] of this.zones) {
       if (keep.has(key)) continue;
       void this.flush(d);
-      this.publish(d.zc.name, undefined);
+      void this.publish(d.zc.name, undefined);
     }
     this.zones = keep;
     for (const d of this.zones.values()) {
-      this.publish(d.zc.name, d.zone);
+      void this.publish(d.zc.name, d.zone);
       if (d.dirty) this.scheduleDump(d);
     }
   }
@@ -179,7 +180,7 @@ export class DynamicZones {
     return run;
   }
 
-  private updateNow(req: UpdateRequest): number {
+  private async updateNow(req: UpdateRequest): Promise<number> {
     this.counts.updates++;
     const d = this.zones.get(nameKey(zoneOrigin(req.zone)));
     if (!d) return RCODE.REFUSED;
@@ -222,9 +223,10 @@ export class DynamicZones {
     d.zone = next;
     this.counts.applied++;
     this.log.info({ zone: zoneText, client: req.address, key: req.key, serial: next.serial }, 'update applied');
-    this.publish(d.zc.name, next, r.diff);
     this.scheduleDump(d);
     this.onZoneChanged(d.zc.name, next);
+    // Answered once every worker serves the new version: whichever one a client asks next has it.
+    await this.publish(d.zc.name, next, r.diff);
     return RCODE.NOERROR;
   }
 

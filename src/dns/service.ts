@@ -185,10 +185,28 @@ class ClusterDns implements Service {
   /** Dynamic zones: updates decided, journaled and written in the primary; versions sent to every worker. */
   private dynamic: DynamicZones;
 
-  private sendDynamic(w: Worker, name: string, zone: Zone | undefined, diff?: ZoneDiff): void {
-    if (!w.isConnected()) return;
-    const msg: ToWorker = { type: 'dynamic', name, zone: zone && zoneToWire(zone), diff: diff && { del: diff.deletions.map(toLine), add: diff.additions.map(toLine), serial: diff.serial } };
-    w.send(msg);
+  private dynamicSeq = 0;
+
+  /** Sends a dynamic zone's version; resolves when the worker serves it (or is gone, or 2 s passed). */
+  private sendDynamic(w: Worker, name: string, zone: Zone | undefined, diff?: ZoneDiff): Promise<void> {
+    if (!w.isConnected()) return Promise.resolve();
+    const id = ++this.dynamicSeq;
+    const msg: ToWorker = { type: 'dynamic', id, name, zone: zone && zoneToWire(zone), diff: diff && { del: diff.deletions.map(toLine), add: diff.additions.map(toLine), serial: diff.serial } };
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('exit', done);
+        resolve();
+      };
+      const onMessage = (m: FromWorker): void => {
+        if (m.type === 'dynamic-ack' && m.id === id) done();
+      };
+      const timer = setTimeout(done, 2000);
+      w.on('message', onMessage);
+      w.once('exit', done);
+      w.send(msg);
+    });
   }
 
   private sendNames(w: Worker, snapshot: NamesSnapshot): void {
@@ -203,8 +221,8 @@ class ClusterDns implements Service {
     private readonly log: Logger,
     private readonly opts: RunOptions,
   ) {
-    this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone, diff) => {
-      for (const s of this.slots) if (s.worker) this.sendDynamic(s.worker, name, zone, diff);
+    this.dynamic = new DynamicZones(log, opts.dataDir, async (name, zone, diff) => {
+      await Promise.all(this.slots.map((s) => (s.worker ? this.sendDynamic(s.worker, name, zone, diff) : undefined)));
     }, notifyAfterUpdate(log));
     this.secondaries = new SecondaryZones(
       log,
@@ -320,7 +338,7 @@ class ClusterDns implements Service {
           ready = true;
           if (this.owner) this.sendNames(w, this.owner.snapshot);
           for (const [name, zone] of this.secondaries.held()) this.sendSecondary(w, name, zone);
-          for (const [name, zone] of this.dynamic.held()) this.sendDynamic(w, name, zone);
+          for (const [name, zone] of this.dynamic.held()) void this.sendDynamic(w, name, zone);
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
         else if (m.type === 'notify') this.secondaries.notify(m.zone, m.from, m.accepted, m.serial);

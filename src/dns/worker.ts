@@ -19,7 +19,7 @@ export type ToWorker =
   | { type: 'secondary'; name: string; zone?: WireZone }
   | { type: 'secondary-expiry'; name: string; expiresAt: number }
   /** A dynamic zone's current version from the main process (dynamic-zones.ts). */
-  | { type: 'dynamic'; name: string; zone?: WireZone; diff?: { del: RecordLine[]; add: RecordLine[]; serial?: number } }
+  | { type: 'dynamic'; id: number; name: string; zone?: WireZone; diff?: { del: RecordLine[]; add: RecordLine[]; serial?: number } }
   /** The main process's answer to an UPDATE this worker passed up. */
   | { type: 'update-reply'; id: number; rcode: number };
 
@@ -42,6 +42,8 @@ export type FromWorker =
   | { type: 'reload-failed'; id: number; error: string }
   /** A NOTIFY for a secondary zone reached this worker; the main process refreshes (or counts the refusal). */
   | { type: 'notify'; zone: string; from: string; accepted: boolean; serial?: number }
+  /** This worker serves the dynamic zone version sent with this id. */
+  | { type: 'dynamic-ack'; id: number }
   /** An UPDATE for a dynamic zone: the main process decides it. */
   | { type: 'update'; id: number; req: UpdateRequest }
   /** `triad ctl` commands answered from this worker's cache and counters. */
@@ -85,7 +87,10 @@ async function main(): Promise<void> {
     else if (m.type === 'names') host.setNames(m.snapshot);
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
-    else if (m.type === 'dynamic') host.setDynamic(m.name, m.zone && zoneFromWire(m.zone), m.diff && { deletions: m.diff.del.map(fromLine), additions: m.diff.add.map(fromLine), serial: m.diff.serial });
+    else if (m.type === 'dynamic') {
+      host.setDynamic(m.name, m.zone && zoneFromWire(m.zone), m.diff && { deletions: m.diff.del.map(fromLine), additions: m.diff.add.map(fromLine), serial: m.diff.serial });
+      send({ type: 'dynamic-ack', id: m.id });
+    }
     else if (m.type === 'update-reply') {
       pendingUpdates.get(m.id)?.(m.rcode);
       pendingUpdates.delete(m.id);

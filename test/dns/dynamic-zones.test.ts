@@ -35,7 +35,9 @@ t.test('journal, replay after a restart, file rewritten at stop', async (t) => {
   const log = createLogger({ level: 'silent' });
   const served = new Map<string, Zone | undefined>();
   const dataDir = path.join(dir, 'data');
-  const make = (): DynamicZones => new DynamicZones(log, dataDir, (name, zone) => served.set(name, zone));
+  const make = (): DynamicZones => new DynamicZones(log, dataDir, (name, zone) => {
+    served.set(name, zone);
+  });
   let dz = make();
   dz.configure(conf, env);
   t.equal(served.get('dyn.test')?.serial, 7, 'the file version is published');
