@@ -23,6 +23,7 @@ import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
 import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
 import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, checkCatalogZones, type CatalogZoneConfig } from './named-conf-catalog.js';
+import { sessionKeyClause, updateClause, type SessionKeySettings, type UpdateSettings } from './named-conf-update.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -79,7 +80,9 @@ export interface NamedOptions {
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
   /** options { blackhole }: queries from these addresses are dropped without an answer. */
   blackhole?: AddressMatchList;
-  /** options { allow-update }: inherited by zones; only decides which zones are dynamic (Triad takes no updates). */
+  /** options { session-keyfile, session-keyname, session-keyalg } (update-policy local, nsupdate -l). */
+  sessionKey?: SessionKeySettings;
+  /** options { allow-update }: inherited by zones without their own. */
   allowUpdate?: AddressMatchList;
   /** BIND's built-in empty zones (RFC 6303): `empty-zones-enable`, `empty-server`, `empty-contact`, `disable-empty-zone`. */
   emptyZones: { enable: boolean; server?: string; contact?: string; disabled: string[] };
@@ -139,6 +142,8 @@ export interface ZoneConfig {
   fileText?: string;
   /** A secondary zone's own allow-notify, transfer-source, refresh bounds (options give the defaults). */
   secondary?: SecondarySettings;
+  /** The zone's allow-update and update-policy (dynamic updates). */
+  update?: UpdateSettings;
   pos: Position;
 }
 
@@ -564,7 +569,6 @@ class NamedConfBuilder {
           break;
         case 'allow-update':
           o.allowUpdate = this.aml(s.block ?? [], true);
-          if (!amlIsNone(o.allowUpdate)) this.unimplemented(head, "option 'allow-update' is not implemented by Triad (no dynamic updates); accepted and ignored");
           break;
         case 'max-cache-size': {
           const w = v.value.toLowerCase();
@@ -618,6 +622,7 @@ class NamedConfBuilder {
             this.catalogLists.push(...o.catalogZones);
             break;
           }
+          if (sessionKeyClause(s, (o.sessionKey ??= {}))) break;
           this.validateAmls(s);
           this.unimplemented(head);
       }
@@ -730,14 +735,11 @@ class NamedConfBuilder {
           zc.allowTransfer = this.allowTransfer(c);
           break;
         case 'allow-update':
-          allowUpdate = this.aml(c.block ?? [], true);
-          // `allow-update { none; }` (RHEL's named.rfc1912.zones) asks for what Triad does anyway.
-          if (!amlIsNone(allowUpdate)) this.unimplemented(head, `option '${head.value}' is not implemented by Triad (no dynamic updates); accepted and ignored`);
-          break;
         case 'update-policy':
-          updatePolicy = true;
-          this.validateAmls(c);
-          this.unimplemented(head, `option '${head.value}' is not implemented by Triad (no dynamic updates); accepted and ignored`);
+          // Dynamic updates (named-conf-update.ts).
+          updateClause(this, this.sink, c, (zc.update ??= {}));
+          allowUpdate = zc.update.allowUpdate;
+          updatePolicy = zc.update.updatePolicy !== undefined;
           break;
         case 'masters':
         case 'primaries':

@@ -23,6 +23,10 @@ import type { ZoneJournal } from './zone-journal.js';
 import { withSecondaries, zoneOrigin } from './secondary-view.js';
 import { withMembers } from './catalog-view.js';
 import type { MemberZone } from './catalog-owner.js';
+import { withDynamic } from './dynamic-view.js';
+import type { ZoneDiff } from './zone-diff.js';
+import { RCODE } from './message.js';
+import type { UpdateRequest } from './dynamic-zones.js';
 import { nameKey } from '../wire/dns-name.js';
 import { configureJournals, journalFor, notifyInfos, recordReload } from './primary-zones.js';
 import { ownListen, type NotifyZoneInfo } from './notify-out.js';
@@ -74,6 +78,32 @@ export class DnsHost {
   /** Where NOTIFYs for secondary zones go (the main process's SecondaryZones). */
   onNotify: ((zone: string, from: string, accepted: boolean, serial?: number) => void) | undefined;
 
+  /** Dynamic zones' versions from the process that decides updates (dynamic-zones.ts), by nameKey of the origin. */
+  private dynamic = new Map<string, Zone>();
+  /** Where UPDATEs for dynamic zones go. */
+  onUpdate: ((req: UpdateRequest) => Promise<number>) | undefined;
+
+  /** Serves this version of a dynamic zone from now on (in place of its file's). */
+  setDynamic(name: string, zone: Zone | undefined, diff?: ZoneDiff): void {
+    const key = nameKey(zoneOrigin(name));
+    const prev = this.dynamic.get(key);
+    if (!zone) {
+      this.dynamic.delete(key);
+      if (this.current) {
+        this.current = this.withHeldViews(this.current);
+        this.setRouter(this.route(this.current, false));
+      }
+      return;
+    }
+    // The change joins the zone's history, for IXFR (zone-journal.ts).
+    if (prev && diff) journalFor(this.journals, key).record(prev, zone, diff);
+    this.dynamic.set(key, zone);
+    const cfg = this.current;
+    if (!cfg) return;
+    this.current = this.withHeldViews(cfg);
+    this.setRouter(this.route(this.current, false));
+  }
+
   /** Serves this version of a secondary zone from now on; undefined answers it SERVFAIL (expired, no copy yet). */
   setSecondary(name: string, zone: Zone | undefined): void {
     const key = nameKey(zoneOrigin(name));
@@ -109,8 +139,8 @@ export class DnsHost {
   }
 
   private withHeld(view: DnsConfig['view']): DnsConfig['view'] {
-    const v = withSecondaries(withMembers(view, this.members), this.held);
-    return { ...v, onNotify: (zone, from, accepted, serial) => this.onNotify?.(zone, from, accepted, serial) };
+    const v = withDynamic(withSecondaries(withMembers(view, this.members), this.held), this.dynamic);
+    return { ...v, onNotify: (zone, from, accepted, serial) => this.onNotify?.(zone, from, accepted, serial), onUpdate: (req) => this.onUpdate ? this.onUpdate(req) : Promise.resolve(RCODE.REFUSED) };
   }
 
   /** Serves this snapshot of DHCP names from now on (replacing the previous one). */

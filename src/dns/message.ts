@@ -295,7 +295,8 @@ function decompressRdata(buf: Uint8Array, type: number, off: number, len: number
     return undefined;
   };
   const info = rrType(type);
-  if (!info?.decompress || !info.names) return buf.slice(off, end);
+  // Empty RDATA: an UPDATE's "delete an RRset" and its prerequisites (RFC 2136 §2.4, §2.5).
+  if (!info?.decompress || !info.names || len === 0) return buf.slice(off, end);
   let err: string | undefined;
   for (const f of info.names) {
     err = f === 'name' ? name() : fixed(f === 'str' ? (p < end ? buf[p] + 1 : 1) : f);

@@ -20,6 +20,7 @@ import type { AddressMatcher } from './answer-cache.js';
 import type { Ede } from './render.js';
 import type { TsigKey } from '../wire/tsig.js';
 import type { ZoneJournal } from './zone-journal.js';
+import type { UpdateRequest } from './dynamic-zones.js';
 
 export type { AddressMatcher };
 
@@ -75,6 +76,9 @@ export interface ServingView {
   secondaries?: Map<string, SecondaryEntry>;
   /** Told of every NOTIFY for a secondary zone (accepted or refused), so the process that refreshes hears of it. */
   onNotify?: (zone: string, from: string, accepted: boolean, serial?: number) => void;
+  /** Dynamic zones (nameKey of the origin) and where their UPDATEs go: the process that decides them (dynamic-zones.ts). */
+  dynamicZones?: ReadonlySet<string>;
+  onUpdate?: (req: UpdateRequest) => Promise<number>;
 }
 
 export interface SecondaryEntry {

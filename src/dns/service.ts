@@ -36,6 +36,37 @@ import { zoneToWire } from './secondary-view.js';
 import { NotifySender } from './notify-sender.js';
 import type { NotifyZoneInfo } from './notify-out.js';
 import { CatalogZones, type MemberZone } from './catalog-owner.js';
+import { DynamicZones, toLine } from './dynamic-zones.js';
+import type { ZoneDiff } from './zone-diff.js';
+import { keyToEnv, makeSessionKey, sessionKey, setSessionKey, SESSION_KEY_ENV, wantsSessionKey } from './session-key.js';
+import { matchEnvironment } from './view-builder.js';
+
+/**
+ * update-policy local: a fresh session key for this run, written where nsupdate -l
+ * reads it, before any view is built (the views accept requests signed with it).
+ */
+function startSessionKey(conf: NamedConfig, dataDir: string, log: Logger): void {
+  if (!wantsSessionKey(conf)) return;
+  try {
+    const { key, file } = makeSessionKey(conf, dataDir);
+    setSessionKey(key);
+    log.info({ keyFile: file, key: key.name }, 'session key written (update-policy local, nsupdate -l)');
+  } catch (err) {
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot write the session key file; update-policy local refuses every update');
+  }
+}
+
+/**
+ * After a dynamic update is durable (and, with workers, served by every worker): the
+ * zone's secondaries are told of the new serial by NOTIFY (RFC 1996), as BIND does.
+ */
+function notifyAfterUpdate(log: Logger, notifier: () => NotifySender): (name: string, zone: Zone) => void {
+  return (name, zone) => {
+    log.debug({ zone: name, serial: zone.serial }, 'dynamic zone changed');
+    const key = (name.endsWith('.') ? name : `${name}.`).toLowerCase();
+    notifier().serials({ [key]: zone.serial });
+  };
+}
 
 /** options { pid-file }: the main process's PID, so `kill -HUP $(cat FILE)` reloads as with BIND. */
 function writePidFile(file: string | null | undefined, log: Logger): string | undefined {
@@ -86,7 +117,11 @@ class InProcessDns implements Service {
     this.catalogs = new CatalogZones(log, this.secondaries, (members) => this.host.setCatalogMembers(members));
     this.host.onNotify = (zone, from, accepted, serial) => this.secondaries.notify(zone, from, accepted, serial);
     this.notifier = new NotifySender(log, notifySigning(() => this.host.config?.conf));
+    this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone, diff) => this.host.setDynamic(name, zone, diff), notifyAfterUpdate(log, () => this.notifier));
+    this.host.onUpdate = (req) => this.dynamic.update(req);
   }
+  /** Dynamic zones: updates decided, journaled and written here, served by this same host. */
+  private dynamic: DynamicZones;
   /** Catalog zones: their members become secondary zones here (configure goes through it). */
   private catalogs: CatalogZones;
   /** Secondary zones: timers, transfers and files here, served by this same host. */
@@ -97,7 +132,11 @@ class InProcessDns implements Service {
   /** NOTIFY to the secondaries of our primary zones. */
   private notifier!: NotifySender;
   async start(): Promise<void> {
+    const sink = new DiagnosticSink();
+    const conf = loadNamedConfOnly(this.file, sink);
+    if (!sink.hasErrors()) startSessionKey(conf, this.opts.dataDir, this.log);
     await this.host.start();
+    if (this.host.config) this.dynamic.configure(this.host.config.conf, matchEnvironment(this.host.config.conf, hostNetworks()));
     if (this.host.config) logLoaded(this.log, this.host.config);
     // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
     this.opts.names?.publishAddresses(this.host.addresses);
@@ -125,6 +164,7 @@ class InProcessDns implements Service {
   async reload(): Promise<void> {
     logLoaded(this.log, await this.host.reload());
     if (this.host.config) this.catalogs.configure(this.host.config.conf);
+    if (this.host.config) this.dynamic.configure(this.host.config.conf, matchEnvironment(this.host.config.conf, hostNetworks()));
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
     this.notifier.loaded(this.host.notifyInfos(), false);
@@ -134,6 +174,7 @@ class InProcessDns implements Service {
     this.secondaries.stop();
     this.notifier.stop();
     this.catalogs.stop();
+    await this.dynamic.stop();
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.closeControl?.();
     await this.host.stop();
@@ -198,6 +239,33 @@ class ClusterDns implements Service {
     w.send(msg);
   }
 
+  /** Dynamic zones: updates decided, journaled and written in the primary; versions sent to every worker. */
+  private dynamic: DynamicZones;
+
+  private dynamicSeq = 0;
+
+  /** Sends a dynamic zone's version; resolves when the worker serves it (or is gone, or 2 s passed). */
+  private sendDynamic(w: Worker, name: string, zone: Zone | undefined, diff?: ZoneDiff): Promise<void> {
+    if (!w.isConnected()) return Promise.resolve();
+    const id = ++this.dynamicSeq;
+    const msg: ToWorker = { type: 'dynamic', id, name, zone: zone && zoneToWire(zone), diff: diff && { del: diff.deletions.map(toLine), add: diff.additions.map(toLine), serial: diff.serial } };
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('exit', done);
+        resolve();
+      };
+      const onMessage = (m: FromWorker): void => {
+        if (m.type === 'dynamic-ack' && m.id === id) done();
+      };
+      const timer = setTimeout(done, 2000);
+      w.on('message', onMessage);
+      w.once('exit', done);
+      w.send(msg);
+    });
+  }
+
   private sendNames(w: Worker, snapshot: NamesSnapshot): void {
     if (!w.isConnected()) return;
     const msg: ToWorker = { type: 'names', snapshot };
@@ -210,6 +278,9 @@ class ClusterDns implements Service {
     private readonly log: Logger,
     private readonly opts: RunOptions,
   ) {
+    this.dynamic = new DynamicZones(log, opts.dataDir, async (name, zone, diff) => {
+      await Promise.all(this.slots.map((s) => (s.worker ? this.sendDynamic(s.worker, name, zone, diff) : undefined)));
+    }, notifyAfterUpdate(log, () => this.notifier));
     this.secondaries = new SecondaryZones(
       log,
       (name, zone) => {
@@ -281,6 +352,8 @@ class ClusterDns implements Service {
     // Stored copies of secondary zones (written by the main process itself) load before the
     // workers start, so each starts with them.
     this.catalogs.configure(conf);
+    startSessionKey(conf, this.opts.dataDir, this.log);
+    this.dynamic.configure(conf, matchEnvironment(conf, hostNetworks()));
     // Workers accept TCP connections themselves instead of the primary handing them out.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     this.slots = Array.from({ length: this.count }, () => ({ restarts: 0 }));
@@ -331,7 +404,8 @@ class ClusterDns implements Service {
   private fork(slot: Slot, onLoad?: (r: WorkerLoad) => void): Promise<void> {
     cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
-    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level });
+    const session = sessionKey();
+    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level, ...(session ? { [SESSION_KEY_ENV]: keyToEnv(session) } : {}) });
     slot.worker = w;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
@@ -345,9 +419,16 @@ class ClusterDns implements Service {
           if (this.owner) this.sendNames(w, this.owner.snapshot);
           for (const [name, zone] of this.secondaries.held()) this.sendSecondary(w, name, zone);
           this.sendMembers(w, this.catalogs.members());
+          for (const [name, zone] of this.dynamic.held()) void this.sendDynamic(w, name, zone);
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
         else if (m.type === 'notify') this.secondaries.notify(m.zone, m.from, m.accepted, m.serial);
+        else if (m.type === 'update') {
+          // Decided here; the new version reaches every worker before the answer goes back.
+          void this.dynamic.update(m.req).then((rcode) => {
+            if (w.isConnected()) w.send({ type: 'update-reply', id: m.id, rcode } satisfies ToWorker);
+          });
+        }
       };
       w.on('message', onMessage);
       w.on('error', (err) => this.log.error({ err: err.message, worker: w.process.pid }, 'dns worker IPC error'));
@@ -386,6 +467,7 @@ class ClusterDns implements Service {
       if (sink.hasErrors()) return;
       this.namedConf = conf;
       this.catalogs.configure(conf);
+      this.dynamic.configure(conf, matchEnvironment(conf, hostNetworks()));
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -456,6 +538,7 @@ class ClusterDns implements Service {
     this.secondaries.stop();
     this.notifier.stop();
     this.catalogs.stop();
+    await this.dynamic.stop();
     removePidFile(this.pidFile);
     await this.closeControl?.();
     await Promise.all(

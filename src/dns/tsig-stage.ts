@@ -18,6 +18,7 @@
 import { keyId, usableKey, type KeyConfig } from '../config/named-conf-keys.js';
 import type { NamedConfig } from '../config/named-conf.js';
 import { RCODE } from './message.js';
+import { sessionKey, wantsSessionKey } from './session-key.js';
 import {
   TSIG_ERROR, TSIG_ERROR_NAMES, TsigStreamSigner, appendUnsignedTsig, badTimeOther, canonicalName, keyFinder, keyNameText, macSize, signMessage, signedMacLength, tsigSize,
   unsignedPart, verifyRequest, type TsigAlgorithm, type TsigKey, type TsigRecord,
@@ -54,7 +55,10 @@ export function configuredKey(conf: NamedConfig, name: string, view?: string): T
  */
 export function servedKeys(conf: NamedConfig): TsigKey[] {
   const first = conf.zones.find((z) => z.view !== undefined)?.view ?? [...(conf.viewKeys?.keys() ?? [])][0];
-  return tsigKeys([...conf.keys.values(), ...(first !== undefined ? conf.viewKeys?.get(first)?.values() ?? [] : [])]);
+  const keys = tsigKeys([...conf.keys.values(), ...(first !== undefined ? conf.viewKeys?.get(first)?.values() ?? [] : [])]);
+  // update-policy local: the session key nsupdate -l signs with (session-key.ts).
+  const session = wantsSessionKey(conf) ? sessionKey() : undefined;
+  return session ? [...keys, session] : keys;
 }
 
 /** How the answers to one verified request are signed. */

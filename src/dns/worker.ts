@@ -12,6 +12,8 @@ import { zoneFromWire, type WireZone } from './secondary-view.js';
 import type { MemberZone } from './catalog-owner.js';
 import { ControlUsageError, type ControlReply } from '../control/server.js';
 import type { NotifyZoneInfo } from './notify-out.js';
+import { fromLine, type RecordLine, type UpdateRequest } from './dynamic-zones.js';
+import { keyFromEnv, setSessionKey, SESSION_KEY_ENV } from './session-key.js';
 
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
@@ -21,7 +23,11 @@ export type ToWorker =
   /** Answered once every message sent before it is handled (DHCP names served before their NOTIFY goes out). */
   | { type: 'sync'; id: number }
   /** The member zones of catalog zones now in force (catalog-owner.ts). */
-  | { type: 'catalog-members'; members: MemberZone[] };
+  | { type: 'catalog-members'; members: MemberZone[] }
+  /** A dynamic zone's current version from the main process (dynamic-zones.ts). */
+  | { type: 'dynamic'; id: number; name: string; zone?: WireZone; diff?: { del: RecordLine[]; add: RecordLine[]; serial?: number } }
+  /** The main process's answer to an UPDATE this worker passed up. */
+  | { type: 'update-reply'; id: number; rcode: number };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -45,6 +51,10 @@ export type FromWorker =
   | { type: 'reload-failed'; id: number; error: string }
   /** A NOTIFY for a secondary zone reached this worker; the main process refreshes (or counts the refusal). */
   | { type: 'notify'; zone: string; from: string; accepted: boolean; serial?: number }
+  /** This worker serves the dynamic zone version sent with this id. */
+  | { type: 'dynamic-ack'; id: number }
+  /** An UPDATE for a dynamic zone: the main process decides it. */
+  | { type: 'update'; id: number; req: UpdateRequest }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
 
@@ -72,6 +82,15 @@ async function main(): Promise<void> {
   // The primary went away (even by SIGKILL): do not keep serving on our own.
   process.on('disconnect', () => void stop());
   host.onNotify = (zone, from, accepted, serial) => send({ type: 'notify', zone, from, accepted, serial });
+  // update-policy local: the main process's session key, so requests signed with it verify here.
+  setSessionKey(keyFromEnv(process.env[SESSION_KEY_ENV]));
+  const pendingUpdates = new Map<number, (rcode: number) => void>();
+  let updateSeq = 0;
+  host.onUpdate = (req) => new Promise<number>((resolve) => {
+    const id = ++updateSeq;
+    pendingUpdates.set(id, resolve);
+    send({ type: 'update', id, req });
+  });
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
     else if (m.type === 'names') host.setNames(m.snapshot);
@@ -79,6 +98,14 @@ async function main(): Promise<void> {
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
     else if (m.type === 'sync') send({ type: 'synced', id: m.id });
     else if (m.type === 'catalog-members') host.setCatalogMembers(m.members);
+    else if (m.type === 'dynamic') {
+      host.setDynamic(m.name, m.zone && zoneFromWire(m.zone), m.diff && { deletions: m.diff.del.map(fromLine), additions: m.diff.add.map(fromLine), serial: m.diff.serial });
+      send({ type: 'dynamic-ack', id: m.id });
+    }
+    else if (m.type === 'update-reply') {
+      pendingUpdates.get(m.id)?.(m.rcode);
+      pendingUpdates.delete(m.id);
+    }
     else if (m.type === 'ctl') {
       try {
         send({ type: 'ctl-reply', id: m.id, reply: localControl(host, m.cmd, m.args) });

@@ -1,0 +1,68 @@
+// Dynamic zones in the deciding process, without sockets: an update is journaled
+// (flushed) before it is acknowledged, a new instance (a restart) replays the
+// journal over the zone file, and stop rewrites the file and empties the journal.
+import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DynamicZones, type UpdateRequest } from '../../src/dns/dynamic-zones.js';
+import { parseNamedConf } from '../../src/config/named-conf.js';
+import { DiagnosticSink } from '../../src/config/diagnostics.js';
+import { createLogger } from '../../src/log.js';
+import { nameKey, parseName } from '../../src/wire/dns-name.js';
+import { T } from '../../src/wire/rr-type.js';
+import { RCODE } from '../../src/dns/message.js';
+import type { Zone } from '../../src/dns/zone.js';
+
+const u16 = (n: number): number[] => [n >> 8, n & 255];
+const u32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+const rrBytes = (name: string, type: number, cls: number, ttl: number, rdata: number[]): number[] => [...parseName(name), ...u16(type), ...u16(cls), ...u32(ttl), ...u16(rdata.length), ...rdata];
+
+/** An UPDATE message: zone section, prerequisites, updates (RFC 2136 §2). */
+function updateMsg(zone: string, prereqs: number[][], updates: number[][]): string {
+  const bytes = [...u16(1), ...u16(5 << 11), ...u16(1), ...u16(prereqs.length), ...u16(updates.length), ...u16(0), ...parseName(zone), ...u16(T.SOA), ...u16(1), ...prereqs.flat(), ...updates.flat()];
+  return Buffer.from(bytes).toString('base64');
+}
+
+t.test('journal, replay after a restart, file rewritten at stop', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-dynamic-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const zoneFile = path.join(dir, 'dyn.zone');
+  writeFileSync(zoneFile, '$TTL 300\n@ SOA ns.dyn.test. admin.dyn.test. 7 3600 600 86400 300\n@ NS ns\nns A 192.0.2.1\n');
+  const sink = new DiagnosticSink();
+  const conf = parseNamedConf(path.join(dir, 'named.conf'), `options { directory "${dir}"; };\nzone "dyn.test" { type primary; file "dyn.zone"; allow-update { 127.0.0.1; }; };\n`, sink);
+  const env = { localhost: [], localnets: [], acls: conf.acls };
+  const log = createLogger({ level: 'silent' });
+  const served = new Map<string, Zone | undefined>();
+  const dataDir = path.join(dir, 'data');
+  const make = (): DynamicZones => new DynamicZones(log, dataDir, (name, zone) => {
+    served.set(name, zone);
+  });
+  let dz = make();
+  dz.configure(conf, env);
+  t.equal(served.get('dyn.test')?.serial, 7, 'the file version is published');
+  const req = (msg: string, address = '127.0.0.1'): UpdateRequest => ({ zone: 'dyn.test.', msg, address, tcp: true });
+  const addA = updateMsg('dyn.test.', [], [rrBytes('www.dyn.test.', T.A, 1, 300, [192, 0, 2, 80])]);
+  t.equal(await dz.update(req(addA, '10.0.0.1')), RCODE.REFUSED, 'a client allow-update does not list: REFUSED');
+  t.equal(await dz.update(req(addA)), RCODE.NOERROR, 'allowed: NOERROR');
+  const journal = dz.journalPath('dyn.test');
+  t.ok(readFileSync(journal, 'utf8').includes('"from":7,"to":8'), 'the change is in the journal before the answer');
+  t.equal(served.get('dyn.test')?.serial, 8, 'the new version is published');
+  const nx = updateMsg('dyn.test.', [rrBytes('www.dyn.test.', 255, 254, 0, [])], [rrBytes('x.dyn.test.', T.A, 1, 300, [192, 0, 2, 81])]);
+  t.equal(await dz.update(req(nx)), 6, 'nxdomain prerequisite on a name in use: YXDOMAIN');
+  // A restart without stop (kill -9): the journal is replayed over the unchanged file.
+  served.clear();
+  dz = make();
+  dz.configure(conf, env);
+  const z = served.get('dyn.test');
+  t.equal(z?.serial, 8, 'replayed to serial 8');
+  t.ok(z?.nodes.get(nameKey(parseName('www.dyn.test.')))?.rrsets.has(T.A), 'the acknowledged record is back');
+  await dz.stop();
+  t.match(readFileSync(zoneFile, 'utf8'), /www\.dyn\.test\.\s+300\s+IN\s+A\s+192\.0\.2\.80/, 'stop rewrites the zone file');
+  t.equal(existsSync(journal) ? readFileSync(journal, 'utf8') : '', '', 'and empties the journal');
+  served.clear();
+  dz = make();
+  dz.configure(conf, env);
+  t.equal(served.get('dyn.test')?.serial, 8, 'the rewritten file loads with serial 8');
+  await dz.stop();
+});
