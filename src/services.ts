@@ -10,8 +10,9 @@ import { dnsDefinition } from './dns/definition.js';
 import { lbDefinition } from './lb/definition.js';
 import { dhcpDefinition } from './dhcp/definition.js';
 import { relayDefinition } from './dhcp/relay-definition.js';
+import { tftpDefinition } from './tftp/definition.js';
 
-export const SERVICES: readonly ServiceDefinition[] = [dnsDefinition, lbDefinition, dhcpDefinition, relayDefinition];
+export const SERVICES: readonly ServiceDefinition[] = [dnsDefinition, lbDefinition, dhcpDefinition, relayDefinition, tftpDefinition];
 
 /** Every service's `triad run` options. */
 export function serviceOptions(defs: readonly ServiceDefinition[] = SERVICES): OptionSpec[] {
