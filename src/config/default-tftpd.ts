@@ -4,9 +4,11 @@
 // Read with the same shell-assignment reader as isc-dhcp-relay; TFTP_OPTIONS with
 // tftpd(8)'s flags. Mistakes are diagnostics at file:line:col.
 
-import { loadConfigFile } from './config-file.js';
+import path from 'node:path';
+import { loadConfigFile, tryReadText } from './config-file.js';
 import { parseShellAssignments, splitWords, type Word } from './default-relay.js';
 import type { DiagnosticSink, Position } from './diagnostics.js';
+import { parseRemap, type RemapRule } from './tftp-remap.js';
 
 export interface TftpdConf {
   /** TFTP_USERNAME (Triad serves files as the user it runs as; kept for messages). */
@@ -25,6 +27,8 @@ export interface TftpdConf {
   /** --port-range LOW:HIGH for the transfer sockets. */
   portRange?: [number, number];
   mapFile?: string;
+  /** The map file's rules, once loaded (loadDefaultTftpd). */
+  remap?: RemapRule[];
   /** --retransmit, in milliseconds (tftpd-hpa takes microseconds). */
   retransmitMs: number;
   /** --refuse OPTION… */
@@ -217,5 +221,13 @@ export function parseDefaultTftpd(file: string, text: string, sink: DiagnosticSi
 
 /** Reads and parses the file; undefined, with the reason in the sink, when it cannot be read. */
 export function loadDefaultTftpd(file: string, sink: DiagnosticSink): TftpdConf | undefined {
-  return loadConfigFile(file, sink, parseDefaultTftpd);
+  const conf = loadConfigFile(file, sink, parseDefaultTftpd);
+  if (conf?.mapFile) {
+    // A relative map file is found beside this file.
+    const mf = path.resolve(path.dirname(file), conf.mapFile);
+    const r = tryReadText(mf);
+    if ('reason' in r) sink.error(conf.positions.mapFile ?? { file, line: 1, col: 1 }, `--map-file ${conf.mapFile}: ${r.reason}`);
+    else conf.remap = parseRemap(mf, r.text, sink);
+  }
+  return conf;
 }

@@ -6,6 +6,7 @@
 import dgram from 'node:dgram';
 import type { FileHandle } from 'node:fs/promises';
 import type { TftpdConf } from '../config/default-tftpd.js';
+import { applyRemap } from '../config/tftp-remap.js';
 import type { Logger } from '../log.js';
 import { decodePacket, encodeData, encodeError, encodeOack, ERR, OP, type TftpMode } from './packet.js';
 import { confineName, openConfined, type Refusal } from './paths.js';
@@ -177,7 +178,13 @@ export class TftpServer {
     if (n >= this.limits.maxPerClient) {
       return this.refuse(rinfo, { code: ERR.UNDEFINED, message: 'Too many transfers from your address', reason: `${n} transfers already running for this client` }, what);
     }
-    const rel = confineName(p.filename, this.conf.directory, this.conf.secure);
+    let name = p.filename;
+    if (this.conf.remap?.length) {
+      const m = applyRemap(this.conf.remap, name, { write: false, ip: rinfo.address });
+      if (typeof m !== 'string') return this.refuse(rinfo, { code: ERR.ACCESS, message: 'Access violation', reason: `refused by the ${m.refused}` }, what);
+      name = m;
+    }
+    const rel = confineName(name, this.conf.directory, this.conf.secure);
     if (typeof rel !== 'string') return this.refuse(rinfo, rel, what);
     // Counted before the file is opened, so a flood of requests cannot open more than the limits.
     const s = new Session(this, rinfo, p.filename, p.mode);

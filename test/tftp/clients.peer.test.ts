@@ -77,8 +77,9 @@ t.test('tftp-hpa, curl and a raw client against Triad (and tftpd-hpa)', async (t
 TFTP_USERNAME="tftp"
 TFTP_DIRECTORY="${root}"
 TFTP_ADDRESS="127.0.0.1:${port}"
-TFTP_OPTIONS="--secure --blocksize 1468"
+TFTP_OPTIONS="--secure --blocksize 1468 --map-file tftp.map"
 `);
+  writeFileSync(path.join(conf, 'tftp.map'), 'r ^pxe/(.*)$ f\\1\na ^denied\n');
   const triad = startTriad(['--conf-dir', conf, '--data-dir', data]);
   t.teardown(() => triad.stop());
   t.ok(await waitFor(() => triad.output().includes('tftp: serving'), 15_000), `Triad serves TFTP:\n${triad.output()}`);
@@ -166,6 +167,11 @@ TFTP_OPTIONS="--secure --blocksize 1468"
     const junk = await ask(port, Buffer.from([0, 1, 0x61]));
     junk.sock.close();
     t.match(junk.p, { op: OP.ERROR, code: 4 }, 'a truncated request');
+    const mapped = run('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', 'get', 'pxe/513', path.join(out, 'mapped')]);
+    t.equal(mapped.status, 0, mapped.out);
+    t.equal(sha(path.join(out, 'mapped')), sha(path.join(root, 'f513')), 'the map file rewrites pxe/513 to f513');
+    const denied = run('tftp', ['127.0.0.1', String(port), '-c', 'get', 'denied-file', path.join(out, 'x4')]);
+    t.match(denied.out, /Error code 2: Access violation/, "the map file's 'a' rule");
     t.ok(await waitFor(() => /refused read of '\.\.\/secret'/.test(triad.output()), 5000), 'the log names the refused request');
   });
 
@@ -174,7 +180,7 @@ TFTP_OPTIONS="--secure --blocksize 1468"
     t.equal(r.status, 0, r.out);
     const j = JSON.parse(r.out) as { completed: number; failed: number; refused: number; active: number; bytesSent: number };
     t.equal(j.active, 0, 'no transfer is left running');
-    t.equal(j.completed, 9, 'five by tftp-hpa, four by curl');
+    t.equal(j.completed, 10, 'six by tftp-hpa, four by curl');
     t.equal(j.failed, 2, 'the two transfers the raw client hung up on');
     t.ok(j.refused >= 5, `refused ${j.refused}`);
     t.ok(j.bytesSent >= 2 * sizes.big, `bytes ${j.bytesSent}`);
