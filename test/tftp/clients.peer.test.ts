@@ -68,6 +68,8 @@ t.test('tftp-hpa, curl and a raw client against Triad (and tftpd-hpa)', async (t
     writeFileSync(path.join(root, name), randomBytes(size));
     chmodSync(path.join(root, name), 0o644);
   }
+  writeFileSync(path.join(root, 'text'), 'line one\nline two\r\nlast line without end');
+  chmodSync(path.join(root, 'text'), 0o644);
   writeFileSync(path.join(dir, 'secret'), 'outside the root\n');
   chmodSync(path.join(dir, 'secret'), 0o644);
   symlinkSync('../secret', path.join(root, 'escape'));
@@ -100,6 +102,34 @@ TFTP_OPTIONS="--secure --blocksize 1468 --map-file tftp.map"
       t.equal(r.status, 0, `tftp get ${name}: ${r.out}`);
       t.equal(existsSync(dest) && sha(dest), sha(path.join(root, name)), `${name}: same sha256`);
     }
+  });
+
+  await t.test('netascii: tftp-hpa in ascii mode gets the text back as it is on disk', async (t) => {
+    for (const [who, p] of [['triad', port], ['tftpd-hpa', refPort]] as const) {
+      const dest = path.join(out, `ascii-${who}`);
+      const r = run('tftp', ['-m', 'netascii', '127.0.0.1', String(p), '-c', 'get', 'text', dest]);
+      t.equal(r.status, 0, r.out);
+      t.equal(existsSync(dest) && readFileSync(dest, 'latin1'), readFileSync(path.join(root, 'text'), 'latin1'), who);
+    }
+  });
+
+  await t.test('one client gets at most 16 transfers at once; the 17th is refused with an ERROR', async (t) => {
+    const held: { sock: dgram.Socket; from: number }[] = [];
+    for (let i = 0; i < 16; i++) {
+      const a = await ask(port, encodeRequest(OP.RRQ, 'big', 'octet'));
+      t.match(a.p, { op: OP.DATA, block: 1 });
+      held.push(a);
+    }
+    const extra = await ask(port, encodeRequest(OP.RRQ, 'big', 'octet'));
+    t.match(extra.p, { op: OP.ERROR, code: 0, message: 'Too many transfers from your address' });
+    extra.sock.close();
+    for (const h of held) await hangUp(h.sock, h.from);
+    t.ok(await waitFor(() => (triad.output().match(/the client sent error 0/g) ?? []).length >= 16, 5000), 'the held transfers end');
+    const again = await ask(port, encodeRequest(OP.RRQ, 'f511', 'octet'));
+    t.match(again.p, { op: OP.DATA, block: 1 }, 'and the client is served again');
+    again.sock.send(encodeAck(1), again.from, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 200));
+    again.sock.close();
   });
 
   await t.test('curl (blksize 1468, tsize): the same files intact, from Triad and from tftpd-hpa', async (t) => {
@@ -180,8 +210,8 @@ TFTP_OPTIONS="--secure --blocksize 1468 --map-file tftp.map"
     t.equal(r.status, 0, r.out);
     const j = JSON.parse(r.out) as { completed: number; failed: number; refused: number; active: number; bytesSent: number };
     t.equal(j.active, 0, 'no transfer is left running');
-    t.equal(j.completed, 10, 'six by tftp-hpa, four by curl');
-    t.equal(j.failed, 2, 'the two transfers the raw client hung up on');
+    t.equal(j.completed, 12, 'seven by tftp-hpa, four by curl, one raw');
+    t.equal(j.failed, 18, 'the transfers the raw client hung up on');
     t.ok(j.refused >= 5, `refused ${j.refused}`);
     t.ok(j.bytesSent >= 2 * sizes.big, `bytes ${j.bytesSent}`);
     const text = run(process.execPath, [BIN_TRIAD, 'ctl', '--data-dir', data, 'tftp']);
