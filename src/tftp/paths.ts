@@ -95,3 +95,42 @@ function errnoRefusal(err: unknown): Refusal {
   if (code === 'ENAMETOOLONG') return ACCESS('the name is too long');
   return { code: ERR.UNDEFINED, message: 'Cannot open the file', reason: code ?? String(err) };
 }
+
+export interface UploadTarget {
+  handle: fsp.FileHandle;
+  /** Written here first, renamed to `final` when complete (a failed upload changes nothing). */
+  temp: string;
+  final: string;
+}
+
+/**
+ * A file to write `rel` into (--create). Its folder must exist inside the root (after
+ * symbolic links); an existing name must be a regular file that everyone may write
+ * (tftpd-hpa's rule; --permissive lifts it), never a symbolic link.
+ */
+export async function createConfined(root: string, rel: string, permissive: boolean): Promise<UploadTarget | Refusal> {
+  let realRoot: string;
+  let parent: string;
+  try {
+    realRoot = await fsp.realpath(root);
+    parent = await fsp.realpath(path.join(realRoot, path.dirname(rel)));
+  } catch (err) {
+    return errnoRefusal(err);
+  }
+  if (parent !== realRoot && !parent.startsWith(`${realRoot}/`)) return ACCESS('a symbolic link leads outside the TFTP directory');
+  const final = path.join(parent, path.basename(rel));
+  try {
+    const st = await fsp.lstat(final);
+    if (!st.isFile()) return ACCESS('not a regular file');
+    if (!permissive && (st.mode & 0o002) === 0) return ACCESS('the existing file is not writable by everyone (--permissive allows it)');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return errnoRefusal(err);
+  }
+  const temp = path.join(parent, `.${path.basename(rel)}.triad-upload-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  try {
+    const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    return { handle, temp, final };
+  } catch (err) {
+    return errnoRefusal(err);
+  }
+}

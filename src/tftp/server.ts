@@ -8,9 +8,9 @@ import type { FileHandle } from 'node:fs/promises';
 import type { TftpdConf } from '../config/default-tftpd.js';
 import { applyRemap } from '../config/tftp-remap.js';
 import type { Logger } from '../log.js';
-import { decodePacket, encodeData, encodeError, encodeOack, ERR, OP, type TftpMode } from './packet.js';
-import { confineName, openConfined, type Refusal } from './paths.js';
-import { negotiate, SendState, toNetascii, type SendAction } from './transfer.js';
+import { decodePacket, encodeAck, encodeData, encodeError, encodeOack, ERR, OP, type TftpMode } from './packet.js';
+import { confineName, createConfined, openConfined, type Refusal, type UploadTarget } from './paths.js';
+import { negotiate, ReceiveState, SendState, toNetascii, type ReceiveAction, type SendAction } from './transfer.js';
 
 export interface TftpLimits {
   /** Transfers at once, in total. */
@@ -28,6 +28,9 @@ export const DEFAULT_TFTP_LIMITS: TftpLimits = { maxSessions: 256, maxPerClient:
 export interface TftpStats {
   requests: number;
   completed: number;
+  /** Uploads completed (--create). */
+  received: number;
+  bytesReceived: number;
   failed: number;
   refused: number;
   malformed: number;
@@ -98,7 +101,7 @@ class BlockReader {
 }
 
 export class TftpServer {
-  readonly stats: TftpStats = { requests: 0, completed: 0, failed: 0, refused: 0, malformed: 0, bytesSent: 0 };
+  readonly stats: TftpStats = { requests: 0, completed: 0, received: 0, bytesReceived: 0, failed: 0, refused: 0, malformed: 0, bytesSent: 0 };
   private listener: dgram.Socket | undefined;
   private readonly sessions = new Set<Session>();
   private readonly perClient = new Map<string, number>();
@@ -168,8 +171,11 @@ export class TftpServer {
     }
     this.stats.requests++;
     const what = `${p.op === OP.RRQ ? 'read' : 'write'} of '${p.filename}'`;
-    if (p.op === OP.WRQ) {
-      return this.refuse(rinfo, { code: ERR.ACCESS, message: 'Access violation', reason: this.conf.create ? 'uploads are not supported' : 'uploads are off (TFTP_OPTIONS has no --create)' }, what);
+    if (p.op === OP.WRQ && !this.conf.create) {
+      return this.refuse(rinfo, { code: ERR.ACCESS, message: 'Access violation', reason: 'uploads are off (TFTP_OPTIONS has no --create)' }, what);
+    }
+    if (p.op === OP.WRQ && p.mode !== 'octet') {
+      return this.refuse(rinfo, { code: ERR.ILLEGAL_OP, message: 'Only octet mode uploads are taken', reason: 'a netascii upload' }, what);
     }
     if (this.sessions.size >= this.limits.maxSessions) {
       return this.refuse(rinfo, { code: ERR.UNDEFINED, message: 'Server busy, try again later', reason: `${this.limits.maxSessions} transfers already running` }, what);
@@ -180,7 +186,7 @@ export class TftpServer {
     }
     let name = p.filename;
     if (this.conf.remap?.length) {
-      const m = applyRemap(this.conf.remap, name, { write: false, ip: rinfo.address });
+      const m = applyRemap(this.conf.remap, name, { write: p.op === OP.WRQ, ip: rinfo.address });
       if (typeof m !== 'string') return this.refuse(rinfo, { code: ERR.ACCESS, message: 'Access violation', reason: `refused by the ${m.refused}` }, what);
       name = m;
     }
@@ -191,6 +197,27 @@ export class TftpServer {
     this.sessions.add(s);
     this.perClient.set(rinfo.address, n + 1);
     const conf = this.conf;
+    if (p.op === OP.WRQ) {
+      void (async () => {
+        const u = await createConfined(conf.directory, rel, conf.permissive);
+        if ('code' in u) {
+          this.release(s);
+          return this.refuse(rinfo, u, what);
+        }
+        const neg = negotiate(p.options, p.optionOrder, p.mode, true, undefined, {
+          maxBlockSize: conf.maxBlockSize, maxWindow: this.limits.maxWindow, refuse: conf.refuse, defaultTimeoutMs: conf.retransmitMs,
+        });
+        try {
+          await s.runWrite(u, neg, conf);
+        } catch (err) {
+          await s.discard(u);
+          this.release(s);
+          this.stats.failed++;
+          this.log.warn({ client: s.info.client, file: p.filename, err: (err as Error).message }, 'tftp: upload failed');
+        }
+      })();
+      return;
+    }
     void (async () => {
       const f = await openConfined(conf.directory, rel, conf.permissive);
       if ('code' in f) {
@@ -219,9 +246,13 @@ export class TftpServer {
     else this.perClient.set(s.peer.address, n);
   }
 
-  finished(s: Session, ok: boolean, why?: string): void {
+  finished(s: Session, ok: boolean, why?: string, upload = false): void {
     this.release(s);
-    if (ok) {
+    if (ok && upload) {
+      this.stats.received++;
+      this.stats.bytesReceived += s.info.bytes;
+      this.log.info({ client: s.info.client, file: s.info.file, bytes: s.info.bytes }, 'tftp: received');
+    } else if (ok) {
       this.stats.completed++;
       this.log.info({ client: s.info.client, file: s.info.file, bytes: s.info.bytes }, 'tftp: sent');
     } else {
@@ -355,6 +386,89 @@ class Session {
     this.queue(() => act(st.start()));
   }
 
+  /** A temporary upload file is removed when the upload does not complete. */
+  async discard(u: UploadTarget): Promise<void> {
+    await u.handle.close().catch(() => undefined);
+    const { unlink } = await import('node:fs/promises');
+    await unlink(u.temp).catch(() => undefined);
+  }
+
+  async runWrite(u: UploadTarget, neg: ReturnType<typeof negotiate>, conf: TftpdConf): Promise<void> {
+    this.info.blksize = neg.blksize;
+    this.info.windowsize = neg.windowsize;
+    const sock = await this.server.transferSocket(conf);
+    this.sock = sock;
+    if (this.ended) return this.discard(u);
+    const st = new ReceiveState({ blksize: neg.blksize, windowsize: neg.windowsize, timeoutMs: neg.timeoutMs, maxRetries: 5, oack: neg.oack !== undefined });
+    const oack = neg.oack ? encodeOack(neg.oack) : undefined;
+    const send = (b: Buffer): void => sock.send(b, this.peer.port, this.peer.address);
+    let written = false;
+    const fail = async (why: string, tell?: Buffer): Promise<void> => {
+      if (tell) send(tell);
+      this.end();
+      await this.discard(u);
+      this.server.finished(this, false, why, true);
+    };
+    const act = async (a: ReceiveAction): Promise<void> => {
+      if (this.ended && !(a.kind === 'ack' && st.done)) return;
+      switch (a.kind) {
+        case 'wait':
+          return;
+        case 'fail':
+          return fail(a.reason, encodeError(ERR.UNDEFINED, 'Transfer failed'));
+        case 'oack':
+          if (oack) send(oack);
+          break;
+        case 'ack':
+          send(encodeAck(a.block));
+          break;
+        case 'accept':
+          try {
+            await u.handle.write(a.data, 0, a.data.length, null);
+            this.info.bytes += a.data.length;
+            if (a.last) {
+              await u.handle.close();
+              const { rename } = await import('node:fs/promises');
+              await rename(u.temp, u.final);
+              written = true;
+            }
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            return fail(`cannot write: ${code ?? (err as Error).message}`, encodeError(code === 'ENOSPC' || code === 'EDQUOT' ? ERR.DISK_FULL : ERR.UNDEFINED, code === 'ENOSPC' ? 'Disk full or allocation exceeded' : 'Write error'));
+          }
+          if (a.ack !== undefined) send(encodeAck(a.ack));
+          if (a.last) {
+            // The last ACK may be lost: the socket stays a moment to answer a repeated last block.
+            this.end(false);
+            this.server.finished(this, true, undefined, true);
+            setTimeout(() => this.close(), Math.min(st.timeoutMs(), 2000)).unref();
+            return;
+          }
+          break;
+      }
+      this.arm(() => this.queue(() => act(st.onTimeout())), st.timeoutMs());
+    };
+    sock.on('message', (msg, from) => {
+      if (from.address !== this.peer.address || from.port !== this.peer.port) {
+        sock.send(encodeError(ERR.UNKNOWN_TID, 'Unknown transfer ID'), from.port, from.address);
+        return;
+      }
+      const p = decodePacket(msg);
+      if (typeof p === 'string' || (p.op !== OP.DATA && p.op !== OP.ERROR)) {
+        this.server.stats.malformed++;
+        return;
+      }
+      if (p.op === OP.ERROR) {
+        if (!written) void fail(`the client sent error ${p.code}: ${p.message}`);
+        return;
+      }
+      if (st.done) return send(encodeAck(st.got));
+      this.queue(() => act(st.onData(p.block, p.data)));
+    });
+    sock.on('error', (err) => void fail(err.message));
+    this.queue(() => act(st.start()));
+  }
+
   private queue(f: () => Promise<void>): void {
     this.busy = this.busy.then(f).catch((err: Error) => {
       if (this.ended) return;
@@ -369,10 +483,12 @@ class Session {
     this.timer = setTimeout(f, ms);
   }
 
-  end(): void {
+  /** Ends the transfer; `close` false keeps the socket for a last repeated ACK. */
+  end(close = true): void {
     if (this.ended) return;
     this.ended = true;
-    this.close();
+    if (this.timer) clearTimeout(this.timer);
+    if (close) this.close();
   }
 
   private close(): void {

@@ -19,7 +19,6 @@ export async function createTftpService(opts: RunOptions): Promise<Service | und
     for (const w of sink.warnings) log.warn(formatDiagnostic(w));
     sink.throwIfErrors();
     if (!conf) throw new Error(`${file}: not found`);
-    if (conf.create) log.warn(`${file}: --create is accepted, but Triad's TFTP server does not take uploads; write requests are refused`);
     return conf;
   };
   let conf = read();
@@ -27,7 +26,7 @@ export async function createTftpService(opts: RunOptions): Promise<Service | und
   let closeControl: (() => Promise<void>) | undefined;
 
   const control = async (): Promise<ControlReply> => {
-    const stats = server?.stats ?? { requests: 0, completed: 0, failed: 0, refused: 0, malformed: 0, bytesSent: 0 };
+    const stats = server?.stats ?? { requests: 0, completed: 0, received: 0, bytesReceived: 0, failed: 0, refused: 0, malformed: 0, bytesSent: 0 };
     const active = server?.active() ?? [];
     const data = { directory: conf.directory, address: `${conf.address || '*'}:${conf.port}`, active: active.length, ...stats, transfers: active };
     const lines = [
@@ -38,6 +37,7 @@ export async function createTftpService(opts: RunOptions): Promise<Service | und
       `refused: ${stats.refused}`,
       `malformed: ${stats.malformed}`,
       `bytes sent: ${stats.bytesSent}`,
+      ...(conf.create ? [`uploads received: ${stats.received}`, `bytes received: ${stats.bytesReceived}`] : []),
       ...active.map((t) => `  ${t.client} ${t.file} ${t.mode} blksize ${t.blksize} window ${t.windowsize}: ${t.bytes} bytes`),
     ];
     return { text: lines.join('\n') + '\n', data };

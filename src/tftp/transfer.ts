@@ -187,3 +187,60 @@ export function toNetascii(chunk: Buffer): Buffer {
   }
   return out;
 }
+
+export type ReceiveAction =
+  | { kind: 'accept'; index: number; data: Buffer; ack?: number; last: boolean }
+  | { kind: 'ack'; block: number }
+  | { kind: 'oack' }
+  | { kind: 'wait' }
+  | { kind: 'fail'; reason: string };
+
+/**
+ * One write transfer (a WRQ, with --create). Blocks in order are accepted; an ACK goes
+ * after each window (RFC 7440) and after the last, short block. A duplicate or a block
+ * out of order is answered with an ACK of the last block received in order, so the sender
+ * resumes from there; nothing is written twice.
+ */
+export class ReceiveState {
+  /** Highest index received in order (0: none). */
+  got = 0;
+  retries = 0;
+  done = false;
+  private inWindow = 0;
+
+  constructor(readonly s: SendSettings) {}
+
+  /** What the server sends first: the OACK, or ACK 0. */
+  start(): ReceiveAction {
+    return this.s.oack ? { kind: 'oack' } : { kind: 'ack', block: 0 };
+  }
+
+  onData(wire: number, data: Buffer): ReceiveAction {
+    if (this.done) return { kind: 'ack', block: this.got }; // our last ACK was lost: say it again
+    if (data.length > this.s.blksize) return { kind: 'fail', reason: `a block of ${data.length} octets is larger than the negotiated ${this.s.blksize}` };
+    const ahead = (wire - this.got) & 0xffff;
+    if (ahead !== 1) {
+      this.inWindow = 0;
+      return { kind: 'ack', block: this.got };
+    }
+    this.got++;
+    this.retries = 0;
+    const last = data.length < this.s.blksize;
+    if (last) this.done = true;
+    if (last || ++this.inWindow >= this.s.windowsize) {
+      this.inWindow = 0;
+      return { kind: 'accept', index: this.got, data, ack: this.got, last };
+    }
+    return { kind: 'accept', index: this.got, data, last };
+  }
+
+  timeoutMs(): number {
+    return this.s.timeoutMs * Math.min(2 ** this.retries, MAX_BACKOFF);
+  }
+
+  onTimeout(): ReceiveAction {
+    if (++this.retries > this.s.maxRetries) return { kind: 'fail', reason: `no data after ${this.s.maxRetries} retransmissions` };
+    if (this.s.oack && this.got === 0) return { kind: 'oack' };
+    return { kind: 'ack', block: this.got };
+  }
+}

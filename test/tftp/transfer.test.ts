@@ -2,7 +2,7 @@
 // transfer's state machine (windows, duplicates, timeouts, rollover), netascii.
 import t from 'tap';
 import { decodePacket, encodeAck, encodeData, encodeError, encodeOack, encodeRequest, OP } from '../../src/tftp/packet.js';
-import { MAX_WINDOW_BYTES, negotiate, SendState, toNetascii, type NegotiationLimits } from '../../src/tftp/transfer.js';
+import { MAX_WINDOW_BYTES, negotiate, ReceiveState, SendState, toNetascii, type NegotiationLimits } from '../../src/tftp/transfer.js';
 
 const lim: NegotiationLimits = { maxBlockSize: 65464, maxWindow: 64, refuse: [], defaultTimeoutMs: 1000 };
 const opts = (o: Record<string, string>): [Map<string, string>, string[]] => [new Map(Object.entries(o)), Object.keys(o)];
@@ -132,4 +132,31 @@ t.test('netascii: LF becomes CR LF, CR becomes CR NUL', async (t) => {
   t.same(toNetascii(Buffer.from('a\nb\rc')), Buffer.from('a\r\nb\r\0c', 'latin1'));
   const plain = Buffer.from('plain');
   t.equal(toNetascii(plain), plain);
+});
+
+t.test('uploads: blocks in order are taken once; duplicates and gaps re-ACK the last good block', async (t) => {
+  const st = new ReceiveState({ blksize: 4, windowsize: 1, timeoutMs: 1000, maxRetries: 2, oack: false });
+  t.same(st.start(), { kind: 'ack', block: 0 });
+  t.match(st.onData(1, Buffer.from('abcd')), { kind: 'accept', index: 1, ack: 1, last: false });
+  t.same(st.onData(1, Buffer.from('abcd')), { kind: 'ack', block: 1 }, 'a repeated block is acknowledged again, not written again');
+  t.same(st.onData(3, Buffer.from('abcd')), { kind: 'ack', block: 1 }, 'a gap: the last good block');
+  t.match(st.onData(2, Buffer.from('xy')), { kind: 'accept', index: 2, ack: 2, last: true });
+  t.same(st.onData(2, Buffer.from('xy')), { kind: 'ack', block: 2 }, 'the last ACK again when it was lost');
+  t.match(new ReceiveState({ blksize: 4, windowsize: 1, timeoutMs: 1000, maxRetries: 2, oack: false }).onData(1, Buffer.alloc(5)), { kind: 'fail' });
+});
+
+t.test('uploads: a window is acknowledged once, at its end; timeouts re-ACK with back-off, then fail', async (t) => {
+  const st = new ReceiveState({ blksize: 4, windowsize: 3, timeoutMs: 1000, maxRetries: 2, oack: true });
+  t.same(st.start(), { kind: 'oack' });
+  t.same(st.onTimeout(), { kind: 'oack' });
+  t.match(st.onData(1, Buffer.alloc(4)), { kind: 'accept', ack: undefined });
+  t.match(st.onData(2, Buffer.alloc(4)), { kind: 'accept', ack: undefined });
+  t.match(st.onData(3, Buffer.alloc(4)), { kind: 'accept', ack: 3 });
+  t.same(st.onTimeout(), { kind: 'ack', block: 3 });
+  t.equal(st.timeoutMs(), 2000);
+  t.same(st.onTimeout(), { kind: 'ack', block: 3 });
+  t.equal(st.onTimeout().kind, 'fail', 'after maxRetries');
+  const r = new ReceiveState({ blksize: 512, windowsize: 1, timeoutMs: 1000, maxRetries: 2, oack: false });
+  for (let i = 1; i <= 65536; i++) r.onData(i & 0xffff, Buffer.alloc(512));
+  t.equal(r.got, 65536, 'block numbers roll over on uploads too');
 });
