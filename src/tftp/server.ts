@@ -165,10 +165,9 @@ export class TftpServer {
       }
       return;
     }
-    if (p.op !== OP.RRQ && p.op !== OP.WRQ) {
-      this.stats.malformed++; // DATA/ACK/ERROR on port 69 belong to no transfer
-      return;
-    }
+    // DATA/ACK/ERROR on the listening port belong to no transfer (a client may answer a
+    // refusal sent from this port there): dropped without a word.
+    if (p.op !== OP.RRQ && p.op !== OP.WRQ) return;
     this.stats.requests++;
     const what = `${p.op === OP.RRQ ? 'read' : 'write'} of '${p.filename}'`;
     if (p.op === OP.WRQ && !this.conf.create) {
