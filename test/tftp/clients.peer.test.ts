@@ -202,6 +202,19 @@ TFTP_OPTIONS="--secure --blocksize 1468 --map-file tftp.map"
     t.equal(sha(path.join(out, 'mapped')), sha(path.join(root, 'f513')), 'the map file rewrites pxe/513 to f513');
     const denied = run('tftp', ['127.0.0.1', String(port), '-c', 'get', 'denied-file', path.join(out, 'x4')]);
     t.match(denied.out, /Error code 2: Access violation/, "the map file's 'a' rule");
+    // Junk never stops the server: empty, one-octet, unknown opcodes, very long names, broken option lists.
+    const junkSock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => junkSock.bind(0, '127.0.0.1', () => r()));
+    const junkPackets = [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0, 9, 1, 2]), encodeRequest(OP.RRQ, 'x'.repeat(2000), 'octet'),
+      Buffer.from('\x00\x01f513\x00octet\x00blksize\x00', 'latin1'), Buffer.from('\x00\x01f513\x00octet\x00blksize\x00abc\x00tsize', 'latin1')];
+    for (const b of junkPackets) await new Promise<void>((r) => junkSock.send(b, port, '127.0.0.1', () => r()));
+    junkSock.close();
+    const longName = await ask(port, encodeRequest(OP.RRQ, `${'a'.repeat(300)}/f513`, 'octet'));
+    longName.sock.close();
+    t.match(longName.p, { op: OP.ERROR, code: 2 }, 'a name part longer than 255 octets');
+    const after = run('tftp', ['-m', 'binary', '127.0.0.1', String(port), '-c', 'get', 'f511', path.join(out, 'after-junk')]);
+    t.equal(after.status, 0, after.out);
+    t.equal(sha(path.join(out, 'after-junk')), sha(path.join(root, 'f511')), 'still serving after junk');
     t.ok(await waitFor(() => /refused read of '\.\.\/secret'/.test(triad.output()), 5000), 'the log names the refused request');
   });
 
@@ -231,9 +244,10 @@ TFTP_OPTIONS="--secure --blocksize 1468 --map-file tftp.map"
   await t.test('triad ctl tftp counts transfers and bytes', async (t) => {
     const r = run(process.execPath, [BIN_TRIAD, 'ctl', '--data-dir', data, 'tftp', '--json']);
     t.equal(r.status, 0, r.out);
-    const j = JSON.parse(r.out) as { completed: number; failed: number; refused: number; active: number; bytesSent: number };
+    const j = JSON.parse(r.out) as { completed: number; failed: number; refused: number; malformed: number; active: number; bytesSent: number };
     t.equal(j.active, 0, 'no transfer is left running');
-    t.equal(j.completed, 13, 'eight by tftp-hpa, four by curl, one raw');
+    t.equal(j.completed, 14, 'nine by tftp-hpa, four by curl, one raw');
+    t.ok(j.malformed >= 4, `malformed ${j.malformed}`);
     t.ok(j.failed >= 19, `the transfers the raw client hung up on: ${j.failed}`);
     t.ok(j.refused >= 5, `refused ${j.refused}`);
     t.ok(j.bytesSent >= 2 * sizes.big, `bytes ${j.bytesSent}`);
