@@ -68,6 +68,8 @@ t.test('tftp-hpa, curl and a raw client against Triad (and tftpd-hpa)', async (t
     writeFileSync(path.join(root, name), randomBytes(size));
     chmodSync(path.join(root, name), 0o644);
   }
+  writeFileSync(path.join(root, 'mid'), randomBytes(2 * 1024 * 1024 + 5));
+  chmodSync(path.join(root, 'mid'), 0o644);
   writeFileSync(path.join(root, 'text'), 'line one\nline two\r\nlast line without end');
   chmodSync(path.join(root, 'text'), 0o644);
   writeFileSync(path.join(dir, 'secret'), 'outside the root\n');
@@ -218,6 +220,25 @@ TFTP_OPTIONS="--secure --blocksize 1468 --map-file tftp.map"
     t.ok(await waitFor(() => /refused read of '\.\.\/secret'/.test(triad.output()), 5000), 'the log names the refused request');
   });
 
+  await t.test('48 transfers at once (curl, 2 MiB each) from three client addresses, 16 each (the per-client bound), all arrive intact', async (t) => {
+    const jobs: Promise<{ code: number | null; dest: string; err: string }>[] = [];
+    for (let i = 0; i < 48; i++) {
+      const dest = path.join(out, `par-${i}`);
+      const src = `127.0.0.${2 + (i % 3)}`;
+      jobs.push(new Promise((resolve) => {
+        const c = spawn('curl', ['-sS', '--interface', src, '--tftp-blksize', '1468', '-o', dest, `tftp://127.0.0.1:${port}/mid`], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        c.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+        c.on('exit', (code) => resolve({ code, dest, err }));
+      }));
+    }
+    const results = await Promise.all(jobs);
+    const want = sha(path.join(root, 'mid'));
+    t.same(results.filter((r) => r.code !== 0).map((r) => r.err), [], 'every curl succeeded');
+    t.equal(results.filter((r) => existsSync(r.dest) && sha(r.dest) === want).length, 48, 'every copy is byte-identical');
+    for (const r of results) rmSync(r.dest, { force: true });
+  });
+
   await t.test('reload: a broken file keeps serving the old settings; a good one takes effect', async (t) => {
     const file = path.join(conf, 'tftpd-hpa');
     const good = readFileSync(file, 'utf8');
@@ -246,11 +267,11 @@ TFTP_OPTIONS="--secure --blocksize 1468 --map-file tftp.map"
     t.equal(r.status, 0, r.out);
     const j = JSON.parse(r.out) as { completed: number; failed: number; refused: number; malformed: number; active: number; bytesSent: number };
     t.equal(j.active, 0, 'no transfer is left running');
-    t.equal(j.completed, 14, 'nine by tftp-hpa, four by curl, one raw');
+    t.equal(j.completed, 62, 'nine by tftp-hpa, 52 by curl, one raw');
     t.ok(j.malformed >= 4, `malformed ${j.malformed}`);
     t.ok(j.failed >= 19, `the transfers the raw client hung up on: ${j.failed}`);
     t.ok(j.refused >= 5, `refused ${j.refused}`);
-    t.ok(j.bytesSent >= 2 * sizes.big, `bytes ${j.bytesSent}`);
+    t.ok(j.bytesSent >= 2 * sizes.big + 48 * 2 * 1024 * 1024, `bytes ${j.bytesSent}`);
     const text = run(process.execPath, [BIN_TRIAD, 'ctl', '--data-dir', data, 'tftp']);
     t.match(text.out, /completed: \d+/);
   });
