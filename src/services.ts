@@ -11,8 +11,9 @@ import { lbDefinition } from './lb/definition.js';
 import { dhcpDefinition } from './dhcp/definition.js';
 import { relayDefinition } from './dhcp/relay-definition.js';
 import { vrrpDefinition } from './vrrp/definition.js';
+import { tftpDefinition } from './tftp/definition.js';
 
-export const SERVICES: readonly ServiceDefinition[] = [dnsDefinition, lbDefinition, dhcpDefinition, relayDefinition, vrrpDefinition];
+export const SERVICES: readonly ServiceDefinition[] = [dnsDefinition, lbDefinition, dhcpDefinition, relayDefinition, vrrpDefinition, tftpDefinition];
 
 /** Every service's `triad run` options. */
 export function serviceOptions(defs: readonly ServiceDefinition[] = SERVICES): OptionSpec[] {

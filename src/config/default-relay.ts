@@ -26,20 +26,20 @@ export interface RelayConf {
   port?: number;
 }
 
-interface Word {
+export interface Word {
   text: string;
   pos: Position;
 }
 
 /** Splits a shell-quoted value into words (used for OPTIONS and SERVERS/INTERFACES). */
-function splitWords(value: string, pos: Position): Word[] {
+export function splitWords(value: string, pos: Position): Word[] {
   const out: Word[] = [];
   for (const m of value.matchAll(/[^ \t\n]+/g)) out.push({ text: m[0], pos: { ...pos, col: pos.col + (m.index ?? 0) } });
   return out;
 }
 
 /** Assignments of the fragment, name → value (unquoted), with each value's position. */
-function parseShellAssignments(file: string, text: string, sink: DiagnosticSink, bad0 = new Set<string>()): Map<string, { value: string; pos: Position }> {
+export function parseShellAssignments(file: string, text: string, sink: DiagnosticSink, bad0 = new Set<string>()): Map<string, { value: string; pos: Position }> {
   sink.addSource(file, text);
   const out = new Map<string, { value: string; pos: Position }>();
   const lines = text.split(/\r?\n/);
