@@ -8,38 +8,17 @@
 // compact diff on stderr (`--- dig ARGS` then `what: bind / triad`).
 import { digDiff, parseDig as parseDigOutput, type DigParsed } from '../helpers/dig-compare.js';
 import t from 'tap';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_ZONES, FIXTURES, REPO_ROOT } from '../helpers/paths.js';
 import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
+import { freePort, requireTools } from '../helpers/tools.js';
 import { startTriadDns } from '../helpers/triad-dns.js';
 
 const HOST = '127.0.0.1';
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  // A port free for both UDP and TCP on HOST.
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = dgram.createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, HOST, () => {
-        const s = net.createServer();
-        s.once('error', () => { u.close(); resolve(false); });
-        s.listen(port, HOST, () => s.close(() => u.close(() => resolve(true))));
-      });
-    });
-    if (ok) return port;
-  }
-}
 
 function dig(port: number, args: string[], server = HOST): Promise<string> {
   return new Promise((resolve) => {
@@ -241,12 +220,7 @@ async function startNamed(conf: string): Promise<true | string> {
 
 // Each query is its own subtest so that it counts as one test in the tally.
 async function compareAll(): Promise<void> {
-  for (const tool of ['named', 'dig']) {
-    if (!have(tool)) {
-      t.fail(`${tool} is not installed (Debian bind9 / bind9-dnsutils; see test/install-deps.sh)`);
-      return;
-    }
-  }
+  if (!requireTools(t, ['named', 'dig'], 'Debian bind9 / bind9-dnsutils; see test/install-deps.sh')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-bindcmp-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const f of ['cafe.babe.zone', '192.168.117.rev']) copyFileSync(path.join(REPO_ROOT, 'zones', f), path.join(dir, f));

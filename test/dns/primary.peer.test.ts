@@ -5,39 +5,17 @@
 // workers (the default) and with --dns-workers 0.
 import t, { type Test } from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dig, startTriad, waitFor } from '../helpers/triad-run.js';
+import { freePort, requireTools } from '../helpers/tools.js';
 import { BIN_TRIAD } from '../helpers/paths.js';
 
 /** The TSIG secret of the also-notify key (base64 of 32 octets, as tsig-keygen writes). */
 const NOTIFY_SECRET = Buffer.alloc(32, 5).toString('base64');
 const HOST = '127.0.0.1';
 const ZONE = 'px.test';
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-/** A port free for UDP and TCP on HOST, below the ephemeral range. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 10000 + Math.floor(Math.random() * 22000);
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = dgram.createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, HOST, () => {
-        const s = net.createServer();
-        s.once('error', () => u.close(() => resolve(false)));
-        s.listen(port, HOST, () => s.close(() => u.close(() => resolve(true))));
-      });
-    });
-    if (ok) return port;
-  }
-}
 
 function zoneText(serial: number, hosts: number, extra = ''): string {
   const lines = [
@@ -107,12 +85,7 @@ async function startNamed(tt: Test, conf: string): Promise<Named | undefined> {
 }
 
 async function primaryToBind(tt: Test, workers: string[]): Promise<void> {
-  for (const tool of ['named', 'dig']) {
-    if (!have(tool)) {
-      tt.fail(`${tool} is not installed (Debian bind9 / bind9-dnsutils; see test/install-deps.sh)`);
-      return;
-    }
-  }
+  if (!requireTools(tt, ['named', 'dig'], 'Debian bind9 / bind9-dnsutils; see test/install-deps.sh')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-primary-'));
   tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const triadPort = await freePort();

@@ -14,13 +14,9 @@ import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { startNamed, type NamedProcess } from '../helpers/resolver-lab.js';
 import { dig, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
+import { requireTools } from '../helpers/tools.js';
 
-for (const tool of ['dig', 'named', 'nsupdate', 'named-checkzone']) {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
-    process.exit(1);
-  }
-}
+if (!requireTools(t, ['dig', 'named', 'nsupdate', 'named-checkzone'])) process.exit(1);
 
 const ADDR = '127.0.0.1';
 /** TSIG secrets (base64 of 32 octets), as `tsig-keygen` writes them. */

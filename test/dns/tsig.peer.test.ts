@@ -19,28 +19,9 @@ import { TsigResponseVerifier, findTsig, signMessage, signQuery, type TsigAlgori
 import { nameToText, parseName } from '../../src/wire/dns-name.js';
 import { FIXTURES } from '../helpers/paths.js';
 import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
+import { freePort, requireTools } from '../helpers/tools.js';
 
 const HOST = '127.0.0.1';
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = dgram.createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, HOST, () => {
-        const s = net.createServer();
-        s.once('error', () => { u.close(); resolve(false); });
-        s.listen(port, HOST, () => s.close(() => u.close(() => resolve(true))));
-      });
-    });
-    if (ok) return port;
-  }
-}
 
 /** A query (RD set, an OPT with udp 1232), no TSIG. */
 function query(name: string, type: number, id = Math.floor(Math.random() * 65536)): Uint8Array {
@@ -202,12 +183,7 @@ function digRun(port: number, args: string[]): Promise<string> {
 }
 
 async function main(t: Test): Promise<void> {
-  for (const tool of ['named', 'dig', 'tsig-keygen', 'ddns-confgen', 'rndc-confgen']) {
-    if (!have(tool)) {
-      t.fail(`${tool} is not installed (Debian bind9, bind9-utils, bind9-dnsutils; see test/install-deps.sh)`);
-      return;
-    }
-  }
+  if (!requireTools(t, ['named', 'dig', 'tsig-keygen', 'ddns-confgen', 'rndc-confgen'], 'Debian bind9, bind9-utils, bind9-dnsutils; see test/install-deps.sh')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-tsig-'));
   // Teardowns run last-registered first, so this runs once named and Triad have exited.
   t.teardown(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));

@@ -5,20 +5,15 @@
 // `bin/triad run` (cluster workers and --dns-workers 0): the answers, and an AXFR
 // signed with each key (each view's own copy), must agree.
 import t, { type Test } from 'tap';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { digDiff, parseDig } from '../helpers/dig-compare.js';
 import { startNamed } from '../helpers/resolver-lab.js';
 import { dig, randomPort, startTriad, waitFor } from '../helpers/triad-run.js';
+import { requireTools } from '../helpers/tools.js';
 
-for (const tool of ['dig', 'named']) {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
-    process.exit(1);
-  }
-}
+if (!requireTools(t, ['dig', 'named'])) process.exit(1);
 
 const ADDR = '127.0.0.1';
 const KA = Buffer.alloc(32, 1).toString('base64');

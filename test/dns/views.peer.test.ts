@@ -6,39 +6,16 @@
 // client; the answers must agree (rcode, flags, counts, EDNS, sections, size), and
 // an AXFR from each client gets its view's copy, as from BIND.
 import t from 'tap';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { digDiff, parseDig } from '../helpers/dig-compare.js';
 import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
+import { freePort, requireTools } from '../helpers/tools.js';
 
 const HOST = '127.0.0.1';
 const HOST6 = '::1';
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-/** A port free for UDP and TCP on 127.0.0.1 and ::1. */
-async function freePort(): Promise<number> {
-  const free = (port: number, host: string): Promise<boolean> =>
-    new Promise((resolve) => {
-      const u = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, host, () => {
-        const s = net.createServer();
-        s.once('error', () => u.close(() => resolve(false)));
-        s.listen(port, host, () => s.close(() => u.close(() => resolve(true))));
-      });
-    });
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if ((await free(port, HOST)) && (await free(port, HOST6))) return port;
-  }
-}
 
 function dig(server: string, port: number, args: string[]): Promise<string> {
   return new Promise((resolve) => {
@@ -131,12 +108,7 @@ const xfrSummary = (out: string): { records: string[]; size: string } => ({
 });
 
 t.test('views: Triad answers each client as BIND does', async (t) => {
-  for (const tool of ['named', 'dig']) {
-    if (!have(tool)) {
-      t.fail(`${tool} is not installed (Debian bind9 / bind9-dnsutils; see test/install-deps.sh)`);
-      return;
-    }
-  }
+  if (!requireTools(t, ['named', 'dig'], 'Debian bind9 / bind9-dnsutils; see test/install-deps.sh')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-views-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, 'split-in.zone'), zone('split.test', 11, '10.0.0.1', 'intranet A 10.0.0.80\n'));
@@ -146,7 +118,7 @@ t.test('views: Triad answers each client as BIND does', async (t) => {
   writeFileSync(path.join(dir, 'only-in.zone'), zone('only-in.test', 1, '10.0.0.2'));
   writeFileSync(path.join(dir, 'shared.zone'), zone('shared.test', 5, '10.0.0.3'));
 
-  const bindPort = await freePort();
+  const bindPort = await freePort([HOST, HOST6]);
   const bindConf = path.join(dir, 'named.conf');
   writeFileSync(bindConf, namedConf(dir, bindPort));
   const started = await startNamed(bindConf);
@@ -157,8 +129,8 @@ t.test('views: Triad answers each client as BIND does', async (t) => {
 
   // Triad as users run it, in both process models: only the port differs from BIND's file.
   const modes: { name: string; port: number; extra: string[] }[] = [
-    { name: 'cluster workers', port: await freePort(), extra: [] },
-    { name: '--dns-workers 0', port: await freePort(), extra: ['--dns-workers', '0'] },
+    { name: 'cluster workers', port: await freePort([HOST, HOST6]), extra: [] },
+    { name: '--dns-workers 0', port: await freePort([HOST, HOST6]), extra: ['--dns-workers', '0'] },
   ];
   for (const m of modes) {
     const conf = path.join(dir, `triad-${m.port}.conf`);

@@ -8,21 +8,12 @@
 import t from 'tap';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { NetnsLab, sh, sleep, labPrerequisites } from '../netns-lab.js';
+import { NetnsLab, sh, labPrerequisites } from '../netns-lab.js';
 import { BIN_TRIAD } from '../../helpers/paths.js';
+import { pollFor as waitFor } from '../../helpers/tools.js';
 
 const TOOLS = ['ip', 'busybox', 'kea-dhcp4', 'curl'];
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000, detail = (): string => ''): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${detail()}`);
-    await sleep(250);
-  }
-}
 
 /** One command on Kea's unix control socket (Kea closes the connection after answering). */
 function keaSocket(path: string, cmd: unknown): Promise<{ result: number; text?: string; arguments?: Record<string, unknown> }> {
