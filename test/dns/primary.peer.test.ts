@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dig, startTriad, waitFor } from '../helpers/triad-run.js';
 import { freePort, requireTools } from '../helpers/tools.js';
+import { namedOptions } from '../helpers/bind-ref.js';
 import { BIN_TRIAD } from '../helpers/paths.js';
 
 /** The TSIG secret of the also-notify key (base64 of 32 octets, as tsig-keygen writes). */
@@ -95,18 +96,8 @@ async function primaryToBind(tt: Test, workers: string[]): Promise<void> {
   const triadConf = path.join(dir, 'triad-named.conf');
   writeFileSync(
     triadConf,
-    `options {
-  directory "${dir}";
-  listen-on port ${triadPort} { ${HOST}; };
-  listen-on-v6 { none; };
-  recursion no;
-  allow-transfer { ${HOST}; };
-  notify explicit;
-  also-notify { ${HOST} port ${bindPort} key nk; };
-  notify-source ${HOST};
-  notify-delay 0;
-};
-key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
+    `${namedOptions({ directory: dir, port: triadPort, addr: HOST, extra: [
+      `allow-transfer { ${HOST}; }`, 'notify explicit', `also-notify { ${HOST} port ${bindPort} key nk; }`, `notify-source ${HOST}`, 'notify-delay 0'] })}key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
 zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
 `,
   );
@@ -115,20 +106,8 @@ zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
   const bindConf = path.join(bindDir, 'named.conf');
   writeFileSync(
     bindConf,
-    `options {
-  directory "${bindDir}";
-  pid-file none;
-  listen-on port ${bindPort} { ${HOST}; };
-  listen-on-v6 { none; };
-  recursion no;
-  dnssec-validation no;
-  notify no;
-  allow-notify { ${HOST}; };
-  transfer-source ${HOST};
-  allow-transfer { ${HOST}; };
-};
-controls { };
-key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
+    `${namedOptions({ directory: bindDir, port: bindPort, addr: HOST, bind: true, extra: [
+      'notify no', `allow-notify { ${HOST}; }`, `transfer-source ${HOST}`, `allow-transfer { ${HOST}; }`] })}key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
 zone "${ZONE}" { type secondary; primaries { ${HOST} port ${triadPort}; }; file "${ZONE}.bk"; };
 `,
   );

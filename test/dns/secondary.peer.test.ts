@@ -15,6 +15,7 @@ import { BIN_TRIAD } from '../helpers/paths.js';
 import { startNamed, type NamedProcess } from '../helpers/resolver-lab.js';
 import { dig, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
 import { requireTools } from '../helpers/tools.js';
+import { namedOptions } from '../helpers/bind-ref.js';
 
 if (!requireTools(t, ['dig', 'named', 'nsupdate', 'named-checkzone'])) process.exit(1);
 
@@ -64,22 +65,8 @@ async function scenario(t: Test, workers: number): Promise<void> {
   writeFileSync(path.join(dir, 'primary', 'signed.zone'), zoneText('signed.test', 1, 3600, 600, 86400));
   writeFileSync(path.join(dir, 'primary', 'locked.zone'), zoneText('locked.test', 1, 3600, 600, 86400));
   const namedConf = path.join(dir, 'primary', 'named.conf');
-  writeFileSync(namedConf, `options {
-    directory "${path.join(dir, 'primary')}";
-    pid-file none;
-    listen-on port ${pPort} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    notify explicit;
-    also-notify { ${ADDR} port ${sPort}; };
-    notify-delay 0;
-    notify-source ${ADDR};
-    allow-transfer { any; };
-    ixfr-from-differences yes;
-};
-controls { };
-key "xfer" { algorithm hmac-sha256; secret "${XFER_SECRET}"; };
+  writeFileSync(namedConf, `${namedOptions({ directory: path.join(dir, 'primary'), port: pPort, addr: ADDR, bind: true, extra: [
+    'notify explicit', `also-notify { ${ADDR} port ${sPort}; }`, 'notify-delay 0', `notify-source ${ADDR}`, 'allow-transfer { any; }', 'ixfr-from-differences yes'] })}key "xfer" { algorithm hmac-sha256; secret "${XFER_SECRET}"; };
 zone "signed.test" { type primary; file "signed.zone"; allow-transfer { key xfer; }; allow-update { key xfer; }; };
 zone "locked.test" { type primary; file "locked.zone"; allow-transfer { key xfer; }; };
 zone "sec.test" { type primary; file "sec.zone"; allow-update { 127.0.0.1; }; };
@@ -88,15 +75,7 @@ zone "chain.test" { type primary; file "chain.zone"; allow-update { 127.0.0.1; }
 zone "late.test" { type primary; file "late.zone"; };
 `);
   const triadConf = path.join(dir, 'secondary', 'named.conf');
-  writeFileSync(triadConf, `options {
-    directory "${path.join(dir, 'secondary')}";
-    listen-on port ${sPort} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    min-refresh-time 1;
-    min-retry-time 1;
-};
-primaries upstream { ${ADDR} port ${pPort}; };
+  writeFileSync(triadConf, `${namedOptions({ directory: path.join(dir, 'secondary'), port: sPort, addr: ADDR, extra: ['min-refresh-time 1', 'min-retry-time 1'] })}primaries upstream { ${ADDR} port ${pPort}; };
 key "xfer" { algorithm hmac-sha256; secret "${XFER_SECRET}"; };
 key "other" { algorithm hmac-sha256; secret "${OTHER_SECRET}"; };
 zone "signed.test" { type secondary; primaries { ${ADDR} port ${pPort} key xfer; }; file "signed.bk"; };
@@ -111,19 +90,7 @@ zone "chain.test" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "
   while (tPort === pPort || tPort === sPort) tPort = randomPort();
   mkdirSync(path.join(dir, 'tertiary'));
   const tertiaryConf = path.join(dir, 'tertiary', 'named.conf');
-  writeFileSync(tertiaryConf, `options {
-    directory "${path.join(dir, 'tertiary')}";
-    pid-file none;
-    listen-on port ${tPort} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    notify no;
-    min-refresh-time 1;
-    min-retry-time 1;
-};
-controls { };
-zone "chain.test" { type secondary; primaries { ${ADDR} port ${sPort}; }; file "chain.bk"; masterfile-format text; };
+  writeFileSync(tertiaryConf, `${namedOptions({ directory: path.join(dir, 'tertiary'), port: tPort, addr: ADDR, bind: true, extra: ['notify no', 'min-refresh-time 1', 'min-retry-time 1'] })}zone "chain.test" { type secondary; primaries { ${ADDR} port ${sPort}; }; file "chain.bk"; masterfile-format text; };
 `);
   const dataDir = path.join(dir, 'secondary', 'data');
   const triadArgs = ['--conf-dir', path.join(dir, 'secondary', 'conf'), '--data-dir', dataDir, '--named-conf', triadConf, '--dns-workers', String(workers)];

@@ -12,6 +12,7 @@ import { digDiff, parseDig } from '../helpers/dig-compare.js';
 import { startNamed } from '../helpers/resolver-lab.js';
 import { dig, randomPort, startTriad, waitFor } from '../helpers/triad-run.js';
 import { requireTools } from '../helpers/tools.js';
+import { namedOptions } from '../helpers/bind-ref.js';
 
 if (!requireTools(t, ['dig', 'named'])) process.exit(1);
 
@@ -27,16 +28,7 @@ www A ${www}
 `;
 
 function conf(dir: string, port: number, bind: boolean): string {
-  return `options {
-    directory "${dir}";
-    ${bind ? 'pid-file none;' : ''}
-    listen-on port ${port} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    ${bind ? 'dnssec-validation no;' : ''}
-};
-${bind ? 'controls { };' : ''}
-key "ka" { algorithm hmac-sha256; secret "${KA}"; };
+  return `${namedOptions({ directory: dir, port, addr: ADDR, bind })}key "ka" { algorithm hmac-sha256; secret "${KA}"; };
 key "kb" { algorithm hmac-sha256; secret "${KB}"; };
 view "a" { match-clients { key ka; }; zone "split.test" { type primary; file "a.zone"; }; };
 view "b" { match-clients { key kb; }; zone "split.test" { type primary; file "b.zone"; }; };

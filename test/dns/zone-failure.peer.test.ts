@@ -14,6 +14,7 @@ import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, randomPort, sleep, startTriad, waitFor } from '../helpers/triad-run.js';
 import { freePort, requireTools } from '../helpers/tools.js';
+import { namedOptions } from '../helpers/bind-ref.js';
 import { digDiff, parseDig } from '../helpers/dig-compare.js';
 
 const HOST = '127.0.0.1';
@@ -33,18 +34,7 @@ const files: Record<string, string> = {
 for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
 
 function namedConf(port: number): string {
-  return `controls { };
-options {
-    directory "${dir}";
-    listen-on port ${port} { ${HOST}; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    pid-file none;
-    session-keyfile none;
-    notify no;
-};
-zone "good.test" { type primary; file "good.db"; };
+  return `${namedOptions({ directory: dir, port, addr: HOST, bind: true, extra: ['notify no'] })}zone "good.test" { type primary; file "good.db"; };
 zone "later.test" { type primary; file "later.db"; };
 zone "cname.test" { type primary; file "cname.db"; };
 zone "sub.cname.test" { type primary; file "sub.db"; };
