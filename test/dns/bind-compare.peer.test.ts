@@ -8,28 +8,20 @@
 // compact diff on stderr (`--- dig ARGS` then `what: bind / triad`).
 import { digDiff, parseDig as parseDigOutput, type DigParsed } from '../helpers/dig-compare.js';
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_ZONES, FIXTURES, REPO_ROOT } from '../helpers/paths.js';
-import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
+import { digAsync, dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
 import { freePort, requireTools } from '../helpers/tools.js';
-import { namedOptions } from '../helpers/bind-ref.js';
+import { namedOptions, startRefNamed } from '../helpers/bind-ref.js';
 import { startTriadDns } from '../helpers/triad-dns.js';
 
 const HOST = '127.0.0.1';
 
-function dig(port: number, args: string[], server = HOST): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn('dig', [`@${server}`, '-p', String(port), '+tries=1', '+time=3', ...args]);
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('close', () => resolve(out));
-  });
-}
+const dig = (port: number, args: string[], server = HOST): Promise<string> => digAsync(server, port, args);
 
 /** What dig printed, parsed for comparison, and the text itself for the failure report. */
 type Parsed = DigParsed & { raw: string };
@@ -184,29 +176,6 @@ function diff(a: Parsed, b: Parsed, countsOnly: boolean): string[] {
 }
 
 /** Starts `named -g` on a config; resolves true once it runs, else with its log. Stopped at teardown. */
-async function startNamed(conf: string): Promise<true | string> {
-  const named: ChildProcess = spawn('named', ['-g', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let namedLog = '';
-  named.stderr?.on('data', (d: Buffer) => (namedLog += d.toString()));
-  t.teardown(() => {
-    named.kill('SIGTERM');
-  });
-  const running = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 15000);
-    const check = (): void => {
-      if (/running/.test(namedLog)) {
-        clearTimeout(timer);
-        resolve(true);
-      } else if (named.exitCode !== null) {
-        clearTimeout(timer);
-        resolve(false);
-      } else setTimeout(check, 50);
-    };
-    check();
-  });
-  return running ? true : namedLog;
-}
-
 // Each query is its own subtest so that it counts as one test in the tally.
 async function compareAll(): Promise<void> {
   if (!requireTools(t, ['named', 'dig'], 'Debian bind9 / bind9-dnsutils; see test/install-deps.sh')) return;
@@ -219,9 +188,9 @@ async function compareAll(): Promise<void> {
   const conf = path.join(dir, 'named.conf');
   writeFileSync(conf, namedConf(dir, bindPort));
 
-  const started = await startNamed(conf);
-  if (started !== true) {
-    t.fail('named did not start:\n' + started);
+  const named = await startRefNamed(t, conf);
+  if (!named.running) {
+    t.fail('named did not start:\n' + named.log());
     return;
   }
 
@@ -257,9 +226,9 @@ async function compareAll(): Promise<void> {
     // The `no` server also hides its version (version none: NODATA for version.bind).
     const base = namedConf(dir, mBind).replace('recursion no;', `recursion no;\n    minimal-responses ${mode};`);
     writeFileSync(mConf, mode === 'no' ? base.replace('version "Triad-compare";', 'version none;') : base);
-    const up = await startNamed(mConf);
-    if (up !== true) {
-      t.fail(`named with minimal-responses ${mode} did not start:\n${up}`);
+    const up = await startRefNamed(t, mConf);
+    if (!up.running) {
+      t.fail(`named with minimal-responses ${mode} did not start:\n${up.log()}`);
       return;
     }
     const mt = await startTriadDns(mConf, [{ address: HOST, port: mTriad }], (v) => ({ ...v, minimalResponses: mode }));

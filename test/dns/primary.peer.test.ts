@@ -4,13 +4,13 @@
 // a full transfer, max-ixfr-ratio), and both then hold the same records. Run with DNS
 // workers (the default) and with --dns-workers 0.
 import t, { type Test } from 'tap';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dig, startTriad, waitFor } from '../helpers/triad-run.js';
 import { freePort, requireTools } from '../helpers/tools.js';
-import { namedOptions } from '../helpers/bind-ref.js';
+import { namedOptions, startRefNamed } from '../helpers/bind-ref.js';
 import { BIN_TRIAD } from '../helpers/paths.js';
 
 /** The TSIG secret of the also-notify key (base64 of 32 octets, as tsig-keygen writes). */
@@ -66,23 +66,12 @@ interface Named {
 /** `named -g` on `conf`; resolves once it runs (else fails the test with its log). Stopped by its PID at teardown. */
 async function startNamed(tt: Test, conf: string): Promise<Named | undefined> {
   // Debug level 3: named then logs whether a transfer came as an IXFR ("got incremental response").
-  const child = spawn('named', ['-g', '-d', '3', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  tt.teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
-  });
-  const up = await waitFor(() => /running/.test(log) || child.exitCode !== null, 15000, 50);
-  if (!up || child.exitCode !== null) {
-    tt.fail(`named did not start:\n${log}`);
+  const named = await startRefNamed(tt, conf, ['-d', '3']);
+  if (!named.running) {
+    tt.fail(`named did not start:\n${named.log()}`);
     return undefined;
   }
-  return { log: () => log, child };
+  return named;
 }
 
 async function primaryToBind(tt: Test, workers: string[]): Promise<void> {

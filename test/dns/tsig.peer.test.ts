@@ -12,15 +12,15 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { decodeMessage } from '../../src/dns/message.js';
 import { TsigResponseVerifier, findTsig, signMessage, signQuery, type TsigAlgorithm, type TsigKey } from '../../src/dns/tsig.js';
 import { nameToText, parseName } from '../../src/wire/dns-name.js';
 import { FIXTURES } from '../helpers/paths.js';
-import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
+import { digAsync, dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
 import { freePort, requireTools } from '../helpers/tools.js';
-import { namedOptions } from '../helpers/bind-ref.js';
+import { namedOptions, startRefNamed } from '../helpers/bind-ref.js';
 
 const HOST = '127.0.0.1';
 
@@ -140,36 +140,7 @@ zone "big.test" { type primary; file "big.test.zone"; allow-transfer { key k256;
 `;
 }
 
-async function startNamed(t: Test, conf: string, logOut?: { log: () => string }): Promise<true | string> {
-  const named: ChildProcess = spawn('named', ['-g', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  if (logOut) logOut.log = () => log;
-  named.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  t.teardown(async () => {
-    if (named.exitCode !== null) return;
-    const gone = new Promise((r) => named.once('exit', r));
-    named.kill('SIGTERM');
-    await gone;
-  });
-  const until = Date.now() + 15000;
-  while (Date.now() < until) {
-    if (/running/.test(log)) return true;
-    if (named.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return log;
-}
-
-function digRun(port: number, args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn('dig', [`@${HOST}`, '-p', String(port), '+tries=1', '+time=5', ...args]);
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('close', () => resolve(out));
-    p.on('error', (e) => resolve(String(e)));
-  });
-}
+const digRun = (port: number, args: string[]): Promise<string> => digAsync(HOST, port, args, 5);
 
 async function main(t: Test): Promise<void> {
   if (!requireTools(t, ['named', 'dig', 'tsig-keygen', 'ddns-confgen', 'rndc-confgen'], 'Debian bind9, bind9-utils, bind9-dnsutils; see test/install-deps.sh')) return;
@@ -205,9 +176,9 @@ async function main(t: Test): Promise<void> {
   writeFileSync(path.join(dir, 'named.conf'), namedConf(dir, bindPort));
   const check = spawnSync('named-checkconf', ['-z', path.join(dir, 'named.conf')], { encoding: 'utf8' });
   t.equal(check.status, 0, `named-checkconf accepts the configuration ${check.stdout}${check.stderr}`);
-  const up = await startNamed(t, path.join(dir, 'named.conf'));
-  if (up !== true) {
-    t.fail(`named did not start:\n${up}`);
+  const up = await startRefNamed(t, path.join(dir, 'named.conf'));
+  if (!up.running) {
+    t.fail(`named did not start:\n${up.log()}`);
     return;
   }
   const triads: { name: string; port: number; output: () => string }[] = [];
@@ -376,10 +347,9 @@ ${namedOptions({ directory: secDir, port: secPort, addr: HOST, bind: true, extra
 zone "closed.test" { type secondary; primaries { ${HOST} port ${inproc.port} key k512; }; file "closed.sec"; };
 zone "tri.test" { type secondary; primaries { ${HOST} port ${inproc.port} key k256; }; file "tri.sec"; };
 `);
-  const sec = { log: (): string => '' };
-  const secUp = await startNamed(t, path.join(secDir, 'named.conf'), sec);
-  if (secUp !== true) {
-    t.fail(`the secondary named did not start:\n${secUp}`);
+  const sec = await startRefNamed(t, path.join(secDir, 'named.conf'));
+  if (!sec.running) {
+    t.fail(`the secondary named did not start:\n${sec.log()}`);
     return;
   }
   const done = (zone: string): RegExp => new RegExp(`transfer of '${zone}/IN' from [^:]+: Transfer completed`);

@@ -6,27 +6,16 @@
 // client; the answers must agree (rcode, flags, counts, EDNS, sections, size), and
 // an AXFR from each client gets its view's copy, as from BIND.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { digDiff, parseDig } from '../helpers/dig-compare.js';
-import { dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
+import { digAsync, dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
 import { freePort, requireTools } from '../helpers/tools.js';
-import { namedOptions } from '../helpers/bind-ref.js';
+import { namedOptions, startRefNamed } from '../helpers/bind-ref.js';
 
 const HOST = '127.0.0.1';
 const HOST6 = '::1';
-
-function dig(server: string, port: number, args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn('dig', [`@${server}`, '-p', String(port), '+tries=1', '+time=3', ...args]);
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('close', () => resolve(out));
-  });
-}
 
 const zone = (origin: string, serial: number, www: string, extra = ''): string => `$TTL 300
 @ IN SOA ns.${origin}. hostmaster.${origin}. ${serial} 3600 600 86400 300
@@ -72,17 +61,6 @@ view "recursive" {
 }
 
 /** Starts `named -g`; resolves true once it runs, else with its log. Stopped at teardown (by its PID). */
-async function startNamed(conf: string): Promise<true | string> {
-  const named: ChildProcess = spawn('named', ['-g', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  named.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  t.teardown(() => {
-    named.kill('SIGTERM');
-  });
-  const running = await waitFor(() => /running/.test(log) || named.exitCode !== null, 15000, 50);
-  return running && named.exitCode === null ? true : log;
-}
-
 const CLIENTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
 const QUESTIONS = ['www.split.test', 'www.split.test +norec', 'split.test SOA', 'split.test NS', 'nope.split.test', 'www.only-in.test',
   'www.shared.test +norec', 'www.split.test +tcp', 'www.split.test +tcp +norec', 'www.split.test +nocookie', 'www.split.test +noedns',
@@ -109,9 +87,9 @@ t.test('views: Triad answers each client as BIND does', async (t) => {
   const bindPort = await freePort([HOST, HOST6]);
   const bindConf = path.join(dir, 'named.conf');
   writeFileSync(bindConf, namedConf(dir, bindPort));
-  const started = await startNamed(bindConf);
-  if (started !== true) {
-    t.fail('named did not start:\n' + started);
+  const named = await startRefNamed(t, bindConf);
+  if (!named.running) {
+    t.fail('named did not start:\n' + named.log());
     return;
   }
 
@@ -136,7 +114,7 @@ t.test('views: Triad answers each client as BIND does', async (t) => {
   }
 
   // What BIND answers is what the configuration means; make sure the test exercises it.
-  const ask = async (server: string, port: number, args: string): Promise<string> => dig(server, port, args.split(' '));
+  const ask = async (server: string, port: number, args: string): Promise<string> => digAsync(server, port, args.split(' '));
   const b2 = await ask(HOST, bindPort, '-b 127.0.0.2 www.split.test +short');
   const b3 = await ask(HOST, bindPort, '-b 127.0.0.3 www.split.test +short');
   t.equal(b2.trim(), '10.0.0.1', 'BIND: the inside client gets the inside copy');

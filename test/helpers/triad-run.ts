@@ -47,6 +47,18 @@ export function dig(server: string, port: number, args: string[]): string {
   return r.stdout;
 }
 
+/** `dig` without blocking the test process (for questions asked of several servers at once); stdout and stderr. */
+export function digAsync(server: string, port: number, args: string[], time = 3): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn('dig', [`@${server}`, '-p', String(port), '+tries=1', `+time=${time}`, ...args]);
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', () => resolve(out));
+    p.on('error', (e) => resolve(String(e)));
+  });
+}
+
 export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
