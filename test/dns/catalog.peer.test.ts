@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { startNamed, type NamedProcess } from '../helpers/resolver-lab.js';
-import { dig, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
+import { dig, digStatus, nsupdate as nsupdateAt, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
 import { requireTools } from '../helpers/tools.js';
 import { namedOptions } from '../helpers/bind-ref.js';
 
@@ -20,15 +20,9 @@ if (!requireTools(t, ['dig', 'named', 'nsupdate'])) process.exit(1);
 
 const ADDR = '127.0.0.1';
 
-function status(port: number, name: string, type: string): string {
-  const out = dig(ADDR, port, ['+norec', name, type]);
-  return /status: ([A-Z]+)/.exec(out)?.[1] ?? 'TIMEOUT';
-}
+const status = (port: number, name: string, type: string): string => digStatus(ADDR, port, ['+norec', name, type]);
 
-function nsupdate(port: number, commands: string): void {
-  const r = spawnSync('nsupdate', ['-v'], { input: `server ${ADDR} ${port}\n${commands}\nsend\n`, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`nsupdate failed: ${r.stderr}`);
-}
+const nsupdate = (port: number, commands: string): void => nsupdateAt(ADDR, port, commands);
 
 function memberZone(origin: string, host: string): string {
   return `$TTL 300\n$ORIGIN ${origin}.\n@ SOA ns.${origin}. hostmaster.${origin}. 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.53\nwww A ${host}\n`;

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { startNamed, type NamedProcess } from '../helpers/resolver-lab.js';
-import { dig, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
+import { dig, digStatus, nsupdate as nsupdateAt, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
 import { requireTools } from '../helpers/tools.js';
 import { namedOptions } from '../helpers/bind-ref.js';
 
@@ -28,10 +28,7 @@ function serialOf(port: number, zone: string): string {
   return dig(ADDR, port, ['+short', zone, 'SOA']).trim().split(/\s+/)[2] ?? '';
 }
 
-function status(port: number, name: string, type: string): string {
-  const out = dig(ADDR, port, [name, type]);
-  return /status: ([A-Z]+)/.exec(out)?.[1] ?? 'TIMEOUT';
-}
+const status = (port: number, name: string, type: string): string => digStatus(ADDR, port, [name, type]);
 
 /** The records of `dig AXFR`, without comments, one normalised line each, sorted. */
 function axfr(port: number, zone: string): string[] {
@@ -41,10 +38,7 @@ function axfr(port: number, zone: string): string[] {
   return [...new Set(lines)].sort();
 }
 
-function nsupdate(port: number, commands: string): void {
-  const r = spawnSync('nsupdate', ['-v'], { input: `server ${ADDR} ${port}\n${commands}\nsend\n`, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`nsupdate failed: ${r.stderr}`);
-}
+const nsupdate = (port: number, commands: string): void => nsupdateAt(ADDR, port, commands);
 
 function zoneText(origin: string, serial: number, refresh: number, retry: number, expire: number): string {
   return `$TTL 300\n$ORIGIN ${origin}.\n@ SOA ns.${origin}. hostmaster.${origin}. ${serial} ${refresh} ${retry} ${expire} 300\n@ NS ns\nns A 192.0.2.53\nwww A 192.0.2.1\nmail MX 10 www\ntxt TXT "one" "two words"\n`;

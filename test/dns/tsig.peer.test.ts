@@ -16,8 +16,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { decodeMessage } from '../../src/dns/message.js';
 import { TsigResponseVerifier, findTsig, signMessage, signQuery, type TsigAlgorithm, type TsigKey } from '../../src/dns/tsig.js';
-import { nameToText, parseName } from '../../src/wire/dns-name.js';
+import { nameToText } from '../../src/wire/dns-name.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { rawQuery } from '../helpers/raw-query.js';
 import { digAsync, dig as digSync, startTriad, waitFor } from '../helpers/triad-run.js';
 import { freePort, requireTools } from '../helpers/tools.js';
 import { namedOptions, startRefNamed } from '../helpers/bind-ref.js';
@@ -25,21 +26,7 @@ import { namedOptions, startRefNamed } from '../helpers/bind-ref.js';
 const HOST = '127.0.0.1';
 
 /** A query (RD set, an OPT with udp 1232), no TSIG. */
-function query(name: string, type: number, id = Math.floor(Math.random() * 65536)): Uint8Array {
-  const qn = parseName(name);
-  const b = Buffer.alloc(12 + qn.length + 4 + 11);
-  b.writeUInt16BE(id, 0);
-  b.writeUInt16BE(0x0100, 2);
-  b.writeUInt16BE(1, 4);
-  b.writeUInt16BE(1, 10);
-  b.set(qn, 12);
-  b.writeUInt16BE(type, 12 + qn.length);
-  b.writeUInt16BE(1, 14 + qn.length);
-  const o = 16 + qn.length;
-  b.writeUInt16BE(41, o + 1);
-  b.writeUInt16BE(1232, o + 3);
-  return b;
-}
+const query = (name: string, type: number, id = Math.floor(Math.random() * 65536)): Uint8Array => rawQuery(name, type, id);
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
