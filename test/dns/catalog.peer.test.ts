@@ -12,26 +12,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { startNamed, type NamedProcess } from '../helpers/resolver-lab.js';
-import { dig, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
+import { dig, digStatus, nsupdate as nsupdateAt, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
+import { requireTools } from '../helpers/tools.js';
+import { namedOptions } from '../helpers/bind-ref.js';
 
-for (const tool of ['dig', 'named', 'nsupdate']) {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
-    process.exit(1);
-  }
-}
+if (!requireTools(t, ['dig', 'named', 'nsupdate'])) process.exit(1);
 
 const ADDR = '127.0.0.1';
 
-function status(port: number, name: string, type: string): string {
-  const out = dig(ADDR, port, ['+norec', name, type]);
-  return /status: ([A-Z]+)/.exec(out)?.[1] ?? 'TIMEOUT';
-}
+const status = (port: number, name: string, type: string): string => digStatus(ADDR, port, ['+norec', name, type]);
 
-function nsupdate(port: number, commands: string): void {
-  const r = spawnSync('nsupdate', ['-v'], { input: `server ${ADDR} ${port}\n${commands}\nsend\n`, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`nsupdate failed: ${r.stderr}`);
-}
+const nsupdate = (port: number, commands: string): void => nsupdateAt(ADDR, port, commands);
 
 function memberZone(origin: string, host: string): string {
   return `$TTL 300\n$ORIGIN ${origin}.\n@ SOA ns.${origin}. hostmaster.${origin}. 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.53\nwww A ${host}\n`;
@@ -68,40 +59,16 @@ async function scenario(t: Test, workers: number, withBindConsumer: boolean): Pr
   writeFileSync(path.join(dir, 'primary', 'long.zone'), memberZone(LONG, '192.0.2.4'));
   const namedConf = path.join(dir, 'primary', 'named.conf');
   // three.test exists on the primary from the start; it joins the catalog later.
-  writeFileSync(namedConf, `options {
-    directory "${path.join(dir, 'primary')}";
-    pid-file none;
-    listen-on port ${pPort} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    notify explicit;
-    also-notify { ${ADDR} port ${sPort}; ${ADDR} port ${bPort}; };
-    notify-delay 0;
-    notify-source ${ADDR};
-    allow-transfer { any; };
-};
-controls { };
-zone "catalog.example" { type primary; file "catalog.zone"; allow-update { 127.0.0.1; }; };
+  writeFileSync(namedConf, `${namedOptions({ directory: path.join(dir, 'primary'), port: pPort, addr: ADDR, bind: true, extra: [
+    'notify explicit', `also-notify { ${ADDR} port ${sPort}; ${ADDR} port ${bPort}; }`, 'notify-delay 0', `notify-source ${ADDR}`, 'allow-transfer { any; }'] })}zone "catalog.example" { type primary; file "catalog.zone"; allow-update { 127.0.0.1; }; };
 zone "one.test" { type primary; file "one.zone"; };
 zone "two.test" { type primary; file "two.zone"; };
 zone "three.test" { type primary; file "three.zone"; };
 zone "${LONG}" { type primary; file "long.zone"; };
 `);
-  const catalogZones = (directory: string, listen: number, bind: boolean): string => `options {
-    directory "${directory}";
-    ${bind ? 'pid-file none;\n    dnssec-validation no;' : ''}
-    listen-on port ${listen} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    min-refresh-time 1;
-    min-retry-time 1;
-    catalog-zones {
-        zone "catalog.example" default-primaries { ${ADDR} port ${pPort}; } zone-directory "catz" min-update-interval 1;
-    };
-};
-${bind ? 'controls { };' : ''}
-zone "catalog.example" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "catalog.db"; };
+  const catalogZones = (directory: string, listen: number, bind: boolean): string => `${namedOptions({ directory, port: listen, addr: ADDR, bind, extra: [
+    'min-refresh-time 1', 'min-retry-time 1',
+    `catalog-zones {\n        zone "catalog.example" default-primaries { ${ADDR} port ${pPort}; } zone-directory "catz" min-update-interval 1;\n    }`] })}zone "catalog.example" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "catalog.db"; };
 `;
   const triadConf = path.join(dir, 'secondary', 'named.conf');
   writeFileSync(triadConf, catalogZones(path.join(dir, 'secondary'), sPort, false));

@@ -4,40 +4,19 @@
 // a full transfer, max-ixfr-ratio), and both then hold the same records. Run with DNS
 // workers (the default) and with --dns-workers 0.
 import t, { type Test } from 'tap';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dig, startTriad, waitFor } from '../helpers/triad-run.js';
+import { freePort, requireTools } from '../helpers/tools.js';
+import { namedOptions, startRefNamed } from '../helpers/bind-ref.js';
 import { BIN_TRIAD } from '../helpers/paths.js';
 
 /** The TSIG secret of the also-notify key (base64 of 32 octets, as tsig-keygen writes). */
 const NOTIFY_SECRET = Buffer.alloc(32, 5).toString('base64');
 const HOST = '127.0.0.1';
 const ZONE = 'px.test';
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-/** A port free for UDP and TCP on HOST, below the ephemeral range. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 10000 + Math.floor(Math.random() * 22000);
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = dgram.createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, HOST, () => {
-        const s = net.createServer();
-        s.once('error', () => u.close(() => resolve(false)));
-        s.listen(port, HOST, () => s.close(() => u.close(() => resolve(true))));
-      });
-    });
-    if (ok) return port;
-  }
-}
 
 function zoneText(serial: number, hosts: number, extra = ''): string {
   const lines = [
@@ -87,32 +66,16 @@ interface Named {
 /** `named -g` on `conf`; resolves once it runs (else fails the test with its log). Stopped by its PID at teardown. */
 async function startNamed(tt: Test, conf: string): Promise<Named | undefined> {
   // Debug level 3: named then logs whether a transfer came as an IXFR ("got incremental response").
-  const child = spawn('named', ['-g', '-d', '3', '-c', conf, '-n', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  tt.teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
-  });
-  const up = await waitFor(() => /running/.test(log) || child.exitCode !== null, 15000, 50);
-  if (!up || child.exitCode !== null) {
-    tt.fail(`named did not start:\n${log}`);
+  const named = await startRefNamed(tt, conf, ['-d', '3']);
+  if (!named.running) {
+    tt.fail(`named did not start:\n${named.log()}`);
     return undefined;
   }
-  return { log: () => log, child };
+  return named;
 }
 
 async function primaryToBind(tt: Test, workers: string[]): Promise<void> {
-  for (const tool of ['named', 'dig']) {
-    if (!have(tool)) {
-      tt.fail(`${tool} is not installed (Debian bind9 / bind9-dnsutils; see test/install-deps.sh)`);
-      return;
-    }
-  }
+  if (!requireTools(tt, ['named', 'dig'], 'Debian bind9 / bind9-dnsutils; see test/install-deps.sh')) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-primary-'));
   tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const triadPort = await freePort();
@@ -122,18 +85,8 @@ async function primaryToBind(tt: Test, workers: string[]): Promise<void> {
   const triadConf = path.join(dir, 'triad-named.conf');
   writeFileSync(
     triadConf,
-    `options {
-  directory "${dir}";
-  listen-on port ${triadPort} { ${HOST}; };
-  listen-on-v6 { none; };
-  recursion no;
-  allow-transfer { ${HOST}; };
-  notify explicit;
-  also-notify { ${HOST} port ${bindPort} key nk; };
-  notify-source ${HOST};
-  notify-delay 0;
-};
-key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
+    `${namedOptions({ directory: dir, port: triadPort, addr: HOST, extra: [
+      `allow-transfer { ${HOST}; }`, 'notify explicit', `also-notify { ${HOST} port ${bindPort} key nk; }`, `notify-source ${HOST}`, 'notify-delay 0'] })}key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
 zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
 `,
   );
@@ -142,20 +95,8 @@ zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
   const bindConf = path.join(bindDir, 'named.conf');
   writeFileSync(
     bindConf,
-    `options {
-  directory "${bindDir}";
-  pid-file none;
-  listen-on port ${bindPort} { ${HOST}; };
-  listen-on-v6 { none; };
-  recursion no;
-  dnssec-validation no;
-  notify no;
-  allow-notify { ${HOST}; };
-  transfer-source ${HOST};
-  allow-transfer { ${HOST}; };
-};
-controls { };
-key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
+    `${namedOptions({ directory: bindDir, port: bindPort, addr: HOST, bind: true, extra: [
+      'notify no', `allow-notify { ${HOST}; }`, `transfer-source ${HOST}`, `allow-transfer { ${HOST}; }`] })}key "nk" { algorithm hmac-sha256; secret "${NOTIFY_SECRET}"; };
 zone "${ZONE}" { type secondary; primaries { ${HOST} port ${triadPort}; }; file "${ZONE}.bk"; };
 `,
   );

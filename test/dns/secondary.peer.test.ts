@@ -13,14 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { startNamed, type NamedProcess } from '../helpers/resolver-lab.js';
-import { dig, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
+import { dig, digStatus, nsupdate as nsupdateAt, randomPort, startTriad, waitFor, type TriadProcess } from '../helpers/triad-run.js';
+import { requireTools } from '../helpers/tools.js';
+import { namedOptions } from '../helpers/bind-ref.js';
 
-for (const tool of ['dig', 'named', 'nsupdate', 'named-checkzone']) {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
-    process.exit(1);
-  }
-}
+if (!requireTools(t, ['dig', 'named', 'nsupdate', 'named-checkzone'])) process.exit(1);
 
 const ADDR = '127.0.0.1';
 /** TSIG secrets (base64 of 32 octets), as `tsig-keygen` writes them. */
@@ -31,10 +28,7 @@ function serialOf(port: number, zone: string): string {
   return dig(ADDR, port, ['+short', zone, 'SOA']).trim().split(/\s+/)[2] ?? '';
 }
 
-function status(port: number, name: string, type: string): string {
-  const out = dig(ADDR, port, [name, type]);
-  return /status: ([A-Z]+)/.exec(out)?.[1] ?? 'TIMEOUT';
-}
+const status = (port: number, name: string, type: string): string => digStatus(ADDR, port, [name, type]);
 
 /** The records of `dig AXFR`, without comments, one normalised line each, sorted. */
 function axfr(port: number, zone: string): string[] {
@@ -44,10 +38,7 @@ function axfr(port: number, zone: string): string[] {
   return [...new Set(lines)].sort();
 }
 
-function nsupdate(port: number, commands: string): void {
-  const r = spawnSync('nsupdate', ['-v'], { input: `server ${ADDR} ${port}\n${commands}\nsend\n`, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`nsupdate failed: ${r.stderr}`);
-}
+const nsupdate = (port: number, commands: string): void => nsupdateAt(ADDR, port, commands);
 
 function zoneText(origin: string, serial: number, refresh: number, retry: number, expire: number): string {
   return `$TTL 300\n$ORIGIN ${origin}.\n@ SOA ns.${origin}. hostmaster.${origin}. ${serial} ${refresh} ${retry} ${expire} 300\n@ NS ns\nns A 192.0.2.53\nwww A 192.0.2.1\nmail MX 10 www\ntxt TXT "one" "two words"\n`;
@@ -68,22 +59,8 @@ async function scenario(t: Test, workers: number): Promise<void> {
   writeFileSync(path.join(dir, 'primary', 'signed.zone'), zoneText('signed.test', 1, 3600, 600, 86400));
   writeFileSync(path.join(dir, 'primary', 'locked.zone'), zoneText('locked.test', 1, 3600, 600, 86400));
   const namedConf = path.join(dir, 'primary', 'named.conf');
-  writeFileSync(namedConf, `options {
-    directory "${path.join(dir, 'primary')}";
-    pid-file none;
-    listen-on port ${pPort} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    notify explicit;
-    also-notify { ${ADDR} port ${sPort}; };
-    notify-delay 0;
-    notify-source ${ADDR};
-    allow-transfer { any; };
-    ixfr-from-differences yes;
-};
-controls { };
-key "xfer" { algorithm hmac-sha256; secret "${XFER_SECRET}"; };
+  writeFileSync(namedConf, `${namedOptions({ directory: path.join(dir, 'primary'), port: pPort, addr: ADDR, bind: true, extra: [
+    'notify explicit', `also-notify { ${ADDR} port ${sPort}; }`, 'notify-delay 0', `notify-source ${ADDR}`, 'allow-transfer { any; }', 'ixfr-from-differences yes'] })}key "xfer" { algorithm hmac-sha256; secret "${XFER_SECRET}"; };
 zone "signed.test" { type primary; file "signed.zone"; allow-transfer { key xfer; }; allow-update { key xfer; }; };
 zone "locked.test" { type primary; file "locked.zone"; allow-transfer { key xfer; }; };
 zone "sec.test" { type primary; file "sec.zone"; allow-update { 127.0.0.1; }; };
@@ -92,15 +69,7 @@ zone "chain.test" { type primary; file "chain.zone"; allow-update { 127.0.0.1; }
 zone "late.test" { type primary; file "late.zone"; };
 `);
   const triadConf = path.join(dir, 'secondary', 'named.conf');
-  writeFileSync(triadConf, `options {
-    directory "${path.join(dir, 'secondary')}";
-    listen-on port ${sPort} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    min-refresh-time 1;
-    min-retry-time 1;
-};
-primaries upstream { ${ADDR} port ${pPort}; };
+  writeFileSync(triadConf, `${namedOptions({ directory: path.join(dir, 'secondary'), port: sPort, addr: ADDR, extra: ['min-refresh-time 1', 'min-retry-time 1'] })}primaries upstream { ${ADDR} port ${pPort}; };
 key "xfer" { algorithm hmac-sha256; secret "${XFER_SECRET}"; };
 key "other" { algorithm hmac-sha256; secret "${OTHER_SECRET}"; };
 zone "signed.test" { type secondary; primaries { ${ADDR} port ${pPort} key xfer; }; file "signed.bk"; };
@@ -115,19 +84,7 @@ zone "chain.test" { type secondary; primaries { ${ADDR} port ${pPort}; }; file "
   while (tPort === pPort || tPort === sPort) tPort = randomPort();
   mkdirSync(path.join(dir, 'tertiary'));
   const tertiaryConf = path.join(dir, 'tertiary', 'named.conf');
-  writeFileSync(tertiaryConf, `options {
-    directory "${path.join(dir, 'tertiary')}";
-    pid-file none;
-    listen-on port ${tPort} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    notify no;
-    min-refresh-time 1;
-    min-retry-time 1;
-};
-controls { };
-zone "chain.test" { type secondary; primaries { ${ADDR} port ${sPort}; }; file "chain.bk"; masterfile-format text; };
+  writeFileSync(tertiaryConf, `${namedOptions({ directory: path.join(dir, 'tertiary'), port: tPort, addr: ADDR, bind: true, extra: ['notify no', 'min-refresh-time 1', 'min-retry-time 1'] })}zone "chain.test" { type secondary; primaries { ${ADDR} port ${sPort}; }; file "chain.bk"; masterfile-format text; };
 `);
   const dataDir = path.join(dir, 'secondary', 'data');
   const triadArgs = ['--conf-dir', path.join(dir, 'secondary', 'conf'), '--data-dir', dataDir, '--named-conf', triadConf, '--dns-workers', String(workers)];

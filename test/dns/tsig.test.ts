@@ -10,8 +10,9 @@ import {
 } from '../../src/wire/tsig.js';
 import { Responder, type ServingView, type ClientInfo } from '../../src/dns/responder.js';
 import { decodeMessage, RCODE } from '../../src/dns/message.js';
-import { nameKey, parseName } from '../../src/wire/dns-name.js';
+import { nameKey } from '../../src/wire/dns-name.js';
 import { miniZone, TRI } from '../helpers/mini-zone.js';
+import { rawQuery } from '../helpers/raw-query.js';
 import { FaultLog } from '../../src/dns/fault-log.js';
 
 const SECRET = Buffer.from('QHSiI80DmMqNh6OmRWsAnacrRv+hTowL7+279g3Aj+I=', 'base64');
@@ -20,22 +21,7 @@ const NOW = 1_700_000_000;
 const find = keyFinder([K256]);
 
 /** A query for `name` (type A unless said) with an OPT, as bytes (no TSIG). */
-function query(name: string, id = 0x1234, type = 1): Uint8Array {
-  const qn = parseName(name);
-  const b = Buffer.alloc(12 + qn.length + 4 + 11);
-  b.writeUInt16BE(id, 0);
-  b.writeUInt16BE(0x0100, 2);
-  b.writeUInt16BE(1, 4);
-  b.writeUInt16BE(1, 10);
-  b.set(qn, 12);
-  b.writeUInt16BE(type, 12 + qn.length);
-  b.writeUInt16BE(1, 14 + qn.length);
-  const o = 16 + qn.length;
-  b[o] = 0;
-  b.writeUInt16BE(41, o + 1);
-  b.writeUInt16BE(1232, o + 3);
-  return b;
-}
+const query = (name: string, id = 0x1234, type = 1): Uint8Array => rawQuery(name, type, id);
 
 /** RFC 8945 §4.3 written out independently of src/: request MAC = HMAC(message ‖ variables). */
 function handSigned(msg: Uint8Array, key: TsigKey, time: number, macLen?: number): Uint8Array {

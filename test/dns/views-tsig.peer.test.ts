@@ -5,20 +5,16 @@
 // `bin/triad run` (cluster workers and --dns-workers 0): the answers, and an AXFR
 // signed with each key (each view's own copy), must agree.
 import t, { type Test } from 'tap';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { digDiff, parseDig } from '../helpers/dig-compare.js';
 import { startNamed } from '../helpers/resolver-lab.js';
 import { dig, randomPort, startTriad, waitFor } from '../helpers/triad-run.js';
+import { requireTools } from '../helpers/tools.js';
+import { namedOptions } from '../helpers/bind-ref.js';
 
-for (const tool of ['dig', 'named']) {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    t.fail(`${tool} is not installed (test/install-deps.sh installs it)`);
-    process.exit(1);
-  }
-}
+if (!requireTools(t, ['dig', 'named'])) process.exit(1);
 
 const ADDR = '127.0.0.1';
 const KA = Buffer.alloc(32, 1).toString('base64');
@@ -32,16 +28,7 @@ www A ${www}
 `;
 
 function conf(dir: string, port: number, bind: boolean): string {
-  return `options {
-    directory "${dir}";
-    ${bind ? 'pid-file none;' : ''}
-    listen-on port ${port} { ${ADDR}; };
-    listen-on-v6 { none; };
-    recursion no;
-    ${bind ? 'dnssec-validation no;' : ''}
-};
-${bind ? 'controls { };' : ''}
-key "ka" { algorithm hmac-sha256; secret "${KA}"; };
+  return `${namedOptions({ directory: dir, port, addr: ADDR, bind })}key "ka" { algorithm hmac-sha256; secret "${KA}"; };
 key "kb" { algorithm hmac-sha256; secret "${KB}"; };
 view "a" { match-clients { key ka; }; zone "split.test" { type primary; file "a.zone"; }; };
 view "b" { match-clients { key kb; }; zone "split.test" { type primary; file "b.zone"; }; };

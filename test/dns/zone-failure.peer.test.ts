@@ -8,13 +8,13 @@
 // `triad check` both reject the files.
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, randomPort, sleep, startTriad, waitFor } from '../helpers/triad-run.js';
+import { freePort, requireTools } from '../helpers/tools.js';
+import { namedOptions } from '../helpers/bind-ref.js';
 import { digDiff, parseDig } from '../helpers/dig-compare.js';
 
 const HOST = '127.0.0.1';
@@ -34,18 +34,7 @@ const files: Record<string, string> = {
 for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
 
 function namedConf(port: number): string {
-  return `controls { };
-options {
-    directory "${dir}";
-    listen-on port ${port} { ${HOST}; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    pid-file none;
-    session-keyfile none;
-    notify no;
-};
-zone "good.test" { type primary; file "good.db"; };
+  return `${namedOptions({ directory: dir, port, addr: HOST, bind: true, extra: ['notify no'] })}zone "good.test" { type primary; file "good.db"; };
 zone "later.test" { type primary; file "later.db"; };
 zone "cname.test" { type primary; file "cname.db"; };
 zone "sub.cname.test" { type primary; file "sub.db"; };
@@ -61,23 +50,6 @@ const QUERIES = ['good.test SOA', 'www.good.test', 'www.good.test +norec', 'nope
   'elsewhere.example'];
 const BROKEN = ['cname.test', 'names.test', 'syntax.test', 'missing.test'];
 
-/** A random port nobody holds on HOST for UDP or TCP (another test's named may share a port it holds with SO_REUSEPORT). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = randomPort();
-    const ok = await new Promise<boolean>((resolve) => {
-      const u = dgram.createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, HOST, () => {
-        const s = net.createServer();
-        s.once('error', () => u.close(() => resolve(false)));
-        s.listen(port, HOST, () => s.close(() => u.close(() => resolve(true))));
-      });
-    });
-    if (ok) return port;
-  }
-}
-
 function startNamed(conf: string): { child: ChildProcess; log(): string } {
   const child = spawn('named', ['-g', '-n', '1', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -89,12 +61,7 @@ function startNamed(conf: string): { child: ChildProcess; log(): string } {
 }
 
 t.test('named and triad serve the good zones and SERVFAIL the broken ones, at start and after reload', async (t) => {
-  for (const tool of ['named', 'named-checkconf', 'dig']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-      t.fail(`${tool} is not installed (see test/install-deps.sh)`);
-      return;
-    }
-  }
+  if (!requireTools(t, ['named', 'named-checkconf', 'dig'], 'see test/install-deps.sh')) return;
   const bindPort = await freePort();
   let triadPort = await freePort();
   while (triadPort === bindPort) triadPort = await freePort();

@@ -47,6 +47,29 @@ export function dig(server: string, port: number, args: string[]): string {
   return r.stdout;
 }
 
+/** The rcode dig printed (NOERROR, NXDOMAIN, …); TIMEOUT when no answer came. */
+export function digStatus(server: string, port: number, args: string[]): string {
+  return /status: ([A-Z]+)/.exec(dig(server, port, args))?.[1] ?? 'TIMEOUT';
+}
+
+/** One dynamic update with `nsupdate -v` (TCP); throws with nsupdate's stderr when it fails. */
+export function nsupdate(server: string, port: number, commands: string): void {
+  const r = spawnSync('nsupdate', ['-v'], { input: `server ${server} ${port}\n${commands}\nsend\n`, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`nsupdate failed: ${r.stderr}`);
+}
+
+/** `dig` without blocking the test process (for questions asked of several servers at once); stdout and stderr. */
+export function digAsync(server: string, port: number, args: string[], time = 3): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn('dig', [`@${server}`, '-p', String(port), '+tries=1', `+time=${time}`, ...args]);
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', () => resolve(out));
+    p.on('error', (e) => resolve(String(e)));
+  });
+}
+
 export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }

@@ -8,21 +8,12 @@
 import t from 'tap';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { NetnsLab, sh, sleep, labPrerequisites } from '../netns-lab.js';
+import { NetnsLab, sh, labPrerequisites } from '../netns-lab.js';
 import { BIN_TRIAD } from '../../helpers/paths.js';
+import { pollFor as waitFor } from '../../helpers/tools.js';
 
 const TOOLS = ['ip', 'busybox', 'kea-dhcp4', 'curl'];
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000, detail = (): string => ''): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${detail()}`);
-    await sleep(250);
-  }
-}
 
 /** One command on Kea's unix control socket (Kea closes the connection after answering). */
 function keaSocket(path: string, cmd: unknown): Promise<{ result: number; text?: string; arguments?: Record<string, unknown> }> {
@@ -50,25 +41,16 @@ async function haState(ns: string, url: string): Promise<string | undefined> {
   return (Array.isArray(v) ? v[0] : v).arguments?.state;
 }
 
-t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, async (t) => {
-  if (!(await labPrerequisites(t, TOOLS))) return;
-  for (const h of ['libdhcp_ha.so', 'libdhcp_lease_cmds.so']) {
-    const ok = await sh(`test -f ${HOOKS}/${h}`).then(() => true, () => false);
-    if (!ok) return t.fail(`${HOOKS}/${h} is missing (kea-dhcp4-server ships it)`);
-  }
-  const lab = new NetnsLab('tkh');
-  t.teardown(() => lab.cleanup());
-  await lab.setupServer('10.77.0.1/24');
-  const keaNs = await lab.addClient('kea', '02:00:00:00:77:02');
-  await sh(`ip -n ${keaNs} addr add 10.77.0.2/24 dev eth0`);
+/** The lab for a Triad–Kea pair on 10.N.0.0/24: Triad on the bridge (.1), Kea in its own namespace (.2), both files written. */
+async function keaPair(lab: NetnsLab, n: number, peersOf: (triadUrl: string, keaUrl: string) => Record<string, unknown>[]) {
+  await lab.setupServer(`10.${n}.0.1/24`);
+  const keaNs = await lab.addClient('kea', `02:00:00:00:${n}:02`);
+  await sh(`ip -n ${keaNs} addr add 10.${n}.0.2/24 dev eth0`);
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const triadUrl = `http://10.77.0.1:${port}/`;
-  const keaUrl = `http://10.77.0.2:${port}/`;
+  const triadUrl = `http://10.${n}.0.1:${port}/`;
+  const keaUrl = `http://10.${n}.0.2:${port}/`;
   const common = { mode: 'hot-standby', 'heartbeat-delay': 1000, 'max-response-delay': 3000, 'max-ack-delay': 1000, 'max-unacked-clients': 0 };
-  const peers = [
-    { name: 'triad', url: triadUrl, role: 'primary', 'auto-failover': true, 'basic-auth-user': 'pair', 'basic-auth-password': 'triad-secret' },
-    { name: 'kea', url: keaUrl, role: 'standby', 'auto-failover': true },
-  ];
+  const peers = peersOf(triadUrl, keaUrl);
   const sock = lab.file('kea.sock');
   const keaConf = lab.file(
     'kea.json',
@@ -90,17 +72,43 @@ t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, asy
             },
           },
         ],
-        subnet4: [{ id: 1, subnet: '10.77.0.0/24', pools: [{ pool: '10.77.0.100 - 10.77.0.200' }] }],
+        subnet4: [{ id: 1, subnet: `10.${n}.0.0/24`, pools: [{ pool: `10.${n}.0.100 - 10.${n}.0.200` }] }],
         loggers: [{ name: 'kea-dhcp4', severity: 'INFO', output_options: [{ output: lab.file('kea.log') }] }],
       },
     }),
   );
   // The hook's own file, as a Kea user would paste it.
   const ha = lab.file('dhcp-ha.json', JSON.stringify({ 'high-availability': [{ 'this-server-name': 'triad', ...common, peers }] }, null, 2));
-  const conf = lab.file('dhcpd.conf', 'authoritative;\ndefault-lease-time 600;\nsubnet 10.77.0.0 netmask 255.255.255.0 {\n  range 10.77.0.100 10.77.0.200;\n}\n');
+  const conf = lab.file('dhcpd.conf', `authoritative;\ndefault-lease-time 600;\nsubnet 10.${n}.0.0 netmask 255.255.255.0 {\n  range 10.${n}.0.100 10.${n}.0.200;\n}\n`);
   const leases = lab.file('dhcpd.leases');
+  return { keaNs, triadUrl, keaUrl, sock, keaConf, ha, conf, leases };
+}
 
-  const kea = lab.spawnIn(keaNs, 'env', [`KEA_PIDFILE_DIR=${lab.dir}`, `KEA_LOCKFILE_DIR=${lab.dir}`, 'kea-dhcp4', '-c', keaConf]);
+function startKea(lab: NetnsLab, keaNs: string, keaConf: string): ReturnType<NetnsLab['spawnIn']> {
+  return lab.spawnIn(keaNs, 'env', [`KEA_PIDFILE_DIR=${lab.dir}`, `KEA_LOCKFILE_DIR=${lab.dir}`, 'kea-dhcp4', '-c', keaConf]);
+}
+
+/** A busybox udhcpc client in its own namespace, writing what it got to NAME.out. */
+async function udhcpc(lab: NetnsLab, name: string, mac: string): Promise<ReturnType<NetnsLab['spawnIn']>> {
+  const ns = await lab.addClient(name, mac);
+  const out = lab.file(`${name}.out`, '');
+  return lab.spawnIn(ns, 'env', [`UDHCPC_OUT=${out}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '8', '-T', '2', '-s', lab.udhcpcScript()]);
+}
+
+t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, async (t) => {
+  if (!(await labPrerequisites(t, TOOLS))) return;
+  for (const h of ['libdhcp_ha.so', 'libdhcp_lease_cmds.so']) {
+    const ok = await sh(`test -f ${HOOKS}/${h}`).then(() => true, () => false);
+    if (!ok) return t.fail(`${HOOKS}/${h} is missing (kea-dhcp4-server ships it)`);
+  }
+  const lab = new NetnsLab('tkh');
+  t.teardown(() => lab.cleanup());
+  const { keaNs, triadUrl, keaUrl, sock, keaConf, ha, conf, leases } = await keaPair(lab, 77, (triadUrl, keaUrl) => [
+    { name: 'triad', url: triadUrl, role: 'primary', 'auto-failover': true, 'basic-auth-user': 'pair', 'basic-auth-password': 'triad-secret' },
+    { name: 'kea', url: keaUrl, role: 'standby', 'auto-failover': true },
+  ]);
+
+  const kea = startKea(lab, keaNs, keaConf);
   const triad = await lab.startTriad(conf, leases, 'br0', ['--dhcp-ha-conf', ha]);
   const logs = (): string => `--- triad\n${triad.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-4000)}\n${kea.output().slice(-1000)}`;
 
@@ -125,9 +133,7 @@ t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, asy
   t.notMatch(readFileSync(leases, 'utf8'), /10\.99\.0\.5|10\.77\.0\.150/, 'nothing of them reached the lease file');
 
   // A client of the pair: answered by Triad (the standby stays silent), the lease on Kea too.
-  const c1 = await lab.addClient('c1', '02:00:00:00:77:11');
-  const out1 = lab.file('c1.out', '');
-  const u1 = lab.spawnIn(c1, 'env', [`UDHCPC_OUT=${out1}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '8', '-T', '2', '-s', lab.udhcpcScript()]);
+  const u1 = await udhcpc(lab, 'c1', '02:00:00:00:77:11');
   const bound1 = await waitFor('the first client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('c1.out')) ?? undefined, 40_000, () => logs() + lab.read('c1.out') + u1.output());
   t.equal(bound1[2], '10.77.0.1', 'Triad, the primary, answered');
   const onKea = await keaSocket(sock, { command: 'lease4-get', arguments: { 'ip-address': bound1[1] } });
@@ -137,9 +143,7 @@ t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, asy
   // Triad dies without a word: Kea takes over after max-response-delay and serves.
   triad.kill('SIGKILL');
   await waitFor('Kea in partner-down', async () => ((await haState(keaNs, keaUrl)) === 'partner-down' ? true : undefined), 30_000, logs);
-  const c2 = await lab.addClient('c2', '02:00:00:00:77:12');
-  const out2 = lab.file('c2.out', '');
-  lab.spawnIn(c2, 'env', [`UDHCPC_OUT=${out2}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '8', '-T', '2', '-s', lab.udhcpcScript()]);
+  await udhcpc(lab, 'c2', '02:00:00:00:77:12');
   const bound2 = await waitFor('the second client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('c2.out')) ?? undefined, 40_000, logs);
   t.equal(bound2[2], '10.77.0.2', 'Kea answered in partner-down');
   t.not(bound2[1], bound1[1], 'Kea did not give the first client\'s address to another');
@@ -161,41 +165,12 @@ t.test('Kea primary and Triad standby in hot-standby', { timeout: 240_000 }, asy
   if (!(await labPrerequisites(t, TOOLS))) return;
   const lab = new NetnsLab('tkr');
   t.teardown(() => lab.cleanup());
-  await lab.setupServer('10.78.0.1/24');
-  const keaNs = await lab.addClient('kea', '02:00:00:00:78:02');
-  await sh(`ip -n ${keaNs} addr add 10.78.0.2/24 dev eth0`);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const triadUrl = `http://10.78.0.1:${port}/`;
-  const keaUrl = `http://10.78.0.2:${port}/`;
-  const common = { mode: 'hot-standby', 'heartbeat-delay': 1000, 'max-response-delay': 3000, 'max-ack-delay': 1000, 'max-unacked-clients': 0 };
-  const peers = [
+  const { keaNs, triadUrl, keaUrl, sock, keaConf, ha, conf, leases } = await keaPair(lab, 78, (triadUrl, keaUrl) => [
     { name: 'kea', url: keaUrl, role: 'primary', 'auto-failover': true },
     { name: 'triad', url: triadUrl, role: 'standby', 'auto-failover': true },
-  ];
-  const sock = lab.file('kea.sock');
-  const keaConf = lab.file(
-    'kea.json',
-    JSON.stringify({
-      Dhcp4: {
-        'interfaces-config': { interfaces: ['eth0'] },
-        'control-socket': { 'socket-type': 'unix', 'socket-name': sock },
-        'lease-database': { type: 'memfile', persist: true, name: lab.file('kea.leases'), 'lfc-interval': 0 },
-        'multi-threading': { 'enable-multi-threading': true, 'thread-pool-size': 2, 'packet-queue-size': 16 },
-        'valid-lifetime': 600,
-        'hooks-libraries': [
-          { library: `${HOOKS}/libdhcp_lease_cmds.so` },
-          { library: `${HOOKS}/libdhcp_ha.so`, parameters: { 'high-availability': [{ 'this-server-name': 'kea', ...common, 'multi-threading': { 'enable-multi-threading': true, 'http-dedicated-listener': true, 'http-listener-threads': 1, 'http-client-threads': 1 }, peers }] } },
-        ],
-        subnet4: [{ id: 1, subnet: '10.78.0.0/24', pools: [{ pool: '10.78.0.100 - 10.78.0.200' }] }],
-        loggers: [{ name: 'kea-dhcp4', severity: 'INFO', output_options: [{ output: lab.file('kea.log') }] }],
-      },
-    }),
-  );
-  const ha = lab.file('dhcp-ha.json', JSON.stringify({ 'high-availability': [{ 'this-server-name': 'triad', ...common, peers }] }, null, 2));
-  const conf = lab.file('dhcpd.conf', 'authoritative;\ndefault-lease-time 600;\nsubnet 10.78.0.0 netmask 255.255.255.0 {\n  range 10.78.0.100 10.78.0.200;\n}\n');
-  const leases = lab.file('dhcpd.leases');
+  ]);
 
-  const kea = lab.spawnIn(keaNs, 'env', [`KEA_PIDFILE_DIR=${lab.dir}`, `KEA_LOCKFILE_DIR=${lab.dir}`, 'kea-dhcp4', '-c', keaConf]);
+  const kea = startKea(lab, keaNs, keaConf);
   const triad = await lab.startTriad(conf, leases, 'br0', ['--dhcp-ha-conf', ha]);
   const logs = (): string => `--- triad\n${triad.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-4000)}\n${kea.output().slice(-1000)}`;
   const triadState = async (): Promise<string | undefined> => haState(keaNs, triadUrl);
@@ -203,9 +178,7 @@ t.test('Kea primary and Triad standby in hot-standby', { timeout: 240_000 }, asy
   await waitFor('Triad in hot-standby', async () => ((await triadState()) === 'hot-standby' ? true : undefined), 30_000, logs);
 
   // Kea answers the client; its lease update lands in Triad's lease file before Kea's ACK.
-  const c1 = await lab.addClient('c1', '02:00:00:00:78:11');
-  const out1 = lab.file('c1.out', '');
-  lab.spawnIn(c1, 'env', [`UDHCPC_OUT=${out1}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '8', '-T', '2', '-s', lab.udhcpcScript()]);
+  await udhcpc(lab, 'c1', '02:00:00:00:78:11');
   const bound1 = await waitFor('the first client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('c1.out')) ?? undefined, 40_000, logs);
   t.equal(bound1[2], '10.78.0.2', 'Kea, the primary, answered (the standby stayed silent)');
   const listed = await sh(`${process.execPath} ${BIN_TRIAD} leases --leases ${leases}`);
@@ -214,9 +187,7 @@ t.test('Kea primary and Triad standby in hot-standby', { timeout: 240_000 }, asy
   // Kea dies: Triad goes to partner-down and serves the next client, not with the first one's address.
   kea.kill('SIGKILL');
   await waitFor('Triad in partner-down', async () => ((await triadState()) === 'partner-down' ? true : undefined), 30_000, logs);
-  const c2 = await lab.addClient('c2', '02:00:00:00:78:12');
-  const out2 = lab.file('c2.out', '');
-  lab.spawnIn(c2, 'env', [`UDHCPC_OUT=${out2}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '8', '-T', '2', '-s', lab.udhcpcScript()]);
+  await udhcpc(lab, 'c2', '02:00:00:00:78:12');
   const bound2 = await waitFor('the second client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('c2.out')) ?? undefined, 40_000, logs);
   t.equal(bound2[2], '10.78.0.1', 'Triad answered in partner-down');
   t.not(bound2[1], bound1[1], 'a different address than the one Kea leased');
@@ -226,7 +197,7 @@ t.test('Kea primary and Triad standby in hot-standby', { timeout: 240_000 }, asy
 
   // Kea comes back: it fetches Triad's leases page by page (lease4-get-page on Triad's
   // listener) and both return to hot-standby, Kea serving again.
-  const kea2 = lab.spawnIn(keaNs, 'env', [`KEA_PIDFILE_DIR=${lab.dir}`, `KEA_LOCKFILE_DIR=${lab.dir}`, 'kea-dhcp4', '-c', keaConf]);
+  const kea2 = startKea(lab, keaNs, keaConf);
   const logs2 = (): string => `--- triad\n${triad.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-4000)}\n${kea2.output().slice(-1000)}`;
   await waitFor('Kea back in hot-standby', async () => ((await haState(keaNs, keaUrl)) === 'hot-standby' ? true : undefined), 60_000, logs2);
   await waitFor('Triad back in hot-standby', async () => ((await triadState()) === 'hot-standby' ? true : undefined), 30_000, logs2);

@@ -10,18 +10,9 @@ import path from 'node:path';
 import { NetnsLab, sh, sleep, labPrerequisites } from '../netns-lab.js';
 import { parseLeaseFile } from '../../../src/dhcp/lease-file.js';
 import { BIN_TRIAD } from '../../helpers/paths.js';
+import { pollFor as waitFor } from '../../helpers/tools.js';
 
 const TOOLS = ['ip', 'perfdhcp', 'curl'];
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000, detail = (): string => ''): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${detail()}`);
-    await sleep(250);
-  }
-}
 
 /** Active leases of a lease file: address → MAC. */
 function active(file: string): Map<number, string> {
