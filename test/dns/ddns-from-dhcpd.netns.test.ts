@@ -21,6 +21,7 @@ const REV = `$TTL 300
 @      IN NS  ns.ddns.lab.
 `;
 const MAC1 = '02:00:00:00:78:01';
+const MAC2 = '02:00:00:00:78:02';
 
 /** What the DNS server holds for the client once it is bound, per server and style: to compare. */
 const seen = new Map<string, string>();
@@ -96,11 +97,11 @@ subnet 192.168.118.0 netmask 255.255.255.0 { range 192.168.118.100 192.168.118.1
       return answer;
     };
     const cf = lab.file('dhclient.conf', 'send host-name "labpc";\n');
-    const dhclient = async (ns: string, extra = ''): Promise<string> => {
-      const out = path.join(lab.dir, 'pc1.out');
-      await sh(`ip netns exec ${ns} dhclient -4 -v -1 ${extra} -cf ${cf} -sf ${lab.dhclientScript(out)} -lf ${lab.dir}/pc1.leases -pf ${lab.dir}/pc1.pid eth0 2>&1; echo rc=$?`, 60_000);
-      await sh(`kill $(cat ${lab.dir}/pc1.pid)`).catch(() => undefined);
-      return /BOUND ip=(\S+)/.exec(lab.read('pc1.out'))?.[1] ?? '';
+    const dhclient = async (ns: string, extra = '', what = 'pc1'): Promise<string> => {
+      const out = path.join(lab.dir, `${what}.out`);
+      await sh(`ip netns exec ${ns} dhclient -4 -v -1 ${extra} -cf ${cf} -sf ${lab.dhclientScript(out)} -lf ${lab.dir}/${what}.leases -pf ${lab.dir}/${what}.pid eth0 2>&1; echo rc=$?`, 60_000);
+      await sh(`kill $(cat ${lab.dir}/${what}.pid)`).catch(() => undefined);
+      return /BOUND ip=(\S+)/.exec(lab.read(`${what}.out`))?.[1] ?? '';
     };
 
     const ns1 = await lab.addClient('pc1', MAC1);
@@ -124,14 +125,29 @@ subnet 192.168.118.0 netmask 255.255.255.0 { range 192.168.118.100 192.168.118.1
     const soa = (await dig('ddns.lab SOA')).split(/\s+/)[2];
     t.not(soa, '1', `the zone's serial moved on (${soa})`);
 
+    await t.test('a second client asking for the same name is refused by the prerequisites (RFC 4703)', async (t) => {
+      const ns2 = await lab.addClient('pc2', MAC2);
+      const ip2 = await dhclient(ns2, '', 'pc2');
+      t.match(ip2, /^192\.168\.118\.\d+$/, `the second client gets its lease (${ip2})`);
+      const failed = new RegExp(`Forward map from labpc\\.ddns\\.lab\\.? to ${ip2.replace(/\./g, '\\.')} FAILED: (.*)`);
+      const stop = Date.now() + 10_000;
+      while (!failed.test(dhcpd.output()) && Date.now() < stop) await sleep(100);
+      const why = failed.exec(dhcpd.output())?.[1] ?? '';
+      t.ok(why, `dhcpd logs the refusal: ${why}`);
+      seen.set(`${style} refusal`, (seen.get(`${style} refusal`) ?? '') + `${dns}\n${why}\n`);
+      t.equal(await dig('labpc.ddns.lab A'), ip, 'the first client\'s address stays');
+      t.equal(await dig(`${ip2.split('.').reverse().join('.')}.in-addr.arpa PTR`), '', 'no PTR for the refused client');
+    });
+
     await t.test('dhclient -r removes the records', async (t) => {
+      const from = dhcpd.output().length;
       await dhclient(ns1, '-r');
       t.equal(await until('labpc.ddns.lab A', (s) => s === ''), '', 'A gone');
       t.equal(await until(`${rev} PTR`, (s) => s === ''), '', 'PTR gone');
       t.equal(await until(`labpc.ddns.lab ${style === 'standard' ? 'DHCID' : 'TXT'}`, (s) => s === ''), '', `${style === 'standard' ? 'DHCID' : 'TXT'} gone`);
       t.match((await sh(`ip netns exec ${lab.serverNs} dig @127.0.0.1 +time=2 +tries=1 labpc.ddns.lab A`)).stdout, /status: NXDOMAIN/, 'the name no longer exists');
       t.match(dhcpd.output(), /Removed forward map from labpc\.ddns\.lab\.?/, 'dhcpd logs the removal');
-      t.notMatch(dhcpd.output(), /FAILED|REFUSED|NOTAUTH|SERVFAIL|FORMERR/, 'no update was refused');
+      t.notMatch(dhcpd.output().slice(from), /FAILED|REFUSED|NOTAUTH|SERVFAIL|FORMERR/, 'no update was refused');
     });
   });
 }
@@ -142,5 +158,8 @@ t.test('Triad holds what BIND holds after the same updates from ISC dhcpd', asyn
     const [, triad = '', bind = ''] = /^triad\n([\s\S]*?)bind\n([\s\S]*)$/.exec(both) ?? [];
     t.ok(triad.trim(), `${style}: Triad's records were read`);
     t.equal(triad, bind, `${style}: the same names, TTLs and data`);
+    const refusal = /^triad\n([\s\S]*?)bind\n([\s\S]*)$/.exec(seen.get(`${style} refusal`) ?? '');
+    t.ok(refusal?.[1].trim(), `${style}: dhcpd's refusal against Triad was read`);
+    t.equal(refusal?.[1], refusal?.[2], `${style}: dhcpd logs the same reason against both servers`);
   }
 });
