@@ -24,6 +24,7 @@ import { withSecondaries, zoneOrigin } from './secondary-view.js';
 import { withMembers } from './catalog-view.js';
 import type { MemberZone } from './catalog-owner.js';
 import { withDynamic } from './dynamic-view.js';
+import { namesOnDynamic, stepPast } from './dynamic-names.js';
 import type { ZoneDiff } from './zone-diff.js';
 import { RCODE } from './message.js';
 import type { UpdateRequest } from './dynamic-zones.js';
@@ -90,17 +91,24 @@ export class DnsHost {
     if (!zone) {
       this.dynamic.delete(key);
       if (this.current) {
-        this.current = this.withHeldViews(this.current);
+        this.current = this.withNames(this.withHeldViews(this.current), false);
         this.setRouter(this.route(this.current, false));
       }
       return;
     }
+    // DHCP names ride on top of the dynamic zone's version (dynamic-names.ts).
+    const served = this.current?.view.zones.find((z) => z.originKey === key);
+    const named = served !== undefined && this.carried.has(served);
+    zone = stepPast(zone, named ? served : undefined);
     // The change joins the zone's history, for IXFR (zone-journal.ts).
-    if (prev && diff) journalFor(this.journals, key).record(prev, zone, diff);
+    if (prev && diff && !named) journalFor(this.journals, key).record(prev, zone, diff);
     this.dynamic.set(key, zone);
     const cfg = this.current;
     if (!cfg) return;
-    this.current = this.withHeldViews(cfg);
+    this.current = this.withNames(this.withHeldViews(cfg), false);
+    const now = this.current.view.zones.find((z) => z.originKey === key);
+    // A version carrying DHCP names is not the update's result: its history starts again (IXFR falls back to AXFR).
+    if (now && now !== zone) journalFor(this.journals, key).clear(now);
     this.setRouter(this.route(this.current, false));
   }
 
@@ -111,7 +119,7 @@ export class DnsHost {
     else this.held.delete(key);
     const cfg = this.current;
     if (!cfg) return;
-    this.current = this.withHeldViews(cfg);
+    this.current = this.withNames(this.withHeldViews(cfg), false);
     this.setRouter(this.route(this.current, false));
   }
 
@@ -122,7 +130,7 @@ export class DnsHost {
     this.members = members;
     const cfg = this.current;
     if (!cfg) return;
-    this.current = this.withHeldViews(cfg);
+    this.current = this.withNames(this.withHeldViews(cfg), false);
     this.setRouter(this.route(this.current, false));
   }
 
@@ -228,6 +236,7 @@ export class DnsHost {
     if (!c && !records && serials[origin] === undefined) return undefined;
     const r = namesDiff(z, c?.applied ?? new Map(), records ?? [], serials[origin]);
     if (!r) return undefined;
+    if (this.dynamic.has(z.originKey)) r.diff = namesOnDynamic(z, r.diff);
     let next: Zone;
     try {
       next = applyDiff(z, r.diff);
