@@ -22,6 +22,8 @@ export interface DdnsKeyConf {
   digestBits?: number;
   secret: Uint8Array;
   pos: Position;
+  /** Why updates cannot be signed with it (ISC dhcpd accepts such a key when it reads the file). */
+  unusable?: string;
 }
 
 export interface DdnsZoneConf {
@@ -94,15 +96,22 @@ export function parseDdnsKey(nameTok: Token, src: TokenSource, sink: DiagnosticS
     else if (s.kw.value === 'secret' && s.args.length > 0) secret = { text: s.args.map((a) => a.value).join(''), at: s.args[0] };
     else sink.error(s.kw, `${s.kw.value}: expecting algorithm or secret in key ${nameTok.value}`);
   }
-  if (!alg) return sink.error(nameTok, `key '${nameTok.value}': no algorithm specified`);
-  if (!secret) return sink.error(nameTok, `key '${nameTok.value}': no secret specified`);
-  // ISC also accepts the long names (HMAC-MD5.SIG-ALG.REG.INT) and a trailing dot.
-  const m = /^(hmac-[a-z0-9]+?)(?:\.sig-alg\.reg\.int)?\.?(?:-(\d+))?$/.exec(alg.value.toLowerCase());
-  if (!m || !(m[1] in KEY_ALGORITHMS)) return sink.error(alg, `unknown algorithm '${alg.value}'`);
-  const bytes = decodeBase64(secret.text);
-  if (!bytes) return sink.error(secret.at, 'bad base64 encoding');
+  // ISC dhcpd accepts a key it cannot sign with when it reads the file (its own conformance
+  // files have one with no secret and an unknown algorithm); updates naming it fail later.
+  // So these are warnings here, and the updates of a zone naming the key are not sent.
   const id = keyId(nameTok.value);
   if (conf.keys.has(id)) return sink.error(nameTok, `key '${nameTok.value}': already defined`);
+  const unusable = (at: Token, why: string): void => {
+    sink.warning(at, `key '${nameTok.value}': ${why}; updates signed with it are not sent`);
+    conf.keys.set(id, { name: nameTok.value, hmac: '', secret: new Uint8Array(0), pos: nameTok, unusable: why });
+  };
+  if (!alg) return unusable(nameTok, 'no algorithm specified');
+  if (!secret) return unusable(nameTok, 'no secret specified');
+  // ISC also accepts the long names (HMAC-MD5.SIG-ALG.REG.INT) and a trailing dot.
+  const m = /^(hmac-[a-z0-9]+?)(?:\.sig-alg\.reg\.int)?\.?(?:-(\d+))?$/.exec(alg.value.toLowerCase());
+  if (!m || !(m[1] in KEY_ALGORITHMS)) return unusable(alg, `unknown algorithm '${alg.value}'`);
+  const bytes = decodeBase64(secret.text);
+  if (!bytes) return unusable(secret.at, 'bad base64 encoding');
   conf.keys.set(id, { name: nameTok.value, hmac: m[1], ...(m[2] ? { digestBits: Number(m[2]) } : {}), secret: bytes, pos: nameTok });
 }
 

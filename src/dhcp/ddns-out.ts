@@ -245,12 +245,14 @@ export class DdnsOut {
   private key(zone: DdnsZoneConf): TsigKey | undefined {
     if (zone.key === undefined) return undefined;
     const k = this.settings().ddns.keys.get(keyId(zone.key));
-    return k ? { name: k.name, algorithm: k.hmac as TsigAlgorithm, secret: k.secret, ...(k.digestBits ? { digestBits: k.digestBits } : {}) } : undefined;
+    return k && !k.unusable ? { name: k.name, algorithm: k.hmac as TsigAlgorithm, secret: k.secret, ...(k.digestBits ? { digestBits: k.digestBits } : {}) } : undefined;
   }
 
   /** Sends one update to the zone's servers in turn, retrying over UDP (RFC 2136 §6 leaves the transport to the client). */
   async send(zone: DdnsZoneConf, body: UpdateBody): Promise<Sent> {
     const key = this.key(zone);
+    // A zone naming a key that cannot sign (warned when the file was read) sends nothing.
+    if (zone.key !== undefined && !key) return { error: `key ${zone.key} cannot sign updates` };
     let last: Sent = { error: 'no server' };
     for (const server of zone.servers) {
       for (let attempt = 0; attempt < TRIES; attempt++) {
