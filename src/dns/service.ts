@@ -210,24 +210,11 @@ class ClusterDns implements Service {
   /** Resolves once every live worker has handled the messages sent to it so far. */
   private syncWorkers(): Promise<void> {
     const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
-    return Promise.all(live.map((w) => new Promise<void>((resolve) => {
+    return Promise.all(live.map((w) => {
       const id = ++this.syncSeq;
-      const done = (): void => {
-        clearTimeout(timer);
-        w.off('message', onMessage);
-        w.off('exit', done);
-        resolve();
-      };
-      const onMessage = (m: FromWorker): void => {
-        if (m.type === 'synced' && m.id === id) done();
-      };
       // A worker that does not answer must not hold the NOTIFY back for ever.
-      const timer = setTimeout(done, 5000);
-      w.on('message', onMessage);
-      w.once('exit', done);
-      const msg: ToWorker = { type: 'sync', id };
-      w.send(msg);
-    }))).then(() => undefined);
+      return sendAndAwait(w, { type: 'sync', id }, (m) => m.type === 'synced' && m.id === id, 5000);
+    })).then(() => undefined);
   }
 
   /** Secondary zones: timers, transfers and files in the primary; versions sent to every worker. */
@@ -249,21 +236,7 @@ class ClusterDns implements Service {
     if (!w.isConnected()) return Promise.resolve();
     const id = ++this.dynamicSeq;
     const msg: ToWorker = { type: 'dynamic', id, name, zone: zone && zoneToWire(zone), diff: diff && { del: diff.deletions.map(toLine), add: diff.additions.map(toLine), serial: diff.serial } };
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        w.off('message', onMessage);
-        w.off('exit', done);
-        resolve();
-      };
-      const onMessage = (m: FromWorker): void => {
-        if (m.type === 'dynamic-ack' && m.id === id) done();
-      };
-      const timer = setTimeout(done, 2000);
-      w.on('message', onMessage);
-      w.once('exit', done);
-      w.send(msg);
-    });
+    return sendAndAwait(w, msg, (m) => m.type === 'dynamic-ack' && m.id === id, 2000);
   }
 
   private sendNames(w: Worker, snapshot: NamesSnapshot): void {
@@ -584,4 +557,27 @@ export function keepFailedFacts(fresh: ZoneFacts[], old: readonly ZoneFacts[], f
   const failedNames = new Set(failed.map((f) => norm(f.name)));
   const have = new Set(fresh.map((f) => f.name));
   return [...fresh, ...old.filter((f) => failedNames.has(f.name) && !have.has(f.name))];
+}
+
+/**
+ * Sends `msg` to a worker and resolves when the worker answers with a message that
+ * `answered` accepts, when it exits, or after `timeoutMs` (never rejects: the caller
+ * goes on without that worker's word).
+ */
+function sendAndAwait(w: Worker, msg: ToWorker, answered: (m: FromWorker) => boolean, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      w.off('message', onMessage);
+      w.off('exit', done);
+      resolve();
+    };
+    const onMessage = (m: FromWorker): void => {
+      if (answered(m)) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    w.on('message', onMessage);
+    w.once('exit', done);
+    w.send(msg);
+  });
 }
