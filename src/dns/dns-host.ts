@@ -11,6 +11,7 @@ import { Responder, type ResponderStats } from './responder.js';
 import { namesTargets, servedViews, type ServedView } from './view-set.js';
 import { refusingView, ViewRouter } from './view-router.js';
 import { maySign, TsigStage } from './tsig-stage.js';
+import { findTsig } from '../wire/tsig.js';
 import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
@@ -410,7 +411,8 @@ function viewKeyVerifier(views: readonly ServedView[]): ((msg: Uint8Array) => st
   if (views.length < 2) return undefined;
   const stages = views.map((v) => new TsigStage(v.view.tsigKeys ?? [], () => Math.floor(Date.now() / 1000)));
   return (msg) => {
-    if (!maySign(msg)) return undefined;
+    // Most queries carry only an OPT record: look for a TSIG once before asking every keyring.
+    if (!maySign(msg) || findTsig(msg).kind !== 'found') return undefined;
     for (const st of stages) {
       const v = st.check(msg);
       if (v.kind === 'signed') return v.keyName;
