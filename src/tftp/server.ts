@@ -295,6 +295,13 @@ class Session {
   /** One action at a time: file reads are awaited before the next packet is handled. */
   private busy: Promise<void> = Promise.resolve();
 
+  /** RFC 1350 §4: a packet from another TID gets an error and the transfer goes on; true when it is the peer's. */
+  private fromPeer(sock: dgram.Socket, from: dgram.RemoteInfo): boolean {
+    if (from.address === this.peer.address && from.port === this.peer.port) return true;
+    sock.send(encodeError(ERR.UNKNOWN_TID, 'Unknown transfer ID'), from.port, from.address);
+    return false;
+  }
+
   constructor(private readonly server: TftpServer, readonly peer: dgram.RemoteInfo, file: string, mode: TftpMode) {
     this.info = { client: `${peer.address}:${peer.port}`, file, mode, blksize: 512, windowsize: 1, bytes: 0, started: new Date().toISOString() };
   }
@@ -341,11 +348,7 @@ class Session {
     };
 
     sock.on('message', (msg, from) => {
-      if (from.address !== this.peer.address || from.port !== this.peer.port) {
-        // RFC 1350 §4: a packet from another TID gets an error; the transfer goes on.
-        sock.send(encodeError(ERR.UNKNOWN_TID, 'Unknown transfer ID'), from.port, from.address);
-        return;
-      }
+      if (!this.fromPeer(sock, from)) return;
       const p = decodePacket(msg);
       if (typeof p === 'string') {
         this.server.stats.malformed++;
@@ -448,10 +451,7 @@ class Session {
       this.arm(() => this.queue(() => act(st.onTimeout())), st.timeoutMs());
     };
     sock.on('message', (msg, from) => {
-      if (from.address !== this.peer.address || from.port !== this.peer.port) {
-        sock.send(encodeError(ERR.UNKNOWN_TID, 'Unknown transfer ID'), from.port, from.address);
-        return;
-      }
+      if (!this.fromPeer(sock, from)) return;
       const p = decodePacket(msg);
       if (typeof p === 'string' || (p.op !== OP.DATA && p.op !== OP.ERROR)) {
         this.server.stats.malformed++;
