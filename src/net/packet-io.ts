@@ -300,6 +300,34 @@ const SOCK_RAW_INET = 3;
 const IPPROTO_ICMP = 1;
 
 /** A raw IPv4 ICMP socket: send ICMP messages, receive whole IPv4 datagrams carrying ICMP. */
+/**
+ * Waits on `fd` (poll, off the main thread) and hands each datagram to `onDatagram`
+ * until `isClosed()`. A receive error other than EAGAIN/EINTR loses packets, not the
+ * socket: it goes to `onError` and the loop waits on.
+ */
+export function pollReceive(fd: number, buf: Buffer, isClosed: () => boolean, onDatagram: (d: Buffer) => void, onError?: (err: Error) => void): Promise<void> {
+  const c = lib();
+  const pfd = Buffer.alloc(8);
+  pfd.writeInt32LE(fd, 0);
+  pfd.writeInt16LE(POLLIN, 4);
+  return (async () => {
+    while (!isClosed()) {
+      const ready = await new Promise<boolean>((resolve) => c.poll.async(pfd, 1, 200, (err, res) => resolve(!err && res > 0)));
+      if (isClosed() || !ready) continue;
+      for (;;) {
+        const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT);
+        if (n < 0) {
+          const e = koffi.errno();
+          if (e !== EAGAIN && e !== EINTR) onError?.(new Error(`recv: ${errnoText()}`));
+          break;
+        }
+        if (n === 0) break;
+        onDatagram(Buffer.from(buf.subarray(0, n)));
+      }
+    }
+  })();
+}
+
 export interface RawIcmpSocket {
   sendTo(icmp: Buffer, ip: number): void;
   loop(onDatagram: (d: Buffer) => void): Promise<void>;
@@ -322,20 +350,7 @@ export function openRawIcmp(): RawIcmpSocket {
       if (c.sendto(fd, icmp, icmp.length, MSG_DONTWAIT, addr, 16) < 0) throw new Error(`sendto: ${errnoText()}`);
     },
     loop(onDatagram) {
-      const pfd = Buffer.alloc(8);
-      pfd.writeInt32LE(fd, 0);
-      pfd.writeInt16LE(POLLIN, 4);
-      looping = (async () => {
-        while (!closed) {
-          const ready = await new Promise<boolean>((resolve) => c.poll.async(pfd, 1, 200, (err, res) => resolve(!err && res > 0)));
-          if (closed || !ready) continue;
-          for (;;) {
-            const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT);
-            if (n <= 0) break;
-            onDatagram(Buffer.from(buf.subarray(0, n)));
-          }
-        }
-      })();
+      looping = pollReceive(fd, buf, () => closed, onDatagram);
       return looping;
     },
     async close() {

@@ -4,8 +4,7 @@
 // exactly what the protocol needs (VRRP: the interface's primary address, TTL 255),
 // as keepalived does. Receiving hands over whole IPv4 datagrams. Needs CAP_NET_RAW.
 
-import koffi from 'koffi';
-import { errnoText, lib } from './packet-io.js';
+import { errnoText, lib, pollReceive } from './packet-io.js';
 import { finish, sumRange } from './checksum.js';
 
 const AF_INET = 2;
@@ -18,9 +17,6 @@ const IP_MULTICAST_IF = 32;
 const IP_MULTICAST_LOOP = 34;
 const IP_ADD_MEMBERSHIP = 35;
 const MSG_DONTWAIT = 0x40;
-const POLLIN = 1;
-const EAGAIN = 11;
-const EINTR = 4;
 
 export interface RawIpSocket {
   /** Sends `payload` in an IPv4 datagram from `src` to `dst` with `ttl`. */
@@ -88,26 +84,7 @@ export function openRawIp(proto: number, iface: string, ifindex: number, groups:
       if (c.sendto(fd, h, h.length, MSG_DONTWAIT, addr, 16) < 0) throw new Error(`sendto: ${errnoText()}`);
     },
     loop(onDatagram, onError) {
-      const pfd = Buffer.alloc(8);
-      pfd.writeInt32LE(fd, 0);
-      pfd.writeInt16LE(POLLIN, 4);
-      looping = (async () => {
-        while (!closed) {
-          const ready = await new Promise<boolean>((resolve) => c.poll.async(pfd, 1, 200, (err, res) => resolve(!err && res > 0)));
-          if (closed || !ready) continue;
-          for (;;) {
-            const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT);
-            if (n < 0) {
-              // A receive error (e.g. ENOBUFS) loses packets, not the socket: report it and go on waiting.
-              const e = koffi.errno();
-              if (e !== EAGAIN && e !== EINTR) onError?.(new Error(`recv: ${errnoText()}`));
-              break;
-            }
-            if (n === 0) break;
-            onDatagram(Buffer.from(buf.subarray(0, n)));
-          }
-        }
-      })();
+      looping = pollReceive(fd, buf, () => closed, onDatagram, onError);
       return looping;
     },
     async close() {
