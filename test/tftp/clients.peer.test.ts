@@ -9,9 +9,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { decodePacket, encodeAck, encodeRequest, OP, type TftpPacket } from '../../src/tftp/packet.js';
+import { decodePacket, encodeAck, encodeRequest, OP } from '../../src/tftp/packet.js';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { startTriad, waitFor } from '../helpers/triad-run.js';
+import { ask, run } from './client.js';
 
 const sha = (f: string): string => createHash('sha256').update(readFileSync(f)).digest('hex');
 
@@ -23,25 +24,7 @@ async function freeUdpPort(): Promise<number> {
   return p;
 }
 
-function run(cmd: string, args: string[], timeoutMs = 120_000): { status: number | null; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
-  if (r.error) throw new Error(`${cmd} could not run: ${r.error.message} (test/install-deps.sh installs it)`);
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
 
-/** Sends one request from a fresh socket; returns the first answer (and from which port). */
-async function ask(port: number, req: Buffer): Promise<{ p: TftpPacket | string; from: number; sock: dgram.Socket }> {
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no answer in 5 s')), 5000);
-    sock.once('message', (msg, rinfo) => {
-      clearTimeout(timer);
-      resolve({ p: decodePacket(msg), from: rinfo.port, sock });
-    });
-    sock.send(req, port, '127.0.0.1');
-  });
-}
 
 /** Ends a transfer from the client's side (ERROR 0), waiting until the packet is out before closing. */
 async function hangUp(sock: dgram.Socket, port: number): Promise<void> {

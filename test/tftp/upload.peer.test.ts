@@ -1,14 +1,14 @@
 // Uploads with --create: tftp-hpa's `put` and `curl -T` write files byte-identical; names
 // outside the root, symbolic links out, existing private files and hung-up uploads change nothing.
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { decodePacket, encodeData, encodeRequest, OP, type TftpPacket } from '../../src/tftp/packet.js';
+import { encodeData, encodeRequest, OP } from '../../src/tftp/packet.js';
 import { startTriad, waitFor } from '../helpers/triad-run.js';
+import { ask, run } from './client.js';
 
 const sha = (f: string): string => createHash('sha256').update(readFileSync(f)).digest('hex');
 
@@ -18,25 +18,6 @@ async function freeUdpPort(): Promise<number> {
   const p = s.address().port;
   await new Promise<void>((r) => s.close(() => r()));
   return p;
-}
-
-function run(cmd: string, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
-  if (r.error) throw new Error(`${cmd} could not run: ${r.error.message} (test/install-deps.sh installs it)`);
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
-async function ask(port: number, req: Buffer): Promise<{ p: TftpPacket | string; from: number; sock: dgram.Socket }> {
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no answer in 5 s')), 5000);
-    sock.once('message', (msg, rinfo) => {
-      clearTimeout(timer);
-      resolve({ p: decodePacket(msg), from: rinfo.port, sock });
-    });
-    sock.send(req, port, '127.0.0.1');
-  });
 }
 
 t.test('uploads with --create', async (t) => {
