@@ -145,4 +145,20 @@ TRIAD_HTTP_ADDRESS="127.0.0.1:${http}"
     t.match(raw, /^HTTP\/1\.1 400/, 'a malformed request: 400, and the server goes on');
     t.equal(curl([`${base}/boot.ipxe`]).status, 200, 'still serving');
   });
+  await t.test('reload: a new directory at once; a broken file keeps the running settings', async (t) => {
+    const other = path.join(dir, 'other');
+    mkdirSync(other);
+    writeFileSync(path.join(other, 'only-here'), 'from the other directory\n');
+    const file = path.join(conf, 'tftpd-hpa');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, `${good}TRIAD_HTTP_DIRECTORY="${other}"\n`);
+    triad.signal('SIGHUP');
+    t.ok(await waitFor(() => spawnSync('curl', ['-s', '-f', `${base}/only-here`]).status === 0, 5000), 'the new directory is served');
+    t.equal(curl([`${base}/boot.ipxe`]).status, 404, 'and the old one no longer');
+    writeFileSync(file, `${good}TRIAD_HTTP_DIRECTORY="${other}"\nTRIAD_HTTP_ADDRESS="127.0.0.1:99999"\n`);
+    const before = triad.output().length;
+    triad.signal('SIGHUP');
+    t.ok(await waitFor(() => /TRIAD_HTTP_ADDRESS 127\.0\.0\.1:99999: expected/.test(triad.output().slice(before)), 5000), 'the mistake is logged');
+    t.equal(curl([`${base}/only-here`]).status, 200, 'and the running settings serve on');
+  });
 });
