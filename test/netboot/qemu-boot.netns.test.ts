@@ -21,7 +21,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NetnsLab, sh, sleep, labPrerequisites } from '../dhcp/netns-lab.js';
+import { NetnsLab, sh, sleep, labPrerequisites, which } from '../dhcp/netns-lab.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const ROM = '/usr/lib/ipxe/qemu/pxe-virtio.rom';
@@ -30,6 +30,7 @@ const SERVER = `${NET}1`;
 
 t.test('a qemu VM boots: DHCP, a script by TFTP, a script by HTTP, the iPXE class breaking the loop', { timeout: 150_000 }, async (t) => {
   if (!(await labPrerequisites(t, ['ip', 'qemu-system-x86_64']))) return;
+  if (!(await which('qemu-system-x86_64'))) return; // failed above, with the reason
   if (!existsSync(ROM)) {
     t.fail(`${ROM} is missing (Debian's ipxe-qemu; test/install-deps.sh installs it)`);
     return;
