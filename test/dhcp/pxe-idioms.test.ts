@@ -52,7 +52,8 @@ t.test('iPXE (user-class "iPXE") gets its script over HTTP: the chain-load loop 
 });
 
 t.test('UEFI HTTP boot: "HTTPClient" is answered with "HTTPClient" and an http:// boot file', async (t) => {
-  const prl = [55, 13, 1, 3, 6, 12, 15, 28, 42, 43, 60, 66, 67, 93, 97];
+  // EDK2's HTTP boot driver (HttpBootDhcp4.c) asks for these 27, one of them left 0.
+  const prl = [55, 27, 1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51, 54, 58, 59, 60, 0, 67, 97];
   const http = offer('02:00:00:00:50:21', [text(60, 'HTTPClient:Arch:00016:UNDI:003001'), arch(16), [94, 3, 1, 3, 1], prl]);
   t.equal(http.file, 'http://192.168.117.1:8080/ipxe.efi');
   t.equal(http.vendor, 'HTTPClient', 'option 60 names HTTPClient, or the firmware ignores the offer');
