@@ -19,7 +19,7 @@ export interface HttpBootStats {
   bytesSent: number;
 }
 
-/** Connections at once, in total; more wait in the kernel's backlog until one closes. */
+/** Connections at once, in total; one more is closed as soon as it is accepted. */
 const MAX_CONNECTIONS = 256;
 
 export class HttpBootServer {
