@@ -145,6 +145,21 @@ TRIAD_HTTP_ADDRESS="127.0.0.1:${http}"
     t.match(raw, /^HTTP\/1\.1 400/, 'a malformed request: 400, and the server goes on');
     t.equal(curl([`${base}/boot.ipxe`]).status, 200, 'still serving');
   });
+  await t.test('connections are bounded: 256 idle ones hold the server, the next is closed, then it serves again', async (t) => {
+    const idle: net.Socket[] = [];
+    for (let i = 0; i < 256; i++) {
+      const s = net.connect(http, '127.0.0.1');
+      s.on('error', () => undefined);
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      idle.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const over = curl([`${base}/boot.ipxe`]);
+    t.equal(over.status, 0, 'the 257th connection gets no answer');
+    for (const s of idle) s.destroy();
+    t.ok(await waitFor(() => spawnSync('curl', ['-s', '-f', `${base}/boot.ipxe`]).status === 0, 5000), 'served again once they are gone');
+  });
+
   await t.test('reload: a new directory at once; a broken file keeps the running settings', async (t) => {
     const other = path.join(dir, 'other');
     mkdirSync(other);
