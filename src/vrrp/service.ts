@@ -94,6 +94,10 @@ export class VrrpService implements Service {
   private queue: Promise<void> = Promise.resolve();
   /** vrrp_sync_group members by instance name: the other members of its group. */
   private groupOf = new Map<string, Instance[]>();
+  /** vrrp_sync_group members by instance name, running or not. */
+  private groupNames = new Map<string, string[]>();
+  /** Instances whose interface is missing (or has no address): in FAULT until it is usable. */
+  private waiting = new Map<string, { cfg: VrrpInstanceConfig; reason: string; since: string }>();
 
   constructor(
     readonly file: string,
@@ -113,44 +117,96 @@ export class VrrpService implements Service {
 
   private async startInstances(): Promise<void> {
     for (const c of this.conf.instances) {
-      const link = findLink(c.iface);
-      if (!link) throw new Error(`vrrp_instance ${c.name}: interface ${c.iface} does not exist`);
-      const vipNums = new Set([...c.vips, ...c.vipsExcluded].map((v) => ipNumber(v.ip)));
-      const primary = c.unicastSrcIp ? ipNumber(c.unicastSrcIp) : link.addresses.find((a) => !vipNums.has(a.ip))?.ip;
-      if (primary === undefined) throw new Error(`vrrp_instance ${c.name}: interface ${c.iface} has no IPv4 address to send advertisements from`);
-      let ifc = this.ifaces.get(c.iface);
-      if (!ifc) {
-        const sock = openRawIp(IPPROTO_VRRP, c.iface, link.index, [VRRP_GROUP]);
-        const made: Iface = { name: c.iface, sock, byVrid: new Map(), drops: {} };
-        ifc = made;
-        this.ifaces.set(c.iface, made);
-        const onError = (e: Error): void => void this.log.warn({ iface: c.iface, err: e.message }, 'receiving VRRP packets failed; some may be lost');
-        void sock.loop((d) => {
-          try {
-            this.receive(made, d);
-          } catch (e) {
-            // A packet must never stop the receive loop.
-            onError(e as Error);
-          }
-        }, onError);
+      const inst = this.attach(c);
+      if (typeof inst === 'string') {
+        // keepalived: an instance whose interface is missing waits in FAULT and starts when it appears.
+        this.waiting.set(c.name, { cfg: c, reason: inst, since: new Date().toISOString() });
+        this.log.warn({ instance: c.name, iface: c.iface }, `vrrp_instance ${c.name}: ${inst}; entering FAULT state until it appears`);
+        this.notify(c, 'fault', c.priority);
+        continue;
       }
-      const inst = new Instance(c, primary);
-      ifc.byVrid.set(c.vrid, inst);
-      this.instances.push(inst);
       // Addresses left behind by a process that was killed: a backup must not hold them.
       await this.releaseVips(inst, true);
     }
     for (const g of this.conf.syncGroups) {
-      const members = this.instances.filter((i) => g.members.includes(i.cfg.name));
-      for (const m of members) this.groupOf.set(m.cfg.name, members.filter((x) => x !== m));
+      for (const m of g.members) this.groupNames.set(m, g.members.filter((x) => x !== m));
     }
+    this.linkGroups();
     for (const s of this.conf.scripts) this.startScript(s);
-    for (const inst of this.instances) {
-      this.log.info({ instance: inst.cfg.name, vrid: inst.cfg.vrid, iface: inst.cfg.iface, priority: inst.cfg.priority, version: inst.cfg.version, from: formatIPv4(inst.primary) }, 'vrrp_instance starting');
-      this.apply(inst, inst.machine.start(now()));
-    }
+    for (const inst of this.instances) this.begin(inst);
     this.trackTimer = setInterval(() => this.checkTracking(), 1000);
     this.checkTracking();
+  }
+
+  /** The instance on its interface's raw socket, or why it cannot run yet (no such interface, no address). */
+  private attach(c: VrrpInstanceConfig): Instance | string {
+    const link = findLink(c.iface);
+    if (!link) return `interface ${c.iface} does not exist`;
+    const vipNums = new Set([...c.vips, ...c.vipsExcluded].map((v) => ipNumber(v.ip)));
+    const primary = c.unicastSrcIp ? ipNumber(c.unicastSrcIp) : link.addresses.find((a) => !vipNums.has(a.ip))?.ip;
+    if (primary === undefined) return `interface ${c.iface} has no IPv4 address to send advertisements from`;
+    let ifc = this.ifaces.get(c.iface);
+    if (!ifc) {
+      const sock = openRawIp(IPPROTO_VRRP, c.iface, link.index, [VRRP_GROUP]);
+      const made: Iface = { name: c.iface, sock, byVrid: new Map(), drops: {} };
+      ifc = made;
+      this.ifaces.set(c.iface, made);
+      const onError = (e: Error): void => void this.log.warn({ iface: c.iface, err: e.message }, 'receiving VRRP packets failed; some may be lost');
+      void sock.loop((d) => {
+        try {
+          this.receive(made, d);
+        } catch (e) {
+          // A packet must never stop the receive loop.
+          onError(e as Error);
+        }
+      }, onError);
+    }
+    const inst = new Instance(c, primary);
+    ifc.byVrid.set(c.vrid, inst);
+    this.instances.push(inst);
+    return inst;
+  }
+
+  private begin(inst: Instance): void {
+    this.log.info({ instance: inst.cfg.name, vrid: inst.cfg.vrid, iface: inst.cfg.iface, priority: inst.cfg.priority, version: inst.cfg.version, from: formatIPv4(inst.primary) }, 'vrrp_instance starting');
+    this.apply(inst, inst.machine.start(now()));
+  }
+
+  /** vrrp_sync_group members by instance, among the instances running. */
+  private linkGroups(): void {
+    this.groupOf.clear();
+    for (const inst of this.instances) {
+      const others = this.groupNames.get(inst.cfg.name) ?? [];
+      this.groupOf.set(inst.cfg.name, this.instances.filter((i) => others.includes(i.cfg.name)));
+    }
+  }
+
+  /** Instances waiting for their interface: started as soon as it exists with an address. */
+  private retryWaiting(): void {
+    let started = false;
+    for (const [name, w] of this.waiting) {
+      let inst: Instance | string;
+      try {
+        inst = this.attach(w.cfg);
+      } catch (e) {
+        inst = (e as Error).message;
+      }
+      if (typeof inst === 'string') {
+        if (inst !== w.reason) {
+          w.reason = inst;
+          this.log.warn({ instance: name }, `vrrp_instance ${name}: ${inst}; still in FAULT state`);
+        }
+        continue;
+      }
+      this.waiting.delete(name);
+      started = true;
+      this.log.info({ instance: name, iface: w.cfg.iface }, `vrrp_instance ${name}: interface ${w.cfg.iface} is here`);
+      // Its history starts with the wait, so `ctl vrrp` shows why it was in FAULT.
+      inst.history.push({ at: w.since, from: 'init', to: 'fault', why: w.reason });
+      this.queue = this.queue.then(() => this.releaseVips(inst, true)).catch(() => undefined);
+      this.begin(inst);
+    }
+    if (started) this.linkGroups();
   }
 
   private async stopInstances(): Promise<void> {
@@ -166,6 +222,8 @@ export class VrrpService implements Service {
     this.ifaces.clear();
     this.instances = [];
     this.groupOf.clear();
+    this.groupNames.clear();
+    this.waiting.clear();
   }
 
   async reload(): Promise<void> {
@@ -317,6 +375,7 @@ export class VrrpService implements Service {
 
   /** Effective priority and fault from tracked interfaces and scripts (keepalived's rules). */
   private checkTracking(): void {
+    if (this.waiting.size) this.retryWaiting();
     const faults = new Map<Instance, boolean>();
     for (const inst of this.instances) {
       const c = inst.cfg;
@@ -337,7 +396,7 @@ export class VrrpService implements Service {
     }
     // A faulted member faults its whole vrrp_sync_group.
     for (const inst of this.instances) {
-      const fault = faults.get(inst) === true || (this.groupOf.get(inst.cfg.name) ?? []).some((o) => faults.get(o) === true);
+      const fault = faults.get(inst) === true || (this.groupOf.get(inst.cfg.name) ?? []).some((o) => faults.get(o) === true) || (this.groupNames.get(inst.cfg.name) ?? []).some((n) => this.waiting.has(n));
       this.apply(inst, inst.machine.setFault(fault, now()));
     }
   }
@@ -361,6 +420,14 @@ export class VrrpService implements Service {
       dropped: this.ifaces.get(i.cfg.iface)?.drops ?? {},
       addresses: [...i.cfg.vips, ...i.cfg.vipsExcluded].map((v) => `${v.ip}/${v.prefix}`),
     }));
+    for (const [name, w] of this.waiting) {
+      const c = w.cfg;
+      data.push({
+        name, interface: c.iface, vrid: c.vrid, version: c.version, state: 'FAULT', priority: c.priority, effectivePriority: c.priority, master: null,
+        advertisementsSent: 0, advertisementsReceived: 0, transitions: 1, history: [{ at: w.since, from: 'init', to: 'fault', why: w.reason }], dropped: {},
+        addresses: [...c.vips, ...c.vipsExcluded].map((v) => `${v.ip}/${v.prefix}`),
+      });
+    }
     const lines: string[] = [];
     for (const d of data) {
       lines.push(`${d.name}: ${d.state}  vrid ${d.vrid} on ${d.interface}, VRRP v${d.version}`);
