@@ -19,6 +19,7 @@ import type { RunOptions, Service } from '../service.js';
 import { formatIPv4, ipNumber } from '../wire/ipv4.js';
 import { VRRP_CONTROL, vrrpConfPath } from './definition.js';
 import { VrrpMachine, type Action, type VrrpState } from './machine.js';
+import { resolveScriptUser, scriptProgram, statFacts, unsafeReason, type ScriptUser } from './script-security.js';
 import { decodeAdvert, encodeAdvert, IPPROTO_VRRP, VRRP_GROUP, VRRP_TTL, type DropReason } from './packet.js';
 
 export async function createVrrpService(opts: RunOptions): Promise<Service | undefined> {
@@ -98,6 +99,9 @@ export class VrrpService implements Service {
   private groupNames = new Map<string, string[]>();
   /** Instances whose interface is missing (or has no address): in FAULT until it is usable. */
   private waiting = new Map<string, { cfg: VrrpInstanceConfig; reason: string; since: string }>();
+  /** Who notify and vrrp_script scripts run as (script_user), and the verdict on each script. */
+  private scriptUser: ScriptUser = { name: 'root', uid: 0, gid: 0 };
+  private scriptVerdicts = new Map<string, boolean>();
 
   constructor(
     readonly file: string,
@@ -116,6 +120,8 @@ export class VrrpService implements Service {
   }
 
   private async startInstances(): Promise<void> {
+    this.scriptUser = resolveScriptUser(this.conf.globals.scriptUser);
+    this.scriptVerdicts.clear();
     for (const c of this.conf.instances) {
       const inst = this.attach(c);
       if (typeof inst === 'string') {
@@ -232,6 +238,8 @@ export class VrrpService implements Service {
       this.log.info('keepalived.conf reloaded; VRRP unchanged');
       return;
     }
+    // A script_user that does not exist fails here, before the running instances stop.
+    resolveScriptUser(next.globals.scriptUser);
     await this.stopInstances();
     this.conf = next;
     await this.startInstances();
@@ -335,8 +343,8 @@ export class VrrpService implements Service {
   private notify(c: VrrpInstanceConfig, kind: VrrpNotifyKind, priority: number): void {
     const run = (cmd: string, extra: string[]): void => {
       const [bin, ...args] = cmd.split(/\s+/).filter(Boolean);
-      if (!bin) return;
-      const p = spawn(bin, [...args, ...extra], { stdio: 'ignore' });
+      if (!bin || !this.scriptAllowed(cmd, `vrrp_instance ${c.name} notify script`)) return;
+      const p = spawn(bin, [...args, ...extra], { stdio: 'ignore', ...this.runAs() });
       p.on('error', (e) => this.log.warn({ instance: c.name, script: cmd, err: e.message }, 'notify script failed to start'));
       p.on('exit', (code, sig) => {
         if (code !== 0) this.log.warn({ instance: c.name, script: cmd, code, signal: sig }, 'notify script failed');
@@ -349,7 +357,38 @@ export class VrrpService implements Service {
 
   // --- tracking -----------------------------------------------------------------
 
+  /** spawn options running a script as script_user (nothing to change when that is who Triad is). */
+  private runAs(): { uid?: number; gid?: number } {
+    const u = this.scriptUser;
+    return typeof process.getuid === 'function' && process.getuid() === u.uid ? {} : { uid: u.uid, gid: u.gid };
+  }
+
+  /**
+   * enable_script_security, as keepalived: a script run as root that a non-root user can
+   * modify or replace is refused (without the option it runs, with a warning). Decided
+   * once per script and configuration, and logged once.
+   */
+  private scriptAllowed(cmd: string, what: string): boolean {
+    const known = this.scriptVerdicts.get(cmd);
+    if (known !== undefined) return known;
+    let ok = true;
+    if (this.scriptUser.uid === 0) {
+      const prog = scriptProgram(cmd);
+      const why = prog === undefined ? undefined : unsafeReason(prog, statFacts);
+      if (why && this.conf.globals.enableScriptSecurity) {
+        ok = false;
+        this.log.error({ script: cmd }, `${what} '${cmd}' refused: it would run as root and ${why} (enable_script_security)`);
+      } else if (why) {
+        this.log.warn({ script: cmd }, `${what} '${cmd}' runs as root although ${why}; set enable_script_security in global_defs to refuse it, or script_user to run it as another user`);
+      }
+    }
+    this.scriptVerdicts.set(cmd, ok);
+    return ok;
+  }
+
   private startScript(cfg: VrrpScriptConfig): void {
+    // keepalived disables an unsafe vrrp_script: the instances tracking it ignore it.
+    if (!this.scriptAllowed(cfg.script, `vrrp_script ${cfg.name}`)) return;
     // keepalived starts a script as failed when rise > 1 only after a first result; here it starts good.
     const st: ScriptState = { cfg, ok: true, streak: 0, running: false };
     this.scripts.set(cfg.name, st);
@@ -357,7 +396,7 @@ export class VrrpService implements Service {
       if (!this.scripts.has(cfg.name) || st.running) return;
       st.running = true;
       const [bin, ...args] = cfg.script.split(/\s+/).filter(Boolean);
-      execFile(bin, args, { timeout: (cfg.timeout ?? cfg.interval) * 1000 }, (err) => {
+      execFile(bin, args, { timeout: (cfg.timeout ?? cfg.interval) * 1000, ...this.runAs() }, (err) => {
         st.running = false;
         const good = !err;
         if (good === st.ok) st.streak = 0;
