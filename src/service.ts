@@ -64,6 +64,11 @@ export interface ServiceDefinition {
   create(opts: RunOptions): Promise<Service | undefined>;
   /** Its `--key value` options for `triad run` and `triad check`, validated before anything starts. */
   readonly options?: readonly OptionSpec[];
+  /**
+   * What `triad ctl status` says when its file exists but configures nothing for it
+   * (create returned undefined), e.g. a keepalived.conf with VRRP instances only.
+   */
+  readonly notServed?: string;
   /** Its own `triad` subcommands (e.g. `leases`, `checkzone`). */
   readonly commands?: readonly CommandSpec[];
   /** Its `triad ctl NAME COMMAND …` commands (the running service answers them). */

@@ -101,7 +101,9 @@ export class Supervisor {
     return this.entries.map((e) => {
       const s: ServiceStatus = { name: e.def.name, state: e.state };
       if (e.state === 'not configured') {
-        s.file = this.opts.files[e.def.config.option] ?? path.join(this.opts.confDir, e.def.config.file);
+        s.file = e.file ?? this.opts.files[e.def.config.option] ?? path.join(this.opts.confDir, e.def.config.file);
+        // The file is there but configures nothing for this service: say so rather than "no FILE".
+        if (e.file && e.def.notServed) s.detail = e.def.notServed;
         return s;
       }
       s.file = e.file;
@@ -179,6 +181,10 @@ export function formatServiceStatus(services: readonly ServiceStatus[], option: 
     const head = `${s.name.padEnd(width)}${s.state.padEnd(16)}`;
     if (s.state === 'not configured') {
       const opt = option(s.name);
+      if (s.detail) {
+        lines.push(`${head}${s.file ?? ''}: ${s.detail}`);
+        continue;
+      }
       lines.push(`${head}no ${s.file ?? 'configuration file'}${opt ? ` (or --${opt} FILE)` : ''}`);
       continue;
     }
