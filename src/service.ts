@@ -10,6 +10,7 @@ import { optString, type ParsedArgs } from './args.js';
 import type { Diagnostic } from './config/diagnostics.js';
 import { createLogger, type Logger } from './log.js';
 import { NameRegistrations } from './net/name-registration.js';
+import { ServiceHealth } from './health.js';
 
 export interface Service {
   readonly name: string;
@@ -42,6 +43,8 @@ export interface RunOptions {
   log: Logger;
   /** DHCP → DNS host names (DHCP publishes, DNS applies); absent in one-off commands. */
   names?: NameRegistrations;
+  /** Each service's state, published by `triad run` (VRRP's track_service follows it); absent in one-off commands. */
+  health?: ServiceHealth;
 }
 
 /** One service as `triad run` sees it, before it exists. */
@@ -224,7 +227,7 @@ export function runOptionsFrom(args: ParsedArgs): RunOptions {
     } else flags[k] = v;
   }
   const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
-  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations() };
+  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations(), health: new ServiceHealth() };
 }
 
 // --- status --------------------------------------------------------------------

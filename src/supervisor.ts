@@ -88,6 +88,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     for (const e of this.entries.slice().reverse()) {
       if (e.state !== 'running' || !e.service) continue;
+      this.opts.health?.setState(e.def.name, 'stopped');
       try {
         await e.service.stop();
       } catch (err) {
@@ -126,6 +127,7 @@ export class Supervisor {
       const svc = e.file ? await e.def.create(this.opts) : undefined;
       if (!svc) {
         e.state = 'not configured';
+        this.opts.health?.setState(e.def.name, 'not configured');
         e.failure = undefined;
         return false;
       }
@@ -143,6 +145,7 @@ export class Supervisor {
     try {
       await svc.start();
       e.state = 'running';
+      this.opts.health?.setState(e.def.name, 'running');
       e.failure = undefined;
       e.reload = undefined;
       return true;
@@ -157,6 +160,7 @@ export class Supervisor {
 
   private fail(e: Entry, err: unknown): void {
     e.state = 'failed';
+    this.opts.health?.setState(e.def.name, 'failed');
     e.failure = failureOf(err, this.now());
     this.logFailure(e.def.name, e.failure);
     this.opts.log.error({ service: e.def.name, file: e.file }, `${e.def.name} is not running: ${e.failure.errors.length ? `${e.failure.errors.length} error(s) in its configuration` : e.failure.reason.split('\n')[0]}`);

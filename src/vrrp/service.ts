@@ -91,6 +91,7 @@ export class VrrpService implements Service {
   private instances: Instance[] = [];
   private scripts = new Map<string, ScriptState>();
   private trackTimer?: NodeJS.Timeout;
+  private unwatchHealth?: () => void;
   private closeControl?: () => Promise<void>;
   private queue: Promise<void> = Promise.resolve();
   /** vrrp_sync_group members by instance name: the other members of its group. */
@@ -141,6 +142,8 @@ export class VrrpService implements Service {
     for (const s of this.conf.scripts) this.startScript(s);
     for (const inst of this.instances) this.begin(inst);
     this.trackTimer = setInterval(() => this.checkTracking(), 1000);
+    // track_service: a service that stops serving faults its instances at once, not at the next second.
+    if (this.conf.instances.some((c) => c.trackServices.length > 0)) this.unwatchHealth = this.opts.health?.subscribe(() => this.checkTracking());
     this.checkTracking();
   }
 
@@ -217,6 +220,8 @@ export class VrrpService implements Service {
 
   private async stopInstances(): Promise<void> {
     if (this.trackTimer) clearInterval(this.trackTimer);
+    this.unwatchHealth?.();
+    this.unwatchHealth = undefined;
     for (const s of this.scripts.values()) if (s.timer) clearTimeout(s.timer);
     this.scripts.clear();
     for (const inst of this.instances) {
@@ -415,29 +420,40 @@ export class VrrpService implements Service {
   /** Effective priority and fault from tracked interfaces and scripts (keepalived's rules). */
   private checkTracking(): void {
     if (this.waiting.size) this.retryWaiting();
-    const faults = new Map<Instance, boolean>();
+    const faults = new Map<Instance, string | undefined>();
     for (const inst of this.instances) {
       const c = inst.cfg;
-      let fault = !linkUp(c.iface); // an instance always tracks its own interface
+      // An instance always tracks its own interface.
+      let fault: string | undefined = linkUp(c.iface) ? undefined : `interface ${c.iface} is down`;
       let prio = c.priority;
-      const weigh = (up: boolean, weight: number | undefined): void => {
-        if (weight === undefined || weight === 0) fault ||= !up;
-        else if (weight > 0 && up) prio += weight;
-        else if (weight < 0 && !up) prio += weight;
+      const weigh = (problem: string | undefined, weight: number | undefined): void => {
+        if (weight === undefined || weight === 0) fault ??= problem;
+        else if (weight > 0 && !problem) prio += weight;
+        else if (weight < 0 && problem) prio += weight;
       };
-      for (const t of c.trackInterfaces) weigh(linkUp(t.name), t.weight);
+      for (const t of c.trackInterfaces) weigh(linkUp(t.name) ? undefined : `tracked interface ${t.name} is down`, t.weight);
       for (const t of c.trackScripts) {
         const s = this.scripts.get(t.name);
-        if (s) weigh(s.ok, t.weight ?? s.cfg.weight);
+        if (s) weigh(s.ok ? undefined : `vrrp_script ${t.name} failed`, t.weight ?? s.cfg.weight);
       }
+      for (const t of c.trackServices) weigh(this.serviceProblem(t.name), t.weight);
       if (c.priority !== 255) inst.machine.setEffective(prio);
       faults.set(inst, fault);
     }
     // A faulted member faults its whole vrrp_sync_group.
     for (const inst of this.instances) {
-      const fault = faults.get(inst) === true || (this.groupOf.get(inst.cfg.name) ?? []).some((o) => faults.get(o) === true) || (this.groupNames.get(inst.cfg.name) ?? []).some((n) => this.waiting.has(n));
-      this.apply(inst, inst.machine.setFault(fault, now()));
+      const member = (this.groupOf.get(inst.cfg.name) ?? []).find((o) => faults.get(o) !== undefined);
+      const waitingMember = (this.groupNames.get(inst.cfg.name) ?? []).find((n) => this.waiting.has(n));
+      const fault = faults.get(inst) ?? (member ? `sync group member ${member.cfg.name}: ${faults.get(member) ?? ''}` : waitingMember ? `sync group member ${waitingMember} is waiting for its interface` : undefined);
+      this.apply(inst, inst.machine.setFault(fault !== undefined, now(), fault));
     }
+  }
+
+  /** track_service: why a Triad service is not serving (undefined: it serves). */
+  private serviceProblem(name: string): string | undefined {
+    const health = this.opts.health;
+    if (!health) return undefined;
+    return health.problem(name);
   }
 
   // --- control ------------------------------------------------------------------
