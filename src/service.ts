@@ -11,6 +11,7 @@ import type { Diagnostic } from './config/diagnostics.js';
 import { createLogger, type Logger } from './log.js';
 import { NameRegistrations } from './net/name-registration.js';
 import { ServiceHealth } from './health.js';
+import { VrrpRoles } from './vrrp-roles.js';
 
 export interface Service {
   readonly name: string;
@@ -45,6 +46,8 @@ export interface RunOptions {
   names?: NameRegistrations;
   /** Each service's state, published by `triad run` (VRRP's track_service follows it); absent in one-off commands. */
   health?: ServiceHealth;
+  /** VRRP → DHCP: the interfaces where this box is a VRRP backup; absent in one-off commands. */
+  vrrpRoles?: VrrpRoles;
 }
 
 /** One service as `triad run` sees it, before it exists. */
@@ -227,7 +230,7 @@ export function runOptionsFrom(args: ParsedArgs): RunOptions {
     } else flags[k] = v;
   }
   const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
-  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations(), health: new ServiceHealth() };
+  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations(), health: new ServiceHealth(), vrrpRoles: new VrrpRoles() };
 }
 
 // --- status --------------------------------------------------------------------

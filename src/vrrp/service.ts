@@ -122,12 +122,15 @@ export class VrrpService implements Service {
 
   private async startInstances(): Promise<void> {
     this.scriptUser = resolveScriptUser(this.conf.globals.scriptUser);
+    // Stopped instances stay "not master" for DHCP (it must not answer while they restart).
+    this.opts.vrrpRoles?.retain(this.conf.instances.map((c) => c.name));
     this.scriptVerdicts.clear();
     for (const c of this.conf.instances) {
       const inst = this.attach(c);
       if (typeof inst === 'string') {
         // keepalived: an instance whose interface is missing waits in FAULT and starts when it appears.
         this.waiting.set(c.name, { cfg: c, reason: inst, since: new Date().toISOString() });
+        this.opts.vrrpRoles?.set(c.iface, c.name, 'fault');
         this.log.warn({ instance: c.name, iface: c.iface }, `vrrp_instance ${c.name}: ${inst}; entering FAULT state until it appears`);
         this.notify(c, 'fault', c.priority);
         continue;
@@ -305,6 +308,7 @@ export class VrrpService implements Service {
 
   private transition(inst: Instance, from: VrrpState, to: VrrpState, why: string): void {
     const c = inst.cfg;
+    this.opts.vrrpRoles?.set(c.iface, c.name, to);
     inst.history.push({ at: new Date().toISOString(), from, to, why });
     if (inst.history.length > 20) inst.history.shift();
     this.log.info({ instance: c.name, from: STATE_WORD[from], to: STATE_WORD[to], why, priority: inst.machine.effective }, `vrrp_instance ${c.name}: entering ${STATE_WORD[to]} state`);

@@ -3,6 +3,8 @@
 // starts without the address and listens as soon as it gets it. A client runs dig and
 // curl loops against the VIP while the master is killed with kill -9: both answer
 // before, fail only between the kill and the backup's takeover, and answer after.
+// DHCP on the VRRP instance's interface: only the master answers (udhcpc's lease comes
+// from a, b stays silent), and b once it has taken over.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
@@ -41,6 +43,12 @@ zone "lab.test" { type primary; file "${path.join(dir, 'lab.test.zone')}"; };
 ns IN A ${VIP}
 www IN A ${WWW}
 `,
+    'dhcpd.conf': `authoritative;
+default-lease-time 600;
+subnet 10.77.0.0 netmask 255.255.255.0 {
+  range 10.77.0.150 10.77.0.160;
+}
+`,
   };
 }
 
@@ -67,6 +75,9 @@ t.test('DNS and a virtual server on a VRRP address: answered before, during and 
   await lab.waitFor('curl through a', curl, 30000);
   t.ok(lab.logs.get('b')?.some((l) => l.includes('listening as soon as it appears')), 'b waits for the VIP instead of failing');
   t.notOk(lab.hasVip('b'), 'the backup does not hold the VIP');
+  t.equal(await udhcpc(lab), '10.77.0.1', 'DHCP: the lease comes from the master');
+  t.ok(lab.logs.get('b')?.some((l) => l.includes('dhcp serving')), 'DHCP runs on b');
+  t.notOk(lab.logs.get('b')?.some((l) => l.includes('DHCPOFFER')), 'DHCP: the backup offered nothing');
 
   const digs: Probe[] = [];
   const curls: Probe[] = [];
@@ -98,7 +109,14 @@ t.test('DNS and a virtual server on a VRRP address: answered before, during and 
     t.ok(lost.every((p) => p.at >= killedAt - 1000 && p.at <= takeoverSeen + 1000), `${what}: the ${lost.length} lost probe(s) all fall in the failover window`);
   }
   t.ok(lab.logs.get('b')?.some((l) => l.includes('listening (the address is now on this host)')), 'b listened on the VIP when it took it');
+  t.equal(await udhcpc(lab), '10.77.0.2', 'DHCP: after the takeover the lease comes from b');
 });
+
+/** busybox udhcpc in the client namespace (configuring nothing): the server the lease came from. */
+async function udhcpc(lab: VrrpLab): Promise<string | undefined> {
+  const out = await run(lab.ns('c'), ['sh', '-c', 'busybox udhcpc -i eth0 -q -n -t 4 -T 1 -s /bin/true 2>&1']);
+  return /obtained from ([0-9.]+)/.exec(out)?.[1];
+}
 
 /** Runs a command in a namespace; its stdout ('' on failure). */
 function run(ns: string, args: string[]): Promise<string> {
