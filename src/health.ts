@@ -39,7 +39,8 @@ export class ServiceHealth {
   /** Why `name` is not serving, or undefined when it serves. */
   problem(name: string): string | undefined {
     const h = this.states.get(name);
-    if (!h) return `${name} is not known yet`;
+    // Not started yet (it starts after VRRP): no verdict, rather than a fault at every start.
+    if (!h) return undefined;
     if (h.state !== 'running') return `${name} is ${h.state}`;
     return h.fault;
   }
