@@ -68,6 +68,7 @@ class Instance {
 
 interface Iface {
   name: string;
+  index: number;
   sock: RawIpSocket;
   byVrid: Map<number, Instance>;
   drops: Partial<Record<DropReason, number>>;
@@ -159,24 +160,47 @@ export class VrrpService implements Service {
     if (primary === undefined) return `interface ${c.iface} has no IPv4 address to send advertisements from`;
     let ifc = this.ifaces.get(c.iface);
     if (!ifc) {
-      const sock = openRawIp(IPPROTO_VRRP, c.iface, link.index, [VRRP_GROUP]);
-      const made: Iface = { name: c.iface, sock, byVrid: new Map(), drops: {} };
-      ifc = made;
-      this.ifaces.set(c.iface, made);
-      const onError = (e: Error): void => void this.log.warn({ iface: c.iface, err: e.message }, 'receiving VRRP packets failed; some may be lost');
-      void sock.loop((d) => {
-        try {
-          this.receive(made, d);
-        } catch (e) {
-          // A packet must never stop the receive loop.
-          onError(e as Error);
-        }
-      }, onError);
+      ifc = { name: c.iface, index: link.index, sock: this.openSocket(c.iface, link.index), byVrid: new Map(), drops: {} };
+      this.ifaces.set(c.iface, ifc);
     }
     const inst = new Instance(c, primary);
     ifc.byVrid.set(c.vrid, inst);
     this.instances.push(inst);
     return inst;
+  }
+
+  private openSocket(name: string, index: number): RawIpSocket {
+    const sock = openRawIp(IPPROTO_VRRP, name, index, [VRRP_GROUP]);
+    const onError = (e: Error): void => void this.log.warn({ iface: name, err: e.message }, 'receiving VRRP packets failed; some may be lost');
+    void sock.loop((d) => {
+      const ifc = this.ifaces.get(name);
+      if (!ifc || ifc.sock !== sock) return;
+      try {
+        this.receive(ifc, d);
+      } catch (e) {
+        // A packet must never stop the receive loop.
+        onError(e as Error);
+      }
+    }, onError);
+    return sock;
+  }
+
+  /** An interface deleted and created again has a new index: the raw socket follows it. */
+  private followIndexes(): void {
+    for (const ifc of this.ifaces.values()) {
+      const index = ifIndex(ifc.name);
+      if (index === undefined || index === ifc.index) continue;
+      try {
+        const sock = this.openSocket(ifc.name, index);
+        const old = ifc.sock;
+        ifc.sock = sock;
+        ifc.index = index;
+        void old.close();
+        this.log.info({ iface: ifc.name, index }, 'interface came back with a new index; VRRP socket reopened');
+      } catch (e) {
+        this.log.warn({ iface: ifc.name, err: (e as Error).message }, 'cannot reopen the VRRP socket; retrying');
+      }
+    }
   }
 
   private begin(inst: Instance): void {
@@ -424,6 +448,7 @@ export class VrrpService implements Service {
   /** Effective priority and fault from tracked interfaces and scripts (keepalived's rules). */
   private checkTracking(): void {
     if (this.waiting.size) this.retryWaiting();
+    this.followIndexes();
     const faults = new Map<Instance, string | undefined>();
     for (const inst of this.instances) {
       const c = inst.cfg;
@@ -498,6 +523,14 @@ export class VrrpService implements Service {
       lines.push(`  dropped on ${d.interface}: ${drops.join(', ') || 'none'}`);
     }
     return { text: lines.join('\n') || 'no VRRP instances', data };
+  }
+}
+
+function ifIndex(name: string): number | undefined {
+  try {
+    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim());
+  } catch {
+    return undefined;
   }
 }
 

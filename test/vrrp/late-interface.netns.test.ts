@@ -41,4 +41,18 @@ t.test('a missing interface at start: FAULT until it appears, then the instance 
   const h = (await lab.show('a'))?.find((i) => i.name === 'VI_LATE')?.history ?? [];
   t.match(h[0]?.why ?? '', /interface eth1 does not exist/, 'its history starts with the wait');
   t.equal(await stateOf('VI_1'), 'MASTER', 'the other instance was not disturbed');
+
+  // The interface goes away (FAULT) and is created again with a new index: the socket follows.
+  lab.run('a', 'ip', 'link', 'del', 'eth1');
+  await lab.waitFor('VI_LATE FAULT without its interface', async () => (await stateOf('VI_LATE')) === 'FAULT');
+  lab.run('a', 'ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p');
+  lab.run('a', 'ip', 'link', 'set', 'eth1p', 'up');
+  lab.run('a', 'ip', 'addr', 'add', '10.77.9.1/24', 'dev', 'eth1');
+  lab.run('a', 'ip', 'link', 'set', 'eth1', 'up');
+  await lab.waitFor('the socket reopened, VI_LATE MASTER again', async () => (await stateOf('VI_LATE')) === 'MASTER' && (lab.logs.get('a') ?? []).some((l) => l.includes('VRRP socket reopened')));
+  const sent = async (): Promise<number> => (await lab.show('a'))?.find((i) => i.name === 'VI_LATE')?.advertisementsSent ?? 0;
+  const before = await sent();
+  const mark = (lab.logs.get('a') ?? []).length;
+  await lab.waitFor('advertisements sent on the new interface', async () => (await sent()) >= before + 2);
+  t.notOk((lab.logs.get('a') ?? []).slice(mark).some((l) => l.includes('sending a VRRP advertisement failed')), 'they leave without errors');
 });
