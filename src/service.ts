@@ -10,6 +10,8 @@ import { optString, type ParsedArgs } from './args.js';
 import type { Diagnostic } from './config/diagnostics.js';
 import { createLogger, type Logger } from './log.js';
 import { NameRegistrations } from './net/name-registration.js';
+import { ServiceHealth } from './health.js';
+import { VrrpRoles } from './vrrp-roles.js';
 
 export interface Service {
   readonly name: string;
@@ -42,6 +44,10 @@ export interface RunOptions {
   log: Logger;
   /** DHCP → DNS host names (DHCP publishes, DNS applies); absent in one-off commands. */
   names?: NameRegistrations;
+  /** Each service's state, published by `triad run` (VRRP's track_service follows it); absent in one-off commands. */
+  health?: ServiceHealth;
+  /** VRRP → DHCP: the interfaces where this box is a VRRP backup; absent in one-off commands. */
+  vrrpRoles?: VrrpRoles;
 }
 
 /** One service as `triad run` sees it, before it exists. */
@@ -64,6 +70,11 @@ export interface ServiceDefinition {
   create(opts: RunOptions): Promise<Service | undefined>;
   /** Its `--key value` options for `triad run` and `triad check`, validated before anything starts. */
   readonly options?: readonly OptionSpec[];
+  /**
+   * What `triad ctl status` says when its file exists but configures nothing for it
+   * (create returned undefined), e.g. a keepalived.conf with VRRP instances only.
+   */
+  readonly notServed?: string;
   /** Its own `triad` subcommands (e.g. `leases`, `checkzone`). */
   readonly commands?: readonly CommandSpec[];
   /** Its `triad ctl NAME COMMAND …` commands (the running service answers them). */
@@ -219,7 +230,7 @@ export function runOptionsFrom(args: ParsedArgs): RunOptions {
     } else flags[k] = v;
   }
   const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
-  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations() };
+  return { confDir, dataDir, files, flags, log: createLogger({ level: optString(args, 'log-level') }), names: new NameRegistrations(), health: new ServiceHealth(), vrrpRoles: new VrrpRoles() };
 }
 
 // --- status --------------------------------------------------------------------

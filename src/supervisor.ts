@@ -88,6 +88,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     for (const e of this.entries.slice().reverse()) {
       if (e.state !== 'running' || !e.service) continue;
+      this.opts.health?.setState(e.def.name, 'stopped');
       try {
         await e.service.stop();
       } catch (err) {
@@ -101,7 +102,9 @@ export class Supervisor {
     return this.entries.map((e) => {
       const s: ServiceStatus = { name: e.def.name, state: e.state };
       if (e.state === 'not configured') {
-        s.file = this.opts.files[e.def.config.option] ?? path.join(this.opts.confDir, e.def.config.file);
+        s.file = e.file ?? this.opts.files[e.def.config.option] ?? path.join(this.opts.confDir, e.def.config.file);
+        // The file is there but configures nothing for this service: say so rather than "no FILE".
+        if (e.file && e.def.notServed) s.detail = e.def.notServed;
         return s;
       }
       s.file = e.file;
@@ -124,6 +127,7 @@ export class Supervisor {
       const svc = e.file ? await e.def.create(this.opts) : undefined;
       if (!svc) {
         e.state = 'not configured';
+        this.opts.health?.setState(e.def.name, 'not configured');
         e.failure = undefined;
         return false;
       }
@@ -141,6 +145,7 @@ export class Supervisor {
     try {
       await svc.start();
       e.state = 'running';
+      this.opts.health?.setState(e.def.name, 'running');
       e.failure = undefined;
       e.reload = undefined;
       return true;
@@ -155,6 +160,7 @@ export class Supervisor {
 
   private fail(e: Entry, err: unknown): void {
     e.state = 'failed';
+    this.opts.health?.setState(e.def.name, 'failed');
     e.failure = failureOf(err, this.now());
     this.logFailure(e.def.name, e.failure);
     this.opts.log.error({ service: e.def.name, file: e.file }, `${e.def.name} is not running: ${e.failure.errors.length ? `${e.failure.errors.length} error(s) in its configuration` : e.failure.reason.split('\n')[0]}`);
@@ -179,6 +185,10 @@ export function formatServiceStatus(services: readonly ServiceStatus[], option: 
     const head = `${s.name.padEnd(width)}${s.state.padEnd(16)}`;
     if (s.state === 'not configured') {
       const opt = option(s.name);
+      if (s.detail) {
+        lines.push(`${head}${s.file ?? ''}: ${s.detail}`);
+        continue;
+      }
       lines.push(`${head}no ${s.file ?? 'configuration file'}${opt ? ` (or --${opt} FILE)` : ''}`);
       continue;
     }

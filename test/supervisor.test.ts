@@ -236,3 +236,21 @@ t.test('reloads in quick succession run one after another', async (t) => {
   await Promise.all([sup.reload(), sup.reload()]);
   t.same(calls, ['begin', 'end', 'begin', 'end']);
 });
+
+t.test('a file that exists but configures nothing for a service: status says so instead of "no FILE"', async (t) => {
+  const calls: string[] = [];
+  const dns = fake('dns', calls);
+  const lb = fake('lb', calls);
+  // keepalived.conf with VRRP instances only: the load balancer's create returns undefined.
+  const idle: ServiceDefinition = { ...lb.def, create: async () => undefined, notServed: 'it configures VRRP only (no virtual_server)' };
+  const sup = new Supervisor([dns.def, idle], options([]));
+  await sup.start(false);
+  const st = sup.status();
+  t.match(byName(st, 'lb'), { state: 'not configured', file: '/etc/triad/lb.conf', detail: 'it configures VRRP only (no virtual_server)' });
+  t.match(formatServiceStatus(st, (n) => `${n}-conf`), /^lb\s+not configured\s+\/etc\/triad\/lb\.conf: it configures VRRP only \(no virtual_server\)$/m);
+  // No file at all: still "no FILE (or --OPTION FILE)".
+  lb.configured = false;
+  const none = new Supervisor([dns.def, { ...idle, locate: () => undefined }], options([]));
+  await none.start(false);
+  t.match(formatServiceStatus(none.status(), (n) => `${n}-conf`), /^lb\s+not configured\s+no \/etc\/triad\/lb\.conf \(or --lb-conf FILE\)$/m);
+});

@@ -6,6 +6,7 @@
 import type { Position } from './diagnostics.js';
 import type { Ctx, Line } from './keepalived-conf.js';
 import type { Token } from './tokenizer.js';
+import { TRACKABLE_SERVICES } from '../health.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
 
 export interface VrrpVip {
@@ -45,6 +46,8 @@ export interface VrrpInstanceConfig {
   unicastPeers: string[];
   trackInterfaces: VrrpTrack[];
   trackScripts: VrrpTrack[];
+  /** Triad's own services (track_service, a Triad keyword): one that is not serving faults the instance or adds its weight. */
+  trackServices: VrrpTrack[];
   notify: Partial<Record<VrrpNotifyKind | 'any', string>>;
   /** Seconds before the second round of gratuitous ARPs after becoming master. */
   garpMasterDelay: number;
@@ -199,6 +202,7 @@ function parseInstance(ctx: Ctx, l: Line, g: VrrpGlobals): VrrpInstanceConfig | 
     unicastPeers: [],
     trackInterfaces: [],
     trackScripts: [],
+    trackServices: [],
     notify: {},
     garpMasterDelay: g.garpMasterDelay,
     garpMasterRepeat: g.garpMasterRepeat,
@@ -299,6 +303,12 @@ function parseInstance(ctx: Ctx, l: Line, g: VrrpGlobals): VrrpInstanceConfig | 
         break;
       case 'track_script':
         inst.trackScripts.push(...parseTracks(ctx, s, 'track_script'));
+        break;
+      case 'track_service':
+        for (const t of parseTracks(ctx, s, 'track_service')) {
+          if (TRACKABLE_SERVICES.includes(t.name)) inst.trackServices.push(t);
+          else ctx.sink.error(t.pos, `track_service: '${t.name}' is not one of Triad's services (${TRACKABLE_SERVICES.join(', ')})`);
+        }
         break;
       case 'notify_master':
       case 'notify_backup':

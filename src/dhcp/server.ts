@@ -61,6 +61,8 @@ export class DhcpServer {
   publishNames?: (events: NameEvent[]) => void;
   /** The HA partner's hooks, when the server is one of a pair. */
   hooks?: ServerHooks;
+  /** True for an interface whose clients this box leaves to another (a VRRP backup there). */
+  standby?: (iface: string) => boolean;
 
   constructor(
     private st: EngineState,
@@ -160,6 +162,10 @@ export class DhcpServer {
 
   private onFrame(link: Link, sock: PacketSocket, frame: Buffer): void {
     this.stats.received++;
+    if (this.standby?.(link.name)) {
+      this.stats.ignored++;
+      return;
+    }
     const udp = parseUdpFrame(frame);
     if (!udp || udp.dstPort !== this.port) {
       this.stats.ignored++;

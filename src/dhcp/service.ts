@@ -162,6 +162,10 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         out.handle(events);
       };
       await srv.start();
+      // VRRP on a served interface: only the master answers there, unless a DHCP HA pair
+      // (which shares the leases and decides who answers) is configured.
+      const roles = opts.vrrpRoles;
+      if (roles && !ha) srv.standby = (iface) => roles.standby(iface);
       if (ha) {
         const { HaPair } = await import('./ha/pair.js');
         pair = new HaPair(ha, {

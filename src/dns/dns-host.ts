@@ -320,10 +320,25 @@ export class DnsHost {
   }
 
   async stop(): Promise<void> {
+    this.waiting.clear();
+    const unwatch = this.stopWatch;
+    this.stopWatch = undefined;
+    if (unwatch) await unwatch.then((f) => f()).catch(() => undefined);
+    await this.retrying;
     const all = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.all(all.map((l) => l.close().catch(() => undefined)));
   }
+
+  /**
+   * listen-on addresses no interface carries yet (a VRRP virtual address on a backup),
+   * bound when the address appears (the rtnetlink watch of net/link-watch.ts), as BIND's
+   * automatic-interface-scan does. Once bound the socket stays: the kernel delivers to it
+   * whenever the address is on the box again, and never while it is not.
+   */
+  private waiting = new Map<string, ListenAddress>();
+  private stopWatch?: Promise<() => Promise<void>>;
+  private retrying: Promise<void> = Promise.resolve();
 
   /** Opens listeners for new addresses and closes those no longer configured. */
   private async applyListeners(wanted: ListenAddress[], initial: boolean): Promise<void> {
@@ -337,23 +352,67 @@ export class DnsHost {
         this.log.info({ listen: k }, 'stopped listening');
       }
     }
+    for (const k of this.waiting.keys()) if (!want.has(k)) this.waiting.delete(k);
     const failures: string[] = [];
     for (const [k, a] of want) {
       if (this.listeners.has(k)) continue;
-      try {
-        const server = await startDnsServer({ listen: [a], responder, log: this.log });
-        this.listeners.set(k, server);
-      } catch (err) {
-        // BIND logs a listen failure and keeps the other interfaces.
-        const msg = err instanceof Error ? err.message : String(err);
-        failures.push(`${k}: ${msg}`);
-        this.log.error({ listen: k, err: msg }, 'cannot listen');
-      }
+      const r = await this.listen(k, a);
+      if (r) failures.push(`${k}: ${r}`);
     }
-    if (initial && this.listeners.size === 0) {
+    if (initial && this.listeners.size === 0 && this.waiting.size === 0) {
       throw new Error(want.size === 0 ? 'no listen-on address matches this host' : `cannot listen on any address: ${failures.join('; ')}`);
     }
+    if (this.waiting.size > 0) this.watchAddresses();
   }
+
+  /** Opens one listener; the error message when it fails for a reason other than a missing address. */
+  private async listen(k: string, a: ListenAddress): Promise<string | undefined> {
+    const responder = this.router;
+    if (!responder) return undefined;
+    try {
+      const server = await startDnsServer({ listen: [a], responder, log: this.log });
+      this.listeners.set(k, server);
+      if (this.waiting.delete(k)) this.log.info({ listen: k }, 'listening (the address is now on this host)');
+      return undefined;
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      if (isAddressMissing(err)) {
+        if (!this.waiting.has(k)) this.log.warn({ listen: k }, `${a.address} is not on any interface; listening as soon as it appears (a VRRP virtual address on a backup)`);
+        this.waiting.set(k, a);
+        return undefined;
+      }
+      this.waiting.delete(k);
+      // BIND logs a listen failure and keeps the other interfaces.
+      this.log.error({ listen: k, err: msg }, 'cannot listen');
+      return msg;
+    }
+  }
+
+  /** Subscribes to address changes once (loaded only when an address is waited for). */
+  private watchAddresses(): void {
+    if (this.stopWatch) return;
+    this.stopWatch = (async () => {
+      const { linkWatcher } = await import('../net/link-watch.js');
+      return linkWatcher().subscribe(() => this.retryWaiting(), this.log);
+    })();
+    this.stopWatch.then(() => this.retryWaiting()).catch((e: Error) => {
+      this.log.error({ err: e.message }, 'cannot follow interface addresses; addresses not on this host at start are not listened on');
+    });
+  }
+
+  /** Tries the waiting addresses again (one pass at a time). */
+  private retryWaiting(): void {
+    if (this.waiting.size === 0) return;
+    this.retrying = this.retrying.then(async () => {
+      for (const [k, a] of [...this.waiting]) if (!this.listeners.has(k)) await this.listen(k, a);
+    });
+  }
+}
+
+/** EADDRNOTAVAIL: the address is on no interface (yet). */
+function isAddressMissing(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e?.code === 'EADDRNOTAVAIL' || (typeof e?.message === 'string' && e.message.includes('EADDRNOTAVAIL'));
 }
 
 function addStats(into: ResponderStats, from: ResponderStats): void {

@@ -415,11 +415,14 @@ class ClusterDns implements Service {
         slot.restarts++;
         const delay = Math.min(30_000, 250 * 2 ** Math.min(slot.restarts, 7));
         this.log.error({ worker: w.process.pid, code, signal, restartInMs: delay }, 'dns worker died; restarting it');
+        // No worker left: nothing answers until one is back (VRRP's track_service follows this).
+        if (this.slots.every((s) => !s.worker)) this.opts.health?.setFault('dns', 'every DNS worker died; restarting them');
         setTimeout(() => {
           if (this.stopping) return;
           this.fork(slot).then(
             () => {
               slot.restarts = 0;
+              this.opts.health?.setFault('dns', undefined);
             },
             (err: unknown) => this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'dns worker restart failed'),
           );

@@ -44,6 +44,7 @@ export const lbDefinition: ServiceDefinition = {
   locate: lbConfPath,
   check: async (file, opts) => ({ diagnostics: checkKeepalivedConf(file, lbDatapath(opts)).sink.items, info: [] }),
   create: async (o) => (await import('./service.js')).createLbService(o),
+  notServed: 'it configures VRRP only (no virtual_server)',
   options: [LB_DATAPATH, LB_TIMEOUT_TCP, LB_TIMEOUT_TCPFIN, LB_TIMEOUT_UDP],
   control: LB_CONTROL,
 };

@@ -172,13 +172,13 @@ export class VrrpMachine {
   }
 
   /** A tracked interface or script failed (or recovered). */
-  setFault(on: boolean, now: number): Action[] {
+  setFault(on: boolean, now: number, why = 'a tracked interface or script failed'): Action[] {
     const out: Action[] = [];
     if (on && this.state !== 'fault' && this.state !== 'init') {
       if (this.state === 'master') out.push({ kind: 'send', priority: 0 });
       this.timer = Infinity;
       this.masterAddress = undefined;
-      this.go('fault', 'a tracked interface or script failed', out);
+      this.go('fault', why, out);
     } else if (!on && this.state === 'fault') {
       this.masterInterval = this.cfg.interval;
       this.becomeBackup(now, 'fault cleared', out);

@@ -19,6 +19,7 @@ import type { RunOptions, Service } from '../service.js';
 import { formatIPv4, ipNumber } from '../wire/ipv4.js';
 import { VRRP_CONTROL, vrrpConfPath } from './definition.js';
 import { VrrpMachine, type Action, type VrrpState } from './machine.js';
+import { resolveScriptUser, scriptProgram, statFacts, unsafeReason, type ScriptUser } from './script-security.js';
 import { decodeAdvert, encodeAdvert, IPPROTO_VRRP, VRRP_GROUP, VRRP_TTL, type DropReason } from './packet.js';
 
 export async function createVrrpService(opts: RunOptions): Promise<Service | undefined> {
@@ -67,6 +68,7 @@ class Instance {
 
 interface Iface {
   name: string;
+  index: number;
   sock: RawIpSocket;
   byVrid: Map<number, Instance>;
   drops: Partial<Record<DropReason, number>>;
@@ -90,10 +92,18 @@ export class VrrpService implements Service {
   private instances: Instance[] = [];
   private scripts = new Map<string, ScriptState>();
   private trackTimer?: NodeJS.Timeout;
+  private unwatchHealth?: () => void;
   private closeControl?: () => Promise<void>;
   private queue: Promise<void> = Promise.resolve();
   /** vrrp_sync_group members by instance name: the other members of its group. */
   private groupOf = new Map<string, Instance[]>();
+  /** vrrp_sync_group members by instance name, running or not. */
+  private groupNames = new Map<string, string[]>();
+  /** Instances whose interface is missing (or has no address): in FAULT until it is usable. */
+  private waiting = new Map<string, { cfg: VrrpInstanceConfig; reason: string; since: string }>();
+  /** Who notify and vrrp_script scripts run as (script_user), and the verdict on each script. */
+  private scriptUser: ScriptUser = { name: 'root', uid: 0, gid: 0 };
+  private scriptVerdicts = new Map<string, boolean>();
 
   constructor(
     readonly file: string,
@@ -112,49 +122,133 @@ export class VrrpService implements Service {
   }
 
   private async startInstances(): Promise<void> {
+    this.scriptUser = resolveScriptUser(this.conf.globals.scriptUser);
+    // Stopped instances stay "not master" for DHCP (it must not answer while they restart).
+    this.opts.vrrpRoles?.retain(this.conf.instances.map((c) => c.name));
+    this.scriptVerdicts.clear();
     for (const c of this.conf.instances) {
-      const link = findLink(c.iface);
-      if (!link) throw new Error(`vrrp_instance ${c.name}: interface ${c.iface} does not exist`);
-      const vipNums = new Set([...c.vips, ...c.vipsExcluded].map((v) => ipNumber(v.ip)));
-      const primary = c.unicastSrcIp ? ipNumber(c.unicastSrcIp) : link.addresses.find((a) => !vipNums.has(a.ip))?.ip;
-      if (primary === undefined) throw new Error(`vrrp_instance ${c.name}: interface ${c.iface} has no IPv4 address to send advertisements from`);
-      let ifc = this.ifaces.get(c.iface);
-      if (!ifc) {
-        const sock = openRawIp(IPPROTO_VRRP, c.iface, link.index, [VRRP_GROUP]);
-        const made: Iface = { name: c.iface, sock, byVrid: new Map(), drops: {} };
-        ifc = made;
-        this.ifaces.set(c.iface, made);
-        const onError = (e: Error): void => void this.log.warn({ iface: c.iface, err: e.message }, 'receiving VRRP packets failed; some may be lost');
-        void sock.loop((d) => {
-          try {
-            this.receive(made, d);
-          } catch (e) {
-            // A packet must never stop the receive loop.
-            onError(e as Error);
-          }
-        }, onError);
+      const inst = this.attach(c);
+      if (typeof inst === 'string') {
+        // keepalived: an instance whose interface is missing waits in FAULT and starts when it appears.
+        this.waiting.set(c.name, { cfg: c, reason: inst, since: new Date().toISOString() });
+        this.opts.vrrpRoles?.set(c.iface, c.name, 'fault');
+        this.log.warn({ instance: c.name, iface: c.iface }, `vrrp_instance ${c.name}: ${inst}; entering FAULT state until it appears`);
+        this.notify(c, 'fault', c.priority);
+        continue;
       }
-      const inst = new Instance(c, primary);
-      ifc.byVrid.set(c.vrid, inst);
-      this.instances.push(inst);
       // Addresses left behind by a process that was killed: a backup must not hold them.
       await this.releaseVips(inst, true);
     }
     for (const g of this.conf.syncGroups) {
-      const members = this.instances.filter((i) => g.members.includes(i.cfg.name));
-      for (const m of members) this.groupOf.set(m.cfg.name, members.filter((x) => x !== m));
+      for (const m of g.members) this.groupNames.set(m, g.members.filter((x) => x !== m));
     }
+    this.linkGroups();
     for (const s of this.conf.scripts) this.startScript(s);
-    for (const inst of this.instances) {
-      this.log.info({ instance: inst.cfg.name, vrid: inst.cfg.vrid, iface: inst.cfg.iface, priority: inst.cfg.priority, version: inst.cfg.version, from: formatIPv4(inst.primary) }, 'vrrp_instance starting');
-      this.apply(inst, inst.machine.start(now()));
-    }
+    for (const inst of this.instances) this.begin(inst);
     this.trackTimer = setInterval(() => this.checkTracking(), 1000);
+    // track_service: a service that stops serving faults its instances at once, not at the next second.
+    if (this.conf.instances.some((c) => c.trackServices.length > 0)) this.unwatchHealth = this.opts.health?.subscribe(() => this.checkTracking());
     this.checkTracking();
+  }
+
+  /** The instance on its interface's raw socket, or why it cannot run yet (no such interface, no address). */
+  private attach(c: VrrpInstanceConfig): Instance | string {
+    const link = findLink(c.iface);
+    if (!link) return `interface ${c.iface} does not exist`;
+    const vipNums = new Set([...c.vips, ...c.vipsExcluded].map((v) => ipNumber(v.ip)));
+    const primary = c.unicastSrcIp ? ipNumber(c.unicastSrcIp) : link.addresses.find((a) => !vipNums.has(a.ip))?.ip;
+    if (primary === undefined) return `interface ${c.iface} has no IPv4 address to send advertisements from`;
+    let ifc = this.ifaces.get(c.iface);
+    if (!ifc) {
+      ifc = { name: c.iface, index: link.index, sock: this.openSocket(c.iface, link.index), byVrid: new Map(), drops: {} };
+      this.ifaces.set(c.iface, ifc);
+    }
+    const inst = new Instance(c, primary);
+    ifc.byVrid.set(c.vrid, inst);
+    this.instances.push(inst);
+    return inst;
+  }
+
+  private openSocket(name: string, index: number): RawIpSocket {
+    const sock = openRawIp(IPPROTO_VRRP, name, index, [VRRP_GROUP]);
+    const onError = (e: Error): void => void this.log.warn({ iface: name, err: e.message }, 'receiving VRRP packets failed; some may be lost');
+    void sock.loop((d) => {
+      const ifc = this.ifaces.get(name);
+      if (!ifc || ifc.sock !== sock) return;
+      try {
+        this.receive(ifc, d);
+      } catch (e) {
+        // A packet must never stop the receive loop.
+        onError(e as Error);
+      }
+    }, onError);
+    return sock;
+  }
+
+  /** An interface deleted and created again has a new index: the raw socket follows it. */
+  private followIndexes(): void {
+    for (const ifc of this.ifaces.values()) {
+      const index = ifIndex(ifc.name);
+      if (index === undefined || index === ifc.index) continue;
+      try {
+        const sock = this.openSocket(ifc.name, index);
+        const old = ifc.sock;
+        ifc.sock = sock;
+        ifc.index = index;
+        void old.close();
+        this.log.info({ iface: ifc.name, index }, 'interface came back with a new index; VRRP socket reopened');
+      } catch (e) {
+        this.log.warn({ iface: ifc.name, err: (e as Error).message }, 'cannot reopen the VRRP socket; retrying');
+      }
+    }
+  }
+
+  private begin(inst: Instance): void {
+    this.log.info({ instance: inst.cfg.name, vrid: inst.cfg.vrid, iface: inst.cfg.iface, priority: inst.cfg.priority, version: inst.cfg.version, from: formatIPv4(inst.primary) }, 'vrrp_instance starting');
+    this.apply(inst, inst.machine.start(now()));
+  }
+
+  /** vrrp_sync_group members by instance, among the instances running. */
+  private linkGroups(): void {
+    this.groupOf.clear();
+    for (const inst of this.instances) {
+      const others = this.groupNames.get(inst.cfg.name) ?? [];
+      this.groupOf.set(inst.cfg.name, this.instances.filter((i) => others.includes(i.cfg.name)));
+    }
+  }
+
+  /** Instances waiting for their interface: started as soon as it exists with an address. */
+  private retryWaiting(): void {
+    let started = false;
+    for (const [name, w] of this.waiting) {
+      let inst: Instance | string;
+      try {
+        inst = this.attach(w.cfg);
+      } catch (e) {
+        inst = (e as Error).message;
+      }
+      if (typeof inst === 'string') {
+        if (inst !== w.reason) {
+          w.reason = inst;
+          this.log.warn({ instance: name }, `vrrp_instance ${name}: ${inst}; still in FAULT state`);
+        }
+        continue;
+      }
+      this.waiting.delete(name);
+      started = true;
+      this.log.info({ instance: name, iface: w.cfg.iface }, `vrrp_instance ${name}: interface ${w.cfg.iface} is here`);
+      // Its history starts with the wait, so `ctl vrrp` shows why it was in FAULT.
+      inst.history.push({ at: w.since, from: 'init', to: 'fault', why: w.reason });
+      this.queue = this.queue.then(() => this.releaseVips(inst, true)).catch(() => undefined);
+      this.begin(inst);
+    }
+    if (started) this.linkGroups();
   }
 
   private async stopInstances(): Promise<void> {
     if (this.trackTimer) clearInterval(this.trackTimer);
+    this.unwatchHealth?.();
+    this.unwatchHealth = undefined;
     for (const s of this.scripts.values()) if (s.timer) clearTimeout(s.timer);
     this.scripts.clear();
     for (const inst of this.instances) {
@@ -166,6 +260,8 @@ export class VrrpService implements Service {
     this.ifaces.clear();
     this.instances = [];
     this.groupOf.clear();
+    this.groupNames.clear();
+    this.waiting.clear();
   }
 
   async reload(): Promise<void> {
@@ -174,6 +270,8 @@ export class VrrpService implements Service {
       this.log.info('keepalived.conf reloaded; VRRP unchanged');
       return;
     }
+    // A script_user that does not exist fails here, before the running instances stop.
+    resolveScriptUser(next.globals.scriptUser);
     await this.stopInstances();
     this.conf = next;
     await this.startInstances();
@@ -234,6 +332,7 @@ export class VrrpService implements Service {
 
   private transition(inst: Instance, from: VrrpState, to: VrrpState, why: string): void {
     const c = inst.cfg;
+    this.opts.vrrpRoles?.set(c.iface, c.name, to);
     inst.history.push({ at: new Date().toISOString(), from, to, why });
     if (inst.history.length > 20) inst.history.shift();
     this.log.info({ instance: c.name, from: STATE_WORD[from], to: STATE_WORD[to], why, priority: inst.machine.effective }, `vrrp_instance ${c.name}: entering ${STATE_WORD[to]} state`);
@@ -277,8 +376,8 @@ export class VrrpService implements Service {
   private notify(c: VrrpInstanceConfig, kind: VrrpNotifyKind, priority: number): void {
     const run = (cmd: string, extra: string[]): void => {
       const [bin, ...args] = cmd.split(/\s+/).filter(Boolean);
-      if (!bin) return;
-      const p = spawn(bin, [...args, ...extra], { stdio: 'ignore' });
+      if (!bin || !this.scriptAllowed(cmd, `vrrp_instance ${c.name} notify script`)) return;
+      const p = spawn(bin, [...args, ...extra], { stdio: 'ignore', ...this.runAs() });
       p.on('error', (e) => this.log.warn({ instance: c.name, script: cmd, err: e.message }, 'notify script failed to start'));
       p.on('exit', (code, sig) => {
         if (code !== 0) this.log.warn({ instance: c.name, script: cmd, code, signal: sig }, 'notify script failed');
@@ -291,7 +390,38 @@ export class VrrpService implements Service {
 
   // --- tracking -----------------------------------------------------------------
 
+  /** spawn options running a script as script_user (nothing to change when that is who Triad is). */
+  private runAs(): { uid?: number; gid?: number } {
+    const u = this.scriptUser;
+    return typeof process.getuid === 'function' && process.getuid() === u.uid ? {} : { uid: u.uid, gid: u.gid };
+  }
+
+  /**
+   * enable_script_security, as keepalived: a script run as root that a non-root user can
+   * modify or replace is refused (without the option it runs, with a warning). Decided
+   * once per script and configuration, and logged once.
+   */
+  private scriptAllowed(cmd: string, what: string): boolean {
+    const known = this.scriptVerdicts.get(cmd);
+    if (known !== undefined) return known;
+    let ok = true;
+    if (this.scriptUser.uid === 0) {
+      const prog = scriptProgram(cmd);
+      const why = prog === undefined ? undefined : unsafeReason(prog, statFacts);
+      if (why && this.conf.globals.enableScriptSecurity) {
+        ok = false;
+        this.log.error({ script: cmd }, `${what} '${cmd}' refused: it would run as root and ${why} (enable_script_security)`);
+      } else if (why) {
+        this.log.warn({ script: cmd }, `${what} '${cmd}' runs as root although ${why}; set enable_script_security in global_defs to refuse it, or script_user to run it as another user`);
+      }
+    }
+    this.scriptVerdicts.set(cmd, ok);
+    return ok;
+  }
+
   private startScript(cfg: VrrpScriptConfig): void {
+    // keepalived disables an unsafe vrrp_script: the instances tracking it ignore it.
+    if (!this.scriptAllowed(cfg.script, `vrrp_script ${cfg.name}`)) return;
     // keepalived starts a script as failed when rise > 1 only after a first result; here it starts good.
     const st: ScriptState = { cfg, ok: true, streak: 0, running: false };
     this.scripts.set(cfg.name, st);
@@ -299,7 +429,7 @@ export class VrrpService implements Service {
       if (!this.scripts.has(cfg.name) || st.running) return;
       st.running = true;
       const [bin, ...args] = cfg.script.split(/\s+/).filter(Boolean);
-      execFile(bin, args, { timeout: (cfg.timeout ?? cfg.interval) * 1000 }, (err) => {
+      execFile(bin, args, { timeout: (cfg.timeout ?? cfg.interval) * 1000, ...this.runAs() }, (err) => {
         st.running = false;
         const good = !err;
         if (good === st.ok) st.streak = 0;
@@ -317,29 +447,42 @@ export class VrrpService implements Service {
 
   /** Effective priority and fault from tracked interfaces and scripts (keepalived's rules). */
   private checkTracking(): void {
-    const faults = new Map<Instance, boolean>();
+    if (this.waiting.size) this.retryWaiting();
+    this.followIndexes();
+    const faults = new Map<Instance, string | undefined>();
     for (const inst of this.instances) {
       const c = inst.cfg;
-      let fault = !linkUp(c.iface); // an instance always tracks its own interface
+      // An instance always tracks its own interface.
+      let fault: string | undefined = linkUp(c.iface) ? undefined : `interface ${c.iface} is down`;
       let prio = c.priority;
-      const weigh = (up: boolean, weight: number | undefined): void => {
-        if (weight === undefined || weight === 0) fault ||= !up;
-        else if (weight > 0 && up) prio += weight;
-        else if (weight < 0 && !up) prio += weight;
+      const weigh = (problem: string | undefined, weight: number | undefined): void => {
+        if (weight === undefined || weight === 0) fault ??= problem;
+        else if (weight > 0 && !problem) prio += weight;
+        else if (weight < 0 && problem) prio += weight;
       };
-      for (const t of c.trackInterfaces) weigh(linkUp(t.name), t.weight);
+      for (const t of c.trackInterfaces) weigh(linkUp(t.name) ? undefined : `tracked interface ${t.name} is down`, t.weight);
       for (const t of c.trackScripts) {
         const s = this.scripts.get(t.name);
-        if (s) weigh(s.ok, t.weight ?? s.cfg.weight);
+        if (s) weigh(s.ok ? undefined : `vrrp_script ${t.name} failed`, t.weight ?? s.cfg.weight);
       }
+      for (const t of c.trackServices) weigh(this.serviceProblem(t.name), t.weight);
       if (c.priority !== 255) inst.machine.setEffective(prio);
       faults.set(inst, fault);
     }
     // A faulted member faults its whole vrrp_sync_group.
     for (const inst of this.instances) {
-      const fault = faults.get(inst) === true || (this.groupOf.get(inst.cfg.name) ?? []).some((o) => faults.get(o) === true);
-      this.apply(inst, inst.machine.setFault(fault, now()));
+      const member = (this.groupOf.get(inst.cfg.name) ?? []).find((o) => faults.get(o) !== undefined);
+      const waitingMember = (this.groupNames.get(inst.cfg.name) ?? []).find((n) => this.waiting.has(n));
+      const fault = faults.get(inst) ?? (member ? `sync group member ${member.cfg.name}: ${faults.get(member) ?? ''}` : waitingMember ? `sync group member ${waitingMember} is waiting for its interface` : undefined);
+      this.apply(inst, inst.machine.setFault(fault !== undefined, now(), fault));
     }
+  }
+
+  /** track_service: why a Triad service is not serving (undefined: it serves). */
+  private serviceProblem(name: string): string | undefined {
+    const health = this.opts.health;
+    if (!health) return undefined;
+    return health.problem(name);
   }
 
   // --- control ------------------------------------------------------------------
@@ -361,6 +504,14 @@ export class VrrpService implements Service {
       dropped: this.ifaces.get(i.cfg.iface)?.drops ?? {},
       addresses: [...i.cfg.vips, ...i.cfg.vipsExcluded].map((v) => `${v.ip}/${v.prefix}`),
     }));
+    for (const [name, w] of this.waiting) {
+      const c = w.cfg;
+      data.push({
+        name, interface: c.iface, vrid: c.vrid, version: c.version, state: 'FAULT', priority: c.priority, effectivePriority: c.priority, master: null,
+        advertisementsSent: 0, advertisementsReceived: 0, transitions: 1, history: [{ at: w.since, from: 'init', to: 'fault', why: w.reason }], dropped: {},
+        addresses: [...c.vips, ...c.vipsExcluded].map((v) => `${v.ip}/${v.prefix}`),
+      });
+    }
     const lines: string[] = [];
     for (const d of data) {
       lines.push(`${d.name}: ${d.state}  vrid ${d.vrid} on ${d.interface}, VRRP v${d.version}`);
@@ -372,6 +523,14 @@ export class VrrpService implements Service {
       lines.push(`  dropped on ${d.interface}: ${drops.join(', ') || 'none'}`);
     }
     return { text: lines.join('\n') || 'no VRRP instances', data };
+  }
+}
+
+function ifIndex(name: string): number | undefined {
+  try {
+    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim());
+  } catch {
+    return undefined;
   }
 }
 

@@ -128,3 +128,11 @@ t.test('IPv6 and AH are refused with a reason; unimplemented options warn once e
   t.match(errors[1], /auth_type AH is not supported/);
   t.match(sink.warnings.map((w) => w.message), [/vrrp_instance option 'use_vmac' is accepted but not implemented/]);
 });
+
+t.test("track_service (Triad's keyword): Triad's services with an optional weight; another name is an error", async (t) => {
+  const ok = parse('vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  track_service {\n    dns\n    lb weight -20\n  }\n}\n');
+  t.same(ok.errors, []);
+  t.same(ok.conf.vrrp.instances[0]?.trackServices.map((x) => [x.name, x.weight]), [['dns', undefined], ['lb', -20]]);
+  const bad = parse('vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  track_service {\n    named\n  }\n}\n');
+  t.match(bad.errors[0], /^k\.conf:5:5: error: track_service: 'named' is not one of Triad's services \(dns, dhcp, lb, dhcp-relay, tftp\)/);
+});

@@ -98,11 +98,18 @@ export class VrrpLab {
     return p;
   }
 
-  startTriad(role: string, conf: string): ChildProcess {
+  /** `files`: more files for the role's conf dir (named.conf, zones), written before it starts. */
+  startTriad(role: string, conf: string, files: Record<string, string> = {}, args: string[] = []): ChildProcess {
     const d = this.roleDir(role);
     const f = path.join(d, 'keepalived.conf');
     writeFileSync(f, conf);
-    return this.spawnIn(role, [process.execPath, BIN_TRIAD, 'run', '--conf-dir', d, '--data-dir', d, '--lb-conf', f, '--log-level', 'debug']);
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(d, name), text);
+    return this.spawnIn(role, [process.execPath, BIN_TRIAD, 'run', '--conf-dir', d, '--data-dir', d, '--lb-conf', f, '--log-level', 'debug', ...args]);
+  }
+
+  /** A role's conf dir. */
+  confDir(role: string): string {
+    return this.roleDir(role);
   }
 
   /** Debian's keepalived, VRRP only, with its own pid files (it refuses a second instance otherwise). */
