@@ -10,8 +10,8 @@ import { optString, type ParsedArgs } from './args.js';
 import type { Diagnostic } from './config/diagnostics.js';
 import { createLogger, type Logger } from './log.js';
 import { NameRegistrations } from './net/name-registration.js';
-import { ServiceHealth } from './health.js';
-import { VrrpRoles } from './vrrp-roles.js';
+import { ServiceHealth } from './channels/health.js';
+import { VrrpRoles } from './channels/vrrp-roles.js';
 
 export interface Service {
   readonly name: string;

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { parseArgs } from '../src/args.js';
 import { locateConfig, runOptionsFrom, validateOption, validateOptions, type RunOptions } from '../src/service.js';
 import { SERVICES, serviceOptions } from '../src/services.js';
+import { TRACKABLE_SERVICES } from '../src/channels/health.js';
 import { checkServices } from '../src/check.js';
 import type { Diagnostic } from '../src/config/diagnostics.js';
 import { dnsWorkers } from '../src/dns/definition.js';
@@ -61,6 +62,7 @@ t.test('typed options: values are checked, with what is expected', async (t) => 
 
 t.test('every service has one definition: name, file, check, create, options, commands, control', async (t) => {
   t.same(SERVICES.map((d) => d.name), ['dns', 'lb', 'dhcp', 'dhcp-relay', 'vrrp', 'tftp', 'httpboot']);
+  t.same([...TRACKABLE_SERVICES].sort(), SERVICES.map((d) => d.name).filter((n) => n !== 'vrrp').sort(), 'track_service accepts every service but VRRP itself');
   t.same(SERVICES.map((d) => d.config.option), ['named-conf', 'lb-conf', 'dhcpd-conf', 'relay-conf', 'lb-conf', 'tftpd-conf', 'tftpd-conf'], 'VRRP reads the load balancer\'s keepalived.conf; HTTP boot the TFTP file');
   const names = SERVICES.flatMap((d) => d.commands ?? []).map((c) => c.name);
   t.same(names.sort(), ['checkzone', 'compilezone', 'leases', 'relay']);

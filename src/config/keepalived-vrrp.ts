@@ -6,7 +6,7 @@
 import type { Position } from './diagnostics.js';
 import type { Ctx, Line } from './keepalived-conf.js';
 import type { Token } from './tokenizer.js';
-import { TRACKABLE_SERVICES } from '../health.js';
+import { TRACKABLE_SERVICES } from '../channels/health.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
 
 export interface VrrpVip {

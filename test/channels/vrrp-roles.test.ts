@@ -1,7 +1,7 @@
 // The VRRP → DHCP channel: an interface is on standby while VRRP instances live there
 // and none is master; interfaces without an instance are never on standby.
 import t from 'tap';
-import { VrrpRoles } from '../src/vrrp-roles.js';
+import { VrrpRoles } from '../../src/channels/vrrp-roles.js';
 
 t.test('standby while no instance on the interface is master', async (t) => {
   const r = new VrrpRoles();
