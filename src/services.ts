@@ -12,8 +12,9 @@ import { dhcpDefinition } from './dhcp/definition.js';
 import { relayDefinition } from './dhcp/relay-definition.js';
 import { vrrpDefinition } from './vrrp/definition.js';
 import { tftpDefinition } from './tftp/definition.js';
+import { pxeProxyDefinition } from './dhcp/proxy-definition.js';
 
-export const SERVICES: readonly ServiceDefinition[] = [dnsDefinition, lbDefinition, dhcpDefinition, relayDefinition, vrrpDefinition, tftpDefinition];
+export const SERVICES: readonly ServiceDefinition[] = [dnsDefinition, lbDefinition, dhcpDefinition, relayDefinition, vrrpDefinition, tftpDefinition, pxeProxyDefinition];
 
 /** Every service's `triad run` options. */
 export function serviceOptions(defs: readonly ServiceDefinition[] = SERVICES): OptionSpec[] {

@@ -1,0 +1,67 @@
+// proxyDHCP as a `triad run` service: reads CONF_DIR/pxe-proxy.conf, follows the
+// interfaces it names (or those with an address in a proxy range), and reloads in place
+// (a broken file keeps the running settings).
+
+import { formatDiagnostic, DiagnosticSink } from '../config/diagnostics.js';
+import { loadPxeProxyConf, type PxeProxyConf } from '../config/pxe-proxy-conf.js';
+import { LinkFollower, readiness, type LinkSelection, type LinkTable, type Readiness } from '../net/link-watch.js';
+import { ipv4Mask } from '../wire/ipv4.js';
+import { locateConfig, type RunOptions, type Service } from '../service.js';
+import { PXE_PROXY_CONF } from './proxy-definition.js';
+import { ProxyDhcpServer } from './proxy-server.js';
+
+/** The named interfaces, else every broadcast interface with an address in a proxy range. */
+export function proxySelection(conf: () => PxeProxyConf): LinkSelection {
+  return (table: LinkTable) => {
+    const c = conf();
+    const out = new Map<string, Readiness>();
+    if (c.interfaces.length) {
+      for (const n of c.interfaces) out.set(n, readiness(table, n, { address: true, noLoopback: true }));
+      return out;
+    }
+    for (const l of table.links.values()) {
+      if (l.loopback || !l.broadcast || !l.addresses.some((a) => c.ranges.some((r) => ((a.ip & ipv4Mask(r.prefixLen)) >>> 0) === r.network))) continue;
+      const r = readiness(table, l.name, { address: true });
+      if (r.ok) out.set(l.name, r);
+    }
+    return out;
+  };
+}
+
+export async function createPxeProxyService(opts: RunOptions): Promise<Service | undefined> {
+  const file = locateConfig(opts, PXE_PROXY_CONF);
+  if (!file) return undefined;
+  const log = opts.log.child({ service: 'pxe-proxy' });
+  const read = (): PxeProxyConf => {
+    const sink = new DiagnosticSink();
+    const conf = loadPxeProxyConf(file, sink);
+    for (const w of sink.warnings) log.warn(formatDiagnostic(w));
+    sink.throwIfErrors();
+    if (!conf) throw new Error(`${file}: not found`);
+    return conf;
+  };
+  let conf = read();
+  let server: ProxyDhcpServer | undefined;
+  let follower: LinkFollower | undefined;
+  return {
+    name: 'pxe-proxy',
+    async start() {
+      const srv = new ProxyDhcpServer(conf, log);
+      await srv.start();
+      server = srv;
+      follower = new LinkFollower(proxySelection(() => conf), { open: (l) => srv.addLink(l), update: (l) => srv.updateLink(l), close: (n) => srv.removeLink(n) }, log);
+      await follower.start();
+      if (!srv.links.length) log.warn({ conf: file }, 'no interface is on a proxy range yet: proxyDHCP stays idle until one is');
+    },
+    async reload() {
+      const next = read(); // throws for a broken file before anything changes
+      conf = next;
+      server?.setConf(next);
+      follower?.sync();
+    },
+    async stop() {
+      await follower?.stop();
+      await server?.stop();
+    },
+  };
+}
