@@ -5,9 +5,17 @@
 import { DiagnosticSink } from '../config/diagnostics.js';
 import { loadPxeProxyConf } from '../config/pxe-proxy-conf.js';
 import { formatIPv4 } from '../wire/ipv4.js';
-import { locateConfig, type ConfigLocation, type ServiceDefinition } from '../service.js';
+import { locateConfig, type ConfigLocation, type ControlSpec, type ServiceDefinition } from '../service.js';
 
 export const PXE_PROXY_CONF: ConfigLocation = { file: 'pxe-proxy.conf', option: 'pxe-proxy-conf' };
+
+export const PXE_PROXY_CONTROL: ControlSpec = {
+  commands: [
+    { name: 'show', summary: 'interfaces answered, proxy offers and boot-server ACKs sent, requests ignored', read: true },
+    { name: 'status', summary: 'the same as show', read: true },
+  ],
+  default: 'show',
+};
 
 export const pxeProxyDefinition: ServiceDefinition = {
   name: 'pxe-proxy',
@@ -21,4 +29,5 @@ export const pxeProxyDefinition: ServiceDefinition = {
     return { diagnostics: sink.items, info };
   },
   create: async (o) => (await import('./proxy-service.js')).createPxeProxyService(o),
+  control: PXE_PROXY_CONTROL,
 };

@@ -6,8 +6,9 @@ import { formatDiagnostic, DiagnosticSink } from '../config/diagnostics.js';
 import { loadPxeProxyConf, type PxeProxyConf } from '../config/pxe-proxy-conf.js';
 import { LinkFollower, readiness, type LinkSelection, type LinkTable, type Readiness } from '../net/link-watch.js';
 import { ipv4Mask } from '../wire/ipv4.js';
+import { controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
 import { locateConfig, type RunOptions, type Service } from '../service.js';
-import { PXE_PROXY_CONF } from './proxy-definition.js';
+import { PXE_PROXY_CONF, PXE_PROXY_CONTROL } from './proxy-definition.js';
 import { ProxyDhcpServer } from './proxy-server.js';
 
 /** The named interfaces, else every broadcast interface with an address in a proxy range. */
@@ -43,6 +44,20 @@ export async function createPxeProxyService(opts: RunOptions): Promise<Service |
   let conf = read();
   let server: ProxyDhcpServer | undefined;
   let follower: LinkFollower | undefined;
+  let closeControl: (() => Promise<void>) | undefined;
+  const control = async (): Promise<ControlReply> => {
+    const stats = server?.stats ?? { received: 0, malformed: 0, ignored: 0, offers: 0, acks: 0, sendErrors: 0 };
+    const data = { interfaces: server?.links ?? [], waiting: Object.fromEntries(follower?.waitingFor ?? []), ...stats };
+    const lines = [
+      `answering on: ${data.interfaces.join(', ') || '(no interface yet)'}`,
+      ...Object.entries(data.waiting).map(([n, why]) => `waiting for ${n}: ${why}`),
+      `proxy offers: ${stats.offers}`,
+      `boot-server acks: ${stats.acks}`,
+      `not answered: ${stats.ignored}`,
+      `malformed: ${stats.malformed}`,
+    ];
+    return { text: lines.join('\n') + '\n', data };
+  };
   return {
     name: 'pxe-proxy',
     async start() {
@@ -51,6 +66,7 @@ export async function createPxeProxyService(opts: RunOptions): Promise<Service |
       server = srv;
       follower = new LinkFollower(proxySelection(() => conf), { open: (l) => srv.addLink(l), update: (l) => srv.updateLink(l), close: (n) => srv.removeLink(n) }, log);
       await follower.start();
+      closeControl = await registerServiceControl(controlSocketPath(opts.dataDir, opts.flags['control-socket']), 'pxe-proxy', PXE_PROXY_CONTROL, control);
       if (!srv.links.length) log.warn({ conf: file }, 'no interface is on a proxy range yet: proxyDHCP stays idle until one is');
     },
     async reload() {
@@ -60,6 +76,7 @@ export async function createPxeProxyService(opts: RunOptions): Promise<Service |
       follower?.sync();
     },
     async stop() {
+      await closeControl?.();
       await follower?.stop();
       await server?.stop();
     },

@@ -90,6 +90,10 @@ t.test('proxyDHCP beside ISC dhcpd', { timeout: 120_000 }, async (t) => {
   await sh(`cd ${lab.dir} && ip netns exec ${cliNs} tftp ${fromTriad?.siaddr ?? '10.93.0.2'} -m binary -c get ${r.bootAck?.file ?? 'undionly.kpxe'} ${out}`, 30_000);
   t.ok(readFileSync(out).equals(loader), 'the boot file arrives byte-identical over Triad\'s TFTP');
   t.match(triad.output(), /pxe proxy offer/, 'Triad logs the offer');
+  const ctl = JSON.parse((await sh(`${process.execPath} ${BIN_TRIAD} ctl --data-dir ${lab.dir} pxe-proxy --json`)).stdout) as { interfaces: string[]; offers: number; acks: number; ignored: number };
+  t.same(ctl.interfaces, ['eth0'], 'ctl pxe-proxy: the interface answered');
+  t.ok(ctl.offers >= 1 && ctl.acks === 1, `ctl pxe-proxy counts offers and acks: ${JSON.stringify(ctl)}`);
+  t.ok(ctl.ignored >= 1, 'and the ordinary client it did not answer');
   triad.kill('SIGTERM');
   await new Promise((res) => (triad.exitCode !== null ? res(undefined) : triad.once('exit', res)));
 });
