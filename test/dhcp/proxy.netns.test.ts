@@ -38,8 +38,6 @@ t.test('proxyDHCP beside ISC dhcpd', { timeout: 120_000 }, async (t) => {
   const triNs = await lab.addClient('tri');
   await sh(`ip -n ${triNs} addr add 10.93.0.2/24 dev eth0`);
   const cliNs = await lab.addClient('cli');
-  // The client has no address yet: a device route lets it broadcast from 0.0.0.0.
-  await sh(`ip -n ${cliNs} route add default dev eth0`);
 
   const iscConf = lab.file('isc.conf', 'authoritative;\nsubnet 10.93.0.0 netmask 255.255.255.0 {\n  range 10.93.0.100 10.93.0.150;\n  option routers 10.93.0.1;\n}\n');
   const leases = lab.file('isc.leases', '');
@@ -61,8 +59,15 @@ t.test('proxyDHCP beside ISC dhcpd', { timeout: 120_000 }, async (t) => {
   await waitFor('Triad proxyDHCP', () => /pxe proxy listening/.test(triad.output()) || triad.exitCode !== null, triad.output);
   t.match(triad.output(), /pxe proxy listening/, 'Triad answers PXE clients on eth0');
 
-  const client = await sh(`ip netns exec ${cliNs} ${process.execPath} ${path.join(REPO_ROOT, 'dist', 'test', 'dhcp', 'pxe-client.js')} eth0`, 60_000);
-  const r = JSON.parse(client.stdout.trim().split('\n').pop() ?? '{}') as { offers: Seen[]; ack?: Seen; bootAck?: Seen; plainOffers: Seen[] };
+  type ClientRun = { offers: Seen[]; ack?: Seen; bootAck?: Seen; plainOffers: Seen[] };
+  const pxeClient = async (): Promise<ClientRun> => {
+    // No address (the kernel drops the device's routes with its last address): a device
+    // route lets the client broadcast from 0.0.0.0.
+    await sh(`ip -n ${cliNs} addr flush dev eth0 && ip -n ${cliNs} route replace default dev eth0`);
+    const client = await sh(`ip netns exec ${cliNs} ${process.execPath} ${path.join(REPO_ROOT, 'dist', 'test', 'dhcp', 'pxe-client.js')} eth0`, 60_000);
+    return JSON.parse(client.stdout.trim().split('\n').pop() ?? '{}') as ClientRun;
+  };
+  const r = await pxeClient();
   const fromIsc = r.offers.find((o) => o.serverId === '10.93.0.1');
   const fromTriad = r.offers.find((o) => o.serverId === '10.93.0.2');
   t.ok(fromIsc && /^10\.93\.0\.1\d\d$/.test(fromIsc.yiaddr), `dhcpd offers an address (${JSON.stringify(fromIsc)})`);
@@ -94,6 +99,23 @@ t.test('proxyDHCP beside ISC dhcpd', { timeout: 120_000 }, async (t) => {
   t.same(ctl.interfaces, ['eth0'], 'ctl pxe-proxy: the interface answered');
   t.ok(ctl.offers >= 1 && ctl.acks === 1, `ctl pxe-proxy counts offers and acks: ${JSON.stringify(ctl)}`);
   t.ok(ctl.ignored >= 1, 'and the ordinary client it did not answer');
+
+  // A broken file on reload: the running settings stay; a good one takes effect.
+  const proxyConf = path.join(confDir, 'pxe-proxy.conf');
+  const good = readFileSync(proxyConf, 'utf8');
+  writeFileSync(proxyConf, 'dhcp-range=10.93.0.0,proxy\npxe-service=Amiga,"x",a.0\n');
+  triad.kill('SIGHUP');
+  await waitFor('the refused reload', () => /pxe-proxy: reload failed; keeping the running configuration/.test(triad.output()), triad.output);
+  t.match(triad.output(), /pxe-proxy\.conf:2:13: error: Amiga: a client architecture is expected/, 'the mistake at file:line:col');
+  const still = await pxeClient();
+  t.equal(still.bootAck?.file, 'undionly.kpxe', 'the previous boot file is still offered');
+  writeFileSync(proxyConf, good.replace('undionly.kpxe', 'snponly.efi'));
+  const reloads = (triad.output().match(/"service":"pxe-proxy"[^\n]*"msg":"reloaded"/g) ?? []).length;
+  triad.kill('SIGHUP');
+  await waitFor('the reload', () => (triad.output().match(/"service":"pxe-proxy"[^\n]*"msg":"reloaded"/g) ?? []).length > reloads, triad.output);
+  const fixed = await pxeClient();
+  t.equal(fixed.offers.find((o) => o.serverId === '10.93.0.2')?.file, 'snponly.efi', 'the new file is offered after a good reload');
+
   triad.kill('SIGTERM');
   await new Promise((res) => (triad.exitCode !== null ? res(undefined) : triad.once('exit', res)));
 });
