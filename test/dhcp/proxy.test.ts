@@ -1,10 +1,13 @@
 // proxyDHCP decisions and its configuration file, without sockets: who is answered,
 // with which boot file, and what a proxy offer and a boot-server ACK carry.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';
 import { parsePxeProxyConf, type PxeProxyConf } from '../../src/config/pxe-proxy-conf.js';
 import { BOOTREPLY, MsgType, OPT, cString, decodePacket, emptyPacket, encodePacket, type DhcpPacket } from '../../src/dhcp/packet.js';
 import { decideProxy } from '../../src/dhcp/proxy.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 
 const SERVER = 0x0a000102; // 10.0.1.2
 
@@ -106,4 +109,14 @@ t.test('a REQUEST to port 4011 gets an ACK with the boot file, back to its sende
   const relayed = request(MsgType.DISCOVER);
   relayed.giaddr = 0x0a000201;
   t.same((decideProxy(LAB, relayed, 'dhcp', SERVER) as { dest: unknown }).dest, { kind: 'relay', ip: 0x0a000201 });
+});
+
+t.test('the example in conf/examples reads without a diagnostic and breaks the iPXE loop', async (t) => {
+  const file = path.join(REPO_ROOT, 'conf', 'examples', 'pxe-proxy', 'pxe-proxy.conf');
+  const ex = conf(readFileSync(file, 'utf8'));
+  t.same(ex.sink.items, []);
+  const rom = decideProxy(ex.conf, request(MsgType.DISCOVER, { 93: arch(7) }), 'dhcp', SERVER);
+  t.ok(rom.answer && rom.file === 'ipxe.efi', 'the UEFI ROM gets iPXE');
+  const ipxe = decideProxy(ex.conf, request(MsgType.DISCOVER, { 93: arch(7), 77: Buffer.from('iPXE') }), 'dhcp', SERVER);
+  t.ok(ipxe.answer && ipxe.file === 'http://192.168.1.5/boot.ipxe', 'iPXE gets its script');
 });
