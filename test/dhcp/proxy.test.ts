@@ -1,6 +1,7 @@
 // proxyDHCP decisions and its configuration file, without sockets: who is answered,
 // with which boot file, and what a proxy offer and a boot-server ACK carry.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { DiagnosticSink } from '../../src/config/diagnostics.js';
@@ -119,4 +120,19 @@ t.test('the example in conf/examples reads without a diagnostic and breaks the i
   t.ok(rom.answer && rom.file === 'ipxe.efi', 'the UEFI ROM gets iPXE');
   const ipxe = decideProxy(ex.conf, request(MsgType.DISCOVER, { 93: arch(7), 77: Buffer.from('iPXE') }), 'dhcp', SERVER);
   t.ok(ipxe.answer && ipxe.file === 'http://192.168.1.5/boot.ipxe', 'iPXE gets its script');
+});
+
+t.test('triad check reads pxe-proxy.conf through the service list', async (t) => {
+  const { pxeProxyDefinition } = await import('../../src/dhcp/proxy-definition.js');
+  const file = path.join(REPO_ROOT, 'conf', 'examples', 'pxe-proxy', 'pxe-proxy.conf');
+  const ok = await pxeProxyDefinition.check(file, {} as never);
+  t.same(ok.diagnostics, []);
+  t.match(ok.info, [/pxe-proxy: boot answers on 192\.168\.1\.0\/24 \(4 boot file lines\)/]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-pxe-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = path.join(dir, 'pxe-proxy.conf');
+  writeFileSync(bad, 'dhcp-range=10.0.0.0,proxy\npxe-prompt="Press F8",5\npxe-service=x86PC,"x",a.0\n');
+  const r = await pxeProxyDefinition.check(bad, {} as never);
+  t.match(r.diagnostics, [{ file: bad, line: 2, col: 1, severity: 'error', message: /pxe-prompt: not a proxyDHCP setting/ }]);
+  t.same(r.info, []);
 });
