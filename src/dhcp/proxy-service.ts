@@ -5,6 +5,7 @@
 import { formatDiagnostic, DiagnosticSink } from '../config/diagnostics.js';
 import { loadPxeProxyConf, type PxeProxyConf } from '../config/pxe-proxy-conf.js';
 import { LinkFollower, readiness, type LinkSelection, type LinkTable, type Readiness } from '../net/link-watch.js';
+import { canOpenPacketSockets } from '../net/packet-io.js';
 import { ipv4Mask } from '../wire/ipv4.js';
 import { controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
 import { locateConfig, type RunOptions, type Service } from '../service.js';
@@ -61,6 +62,7 @@ export async function createPxeProxyService(opts: RunOptions): Promise<Service |
   return {
     name: 'pxe-proxy',
     async start() {
+      if (!canOpenPacketSockets()) throw new Error('pxe-proxy: cannot open AF_PACKET sockets to read DHCP requests (needs root or CAP_NET_RAW)');
       const srv = new ProxyDhcpServer(conf, log);
       await srv.start();
       server = srv;
