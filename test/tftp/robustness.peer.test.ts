@@ -164,11 +164,13 @@ t.test('atftp, junk, a refusal flood and 200 transfers against Triad', { timeout
     t.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), sha(path.join(root, 'mid')), 'the file is intact');
   });
 
-  await t.test('a flood of refused requests: every one refused and counted, a few log lines', async (t) => {
-    const before = (triad.output().match(/tftp: refused read/g) ?? []).length;
-    const ctl = (): { refused: number; refusalsNotLogged: number } => JSON.parse(run(process.execPath, [BIN_TRIAD, 'ctl', '--data-dir', data, 'tftp', '--json']).out) as { refused: number; refusalsNotLogged: number };
-    const refusedBefore = ctl().refused;
-    const sock = dgram.createSocket('udp4');
+  await t.test('a flood of refused requests: every one that arrives is refused and counted, a few log lines', async (t) => {
+    type Counts = { requests: number; refused: number; refusalsNotLogged: number };
+    const ctl = (): Counts => JSON.parse(run(process.execPath, [BIN_TRIAD, 'ctl', '--data-dir', data, 'tftp', '--json']).out) as Counts;
+    const linesBefore = (triad.output().match(/tftp: refused read/g) ?? []).length;
+    const c0 = ctl();
+    // A big receive buffer: the ERROR answers are counted, not lost to this socket.
+    const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20 });
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     let errors = 0;
     sock.on('message', (msg) => {
@@ -179,16 +181,26 @@ t.test('atftp, junk, a refusal flood and 200 transfers against Triad', { timeout
     const req = encodeRequest(OP.RRQ, '../secret', 'octet');
     for (let i = 0; i < N; i++) {
       await new Promise<void>((r) => sock.send(req, port, '127.0.0.1', () => r()));
-      if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5)); // a flood, not a burst the socket buffer drops
+      if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5)); // a flood, paced so the kernel's buffers keep most of it
     }
-    const settled = await waitFor(() => ctl().refused - refusedBefore >= N, 10_000);
+    // Settled: the counters stop moving (or every request is in).
+    let last = -1;
+    await waitFor(() => {
+      const n = ctl().requests;
+      const still = n === last;
+      last = n;
+      return still || n - c0.requests >= N;
+    }, 15_000, 500);
     sock.close();
-    const after = ctl();
-    t.ok(settled, `all ${N} refused: ${after.refused - refusedBefore}`);
-    t.ok(errors >= N * 0.9, `an ERROR packet for each (${errors} of ${N} arrived)`);
-    const lines = (triad.output().match(/tftp: refused read/g) ?? []).length - before;
-    t.ok(lines >= 1 && lines <= 20, `the log took ${lines} lines for ${N} refusals`);
-    t.ok(after.refusalsNotLogged >= N - 20, `refusals not logged are counted: ${after.refusalsNotLogged}`);
+    const c1 = ctl();
+    const arrived = c1.requests - c0.requests;
+    const refused = c1.refused - c0.refused;
+    t.ok(arrived >= N / 2, `most of the ${N} requests arrived: ${arrived}`);
+    t.equal(refused, arrived, 'every request that arrived was refused');
+    t.ok(errors >= arrived / 2 && errors <= arrived, `ERROR answers: ${errors} for ${arrived} refusals`);
+    const lines = (triad.output().match(/tftp: refused read/g) ?? []).length - linesBefore;
+    t.ok(lines >= 1 && lines <= 20, `the log took ${lines} lines for ${refused} refusals`);
+    t.ok(c1.refusalsNotLogged - c0.refusalsNotLogged >= refused - 20, `refusals not logged are counted: ${c1.refusalsNotLogged - c0.refusalsNotLogged}`);
     t.match(run(process.execPath, [BIN_TRIAD, 'ctl', '--data-dir', data, 'tftp']).out, /refused: \d+ \(\d+ not logged\)/);
   });
 
