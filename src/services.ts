@@ -13,8 +13,9 @@ import { relayDefinition } from './dhcp/relay-definition.js';
 import { vrrpDefinition } from './vrrp/definition.js';
 import { tftpDefinition } from './tftp/definition.js';
 import { httpBootDefinition } from './httpboot/definition.js';
+import { pxeProxyDefinition } from './dhcp/proxy-definition.js';
 
-export const SERVICES: readonly ServiceDefinition[] = [dnsDefinition, lbDefinition, dhcpDefinition, relayDefinition, vrrpDefinition, tftpDefinition, httpBootDefinition];
+export const SERVICES: readonly ServiceDefinition[] = [dnsDefinition, lbDefinition, dhcpDefinition, relayDefinition, vrrpDefinition, tftpDefinition, httpBootDefinition, pxeProxyDefinition];
 
 /** Every service's `triad run` options. */
 export function serviceOptions(defs: readonly ServiceDefinition[] = SERVICES): OptionSpec[] {

@@ -11,7 +11,7 @@ PKGS=(
   iputils-arping iputils-ping                    # LB: gratuitous ARP, real-server MACs; PING_CHECK
   dhcpcd-base systemd                            # more DHCP clients: dhcpcd, systemd-networkd
   qemu-system-x86 ipxe-qemu                      # iPXE (network boot firmware) as a DHCP client, in qemu
-  tftp-hpa tftpd-hpa                             # TFTP client and the reference server (run by the test on its own port)
+  tftp-hpa tftpd-hpa atftp                       # TFTP clients and the reference server (run by the test on its own port)
   podman runc mmdebstrap                         # container test: builds the image on a Debian root fs made locally, no registry
   openssh-server python3-pytest python3-paramiko python3-netifaces python3-requests python3-pycryptodome  # ISC Forge (test:forge)
 )

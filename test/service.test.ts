@@ -61,13 +61,13 @@ t.test('typed options: values are checked, with what is expected', async (t) => 
 });
 
 t.test('every service has one definition: name, file, check, create, options, commands, control', async (t) => {
-  t.same(SERVICES.map((d) => d.name), ['dns', 'lb', 'dhcp', 'dhcp-relay', 'vrrp', 'tftp', 'httpboot']);
+  t.same(SERVICES.map((d) => d.name), ['dns', 'lb', 'dhcp', 'dhcp-relay', 'vrrp', 'tftp', 'httpboot', 'pxe-proxy']);
   t.same([...TRACKABLE_SERVICES].sort(), SERVICES.map((d) => d.name).filter((n) => n !== 'vrrp').sort(), 'track_service accepts every service but VRRP itself');
-  t.same(SERVICES.map((d) => d.config.option), ['named-conf', 'lb-conf', 'dhcpd-conf', 'relay-conf', 'lb-conf', 'tftpd-conf', 'tftpd-conf'], 'VRRP reads the load balancer\'s keepalived.conf; HTTP boot the TFTP file');
+  t.same(SERVICES.map((d) => d.config.option), ['named-conf', 'lb-conf', 'dhcpd-conf', 'relay-conf', 'lb-conf', 'tftpd-conf', 'tftpd-conf', 'pxe-proxy-conf'], 'VRRP reads the load balancer\'s keepalived.conf; HTTP boot the TFTP file');
   const names = SERVICES.flatMap((d) => d.commands ?? []).map((c) => c.name);
   t.same(names.sort(), ['checkzone', 'compilezone', 'leases', 'relay']);
   const ctl = Object.fromEntries(SERVICES.map((d) => [d.name, d.control?.commands.map((c) => c.name) ?? []]));
-  t.same(ctl, { dns: ['stats', 'flush', 'reload', 'dumpdb', 'zonestatus', 'refresh', 'retransfer', 'notify'], lb: ['show', 'status', 'list', 'drain', 'undrain'], dhcp: ['leases', 'ha', 'stats'], 'dhcp-relay': [], vrrp: ['show', 'status'], tftp: ['show', 'status'], httpboot: ['show', 'status'] });
+  t.same(ctl, { dns: ['stats', 'flush', 'reload', 'dumpdb', 'zonestatus', 'refresh', 'retransfer', 'notify'], lb: ['show', 'status', 'list', 'drain', 'undrain'], dhcp: ['leases', 'ha', 'stats'], 'dhcp-relay': [], vrrp: ['show', 'status'], tftp: ['show', 'status'], httpboot: ['show', 'status'], 'pxe-proxy': ['show', 'status'] });
   const aliases = SERVICES.flatMap((d) => d.control?.commands.filter((c) => c.alias).map((c) => c.name) ?? []);
   t.same(aliases, ['stats', 'flush', 'reload', 'dumpdb', 'zonestatus'], "today's top-level spellings stay");
 });

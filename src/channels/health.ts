@@ -63,4 +63,4 @@ export class ServiceHealth {
 }
 
 /** The names `track_service` accepts: Triad's services. */
-export const TRACKABLE_SERVICES: readonly string[] = ['dns', 'dhcp', 'lb', 'dhcp-relay', 'tftp', 'httpboot'];
+export const TRACKABLE_SERVICES: readonly string[] = ['dns', 'dhcp', 'lb', 'dhcp-relay', 'tftp', 'httpboot', 'pxe-proxy'];

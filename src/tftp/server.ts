@@ -9,6 +9,7 @@ import type { TftpdConf } from '../config/default-tftpd.js';
 import { applyRemap } from '../config/tftp-remap.js';
 import type { Logger } from '../log.js';
 import { decodePacket, encodeAck, encodeData, encodeError, encodeOack, ERR, OP, type TftpMode } from './packet.js';
+import { RefusalLogLimit } from './refusal-log.js';
 import { confineName, createConfined, openConfined, type Refusal, type UploadTarget } from './paths.js';
 import { negotiate, ReceiveState, SendState, toNetascii, type ReceiveAction, type SendAction } from './transfer.js';
 
@@ -33,6 +34,8 @@ export interface TftpStats {
   bytesReceived: number;
   failed: number;
   refused: number;
+  /** Refusals counted but not logged (the log takes a burst per interval). */
+  refusalsNotLogged: number;
   malformed: number;
   bytesSent: number;
 }
@@ -101,10 +104,12 @@ class BlockReader {
 }
 
 export class TftpServer {
-  readonly stats: TftpStats = { requests: 0, completed: 0, received: 0, bytesReceived: 0, failed: 0, refused: 0, malformed: 0, bytesSent: 0 };
+  readonly stats: TftpStats = { requests: 0, completed: 0, received: 0, bytesReceived: 0, failed: 0, refused: 0, refusalsNotLogged: 0, malformed: 0, bytesSent: 0 };
   private listener: dgram.Socket | undefined;
   private readonly sessions = new Set<Session>();
   private readonly perClient = new Map<string, number>();
+  /** A flood of refused requests writes a few lines per interval, not one per packet. */
+  private readonly refusalLog = new RefusalLogLimit();
 
   constructor(private conf: TftpdConf, private readonly log: Logger, private readonly limits: TftpLimits = DEFAULT_TFTP_LIMITS) {}
 
@@ -150,7 +155,9 @@ export class TftpServer {
 
   private refuse(to: dgram.RemoteInfo, r: Refusal, what: string): void {
     this.stats.refused++;
-    this.log.warn({ client: `${to.address}:${to.port}`, reason: r.reason }, `tftp: refused ${what}: ${r.message}`);
+    const a = this.refusalLog.admit();
+    if (!a.log) this.stats.refusalsNotLogged++;
+    else this.log.warn({ client: `${to.address}:${to.port}`, reason: r.reason, ...(a.notLogged ? { notLogged: a.notLogged } : {}) }, `tftp: refused ${what}: ${r.message}${a.notLogged ? ` (${a.notLogged} more refusals not logged)` : ''}`);
     this.listener?.send(encodeError(r.code, r.message), to.port, to.address);
   }
 

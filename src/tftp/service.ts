@@ -26,7 +26,7 @@ export async function createTftpService(opts: RunOptions): Promise<Service | und
   let closeControl: (() => Promise<void>) | undefined;
 
   const control = async (): Promise<ControlReply> => {
-    const stats = server?.stats ?? { requests: 0, completed: 0, received: 0, bytesReceived: 0, failed: 0, refused: 0, malformed: 0, bytesSent: 0 };
+    const stats = server?.stats ?? { requests: 0, completed: 0, received: 0, bytesReceived: 0, failed: 0, refused: 0, refusalsNotLogged: 0, malformed: 0, bytesSent: 0 };
     const active = server?.active() ?? [];
     const data = { directory: conf.directory, address: `${conf.address || '*'}:${conf.port}`, active: active.length, ...stats, transfers: active };
     const lines = [
@@ -34,7 +34,7 @@ export async function createTftpService(opts: RunOptions): Promise<Service | und
       `active: ${active.length}`,
       `completed: ${stats.completed}`,
       `failed: ${stats.failed}`,
-      `refused: ${stats.refused}`,
+      `refused: ${stats.refused}${stats.refusalsNotLogged ? ` (${stats.refusalsNotLogged} not logged)` : ''}`,
       `malformed: ${stats.malformed}`,
       `bytes sent: ${stats.bytesSent}`,
       ...(conf.create ? [`uploads received: ${stats.received}`, `bytes received: ${stats.bytesReceived}`] : []),
