@@ -115,6 +115,19 @@ export class ConnTable<S extends ConnCounted> {
     return conn;
   }
 
+  /**
+   * Installs an entry learned from the master's connection sync (sync-table.ts): the
+   * state and expiry as the master had them. An existing entry for the flow is replaced.
+   */
+  install(c: Omit<Conn<S>, 'key' | 'replyKey' | 'state' | 'expires' | 'finIn' | 'finOut'>, state: ConnState, expires: number): Conn<S> {
+    const conn = this.add(c, expires, 0);
+    this.setState(conn, state);
+    conn.finIn = conn.finOut = state === 'TIME_WAIT';
+    conn.finIn = conn.finIn || state === 'FIN_WAIT';
+    conn.expires = expires;
+    return conn;
+  }
+
   /** Moves the TCP state on one segment (`inbound`: client → server) and refreshes the timeout. */
   track(c: Conn<S>, flags: number, inbound: boolean, now: number): void {
     if (c.proto !== PROTO_TCP) {
