@@ -65,6 +65,9 @@ export class ConnTable<S extends ConnCounted> {
   private readonly byIn = new Map<string, Conn<S>>();
   private readonly byReply = new Map<string, Conn<S>>();
 
+  /** Told of each new entry, state change and removal (connection sync's master side). */
+  onChange?: (c: Conn<S>, removed: boolean) => void;
+
   constructor(public timeouts: ConnTimeouts = { ...DEFAULT_TIMEOUTS }) {}
 
   get size(): number {
@@ -112,6 +115,7 @@ export class ConnTable<S extends ConnCounted> {
     conn.server.inactConns++;
     if (conn.proto === PROTO_TCP) this.track(conn, flags, true, now);
     else conn.expires = now + this.timeouts.udp * 1000;
+    this.onChange?.(conn, false);
     return conn;
   }
 
@@ -161,6 +165,7 @@ export class ConnTable<S extends ConnCounted> {
       c.server.inactConns--;
     }
     c.state = s;
+    this.onChange?.(c, false);
   }
 
   remove(c: Conn<S>): void {
@@ -169,6 +174,7 @@ export class ConnTable<S extends ConnCounted> {
     if (this.byReply.get(c.replyKey) === c) this.byReply.delete(c.replyKey);
     if (isActive(c.state)) c.server.activeConns--;
     else c.server.inactConns--;
+    this.onChange?.(c, true);
   }
 
   /** Removes expired entries; returns how many. */

@@ -22,6 +22,7 @@ import { LB_CONTROL, lbDatapath, lbTimeouts } from './definition.js';
 import { SplitDatapath } from './datapath-select.js';
 import { PacketEngine } from './packet-engine.js';
 import { formatStatus } from './status.js';
+import { SyncDaemon } from './sync-daemon.js';
 
 export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
   const file = lbConfPath(opts);
@@ -78,6 +79,8 @@ export class LbService implements Service {
   /** The interface each virtual server was last placed on. */
   private lastIface = new Map<string, string>();
   private closeControl?: () => Promise<void>;
+  /** lvs_sync_daemon: the packet engine's connection sync. */
+  private sync?: SyncDaemon;
 
   constructor(
     readonly file: string,
@@ -119,6 +122,7 @@ export class LbService implements Service {
     this.rememberIndexes();
     this.monitor.sync(this.checkSpecs());
     await this.update();
+    await this.startSync();
     this.closeControl = await registerServiceControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', LB_CONTROL, (cmd, a) => this.control([cmd, ...a]));
     this.macTimer = setInterval(() => void this.housekeeping(), 2000);
     this.log.info({ file: this.file, virtualServers: this.conf.virtualServers.map((v) => `${v.key} ${v.kind} ${v.algo}`), engine: this.engine.name }, 'load balancer running');
@@ -132,6 +136,7 @@ export class LbService implements Service {
       await this.setupHost(old);
       this.monitor.sync(this.checkSpecs());
       await this.update();
+      await this.startSync();
     } catch (e) {
       this.conf = old;
       await this.setupHost(next).catch(() => undefined);
@@ -151,6 +156,7 @@ export class LbService implements Service {
     await this.unwatch?.();
     await this.hostQueue;
     await this.updating?.catch(() => undefined);
+    await this.sync?.stop().catch((e: Error) => this.log.error({ err: e.message }, 'stopping connection sync failed'));
     await this.engine.remove().catch((e: Error) => this.log.error({ err: e.message }, 'removing nft tables failed'));
     for (const k of this.addedVips) {
       const [ip, iface] = k.split('%');
@@ -160,6 +166,31 @@ export class LbService implements Service {
     await this.closeControl?.();
     this.log.info('load balancer stopped; nft tables removed');
   }
+
+  /** (Re)starts connection sync when lvs_sync_daemon is configured and changed; the packet engine's table is what it syncs. */
+  private async startSync(): Promise<void> {
+    const sd = this.conf.syncDaemon;
+    const inst = sd && this.conf.vrrp.instances.find((i) => i.name === sd.instance);
+    const secret = sd?.key ?? inst?.authPass;
+    const vips = inst ? [...inst.vips, ...inst.vipsExcluded].map((v) => v.ip) : [];
+    const want = sd && inst && secret !== undefined ? JSON.stringify({ ...sd, pos: undefined, secret, vips }) : '';
+    if (this.sync && want === this.syncWanted) return;
+    await this.sync?.stop();
+    this.sync = undefined;
+    this.syncWanted = '';
+    if (!sd || !want) return;
+    const pe = this.engine instanceof SplitDatapath ? this.engine.engine('packet') : this.engine;
+    if (!(pe instanceof PacketEngine)) {
+      this.log.warn('lvs_sync_daemon: no virtual server uses the packet engine, so there are no connections to sync');
+      return;
+    }
+    const d = new SyncDaemon(this.log, sd, Buffer.from(secret!, 'utf8'), vips, pe.path);
+    await d.start();
+    this.sync = d;
+    this.syncWanted = want;
+  }
+
+  private syncWanted = '';
 
   private checkSpecs(): CheckSpec[] {
     const out: CheckSpec[] = [];
@@ -420,6 +451,12 @@ export class LbService implements Service {
       this.log.info({ vs: rest[0], rs: rest[1] }, cmd === 'drain' ? 'real server drained (weight 0, established flows kept)' : 'drain lifted');
       return { text: `${cmd === 'drain' ? 'draining' : 'undrained'} ${rest[1]} in ${eps.map((e) => e.vs.key).join(', ')}\n`, data: eps.map((e) => e.vs.key) };
     }
-    throw new ControlUsageError(`unknown lb command '${cmd}' (show, drain, undrain)`);
+    if (cmd === 'sync') {
+      if (!this.sync) return { text: 'connection sync is not running (no lvs_sync_daemon, or no packet-engine virtual server)\n', data: null };
+      const st = this.sync.stats;
+      const drops = Object.entries(st.drops).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+      return { text: `connection sync: ${st.role}; sent ${st.sent} datagrams (${st.sentEntries} entries), received ${st.received}, installed ${st.installed}, removed ${st.removed}, queue overflow ${st.queueDropped}; dropped: ${drops}\n`, data: st };
+    }
+    throw new ControlUsageError(`unknown lb command '${cmd}' (show, drain, undrain, sync)`);
   }
 }
