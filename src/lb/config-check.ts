@@ -44,11 +44,12 @@ function checkSyncDaemon(conf: KeepalivedConfig, sink: DiagnosticSink): void {
     sink.error(sd.pos, `lvs_sync_daemon: no vrrp_instance named ${sd.instance}`);
     return;
   }
-  if (sd.key === undefined && inst.authPass === undefined) {
+  const packet = conf.virtualServers.some((v) => v.datapath === 'packet');
+  if (packet && sd.key === undefined && inst.authPass === undefined) {
     sink.error(sd.pos, `lvs_sync_daemon: connection sync is authenticated with a shared key: set triad_sync_key SECRET in global_defs (or auth_pass in vrrp_instance ${sd.instance})`);
   }
-  if (!conf.virtualServers.some((v) => v.datapath === 'packet')) {
-    sink.warning(sd.pos, 'lvs_sync_daemon: only the packet engine (lb_datapath packet) syncs its connections; the nftables engine keeps flows across a failover with mh scheduling (DR) or conntrackd');
+  if (!packet && !conf.virtualServers.some((v) => v.kind === 'NAT')) {
+    sink.warning(sd.pos, 'lvs_sync_daemon: no packet-engine or NAT virtual server, so there is nothing to sync; DR flows of the nftables engine keep their real server across a failover with mh scheduling');
   }
 }
 

@@ -23,6 +23,7 @@ import { SplitDatapath } from './datapath-select.js';
 import { PacketEngine } from './packet-engine.js';
 import { formatStatus } from './status.js';
 import { SyncDaemon } from './sync-daemon.js';
+import { ConntrackdRunner } from './conntrackd.js';
 
 export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
   const file = lbConfPath(opts);
@@ -81,6 +82,9 @@ export class LbService implements Service {
   private closeControl?: () => Promise<void>;
   /** lvs_sync_daemon: the packet engine's connection sync. */
   private sync?: SyncDaemon;
+  /** lvs_sync_daemon with nft NAT virtual servers: conntrackd replicates conntrack. */
+  private conntrackd?: ConntrackdRunner;
+  private conntrackdWanted = '';
 
   constructor(
     readonly file: string,
@@ -157,6 +161,7 @@ export class LbService implements Service {
     await this.hostQueue;
     await this.updating?.catch(() => undefined);
     await this.sync?.stop().catch((e: Error) => this.log.error({ err: e.message }, 'stopping connection sync failed'));
+    await this.conntrackd?.stop().catch((e: Error) => this.log.error({ err: e.message }, 'stopping conntrackd failed'));
     await this.engine.remove().catch((e: Error) => this.log.error({ err: e.message }, 'removing nft tables failed'));
     for (const k of this.addedVips) {
       const [ip, iface] = k.split('%');
@@ -169,7 +174,9 @@ export class LbService implements Service {
 
   /** (Re)starts connection sync when lvs_sync_daemon is configured and changed; the packet engine's table is what it syncs. */
   private async startSync(): Promise<void> {
+    await this.startConntrackd();
     const sd = this.conf.syncDaemon;
+    if (sd && !this.conf.virtualServers.some((v) => v.datapath === 'packet')) return;
     const inst = sd && this.conf.vrrp.instances.find((i) => i.name === sd.instance);
     const secret = sd?.key ?? inst?.authPass;
     const vips = inst ? [...inst.vips, ...inst.vipsExcluded].map((v) => v.ip) : [];
@@ -191,6 +198,24 @@ export class LbService implements Service {
   }
 
   private syncWanted = '';
+
+  /** conntrackd for the nft engine's NAT virtual servers (conntrack is their connection table). */
+  private async startConntrackd(): Promise<void> {
+    const sd = this.conf.syncDaemon;
+    const inst = sd && this.conf.vrrp.instances.find((i) => i.name === sd.instance);
+    const nat = this.conf.virtualServers.some((v) => v.datapath !== 'packet' && v.kind === 'NAT');
+    const vips = inst ? [...inst.vips, ...inst.vipsExcluded].map((v) => v.ip) : [];
+    const want = sd && inst && nat ? JSON.stringify({ ...sd, pos: undefined, key: undefined, vips }) : '';
+    if (want === this.conntrackdWanted) return;
+    await this.conntrackd?.stop();
+    this.conntrackd = undefined;
+    this.conntrackdWanted = '';
+    if (!want || !sd) return;
+    const r = new ConntrackdRunner(this.log, sd, vips, path.join(this.opts.dataDir, 'conntrackd'));
+    await r.start();
+    this.conntrackd = r;
+    this.conntrackdWanted = want;
+  }
 
   private checkSpecs(): CheckSpec[] {
     const out: CheckSpec[] = [];
