@@ -126,7 +126,7 @@ export class LbService implements Service {
     this.rememberIndexes();
     this.monitor.sync(this.checkSpecs());
     await this.update();
-    await this.startSync();
+    await this.startSyncLogged();
     this.closeControl = await registerServiceControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', LB_CONTROL, (cmd, a) => this.control([cmd, ...a]));
     this.macTimer = setInterval(() => void this.housekeeping(), 2000);
     this.log.info({ file: this.file, virtualServers: this.conf.virtualServers.map((v) => `${v.key} ${v.kind} ${v.algo}`), engine: this.engine.name }, 'load balancer running');
@@ -140,7 +140,7 @@ export class LbService implements Service {
       await this.setupHost(old);
       this.monitor.sync(this.checkSpecs());
       await this.update();
-      await this.startSync();
+      await this.startSyncLogged();
     } catch (e) {
       this.conf = old;
       await this.setupHost(next).catch(() => undefined);
@@ -170,6 +170,11 @@ export class LbService implements Service {
     this.addedVips.clear();
     await this.closeControl?.();
     this.log.info('load balancer stopped; nft tables removed');
+  }
+
+  /** Connection sync failing to start leaves the load balancer serving; the reason is logged. */
+  private async startSyncLogged(): Promise<void> {
+    await this.startSync().catch((e: Error) => this.log.error({ err: e.message }, 'connection sync is not running; established connections will not survive a failover'));
   }
 
   /** (Re)starts connection sync when lvs_sync_daemon is configured and changed; the packet engine's table is what it syncs. */
@@ -477,7 +482,10 @@ export class LbService implements Service {
       return { text: `${cmd === 'drain' ? 'draining' : 'undrained'} ${rest[1]} in ${eps.map((e) => e.vs.key).join(', ')}\n`, data: eps.map((e) => e.vs.key) };
     }
     if (cmd === 'sync') {
-      if (!this.sync) return { text: 'connection sync is not running (no lvs_sync_daemon, or no packet-engine virtual server)\n', data: null };
+      if (!this.sync) {
+        const ct = this.conntrackd ? '; conntrackd replicates the nftables engine\'s NAT connections' : '';
+        return { text: `the packet engine's connection sync is not running (no lvs_sync_daemon, or no packet-engine virtual server)${ct}\n`, data: null };
+      }
       const st = this.sync.stats;
       const drops = Object.entries(st.drops).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
       return { text: `connection sync: ${st.role}; sent ${st.sent} datagrams (${st.sentEntries} entries), received ${st.received}, installed ${st.installed}, removed ${st.removed}, queue overflow ${st.queueDropped}; dropped: ${drops}\n`, data: st };
