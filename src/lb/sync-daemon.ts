@@ -47,6 +47,8 @@ export class SyncDaemon {
   private synced = new WeakMap<Conn<PathServer>, number>();
   private own = new Set<number>();
   private readonly vips: number[];
+  /** This box's address on the sync interface: the sender field of its datagrams. */
+  private src = 0;
   readonly stats: SyncStats = { role: 'backup', sent: 0, sentEntries: 0, received: 0, installed: 0, removed: 0, queueDropped: 0, drops: {} };
 
   constructor(
@@ -65,6 +67,7 @@ export class SyncDaemon {
     const link = w.table.byName(this.cfg.iface);
     const src = link?.addresses[0]?.ip;
     if (src === undefined) throw new Error(`lvs_sync_daemon: interface ${this.cfg.iface} has no IPv4 address`);
+    this.src = src;
     const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
     this.sock = sock;
     sock.on('message', (b, r) => this.receive(b, r.address));
@@ -118,7 +121,7 @@ export class SyncDaemon {
     const per = entriesPerPacket(this.cfg.maxLen);
     while (this.queue.size && this.sock) {
       const entries = this.queue.take(per);
-      const b = encodeSync({ syncId: this.cfg.syncId, epoch: this.epoch, seq: ++this.seq, time: Math.floor(Date.now() / 1000), entries }, this.key);
+      const b = encodeSync({ syncId: this.cfg.syncId, sender: this.src, epoch: this.epoch, seq: ++this.seq, time: Math.floor(Date.now() / 1000), entries }, this.key);
       this.sock.send(b, this.cfg.port, this.cfg.group, (e) => e && this.log.warn({ err: e.message }, 'sending connection sync failed'));
       this.stats.sent++;
       this.stats.sentEntries += entries.length;
@@ -131,10 +134,14 @@ export class SyncDaemon {
   }
 
   private receive(b: Buffer, from: string): void {
+    // Our own multicast, should the kernel loop it back.
     if (this.own.has(ipNumber(from))) return;
     const d = decodeSync(b, this.key, this.cfg.syncId);
     if (!d.ok) return this.drop(d.reason);
-    const v = this.guard.check(from, d.msg.epoch, d.msg.seq, d.msg.time, Math.floor(Date.now() / 1000));
+    // Our own datagrams sent back to us, from whatever source address.
+    if (this.own.has(d.msg.sender)) return this.drop('own');
+    // Replay windows follow the authenticated sender, not the (forgeable) source address.
+    const v = this.guard.check(String(d.msg.sender), d.msg.epoch, d.msg.seq, d.msg.time, Math.floor(Date.now() / 1000));
     if (v !== 'ok') return this.drop(v);
     this.stats.received++;
     // Two masters (a split brain): each keeps its own table.

@@ -12,7 +12,8 @@
 //  12  4  send time, seconds since 1970 (receivers drop datagrams more than 60 s off)
 //  16  2  number of entries
 //  18  2  zero
-//  20  32 × n entries:
+//  20  4  sender: its address on the sync interface (replay windows are kept per sender)
+//  24  32 × n entries:
 //       0 1 op: 1 = connection added or changed, 2 = connection removed
 //       1 1 IP protocol (6 TCP, 17 UDP)
 //       2 1 state (0 SYN_RECV, 1 ESTABLISHED, 2 FIN_WAIT, 3 TIME_WAIT, 4 CLOSE, 5 UDP)
@@ -29,7 +30,7 @@ import type { ConnState } from './conn-table.js';
 
 export const SYNC_MAGIC = 0x5453;
 export const SYNC_VERSION = 1;
-export const SYNC_HEADER = 20;
+export const SYNC_HEADER = 24;
 export const SYNC_ENTRY = 32;
 export const SYNC_MAC = 32;
 /** keepalived's and LVS's default sync port. */
@@ -60,6 +61,8 @@ export interface SyncEntry {
 
 export interface SyncHeader {
   syncId: number;
+  /** The sender's IPv4 address (as a number) on the sync interface. */
+  sender: number;
   epoch: number;
   seq: number;
   time: number;
@@ -84,6 +87,7 @@ export function encodeSync(m: SyncMessage, key: Buffer): Buffer {
   b.writeUInt32BE(m.seq >>> 0, 8);
   b.writeUInt32BE(m.time >>> 0, 12);
   b.writeUInt16BE(m.entries.length, 16);
+  b.writeUInt32BE(m.sender >>> 0, 20);
   let o = SYNC_HEADER;
   for (const e of m.entries) {
     b[o] = e.op;
@@ -139,5 +143,5 @@ export function decodeSync(b: Buffer, key: Buffer, syncId: number): SyncDecode {
       ttl: b.readUInt32BE(o + 28),
     });
   }
-  return { ok: true, msg: { syncId: b[3], epoch: b.readUInt32BE(4), seq: b.readUInt32BE(8), time: b.readUInt32BE(12), entries } };
+  return { ok: true, msg: { syncId: b[3], sender: b.readUInt32BE(20), epoch: b.readUInt32BE(4), seq: b.readUInt32BE(8), time: b.readUInt32BE(12), entries } };
 }

@@ -87,6 +87,12 @@ t.test('packet engine pair: DR and NAT connections survive kill -9 of the master
   await lab.waitFor('a MASTER holding both addresses, b BACKUP, every real server up on both', async () =>
     (await lab.vrrpState('a')) === 'MASTER' && lab.hasAddress('a', 'eth0', VIP) && lab.hasAddress('a', 'eth1', GW) && (await lab.vrrpState('b')) === 'BACKUP' && (await allUp('a')) && (await allUp('b')), 40000);
 
+  // A listener on the client's side of the bridge captures a genuine sync datagram and
+  // sends it again to b (from another source address): a replay, dropped and counted.
+  const forge = path.join(REPO_ROOT, 'dist', 'test', 'lb', 'sync-forge.js');
+  lab.spawnIn('c', ['env', 'SYNC_LOCAL=10.77.0.10', process.execPath, forge, '10.77.0.2', '8848', 'replay']);
+  await lab.waitFor('the replayer listening', () => lab.logs.get('c')?.includes('listening') ?? false);
+
   // Four long connections per virtual server through a: rr spreads them over both servers.
   const held: Array<{ h: Held; port: number; who: string }> = [];
   t.teardown(() => held.forEach((x) => x.h.proc.kill('SIGKILL')));
@@ -107,8 +113,10 @@ t.test('packet engine pair: DR and NAT connections survive kill -9 of the master
   t.equal(sa.role, 'master');
   t.ok(sa.sent > 0, `a sent ${sa.sent} sync datagrams`);
 
+  await lab.waitFor('a genuine datagram captured and sent again', () => lab.logs.get('c')?.includes('replayed') ?? false);
+  await lab.waitFor('b counted the replay', async () => (((await lab.ctl('b', 'lb', ['sync'])) as SyncStats).drops['replay'] ?? 0) >= 1);
+  t.pass('the replayed datagram was dropped as a replay');
   // Forged and garbage datagrams to b's sync port: dropped and counted, nothing installed.
-  const forge = path.join(REPO_ROOT, 'dist', 'test', 'lb', 'sync-forge.js');
   const before = (await lab.ctl('b', 'lb', ['sync'])) as SyncStats;
   execFileSync('ip', ['netns', 'exec', lab.ns('c'), process.execPath, forge, '10.77.0.2', '8848', 'wrong-key', 'garbage'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await lab.waitFor('b counted the forged and the garbage datagram', async () => {

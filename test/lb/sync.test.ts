@@ -14,7 +14,7 @@ const entry = (cPort: number, over: Partial<SyncEntry> = {}): SyncEntry => ({
   op: OP_ADD, proto: 6, state: 'ESTABLISHED', cIp: 0x0a000002, cPort, vIp: 0x0a000064, vPort: 80, rIp: 0x0a010003, rPort: 8080,
   clientMac: Buffer.from('020000000002', 'hex'), ttl: 897, ...over,
 });
-const msg = (entries: SyncEntry[], seq = 1) => ({ syncId: 7, epoch: 1000, seq, time: 2000, entries });
+const msg = (entries: SyncEntry[], seq = 1) => ({ syncId: 7, sender: 0x0a4d0001, epoch: 1000, seq, time: 2000, entries });
 
 t.test('encode/decode round trip', async (t) => {
   const es = [entry(40000), entry(40001, { op: OP_REMOVE, state: 'CLOSE', clientMac: undefined, ttl: 0 }), entry(5353, { proto: 17, state: 'UDP' })];
@@ -23,7 +23,7 @@ t.test('encode/decode round trip', async (t) => {
   const d = decodeSync(b, KEY, 7);
   t.ok(d.ok);
   if (!d.ok) return;
-  t.match(d.msg, { syncId: 7, epoch: 1000, seq: 1, time: 2000 });
+  t.match(d.msg, { syncId: 7, sender: 0x0a4d0001, epoch: 1000, seq: 1, time: 2000 });
   t.same(d.msg.entries, es);
   t.equal(entriesPerPacket(1472), 44, 'a 1472-byte datagram holds 44 entries');
 });
