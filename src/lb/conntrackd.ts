@@ -74,6 +74,7 @@ export class ConntrackdRunner {
   private unwatch?: () => Promise<void>;
   private master?: boolean;
   private readonly vips: number[];
+  private readonly floating: Set<number>;
   private readonly file: string;
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -83,8 +84,11 @@ export class ConntrackdRunner {
     readonly cfg: SyncDaemonConfig,
     vips: string[],
     private readonly dir: string,
+    /** Every VRRP address of the configuration: flows to them are replicated, whoever holds them now. */
+    vrrpAddresses: string[] = vips,
   ) {
     this.vips = vips.map(ipNumber);
+    this.floating = new Set(vrrpAddresses.map(ipNumber));
     this.file = path.join(dir, 'conntrackd.conf');
   }
 
@@ -92,9 +96,9 @@ export class ConntrackdRunner {
     const w = linkWatcher();
     this.unwatch = await w.subscribe((t) => this.onLinks(t), this.log);
     const link = w.table.byName(this.cfg.iface);
-    const src = link?.addresses.find((a) => !this.vips.includes(a.ip))?.ip;
+    const src = link?.addresses.find((a) => !this.floating.has(a.ip))?.ip;
     if (src === undefined) throw new Error(`lvs_sync_daemon: interface ${this.cfg.iface} has no IPv4 address for conntrackd`);
-    const own = [...w.table.allAddresses()].filter((a) => !this.vips.includes(a)).map(formatIPv4);
+    const own = [...w.table.allAddresses()].filter((a) => !this.floating.has(a)).map(formatIPv4);
     await mkdir(this.dir, { recursive: true });
     await writeFile(this.file, renderConntrackdConf({ dir: this.dir, iface: this.cfg.iface, src: formatIPv4(src), ignore: own }));
     // One left running by a Triad that was killed is asked to exit (through its control

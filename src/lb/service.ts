@@ -216,7 +216,7 @@ export class LbService implements Service {
     this.conntrackd = undefined;
     this.conntrackdWanted = '';
     if (!want || !sd) return;
-    const r = new ConntrackdRunner(this.log, sd, vips, path.join(this.opts.dataDir, 'conntrackd'));
+    const r = new ConntrackdRunner(this.log, sd, vips, path.join(this.opts.dataDir, 'conntrackd'), [...vrrpAddresses(this.conf)]);
     await r.start();
     this.conntrackd = r;
     this.conntrackdWanted = want;
