@@ -8,6 +8,7 @@ PKGS=(
   isc-dhcp-client busybox isc-dhcp-relay isc-dhcp-server kea-admin kea-dhcp4-server python3-scapy  # DHCP peers (scapy: BOOTP test)
   haproxy                                        # load-balancer reference
   keepalived                                     # VRRP peer (its VRRP part runs without IPVS)
+  conntrackd conntrack                           # LB: conntrack replication between a pair (nft engine)
   iputils-arping iputils-ping                    # LB: gratuitous ARP, real-server MACs; PING_CHECK
   dhcpcd-base systemd                            # more DHCP clients: dhcpcd, systemd-networkd
   qemu-system-x86 ipxe-qemu                      # iPXE (network boot firmware) as a DHCP client, in qemu

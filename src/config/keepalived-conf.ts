@@ -16,6 +16,7 @@ import { tokenize, type Token } from './tokenizer.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
 import { ipv4FromBytes } from '../wire/ipv4.js';
 import { emptyVrrpConfig, isVrrpTopLevel, parseVrrp, type VrrpConfig } from './keepalived-vrrp.js';
+import { parseSyncDaemon, type SyncDaemonConfig } from './keepalived-sync.js';
 
 /** keepalived's lb_algo words (IPVS's scheduler names); what each does is in lb/schedulers.ts. */
 export const LB_ALGOS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'] as const;
@@ -95,6 +96,8 @@ export interface KeepalivedConfig {
   datapath?: 'nft' | 'packet';
   /** vrrp_instance, vrrp_script, vrrp_sync_group and global_defs' VRRP keys (keepalived-vrrp.ts). */
   vrrp: VrrpConfig;
+  /** `global_defs { lvs_sync_daemon … }` (keepalived-sync.ts). */
+  syncDaemon?: SyncDaemonConfig;
   files: string[];
 }
 
@@ -719,12 +722,19 @@ export function parseKeepalivedConf(file: string, text: string, sink: Diagnostic
     if (a) groups.set(a[0].value, parseGroup(ctx, l));
   }
   let datapath: 'nft' | 'packet' | undefined;
+  let syncDaemon: SyncDaemonConfig | undefined;
+  let syncKey: string | undefined;
   for (const l of lines) {
     const k = l.words[0].value;
     if (k === 'virtual_server_group') continue;
     if (k === 'global_defs') {
       // Triad's own keyword in global_defs; the rest of the block is keepalived's and ignored.
       for (const g of l.block ?? []) {
+        if (g.words[0].value === 'lvs_sync_daemon') syncDaemon = parseSyncDaemon(g.words, sink);
+        else if (g.words[0].value === 'triad_sync_key') {
+          if (g.words.length === 2) syncKey = g.words[1].value;
+          else sink.error(g.words[0], 'triad_sync_key takes one word, the shared secret of connection sync');
+        }
         if (g.words[0].value !== 'lb_datapath') continue;
         const d = g.words[1] ? datapathOf(g.words[1].value) : undefined;
         if (d) datapath = d;
@@ -739,7 +749,8 @@ export function parseKeepalivedConf(file: string, text: string, sink: Diagnostic
     else ctx.unknown(l, 'the top level');
   }
   const vrrp = parseVrrp(ctx, lines);
-  return { virtualServers: vss, files, datapath, vrrp };
+  if (syncDaemon && syncKey !== undefined) syncDaemon.key = syncKey;
+  return { virtualServers: vss, files, datapath, vrrp, syncDaemon };
 }
 
 /** Reads and parses a keepalived.conf file; never throws for syntax, reports to the sink. */

@@ -28,14 +28,29 @@ export function checkKeepalivedConf(file: string, globalDatapath?: string): Keep
     const engine = vs.datapath === 'packet' ? 'packet' : 'nft';
     const kind = kindProblem(vs.kind, engine);
     if (kind) sink.error(vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${kind}`);
-    if (engine === 'packet' && conf.vrrp.instances.some((i) => [...i.vips, ...i.vipsExcluded].some((v) => v.ip === vs.vip))) {
-      // The packet engine answers ARP for its VIPs itself, on backup and master alike.
-      sink.error(vs.pos, `virtual_server ${vs.vip} ${vs.port}: its VIP is a VRRP address, which only the nft engine follows so far (lb_datapath nft)`);
-    }
     const sched = schedulerProblem(vs.algo, engine);
     if (sched) sink.error(vs.algoPos ?? vs.pos, `virtual_server ${vs.vip} ${vs.port}: ${sched}`);
   }
+  checkSyncDaemon(conf, sink);
   return { conf, sink };
+}
+
+/** lvs_sync_daemon: its vrrp_instance must exist, and a shared key must be known. */
+function checkSyncDaemon(conf: KeepalivedConfig, sink: DiagnosticSink): void {
+  const sd = conf.syncDaemon;
+  if (!sd) return;
+  const inst = conf.vrrp.instances.find((i) => i.name === sd.instance);
+  if (!inst) {
+    sink.error(sd.pos, `lvs_sync_daemon: no vrrp_instance named ${sd.instance}`);
+    return;
+  }
+  const packet = conf.virtualServers.some((v) => v.datapath === 'packet');
+  if (packet && sd.key === undefined && inst.authPass === undefined) {
+    sink.error(sd.pos, `lvs_sync_daemon: connection sync is authenticated with a shared key: set triad_sync_key SECRET in global_defs (or auth_pass in vrrp_instance ${sd.instance})`);
+  }
+  if (!packet && !conf.virtualServers.some((v) => v.kind === 'NAT')) {
+    sink.warning(sd.pos, 'lvs_sync_daemon: no packet-engine or NAT virtual server, so there is nothing to sync; DR flows of the nftables engine keep their real server across a failover with mh scheduling');
+  }
 }
 
 /** `--lb-conf FILE` (an error when missing), else CONF_DIR/keepalived.conf when present. */

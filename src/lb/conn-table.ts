@@ -65,6 +65,9 @@ export class ConnTable<S extends ConnCounted> {
   private readonly byIn = new Map<string, Conn<S>>();
   private readonly byReply = new Map<string, Conn<S>>();
 
+  /** Told of each new entry, state change and removal (connection sync's master side). */
+  onChange?: (c: Conn<S>, removed: boolean) => void;
+
   constructor(public timeouts: ConnTimeouts = { ...DEFAULT_TIMEOUTS }) {}
 
   get size(): number {
@@ -112,6 +115,20 @@ export class ConnTable<S extends ConnCounted> {
     conn.server.inactConns++;
     if (conn.proto === PROTO_TCP) this.track(conn, flags, true, now);
     else conn.expires = now + this.timeouts.udp * 1000;
+    this.onChange?.(conn, false);
+    return conn;
+  }
+
+  /**
+   * Installs an entry learned from the master's connection sync (sync-table.ts): the
+   * state and expiry as the master had them. An existing entry for the flow is replaced.
+   */
+  install(c: Omit<Conn<S>, 'key' | 'replyKey' | 'state' | 'expires' | 'finIn' | 'finOut'>, state: ConnState, expires: number): Conn<S> {
+    const conn = this.add(c, expires, 0);
+    this.setState(conn, state);
+    conn.finIn = conn.finOut = state === 'TIME_WAIT';
+    conn.finIn = conn.finIn || state === 'FIN_WAIT';
+    conn.expires = expires;
     return conn;
   }
 
@@ -148,6 +165,7 @@ export class ConnTable<S extends ConnCounted> {
       c.server.inactConns--;
     }
     c.state = s;
+    this.onChange?.(c, false);
   }
 
   remove(c: Conn<S>): void {
@@ -156,6 +174,7 @@ export class ConnTable<S extends ConnCounted> {
     if (this.byReply.get(c.replyKey) === c) this.byReply.delete(c.replyKey);
     if (isActive(c.state)) c.server.activeConns--;
     else c.server.inactConns--;
+    this.onChange?.(c, true);
   }
 
   /** Removes expired entries; returns how many. */

@@ -36,6 +36,12 @@ export interface DpVirtualServer {
   servers: DpServer[];
   /** When set, quorum is lost: every new flow goes here. */
   sorry?: DpServer;
+  /**
+   * The VIP is a VRRP address: VRRP adds it on the master and removes it on the backup.
+   * The packet engine then serves it only while the address is on its interface (and
+   * leaves ARP to the kernel, which answers for the address where it is).
+   */
+  vrrp?: boolean;
 }
 
 export interface DesiredState {

@@ -34,6 +34,7 @@ export const LB_CONTROL: ControlSpec = {
     { name: 'list', summary: 'the same as show', read: true },
     { name: 'drain', args: 'VIP:PORT[/tcp|udp] RIP:PORT', summary: 'weight 0 for new flows; established ones stay', read: false },
     { name: 'undrain', args: 'VIP:PORT[/tcp|udp] RIP:PORT', summary: 'lift a drain', read: false },
+    { name: 'sync', summary: 'connection sync (lvs_sync_daemon): role, datagrams sent and received, entries installed, drops by reason', read: true },
   ],
   default: 'show',
 };

@@ -30,12 +30,18 @@ function fnv1a(text: string, seed: number): number {
 
 /**
  * Builds the lookup table: entry i holds the index (into `backends`) of the backend
- * for hash bucket i, or -1 for every entry when no backend has weight > 0.
+ * for hash bucket i, or -1 for every entry when no backend has weight > 0. The table
+ * depends on the backends' ids and weights only, not on their order.
  * `size` must be prime so every skip value generates a full permutation.
  */
 export function maglevTable(backends: readonly MaglevBackend[], size = MAGLEV_TABLE_SIZE): Int32Array {
   const table = new Int32Array(size).fill(-1);
-  const live = backends.map((b, i) => ({ i, b })).filter((x) => x.b.weight > 0);
+  // Claimed in the order of the ids, not of the list: two boxes with the same servers
+  // written in another order build the same table (a backup takes over DR flows).
+  const live = backends
+    .map((b, i) => ({ i, b }))
+    .filter((x) => x.b.weight > 0)
+    .sort((x, y) => (x.b.id < y.b.id ? -1 : x.b.id > y.b.id ? 1 : x.i - y.i));
   if (live.length === 0) return table;
   const maxW = Math.max(...live.map((x) => x.b.weight));
   const offset = live.map((x) => fnv1a(x.b.id, 0x9e3779b9) % size);

@@ -65,6 +65,7 @@ export function computeModel(inp: ModelInputs): ModelOutput {
   const vss: DpVirtualServer[] = [];
   const views: VsView[] = [];
   const quorumUp = new Map<string, boolean>();
+  const vrrpVips = new Set(inp.conf.vrrp.instances.flatMap((i) => [...i.vips, ...i.vipsExcluded].map((v) => v.ip)));
   for (const vs of inp.conf.virtualServers) {
     const proto = vs.protocol === 'TCP' ? 'tcp' : 'udp';
     const id = vsName(vs.vip, vs.port, proto);
@@ -127,6 +128,7 @@ export function computeModel(inp: ModelInputs): ModelOutput {
       algo: vs.algo, hashPort: vs.hashPort,
       persistence: vs.persistenceTimeout > 0 ? { timeout: vs.persistenceTimeout, prefix: vs.persistencePrefix } : undefined,
       servers, sorry,
+      ...(vrrpVips.has(vs.vip) ? { vrrp: true } : {}),
     });
   }
   return { state: { vss }, views, quorumUp };

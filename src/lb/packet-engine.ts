@@ -26,6 +26,7 @@ import type { ConnTimeouts } from './conn-table.js';
 import type { Datapath, DesiredState, DpServer, DpVirtualServer, ServerCounters } from './datapath.js';
 import { counterKey } from './datapath.js';
 import { ensureSysctl } from './host.js';
+import { applyGuard, guardRuleset, type GuardEntry } from './vrrp-guard.js';
 import { buildPathVs, PacketPath, Verdict, vsKey, type PathServer, type PathVs } from './packet-path.js';
 
 const run = promisify(execFile);
@@ -74,6 +75,10 @@ export class PacketEngine implements Datapath {
   /** Served links (ifindex) last seen without carrier: a gratuitous ARP goes out when they come up. */
   private down = new Set<number>();
   private applying: Promise<void> = Promise.resolve();
+  /** VRRP addresses served, per interface index: VRRP adds them on the master. */
+  private followOn = new Map<number, Set<number>>();
+  /** The kernel guard's rule set last installed (vrrp-guard.ts), to skip unchanged ones. */
+  private guardText = '';
 
   constructor(
     private readonly log: Logger,
@@ -84,7 +89,8 @@ export class PacketEngine implements Datapath {
   }
 
   async reset(): Promise<void> {
-    // Nothing of ours outlives the process: no kernel objects, only sockets.
+    // Only the guard of VRRP addresses outlives the process (a crash): start without it.
+    await applyGuard(guardRuleset([])).catch(() => undefined);
   }
 
   private learn(ifIndex: number, ip: number, mac: Buffer): void {
@@ -161,6 +167,8 @@ export class PacketEngine implements Datapath {
     this.lastState = state;
     const vss = new Map<number, PathVs>();
     const vipsOn = new Map<number, Set<number>>();
+    const followOn = new Map<number, Set<number>>();
+    const guarded: GuardEntry[] = [];
     const servers = new Map<string, PathServer>();
     const mkServer = async (vs: DpVirtualServer, d: DpServer, vsIf: number): Promise<PathServer> => {
       const key = `${vs.id}/${d.id}`;
@@ -203,13 +211,16 @@ export class PacketEngine implements Datapath {
           {
             id: vs.id, vip, port: vs.port, proto, kind: vs.kind, ifIndex, algo: vs.algo, hashPort: vs.hashPort,
             persistence: vs.persistence ? { timeout: vs.persistence.timeout, mask: prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0 } : undefined,
-            servers: list, sorry,
+            servers: list, sorry, follow: vs.vrrp,
           },
           this.path.vss.get(k),
         ),
       );
-      if (!vipsOn.has(ifIndex)) vipsOn.set(ifIndex, new Set());
-      vipsOn.get(ifIndex)!.add(vip);
+      // A VRRP address is the kernel's to answer in ARP, on the master only.
+      const set = vs.vrrp ? followOn : vipsOn;
+      if (!set.has(ifIndex)) set.set(ifIndex, new Set());
+      set.get(ifIndex)!.add(vip);
+      if (vs.vrrp) guarded.push({ iface: vs.iface, vip: vs.vip, port: vs.port, proto: vs.proto });
     }
     // Swap in one step (the loop runs between awaits, never inside this block).
     this.path.vss.clear();
@@ -217,10 +228,13 @@ export class PacketEngine implements Datapath {
     this.path.vipsOn.clear();
     for (const [k, v] of vipsOn) this.path.vipsOn.set(k, v);
     this.servers = servers;
+    this.followOn = followOn;
+    this.updateHeld();
     const byVsId = new Map([...vss.values()].map((v) => [v.id, v]));
     this.path.conns.rebind((c) => `${(c.vs as PathVs).id}/${c.server.id}`, servers, (c) => byVsId.get((c.vs as PathVs).id));
     this.resolveMissing();
     this.announce();
+    await this.guard(guarded);
     if (!this.loopRunning) {
       this.loopRunning = this.loop().catch((e: Error) => this.log.error({ err: e.message }, 'packet engine loop failed'));
       this.timer = setInterval(() => {
@@ -254,6 +268,7 @@ export class PacketEngine implements Datapath {
   /** Netlink: served links that went away or were created again, or came up again. */
   private onLinks(table: LinkTable): void {
     this.links = table;
+    this.updateHeld();
     let reapply = false;
     let reannounce = false;
     for (const [name, idx] of [...this.ifNames]) {
@@ -268,6 +283,7 @@ export class PacketEngine implements Datapath {
         for (const k of [...this.announced]) if (k.startsWith(`${idx}/`)) this.announced.delete(k);
         this.routes.clear();
         this.down.delete(idx);
+        this.guardText = ''; // the guard's chain went with the link
         this.log.warn({ iface: name }, l ? `interface ${name} was created again: reopening its socket` : `waiting for interface ${name}: no such interface`);
         reapply = true;
       } else if (!usable(l)) {
@@ -287,6 +303,33 @@ export class PacketEngine implements Datapath {
     else if (reannounce) {
       this.announce();
       this.resolveMissing();
+    }
+  }
+
+  /** Which VRRP addresses are on their interfaces now: this box is master for those. */
+  private updateHeld(): void {
+    const held = new Set<number>();
+    for (const [ifIndex, vips] of this.followOn) {
+      const l = this.links?.links.get(ifIndex);
+      for (const vip of vips) if (l?.addresses.some((a) => a.ip === vip)) held.add(vip);
+    }
+    const h = this.path.heldVips;
+    for (const vip of held) if (!h.has(vip)) this.log.info({ vip: formatIPv4(vip) }, 'VRRP address present: the packet engine serves it (master)');
+    for (const vip of h) if (!held.has(vip)) this.log.info({ vip: formatIPv4(vip) }, 'VRRP address gone: the packet engine stands by for it (backup)');
+    h.clear();
+    for (const vip of held) h.add(vip);
+  }
+
+  /** Installs (or removes) the kernel guard for VRRP addresses; a failure is logged, never fatal. */
+  private async guard(entries: GuardEntry[]): Promise<void> {
+    const text = guardRuleset(entries);
+    if (text === this.guardText || (!entries.length && !this.guardText)) return;
+    try {
+      await applyGuard(text);
+      this.guardText = text;
+      if (entries.length) this.log.info({ guarded: entries.map((e) => `${e.vip}:${e.port}/${e.proto}`) }, 'kernel guard installed for VRRP addresses (nft netdev ingress drop; the packet engine still sees the frames)');
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'cannot install the nft guard for VRRP addresses: on the master the kernel will reset connections to them');
     }
   }
 
@@ -375,6 +418,7 @@ export class PacketEngine implements Datapath {
     for (const s of this.socks.values()) s.close();
     this.socks.clear();
     this.path.conns.clear();
+    if (this.guardText) await applyGuard(guardRuleset([])).catch(() => undefined);
     this.log.info(this.stats(), 'packet engine stopped');
   }
 }

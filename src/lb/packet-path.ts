@@ -52,6 +52,8 @@ export interface PathVs {
   persistence?: { timeout: number; mask: number };
   servers: PathServer[];
   sorry?: PathServer;
+  /** The VIP is a VRRP address: served only while it is in `heldVips` (this box is master). */
+  follow?: boolean;
   sched: PacketScheduler<PathServer>;
   persist: Map<number, { server: PathServer; expires: number }>;
 }
@@ -89,8 +91,10 @@ export type DropCounters = Record<string, number>;
 export class PacketPath {
   readonly vss = new Map<number, PathVs>();
   readonly ifaces = new Map<number, PathIface>();
-  /** VIPs answered in ARP, per interface index. */
+  /** VIPs answered in ARP, per interface index (not VRRP addresses: the kernel answers for those where they are). */
   readonly vipsOn = new Map<number, Set<number>>();
+  /** VRRP addresses present on this box's interfaces (it is master for them). */
+  readonly heldVips = new Set<number>();
   readonly conns: ConnTable<PathServer>;
   readonly drops: DropCounters = Object.create(null) as DropCounters;
   forwarded = 0;
@@ -192,6 +196,8 @@ export class PacketPath {
 
   private inbound(buf: Buffer, start: number, vs: PathVs, partial: boolean): PathResult {
     const f = this.f;
+    // A backup of a VRRP address keeps (synced) flows but forwards nothing until it takes the address.
+    if (vs.follow && !this.heldVips.has(vs.vip)) return this.drop('not-master');
     const key = inKey(f.proto, f.src, f.sport, f.dst, f.dport);
     let c = this.conns.lookupIn(key);
     const syn = f.proto === PROTO_TCP && (f.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN;

@@ -22,6 +22,8 @@ import { LB_CONTROL, lbDatapath, lbTimeouts } from './definition.js';
 import { SplitDatapath } from './datapath-select.js';
 import { PacketEngine } from './packet-engine.js';
 import { formatStatus } from './status.js';
+import { SyncDaemon } from './sync-daemon.js';
+import { ConntrackdRunner } from './conntrackd.js';
 
 export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
   const file = lbConfPath(opts);
@@ -78,6 +80,11 @@ export class LbService implements Service {
   /** The interface each virtual server was last placed on. */
   private lastIface = new Map<string, string>();
   private closeControl?: () => Promise<void>;
+  /** lvs_sync_daemon: the packet engine's connection sync. */
+  private sync?: SyncDaemon;
+  /** lvs_sync_daemon with nft NAT virtual servers: conntrackd replicates conntrack. */
+  private conntrackd?: ConntrackdRunner;
+  private conntrackdWanted = '';
 
   constructor(
     readonly file: string,
@@ -119,6 +126,7 @@ export class LbService implements Service {
     this.rememberIndexes();
     this.monitor.sync(this.checkSpecs());
     await this.update();
+    await this.startSyncLogged();
     this.closeControl = await registerServiceControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', LB_CONTROL, (cmd, a) => this.control([cmd, ...a]));
     this.macTimer = setInterval(() => void this.housekeeping(), 2000);
     this.log.info({ file: this.file, virtualServers: this.conf.virtualServers.map((v) => `${v.key} ${v.kind} ${v.algo}`), engine: this.engine.name }, 'load balancer running');
@@ -132,6 +140,7 @@ export class LbService implements Service {
       await this.setupHost(old);
       this.monitor.sync(this.checkSpecs());
       await this.update();
+      await this.startSyncLogged();
     } catch (e) {
       this.conf = old;
       await this.setupHost(next).catch(() => undefined);
@@ -151,6 +160,8 @@ export class LbService implements Service {
     await this.unwatch?.();
     await this.hostQueue;
     await this.updating?.catch(() => undefined);
+    await this.sync?.stop().catch((e: Error) => this.log.error({ err: e.message }, 'stopping connection sync failed'));
+    await this.conntrackd?.stop().catch((e: Error) => this.log.error({ err: e.message }, 'stopping conntrackd failed'));
     await this.engine.remove().catch((e: Error) => this.log.error({ err: e.message }, 'removing nft tables failed'));
     for (const k of this.addedVips) {
       const [ip, iface] = k.split('%');
@@ -159,6 +170,56 @@ export class LbService implements Service {
     this.addedVips.clear();
     await this.closeControl?.();
     this.log.info('load balancer stopped; nft tables removed');
+  }
+
+  /** Connection sync failing to start leaves the load balancer serving; the reason is logged. */
+  private async startSyncLogged(): Promise<void> {
+    await this.startSync().catch((e: Error) => this.log.error({ err: e.message }, 'connection sync is not running; established connections will not survive a failover'));
+  }
+
+  /** (Re)starts connection sync when lvs_sync_daemon is configured and changed; the packet engine's table is what it syncs. */
+  private async startSync(): Promise<void> {
+    await this.startConntrackd();
+    const sd = this.conf.syncDaemon;
+    if (sd && !this.conf.virtualServers.some((v) => v.datapath === 'packet')) return;
+    const inst = sd && this.conf.vrrp.instances.find((i) => i.name === sd.instance);
+    const secret = sd?.key ?? inst?.authPass;
+    const vips = inst ? [...inst.vips, ...inst.vipsExcluded].map((v) => v.ip) : [];
+    const want = sd && inst && secret !== undefined ? JSON.stringify({ ...sd, pos: undefined, secret, vips }) : '';
+    if (this.sync && want === this.syncWanted) return;
+    await this.sync?.stop();
+    this.sync = undefined;
+    this.syncWanted = '';
+    if (!sd || !want) return;
+    const pe = this.engine instanceof SplitDatapath ? this.engine.engine('packet') : this.engine;
+    if (!(pe instanceof PacketEngine)) {
+      this.log.warn('lvs_sync_daemon: no virtual server uses the packet engine, so there are no connections to sync');
+      return;
+    }
+    const d = new SyncDaemon(this.log, sd, Buffer.from(secret!, 'utf8'), vips, pe.path);
+    await d.start();
+    this.sync = d;
+    this.syncWanted = want;
+  }
+
+  private syncWanted = '';
+
+  /** conntrackd for the nft engine's NAT virtual servers (conntrack is their connection table). */
+  private async startConntrackd(): Promise<void> {
+    const sd = this.conf.syncDaemon;
+    const inst = sd && this.conf.vrrp.instances.find((i) => i.name === sd.instance);
+    const nat = this.conf.virtualServers.some((v) => v.datapath !== 'packet' && v.kind === 'NAT');
+    const vips = inst ? [...inst.vips, ...inst.vipsExcluded].map((v) => v.ip) : [];
+    const want = sd && inst && nat ? JSON.stringify({ ...sd, pos: undefined, key: undefined, vips }) : '';
+    if (want === this.conntrackdWanted) return;
+    await this.conntrackd?.stop();
+    this.conntrackd = undefined;
+    this.conntrackdWanted = '';
+    if (!want || !sd) return;
+    const r = new ConntrackdRunner(this.log, sd, vips, path.join(this.opts.dataDir, 'conntrackd'), [...vrrpAddresses(this.conf)]);
+    await r.start();
+    this.conntrackd = r;
+    this.conntrackdWanted = want;
   }
 
   private checkSpecs(): CheckSpec[] {
@@ -420,6 +481,15 @@ export class LbService implements Service {
       this.log.info({ vs: rest[0], rs: rest[1] }, cmd === 'drain' ? 'real server drained (weight 0, established flows kept)' : 'drain lifted');
       return { text: `${cmd === 'drain' ? 'draining' : 'undrained'} ${rest[1]} in ${eps.map((e) => e.vs.key).join(', ')}\n`, data: eps.map((e) => e.vs.key) };
     }
-    throw new ControlUsageError(`unknown lb command '${cmd}' (show, drain, undrain)`);
+    if (cmd === 'sync') {
+      if (!this.sync) {
+        const ct = this.conntrackd ? '; conntrackd replicates the nftables engine\'s NAT connections' : '';
+        return { text: `the packet engine's connection sync is not running (no lvs_sync_daemon, or no packet-engine virtual server)${ct}\n`, data: null };
+      }
+      const st = this.sync.stats;
+      const drops = Object.entries(st.drops).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+      return { text: `connection sync: ${st.role}; sent ${st.sent} datagrams (${st.sentEntries} entries), received ${st.received}, installed ${st.installed}, removed ${st.removed}, queue overflow ${st.queueDropped}; dropped: ${drops}\n`, data: st };
+    }
+    throw new ControlUsageError(`unknown lb command '${cmd}' (show, drain, undrain, sync)`);
   }
 }

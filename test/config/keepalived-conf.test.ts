@@ -156,13 +156,26 @@ t.test('checkKeepalivedConf refuses what the nft engine cannot serve, at lb_algo
   t.equal(g.conf.virtualServers[0].datapath, 'packet');
 });
 
-t.test('a VRRP address as the VIP of a packet-engine virtual server is refused (the packet engine answers ARP on backups too)', async (t) => {
+t.test('a VRRP address as the VIP of a packet-engine virtual server is accepted; lvs_sync_daemon is read and checked', async (t) => {
   const { checkKeepalivedConf } = await import('../../src/lb/config-check.js');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-kconf-'));
   const f = path.join(dir, 'keepalived.conf');
-  const vrrp = 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 5\n  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\n';
-  writeFileSync(f, vrrp + 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  lb_datapath packet\n}\n');
-  t.match(checkKeepalivedConf(f).sink.errors.map((e) => e.message), [/its VIP is a VRRP address, which only the nft engine follows so far/]);
-  writeFileSync(f, vrrp + 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n}\n');
-  t.same(checkKeepalivedConf(f).sink.errors, [], 'the nft engine is fine');
+  const vrrp = (pass: string) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 5\n${pass}  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\n`;
+  const vs = 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  lb_datapath packet\n}\n';
+  writeFileSync(f, vrrp('') + vs);
+  t.same(checkKeepalivedConf(f).sink.errors, [], 'packet engine on a VRRP address');
+  writeFileSync(f, 'global_defs {\n  lvs_sync_daemon eth0 V id 7 port 9000 maxlen 600\n  triad_sync_key s3cret\n}\n' + vrrp('') + vs);
+  const ok = checkKeepalivedConf(f);
+  t.same(ok.sink.errors, []);
+  t.match(ok.conf.syncDaemon, { iface: 'eth0', instance: 'V', syncId: 7, port: 9000, maxLen: 600, group: '224.0.0.81', key: 's3cret' });
+  writeFileSync(f, 'global_defs {\n  lvs_sync_daemon eth0 V\n}\n' + vrrp('  authentication {\n    auth_type PASS\n    auth_pass abc\n  }\n') + vs);
+  const viaPass = checkKeepalivedConf(f);
+  t.same(viaPass.sink.errors, [], 'auth_pass is the key when triad_sync_key is absent');
+  t.equal(viaPass.conf.syncDaemon?.key, undefined);
+  writeFileSync(f, 'global_defs {\n  lvs_sync_daemon eth0 V\n}\n' + vrrp('') + vs);
+  t.match(checkKeepalivedConf(f).sink.errors.map((e) => e.message), [/shared key: set triad_sync_key/], 'no key: an error');
+  writeFileSync(f, 'global_defs {\n  lvs_sync_daemon eth0 W port 0 colour red\n  triad_sync_key k\n}\n' + vrrp('') + vs);
+  const bad = checkKeepalivedConf(f).sink.errors;
+  t.match(bad.map((e) => e.message), [/port must be a number from 1 to 65535/, /unknown option 'colour'/, /no vrrp_instance named W/]);
+  t.equal(bad[0].line, 2, 'errors carry the line');
 });

@@ -209,3 +209,23 @@ t.test('fuzz: random corruption never crashes and never forwards a malformed fra
   t.ok(forwarded > 1000, `valid frames still forwarded (${forwarded} of ${N})`);
   t.ok(Object.keys(p.drops).length >= 4, `drops counted by reason: ${JSON.stringify(p.drops)}`);
 });
+
+t.test('a VIP that is a VRRP address: forwarded only while held (master), not answered in ARP', async (t) => {
+  const p = makePath();
+  const vip = ipNumber('10.0.0.200');
+  const v = buildPathVs({ id: 'vrrp80', vip, port: 80, proto: 6, kind: 'NAT', ifIndex: 1, algo: 'rr', hashPort: false, follow: true, servers: [server('10.1.0.2', 8080, 2, '02:00:00:00:02:02')] });
+  p.vss.set(vip * 0x20000 + 80 * 2, v);
+  const syn = () => frame({ src: '10.0.0.2', dst: '10.0.0.200', sport: 40001, dport: 80, flags: TCP_SYN, srcMac: '02:00:00:00:00:02' });
+  let f = syn();
+  t.match(p.handle(f.buf, HEAD, f.len, f.len, 1, false), { verdict: Verdict.Drop, reason: 'not-master' }, 'backup: dropped and counted');
+  t.equal(p.drops['not-master'], 1);
+  t.equal(p.conns.size, 0, 'no connection made on the backup');
+  const req = arpRequest(macBytes('02:00:00:00:00:02'), ipNumber('10.0.0.2'), vip);
+  const buf = Buffer.alloc(HEAD + req.length);
+  req.copy(buf, HEAD);
+  t.equal(p.handle(buf, HEAD, req.length, req.length, 1, false).verdict, Verdict.Pass, 'ARP left to the kernel');
+  p.heldVips.add(vip);
+  f = syn();
+  t.match(p.handle(f.buf, HEAD, f.len, f.len, 1, false), { verdict: Verdict.Forward, ifIndex: 2 }, 'master: forwarded');
+  t.equal(p.conns.size, 1);
+});
