@@ -134,5 +134,5 @@ t.test("track_service (Triad's keyword): Triad's services with an optional weigh
   t.same(ok.errors, []);
   t.same(ok.conf.vrrp.instances[0]?.trackServices.map((x) => [x.name, x.weight]), [['dns', undefined], ['lb', -20]]);
   const bad = parse('vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  track_service {\n    named\n  }\n}\n');
-  t.match(bad.errors[0], /^k\.conf:5:5: error: track_service: 'named' is not one of Triad's services \(dns, dhcp, lb, dhcp-relay, tftp\)/);
+  t.match(bad.errors[0], /^k\.conf:5:5: error: track_service: 'named' is not one of Triad's services \(dns, dhcp, lb, dhcp-relay, tftp, httpboot, pxe-proxy\)/);
 });
