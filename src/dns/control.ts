@@ -19,7 +19,7 @@ import { matchEnvironment } from './view-builder.js';
 import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
 import { DNS_CONTROL } from './definition.js';
 
-export const DNS_CONTROL_COMMANDS = ['reload', 'flush', 'dumpdb', 'stats', 'zonestatus', 'refresh', 'retransfer', 'notify'] as const;
+export const DNS_CONTROL_COMMANDS = ['reload', 'flush', 'dumpdb', 'stats', 'zonestatus', 'refresh', 'retransfer', 'notify', 'querylog'] as const;
 export type DnsControlCommand = (typeof DNS_CONTROL_COMMANDS)[number];
 
 /** Answers a command from one process's DnsHost (a worker, or the main process without workers). Not `reload`. */

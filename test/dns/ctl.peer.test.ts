@@ -68,7 +68,7 @@ t.test('stats, dumpdb, flush over the local socket', async (t) => {
   t.match(ctl('dns', 'zonestatus', 'local.test').out, /serial: 20240101/, 'triad ctl dns zonestatus');
   const unknown = ctl('dns', 'frobnicate');
   t.not(unknown.code, 0);
-  t.match(unknown.err, /unknown dns command 'frobnicate' \(have: stats, flush, reload, dumpdb, zonestatus, refresh, retransfer, notify\)/);
+  t.match(unknown.err, /unknown dns command 'frobnicate' \(have: stats, flush, reload, dumpdb, zonestatus, refresh, retransfer, notify, querylog\)/);
   const dump = ctl('dumpdb');
   t.equal(dump.code, 0);
   t.match(dump.out, /www\.fwd\.test\.\s+\d+\s+IN\s+A\s+198\.51\.100\.1/, 'cached record in the dump');
