@@ -52,11 +52,15 @@ export class QueryLogOwner {
   }
 
   write(entries: readonly QueryLogEntry[]): void {
-    this.writer.write(entries);
+    // A worker's lines that arrive after the stop would open (and roll) the files again.
+    if (!this.stopped) this.writer.write(entries);
   }
 
   stop(): void {
     queryLog.flush();
+    this.stopped = true;
     this.writer.close();
   }
+
+  private stopped = false;
 }

@@ -115,12 +115,17 @@ export class QueryLogQueue {
   }
 
   flush(): void {
+    const out = this.take();
+    if (out.length > 0) this.deliver?.(out);
+  }
+
+  /** The lines waiting, handed to the caller instead (a stopping worker sends them itself and waits). */
+  take(): QueryLogEntry[] {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
     const out = this.pending;
     this.pending = [];
-    this.deliver?.(out);
+    return out;
   }
 }
 

@@ -82,7 +82,11 @@ async function main(): Promise<void> {
   queryLog.on = process.env[QUERYLOG_ENV] === '1';
   queryLog.deliver = (entries) => send({ type: 'querylog-lines', entries });
   const stop = async (): Promise<void> => {
-    queryLog.flush();
+    // The last query-log lines reach the main process before this worker exits.
+    const last = queryLog.take();
+    if (last.length > 0 && process.connected) {
+      await new Promise<void>((resolve) => process.send?.({ type: 'querylog-lines', entries: last } satisfies FromWorker, undefined, {}, () => resolve()));
+    }
     log.info({ stats: host.stats() }, 'dns worker stopping');
     await host.stop();
     process.exit(0);

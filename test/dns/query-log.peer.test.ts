@@ -150,3 +150,10 @@ t.test('triad ctl dns querylog: off, toggle, --json', async (t) => {
   t.match(bad.err, /usage: triad ctl dns querylog \[on\|off\]/);
   t.match(triad.output(), /query logging is now off/, 'the switch is logged, as named logs it');
 });
+
+t.test('a query answered just before the stop is still written', async (t) => {
+  if (!triadUp) return t.fail('triad did not start');
+  dig(addr, triadPort, ['last.ex.test']);
+  await triad.stop();
+  t.ok(lines(path.join(dir, 'triad', 'iso.log')).some((l) => / \(last\.ex\.test\): /.test(l)), 'the worker handed its last lines over before it exited');
+});
