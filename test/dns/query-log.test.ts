@@ -4,6 +4,16 @@ import dnsPacket from 'dns-packet';
 import { parseQuery, type ParsedQuery } from '../../src/dns/message.js';
 import { ecsText, logTime, loggable, queryLogLine, QueryLogQueue, type QueryLogEntry } from '../../src/dns/query-log.js';
 import { querylogArgument } from '../../src/dns/query-log-owner.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DiagnosticSink } from '../../src/config/diagnostics.js';
+import { parseNamedConf } from '../../src/config/named-conf.js';
+import { hostNetworksFrom } from '../../src/net/interfaces.js';
+import { buildViews } from '../../src/dns/view-set.js';
+import { refusingView, ViewRouter } from '../../src/dns/view-router.js';
+import { Responder } from '../../src/dns/responder.js';
+import { queryLog } from '../../src/dns/query-log.js';
 
 function parsed(p: Parameters<typeof dnsPacket.encode>[0], patch?: (b: Buffer) => void): ParsedQuery {
   const b = dnsPacket.encode(p);
@@ -83,4 +93,38 @@ t.test("rndc querylog's arguments", async (t) => {
   for (const w of ['on', 'YES', 'true', 'enable']) t.equal(querylogArgument(w, false), true, w);
   for (const w of ['off', 'no', 'False', 'disable']) t.equal(querylogArgument(w, true), false, w);
   t.throws(() => querylogArgument('maybe', true), /usage: triad ctl dns querylog \[on\|off\]/);
+});
+
+t.test('the view stage logs each query once, with its view; a request no view takes is not logged', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-qlv-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'a.zone'), '$TTL 300\n@ SOA ns host 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.53\nwww A 10.0.0.1\n');
+  const sink = new DiagnosticSink();
+  const c = parseNamedConf('/x/named.conf', `options { directory "${dir}"; recursion no; };
+    view "inside" { match-clients { 127.0.0.2; }; zone "a.test" { type primary; file "a.zone"; }; };`, sink, {});
+  t.same(sink.errors, []);
+  const host = hostNetworksFrom({ lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }] });
+  const built = buildViews(c, host);
+  const router = new ViewRouter(built.views.map((v) => ({ name: v.name, matches: v.matches, responder: new Responder(v.view) })), refusingView(built.views[0].view));
+  const got: string[] = [];
+  queryLog.deliver = (e) => got.push(...e.map((x) => x[1]));
+  t.teardown(() => {
+    queryLog.on = false;
+    queryLog.deliver = undefined;
+  });
+  const q = dnsPacket.encode({ type: 'query', id: 9, flags: 0, questions: [{ type: 'A', class: 'IN', name: 'www.a.test' }] });
+  const from = (address: string) => ({ address, port: 4000, transport: 'udp' as const, destination: '127.0.0.1' });
+  router.respond(q, from('127.0.0.2'));
+  queryLog.flush();
+  t.same(got, [], 'off: nothing');
+  queryLog.on = true;
+  router.respond(q, from('127.0.0.2'));
+  router.respond(q, from('127.0.0.9'));
+  router.respondTcp(q, { ...from('127.0.0.2'), transport: 'tcp' });
+  router.respond(Buffer.from([1, 2, 3]), from('127.0.0.2'));
+  queryLog.flush();
+  t.same(got.map(strip), [
+    'client @ID 127.0.0.2#4000 (www.a.test): view inside: query: www.a.test IN A - (127.0.0.1)',
+    'client @ID 127.0.0.2#4000 (www.a.test): view inside: query: www.a.test IN A -T (127.0.0.1)',
+  ], 'the view named; no line for the refused client or a broken packet');
 });
