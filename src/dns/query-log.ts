@@ -79,8 +79,19 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const p2 = (n: number): string => String(n).padStart(2, '0');
 const p3 = (n: number): string => String(n).padStart(3, '0');
 
+/** The last prefix made per layout: lines of one batch mostly share their millisecond. */
+const lastTime = new Map<string, [number, string]>();
+
 /** A channel's `print-time` prefix (with its trailing space), as BIND 9.18 writes it. */
 export function logTime(ms: number, mode: 'local' | 'iso8601' | 'iso8601-utc'): string {
+  const last = lastTime.get(mode);
+  if (last && last[0] === ms) return last[1];
+  const text = formatTime(ms, mode);
+  lastTime.set(mode, [ms, text]);
+  return text;
+}
+
+function formatTime(ms: number, mode: 'local' | 'iso8601' | 'iso8601-utc'): string {
   const d = new Date(ms);
   if (mode === 'iso8601-utc') {
     return `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}T${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${p3(d.getUTCMilliseconds())}Z `;
