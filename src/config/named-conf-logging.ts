@@ -33,7 +33,8 @@ export interface LoggingConfig {
 
 const BUILTIN: readonly LogChannel[] = [
   { name: 'default_syslog', destination: { kind: 'syslog' }, printTime: false, printCategory: false, printSeverity: false, severity: 'info' },
-  { name: 'default_debug', destination: { kind: 'stderr' }, printTime: 'local', printCategory: false, printSeverity: false, severity: 'dynamic' },
+  // named writes default_debug (named.run) only when started with a debug level; Triad has none.
+  { name: 'default_debug', destination: { kind: 'null' }, printTime: 'local', printCategory: false, printSeverity: false, severity: 'dynamic' },
   { name: 'default_stderr', destination: { kind: 'stderr' }, printTime: false, printCategory: false, printSeverity: false, severity: 'info' },
   { name: 'default_logfile', destination: { kind: 'file', path: 'named.log' }, printTime: false, printCategory: false, printSeverity: false, severity: 'dynamic' },
   { name: 'null', destination: { kind: 'null' }, printTime: false, printCategory: false, printSeverity: false, severity: 'info' },

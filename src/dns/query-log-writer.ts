@@ -19,6 +19,9 @@ import type { LogChannel, LoggingConfig } from '../config/named-conf-logging.js'
 import type { Logger } from '../log.js';
 import { logTime, type QueryLogEntry } from './query-log.js';
 
+/** How long a channel file that could not be opened waits before it is tried again (ms). */
+const RETRY_MS = 10_000;
+
 /** Severities that drop the query log's `info` lines. */
 const ABOVE_INFO = new Set(['critical', 'error', 'warning', 'notice']);
 
@@ -58,8 +61,12 @@ class FileChannel {
     private readonly log: Logger,
   ) {}
 
+  /** When opening last failed: tried again after RETRY_MS, and logged once per failure. */
+  private failedAt = 0;
+
   private open(): boolean {
     if (this.fd !== undefined) return true;
+    if (this.failedAt && Date.now() - this.failedAt < RETRY_MS) return false;
     const { path: file, versions, size } = this.dest;
     try {
       mkdirSync(path.dirname(file), { recursive: true });
@@ -74,9 +81,12 @@ class FileChannel {
       this.fd = openSync(file, 'a', 0o644);
       this.size = fstatSync(this.fd).size;
       this.full = false;
+      if (this.failedAt) this.log.info({ file }, 'query log: the channel file is open again');
+      this.failedAt = 0;
       return true;
     } catch (err) {
-      this.log.error({ file, err: err instanceof Error ? err.message : String(err) }, 'query log: cannot open the channel file');
+      if (!this.failedAt) this.log.error({ file, err: err instanceof Error ? err.message : String(err) }, `query log: cannot open the channel file; its lines are dropped, and opening is tried again every ${RETRY_MS / 1000} s`);
+      this.failedAt = Date.now();
       return false;
     }
   }
