@@ -151,8 +151,23 @@ t.test('triad ctl dns querylog: off, toggle, --json', async (t) => {
   t.match(triad.output(), /query logging is now off/, 'the switch is logged, as named logs it');
 });
 
+t.test('a reload sets the switch from named.conf when it says querylog', async (t) => {
+  if (!triadUp) return t.fail('triad did not start');
+  writeFileSync(path.join(dir, 'triad.conf'), conf('triad', triadPort, false).replace('querylog yes', 'querylog no'));
+  const r = ctl('dns', 'reload');
+  t.equal(r.code, 0, r.err);
+  t.match(ctl('dns', 'stats').out, /query logging: off/, 'querylog no after the reload');
+  const f = path.join(dir, 'triad', 'iso.log');
+  const before = lines(f).length;
+  t.match(dig(addr, triadPort, ['www.ex.test']), /status: NOERROR/, 'answered after the reload');
+  // Lines leave a worker within 50 ms: wait well past that before saying none came.
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(lines(f).length, before, 'nothing logged');
+});
+
 t.test('a query answered just before the stop is still written', async (t) => {
   if (!triadUp) return t.fail('triad did not start');
+  t.equal(ctl('dns', 'querylog', 'on').code, 0);
   dig(addr, triadPort, ['last.ex.test']);
   await triad.stop();
   t.ok(lines(path.join(dir, 'triad', 'iso.log')).some((l) => / \(last\.ex\.test\): /.test(l)), 'the worker handed its last lines over before it exited');
