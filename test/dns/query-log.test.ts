@@ -3,7 +3,8 @@ import t from 'tap';
 import dnsPacket from 'dns-packet';
 import { parseQuery, type ParsedQuery } from '../../src/dns/message.js';
 import { ecsText, logTime, loggable, queryLogLine, QueryLogQueue, type QueryLogEntry } from '../../src/dns/query-log.js';
-import { querylogArgument } from '../../src/dns/query-log-owner.js';
+import { querylogArgument, QueryLogOwner } from '../../src/dns/query-log-owner.js';
+import { createLogger } from '../../src/log.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,4 +128,28 @@ t.test('the view stage logs each query once, with its view; a request no view ta
     'client @ID 127.0.0.2#4000 (www.a.test): view inside: query: www.a.test IN A - (127.0.0.1)',
     'client @ID 127.0.0.2#4000 (www.a.test): view inside: query: www.a.test IN A -T (127.0.0.1)',
   ], 'the view named; no line for the refused client or a broken packet');
+});
+
+t.test('the switch in the main process: named.conf at load and reload, ctl between', async (t) => {
+  const told: boolean[] = [];
+  const owner = new QueryLogOwner(createLogger({ level: 'silent' }), (on) => told.push(on));
+  const load = (text: string) => {
+    const sink = new DiagnosticSink();
+    const c = parseNamedConf('/x/named.conf', text, sink, {});
+    t.same(sink.errors, []);
+    owner.configure(c);
+  };
+  load('options { recursion no; };');
+  t.equal(owner.on, false, 'off by default');
+  load('options { querylog yes; };');
+  t.same(told, [true], 'querylog yes: on, and the workers are told');
+  t.same(owner.command(['off']), { text: 'query logging is now off\n', data: { querylog: false } });
+  load('options { recursion no; };');
+  t.equal(owner.on, false, 'a reload saying nothing keeps what ctl set');
+  load('logging { channel c { null; }; category queries { c; }; };');
+  t.equal(owner.on, true, 'a queries category turns it on');
+  owner.command([]);
+  t.equal(owner.on, false, 'toggled');
+  t.same(told, [true, false, true, false], 'told once per change');
+  owner.stop();
 });
