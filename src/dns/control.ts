@@ -69,11 +69,17 @@ export function localControl(host: DnsHost, cmd: string, args: string[]): Contro
         return { text: `${base}loaded: no (not loaded due to errors; answered SERVFAIL)\n`, data };
       }
       let rrsets = 0;
-      for (const n of zone.nodes.values()) rrsets += n.rrsets.size;
+      // Names at or below the apex, as named counts them (the table also keeps the names above it).
+      const apex = zone.originKey;
+      let nodes = 0;
+      for (const [k, n] of zone.nodes) {
+        rrsets += n.rrsets.size;
+        if (k.endsWith(apex)) nodes++;
+      }
       // As rndc zonestatus: the file's modification time is "last loaded"; dynamic when updates may match someone.
       const loadedAt = zoneFileTime(zc.file);
       const dynamic = zc.update?.updatePolicy !== undefined || (zc.update?.allowUpdate ?? []).some((e) => !(e.kind === 'builtin' && e.name === 'none' && !e.negated));
-      const data = { name: zc.name, type: zc.type, serial: zone.serial, file: zc.file, nodes: zone.nodes.size, rrsets, loaded: true, stale: failed, lastLoaded: loadedAt?.toISOString() ?? null, secure: false, dynamic };
+      const data = { name: zc.name, type: zc.type, serial: zone.serial, file: zc.file, nodes, rrsets, loaded: true, stale: failed, lastLoaded: loadedAt?.toISOString() ?? null, secure: false, dynamic };
       const note = failed ? 'loaded: the file did not load at the last reload; serving the data loaded before\n' : '';
       const bindLines = `serial: ${data.serial}\nnodes: ${data.nodes}\n${loadedAt ? `last loaded: ${loadedAt.toUTCString()}\n` : ''}secure: no\ndynamic: ${dynamic ? 'yes' : 'no'}\nreconfigurable via modzone: no\n`;
       return { text: `${base}${bindLines}rrsets: ${data.rrsets}\n${note}`, data };
