@@ -24,6 +24,7 @@ import { expandPrimaries, listPort, secondaryClause, type RemoteList, type Secon
 import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
 import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, checkCatalogZones, type CatalogZoneConfig } from './named-conf-catalog.js';
 import { sessionKeyClause, updateClause, type SessionKeySettings, type UpdateSettings } from './named-conf-update.js';
+import { readLogging, type LoggingConfig } from './named-conf-logging.js';
 
 export type { ZoneType } from './named-conf-grammar.js';
 
@@ -75,6 +76,8 @@ export interface NamedOptions {
   pidFile?: string | null;
   /** null for `version none`; undefined when not set (BIND then answers its own version). */
   version?: string | null;
+  /** options { querylog }: undefined when not set (then `category queries` decides, named-conf-logging.ts). */
+  querylog?: boolean;
   maxUdpSize?: number;
   /** options { minimal-responses }; unset means BIND 9.18's default no-auth-recursive. */
   minimalResponses?: 'yes' | 'no' | 'no-auth' | 'no-auth-recursive';
@@ -166,6 +169,8 @@ export interface NamedConfig {
   unservedZones: ZoneConfig[];
   /** The `view` statements in order (named-conf-views.ts); empty when there are none. */
   views: ViewConfig[];
+  /** The `logging` statement (named-conf-logging.ts); undefined when there is none. */
+  logging?: LoggingConfig;
 }
 
 export interface LoadNamedConfOptions {
@@ -357,6 +362,7 @@ class NamedConfBuilder {
   build(top: NStatement[], file: string, files: string[]): NamedConfig {
     const options = this.defaultOptions();
     let optionsSeen: Token | undefined;
+    let loggingBlock: NStatement[] | undefined;
     const topZones: NStatement[] = [];
     const views: NStatement[] = [];
     // Definitions first, so uses may come before them (BIND allows that).
@@ -391,8 +397,11 @@ class NamedConfBuilder {
           views.push(s);
           break;
         case 'logging':
-          if (this.expectBlock(s, 1)) this.logging(s.block ?? []);
-          this.unimplemented(head, "'logging' is accepted and ignored: Triad logs one JSON line per event to stdout (pino)");
+          if (this.expectBlock(s, 1)) {
+            this.logging(s.block ?? []);
+            loggingBlock = s.block ?? [];
+          }
+          this.unimplemented(head, "'logging': only category 'queries' (the query log) is written to its channels; everything else goes to Triad's JSON log on stdout");
           break;
         case 'controls':
           this.expectBlock(s, 1);
@@ -450,7 +459,8 @@ class NamedConfBuilder {
     const acls = new Map<string, AddressMatchList>();
     for (const [k, v] of this.aclDefs) acls.set(k, v.list);
     const viewKeys = new Map(viewConfigs.map((v) => [v.name, v.keys] as const));
-    return { file, files, options, acls, keys: this.keys, viewKeys, zones, unservedZones, views: viewConfigs };
+    const logging = loggingBlock ? readLogging(loggingBlock, options.directory) : undefined;
+    return { file, files, options, acls, keys: this.keys, viewKeys, zones, unservedZones, views: viewConfigs, logging };
   }
 
   private defaultOptions(): NamedOptions {
@@ -601,6 +611,9 @@ class NamedConfBuilder {
           break;
         case 'version':
           o.version = v.kind === 'string' ? v.value : null;
+          break;
+        case 'querylog':
+          o.querylog = parseBool(v.value) ?? false;
           break;
         case 'minimal-responses': {
           const b = parseBool(v.value);

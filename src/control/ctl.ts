@@ -30,6 +30,13 @@ export async function ctlCommand(args: ParsedArgs): Promise<number> {
     return 1;
   }
   for (const [k, v] of Object.entries(args.options)) if (!OWN.has(k)) rest.push(v === true ? `--${k}` : `--${k}=${String(v)}`);
+  // A place option without its value is a mistake, never a silent fall-back to the default socket.
+  for (const k of ['data-dir', 'conf-dir', 'control-socket', 'server']) {
+    if (args.options[k] === true || args.options[k] === '') {
+      process.stderr.write(`triad ctl: --${k} needs a value\n`);
+      return 2;
+    }
+  }
   const confDir = path.resolve(optString(args, 'conf-dir') ?? 'conf');
   const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
   // `--server ADDR[#PORT]`: a named.conf `controls { inet … }` channel instead of the Unix socket (BIND's default port 953).

@@ -85,7 +85,9 @@ export async function registerServiceControl(
     const c = cmd ?? spec.default;
     if (c === undefined) throw new ControlUsageError(`usage: triad ctl ${service} ${names.join('|')} …`);
     if (!names.includes(c)) throw new ControlUsageError(`unknown ${service} command '${c}' (have: ${names.join(', ')})`);
-    return run(c, args);
+    // Every read command answers `--json`: one that has no structured reply gives its text.
+    const read = spec.commands.find((x) => x.name === c)?.read ?? false;
+    return run(c, args).then((r) => (read && r.data === undefined ? { ...r, data: { text: r.text } } : r));
   };
   await registerControl(socketPath, service, async ([cmd, ...args]) => dispatch(cmd, args));
   const aliases = spec.commands.filter((c) => c.alias).map((c) => c.name);

@@ -18,7 +18,8 @@ export const DHCP_CONTROL: ControlSpec = {
   commands: [
     { name: 'leases', args: '[--all]', summary: 'the leases in memory: address, MAC, hostname, expiry (every record with all)', read: true },
     { name: 'ha', summary: 'the HA pair: this server\'s state, the partner\'s state, scopes, unacked clients, last heartbeat', read: true },
-    { name: 'stats', summary: 'packets received, malformed, ignored, replies, acks, send errors; leases by state', read: true },
+    { name: 'stats', summary: "packets received, malformed, ignored, replies, acks, send errors; leases by state; the same in Kea's statistic names", read: true },
+    { name: 'release', args: 'ADDR', summary: 'free the lease of ADDR as a DHCPRELEASE from its client would (on disk first; its DNS name goes)', read: false },
   ],
   default: 'stats',
 };

@@ -15,7 +15,8 @@ import { registerLocalServer } from './local-handoff.js';
 import type { DhcpPacket } from './packet.js';
 import type { NameEvent } from '../net/name-registration.js';
 import type { LeaseStore } from './lease-store.js';
-import type { Lease } from './lease.js';
+import { leaseKey, type Lease } from './lease.js';
+import type { TypeCounters } from './kea-stats.js';
 import type { Changes } from './changes.js';
 import { BOOTREQUEST, DecodeError, OPT, decodePacket, encodePacket } from './packet.js';
 
@@ -51,6 +52,8 @@ export class DhcpServer {
   private sockets = new Map<string, Served>();
   private udp?: UdpSender;
   readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
+  /** Requests and replies by DHCP message type, for Kea's pkt4-*-received/sent (kea-stats.ts). */
+  readonly types: TypeCounters = { received: {}, sent: {} };
   /** Lease records reach the disk here before memory changes or a reply leaves. */
   private landing: Landing;
   /** Addresses of the served links; the same Set object is registered for the in-process relay. */
@@ -186,6 +189,23 @@ export class DhcpServer {
     this.decide(link, sock, req, 0, udp.dstIp === 0xffffffff);
   }
 
+  /**
+   * `triad ctl dhcp release ADDR`: what a DHCPRELEASE from the client does (handlers.ts
+   * onRelease): the address is free once its record is on disk, its DNS name goes, and
+   * an HA partner hears of it. Undefined when ADDR has no active lease.
+   */
+  async release(ip: number): Promise<Lease | undefined> {
+    const l = this.st.db.get(ip);
+    if (!l || l.state !== 'active') return undefined;
+    const now = Math.floor(Date.now() / 1000);
+    const freed: Lease = { ...l, state: 'free', ends: now, cltt: now };
+    await this.land({ commit: [freed], offers: [], cursors: [] });
+    this.publishNames?.([{ kind: 'unbind', ip, owner: leaseKey(l) }]);
+    await this.hooks?.committed([freed]).catch(() => false);
+    this.log.info(`DHCPRELEASE of ${formatIPv4(ip)} by triad ctl (found)`);
+    return freed;
+  }
+
   /** Lands changes that come from elsewhere (a lease from the HA partner): durable, then in memory. */
   land(ch: Changes): Promise<void> {
     return new Promise((resolve, reject) => this.landing.land(this.st, ch, resolve, reject));
@@ -193,6 +213,10 @@ export class DhcpServer {
 
   private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean, deliver?: (reply: Buffer) => void): void {
     const st = this.st;
+    if (probes === 0) {
+      const t = req.options.get(OPT.MESSAGE_TYPE)?.[0] ?? 0;
+      this.types.received[t] = (this.types.received[t] ?? 0) + 1;
+    }
     if (probes === 0 && this.hooks && !this.hooks.admit(req)) {
       this.stats.ignored++;
       return;
@@ -280,6 +304,8 @@ export class DhcpServer {
       return;
     }
     this.stats.replies++;
+    const sent = r.packet.options.get(OPT.MESSAGE_TYPE)?.[0] ?? 0;
+    this.types.sent[sent] = (this.types.sent[sent] ?? 0) + 1;
     const d = r.dest;
     try {
       if (deliver && d.kind === 'relay') {

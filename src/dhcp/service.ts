@@ -23,6 +23,8 @@ import type { HaConfig } from '../config/ha-conf.js';
 import type { HaPair } from './ha/pair.js';
 import { DHCP_CONTROL, dhcpInterfaces } from './definition.js';
 import { formatLeaseTable, leaseRows } from './lease-table.js';
+import { keaStatistics } from './kea-stats.js';
+import { parseIPv4 } from '../wire/ipv4.js';
 
 
 function load(file: string, opts: RunOptions): DhcpdConf {
@@ -103,7 +105,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   };
   let closeControl: (() => Promise<void>) | undefined;
 
-  /** `triad ctl dhcp leases [--all]|stats`: the leases in memory and the packet counters. */
+  /** `triad ctl dhcp leases [--all]|stats|release ADDR|ha`: the leases in memory, the counters (also in Kea's names), a release. */
   const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
     if (cmd === 'ha') {
       if (!ha) return { text: 'not part of an HA pair (no dhcp-ha.json, no failover peer)\n', data: { ha: false } };
@@ -118,14 +120,26 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const rows = leaseRows(db.all(), Date.now() / 1000, all);
       return { text: formatLeaseTable(rows, all), data: rows };
     }
+    if (cmd === 'release') {
+      const ip = args.length === 1 ? parseIPv4(args[0]) : undefined;
+      if (ip === undefined) throw new ControlUsageError('usage: triad ctl dhcp release ADDR (an IPv4 address)');
+      if (!server) throw new ControlUsageError(`DHCP is not serving (${describe() ?? 'idle'}): nothing to release`);
+      const freed = await server.release(ip);
+      if (!freed) throw new ControlUsageError(`no active lease for ${args[0]}`);
+      return { text: `released ${args[0]}${freed.hwAddr ? ` (was ${freed.hwAddr.toString('hex').replace(/(..)(?!$)/g, '$1:')})` : ''}\n`, data: { released: args[0] } };
+    }
     const byState: Record<string, number> = {};
     for (const l of db.all()) byState[l.state] = (byState[l.state] ?? 0) + 1;
     const counters = server?.stats ?? { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
-    const data = { serving: server !== undefined, detail: describe() ?? null, ...counters, leases: byState };
+    const kea = keaStatistics(conf, db.all(), counters, server?.types ?? { received: {}, sent: {} }, Date.now() / 1000);
+    const data = { serving: server !== undefined, detail: describe() ?? null, ...counters, leases: byState, kea: kea.stats, subnets: kea.subnets };
     const lines = [
       ...(server ? [] : [`idle: ${describe() ?? 'not serving'}`]),
       ...Object.entries(counters).map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}: ${v}`),
       ...Object.entries(byState).sort().map(([k, v]) => `leases ${k}: ${v}`),
+      // Kea's statistic names (statistic-get-all), subnets numbered in the file's order.
+      ...kea.subnets.map((s) => `subnet[${s.id}]: ${s.prefix}`),
+      ...Object.entries(kea.stats).map(([k, v]) => `${k}: ${v}`),
     ];
     return { text: lines.join('\n') + '\n', data };
   };

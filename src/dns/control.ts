@@ -8,6 +8,7 @@
 // section per worker).
 
 import http from 'node:http';
+import { statSync } from 'node:fs';
 import type { NamedConfig } from '../config/named-conf.js';
 import { ControlUsageError, controlSocketPath, handleControlRequest, registerServiceControl, type ControlReply } from '../control/server.js';
 import type { Logger } from '../log.js';
@@ -19,7 +20,7 @@ import { matchEnvironment } from './view-builder.js';
 import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
 import { DNS_CONTROL } from './definition.js';
 
-export const DNS_CONTROL_COMMANDS = ['reload', 'flush', 'dumpdb', 'stats', 'zonestatus', 'refresh', 'retransfer', 'notify'] as const;
+export const DNS_CONTROL_COMMANDS = ['reload', 'flush', 'dumpdb', 'stats', 'zonestatus', 'refresh', 'retransfer', 'notify', 'querylog'] as const;
 export type DnsControlCommand = (typeof DNS_CONTROL_COMMANDS)[number];
 
 /** Answers a command from one process's DnsHost (a worker, or the main process without workers). Not `reload`. */
@@ -61,20 +62,39 @@ export function localControl(host: DnsHost, cmd: string, args: string[]): Contro
       const zc = sv?.conf.zones.find((z) => (z.file !== undefined || z.inView !== undefined) && keyOf(z.name) === key);
       const failed = cfg?.failed.some((f) => keyOf(f.name) === key && (f.view === undefined || f.view === sv?.name)) ?? false;
       if (!zc || (!zone && !failed)) throw new ControlUsageError(`no such zone '${args[0]}' (served: ${sv?.view.zones.map((z) => nameToText(z.origin)).join(', ') ?? 'none'})`);
-      const base = `name: ${zc.name}\ntype: ${zc.type}\nfiles: ${zc.file ?? ''}\n`;
+      const base = `name: ${zc.name}\ntype: ${zc.type}\nfiles: ${zc.fileText ?? zc.file ?? ''}\n`;
       if (!zone) {
         // As named: a zone whose file did not load is configured but answers SERVFAIL.
         const data = { name: zc.name, type: zc.type, file: zc.file, loaded: false };
         return { text: `${base}loaded: no (not loaded due to errors; answered SERVFAIL)\n`, data };
       }
       let rrsets = 0;
-      for (const n of zone.nodes.values()) rrsets += n.rrsets.size;
-      const data = { name: zc.name, type: zc.type, serial: zone.serial, file: zc.file, nodes: zone.nodes.size, rrsets, loaded: true, stale: failed };
+      // Names at or below the apex, as named counts them (the table also keeps the names above it).
+      const apex = zone.originKey;
+      let nodes = 0;
+      for (const [k, n] of zone.nodes) {
+        rrsets += n.rrsets.size;
+        if (k.endsWith(apex)) nodes++;
+      }
+      // As rndc zonestatus: the file's modification time is "last loaded"; dynamic when updates may match someone.
+      const loadedAt = zoneFileTime(zc.file);
+      const dynamic = zc.update?.updatePolicy !== undefined || (zc.update?.allowUpdate ?? []).some((e) => !(e.kind === 'builtin' && e.name === 'none' && !e.negated));
+      const data = { name: zc.name, type: zc.type, serial: zone.serial, file: zc.file, nodes, rrsets, loaded: true, stale: failed, lastLoaded: loadedAt?.toISOString() ?? null, secure: false, dynamic };
       const note = failed ? 'loaded: the file did not load at the last reload; serving the data loaded before\n' : '';
-      return { text: `${base}serial: ${data.serial}\nnodes: ${data.nodes}\nrrsets: ${data.rrsets}\n${note}`, data };
+      const bindLines = `serial: ${data.serial}\nnodes: ${data.nodes}\n${loadedAt ? `last loaded: ${loadedAt.toUTCString()}\n` : ''}secure: no\ndynamic: ${dynamic ? 'yes' : 'no'}\nreconfigurable via modzone: no\n`;
+      return { text: `${base}${bindLines}rrsets: ${data.rrsets}\n${note}`, data };
     }
     default:
       throw new ControlUsageError(`unknown DNS command '${cmd}' (have: ${DNS_CONTROL_COMMANDS.join(', ')})`);
+  }
+}
+
+/** When the zone's file was last written (named reports it as "last loaded"). */
+function zoneFileTime(file: string | undefined): Date | undefined {
+  try {
+    return file ? statSync(file).mtime : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -24,6 +24,7 @@ export const DNS_CONTROL: ControlSpec = {
     { name: 'refresh', args: 'ZONE', summary: 'a secondary zone asks its primaries for a newer serial now', read: false },
     { name: 'retransfer', args: 'ZONE', summary: 'a secondary zone transfers the whole zone again now', read: false },
     { name: 'notify', args: 'ZONE', summary: "send NOTIFY for a primary zone's serial to its secondaries again (as rndc notify)", read: false },
+    { name: 'querylog', args: '[on|off]', summary: 'turn the query log on or off; alone, toggle it (as rndc querylog)', read: false },
   ],
 };
 

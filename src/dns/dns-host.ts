@@ -7,6 +7,7 @@ import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Logger } from '../log.js';
 import { loadDnsConfig, type DnsConfig } from './dns-config.js';
 import { servedZones, type FailedZone } from './view-builder.js';
+import { cookieSecret } from './cookie-secret.js';
 import { Responder, type ResponderStats } from './responder.js';
 import { namesTargets, servedViews, type ServedView } from './view-set.js';
 import { refusingView, ViewRouter } from './view-router.js';
@@ -170,7 +171,7 @@ export class DnsHost {
     }
     const views = cfg.views.map((v) => ({
       name: v.name, matches: v.matches,
-      responder: new Responder(v.view, { resolver: configure ? this.resolverFor(v) : this.resolvers.get(v.name), faults: this.faults }),
+      responder: new Responder(v.view, { resolver: configure ? this.resolverFor(v) : this.resolvers.get(v.name), faults: this.faults, cookieSecret: cookieSecret() }),
     }));
     return new ViewRouter(views, refusingView(cfg.view), { faults: this.faults, verifiedKey: viewKeyVerifier(cfg.views) });
   }

@@ -250,9 +250,8 @@ export class Renderer {
    * address under our secret). The hash is a fast keyed mix, not SipHash: we
    * never require cookies, so they only need to look right to clients.
    */
-  writeCookie(out: Uint8Array, at: number, clientCookie: Uint8Array, address: string): void {
+  writeCookie(out: Uint8Array, at: number, clientCookie: Uint8Array, address: string, t = this.now()): void {
     out.set(clientCookie.subarray(0, 8), at);
-    const t = this.now();
     out[at + 8] = 1;
     out[at + 9] = 0;
     out[at + 10] = 0;
@@ -272,5 +271,19 @@ export class Renderer {
     for (let i = 0; i < address.length; i++) mix(address.charCodeAt(i));
     const hash = [h1 >>> 24, (h1 >>> 16) & 0xff, (h1 >>> 8) & 0xff, h1 & 0xff, h2 >>> 24, (h2 >>> 16) & 0xff, (h2 >>> 8) & 0xff, h2 & 0xff];
     out.set(hash, at + 16);
+  }
+  /**
+   * Whether a COOKIE option carries a server cookie we issued to this address within
+   * the last hour (RFC 9018 §4.3), as the query log's `V` reports it.
+   */
+  cookieValid(cookie: Uint8Array, address: string): boolean {
+    if (cookie.length !== 24 || cookie[8] !== 1) return false;
+    const t = ((cookie[12] << 24) | (cookie[13] << 16) | (cookie[14] << 8) | cookie[15]) >>> 0;
+    const age = this.now() - t;
+    if (age < -300 || age > 3600) return false;
+    const mine = new Uint8Array(24);
+    this.writeCookie(mine, 0, cookie, address, t);
+    for (let i = 16; i < 24; i++) if (mine[i] !== cookie[i]) return false;
+    return true;
   }
 }

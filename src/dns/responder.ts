@@ -39,6 +39,7 @@ import { errorReply, type AddressMatcher, type ClientInfo, type DataReply, type 
 import { ZoneTable } from './zone-table.js';
 import { emptyZone, type Zone } from './zone.js';
 import { CLASS_IN, T } from '../wire/rr-type.js';
+import { loggable, queryLogLine } from './query-log.js';
 
 export type { AddressMatcher, ClientInfo, RecursiveResolver, ServingView } from './pipeline.js';
 
@@ -126,6 +127,25 @@ export class Responder {
   /** RA is set exactly when recursion is available to this client (BIND). */
   private setRa(out: Uint8Array, client: ClientInfo): void {
     if (this.ra && out.length > 3) out[3] = this.ra(client.address) ? out[3] | 0x80 : out[3] & 0x7f;
+  }
+
+  /**
+   * The query-log line for this request (query-log.ts), or undefined where BIND logs
+   * nothing: a dropped client, a message that is not a well-formed QUERY, an EDNS
+   * version it answers BADVERS, a TSIG that does not verify.
+   */
+  queryLogLine(msg: Uint8Array, client: ClientInfo, view?: string): string | undefined {
+    if (this.dropped(client.address)) return undefined;
+    const p = parseQuery(msg);
+    if (p.kind !== 'ok' || !loggable(p.query)) return undefined;
+    let signer: string | undefined;
+    if (maySign(msg)) {
+      const v = this.tsig.check(msg);
+      if (v.kind === 'reject') return undefined;
+      if (v.kind === 'signed') signer = v.keyName;
+    }
+    const c = p.query.cookie;
+    return queryLogLine(p.query, client, { signer, view, cookie: c ? (this.renderer.cookieValid(c, client.address) ? 'valid' : 'client') : undefined });
   }
 
   /**

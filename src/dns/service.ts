@@ -40,6 +40,9 @@ import { DynamicZones, toLine } from './dynamic-zones.js';
 import type { ZoneDiff } from './zone-diff.js';
 import { keyToEnv, makeSessionKey, sessionKey, setSessionKey, SESSION_KEY_ENV, wantsSessionKey } from './session-key.js';
 import { matchEnvironment } from './view-builder.js';
+import { QueryLogOwner } from './query-log-owner.js';
+import { queryLog, QUERYLOG_ENV } from './query-log.js';
+import { COOKIE_SECRET_ENV, cookieSecretEnv } from './cookie-secret.js';
 
 /**
  * update-policy local: a fresh session key for this run, written where nsupdate -l
@@ -119,7 +122,11 @@ class InProcessDns implements Service {
     this.notifier = new NotifySender(log, notifySigning(() => this.host.config?.conf));
     this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone, diff) => this.host.setDynamic(name, zone, diff), notifyAfterUpdate(log, () => this.notifier));
     this.host.onUpdate = (req) => this.dynamic.update(req);
+    this.queryLog = new QueryLogOwner(log, (on) => (queryLog.on = on));
+    queryLog.deliver = (entries) => this.queryLog.write(entries);
   }
+  /** The query log: switch and files, for this process's own queries. */
+  private queryLog: QueryLogOwner;
   /** Dynamic zones: updates decided, journaled and written here, served by this same host. */
   private dynamic: DynamicZones;
   /** Catalog zones: their members become secondary zones here (configure goes through it). */
@@ -136,6 +143,7 @@ class InProcessDns implements Service {
     const conf = loadNamedConfOnly(this.file, sink);
     if (!sink.hasErrors()) startSessionKey(conf, this.opts.dataDir, this.log);
     await this.host.start();
+    if (this.host.config) this.queryLog.configure(this.host.config.conf);
     if (this.host.config) this.dynamic.configure(this.host.config.conf, matchEnvironment(this.host.config.conf, hostNetworks()));
     if (this.host.config) logLoaded(this.log, this.host.config);
     // fixed-address names in dhcpd.conf are looked up in these zones' addresses.
@@ -155,6 +163,8 @@ class InProcessDns implements Service {
       const sec = secondaryControl(this.secondaries, cmd, args);
       if (sec) return sec;
       if (cmd === 'notify') return notifyCommand(this.notifier, args);
+      if (cmd === 'querylog') return this.queryLog.command(args);
+      if (cmd === 'stats') return withQueryLogState(localControl(this.host, cmd, args), this.queryLog.on);
       if (cmd !== 'reload') return localControl(this.host, cmd, args);
       await this.reload();
       return { text: 'reload successful\n' };
@@ -163,6 +173,7 @@ class InProcessDns implements Service {
   }
   async reload(): Promise<void> {
     logLoaded(this.log, await this.host.reload());
+    if (this.host.config) this.queryLog.configure(this.host.config.conf);
     if (this.host.config) this.catalogs.configure(this.host.config.conf);
     if (this.host.config) this.dynamic.configure(this.host.config.conf, matchEnvironment(this.host.config.conf, hostNetworks()));
     this.owner?.setFacts(this.host.facts);
@@ -178,6 +189,7 @@ class InProcessDns implements Service {
     this.log.info({ stats: this.host.stats() }, 'dns stopping');
     await this.closeControl?.();
     await this.host.stop();
+    this.queryLog.stop();
     removePidFile(this.pidFile);
   }
 }
@@ -206,6 +218,8 @@ class ClusterDns implements Service {
   /** The first worker's announcement of the zones it loaded (all workers load the same files). */
   private firstNotify: NotifyZoneInfo[] | undefined;
   private syncSeq = 0;
+  /** The query log: the switch is sent to every worker, their lines are written here. */
+  private queryLog: QueryLogOwner;
 
   /** Resolves once every live worker has handled the messages sent to it so far. */
   private syncWorkers(): Promise<void> {
@@ -251,6 +265,9 @@ class ClusterDns implements Service {
     private readonly log: Logger,
     private readonly opts: RunOptions,
   ) {
+    this.queryLog = new QueryLogOwner(log, (on) => {
+      for (const s of this.slots) if (s.worker?.isConnected()) s.worker.send({ type: 'querylog', on } satisfies ToWorker);
+    });
     this.dynamic = new DynamicZones(log, opts.dataDir, async (name, zone, diff) => {
       await Promise.all(this.slots.map((s) => (s.worker ? this.sendDynamic(s.worker, name, zone, diff) : undefined)));
     }, notifyAfterUpdate(log, () => this.notifier));
@@ -293,6 +310,7 @@ class ClusterDns implements Service {
     }
     // NOTIFY is sent from here, not by the workers.
     if (cmd === 'notify') return notifyCommand(this.notifier, args);
+    if (cmd === 'querylog') return this.queryLog.command(args);
     const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
     const replies = await Promise.all(live.map((w) => new Promise<{ pid: number; reply: ControlReply }>((resolve, reject) => {
       const id = ++this.ctlSeq;
@@ -312,7 +330,8 @@ class ClusterDns implements Service {
       w.send(msg);
     })));
     if (replies.length === 0) throw new Error('no DNS worker is running');
-    return mergeReplies(cmd, replies);
+    const merged = mergeReplies(cmd, replies);
+    return cmd === 'stats' ? withQueryLogState(merged, this.queryLog.on) : merged;
   }
 
   async start(): Promise<void> {
@@ -322,6 +341,8 @@ class ClusterDns implements Service {
     const conf = loadNamedConfOnly(this.file, sink);
     sink.throwIfErrors();
     this.namedConf = conf;
+    // Before the workers start: each is forked with the switch set.
+    this.queryLog.configure(conf);
     // Stored copies of secondary zones (written by the main process itself) load before the
     // workers start, so each starts with them.
     this.catalogs.configure(conf);
@@ -378,7 +399,7 @@ class ClusterDns implements Service {
     cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
     const session = sessionKey();
-    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level, ...(session ? { [SESSION_KEY_ENV]: keyToEnv(session) } : {}) });
+    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level, [QUERYLOG_ENV]: this.queryLog.on ? '1' : '0', [COOKIE_SECRET_ENV]: cookieSecretEnv(), ...(session ? { [SESSION_KEY_ENV]: keyToEnv(session) } : {}) });
     slot.worker = w;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
@@ -396,6 +417,7 @@ class ClusterDns implements Service {
           resolve();
         } else if (m.type === 'start-failed') reject(new Error(m.error));
         else if (m.type === 'notify') this.secondaries.notify(m.zone, m.from, m.accepted, m.serial);
+        else if (m.type === 'querylog-lines') this.queryLog.write(m.entries);
         else if (m.type === 'update') {
           // Decided here; the new version reaches every worker before the answer goes back.
           void this.dynamic.update(m.req).then((rcode) => {
@@ -442,6 +464,7 @@ class ClusterDns implements Service {
       const conf = loadNamedConfOnly(this.file, sink);
       if (sink.hasErrors()) return;
       this.namedConf = conf;
+      this.queryLog.configure(conf);
       this.catalogs.configure(conf);
       this.dynamic.configure(conf, matchEnvironment(conf, hostNetworks()));
     });
@@ -539,7 +562,14 @@ class ClusterDns implements Service {
         });
       }),
     );
+    // The workers' last lines arrived before they exited.
+    this.queryLog.stop();
   }
+}
+
+/** `triad ctl dns stats` also says whether the query log is on (rndc status: "query logging is ON"). */
+function withQueryLogState(r: ControlReply, on: boolean): ControlReply {
+  return { text: `${r.text}query logging: ${on ? 'on' : 'off'}\n`, data: { ...(r.data as object), querylog: on } };
 }
 
 /** `triad ctl dns notify ZONE`: as `rndc notify`, the zone's NOTIFYs go out again. */

@@ -12,6 +12,7 @@ import { echoedFlags } from './reply-policy.js';
 import type { QueryHandler } from './server.js';
 import { CLASS_CH } from '../wire/rr-type.js';
 import { MATCH_ALL, selectView, type ViewMatcher, type ViewRequest } from './views.js';
+import { queryLog } from './query-log.js';
 
 export interface RoutedView {
   name: string;
@@ -90,11 +91,28 @@ export class ViewRouter implements QueryHandler {
   }
 
   respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
-    return this.pick(msg, client).respond(msg, client, later);
+    const r = this.pick(msg, client);
+    if (queryLog.on) this.logQuery(r, msg, client);
+    return r.respond(msg, client, later);
   }
 
   respondTcp(msg: Uint8Array, client: ClientInfo, later?: (outs: Uint8Array[] | null, client: ClientInfo) => void): Uint8Array[] | null {
-    return this.pick(msg, client).respondTcp(msg, client, later);
+    const r = this.pick(msg, client);
+    if (queryLog.on) this.logQuery(r, msg, client);
+    return r.respondTcp(msg, client, later);
+  }
+
+  /** The query log (BIND logs a query once its view is chosen; a request no view takes is not logged). */
+  private logQuery(r: Responder, msg: Uint8Array, client: ClientInfo): void {
+    if (r === this.refuser) return;
+    // BIND answers class CHAOS from its own `_bind` view, which the log leaves unnamed.
+    const view = this.only ? undefined : questionClass(msg) === CLASS_CH ? '_bind' : this.views.find((v) => v.responder === r)?.name;
+    try {
+      const line = r.queryLogLine(msg, client, view);
+      if (line !== undefined) queryLog.emit(line);
+    } catch {
+      // A line that cannot be made never stops the answer.
+    }
   }
 
   /** Every pipeline's counters (the views', then the refusals'). */

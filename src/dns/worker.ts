@@ -14,6 +14,7 @@ import { ControlUsageError, type ControlReply } from '../control/server.js';
 import type { NotifyZoneInfo } from './notify-out.js';
 import { fromLine, type RecordLine, type UpdateRequest } from './dynamic-zones.js';
 import { keyFromEnv, setSessionKey, SESSION_KEY_ENV } from './session-key.js';
+import { queryLog, QUERYLOG_ENV, type QueryLogEntry } from './query-log.js';
 
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
@@ -27,7 +28,9 @@ export type ToWorker =
   /** A dynamic zone's current version from the main process (dynamic-zones.ts). */
   | { type: 'dynamic'; id: number; name: string; zone?: WireZone; diff?: { del: RecordLine[]; add: RecordLine[]; serial?: number } }
   /** The main process's answer to an UPDATE this worker passed up. */
-  | { type: 'update-reply'; id: number; rcode: number };
+  | { type: 'update-reply'; id: number; rcode: number }
+  /** `triad ctl dns querylog`, or a reload, switched the query log. */
+  | { type: 'querylog'; on: boolean };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -56,7 +59,9 @@ export type FromWorker =
   /** An UPDATE for a dynamic zone: the main process decides it. */
   | { type: 'update'; id: number; req: UpdateRequest }
   /** `triad ctl` commands answered from this worker's cache and counters. */
-  | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
+  | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean }
+  /** Query-log lines for the main process to write (query-log.ts). */
+  | { type: 'querylog-lines'; entries: QueryLogEntry[] };
 
 async function main(): Promise<void> {
   const namedConf = process.argv[2];
@@ -73,7 +78,15 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => undefined);
   const host = new DnsHost(namedConf, log);
   const workerLoad = (cfg: DnsConfig): WorkerLoad => ({ ...loadReport(cfg), facts: factsToWire(host.facts), addresses: [...host.addresses], notify: host.notifyInfos(cfg) });
+  // The query log: lines go to the main process, which alone writes the files.
+  queryLog.on = process.env[QUERYLOG_ENV] === '1';
+  queryLog.deliver = (entries) => send({ type: 'querylog-lines', entries });
   const stop = async (): Promise<void> => {
+    // The last query-log lines reach the main process before this worker exits.
+    const last = queryLog.take();
+    if (last.length > 0 && process.connected) {
+      await new Promise<void>((resolve) => process.send?.({ type: 'querylog-lines', entries: last } satisfies FromWorker, undefined, {}, () => resolve()));
+    }
     log.info({ stats: host.stats() }, 'dns worker stopping');
     await host.stop();
     process.exit(0);
@@ -93,6 +106,7 @@ async function main(): Promise<void> {
   });
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop') void stop();
+    else if (m.type === 'querylog') queryLog.on = m.on;
     else if (m.type === 'names') host.setNames(m.snapshot);
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);

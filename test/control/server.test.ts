@@ -47,3 +47,13 @@ t.test('a service registers its name; commands marked alias also answer alone; u
   await close();
   t.throws(() => statSync(sock), 'socket removed with the last name');
 });
+
+t.test('a read command without structured data still answers --json (its text)', async (t) => {
+  const sock = path.join(mkdtempSync(path.join(os.tmpdir(), 'ctl-')), 'control.sock');
+  const close = await registerServiceControl(sock, 'x', {
+    commands: [{ name: 'show', summary: '', read: true }, { name: 'poke', summary: '', read: false }],
+  }, async (cmd) => ({ text: `${cmd} done\n` }));
+  t.same((await controlRequest(sock, 'x', ['show'])).body, { text: 'show done\n', data: { text: 'show done\n' } });
+  t.same((await controlRequest(sock, 'x', ['poke'])).body, { text: 'poke done\n' }, 'a command that changes something is left as it is');
+  await close();
+});

@@ -130,7 +130,35 @@ subnet 192.168.118.0 netmask 255.255.255.0 {
     t.ok(rows.some((r) => r.ip === udhIp && r.state !== 'active'), `the released ${udhIp} is listed with --all (${JSON.stringify(rows)})`);
     const bad = ctl('dhcp', 'nonsense');
     t.not(bad.status, 0);
-    t.match(bad.stderr, /unknown dhcp command 'nonsense' \(have: leases, ha, stats\)/);
+    t.match(bad.stderr, /unknown dhcp command 'nonsense' \(have: leases, ha, stats, release\)/);
+    // Kea's statistic names: packets by type, and per subnet (numbered in the file's order).
+    const kea = s as unknown as { kea: Record<string, number>; subnets: { id: number; prefix: string }[] };
+    t.ok(kea.kea['pkt4-discover-received'] >= 2 && kea.kea['pkt4-request-received'] >= 2, `pkt4-*-received (${JSON.stringify(kea.kea)})`);
+    t.ok(kea.kea['pkt4-offer-sent'] >= 2 && kea.kea['pkt4-ack-sent'] >= 2, 'pkt4-*-sent');
+    t.ok(kea.kea['pkt4-release-received'] >= 1, "udhcpc's DHCPRELEASE counted");
+    const lan = kea.subnets.find((x) => x.prefix === '192.168.117.0/24');
+    t.ok(lan, 'the lab subnet has an id');
+    t.equal(kea.kea[`subnet[${lan?.id}].total-addresses`], 100, 'range .100-.199');
+    t.ok(kea.kea[`subnet[${lan?.id}].assigned-addresses`] >= 1, 'assigned addresses');
+    t.match(ctl('dhcp', 'stats').stdout, /^subnet\[\d+\]\.assigned-addresses: \d+$/m, 'and in the text');
+  });
+
+  await t.test('triad ctl dhcp release ADDR: durable, as a DHCPRELEASE', async (t) => {
+    const ctl = (...args: string[]) => spawnSync(process.execPath, [BIN_TRIAD, 'ctl', ...args, '--data-dir', lab.dir], { encoding: 'utf8' });
+    const ns = await lab.addClient('rel1', '02:00:00:00:33:01');
+    await sh(`UDHCPC_OUT=${lab.dir}/rel1.out ip netns exec ${ns} busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -s ${lab.udhcpcScript()} 2>&1`, 60_000);
+    const ip = /ip=(\S+)/.exec(lab.read('rel1.out'))?.[1] ?? '';
+    t.ok(activeLeases(leases).has(ip), `${ip} leased`);
+    const r = ctl('dhcp', 'release', ip);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, new RegExp(`^released ${ip.replace(/\./g, '\\.')} \\(was 02:00:00:00:33:01\\)`));
+    t.notOk(activeLeases(leases).has(ip), 'free on disk when the command answers');
+    t.notMatch(ctl('dhcp', 'leases').stdout, new RegExp(`^${ip.replace(/\./g, '\\.')}\\s`, 'm'), 'gone from triad ctl dhcp leases');
+    const again = ctl('dhcp', 'release', ip);
+    t.not(again.status, 0);
+    t.match(again.stderr, /no active lease for /);
+    const usage = ctl('dhcp', 'release', 'nonsense');
+    t.match(usage.stderr, /usage: triad ctl dhcp release ADDR/);
   });
 
   await t.test('dhcrelay in a middle namespace relays a client of another subnet', async (t) => {

@@ -65,10 +65,17 @@ t.test('stats, dumpdb, flush over the local socket', async (t) => {
   const ns = ctl('dns', 'stats', '--json');
   t.equal(ns.code, 0, ns.err);
   t.equal((JSON.parse(ns.out) as { workers?: number }).workers, 2, 'triad ctl dns stats: the same command under its service');
-  t.match(ctl('dns', 'zonestatus', 'local.test').out, /serial: 20240101/, 'triad ctl dns zonestatus');
+  const zs = ctl('dns', 'zonestatus', 'local.test');
+  t.match(zs.out, /serial: 20240101/, 'triad ctl dns zonestatus');
+  // rndc zonestatus's lines, in its order.
+  t.match(zs.out, /^name: local\.test\ntype: primary\nfiles: local\.zone\nserial: 2024010101\nnodes: 3\nlast loaded: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\nsecure: no\ndynamic: no\n/, 'the lines rndc zonestatus prints');
+  const zj = JSON.parse(ctl('dns', 'zonestatus', 'local.test', '--json').out) as { serial: number; dynamic: boolean; lastLoaded: string };
+  t.equal(zj.serial, 2024010101);
+  t.equal(zj.dynamic, false);
+  t.match(zj.lastLoaded, /^\d{4}-\d\d-\d\dT/);
   const unknown = ctl('dns', 'frobnicate');
   t.not(unknown.code, 0);
-  t.match(unknown.err, /unknown dns command 'frobnicate' \(have: stats, flush, reload, dumpdb, zonestatus, refresh, retransfer, notify\)/);
+  t.match(unknown.err, /unknown dns command 'frobnicate' \(have: stats, flush, reload, dumpdb, zonestatus, refresh, retransfer, notify, querylog\)/);
   const dump = ctl('dumpdb');
   t.equal(dump.code, 0);
   t.match(dump.out, /www\.fwd\.test\.\s+\d+\s+IN\s+A\s+198\.51\.100\.1/, 'cached record in the dump');
