@@ -21,6 +21,7 @@ import { parsePrefix } from '../net/ip.js';
 import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.js';
 import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
+import { parseRateLimit, type RateLimitConfig } from './named-conf-rrl.js';
 import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
 import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, checkCatalogZones, type CatalogZoneConfig } from './named-conf-catalog.js';
 import { sessionKeyClause, updateClause, type SessionKeySettings, type UpdateSettings } from './named-conf-update.js';
@@ -94,6 +95,8 @@ export interface NamedOptions {
   secondary?: SecondarySettings;
   /** catalog-zones: catalogs whose member zones become secondary zones here. */
   catalogZones?: CatalogZoneConfig[];
+  /** rate-limit { … } (named-conf-rrl.ts): response-rate limiting. */
+  rateLimit?: RateLimitConfig;
 }
 
 export interface CacheTuning {
@@ -594,6 +597,9 @@ class NamedConfBuilder {
         case 'dnssec-validation':
           // Accepted: Triad does not validate DNSSEC (README "Caching resolver").
           if (parseBool(v.value) !== false) this.unimplemented(head, "'dnssec-validation' is accepted but Triad does not validate DNSSEC; answers are passed on unvalidated");
+          break;
+        case 'rate-limit':
+          o.rateLimit = parseRateLimit(s, { sink: this.sink, aml: (b) => this.aml(b, true) });
           break;
         case 'pid-file':
           // Relative to `directory`, as BIND; `directory` may come later in the block.

@@ -30,6 +30,11 @@ import type { ZoneDiff } from './zone-diff.js';
 import { RCODE } from './message.js';
 import type { UpdateRequest } from './dynamic-zones.js';
 import { nameKey } from '../wire/dns-name.js';
+import { RateLimiter } from './rrl.js';
+import { RrlStage } from './rrl-stage.js';
+
+/** The environment variable telling a DNS worker how many workers share the queries (rate-limit shares). */
+export const RRL_WORKERS_ENV = 'TRIAD_DNS_WORKERS';
 import { configureJournals, journalFor, notifyInfos, recordReload } from './primary-zones.js';
 import { ownListen, type NotifyZoneInfo } from './notify-out.js';
 
@@ -57,9 +62,14 @@ export class DnsHost {
   /** Internal errors of the answer pipeline, logged at most once per 10 s for this process. */
   private readonly faults: FaultLog;
 
+  /** Each view's rate limiter (by view name): kept while only DHCP names change, new at each load. */
+  private limiters = new Map<string, RrlStage>();
+
   constructor(
     private readonly namedConf: string,
     private readonly log: Logger,
+    /** How many processes share the queries (DNS workers): each allows 1/workers of every rate-limit rate. */
+    private readonly workers = 1,
   ) {
     this.faults = new FaultLog(log);
   }
@@ -168,11 +178,24 @@ export class DnsHost {
       const names = new Set(cfg.views.map((v) => v.name));
       for (const k of [...this.resolvers.keys()]) if (!names.has(k)) this.resolvers.delete(k);
     }
+    if (configure) this.limiters = new Map();
     const views = cfg.views.map((v) => ({
       name: v.name, matches: v.matches,
-      responder: new Responder(v.view, { resolver: configure ? this.resolverFor(v) : this.resolvers.get(v.name), faults: this.faults }),
+      responder: new Responder(v.view, { resolver: configure ? this.resolverFor(v) : this.resolvers.get(v.name), faults: this.faults, rrl: this.limiterFor(v.name, v.view) }),
     }));
     return new ViewRouter(views, refusingView(cfg.view), { faults: this.faults, verifiedKey: viewKeyVerifier(cfg.views) });
+  }
+
+  /** A view's rate-limit stage: the same one while its settings are the same object (DHCP name changes), else a new one. */
+  private limiterFor(name: string, view: DnsConfig['view']): RrlStage | undefined {
+    const settings = view.rateLimit;
+    if (!settings) return undefined;
+    let stage = this.limiters.get(name);
+    if (!stage || stage.limiter.settings !== settings) {
+      stage = new RrlStage(new RateLimiter(settings, 1 / Math.max(1, this.workers)), this.log);
+      this.limiters.set(name, stage);
+    }
+    return stage;
   }
 
   private setRouter(router: ViewRouter): void {

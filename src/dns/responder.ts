@@ -34,6 +34,7 @@ import { Renderer } from './render.js';
 import { FaultLog } from './fault-log.js';
 import { TsigStage, maySign, type TsigSigning, type TsigVerdict } from './tsig-stage.js';
 import { SOURCES } from './sources.js';
+import type { RrlStage } from './rrl-stage.js';
 import { errorReply, type AddressMatcher, type ClientInfo, type DataReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver,
   type Reply, type ServingView, type Source, type SourceEnv } from './pipeline.js';
 import { ZoneTable } from './zone-table.js';
@@ -73,6 +74,8 @@ export interface ResponderOptions {
   sources?: readonly Source[];
   /** The admission checks; policy.ts ADMISSION by default. */
   admission?: readonly Admission[];
+  /** `rate-limit`: the last stage before a response leaves (rrl-stage.ts); none costs nothing. */
+  rrl?: RrlStage;
 }
 
 export class Responder {
@@ -89,6 +92,8 @@ export class Responder {
   private readonly ra: AddressMatcher | undefined;
   /** Verifies signed requests and signs their answers (tsig-stage.ts). */
   private readonly tsig: TsigStage;
+  /** Response-rate limiting, when the view has `rate-limit`. */
+  readonly rrl: RrlStage | undefined;
 
   constructor(view: ServingView, opts: ResponderOptions = {}) {
     this.view = view;
@@ -110,6 +115,7 @@ export class Responder {
     this.renderer = new Renderer(view.udpSize, opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16)), clock);
     this.tsig = new TsigStage(view.tsigKeys ?? [], clock);
     this.faults = opts.faults ?? new FaultLog(undefined);
+    this.rrl = opts.rrl;
   }
 
   private count(rcode: number): void {
@@ -134,6 +140,14 @@ export class Responder {
    * answer goes to `later` when it is ready (without `later`: null). Never throws.
    */
   respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
+    const rrl = this.rrl;
+    if (!rrl) return this.respondOne(msg, client, later);
+    const out = this.respondOne(msg, client, later && ((b, c) => later(b && rrl.apply(b, c), c)));
+    return out && out !== DEFERRED ? rrl.apply(out, client) : out;
+  }
+
+  /** respond() before the rate limiter. */
+  private respondOne(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
     if (this.dropped(client.address)) return null;
     this.stats.queries++;
     const key = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, this.view.udpSize, client.address.includes(':') ? 6 : 4);
