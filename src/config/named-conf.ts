@@ -22,6 +22,7 @@ import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.
 import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
 import { parseRateLimit, type RateLimitConfig } from './named-conf-rrl.js';
+import { tcpClause, type TcpSettings } from './named-conf-tcp.js';
 import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
 import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, checkCatalogZones, type CatalogZoneConfig } from './named-conf-catalog.js';
 import { sessionKeyClause, updateClause, type SessionKeySettings, type UpdateSettings } from './named-conf-update.js';
@@ -95,6 +96,8 @@ export interface NamedOptions {
   secondary?: SecondarySettings;
   /** catalog-zones: catalogs whose member zones become secondary zones here. */
   catalogZones?: CatalogZoneConfig[];
+  /** tcp-clients, tcp-initial-timeout, tcp-idle-timeout (named-conf-tcp.ts). */
+  tcp?: TcpSettings;
   /** rate-limit { … } (named-conf-rrl.ts): response-rate limiting. */
   rateLimit?: RateLimitConfig;
 }
@@ -516,6 +519,7 @@ class NamedConfBuilder {
     for (const s of block) {
       if (this.clause(s, OPTIONS, seen, '') === undefined) continue;
       if (primaryClause(s, (o.primary ??= {}), this.primaryContext)) continue;
+      if (tcpClause(s, (o.tcp ??= {}), this.sink)) continue;
       const head = s.words[0];
       const v = s.words[1];
       switch (head.value.toLowerCase()) {

@@ -15,7 +15,7 @@ import { findTsig } from '../wire/tsig.js';
 import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
-import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
+import { startDnsServer, type DnsServer, type ListenAddress, type TcpLimits, type TcpQuota } from './server.js';
 import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type AppliedNames, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import { nameToText } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
@@ -32,6 +32,7 @@ import type { UpdateRequest } from './dynamic-zones.js';
 import { nameKey } from '../wire/dns-name.js';
 import { RateLimiter } from './rrl.js';
 import { RrlStage } from './rrl-stage.js';
+import { TCP_DEFAULTS } from '../config/named-conf-tcp.js';
 
 /** The environment variable telling a DNS worker how many workers share the queries (rate-limit shares). */
 export const RRL_WORKERS_ENV = 'TRIAD_DNS_WORKERS';
@@ -42,6 +43,8 @@ const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
 export class DnsHost {
   private listeners = new Map<string, DnsServer>();
+  /** Open TCP connections of every listener, against tcp-clients. */
+  private readonly tcpQuota: TcpQuota = { max: TCP_DEFAULTS.clients, open: 0 };
   /** The views' pipelines (view-router.ts); one view without `view` statements. */
   private router: ViewRouter | undefined;
   /**
@@ -186,6 +189,19 @@ export class DnsHost {
     return new ViewRouter(views, refusingView(cfg.view), { faults: this.faults, verifiedKey: viewKeyVerifier(cfg.views) });
   }
 
+  /**
+   * tcp-clients, tcp-initial-timeout, tcp-idle-timeout. tcp-clients is one count for every
+   * listening address (BIND's TCP quota), shared out among the DNS workers.
+   */
+  private tcpLimits(cfg: DnsConfig): TcpLimits {
+    const t = cfg.conf.options.tcp ?? {};
+    return {
+      tcpIdleMs: t.idleTimeoutMs ?? TCP_DEFAULTS.idleTimeoutMs,
+      tcpInitialMs: t.initialTimeoutMs ?? TCP_DEFAULTS.initialTimeoutMs,
+      maxTcpConnections: Math.max(1, Math.ceil((t.clients ?? TCP_DEFAULTS.clients) / Math.max(1, this.workers))),
+    };
+  }
+
   /** A view's rate-limit stage: the same one while its settings are the same object (DHCP name changes), else a new one. */
   private limiterFor(name: string, view: DnsConfig['view']): RrlStage | undefined {
     const settings = view.rateLimit;
@@ -286,7 +302,7 @@ export class DnsHost {
     const cfg = this.loaded(loadDnsConfig(this.namedConf));
     onLoaded?.(cfg);
     this.router = this.route(cfg, true);
-    await this.applyListeners(cfg.listen, true);
+    await this.applyListeners(cfg.listen, true, this.tcpLimits(cfg));
     this.current = cfg;
     return cfg;
   }
@@ -312,7 +328,7 @@ export class DnsHost {
     this.setRouter(this.route(cfg, true));
     // Current before the listeners change, so DHCP names arriving meanwhile go into this configuration.
     this.current = cfg;
-    await this.applyListeners(cfg.listen, false);
+    await this.applyListeners(cfg.listen, false, this.tcpLimits(cfg));
     return cfg;
   }
 
@@ -349,9 +365,11 @@ export class DnsHost {
   }
 
   /** Opens listeners for new addresses and closes those no longer configured. */
-  private async applyListeners(wanted: ListenAddress[], initial: boolean): Promise<void> {
+  private async applyListeners(wanted: ListenAddress[], initial: boolean, tcp: TcpLimits): Promise<void> {
     const responder = this.router;
     if (!responder) return;
+    this.tcpQuota.max = tcp.maxTcpConnections ?? TCP_DEFAULTS.clients;
+    for (const l of this.listeners.values()) l.setTcpLimits(tcp);
     const want = new Map(wanted.map((a) => [keyOf(a), a]));
     for (const [k, l] of this.listeners) {
       if (!want.has(k)) {
@@ -364,7 +382,7 @@ export class DnsHost {
     for (const [k, a] of want) {
       if (this.listeners.has(k)) continue;
       try {
-        const server = await startDnsServer({ listen: [a], responder, log: this.log });
+        const server = await startDnsServer({ listen: [a], responder, log: this.log, ...tcp, tcpQuota: this.tcpQuota });
         this.listeners.set(k, server);
       } catch (err) {
         // BIND logs a listen failure and keeps the other interfaces.
