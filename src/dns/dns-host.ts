@@ -401,6 +401,8 @@ function addStats(into: ResponderStats, from: ResponderStats): void {
   into.queries += from.queries;
   into.malformed += from.malformed;
   into.internalErrors += from.internalErrors;
+  if (from.rateDropped) into.rateDropped = (into.rateDropped ?? 0) + from.rateDropped;
+  if (from.rateSlipped) into.rateSlipped = (into.rateSlipped ?? 0) + from.rateSlipped;
   for (const [k, v] of Object.entries(from.byRcode)) into.byRcode[k] = (into.byRcode[k] ?? 0) + v;
 }
 

@@ -52,6 +52,9 @@ export interface ResponderStats {
   byRcode: Record<string, number>;
   /** Answers copied from the response cache (fast path or full parse). */
   cacheHits?: number;
+  /** rate-limit: responses dropped, and sent as an empty truncated slip instead. */
+  rateDropped?: number;
+  rateSlipped?: number;
 }
 
 /** Returned by respond() when the answer will come later, through its callback (recursion). */
@@ -142,8 +145,16 @@ export class Responder {
   respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
     const rrl = this.rrl;
     if (!rrl) return this.respondOne(msg, client, later);
-    const out = this.respondOne(msg, client, later && ((b, c) => later(b && rrl.apply(b, c), c)));
-    return out && out !== DEFERRED ? rrl.apply(out, client) : out;
+    const out = this.respondOne(msg, client, later && ((b, c) => later(b && this.limit(rrl, b, c), c)));
+    return out && out !== DEFERRED ? this.limit(rrl, out, client) : out;
+  }
+
+  /** The rate-limit stage, counted. */
+  private limit(rrl: RrlStage, out: Uint8Array, client: ClientInfo): Uint8Array | null {
+    const r = rrl.apply(out, client);
+    if (r === null) this.stats.rateDropped = (this.stats.rateDropped ?? 0) + 1;
+    else if (r !== out) this.stats.rateSlipped = (this.stats.rateSlipped ?? 0) + 1;
+    return r;
   }
 
   /** respond() before the rate limiter. */

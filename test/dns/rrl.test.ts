@@ -159,6 +159,8 @@ t.test('a Responder with rate-limit: rate answers, then TC=1 slips and silence; 
   t.equal(s[3] & 0xf, 3, 'an NXDOMAIN slip keeps its rcode');
   t.same([...s.subarray(6, 10)], [0, 0, 0, 0], 'no records but the OPT');
   t.equal(s[11], 1, 'the OPT');
+  t.equal(r.stats.rateDropped, 2, 'drops counted');
+  t.equal(r.stats.rateSlipped, 2, 'slips counted');
   t.ok(r.respond(rawQuery('nope.example.com.', 1), { ...client, address: '127.0.1.2' }), 'another prefix is answered');
   t.ok(r.respond(rawQuery('nope.example.com.', 1), { ...client, transport: 'tcp' }), 'TCP is answered');
 });
