@@ -133,7 +133,7 @@ export class RateLimiter {
     if (this.loggedAccounts.size > 0 && this.lastMaintenance !== now) this.logStops(now, log);
     if (transport === 'tcp') {
       if (this.scale < 1) {
-        const e = this.account(`${prefix}|t`, 'tcp', prefix, r, now);
+        const e = this.account(`${prefix}|t`, 'tcp', prefix, r);
         e.responses = -1;
         e.slipCount = 0;
         e.at = now;
@@ -141,12 +141,12 @@ export class RateLimiter {
       return log.length > 0 ? { action: 'ok', log } : { action: 'ok' };
     }
     const key = accountKey(prefix, r);
-    const e = this.account(key, r.kind, prefix, r, now);
+    const e = this.account(key, r.kind, prefix, r);
     let result = this.debit(e, prefix, now);
     let limited = e;
     if (s.allPerSecond > 0) {
       // The all-per-second account decides when both are over (BIND).
-      const all = this.account(`${prefix}|a`, 'all', prefix, r, now);
+      const all = this.account(`${prefix}|a`, 'all', prefix, r);
       const allResult = this.debit(all, prefix, now);
       if (allResult !== 'ok') {
         result = allResult;
@@ -188,7 +188,8 @@ export class RateLimiter {
     const s = this.s;
     const r = kind === 'answer' ? s.responsesPerSecond : kind === 'referral' ? s.referralsPerSecond : kind === 'nodata' ? s.nodataPerSecond
       : kind === 'nxdomain' ? s.nxdomainsPerSecond : kind === 'error' ? s.errorsPerSecond : kind === 'all' ? s.allPerSecond : 1;
-    return r * this.share;
+    // Rounded up: a worker never allows fewer than one response a second of a rate that is set.
+    return r > 0 ? Math.ceil(r * this.share) : 0;
   }
 
   /** qps-scale: the limits shrink by qps-scale / (responses a second, averaged over the window). */
@@ -207,7 +208,7 @@ export class RateLimiter {
     this.scale = this.qps > 0 ? Math.min(1, (this.s.qpsScale * this.share) / this.qps) : 1;
   }
 
-  private account(key: string, kind: Account['kind'], prefix: string, r: RrlResponse, now: number): Account {
+  private account(key: string, kind: Account['kind'], prefix: string, r: RrlResponse): Account {
     let e = this.table.get(key);
     if (e) {
       // Most recently used last: the oldest is what a full table forgets.
@@ -224,7 +225,6 @@ export class RateLimiter {
       }
     }
     e = newAccount(kind, prefix, r);
-    void now;
     this.table.set(key, e);
     return e;
   }
@@ -277,7 +277,7 @@ export class RateLimiter {
     this.lastMaintenance = now;
     for (const e of this.loggedAccounts) {
       if (e.at !== undefined && now - e.at > STOP_LOG_SECS) {
-        log.push(`${this.s.logOnly ? 'would ' : ''}stop limiting ${describe(e, true)}`);
+        log.push(`stop limiting ${describe(e, true)}`);
         e.logged = false;
         this.loggedAccounts.delete(e);
       }

@@ -106,6 +106,8 @@ t.test('a full table forgets its least recently used account', async (t) => {
 t.test('several workers: each allows its share of the rate', async (t) => {
   const l = new RateLimiter(settings({ responsesPerSecond: 10 }), 1 / 2);
   t.equal(run(l, 20).filter((a) => a === 'ok').length, 5);
+  t.equal(run(new RateLimiter(settings({ responsesPerSecond: 5 }), 1 / 2), 20).filter((a) => a === 'ok').length, 3, 'rounded up');
+  t.equal(run(new RateLimiter(settings({ responsesPerSecond: 1 }), 1 / 4), 20).filter((a) => a === 'ok').length, 1, 'never below one');
 });
 
 t.test('qps-scale shrinks the limits when the server is busy, not for clients that used TCP', async (t) => {
