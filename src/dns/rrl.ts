@@ -277,7 +277,7 @@ export class RateLimiter {
     this.lastMaintenance = now;
     for (const e of this.loggedAccounts) {
       if (e.at !== undefined && now - e.at > STOP_LOG_SECS) {
-        log.push(`stop limiting ${describe(e, true)}`);
+        log.push(`${this.s.logOnly ? 'would ' : ''}stop limiting ${describe(e, true)}`);
         e.logged = false;
         this.loggedAccounts.delete(e);
       }

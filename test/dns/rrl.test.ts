@@ -72,6 +72,8 @@ t.test('TCP and exempt clients are never limited; log-only logs and answers', as
   t.same(v.map((x) => x.action).filter((a) => a !== 'ok'), []);
   t.same(v[5].log, ['would limit responses to 127.0.0.0/24 for www.example.com IN A  (' + /\(([0-9a-f]{8})\)/.exec(v[5].log?.[0] ?? '')?.[1] + ')']);
   t.equal(lo.stats.wouldSlip + lo.stats.wouldDrop, 3);
+  // BIND (log-only): "would stop limiting …" at the first response after a quiet minute.
+  t.match(lo.check('127.0.9.9', 'udp', A, 161).log, [/^would stop limiting responses to 127\.0\.0\.0\/24 for www\.example\.com IN A {2}\(/]);
 });
 
 t.test("log lines in BIND's words: start once, stop after a quiet minute", async (t) => {
