@@ -61,8 +61,8 @@ export function readJournalText(text: string): JournalRead {
   return out;
 }
 
-/** Keeps the damaged journal aside (untouched) and replaces FILE with its intact lines; returns where the copy is. */
-export function setAsideDamaged(file: string, intactText: string, now: Date = new Date()): string {
+/** Copies a damaged file, untouched, to FILE.damaged-YYYYMMDDTHHMMSSZ; returns the copy's name. */
+export function keepDamagedCopy(file: string, now: Date = new Date()): string {
   const aside = `${file}.damaged-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
   try {
     copyFileSync(file, aside, constants.COPYFILE_EXCL);
@@ -70,6 +70,12 @@ export function setAsideDamaged(file: string, intactText: string, now: Date = ne
     // Damaged twice within a second: the first copy is the one to keep.
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
+  return aside;
+}
+
+/** Keeps the damaged journal aside (untouched) and replaces FILE with its intact lines; returns where the copy is. */
+export function setAsideDamaged(file: string, intactText: string, now: Date = new Date()): string {
+  const aside = keepDamagedCopy(file, now);
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
