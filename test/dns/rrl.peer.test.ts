@@ -133,6 +133,12 @@ t.test('rate-limit: Triad caps and slips a flood as BIND does', { timeout: 90_00
       const other = await flood(port, `127.0.${c.net + 1}.2`, c.name, c.type, 1);
       t.equal(other.full, 1, `${c.what}: ${who} still answers another client prefix`);
     }
+    // TCP proves the source address: never limited, also from the limited prefix.
+    if (c.net === 10) {
+      for (const [who, port] of Object.entries(servers)) {
+        t.match(dig(HOST, port, ['-b', '127.0.10.2', '+tcp', '+nocookie', 'www.example.com']), /status: NOERROR[\s\S]*ANSWER: 1,/, `${who} answers the limited client over TCP`);
+      }
+    }
     for (const [who, log] of Object.entries(logs)) {
       const ok = await waitFor(() => log().includes(c.logLine), 3000, 50);
       t.ok(ok, `${c.what}: ${who} logged "${c.logLine}"`);
