@@ -122,6 +122,7 @@ export function parseLeaseFile(file: string, text: string): ParsedLeases {
   const toks = tokenize(file, text, sink, { hashComments: true, punctuation: ['{', '}', ';'], lineStrings: true });
   const leases = new Map<number, Lease>();
   let i = 0;
+  let inGarbage = false;
   const isP = (t: Token, v: string): boolean => t.kind === 'punct' && t.value === v;
   /** `lease A.B.C.D {` at toks[k]. */
   const recordAt = (k: number): boolean => toks[k].kind === 'word' && toks[k].value === 'lease' && toks[k + 1]?.kind === 'word' &&
@@ -129,6 +130,7 @@ export function parseLeaseFile(file: string, text: string): ParsedLeases {
   while (toks[i].kind !== 'eof') {
     const t = toks[i];
     if (recordAt(i)) {
+      inGarbage = false;
       const ip = parseIPv4(toks[i + 1].value) ?? 0;
       i += 3;
       const lease: Lease = { ip, starts: 0, ends: 0, state: 'free' };
@@ -184,8 +186,14 @@ export function parseLeaseFile(file: string, text: string): ParsedLeases {
       }
       continue;
     }
-    if (t.kind !== 'word' || !TOP_LEVEL.has(t.value)) sink.error(t, `unexpected ${t.kind === 'word' || t.kind === 'string' ? `'${printable(t.value)}'` : `'${t.value}'`}: skipped to the next lease`);
-    else if (t.value === 'lease') sink.error(t, 'damaged lease record header, skipped');
+    if (t.kind !== 'word' || !TOP_LEVEL.has(t.value)) {
+      // One error per stretch of garbage, not one per `;` in it.
+      if (!inGarbage) sink.error(t, `unexpected ${t.kind === 'word' || t.kind === 'string' ? `'${printable(t.value)}'` : `'${t.value}'`}: skipped to the next lease`);
+      inGarbage = true;
+    } else {
+      inGarbage = false;
+      if (t.value === 'lease') sink.error(t, 'damaged lease record header, skipped');
+    }
     // Other top-level statements (server-duid, authoring-byte-order, failover, host, …): skip one.
     let depth = 0;
     let first = true;

@@ -73,6 +73,10 @@ t.test('garbage at the end and in the middle: intact records kept, the garbage r
   const noise = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 7) % 256)).toString('latin1');
   const n = parseLeaseFile('f', LEASE_FILE_HEADER + records[0] + noise + '\n' + records[1] + records[2]);
   t.same([...n.leases.values()].map(formatLease), records);
+  // A long stretch of garbage is one error, not one per `;` in it.
+  const many = parseLeaseFile('f', LEASE_FILE_HEADER + records[0] + 'junk;'.repeat(5000) + '\n' + records[1]);
+  t.equal(many.sink.errors.length, 1);
+  t.equal(many.leases.size, 2);
 });
 
 t.test('an intact ISC-style file is not damaged', async (t) => {
