@@ -154,7 +154,9 @@ export class DynamicZones {
     }
     const read = readJournalText(text);
     if (read.damage.length > 0) {
-      for (const d of read.damage) this.log.warn({ zone: zc.name }, `${journal}:${d.line}: ${d.message}`);
+      // The first few damaged lines by number; a long stretch of garbage is not logged line by line.
+      for (const d of read.damage.slice(0, 10)) this.log.warn({ zone: zc.name }, `${journal}:${d.line}: ${d.message}`);
+      if (read.damage.length > 10) this.log.warn({ zone: zc.name }, `${journal}: ${read.damage.length - 10} more damaged lines`);
       try {
         const aside = setAsideDamaged(journal, read.intactText);
         this.log.warn({ zone: zc.name, journal, kept: read.entries.length, damagedCopy: aside }, 'zone journal damaged: its intact changes are replayed; the damaged file is kept aside');
