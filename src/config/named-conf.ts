@@ -21,6 +21,8 @@ import { parsePrefix } from '../net/ip.js';
 import { parseViews, type ViewConfig, type ViewHooks } from './named-conf-views.js';
 import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
+import { parseRateLimit, type RateLimitConfig } from './named-conf-rrl.js';
+import { tcpClause, type TcpSettings } from './named-conf-tcp.js';
 import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
 import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, checkCatalogZones, type CatalogZoneConfig } from './named-conf-catalog.js';
 import { sessionKeyClause, updateClause, type SessionKeySettings, type UpdateSettings } from './named-conf-update.js';
@@ -97,6 +99,10 @@ export interface NamedOptions {
   secondary?: SecondarySettings;
   /** catalog-zones: catalogs whose member zones become secondary zones here. */
   catalogZones?: CatalogZoneConfig[];
+  /** tcp-clients, tcp-initial-timeout, tcp-idle-timeout (named-conf-tcp.ts). */
+  tcp?: TcpSettings;
+  /** rate-limit { … } (named-conf-rrl.ts): response-rate limiting. */
+  rateLimit?: RateLimitConfig;
 }
 
 export interface CacheTuning {
@@ -523,6 +529,7 @@ class NamedConfBuilder {
     for (const s of block) {
       if (this.clause(s, OPTIONS, seen, '') === undefined) continue;
       if (primaryClause(s, (o.primary ??= {}), this.primaryContext)) continue;
+      if (tcpClause(s, (o.tcp ??= {}), this.sink)) continue;
       const head = s.words[0];
       const v = s.words[1];
       switch (head.value.toLowerCase()) {
@@ -604,6 +611,9 @@ class NamedConfBuilder {
         case 'dnssec-validation':
           // Accepted: Triad does not validate DNSSEC (README "Caching resolver").
           if (parseBool(v.value) !== false) this.unimplemented(head, "'dnssec-validation' is accepted but Triad does not validate DNSSEC; answers are passed on unvalidated");
+          break;
+        case 'rate-limit':
+          o.rateLimit = parseRateLimit(s, { sink: this.sink, aml: (b) => this.aml(b, true) });
           break;
         case 'pid-file':
           // Relative to `directory`, as BIND; `directory` may come later in the block.

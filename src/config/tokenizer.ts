@@ -25,6 +25,8 @@ export interface TokenizerOptions {
   newlines?: boolean;
   /** Punctuation tokens, matched longest first. Default `{`, `}`, `;`. */
   punctuation?: readonly string[];
+  /** A quoted string ends at the end of its line (files whose strings never span lines: a stray quote spoils one line only). */
+  lineStrings?: boolean;
 }
 
 const DEFAULT_PUNCT = ['{', '}', ';'];
@@ -89,7 +91,7 @@ export function tokenize(file: string, text: string, sink: DiagnosticSink, opts:
       let closed = false;
       while (i < n) {
         const d = text[i];
-        if (d === '\\' && i + 1 < n) {
+        if (d === '\\' && i + 1 < n && !(opts.lineStrings && text[i + 1] === '\n')) {
           const e = text[i + 1];
           // Keep the escape for anything but a quote or backslash; parsers that
           // care about `\DDD` or `\n` (dhcpd) decode it themselves.
@@ -107,6 +109,7 @@ export function tokenize(file: string, text: string, sink: DiagnosticSink, opts:
           break;
         }
         if (d === '\n') {
+          if (opts.lineStrings) break;
           line++;
           lineStart = i + 1;
         }

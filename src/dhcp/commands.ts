@@ -22,12 +22,14 @@ export async function leasesCommand(args: ParsedArgs): Promise<number> {
   }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file, 'latin1');
   } catch (e) {
     process.stderr.write(`triad leases: ${file}: ${(e as Error).message}\n`);
     return 1;
   }
-  const { leases } = parseLeaseFile(file, text);
+  const { leases, sink } = parseLeaseFile(file, text);
+  // A damaged file: the intact leases are listed, the damage is told on stderr.
+  for (const d of sink.errors) process.stderr.write(`triad leases: ${d.file}:${d.line}:${d.col}: ${d.message}\n`);
   const all = args.options['all'] === true;
   process.stdout.write(formatLeaseTable(leaseRows(leases.values(), Date.now() / 1000, all), all));
   return 0;

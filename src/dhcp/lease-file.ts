@@ -102,29 +102,49 @@ export interface ParsedLeases {
   leases: Map<number, Lease>;
   /** Problems, reported with positions; a damaged record is skipped, not fatal. */
   sink: DiagnosticSink;
+  /** The file is damaged (a record cut short, garbage): the errors in `sink` say where. */
+  damaged: boolean;
 }
 
-/** Parses a dhcpd.leases text; the last record of an address wins (the file is a journal). */
+/** Top-level statements dhcpd writes besides `lease` (dhcpd.leases(5)); anything else is damage. */
+const TOP_LEVEL = new Set(['authoring-byte-order', 'server-duid', 'failover', 'host', 'group', 'class', 'subclass', 'ia-na', 'ia-ta', 'ia-pd', 'db-time-format', 'lease']);
+
+/**
+ * Parses a dhcpd.leases text; the last record of an address wins (the file is a journal).
+ * A damaged file (cut short by a power failure, garbage written into it) loses only
+ * the damaged records: every `lease ADDRESS {` starts a record afresh, so a torn
+ * record never swallows the intact ones after it.
+ */
 export function parseLeaseFile(file: string, text: string): ParsedLeases {
   const sink = new DiagnosticSink();
   sink.addSource(file, text);
-  const toks = tokenize(file, text, sink, { hashComments: true, punctuation: ['{', '}', ';'] });
+  // A lease file's strings never span lines: a stray quote spoils its own line only.
+  const toks = tokenize(file, text, sink, { hashComments: true, punctuation: ['{', '}', ';'], lineStrings: true });
   const leases = new Map<number, Lease>();
   let i = 0;
+  let inGarbage = false;
   const isP = (t: Token, v: string): boolean => t.kind === 'punct' && t.value === v;
+  /** `lease A.B.C.D {` at toks[k]. */
+  const recordAt = (k: number): boolean => toks[k].kind === 'word' && toks[k].value === 'lease' && toks[k + 1]?.kind === 'word' &&
+    parseIPv4(toks[k + 1].value) !== undefined && isP(toks[k + 2], '{');
   while (toks[i].kind !== 'eof') {
     const t = toks[i];
-    if (t.kind === 'word' && t.value === 'lease' && toks[i + 1]?.kind === 'word' && isP(toks[i + 2], '{')) {
-      const ip = parseIPv4(toks[i + 1].value);
+    if (recordAt(i)) {
+      inGarbage = false;
+      const ip = parseIPv4(toks[i + 1].value) ?? 0;
       i += 3;
-      const lease: Lease = { ip: ip ?? 0, starts: 0, ends: 0, state: 'free' };
-      let ok = ip !== undefined;
-      // statements until the closing brace
-      while (toks[i].kind !== 'eof' && !isP(toks[i], '}')) {
+      const lease: Lease = { ip, starts: 0, ends: 0, state: 'free' };
+      let ok = true;
+      // statements until the closing brace (or the next record, when this one was cut short)
+      while (toks[i].kind !== 'eof' && !isP(toks[i], '}') && !recordAt(i)) {
         const words: Token[] = [];
-        while (toks[i].kind !== 'eof' && !isP(toks[i], ';') && !isP(toks[i], '}')) words.push(toks[i++]);
+        while (toks[i].kind !== 'eof' && !isP(toks[i], ';') && !isP(toks[i], '}') && !recordAt(i)) words.push(toks[i++]);
         if (isP(toks[i], ';')) i++;
-        if (words.length === 0) continue;
+        else if (words.length > 0) ok = false;
+        if (words.length === 0) {
+          if (isP(toks[i], '{')) i++;
+          continue;
+        }
         const kw = words[0].value;
         const rest = words.slice(1);
         if (kw === 'starts' || kw === 'ends' || kw === 'cltt' || kw === 'tstp' || kw === 'tsfp' || kw === 'atsfp') {
@@ -157,14 +177,28 @@ export function parseLeaseFile(file: string, text: string): ParsedLeases {
         }
         // Everything else (next binding state, set …, on …, option agent…) is ISC bookkeeping.
       }
-      if (isP(toks[i], '}')) i++;
-      else sink.error(t, 'lease record not closed (file cut short?)');
-      if (ok && isP(toks[i - 1], '}')) leases.set(lease.ip, lease);
+      if (isP(toks[i], '}')) {
+        i++;
+        if (ok) leases.set(lease.ip, lease);
+        else sink.error(t, `lease ${formatIPv4(ip)}: damaged record skipped`);
+      } else {
+        sink.error(t, `lease ${formatIPv4(ip)}: record cut short, skipped`);
+      }
       continue;
+    }
+    if (t.kind !== 'word' || !TOP_LEVEL.has(t.value)) {
+      // One error per stretch of garbage, not one per `;` in it.
+      if (!inGarbage) sink.error(t, `unexpected ${t.kind === 'word' || t.kind === 'string' ? `'${printable(t.value)}'` : `'${t.value}'`}: skipped to the next lease`);
+      inGarbage = true;
+    } else {
+      inGarbage = false;
+      if (t.value === 'lease') sink.error(t, 'damaged lease record header, skipped');
     }
     // Other top-level statements (server-duid, authoring-byte-order, failover, host, …): skip one.
     let depth = 0;
-    while (toks[i].kind !== 'eof') {
+    let first = true;
+    while (toks[i].kind !== 'eof' && (first || !recordAt(i))) {
+      first = false;
       const u = toks[i++];
       if (isP(u, '{')) depth++;
       else if (isP(u, '}')) {
@@ -173,5 +207,11 @@ export function parseLeaseFile(file: string, text: string): ParsedLeases {
       } else if (isP(u, ';') && depth === 0) break;
     }
   }
-  return { leases, sink };
+  return { leases, sink, damaged: sink.errors.length > 0 };
+}
+
+/** A bit of garbage as a message may show it. */
+function printable(text: string): string {
+  const s = text.length > 20 ? `${text.slice(0, 20)}…` : text;
+  return s.replace(/[^\x20-\x7e…]/g, '?');
 }

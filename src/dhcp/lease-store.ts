@@ -4,8 +4,8 @@
 // The file is rewritten compactly via temp file + fsync + rename + directory fsync:
 // the old file stays complete until the atomic rename, so there is no window of loss.
 
-import { open, rename, readFile, mkdir, type FileHandle } from 'node:fs/promises';
-import { fdatasync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
+import { open, rename, readFile, mkdir, copyFile, type FileHandle } from 'node:fs/promises';
+import { constants, fdatasync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { LEASE_FILE_HEADER, formatLease, parseLeaseFile } from './lease-file.js';
 import type { Lease } from './lease.js';
@@ -36,17 +36,31 @@ export class LeaseStore {
     private opts: LeaseStoreOptions = {},
   ) {}
 
-  /** Reads the existing file (ISC's or ours); returns its leases and problems as text. */
-  async load(): Promise<{ leases: Map<number, Lease>; problems: string[] }> {
+  /**
+   * Reads the existing file (ISC's or ours); returns its leases and problems as text.
+   * A damaged file (a record cut short by a power failure, garbage) is kept aside
+   * as FILE.damaged-TIMESTAMP, untouched, and FILE is rewritten at once with every
+   * intact lease, so records appended from now on never follow a torn one.
+   */
+  async load(now: Date = new Date()): Promise<{ leases: Map<number, Lease>; problems: string[]; damagedCopy?: string }> {
     await mkdir(path.dirname(this.file), { recursive: true });
     let text = '';
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await readFile(this.file, 'latin1');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    const { leases, sink } = parseLeaseFile(this.file, text);
-    return { leases, problems: sink.items.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`) };
+    const { leases, sink, damaged } = parseLeaseFile(this.file, text);
+    const problems = sink.items.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`);
+    if (!damaged) return { leases, problems };
+    const aside = `${this.file}.damaged-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+    await copyFile(this.file, aside, constants.COPYFILE_EXCL).catch(async (e: NodeJS.ErrnoException) => {
+      // Two damaged loads in one second: the first copy is the one to keep.
+      if (e.code !== 'EEXIST') throw e;
+    });
+    await this.rewrite(leases.values());
+    problems.push(`${this.file}: damaged; its ${leases.size} intact lease${leases.size === 1 ? '' : 's'} kept, the damaged file saved as ${aside}`);
+    return { leases, problems, damagedCopy: aside };
   }
 
   /** Opens for appending; writes the header into a new file. */
@@ -129,12 +143,20 @@ export class LeaseStore {
 
   /** Rewrites the file with one record per address from the in-memory state. */
   private async compact(): Promise<void> {
+    await this.rewrite(this.snapshot());
+    const old = this.fh;
+    this.fh = await open(this.file, 'a');
+    await old?.close();
+  }
+
+  /** FILE replaced by these leases: temp file, fsync, rename, directory fsync (never a moment without a complete file). */
+  private async rewrite(leases: Iterable<Lease>): Promise<void> {
     const tmp = `${this.file}.tmp-${process.pid}`;
     const out = await open(tmp, 'w');
     try {
       const parts = [LEASE_FILE_HEADER];
-      for (const l of this.snapshot()) parts.push(formatLease(l));
-      await out.write(parts.join(''));
+      for (const l of leases) parts.push(formatLease(l));
+      await out.write(parts.join(''), undefined, 'latin1');
       await out.sync();
     } finally {
       await out.close();
@@ -146,9 +168,6 @@ export class LeaseStore {
     } finally {
       await dir.close();
     }
-    const old = this.fh;
-    this.fh = await open(this.file, 'a');
-    await old?.close();
   }
 
   /** Waits for pending commits, then closes. */

@@ -103,6 +103,8 @@ interface StatsData {
   malformed: number;
   internalErrors?: number;
   byRcode: Record<string, number>;
+  rateDropped?: number;
+  rateSlipped?: number;
   resolver: null | {
     resolutions: number; servfail: number; staleAnswers: number; coalesced: number;
     upstream: { sent: number; tcp: number; timeouts: number; spoofDrops: number; errors: number };
@@ -113,6 +115,10 @@ interface StatsData {
 function statsText(d: StatsData): string {
   const lines = [`queries: ${d.queries}`, `malformed: ${d.malformed}`, `internal errors: ${d.internalErrors ?? 0}`];
   for (const [k, v] of Object.entries(d.byRcode).sort()) lines.push(`answers ${k}: ${v}`);
+  // BIND's statistics: "responses dropped for rate limits", "responses truncated for rate limits".
+  if (d.rateDropped !== undefined || d.rateSlipped !== undefined) {
+    lines.push(`responses dropped for rate limits: ${d.rateDropped ?? 0}`, `responses truncated for rate limits: ${d.rateSlipped ?? 0}`);
+  }
   const r = d.resolver;
   if (r) {
     lines.push(

@@ -16,7 +16,7 @@ import { findTsig } from '../wire/tsig.js';
 import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
-import { startDnsServer, type DnsServer, type ListenAddress } from './server.js';
+import { startDnsServer, type DnsServer, type ListenAddress, type TcpLimits, type TcpQuota } from './server.js';
 import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type AppliedNames, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import { nameToText } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
@@ -31,6 +31,12 @@ import type { ZoneDiff } from './zone-diff.js';
 import { RCODE } from './message.js';
 import type { UpdateRequest } from './dynamic-zones.js';
 import { nameKey } from '../wire/dns-name.js';
+import { RateLimiter } from './rrl.js';
+import { RrlStage } from './rrl-stage.js';
+import { TCP_DEFAULTS } from '../config/named-conf-tcp.js';
+
+/** The environment variable telling a DNS worker how many workers share the queries (rate-limit shares). */
+export const RRL_WORKERS_ENV = 'TRIAD_DNS_WORKERS';
 import { configureJournals, journalFor, notifyInfos, recordReload } from './primary-zones.js';
 import { ownListen, type NotifyZoneInfo } from './notify-out.js';
 
@@ -38,6 +44,8 @@ const keyOf = (a: ListenAddress): string => `${a.address}#${a.port}`;
 
 export class DnsHost {
   private listeners = new Map<string, DnsServer>();
+  /** Open TCP connections of every listener, against tcp-clients. */
+  private readonly tcpQuota: TcpQuota = { max: TCP_DEFAULTS.clients, open: 0 };
   /** The views' pipelines (view-router.ts); one view without `view` statements. */
   private router: ViewRouter | undefined;
   /**
@@ -58,9 +66,14 @@ export class DnsHost {
   /** Internal errors of the answer pipeline, logged at most once per 10 s for this process. */
   private readonly faults: FaultLog;
 
+  /** Each view's rate limiter (by view name): kept while only DHCP names change, new at each load. */
+  private limiters = new Map<string, RrlStage>();
+
   constructor(
     private readonly namedConf: string,
     private readonly log: Logger,
+    /** How many processes share the queries (DNS workers): each allows 1/workers of every rate-limit rate. */
+    private readonly workers = 1,
   ) {
     this.faults = new FaultLog(log);
   }
@@ -169,11 +182,37 @@ export class DnsHost {
       const names = new Set(cfg.views.map((v) => v.name));
       for (const k of [...this.resolvers.keys()]) if (!names.has(k)) this.resolvers.delete(k);
     }
+    if (configure) this.limiters = new Map();
     const views = cfg.views.map((v) => ({
       name: v.name, matches: v.matches,
-      responder: new Responder(v.view, { resolver: configure ? this.resolverFor(v) : this.resolvers.get(v.name), faults: this.faults, cookieSecret: cookieSecret() }),
+      responder: new Responder(v.view, { resolver: configure ? this.resolverFor(v) : this.resolvers.get(v.name), faults: this.faults, cookieSecret: cookieSecret(), rrl: this.limiterFor(v.name, v.view) }),
     }));
     return new ViewRouter(views, refusingView(cfg.view), { faults: this.faults, verifiedKey: viewKeyVerifier(cfg.views) });
+  }
+
+  /**
+   * tcp-clients, tcp-initial-timeout, tcp-idle-timeout. tcp-clients is one count for every
+   * listening address (BIND's TCP quota), shared out among the DNS workers.
+   */
+  private tcpLimits(cfg: DnsConfig): TcpLimits {
+    const t = cfg.conf.options.tcp ?? {};
+    return {
+      tcpIdleMs: t.idleTimeoutMs ?? TCP_DEFAULTS.idleTimeoutMs,
+      tcpInitialMs: t.initialTimeoutMs ?? TCP_DEFAULTS.initialTimeoutMs,
+      maxTcpConnections: Math.max(1, Math.ceil((t.clients ?? TCP_DEFAULTS.clients) / Math.max(1, this.workers))),
+    };
+  }
+
+  /** A view's rate-limit stage: the same one while its settings are the same object (DHCP name changes), else a new one. */
+  private limiterFor(name: string, view: DnsConfig['view']): RrlStage | undefined {
+    const settings = view.rateLimit;
+    if (!settings) return undefined;
+    let stage = this.limiters.get(name);
+    if (!stage || stage.limiter.settings !== settings) {
+      stage = new RrlStage(new RateLimiter(settings, 1 / Math.max(1, this.workers)), this.log);
+      this.limiters.set(name, stage);
+    }
+    return stage;
   }
 
   private setRouter(router: ViewRouter): void {
@@ -264,7 +303,7 @@ export class DnsHost {
     const cfg = this.loaded(loadDnsConfig(this.namedConf));
     onLoaded?.(cfg);
     this.router = this.route(cfg, true);
-    await this.applyListeners(cfg.listen, true);
+    await this.applyListeners(cfg.listen, true, this.tcpLimits(cfg));
     this.current = cfg;
     return cfg;
   }
@@ -290,7 +329,7 @@ export class DnsHost {
     this.setRouter(this.route(cfg, true));
     // Current before the listeners change, so DHCP names arriving meanwhile go into this configuration.
     this.current = cfg;
-    await this.applyListeners(cfg.listen, false);
+    await this.applyListeners(cfg.listen, false, this.tcpLimits(cfg));
     return cfg;
   }
 
@@ -338,13 +377,18 @@ export class DnsHost {
    * whenever the address is on the box again, and never while it is not.
    */
   private waiting = new Map<string, ListenAddress>();
+  /** The TCP limits of the running configuration, for listeners opened later. */
+  private runningTcp: TcpLimits = {};
   private stopWatch?: Promise<() => Promise<void>>;
   private retrying: Promise<void> = Promise.resolve();
 
   /** Opens listeners for new addresses and closes those no longer configured. */
-  private async applyListeners(wanted: ListenAddress[], initial: boolean): Promise<void> {
+  private async applyListeners(wanted: ListenAddress[], initial: boolean, tcp: TcpLimits): Promise<void> {
     const responder = this.router;
     if (!responder) return;
+    this.tcpQuota.max = tcp.maxTcpConnections ?? TCP_DEFAULTS.clients;
+    this.runningTcp = tcp;
+    for (const l of this.listeners.values()) l.setTcpLimits(tcp);
     const want = new Map(wanted.map((a) => [keyOf(a), a]));
     for (const [k, l] of this.listeners) {
       if (!want.has(k)) {
@@ -371,7 +415,7 @@ export class DnsHost {
     const responder = this.router;
     if (!responder) return undefined;
     try {
-      const server = await startDnsServer({ listen: [a], responder, log: this.log });
+      const server = await startDnsServer({ listen: [a], responder, log: this.log, ...this.runningTcp, tcpQuota: this.tcpQuota });
       this.listeners.set(k, server);
       if (this.waiting.delete(k)) this.log.info({ listen: k }, 'listening (the address is now on this host)');
       return undefined;
@@ -420,6 +464,8 @@ function addStats(into: ResponderStats, from: ResponderStats): void {
   into.queries += from.queries;
   into.malformed += from.malformed;
   into.internalErrors += from.internalErrors;
+  if (from.rateDropped) into.rateDropped = (into.rateDropped ?? 0) + from.rateDropped;
+  if (from.rateSlipped) into.rateSlipped = (into.rateSlipped ?? 0) + from.rateSlipped;
   for (const [k, v] of Object.entries(from.byRcode)) into.byRcode[k] = (into.byRcode[k] ?? 0) + v;
 }
 

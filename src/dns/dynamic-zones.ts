@@ -22,6 +22,7 @@ import { zoneOrigin } from './secondary-view.js';
 import { decideUpdate, UPDATE_RCODE, type UpdatePermission, type UpdateRR } from './update-core.js';
 import { policyMatcher, type Requester } from './update-policy.js';
 import { sessionKeyName } from './session-key.js';
+import { readJournalText, setAsideDamaged, type JournalRecord } from './journal-file.js';
 
 /** How long after a change the zone file is rewritten (BIND dumps a dynamic zone some minutes later; sooner here). */
 export const DUMP_DELAY_MS = 15_000;
@@ -62,7 +63,7 @@ function zoneAllowUpdate(zc: ZoneConfig, conf: NamedConfig): AddressMatchList | 
   return zc.update?.allowUpdate ?? view?.options.allowUpdate ?? conf.options.allowUpdate;
 }
 
-export type RecordLine = [string, number, number, number, string];
+export type RecordLine = JournalRecord;
 const b64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
 const u8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 export const toLine = (r: ResourceRecord): RecordLine => [b64(r.owner), r.type, r.class, r.ttl, b64(r.rdata)];
@@ -147,19 +148,23 @@ export class DynamicZones {
     let replayed = 0;
     let text = '';
     try {
-      text = readFileSync(journal, 'utf8');
+      text = readFileSync(journal, 'latin1');
     } catch {
       // No journal: nothing changed since the file was written.
     }
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      let e: { from: number; to: number; del: RecordLine[]; add: RecordLine[] };
+    const read = readJournalText(text);
+    if (read.damage.length > 0) {
+      // The first few damaged lines by number; a long stretch of garbage is not logged line by line.
+      for (const d of read.damage.slice(0, 10)) this.log.warn({ zone: zc.name }, `${journal}:${d.line}: ${d.message}`);
+      if (read.damage.length > 10) this.log.warn({ zone: zc.name }, `${journal}: ${read.damage.length - 10} more damaged lines`);
       try {
-        e = JSON.parse(line) as typeof e;
-      } catch {
-        // A line cut short by a crash was never acknowledged.
-        break;
+        const aside = setAsideDamaged(journal, read.intactText);
+        this.log.warn({ zone: zc.name, journal, kept: read.entries.length, damagedCopy: aside }, 'zone journal damaged: its intact changes are replayed; the damaged file is kept aside');
+      } catch (err) {
+        this.log.error({ zone: zc.name, journal, err: err instanceof Error ? err.message : String(err) }, 'zone journal damaged and cannot be rewritten');
       }
+    }
+    for (const { entry: e } of read.entries) {
       if (e.from !== zone.serial) continue; // already in the zone file
       try {
         zone = applyDiff(zone, { deletions: e.del.map(fromLine), additions: e.add.map(fromLine), serial: e.to });

@@ -21,6 +21,7 @@ import type { Ede } from './render.js';
 import type { TsigKey } from '../wire/tsig.js';
 import type { ZoneJournal } from './zone-journal.js';
 import type { UpdateRequest } from './dynamic-zones.js';
+import type { RrlSettings } from './rrl.js';
 
 export type { AddressMatcher };
 
@@ -79,6 +80,8 @@ export interface ServingView {
   /** Dynamic zones (nameKey of the origin) and where their UPDATEs go: the process that decides them (dynamic-zones.ts). */
   dynamicZones?: ReadonlySet<string>;
   onUpdate?: (req: UpdateRequest) => Promise<number>;
+  /** options/view { rate-limit }: response-rate limiting (rrl.ts); unset: none. */
+  rateLimit?: RrlSettings;
 }
 
 export interface SecondaryEntry {

@@ -34,6 +34,7 @@ import { Renderer } from './render.js';
 import { FaultLog } from './fault-log.js';
 import { TsigStage, maySign, type TsigSigning, type TsigVerdict } from './tsig-stage.js';
 import { SOURCES } from './sources.js';
+import type { RrlStage } from './rrl-stage.js';
 import { errorReply, type AddressMatcher, type ClientInfo, type DataReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver,
   type Reply, type ServingView, type Source, type SourceEnv } from './pipeline.js';
 import { ZoneTable } from './zone-table.js';
@@ -52,6 +53,9 @@ export interface ResponderStats {
   byRcode: Record<string, number>;
   /** Answers copied from the response cache (fast path or full parse). */
   cacheHits?: number;
+  /** rate-limit: responses dropped, and sent as an empty truncated slip instead. */
+  rateDropped?: number;
+  rateSlipped?: number;
 }
 
 /** Returned by respond() when the answer will come later, through its callback (recursion). */
@@ -74,6 +78,8 @@ export interface ResponderOptions {
   sources?: readonly Source[];
   /** The admission checks; policy.ts ADMISSION by default. */
   admission?: readonly Admission[];
+  /** `rate-limit`: the last stage before a response leaves (rrl-stage.ts); none costs nothing. */
+  rrl?: RrlStage;
 }
 
 export class Responder {
@@ -90,6 +96,8 @@ export class Responder {
   private readonly ra: AddressMatcher | undefined;
   /** Verifies signed requests and signs their answers (tsig-stage.ts). */
   private readonly tsig: TsigStage;
+  /** Response-rate limiting, when the view has `rate-limit`. */
+  readonly rrl: RrlStage | undefined;
 
   constructor(view: ServingView, opts: ResponderOptions = {}) {
     this.view = view;
@@ -111,6 +119,7 @@ export class Responder {
     this.renderer = new Renderer(view.udpSize, opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16)), clock);
     this.tsig = new TsigStage(view.tsigKeys ?? [], clock);
     this.faults = opts.faults ?? new FaultLog(undefined);
+    this.rrl = opts.rrl;
   }
 
   private count(rcode: number): void {
@@ -154,6 +163,22 @@ export class Responder {
    * answer goes to `later` when it is ready (without `later`: null). Never throws.
    */
   respond(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
+    const rrl = this.rrl;
+    if (!rrl) return this.respondOne(msg, client, later);
+    const out = this.respondOne(msg, client, later && ((b, c) => later(b && this.limit(rrl, b, c), c)));
+    return out && out !== DEFERRED ? this.limit(rrl, out, client) : out;
+  }
+
+  /** The rate-limit stage, counted. */
+  private limit(rrl: RrlStage, out: Uint8Array, client: ClientInfo): Uint8Array | null {
+    const r = rrl.apply(out, client);
+    if (r === null) this.stats.rateDropped = (this.stats.rateDropped ?? 0) + 1;
+    else if (r !== out) this.stats.rateSlipped = (this.stats.rateSlipped ?? 0) + 1;
+    return r;
+  }
+
+  /** respond() before the rate limiter. */
+  private respondOne(msg: Uint8Array, client: ClientInfo, later?: (out: Uint8Array | null, client: ClientInfo) => void): Uint8Array | null {
     if (this.dropped(client.address)) return null;
     this.stats.queries++;
     const key = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, this.view.udpSize, client.address.includes(':') ? 6 : 4);

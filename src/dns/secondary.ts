@@ -13,6 +13,7 @@ import { CLASS_IN, T, type ResourceRecord } from '../wire/rr-type.js';
 import { applyDiff } from './zone-diff.js';
 import { buildZone, type Zone } from './zone.js';
 import { loadZoneFile } from './zone-loader.js';
+import { keepDamagedCopy } from './journal-file.js';
 import { zoneOrigin } from './secondary-view.js';
 import { BIND_TIMER_BOUNDS, boundedTimers, nextCheck, type TimerBounds, type ZoneTimers } from './soa-timers.js';
 import { querySoaSerial, transferZone, type MessageAuth, type Remote, type XfrOptions } from './xfr-client.js';
@@ -169,7 +170,15 @@ export class SecondaryZones {
     }
     const res = loadZoneFile({ origin: z.spec.name, file, directory: z.spec.directory, checkNames: 'ignore', checkNsAddress: 'ignore' });
     if (!res.zone) {
-      this.log.warn({ zone: z.spec.name, file }, `zone ${z.spec.name}/IN: stored copy ${file} does not load; transferring it again`);
+      // Damaged on disk (cut short, garbage): say where, keep it aside, and transfer the zone again.
+      for (const d of res.diagnostics.filter((x) => x.severity === 'error').slice(0, 5)) this.log.warn({ zone: z.spec.name }, `${d.file}:${d.line}:${d.col}: ${d.message}`);
+      let aside: string | undefined;
+      try {
+        aside = keepDamagedCopy(file);
+      } catch {
+        // Not kept (a read-only folder): the transfer still replaces it.
+      }
+      this.log.warn({ zone: z.spec.name, file, damagedCopy: aside }, `zone ${z.spec.name}/IN: stored copy ${file} does not load; transferring it again`);
       this.publish(z.spec.name, undefined);
       return;
     }

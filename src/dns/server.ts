@@ -32,16 +32,33 @@ export interface DnsServerOptions {
   listen: ListenAddress[];
   responder: QueryHandler;
   log?: Pick<Logger, 'warn' | 'error' | 'info'>;
-  /** Close a TCP connection idle this long (BIND tcp-idle-timeout: 30 s). */
+  /** Close a TCP connection idle this long after its first message (BIND tcp-idle-timeout: 30 s). */
   tcpIdleMs?: number;
+  /** Close a new TCP connection that sends no complete message within this time (BIND tcp-initial-timeout: 30 s). */
+  tcpInitialMs?: number;
   /** Most simultaneous TCP connections (BIND tcp-clients: 150). */
   maxTcpConnections?: number;
+  /** A count of TCP connections shared with other listeners (BIND's tcp-clients is one quota for all addresses); overrides maxTcpConnections. */
+  tcpQuota?: TcpQuota;
   /** Use a dedicated socket even inside a cluster worker (default false: shared). */
   exclusive?: boolean;
 }
 
+export interface TcpQuota {
+  max: number;
+  open: number;
+}
+
+export interface TcpLimits {
+  tcpIdleMs?: number;
+  tcpInitialMs?: number;
+  maxTcpConnections?: number;
+}
+
 export interface DnsServer {
   setResponder(r: QueryHandler): void;
+  /** New TCP limits (reload): new connections get them; open ones keep theirs. */
+  setTcpLimits(l: TcpLimits): void;
   addresses(): { udp: ListenAddress[]; tcp: ListenAddress[] };
   readonly counters: { udpIn: number; tcpIn: number; dropped: number; sendErrors: number; tcpRejected: number };
   close(): Promise<void>;
@@ -75,8 +92,9 @@ function localAddress(a: string | undefined): string | undefined {
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   let responder = opts.responder;
   const log = opts.log;
-  const idleMs = opts.tcpIdleMs ?? 30_000;
-  const maxConn = opts.maxTcpConnections ?? 150;
+  let idleMs = opts.tcpIdleMs ?? 30_000;
+  let initialMs = opts.tcpInitialMs ?? 30_000;
+  const quota: TcpQuota = opts.tcpQuota ?? { max: opts.maxTcpConnections ?? 150, open: 0 };
   const counters = { udpIn: 0, tcpIn: 0, dropped: 0, sendErrors: 0, tcpRejected: 0 };
   const udpSockets: dgram.Socket[] = [];
   const tcpServers: net.Server[] = [];
@@ -141,16 +159,22 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     });
 
   const onConnection = (sock: net.Socket): void => {
-    if (conns.size >= maxConn) {
+    if (quota.open >= quota.max) {
       counters.tcpRejected++;
       sock.destroy();
       return;
     }
+    quota.open++;
     conns.add(sock);
     sock.setNoDelay(true);
-    sock.setTimeout(idleMs, () => sock.destroy());
+    // Until its first message a connection has tcp-initial-timeout, then tcp-idle-timeout.
+    const idle = idleMs;
+    let first = true;
+    sock.setTimeout(initialMs, () => sock.destroy());
     sock.on('error', () => sock.destroy());
-    sock.on('close', () => conns.delete(sock));
+    sock.on('close', () => {
+      if (conns.delete(sock)) quota.open--;
+    });
     const client: ClientInfo = { address: clean(sock.remoteAddress ?? ''), port: sock.remotePort ?? 0, transport: 'tcp', destination: localAddress(sock.localAddress) };
     // RFC 1035 §4.2.2 / RFC 7766 §6.2.1: two-octet length prefix; several
     // messages may share a segment and one may span several.
@@ -176,6 +200,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
         counters.tcpIn++;
+        if (first) {
+          first = false;
+          sock.setTimeout(idle);
+        }
         const outs = handleTcp(msg, client, later);
         if (!outs) {
           counters.dropped++;
@@ -228,6 +256,11 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   return {
     setResponder(r: QueryHandler): void {
       responder = r;
+    },
+    setTcpLimits(l: TcpLimits): void {
+      idleMs = l.tcpIdleMs ?? 30_000;
+      initialMs = l.tcpInitialMs ?? 30_000;
+      if (!opts.tcpQuota) quota.max = l.maxTcpConnections ?? 150;
     },
     addresses() {
       return {

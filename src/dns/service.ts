@@ -10,6 +10,7 @@
 // Then the others reload one at a time, so the rest keep answering while one parses.
 
 import cluster, { type Worker } from 'node:cluster';
+import { RRL_WORKERS_ENV } from './dns-host.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -399,7 +400,7 @@ class ClusterDns implements Service {
     cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
     const session = sessionKey();
-    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level, [QUERYLOG_ENV]: this.queryLog.on ? '1' : '0', [COOKIE_SECRET_ENV]: cookieSecretEnv(), ...(session ? { [SESSION_KEY_ENV]: keyToEnv(session) } : {}) });
+    const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level, [QUERYLOG_ENV]: this.queryLog.on ? '1' : '0', [COOKIE_SECRET_ENV]: cookieSecretEnv(), [RRL_WORKERS_ENV]: String(this.count), ...(session ? { [SESSION_KEY_ENV]: keyToEnv(session) } : {}) });
     slot.worker = w;
     return new Promise<void>((resolve, reject) => {
       let ready = false;

@@ -18,6 +18,8 @@ import { servedKeys } from './tsig-stage.js';
 import { secondaryEntry } from './secondary-view.js';
 import type { SecondaryEntry } from './pipeline.js';
 import type { Zone } from './zone.js';
+import type { RrlSettings } from './rrl.js';
+import { effectiveRateLimit } from '../config/named-conf-rrl.js';
 
 /** named fails a primary zone on bad owner names (check-names primary fail); named-checkzone only warns. */
 const PRIMARY_CHECK_NAMES = 'fail';
@@ -174,8 +176,18 @@ export function buildServingView(conf: NamedConfig, host: HostNetworks, previous
     version: o.version === null ? undefined : (o.version ?? 'Triad'),
     udpSize: o.maxUdpSize ?? DEFAULT_UDP_SIZE,
     tsigKeys: servedKeys(conf),
+    rateLimit: rateLimitSettings(conf, env),
   };
   return { view, loaded, failed, diagnostics };
+}
+
+/** rate-limit { … } with BIND's defaults; undefined when absent or when it limits nothing (every rate 0). */
+export function rateLimitSettings(conf: NamedConfig, env: MatchEnvironment): RrlSettings | undefined {
+  if (!conf.options.rateLimit) return undefined;
+  const e = effectiveRateLimit(conf.options.rateLimit);
+  const { exemptClients, ...rest } = e;
+  if (Math.max(e.responsesPerSecond, e.referralsPerSecond, e.nodataPerSecond, e.nxdomainsPerSecond, e.errorsPerSecond, e.allPerSecond) === 0) return undefined;
+  return { ...rest, exempt: exemptClients && exemptClients.length > 0 ? compileAddressMatch(exemptClients, env) : undefined };
 }
 
 const LOCAL: AddressMatchList = [{ kind: 'builtin', negated: false, name: 'localnets' }, { kind: 'builtin', negated: false, name: 'localhost' }];

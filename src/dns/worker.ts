@@ -5,7 +5,7 @@
 
 import { createLogger } from '../log.js';
 import type { DnsConfig } from './dns-config.js';
-import { DnsHost, loadReport, type LoadReport } from './dns-host.js';
+import { DnsHost, loadReport, RRL_WORKERS_ENV, type LoadReport } from './dns-host.js';
 import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-names.js';
 import { localControl } from './control.js';
 import { zoneFromWire, type WireZone } from './secondary-view.js';
@@ -76,7 +76,8 @@ async function main(): Promise<void> {
   // Signals are the primary's business; a terminal's Ctrl-C reaches the whole group.
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', () => undefined);
-  const host = new DnsHost(namedConf, log);
+  // Each worker sees part of the queries: it allows its part of every rate-limit rate.
+  const host = new DnsHost(namedConf, log, Number(process.env[RRL_WORKERS_ENV]) || 1);
   const workerLoad = (cfg: DnsConfig): WorkerLoad => ({ ...loadReport(cfg), facts: factsToWire(host.facts), addresses: [...host.addresses], notify: host.notifyInfos(cfg) });
   // The query log: lines go to the main process, which alone writes the files.
   queryLog.on = process.env[QUERYLOG_ENV] === '1';

@@ -2,7 +2,7 @@
 // (flushed) before it is acknowledged, a new instance (a restart) replays the
 // journal over the zone file, and stop rewrites the file and empties the journal.
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DynamicZones, type UpdateRequest } from '../../src/dns/dynamic-zones.js';
@@ -64,5 +64,43 @@ t.test('journal, replay after a restart, file rewritten at stop', async (t) => {
   dz = make();
   dz.configure(conf, env);
   t.equal(served.get('dyn.test')?.serial, 8, 'the rewritten file loads with serial 8');
+  await dz.stop();
+});
+
+t.test('a journal damaged on disk: the intact changes replay, garbage and a torn tail are set aside, later changes still replay', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-dynamic-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'dyn.zone'), '$TTL 300\n@ SOA ns.dyn.test. admin.dyn.test. 7 3600 600 86400 300\n@ NS ns\nns A 192.0.2.1\n');
+  const conf = parseNamedConf(path.join(dir, 'named.conf'), `options { directory "${dir}"; };\nzone "dyn.test" { type primary; file "dyn.zone"; allow-update { 127.0.0.1; }; };\n`, new DiagnosticSink());
+  const env = { localhost: [], localnets: [], acls: conf.acls };
+  const lines: string[] = [];
+  const log = Object.assign(createLogger({ level: 'silent' }), { warn: (_o: object, m: string) => void lines.push(m) });
+  const served = new Map<string, Zone | undefined>();
+  const dataDir = path.join(dir, 'data');
+  const make = (): DynamicZones => new DynamicZones(log, dataDir, (name, zone) => void served.set(name, zone));
+  let dz = make();
+  dz.configure(conf, env);
+  const req = (msg: string): UpdateRequest => ({ zone: 'dyn.test.', msg, address: '127.0.0.1', tcp: true });
+  for (const [n, last] of [['a', 80], ['b', 81]] as const) t.equal(await dz.update(req(updateMsg('dyn.test.', [], [rrBytes(`${n}.dyn.test.`, T.A, 1, 300, [192, 0, 2, last])]))), RCODE.NOERROR);
+  const journal = dz.journalPath('dyn.test');
+  const [first, second] = readFileSync(journal, 'utf8').split('\n');
+  // Garbage between the two changes and a third change cut short at the end (kill -9 in a power cut).
+  writeFileSync(journal, `${first}\n\u0000\u00ff garbage\n${second}\n${second.slice(0, 25)}`);
+  served.clear();
+  dz = make();
+  dz.configure(conf, env);
+  const z = served.get('dyn.test');
+  t.equal(z?.serial, 9, 'both intact changes replayed');
+  t.ok(z?.nodes.get(nameKey(parseName('b.dyn.test.')))?.rrsets.has(T.A));
+  t.ok(lines.some((l) => l === `${journal}:2: unreadable line (damaged), skipped`), 'the garbage line is named');
+  t.ok(lines.some((l) => l.startsWith(`${journal}:4: last change cut short`)), 'the torn tail too');
+  t.equal(readdirSync(path.dirname(journal)).filter((f) => f.includes('.damaged-')).length, 1, 'the damaged journal is kept aside');
+  t.equal(readFileSync(journal, 'utf8'), `${first}\n${second}\n`, 'the journal holds the intact changes');
+  // A change after the restart appends to a clean journal and replays too.
+  t.equal(await dz.update(req(updateMsg('dyn.test.', [], [rrBytes('c.dyn.test.', T.A, 1, 300, [192, 0, 2, 82])]))), RCODE.NOERROR);
+  served.clear();
+  dz = make();
+  dz.configure(conf, env);
+  t.equal(served.get('dyn.test')?.serial, 10);
   await dz.stop();
 });

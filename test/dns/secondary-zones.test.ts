@@ -5,7 +5,7 @@
 import t from 'tap';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log.js';
@@ -169,4 +169,27 @@ t.test('transfers from a scripted primary: good, then malformed ones that change
   t.equal(sec.status('sec.test').notifiesAccepted, 2);
   t.equal(sec.status('sec.test').notifiesRefused, 1);
   t.throws(() => sec.refresh('other.test'), /not a secondary zone/);
+});
+
+t.test('a stored copy damaged on disk: the damage named with file:line, the copy kept aside, the zone transferred again', async (t) => {
+  const state = { serial: 5, mode: 'ok' as Mode, asked: [] as string[] };
+  const primary = await scriptedPrimary(state);
+  t.teardown(() => primary.close());
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-sz-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'sec.bk');
+  const damaged = '$ORIGIN sec.test.\n$TTL 300\n@ IN SOA ns.sec.test. h.sec.test. 4 3600 600 86400 300\n@ IN NS ns\nns IN A 192.0.2.\x00\xff garbage (\n';
+  writeFileSync(file, damaged, 'latin1');
+  const lines: string[] = [];
+  const log = Object.assign(createLogger({ level: 'silent' }), { warn: (_o: object, m: string) => void lines.push(m) });
+  const published: (Zone | undefined)[] = [];
+  const sec = new SecondaryZones(log, (_n, z) => published.push(z), { xfr: { idleMs: 300, soaTimeoutMs: 500 } });
+  t.teardown(() => sec.stop());
+  sec.configure([{ name: 'sec.test', origin: ORIGIN, file, directory: dir, primaries: [{ address: '127.0.0.1', port: primary.port }], bounds: BIND_TIMER_BOUNDS }]);
+  t.equal(published[0], undefined, 'the damaged copy is not served');
+  t.ok(lines.some((l) => l.startsWith(`${file}:5:`)), `the damage is named with its line (${lines.join(' | ')})`);
+  const aside = readdirSync(dir).filter((f) => f.startsWith('sec.bk.damaged-'));
+  t.equal(aside.length, 1, 'the damaged copy is kept aside');
+  t.equal(readFileSync(path.join(dir, aside[0] ?? 'none'), 'latin1'), damaged, 'untouched');
+  t.ok(await until(() => published.some((z) => z?.serial === 5)), 'the zone is transferred again');
 });

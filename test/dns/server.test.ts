@@ -89,3 +89,37 @@ t.test('TCP: pipelined and split messages, idle timeout, connection cap', async 
   t.pass('idle connection closed by the server');
   t.ok(srv.counters.tcpRejected >= 1);
 });
+
+t.test('TCP: tcp-initial-timeout until the first message, then tcp-idle-timeout; one tcp-clients count for all listeners', async (t) => {
+  const quota = { max: 2, open: 0 };
+  const a = await startDnsServer({ listen: [{ address: '127.0.0.1', port: 0 }], responder: echo(1), tcpInitialMs: 200, tcpIdleMs: 60_000, tcpQuota: quota });
+  const b = await startDnsServer({ listen: [{ address: '127.0.0.1', port: 0 }], responder: echo(1), tcpQuota: quota });
+  t.teardown(() => Promise.all([a.close(), b.close()]));
+  const connect = async (port: number): Promise<{ c: net.Socket; closed: Promise<void>; isClosed: () => boolean }> => {
+    const c = net.connect(port, '127.0.0.1');
+    c.on('error', () => {});
+    let done = false;
+    const closed = new Promise<void>((r) => c.on('close', () => {
+      done = true;
+      r();
+    }));
+    await new Promise<void>((r) => c.on('connect', () => r()));
+    return { c, closed, isClosed: () => done };
+  };
+  const silent = await connect(a.addresses().tcp[0].port);
+  const talker = await connect(a.addresses().tcp[0].port);
+  const answered = new Promise<void>((r) => talker.c.once('data', () => r()));
+  talker.c.write(frame(query(9)));
+  await answered;
+  // Both quota places taken (across the two listeners): a third connection, to the other listener, is refused.
+  const third = await connect(b.addresses().tcp[0].port);
+  await third.closed;
+  t.equal(b.counters.tcpRejected, 1, 'over tcp-clients on another listener: closed');
+  await silent.closed;
+  t.pass('a connection that sent nothing is closed after tcp-initial-timeout');
+  t.notOk(talker.isClosed(), 'one that sent a query is now under tcp-idle-timeout (a minute) and stays open');
+  talker.c.destroy();
+  await talker.closed;
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(quota.open, 0, 'closed connections give their place back');
+});
