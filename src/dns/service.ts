@@ -40,6 +40,8 @@ import { DynamicZones, toLine } from './dynamic-zones.js';
 import type { ZoneDiff } from './zone-diff.js';
 import { keyToEnv, makeSessionKey, sessionKey, setSessionKey, SESSION_KEY_ENV, wantsSessionKey } from './session-key.js';
 import { matchEnvironment } from './view-builder.js';
+import { DnsStatistics } from './statistics.js';
+import { processStats, type DnsProcessStats } from './stats-model.js';
 
 /**
  * update-policy local: a fresh session key for this run, written where nsupdate -l
@@ -119,7 +121,10 @@ class InProcessDns implements Service {
     this.notifier = new NotifySender(log, notifySigning(() => this.host.config?.conf));
     this.dynamic = new DynamicZones(log, opts.dataDir, (name, zone, diff) => this.host.setDynamic(name, zone, diff), notifyAfterUpdate(log, () => this.notifier));
     this.host.onUpdate = (req) => this.dynamic.update(req);
+    this.statistics = new DnsStatistics(opts.metrics, { gather: async () => [processStats(this.host)], transfers: () => this.secondaries.transferCounts(), workers: 0 }, log);
   }
+  /** /metrics and BIND's statistics channel. */
+  private statistics: DnsStatistics;
   /** Dynamic zones: updates decided, journaled and written here, served by this same host. */
   private dynamic: DynamicZones;
   /** Catalog zones: their members become secondary zones here (configure goes through it). */
@@ -159,6 +164,7 @@ class InProcessDns implements Service {
       await this.reload();
       return { text: 'reload successful\n' };
     });
+    await this.statistics.start(this.host.config?.conf);
     this.log.info({ namedConf: this.file, listen: this.host.config?.listen }, 'dns serving in the main process');
   }
   async reload(): Promise<void> {
@@ -168,8 +174,10 @@ class InProcessDns implements Service {
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
     this.notifier.loaded(this.host.notifyInfos(), false);
+    await this.statistics.reloaded(this.host.config?.conf);
   }
   async stop(): Promise<void> {
+    await this.statistics.stop();
     this.owner?.stop();
     this.secondaries.stop();
     this.notifier.stop();
@@ -272,6 +280,26 @@ class ClusterDns implements Service {
     this.catalogs = new CatalogZones(log, this.secondaries, (members) => {
       for (const s of this.slots) if (s.worker) this.sendMembers(s.worker, members);
     });
+    this.statistics = new DnsStatistics(opts.metrics, { gather: () => this.gatherStats(), transfers: () => this.secondaries.transferCounts(), workers: count }, log);
+  }
+
+  /** /metrics and BIND's statistics channel: every worker's counters, summed. */
+  private statistics: DnsStatistics;
+  private statsSeq = 0;
+
+  /** Every live worker's counters (a worker that does not answer within 2 s is left out of this scrape). */
+  private async gatherStats(): Promise<DnsProcessStats[]> {
+    const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
+    const all = await Promise.all(live.map((w) => {
+      const id = ++this.statsSeq;
+      let got: DnsProcessStats | undefined;
+      return sendAndAwait(w, { type: 'stats', id }, (m) => {
+        if (m.type !== 'stats-reply' || m.id !== id) return false;
+        got = m.stats;
+        return true;
+      }, 2000).then(() => got);
+    }));
+    return all.filter((s): s is DnsProcessStats => s !== undefined);
   }
 
   /** Catalog zones: their members become secondary zones (configure goes through it), sent to every worker. */
@@ -355,6 +383,7 @@ class ClusterDns implements Service {
     if (this.opts.names) this.owner?.start(this.opts.names);
     // BIND announces every primary zone when it loads; every worker serves it by now.
     if (this.firstNotify) this.notifier.loaded(this.firstNotify, true);
+    await this.statistics.start(conf);
     this.log.info({ namedConf: this.file, workers: this.count, listen: listenAddresses(conf, host) }, 'dns serving');
   }
 
@@ -441,6 +470,7 @@ class ClusterDns implements Service {
       this.namedConf = conf;
       this.catalogs.configure(conf);
       this.dynamic.configure(conf, matchEnvironment(conf, hostNetworks()));
+      await this.statistics.reloaded(conf);
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -507,6 +537,7 @@ class ClusterDns implements Service {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.statistics.stop();
     this.owner?.stop();
     this.secondaries.stop();
     this.notifier.stop();

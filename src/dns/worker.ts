@@ -14,6 +14,7 @@ import { ControlUsageError, type ControlReply } from '../control/server.js';
 import type { NotifyZoneInfo } from './notify-out.js';
 import { fromLine, type RecordLine, type UpdateRequest } from './dynamic-zones.js';
 import { keyFromEnv, setSessionKey, SESSION_KEY_ENV } from './session-key.js';
+import { processStats, type DnsProcessStats } from './stats-model.js';
 
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
@@ -27,7 +28,9 @@ export type ToWorker =
   /** A dynamic zone's current version from the main process (dynamic-zones.ts). */
   | { type: 'dynamic'; id: number; name: string; zone?: WireZone; diff?: { del: RecordLine[]; add: RecordLine[]; serial?: number } }
   /** The main process's answer to an UPDATE this worker passed up. */
-  | { type: 'update-reply'; id: number; rcode: number };
+  | { type: 'update-reply'; id: number; rcode: number }
+  /** The statistics channel asks for this worker's counters. */
+  | { type: 'stats'; id: number };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -55,6 +58,8 @@ export type FromWorker =
   | { type: 'dynamic-ack'; id: number }
   /** An UPDATE for a dynamic zone: the main process decides it. */
   | { type: 'update'; id: number; req: UpdateRequest }
+  /** This worker's counters for the statistics channel (summed in the main process). */
+  | { type: 'stats-reply'; id: number; stats: DnsProcessStats }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean };
 
@@ -97,6 +102,7 @@ async function main(): Promise<void> {
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
     else if (m.type === 'sync') send({ type: 'synced', id: m.id });
+    else if (m.type === 'stats') send({ type: 'stats-reply', id: m.id, stats: processStats(host) });
     else if (m.type === 'catalog-members') host.setCatalogMembers(m.members);
     else if (m.type === 'dynamic') {
       host.setDynamic(m.name, m.zone && zoneFromWire(m.zone), m.diff && { deletions: m.diff.del.map(fromLine), additions: m.diff.add.map(fromLine), serial: m.diff.serial });
