@@ -51,6 +51,11 @@ export class DhcpServer {
   private sockets = new Map<string, Served>();
   private udp?: UdpSender;
   readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
+  /** Requests decided and replies sent, by DHCP message type (option 53; 0 for BOOTP), for the statistics channel. */
+  readonly receivedByType = new Float64Array(256);
+  readonly sentByType = new Float64Array(256);
+  /** DISCOVERs for which no address was free (Kea's v4-allocation-fail). */
+  allocationFailures = 0;
   /** Lease records reach the disk here before memory changes or a reply leaves. */
   private landing: Landing;
   /** Addresses of the served links; the same Set object is registered for the in-process relay. */
@@ -191,6 +196,7 @@ export class DhcpServer {
       this.stats.ignored++;
       return;
     }
+    if (probes === 0) this.receivedByType[req.options.get(OPT.MESSAGE_TYPE)?.[0] ?? 0]++;
     let decision;
     try {
       decision = decide(st, req, link, Date.now(), this.serverIds, broadcast);
@@ -200,6 +206,7 @@ export class DhcpServer {
       this.log.error({ err: (e as Error).stack }, 'request handling failed');
       return;
     }
+    if (decision.allocationFailed) this.allocationFailures++;
     const reply = decision.reply;
     const probe = decision.probe;
     const writeFailed = (err: Error): void => this.writeFailed(err);
@@ -274,6 +281,7 @@ export class DhcpServer {
       return;
     }
     this.stats.replies++;
+    this.sentByType[r.packet.options.get(OPT.MESSAGE_TYPE)?.[0] ?? 0]++;
     const d = r.dest;
     try {
       if (deliver && d.kind === 'relay') {

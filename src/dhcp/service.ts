@@ -23,6 +23,7 @@ import type { HaConfig } from '../config/ha-conf.js';
 import type { HaPair } from './ha/pair.js';
 import { DHCP_CONTROL, dhcpInterfaces } from './definition.js';
 import { formatLeaseTable, leaseRows } from './lease-table.js';
+import { dhcpFamilies } from './metrics.js';
 
 
 function load(file: string, opts: RunOptions): DhcpdConf {
@@ -102,6 +103,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     return waiting.length ? `${serving}; waiting for ${waiting.join('; ')}` : serving;
   };
   let closeControl: (() => Promise<void>) | undefined;
+  /** The statistics channel's collector (Kea's statistics as Prometheus families). */
+  let removeCollector: (() => void) | undefined;
 
   /** `triad ctl dhcp leases [--all]|stats`: the leases in memory and the packet counters. */
   const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
@@ -135,6 +138,10 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     detail: describe,
     async start() {
       closeControl = await registerServiceControl(controlSocketPath(opts.dataDir, opts.flags['control-socket']), 'dhcp', DHCP_CONTROL, control);
+      removeCollector = opts.metrics?.collector('dhcp', () => {
+        const h = pair?.status();
+        return dhcpFamilies({ conf, db, server, store, nowSec: Date.now() / 1000, ha: h ? { server: String(h.server), state: String(h.state) } : undefined });
+      });
       if (!canOpenPacketSockets()) {
         if (named.length) throw new Error('dhcp: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
         idle = 'no --interfaces given and no permission for packet sockets (needs root or CAP_NET_RAW): DHCP stays idle';
@@ -205,6 +212,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       follower?.sync();
     },
     async stop() {
+      removeCollector?.();
+      removeCollector = undefined;
       await closeControl?.();
       closeControl = undefined;
       await pair?.stop();
