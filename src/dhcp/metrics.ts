@@ -96,12 +96,12 @@ export function dhcpFamilies(m: DhcpMetricsInput): MetricFamily[] {
     { name: 'triad_dhcp4_send_errors_total', help: 'DHCPv4 replies that could not be sent.', type: 'counter', samples: [{ value: st?.sendErrors ?? 0 }] },
     { name: 'triad_dhcp4_lease_write_errors_total', help: 'Lease-file writes that failed (the reply was not sent).', type: 'counter', samples: [{ value: st?.leaseWriteErrors ?? 0 }] },
     { name: 'triad_dhcp4_allocation_fail_total', help: 'DISCOVERs for which no address was free (Kea v4-allocation-fail).', type: 'counter', samples: [{ value: server?.allocationFailures ?? 0 }] },
-    { name: 'triad_dhcp4_subnet_addresses_total', help: 'Addresses in the subnet\'s pools (Kea subnet[id].total-addresses).', type: 'gauge', samples: subnetTotal },
-    { name: 'triad_dhcp4_subnet_addresses_assigned', help: 'Addresses of the subnet leased now (Kea subnet[id].assigned-addresses).', type: 'gauge', samples: subnetAssigned },
-    { name: 'triad_dhcp4_subnet_addresses_declined', help: 'Addresses of the subnet quarantined after a DECLINE or a ping answer (Kea subnet[id].declined-addresses).', type: 'gauge', samples: subnetDeclined },
-    { name: 'triad_dhcp4_pool_addresses_total', help: 'Addresses in the pool range (Kea subnet[id].pool[pid].total-addresses).', type: 'gauge', samples: poolTotal },
-    { name: 'triad_dhcp4_pool_addresses_assigned', help: 'Addresses of the pool range leased now (Kea …pool[pid].assigned-addresses).', type: 'gauge', samples: poolAssigned },
-    { name: 'triad_dhcp4_pool_addresses_declined', help: 'Addresses of the pool range quarantined (Kea …pool[pid].declined-addresses).', type: 'gauge', samples: poolDeclined },
+    { name: 'triad_dhcp4_subnet_total_addresses', help: 'Addresses in the subnet\'s pools (Kea subnet[id].total-addresses).', type: 'gauge', samples: subnetTotal },
+    { name: 'triad_dhcp4_subnet_assigned_addresses', help: 'Addresses of the subnet leased now (Kea subnet[id].assigned-addresses).', type: 'gauge', samples: subnetAssigned },
+    { name: 'triad_dhcp4_subnet_declined_addresses', help: 'Addresses of the subnet quarantined after a DECLINE or a ping answer (Kea subnet[id].declined-addresses).', type: 'gauge', samples: subnetDeclined },
+    { name: 'triad_dhcp4_pool_total_addresses', help: 'Addresses in the pool range (Kea subnet[id].pool[pid].total-addresses).', type: 'gauge', samples: poolTotal },
+    { name: 'triad_dhcp4_pool_assigned_addresses', help: 'Addresses of the pool range leased now (Kea …pool[pid].assigned-addresses).', type: 'gauge', samples: poolAssigned },
+    { name: 'triad_dhcp4_pool_declined_addresses', help: 'Addresses of the pool range quarantined (Kea …pool[pid].declined-addresses).', type: 'gauge', samples: poolDeclined },
   ];
   if (store) {
     const l = store.syncLatency;
