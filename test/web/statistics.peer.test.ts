@@ -5,7 +5,7 @@
 // a client the allow list does not name is refused (403) and logged.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dig, startTriad, waitFor } from '../helpers/triad-run.js';
@@ -101,4 +101,20 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.match(xml.type, /text\/xml/);
   t.match(xml.body, /<statistics version="3\.13"><server>.*<counters type="opcode"><counter name="QUERY">\d+<\/counter>/s, '/xml/v3/server');
   t.equal((await get(`${base}/xml/v3/status`)).status, 200, '/xml/v3/status (how bind_exporter tells the version)');
+
+  // A reload with a broken named.conf keeps the channel; a good one moves it, counters kept.
+  const conf = path.join(dir, 'named.conf');
+  const good = readFileSync(conf, 'utf8');
+  writeFileSync(conf, good.replace('recursion no;', 'recursion no'));
+  triad.signal('SIGHUP');
+  t.ok(await waitFor(() => /reload failed/.test(triad.output()), 10_000), 'the broken file is refused');
+  t.equal((await get(`${base}/metrics`)).status, 200, 'the channel still serves after the refused reload');
+  const moved = await freePort();
+  writeFileSync(conf, good.replace(`port ${open};`, `port ${moved};`));
+  triad.signal('SIGHUP');
+  t.ok(await waitFor(() => /statistics channel closed/.test(triad.output()), 10_000), 'the old channel is closed on reload');
+  const m = await get(`http://127.0.0.1:${moved}/metrics`);
+  t.equal(m.status, 200, 'the new channel serves');
+  t.ok(sumOf(m.body, 'triad_dns_requests_total') >= sumOf(after, 'triad_dns_requests_total'), 'the counters survive the reload');
+  await t.rejects(get(`${base}/metrics`), 'nothing listens on the old port');
 });
