@@ -64,6 +64,9 @@ export function dnsFamilies(s: DnsStats): MetricFamily[] {
     },
     { name: 'triad_dns_workers', help: 'DNS worker processes answering (0 when DNS answers in the main process, which counts as one).', type: 'gauge', samples: [{ value: s.workers }] },
   ];
+  if (s.workers > 0) {
+    fams.push({ name: 'triad_dns_worker_resident_memory_bytes', help: 'Resident memory of each DNS worker process in bytes.', type: 'gauge', samples: s.processes.map((p) => ({ labels: { pid: String(p.pid) }, value: p.rss })) });
+  }
   const r = s.resolver;
   if (r) {
     fams.push(

@@ -28,6 +28,8 @@ export interface DnsProcessStats {
   resolverByView: Record<string, ResolverStats>;
   zones: ZoneStat[];
   views: string[];
+  /** The processes answering: their PID and resident memory. */
+  processes: { pid: number; rss: number }[];
 }
 
 /** The whole service's: the processes summed, plus what the main process itself holds. */
@@ -64,7 +66,7 @@ export function processStats(host: DnsHost): DnsProcessStats {
     resolverByView[v.name] = r;
     resolver = resolver ? sumStats(resolver, r) : r;
   }
-  return { listeners: host.queryStats(), resolver, resolverByView, zones, views };
+  return { listeners: host.queryStats(), resolver, resolverByView, zones, views, processes: [{ pid: process.pid, rss: process.memoryUsage.rss() }] };
 }
 
 /** Sums numbers field by field (objects recursively). */
@@ -90,5 +92,6 @@ export function mergeProcessStats(all: readonly DnsProcessStats[]): DnsProcessSt
     resolverByView,
     zones: all[0]?.zones ?? [],
     views: all[0]?.views ?? [],
+    processes: all.flatMap((p) => p.processes),
   };
 }

@@ -35,7 +35,7 @@ t.test('a request and its response: type, path, sizes, rcode, duration, BIND cou
   t.equal(snap.durationBuckets[3], 1, '2 ms falls in the 2 ms bucket');
   t.equal(snap.opcodes[0], 2);
   const stats: DnsStats = { listeners: mergeSnapshots([snap, s.snapshot()]), resolver: null, resolverByView: {}, zones: [{ view: '_default', name: 'example.test', class: 'IN', serial: 7, type: 'primary' }],
-    views: ['_default'], workers: 2, bootTime: '2026-01-01T00:00:00.000Z', configTime: '2026-01-01T00:00:00.000Z', transfers: [{ zone: 'sec.test', done: 2, failed: 1 }] };
+    views: ['_default'], processes: [{ pid: 1, rss: 1 }, { pid: 2, rss: 2 }], workers: 2, bootTime: '2026-01-01T00:00:00.000Z', configTime: '2026-01-01T00:00:00.000Z', transfers: [{ zone: 'sec.test', done: 2, failed: 1 }] };
   t.equal(stats.listeners.length, 1, 'snapshots of one listener merge into one');
   const j = bindJson({ stats, version: 'Triad', now: new Date(0) }, 'server') as { opcodes: Record<string, number>; nsstats: Record<string, number>; qtypes: Record<string, number>; zonestats: Record<string, number> };
   t.equal(j.opcodes.QUERY, 4, 'two workers summed');
@@ -70,6 +70,6 @@ t.test('dropped requests, referrals, no data, updates and transfers are told apa
   s.response(up, false, true, 6, 0, false, true);
   s.response(response(q, 0, 1, true, true), false, true, 1, 0, false, false);
   const names = ['QryDropped', 'QryRecursion', 'QryNxrrset', 'QryReferral', 'XfrRej', 'UpdateDone', 'TruncatedResp'] as const;
-  const json = bindJson({ stats: { listeners: [s.snapshot()], resolver: null, resolverByView: {}, zones: [], views: ['_default'], workers: 0, bootTime: '', configTime: '', transfers: [] }, version: 'x', now: new Date(0) }, 'server') as { nsstats: Record<string, number> };
+  const json = bindJson({ stats: { listeners: [s.snapshot()], resolver: null, resolverByView: {}, zones: [], views: ['_default'], processes: [], workers: 0, bootTime: '', configTime: '', transfers: [] }, version: 'x', now: new Date(0) }, 'server') as { nsstats: Record<string, number> };
   t.same(Object.fromEntries(names.map((n) => [n, json.nsstats[n]])), { QryDropped: 1, QryRecursion: 1, QryNxrrset: 1, QryReferral: 1, XfrRej: 1, UpdateDone: 1, TruncatedResp: 1 });
 });

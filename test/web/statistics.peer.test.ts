@@ -76,6 +76,7 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.equal(delta('triad_dns_responses_total', { rcode: 'NOERROR' }), 40, '40 NOERROR responses');
   t.equal(delta('triad_dns_request_duration_seconds_count'), 40, 'the duration histogram saw them');
   t.equal(sumOf(after, 'triad_dns_workers'), 2, 'two workers');
+  t.equal((after.match(/^triad_dns_worker_resident_memory_bytes\{pid="\d+"\} \d+$/gm) ?? []).length, 2, 'each worker\'s memory');
   t.equal(sumOf(after, 'triad_dns_zone_serial', { zone: 'example.test' }), 2024060101, 'the zone serial');
   t.ok(sumOf(after, 'triad_process_resident_memory_bytes') > 0, 'process metrics');
 
