@@ -8,9 +8,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dig, startTriad, waitFor } from '../helpers/triad-run.js';
+import { dig, digAsync, startTriad, waitFor } from '../helpers/triad-run.js';
 import { freePort, requireTools } from '../helpers/tools.js';
 import { get, promtoolCheck, sumOf } from './scrape.js';
+import { rr, startScripted } from '../helpers/scripted-dns.js';
 
 const ZONE = `$TTL 300
 @ IN SOA ns1 host 2024060101 3600 600 86400 300
@@ -27,7 +28,11 @@ t.test('statistics channel: /metrics under load, summed over workers; BIND stati
   const open = await freePort();
   const closed = await freePort();
   writeFileSync(path.join(dir, 'example.test.zone'), ZONE);
-  writeFileSync(path.join(dir, 'named.conf'), `options { directory "${dir}"; listen-on port ${dns} { 127.0.0.1; }; listen-on-v6 { none; }; recursion no; };
+  // An upstream server for the resolver's counters: names outside example.test are forwarded to it.
+  const upPort = await freePort();
+  const upstream = await startScripted('127.0.0.1', upPort, ['up.test'], [rr.a('www.up.test', '192.0.2.99')]);
+  t.teardown(() => upstream.close());
+  writeFileSync(path.join(dir, 'named.conf'), `options { directory "${dir}"; listen-on port ${dns} { 127.0.0.1; }; listen-on-v6 { none; }; recursion yes; forwarders { 127.0.0.1 port ${upPort}; }; forward only; };
 statistics-channels {
   inet 127.0.0.1 port ${open};
   inet 127.0.0.1 port ${closed} allow { 10.9.9.9; };
@@ -80,13 +85,24 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.equal(sumOf(after, 'triad_dns_zone_serial', { zone: 'example.test' }), 2024060101, 'the zone serial');
   t.ok(sumOf(after, 'triad_process_resident_memory_bytes') > 0, 'process metrics');
 
+  // The resolvers of both workers: what the upstream server was asked is what Triad says it sent.
+  // dig without blocking: the upstream server answers from this process.
+  for (let i = 0; i < 6; i++) t.equal((await digAsync('127.0.0.1', dns, ['www.up.test', 'A', '+short'])).trim(), '192.0.2.99', 'a forwarded answer');
+  const rec = (await get(`${base}/metrics`)).body;
+  t.ok(upstream.asked.length >= 1, 'the upstream server was asked');
+  t.equal(sumOf(rec, 'triad_dns_upstream_requests_total'), upstream.asked.length, 'upstream requests summed over the workers');
+  t.ok(sumOf(rec, 'triad_dns_cache_entries') >= 1, 'the answer is cached');
+  t.ok(sumOf(rec, 'triad_dns_cache_hits_total') + sumOf(rec, 'triad_dns_cache_misses_total') >= 1, 'cache lookups counted');
+  t.equal(sumOf(rec, 'triad_dns_upstream_timeouts_total'), 0, 'no upstream timeout');
+  t.equal(sumOf(rec, 'triad_dns_upstream_spoofing_drops_total'), 0, 'no spoofing drop');
+
   // BIND's statistics channel, same numbers.
   const server = JSON.parse((await get(`${base}/json/v1/server`)).body) as Record<string, Record<string, number>>;
   for (const k of ['json-stats-version', 'boot-time', 'config-time', 'current-time', 'version', 'opcodes', 'rcodes', 'qtypes', 'nsstats', 'views']) t.ok(k in server, `/json/v1/server has ${k}`);
-  t.equal(server.opcodes.QUERY, sumOf(after, 'triad_dns_requests_total'), 'opcodes.QUERY counts every request');
+  t.equal(server.opcodes.QUERY, sumOf(rec, 'triad_dns_requests_total'), 'opcodes.QUERY counts every request');
   t.ok(server.qtypes.A >= 40 && server.qtypes.SOA > 0, 'qtypes by name');
   t.equal(server.nsstats.Requestv4, server.opcodes.QUERY, 'nsstats.Requestv4');
-  t.equal(server.rcodes.NOERROR, sumOf(after, 'triad_dns_responses_total', { rcode: 'NOERROR' }), 'rcodes.NOERROR');
+  t.equal(server.rcodes.NOERROR, sumOf(rec, 'triad_dns_responses_total', { rcode: 'NOERROR' }), 'rcodes.NOERROR');
   t.ok(server.nsstats.QrySuccess > 0 && server.nsstats.QryNXDOMAIN > 0, 'QrySuccess and QryNXDOMAIN');
   const zones = JSON.parse((await get(`${base}/json/v1/zones`)).body) as { views: Record<string, { zones: { name: string; serial: number; type: string; class: string }[] }> };
   t.same(zones.views._default.zones.map((z) => [z.name, z.class, z.serial, z.type]), [['example.test', 'IN', 2024060101, 'primary']], '/json/v1/zones');
@@ -106,7 +122,7 @@ zone "example.test" { type primary; file "example.test.zone"; };
   // A reload with a broken named.conf keeps the channel; a good one moves it, counters kept.
   const conf = path.join(dir, 'named.conf');
   const good = readFileSync(conf, 'utf8');
-  writeFileSync(conf, good.replace('recursion no;', 'recursion no'));
+  writeFileSync(conf, good.replace('recursion yes;', 'recursion yes'));
   triad.signal('SIGHUP');
   t.ok(await waitFor(() => /reload failed/.test(triad.output()), 10_000), 'the broken file is refused');
   t.equal((await get(`${base}/metrics`)).status, 200, 'the channel still serves after the refused reload');
@@ -116,6 +132,6 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.ok(await waitFor(() => /statistics channel closed/.test(triad.output()), 10_000), 'the old channel is closed on reload');
   const m = await get(`http://127.0.0.1:${moved}/metrics`);
   t.equal(m.status, 200, 'the new channel serves');
-  t.ok(sumOf(m.body, 'triad_dns_requests_total') >= sumOf(after, 'triad_dns_requests_total'), 'the counters survive the reload');
+  t.ok(sumOf(m.body, 'triad_dns_requests_total') >= sumOf(rec, 'triad_dns_requests_total'), 'the counters survive the reload');
   await t.rejects(get(`${base}/metrics`), 'nothing listens on the old port');
 });
