@@ -68,6 +68,8 @@ export class QueryStats {
   readonly responseSizes = new Float64Array(4 * RESP_SIZE_BUCKETS);
   readonly ns = new Float64Array(NS_COUNTERS.length);
   tcpHighWater = 0;
+  /** Whether the request `request` last read carried an OPT record (read once, with its qtype). */
+  lastEdns = false;
 
   constructor(readonly server: string) {}
 
@@ -80,6 +82,7 @@ export class QueryStats {
     const len = msg.length;
     this.requestSizes[path * REQ_SIZE_BUCKETS + Math.min(len >> 4, REQ_SIZE_BUCKETS - 1)]++;
     this.ns[tcp ? NS.QryTCP : NS.QryUDP]++;
+    this.lastEdns = false;
     if (len < 12) return 0;
     this.opcodes[(msg[2] >> 3) & 0xf]++;
     let qtype = 0;
@@ -90,7 +93,10 @@ export class QueryStats {
         qtype = (msg[i + 1] << 8) | msg[i + 2];
         // The usual query holds only its question and an OPT record right after it.
         const j = i + 5;
-        if (((msg[10] << 8) | msg[11]) > 0 && j + 3 <= len && msg[j] === 0 && ((msg[j + 1] << 8) | msg[j + 2]) === T_OPT) this.ns[NS.ReqEdns0]++;
+        if (((msg[10] << 8) | msg[11]) > 0 && j + 3 <= len && msg[j] === 0 && ((msg[j + 1] << 8) | msg[j + 2]) === T_OPT) {
+          this.ns[NS.ReqEdns0]++;
+          this.lastEdns = true;
+        }
       }
     }
     if (qtype < 256) this.requests[path * 256 + qtype]++;
@@ -142,15 +148,6 @@ export class QueryStats {
     this.duration[b]++;
     this.durationSum += seconds;
     this.durationCount++;
-  }
-
-  /** A request that carried an OPT record (cheap check, as `request` does). */
-  static hasEdns(msg: Uint8Array): boolean {
-    if (msg.length < 12 || ((msg[10] << 8) | msg[11]) === 0) return false;
-    let i = 12;
-    while (i < msg.length && msg[i] !== 0 && msg[i] < 64) i += msg[i] + 1;
-    const j = i + 5;
-    return j + 3 <= msg.length && msg[j] === 0 && ((msg[j + 1] << 8) | msg[j + 2]) === T_OPT;
   }
 
   tcpOpen(n: number): void {

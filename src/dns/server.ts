@@ -15,7 +15,7 @@ import dns from 'node:dns';
 import type { Logger } from '../log.js';
 import { performance } from 'node:perf_hooks';
 import { DEFERRED, type ClientInfo } from './responder.js';
-import { QueryStats } from './query-stats.js';
+import type { QueryStats } from './query-stats.js';
 
 export interface ListenAddress {
   address: string;
@@ -138,7 +138,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         if (stats) {
           client.received = performance.now();
           client.qtype = stats.request(msg, false, client.address.includes(':'));
-          client.edns = QueryStats.hasEdns(msg);
+          client.edns = stats.lastEdns;
         }
         const out = handle(msg, client, later);
         if (out !== DEFERRED) counted(out, client, false);
@@ -200,7 +200,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         let c = client;
         if (stats) {
           // Each message of the connection its own timing (answers that needed recursion come later).
-          c = { ...client, received: performance.now(), qtype: stats.request(msg, true, client.address.includes(':')), edns: QueryStats.hasEdns(msg) };
+          const received = performance.now();
+          const qtype = stats.request(msg, true, client.address.includes(':'));
+          c = { ...client, received, qtype, edns: stats.lastEdns };
         }
         const outs = handleTcp(msg, c, later);
         if (!(outs && outs.length === 1 && outs[0] === DEFERRED)) counted(outs ? outs[0] : null, c, false);

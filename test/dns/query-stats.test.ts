@@ -20,7 +20,7 @@ t.test('a request and its response: type, path, sizes, rcode, duration, BIND cou
   const s = new QueryStats('dns://127.0.0.1:53');
   const q = rawQuery('www.example.test.', 28);
   t.equal(s.request(q, false, false), 28, 'the qtype is read from the bytes');
-  t.ok(QueryStats.hasEdns(q), 'the OPT record is seen');
+  t.ok(s.lastEdns, 'the OPT record is seen');
   s.response(response(q, 0, 1), false, false, 28, 0.0003, false, true);
   const nx = rawQuery('nx.example.test.', 1);
   s.request(nx, true, true);
