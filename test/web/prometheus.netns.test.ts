@@ -75,6 +75,8 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.equal(assigned, held, 'Prometheus holds as many assigned addresses as the lease file');
   t.equal(await api('sum(triad_dhcp4_subnet_total_addresses{subnet="10.83.0.0/24"})'), 100, 'the pool size (Kea total-addresses)');
   t.ok(((await api('sum(triad_dhcp4_packets_sent_total{type="ack"})')) ?? 0) >= held, 'ACKs sent (Kea pkt4-ack-sent)');
+  t.ok(((await api('triad_dhcp4_lease_file_sync_seconds_count')) ?? 0) >= 1, 'lease-file syncs observed in the latency histogram');
+  t.equal(await api('triad_dhcp4_allocation_fail_total'), 0, 'no allocation failure with addresses to spare');
   await new Promise((r) => (perf.exitCode !== null ? r(undefined) : perf.once('exit', r)));
   t.match(perf.output(), /Queries completed/, 'dnsperf ran');
 });
