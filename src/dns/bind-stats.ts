@@ -129,7 +129,6 @@ function traffic(s: DnsStats): Record<string, Counters> {
       out[`dns-${proto}-responses-sizes-sent-${fam}`] = trafficBuckets(s.listeners, 'responseSizes', p);
     }
   }
-  // BIND's order: udp and tcp of IPv4, then of IPv6.
   return out;
 }
 

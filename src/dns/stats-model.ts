@@ -6,9 +6,8 @@
 import type { DnsHost } from './dns-host.js';
 import { mergeSnapshots, type QueryStatsSnapshot } from './query-stats.js';
 import type { ResolverStats } from './resolver.js';
-import { nameToText } from '../wire/dns-name.js';
+import { nameKey, nameToText, parseName } from '../wire/dns-name.js';
 import { classToText } from '../wire/rr-type.js';
-import { nameKey, parseName } from '../wire/dns-name.js';
 
 export interface ZoneStat {
   view: string;

@@ -59,10 +59,9 @@ export class LbMetrics {
     }
     const fams: MetricFamily[] = [];
     const add = (prefix: string, what: string, m: Record<string, MetricSample[]>): void => {
-      for (const [f, name, help] of FIELDS) {
+      for (const [, name, help] of FIELDS) {
         fams.push({ name: `triad_lb_${prefix}_${name}_total`, help: `${help} by each ${what} (ipvsadm --stats).`, type: 'counter', samples: m[`${name}_total`] ?? [] });
         fams.push({ name: `triad_lb_${prefix}_${name}_per_second`, help: `${help} per second by each ${what}, since the previous scrape (ipvsadm --rate).`, type: 'gauge', samples: m[`${name}_per_second`] ?? [] });
-        void f;
       }
       fams.push({ name: `triad_lb_${prefix}_active_connections`, help: `Connections tracked now by each ${what} (ipvsadm ActiveConn).`, type: 'gauge', samples: m.active_connections ?? [] });
     };
