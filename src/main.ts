@@ -8,11 +8,15 @@ import { runOptionsFrom } from './service.js';
 import { SERVICES } from './services.js';
 import { formatServiceStatus, Supervisor } from './supervisor.js';
 import { controlSocketPath, registerControl, unregisterControl } from './control/server.js';
+import { StatisticsServer } from './web/server.js';
 
 export async function runCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);
   const log = opts.log;
   const strict = args.options['strict'] === true;
+  // The statistics channel belongs to the process: services add their metrics to it, named.conf says where it listens.
+  const statistics = new StatisticsServer(log);
+  opts.metrics = statistics;
   // A SIGHUP while the services start must not kill the process (its default
   // action); it is remembered and delivered once the reload handler is in place.
   let hupDuringStart = false;
@@ -24,6 +28,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
   const decision = await services.start(strict);
   const statuses = services.status();
   if (!decision.serve) {
+    await statistics.stop();
     log.error({ confDir: opts.confDir }, decision.message);
     return decision.exitCode;
   }
@@ -50,6 +55,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     stopping = true;
     log.info({ signal }, 'stopping');
     await services.stop();
+    await statistics.stop();
     await unregisterControl('status').catch(() => undefined);
     process.exit(0);
   };

@@ -48,6 +48,69 @@ export interface RunOptions {
   health?: ServiceHealth;
   /** VRRP → DHCP: the interfaces where this box is a VRRP backup; absent in one-off commands. */
   vrrpRoles?: VrrpRoles;
+  /** The statistics channel (/metrics and BIND's statistics); absent in one-off commands. */
+  metrics?: MetricsRegistry;
+}
+
+// --- metrics -------------------------------------------------------------------
+
+/**
+ * One metric family as a service reports it at scrape time (Prometheus' model):
+ * counters and gauges have one value per label set; a histogram's samples are its
+ * cumulative `le` buckets, then `_sum` and `_count` (the `suffix`).
+ */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  samples: MetricSample[];
+}
+
+export interface MetricSample {
+  labels?: Record<string, string>;
+  value: number;
+  /** Histograms only: which series of the family this sample is. */
+  suffix?: '_bucket' | '_sum' | '_count';
+}
+
+/** A histogram's samples from per-bucket (not cumulative) counts, the last being +Inf. */
+export function histogramSamples(bounds: readonly number[], counts: readonly number[], sum: number, count: number, labels: Record<string, string> = {}): MetricSample[] {
+  const out: MetricSample[] = [];
+  let acc = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    acc += counts[i] ?? 0;
+    out.push({ labels: { ...labels, le: String(bounds[i]) }, value: acc, suffix: '_bucket' });
+  }
+  out.push({ labels: { ...labels, le: '+Inf' }, value: count, suffix: '_bucket' });
+  out.push({ labels, value: sum, suffix: '_sum' });
+  out.push({ labels, value: count, suffix: '_count' });
+  return out;
+}
+
+/** A read-only answer of the statistics channel (BIND's JSON and XML). */
+export interface StatisticsReply {
+  contentType: string;
+  body: string;
+}
+
+/** A statistics-channels listener as named.conf configures it; `allow` decides per client address. */
+export interface StatisticsListener {
+  address: string;
+  port: number;
+  allow: (clientAddress: string) => boolean;
+}
+
+/**
+ * The statistics channel's contract with the services. Each running service adds a
+ * collector (its metric families, built at scrape time from counters it keeps) and
+ * may add read-only routes; every add returns its removal. Whoever reads named.conf
+ * says where the channel listens.
+ */
+export interface MetricsRegistry {
+  collector(name: string, collect: () => MetricFamily[] | Promise<MetricFamily[]>): () => void;
+  route(path: string, answer: () => StatisticsReply | Promise<StatisticsReply>): () => void;
+  /** The listeners now configured (an empty list closes them all). */
+  listen(listeners: readonly StatisticsListener[]): Promise<void>;
 }
 
 /** One service as `triad run` sees it, before it exists. */

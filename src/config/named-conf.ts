@@ -9,6 +9,7 @@
 // `directory`, as in BIND.
 
 import path from 'node:path';
+import { isIPv4, isIPv6 } from 'node:net';
 import { readConfigText, readUtf8, type ReadText } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
@@ -95,6 +96,8 @@ export interface NamedOptions {
   cache: CacheTuning;
   /** controls { inet ADDR port N allow { … }; }: the control endpoint's TCP addresses. */
   controls: ControlChannel[];
+  /** statistics-channels { inet ADDR [port N] [allow { … }]; }: where /metrics and BIND's statistics are served. */
+  statisticsChannels: ControlChannel[];
   /** Defaults for secondary zones (allow-notify, transfer-source, refresh bounds). */
   secondary?: SecondarySettings;
   /** catalog-zones: catalogs whose member zones become secondary zones here. */
@@ -413,6 +416,10 @@ class NamedConfBuilder {
           this.expectBlock(s, 1);
           this.controls(s, options);
           break;
+        case 'statistics-channels':
+          this.expectBlock(s, 1);
+          this.statisticsChannels(s, options);
+          break;
         default:
           if (head.value.toLowerCase() in TOP_LEVEL_OTHER) {
             if (head.value.toLowerCase() === 'dnssec-policy' && s.words[1]) this.dnssecPolicies.add(s.words[1].value);
@@ -470,7 +477,7 @@ class NamedConfBuilder {
   }
 
   private defaultOptions(): NamedOptions {
-    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes', cache: {}, controls: [], emptyZones: { enable: true, disabled: [] } };
+    return { directory: this.baseDir, listenOn: [], listenOnV6: [], port: 53, recursion: true, forwarders: [], forward: 'first', notify: 'yes', cache: {}, controls: [], statisticsChannels: [], emptyZones: { enable: true, disabled: [] } };
   }
 
   private expectBlock(s: NStatement, words: number): boolean {
@@ -1157,6 +1164,38 @@ class NamedConfBuilder {
         o.controls.push({ address: a, port, allow: allow ?? [{ kind: 'builtin', negated: false, name: 'localhost' }], pos: head });
       } else if (head) {
         this.unimplemented(head, `controls '${head.value}' channels are not used by Triad; the control socket and 'inet' channels are`);
+      }
+    }
+  }
+
+  /**
+   * statistics-channels { inet ( ADDR | * ) [port ( N | * )] [allow { … }]; }: BIND's port is 80;
+   * `*` as the address is every IPv4 address, as the port any free port. Without `allow`
+   * only this host may connect (BIND would accept anyone; README, Deliberate differences).
+   */
+  private statisticsChannels(s: NStatement, o: NamedOptions): void {
+    for (const c of s.block ?? []) {
+      const parts = [...c.words, ...(c.block ? [c.block] : []), ...c.tail];
+      let allow: AddressMatchList | undefined;
+      let port = 80;
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i];
+        if (Array.isArray(p)) continue;
+        const next = parts[i + 1];
+        if (p.value === 'allow' && Array.isArray(next)) allow = this.aml(next as NStatement[], true);
+        if (p.value === 'port' && next && !Array.isArray(next)) port = next.value === '*' ? 0 : (this.portValue(next) ?? port);
+      }
+      const head = c.words[0];
+      const addr = c.words[1];
+      if (head?.value === 'inet' && addr && !Array.isArray(addr)) {
+        const a = addr.value === '*' ? '0.0.0.0' : addr.value;
+        if (a.includes(':') ? !isIPv6(a) : !isIPv4(a)) {
+          this.sink.error(addr, `statistics-channels: '${addr.value}' is not an IP address`);
+          continue;
+        }
+        o.statisticsChannels.push({ address: a, port, allow: allow ?? [{ kind: 'builtin', negated: false, name: 'localhost' }], pos: head });
+      } else if (head) {
+        this.sink.error(head, `statistics-channels: expected 'inet ADDRESS [port N] [allow { … }]', found '${head.value}'`);
       }
     }
   }

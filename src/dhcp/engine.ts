@@ -41,6 +41,8 @@ export interface Decision extends Changes {
   log: () => string;
   /** ping-check: echo this address first (timeout in ms); if it answers, abandon it (abandonProbed) and ask again. */
   probe?: { ip: number; timeoutMs: number };
+  /** No free address for a DISCOVER (Kea's v4-allocation-fail). */
+  allocationFailed?: boolean;
   /** Host names to publish once the commit is durable (DHCP names in DNS). */
   names?: NameEvent[];
 }
@@ -92,7 +94,7 @@ export function decide(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: 
 
 /** One object shape for every decision (the server reads them all alike). */
 function withChanges(ch: Changes, o: Outcome): Decision {
-  return { commit: ch.commit, offers: ch.offers, cursors: ch.cursors, reply: o.reply, log: o.log, probe: o.probe, names: o.names };
+  return { commit: ch.commit, offers: ch.offers, cursors: ch.cursors, reply: o.reply, log: o.log, probe: o.probe, names: o.names, allocationFailed: o.allocationFailed };
 }
 
 function outcome(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: number, serverIds: Set<number>, changes: Changes, broadcast?: boolean): Outcome {

@@ -145,7 +145,7 @@ function capped(st: Message['st'], secs: number): number {
 export function onDiscover(m: Message): Outcome {
   const { st, c, req, link, hw, where, nowSec } = m;
   const ch = allocate(st, c, where, m.nowMs, m.changes, m.reqIp);
-  if (!ch) return { log: () => `DHCPDISCOVER from ${hw} via ${via(req, link)}: network ${where.network.name}: no free leases` };
+  if (!ch) return { log: () => `DHCPDISCOVER from ${hw} via ${via(req, link)}: network ${where.network.name}: no free leases`, allocationFailed: true };
   const terms = leaseTerms(st, c, ch, nowSec);
   const billing = terms.billing;
   if (billing?.kind === 'refused') return { log: () => noBilling(`DHCPDISCOVER from ${hw} via ${via(req, link)}`, billing.last) };

@@ -10,8 +10,9 @@ import { formatIPv4 } from '../wire/ipv4.js';
 
 /** Messages by DHCP message type (option 53), received and sent. */
 export interface TypeCounters {
-  received: Record<number, number>;
-  sent: Record<number, number>;
+  /** Indexed by message type (0 for BOOTP). */
+  received: Float64Array;
+  sent: Float64Array;
 }
 
 export interface PacketCounters {
@@ -40,7 +41,7 @@ export function keaStatistics(conf: DhcpdConf, leases: Iterable<Lease>, pkt: Pac
   const stats: Record<string, number> = {
     'pkt4-received': pkt.received,
     ...Object.fromEntries(Object.entries(RECEIVED).map(([t, n]) => [`pkt4-${n}-received`, types.received[Number(t)] ?? 0])),
-    'pkt4-unknown-received': Object.entries(types.received).filter(([t]) => !RECEIVED[Number(t)]).reduce((a, [, v]) => a + v, 0),
+    'pkt4-unknown-received': types.received.reduce((a, v, t) => (RECEIVED[t] ? a : a + v), 0),
     'pkt4-sent': pkt.replies,
     ...Object.fromEntries(Object.entries(SENT).map(([t, n]) => [`pkt4-${n}-sent`, types.sent[Number(t)] ?? 0])),
     'pkt4-parse-failed': pkt.malformed,

@@ -6,6 +6,10 @@
 
 import { open, rename, readFile, mkdir, copyFile, type FileHandle } from 'node:fs/promises';
 import { constants, fdatasync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/** Lease-file sync latency buckets (seconds): 0.1 ms doubling to about 3 s. */
+export const SYNC_BUCKETS: readonly number[] = Array.from({ length: 16 }, (_, i) => 0.0001 * 2 ** i);
 import path from 'node:path';
 import { LEASE_FILE_HEADER, formatLease, parseLeaseFile } from './lease-file.js';
 import type { Lease } from './lease.js';
@@ -29,12 +33,23 @@ export class LeaseStore {
   private compactWanted = false;
   /** Number of fdatasync calls, for tests and stats. */
   syncs = 0;
+  /** How long each append waited for the disk (write + fdatasync), per SYNC_BUCKETS bucket (+Inf last), for the statistics channel. */
+  readonly syncLatency = { buckets: new Array<number>(SYNC_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
 
   constructor(
     readonly file: string,
     private snapshot: () => Iterable<Lease>,
     private opts: LeaseStoreOptions = {},
   ) {}
+
+  private observeSync(seconds: number): void {
+    const l = this.syncLatency;
+    let b = 0;
+    while (b < SYNC_BUCKETS.length && seconds > SYNC_BUCKETS[b]) b++;
+    l.buckets[b]++;
+    l.sum += seconds;
+    l.count++;
+  }
 
   /**
    * Reads the existing file (ISC's or ours); returns its leases and problems as text.
@@ -115,12 +130,14 @@ export class LeaseStore {
         // off the main thread.
         const text = batch.length === 1 ? batch[0].text : batch.map((p) => p.text).join('');
         const fd = this.fh.fd;
+        const started = performance.now();
         before = { fd, size: fstatSync(fd).size };
         let off = 0;
         const buf = Buffer.from(text, 'latin1');
         while (off < buf.length) off += writeSync(fd, buf, off);
         await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
         this.syncs++;
+        this.observeSync((performance.now() - started) / 1000);
         this.appended += batch.length;
         for (const p of batch) p.resolve();
       } catch (e) {

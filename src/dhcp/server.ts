@@ -52,8 +52,10 @@ export class DhcpServer {
   private sockets = new Map<string, Served>();
   private udp?: UdpSender;
   readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
-  /** Requests and replies by DHCP message type, for Kea's pkt4-*-received/sent (kea-stats.ts). */
-  readonly types: TypeCounters = { received: {}, sent: {} };
+  /** Requests and replies by DHCP message type (option 53; 0 for BOOTP): Kea's pkt4-*-received/sent. */
+  readonly types: TypeCounters = { received: new Float64Array(256), sent: new Float64Array(256) };
+  /** DISCOVERs for which no address was free (Kea's v4-allocation-fail). */
+  allocationFailures = 0;
   /** Lease records reach the disk here before memory changes or a reply leaves. */
   private landing: Landing;
   /** Addresses of the served links; the same Set object is registered for the in-process relay. */
@@ -214,8 +216,7 @@ export class DhcpServer {
   private decide(link: Link, sock: PacketSocket, req: DhcpPacket, probes: number, broadcast: boolean, deliver?: (reply: Buffer) => void): void {
     const st = this.st;
     if (probes === 0) {
-      const t = req.options.get(OPT.MESSAGE_TYPE)?.[0] ?? 0;
-      this.types.received[t] = (this.types.received[t] ?? 0) + 1;
+      this.types.received[req.options.get(OPT.MESSAGE_TYPE)?.[0] ?? 0]++;
     }
     if (probes === 0 && this.hooks && !this.hooks.admit(req)) {
       this.stats.ignored++;
@@ -230,6 +231,7 @@ export class DhcpServer {
       this.log.error({ err: (e as Error).stack }, 'request handling failed');
       return;
     }
+    if (decision.allocationFailed) this.allocationFailures++;
     const reply = decision.reply;
     const probe = decision.probe;
     const writeFailed = (err: Error): void => this.writeFailed(err);
@@ -304,8 +306,7 @@ export class DhcpServer {
       return;
     }
     this.stats.replies++;
-    const sent = r.packet.options.get(OPT.MESSAGE_TYPE)?.[0] ?? 0;
-    this.types.sent[sent] = (this.types.sent[sent] ?? 0) + 1;
+    this.types.sent[r.packet.options.get(OPT.MESSAGE_TYPE)?.[0] ?? 0]++;
     const d = r.dest;
     try {
       if (deliver && d.kind === 'relay') {

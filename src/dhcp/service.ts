@@ -25,6 +25,7 @@ import { DHCP_CONTROL, dhcpInterfaces } from './definition.js';
 import { formatLeaseTable, leaseRows } from './lease-table.js';
 import { keaStatistics } from './kea-stats.js';
 import { parseIPv4 } from '../wire/ipv4.js';
+import { dhcpFamilies } from './metrics.js';
 
 
 function load(file: string, opts: RunOptions): DhcpdConf {
@@ -104,6 +105,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     return waiting.length ? `${serving}; waiting for ${waiting.join('; ')}` : serving;
   };
   let closeControl: (() => Promise<void>) | undefined;
+  /** The statistics channel's collector (Kea's statistics as Prometheus families). */
+  let removeCollector: (() => void) | undefined;
 
   /** `triad ctl dhcp leases [--all]|stats|release ADDR|ha`: the leases in memory, the counters (also in Kea's names), a release. */
   const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
@@ -131,7 +134,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     const byState: Record<string, number> = {};
     for (const l of db.all()) byState[l.state] = (byState[l.state] ?? 0) + 1;
     const counters = server?.stats ?? { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
-    const kea = keaStatistics(conf, db.all(), counters, server?.types ?? { received: {}, sent: {} }, Date.now() / 1000);
+    const kea = keaStatistics(conf, db.all(), counters, server?.types ?? { received: new Float64Array(256), sent: new Float64Array(256) }, Date.now() / 1000);
     const data = { serving: server !== undefined, detail: describe() ?? null, ...counters, leases: byState, kea: kea.stats, subnets: kea.subnets };
     const lines = [
       ...(server ? [] : [`idle: ${describe() ?? 'not serving'}`]),
@@ -149,6 +152,10 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     detail: describe,
     async start() {
       closeControl = await registerServiceControl(controlSocketPath(opts.dataDir, opts.flags['control-socket']), 'dhcp', DHCP_CONTROL, control);
+      removeCollector = opts.metrics?.collector('dhcp', () => {
+        const h = pair?.status();
+        return dhcpFamilies({ conf, db, server, store, nowSec: Date.now() / 1000, ha: h ? { server: String(h.server), state: String(h.state) } : undefined });
+      });
       if (!canOpenPacketSockets()) {
         if (named.length) throw new Error('dhcp: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
         idle = 'no --interfaces given and no permission for packet sockets (needs root or CAP_NET_RAW): DHCP stays idle';
@@ -223,6 +230,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       follower?.sync();
     },
     async stop() {
+      removeCollector?.();
+      removeCollector = undefined;
       await closeControl?.();
       closeControl = undefined;
       await pair?.stop();

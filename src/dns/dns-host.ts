@@ -17,6 +17,7 @@ import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
 import { startDnsServer, type DnsServer, type ListenAddress, type TcpLimits, type TcpQuota } from './server.js';
+import { QueryStats, type QueryStatsSnapshot } from './query-stats.js';
 import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type AppliedNames, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import { nameToText } from '../wire/dns-name.js';
 import type { Zone } from './zone.js';
@@ -58,6 +59,10 @@ export class DnsHost {
   get resolver(): Resolver | undefined {
     const first = this.current?.views[0]?.name;
     return (first !== undefined ? this.resolvers.get(first) : undefined) ?? this.resolvers.values().next().value;
+  }
+  /** A view's resolver by name (statistics), if that view recurses. */
+  resolverOf(view: string): Resolver | undefined {
+    return this.resolvers.get(view);
   }
   private current: DnsConfig | undefined;
   /** Counters of responders replaced by reloads, so totals survive them. */
@@ -351,6 +356,14 @@ export class DnsHost {
     return this.resolver?.stats();
   }
 
+  /** Each listener's request and response counters (kept across reloads while it listens). */
+  private readonly queryCounters = new Map<string, QueryStats>();
+
+  /** The listeners' counters as plain arrays (statistics channel; summed over workers by the caller). */
+  queryStats(): QueryStatsSnapshot[] {
+    return [...this.queryCounters.values()].map((q) => q.snapshot());
+  }
+
   /** Queries answered and malformed packets dropped since start (all reloads included). */
   stats(): ResponderStats {
     const total: ResponderStats = { queries: 0, malformed: 0, internalErrors: 0, byRcode: {} };
@@ -415,7 +428,9 @@ export class DnsHost {
     const responder = this.router;
     if (!responder) return undefined;
     try {
-      const server = await startDnsServer({ listen: [a], responder, log: this.log, ...this.runningTcp, tcpQuota: this.tcpQuota });
+      let stats = this.queryCounters.get(k);
+      if (!stats) this.queryCounters.set(k, (stats = new QueryStats(`dns://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`)));
+      const server = await startDnsServer({ listen: [a], responder, log: this.log, stats, ...this.runningTcp, tcpQuota: this.tcpQuota });
       this.listeners.set(k, server);
       if (this.waiting.delete(k)) this.log.info({ listen: k }, 'listening (the address is now on this host)');
       return undefined;

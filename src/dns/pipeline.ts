@@ -34,6 +34,10 @@ export interface ClientInfo {
   destination?: string;
   /** The TSIG key that signed the request, verified (tsig-stage.ts); ACL `key` elements and views match on it. */
   key?: string;
+  /** For the statistics (query-stats.ts): when it arrived (performance.now() ms), its qtype, whether it had EDNS. */
+  received?: number;
+  qtype?: number;
+  edns?: boolean;
 }
 
 export interface ServingView {

@@ -107,6 +107,9 @@ class SecondaryZone {
   expireTimer: NodeJS.Timeout | undefined;
   notifiesAccepted = 0;
   notifiesRefused = 0;
+  /** Transfers completed and refreshes that failed (statistics channel). */
+  transfersDone = 0;
+  refreshFailures = 0;
   stopped = false;
   constructor(public spec: SecondarySpec) {}
 }
@@ -297,6 +300,11 @@ export class SecondaryZones {
     };
   }
 
+  /** Per secondary zone: transfers completed, refreshes failed, the serial served (statistics channel). */
+  transferCounts(): { zone: string; done: number; failed: number; serial?: number }[] {
+    return [...this.zones.values()].map((z) => ({ zone: z.spec.name, done: z.transfersDone, failed: z.refreshFailures, serial: z.expired ? undefined : z.zone?.serial }));
+  }
+
   /** One refresh (or forced transfer); a request during a run runs once more after it. */
   private async run(z: SecondaryZone, what: 'refresh' | 'retransfer'): Promise<void> {
     if (z.stopped) return;
@@ -352,6 +360,7 @@ export class SecondaryZones {
       }
     }
     z.lastError = errors.join('; ') || 'no primaries';
+    z.refreshFailures++;
     this.log.warn({ zone: z.spec.name, err: z.lastError }, `zone ${z.spec.name}/IN: refresh failed: ${z.lastError}`);
     return false;
   }
@@ -411,6 +420,7 @@ export class SecondaryZones {
       );
       this.take(z, next, this.now());
       z.lastTransfer = this.now();
+      z.transfersDone++;
       this.publish(name, next);
       await this.store(z, next, at);
       return;

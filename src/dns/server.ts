@@ -13,7 +13,9 @@ import net from 'node:net';
 import { isIP, isIPv6 } from 'node:net';
 import dns from 'node:dns';
 import type { Logger } from '../log.js';
+import { performance } from 'node:perf_hooks';
 import { DEFERRED, type ClientInfo } from './responder.js';
+import type { QueryStats } from './query-stats.js';
 
 export interface ListenAddress {
   address: string;
@@ -42,6 +44,8 @@ export interface DnsServerOptions {
   tcpQuota?: TcpQuota;
   /** Use a dedicated socket even inside a cluster worker (default false: shared). */
   exclusive?: boolean;
+  /** Counts requests and responses (query-stats.ts); none by default. */
+  stats?: QueryStats;
 }
 
 export interface TcpQuota {
@@ -96,6 +100,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   let initialMs = opts.tcpInitialMs ?? 30_000;
   const quota: TcpQuota = opts.tcpQuota ?? { max: opts.maxTcpConnections ?? 150, open: 0 };
   const counters = { udpIn: 0, tcpIn: 0, dropped: 0, sendErrors: 0, tcpRejected: 0 };
+  const stats = opts.stats;
+  /** The answer to a counted request left (or was dropped); deferred answers come through `later`. */
+  const counted = (out: Uint8Array | null, c: ClientInfo, deferred: boolean): void => {
+    if (stats && c.received !== undefined) {
+      stats.response(out, c.transport === 'tcp', c.address.includes(':'), c.qtype ?? 0, (performance.now() - c.received) / 1000, deferred, c.edns === true);
+    }
+  };
   const udpSockets: dgram.Socket[] = [];
   const tcpServers: net.Server[] = [];
   const conns = new Set<net.Socket>();
@@ -133,6 +144,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       sock.once('error', onError);
       // Answers that needed recursion arrive later, addressed by the client they were for.
       const later = (out: Uint8Array | null, c: ClientInfo): void => {
+        counted(out, c, true);
         if (!out) counters.dropped++;
         else sock.send(out, c.port, c.address, onSent);
       };
@@ -140,7 +152,14 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       let destination: string | undefined;
       sock.on('message', (msg, rinfo) => {
         counters.udpIn++;
-        const out = handle(msg, { address: clean(rinfo.address), port: rinfo.port, transport: 'udp', destination }, later);
+        const client: ClientInfo = { address: clean(rinfo.address), port: rinfo.port, transport: 'udp', destination, received: undefined, qtype: undefined, edns: undefined };
+        if (stats) {
+          client.received = performance.now();
+          client.qtype = stats.request(msg, false, client.address.includes(':'));
+          client.edns = stats.lastEdns;
+        }
+        const out = handle(msg, client, later);
+        if (out !== DEFERRED) counted(out, client, false);
         if (!out) {
           counters.dropped++;
           return;
@@ -166,6 +185,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     }
     quota.open++;
     conns.add(sock);
+    stats?.tcpOpen(conns.size);
     sock.setNoDelay(true);
     // Until its first message a connection has tcp-initial-timeout, then tcp-idle-timeout.
     const idle = idleMs;
@@ -188,7 +208,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       }
     };
     // RFC 7766 §7: answers that needed recursion may go out of order.
-    const later = (outs: Uint8Array[] | null): void => {
+    const later = (outs: Uint8Array[] | null, c: ClientInfo): void => {
+      counted(outs ? outs[0] : null, c, true);
       if (!outs) counters.dropped++;
       else if (!sock.destroyed) writeFrames(outs);
     };
@@ -204,7 +225,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           first = false;
           sock.setTimeout(idle);
         }
-        const outs = handleTcp(msg, client, later);
+        let c = client;
+        if (stats) {
+          // Each message of the connection its own timing (answers that needed recursion come later).
+          const received = performance.now();
+          const qtype = stats.request(msg, true, client.address.includes(':'));
+          c = { ...client, received, qtype, edns: stats.lastEdns };
+        }
+        const outs = handleTcp(msg, c, later);
+        if (!(outs && outs.length === 1 && outs[0] === DEFERRED)) counted(outs ? outs[0] : null, c, false);
         if (!outs) {
           counters.dropped++;
           continue;

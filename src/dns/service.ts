@@ -44,6 +44,8 @@ import { matchEnvironment } from './view-builder.js';
 import { QueryLogOwner } from './query-log-owner.js';
 import { queryLog, QUERYLOG_ENV } from './query-log.js';
 import { COOKIE_SECRET_ENV, cookieSecretEnv } from './cookie-secret.js';
+import { DnsStatistics } from './statistics.js';
+import { processStats, type DnsProcessStats } from './stats-model.js';
 
 /**
  * update-policy local: a fresh session key for this run, written where nsupdate -l
@@ -125,9 +127,12 @@ class InProcessDns implements Service {
     this.host.onUpdate = (req) => this.dynamic.update(req);
     this.queryLog = new QueryLogOwner(log, (on) => (queryLog.on = on));
     queryLog.deliver = (entries) => this.queryLog.write(entries);
+    this.statistics = new DnsStatistics(opts.metrics, { gather: async () => [processStats(this.host)], transfers: () => this.secondaries.transferCounts(), workers: 0 }, log);
   }
   /** The query log: switch and files, for this process's own queries. */
   private queryLog: QueryLogOwner;
+  /** /metrics and BIND's statistics channel. */
+  private statistics: DnsStatistics;
   /** Dynamic zones: updates decided, journaled and written here, served by this same host. */
   private dynamic: DynamicZones;
   /** Catalog zones: their members become secondary zones here (configure goes through it). */
@@ -170,6 +175,7 @@ class InProcessDns implements Service {
       await this.reload();
       return { text: 'reload successful\n' };
     });
+    await this.statistics.start(this.host.config?.conf);
     this.log.info({ namedConf: this.file, listen: this.host.config?.listen }, 'dns serving in the main process');
   }
   async reload(): Promise<void> {
@@ -180,8 +186,10 @@ class InProcessDns implements Service {
     this.owner?.setFacts(this.host.facts);
     this.opts.names?.publishAddresses(this.host.addresses);
     this.notifier.loaded(this.host.notifyInfos(), false);
+    await this.statistics.reloaded(this.host.config?.conf);
   }
   async stop(): Promise<void> {
+    await this.statistics.stop();
     this.owner?.stop();
     this.secondaries.stop();
     this.notifier.stop();
@@ -290,6 +298,26 @@ class ClusterDns implements Service {
     this.catalogs = new CatalogZones(log, this.secondaries, (members) => {
       for (const s of this.slots) if (s.worker) this.sendMembers(s.worker, members);
     });
+    this.statistics = new DnsStatistics(opts.metrics, { gather: () => this.gatherStats(), transfers: () => this.secondaries.transferCounts(), workers: count }, log);
+  }
+
+  /** /metrics and BIND's statistics channel: every worker's counters, summed. */
+  private statistics: DnsStatistics;
+  private statsSeq = 0;
+
+  /** Every live worker's counters (a worker that does not answer within 2 s is left out of this scrape). */
+  private async gatherStats(): Promise<DnsProcessStats[]> {
+    const live = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined && w.isConnected());
+    const all = await Promise.all(live.map((w) => {
+      const id = ++this.statsSeq;
+      let got: DnsProcessStats | undefined;
+      return sendAndAwait(w, { type: 'stats', id }, (m) => {
+        if (m.type !== 'stats-reply' || m.id !== id) return false;
+        got = m.stats;
+        return true;
+      }, 2000).then(() => got);
+    }));
+    return all.filter((s): s is DnsProcessStats => s !== undefined);
   }
 
   /** Catalog zones: their members become secondary zones (configure goes through it), sent to every worker. */
@@ -377,6 +405,7 @@ class ClusterDns implements Service {
     if (this.opts.names) this.owner?.start(this.opts.names);
     // BIND announces every primary zone when it loads; every worker serves it by now.
     if (this.firstNotify) this.notifier.loaded(this.firstNotify, true);
+    await this.statistics.start(conf);
     this.log.info({ namedConf: this.file, workers: this.count, listen: listenAddresses(conf, host) }, 'dns serving');
   }
 
@@ -468,6 +497,7 @@ class ClusterDns implements Service {
       this.queryLog.configure(conf);
       this.catalogs.configure(conf);
       this.dynamic.configure(conf, matchEnvironment(conf, hostNetworks()));
+      await this.statistics.reloaded(conf);
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -534,6 +564,7 @@ class ClusterDns implements Service {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.statistics.stop();
     this.owner?.stop();
     this.secondaries.stop();
     this.notifier.stop();

@@ -15,6 +15,7 @@ import type { NotifyZoneInfo } from './notify-out.js';
 import { fromLine, type RecordLine, type UpdateRequest } from './dynamic-zones.js';
 import { keyFromEnv, setSessionKey, SESSION_KEY_ENV } from './session-key.js';
 import { queryLog, QUERYLOG_ENV, type QueryLogEntry } from './query-log.js';
+import { processStats, type DnsProcessStats } from './stats-model.js';
 
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
@@ -30,7 +31,9 @@ export type ToWorker =
   /** The main process's answer to an UPDATE this worker passed up. */
   | { type: 'update-reply'; id: number; rcode: number }
   /** `triad ctl dns querylog`, or a reload, switched the query log. */
-  | { type: 'querylog'; on: boolean };
+  | { type: 'querylog'; on: boolean }
+  /** The statistics channel asks for this worker's counters. */
+  | { type: 'stats'; id: number };
 
 /**
  * A worker's load as the primary needs it (the primary parses no zone file): the lines to
@@ -58,6 +61,8 @@ export type FromWorker =
   | { type: 'dynamic-ack'; id: number }
   /** An UPDATE for a dynamic zone: the main process decides it. */
   | { type: 'update'; id: number; req: UpdateRequest }
+  /** This worker's counters for the statistics channel (summed in the main process). */
+  | { type: 'stats-reply'; id: number; stats: DnsProcessStats }
   /** `triad ctl` commands answered from this worker's cache and counters. */
   | { type: 'ctl-reply'; id: number; reply?: ControlReply; error?: string; usage?: boolean }
   /** Query-log lines for the main process to write (query-log.ts). */
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
     else if (m.type === 'secondary') host.setSecondary(m.name, m.zone ? zoneFromWire(m.zone) : undefined);
     else if (m.type === 'secondary-expiry') host.setSecondaryExpiry(m.name, m.expiresAt);
     else if (m.type === 'sync') send({ type: 'synced', id: m.id });
+    else if (m.type === 'stats') send({ type: 'stats-reply', id: m.id, stats: processStats(host) });
     else if (m.type === 'catalog-members') host.setCatalogMembers(m.members);
     else if (m.type === 'dynamic') {
       host.setDynamic(m.name, m.zone && zoneFromWire(m.zone), m.diff && { deletions: m.diff.del.map(fromLine), additions: m.diff.add.map(fromLine), serial: m.diff.serial });

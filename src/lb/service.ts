@@ -24,6 +24,7 @@ import { PacketEngine } from './packet-engine.js';
 import { formatStatus } from './status.js';
 import { SyncDaemon } from './sync-daemon.js';
 import { ConntrackdRunner } from './conntrackd.js';
+import { LbMetrics } from './metrics.js';
 
 export async function createLbService(opts: RunOptions): Promise<Service | undefined> {
   const file = lbConfPath(opts);
@@ -128,6 +129,11 @@ export class LbService implements Service {
     await this.update();
     await this.startSyncLogged();
     this.closeControl = await registerServiceControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'lb', LB_CONTROL, (cmd, a) => this.control([cmd, ...a]));
+    const metrics = new LbMetrics();
+    this.removeCollector = this.opts.metrics?.collector('lb', async () => {
+      if (!this.model) return [];
+      return metrics.collect(this.model.views, await this.engine.counters(this.model.state), Date.now());
+    });
     this.macTimer = setInterval(() => void this.housekeeping(), 2000);
     this.log.info({ file: this.file, virtualServers: this.conf.virtualServers.map((v) => `${v.key} ${v.kind} ${v.algo}`), engine: this.engine.name }, 'load balancer running');
   }
@@ -151,8 +157,12 @@ export class LbService implements Service {
     this.log.info({ virtualServers: next.virtualServers.length }, 'keepalived.conf reloaded');
   }
 
+  /** The statistics channel's collector (ipvsadm's --stats and --rate as Prometheus families). */
+  private removeCollector: (() => void) | undefined;
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.removeCollector?.();
     // A keepalived.conf with errors never got this far: there is nothing to undo in nftables.
     if (!this.touched) return;
     if (this.macTimer) clearInterval(this.macTimer);

@@ -15,7 +15,7 @@ import { findLink } from '../net/link.js';
 import { openRawIp, type RawIpSocket } from '../net/raw-ip.js';
 import { addVip, delVip, gratuitousArp } from '../net/vip.js';
 import type { Logger } from '../log.js';
-import type { RunOptions, Service } from '../service.js';
+import type { MetricFamily, RunOptions, Service } from '../service.js';
 import { formatIPv4, ipNumber } from '../wire/ipv4.js';
 import { VRRP_CONTROL, vrrpConfPath } from './definition.js';
 import { VrrpMachine, type Action, type VrrpState } from './machine.js';
@@ -119,6 +119,23 @@ export class VrrpService implements Service {
     }
     await this.startInstances();
     this.closeControl = await registerServiceControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'vrrp', VRRP_CONTROL, async () => this.show());
+    this.removeCollector = this.opts.metrics?.collector('vrrp', () => this.metrics());
+  }
+
+  private removeCollector: (() => void) | undefined;
+
+  /** keepalived's instance state (as keepalived-exporter shows it), priorities and advertisement counts. */
+  private metrics(): MetricFamily[] {
+    const l = (i: Instance): Record<string, string> => ({ instance: i.cfg.name, interface: i.cfg.iface, vrid: String(i.cfg.vrid) });
+    const states = Object.entries(STATE_WORD) as [VrrpState, string][];
+    return [
+      { name: 'triad_vrrp_state', help: 'VRRP instance state: 1 for the state it is in (INIT, BACKUP, MASTER, FAULT).', type: 'gauge',
+        samples: this.instances.flatMap((i) => states.map(([k, w]) => ({ labels: { ...l(i), state: w }, value: i.machine.state === k ? 1 : 0 }))) },
+      { name: 'triad_vrrp_priority', help: 'VRRP instance priority in effect (after tracking).', type: 'gauge', samples: this.instances.map((i) => ({ labels: l(i), value: i.machine.effective })) },
+      { name: 'triad_vrrp_advertisements_sent_total', help: 'VRRP advertisements sent.', type: 'counter', samples: this.instances.map((i) => ({ labels: l(i), value: i.sent })) },
+      { name: 'triad_vrrp_advertisements_received_total', help: 'VRRP advertisements received.', type: 'counter', samples: this.instances.map((i) => ({ labels: l(i), value: i.received })) },
+      { name: 'triad_vrrp_transitions_total', help: 'VRRP state changes of the instance.', type: 'counter', samples: this.instances.map((i) => ({ labels: l(i), value: i.machine.transitions })) },
+    ];
   }
 
   private async startInstances(): Promise<void> {
@@ -279,6 +296,7 @@ export class VrrpService implements Service {
   }
 
   async stop(): Promise<void> {
+    this.removeCollector?.();
     await this.stopInstances();
     await this.closeControl?.();
   }

@@ -1,0 +1,89 @@
+// The DNS service's part of the statistics channel: its Prometheus families, BIND's
+// /json/v1 and /xml/v3 routes, and where the channel listens (named.conf's
+// `statistics-channels`, read here because named.conf is this service's file). The
+// counters come from `gather`: this process's host, or every worker's over IPC,
+// summed (stats-model.ts).
+
+import type { NamedConfig } from '../config/named-conf.js';
+import type { Logger } from '../log.js';
+import { compileAddressMatch } from '../net/address-match.js';
+import { hostNetworks } from '../net/interfaces.js';
+import type { MetricsRegistry, StatisticsListener } from '../service.js';
+import { bindJson, bindXml } from './bind-stats.js';
+import { dnsFamilies } from './metrics.js';
+import { mergeProcessStats, type DnsProcessStats, type DnsStats } from './stats-model.js';
+import { matchEnvironment } from './view-builder.js';
+
+export interface DnsStatisticsSource {
+  /** Every answering process's statistics (one without workers). */
+  gather(): Promise<DnsProcessStats[]>;
+  /** Secondary zones' transfer counts (kept in the main process). */
+  transfers(): DnsStats['transfers'];
+  workers: number;
+}
+
+const VERSION = 'Triad';
+
+/** The listeners named.conf's statistics-channels configures, each with its allow list compiled. */
+export function statisticsListeners(conf: NamedConfig | undefined): StatisticsListener[] {
+  if (!conf || conf.options.statisticsChannels.length === 0) return [];
+  const env = matchEnvironment(conf, hostNetworks());
+  return conf.options.statisticsChannels.map((c) => ({ address: c.address, port: c.port, allow: compileAddressMatch(c.allow, env) }));
+}
+
+export class DnsStatistics {
+  private readonly removals: (() => void)[] = [];
+  private readonly bootTime = new Date().toISOString();
+  private configTime = this.bootTime;
+
+  constructor(
+    private readonly registry: MetricsRegistry | undefined,
+    private readonly source: DnsStatisticsSource,
+    private readonly log: Logger,
+  ) {}
+
+  private async stats(): Promise<DnsStats> {
+    const merged = mergeProcessStats(await this.source.gather());
+    return { ...merged, workers: this.source.workers, bootTime: this.bootTime, configTime: this.configTime, transfers: this.source.transfers() };
+  }
+
+  /** Adds the collector and routes, and listens where named.conf says. */
+  async start(conf: NamedConfig | undefined): Promise<void> {
+    const reg = this.registry;
+    if (!reg) return;
+    this.removals.push(reg.collector('dns', async () => dnsFamilies(await this.stats())));
+    const json = (part?: 'server' | 'zones' | 'traffic' | 'status') => async () => ({
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify(bindJson({ stats: await this.stats(), version: VERSION, now: new Date() }, part), null, 2),
+    });
+    const xml = (part?: 'server' | 'zones' | 'traffic' | 'tasks' | 'status') => async () => ({
+      contentType: 'text/xml; charset=utf-8',
+      body: bindXml({ stats: await this.stats(), version: VERSION, now: new Date() }, part),
+    });
+    for (const [p, r] of Object.entries({
+      '/json/v1': json(), '/json/v1/server': json('server'), '/json/v1/zones': json('zones'), '/json/v1/traffic': json('traffic'), '/json/v1/status': json('status'),
+      '/xml/v3': xml(), '/xml/v3/server': xml('server'), '/xml/v3/zones': xml('zones'), '/xml/v3/traffic': xml('traffic'), '/xml/v3/tasks': xml('tasks'), '/xml/v3/status': xml('status'),
+      '/': xml(),
+    })) this.removals.push(reg.route(p, r));
+    await this.listen(conf);
+  }
+
+  /** A reload accepted named.conf: the channels follow it. */
+  async reloaded(conf: NamedConfig | undefined): Promise<void> {
+    this.configTime = new Date().toISOString();
+    await this.listen(conf);
+  }
+
+  private async listen(conf: NamedConfig | undefined): Promise<void> {
+    try {
+      await this.registry?.listen(statisticsListeners(conf));
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'statistics channels could not be configured');
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.removals.splice(0)) r();
+    await this.registry?.listen([]);
+  }
+}
