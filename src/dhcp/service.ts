@@ -174,7 +174,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         });
         srv.hooks = pair;
         const p = pair;
-        st.mayAllocate = (ip) => p.mayAllocate(ip);
+        st.mayAllocate = (ip, req, pool) => p.mayAllocate(ip, req, pool);
+        st.extraClasses = (req) => p.classesOf(req);
         st.leaseCap = () => p.leaseCap();
         await pair.start();
       }
@@ -196,7 +197,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         st = withNames(newEngineState(next, db), next, opts);
         const p = pair;
         if (p) {
-          st.mayAllocate = (ip) => p.mayAllocate(ip);
+          st.mayAllocate = (ip, req, pool) => p.mayAllocate(ip, req, pool);
+          st.extraClasses = (req) => p.classesOf(req);
           st.leaseCap = () => p.leaseCap();
         }
         server.setState(st);

@@ -3,6 +3,7 @@
 // on requests, lease updates to the partner between a lease being durable and its ACK,
 // and the lease synchronisation by pages when this server (re)joins.
 
+import type { Pool } from '../../config/dhcpd-conf.js';
 import type { HaConfig, HaPeer } from '../../config/ha-conf.js';
 import { haPartner, haSelf } from '../../config/ha-conf.js';
 import type { Logger } from '../../log.js';
@@ -16,6 +17,7 @@ import { handleHaCommand, newCommandStats, type HaCommandHost } from './commands
 import { scopeIndex } from './hash.js';
 import { leaseFromKea, leaseToKea } from './lease-json.js';
 import { listenHa } from './listener.js';
+import { mayAllocateFor, scopeClass } from './split.js';
 import { clientScope, nextHaState, servedScopes, type HaState, type PartnerState } from './state.js';
 
 export interface PairDeps {
@@ -130,14 +132,23 @@ export class HaPair implements ServerHooks {
     if (next === 'partner-down' || next === 'ready' || next === this.cfg.mode) this.unacked.clear();
   }
 
+  /** The server whose scope the client of `req` is in (RFC 3074 hash in load-balancing). */
+  clientScopeOf(req: DhcpPacket): string {
+    return clientScope(this.cfg, scopeIndex(req.options.get(OPT.CLIENT_ID), req.chaddr.subarray(0, req.hlen)));
+  }
+
+  /** Kea's class of the client: HA_<server of its scope>, for pools' `allow members of`. */
+  classesOf(req: DhcpPacket): string[] {
+    return [scopeClass(this.clientScopeOf(req))];
+  }
+
   /**
-   * Load balancing splits every pool: the primary gives out even addresses, the secondary
-   * odd ones, so the two never hand one address to two clients at once; alone (partner-down)
-   * a server uses all. Hot-standby has one server answering at a time: all addresses.
+   * Load balancing splits every pool by the client's scope (split.ts), in every state: the
+   * survivor in partner-down gives its partner's clients addresses of its partner's part,
+   * as Kea does, so nothing collides when the partner returns.
    */
-  mayAllocate(ip: number): boolean {
-    if (this.cfg.mode !== 'load-balancing' || this.state === 'partner-down') return true;
-    return (ip & 1) === (this.self.role === 'primary' ? 0 : 1);
+  mayAllocate(ip: number, req: DhcpPacket, pool: Pool): boolean {
+    return mayAllocateFor(this.cfg, this.clientScopeOf(req), ip, pool);
   }
 
   /** In partner-down, leases are capped at MCLT (when the pair has one: ISC failover blocks). */
@@ -150,7 +161,7 @@ export class HaPair implements ServerHooks {
   admit(req: DhcpPacket): boolean {
     const id = req.options.get(OPT.CLIENT_ID);
     const chaddr = req.chaddr.subarray(0, req.hlen);
-    const scope = clientScope(this.cfg, scopeIndex(id, chaddr));
+    const scope = this.clientScopeOf(req);
     // Kea's failure detection: a client of the partner's that keeps asking (secs beyond
     // max-ack-delay) while the partner is silent counts as left unanswered.
     if (this.interrupted && req.secs * 1000 > this.cfg.maxAckDelay && !this.scopes.includes(scope)) {

@@ -6,6 +6,7 @@ import { HaPair } from '../../../src/dhcp/ha/pair.js';
 import { createLogger } from '../../../src/log.js';
 import { msg } from '../engine-fixture.js';
 import type { HaConfig } from '../../../src/config/ha-conf.js';
+import type { Pool } from '../../../src/config/dhcpd-conf.js';
 
 const pos = { file: 'dhcp-ha.json', line: 1, col: 1 };
 const cfg = (over: Partial<HaConfig>): HaConfig => ({
@@ -74,9 +75,21 @@ t.test('load-balancing: each server answers its own hash scope and allocates its
   }
   t.equal(both, 0, 'no client answered by both');
   t.equal(neither, 0, 'no client left out');
-  t.equal(a.mayAllocate(0x0a000064), true);
-  t.equal(a.mayAllocate(0x0a000065), false);
-  t.equal(b.mayAllocate(0x0a000065), true);
+  // A pool without HA_ classes is split by parity of the client's scope: the primary's even.
+  const pool = { ranges: [], allow: [], deny: [] } as unknown as Pool;
+  const ofA = [...Array(50).keys()].map((i) => msg(`02:00:00:00:01:${i.toString(16).padStart(2, '0')}`, 1)).find((m) => a.admit(m))!;
+  const ofB = [...Array(50).keys()].map((i) => msg(`02:00:00:00:01:${i.toString(16).padStart(2, '0')}`, 1)).find((m) => b.admit(m))!;
+  t.same(a.classesOf(ofA), ['HA_a'], "Kea's class of the primary's clients");
+  t.same(b.classesOf(ofA), ['HA_a'], 'the same on both servers');
+  t.same(a.classesOf(ofB), ['HA_b']);
+  t.equal(a.mayAllocate(0x0a000064, ofA, pool), true);
+  t.equal(a.mayAllocate(0x0a000065, ofA, pool), false);
+  t.equal(b.mayAllocate(0x0a000065, ofB, pool), true);
+  t.equal(b.mayAllocate(0x0a000064, ofB, pool), false);
   a.state = 'partner-down';
-  t.equal(a.mayAllocate(0x0a000065), true, 'alone: every address');
+  t.equal(a.mayAllocate(0x0a000065, ofB, pool), true, "alone: the partner's clients get the partner's half");
+  t.equal(a.mayAllocate(0x0a000064, ofB, pool), false, 'and never the own half');
+  // A pool split by class: the permit list decides, no parity.
+  const byClass = { ranges: [], allow: [{ kind: 'members-of', cls: 'HA_b' }], deny: [] } as unknown as Pool;
+  t.equal(a.mayAllocate(0x0a000064, ofB, byClass), true);
 });
