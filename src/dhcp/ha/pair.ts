@@ -5,7 +5,7 @@
 
 import type { Pool } from '../../config/dhcpd-conf.js';
 import type { HaConfig, HaPeer } from '../../config/ha-conf.js';
-import { haPartner, haSelf } from '../../config/ha-conf.js';
+import { haPartner, haSelf, haUpdateTargets } from '../../config/ha-conf.js';
 import type { Logger } from '../../log.js';
 import { formatIPv4 } from '../../wire/ipv4.js';
 import type { Changes } from '../changes.js';
@@ -39,6 +39,8 @@ export class HaPair implements ServerHooks {
   partnerState: PartnerState = 'unknown';
   readonly self: HaPeer;
   readonly partner: HaPeer | undefined;
+  /** Where lease updates go: the partner, or the primary's backups in passive-backup. */
+  readonly targets: HaPeer[];
   readonly stats = { ...newCommandStats(), updatesSent: 0, updatesFailed: 0, heartbeatsFailed: 0, notServed: 0 };
   private lastContact = Date.now();
   lastHeartbeat?: Date;
@@ -55,6 +57,7 @@ export class HaPair implements ServerHooks {
   constructor(readonly cfg: HaConfig, private deps: PairDeps) {
     this.self = haSelf(cfg);
     this.partner = haPartner(cfg);
+    this.targets = haUpdateTargets(cfg);
   }
 
   get scopes(): string[] {
@@ -72,7 +75,9 @@ export class HaPair implements ServerHooks {
     });
     this.deps.log.info({ ha: this.cfg.thisServerName, mode: this.cfg.mode, listen: this.self.url, partner: this.partner?.url }, 'dhcp HA listening');
     this.lastContact = Date.now();
-    this.schedule(0);
+    // Kea's passive-backup has no heartbeats and no failover: the primary serves, backups keep copies.
+    if (this.cfg.mode === 'passive-backup' || this.self.role === 'backup') this.step();
+    else this.schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -179,14 +184,15 @@ export class HaPair implements ServerHooks {
   }
 
   async committed(commit: Lease[]): Promise<boolean> {
-    if (!this.partner || !this.cfg.sendLeaseUpdates || commit.length === 0) return true;
+    if (this.targets.length === 0 || !this.cfg.sendLeaseUpdates || commit.length === 0) return true;
     // Alone (partner-down) there is nobody to tell: the partner syncs when it returns.
     if (this.state === 'partner-down' || this.state === 'terminated' || this.state === 'partner-in-maintenance') {
       this.unsent += commit.length;
       return true;
     }
-    const send = Promise.all(commit.map((l) => this.sendUpdate(l)));
-    // passive-backup answers at once unless wait-backup-ack; communication-recovery queues.
+    const send = Promise.all(this.targets.flatMap((p) => commit.map((l) => this.sendUpdate(p, l))));
+    // passive-backup answers at once unless wait-backup-ack (then every backup must have
+    // taken the lease); communication-recovery queues.
     const wait = this.cfg.mode === 'passive-backup' ? this.cfg.waitBackupAck : this.state !== 'communication-recovery';
     if (!wait) {
       send.catch(() => undefined);
@@ -197,13 +203,12 @@ export class HaPair implements ServerHooks {
       return true;
     } catch (e) {
       // Kea drops the client's packet when its partner cannot take the lease update.
-      this.deps.log.warn({ err: (e as Error).message }, 'dhcp HA: lease update to the partner failed; reply not sent');
+      this.deps.log.warn({ err: (e as Error).message }, `dhcp HA: lease update to the ${this.cfg.mode === 'passive-backup' ? 'backup' : 'partner'} failed; reply not sent`);
       return false;
     }
   }
 
-  private async sendUpdate(l: Lease): Promise<void> {
-    const p = this.partner!;
+  private async sendUpdate(p: HaPeer, l: Lease): Promise<void> {
     const del = l.state !== 'active' && l.state !== 'abandoned';
     const args = del ? { 'ip-address': formatIPv4(l.ip) } : { ...leaseToKea(l, 0), 'force-create': true };
     let a: CommandAnswer;
@@ -335,6 +340,7 @@ export class HaPair implements ServerHooks {
       partner: this.partner?.name ?? null,
       partnerUrl: this.partner?.url ?? null,
       partnerState: this.partnerState,
+      ...(this.cfg.mode === 'passive-backup' ? { updatesTo: this.targets.map((p) => p.url) } : {}),
       scopes: this.scopes,
       unackedClients: this.unacked.size,
       unsentUpdates: this.unsent,

@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/log.js';
 import { msg } from '../engine-fixture.js';
 import type { HaConfig } from '../../../src/config/ha-conf.js';
 import type { Pool } from '../../../src/config/dhcpd-conf.js';
+import type { Lease } from '../../../src/dhcp/lease.js';
 
 const pos = { file: 'dhcp-ha.json', line: 1, col: 1 };
 const cfg = (over: Partial<HaConfig>): HaConfig => ({
@@ -92,4 +93,28 @@ t.test('load-balancing: each server answers its own hash scope and allocates its
   // A pool split by class: the permit list decides, no parity.
   const byClass = { ranges: [], allow: [{ kind: 'members-of', cls: 'HA_b' }], deny: [] } as unknown as Pool;
   t.equal(a.mayAllocate(0x0a000064, ofB, byClass), true);
+});
+
+t.test('passive-backup: the primary serves, a backup only keeps copies; wait-backup-ack holds the ACK', async (t) => {
+  const lease: Lease = { ip: 0x0a000064, hwType: 1, hwAddr: Buffer.from('020000000001', 'hex'), starts: 1, ends: 2_000_000_000, state: 'active' };
+  const pb = (me: string, waitBackupAck: boolean): HaPair => {
+    const peers = cfg({}).peers.map((x) => ({ ...x, role: x.name === 'a' ? ('primary' as const) : ('backup' as const) }));
+    return new HaPair(cfg({ mode: 'passive-backup', thisServerName: me, waitBackupAck, peers }), deps);
+  };
+  const backup = pb('b', false);
+  backup.step();
+  t.equal(backup.state, 'backup', "Kea's backup state");
+  t.same(backup.scopes, [], 'a backup answers nobody');
+  t.equal(backup.admit(msg('02:00:00:00:00:01', 1)), false);
+  t.same(backup.targets, [], 'and sends no lease updates');
+  const primary = pb('a', false);
+  primary.step();
+  t.equal(primary.state, 'passive-backup');
+  t.equal(primary.admit(msg('02:00:00:00:00:01', 1)), true, 'the primary answers everyone');
+  t.same(primary.targets.map((p) => p.name), ['b'], 'its lease updates go to the backup');
+  // The backup's URL (port 2 on loopback) does not answer.
+  t.equal(await primary.committed([lease]), true, 'without wait-backup-ack the ACK does not wait');
+  const waiting = pb('a', true);
+  waiting.step();
+  t.equal(await waiting.committed([lease]), false, 'with wait-backup-ack a backup that did not take the lease means no ACK');
 });
