@@ -74,6 +74,11 @@ export interface EngineState {
    */
   extraClasses?: (req: DhcpPacket) => string[];
   /**
+   * A lease whose record the HA partner has not taken (its update failed): never answered
+   * unchanged from the cache, so the next ACK writes and sends it again.
+   */
+  unconfirmed?: (ip: number) => boolean;
+  /**
    * The longest lease this server may give now (an HA survivor in partner-down: ISC's MCLT,
    * since its partner cannot be told). Unset or undefined: no cap.
    */

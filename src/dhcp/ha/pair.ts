@@ -49,6 +49,8 @@ export class HaPair implements ServerHooks {
   private syncing = false;
   private clockSkew = false;
   private unsent = 0;
+  /** Addresses whose last lease update did not reach a partner (or backup). */
+  private unconfirmedIps = new Set<number>();
   private disabledBy = new Map<string, NodeJS.Timeout | undefined>();
   private scopesOverride?: string[];
   private timer?: NodeJS.Timeout;
@@ -156,6 +158,11 @@ export class HaPair implements ServerHooks {
     return mayAllocateFor(this.cfg, this.clientScopeOf(req), ip, pool);
   }
 
+  /** The lease of `ip` has not reached the partner: the next ACK must not reuse it unchanged. */
+  unconfirmed(ip: number): boolean {
+    return this.unconfirmedIps.has(ip);
+  }
+
   /** In partner-down, leases are capped at MCLT (when the pair has one: ISC failover blocks). */
   leaseCap(): number | undefined {
     return this.state === 'partner-down' ? this.cfg.mclt : undefined;
@@ -217,14 +224,17 @@ export class HaPair implements ServerHooks {
     } catch (e) {
       this.stats.updatesFailed++;
       this.unsent++;
+      this.unconfirmedIps.add(l.ip);
       throw e;
     }
     // A deletion of a lease the partner never had is no failure (result 3: empty).
     if (a.result !== 0 && !(del && a.result === 3)) {
       this.stats.updatesFailed++;
+      this.unconfirmedIps.add(l.ip);
       throw new Error(`partner refused the lease update for ${formatIPv4(l.ip)}: ${a.text ?? a.result}`);
     }
     this.stats.updatesSent++;
+    this.unconfirmedIps.delete(l.ip);
     this.lastContact = Date.now();
   }
 

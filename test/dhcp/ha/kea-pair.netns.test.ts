@@ -7,6 +7,7 @@
 
 import t from 'tap';
 import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { NetnsLab, sh, labPrerequisites } from '../netns-lab.js';
 import { BIN_TRIAD } from '../../helpers/paths.js';
@@ -48,14 +49,14 @@ async function haState(ns: string, url: string): Promise<string | undefined> {
  * clients of the server named `triad`, .150–.199 for those of `kea` (Kea's `client-class`
  * on each pool; `allow members of` in Triad's dhcpd.conf).
  */
-async function keaPair(lab: NetnsLab, n: number, peersOf: (triadUrl: string, keaUrl: string) => Record<string, unknown>[], split = false) {
+async function keaPair(lab: NetnsLab, n: number, peersOf: (triadUrl: string, keaUrl: string) => Record<string, unknown>[], split = false, mode?: string, extra: Record<string, unknown> = {}) {
   await lab.setupServer(`10.${n}.0.1/24`);
   const keaNs = await lab.addClient('kea', `02:00:00:00:${n}:02`);
   await sh(`ip -n ${keaNs} addr add 10.${n}.0.2/24 dev eth0`);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const triadUrl = `http://10.${n}.0.1:${port}/`;
   const keaUrl = `http://10.${n}.0.2:${port}/`;
-  const common = { mode: split ? 'load-balancing' : 'hot-standby', 'heartbeat-delay': 1000, 'max-response-delay': 3000, 'max-ack-delay': 1000, 'max-unacked-clients': 0 };
+  const common = { ...extra, mode: mode ?? (split ? 'load-balancing' : 'hot-standby'), 'heartbeat-delay': 1000, 'max-response-delay': 3000, 'max-ack-delay': 1000, 'max-unacked-clients': 0 };
   const peers = peersOf(triadUrl, keaUrl);
   const sock = lab.file('kea.sock');
   const keaConf = lab.file(
@@ -104,15 +105,17 @@ async function keaPair(lab: NetnsLab, n: number, peersOf: (triadUrl: string, kea
   return { keaNs, triadUrl, keaUrl, sock, keaConf, ha, conf, leases };
 }
 
+const exited = (c: ChildProcess): Promise<unknown> => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)));
+
 function startKea(lab: NetnsLab, keaNs: string, keaConf: string): ReturnType<NetnsLab['spawnIn']> {
   return lab.spawnIn(keaNs, 'env', [`KEA_PIDFILE_DIR=${lab.dir}`, `KEA_LOCKFILE_DIR=${lab.dir}`, 'kea-dhcp4', '-c', keaConf]);
 }
 
 /** A busybox udhcpc client in its own namespace, writing what it got to NAME.out. */
-async function udhcpc(lab: NetnsLab, name: string, mac: string): Promise<ReturnType<NetnsLab['spawnIn']>> {
+async function udhcpc(lab: NetnsLab, name: string, mac: string, tries = 8): Promise<ReturnType<NetnsLab['spawnIn']>> {
   const ns = await lab.addClient(name, mac);
   const out = lab.file(`${name}.out`, '');
-  return lab.spawnIn(ns, 'env', [`UDHCPC_OUT=${out}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '8', '-T', '2', '-s', lab.udhcpcScript()]);
+  return lab.spawnIn(ns, 'env', [`UDHCPC_OUT=${out}`, 'busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', String(tries), '-T', '2', '-s', lab.udhcpcScript()]);
 }
 
 t.test('Triad primary and Kea standby in hot-standby', { timeout: 240_000 }, async (t) => {
@@ -283,4 +286,61 @@ t.test('Triad and Kea in load-balancing, pools split by the HA classes', { timeo
   t.equal(b[2], serverOf.triad, "Triad answered a client of Kea's scope");
   t.ok(inPool('kea', b[1]), `from the HA_kea pool (${b[1]})`);
   t.notOk(bound.includes(b[1]), 'not an address another client holds');
+});
+
+t.test('passive-backup: Kea primary with Triad backup, then Triad primary with Kea backup and wait-backup-ack', { timeout: 240_000 }, async (t) => {
+  if (!(await labPrerequisites(t, TOOLS))) return;
+  // Kea primary, Triad backup: Kea answers, its lease lands in Triad's lease file.
+  {
+    const lab = new NetnsLab('tkb');
+    t.teardown(() => lab.cleanup());
+    const { keaNs, triadUrl, keaConf, ha, conf, leases } = await keaPair(lab, 80, (triadUrl, keaUrl) => [
+      { name: 'kea', url: keaUrl, role: 'primary' },
+      { name: 'triad', url: triadUrl, role: 'backup' },
+    ], false, 'passive-backup');
+    const kea = startKea(lab, keaNs, keaConf);
+    const triad = await lab.startTriad(conf, leases, 'br0', ['--dhcp-ha-conf', ha]);
+    const logs = (): string => `--- triad\n${triad.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-4000)}\n${kea.output().slice(-1000)}`;
+    await waitFor('Triad in the backup state', async () => ((await haState(keaNs, triadUrl).catch(() => undefined)) === 'backup' ? true : undefined), 30_000, logs);
+    await udhcpc(lab, 'b1', '02:00:00:00:80:11');
+    const b = await waitFor('the client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('b1.out')) ?? undefined, 40_000, logs);
+    t.equal(b[2], '10.80.0.2', 'Kea, the primary, answered; the backup stayed silent');
+    const listed = await waitFor('the lease in Triad\'s lease file', async () => {
+      const r = await sh(`${process.execPath} ${BIN_TRIAD} leases --leases ${leases}`);
+      return r.stdout.includes(b[1]) ? r.stdout : undefined;
+    }, 10_000, logs);
+    t.match(listed, new RegExp(`${b[1].replace(/\./g, '\\.')}\\s+02:00:00:00:80:11`), 'Kea\'s lease is in the backup\'s lease file');
+    const ctl = await sh(`${process.execPath} ${BIN_TRIAD} ctl --data-dir ${lab.dir} dhcp ha`);
+    t.match(ctl.stdout, /state: backup/, 'triad ctl dhcp ha shows the backup state');
+    triad.kill('SIGTERM');
+    kea.kill('SIGKILL');
+    await exited(triad);
+  }
+  // Triad primary with wait-backup-ack, Kea backup: the lease is on Kea before the client's
+  // ACK; with the backup gone, no ACK.
+  {
+    const lab = new NetnsLab('tkw');
+    t.teardown(() => lab.cleanup());
+    const { keaNs, keaUrl, sock, keaConf, ha, conf, leases } = await keaPair(lab, 81, (triadUrl, keaUrl) => [
+      { name: 'triad', url: triadUrl, role: 'primary' },
+      { name: 'kea', url: keaUrl, role: 'backup' },
+    ], false, 'passive-backup', { 'wait-backup-ack': true });
+    const kea = startKea(lab, keaNs, keaConf);
+    await waitFor('Kea in the backup state', async () => ((await haState(keaNs, keaUrl).catch(() => undefined)) === 'backup' ? true : undefined), 30_000, () => lab.read('kea.log'));
+    const triad = await lab.startTriad(conf, leases, 'br0', ['--dhcp-ha-conf', ha]);
+    const logs = (): string => `--- triad\n${triad.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-4000)}\n${kea.output().slice(-1000)}`;
+    await udhcpc(lab, 'p1', '02:00:00:00:81:11');
+    const b = await waitFor('the client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('p1.out')) ?? undefined, 40_000, logs);
+    t.equal(b[2], '10.81.0.1', 'Triad, the primary, answered');
+    const onKea = await keaSocket(sock, { command: 'lease4-get', arguments: { 'ip-address': b[1] } });
+    t.equal(onKea.arguments?.['hw-address'], '02:00:00:00:81:11', 'the backup held the lease when the client had its ACK');
+    kea.kill('SIGKILL');
+    await exited(kea);
+    const late = await udhcpc(lab, 'p2', '02:00:00:00:81:12', 2);
+    await exited(late);
+    t.notMatch(lab.read('p2.out'), /bound/, 'with the backup gone, wait-backup-ack means no ACK');
+    const ctl = await sh(`${process.execPath} ${BIN_TRIAD} ctl --data-dir ${lab.dir} dhcp ha`);
+    t.match(ctl.stdout, /state: passive-backup/);
+    t.match(ctl.stdout, /updates failed: [1-9]/, 'the failed update is counted');
+  }
 });

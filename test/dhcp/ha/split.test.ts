@@ -63,3 +63,14 @@ t.test('a survivor caps its leases at MCLT', async (t) => {
   const later = handleRequest(st, msg('02:00:00:00:00:02', 1), LINK, NOW, IDS);
   t.equal(later.reply!.packet.options.get(51)!.readUInt32BE(0), 3600, 'no cap in the normal state');
 });
+
+t.test('a lease the partner has not confirmed is written (and sent) again, not reused from the cache', async (t) => {
+  const st = engineFor(CONF);
+  const req = (): ReturnType<typeof handleRequest> => handleRequest(st, msg('02:00:00:00:00:01', 3, [[50, 4, 192, 168, 117, 100], [54, 4, 192, 168, 117, 1]]), LINK, NOW + 5000, IDS);
+  const first = handleRequest(st, msg('02:00:00:00:00:01', 3, [[50, 4, 192, 168, 117, 100], [54, 4, 192, 168, 117, 1]]), LINK, NOW, IDS);
+  t.equal(first.commit.length, 1, 'the first ACK writes the lease');
+  for (const l of first.commit) st.db.put(l);
+  t.equal(req().commit.length, 0, 'an early second REQUEST is answered from the cache (dhcp-cache-threshold)');
+  st.unconfirmed = (ip) => ip === parseIPv4('192.168.117.100');
+  t.equal(req().commit.length, 1, 'unless the partner has not taken the lease');
+});
