@@ -18,7 +18,7 @@ import { scopeIndex } from './hash.js';
 import { leaseFromKea, leaseToKea } from './lease-json.js';
 import { listenHa } from './listener.js';
 import { mayAllocateFor, scopeClass } from './split.js';
-import { clientScope, nextHaState, servedScopes, type HaState, type PartnerState } from './state.js';
+import { clientScope, nextHaState, normalState, servedScopes, type HaState, type PartnerState } from './state.js';
 
 export interface PairDeps {
   log: Logger;
@@ -30,6 +30,9 @@ export interface PairDeps {
   leases(): Iterable<Lease>;
   lease(ip: number): Lease | undefined;
 }
+
+/** States from which a server may put its partner in maintenance. */
+const MAINTAINABLE = new Set<HaState>(['hot-standby', 'load-balancing', 'communication-recovery', 'ready', 'waiting', 'syncing']);
 
 /** Kea terminates a pair whose clocks differ by more than this (seconds). */
 const MAX_CLOCK_SKEW = 60;
@@ -53,6 +56,8 @@ export class HaPair implements ServerHooks {
   private unconfirmedIps = new Set<number>();
   private disabledBy = new Map<string, NodeJS.Timeout | undefined>();
   private scopesOverride?: string[];
+  /** The state to return to when maintenance is canceled. */
+  private beforeMaintenance?: HaState;
   private timer?: NodeJS.Timeout;
   private closeListener?: () => Promise<void>;
 
@@ -320,17 +325,7 @@ export class HaPair implements ServerHooks {
         this.step();
         return 'HA state machine continues.';
       },
-      maintenance: (op) => {
-        if (op === 'notify') {
-          this.state = this.state === 'in-maintenance' ? 'waiting' : 'in-maintenance';
-          return { result: 0, text: 'Server is in-maintenance state.' };
-        }
-        if (op === 'cancel') {
-          if (this.state === 'in-maintenance') this.state = 'waiting';
-          return { result: 0, text: 'Server maintenance successfully canceled.' };
-        }
-        return { result: 1, text: 'ha-maintenance-start is sent by an operator to the server to be kept; Triad does not start maintenance yet' };
-      },
+      maintenance: (op, cancel) => this.maintenance(op, cancel),
       setScopes: (scopes) => {
         const known = this.cfg.peers.map((p) => p.name);
         const bad = scopes.find((s) => !known.includes(s));
@@ -339,6 +334,66 @@ export class HaPair implements ServerHooks {
         return undefined;
       },
     };
+  }
+
+  /**
+   * Kea's controlled shutdown. `ha-maintenance-start` goes to the server that stays: it
+   * tells its partner (ha-maintenance-notify), which goes to in-maintenance and answers
+   * nobody, and takes partner-in-maintenance, serving every scope; the partner may then be
+   * stopped (this server goes to partner-down when it stops answering). A partner that
+   * does not answer the notify is taken for down: partner-down at once.
+   * `ha-maintenance-cancel` returns both to the states they had.
+   */
+  private async maintenance(op: 'start' | 'notify' | 'cancel', cancel: boolean): Promise<{ result: number; text: string }> {
+    const p = this.partner;
+    const timeout = Math.min(this.cfg.maxResponseDelay, 10_000);
+    if (op === 'notify') {
+      if (cancel) {
+        if (this.state !== 'in-maintenance') return { result: 1, text: 'Unable to cancel the maintenance for the server not in the in-maintenance state.' };
+        this.transition(this.beforeMaintenance ?? 'waiting', 'maintenance canceled by the partner');
+        return { result: 0, text: 'Server maintenance successfully canceled.' };
+      }
+      if (this.state === 'in-maintenance') return { result: 0, text: 'Server is in-maintenance state.' };
+      if (this.state === 'backup' || this.state === 'partner-in-maintenance' || this.state === 'terminated')
+        return { result: 1, text: `Unable to transition the server from the ${this.state} to in-maintenance state.` };
+      this.beforeMaintenance = this.state;
+      this.transition('in-maintenance', 'the partner starts maintenance');
+      return { result: 0, text: 'Server is in-maintenance state.' };
+    }
+    if (!p || this.cfg.mode === 'passive-backup') return { result: 1, text: `ha-maintenance-${op} is not available in ${this.cfg.mode} mode.` };
+    if (op === 'start') {
+      if (!MAINTAINABLE.has(this.state)) return { result: 1, text: `Unable to transition the server from the ${this.state} to partner-in-maintenance state.` };
+      let a: CommandAnswer;
+      try {
+        a = await sendCommand(p, 'ha-maintenance-notify', { cancel: false }, timeout);
+      } catch {
+        this.transition('partner-down', 'the partner does not answer the maintenance notification');
+        return { result: 0, text: 'Server is now in the partner-down state as its partner appears to be offline for maintenance.' };
+      }
+      if (a.result !== 0) return { result: 1, text: `Unable to transition to the partner-in-maintenance state. The partner server responded with the following message to the ha-maintenance-notify command: ${a.text ?? a.result}.` };
+      this.beforeMaintenance = this.state;
+      this.transition('partner-in-maintenance', 'maintenance of the partner started');
+      return { result: 0, text: 'Server is now in the partner-in-maintenance state and its partner is in the in-maintenance state. The partner can be now safely shut down.' };
+    }
+    if (this.state !== 'partner-in-maintenance') return { result: 1, text: 'Unable to cancel the maintenance for the server not in the partner-in-maintenance state.' };
+    let a: CommandAnswer;
+    try {
+      a = await sendCommand(p, 'ha-maintenance-notify', { cancel: true }, timeout);
+    } catch (e) {
+      return { result: 1, text: `Unable to cancel maintenance: the partner does not answer (${(e as Error).message}).` };
+    }
+    if (a.result !== 0) return { result: 1, text: `Unable to cancel maintenance. The partner server responded with the following message to the ha-maintenance-notify command: ${a.text ?? a.result}.` };
+    this.transition(this.beforeMaintenance ?? normalState(this.cfg), 'maintenance canceled');
+    return { result: 0, text: 'Server maintenance successfully canceled.' };
+  }
+
+  /** A transition the commands make (the state machine's own go through step()). */
+  private transition(next: HaState, why: string): void {
+    if (next === this.state) return;
+    this.deps.log.info({ from: this.state, to: next, partner: this.partnerState, scopes: servedScopes(this.cfg, next), why }, `dhcp HA: ${this.state} → ${next}`);
+    this.state = next;
+    this.scopesOverride = undefined;
+    this.unacked.clear();
   }
 
   /** For `triad ctl dhcp ha`. */

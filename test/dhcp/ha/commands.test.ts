@@ -19,7 +19,7 @@ function host() {
     setDhcpEnabled: (e) => void (h.enabled = e),
     syncCompleteNotified: () => undefined,
     continueStateMachine: () => 'HA state machine continues.',
-    maintenance: () => ({ result: 0, text: 'ok' }),
+    maintenance: async () => ({ result: 0, text: 'ok' }),
     setScopes: () => undefined,
   };
   return h;

@@ -344,3 +344,48 @@ t.test('passive-backup: Kea primary with Triad backup, then Triad primary with K
     t.match(ctl.stdout, /updates failed: [1-9]/, 'the failed update is counted');
   }
 });
+
+t.test('maintenance with Kea: ha-maintenance-start, -notify and -cancel both ways', { timeout: 240_000 }, async (t) => {
+  if (!(await labPrerequisites(t, TOOLS))) return;
+  const lab = new NetnsLab('tkm');
+  t.teardown(() => lab.cleanup());
+  const { keaNs, triadUrl, keaUrl, sock, keaConf, ha, conf, leases } = await keaPair(lab, 82, (triadUrl, keaUrl) => [
+    { name: 'triad', url: triadUrl, role: 'primary' },
+    { name: 'kea', url: keaUrl, role: 'standby' },
+  ]);
+  const kea = startKea(lab, keaNs, keaConf);
+  const triad = await lab.startTriad(conf, leases, 'br0', ['--dhcp-ha-conf', ha]);
+  const logs = (): string => `--- triad\n${triad.output().slice(-4000)}\n--- kea\n${lab.read('kea.log').slice(-4000)}\n${kea.output().slice(-1000)}`;
+  let seen = '';
+  const states = async (): Promise<string> => (seen = `${await haState(keaNs, triadUrl).catch(() => '?')}/${await haState(keaNs, keaUrl).catch(() => '?')}`);
+  const until = (want: string): Promise<unknown> => waitFor(`triad/kea ${want}`, async () => ((await states()) === want ? true : undefined), 30_000, () => `last seen ${seen}\n${logs()}`);
+  await until('hot-standby/hot-standby');
+
+  // Kea is told to take over: it notifies Triad, which stops answering clients.
+  const start = await keaSocket(sock, { command: 'ha-maintenance-start' });
+  t.equal(start.result, 0, `Kea: ${start.text ?? ''}`);
+  await until('in-maintenance/partner-in-maintenance');
+  await udhcpc(lab, 'm1', '02:00:00:00:82:11');
+  const b = await waitFor('the client bound', async () => /bound ip=(\S+).*serverid=(\S+)/.exec(lab.read('m1.out')) ?? undefined, 40_000, logs);
+  t.equal(b[2], '10.82.0.2', 'Kea answered; Triad in maintenance stayed silent');
+  const cancel = await keaSocket(sock, { command: 'ha-maintenance-cancel' });
+  t.equal(cancel.result, 0, `Kea: ${cancel.text ?? ''}`);
+  await until('hot-standby/hot-standby');
+
+  // Triad is told to take over: Kea goes to in-maintenance; once Kea is gone, partner-down.
+  const post = async (cmd: string): Promise<{ result: number; text?: string }> => {
+    const r = await sh(`ip netns exec ${keaNs} curl -s -m 15 -X POST -d '{"command":"${cmd}","service":["dhcp4"]}' ${triadUrl}`);
+    const v = JSON.parse(r.stdout) as { result: number; text?: string }[];
+    return v[0];
+  };
+  t.equal((await post('ha-maintenance-cancel')).result, 1, 'cancel without maintenance is refused');
+  const start2 = await post('ha-maintenance-start');
+  t.equal(start2.result, 0, `Triad: ${start2.text ?? ''}`);
+  await until('partner-in-maintenance/in-maintenance');
+  const ctl = await sh(`${process.execPath} ${BIN_TRIAD} ctl --data-dir ${lab.dir} dhcp ha`);
+  t.match(ctl.stdout, /state: partner-in-maintenance/, 'triad ctl dhcp ha shows it');
+  t.match(ctl.stdout, /partner state: in-maintenance/);
+  kea.kill('SIGKILL');
+  await waitFor('Triad in partner-down', async () => ((await haState(keaNs, triadUrl)) === 'partner-down' ? true : undefined), 30_000, logs);
+  t.pass('the partner shut down for maintenance: Triad in partner-down');
+});
