@@ -31,6 +31,9 @@ export interface PairDeps {
   lease(ip: number): Lease | undefined;
 }
 
+/** How long a partner may take to answer a command (Kea's HA client waits 10 s). */
+const UPDATE_TIMEOUT = 10_000;
+
 /** States from which a server may put its partner in maintenance. */
 const MAINTAINABLE = new Set<HaState>(['hot-standby', 'load-balancing', 'communication-recovery', 'ready', 'waiting', 'syncing']);
 
@@ -52,10 +55,18 @@ export class HaPair implements ServerHooks {
   private syncing = false;
   private clockSkew = false;
   private unsent = 0;
-  /** Addresses whose last lease update did not reach a partner (or backup). */
-  private unconfirmedIps = new Set<number>();
+  /**
+   * Addresses whose lease the partner (or backup) is known to hold since this server
+   * started: taken by it, received from it or synced from it. Only these may be answered
+   * unchanged from the lease cache; any other is written and sent again (a lease file
+   * from before a restart may hold leases the partner never took).
+   */
+  private confirmedIps = new Set<number>();
   private disabledBy = new Map<string, NodeJS.Timeout | undefined>();
   private scopesOverride?: string[];
+  /** Leases ACKed without waiting for the partner and not yet taken by it, by address. */
+  private backlog = new Map<number, Lease>();
+  private flushing = false;
   /** The state to return to when maintenance is canceled. */
   private beforeMaintenance?: HaState;
   private timer?: NodeJS.Timeout;
@@ -103,7 +114,8 @@ export class HaPair implements ServerHooks {
   private async heartbeat(): Promise<void> {
     if (!this.partner) return;
     try {
-      const a = await sendCommand(this.partner, 'ha-heartbeat', undefined, Math.min(this.cfg.heartbeatDelay, 10_000));
+      // A busy partner is not a dead one: it has the whole max-response-delay to answer.
+      const a = await sendCommand(this.partner, 'ha-heartbeat', undefined, Math.min(Math.max(this.cfg.heartbeatDelay, this.cfg.maxResponseDelay), UPDATE_TIMEOUT));
       if (a.result !== 0 || !a.arguments || typeof a.arguments['state'] !== 'string') throw new Error(a.text ?? 'heartbeat refused');
       this.lastContact = Date.now();
       this.lastHeartbeat = new Date();
@@ -111,6 +123,7 @@ export class HaPair implements ServerHooks {
       const date = typeof a.arguments['date-time'] === 'string' ? Date.parse(a.arguments['date-time']) : NaN;
       this.clockSkew = Number.isFinite(date) && Math.abs(date - Date.now()) / 1000 > MAX_CLOCK_SKEW;
       this.unacked.clear();
+      if (this.backlog.size > 0 && this.partnerState !== 'terminated') void this.flushBacklog();
     } catch (e) {
       this.stats.heartbeatsFailed++;
       if (this.partnerState !== 'unavailable') this.deps.log.warn({ partner: this.partner.url, err: (e as Error).message }, 'dhcp HA: partner does not answer');
@@ -165,7 +178,7 @@ export class HaPair implements ServerHooks {
 
   /** The lease of `ip` has not reached the partner: the next ACK must not reuse it unchanged. */
   unconfirmed(ip: number): boolean {
-    return this.unconfirmedIps.has(ip);
+    return this.targets.length > 0 && this.cfg.sendLeaseUpdates && !this.confirmedIps.has(ip);
   }
 
   /** In partner-down, leases are capped at MCLT (when the pair has one: ISC failover blocks). */
@@ -207,7 +220,13 @@ export class HaPair implements ServerHooks {
     // taken the lease); communication-recovery queues.
     const wait = this.cfg.mode === 'passive-backup' ? this.cfg.waitBackupAck : this.state !== 'communication-recovery';
     if (!wait) {
-      send.catch(() => undefined);
+      // Kept until the partner has them (retried after each heartbeat it answers), so a
+      // lease ACKed without waiting is not lost when an update fails.
+      if (this.cfg.mode !== 'passive-backup') for (const l of commit) this.backlog.set(l.ip, l);
+      send.then(
+        () => commit.forEach((l) => this.backlog.get(l.ip) === l && this.backlog.delete(l.ip)),
+        () => undefined,
+      );
       return true;
     }
     try {
@@ -225,22 +244,41 @@ export class HaPair implements ServerHooks {
     const args = del ? { 'ip-address': formatIPv4(l.ip) } : { ...leaseToKea(l, 0), 'force-create': true };
     let a: CommandAnswer;
     try {
-      a = await sendCommand(p, del ? 'lease4-del' : 'lease4-update', args, this.cfg.maxAckDelay > 0 ? Math.max(this.cfg.maxAckDelay, 2000) : 10_000);
+      a = await sendCommand(p, del ? 'lease4-del' : 'lease4-update', args, UPDATE_TIMEOUT);
     } catch (e) {
       this.stats.updatesFailed++;
       this.unsent++;
-      this.unconfirmedIps.add(l.ip);
+      this.confirmedIps.delete(l.ip);
       throw e;
     }
     // A deletion of a lease the partner never had is no failure (result 3: empty).
     if (a.result !== 0 && !(del && a.result === 3)) {
       this.stats.updatesFailed++;
-      this.unconfirmedIps.add(l.ip);
+      this.confirmedIps.delete(l.ip);
       throw new Error(`partner refused the lease update for ${formatIPv4(l.ip)}: ${a.text ?? a.result}`);
     }
     this.stats.updatesSent++;
-    this.unconfirmedIps.delete(l.ip);
+    this.confirmedIps.add(l.ip);
     this.lastContact = Date.now();
+  }
+
+  /** Sends the lease updates the partner has not taken yet (communication-recovery's queue). */
+  private async flushBacklog(): Promise<void> {
+    const p = this.partner;
+    if (!p || this.flushing) return;
+    this.flushing = true;
+    try {
+      for (const [ip, l] of [...this.backlog]) {
+        try {
+          await this.sendUpdate(p, l);
+          if (this.backlog.get(ip) === l) this.backlog.delete(ip);
+        } catch {
+          break;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   /** Syncing: the partner stops serving, its leases come over by pages, then it resumes. */
@@ -268,6 +306,7 @@ export class HaPair implements ServerHooks {
           if (!mine || mine.ends <= l.ends) take.push(l);
         }
         if (take.length) await this.deps.land({ commit: take, offers: [], cursors: [] });
+        for (const l of take) this.confirmedIps.add(l.ip);
         total += take.length;
         const last = leases[leases.length - 1] as { 'ip-address'?: unknown } | undefined;
         if (leases.length < this.cfg.syncPageLimit || typeof last?.['ip-address'] !== 'string') break;
@@ -293,7 +332,10 @@ export class HaPair implements ServerHooks {
       heartbeat: () => ({ state: this.state, 'date-time': new Date().toUTCString(), scopes: this.scopes, 'unsent-update-count': this.unsent }),
       inSubnet: (ip) => this.deps.inSubnet(ip),
       subnetId: (ip) => this.deps.subnetId(ip),
-      storeLease: (l) => this.deps.land({ commit: [l], offers: [], cursors: [] }),
+      storeLease: async (l) => {
+        await this.deps.land({ commit: [l], offers: [], cursors: [] });
+        this.confirmedIps.add(l.ip);
+      },
       deleteLease: async (ip, now) => {
         const l = this.deps.lease(ip);
         if (!l) return false;
@@ -409,6 +451,7 @@ export class HaPair implements ServerHooks {
       scopes: this.scopes,
       unackedClients: this.unacked.size,
       unsentUpdates: this.unsent,
+      queuedUpdates: this.backlog.size,
       lastHeartbeat: this.lastHeartbeat?.toISOString() ?? null,
       dhcpDisabledBy: [...this.disabledBy.keys()],
       ...this.stats,
