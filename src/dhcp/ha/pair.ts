@@ -399,6 +399,7 @@ export class HaPair implements ServerHooks {
       if (this.state === 'backup' || this.state === 'partner-in-maintenance' || this.state === 'terminated')
         return { result: 1, text: `Unable to transition the server from the ${this.state} to in-maintenance state.` };
       this.beforeMaintenance = this.state;
+      this.partnerState = 'partner-in-maintenance';
       this.transition('in-maintenance', 'the partner starts maintenance');
       return { result: 0, text: 'Server is in-maintenance state.' };
     }
@@ -414,6 +415,7 @@ export class HaPair implements ServerHooks {
       }
       if (a.result !== 0) return { result: 1, text: `Unable to transition to the partner-in-maintenance state. The partner server responded with the following message to the ha-maintenance-notify command: ${a.text ?? a.result}.` };
       this.beforeMaintenance = this.state;
+      this.partnerState = 'in-maintenance';
       this.transition('partner-in-maintenance', 'maintenance of the partner started');
       return { result: 0, text: 'Server is now in the partner-in-maintenance state and its partner is in the in-maintenance state. The partner can be now safely shut down.' };
     }

@@ -383,8 +383,8 @@ t.test('maintenance with Kea: ha-maintenance-start, -notify and -cancel both way
   t.equal(start2.result, 0, `Triad: ${start2.text ?? ''}`);
   await until('partner-in-maintenance/in-maintenance');
   const ctl = await sh(`${process.execPath} ${BIN_TRIAD} ctl --data-dir ${lab.dir} dhcp ha`);
-  t.match(ctl.stdout, /state: partner-in-maintenance/, 'triad ctl dhcp ha shows it');
-  t.match(ctl.stdout, /partner state: in-maintenance/);
+  t.match(ctl.stdout, /\bstate: partner-in-maintenance/, 'triad ctl dhcp ha shows it');
+  t.match(ctl.stdout, /partner state: in-maintenance/, "and the partner's state");
   kea.kill('SIGKILL');
   await waitFor('Triad in partner-down', async () => ((await haState(keaNs, triadUrl)) === 'partner-down' ? true : undefined), 30_000, logs);
   t.pass('the partner shut down for maintenance: Triad in partner-down');
