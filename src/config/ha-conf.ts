@@ -51,11 +51,21 @@ export const HA_DEFAULTS = {
   syncTimeout: 60000,
 };
 
-/** This server's own peer entry and its partner (the other primary/secondary/standby). */
+/** The peers a server sends its lease updates to: in passive-backup the primary's backups, else the partner. */
+export function haUpdateTargets(c: HaConfig): HaPeer[] {
+  const self = haSelf(c);
+  if (self.role === 'backup') return [];
+  if (c.mode === 'passive-backup') return c.peers.filter((p) => p.role === 'backup');
+  const p = haPartner(c);
+  return p ? [p] : [];
+}
+
+/** This server's own peer entry and its partner (the other primary/secondary/standby; in passive-backup a backup's primary, the primary's first backup). */
 export function haSelf(c: HaConfig): HaPeer {
   return c.peers.find((p) => p.name === c.thisServerName)!;
 }
 export function haPartner(c: HaConfig): HaPeer | undefined {
+  if (haSelf(c)?.role === 'backup') return c.peers.find((p) => p.role === 'primary');
   return c.peers.find((p) => p.name !== c.thisServerName && (p.role !== 'backup' || c.mode === 'passive-backup'));
 }
 
@@ -85,10 +95,8 @@ export function validateHa(c: HaConfig, sink: DiagnosticSink): void {
   if (c.mode === 'passive-backup' && (count('secondary') !== 0 || count('standby') !== 0))
     sink.error(c.pos, 'passive-backup takes one "primary" and "backup" peers only');
   if (c.mode !== 'passive-backup' && count('backup') > 0) {
-    for (const p of c.peers) if (p.role === 'backup') sink.warning(p.pos, `backup peer "${p.name}": Triad sends lease updates to its partner only; this peer gets none`);
+    for (const p of c.peers) if (p.role === 'backup' && p.name !== c.thisServerName) sink.warning(p.pos, `backup peer "${p.name}": in ${c.mode}, Triad sends lease updates to its partner only; this peer gets none`);
   }
-  if (c.mode === 'passive-backup' && haSelf(c)?.role === 'backup')
-    sink.error(c.pos, 'Triad as a passive-backup backup server is not supported yet: run it as the primary');
   if (c.heartbeatDelay >= c.maxResponseDelay) sink.warning(c.pos, 'heartbeat-delay should be shorter than max-response-delay');
 }
 

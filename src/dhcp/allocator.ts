@@ -104,7 +104,7 @@ export function usableFor(st: EngineState, c: Client, ip: number, net: SharedNet
   if (c.bootp && !dynamicBootpAt(pool, ip)) return undefined;
   if (takenByOther(st, ip, c.key, Math.floor(nowMs / 1000), nowMs)) return undefined;
   const l = st.db.get(ip);
-  if (st.mayAllocate && !st.mayAllocate(ip) && !(l && leaseKey(l) === c.key)) return undefined;
+  if (st.mayAllocate && !st.mayAllocate(ip, c.req, pool) && !(l && leaseKey(l) === c.key)) return undefined;
   return { ip, scopes: scopeList(c, pool.scope), fixed: false, existing: l };
 }
 
@@ -142,7 +142,7 @@ export const iterativeAllocator: AllocationStrategy = {
       for (let k = 0; k < size; k++, cur = (cur + 1) % size) {
         const ip = addrAt(pool, cur);
         if (c.bootp && !dynamicBootpAt(pool, ip)) continue;
-        if (st.mayAllocate && !st.mayAllocate(ip)) continue;
+        if (st.mayAllocate && !st.mayAllocate(ip, c.req, pool)) continue;
         if (!net.subnets.some((s) => inSubnet(s, ip) && ip !== s.network && ip !== (s.network | ~s.mask) >>> 0)) continue;
         const o = st.db.offers.get(ip);
         if (o && o.expires > nowMs && o.key !== c.key) {

@@ -65,11 +65,21 @@ export interface EngineState {
   /** Fixed-address names resolved by the service (Triad's own zones). */
   resolveName?: (name: string) => number | undefined;
   /**
-   * Addresses this server may give to a client that does not hold them already (an HA
-   * pair in load-balancing: its own half of every pool, so two servers never hand out one
-   * address at once). Unset: every address.
+   * Addresses of `pool` this server may give to a client that does not hold them already
+   * (an HA pair in load-balancing: the half of the pool that belongs to the client's scope,
+   * so two servers never hand out one address at once). Unset: every address.
    */
-  mayAllocate?: (ip: number) => boolean;
+  mayAllocate?: (ip: number, req: DhcpPacket, pool: Pool) => boolean;
+  /**
+   * Classes the request belongs to beyond dhcpd.conf's own (an HA pair: Kea's HA_<server>
+   * class of the client's scope), seen by pools' `allow members of`.
+   */
+  extraClasses?: (req: DhcpPacket) => string[];
+  /**
+   * A lease whose record the HA partner has not taken (its update failed): never answered
+   * unchanged from the cache, so the next ACK writes and sends it again.
+   */
+  unconfirmed?: (ip: number) => boolean;
   /**
    * The longest lease this server may give now (an HA survivor in partner-down: ISC's MCLT,
    * since its partner cannot be told). Unset or undefined: no cap.
@@ -113,6 +123,7 @@ function outcome(st: EngineState, req: DhcpPacket, link: LinkInfo, nowMs: number
   const handler = type === undefined ? onBootRequest : HANDLERS.get(type);
   if (!handler) return { log: () => `${name} from ${hw}: not a request; dropped` };
   const c = client(st.conf, req);
+  if (st.extraClasses) c.classes.names.push(...st.extraClasses(req));
   const netScopes = scopeList(c, where.subnet.scope);
   c.echoId = param(netScopes, 'echoClientId') === true;
   const requested = req.options.get(OPT.REQUESTED_ADDRESS);

@@ -85,8 +85,9 @@ function leaseTerms(st: EngineState, c: Client, ch: Choice, nowSec: number): { b
   const own = l && l.state === 'active' && l.ends > nowSec && ownsLease(st, c, l) ? l : undefined;
   const billing = hasBillingClasses(st.conf) ? bill(st.db, ch.ip, own?.billing, billingClasses(c.members), nowSec) : undefined;
   if (billing?.kind === 'refused') return { billing };
-  // A billing change, or DNS names to maintain, always extends the lease (as dhcpd does).
-  const blocked = billing?.changed === true || ddnsEnabled(ddnsParams(ch.scopes));
+  // A billing change, or DNS names to maintain, always extends the lease (as dhcpd does);
+  // so does a lease the HA partner has not confirmed (the new record goes to it again).
+  const blocked = billing?.changed === true || ddnsEnabled(ddnsParams(ch.scopes)) || st.unconfirmed?.(ch.ip) === true;
   return { billing, reuse: reusable(own, nowSec, param(ch.scopes, 'cacheThreshold'), blocked) };
 }
 

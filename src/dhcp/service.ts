@@ -64,6 +64,14 @@ export function dhcpSelection(named: readonly string[], conf: () => DhcpdConf): 
  * addresses on the name-registration channel at every load, and the engine looks them
  * up there (so a DNS reload is seen without re-reading named.conf or zone files here).
  */
+/** The HA pair's say in allocation: its split, Kea's HA_ classes, unconfirmed leases, the survivor's cap. */
+function attachPair(st: EngineState, p: HaPair): void {
+  st.mayAllocate = (ip, req, pool) => p.mayAllocate(ip, req, pool);
+  st.extraClasses = (req) => p.classesOf(req);
+  st.unconfirmed = (ip) => p.unconfirmed(ip);
+  st.leaseCap = () => p.leaseCap();
+}
+
 function withNames(st: EngineState, conf: DhcpdConf, opts: RunOptions): EngineState {
   if (!conf.hosts.some((h) => h.fixedNames.length)) return st;
   const names = opts.names;
@@ -199,8 +207,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         });
         srv.hooks = pair;
         const p = pair;
-        st.mayAllocate = (ip) => p.mayAllocate(ip);
-        st.leaseCap = () => p.leaseCap();
+        attachPair(st, p);
         await pair.start();
       }
       // Links are followed through netlink: served when usable, closed when not, reopened
@@ -221,8 +228,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         st = withNames(newEngineState(next, db), next, opts);
         const p = pair;
         if (p) {
-          st.mayAllocate = (ip) => p.mayAllocate(ip);
-          st.leaseCap = () => p.leaseCap();
+          attachPair(st, p);
         }
         server.setState(st);
       }

@@ -4,11 +4,18 @@
 // Prints 4-way exchanges per second, drop ratios, and Triad's ratios to the others.
 // Triad's leases are durable (fdatasync before each ACK, grouped); ISC fsyncs per lease;
 // Kea's memfile appends without fsync.
+// HA pairs: a Triad primary whose every lease goes to a Triad standby (lease4-update before
+// the ACK), and the same with two Kea servers (HA hook, hot-standby); the standby sits in a
+// third namespace, reached over its own link.
 // Options: --rate N (offered exchanges/s, default 8000), --seconds N (default 10).
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NetnsLab, sh, sleep, which } from '../dhcp/netns-lab.js';
+import { BIN_TRIAD } from '../helpers/paths.js';
+import { pollFor } from '../helpers/tools.js';
+
+const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: number): number => {
@@ -45,6 +52,42 @@ async function main(): Promise<void> {
     const perfNs = lab.name('prf');
     await lab.addNs(perfNs);
     await lab.link(lab.serverNs, 's0', '10.55.0.1/16', perfNs, 'p0', '10.55.0.2/16');
+    // The HA partner's namespace and link.
+    const partnerNs = lab.name('prt');
+    await lab.addNs(partnerNs);
+    await lab.link(lab.serverNs, 's1', '10.56.0.1/24', partnerNs, 'q0', '10.56.0.2/24');
+    const haPort = 20000 + Math.floor(Math.random() * 20000);
+    const haPeers = (a: string, b: string): Record<string, unknown>[] => [
+      { name: a, url: `http://10.56.0.1:${haPort}/`, role: 'primary' },
+      { name: b, url: `http://10.56.0.2:${haPort}/`, role: 'standby' },
+    ];
+    const haParams = (me: string, peers: Record<string, unknown>[]): Record<string, unknown> => ({ 'this-server-name': me, mode: 'hot-standby', 'heartbeat-delay': 1000, 'max-response-delay': 10000, 'max-ack-delay': 5000, 'max-unacked-clients': 0, peers });
+    const haState = async (url: string): Promise<string | undefined> => {
+      const r = await sh(`ip netns exec ${lab.serverNs} curl -s -m 2 -X POST -H 'Content-Type: application/json' -d '{"command":"ha-heartbeat","service":["dhcp4"]}' ${url}`).catch(() => ({ stdout: '' }));
+      return /"state": ?"([a-z-]+)"/.exec(r.stdout)?.[1];
+    };
+    const bothHotStandby = (what: string, out: () => string): Promise<unknown> =>
+      pollFor(`${what} in hot-standby`, async () => ((await haState(`http://10.56.0.1:${haPort}/`)) === 'hot-standby' && (await haState(`http://10.56.0.2:${haPort}/`)) === 'hot-standby' ? true : undefined), 60_000, out);
+    const stop = async (c: ReturnType<NetnsLab['spawnIn']>): Promise<void> => {
+      c.kill('SIGTERM');
+      await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
+    };
+    const keaConfig = (iface: string, leases: string, ha: Record<string, unknown>): string =>
+      JSON.stringify({
+        Dhcp4: {
+          'interfaces-config': { interfaces: [iface] },
+          'lease-database': { type: 'memfile', persist: true, name: leases, 'lfc-interval': 0 },
+          'valid-lifetime': 3600,
+          authoritative: true,
+          'multi-threading': { 'enable-multi-threading': true, 'thread-pool-size': 2, 'packet-queue-size': 64 },
+          'hooks-libraries': [
+            { library: `${HOOKS}/libdhcp_lease_cmds.so` },
+            { library: `${HOOKS}/libdhcp_ha.so`, parameters: { 'high-availability': [{ ...ha, 'multi-threading': { 'enable-multi-threading': true, 'http-dedicated-listener': true, 'http-listener-threads': 1, 'http-client-threads': 1 } }] } },
+          ],
+          subnet4: [{ id: 1, subnet: '10.55.0.0/16', pools: [{ pool: '10.55.1.1 - 10.55.254.254' }] }],
+          loggers: [{ name: 'kea-dhcp4', severity: 'WARN', output_options: [{ output: `${leases}.log` }] }],
+        },
+      });
     const perf = async (): Promise<{ rate: number; doDrops: string; raDrops: string; raw: string }> => {
       const r = await sh(`ip netns exec ${perfNs} perfdhcp -4 -l p0 -r ${RATE} -R 60000 -p ${SECONDS} -W 2000000 10.55.0.1 2>&1; true`, (SECONDS + 60) * 1000);
       return { ...parsePerf(r.stdout), raw: r.stdout };
@@ -96,7 +139,44 @@ async function main(): Promise<void> {
       kea.kill('SIGTERM');
       await new Promise((r) => (kea.exitCode !== null ? r(null) : kea.once('exit', r)));
       push({ server: 'Kea 2.2 memfile (no fsync)', ...kr, note: kea.output().includes('ERROR') ? 'kea logged errors' : undefined });
-}
+
+      // Triad HA pair: primary here, standby in the partner's namespace.
+      const pairConf = lab.file(`pair-${round}.conf`, `authoritative;\ndefault-lease-time 3600;\nsubnet 10.55.0.0 netmask 255.255.0.0 {\n  range 10.55.1.1 10.55.254.254;\n}\n`);
+      const peers = haPeers('triad1', 'triad2');
+      const ha1 = lab.file(`ha1-${round}.json`, JSON.stringify({ 'high-availability': [haParams('triad1', peers)] }));
+      const ha2 = lab.file(`ha2-${round}.json`, JSON.stringify({ 'high-availability': [haParams('triad2', peers)] }));
+      const sbDir = path.join(lab.dir, `standby-${round}`);
+      mkdirSync(path.join(sbDir, 'conf'), { recursive: true });
+      const standby = lab.spawnIn(partnerNs, process.execPath, [BIN_TRIAD, 'run', '--conf-dir', path.join(sbDir, 'conf'), '--data-dir', sbDir, '--dhcpd-conf', pairConf, '--leases', path.join(sbDir, 'standby.leases'), '--interfaces', 'q0', '--dhcp-ha-conf', ha2, '--log-level', 'warn']);
+      const primary = await lab.startTriad(pairConf, path.join(lab.dir, `pair-${round}.leases`), 's0', ['--dhcp-ha-conf', ha1, '--log-level', 'warn']);
+      await bothHotStandby('the Triad pair', () => `${primary.output().slice(-2000)}\n${standby.output().slice(-2000)}`);
+      const pr = await perf();
+      await stop(primary);
+      await stop(standby);
+      const onStandby = (await sh(`${process.execPath} ${BIN_TRIAD} leases --leases ${path.join(sbDir, 'standby.leases')} | grep -c '^10\\.55\\.' ; true`)).stdout.trim();
+      push({ server: 'Triad HA pair (updates to partner)', ...pr, note: `standby holds ${onStandby} leases` });
+
+      // Kea HA pair, the same way round.
+      const kpeers = haPeers('kea1', 'kea2');
+      const k1 = lab.file(`kea-ha1-${round}.json`, keaConfig('s0', path.join(keaDir, `ha1-${round}.leases`), haParams('kea1', kpeers)));
+      const k2 = lab.file(`kea-ha2-${round}.json`, keaConfig('q0', path.join(keaDir, `ha2-${round}.leases`), haParams('kea2', kpeers)));
+      const kea1 = lab.spawnIn(lab.serverNs, 'env', [`KEA_PIDFILE_DIR=${keaDir}`, `KEA_LOCKFILE_DIR=${keaDir}`, 'kea-dhcp4', '-c', k1]);
+      mkdirSync(path.join(keaDir, 'b'), { recursive: true });
+      const kea2 = lab.spawnIn(partnerNs, 'env', [`KEA_PIDFILE_DIR=${path.join(keaDir, 'b')}`, `KEA_LOCKFILE_DIR=${path.join(keaDir, 'b')}`, 'kea-dhcp4', '-c', k2]);
+      const keaLog = (f: string): string => {
+        try {
+          return readFileSync(f, 'utf8').slice(-2000);
+        } catch {
+          return '';
+        }
+      };
+      await bothHotStandby('the Kea pair', () => `${kea1.output().slice(-1000)}${keaLog(path.join(keaDir, `ha1-${round}.leases.log`))}\n${kea2.output().slice(-1000)}${keaLog(path.join(keaDir, `ha2-${round}.leases.log`))}`);
+      const kpr = await perf();
+      await stop(kea1);
+      await stop(kea2);
+      const keaStandby = keaLog(path.join(keaDir, `ha2-${round}.leases`)) === '' ? '0' : String(readFileSync(path.join(keaDir, `ha2-${round}.leases`), 'utf8').split('\n').filter((l) => /^10\.55\./.test(l)).length);
+      push({ server: 'Kea 2.2 HA pair (memfile)', ...kpr, note: `standby's memfile has ${keaStandby} lease records` });
+    }
   } finally {
     await cleanup();
   }
@@ -104,8 +184,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nperfdhcp -4 -l IF -r ${RATE} -R 60000 -p ${SECONDS} (relayed, same /16 pool, same machine; best of ${ROUNDS} rounds)\n\n`);
   process.stdout.write(`${'server'.padEnd(w)}  4-way exch/s  DO drops  RA drops\n`);
   for (const r of results) process.stdout.write(`${r.server.padEnd(w)}  ${r.rate.toFixed(1).padStart(12)}  ${r.doDrops.padStart(8)}  ${r.raDrops.padStart(8)}${r.note ? '  ' + r.note : ''}\n`);
-  const [t, i, k] = results;
+  const [t, i, k, tp, kp] = results;
   process.stdout.write(`\nTriad / Kea memfile: ${(t.rate / Math.max(k.rate, 1e-9)).toFixed(2)}x   Triad / ISC dhcpd: ${(t.rate / Math.max(i.rate, 1e-9)).toFixed(2)}x\n`);
+  process.stdout.write(`Triad pair / Triad alone: ${(tp.rate / Math.max(t.rate, 1e-9)).toFixed(2)}x   Triad pair / Kea pair: ${(tp.rate / Math.max(kp.rate, 1e-9)).toFixed(2)}x\n`);
 }
 
 async function startTriad(lab: NetnsLab, conf: string, leases: string): Promise<ReturnType<NetnsLab['spawnIn']>> {

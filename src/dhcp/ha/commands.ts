@@ -43,7 +43,8 @@ export interface HaCommandHost {
   setDhcpEnabled(enabled: boolean, origin: string, maxPeriod?: number): void;
   syncCompleteNotified(): void;
   continueStateMachine(): string;
-  maintenance(op: 'start' | 'notify' | 'cancel'): { result: number; text: string };
+  /** Kea's controlled shutdown: `cancel` is ha-maintenance-notify's argument. */
+  maintenance(op: 'start' | 'notify' | 'cancel', cancel: boolean): Promise<{ result: number; text: string }>;
   setScopes(scopes: string[]): string | undefined;
 }
 
@@ -166,7 +167,9 @@ export async function handleHaCommand(host: HaCommandHost, auth: Credentials | u
     case 'ha-maintenance-start':
     case 'ha-maintenance-notify':
     case 'ha-maintenance-cancel': {
-      const r = host.maintenance(command.slice('ha-maintenance-'.length) as 'start' | 'notify' | 'cancel');
+      const cancel = a['cancel'];
+      if (cancel !== undefined && typeof cancel !== 'boolean') return answer(1, "'cancel' must be true or false");
+      const r = await host.maintenance(command.slice('ha-maintenance-'.length) as 'start' | 'notify' | 'cancel', cancel === true);
       return answer(r.result, r.text);
     }
     case 'ha-scopes': {

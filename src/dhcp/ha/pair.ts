@@ -3,8 +3,9 @@
 // on requests, lease updates to the partner between a lease being durable and its ACK,
 // and the lease synchronisation by pages when this server (re)joins.
 
+import type { Pool } from '../../config/dhcpd-conf.js';
 import type { HaConfig, HaPeer } from '../../config/ha-conf.js';
-import { haPartner, haSelf } from '../../config/ha-conf.js';
+import { haPartner, haSelf, haUpdateTargets } from '../../config/ha-conf.js';
 import type { Logger } from '../../log.js';
 import { formatIPv4 } from '../../wire/ipv4.js';
 import type { Changes } from '../changes.js';
@@ -16,7 +17,8 @@ import { handleHaCommand, newCommandStats, type HaCommandHost } from './commands
 import { scopeIndex } from './hash.js';
 import { leaseFromKea, leaseToKea } from './lease-json.js';
 import { listenHa } from './listener.js';
-import { clientScope, nextHaState, servedScopes, type HaState, type PartnerState } from './state.js';
+import { mayAllocateFor, scopeClass } from './split.js';
+import { clientScope, nextHaState, normalState, servedScopes, type HaState, type PartnerState } from './state.js';
 
 export interface PairDeps {
   log: Logger;
@@ -29,6 +31,12 @@ export interface PairDeps {
   lease(ip: number): Lease | undefined;
 }
 
+/** How long a partner may take to answer a command (Kea's HA client waits 10 s). */
+const UPDATE_TIMEOUT = 10_000;
+
+/** States from which a server may put its partner in maintenance. */
+const MAINTAINABLE = new Set<HaState>(['hot-standby', 'load-balancing', 'communication-recovery', 'ready', 'waiting', 'syncing']);
+
 /** Kea terminates a pair whose clocks differ by more than this (seconds). */
 const MAX_CLOCK_SKEW = 60;
 
@@ -37,6 +45,8 @@ export class HaPair implements ServerHooks {
   partnerState: PartnerState = 'unknown';
   readonly self: HaPeer;
   readonly partner: HaPeer | undefined;
+  /** Where lease updates go: the partner, or the primary's backups in passive-backup. */
+  readonly targets: HaPeer[];
   readonly stats = { ...newCommandStats(), updatesSent: 0, updatesFailed: 0, heartbeatsFailed: 0, notServed: 0 };
   private lastContact = Date.now();
   lastHeartbeat?: Date;
@@ -45,14 +55,27 @@ export class HaPair implements ServerHooks {
   private syncing = false;
   private clockSkew = false;
   private unsent = 0;
+  /**
+   * Addresses whose lease the partner (or backup) is known to hold since this server
+   * started: taken by it, received from it or synced from it. Only these may be answered
+   * unchanged from the lease cache; any other is written and sent again (a lease file
+   * from before a restart may hold leases the partner never took).
+   */
+  private confirmedIps = new Set<number>();
   private disabledBy = new Map<string, NodeJS.Timeout | undefined>();
   private scopesOverride?: string[];
+  /** Leases ACKed without waiting for the partner and not yet taken by it, by address. */
+  private backlog = new Map<number, Lease>();
+  private flushing = false;
+  /** The state to return to when maintenance is canceled. */
+  private beforeMaintenance?: HaState;
   private timer?: NodeJS.Timeout;
   private closeListener?: () => Promise<void>;
 
   constructor(readonly cfg: HaConfig, private deps: PairDeps) {
     this.self = haSelf(cfg);
     this.partner = haPartner(cfg);
+    this.targets = haUpdateTargets(cfg);
   }
 
   get scopes(): string[] {
@@ -70,7 +93,9 @@ export class HaPair implements ServerHooks {
     });
     this.deps.log.info({ ha: this.cfg.thisServerName, mode: this.cfg.mode, listen: this.self.url, partner: this.partner?.url }, 'dhcp HA listening');
     this.lastContact = Date.now();
-    this.schedule(0);
+    // Kea's passive-backup has no heartbeats and no failover: the primary serves, backups keep copies.
+    if (this.cfg.mode === 'passive-backup' || this.self.role === 'backup') this.step();
+    else this.schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -89,7 +114,8 @@ export class HaPair implements ServerHooks {
   private async heartbeat(): Promise<void> {
     if (!this.partner) return;
     try {
-      const a = await sendCommand(this.partner, 'ha-heartbeat', undefined, Math.min(this.cfg.heartbeatDelay, 10_000));
+      // A busy partner is not a dead one: it has the whole max-response-delay to answer.
+      const a = await sendCommand(this.partner, 'ha-heartbeat', undefined, Math.min(Math.max(this.cfg.heartbeatDelay, this.cfg.maxResponseDelay), UPDATE_TIMEOUT));
       if (a.result !== 0 || !a.arguments || typeof a.arguments['state'] !== 'string') throw new Error(a.text ?? 'heartbeat refused');
       this.lastContact = Date.now();
       this.lastHeartbeat = new Date();
@@ -97,6 +123,7 @@ export class HaPair implements ServerHooks {
       const date = typeof a.arguments['date-time'] === 'string' ? Date.parse(a.arguments['date-time']) : NaN;
       this.clockSkew = Number.isFinite(date) && Math.abs(date - Date.now()) / 1000 > MAX_CLOCK_SKEW;
       this.unacked.clear();
+      if (this.backlog.size > 0 && this.partnerState !== 'terminated') void this.flushBacklog();
     } catch (e) {
       this.stats.heartbeatsFailed++;
       if (this.partnerState !== 'unavailable') this.deps.log.warn({ partner: this.partner.url, err: (e as Error).message }, 'dhcp HA: partner does not answer');
@@ -130,14 +157,28 @@ export class HaPair implements ServerHooks {
     if (next === 'partner-down' || next === 'ready' || next === this.cfg.mode) this.unacked.clear();
   }
 
+  /** The server whose scope the client of `req` is in (RFC 3074 hash in load-balancing). */
+  clientScopeOf(req: DhcpPacket): string {
+    return clientScope(this.cfg, scopeIndex(req.options.get(OPT.CLIENT_ID), req.chaddr.subarray(0, req.hlen)));
+  }
+
+  /** Kea's class of the client: HA_<server of its scope>, for pools' `allow members of`. */
+  classesOf(req: DhcpPacket): string[] {
+    return [scopeClass(this.clientScopeOf(req))];
+  }
+
   /**
-   * Load balancing splits every pool: the primary gives out even addresses, the secondary
-   * odd ones, so the two never hand one address to two clients at once; alone (partner-down)
-   * a server uses all. Hot-standby has one server answering at a time: all addresses.
+   * Load balancing splits every pool by the client's scope (split.ts), in every state: the
+   * survivor in partner-down gives its partner's clients addresses of its partner's part,
+   * as Kea does, so nothing collides when the partner returns.
    */
-  mayAllocate(ip: number): boolean {
-    if (this.cfg.mode !== 'load-balancing' || this.state === 'partner-down') return true;
-    return (ip & 1) === (this.self.role === 'primary' ? 0 : 1);
+  mayAllocate(ip: number, req: DhcpPacket, pool: Pool): boolean {
+    return mayAllocateFor(this.cfg, this.clientScopeOf(req), ip, pool);
+  }
+
+  /** The lease of `ip` has not reached the partner: the next ACK must not reuse it unchanged. */
+  unconfirmed(ip: number): boolean {
+    return this.targets.length > 0 && this.cfg.sendLeaseUpdates && !this.confirmedIps.has(ip);
   }
 
   /** In partner-down, leases are capped at MCLT (when the pair has one: ISC failover blocks). */
@@ -150,7 +191,7 @@ export class HaPair implements ServerHooks {
   admit(req: DhcpPacket): boolean {
     const id = req.options.get(OPT.CLIENT_ID);
     const chaddr = req.chaddr.subarray(0, req.hlen);
-    const scope = clientScope(this.cfg, scopeIndex(id, chaddr));
+    const scope = this.clientScopeOf(req);
     // Kea's failure detection: a client of the partner's that keeps asking (secs beyond
     // max-ack-delay) while the partner is silent counts as left unanswered.
     if (this.interrupted && req.secs * 1000 > this.cfg.maxAckDelay && !this.scopes.includes(scope)) {
@@ -168,17 +209,24 @@ export class HaPair implements ServerHooks {
   }
 
   async committed(commit: Lease[]): Promise<boolean> {
-    if (!this.partner || !this.cfg.sendLeaseUpdates || commit.length === 0) return true;
+    if (this.targets.length === 0 || !this.cfg.sendLeaseUpdates || commit.length === 0) return true;
     // Alone (partner-down) there is nobody to tell: the partner syncs when it returns.
     if (this.state === 'partner-down' || this.state === 'terminated' || this.state === 'partner-in-maintenance') {
       this.unsent += commit.length;
       return true;
     }
-    const send = Promise.all(commit.map((l) => this.sendUpdate(l)));
-    // passive-backup answers at once unless wait-backup-ack; communication-recovery queues.
+    const send = Promise.all(this.targets.flatMap((p) => commit.map((l) => this.sendUpdate(p, l))));
+    // passive-backup answers at once unless wait-backup-ack (then every backup must have
+    // taken the lease); communication-recovery queues.
     const wait = this.cfg.mode === 'passive-backup' ? this.cfg.waitBackupAck : this.state !== 'communication-recovery';
     if (!wait) {
-      send.catch(() => undefined);
+      // Kept until the partner has them (retried after each heartbeat it answers), so a
+      // lease ACKed without waiting is not lost when an update fails.
+      if (this.cfg.mode !== 'passive-backup') for (const l of commit) this.backlog.set(l.ip, l);
+      send.then(
+        () => commit.forEach((l) => this.backlog.get(l.ip) === l && this.backlog.delete(l.ip)),
+        () => undefined,
+      );
       return true;
     }
     try {
@@ -186,30 +234,51 @@ export class HaPair implements ServerHooks {
       return true;
     } catch (e) {
       // Kea drops the client's packet when its partner cannot take the lease update.
-      this.deps.log.warn({ err: (e as Error).message }, 'dhcp HA: lease update to the partner failed; reply not sent');
+      this.deps.log.warn({ err: (e as Error).message }, `dhcp HA: lease update to the ${this.cfg.mode === 'passive-backup' ? 'backup' : 'partner'} failed; reply not sent`);
       return false;
     }
   }
 
-  private async sendUpdate(l: Lease): Promise<void> {
-    const p = this.partner!;
+  private async sendUpdate(p: HaPeer, l: Lease): Promise<void> {
     const del = l.state !== 'active' && l.state !== 'abandoned';
     const args = del ? { 'ip-address': formatIPv4(l.ip) } : { ...leaseToKea(l, 0), 'force-create': true };
     let a: CommandAnswer;
     try {
-      a = await sendCommand(p, del ? 'lease4-del' : 'lease4-update', args, this.cfg.maxAckDelay > 0 ? Math.max(this.cfg.maxAckDelay, 2000) : 10_000);
+      a = await sendCommand(p, del ? 'lease4-del' : 'lease4-update', args, UPDATE_TIMEOUT);
     } catch (e) {
       this.stats.updatesFailed++;
       this.unsent++;
+      this.confirmedIps.delete(l.ip);
       throw e;
     }
     // A deletion of a lease the partner never had is no failure (result 3: empty).
     if (a.result !== 0 && !(del && a.result === 3)) {
       this.stats.updatesFailed++;
+      this.confirmedIps.delete(l.ip);
       throw new Error(`partner refused the lease update for ${formatIPv4(l.ip)}: ${a.text ?? a.result}`);
     }
     this.stats.updatesSent++;
+    this.confirmedIps.add(l.ip);
     this.lastContact = Date.now();
+  }
+
+  /** Sends the lease updates the partner has not taken yet (communication-recovery's queue). */
+  private async flushBacklog(): Promise<void> {
+    const p = this.partner;
+    if (!p || this.flushing) return;
+    this.flushing = true;
+    try {
+      for (const [ip, l] of [...this.backlog]) {
+        try {
+          await this.sendUpdate(p, l);
+          if (this.backlog.get(ip) === l) this.backlog.delete(ip);
+        } catch {
+          break;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   /** Syncing: the partner stops serving, its leases come over by pages, then it resumes. */
@@ -237,6 +306,7 @@ export class HaPair implements ServerHooks {
           if (!mine || mine.ends <= l.ends) take.push(l);
         }
         if (take.length) await this.deps.land({ commit: take, offers: [], cursors: [] });
+        for (const l of take) this.confirmedIps.add(l.ip);
         total += take.length;
         const last = leases[leases.length - 1] as { 'ip-address'?: unknown } | undefined;
         if (leases.length < this.cfg.syncPageLimit || typeof last?.['ip-address'] !== 'string') break;
@@ -262,7 +332,10 @@ export class HaPair implements ServerHooks {
       heartbeat: () => ({ state: this.state, 'date-time': new Date().toUTCString(), scopes: this.scopes, 'unsent-update-count': this.unsent }),
       inSubnet: (ip) => this.deps.inSubnet(ip),
       subnetId: (ip) => this.deps.subnetId(ip),
-      storeLease: (l) => this.deps.land({ commit: [l], offers: [], cursors: [] }),
+      storeLease: async (l) => {
+        await this.deps.land({ commit: [l], offers: [], cursors: [] });
+        this.confirmedIps.add(l.ip);
+      },
       deleteLease: async (ip, now) => {
         const l = this.deps.lease(ip);
         if (!l) return false;
@@ -294,17 +367,7 @@ export class HaPair implements ServerHooks {
         this.step();
         return 'HA state machine continues.';
       },
-      maintenance: (op) => {
-        if (op === 'notify') {
-          this.state = this.state === 'in-maintenance' ? 'waiting' : 'in-maintenance';
-          return { result: 0, text: 'Server is in-maintenance state.' };
-        }
-        if (op === 'cancel') {
-          if (this.state === 'in-maintenance') this.state = 'waiting';
-          return { result: 0, text: 'Server maintenance successfully canceled.' };
-        }
-        return { result: 1, text: 'ha-maintenance-start is sent by an operator to the server to be kept; Triad does not start maintenance yet' };
-      },
+      maintenance: (op, cancel) => this.maintenance(op, cancel),
       setScopes: (scopes) => {
         const known = this.cfg.peers.map((p) => p.name);
         const bad = scopes.find((s) => !known.includes(s));
@@ -313,6 +376,68 @@ export class HaPair implements ServerHooks {
         return undefined;
       },
     };
+  }
+
+  /**
+   * Kea's controlled shutdown. `ha-maintenance-start` goes to the server that stays: it
+   * tells its partner (ha-maintenance-notify), which goes to in-maintenance and answers
+   * nobody, and takes partner-in-maintenance, serving every scope; the partner may then be
+   * stopped (this server goes to partner-down when it stops answering). A partner that
+   * does not answer the notify is taken for down: partner-down at once.
+   * `ha-maintenance-cancel` returns both to the states they had.
+   */
+  private async maintenance(op: 'start' | 'notify' | 'cancel', cancel: boolean): Promise<{ result: number; text: string }> {
+    const p = this.partner;
+    const timeout = Math.min(this.cfg.maxResponseDelay, 10_000);
+    if (op === 'notify') {
+      if (cancel) {
+        if (this.state !== 'in-maintenance') return { result: 1, text: 'Unable to cancel the maintenance for the server not in the in-maintenance state.' };
+        this.transition(this.beforeMaintenance ?? 'waiting', 'maintenance canceled by the partner');
+        return { result: 0, text: 'Server maintenance successfully canceled.' };
+      }
+      if (this.state === 'in-maintenance') return { result: 0, text: 'Server is in-maintenance state.' };
+      if (this.state === 'backup' || this.state === 'partner-in-maintenance' || this.state === 'terminated')
+        return { result: 1, text: `Unable to transition the server from the ${this.state} to in-maintenance state.` };
+      this.beforeMaintenance = this.state;
+      this.partnerState = 'partner-in-maintenance';
+      this.transition('in-maintenance', 'the partner starts maintenance');
+      return { result: 0, text: 'Server is in-maintenance state.' };
+    }
+    if (!p || this.cfg.mode === 'passive-backup') return { result: 1, text: `ha-maintenance-${op} is not available in ${this.cfg.mode} mode.` };
+    if (op === 'start') {
+      if (!MAINTAINABLE.has(this.state)) return { result: 1, text: `Unable to transition the server from the ${this.state} to partner-in-maintenance state.` };
+      let a: CommandAnswer;
+      try {
+        a = await sendCommand(p, 'ha-maintenance-notify', { cancel: false }, timeout);
+      } catch {
+        this.transition('partner-down', 'the partner does not answer the maintenance notification');
+        return { result: 0, text: 'Server is now in the partner-down state as its partner appears to be offline for maintenance.' };
+      }
+      if (a.result !== 0) return { result: 1, text: `Unable to transition to the partner-in-maintenance state. The partner server responded with the following message to the ha-maintenance-notify command: ${a.text ?? a.result}.` };
+      this.beforeMaintenance = this.state;
+      this.partnerState = 'in-maintenance';
+      this.transition('partner-in-maintenance', 'maintenance of the partner started');
+      return { result: 0, text: 'Server is now in the partner-in-maintenance state and its partner is in the in-maintenance state. The partner can be now safely shut down.' };
+    }
+    if (this.state !== 'partner-in-maintenance') return { result: 1, text: 'Unable to cancel the maintenance for the server not in the partner-in-maintenance state.' };
+    let a: CommandAnswer;
+    try {
+      a = await sendCommand(p, 'ha-maintenance-notify', { cancel: true }, timeout);
+    } catch (e) {
+      return { result: 1, text: `Unable to cancel maintenance: the partner does not answer (${(e as Error).message}).` };
+    }
+    if (a.result !== 0) return { result: 1, text: `Unable to cancel maintenance. The partner server responded with the following message to the ha-maintenance-notify command: ${a.text ?? a.result}.` };
+    this.transition(this.beforeMaintenance ?? normalState(this.cfg), 'maintenance canceled');
+    return { result: 0, text: 'Server maintenance successfully canceled.' };
+  }
+
+  /** A transition the commands make (the state machine's own go through step()). */
+  private transition(next: HaState, why: string): void {
+    if (next === this.state) return;
+    this.deps.log.info({ from: this.state, to: next, partner: this.partnerState, scopes: servedScopes(this.cfg, next), why }, `dhcp HA: ${this.state} → ${next}`);
+    this.state = next;
+    this.scopesOverride = undefined;
+    this.unacked.clear();
   }
 
   /** For `triad ctl dhcp ha`. */
@@ -324,9 +449,11 @@ export class HaPair implements ServerHooks {
       partner: this.partner?.name ?? null,
       partnerUrl: this.partner?.url ?? null,
       partnerState: this.partnerState,
+      ...(this.cfg.mode === 'passive-backup' ? { updatesTo: this.targets.map((p) => p.url) } : {}),
       scopes: this.scopes,
       unackedClients: this.unacked.size,
       unsentUpdates: this.unsent,
+      queuedUpdates: this.backlog.size,
       lastHeartbeat: this.lastHeartbeat?.toISOString() ?? null,
       dhcpDisabledBy: [...this.disabledBy.keys()],
       ...this.stats,

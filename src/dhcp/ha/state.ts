@@ -19,6 +19,7 @@ export type HaState =
   | 'hot-standby'
   | 'load-balancing'
   | 'passive-backup'
+  | 'backup'
   | 'partner-down'
   | 'terminated'
   | 'communication-recovery'
@@ -59,7 +60,9 @@ export function nextHaState(c: Pick<HaConfig, 'mode' | 'maxUnackedClients' | 'sy
   const normal = normalState(c);
   if (cur === 'in-maintenance' || cur === 'terminated') return cur;
   if (v.clockSkew && v.partner !== 'unavailable') return 'terminated';
-  // passive-backup: the primary serves alone; backups only receive updates.
+  // A backup server only receives lease updates (Kea's backup state, in every mode).
+  if (v.role === 'backup') return 'backup';
+  // passive-backup: the primary serves alone, without heartbeats or failover.
   if (c.mode === 'passive-backup') return normal;
   const partnerGone = v.partner === 'unavailable' && partnerFailed(c, v);
   switch (cur) {

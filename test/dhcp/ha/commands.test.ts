@@ -19,7 +19,7 @@ function host() {
     setDhcpEnabled: (e) => void (h.enabled = e),
     syncCompleteNotified: () => undefined,
     continueStateMachine: () => 'HA state machine continues.',
-    maintenance: () => ({ result: 0, text: 'ok' }),
+    maintenance: async () => ({ result: 0, text: 'ok' }),
     setScopes: () => undefined,
   };
   return h;
@@ -61,8 +61,14 @@ t.test('refusals are counted and change nothing', async (t) => {
   t.match(outside.body, [{ result: 1, text: /not on any subnet/ }]);
   const badHw = await handleHaCommand(h, AUTH, req({ ...good, arguments: { ...good.arguments, 'hw-address': 'zz' } }, basic('ha', 'pw')), st, 1);
   t.match(badHw.body, [{ result: 1, text: /hw-address/ }]);
+  const delOutside = await handleHaCommand(h, AUTH, req({ command: 'lease4-del', arguments: { 'ip-address': '192.168.1.5' } }, basic('ha', 'pw')), st, 1);
+  t.match(delOutside.body, [{ result: 1, text: /not on any subnet/ }], 'a deletion outside the subnets too');
+  const forgedNotify = await handleHaCommand(h, AUTH, req({ command: 'ha-maintenance-notify', arguments: { cancel: false } }), st, 1);
+  t.equal(forgedNotify.status, 401, 'a maintenance notification without credentials');
+  const badCancel = await handleHaCommand(h, AUTH, req({ command: 'ha-maintenance-notify', arguments: { cancel: 'yes' } }, basic('ha', 'pw')), st, 1);
+  t.match(badCancel.body, [{ result: 1, text: /cancel/ }], "a 'cancel' that is not true or false");
   const unknown = await handleHaCommand(h, AUTH, req({ command: 'config-set', arguments: {} }, basic('ha', 'pw')), st, 1);
   t.match(unknown.body, [{ result: 2 }]);
   t.equal(h.stored.length, 0, 'nothing stored');
-  t.same({ ...st }, { commands: 3, refusedAuth: 2, refusedJson: 1, refusedSize: 1, refusedLease: 2, unsupported: 1, leaseUpdatesReceived: 0 });
+  t.same({ ...st }, { commands: 5, refusedAuth: 3, refusedJson: 1, refusedSize: 1, refusedLease: 3, unsupported: 1, leaseUpdatesReceived: 0 });
 });

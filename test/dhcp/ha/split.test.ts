@@ -31,6 +31,26 @@ t.test('the secondary offers odd addresses only; a client keeps its own lease', 
   t.ok(parseIPv4('192.168.117.100'));
 });
 
+t.test("pools split by Kea's HA_ classes: a client gets an address of its scope's pool only", async (t) => {
+  const st = engineFor(
+    'authoritative;\nsubnet 192.168.117.0 netmask 255.255.255.0 {\n' +
+      '  pool { range 192.168.117.100 192.168.117.104; allow members of "HA_server1"; }\n' +
+      '  pool { range 192.168.117.105 192.168.117.109; allow members of "HA_server2"; }\n}\n',
+  );
+  // The pair's classification, as Kea's HA hook does it (here: by the MAC's last octet).
+  st.extraClasses = (req) => [req.chaddr[5] % 2 === 0 ? 'HA_server1' : 'HA_server2'];
+  for (let i = 1; i <= 8; i++) {
+    const d = handleRequest(st, msg(`02:00:00:00:00:0${i}`, 1), LINK, NOW, IDS);
+    const ip = d.reply!.packet.yiaddr & 0xff;
+    if (i % 2 === 0) t.ok(ip >= 100 && ip <= 104, `HA_server1 client ${i}: ${ip} from the first pool`);
+    else t.ok(ip >= 105 && ip <= 109, `HA_server2 client ${i}: ${ip} from the second pool`);
+  }
+  // Without the class (no pair): neither pool admits the client.
+  st.extraClasses = undefined;
+  const none = handleRequest(st, msg('02:00:00:00:00:09', 1), LINK, NOW, IDS);
+  t.notOk(none.reply?.packet.yiaddr, 'no address outside the classes');
+});
+
 t.test('a survivor caps its leases at MCLT', async (t) => {
   const st = engineFor('authoritative;\ndefault-lease-time 3600;\nsubnet 192.168.117.0 netmask 255.255.255.0 { range 192.168.117.100 192.168.117.110; }\n');
   st.leaseCap = () => 600;
@@ -42,4 +62,15 @@ t.test('a survivor caps its leases at MCLT', async (t) => {
   st.leaseCap = () => undefined;
   const later = handleRequest(st, msg('02:00:00:00:00:02', 1), LINK, NOW, IDS);
   t.equal(later.reply!.packet.options.get(51)!.readUInt32BE(0), 3600, 'no cap in the normal state');
+});
+
+t.test('a lease the partner has not confirmed is written (and sent) again, not reused from the cache', async (t) => {
+  const st = engineFor(CONF);
+  const req = (): ReturnType<typeof handleRequest> => handleRequest(st, msg('02:00:00:00:00:01', 3, [[50, 4, 192, 168, 117, 100], [54, 4, 192, 168, 117, 1]]), LINK, NOW + 5000, IDS);
+  const first = handleRequest(st, msg('02:00:00:00:00:01', 3, [[50, 4, 192, 168, 117, 100], [54, 4, 192, 168, 117, 1]]), LINK, NOW, IDS);
+  t.equal(first.commit.length, 1, 'the first ACK writes the lease');
+  for (const l of first.commit) st.db.put(l);
+  t.equal(req().commit.length, 0, 'an early second REQUEST is answered from the cache (dhcp-cache-threshold)');
+  st.unconfirmed = (ip) => ip === parseIPv4('192.168.117.100');
+  t.equal(req().commit.length, 1, 'unless the partner has not taken the lease');
 });

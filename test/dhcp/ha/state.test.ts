@@ -60,3 +60,10 @@ t.test('scopes served in each state', async (t) => {
   t.equal(clientScope(cfg('load-balancing'), 1), 'b');
   t.equal(clientScope(cfg('hot-standby'), 1), 'a');
 });
+
+t.test("a backup server stays in Kea's backup state whatever it hears", async (t) => {
+  const c = cfg('passive-backup');
+  for (const partner of ['unknown', 'unavailable', 'passive-backup', 'partner-down'] as const) t.equal(nextHaState(c, 'waiting', v({ role: 'backup', partner, interrupted: true })), 'backup', partner);
+  t.equal(nextHaState(c, 'waiting', v({ role: 'primary', partner: 'unavailable', interrupted: true })), 'passive-backup', 'the primary serves, no failover');
+  t.same(servedScopes({ ...c, thisServerName: 'b', peers: [{ name: 'a', role: 'primary' }, { name: 'b', role: 'backup' }] }, 'backup'), []);
+});

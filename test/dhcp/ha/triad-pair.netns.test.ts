@@ -10,6 +10,7 @@ import path from 'node:path';
 import { NetnsLab, sh, sleep, labPrerequisites } from '../netns-lab.js';
 import { parseLeaseFile } from '../../../src/dhcp/lease-file.js';
 import { BIN_TRIAD } from '../../helpers/paths.js';
+import { parseIPv4 } from '../../../src/wire/ipv4.js';
 import { pollFor as waitFor } from '../../helpers/tools.js';
 
 const TOOLS = ['ip', 'perfdhcp', 'curl'];
@@ -99,4 +100,130 @@ t.test('two Triads in load-balancing from failover peer blocks', { timeout: 300_
   await waitFor('both in load-balancing again', async () => ((await state('10.79.0.1')) === 'load-balancing' && (await state('10.79.0.2')) === 'load-balancing' ? true : undefined), 60_000, logs);
   const lb2 = active(leasesB);
   t.same([...lb2.keys()].sort(), [...la2.keys()].sort(), 'the secondary synced every lease');
+});
+
+/** The ACKs in tcpdump -v output: [address, MAC] in the order they were sent. */
+function acks(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const block of text.split(/\n(?=\d\d:\d\d:\d\d\.)/)) {
+    if (!/DHCP-Message \(53\), length 1: ACK/.test(block)) continue;
+    const ip = /Your-IP (\S+)/.exec(block)?.[1];
+    const mac = /Client-Ethernet-Address (\S+)/.exec(block)?.[1];
+    if (ip && mac) out.push([ip, mac.replace(/:/g, '')]);
+  }
+  return out;
+}
+
+/** Addresses two running servers' lease files give to different clients. */
+function conflicts(x: Map<number, string>, y: Map<number, string>): string[] {
+  const out: string[] = [];
+  for (const [ip, mac] of x) {
+    const other = y.get(ip);
+    if (other !== undefined && other !== mac) out.push(`${ip}: ${mac} / ${other}`);
+  }
+  return out;
+}
+
+t.test('1,000 clients over a load-balancing pair; kill -9 of one in the run and its restart', { timeout: 300_000 }, async (t) => {
+  if (!(await labPrerequisites(t, [...TOOLS, 'tcpdump']))) return;
+  const lab = new NetnsLab('ttk');
+  t.teardown(() => lab.cleanup());
+  await lab.setupServer('10.83.0.1/21');
+  const bNs = await lab.addClient('b', '02:00:00:00:83:02');
+  await sh(`ip -n ${bNs} addr add 10.83.0.2/21 dev eth0`);
+  const pfNs = await lab.addClient('pf', '02:00:00:00:83:50');
+  await sh(`ip -n ${pfNs} addr add 10.83.0.50/21 dev eth0`);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const subnet = 'subnet 10.83.0.0 netmask 255.255.248.0 {\n  pool {\n    failover peer "big";\n    range 10.83.1.0 10.83.7.250;\n  }\n}\n';
+  const peer = (me: string, other: string, primary: boolean): string =>
+    `authoritative;\ndefault-lease-time 600;\nfailover peer "big" {\n  ${primary ? 'primary' : 'secondary'};\n  address ${me}; port ${port};\n  peer address ${other}; peer port ${port};\n  max-response-delay 2;\n${primary ? '  mclt 600;\n  split 128;\n' : ''}  load balance max seconds 3;\n}\n${subnet}`;
+  const confA = lab.file('a.conf', peer('10.83.0.1', '10.83.0.2', true));
+  const confB = lab.file('b.conf', peer('10.83.0.2', '10.83.0.1', false));
+  const leasesA = lab.file('a.leases');
+  const leasesB = path.join(lab.dir, 'b', 'b.leases');
+  const a = await lab.startTriad(confA, leasesA, 'br0');
+  const startB = async () => {
+    await sh(`mkdir -p ${lab.dir}/b/conf`);
+    const b = lab.spawnIn(bNs, process.execPath, [BIN_TRIAD, 'run', '--conf-dir', `${lab.dir}/b/conf`, '--data-dir', `${lab.dir}/b`, '--dhcpd-conf', confB, '--leases', leasesB, '--interfaces', 'eth0']);
+    await waitFor('the second Triad serving', async () => (b.output().includes('dhcp serving') ? true : undefined), 20_000, () => b.output());
+    return b;
+  };
+  let b = await startB();
+  const state = async (ip: string): Promise<string | undefined> => {
+    const r = await sh(`ip netns exec ${pfNs} curl -s -m 2 -X POST -d '{"command":"ha-heartbeat"}' http://${ip}:${port}/`);
+    return /"state":"([a-z-]+)"/.exec(r.stdout)?.[1];
+  };
+  const logs = (): string => `--- a\n${a.output().slice(-3000)}\n--- b\n${b.output().slice(-3000)}`;
+  const balancing = async (): Promise<true | undefined> => ((await state('10.83.0.1')) === 'load-balancing' && (await state('10.83.0.2')) === 'load-balancing' ? true : undefined);
+  await waitFor('both in load-balancing', balancing, 60_000, logs);
+
+  // Every ACK either server sends, as the relay (perfdhcp) receives it.
+  const capture = lab.file('acks.txt', '');
+  const td = lab.spawnIn(pfNs, 'sh', ['-c', `exec tcpdump -l -n -v -i eth0 'udp port 67 and (src host 10.83.0.1 or src host 10.83.0.2)' > ${capture} 2>${capture}.err`]);
+  await waitFor('tcpdump listening', async () => (/listening on/.test(lab.read('acks.txt.err')) ? true : undefined), 10_000, () => lab.read('acks.txt.err'));
+
+  // While both run, their lease files never give one address to two clients.
+  let bAlive = true;
+  const seen: string[] = [];
+  let samples = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      if (bAlive) {
+        const x = active(leasesA);
+        const y = active(leasesB);
+        if (bAlive) {
+          seen.push(...conflicts(x, y));
+          samples++;
+        }
+      }
+      await sleep(300);
+    }
+  })();
+
+  // 1,000 clients at once (perfdhcp's avalanche: each retransmits until it has a lease).
+  const perf = sh(`ip netns exec ${pfNs} timeout 70 perfdhcp -4 -l eth0 --scenario avalanche -R 1000 -b mac=02:cc:00:00:00:00 2>&1; true`, 80_000);
+  await waitFor('some leases granted', async () => (active(leasesA).size >= 150 ? true : undefined), 30_000, logs);
+  bAlive = false;
+  b.kill('SIGKILL');
+  const firstB = b.output();
+  await waitFor('the primary in partner-down', async () => ((await state('10.83.0.1')) === 'partner-down' ? true : undefined), 30_000, logs);
+  b = await startB();
+  bAlive = true;
+  const out = (await perf).stdout;
+  await waitFor('both in load-balancing again', balancing, 60_000, logs);
+  sampling = false;
+  await sampler;
+  td.kill('SIGINT');
+  await new Promise((r) => (td.exitCode !== null ? r(undefined) : td.once('exit', r)));
+
+  const acked = acks(lab.read('acks.txt'));
+  const clients = new Set(acked.map(([, mac]) => mac));
+  if (!t.ok(clients.size >= 950, `nearly all 1,000 clients were ACKed (${clients.size}, ${acked.length} ACKs)`)) t.comment(out);
+  // No address ACKed to two clients (perfdhcp never releases).
+  const holder = new Map<string, string>();
+  const twice: string[] = [];
+  for (const [ip, mac] of acked) {
+    const h = holder.get(ip);
+    if (h !== undefined && h !== mac) twice.push(`${ip}: ${h} then ${mac}`);
+    holder.set(ip, mac);
+  }
+  t.same(twice, [], 'no address was ACKed to two clients');
+  t.ok(samples > 5, `lease files compared while both ran (${samples} times)`);
+  t.same([...new Set(seen)], [], 'the two lease files never gave one address to two clients');
+  // No ACKed lease lost: every ACKed binding is in both lease files after the restart.
+  const la = active(leasesA);
+  const lb = active(leasesB);
+  const missing = (m: Map<number, string>): string[] => [...holder].filter(([ip, mac]) => m.get(parseIPv4(ip)!) !== mac).map(([ip, mac]) => `${ip} ${mac}`);
+  if (!t.same(missing(la), [], "every ACKed lease is in the primary's lease file")) {
+    const txt = readFileSync(leasesA, 'utf8');
+    for (const m of missing(la).slice(0, 3)) {
+      const ip = m.split(' ')[0];
+      t.comment(`${m}: ${txt.split(/\n(?=lease )/).filter((r) => r.startsWith(`lease ${ip} `)).join('\n') || 'no record in the primary\'s file'}`);
+      t.comment(acked.filter(([x]) => x === ip).map((x) => x.join(' ')).join(', '));
+    }
+  }
+  t.same(missing(lb), [], "every ACKed lease is in the restarted secondary's lease file");
+  t.same(conflicts(la, lb), [], 'and the two files agree');
+  t.same(duplicates(la), [], "no client holds two addresses (primary's file)");
 });
