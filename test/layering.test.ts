@@ -3,9 +3,10 @@
 // rules below; a new upward import fails this test with the file and the line.
 //
 //   wire/, config/, net/,    the bottom: the shared vocabulary (DNS names, RR types, TTL
-//   channels/, log.ts        text), the parsers, packet I/O, the channels services meet
+//   channels/, fs/, log.ts   text), the parsers, packet I/O, the channels services meet
 //                            through (service health, VRRP roles) and the logger every
-//                            layer writes to; they import only each other
+//                            layer writes to, files served to clients (fs/); they
+//                            import only each other
 //   service.ts, args.ts      the service contract and its helpers: import only the
 //                            bottom and each other
 //   dns/, dhcp/, lb/, …      one folder per service: its own folder, the bottom, the
@@ -29,7 +30,7 @@ const SRC = path.join(REPO_ROOT, 'src');
 /** Known upward imports still to be removed (none now; each new one is a vocabulary move to make). */
 const KNOWN_EXCEPTIONS: readonly string[] = [];
 
-const BOTTOM = ['wire', 'config', 'net', 'channels', 'log.ts'];
+const BOTTOM = ['wire', 'config', 'net', 'channels', 'fs', 'log.ts'];
 /** Every other folder of src/ but control/ is a service's (dns, dhcp, lb, vrrp, tftp, …). */
 const SERVICE_FOLDERS = readdirSync(SRC, { withFileTypes: true })
   .filter((e) => e.isDirectory() && !BOTTOM.includes(e.name) && e.name !== 'control')
@@ -47,12 +48,12 @@ export function layeringProblem(from: string, to: string): string | undefined {
   // cli.ts is the program: it loads main.ts (the `run` command) when that command runs.
   if (NOBODY_IMPORTS.includes(to) && !(from === 'cli.ts' && to === 'main.ts')) return `nothing imports ${to}`;
   if (f === g && from.includes('/')) return undefined; // inside one folder
-  if (BOTTOM.includes(f)) return BOTTOM.includes(g) ? undefined : `${f} is at the bottom: it imports only wire/, config/, net/, channels/ and log.ts`;
+  if (BOTTOM.includes(f)) return BOTTOM.includes(g) ? undefined : `${f} is at the bottom: it imports only wire/, config/, net/, channels/, fs/ and log.ts`;
   if (CONTRACT.includes(from)) return BOTTOM.includes(g) || CONTRACT.includes(to) ? undefined : `${from} is the service contract: it imports only the bottom folders and ${CONTRACT.join(', ')}`;
   if (SERVICE_FOLDERS.includes(f)) {
     if (BOTTOM.includes(g) || CONTRACT.includes(to) || to === 'control/server.ts') return undefined;
     if (SERVICE_FOLDERS.includes(g)) return `a service never imports another service's folder (${g}/)`;
-    return `a service imports only its own folder, wire/, config/, net/, channels/, log.ts, ${CONTRACT.join(', ')} and control/server.ts`;
+    return `a service imports only its own folder, wire/, config/, net/, channels/, fs/, log.ts, ${CONTRACT.join(', ')} and control/server.ts`;
   }
   if (f === 'control') {
     if (SERVICE_FOLDERS.includes(g)) return `control/ reaches services through their definitions (services.ts), not ${g}/`;
@@ -108,8 +109,8 @@ t.test('the checker catches upward imports and lets downward ones pass', async (
   ]);
   const found = violations(planted, []).map((v) => v.text);
   t.same(found, [
-    "src/net/frame.ts:1: imports ../dns/name.js: net is at the bottom: it imports only wire/, config/, net/, channels/ and log.ts",
-    "src/config/a.ts:1: imports ../service.js: config is at the bottom: it imports only wire/, config/, net/, channels/ and log.ts",
+    "src/net/frame.ts:1: imports ../dns/name.js: net is at the bottom: it imports only wire/, config/, net/, channels/, fs/ and log.ts",
+    "src/config/a.ts:1: imports ../service.js: config is at the bottom: it imports only wire/, config/, net/, channels/, fs/ and log.ts",
     'src/dhcp/commands.ts:1: imports ../main.js: nothing imports main.ts',
     "src/lb/service.ts:1: imports ../dns/service.js: a service never imports another service's folder (dns/)",
     'src/control/ctl.ts:2: imports ../dhcp/lease.js: control/ reaches services through their definitions (services.ts), not dhcp/',

@@ -1,10 +1,11 @@
 // Which file a requested name means, confined to the TFTP root. The name check is pure
-// (confineName); opening (openConfined) resolves symbolic links and refuses anything that
-// ends outside the root or is not a regular file (devices, FIFOs, directories).
+// (confineName); opening follows the confinement rules HTTP boot shares
+// (fs/confined-file.ts), answered as TFTP errors; uploads (--create) are TFTP's own.
 
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ERR } from './packet.js';
+import { errnoRefusal, inside, isRefusal, openConfined as openFile, type FileRefusal } from '../fs/confined-file.js';
 
 export interface Refusal {
   code: number;
@@ -48,52 +49,18 @@ export interface OpenedFile {
   real: string;
 }
 
-/**
- * Opens `rel` under `root` for reading. Symbolic links are followed only while they stay
- * inside the root; the opened descriptor is checked to be a regular file (a swap of the
- * path after the check cannot slip a device in). Without `permissive`, the file must be
- * readable by everyone (tftpd-hpa serves only o+r files).
- */
-export async function openConfined(root: string, rel: string, permissive: boolean): Promise<OpenedFile | Refusal> {
-  let realRoot: string;
-  try {
-    realRoot = await fsp.realpath(root);
-  } catch {
-    return { code: ERR.NOT_FOUND, message: 'File not found', reason: `the TFTP directory ${root} cannot be read` };
-  }
-  let real: string;
-  try {
-    real = await fsp.realpath(path.join(realRoot, rel));
-  } catch (err) {
-    return errnoRefusal(err);
-  }
-  if (!real.startsWith(realRoot.endsWith('/') ? realRoot : `${realRoot}/`)) return ACCESS('a symbolic link leads outside the TFTP directory');
-  let handle: fsp.FileHandle;
-  try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the path was resolved above.
-    handle = await fsp.open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    return errnoRefusal(err);
-  }
-  const st = await handle.stat();
-  if (!st.isFile()) {
-    await handle.close();
-    return ACCESS('not a regular file');
-  }
-  if (!permissive && (st.mode & 0o004) === 0) {
-    await handle.close();
-    return ACCESS('the file is not readable by everyone (--permissive allows it)');
-  }
-  return { handle, size: st.size, real };
+/** A refusal of the shared confinement rules (fs/confined-file.ts) as a TFTP error. */
+function tftpRefusal(f: FileRefusal): Refusal {
+  if (f.refused === 'missing') return { code: ERR.NOT_FOUND, message: 'File not found', reason: f.reason };
+  if (f.refused === 'failed') return { code: ERR.UNDEFINED, message: 'Cannot open the file', reason: f.reason };
+  return ACCESS(f.reason);
 }
 
-function errnoRefusal(err: unknown): Refusal {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return NOT_FOUND;
-  if (code === 'EACCES' || code === 'EPERM') return ACCESS('permission denied');
-  if (code === 'ELOOP') return ACCESS('too many symbolic links');
-  if (code === 'ENAMETOOLONG') return ACCESS('the name is too long');
-  return { code: ERR.UNDEFINED, message: 'Cannot open the file', reason: code ?? String(err) };
+/** Opens `rel` under `root` for reading, by the shared confinement rules (fs/confined-file.ts). */
+export async function openConfined(root: string, rel: string, permissive: boolean): Promise<OpenedFile | Refusal> {
+  const f = await openFile(root, rel, permissive, 'the TFTP directory');
+  if (isRefusal(f)) return tftpRefusal(f);
+  return { handle: f.handle, size: f.stat.size, real: f.real };
 }
 
 export interface UploadTarget {
@@ -115,22 +82,22 @@ export async function createConfined(root: string, rel: string, permissive: bool
     realRoot = await fsp.realpath(root);
     parent = await fsp.realpath(path.join(realRoot, path.dirname(rel)));
   } catch (err) {
-    return errnoRefusal(err);
+    return tftpRefusal(errnoRefusal(err));
   }
-  if (parent !== realRoot && !parent.startsWith(`${realRoot}/`)) return ACCESS('a symbolic link leads outside the TFTP directory');
+  if (!inside(realRoot, parent)) return ACCESS('a symbolic link leads outside the TFTP directory');
   const final = path.join(parent, path.basename(rel));
   try {
     const st = await fsp.lstat(final);
     if (!st.isFile()) return ACCESS('not a regular file');
     if (!permissive && (st.mode & 0o002) === 0) return ACCESS('the existing file is not writable by everyone (--permissive allows it)');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return errnoRefusal(err);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return tftpRefusal(errnoRefusal(err));
   }
   const temp = path.join(parent, `.${path.basename(rel)}.triad-upload-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   try {
     const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     return { handle, temp, final };
   } catch (err) {
-    return errnoRefusal(err);
+    return tftpRefusal(errnoRefusal(err));
   }
 }
