@@ -42,7 +42,12 @@ export interface RunOptions {
   log: Logger;
   /** DHCP → DNS host names (DHCP publishes, DNS applies); absent in one-off commands. */
   names?: NameRegistrations;
+  /** `triad run -u USER`: the user the process becomes once the services listen (DNS workers start as it). */
+  runAs?: { user: string; uid: number; gid: number };
 }
+
+/** Capabilities a service may keep after `triad run -u USER` drops root (capabilities(7)). */
+export type CapabilityName = 'CAP_NET_BIND_SERVICE' | 'CAP_NET_BROADCAST' | 'CAP_NET_ADMIN' | 'CAP_NET_RAW';
 
 /** One service as `triad run` sees it, before it exists. */
 export interface ServiceDefinition {
@@ -68,6 +73,12 @@ export interface ServiceDefinition {
   readonly commands?: readonly CommandSpec[];
   /** Its `triad ctl NAME COMMAND …` commands (the running service answers them). */
   readonly control?: ControlSpec;
+  /**
+   * What it still needs once `triad run -u USER` has dropped root, with the reason
+   * (README "Running with least privilege" lists them): e.g. CAP_NET_BIND_SERVICE to
+   * listen on a new port below 1024 at a reload, CAP_NET_RAW for packet sockets.
+   */
+  readonly capabilities?: readonly CapabilityName[];
 }
 
 /** Where a service's configuration lives: CONF_DIR/`file`, or `--option FILE`. */

@@ -1,0 +1,131 @@
+// `triad run -u USER` (BIND's `-u`): every privileged socket is opened as root,
+// then the process becomes USER and keeps only the capabilities its running
+// services still need (each ServiceDefinition lists them). Node has no capability
+// API, so the libc calls go through koffi, as src/net does for packet sockets:
+// prctl(PR_SET_KEEPCAPS) keeps the permitted set across setuid(2), capset(2) then
+// narrows it, prctl(PR_CAPBSET_DROP) empties the bounding set of the rest, and the
+// kept capabilities are raised in the ambient set so that the tools Triad runs
+// (nft, ip, arping, check scripts) have them too (capabilities(7)).
+//
+// Capabilities are per thread: keepcaps and capset apply to the main thread, which
+// opens every socket and spawns every child; libuv's pool threads (file I/O) lose
+// all of theirs at setuid, which they do not need.
+
+import { execFileSync } from 'node:child_process';
+import { chownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import koffi from 'koffi';
+
+import type { CapabilityName } from './service.js';
+
+/** capabilities(7) numbers of those Triad may keep. */
+export const CAPABILITIES: Readonly<Record<CapabilityName, number>> = { CAP_NET_BIND_SERVICE: 10, CAP_NET_BROADCAST: 11, CAP_NET_ADMIN: 12, CAP_NET_RAW: 13 };
+
+export interface RunAs {
+  user: string;
+  uid: number;
+  gid: number;
+  /** Supplementary groups (as initgroups(3) would set them). */
+  groups: number[];
+}
+
+/** The uid and primary gid of a user name or number (`id`, so NSS users count). */
+export function lookupUser(user: string): RunAs {
+  const id = (flag: string): number[] => {
+    try {
+      return execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(/\s+/).map(Number);
+    } catch {
+      throw new Error(`-u ${user}: no such user`);
+    }
+  };
+  return { user, uid: id('-u')[0], gid: id('-g')[0], groups: id('-G') };
+}
+
+/** The three 64-bit masks of capset(2), version 3, from a list of capabilities. */
+export function capMask(caps: readonly CapabilityName[]): bigint {
+  return caps.reduce((m, c) => m | (1n << BigInt(CAPABILITIES[c])), 0n);
+}
+
+/** Parses CapEff/CapPrm/CapBnd/CapAmb and Uid/Gid of /proc/PID/status (tests, `ctl status`). */
+export function procStatus(text: string): { uid: number; gid: number; caps: Record<string, bigint> } {
+  const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(text)?.[1] ?? '';
+  const caps: Record<string, bigint> = {};
+  for (const n of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) caps[n] = BigInt(`0x${field(n) || '0'}`);
+  return { uid: Number(field('Uid').split(/\s+/)[0]), gid: Number(field('Gid').split(/\s+/)[0]), caps };
+}
+
+interface Libc {
+  prctl: (op: number, a: number, b: number, c: number, d: number) => number;
+  capset: (hdr: Buffer, data: Buffer) => number;
+  strerror: (e: number) => string;
+}
+
+let libc: Libc | undefined;
+function lib(): Libc {
+  if (libc) return libc;
+  const l = koffi.load('libc.so.6');
+  // koffi's function objects are typed loosely; the casts name the C signatures.
+  libc = {
+    prctl: l.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)') as Libc['prctl'],
+    capset: l.func('int capset(void *, void *)') as Libc['capset'],
+    strerror: l.func('const char *strerror(int)') as Libc['strerror'],
+  };
+  return libc;
+}
+
+function check(what: string, rc: number): void {
+  if (rc !== 0) {
+    const e = koffi.errno();
+    throw new Error(`${what}: ${lib().strerror(e)} (errno ${e})`);
+  }
+}
+
+const PR_CAPBSET_DROP = 24;
+const PR_SET_KEEPCAPS = 8;
+const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_RAISE = 2;
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+/** The owner of DATA_DIR and everything in it becomes the user (symbolic links are left alone). */
+export function chownTree(dir: string, to: RunAs): void {
+  const visit = (p: string): void => {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    if (!st || st.isSymbolicLink()) return;
+    if (st.uid !== to.uid || st.gid !== to.gid) chownSync(p, to.uid, to.gid);
+    if (st.isDirectory()) for (const e of readdirSync(p)) visit(path.join(p, e));
+  };
+  visit(dir);
+}
+
+/**
+ * Becomes `to` keeping `keep`: bounding set reduced to `keep`, supplementary groups
+ * of the user, gid, uid, then permitted = effective = inheritable = ambient = `keep`.
+ * Throws with the failing step; the caller exits rather than serve half-dropped.
+ */
+export function dropPrivileges(to: RunAs, keep: readonly CapabilityName[]): void {
+  const l = lib();
+  const mask = capMask(keep);
+  const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  // The bounding set first: dropping from it needs CAP_SETPCAP, which goes at setuid.
+  for (let c = 0; c <= last; c++) if (!(mask & (1n << BigInt(c)))) check(`PR_CAPBSET_DROP ${c}`, l.prctl(PR_CAPBSET_DROP, c, 0, 0, 0));
+  check('PR_SET_KEEPCAPS', l.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+  const { setgroups, setgid, setuid } = process;
+  if (!setgroups || !setgid || !setuid) throw new Error('-u: this platform cannot change the user');
+  setgroups(to.groups);
+  setgid(to.gid);
+  setuid(to.uid);
+  const hdr = Buffer.alloc(8);
+  hdr.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
+  hdr.writeInt32LE(0, 4);
+  const data = Buffer.alloc(24);
+  const lo = Number(mask & 0xffffffffn);
+  const hi = Number(mask >> 32n);
+  for (const [i, word] of [lo, hi].entries()) {
+    data.writeUInt32LE(word, i * 12); // effective
+    data.writeUInt32LE(word, i * 12 + 4); // permitted
+    data.writeUInt32LE(word, i * 12 + 8); // inheritable (needed for ambient)
+  }
+  check('capset', l.capset(hdr, data));
+  check('PR_SET_KEEPCAPS 0', l.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0));
+  for (const c of keep) check(`PR_CAP_AMBIENT_RAISE ${c}`, l.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAPABILITIES[c], 0, 0));
+}

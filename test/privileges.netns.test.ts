@@ -1,0 +1,96 @@
+// `triad run -u nobody` as root: once DNS (with a cluster worker) and DHCP listen, the
+// process is nobody with exactly the capabilities README documents for them
+// (CAP_NET_BIND_SERVICE, CAP_NET_RAW) in its effective, permitted, bounding and
+// ambient sets; the DNS worker is nobody with none. dig gets answers, dhclient a
+// lease that is written to the lease file (0640, nobody's), and a SIGHUP reload
+// after the drop serves a changed zone.
+import t from 'tap';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { BIN_TRIAD } from './helpers/paths.js';
+import path from 'node:path';
+import { NetnsLab, sh, sleep, labPrerequisites } from './dhcp/netns-lab.js';
+import { capMask, procStatus } from '../src/privileges.js';
+
+const waitFor = async (what: () => boolean | Promise<boolean>, ms: number): Promise<boolean> => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await what()) return true;
+    await sleep(100);
+  }
+  return false;
+};
+
+t.test('triad run -u nobody: uid, capabilities, DNS, DHCP, a lease written, reload after the drop', { timeout: 90_000 }, async (t) => {
+  if (!(await labPrerequisites(t, ['ip', 'dig', 'dhclient']))) return;
+  const lab = new NetnsLab('tpv');
+  t.teardown(() => lab.cleanup());
+  await lab.setupServer('10.79.0.1/24');
+  const zone = (serial: number, extra = ''): string => `$TTL 300\n@ SOA ns root ${serial} 1h 10m 1w 5m\n@ NS ns\nns A 10.79.0.1\nwww A 10.79.0.80\n${extra}`;
+  lab.file('lab.zone', zone(1));
+  const named = lab.file('named.conf', `options {\n  directory "${lab.dir}";\n  listen-on port 53 { 10.79.0.1; };\n  listen-on-v6 { none; };\n  recursion no;\n};\nzone "priv.test" { type primary; file "lab.zone"; };\n`);
+  const conf = lab.file('dhcpd.conf', 'authoritative;\ndefault-lease-time 600;\nsubnet 10.79.0.0 netmask 255.255.255.0 {\n  range 10.79.0.100 10.79.0.120;\n}\n');
+  const leases = lab.file('dhcpd.leases');
+  const server = await lab.startTriad(conf, leases, 'br0', ['--named-conf', named, '--dns-workers', '1', '-u', 'nobody']);
+  if (!t.ok(await waitFor(() => /running as nobody/.test(server.output()), 10_000), 'triad says it dropped to nobody')) t.comment(server.output());
+  const pid = server.pid!;
+
+  const nobody = { uid: Number((await sh('id -u nobody')).stdout), gid: Number((await sh('id -g nobody')).stdout) };
+  const st = procStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  t.equal(st.uid, nobody.uid, 'Uid is nobody');
+  t.equal(st.gid, nobody.gid, 'Gid is nobody\'s group');
+  const want = capMask(['CAP_NET_BIND_SERVICE', 'CAP_NET_RAW']);
+  for (const set of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) t.equal(st.caps[set].toString(16), want.toString(16), `${set}: CAP_NET_BIND_SERVICE and CAP_NET_RAW only (DNS and DHCP)`);
+  const groups = /^Groups:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/).filter(Boolean).map(Number) ?? [];
+  t.notOk(groups.includes(0), `no root group among the supplementary groups (${groups.join(' ')})`);
+
+  // The DNS worker: a child of the primary (found by its parent pid), nobody, no capabilities.
+  const children = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      return readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(pid);
+    } catch {
+      return false;
+    }
+  });
+  const workers = children.map((d) => ({ d, s: procStatus(readFileSync(`/proc/${d}/status`, 'utf8')), cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') })).filter((w) => /worker/.test(w.cmd));
+  t.equal(workers.length, 1, 'one DNS worker');
+  for (const w of workers) {
+    t.equal(w.s.uid, nobody.uid, 'the worker is nobody');
+    t.equal(w.s.caps.CapEff, 0n, 'the worker has no effective capability');
+    t.equal(w.s.caps.CapPrm, 0n, 'nor a permitted one');
+  }
+
+  const ns = await lab.addClient('c', '02:00:00:00:79:01');
+  const dig = async (name: string): Promise<string> => (await sh(`ip netns exec ${ns} dig +short +time=2 +tries=2 @10.79.0.1 ${name} A`)).stdout.trim();
+
+  // DHCP: dhclient gets a lease (which also configures the address dig then uses).
+  const out = path.join(lab.dir, 'c.out');
+  await sh(`ip netns exec ${ns} dhclient -4 -v -1 -sf ${lab.dhclientScript(out)} -lf ${lab.dir}/c.leases -pf ${lab.dir}/c.pid eth0 2>&1; echo rc=$?`, 60_000);
+  await sh(`kill $(cat ${lab.dir}/c.pid)`).catch(() => undefined);
+  const ip = /BOUND ip=(\S+)/.exec(lab.read('c.out'))?.[1] ?? '';
+  t.match(ip, /^10\.79\.0\.1(0\d|1\d|20)$/, `dhclient bound ${ip}`);
+  t.ok(await waitFor(() => readFileSync(leases, 'utf8').includes(`lease ${ip} {`), 5000), 'the lease is in the lease file');
+  const ls = statSync(leases);
+  t.equal(ls.uid, nobody.uid, 'the lease file is nobody\'s');
+  t.equal(ls.mode & 0o077 & ~0o040, 0, `the lease file is not for others (mode ${(ls.mode & 0o777).toString(8)})`);
+  const sock = statSync(path.join(lab.dir, 'control.sock'));
+  t.equal(sock.mode & 0o777, 0o600, 'the control socket is owner-only');
+
+  // DNS answers, and a reload after the drop (the files must stay readable) serves the change.
+  t.equal(await dig('www.priv.test'), '10.79.0.80', 'dig gets the answer');
+  writeFileSync(path.join(lab.dir, 'lab.zone'), zone(2, 'new A 10.79.0.81\n'));
+  const before = (server.output().match(/"msg":"reloaded"/g) ?? []).length;
+  process.kill(pid, 'SIGHUP');
+  t.ok(await waitFor(() => (server.output().match(/"msg":"reloaded"/g) ?? []).length > before, 15_000), 'the SIGHUP reload went through');
+  t.ok(await waitFor(async () => (await dig('new.priv.test')) === '10.79.0.81', 10_000), 'the changed zone is served after the reload');
+  if (!t.notMatch(server.output(), /permission denied|EACCES|EPERM/i, 'no permission error in the log')) t.comment(server.output());
+  t.equal(procStatus(readFileSync(`/proc/${pid}/status`, 'utf8')).uid, nobody.uid, 'still nobody');
+});
+
+t.test('triad run -u with an unknown user: refused before anything starts', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-priv-'));
+  const r = spawnSync(process.execPath, [BIN_TRIAD, 'run', '--conf-dir', dir, '--data-dir', path.join(dir, 'data'), '-u', 'no-such-user-here'], { encoding: 'utf8', timeout: 20_000 });
+  t.equal(r.status, 2, 'exit status 2');
+  t.match(r.stdout + r.stderr, /-u no-such-user-here: no such user/);
+});
