@@ -8,8 +8,8 @@ import { runOptionsFrom } from './service.js';
 import { SERVICES } from './services.js';
 import { formatServiceStatus, Supervisor } from './supervisor.js';
 import { controlSocketPath, registerControl, unregisterControl } from './control/server.js';
-import { mkdirSync } from 'node:fs';
-import { chownTree, dropPrivileges, lookupUser, type RunAs } from './privileges.js';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { capMask, chownTree, dropPrivileges, lookupUser, procStatus, type RunAs } from './privileges.js';
 import type { CapabilityName } from './service.js';
 
 export async function runCommand(args: ParsedArgs): Promise<number> {
@@ -73,7 +73,12 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     // Every configured service keeps what it needs, also one that failed to start:
     // a SIGHUP after the file is fixed starts it as the user.
     const configured = new Set(services.status().filter((st) => st.state !== 'not configured').map((st) => st.name));
-    const keep = [...new Set(SERVICES.filter((d) => configured.has(d.name)).flatMap((d): readonly CapabilityName[] => d.capabilities ?? []))].sort();
+    const wanted = [...new Set(SERVICES.filter((d) => configured.has(d.name)).flatMap((d): readonly CapabilityName[] => d.capabilities ?? []))].sort();
+    // One this process does not have (a container granted fewer) cannot be kept: say so and go on without it.
+    const have = procStatus(readFileSync('/proc/self/status', 'utf8')).caps.CapPrm;
+    const keep = wanted.filter((c) => (have & capMask([c])) !== 0n);
+    const missing = wanted.filter((c) => !keep.includes(c));
+    if (missing.length) log.warn({ missing }, `-u ${runAs.user}: ${missing.join(', ')} not available to this process; what needs ${missing.length > 1 ? 'them' : 'it'} will fail after the drop`);
     try {
       chownTree(opts.dataDir, runAs); // what the services created as root while starting
       dropPrivileges(runAs, keep);

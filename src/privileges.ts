@@ -80,6 +80,7 @@ function check(what: string, rc: number): void {
   }
 }
 
+const PR_CAPBSET_READ = 23;
 const PR_CAPBSET_DROP = 24;
 const PR_SET_KEEPCAPS = 8;
 const PR_CAP_AMBIENT = 47;
@@ -107,7 +108,11 @@ export function dropPrivileges(to: RunAs, keep: readonly CapabilityName[]): void
   const mask = capMask(keep);
   const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
   // The bounding set first: dropping from it needs CAP_SETPCAP, which goes at setuid.
-  for (let c = 0; c <= last; c++) if (!(mask & (1n << BigInt(c)))) check(`PR_CAPBSET_DROP ${c}`, l.prctl(PR_CAPBSET_DROP, c, 0, 0, 0));
+  // Only those still in it (a container's is already narrow; dropping needs CAP_SETPCAP).
+  for (let c = 0; c <= last; c++) {
+    if (mask & (1n << BigInt(c)) || l.prctl(PR_CAPBSET_READ, c, 0, 0, 0) !== 1) continue;
+    check(`PR_CAPBSET_DROP ${c}`, l.prctl(PR_CAPBSET_DROP, c, 0, 0, 0));
+  }
   check('PR_SET_KEEPCAPS', l.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
   const { setgroups, setgid, setuid } = process;
   if (!setgroups || !setgid || !setuid) throw new Error('-u: this platform cannot change the user');
