@@ -3,10 +3,12 @@
 // (CAP_NET_BIND_SERVICE, CAP_NET_RAW) in its effective, permitted, bounding and
 // ambient sets; the DNS worker is nobody with none. dig gets answers, dhclient a
 // lease that is written to the lease file (0640, nobody's), and a SIGHUP reload
-// after the drop serves a changed zone.
+// after the drop serves a changed zone. With the load balancer and VRRP instead, the
+// process keeps CAP_NET_ADMIN and CAP_NET_RAW, and a VRRP address, a reload's new VIP
+// and nft rules are still made (and removed at stop) after the drop.
 import t from 'tap';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { BIN_TRIAD } from './helpers/paths.js';
 import path from 'node:path';
@@ -93,4 +95,43 @@ t.test('triad run -u with an unknown user: refused before anything starts', asyn
   const r = spawnSync(process.execPath, [BIN_TRIAD, 'run', '--conf-dir', dir, '--data-dir', path.join(dir, 'data'), '-u', 'no-such-user-here'], { encoding: 'utf8', timeout: 20_000 });
   t.equal(r.status, 2, 'exit status 2');
   t.match(r.stdout + r.stderr, /-u no-such-user-here: no such user/);
+});
+
+t.test('triad run -u nobody with the load balancer and VRRP: nft and addresses still change after the drop', { timeout: 60_000 }, async (t) => {
+  if (!(await labPrerequisites(t, ['ip', 'nft']))) return;
+  const ns = `tpl${Math.random().toString(36).slice(2, 7)}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-priv-lb-'));
+  await sh(`chmod 755 ${dir} && ip netns add ${ns} && ip -n ${ns} link set lo up && ip -n ${ns} link add eth0 type veth peer name eth9 && ip -n ${ns} link set eth0 up && ip -n ${ns} link set eth9 up && ip -n ${ns} addr add 10.66.0.1/24 dev eth0`);
+  let child: ReturnType<typeof spawn> | undefined;
+  t.teardown(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await sh(`ip netns del ${ns}`).catch(() => undefined);
+  });
+  const vs = (vip: string, rs: string[]): string => `virtual_server ${vip} 80 {\n  delay_loop 5\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${rs.map((r) => `  real_server ${r} 8080 {\n  }\n`).join('')}}\n`;
+  const vrrp = 'vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  priority 150\n  advert_int 1\n  virtual_ipaddress {\n    10.66.0.50/24\n  }\n}\n';
+  const conf = path.join(dir, 'keepalived.conf');
+  writeFileSync(conf, vrrp + vs('10.66.0.100', ['10.66.0.2']), { mode: 0o644 });
+  child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN_TRIAD, 'run', '--conf-dir', path.join(dir, 'none'), '--data-dir', path.join(dir, 'data'), '--lb-conf', conf, '-u', 'nobody'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const pid = child.pid!;
+  if (!t.ok(await waitFor(() => /running as nobody/.test(out), 15_000), 'triad dropped to nobody')) t.comment(out);
+  const st = procStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  t.equal(st.uid, Number((await sh('id -u nobody')).stdout), 'Uid is nobody');
+  for (const set of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) t.equal(st.caps[set].toString(16), capMask(['CAP_NET_ADMIN', 'CAP_NET_RAW']).toString(16), `${set}: CAP_NET_ADMIN and CAP_NET_RAW only (load balancer and VRRP)`);
+  const addrs = async (): Promise<string> => (await sh(`ip -n ${ns} -4 addr show dev eth0`)).stdout;
+  const table = async (): Promise<string> => (await sh(`ip netns exec ${ns} nft list table ip triad`).catch(() => ({ stdout: '' }))).stdout;
+  t.ok(await waitFor(async () => (await addrs()).includes('10.66.0.50/24'), 10_000), 'VRRP became master after the drop and added its address');
+  t.match(await table(), /10\.66\.0\.2\b/, 'the nft table has the real server');
+
+  writeFileSync(conf, vrrp + vs('10.66.0.100', ['10.66.0.2', '10.66.0.3']) + vs('10.66.0.101', ['10.66.0.4']));
+  process.kill(pid, 'SIGHUP');
+  t.ok(await waitFor(async () => (await addrs()).includes('10.66.0.101/32') && /10\.66\.0\.3\b/.test(await table()) && /10\.66\.0\.4\b/.test(await table()), 10_000), 'after a reload as nobody: the new VIP is added and nft has the new real servers');
+  if (!t.notMatch(out, /permission denied|EACCES|EPERM|Operation not permitted/i, 'no permission error in the log')) t.comment(out);
+  process.kill(pid, 'SIGTERM');
+  await new Promise((r) => (child!.exitCode !== null || child!.signalCode !== null ? r(undefined) : child!.once('exit', r)));
+  t.equal(child.exitCode, 0, 'stopped cleanly');
+  t.equal(await table(), '', 'the nft table is removed at stop');
+  t.notMatch(await addrs(), /10\.66\.0\.(50|100|101)\//, 'the addresses are removed at stop');
 });
