@@ -29,7 +29,7 @@ export function readControlKey(file: string, name?: string): { key: ControlKey }
 const OWN = new Set(['json', 'data-dir', 'conf-dir', 'control-socket', 'server', 'key', 'key-name']);
 
 function ctlUsage(): string {
-  const lines = ['usage: triad ctl [SERVICE] COMMAND [ARGS…] [--data-dir DIR | --control-socket PATH | --server ADDR[#PORT] [--key FILE] [--key-name NAME]] [--json]', '  status                 every service: running, failed (with the reason) or not configured'];
+  const lines = ['usage: triad ctl [SERVICE] COMMAND [ARGS…] [--data-dir DIR | --control-socket PATH | --server ADDR[#PORT] (or ADDR:PORT) [--key FILE] [--key-name NAME]] [--json]', '  status                 every service: running, failed (with the reason) or not configured'];
   for (const d of SERVICES) {
     for (const c of d.control?.commands ?? []) {
       const words = `${d.name} ${c.name}${c.args ? ` ${c.args}` : ''}`;
@@ -50,7 +50,8 @@ export async function ctlCommand(args: ParsedArgs): Promise<number> {
   const dataDir = path.resolve(optString(args, 'data-dir') ?? process.env.TRIAD_DATA_DIR ?? path.join(confDir, '..', '.triad-data'));
   // `--server ADDR[#PORT]`: a named.conf `controls { inet … }` channel instead of the Unix socket (BIND's default port 953).
   const inet = optString(args, 'server');
-  const m = inet ? /^(.+?)(?:[#]([0-9]+))?$/.exec(inet) : null;
+  // ADDR#PORT as rndc writes it; ADDR:PORT too when ADDR is not an IPv6 address.
+  const m = inet ? (/^([^:#]+):([0-9]+)$/.exec(inet) ?? /^(.+?)(?:[#]([0-9]+))?$/.exec(inet)) : null;
   const sock = m ? { host: m[1], port: Number(m[2] ?? 953) } : controlSocketPath(dataDir, args.options['control-socket']);
   let key: ControlKey | undefined;
   if (typeof sock !== 'string') {

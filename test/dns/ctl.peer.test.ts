@@ -112,6 +112,8 @@ t.test('controls inet channel: signed requests from allowed clients work, others
   const ok = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', ...server, '--key', keyFile], { encoding: 'utf8' });
   t.equal(ok.status, 0, ok.stderr);
   t.match(ok.stdout, /queries: \d+/);
+  const colon = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', '--server', `${ctlAddr}:${ctlPort}`, '--key', keyFile], { encoding: 'utf8' });
+  t.equal(colon.status, 0, `--server ADDR:PORT works too: ${colon.stderr}`);
   const wrong = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', ...server, '--key', wrongKeyFile], { encoding: 'utf8' });
   t.not(wrong.status, 0, 'a wrong key is refused');
   t.match(wrong.stderr, /request refused: bad signature/);
