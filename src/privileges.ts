@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import koffi from 'koffi';
+import { capsetAll, ensure, prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_SET_KEEPCAPS } from './net/capabilities.js';
 
 import type { CapabilityName } from './service.js';
 
@@ -54,39 +54,6 @@ export function procStatus(text: string): { uid: number; gid: number; caps: Reco
   return { uid: Number(field('Uid').split(/\s+/)[0]), gid: Number(field('Gid').split(/\s+/)[0]), caps };
 }
 
-interface Libc {
-  prctl: (op: number, a: number, b: number, c: number, d: number) => number;
-  capset: (hdr: Buffer, data: Buffer) => number;
-  strerror: (e: number) => string;
-}
-
-let libc: Libc | undefined;
-function lib(): Libc {
-  if (libc) return libc;
-  const l = koffi.load('libc.so.6');
-  // koffi's function objects are typed loosely; the casts name the C signatures.
-  libc = {
-    prctl: l.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)') as Libc['prctl'],
-    capset: l.func('int capset(void *, void *)') as Libc['capset'],
-    strerror: l.func('const char *strerror(int)') as Libc['strerror'],
-  };
-  return libc;
-}
-
-function check(what: string, rc: number): void {
-  if (rc !== 0) {
-    const e = koffi.errno();
-    throw new Error(`${what}: ${lib().strerror(e)} (errno ${e})`);
-  }
-}
-
-const PR_CAPBSET_READ = 23;
-const PR_CAPBSET_DROP = 24;
-const PR_SET_KEEPCAPS = 8;
-const PR_CAP_AMBIENT = 47;
-const PR_CAP_AMBIENT_RAISE = 2;
-const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-
 /** The owner of DATA_DIR and everything in it becomes the user (symbolic links are left alone). */
 export function chownTree(dir: string, to: RunAs): void {
   const visit = (p: string): void => {
@@ -104,33 +71,21 @@ export function chownTree(dir: string, to: RunAs): void {
  * Throws with the failing step; the caller exits rather than serve half-dropped.
  */
 export function dropPrivileges(to: RunAs, keep: readonly CapabilityName[]): void {
-  const l = lib();
   const mask = capMask(keep);
   const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
   // The bounding set first: dropping from it needs CAP_SETPCAP, which goes at setuid.
-  // Only those still in it (a container's is already narrow; dropping needs CAP_SETPCAP).
+  // Only those still in it (a container's is already narrow).
   for (let c = 0; c <= last; c++) {
-    if (mask & (1n << BigInt(c)) || l.prctl(PR_CAPBSET_READ, c, 0, 0, 0) !== 1) continue;
-    check(`PR_CAPBSET_DROP ${c}`, l.prctl(PR_CAPBSET_DROP, c, 0, 0, 0));
+    if (mask & (1n << BigInt(c)) || prctl(PR_CAPBSET_READ, c) !== 1) continue;
+    ensure(`PR_CAPBSET_DROP ${c}`, prctl(PR_CAPBSET_DROP, c));
   }
-  check('PR_SET_KEEPCAPS', l.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+  ensure('PR_SET_KEEPCAPS', prctl(PR_SET_KEEPCAPS, 1));
   const { setgroups, setgid, setuid } = process;
   if (!setgroups || !setgid || !setuid) throw new Error('-u: this platform cannot change the user');
   setgroups(to.groups);
   setgid(to.gid);
   setuid(to.uid);
-  const hdr = Buffer.alloc(8);
-  hdr.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
-  hdr.writeInt32LE(0, 4);
-  const data = Buffer.alloc(24);
-  const lo = Number(mask & 0xffffffffn);
-  const hi = Number(mask >> 32n);
-  for (const [i, word] of [lo, hi].entries()) {
-    data.writeUInt32LE(word, i * 12); // effective
-    data.writeUInt32LE(word, i * 12 + 4); // permitted
-    data.writeUInt32LE(word, i * 12 + 8); // inheritable (needed for ambient)
-  }
-  check('capset', l.capset(hdr, data));
-  check('PR_SET_KEEPCAPS 0', l.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0));
-  for (const c of keep) check(`PR_CAP_AMBIENT_RAISE ${c}`, l.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAPABILITIES[c], 0, 0));
+  capsetAll(mask);
+  ensure('PR_SET_KEEPCAPS 0', prctl(PR_SET_KEEPCAPS, 0));
+  for (const c of keep) ensure(`PR_CAP_AMBIENT_RAISE ${c}`, prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAPABILITIES[c]));
 }

@@ -48,20 +48,25 @@ t.test('triad run -u nobody: uid, capabilities, DNS, DHCP, a lease written, relo
   t.notOk(groups.includes(0), `no root group among the supplementary groups (${groups.join(' ')})`);
 
   // The DNS worker: a child of the primary (found by its parent pid), nobody, no capabilities.
-  const children = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+  const dnsWorkers = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
     try {
-      return readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(pid);
+      if (readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] !== String(pid)) return [];
+      if (!/worker/.test(readFileSync(`/proc/${d}/cmdline`, 'utf8'))) return [];
+      return [{ pid: Number(d), s: procStatus(readFileSync(`/proc/${d}/status`, 'utf8')) }];
     } catch {
-      return false;
+      return [];
     }
   });
-  const workers = children.map((d) => ({ d, s: procStatus(readFileSync(`/proc/${d}/status`, 'utf8')), cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') })).filter((w) => /worker/.test(w.cmd));
-  t.equal(workers.length, 1, 'one DNS worker');
-  for (const w of workers) {
-    t.equal(w.s.uid, nobody.uid, 'the worker is nobody');
-    t.equal(w.s.caps.CapEff, 0n, 'the worker has no effective capability');
-    t.equal(w.s.caps.CapPrm, 0n, 'nor a permitted one');
-  }
+  const checkWorkers = (when: string): number[] => {
+    const workers = dnsWorkers();
+    t.equal(workers.length, 1, `one DNS worker (${when})`);
+    for (const w of workers) {
+      t.equal(w.s.uid, nobody.uid, `the worker is nobody (${when})`);
+      for (const set of ['CapEff', 'CapPrm', 'CapAmb']) t.equal(w.s.caps[set], 0n, `the worker's ${set} is empty (${when})`);
+    }
+    return workers.map((w) => w.pid);
+  };
+  const [firstWorker] = checkWorkers('started before the drop');
 
   const ns = await lab.addClient('c', '02:00:00:00:79:01');
   const dig = async (name: string): Promise<string> => (await sh(`ip netns exec ${ns} dig +short +time=2 +tries=2 @10.79.0.1 ${name} A`)).stdout.trim();
@@ -88,6 +93,12 @@ t.test('triad run -u nobody: uid, capabilities, DNS, DHCP, a lease written, relo
   t.ok(await waitFor(async () => (await dig('new.priv.test')) === '10.79.0.81', 10_000), 'the changed zone is served after the reload');
   if (!t.notMatch(server.output(), /permission denied|EACCES|EPERM/i, 'no permission error in the log')) t.comment(server.output());
   t.equal(procStatus(readFileSync(`/proc/${pid}/status`, 'utf8')).uid, nobody.uid, 'still nobody');
+  // A worker restarted after the drop (here: killed) has no capability either.
+  process.kill(firstWorker, 'SIGKILL');
+  t.ok(await waitFor(() => dnsWorkers().some((w) => w.pid !== firstWorker && /^\d+$/.test(String(w.pid))), 15_000), 'the worker is restarted');
+  await waitFor(() => dnsWorkers().every((w) => w.s.caps.CapEff === 0n), 3000);
+  checkWorkers('restarted after the drop');
+  t.ok(await waitFor(async () => (await dig('new.priv.test')) === '10.79.0.81', 10_000), 'the restarted worker answers');
 });
 
 t.test('triad run -u with an unknown user: refused before anything starts', async (t) => {
