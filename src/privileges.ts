@@ -1,7 +1,7 @@
 // `triad run -u USER` (BIND's `-u`): every privileged socket is opened as root,
-// then the process becomes USER and keeps only the capabilities its running
+// then the process becomes USER and keeps only the capabilities its configured
 // services still need (each ServiceDefinition lists them). Node has no capability
-// API, so the libc calls go through koffi, as src/net does for packet sockets:
+// API, so the libc calls go through koffi (net/capabilities.ts):
 // prctl(PR_SET_KEEPCAPS) keeps the permitted set across setuid(2), capset(2) then
 // narrows it, prctl(PR_CAPBSET_DROP) empties the bounding set of the rest, and the
 // kept capabilities are raised in the ambient set so that the tools Triad runs
@@ -15,7 +15,6 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { capsetAll, ensure, prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_SET_KEEPCAPS } from './net/capabilities.js';
-
 import type { CapabilityName } from './service.js';
 
 /** capabilities(7) numbers of those Triad may keep. */
