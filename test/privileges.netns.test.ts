@@ -1,9 +1,9 @@
-// `triad run -u nobody` as root: once DNS (with a cluster worker) and DHCP listen, the
+// `triad run -u nobody` as root: once DNS (with a cluster worker), DHCP and the relay listen, the
 // process is nobody with exactly the capabilities README documents for them
 // (CAP_NET_BIND_SERVICE, CAP_NET_RAW) in its effective, permitted, bounding and
 // ambient sets; the DNS worker is nobody with none. dig gets answers, dhclient a
-// lease that is written to the lease file (0640, nobody's), and a SIGHUP reload
-// after the drop serves a changed zone. With the load balancer and VRRP instead, the
+// lease that is written to the lease file (0640, nobody's), a client behind the relay
+// an address, and a SIGHUP reload after the drop serves a changed zone. With the load balancer and VRRP instead, the
 // process keeps CAP_NET_ADMIN and CAP_NET_RAW, and a VRRP address, a reload's new VIP
 // and nft rules are still made (and removed at stop) after the drop.
 import t from 'tap';
@@ -24,17 +24,22 @@ const waitFor = async (what: () => boolean | Promise<boolean>, ms: number): Prom
   return false;
 };
 
-t.test('triad run -u nobody: uid, capabilities, DNS, DHCP, a lease written, reload after the drop', { timeout: 90_000 }, async (t) => {
-  if (!(await labPrerequisites(t, ['ip', 'dig', 'dhclient']))) return;
+t.test('triad run -u nobody: uid, capabilities, DNS, DHCP, the relay, a lease written, reload after the drop', { timeout: 90_000 }, async (t) => {
+  if (!(await labPrerequisites(t, ['ip', 'dig', 'dhclient', 'busybox']))) return;
   const lab = new NetnsLab('tpv');
   t.teardown(() => lab.cleanup());
   await lab.setupServer('10.79.0.1/24');
   const zone = (serial: number, extra = ''): string => `$TTL 300\n@ SOA ns root ${serial} 1h 10m 1w 5m\n@ NS ns\nns A 10.79.0.1\nwww A 10.79.0.80\n${extra}`;
   lab.file('lab.zone', zone(1));
   const named = lab.file('named.conf', `options {\n  directory "${lab.dir}";\n  listen-on port 53 { 10.79.0.1; };\n  listen-on-v6 { none; };\n  recursion no;\n};\nzone "priv.test" { type primary; file "lab.zone"; };\n`);
-  const conf = lab.file('dhcpd.conf', 'authoritative;\ndefault-lease-time 600;\nsubnet 10.79.0.0 netmask 255.255.255.0 {\n  range 10.79.0.100 10.79.0.120;\n}\n');
+  const conf = lab.file('dhcpd.conf', 'authoritative;\ndefault-lease-time 600;\nsubnet 10.79.0.0 netmask 255.255.255.0 {\n  range 10.79.0.100 10.79.0.120;\n}\nsubnet 10.80.0.0 netmask 255.255.255.0 {\n  range 10.80.0.100 10.80.0.120;\n  option routers 10.80.0.1;\n}\n');
   const leases = lab.file('dhcpd.leases');
-  const server = await lab.startTriad(conf, leases, 'br0', ['--named-conf', named, '--dns-workers', '1', '-u', 'nobody']);
+  // The relay in the same run: a client link rl0 whose requests go to the server on br0.
+  const nearNs = lab.name('near');
+  await lab.addNs(nearNs);
+  await lab.link(lab.serverNs, 'rl0', '10.80.0.1/24', nearNs, 'eth0', '');
+  const relayConf = lab.file('isc-dhcp-relay', 'SERVERS="10.79.0.1"\nINTERFACES="rl0"\nOPTIONS="-a"\n');
+  const server = await lab.startTriad(conf, leases, 'br0', ['--named-conf', named, '--dns-workers', '1', '--relay-conf', relayConf, '-u', 'nobody']);
   if (!t.ok(await waitFor(() => /running as nobody/.test(server.output()), 10_000), 'triad says it dropped to nobody')) t.comment(server.output());
   const pid = server.pid!;
 
@@ -43,7 +48,7 @@ t.test('triad run -u nobody: uid, capabilities, DNS, DHCP, a lease written, relo
   t.equal(st.uid, nobody.uid, 'Uid is nobody');
   t.equal(st.gid, nobody.gid, 'Gid is nobody\'s group');
   const want = capMask(['CAP_NET_BIND_SERVICE', 'CAP_NET_RAW']);
-  for (const set of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) t.equal(st.caps[set].toString(16), want.toString(16), `${set}: CAP_NET_BIND_SERVICE and CAP_NET_RAW only (DNS and DHCP)`);
+  for (const set of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) t.equal(st.caps[set].toString(16), want.toString(16), `${set}: CAP_NET_BIND_SERVICE and CAP_NET_RAW only (DNS, DHCP, relay)`);
   const groups = /^Groups:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/).filter(Boolean).map(Number) ?? [];
   t.notOk(groups.includes(0), `no root group among the supplementary groups (${groups.join(' ')})`);
 
@@ -93,6 +98,10 @@ t.test('triad run -u nobody: uid, capabilities, DNS, DHCP, a lease written, relo
   t.ok(await waitFor(async () => (await dig('new.priv.test')) === '10.79.0.81', 10_000), 'the changed zone is served after the reload');
   if (!t.notMatch(server.output(), /permission denied|EACCES|EPERM/i, 'no permission error in the log')) t.comment(server.output());
   t.equal(procStatus(readFileSync(`/proc/${pid}/status`, 'utf8')).uid, nobody.uid, 'still nobody');
+  // The relay after the drop and the reload: a client of its link gets an address.
+  await sh(`UDHCPC_OUT=${lab.dir}/near.out ip netns exec ${nearNs} busybox udhcpc -i eth0 -f -q -n -t 6 -T 2 -s ${lab.udhcpcScript()} 2>&1`, 60_000).catch(() => undefined);
+  t.match(lab.read('near.out'), /bound ip=10\.80\.0\.1\d\d /, 'a client behind the relay gets an address');
+
   // A worker restarted after the drop (here: killed) has no capability either.
   process.kill(firstWorker, 'SIGKILL');
   t.ok(await waitFor(() => dnsWorkers().some((w) => w.pid !== firstWorker && /^\d+$/.test(String(w.pid))), 15_000), 'the worker is restarted');
