@@ -12,6 +12,9 @@
 # exactly those capabilities (see README). They are not put on node as file
 # capabilities because exec fails outright when a file capability is missing from
 # the container's bounding set, which would break the DNS-only run.
+# Or start those as root with the capabilities the drop uses and let Triad become node
+# (`bin/triad run --conf-dir conf -u node`, README "Running with least privilege"):
+# afterwards only the network capabilities stay.
 
 # --- build: install everything, compile TypeScript, drop dev dependencies -----
 ARG NODE_IMAGE=node:20-bookworm-slim

@@ -12,6 +12,7 @@ function runOptionSpecs(): OptionSpec[] {
   return [
     ...COMMON_OPTIONS,
     { name: 'strict', kind: 'flag', summary: 'all services or none' },
+    { name: 'user', kind: 'string', value: 'USER', summary: 'run: once every socket is open, become USER keeping only the capabilities the services need (also -u USER, as named -u)' },
     ...SERVICES.map((d): OptionSpec => ({ name: d.config.option, kind: 'file', summary: `${d.name}: instead of CONF_DIR/${d.config.file}` })),
     ...serviceOptions(),
   ];
@@ -64,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`triad: unknown command '${name}'\n${usage()}`);
     return 1;
   }
-  const args = parseArgs(rest, entry.booleans ?? []);
+  // `run -u USER`: BIND's spelling of --user.
+  const argv2 = name === 'run' || name === 'check' ? rest.map((a, i) => (a === '-u' && rest[i + 1] !== undefined ? '--user' : a)) : rest;
+  const args = parseArgs(argv2, entry.booleans ?? []);
   const check = optionsOf(name, entry);
   if (check) {
     try {

@@ -9,6 +9,9 @@ import { SERVICES } from './services.js';
 import { formatServiceStatus, Supervisor } from './supervisor.js';
 import { controlSocketPath, registerControl, unregisterControl } from './control/server.js';
 import { StatisticsServer } from './web/server.js';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { capMask, chownTree, dropPrivileges, lookupUser, procStatus, type RunAs } from './privileges.js';
+import type { CapabilityName } from './service.js';
 
 export async function runCommand(args: ParsedArgs): Promise<number> {
   const opts = runOptionsFrom(args);
@@ -24,6 +27,28 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     hupDuringStart = true;
   };
   process.on('SIGHUP', earlyHup);
+  // Files Triad writes (leases, journals, zone files of secondaries, the control
+  // socket) are for its user and group only: 0640, directories 0750.
+  process.umask(0o027);
+  let runAs: RunAs | undefined;
+  const user = opts.flags['user'];
+  if (typeof user === 'string') {
+    if (process.getuid?.() !== 0) {
+      log.error({ user }, `-u ${user}: triad run must start as root to open its sockets and then become ${user}`);
+      return 2;
+    }
+    try {
+      runAs = lookupUser(user);
+    } catch (err) {
+      log.error({ user }, (err as Error).message);
+      return 2;
+    }
+    opts.runAs = runAs;
+    // DATA_DIR becomes the user's (as BIND's working directory must be named's): DNS
+    // workers start as the user and read it, and everything is written there after the drop.
+    mkdirSync(opts.dataDir, { recursive: true });
+    chownTree(opts.dataDir, runAs);
+  }
   const services = new Supervisor(SERVICES, opts);
   const decision = await services.start(strict);
   const statuses = services.status();
@@ -47,6 +72,28 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     });
   } catch (err) {
     log.error({ socket, err: err instanceof Error ? err.message : String(err) }, 'cannot open the control socket: triad ctl status is not available');
+  }
+
+  if (runAs) {
+    // Every configured service keeps what it needs, also one that failed to start:
+    // a SIGHUP after the file is fixed starts it as the user.
+    const configured = new Set(services.status().filter((st) => st.state !== 'not configured').map((st) => st.name));
+    const wanted = [...new Set(SERVICES.filter((d) => configured.has(d.name)).flatMap((d): readonly CapabilityName[] => d.capabilities ?? []))].sort();
+    // One this process does not have (a container granted fewer) cannot be kept: say so and go on without it.
+    const have = procStatus(readFileSync('/proc/self/status', 'utf8')).caps.CapPrm;
+    const keep = wanted.filter((c) => (have & capMask([c])) !== 0n);
+    const missing = wanted.filter((c) => !keep.includes(c));
+    if (missing.length) log.warn({ missing }, `-u ${runAs.user}: ${missing.join(', ')} not available to this process; what needs ${missing.length > 1 ? 'them' : 'it'} will fail after the drop`);
+    try {
+      chownTree(opts.dataDir, runAs); // what the services created as root while starting
+      dropPrivileges(runAs, keep);
+    } catch (err) {
+      log.fatal({ user: runAs.user, err: err instanceof Error ? err.message : String(err) }, `cannot become ${runAs.user}; stopping rather than running as root`);
+      await services.stop();
+      await unregisterControl('status').catch(() => undefined);
+      return 1;
+    }
+    log.info({ user: runAs.user, uid: runAs.uid, gid: runAs.gid, capabilities: keep }, `running as ${runAs.user}`);
   }
 
   let stopping = false;

@@ -50,6 +50,8 @@ export interface RunOptions {
   vrrpRoles?: VrrpRoles;
   /** The statistics channel (/metrics and BIND's statistics); absent in one-off commands. */
   metrics?: MetricsRegistry;
+  /** `triad run -u USER`: the user the process becomes once the services listen (DNS workers start as it). */
+  runAs?: { user: string; uid: number; gid: number };
 }
 
 // --- metrics -------------------------------------------------------------------
@@ -113,6 +115,9 @@ export interface MetricsRegistry {
   listen(listeners: readonly StatisticsListener[]): Promise<void>;
 }
 
+/** Capabilities a service may keep after `triad run -u USER` drops root (capabilities(7)). */
+export type CapabilityName = 'CAP_NET_BIND_SERVICE' | 'CAP_NET_BROADCAST' | 'CAP_NET_ADMIN' | 'CAP_NET_RAW';
+
 /** One service as `triad run` sees it, before it exists. */
 export interface ServiceDefinition {
   /** As shown by `triad ctl status` and in logs: dns, dhcp, lb, dhcp-relay. */
@@ -142,6 +147,12 @@ export interface ServiceDefinition {
   readonly commands?: readonly CommandSpec[];
   /** Its `triad ctl NAME COMMAND …` commands (the running service answers them). */
   readonly control?: ControlSpec;
+  /**
+   * What it still needs once `triad run -u USER` has dropped root, with the reason
+   * (README "Running with least privilege" lists them): e.g. CAP_NET_BIND_SERVICE to
+   * listen on a new port below 1024 at a reload, CAP_NET_RAW for packet sockets.
+   */
+  readonly capabilities?: readonly CapabilityName[];
 }
 
 /** Where a service's configuration lives: CONF_DIR/`file`, or `--option FILE`. */

@@ -10,7 +10,7 @@
 
 import path from 'node:path';
 import { isIPv4, isIPv6 } from 'node:net';
-import { readConfigText, readUtf8, type ReadText } from './config-file.js';
+import { readConfigText, readUtf8, tryReadText, type ReadText } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
 import {
@@ -97,7 +97,7 @@ export interface NamedOptions {
   /** controls { inet ADDR port N allow { … }; }: the control endpoint's TCP addresses. */
   controls: ControlChannel[];
   /** statistics-channels { inet ADDR [port N] [allow { … }]; }: where /metrics and BIND's statistics are served. */
-  statisticsChannels: ControlChannel[];
+  statisticsChannels: StatisticsChannel[];
   /** Defaults for secondary zones (allow-notify, transfer-source, refresh bounds). */
   secondary?: SecondarySettings;
   /** catalog-zones: catalogs whose member zones become secondary zones here. */
@@ -125,8 +125,17 @@ export interface ControlChannel {
   /** BIND's default control port is 953. */
   port: number;
   allow: AddressMatchList;
+  /**
+   * The keys a request must be signed with (one of them): those its `keys` clause
+   * names, from named.conf or else from rndc.key beside it; without the clause, the
+   * keys of rndc.key (BIND's automatic rndc key). Never empty in a config without errors.
+   */
+  keys: KeyConfig[];
   pos: Position;
 }
+
+/** A statistics-channels listener: where, and who may read (no keys: it is read-only). */
+export type StatisticsChannel = Omit<ControlChannel, 'keys'>;
 
 export interface ZoneConfig {
   /** As written, without a trailing dot (except the root "."). */
@@ -310,7 +319,21 @@ export function loadNamedConf(file: string, sink: DiagnosticSink, opts: LoadName
   };
 
   const top = readStatements(mainFile, undefined, []);
-  return new NamedConfBuilder(sink, baseDir).build(top, mainFile, files);
+  // rndc.key beside named.conf (what `rndc-confgen -a` writes): the keys of the
+  // `controls` channels when named.conf does not define them (BIND's automatic rndc key).
+  const rndcKeyFile = path.join(baseDir, 'rndc.key');
+  const rndcKeys = (): NStatement[] => {
+    if (files.includes(rndcKeyFile)) return [];
+    const r = tryReadText(rndcKeyFile, readFile);
+    if (!('text' in r)) {
+      // Present but unreadable (e.g. root's 0600 file after `triad run -u`): say so.
+      if (r.reason !== 'file not found') sink.error({ file: rndcKeyFile, line: 1, col: 1 }, `cannot read: ${r.reason}`);
+      return [];
+    }
+    sink.addSource(rndcKeyFile, r.text);
+    return parseStatements(tokenize(rndcKeyFile, r.text, sink, TOKEN_OPTS), sink).filter((st) => st.words[0]?.value.toLowerCase() === 'key');
+  };
+  return new NamedConfBuilder(sink, baseDir, rndcKeys).build(top, mainFile, files);
 }
 
 /** Parses named.conf text without includes from disk (tests, tools). */
@@ -350,9 +373,14 @@ class NamedConfBuilder {
   private dnssecPolicies = new Set(['default', 'none', 'insecure']);
   private policyRefs: { token: Token; zone: string }[] = [];
 
+  /** `controls` inet channels with their `keys` references, resolved at the end. */
+  private controlKeyRefs: { channel: ControlChannel; refs: Token[] | undefined; head: Token }[] = [];
+
   constructor(
     private readonly sink: DiagnosticSink,
     private readonly baseDir: string,
+    /** The key statements of rndc.key beside named.conf, read only when a channel needs them. */
+    private readonly rndcKeys: () => NStatement[] = () => [],
   ) {}
 
   /** What the NOTIFY/journal clauses (named-conf-notify.ts) need from the builder. */
@@ -1149,10 +1177,12 @@ class NamedConfBuilder {
       const parts = [...c.words, ...(c.block ? [c.block] : []), ...c.tail];
       let allow: AddressMatchList | undefined;
       let port = 953;
+      let keyRefs: Token[] | undefined;
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
         if (!Array.isArray(p) && p.value === 'keys' && Array.isArray(parts[i + 1])) {
-          for (const k of parts[i + 1] as NStatement[]) if (k.words[0]) this.keyRefs.push(k.words[0]);
+          keyRefs = [];
+          for (const k of parts[i + 1] as NStatement[]) if (k.words[0]) keyRefs.push(k.words[0]);
         }
         if (!Array.isArray(p) && p.value === 'allow' && Array.isArray(parts[i + 1])) allow = this.aml(parts[i + 1] as NStatement[], true);
         if (!Array.isArray(p) && p.value === 'port' && !Array.isArray(parts[i + 1])) port = this.portValue(parts[i + 1] as Token) ?? port;
@@ -1161,7 +1191,9 @@ class NamedConfBuilder {
       const addr = c.words[1];
       if (head?.value === 'inet' && addr && !Array.isArray(addr)) {
         const a = addr.value === '*' ? '0.0.0.0' : addr.value;
-        o.controls.push({ address: a, port, allow: allow ?? [{ kind: 'builtin', negated: false, name: 'localhost' }], pos: head });
+        const channel: ControlChannel = { address: a, port, allow: allow ?? [{ kind: 'builtin', negated: false, name: 'localhost' }], keys: [], pos: head };
+        o.controls.push(channel);
+        this.controlKeyRefs.push({ channel, refs: keyRefs, head });
       } else if (head) {
         this.unimplemented(head, `controls '${head.value}' channels are not used by Triad; the control socket and 'inet' channels are`);
       }
@@ -1200,6 +1232,33 @@ class NamedConfBuilder {
     }
   }
 
+  /**
+   * Every inet control channel gets its keys: named in `keys { … }` and defined in
+   * named.conf or rndc.key beside it; without `keys`, those of rndc.key. A channel
+   * left without a key is an error: unsigned control over the network is refused.
+   */
+  private resolveControlKeys(): void {
+    if (this.controlKeyRefs.length === 0) return;
+    const fromFile = new Map<string, KeyConfig>();
+    for (const st of this.rndcKeys()) keyStatement(st, this.sink, fromFile);
+    for (const { channel, refs, head } of this.controlKeyRefs) {
+      const where = `${channel.address}#${channel.port}`;
+      if (refs === undefined) {
+        channel.keys = [...fromFile.values()];
+        if (channel.keys.length === 0) {
+          this.sink.error(head, `controls: inet channel ${where} has no 'keys' clause and there is no rndc.key beside named.conf: requests over the network must be signed, so this channel is refused (add keys { "rndc-key"; } and the key, e.g. from rndc-confgen -a)`);
+        }
+        continue;
+      }
+      for (const r of refs) {
+        const k = this.keys.get(keyId(r.value)) ?? fromFile.get(keyId(r.value));
+        if (!k) this.sink.error(r, `unknown key '${r.value}'`);
+        else channel.keys.push(k);
+      }
+      if (refs.length === 0) this.sink.error(head, `controls: inet channel ${where} has an empty 'keys' list: requests over the network must be signed, so this channel is refused`);
+    }
+  }
+
   /** Undefined acls (only where a list is used, as BIND), acl loops, unknown keys and primaries lists. */
   private resolveReferences(): void {
     for (const { entry, o } of this.pendingDefaultPort) entry.port = o.port;
@@ -1220,6 +1279,7 @@ class NamedConfBuilder {
       checked.add(name);
     };
     for (const use of this.amlUses) for (const r of use.refs) visit(r.name, r.token, []);
+    this.resolveControlKeys();
     for (const k of this.keyRefs) if (!this.keys.has(keyId(k.value)) && !this.viewKeyNames.has(keyId(k.value))) this.sink.error(k, `unknown key '${k.value}'`);
     for (const r of this.policyRefs) {
       if (!this.dnssecPolicies.has(r.token.value)) this.sink.error(r.token, `zone '${r.zone}': option 'dnssec-policy ${r.token.value}' has no matching dnssec-policy config`);

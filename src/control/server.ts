@@ -10,8 +10,10 @@ import http from 'node:http';
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ControlUsageError, type ControlReply, type ControlSpec } from '../service.js';
+import { signReply, signRequest, verifyReply, verifyRequest, type ControlKey, type ReplayGuard } from './auth.js';
 
 export { ControlUsageError, type ControlReply } from '../service.js';
+export { ReplayGuard } from './auth.js';
 
 export type ControlHandler = (args: string[]) => Promise<ControlReply>;
 
@@ -24,20 +26,44 @@ export function controlSocketPath(dataDir: string, flag?: string | boolean): str
   return typeof flag === 'string' ? path.resolve(flag) : path.join(dataDir, 'control.sock');
 }
 
-/** Serves one request against the registered handlers (also used by TCP control channels, e.g. named.conf `controls`). */
-export async function handleControlRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** How an inet control channel checks requests: its keys, its replay guard, where refusals are logged. */
+export interface ChannelAuth {
+  keys: readonly ControlKey[];
+  guard: ReplayGuard;
+  refused(reason: string): void;
+}
+
+/**
+ * Serves one request against the registered handlers (also used by TCP control
+ * channels, e.g. named.conf `controls`, which pass `auth`: the request must then be
+ * signed with one of its keys, and the reply is signed with the same key).
+ */
+export async function handleControlRequest(req: http.IncomingMessage, res: http.ServerResponse, auth?: ChannelAuth): Promise<void> {
+  let signer: { key: ControlKey; nonce: string } | undefined;
   const send = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
+    const text = JSON.stringify(body);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (signer) headers['x-triad-mac'] = signReply(signer.key, signer.nonce, status, text);
+    res.writeHead(status, headers);
+    res.end(text);
   };
-  const name = (req.url ?? '/').replace(/^\//, '').split('?')[0];
-  const h = handlers.get(name);
-  if (!h) return send(404, { error: `no service '${name}' here (have: ${[...handlers.keys()].join(', ') || 'none'})` });
+  const url = req.url ?? '/';
   let body = '';
   for await (const chunk of req) {
     body += String(chunk);
     if (body.length > 65536) return send(413, { error: 'request too large' });
   }
+  if (auth) {
+    const v = verifyRequest(auth.keys, auth.guard, req.method ?? 'POST', url, body, req.headers);
+    if (!v.ok) {
+      auth.refused(v.reason);
+      return send(401, { error: `request refused: ${v.reason}` });
+    }
+    signer = v;
+  }
+  const name = url.replace(/^\//, '').split('?')[0];
+  const h = handlers.get(name);
+  if (!h) return send(404, { error: `no service '${name}' here (have: ${[...handlers.keys()].join(', ') || 'none'})` });
   let args: string[] = [];
   try {
     const j = body ? (JSON.parse(body) as { args?: unknown }) : {};
@@ -64,7 +90,15 @@ export async function registerControl(socketPath: string, name: string, handler:
   const s = http.createServer((req, res) => void handleControlRequest(req, res));
   await new Promise<void>((resolve, reject) => {
     s.once('error', reject);
-    s.listen(socketPath, () => resolve());
+    // bind(2) runs synchronously inside listen(): the socket file is created
+    // owner-only, never for a moment with the umask's mode; the umask is restored
+    // before anything else in the process creates a file.
+    const umask = process.umask(0o177);
+    try {
+      s.listen(socketPath, () => resolve());
+    } finally {
+      process.umask(umask);
+    }
   });
   chmodSync(socketPath, 0o600);
   server = s;
@@ -112,24 +146,32 @@ export async function unregisterControl(name: string): Promise<void> {
   }
 }
 
-/** Client side, used by `triad ctl`. */
-export function controlRequest(socketPath: string | { host: string; port: number }, name: string, args: string[]): Promise<{ status: number; body: { text?: string; data?: unknown; error?: string } }> {
+/** Client side, used by `triad ctl`; with `key`, the request is signed and the reply's signature checked. */
+export function controlRequest(socketPath: string | { host: string; port: number }, name: string, args: string[], key?: ControlKey): Promise<{ status: number; body: { text?: string; data?: unknown; error?: string } }> {
   return new Promise((resolve, reject) => {
     const where = typeof socketPath === 'string' ? { socketPath } : { host: socketPath.host, port: socketPath.port };
+    const payload = JSON.stringify({ args });
+    const signed = key ? signRequest(key, 'POST', `/${name}`, payload) : {};
     // One connection per request: Node 20's global agent keeps sockets alive, and a
     // request racing the server's idle close of such a socket fails with EPIPE.
-    const req = http.request({ ...where, agent: false, path: `/${name}`, method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' } }, (res) => {
+    const req = http.request({ ...where, agent: false, path: `/${name}`, method: 'POST', headers: { 'content-type': 'application/json', connection: 'close', ...signed } }, (res) => {
       let b = '';
       res.on('data', (d: Buffer) => (b += d.toString()));
       res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        const replyMac = res.headers['x-triad-mac'];
+        if (key && status !== 401 && status !== 403 && !verifyReply(key, signed['x-triad-nonce'], status, b, Array.isArray(replyMac) ? replyMac[0] : replyMac)) {
+          reject(new Error('the reply is not signed with the key (wrong server or wrong key)'));
+          return;
+        }
         try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(b) as { text?: string; error?: string } });
+          resolve({ status, body: JSON.parse(b) as { text?: string; error?: string } });
         } catch {
-          reject(new Error(`bad reply from ${socketPath}`));
+          reject(new Error(`bad reply from ${typeof socketPath === 'string' ? socketPath : `${socketPath.host}#${socketPath.port}`}`));
         }
       });
     });
     req.on('error', reject);
-    req.end(JSON.stringify({ args }));
+    req.end(payload);
   });
 }

@@ -47,4 +47,6 @@ export const dhcpDefinition: ServiceDefinition = {
     },
   ],
   control: DHCP_CONTROL,
+  // Packet sockets (replies to clients without an address, relay traffic); port 67 again at a reload.
+  capabilities: ['CAP_NET_RAW', 'CAP_NET_BIND_SERVICE'],
 };

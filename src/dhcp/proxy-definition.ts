@@ -30,4 +30,6 @@ export const pxeProxyDefinition: ServiceDefinition = {
   },
   create: async (o) => (await import('./proxy-service.js')).createPxeProxyService(o),
   control: PXE_PROXY_CONTROL,
+  // Packet sockets for port 67 on interfaces that appear later.
+  capabilities: ['CAP_NET_RAW'],
 };

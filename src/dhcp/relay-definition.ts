@@ -21,6 +21,8 @@ export const relayDefinition: ServiceDefinition = {
     return { diagnostics: sink.items, info: [] };
   },
   create: async (o) => (await import('./relay-service.js')).createRelayService(o),
+  // Packet sockets on the interfaces it relays for; port 67 again at a reload.
+  capabilities: ['CAP_NET_RAW', 'CAP_NET_BIND_SERVICE'],
   commands: [
     {
       name: 'relay',

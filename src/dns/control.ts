@@ -10,7 +10,7 @@
 import http from 'node:http';
 import { statSync } from 'node:fs';
 import type { NamedConfig } from '../config/named-conf.js';
-import { ControlUsageError, controlSocketPath, handleControlRequest, registerServiceControl, type ControlReply } from '../control/server.js';
+import { ControlUsageError, controlSocketPath, handleControlRequest, ReplayGuard, registerServiceControl, type ControlReply } from '../control/server.js';
 import type { Logger } from '../log.js';
 import { compileAddressMatch } from '../net/address-match.js';
 import type { HostNetworks } from '../net/interfaces.js';
@@ -178,6 +178,9 @@ export async function registerDnsControl(
     const env = matchEnvironment(conf, host);
     for (const c of conf.options.controls) {
       const allow = compileAddressMatch(c.allow, env);
+      const channel = `${c.address}#${c.port}`;
+      // One replay guard per channel, for as long as it listens.
+      const guard = new ReplayGuard();
       const srv = http.createServer((req, res) => {
         const from = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
         if (!allow(from)) {
@@ -187,7 +190,7 @@ export async function registerDnsControl(
           res.end(JSON.stringify({ error: `control access from ${from} is not allowed` }));
           return;
         }
-        void handleControlRequest(req, res);
+        void handleControlRequest(req, res, { keys: c.keys, guard, refused: (reason) => log.warn({ control: channel, client: from }, `control request refused: ${reason}`) });
       });
       try {
         await new Promise<void>((resolve, reject) => {

@@ -48,4 +48,6 @@ export const dnsDefinition: ServiceDefinition = {
     },
   ],
   control: DNS_CONTROL,
+  // A reload may listen on a new address or port below 1024 (listen-on, controls).
+  capabilities: ['CAP_NET_BIND_SERVICE'],
 };

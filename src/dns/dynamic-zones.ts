@@ -241,7 +241,8 @@ export class DynamicZones {
     const created = !existsSync(d.journal);
     mkdirSync(dir, { recursive: true });
     const line = `${JSON.stringify({ from, to, del: diff.deletions.map(toLine), add: diff.additions.map(toLine) })}\n`;
-    const fd = openSync(d.journal, 'a', 0o644);
+    // Only for Triad's user and group (README: Running with least privilege).
+    const fd = openSync(d.journal, 'a', 0o640);
     try {
       writeSync(fd, line);
       fsyncSync(fd);

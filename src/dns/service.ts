@@ -426,7 +426,10 @@ class ClusterDns implements Service {
    * before it listens, so what it loaded is logged before it answers.
    */
   private fork(slot: Slot, onLoad?: (r: WorkerLoad) => void): Promise<void> {
-    cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false });
+    // With `triad run -u USER` the workers start as USER, without capabilities: the
+    // primary holds the listening sockets (cluster shares them), workers only read zones.
+    const runAs = this.opts.runAs;
+    cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false, ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
     const session = sessionKey();
     const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level, [QUERYLOG_ENV]: this.queryLog.on ? '1' : '0', [COOKIE_SECRET_ENV]: cookieSecretEnv(), [RRL_WORKERS_ENV]: String(this.count), ...(session ? { [SESSION_KEY_ENV]: keyToEnv(session) } : {}) });

@@ -4,6 +4,7 @@
 // Control comes from the primary over IPC: reload, stop.
 
 import { createLogger } from '../log.js';
+import { shedCapabilities } from '../net/capabilities.js';
 import type { DnsConfig } from './dns-config.js';
 import { DnsHost, loadReport, RRL_WORKERS_ENV, type LoadReport } from './dns-host.js';
 import { factsToWire, type NamesSnapshot, type ZoneFactsWire } from './dhcp-names.js';
@@ -77,6 +78,15 @@ async function main(): Promise<void> {
   if (!namedConf || !process.send) {
     log.error('the DNS worker is started by `triad run`, not directly');
     process.exit(2);
+  }
+  // Under `triad run -u USER` a worker needs no capability (the primary holds the
+  // sockets); one restarted after the drop would inherit the primary's ambient ones.
+  if (process.getuid?.() !== 0) {
+    try {
+      shedCapabilities();
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'DNS worker: cannot give up its capabilities');
+    }
   }
   // Signals are the primary's business; a terminal's Ctrl-C reaches the whole group.
   process.on('SIGINT', () => undefined);

@@ -33,7 +33,8 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   const dir = path.dirname(file);
   await fsp.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await fsp.open(tmp, 'w', 0o644);
+  // Only for Triad's user and group (README: Running with least privilege).
+  const fh = await fsp.open(tmp, 'w', 0o640);
   try {
     await fh.writeFile(text);
     await fh.sync();

@@ -44,4 +44,6 @@ export const httpBootDefinition: ServiceDefinition = {
   },
   create: async (o) => (await import('./service.js')).createHttpBootService(o),
   control: HTTPBOOT_CONTROL,
+  // Port 80 (or another below 1024) again when a reload changes the address.
+  capabilities: ['CAP_NET_BIND_SERVICE'],
 };

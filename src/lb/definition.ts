@@ -48,4 +48,6 @@ export const lbDefinition: ServiceDefinition = {
   notServed: 'it configures VRRP only (no virtual_server)',
   options: [LB_DATAPATH, LB_TIMEOUT_TCP, LB_TIMEOUT_TCPFIN, LB_TIMEOUT_UDP],
   control: LB_CONTROL,
+  // nftables tables and VIP addresses (nft, ip), ARP and the packet engine.
+  capabilities: ['CAP_NET_ADMIN', 'CAP_NET_RAW'],
 };

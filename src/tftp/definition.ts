@@ -33,4 +33,6 @@ export const tftpDefinition: ServiceDefinition = {
   },
   create: async (o) => (await import('./service.js')).createTftpService(o),
   control: TFTP_CONTROL,
+  // Port 69 again at a reload.
+  capabilities: ['CAP_NET_BIND_SERVICE'],
 };

@@ -38,4 +38,6 @@ export const vrrpDefinition: ServiceDefinition = {
   },
   create: async (o) => (await import('./service.js')).createVrrpService(o),
   control: VRRP_CONTROL,
+  // Virtual addresses come and go with the state (netlink); the raw IP socket (protocol 112) and gratuitous ARP.
+  capabilities: ['CAP_NET_ADMIN', 'CAP_NET_RAW'],
 };

@@ -272,3 +272,24 @@ t.test('writeable files: BIND decides by zone type and whether updates can match
   t.same(share(`${p} allow-update { none; };`, `${p} allow-update { none; };`, 'allow-update { any; };'), [], 'the zone overrides options');
   t.same(load('zone "a.test" { type primary; file "db"; allow-update { any; }; };\nzone "b.test" { type primary; file "./db"; };\n').errors, [], 'file names are compared as written, as BIND');
 });
+
+t.test('controls inet channels get their keys: named.conf, rndc.key beside it, or refused', async (t) => {
+  const keyText = 'key "rndc-key" {\n\talgorithm hmac-sha256;\n\tsecret "aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=";\n};\n';
+  const inNamed = load(`${keyText}controls { inet 127.0.0.1 port 9953 allow { 127.0.0.1; } keys { "rndc-key"; }; };`);
+  t.same(inNamed.errors, []);
+  t.same(inNamed.conf.options.controls.map((c) => c.keys.map((k) => [k.name, k.hmac])), [[['rndc-key', 'hmac-sha256']]], 'a key statement of named.conf');
+  const fromFile = load('controls { inet 127.0.0.1 allow { 127.0.0.1; } keys { "rndc-key"; }; };', { 'rndc.key': keyText });
+  t.same(fromFile.errors, []);
+  t.equal(fromFile.conf.options.controls[0].keys[0]?.name, 'rndc-key', 'the key from rndc.key (as rndc-confgen -a writes it)');
+  t.equal(Buffer.from(fromFile.conf.options.controls[0].keys[0]?.secretBytes ?? []).toString(), 'hello world hello world');
+  const implicit = load('controls { inet 127.0.0.1 allow { 127.0.0.1; }; };', { 'rndc.key': keyText });
+  t.same(implicit.errors, []);
+  t.equal(implicit.conf.options.controls[0].keys[0]?.name, 'rndc-key', 'no keys clause: the key of rndc.key, as BIND');
+  const none = load('controls { inet 127.0.0.1 port 9953 allow { 127.0.0.1; }; };');
+  t.match(none.errors, [/^1:12 controls: inet channel 127\.0\.0\.1#9953 has no 'keys' clause and there is no rndc\.key beside named\.conf: requests over the network must be signed/]);
+  t.match(load('controls { inet 127.0.0.1 allow { 127.0.0.1; } keys { }; };').errors, [/empty 'keys' list/]);
+  t.match(load('controls { inet 127.0.0.1 allow { 127.0.0.1; } keys { "other"; }; };', { 'rndc.key': keyText }).errors, [/unknown key 'other'/]);
+  const badFile = load('controls { inet 127.0.0.1 allow { 127.0.0.1; }; };', { 'rndc.key': 'key "rndc-key" { algorithm hmac-sha256; secret "%%%"; };\n' });
+  t.ok(badFile.sink.errors.some((d) => d.file.endsWith('rndc.key')), 'a broken rndc.key is reported at its own line');
+  t.same(load('controls { };').errors, [], 'an empty controls statement needs no key');
+});

@@ -1,7 +1,7 @@
 // `triad ctl reload|flush|dumpdb|stats|zonestatus` against a real `triad run`
 // with two DNS workers (replies merged by the primary), over the local socket and
-// over a named.conf `controls { inet … allow { … }; }` channel that refuses
-// other clients.
+// over a named.conf `controls { inet … allow { … } keys { … }; }` channel that
+// refuses other clients and requests not signed with the key.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,10 @@ const addr = `${lab.net}.40`;
 const port = randomPort();
 const ctlAddr = `${lab.net}.41`;
 const ctlPort = randomPort();
+const keyFile = path.join(dir, 'ctl.key');
+writeFileSync(keyFile, `key "ctl-key" {\n\talgorithm hmac-sha256;\n\tsecret "${Buffer.from('a secret for the control channel!').toString('base64')}";\n};\n`);
+const wrongKeyFile = path.join(dir, 'wrong.key');
+writeFileSync(wrongKeyFile, `key "ctl-key" { algorithm hmac-sha256; secret "${Buffer.from('not the secret of the channel....').toString('base64')}"; };\n`);
 writeFileSync(path.join(dir, 'local.zone'), '$TTL 300\n@ SOA ns root 2024010101 1h 10m 1w 5m\n@ NS ns\nns A 127.0.0.1\nwww A 10.1.2.3\n');
 writeFileSync(path.join(dir, 'named.conf'), `options {
     directory "${dir}";
@@ -35,7 +39,8 @@ writeFileSync(path.join(dir, 'named.conf'), `options {
     forwarders { ${lab.fwd.address} port ${lab.fwd.port}; };
     forward only;
 };
-controls { inet ${ctlAddr} port ${ctlPort} allow { 127.0.0.1; }; };
+key "ctl-key" { algorithm hmac-sha256; secret "${Buffer.from('a secret for the control channel!').toString('base64')}"; };
+controls { inet ${ctlAddr} port ${ctlPort} allow { 127.0.0.1; } keys { "ctl-key"; }; };
 zone "local.test" { type primary; file "local.zone"; };
 `);
 const dataDir = path.join(dir, 'data');
@@ -109,10 +114,22 @@ t.test('zonestatus and reload', async (t) => {
   t.notMatch(ctl('zonestatus', 'local.test').out, /did not load/);
 });
 
-t.test('controls inet channel: allowed client works, others refused', async (t) => {
-  const ok = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', '--server', `${ctlAddr}#${ctlPort}`], { encoding: 'utf8' });
+t.test('controls inet channel: signed requests from allowed clients work, others refused', async (t) => {
+  const server = ['--server', `${ctlAddr}#${ctlPort}`, '--conf-dir', path.join(dir, 'conf')];
+  const ok = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', ...server, '--key', keyFile], { encoding: 'utf8' });
   t.equal(ok.status, 0, ok.stderr);
   t.match(ok.stdout, /queries: \d+/);
+  const colon = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', '--server', `${ctlAddr}:${ctlPort}`, '--key', keyFile], { encoding: 'utf8' });
+  t.equal(colon.status, 0, `--server ADDR:PORT works too: ${colon.stderr}`);
+  const wrong = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', ...server, '--key', wrongKeyFile], { encoding: 'utf8' });
+  t.not(wrong.status, 0, 'a wrong key is refused');
+  t.match(wrong.stderr, /request refused: bad signature/);
+  const noKey = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'stats', ...server], { encoding: 'utf8' });
+  t.not(noKey.status, 0, 'no key file: ctl refuses to send unsigned');
+  t.match(noKey.stderr, /rndc\.key: no key file .*must be signed/);
+  const unsigned = spawnSync('curl', ['-s', '-w', ' %{http_code}', '-X', 'POST', '-d', '{"args":[]}', `http://${ctlAddr}:${ctlPort}/stats`], { encoding: 'utf8' });
+  t.match(unsigned.stdout, /not signed.* 401$/, 'an unsigned request is refused by the channel');
   const refused = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--interface', `${lab.net}.99`, '-X', 'POST', '-d', '{"args":[]}', `http://${ctlAddr}:${ctlPort}/stats`], { encoding: 'utf8' });
   t.equal(refused.stdout, '403', 'refused from an address outside allow');
+  t.ok(await waitFor(() => /control request refused: bad signature/.test(triad.output()), 5000, 100), 'the refusal is logged with its reason');
 });
