@@ -6,6 +6,7 @@ import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import type { CheckConfig } from '../config/keepalived-conf.js';
+import type { ScriptPolicy } from '../fs/script-security.js';
 
 export interface ProbeResult {
   ok: boolean;
@@ -81,9 +82,9 @@ function httpProbe(c: CheckConfig, t: Target): Promise<ProbeResult> {
 }
 
 /** Runs a command line (keepalived runs misc_path through the shell as well). */
-function runCommand(cmd: string, args: string[] | undefined, timeoutSec: number): Promise<{ code: number | null; timedOut: boolean; error?: string }> {
+function runCommand(cmd: string, args: string[] | undefined, timeoutSec: number, as: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; timedOut: boolean; error?: string }> {
   return new Promise((resolve) => {
-    const child = args ? spawn(cmd, args, { stdio: 'ignore' }) : spawn('/bin/sh', ['-c', cmd], { stdio: 'ignore' });
+    const child = args ? spawn(cmd, args, { stdio: 'ignore', ...as }) : spawn('/bin/sh', ['-c', cmd], { stdio: 'ignore', ...as });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -100,9 +101,12 @@ function runCommand(cmd: string, args: string[] | undefined, timeoutSec: number)
   });
 }
 
-async function miscProbe(c: CheckConfig): Promise<ProbeResult> {
+async function miscProbe(c: CheckConfig, scripts?: ScriptPolicy): Promise<ProbeResult> {
+  const cmd = c.miscPath ?? 'false';
+  // keepalived's enable_script_security: an unsafe script never runs, and the check fails.
+  if (scripts && !scripts.allowed(cmd, 'MISC_CHECK')) return { ok: false, detail: 'refused by enable_script_security' };
   // keepalived's misc_timeout defaults to delay_loop.
-  const r = await runCommand(c.miscPath ?? 'false', undefined, c.miscTimeout ?? c.delayLoop);
+  const r = await runCommand(cmd, undefined, c.miscTimeout ?? c.delayLoop, scripts?.spawnOptions());
   if (r.error) return { ok: false, detail: r.error };
   if (r.timedOut) return { ok: false, detail: 'misc_path timed out' };
   if (r.code === 0) return { ok: true, detail: 'exit 0' };
@@ -117,14 +121,15 @@ async function pingProbe(c: CheckConfig, t: Target): Promise<ProbeResult> {
   return r.code === 0 ? { ok: true, detail: 'echo reply' } : { ok: false, detail: r.timedOut ? 'timeout' : 'no echo reply' };
 }
 
-export function probe(c: CheckConfig, t: Target): Promise<ProbeResult> {
+/** One check of one real server; MISC_CHECK scripts run as `scripts` says (script_user). */
+export function probe(c: CheckConfig, t: Target, scripts?: ScriptPolicy): Promise<ProbeResult> {
   switch (c.kind) {
     case 'TCP_CHECK':
       return tcpProbe(c, t);
     case 'HTTP_GET':
       return httpProbe(c, t);
     case 'MISC_CHECK':
-      return miscProbe(c);
+      return miscProbe(c, scripts);
     case 'PING_CHECK':
       return pingProbe(c, t);
   }

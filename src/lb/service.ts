@@ -23,6 +23,8 @@ import { SplitDatapath } from './datapath-select.js';
 import { PacketEngine } from './packet-engine.js';
 import { formatStatus } from './status.js';
 import { SyncDaemon } from './sync-daemon.js';
+import { ScriptPolicy } from '../fs/script-security.js';
+import { probe } from './probes.js';
 import { ConntrackdRunner } from './conntrackd.js';
 import { LbMetrics } from './metrics.js';
 
@@ -53,6 +55,8 @@ function load(file: string, log: Logger, datapath?: string): KeepalivedConfig {
 export class LbService implements Service {
   readonly name = 'lb';
   private conf!: KeepalivedConfig;
+  /** MISC_CHECK scripts: who they run as, which may run (global_defs script_user, enable_script_security). */
+  private scripts?: ScriptPolicy;
   private readonly log: Logger;
   private readonly monitor: HealthMonitor;
   private drains = new Set<string>();
@@ -95,18 +99,22 @@ export class LbService implements Service {
   ) {
     this.log = opts.log.child({ service: 'lb' });
     this.drainFile = path.join(opts.dataDir, 'lb-drains.json');
-    this.monitor = new HealthMonitor((_key, target, st) => {
-      this.log.info({ rs: `${target.ip}:${target.port}`, up: st.up, detail: st.detail, weight: st.weight }, st.up ? 'real server UP' : 'real server DOWN');
-      // A server coming back may be another machine: learn its MAC again (the health
-      // check's own traffic has just refreshed the kernel's neighbour entry).
-      if (st.up) void this.refreshMacs(true, target.ip).catch((e: Error) => this.log.error({ err: e.message }, 'MAC refresh failed'));
-      // A failed transaction leaves the kernel as it was; the next change or housekeeping retries.
-      this.update().catch((e: Error) => this.log.error({ err: e.message }, 'applying the health change failed'));
-    });
+    this.monitor = new HealthMonitor(
+      (_key, target, st) => {
+        this.log.info({ rs: `${target.ip}:${target.port}`, up: st.up, detail: st.detail, weight: st.weight }, st.up ? 'real server UP' : 'real server DOWN');
+        // A server coming back may be another machine: learn its MAC again (the health
+        // check's own traffic has just refreshed the kernel's neighbour entry).
+        if (st.up) void this.refreshMacs(true, target.ip).catch((e: Error) => this.log.error({ err: e.message }, 'MAC refresh failed'));
+        // A failed transaction leaves the kernel as it was; the next change or housekeeping retries.
+        this.update().catch((e: Error) => this.log.error({ err: e.message }, 'applying the health change failed'));
+      },
+      (c, t) => probe(c, t, this.scripts),
+    );
   }
 
   async start(): Promise<void> {
     this.conf = load(this.file, this.log, this.datapath);
+    this.scripts = ScriptPolicy.from(this.conf.vrrp.globals.scriptUser, this.conf.vrrp.globals.enableScriptSecurity, this.log);
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       throw new Error(`the load balancer needs root (CAP_NET_ADMIN, and CAP_NET_RAW for the packet engine) to program nftables, VIPs or packet sockets; ${this.file} is present, so run as root or remove it`);
     }
@@ -140,8 +148,12 @@ export class LbService implements Service {
 
   async reload(): Promise<void> {
     const next = load(this.file, this.log, this.datapath);
+    // A script_user that does not exist fails here, before anything changes.
+    const scripts = ScriptPolicy.from(next.vrrp.globals.scriptUser, next.vrrp.globals.enableScriptSecurity, this.log);
     const old = this.conf;
+    const oldScripts = this.scripts;
     this.conf = next;
+    this.scripts = scripts;
     try {
       await this.setupHost(old);
       this.monitor.sync(this.checkSpecs());
@@ -149,6 +161,7 @@ export class LbService implements Service {
       await this.startSyncLogged();
     } catch (e) {
       this.conf = old;
+      this.scripts = oldScripts;
       await this.setupHost(next).catch(() => undefined);
       this.monitor.sync(this.checkSpecs());
       await this.update().catch(() => undefined);

@@ -19,7 +19,7 @@ import type { MetricFamily, RunOptions, Service } from '../service.js';
 import { formatIPv4, ipNumber } from '../wire/ipv4.js';
 import { VRRP_CONTROL, vrrpConfPath } from './definition.js';
 import { VrrpMachine, type Action, type VrrpState } from './machine.js';
-import { resolveScriptUser, scriptProgram, statFacts, unsafeReason, type ScriptUser } from './script-security.js';
+import { resolveScriptUser, ScriptPolicy } from '../fs/script-security.js';
 import { decodeAdvert, encodeAdvert, IPPROTO_VRRP, VRRP_GROUP, VRRP_TTL, type DropReason } from './packet.js';
 
 export async function createVrrpService(opts: RunOptions): Promise<Service | undefined> {
@@ -102,8 +102,8 @@ export class VrrpService implements Service {
   /** Instances whose interface is missing (or has no address): in FAULT until it is usable. */
   private waiting = new Map<string, { cfg: VrrpInstanceConfig; reason: string; since: string }>();
   /** Who notify and vrrp_script scripts run as (script_user), and the verdict on each script. */
-  private scriptUser: ScriptUser = { name: 'root', uid: 0, gid: 0 };
-  private scriptVerdicts = new Map<string, boolean>();
+  /** Who scripts run as and which may run (script_user, enable_script_security). */
+  private scripts_?: ScriptPolicy;
 
   constructor(
     readonly file: string,
@@ -139,10 +139,9 @@ export class VrrpService implements Service {
   }
 
   private async startInstances(): Promise<void> {
-    this.scriptUser = resolveScriptUser(this.conf.globals.scriptUser);
+    this.scripts_ = ScriptPolicy.from(this.conf.globals.scriptUser, this.conf.globals.enableScriptSecurity, this.log);
     // Stopped instances stay "not master" for DHCP (it must not answer while they restart).
     this.opts.vrrpRoles?.retain(this.conf.instances.map((c) => c.name));
-    this.scriptVerdicts.clear();
     for (const c of this.conf.instances) {
       const inst = this.attach(c);
       if (typeof inst === 'string') {
@@ -408,33 +407,14 @@ export class VrrpService implements Service {
 
   // --- tracking -----------------------------------------------------------------
 
-  /** spawn options running a script as script_user (nothing to change when that is who Triad is). */
+  /** spawn options running a script as script_user. */
   private runAs(): { uid?: number; gid?: number } {
-    const u = this.scriptUser;
-    return typeof process.getuid === 'function' && process.getuid() === u.uid ? {} : { uid: u.uid, gid: u.gid };
+    return this.scripts_?.spawnOptions() ?? {};
   }
 
-  /**
-   * enable_script_security, as keepalived: a script run as root that a non-root user can
-   * modify or replace is refused (without the option it runs, with a warning). Decided
-   * once per script and configuration, and logged once.
-   */
+  /** enable_script_security's verdict on a script (fs/script-security.ts). */
   private scriptAllowed(cmd: string, what: string): boolean {
-    const known = this.scriptVerdicts.get(cmd);
-    if (known !== undefined) return known;
-    let ok = true;
-    if (this.scriptUser.uid === 0) {
-      const prog = scriptProgram(cmd);
-      const why = prog === undefined ? undefined : unsafeReason(prog, statFacts);
-      if (why && this.conf.globals.enableScriptSecurity) {
-        ok = false;
-        this.log.error({ script: cmd }, `${what} '${cmd}' refused: it would run as root and ${why} (enable_script_security)`);
-      } else if (why) {
-        this.log.warn({ script: cmd }, `${what} '${cmd}' runs as root although ${why}; set enable_script_security in global_defs to refuse it, or script_user to run it as another user`);
-      }
-    }
-    this.scriptVerdicts.set(cmd, ok);
-    return ok;
+    return this.scripts_?.allowed(cmd, what) ?? true;
   }
 
   private startScript(cfg: VrrpScriptConfig): void {

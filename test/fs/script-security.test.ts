@@ -1,7 +1,7 @@
 // enable_script_security's decision, without a file system: which script paths a
 // non-root user could modify or replace, and how a script's program is found.
 import t from 'tap';
-import { scriptProgram, unsafeReason, type FileFacts } from '../../src/vrrp/script-security.js';
+import { scriptProgram, unsafeReason, type FileFacts } from '../../src/fs/script-security.js';
 
 const dir = (mode: number, uid = 0, gid = 0): FileFacts => ({ uid, gid, mode: 0o040000 | mode, dir: true });
 const file = (mode: number, uid = 0, gid = 0): FileFacts => ({ uid, gid, mode: 0o100000 | mode, dir: false });

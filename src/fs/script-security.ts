@@ -97,3 +97,57 @@ export function resolveScriptUser(scriptUser: string | undefined): ScriptUser {
   }
   return { name: user, uid: Number(pw[2]), gid };
 }
+
+/** Where a policy logs its verdicts. */
+export interface ScriptLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * The scripts of one keepalived.conf (VRRP's notify and vrrp_script, the load balancer's
+ * MISC_CHECK): who they run as, and whether each may run. A verdict is decided once per
+ * script line and configuration, and logged once.
+ */
+export class ScriptPolicy {
+  private verdicts = new Map<string, boolean>();
+
+  constructor(
+    readonly user: ScriptUser,
+    private readonly enableScriptSecurity: boolean,
+    private readonly log: ScriptLog,
+  ) {}
+
+  /** From global_defs' script_user and enable_script_security; throws for an unknown user. */
+  static from(scriptUser: string | undefined, enableScriptSecurity: boolean, log: ScriptLog): ScriptPolicy {
+    return new ScriptPolicy(resolveScriptUser(scriptUser), enableScriptSecurity, log);
+  }
+
+  /** spawn options running a script as the script user (nothing to change when that is who Triad is). */
+  spawnOptions(): { uid?: number; gid?: number } {
+    const u = this.user;
+    return typeof process.getuid === 'function' && process.getuid() === u.uid ? {} : { uid: u.uid, gid: u.gid };
+  }
+
+  /**
+   * enable_script_security, as keepalived: a script run as root that a non-root user can
+   * modify or replace is refused (without the option it runs, with a warning).
+   */
+  allowed(cmd: string, what: string): boolean {
+    const known = this.verdicts.get(cmd);
+    if (known !== undefined) return known;
+    let ok = true;
+    if (this.user.uid === 0) {
+      const prog = scriptProgram(cmd);
+      const why = prog === undefined ? undefined : unsafeReason(prog, statFacts);
+      if (why && this.enableScriptSecurity) {
+        ok = false;
+        this.log.error({ script: cmd }, `${what} '${cmd}' refused: it would run as root and ${why} (enable_script_security)`);
+      } else if (why) {
+        this.log.warn({ script: cmd }, `${what} '${cmd}' runs as root although ${why}; set enable_script_security in global_defs to refuse it, or script_user to run it as another user`);
+      }
+    }
+    this.verdicts.set(cmd, ok);
+    return ok;
+  }
+}
