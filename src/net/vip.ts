@@ -10,7 +10,8 @@ const run = promisify(execFile);
 
 /** `ip addr add IP/PREFIX dev IFACE [label L]`; an address already there is fine. */
 export async function addVip(ip: string, iface: string, prefix = 32, label?: string): Promise<void> {
-  const args = ['addr', 'add', `${ip}/${prefix}`, 'dev', iface, ...(label ? ['label', label] : [])];
+  // IPv6: nodad, as keepalived does: the address moves between boxes and must be usable at once.
+  const args = ['addr', 'add', `${ip}/${prefix}`, 'dev', iface, ...(label ? ['label', label] : []), ...(ip.includes(':') ? ['nodad'] : [])];
   try {
     await run('ip', args);
   } catch (e) {
