@@ -76,7 +76,7 @@ export function sockaddr6(addr: Uint8Array, scopeId: number): Buffer {
 /** A link-local address's scope is its interface; other addresses have none. */
 const scopeFor = (a: Uint8Array, ifindex: number): number => (a[0] === 0xfe && (a[1] & 0xc0) === 0x80) || a[0] === 0xff ? ifindex : 0;
 
-function setup(proto: number, iface: string, ifindex: number, src: Uint8Array | undefined): number {
+function setup(proto: number, iface: string, ifindex: number, src: Uint8Array | undefined, hops = 255): number {
   const c = lib();
   const fd = c.socket(AF_INET6, SOCK_RAW, proto);
   if (fd < 0) throw new Error(`raw IPv6 socket (protocol ${proto}): ${errnoText()}`);
@@ -84,8 +84,8 @@ function setup(proto: number, iface: string, ifindex: number, src: Uint8Array | 
     const dev = Buffer.from(iface + '\0');
     if (c.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, dev.length) < 0) throw new Error(`bind to ${iface}: ${errnoText()}`);
     // RFC 5798 §5.1.2.3 and RFC 4861 §7.1.2: hop limit 255, so receivers know the packet never crossed a router.
-    if (c.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255), 4) < 0) throw new Error(`IPV6_MULTICAST_HOPS: ${errnoText()}`);
-    if (c.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(255), 4) < 0) throw new Error(`IPV6_UNICAST_HOPS: ${errnoText()}`);
+    if (c.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(hops), 4) < 0) throw new Error(`IPV6_MULTICAST_HOPS: ${errnoText()}`);
+    if (c.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(hops), 4) < 0) throw new Error(`IPV6_UNICAST_HOPS: ${errnoText()}`);
     if (c.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, int(ifindex), 4) < 0) throw new Error(`IPV6_MULTICAST_IF ${iface}: ${errnoText()}`);
     c.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0), 4);
     if (src) {
@@ -101,11 +101,12 @@ function setup(proto: number, iface: string, ifindex: number, src: Uint8Array | 
 
 /**
  * Opens a raw IPv6 socket for `proto` bound to `iface` and to `src` (the source of
- * everything sent), joined to `groups` on it, multicast loop off.
+ * everything sent), joined to `groups` on it, multicast loop off. `hops` other than 255
+ * only for tests that forge what a receiver must drop.
  */
-export function openRawIp6(proto: number, iface: string, ifindex: number, src: Uint8Array, groups: readonly Uint8Array[]): RawIp6Socket {
+export function openRawIp6(proto: number, iface: string, ifindex: number, src: Uint8Array, groups: readonly Uint8Array[], hops = 255): RawIp6Socket {
   const c = lib();
-  const fd = setup(proto, iface, ifindex, src);
+  const fd = setup(proto, iface, ifindex, src, hops);
   try {
     for (const g of groups) {
       const mreq = Buffer.alloc(20);

@@ -2,10 +2,13 @@
 // an IPv6 instance. The higher priority becomes master and holds the address; kill -9
 // moves it; a client's neighbour cache (`ip -6 neigh`) follows the address to the new
 // master's MAC through the unsolicited Neighbor Advertisement, without asking again.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import t from 'tap';
+import { REPO_ROOT } from '../helpers/paths.js';
 import { VIP6, VrrpLab } from './lab.js';
 
+const FORGE6 = path.join(REPO_ROOT, 'dist', 'test', 'vrrp', 'forge6.js');
 const keepalivedMissing = spawnSync('sh', ['-c', 'command -v keepalived']).status !== 0;
 
 function conf6(prio: number): string {
@@ -43,6 +46,16 @@ t.test('Triad (150) + Triad (100), IPv6: the higher priority masters; kill -9 mo
   t.same((await lab.show('b'))?.[0]?.dropped, {}, "none of a's advertisements was dropped");
   t.ok(ping(lab), 'the client reaches the address');
   t.equal(lab.neighMac('c', VIP6), lab.mac('a'), "the client's neighbour entry is a's MAC");
+
+  // Forged advertisements from the client with priority 254: each is dropped and counted, none changes state.
+  const kinds: Record<string, string> = { 'hop-limit': 'bad-ttl', 'global-source': 'bad-source', 'bad-checksum': 'bad-checksum', 'wrong-vrid': 'unknown-vrid', truncated: 'truncated' };
+  for (const kind of Object.keys(kinds)) execFileSync('ip', ['netns', 'exec', lab.ns('c'), process.execPath, FORGE6, kind], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await lab.waitFor('a counts every forged advertisement by its reason', async () => {
+    const d = (await lab.show('a'))?.[0]?.dropped ?? {};
+    return Object.values(kinds).every((r) => (d[r] ?? 0) >= 1);
+  });
+  t.equal(await lab.state('a'), 'MASTER', 'a is still master');
+  t.ok(lab.hasVip6('a') && !lab.hasVip6('b'), 'the address did not move');
 
   await lab.kill9(a);
   await lab.waitFor('b MASTER with the address after kill -9 of a', async () => (await lab.state('b')) === 'MASTER' && lab.hasVip6('b'));
