@@ -57,7 +57,7 @@ class Instance {
   constructor(
     readonly cfg: VrrpInstanceConfig,
     /** IPv4: the address as a number; IPv6: as a bigint (the election's tie-breaker). */
-    readonly primary: number | bigint,
+    public primary: number | bigint,
   ) {
     this.machine = new VrrpMachine({
       priority: cfg.priority,
@@ -250,6 +250,7 @@ export class VrrpService implements Service {
       const index = ifIndex(ifc.name);
       if (index === undefined || index === ifc.index) continue;
       try {
+        if (ifc.family === 6) this.resource6(ifc);
         const sock = ifc.family === 6 ? this.openSocket6(ifc.name, index, ifc.src6 as Buffer) : this.openSocket(ifc.name, index);
         const old = ifc.sock;
         ifc.sock = sock;
@@ -259,6 +260,19 @@ export class VrrpService implements Service {
       } catch (e) {
         this.log.warn({ iface: ifc.name, err: (e as Error).message }, 'cannot reopen the VRRP socket; retrying');
       }
+    }
+  }
+
+  /** A re-created interface has a new MAC and so a new link-local address: advertisements follow it. */
+  private resource6(ifc: Iface): void {
+    const first = [...ifc.byVrid.values()][0];
+    if (!first) return;
+    const src = vrrpSource6(first.cfg);
+    if (typeof src === 'string') throw new Error(src);
+    ifc.src6 = src;
+    for (const inst of ifc.byVrid.values()) {
+      inst.primary = bigint6(src);
+      inst.machine.cfg.primary = inst.primary;
     }
   }
 
