@@ -94,3 +94,20 @@ t.test('Triad (150) + keepalived (100), IPv6: each accepts the other; kill -9 ha
   await lab.stop(a);
   await lab.killKeepalived('k', k, 'SIGTERM');
 });
+
+t.test('Triad + Triad, IPv6 unicast (unicast_src_ip, unicast_peer with global addresses): elect and fail over', async (t) => {
+  const lab = new VrrpLab();
+  t.teardown(() => lab.cleanup());
+  lab.build(['a', 'b']);
+  lab.addIPv6(['a', 'b']);
+  const uni = (me: string, peer: string): string => `  unicast_src_ip ${me}\n  unicast_peer {\n    ${peer}\n  }\n`;
+  const conf = (prio: number, extra: string): string => conf6(prio).replace('  advert_int 1\n', `  advert_int 1\n${extra}`);
+  const a = lab.startTriad('a', conf(150, uni('fd00:77::1', 'fd00:77::2')));
+  lab.startTriad('b', conf(100, uni('fd00:77::2', 'fd00:77::1')));
+  await lab.waitFor('a MASTER, b BACKUP hearing a by unicast', async () => (await lab.state('a')) === 'MASTER' && lab.hasVip6('a') && (await lab.show('b'))?.[0]?.master === 'fd00:77::1' && ((await lab.show('b'))?.[0]?.advertisementsReceived ?? 0) >= 2);
+  t.notOk(lab.hasVip6('b'));
+  t.same((await lab.show('b'))?.[0]?.dropped, {}, 'unicast advertisements from a global address are accepted');
+  await lab.kill9(a);
+  await lab.waitFor('b MASTER with the address after kill -9 of a', async () => (await lab.state('b')) === 'MASTER' && lab.hasVip6('b'));
+  t.pass('b took over');
+});
