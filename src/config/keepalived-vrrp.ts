@@ -53,6 +53,8 @@ export interface VrrpInstanceConfig {
   garpMasterDelay: number;
   garpMasterRepeat: number;
   version: 2 | 3;
+  /** keepalived: an instance's family is its first virtual address's (or unicast_src_ip's); IPv6 instances run VRRP version 3. */
+  family: 4 | 6;
   accept: boolean;
   pos: Position;
 }
@@ -112,18 +114,17 @@ const INSTANCE_IGNORED = new Set([
 
 const GLOBAL_VRRP = new Set(['router_id', 'vrrp_version', 'vrrp_garp_master_delay', 'vrrp_garp_master_repeat', 'script_user', 'enable_script_security']);
 
-function ipv4(ctx: Ctx, t: Token): string | undefined {
+/** An IPv4 or IPv6 address in its canonical text. */
+function ipAny(ctx: Ctx, t: Token): string | undefined {
   const a = parseAddress(t.value);
   if (!a) {
     ctx.sink.error(t, `'${t.value}' is not an IP address`);
     return undefined;
   }
-  if (a.family !== 4) {
-    ctx.sink.error(t, 'IPv6 VRRP is not supported by Triad (IPv4 only); run keepalived for IPv6 addresses');
-    return undefined;
-  }
   return formatAddress(a);
 }
+
+const isV6 = (ip: string): boolean => ip.includes(':');
 
 /** The rest of a line as one command (notify scripts: `notify_master "/path arg"` or unquoted words). */
 function command(ctx: Ctx, l: Line): string | undefined {
@@ -137,15 +138,17 @@ function command(ctx: Ctx, l: Line): string | undefined {
 
 function parseVip(ctx: Ctx, s: Line): VrrpVip | undefined {
   const w = s.words;
-  const m = /^([^/]+)(?:\/([0-9]{1,2}))?$/.exec(w[0].value);
+  const m = /^([^/]+)(?:\/([0-9]{1,3}))?$/.exec(w[0].value);
   if (!m) {
     ctx.sink.error(w[0], `'${w[0].value}' is not an address or address/prefix`);
     return undefined;
   }
-  const ip = ipv4(ctx, { ...w[0], value: m[1] });
-  const prefix = m[2] === undefined ? 32 : Number(m[2]);
-  if (prefix > 32) {
-    ctx.sink.error(w[0], `prefix /${prefix} is longer than 32`);
+  const ip = ipAny(ctx, { ...w[0], value: m[1] });
+  const max = ip !== undefined && isV6(ip) ? 128 : 32;
+  const prefixText = m[2];
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (prefix > max) {
+    ctx.sink.error(w[0], `prefix /${prefix} is longer than ${max}`);
     return undefined;
   }
   const v: VrrpVip = { ip: ip ?? '', prefix, pos: w[0] };
@@ -207,6 +210,7 @@ function parseInstance(ctx: Ctx, l: Line, g: VrrpGlobals): VrrpInstanceConfig | 
     garpMasterDelay: g.garpMasterDelay,
     garpMasterRepeat: g.garpMasterRepeat,
     version: g.version,
+    family: 4,
     accept: true,
     pos: l.words[0],
   };
@@ -290,11 +294,11 @@ function parseInstance(ctx: Ctx, l: Line, g: VrrpGlobals): VrrpInstanceConfig | 
         }
         break;
       case 'unicast_src_ip':
-        if ((v = ctx.args(s, 1, 1))) inst.unicastSrcIp = ipv4(ctx, v[0]);
+        if ((v = ctx.args(s, 1, 1))) inst.unicastSrcIp = ipAny(ctx, v[0]);
         break;
       case 'unicast_peer':
         for (const b of s.block ?? []) {
-          const ip = ipv4(ctx, b.words[0]);
+          const ip = ipAny(ctx, b.words[0]);
           if (ip) inst.unicastPeers.push(ip);
         }
         break;
@@ -323,6 +327,7 @@ function parseInstance(ctx: Ctx, l: Line, g: VrrpGlobals): VrrpInstanceConfig | 
         ctx.unknown(s, 'vrrp_instance');
     }
   }
+  familyRules(ctx, l, inst);
   if (!inst.iface) ctx.sink.error(l.words[0], `vrrp_instance ${inst.name}: interface is required`);
   if (!inst.vrid) ctx.sink.error(l.words[0], `vrrp_instance ${inst.name}: virtual_router_id is required`);
   if (inst.state === 'MASTER' && !prioritySet) ctx.sink.warning(l.words[0], `vrrp_instance ${inst.name}: state MASTER without priority; using 100 as keepalived does`);
@@ -332,6 +337,29 @@ function parseInstance(ctx: Ctx, l: Line, g: VrrpGlobals): VrrpInstanceConfig | 
   if (inst.version === 2 && !Number.isInteger(inst.advertInt)) ctx.sink.error(l.words[0], `vrrp_instance ${inst.name}: VRRP version 2 carries advert_int in whole seconds`);
   if (inst.version === 3 && inst.advertInt > 40.95) ctx.sink.error(l.words[0], `vrrp_instance ${inst.name}: VRRP version 3 carries advert_int up to 40.95 seconds`);
   return inst;
+}
+
+/**
+ * keepalived's family rules: the first virtual address (else unicast_src_ip, else the
+ * first unicast_peer) decides the instance's family; virtual_ipaddress entries of the
+ * other family are ignored with a warning (virtual_ipaddress_excluded may mix);
+ * an IPv6 instance runs VRRP version 3.
+ */
+function familyRules(ctx: Ctx, l: Line, inst: VrrpInstanceConfig): void {
+  const first = inst.vips[0]?.ip ?? inst.unicastSrcIp ?? inst.unicastPeers[0];
+  inst.family = first !== undefined && isV6(first) ? 6 : 4;
+  const fam = (ip: string): 4 | 6 => (isV6(ip) ? 6 : 4);
+  inst.vips = inst.vips.filter((v) => {
+    if (fam(v.ip) === inst.family) return true;
+    ctx.sink.warning(v.pos, `vrrp_instance ${inst.name}: ${v.ip} is IPv${fam(v.ip)} in an IPv${inst.family} instance; ignored (put it in virtual_ipaddress_excluded or an instance of its own)`);
+    return false;
+  });
+  if (inst.unicastSrcIp !== undefined && fam(inst.unicastSrcIp) !== inst.family) ctx.sink.error(l.words[0], `vrrp_instance ${inst.name}: unicast_src_ip ${inst.unicastSrcIp} is not IPv${inst.family} like the instance`);
+  for (const p of inst.unicastPeers) if (fam(p) !== inst.family) ctx.sink.error(l.words[0], `vrrp_instance ${inst.name}: unicast_peer ${p} is not IPv${inst.family} like the instance`);
+  if (inst.family === 6 && inst.version === 2) {
+    if ((l.block ?? []).some((s) => s.words[0].value === 'version')) ctx.sink.warning(l.words[0], `vrrp_instance ${inst.name}: IPv6 instances run VRRP version 3 (RFC 5798); using version 3`);
+    inst.version = 3;
+  }
 }
 
 function parseScript(ctx: Ctx, l: Line): VrrpScriptConfig | undefined {
@@ -435,7 +463,7 @@ export function parseVrrp(ctx: Ctx, lines: readonly Line[]): VrrpConfig {
       const i = parseInstance(ctx, l, out.globals);
       if (!i) continue;
       if (out.instances.some((o) => o.name === i.name)) ctx.sink.error(l.words[1], `vrrp_instance ${i.name} is defined twice`);
-      else if (i.vrid && i.iface && out.instances.some((o) => o.vrid === i.vrid && o.iface === i.iface)) ctx.sink.error(l.words[1], `vrrp_instance ${i.name}: virtual_router_id ${i.vrid} is already used on ${i.iface}`);
+      else if (i.vrid && i.iface && out.instances.some((o) => o.vrid === i.vrid && o.iface === i.iface && o.family === i.family)) ctx.sink.error(l.words[1], `vrrp_instance ${i.name}: virtual_router_id ${i.vrid} is already used on ${i.iface}${i.family === 6 ? ' (IPv6)' : ''}`);
       else out.instances.push(i);
     } else if (k === 'vrrp_script') {
       const sc = parseScript(ctx, l);

@@ -10,7 +10,10 @@ const run = promisify(execFile);
 
 /** `ip addr add IP/PREFIX dev IFACE [label L]`; an address already there is fine. */
 export async function addVip(ip: string, iface: string, prefix = 32, label?: string): Promise<void> {
-  const args = ['addr', 'add', `${ip}/${prefix}`, 'dev', iface, ...(label ? ['label', label] : [])];
+  // IPv6: nodad, as keepalived does: the address moves between boxes and must be usable at once;
+  // a /128 is deprecated (preferred_lft 0), as keepalived does, so it is not picked as a source.
+  const v6 = ip.includes(':') ? ['nodad', ...(prefix === 128 ? ['preferred_lft', '0'] : [])] : [];
+  const args = ['addr', 'add', `${ip}/${prefix}`, 'dev', iface, ...(label ? ['label', label] : []), ...v6];
   try {
     await run('ip', args);
   } catch (e) {

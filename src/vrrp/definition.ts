@@ -33,7 +33,7 @@ export const vrrpDefinition: ServiceDefinition = {
     const conf = loadKeepalivedConf(file, new DiagnosticSink());
     return {
       diagnostics: [],
-      info: conf.vrrp.instances.map((i) => `vrrp_instance ${i.name}: virtual_router_id ${i.vrid} on ${i.iface}, VRRP version ${i.version}, priority ${i.priority}, ${i.vips.length + i.vipsExcluded.length} address(es)`),
+      info: conf.vrrp.instances.map((i) => `vrrp_instance ${i.name}: virtual_router_id ${i.vrid} on ${i.iface}, VRRP version ${i.version}${i.family === 6 ? ' (IPv6)' : ''}, priority ${i.priority}, ${i.vips.length + i.vipsExcluded.length} address(es)`),
     };
   },
   create: async (o) => (await import('./service.js')).createVrrpService(o),

@@ -17,12 +17,12 @@ export interface MachineConfig {
   preempt: boolean;
   /** Milliseconds after start during which a lower-priority master is not preempted. */
   preemptDelay: number;
-  /** Our primary IPv4 address (the tie-breaker), as a number. */
-  primary: number;
+  /** Our primary address (the tie-breaker): IPv4 as a number, IPv6 as a bigint. */
+  primary: number | bigint;
 }
 
 export interface AdvertIn {
-  src: number;
+  src: number | bigint;
   priority: number;
   /** The sender's interval, centiseconds. */
   interval: number;
@@ -35,7 +35,7 @@ export class VrrpMachine {
   /** The master's advertisement interval (centiseconds) as learned (v3) or configured. */
   masterInterval: number;
   /** The current master's address (ours while master), or undefined. */
-  masterAddress?: number;
+  masterAddress?: number | bigint;
   transitions = 0;
   private timer = Infinity;
   private startedAt = 0;

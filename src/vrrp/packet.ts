@@ -124,3 +124,70 @@ export function decodeAdvert(d: Uint8Array, lookup: Lookup): Decoded {
   }
   return { ok: true, packet: pkt };
 }
+
+// --- IPv6 (RFC 5798, version 3 only) ------------------------------------------
+
+/** ff02::12 (RFC 5798 §5.1.2.2). */
+export const VRRP_GROUP6 = Buffer.from('ff020000000000000000000000000012', 'hex');
+export const VRRP_HOP_LIMIT = 255;
+
+export interface Advert6 {
+  vrid: number;
+  priority: number;
+  /** Centiseconds. */
+  interval: number;
+  /** IPv6 addresses, 16 bytes each. */
+  addresses: Buffer[];
+}
+
+export interface Received6 extends Advert6 {
+  src: Buffer;
+  dst: Buffer;
+  hopLimit: number;
+}
+
+export type Decoded6 = { ok: true; packet: Received6 } | { ok: false; reason: DropReason | 'bad-source' };
+
+/** IPv6 pseudo-header sum (RFC 8200 §8.1) for an upper-layer packet of `len` bytes. */
+export function pseudoSum6(src: Uint8Array, dst: Uint8Array, proto: number, len: number): number {
+  return sumRange(src, 0, 16, sumRange(dst, 0, 16, 0)) + Math.floor(len / 0x10000) + (len & 0xffff) + proto;
+}
+
+/** A VRRPv3 advertisement for IPv6 (what follows the IPv6 header), checksummed over the pseudo-header (RFC 5798 §5.2.8). */
+export function encodeAdvert6(a: Advert6, src: Uint8Array, dst: Uint8Array): Buffer {
+  const n = a.addresses.length;
+  const len = 8 + 16 * n;
+  const b = Buffer.alloc(len);
+  b[0] = (3 << 4) | TYPE_ADVERTISEMENT;
+  b[1] = a.vrid;
+  b[2] = a.priority;
+  b[3] = n;
+  b.writeUInt16BE(Math.min(0xfff, Math.round(a.interval)) & 0x0fff, 4);
+  a.addresses.forEach((x, i) => x.copy(b, 8 + 16 * i, 0, 16));
+  b.writeUInt16BE(finish(sumRange(b, 0, len, pseudoSum6(src, dst, IPPROTO_VRRP, len))), 6);
+  return b;
+}
+
+/**
+ * Validates one advertisement received on an IPv6 raw socket (the kernel strips the
+ * IPv6 header; source, destination and hop limit come beside it). RFC 5798 §7.1: hop
+ * limit 255, version 3, a correct checksum, a known VRID; §5.1.2.1: the source is a
+ * link-local address (unicast peers may use other addresses, `allowGlobalSource`).
+ */
+export function decodeAdvert6(d: Uint8Array, src: Buffer, dst: Buffer, hopLimit: number, lookup: Lookup, allowGlobalSource = false): Decoded6 {
+  if (d.length < 8) return { ok: false, reason: 'truncated' };
+  const n = d[3];
+  if (d.length < 8 + 16 * n) return { ok: false, reason: 'truncated' };
+  if (hopLimit !== VRRP_HOP_LIMIT) return { ok: false, reason: 'bad-ttl' };
+  if (!allowGlobalSource && !(src[0] === 0xfe && (src[1] & 0xc0) === 0x80)) return { ok: false, reason: 'bad-source' };
+  if (d[0] >> 4 !== 3) return { ok: false, reason: 'bad-version' };
+  if ((d[0] & 0x0f) !== TYPE_ADVERTISEMENT) return { ok: false, reason: 'bad-type' };
+  if (fold16(sumRange(d, 0, d.length, pseudoSum6(src, dst, IPPROTO_VRRP, d.length))) !== 0xffff) return { ok: false, reason: 'bad-checksum' };
+  const vrid = d[1];
+  const local = lookup(vrid);
+  if (local === false) return { ok: false, reason: 'unknown-vrid' };
+  if (local.version !== 3) return { ok: false, reason: 'bad-version' };
+  const addresses: Buffer[] = [];
+  for (let i = 0; i < n; i++) addresses.push(Buffer.from(d.subarray(8 + 16 * i, 24 + 16 * i)));
+  return { ok: true, packet: { vrid, priority: d[2], interval: ((d[4] << 8) | d[5]) & 0x0fff, addresses, src, dst, hopLimit } };
+}

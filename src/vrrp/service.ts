@@ -13,6 +13,8 @@ import type { VrrpConfig, VrrpInstanceConfig, VrrpNotifyKind, VrrpScriptConfig }
 import { controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
 import { findLink } from '../net/link.js';
 import { openRawIp, type RawIpSocket } from '../net/raw-ip.js';
+import { openRawIp6, type Datagram6, type RawIp6Socket } from '../net/raw-ip6.js';
+import { announceVips6, bigint6, formatIp6, ip6Bytes, vrrpSource6 } from './ipv6.js';
 import { addVip, delVip, gratuitousArp } from '../net/vip.js';
 import type { Logger } from '../log.js';
 import type { MetricFamily, RunOptions, Service } from '../service.js';
@@ -20,7 +22,7 @@ import { formatIPv4, ipNumber } from '../wire/ipv4.js';
 import { VRRP_CONTROL, vrrpConfPath } from './definition.js';
 import { VrrpMachine, type Action, type VrrpState } from './machine.js';
 import { resolveScriptUser, ScriptPolicy } from '../fs/script-security.js';
-import { decodeAdvert, encodeAdvert, IPPROTO_VRRP, VRRP_GROUP, VRRP_TTL, type DropReason } from './packet.js';
+import { decodeAdvert, decodeAdvert6, encodeAdvert, encodeAdvert6, IPPROTO_VRRP, VRRP_GROUP, VRRP_GROUP6, VRRP_TTL, type DropReason } from './packet.js';
 
 export async function createVrrpService(opts: RunOptions): Promise<Service | undefined> {
   const file = vrrpConfPath(opts);
@@ -54,7 +56,8 @@ class Instance {
 
   constructor(
     readonly cfg: VrrpInstanceConfig,
-    readonly primary: number,
+    /** IPv4: the address as a number; IPv6: as a bigint (the election's tie-breaker). */
+    public primary: number | bigint,
   ) {
     this.machine = new VrrpMachine({
       priority: cfg.priority,
@@ -69,10 +72,17 @@ class Instance {
 interface Iface {
   name: string;
   index: number;
-  sock: RawIpSocket;
+  family: 4 | 6;
+  /** IPv6: the source the socket is bound to (the interface's link-local address or unicast_src_ip). */
+  src6?: Buffer;
+  sock: RawIpSocket | RawIp6Socket;
   byVrid: Map<number, Instance>;
-  drops: Partial<Record<DropReason, number>>;
+  drops: Partial<Record<DropReason | 'bad-source', number>>;
 }
+
+/** IPv4 and IPv6 instances on one interface have a socket (and VRID space) each, as in keepalived. */
+const ifaceKey = (c: VrrpInstanceConfig): string => (c.family === 6 ? `${c.iface}%6` : c.iface);
+const showAddress = (a: number | bigint): string => (typeof a === 'bigint' ? formatIp6(a) : formatIPv4(a));
 
 interface ScriptState {
   cfg: VrrpScriptConfig;
@@ -171,18 +181,50 @@ export class VrrpService implements Service {
   private attach(c: VrrpInstanceConfig): Instance | string {
     const link = findLink(c.iface);
     if (!link) return `interface ${c.iface} does not exist`;
-    const vipNums = new Set([...c.vips, ...c.vipsExcluded].map((v) => ipNumber(v.ip)));
+    if (c.family === 6) return this.attach6(c, link.index);
+    const vipNums = new Set([...c.vips, ...c.vipsExcluded].filter((v) => !v.ip.includes(':')).map((v) => ipNumber(v.ip)));
     const primary = c.unicastSrcIp ? ipNumber(c.unicastSrcIp) : link.addresses.find((a) => !vipNums.has(a.ip))?.ip;
     if (primary === undefined) return `interface ${c.iface} has no IPv4 address to send advertisements from`;
     let ifc = this.ifaces.get(c.iface);
     if (!ifc) {
-      ifc = { name: c.iface, index: link.index, sock: this.openSocket(c.iface, link.index), byVrid: new Map(), drops: {} };
+      ifc = { name: c.iface, index: link.index, family: 4, sock: this.openSocket(c.iface, link.index), byVrid: new Map(), drops: {} };
       this.ifaces.set(c.iface, ifc);
     }
     const inst = new Instance(c, primary);
     ifc.byVrid.set(c.vrid, inst);
     this.instances.push(inst);
     return inst;
+  }
+
+  /** An IPv6 instance: advertisements from the interface's link-local address (or unicast_src_ip), RFC 5798 §5.1.2.1. */
+  private attach6(c: VrrpInstanceConfig, index: number): Instance | string {
+    const key = ifaceKey(c);
+    let ifc = this.ifaces.get(key);
+    if (!ifc) {
+      const src = vrrpSource6(c);
+      if (typeof src === 'string') return src;
+      ifc = { name: c.iface, index, family: 6, src6: src, sock: this.openSocket6(c.iface, index, src), byVrid: new Map(), drops: {} };
+      this.ifaces.set(key, ifc);
+    }
+    const inst = new Instance(c, bigint6(ifc.src6 as Buffer));
+    ifc.byVrid.set(c.vrid, inst);
+    this.instances.push(inst);
+    return inst;
+  }
+
+  private openSocket6(name: string, index: number, src: Buffer): RawIp6Socket {
+    const sock = openRawIp6(IPPROTO_VRRP, name, index, src, [VRRP_GROUP6]);
+    const onError = (e: Error): void => void this.log.warn({ iface: name, err: e.message }, 'receiving VRRP packets failed; some may be lost');
+    void sock.loop((d) => {
+      const ifc = this.ifaces.get(`${name}%6`);
+      if (!ifc || ifc.sock !== sock) return;
+      try {
+        this.receive6(ifc, d);
+      } catch (e) {
+        onError(e as Error);
+      }
+    }, onError);
+    return sock;
   }
 
   private openSocket(name: string, index: number): RawIpSocket {
@@ -207,7 +249,8 @@ export class VrrpService implements Service {
       const index = ifIndex(ifc.name);
       if (index === undefined || index === ifc.index) continue;
       try {
-        const sock = this.openSocket(ifc.name, index);
+        if (ifc.family === 6) this.resource6(ifc);
+        const sock = ifc.family === 6 ? this.openSocket6(ifc.name, index, ifc.src6 as Buffer) : this.openSocket(ifc.name, index);
         const old = ifc.sock;
         ifc.sock = sock;
         ifc.index = index;
@@ -219,8 +262,21 @@ export class VrrpService implements Service {
     }
   }
 
+  /** A re-created interface has a new MAC and so a new link-local address: advertisements follow it. */
+  private resource6(ifc: Iface): void {
+    const first = [...ifc.byVrid.values()][0];
+    if (!first) return;
+    const src = vrrpSource6(first.cfg);
+    if (typeof src === 'string') throw new Error(src);
+    ifc.src6 = src;
+    for (const inst of ifc.byVrid.values()) {
+      inst.primary = bigint6(src);
+      inst.machine.cfg.primary = inst.primary;
+    }
+  }
+
   private begin(inst: Instance): void {
-    this.log.info({ instance: inst.cfg.name, vrid: inst.cfg.vrid, iface: inst.cfg.iface, priority: inst.cfg.priority, version: inst.cfg.version, from: formatIPv4(inst.primary) }, 'vrrp_instance starting');
+    this.log.info({ instance: inst.cfg.name, vrid: inst.cfg.vrid, iface: inst.cfg.iface, priority: inst.cfg.priority, version: inst.cfg.version, from: showAddress(inst.primary) }, 'vrrp_instance starting');
     this.apply(inst, inst.machine.start(now()));
   }
 
@@ -318,16 +374,46 @@ export class VrrpService implements Service {
     this.apply(inst, inst.machine.advert({ src: r.packet.src, priority: r.packet.priority, interval: r.packet.interval }, now()));
   }
 
+  private receive6(ifc: Iface, d: Datagram6): void {
+    const unicast = [...ifc.byVrid.values()].some((i) => i.cfg.unicastPeers.length > 0);
+    const r = decodeAdvert6(d.payload, d.src, d.dst, d.hopLimit, (vrid) => {
+      const i = ifc.byVrid.get(vrid);
+      return i ? { version: i.cfg.version, interval: Math.round(i.cfg.advertInt * 100) } : false;
+    }, unicast);
+    if (!r.ok) {
+      ifc.drops[r.reason] = (ifc.drops[r.reason] ?? 0) + 1;
+      this.log.debug({ iface: ifc.name, reason: r.reason }, 'VRRP packet dropped');
+      return;
+    }
+    const inst = ifc.byVrid.get(r.packet.vrid);
+    const src = bigint6(r.packet.src);
+    if (!inst || src === inst.primary) return;
+    inst.received++;
+    this.apply(inst, inst.machine.advert({ src, priority: r.packet.priority, interval: r.packet.interval }, now()));
+  }
+
   private send(inst: Instance, priority: number): void {
-    const ifc = this.ifaces.get(inst.cfg.iface);
+    const ifc = this.ifaces.get(ifaceKey(inst.cfg));
     if (!ifc) return;
     const c = inst.cfg;
+    if (ifc.family === 6) {
+      const addresses = c.vips.map((v) => ip6Bytes(v.ip));
+      for (const dst of c.unicastPeers.length ? c.unicastPeers.map(ip6Bytes) : [VRRP_GROUP6]) {
+        try {
+          (ifc.sock as RawIp6Socket).send(encodeAdvert6({ vrid: c.vrid, priority, interval: Math.round(c.advertInt * 100), addresses }, ifc.src6 as Buffer, dst), dst);
+          inst.sent++;
+        } catch (e) {
+          this.log.warn({ instance: c.name, err: (e as Error).message }, 'sending a VRRP advertisement failed');
+        }
+      }
+      return;
+    }
     const addresses = c.vips.map((v) => ipNumber(v.ip));
     const dsts = c.unicastPeers.length ? c.unicastPeers.map(ipNumber) : [VRRP_GROUP];
     for (const dst of dsts) {
-      const msg = encodeAdvert({ version: c.version, vrid: c.vrid, priority, interval: Math.round(c.advertInt * 100), addresses, authPass: c.version === 2 ? c.authPass : undefined }, inst.primary, dst);
+      const msg = encodeAdvert({ version: c.version, vrid: c.vrid, priority, interval: Math.round(c.advertInt * 100), addresses, authPass: c.version === 2 ? c.authPass : undefined }, inst.primary as number, dst);
       try {
-        ifc.sock.send(msg, inst.primary, dst, VRRP_TTL);
+        (ifc.sock as RawIpSocket).send(msg, inst.primary as number, dst, VRRP_TTL);
         inst.sent++;
       } catch (e) {
         this.log.warn({ instance: c.name, err: (e as Error).message }, 'sending a VRRP advertisement failed');
@@ -372,7 +458,9 @@ export class VrrpService implements Service {
     inst.holdsVips = true;
     const announce = (): void => {
       if (inst.machine.state !== 'master') return;
-      for (const v of c.vips) void gratuitousArp(v.ip, v.dev ?? c.iface, this.log);
+      // IPv6 addresses (an IPv6 instance's, or excluded ones) are announced by unsolicited Neighbor Advertisements.
+      announceVips6([...c.vips, ...c.vipsExcluded].filter((v) => v.ip.includes(':')).map((v) => ({ ip: v.ip, iface: v.dev ?? c.iface })), this.log);
+      for (const v of c.vips) if (!v.ip.includes(':')) void gratuitousArp(v.ip, v.dev ?? c.iface, this.log);
     };
     announce();
     // keepalived repeats the announcement garp_master_delay seconds later (switches that missed the first).
@@ -494,12 +582,12 @@ export class VrrpService implements Service {
       state: STATE_WORD[i.machine.state],
       priority: i.cfg.priority,
       effectivePriority: i.machine.effective,
-      master: i.machine.state === 'master' ? formatIPv4(i.primary) : i.machine.masterAddress !== undefined ? formatIPv4(i.machine.masterAddress) : null,
+      master: i.machine.state === 'master' ? showAddress(i.primary) : i.machine.masterAddress !== undefined ? showAddress(i.machine.masterAddress) : null,
       advertisementsSent: i.sent,
       advertisementsReceived: i.received,
       transitions: i.machine.transitions,
       history: i.history,
-      dropped: this.ifaces.get(i.cfg.iface)?.drops ?? {},
+      dropped: this.ifaces.get(ifaceKey(i.cfg))?.drops ?? {},
       addresses: [...i.cfg.vips, ...i.cfg.vipsExcluded].map((v) => `${v.ip}/${v.prefix}`),
     }));
     for (const [name, w] of this.waiting) {

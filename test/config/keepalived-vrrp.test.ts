@@ -122,11 +122,29 @@ t.test('required keys, duplicates, sync group members', async (t) => {
   t.equal(errors.length, 4);
 });
 
-t.test('IPv6 and AH are refused with a reason; unimplemented options warn once each', async (t) => {
+t.test('AH is refused with a reason; unimplemented options warn once each', async (t) => {
   const { errors, sink } = parse('vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    fe80::1\n  }\n  authentication {\n    auth_type AH\n  }\n  use_vmac\n}\n');
-  t.match(errors[0], /IPv6 VRRP is not supported by Triad/);
-  t.match(errors[1], /auth_type AH is not supported/);
+  t.match(errors[0], /auth_type AH is not supported/);
+  t.equal(errors.length, 1);
   t.match(sink.warnings.map((w) => w.message), [/vrrp_instance option 'use_vmac' is accepted but not implemented/]);
+});
+
+t.test("IPv6 instances (keepalived's rules): the first address decides the family, the other family's addresses are ignored, version 3", async (t) => {
+  const { errors, sink, conf } = parse(
+    'vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  version 2\n  virtual_ipaddress {\n    fd00:77::100/64\n    10.0.0.1/24\n    fd00:77::101\n  }\n  virtual_ipaddress_excluded {\n    10.0.0.2/24\n  }\n}\n' +
+      'vrrp_instance B {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.9/24\n  }\n}\n' +
+      'vrrp_instance C {\n  interface eth1\n  virtual_router_id 2\n  unicast_src_ip fd00:1::1\n  unicast_peer {\n    10.1.1.1\n  }\n  virtual_ipaddress {\n    fd00:1::100/129\n  }\n}\n',
+  );
+  const [a, b] = conf.vrrp.instances;
+  t.equal(a.family, 6);
+  t.equal(a.version, 3, 'IPv6 instances run version 3');
+  t.same(a.vips.map((v) => [v.ip, v.prefix]), [['fd00:77::100', 64], ['fd00:77::101', 128]]);
+  t.same(a.vipsExcluded.map((v) => v.ip), ['10.0.0.2'], 'excluded addresses may be of the other family');
+  t.equal(b.family, 4, 'the same VRID on the same interface is fine in the other family');
+  t.match(sink.warnings.map((w) => w.message), [/10\.0\.0\.1 is IPv4 in an IPv6 instance; ignored/, /IPv6 instances run VRRP version 3/]);
+  t.match(errors[0], /prefix \/129 is longer than 128/);
+  t.match(errors[1], /vrrp_instance C: unicast_peer 10\.1\.1\.1 is not IPv6 like the instance/);
+  t.equal(errors.length, 2);
 });
 
 t.test("track_service (Triad's keyword): Triad's services with an optional weight; another name is an error", async (t) => {

@@ -12,6 +12,7 @@ import { BIN_TRIAD, REPO_ROOT } from '../helpers/paths.js';
 
 export const FORGE = path.join(REPO_ROOT, 'dist', 'test', 'vrrp', 'forge.js');
 export const VIP = '10.77.0.100';
+export const VIP6 = 'fd00:77::100';
 
 export interface InstanceData {
   name: string;
@@ -169,6 +170,26 @@ export class VrrpLab {
   hasVip(role: string): boolean {
     const out = execFileSync('ip', ['-n', this.ns(role), '-4', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' });
     return out.includes(`inet ${VIP}/`);
+  }
+
+  /** IPv6 on the bridge: role i gets fd00:77::(i+1)/64 (nodad) beside its link-local address. */
+  addIPv6(roles: string[]): void {
+    roles.forEach((role, i) => this.ip('-n', this.ns(role), 'addr', 'add', `fd00:77::${i + 1}/64`, 'dev', 'eth0', 'nodad'));
+  }
+
+  hasVip6(role: string, vip = VIP6): boolean {
+    const out = execFileSync('ip', ['-n', this.ns(role), '-6', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' });
+    return out.includes(`inet6 ${vip}/`);
+  }
+
+  mac(role: string): string {
+    return execFileSync('ip', ['netns', 'exec', this.ns(role), 'cat', '/sys/class/net/eth0/address'], { encoding: 'utf8' }).trim();
+  }
+
+  /** The client's neighbour cache entry's MAC for an address (`ip -6 neigh`), or undefined. */
+  neighMac(role: string, ip: string): string | undefined {
+    const out = execFileSync('ip', ['-n', this.ns(role), '-6', 'neigh', 'show', ip, 'dev', 'eth0'], { encoding: 'utf8' });
+    return /lladdr ([0-9a-f:]{17})/.exec(out)?.[1];
   }
 
   forge(role: string, kind: string, dst = '224.0.0.18'): void {
