@@ -43,7 +43,8 @@ interface Counter {
 const load: Record<string, Counter> = {};
 const counter = (k: string): Counter => (load[k] ??= { runs: 0, ok: 0, failed: 0, note: '' });
 const events: Array<{ t: number; what: string }> = [];
-const rss: Array<{ t: number; kb: number; pid: number }> = [];
+/** kb: the primary's VmRSS; total: with its DNS worker processes. */
+const rss: Array<{ t: number; kb: number; total: number; procs: number; pid: number }> = [];
 const checks: Array<{ check: string; ok: boolean; detail: string }> = [];
 const check = (name: string, ok: boolean, detail: string): void => {
   checks.push({ check: name, ok, detail });
@@ -82,9 +83,26 @@ function staticZone(serial: number, hup: number): string {
   return lines.join('\n') + '\n';
 }
 
-/** DHCPACKs with a non-zero yiaddr in a pcap file (Ethernet, IPv4, UDP from port 67): address → client hardware address, the last one. */
-export function acksFromPcap(buf: Buffer): Map<string, string> {
-  const acks = new Map<string, string>();
+/** Child processes of a pid (Triad's DNS workers), from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function vmRssKb(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** DHCPACKs with a non-zero yiaddr in a pcap file (Ethernet, IPv4, UDP from port 67): address → client hardware address and capture time (ms), the last one. */
+export function acksFromPcap(buf: Buffer): Map<string, { mac: string; ms: number }> {
+  const acks = new Map<string, { mac: string; ms: number }>();
   if (buf.length < 24) return acks;
   const magic = buf.readUInt32LE(0);
   const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
@@ -93,6 +111,7 @@ export function acksFromPcap(buf: Buffer): Map<string, string> {
   let o = 24;
   while (o + 16 <= buf.length) {
     const incl = u32(o + 8);
+    const ms = u32(o) * 1000 + Math.floor(u32(o + 4) / (magic === 0xa1b23c4d || magic === 0x4d3cb2a1 ? 1e6 : 1e3));
     const p = o + 16;
     o = p + incl;
     if (o > buf.length) break; // a record cut by the capture's end
@@ -117,7 +136,7 @@ export function acksFromPcap(buf: Buffer): Map<string, string> {
     const yi = [...buf.subarray(b + 16, b + 20)].join('.');
     if (yi === '0.0.0.0') continue;
     const mac = [...buf.subarray(b + 28, b + 28 + Math.min(16, buf[b + 2]))].map((x) => x.toString(16).padStart(2, '0')).join(':');
-    acks.set(yi, mac);
+    acks.set(yi, { mac, ms });
   }
   return acks;
 }
@@ -224,13 +243,11 @@ async function main(): Promise<number> {
     loops.push(
       (async () => {
         while (live()) {
-          try {
-            const st = readFileSync(`/proc/${triad.pid}/status`, 'utf8');
-            const kb = Number(/^VmRSS:\s+(\d+)/m.exec(st)?.[1] ?? NaN);
-            if (kb > 0) rss.push({ t: secs(), kb, pid: triad.pid ?? 0 });
-          } catch {
-            // between the kill and the restart
-          }
+          const pid = triad.pid ?? 0;
+          const kb = vmRssKb(pid);
+          const kids = childrenOf(pid);
+          // 0 between the kill and the restart
+          if (kb > 0) rss.push({ t: secs(), kb, total: kids.reduce((a, k) => a + vmRssKb(k), kb), procs: 1 + kids.length, pid });
           await sleep(2000);
         }
       })(),
@@ -360,12 +377,16 @@ async function main(): Promise<number> {
     };
     for (let k = 0; k < 4; k++) await addDhclient(k);
 
-    // SIGHUP every 30 s, each after an edit of the static zone; kill -9 and restart half way.
-    const killAt = Date.now() + SOAK_MS / 2;
+    // SIGHUP every 30 s, each after an edit of the static zone; kill -9 and restart half way,
+    // between two reloads (the reloads are timed around it: 15 s before, 15 s after, …).
+    const killAt = until - SOAK_MS / 2;
+    let nextHup = killAt - 15_000;
+    while (nextHup <= Date.now()) nextHup += HUP_EVERY_MS;
     let killed = false;
     let restartSeconds = 0;
+    let killMs = 0;
+    let orphans: number[] = [];
     while (live()) {
-      const nextHup = Date.now() + HUP_EVERY_MS;
       while (live() && Date.now() < nextHup) {
         if (!killed && Date.now() >= killAt) {
           killed = true;
@@ -373,8 +394,14 @@ async function main(): Promise<number> {
           say(`kill -9 ${pid}`);
           events.push({ t: secs(), what: `kill -9 (pid ${pid})` });
           const t = Date.now();
+          killMs = t;
+          const workers = pid ? childrenOf(pid) : [];
           triad.kill('SIGKILL');
           await new Promise((r) => (triad.exitCode !== null || triad.signalCode !== null ? r(null) : triad.once('exit', r)));
+          // Its DNS workers must not outlive it (they would answer from the old zones).
+          for (let i = 0; i < 50 && workers.some((w) => existsSync(`/proc/${w}`)); i++) await sleep(100);
+          orphans = workers.filter((w) => existsSync(`/proc/${w}`));
+          check('workers end with the killed primary', orphans.length === 0, `${workers.length} worker processes, ${orphans.length} still running 5 s after the kill -9`);
           triad = await startTriad();
           restartSeconds = (Date.now() - t) / 1000;
           await addDhclient(4);
@@ -383,6 +410,7 @@ async function main(): Promise<number> {
         await sleep(500);
       }
       if (!live()) break;
+      nextHup += HUP_EVERY_MS;
       hups++;
       serial++;
       writeFileSync(path.join(zoneDir, 'soak.test.zone'), staticZone(serial, hups));
@@ -405,11 +433,12 @@ async function main(): Promise<number> {
     const acks = acksFromPcap(existsSync(pcap) ? readFileSync(pcap) : Buffer.alloc(0));
     const file = leasesFromFile(existsSync(leases) ? readFileSync(leases, 'utf8') : '');
     const lost: string[] = [];
-    for (const [ip, mac] of acks) {
+    const beforeKill = [...acks.values()].filter((a) => a.ms < killMs).length;
+    for (const [ip, { mac }] of acks) {
       const l = file.get(ip);
       if (!l || l.state !== 'active' || l.mac !== mac) lost.push(`${ip} (${mac}): ${l ? `${l.state} ${l.mac}` : 'absent'}`);
     }
-    check('no ACKed lease lost', acks.size > 0 && lost.length === 0, `${acks.size} addresses ACKed on the wire, ${lost.length} not active for their client in the lease file${lost.length ? ': ' + lost.slice(0, 5).join('; ') : ''}`);
+    check('no ACKed lease lost', acks.size > 0 && lost.length === 0, `${acks.size} addresses ACKed on the wire (${beforeKill} before the kill -9), ${lost.length} not active for their client in the lease file${lost.length ? ': ' + lost.slice(0, 5).join('; ') : ''}`);
     const dcBound = clients.map((ns, k) => /BOUND ip=(\S+)/.exec(lab.read(`dc${k}.events`))?.[1]).filter((x): x is string => !!x);
     const dcMissing = dcBound.filter((ip) => file.get(ip)?.state !== 'active');
     check('dhclient leases kept', dcBound.length === clients.length && dcMissing.length === 0, `${dcBound.length}/${clients.length} clients bound, ${dcMissing.length} of their addresses not active in the lease file`);
@@ -436,30 +465,38 @@ async function main(): Promise<number> {
     check('real servers still up', rsProcs.every((p) => p.exitCode === null), 'both rs-server processes running');
 
     // RSS: growth of the process that ran after the restart (its first sample after 20 s of load to its last) and overall.
-    const byPid = new Map<number, Array<{ t: number; kb: number }>>();
+    const byPid = new Map<number, Array<{ t: number; kb: number; total: number; procs: number }>>();
     for (const s of rss) (byPid.get(s.pid) ?? byPid.set(s.pid, []).get(s.pid)!).push(s);
     const rssRows: string[] = [];
     let worst = 0;
     for (const [pid, xs] of byPid) {
       const base = xs.find((x) => x.t >= xs[0].t + 20) ?? xs[0];
       const last = xs[xs.length - 1];
-      const max = Math.max(...xs.map((x) => x.kb));
-      const growth = (last.kb - base.kb) / base.kb;
+      const max = Math.max(...xs.map((x) => x.total));
+      const growth = (last.total - base.total) / base.total;
+      const mib = (kb: number): string => (kb / 1024).toFixed(1);
       worst = Math.max(worst, growth);
-      rssRows.push(`| ${pid} | ${xs[0].t.toFixed(0)}–${last.t.toFixed(0)} s | ${(base.kb / 1024).toFixed(1)} | ${(max / 1024).toFixed(1)} | ${(last.kb / 1024).toFixed(1)} | ${(growth * 100).toFixed(1)} % |`);
+      rssRows.push(`| ${pid} (+${last.procs - 1} workers) | ${xs[0].t.toFixed(0)}–${last.t.toFixed(0)} s | ${mib(base.total)} (${mib(base.kb)}) | ${mib(max)} | ${mib(last.total)} (${mib(last.kb)}) | ${(growth * 100).toFixed(1)} % |`);
     }
     // Bounded: a leak over a 10-minute run shows as the RSS doubling; a heap settling does not.
     check('RSS growth bounded (< 100 % after warm-up)', rss.length > 0 && worst < 1, `worst ${(worst * 100).toFixed(1)} % over ${rss.length} samples`);
 
-    const crashes = readFileSync(logFile, 'utf8').split('\n').filter((l) => /request handling failed|uncaught|unhandled/i.test(l));
-    check('no handler failure logged', crashes.length === 0, crashes.length ? crashes[0].slice(0, 200) : 'none in the log');
+    const logLines = readFileSync(logFile, 'utf8').split('\n');
+    const crashes = logLines.filter((l) => /request handling failed|uncaught|unhandled|"level":60/i.test(l));
+    check('no handler failure or fatal error logged', crashes.length === 0, crashes.length ? crashes[0].slice(0, 200) : 'none in the log');
+    // Warnings and errors, by message, for the report (not a check: fuzz traffic earns some).
+    const byMsg = new Map<string, number>();
+    for (const l of logLines) {
+      const m = /"level":(40|50).*"msg":"([^"]*)"/.exec(l);
+      if (m) byMsg.set(`${m[1] === '40' ? 'warn' : 'error'}: ${m[2]}`, (byMsg.get(`${m[1] === '40' ? 'warn' : 'error'}: ${m[2]}`) ?? 0) + 1);
+    }
 
     // ---- report ----
     const dat = path.join(reportDir, 'rss.dat');
-    writeFileSync(dat, rss.map((s) => `${s.t.toFixed(1)} ${(s.kb / 1024).toFixed(2)}`).join('\n') + '\n');
+    writeFileSync(dat, rss.map((s) => `${s.t.toFixed(1)} ${(s.kb / 1024).toFixed(2)} ${(s.total / 1024).toFixed(2)}`).join('\n') + '\n');
     const png = path.join(reportDir, 'rss.png');
     const marks = events.filter((e) => /kill|SIGHUP/.test(e.what)).map((e, i) => `set arrow ${i + 1} from ${e.t.toFixed(1)}, graph 0 to ${e.t.toFixed(1)}, graph 1 nohead lc rgb '${/kill/.test(e.what) ? 'red' : 'gray'}' dt 2`).join('\n');
-    writeFileSync(path.join(reportDir, 'rss.gp'), `set terminal png size 900,400\nset output '${png}'\nset title 'Triad RSS during the soak (gray: SIGHUP, red: kill -9)'\nset xlabel 'seconds'\nset ylabel 'RSS (MiB)'\nset yrange [0:*]\nset grid\n${marks}\nplot '${dat}' using 1:2 with linespoints pt 7 ps 0.4 title 'VmRSS'\n`);
+    writeFileSync(path.join(reportDir, 'rss.gp'), `set terminal png size 900,400\nset output '${png}'\nset title 'Triad RSS during the soak (gray: SIGHUP, red: kill -9)'\nset xlabel 'seconds'\nset ylabel 'RSS (MiB)'\nset yrange [0:*]\nset grid\n${marks}\nplot '${dat}' using 1:3 with linespoints pt 7 ps 0.4 title 'primary + DNS workers', '' using 1:2 with linespoints pt 7 ps 0.4 title 'primary'\n`);
     const gp = spawnSync('gnuplot', [path.join(reportDir, 'rss.gp')], { encoding: 'utf8' });
     if (gp.status !== 0) check('plot written', false, gp.stderr.trim());
 
@@ -477,9 +514,15 @@ async function main(): Promise<number> {
       '|---|---|---|---|---|',
       ...Object.entries(load).map(([k, c]) => `| ${k} | ${c.runs} | ${c.ok} | ${c.failed} | ${c.note} |`),
       '',
-      '| Triad pid | sampled | RSS after warm-up (MiB) | max (MiB) | last (MiB) | growth |',
+      '| Triad pid | sampled | RSS after warm-up, MiB (primary) | max, MiB | last, MiB (primary) | growth |',
       '|---|---|---|---|---|---|',
       ...rssRows,
+      '',
+      'RSS: VmRSS of the primary and its DNS worker processes, summed, sampled every 2 s; growth from the first sample 20 s after start to the last.',
+      '',
+      '| Triad log: warnings and errors | count |',
+      '|---|---|',
+      ...[...byMsg].sort((a, b) => b[1] - a[1]).map(([k, n]) => `| ${k.replace(/\|/g, '\\|')} | ${n} |`),
       '',
       '![RSS](rss.png)',
       '',
