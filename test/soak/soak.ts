@@ -15,6 +15,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import path from 'node:path';
 import { NetnsLab, sh, sleep, which } from '../dhcp/netns-lab.js';
 import { BIN_TRIAD, REPO_ROOT } from '../helpers/paths.js';
+import { acksFromPcap, leasesFromFile } from './evidence.js';
 
 const args = process.argv.slice(2);
 const mi = args.indexOf('--minutes');
@@ -98,58 +99,6 @@ function vmRssKb(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** DHCPACKs with a non-zero yiaddr in a pcap file (Ethernet, IPv4, UDP from port 67): address → client hardware address and capture time (ms), the last one. */
-export function acksFromPcap(buf: Buffer): Map<string, { mac: string; ms: number }> {
-  const acks = new Map<string, { mac: string; ms: number }>();
-  if (buf.length < 24) return acks;
-  const magic = buf.readUInt32LE(0);
-  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
-  const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
-  if (u32(20) !== 1) throw new Error(`capture link type ${u32(20)} is not Ethernet`);
-  let o = 24;
-  while (o + 16 <= buf.length) {
-    const incl = u32(o + 8);
-    const ms = u32(o) * 1000 + Math.floor(u32(o + 4) / (magic === 0xa1b23c4d || magic === 0x4d3cb2a1 ? 1e6 : 1e3));
-    const p = o + 16;
-    o = p + incl;
-    if (o > buf.length) break; // a record cut by the capture's end
-    if (buf.readUInt16BE(p + 12) !== 0x0800) continue;
-    const ip = p + 14;
-    if (buf[ip + 9] !== 17) continue;
-    const udp = ip + (buf[ip] & 15) * 4;
-    if (buf.readUInt16BE(udp) !== 67) continue;
-    const b = udp + 8;
-    if (b + 240 > o || buf[b] !== 2) continue;
-    let q = b + 240;
-    let type = 0;
-    while (q < o && buf[q] !== 255) {
-      if (buf[q] === 0) {
-        q++;
-        continue;
-      }
-      if (buf[q] === 53) type = buf[q + 2];
-      q += 2 + buf[q + 1];
-    }
-    if (type !== 5) continue;
-    const yi = [...buf.subarray(b + 16, b + 20)].join('.');
-    if (yi === '0.0.0.0') continue;
-    const mac = [...buf.subarray(b + 28, b + 28 + Math.min(16, buf[b + 2]))].map((x) => x.toString(16).padStart(2, '0')).join(':');
-    acks.set(yi, { mac, ms });
-  }
-  return acks;
-}
-
-/** The last record of each address in an ISC-format lease file: binding state and hardware address. */
-function leasesFromFile(text: string): Map<string, { state: string; mac: string }> {
-  const out = new Map<string, { state: string; mac: string }>();
-  for (const m of text.matchAll(/^lease (\d+\.\d+\.\d+\.\d+) \{([^}]*)\}/gm)) {
-    const state = /^\s*binding state (\w+);/m.exec(m[2])?.[1] ?? '?';
-    const mac = /hardware ethernet ([0-9a-f:]+);/i.exec(m[2])?.[1]?.toLowerCase() ?? '';
-    out.set(m[1], { state, mac });
-  }
-  return out;
 }
 
 async function main(): Promise<number> {
@@ -493,7 +442,8 @@ async function main(): Promise<number> {
 
     // ---- report ----
     const dat = path.join(reportDir, 'rss.dat');
-    writeFileSync(dat, rss.map((s) => `${s.t.toFixed(1)} ${(s.kb / 1024).toFixed(2)} ${(s.total / 1024).toFixed(2)}`).join('\n') + '\n');
+    // A blank line between processes: gnuplot does not join the killed one to its successor.
+    writeFileSync(dat, rss.map((s, i) => `${i > 0 && rss[i - 1].pid !== s.pid ? '\n' : ''}${s.t.toFixed(1)} ${(s.kb / 1024).toFixed(2)} ${(s.total / 1024).toFixed(2)}`).join('\n') + '\n');
     const png = path.join(reportDir, 'rss.png');
     const marks = events.filter((e) => /kill|SIGHUP/.test(e.what)).map((e, i) => `set arrow ${i + 1} from ${e.t.toFixed(1)}, graph 0 to ${e.t.toFixed(1)}, graph 1 nohead lc rgb '${/kill/.test(e.what) ? 'red' : 'gray'}' dt 2`).join('\n');
     writeFileSync(path.join(reportDir, 'rss.gp'), `set terminal png size 900,400\nset output '${png}'\nset title 'Triad RSS during the soak (gray: SIGHUP, red: kill -9)'\nset xlabel 'seconds'\nset ylabel 'RSS (MiB)'\nset yrange [0:*]\nset grid\n${marks}\nplot '${dat}' using 1:3 with linespoints pt 7 ps 0.4 title 'primary + DNS workers', '' using 1:2 with linespoints pt 7 ps 0.4 title 'primary'\n`);
