@@ -411,6 +411,14 @@ async function main(): Promise<number> {
     check('DHCP answers a new client', fr.code === 0 && !!freshIp, freshIp ? `bound ${freshIp}` : `dhclient: ${fr.out.trim().split('\n').slice(-2).join(' ')}`);
     const cu = await inNs(L, ['curl', '-s', '-m', '3', `http://${VIP}/`], 10_000);
     check('LB answers through the VIP', /^rs\d /.test(cu.out), cu.out.trim() || 'no answer');
+    // The control channel: every service running, and the garbage counted as malformed, not answered.
+    const ctl = (...a: string[]) => run(process.execPath, [BIN_TRIAD, 'ctl', ...a, '--data-dir', dataDir], 20_000);
+    const status = await ctl('status');
+    const notRunning = ['dns', 'dhcp', 'lb'].filter((svc) => !new RegExp(`^\\s*${svc}\\s+running\\b`, 'm').test(status.out));
+    check('ctl status: dns, dhcp, lb running', status.code === 0 && notRunning.length === 0, notRunning.length ? `not running: ${notRunning.join(', ')}; ${status.out.trim().replace(/\n/g, '; ')}` : status.out.trim().replace(/\s*\n\s*/g, '; '));
+    const dstats = await ctl('dhcp', 'stats');
+    const malformed = Number(/malformed\D{0,20}(\d+)/i.exec(dstats.out)?.[1] ?? NaN);
+    check('fuzzed DHCP packets dropped and counted (since the restart)', malformed > 0, `ctl dhcp stats: malformed ${Number.isNaN(malformed) ? 'not found in: ' + dstats.out.trim().slice(0, 200) : malformed}`);
     check('real servers still up', rsProcs.every((p) => p.exitCode === null), 'both rs-server processes running');
 
     // RSS: growth of the process that ran after the restart (its first sample after 20 s of load to its last) and overall.
