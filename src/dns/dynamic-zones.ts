@@ -88,6 +88,7 @@ export class DynamicZones {
      * (RFC 1996). Left to the NOTIFY sender to fill in.
      */
     readonly onZoneChanged: (name: string, zone: Zone) => void = () => undefined,
+    private readonly dumpDelayMs = DUMP_DELAY_MS,
   ) {}
 
   /**
@@ -106,7 +107,11 @@ export class DynamicZones {
       const allow = !policy && acl ? compileAddressMatch(acl, env) : undefined;
       const old = this.zones.get(key);
       if (old) {
-        keep.set(key, { ...old, zc: zc as Dynamic['zc'], allow, policy });
+        // The same object, changed in place: a pending dump timer holds it, and a copy
+        // would leave that timer writing the old version and emptying the journal
+        // of the changes made after the reload.
+        Object.assign(old, { zc: zc as Dynamic['zc'], allow, policy });
+        keep.set(key, old);
         continue;
       }
       const loaded = this.load(zc as Dynamic['zc'], conf.options.directory);
@@ -259,7 +264,7 @@ export class DynamicZones {
     d.dumpTimer = setTimeout(() => {
       d.dumpTimer = undefined;
       void this.dump(d);
-    }, DUMP_DELAY_MS);
+    }, this.dumpDelayMs);
     d.dumpTimer.unref();
   }
 

@@ -104,3 +104,32 @@ t.test('a journal damaged on disk: the intact changes replay, garbage and a torn
   t.equal(served.get('dyn.test')?.serial, 10);
   await dz.stop();
 });
+
+t.test('a reload (SIGHUP) between changes: the changes after it survive a kill -9 once the zone file is rewritten', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-dynamic-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const zoneFile = path.join(dir, 'dyn.zone');
+  writeFileSync(zoneFile, '$TTL 300\n@ SOA ns.dyn.test. admin.dyn.test. 7 3600 600 86400 300\n@ NS ns\nns A 192.0.2.1\n');
+  const conf = parseNamedConf(path.join(dir, 'named.conf'), `options { directory "${dir}"; };\nzone "dyn.test" { type primary; file "dyn.zone"; allow-update { 127.0.0.1; }; };\n`, new DiagnosticSink());
+  const env = { localhost: [], localnets: [], acls: conf.acls };
+  const log = createLogger({ level: 'silent' });
+  const served = new Map<string, Zone | undefined>();
+  const dataDir = path.join(dir, 'data');
+  const make = (): DynamicZones => new DynamicZones(log, dataDir, (name, zone) => void served.set(name, zone), undefined, 50);
+  const req = (msg: string): UpdateRequest => ({ zone: 'dyn.test.', msg, address: '127.0.0.1', tcp: true });
+  const add = (name: string, last: number): string => updateMsg('dyn.test.', [], [rrBytes(name, T.A, 1, 300, [192, 0, 2, last])]);
+  const dz = make();
+  dz.configure(conf, env);
+  t.equal(await dz.update(req(add('a.dyn.test.', 10))), RCODE.NOERROR, 'a change before the reload (its zone file rewrite is pending)');
+  dz.configure(conf, env); // the reload
+  t.equal(await dz.update(req(add('b.dyn.test.', 11))), RCODE.NOERROR, 'a change after the reload');
+  await new Promise((r) => setTimeout(r, 300)); // the rewrite of the zone file is due
+  t.match(readFileSync(zoneFile, 'utf8'), /b\.dyn\.test\./, 'the rewritten zone file holds the change made after the reload');
+  // kill -9: no stop; a new instance loads the file and the journal.
+  served.clear();
+  make().configure(conf, env);
+  const z = served.get('dyn.test');
+  t.equal(z?.serial, 9, 'both changes are there after the restart');
+  t.ok(z?.nodes.get(nameKey(parseName('b.dyn.test.')))?.rrsets.has(T.A), 'the change made after the reload is back');
+  await dz.stop();
+});
