@@ -1,32 +1,30 @@
-// `npm run bench:dns`: authoritative queries per second, Triad against BIND 9
-// (`named -n 1`), same machine, same named.conf and 10,000-name zone, one run.
-// dnsperf (Debian's) drives both with the same query file (≈5% NXDOMAIN).
-// Not a pass/fail test: prints both figures and the ratio.
+// `npm run bench:dns`: authoritative and cached queries per second, Triad against BIND 9
+// (`named -n 1`), same machine, same named.conf and 10,000-name zone, one run; beside
+// the plain Triad, one with its statistics channel scraped every second and one writing
+// its query log to a file. Twice: every server pinned to one core (dnsperf on another),
+// then on all cores. dnsperf (Debian's) drives all with the same query file (≈5% NXDOMAIN).
+// Not a pass/fail test: prints markdown tables (see test/bench/common.ts).
+// Options: --seconds N --rounds N --clients N --outstanding N --cores one,all
+// (or BENCH_SECONDS, BENCH_ROUNDS, …); BENCH_CACHE=0 leaves the cached-answer table out.
 //
 // dnsperf 2.10 prints average latency but no percentiles, so p99 comes from a
 // second, shorter run of each server with `dnsperf -v` (one line per query).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, sleep, waitFor } from '../helpers/triad-run.js';
+import { alternate, coreModes, option, type CoreMode, cpuWindow, modeTitle, percentile, pin, report, rssMiB, type Sample, table } from './common.js';
 
 const NAMES = 10_000;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
-const OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 200);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const SECONDS = option('seconds', 'BENCH_SECONDS', 10);
+const CLIENTS = option('clients', 'BENCH_CLIENTS', 8);
+const OUTSTANDING = option('outstanding', 'BENCH_OUTSTANDING', 200);
+const ROUNDS = option('rounds', 'BENCH_ROUNDS', 3);
 const ZONE = 'bench.test';
 
-interface Result {
-  qps: number;
-  avgMs: number;
-  p99Ms: number;
-  lostPct: number;
-  cpuSeconds?: number;
-}
 
 function zoneText(): string {
   const lines = [
@@ -86,7 +84,7 @@ function cacheConf(dir: string, addr: string, port: number, upstreamPort: number
 `;
 }
 
-function namedConf(dir: string, addr: string, port: number): string {
+function namedConf(dir: string, addr: string, port: number, extra = '', extraOptions = ''): string {
   return `options {
     directory "${dir}";
     listen-on port ${port} { ${addr}; };
@@ -94,20 +92,26 @@ function namedConf(dir: string, addr: string, port: number): string {
     recursion no;
     pid-file none;
     session-keyfile none;
+    ${extraOptions}
 };
-zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
+${extra}zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
 `;
 }
 
-function dnsperf(addr: string, port: number, file: string, seconds: number, verbose: boolean): string {
+/** dnsperf, asynchronously (the metrics scraper runs beside it), output to a file (with -v a pipe would slow it). */
+async function dnsperf(mode: CoreMode, addr: string, port: number, file: string, seconds: number, verbose: boolean): Promise<string> {
   const args = ['-s', addr, '-p', String(port), '-d', file, '-l', String(seconds), '-c', String(CLIENTS), '-q', String(OUTSTANDING)];
   if (verbose) args.push('-v');
-  // Output goes to a file: with -v (a line per query) a pipe would slow dnsperf down.
   const outFile = `${file}.out`;
   const fd = openSync(outFile, 'w');
-  const r = spawnSync('dnsperf', args, { stdio: ['ignore', fd, fd] });
+  const cmd = [...pin(mode, 'load'), 'dnsperf', ...args];
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', fd, fd] });
+  const err = await new Promise<Error | undefined>((resolve) => {
+    child.once('error', resolve);
+    child.once('exit', () => resolve(undefined));
+  });
   closeSync(fd);
-  if (r.error) throw new Error(`dnsperf could not run: ${r.error.message} (apt-get install dnsperf)`);
+  if (err) throw new Error(`dnsperf could not run: ${err.message} (apt-get install dnsperf)`);
   return readFileSync(outFile, 'utf8');
 }
 
@@ -118,25 +122,12 @@ function parseSummary(out: string): { qps: number; avgMs: number; lostPct: numbe
   return { qps, avgMs, lostPct };
 }
 
-/** p99 from `dnsperf -v` lines: `> NOERROR name A 0.000123`. */
-function p99(out: string): number {
+/** p50 and p99 from `dnsperf -v` lines: `> NOERROR name A 0.000123`. */
+function latencies(out: string): { p50Ms: number; p99Ms: number } {
   const lat: number[] = [];
   for (const m of out.matchAll(/^> \S+ \S+ \S+ ([0-9.]+)$/gm)) lat.push(Number(m[1]));
-  if (lat.length === 0) return NaN;
   lat.sort((a, b) => a - b);
-  return lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] * 1000;
-}
-
-/** User+system CPU seconds of a process tree (the process and its children), from /proc. */
-function cpuSeconds(pid: number): number {
-  const r = spawnSync('sh', ['-c', `for p in ${pid} $(pgrep -P ${pid}); do cat /proc/$p/stat 2>/dev/null; done`], { encoding: 'utf8' });
-  const tick = 100;
-  let total = 0;
-  for (const line of r.stdout.split('\n')) {
-    const f = line.slice(line.lastIndexOf(')') + 2).split(' ');
-    if (f.length > 13) total += (Number(f[11]) + Number(f[12])) / tick;
-  }
-  return total;
+  return { p50Ms: percentile(lat, 0.5) * 1000, p99Ms: percentile(lat, 0.99) * 1000 };
 }
 
 async function waitUp(name: string, addr: string, port: number, log: () => string): Promise<void> {
@@ -144,25 +135,35 @@ async function waitUp(name: string, addr: string, port: number, log: () => strin
   if (!up) throw new Error(`${name} did not come up:\n${log()}`);
 }
 
-/** One measured round: a dnsperf run for qps/avg, then a shorter verbose run for p99. */
-function measure(name: string, child: ChildProcess, addr: string, port: number, qfile: string, log: () => string): Result {
-  const cpu0 = child.pid ? cpuSeconds(child.pid) : 0;
-  process.stdout.write(`${name}: measuring ${SECONDS}s…\n`);
-  const out = dnsperf(addr, port, qfile, SECONDS, false);
-  const cpu1 = child.pid ? cpuSeconds(child.pid) : 0;
-  const s = parseSummary(out);
-  if (!Number.isFinite(s.qps)) throw new Error(`cannot read dnsperf output:\n${out}`);
-  if (s.qps === 0 || process.env.BENCH_DEBUG) process.stdout.write(`${name} dnsperf:\n${out}\n${name} log:\n${log()}\n`);
-  const v = dnsperf(addr, port, qfile, Math.min(5, SECONDS), true);
-  return { ...s, p99Ms: p99(v), cpuSeconds: cpu1 - cpu0 };
+interface Server {
+  name: string;
+  child: ChildProcess;
+  log: () => string;
+  port: number;
 }
 
-function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; log: () => string } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/** One measured round: a dnsperf run for qps and CPU, then a shorter verbose run for p50/p99. */
+async function measure(mode: CoreMode, s: Server, addr: string, qfile: string): Promise<Sample> {
+  const pid = s.child.pid!;
+  const w = cpuWindow(() => [pid]);
+  const out = await dnsperf(mode, addr, s.port, qfile, SECONDS, false);
+  const { cpu, wall } = w.stop();
+  const rss = rssMiB([pid]);
+  const r = parseSummary(out);
+  if (!Number.isFinite(r.qps)) throw new Error(`cannot read dnsperf output:\n${out}`);
+  if (r.qps === 0 || process.env.BENCH_DEBUG) process.stdout.write(`${s.name} dnsperf:\n${out}\n${s.name} log:\n${s.log()}\n`);
+  const v = await dnsperf(mode, addr, s.port, qfile, Math.min(5, SECONDS), true);
+  return { rate: r.qps, cpu, seconds: Math.min(wall, SECONDS), ...latencies(v), rssMiB: rss, note: r.lostPct > 1 ? `lost ${r.lostPct.toFixed(1)}%` : undefined };
+}
+
+function start(mode: CoreMode, name: string, cmd: string, args: string[], port: number, env: NodeJS.ProcessEnv = {}): Server {
+  const full = [...pin(mode, 'server'), cmd, ...args];
+  // taskset execs the server, so the child's pid is the server's own.
+  const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20000)));
-  return { child, log: () => out };
+  return { name, child, log: () => out, port };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -174,96 +175,143 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-bench-'));
-  const children: ChildProcess[] = [];
-  const cleanup = async (): Promise<void> => {
-    for (const c of children) await stop(c);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  try {
-    writeFileSync(path.join(dir, `${ZONE}.zone`), zoneText());
-    const qfile = path.join(dir, 'queries.txt');
-    writeFileSync(qfile, queryFile());
-    const addr = '127.0.0.1';
-    const bindPort = 10000 + Math.floor(Math.random() * 22000); // below the ephemeral range
-    const triadPort = bindPort + 1;
-    // The same named.conf for both; only the port differs.
-    writeFileSync(path.join(dir, 'bind.conf'), namedConf(dir, addr, bindPort));
-    writeFileSync(path.join(dir, 'triad.conf'), namedConf(dir, addr, triadPort));
-    const cores = os.availableParallelism();
-    process.stdout.write(`zone ${ZONE}: ${NAMES} names; dnsperf -l ${SECONDS} -c ${CLIENTS} -q ${OUTSTANDING}; ${cores} cores\n`);
-
-    // Both run for the whole benchmark; rounds alternate so that load from
-    // elsewhere on the machine hits both alike. The best round of each is shown.
-    const bind = start('named', ['-g', '-n', '1', '-c', path.join(dir, 'bind.conf')]);
-    children.push(bind.child);
-    const triad = start(process.execPath, [BIN_TRIAD, 'run', '--conf-dir', dir, '--named-conf', path.join(dir, 'triad.conf')], { TRIAD_LOG_LEVEL: 'warn' });
-    children.push(triad.child);
-    await waitUp('BIND', addr, bindPort, bind.log);
-    await waitUp('Triad', addr, triadPort, triad.log);
-    process.stdout.write('warming up both…\n');
-    dnsperf(addr, bindPort, qfile, 3, false);
-    dnsperf(addr, triadPort, qfile, 3, false);
-    const bindRounds: Result[] = [];
-    const triadRounds: Result[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      bindRounds.push(measure('BIND (named -n 1)', bind.child, addr, bindPort, qfile, bind.log));
-      triadRounds.push(measure(`Triad (${cores} DNS workers)`, triad.child, addr, triadPort, qfile, triad.log));
+/** Fetches /metrics every second while `running()`, as a Prometheus server would. */
+function scrape(port: number, running: () => boolean): { done: Promise<number> } {
+  let n = 0;
+  const done = (async () => {
+    while (running()) {
+      const t = Date.now();
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+        await r.text();
+        if (r.ok) n++;
+      } catch {
+        // counted as a failed scrape
+      }
+      await sleep(Math.max(0, 1000 - (Date.now() - t)));
     }
-    const best = (rs: Result[]): Result => rs.reduce((a, b) => (b.qps > a.qps ? b : a));
-    const b = best(bindRounds);
-    const tr = best(triadRounds);
-    const each = (rs: Result[]): string => rs.map((r) => r.qps.toFixed(0)).join(', ');
-    process.stdout.write(`rounds (qps): BIND ${each(bindRounds)}; Triad ${each(triadRounds)}\n`);
+    return n;
+  })();
+  return { done };
+}
 
-    const row = (n: string, r: Result): string =>
-      `${n.padEnd(22)} ${r.qps.toFixed(0).padStart(9)} qps   avg ${r.avgMs.toFixed(3)} ms   p99 ${r.p99Ms.toFixed(3)} ms   lost ${r.lostPct.toFixed(2)}%   cpu ${r.cpuSeconds?.toFixed(1) ?? '?'} s (${perCpu(r)} q per cpu-s)`;
-    // Under load from other processes the machine's share decides qps; answers per CPU-second show the cost per query.
-    const perCpu = (r: Result): string => (r.cpuSeconds ? ((r.qps * SECONDS) / r.cpuSeconds / 1000).toFixed(0) + 'k' : '?');
-    process.stdout.write('\n' + row('BIND 9 named -n 1', b) + '\n' + row('Triad', tr) + '\n');
-    process.stdout.write(`ratio Triad/BIND: qps ${(tr.qps / b.qps).toFixed(2)}x   p99 ${(tr.p99Ms / b.p99Ms).toFixed(2)}x   avg ${(tr.avgMs / b.avgMs).toFixed(2)}x\n`);
+const BIND_NAME = 'BIND 9 named -n 1';
+const TRIAD_NAME = 'Triad';
 
-    // Cached answers: BIND and Triad as forward-only caches in front of the
-    // authoritative BIND above, both warmed with every name, then measured on
-    // existing names only (every answer a cache hit).
+/** Every server of one core mode, started together, measured in alternating rounds, stopped. */
+async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<string[]> {
+  const addr = '127.0.0.1';
+  const d = path.join(dir, mode);
+  mkdirSync(d, { recursive: true });
+  const workers = mode === 'one-core' ? 1 : os.availableParallelism();
+  const qfile = path.join(dir, 'queries.txt');
+  const servers: Server[] = [];
+  const triad = (name: string, port: number, conf: string): Server => {
+    const data = path.join(d, `data-${port}`);
+    mkdirSync(data, { recursive: true });
+    writeFileSync(path.join(d, `triad-${port}.conf`), conf);
+    return start(mode, name, process.execPath, [BIN_TRIAD, 'run', '--conf-dir', d, '--data-dir', data, '--named-conf', path.join(d, `triad-${port}.conf`)], port, { TRIAD_LOG_LEVEL: 'warn' });
+  };
+  const tables: string[] = [];
+  try {
+    // The same named.conf for BIND and Triad; only the port differs. Two more Triads: one
+    // with the statistics channel scraped every second, one writing its query log to a file.
+    const [bindPort, triadPort, statsPort, qlogPort, metricsPort] = [0, 1, 2, 3, 4].map((i) => basePort + i);
+    writeFileSync(path.join(d, 'bind.conf'), namedConf(dir, addr, bindPort));
+    servers.push(start(mode, BIND_NAME, 'named', ['-g', '-n', '1', '-c', path.join(d, 'bind.conf')], bindPort));
+    servers.push(triad(TRIAD_NAME, triadPort, namedConf(dir, addr, triadPort)));
+    const withStats = `Triad + /metrics scraped every 1 s`;
+    servers.push(triad(withStats, statsPort, namedConf(dir, addr, statsPort, `statistics-channels { inet 127.0.0.1 port ${metricsPort}; };\n`)));
+    const withLog = 'Triad + querylog to a file';
+    const qlog = path.join(d, 'query.log');
+    servers.push(triad(withLog, qlogPort, namedConf(dir, addr, qlogPort, `logging { channel q { file "${qlog}" versions 2 size 100m; print-time yes; }; category queries { q; }; };\n`, 'querylog yes;')));
+    for (const s of servers) await waitUp(s.name, addr, s.port, s.log);
+    process.stdout.write(`\n${modeTitle(mode)}: authoritative; warming up…\n`);
+    for (const s of servers) await dnsperf(mode, addr, s.port, qfile, 2, false);
+    const samples = await alternate(
+      ROUNDS,
+      servers.map((s) => ({
+        name: s.name,
+        run: async () => {
+          if (s.name !== withStats) return measure(mode, s, addr, qfile);
+          let on = true;
+          const sc = scrape(metricsPort, () => on);
+          try {
+            const r = await measure(mode, s, addr, qfile);
+            on = false;
+            const n = await sc.done;
+            return { ...r, note: [r.note, n === 0 ? 'no scrape answered' : undefined].filter(Boolean).join('; ') || undefined };
+          } finally {
+            on = false;
+          }
+        },
+      })),
+    );
+    const t = `Triad (${workers} DNS worker${workers > 1 ? 's' : ''})`;
+    tables.push(
+      table(`DNS authoritative, ${modeTitle(mode)}`, 'q', [
+        { name: BIND_NAME, samples: samples.get(BIND_NAME)! },
+        { name: t, samples: samples.get(TRIAD_NAME)!, vs: BIND_NAME },
+        { name: withStats, samples: samples.get(withStats)!, vs: t },
+        { name: withLog, samples: samples.get(withLog)!, vs: t },
+      ]),
+    );
+
+    // Cached answers: BIND and Triad as forward-only caches in front of the authoritative
+    // BIND above, both warmed with every name, then measured on existing names only.
     if (process.env.BENCH_CACHE !== '0') {
       const cq = path.join(dir, 'cache-queries.txt');
       const wq = path.join(dir, 'warm.txt');
-      writeFileSync(cq, cacheQueryFile());
-      writeFileSync(wq, warmFile());
-      const bindCachePort = triadPort + 1;
-      const triadCachePort = triadPort + 2;
-      writeFileSync(path.join(dir, 'bind-cache.conf'), cacheConf(dir, addr, bindCachePort, bindPort));
-      writeFileSync(path.join(dir, 'triad-cache.conf'), cacheConf(dir, addr, triadCachePort, bindPort));
-      const bindCache = start('named', ['-g', '-n', '1', '-c', path.join(dir, 'bind-cache.conf')]);
-      children.push(bindCache.child);
-      const triadCache = start(process.execPath, [BIN_TRIAD, 'run', '--conf-dir', dir, '--data-dir', path.join(dir, 'cache-data'), '--named-conf', path.join(dir, 'triad-cache.conf')], { TRIAD_LOG_LEVEL: 'warn' });
-      children.push(triadCache.child);
-      await waitUp('BIND cache', addr, bindCachePort, bindCache.log);
-      await waitUp('Triad cache', addr, triadCachePort, triadCache.log);
-      process.stdout.write('\nwarming both caches with every name (each Triad worker has its own cache: three passes)…\n');
-      for (let i = 0; i < 3; i++) {
-        dnsperf(addr, bindCachePort, wq, 2, false);
-        dnsperf(addr, triadCachePort, wq, 2, false);
-      }
-      dnsperf(addr, bindCachePort, cq, 3, false);
-      dnsperf(addr, triadCachePort, cq, 3, false);
-      const bc: Result[] = [];
-      const tc: Result[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        bc.push(measure('BIND cache (named -n 1)', bindCache.child, addr, bindCachePort, cq, bindCache.log));
-        tc.push(measure(`Triad cache (${cores} DNS workers)`, triadCache.child, addr, triadCachePort, cq, triadCache.log));
-      }
-      const cb = best(bc);
-      const ct = best(tc);
-      process.stdout.write(`cache rounds (qps): BIND ${each(bc)}; Triad ${each(tc)}\n`);
-      process.stdout.write('\n' + row('BIND 9 cache -n 1', cb) + '\n' + row('Triad cache', ct) + '\n');
-      process.stdout.write(`ratio Triad/BIND (cached answers): qps ${(ct.qps / cb.qps).toFixed(2)}x   p99 ${(ct.p99Ms / cb.p99Ms).toFixed(2)}x   avg ${(ct.avgMs / cb.avgMs).toFixed(2)}x\n`);
+      const bindCachePort = basePort + 5;
+      const triadCachePort = basePort + 6;
+      writeFileSync(path.join(d, 'bind-cache.conf'), cacheConf(dir, addr, bindCachePort, bindPort));
+      const bc = start(mode, 'BIND 9 cache -n 1', 'named', ['-g', '-n', '1', '-c', path.join(d, 'bind-cache.conf')], bindCachePort);
+      servers.push(bc);
+      const tc = triad('Triad cache', triadCachePort, cacheConf(dir, addr, triadCachePort, bindPort));
+      servers.push(tc);
+      await waitUp(bc.name, addr, bindCachePort, bc.log);
+      await waitUp(tc.name, addr, triadCachePort, tc.log);
+      process.stdout.write(`${modeTitle(mode)}: cached answers; warming both caches with every name (each Triad worker has its own cache: three passes)…\n`);
+      for (let i = 0; i < 3; i++) for (const s of [bc, tc]) await dnsperf(mode, addr, s.port, wq, 2, false);
+      for (const s of [bc, tc]) await dnsperf(mode, addr, s.port, cq, 2, false);
+      const cs = await alternate(ROUNDS, [bc, tc].map((s) => ({ name: s.name, run: () => measure(mode, s, addr, cq) })));
+      tables.push(
+        table(`DNS cached answers, ${modeTitle(mode)}`, 'q', [
+          { name: bc.name, samples: cs.get(bc.name)! },
+          { name: `Triad cache (${workers} DNS worker${workers > 1 ? 's' : ''})`, samples: cs.get(tc.name)!, vs: bc.name },
+        ]),
+      );
     }
   } finally {
-    await cleanup();
+    for (const s of servers) await stop(s.child);
+  }
+  return tables;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-bench-'));
+  const modes = coreModes();
+  process.on('SIGINT', () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+  try {
+    writeFileSync(path.join(dir, `${ZONE}.zone`), zoneText());
+    writeFileSync(path.join(dir, 'queries.txt'), queryFile());
+    writeFileSync(path.join(dir, 'cache-queries.txt'), cacheQueryFile());
+    writeFileSync(path.join(dir, 'warm.txt'), warmFile());
+    const tables: string[] = [];
+    for (const [i, mode] of modes.entries()) {
+      const base = 10000 + Math.floor(Math.random() * 22000); // below the ephemeral range
+      tables.push(...(await runMode(mode, dir, base + i * 10)));
+    }
+    report(
+      'bench:dns',
+      `zone ${ZONE}: ${NAMES} names (5% of queries NXDOMAIN); dnsperf -l ${SECONDS} -c ${CLIENTS} -q ${OUTSTANDING}; ${ROUNDS} alternating rounds; p50/p99 from a further dnsperf -v run of ${Math.min(5, SECONDS)} s per round; CPU-s = utime+stime of the server and its workers during the run; RSS after the run`,
+      tables,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   await sleep(0);
 }

@@ -1,19 +1,25 @@
 // `npm run bench:lb`: requests/s with wrk through the VIP (DR and NAT) against the
-// same servers directly and against HAProxy in TCP mode on the same topology,
-// plus the time from a real server's death to the last failed request.
+// same servers directly and against HAProxy in TCP mode on the same topology, Triad's
+// nftables engine beside its userspace packet engine; packets/s the packet engine forwards
+// (trafgen, small UDP); the time from a real server's death to the last failed request.
 // Real servers are HAProxy instances answering `http-request return` (fast and
 // keep-alive), so the servers are not the bottleneck. Everything runs in
 // namespaces that are removed at the end.
+// Twice: the load balancer (Triad, HAProxy) pinned to one core and wrk/trafgen to another,
+// then on all cores; rounds alternate between the contenders (Triad is restarted with the
+// other engine each round); markdown tables (see test/bench/common.ts).
+// Options: --seconds N --rounds N --connections N --cores one,all --modes DR,NAT
+// (or LB_BENCH_SECONDS, LB_BENCH_ROUNDS, …); LB_BENCH_PACKET=0 leaves the packet engine out.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { allUp, missingTools, Topo } from '../lb/topology.js';
+import { alternate, type Contender, coreModes, type CoreMode, cpuWindow, listOption, modeTitle, option, pin, pinTree, report, type Row, rssMiB, type Sample, table } from './common.js';
 
-const DURATION = Number(process.env.LB_BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.LB_BENCH_ROUNDS ?? 3);
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const CONNS = Number(process.env.LB_BENCH_CONNECTIONS ?? 50);
+const DURATION = option('seconds', 'LB_BENCH_SECONDS', 3);
+const ROUNDS = option('rounds', 'LB_BENCH_ROUNDS', 3);
+const CONNS = option('connections', 'LB_BENCH_CONNECTIONS', 50);
 const VIP = '10.0.0.100';
 const FAILOVER_CLIENT = path.join(REPO_ROOT, 'dist', 'test', 'bench', 'failover-client.js');
 
@@ -24,36 +30,47 @@ function rsHaproxy(topo: Topo, role: string, name: string): ChildProcess {
   return topo.spawnIn(role, ['haproxy', '-db', '-f', f]);
 }
 
-function lbHaproxy(topo: Topo, bind: string, servers: string[]): void {
+function lbHaproxy(topo: Topo, bind: string, servers: string[]): ChildProcess {
   const f = path.join(topo.dir, 'lb-haproxy.cfg');
   writeFileSync(
     f,
     `global\n  maxconn 8000\ndefaults\n  mode tcp\n  timeout client 30s\n  timeout connect 2s\n  timeout server 30s\nfrontend f\n  bind ${bind}:8000\n  default_backend b\nbackend b\n  balance roundrobin\n${servers.map((s, i) => `  server s${i} ${s}:80\n`).join('')}`,
   );
-  topo.spawnIn('l', ['haproxy', '-db', '-f', f]);
+  return topo.spawnIn('l', ['haproxy', '-db', '-f', f]);
 }
 
-/** wrk against each URL at once (connections and threads split between them); total requests/s. */
-async function wrk(topo: Topo, urls: string[]): Promise<number> {
+/** wrk's latency figure (`1.23ms`, `456.00us`, `1.20s`) in ms. */
+function wrkMs(v: string | undefined): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v ?? '');
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
+/** wrk against each URL at once (connections and threads split between them); total requests/s, worst p50/p99. */
+async function wrk(topo: Topo, mode: CoreMode, urls: string[]): Promise<{ rps: number; p50Ms: number; p99Ms: number }> {
   const per = Math.max(1, Math.floor(CONNS / urls.length));
   const threads = String(Math.max(1, Math.floor(2 / urls.length)));
   const runs = urls.map(
     (url) =>
-      new Promise<number>((resolve, reject) => {
-        const p = topo.spawnIn('c', ['wrk', '-t', threads, '-c', String(per), '-d', `${DURATION}s`, url]);
+      new Promise<{ rps: number; p50Ms: number; p99Ms: number }>((resolve, reject) => {
+        const p = topo.spawnIn('c', [...pin(mode, 'load'), 'wrk', '--latency', '-t', threads, '-c', String(per), '-d', `${DURATION}s`, url]);
         let out = '';
         p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
         p.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+        // wrk waits for ever on connections that never open: a deadline of its own.
+        const deadline = setTimeout(() => p.kill('SIGKILL'), (DURATION + 20) * 1000);
         p.on('exit', (code) => {
+          clearTimeout(deadline);
           const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
           const errs = /Non-2xx.*|Socket errors: .*/.exec(out);
           if (errs) process.stderr.write(`  wrk ${url}: ${errs[0]}\n`);
           if (code !== 0 || !rps) reject(new Error(`wrk ${url} failed: ${out.trim()}\n${topo.triadLog.slice(-10).join('\n')}`));
-          else resolve(Number(rps[1]));
+          else resolve({ rps: Number(rps[1]), p50Ms: wrkMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1]), p99Ms: wrkMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1]) });
         });
       }),
   );
-  return (await Promise.all(runs)).reduce((a, b) => a + b, 0);
+  const all = await Promise.all(runs);
+  return { rps: all.reduce((a, b) => a + b.rps, 0), p50Ms: Math.max(...all.map((x) => x.p50Ms)), p99Ms: Math.max(...all.map((x) => x.p99Ms)) };
 }
 
 function conf(kind: 'DR' | 'NAT', rs: string[]): string {
@@ -64,17 +81,7 @@ function conf(kind: 'DR' | 'NAT', rs: string[]): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Row {
-  mode: string;
-  direct: number;
-  vip: number;
-  haproxy: number;
-  /** The userspace packet engine on the same topology (wrk req/s, UDP packets/s forwarded). */
-  packet?: number;
-  pps?: number;
-}
-
-const PPS_SECONDS = Number(process.env.LB_BENCH_PPS_SECONDS ?? 4);
+const PPS_SECONDS = option('pps-seconds', 'LB_BENCH_PPS_SECONDS', 4);
 
 /** A UDP virtual server on port 9 for the packets-per-second run. */
 function udpConf(kind: 'DR' | 'NAT', rs: string[]): string {
@@ -88,51 +95,43 @@ async function udpForwarded(topo: Topo): Promise<number> {
 }
 
 /**
- * The packet engine on the topology the kernel engine just used: wrk through the VIP,
- * then small UDP packets from trafgen (netsniff-ng; 256 flows, 18-byte payload) for
- * packets/s forwarded, read from the engine's own counters while trafgen runs.
- * Senders' TSO/GSO off (a wire carries no superpackets), checksum offload left on.
+ * Packets/s the packet engine forwards: small UDP packets from trafgen (netsniff-ng; 256
+ * flows, 18-byte payload), read from the engine's own counters while trafgen runs.
  */
-async function packetEngine(topo: Topo, kind: 'DR' | 'NAT', rs: string[]): Promise<{ rps: number; pps?: number }> {
-  topo.sh('c', 'ethtool', '-K', 'eth0', 'tso', 'off', 'gso', 'off');
-  rs.forEach((_, i) => topo.sh(`r${i}`, 'ethtool', '-K', 'eth0', 'tso', 'off', 'gso', 'off'));
-  topo.startTriad('l', topo.writeConf(conf(kind, rs) + udpConf(kind, rs)), ['--lb-datapath', 'packet']);
-  await topo.waitFor(allUp);
-  await sleep(500);
-  const rounds: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) rounds.push(await wrk(topo, [`http://${VIP}/`, `http://${VIP}/`]));
-  process.stdout.write(`  ${kind} packet engine rounds: ${JSON.stringify(rounds)}\n`);
-  let pps: number | undefined;
-  if (missingTools(['trafgen']).length === 0) {
-    const lbMac = topo.sh('l', 'cat', '/sys/class/net/eth0/address').trim();
-    const cMac = topo.sh('c', 'cat', '/sys/class/net/eth0/address').trim();
-    const f = path.join(topo.dir, 'udp.trafgen');
-    writeFileSync(f, `{ eth(da=${lbMac}, sa=${cMac}, type=0x0800), ipv4(saddr=10.0.0.2, daddr=${VIP}, ttl=64), udp(sport=dinc(2000, 2255), dport=9), "triad-bench-pkt!!!" }\n`);
-    // setsid: trafgen signals its whole process group when it stops, which must not include us.
-    // A packet budget so it ends by itself; its worker is killed with its process group after.
-    const gen = topo.spawnIn('c', ['setsid', 'trafgen', '--dev', 'eth0', '--conf', f, '--cpus', '1', '--no-sock-mem', '-n', String(PPS_SECONDS * 600_000)]);
-    let genErr = '';
-    gen.stderr?.on('data', (d: Buffer) => (genErr += d.toString()));
-    await sleep(1000);
-    const c0 = await udpForwarded(topo);
-    const t0 = Date.now();
-    await sleep(PPS_SECONDS * 1000);
-    const c1 = await udpForwarded(topo);
-    pps = ((c1 - c0) * 1000) / (Date.now() - t0);
-    try {
-      if (gen.pid) process.kill(-gen.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    if (!(pps > 0)) process.stderr.write(`  trafgen: ${genErr.trim().slice(0, 400)}\n`);
-  } else process.stderr.write('  trafgen missing (apt install netsniff-ng): no packets/s figure\n');
-  await topo.stopProc(topo.triad!);
-  const stopped = topo.triadLog.filter((l) => /packet engine stopped/.test(l)).pop();
-  if (stopped) process.stdout.write(`  ${kind} packet engine: ${stopped.replace(/.*"forwarded"/, '"forwarded"').slice(0, 300)}\n`);
-  return { rps: median(rounds), pps };
+async function packetsPerSecond(topo: Topo, mode: CoreMode, pid: number): Promise<Sample> {
+  const lbMac = topo.sh('l', 'cat', '/sys/class/net/eth0/address').trim();
+  const cMac = topo.sh('c', 'cat', '/sys/class/net/eth0/address').trim();
+  const f = path.join(topo.dir, 'udp.trafgen');
+  writeFileSync(f, `{ eth(da=${lbMac}, sa=${cMac}, type=0x0800), ipv4(saddr=10.0.0.2, daddr=${VIP}, ttl=64), udp(sport=dinc(2000, 2255), dport=9), "triad-bench-pkt!!!" }\n`);
+  // setsid: trafgen signals its whole process group when it stops, which must not include us.
+  // A packet budget so it ends by itself; its worker is killed with its process group after.
+  const gen = topo.spawnIn('c', ['setsid', ...pin(mode, 'load'), 'trafgen', '--dev', 'eth0', '--conf', f, '--cpus', '1', '--no-sock-mem', '-n', String((PPS_SECONDS + 2) * 600_000)]);
+  let genErr = '';
+  gen.stderr?.on('data', (d: Buffer) => (genErr += d.toString()));
+  await sleep(1000);
+  const c0 = await udpForwarded(topo);
+  const w = cpuWindow(() => [pid]);
+  await sleep(PPS_SECONDS * 1000);
+  const c1 = await udpForwarded(topo);
+  const { cpu, wall } = w.stop();
+  const rss = rssMiB([pid]);
+  try {
+    if (gen.pid) process.kill(-gen.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  const pps = (c1 - c0) / wall;
+  return { rate: pps, cpu, seconds: wall, rssMiB: rss, note: pps > 0 ? undefined : `trafgen: ${genErr.trim().slice(0, 200)}` };
 }
 
-async function bench(kind: 'DR' | 'NAT'): Promise<{ row: Row; failoverMs?: number }> {
+const DIRECT = 'direct to the real servers (no LB)';
+const NFT = 'Triad, nftables engine (VIP)';
+const PACKET = 'Triad, packet engine (VIP)';
+const HAPROXY = 'HAProxy TCP mode';
+const PPS = 'Triad, packet engine: UDP packets forwarded';
+
+/** One mode (DR or NAT) on its own topology, in one core mode: the req/s and packets/s tables. */
+async function bench(kind: 'DR' | 'NAT', mode: CoreMode, withFailover: boolean): Promise<{ tables: string[]; failoverMs?: number }> {
   const topo = new Topo();
   try {
     const rs = ['10.0.0.3', '10.0.0.4'];
@@ -150,6 +149,9 @@ async function bench(kind: 'DR' | 'NAT'): Promise<{ row: Row; failoverMs?: numbe
     } else {
       rs.splice(0, 2, '10.1.0.3', '10.1.0.4');
       topo.natEdge();
+      // Forwarding on, as Triad's nftables engine turns it on for NAT: the direct rounds
+      // (client to real server routed through the LB's namespace) run without a Triad.
+      topo.sysctl('l', 'net.ipv4.ip_forward=1');
       // The bench also measures the real servers directly from the client.
       topo.ip('-n', topo.ns('c'), 'route', 'add', '10.1.0.0/24', 'via', '10.0.0.1');
       rs.forEach((ip, i) => {
@@ -159,28 +161,92 @@ async function bench(kind: 'DR' | 'NAT'): Promise<{ row: Row; failoverMs?: numbe
       });
     }
     const rsProcs = rs.map((_, i) => rsHaproxy(topo, `r${i}`, `rs${i}`));
-    lbHaproxy(topo, '10.0.0.1', rs);
+    const lbh = lbHaproxy(topo, '10.0.0.1', rs);
     await sleep(1000); // let the veths get carrier, as a booted host would
-    topo.startTriad('l', topo.writeConf(conf(kind, rs)));
-    await topo.waitFor(allUp);
-    await sleep(500);
-    // Direct: DR clients reach a real server on the same bridge; NAT clients are routed
-    // through the LB without translation, the fairest "same path minus the LB's work".
-    // Interleaved rounds, median of each: the machine is shared, so load drifts.
-    const runs: Record<'direct' | 'vip' | 'haproxy', number[]> = { direct: [], vip: [], haproxy: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      runs.direct.push(await wrk(topo, rs.map((ip) => `http://${ip}/`)));
-      runs.vip.push(await wrk(topo, [`http://${VIP}/`, `http://${VIP}/`]));
-      runs.haproxy.push(await wrk(topo, ['http://10.0.0.1:8000/', 'http://10.0.0.1:8000/']));
+    pinTree(mode, lbh.pid ? [lbh.pid] : []);
+    const packetOn = process.env.LB_BENCH_PACKET !== '0';
+    const trafgen = packetOn && missingTools(['trafgen']).length === 0;
+    if (packetOn) {
+      // Senders' TSO/GSO off (a wire carries no superpackets; the packet engine sees what a
+      // wire would bring), checksum offload left on; the same for every contender.
+      topo.sh('c', 'ethtool', '-K', 'eth0', 'tso', 'off', 'gso', 'off');
+      rs.forEach((_, i) => topo.sh(`r${i}`, 'ethtool', '-K', 'eth0', 'tso', 'off', 'gso', 'off'));
     }
-    process.stdout.write(`  ${kind} rounds: ${JSON.stringify(runs)}\n`);
-    const direct = median(runs.direct);
-    const vip = median(runs.vip);
-    const haproxy = median(runs.haproxy);
+    /** Triad with one engine, pinned in one-core mode; stopped by the caller. */
+    const startTriad = async (engine: 'nft' | 'packet', udp: boolean): Promise<number> => {
+      const c = topo.startTriad('l', topo.writeConf(conf(kind, rs) + (udp ? udpConf(kind, rs) : '')), engine === 'packet' ? ['--lb-datapath', 'packet'] : []);
+      await topo.waitFor(allUp);
+      pinTree(mode, c.pid ? [c.pid] : []);
+      await sleep(500);
+      return c.pid!;
+    };
+    const viaWrk = async (urls: string[], pids: number[], note?: string): Promise<Sample> => {
+      const w = cpuWindow(() => pids);
+      const r = await wrk(topo, mode, urls);
+      const { cpu, wall } = w.stop();
+      return { rate: r.rps, cpu: pids.length ? cpu : undefined, seconds: wall, p50Ms: r.p50Ms, p99Ms: r.p99Ms, rssMiB: pids.length ? rssMiB(pids) : undefined, note };
+    };
+    const contenders: Contender[] = [
+      // DR clients reach a real server on the same bridge; NAT clients are routed through
+      // the LB without translation, the fairest "same path minus the LB's work".
+      { name: DIRECT, run: () => viaWrk(rs.map((ip) => `http://${ip}/`), []) },
+      {
+        name: NFT,
+        run: async () => {
+          const pid = await startTriad('nft', false);
+          try {
+            // The kernel forwards: Triad's own CPU time is its health checks, not the packets.
+            return await viaWrk([`http://${VIP}/`, `http://${VIP}/`], [], 'forwarding in the kernel: no per-process CPU');
+          } finally {
+            await topo.stopProc(topo.triad!);
+          }
+        },
+      },
+      { name: HAPROXY, run: () => viaWrk(['http://10.0.0.1:8000/', 'http://10.0.0.1:8000/'], lbh.pid ? [lbh.pid] : []) },
+    ];
+    if (packetOn) {
+      contenders.push({
+        name: PACKET,
+        run: async () => {
+          const pid = await startTriad('packet', false);
+          try {
+            return await viaWrk([`http://${VIP}/`, `http://${VIP}/`], [pid]);
+          } finally {
+            await topo.stopProc(topo.triad!);
+          }
+        },
+      });
+    }
+    process.stdout.write(`${kind}, ${modeTitle(mode)}\n`);
+    const s = await alternate(ROUNDS, contenders);
+    const rows: Row[] = [
+      { name: DIRECT, samples: s.get(DIRECT)! },
+      { name: NFT, samples: s.get(NFT)!, vs: DIRECT },
+      ...(packetOn ? [{ name: PACKET, samples: s.get(PACKET)!, vs: NFT }] : []),
+      { name: HAPROXY, samples: s.get(HAPROXY)!, over: NFT },
+    ];
+    const tables = [table(`LB ${kind}, wrk HTTP through the VIP, ${modeTitle(mode)}`, 'req', rows)];
+    if (trafgen) {
+      const pps = await alternate(ROUNDS, [
+        {
+          name: PPS,
+          run: async () => {
+            const pid = await startTriad('packet', true);
+            try {
+              return await packetsPerSecond(topo, mode, pid);
+            } finally {
+              await topo.stopProc(topo.triad!);
+            }
+          },
+        },
+      ]);
+      tables.push(table(`LB ${kind}, trafgen small UDP packets, ${modeTitle(mode)}`, 'pkt', [{ name: PPS, samples: pps.get(PPS)! }]));
+    } else if (packetOn) tables.push('trafgen missing (apt install netsniff-ng): no packets/s figure\n');
     let failoverMs: number | undefined;
-    if (kind === 'DR') {
+    if (withFailover) {
       // Kill a real server's process under load, at a random point of the check cycle;
       // find the last failed request. Three times (the server is restarted in between).
+      await startTriad('nft', false);
       const samples: number[] = [];
       for (let round = 0; round < 3; round++) {
         const victim = round % 2;
@@ -202,45 +268,40 @@ async function bench(kind: 'DR' | 'NAT'): Promise<{ row: Row; failoverMs?: numbe
         rsProcs[victim] = rsHaproxy(topo, `r${victim}`, `rs${victim}`);
         await topo.waitFor(allUp);
       }
+      await topo.stopProc(topo.triad!);
       failoverMs = Math.max(...samples);
     }
-    await topo.stopProc(topo.triad!);
-    let packet: { rps: number; pps?: number } | undefined;
-    if (process.env.LB_BENCH_PACKET !== '0') packet = await packetEngine(topo, kind, rs);
-    return { row: { mode: kind, direct, vip, haproxy, packet: packet?.rps, pps: packet?.pps }, failoverMs };
+    return { tables, failoverMs };
   } finally {
     topo.cleanup();
   }
 }
 
 async function main(): Promise<void> {
-  const missing = missingTools(['ip', 'nft', 'wrk', 'haproxy', 'arping']);
+  const missing = missingTools(['ip', 'nft', 'wrk', 'haproxy', 'arping', 'taskset']);
   if (missing.length) {
     process.stderr.write(`bench:lb needs ${missing.join(', ')}\n`);
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`LB bench: wrk, ${CONNS} keep-alive connections, ${DURATION}s per run, median of ${ROUNDS} interleaved rounds, 2 real servers (haproxy http-request return), rr; every figure is two wrk processes at once (direct: one per server)\n`);
-  const rows: Row[] = [];
+  const tables: string[] = [];
   let failover: number | undefined;
-  const modes = (process.env.LB_BENCH_MODES ?? 'DR,NAT').split(',') as Array<'DR' | 'NAT'>;
-  for (const kind of modes) {
-    const r = await bench(kind);
-    rows.push(r.row);
-    if (r.failoverMs !== undefined) failover = r.failoverMs;
-  }
-  const f = (n: number) => n.toFixed(0).padStart(9);
-  process.stdout.write(`\nmode   direct req/s  VIP req/s  HAProxy req/s  VIP/direct  VIP/HAProxy\n`);
-  for (const r of rows) {
-    process.stdout.write(`${r.mode.padEnd(5)} ${f(r.direct)}     ${f(r.vip)}  ${f(r.haproxy)}      ${(r.vip / r.direct).toFixed(2).padStart(6)}      ${(r.vip / r.haproxy).toFixed(2).padStart(6)}\n`);
-  }
-  process.stdout.write(`\nmode   kernel VIP req/s  packet engine req/s  packet/kernel  packet engine UDP pkts/s forwarded (one core)\n`);
-  for (const r of rows) {
-    if (r.packet === undefined) continue;
-    process.stdout.write(`${r.mode.padEnd(5)} ${f(r.vip)}         ${f(r.packet)}            ${(r.packet / r.vip).toFixed(2).padStart(6)}         ${r.pps === undefined ? '-' : f(r.pps)}\n`);
+  const kinds = listOption('modes', 'LB_BENCH_MODES', 'DR,NAT') as Array<'DR' | 'NAT'>;
+  const modes = coreModes();
+  for (const mode of modes) {
+    for (const kind of kinds) {
+      const r = await bench(kind, mode, kind === 'DR' && mode === modes[modes.length - 1]);
+      tables.push(...r.tables);
+      if (r.failoverMs !== undefined) failover = r.failoverMs;
+    }
   }
   const budget = 2 * (1 + 1) * 1000;
-  process.stdout.write(`\nfailover (DR, delay_loop 1 + connect_timeout 1): worst of 3, last failed request ${failover} ms after the kill; target < ${budget} ms\n`);
+  report(
+    'bench:lb',
+    `wrk --latency, ${CONNS} keep-alive connections, ${DURATION} s per run, ${ROUNDS} alternating rounds (Triad restarted with its engine each round), 2 real servers (haproxy http-request return), rr; senders' TSO/GSO off when the packet engine is measured; every wrk figure is two wrk processes at once (direct: one per server), p50/p99 the worse of the two; trafgen ${PPS_SECONDS} s per round; CPU-s = utime+stime of the load balancer's process during the run (the nftables engine forwards in the kernel: not per process); RSS at the end of the run`,
+    tables,
+  );
+  if (failover !== undefined) process.stdout.write(`\nfailover (DR, delay_loop 1 + connect_timeout 1, all cores): worst of 3, last failed request ${failover} ms after the kill; target < ${budget} ms\n`);
 }
 
 await main();
