@@ -125,6 +125,8 @@ export interface ControlChannel {
   /** BIND's default control port is 953. */
   port: number;
   allow: AddressMatchList;
+  /** controls only: the names in `keys { "NAME"; }` (the statistics channel's actions accept these keys too). */
+  keys?: string[];
   pos: Position;
 }
 
@@ -1149,10 +1151,15 @@ class NamedConfBuilder {
       const parts = [...c.words, ...(c.block ? [c.block] : []), ...c.tail];
       let allow: AddressMatchList | undefined;
       let port = 953;
+      const keys: string[] = [];
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
         if (!Array.isArray(p) && p.value === 'keys' && Array.isArray(parts[i + 1])) {
-          for (const k of parts[i + 1] as NStatement[]) if (k.words[0]) this.keyRefs.push(k.words[0]);
+          for (const k of parts[i + 1] as NStatement[]) {
+            if (!k.words[0]) continue;
+            this.keyRefs.push(k.words[0]);
+            keys.push(k.words[0].value);
+          }
         }
         if (!Array.isArray(p) && p.value === 'allow' && Array.isArray(parts[i + 1])) allow = this.aml(parts[i + 1] as NStatement[], true);
         if (!Array.isArray(p) && p.value === 'port' && !Array.isArray(parts[i + 1])) port = this.portValue(parts[i + 1] as Token) ?? port;
@@ -1161,7 +1168,7 @@ class NamedConfBuilder {
       const addr = c.words[1];
       if (head?.value === 'inet' && addr && !Array.isArray(addr)) {
         const a = addr.value === '*' ? '0.0.0.0' : addr.value;
-        o.controls.push({ address: a, port, allow: allow ?? [{ kind: 'builtin', negated: false, name: 'localhost' }], pos: head });
+        o.controls.push({ address: a, port, allow: allow ?? [{ kind: 'builtin', negated: false, name: 'localhost' }], keys, pos: head });
       } else if (head) {
         this.unimplemented(head, `controls '${head.value}' channels are not used by Triad; the control socket and 'inet' channels are`);
       }
