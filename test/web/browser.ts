@@ -59,7 +59,16 @@ export class Browser {
     const id = ++this.seq;
     const msg = JSON.stringify({ id, method, params, ...(session ? { sessionId: session } : {}) });
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      // A call the page never answers (a navigation in between) fails rather than hangs.
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method}: no answer from chromium`));
+      }, 10_000);
+      const done = <T>(f: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.pending.set(id, { resolve: done(resolve), reject: done(reject) });
       (this.proc.stdio[3] as Writable).write(msg + '\0');
     });
   }
