@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { compileAddressMatch } from '../net/address-match.js';
 import { hostNetworks } from '../net/interfaces.js';
 import type { ActionKey, MetricsRegistry, StatisticsListener } from '../service.js';
-import { keyId } from '../config/named-conf-keys.js';
+import { keyId, type KeyConfig } from '../config/named-conf-keys.js';
 import { bindJson, bindXml } from './bind-stats.js';
 import { dnsFamilies } from './metrics.js';
 import { mergeProcessStats, type DnsProcessStats, type DnsStats } from './stats-model.js';
@@ -37,9 +37,10 @@ export function statisticsListeners(conf: NamedConfig | undefined): StatisticsLi
 export function controlsKeys(conf: NamedConfig): ActionKey[] {
   const out = new Map<string, ActionKey>();
   for (const c of conf.options.controls) {
-    for (const name of c.keys ?? []) {
-      const k = conf.keys.get(keyId(name));
-      if (k?.secretBytes) out.set(keyId(name), { name: k.name, secret: k.secretBytes });
+    // A channel's keys by name (looked up among the key statements) or already resolved.
+    for (const ref of (c.keys ?? []) as readonly (string | KeyConfig)[]) {
+      const k = typeof ref === 'string' ? conf.keys.get(keyId(ref)) : ref;
+      if (k?.secretBytes) out.set(keyId(k.name), { name: k.name, secret: k.secretBytes });
     }
   }
   return [...out.values()];
