@@ -72,9 +72,10 @@ var loaders = {
   dns: function () {
     return getJson("/json/triad/dns/history").then(function (h) {
       var last = h.points[h.points.length - 1];
-      var rc = (h.totals && h.totals.rcodes) || {};
+      var rc = (h.totals && h.totals.rcodes) || {}, lookups = h.totals ? h.totals.cacheHits + h.totals.cacheMisses : 0;
+      var hitRate = lookups ? (h.totals.cacheHits / lookups * 100).toFixed(1) + "% of " + lookups + " lookups" : "no cache lookups";
       fill("dns", el("div", {},
-        el("p", {}, "Queries/s now: ", el("b", { id: "qps-now", text: last ? last.qps.toFixed(2) : "–" }), "  · requests since start: ", el("b", { id: "requests-total", text: h.totals ? String(h.totals.requests) : "0" })),
+        el("p", {}, "Queries/s now: ", el("b", { id: "qps-now", text: last ? last.qps.toFixed(2) : "–" }), "  · requests since start: ", el("b", { id: "requests-total", text: h.totals ? String(h.totals.requests) : "0" }), "  · cache hit rate: ", el("b", { id: "cache-hit-rate", text: hitRate })),
         chart(h.points),
         el("h3", { text: "Answers by rcode" }),
         table(["rcode", "total", "per second now"], Object.keys(rc).sort().map(function (k) { return [k, String(rc[k]), last && last.rcodes[k] != null ? last.rcodes[k].toFixed(2) : "0"]; }))));

@@ -17,12 +17,19 @@ interface Totals {
   t: number;
   requests: number;
   rcodes: Record<string, number>;
+  /** Resolver cache lookups (zero without recursion). */
+  cacheHits: number;
+  cacheMisses: number;
 }
 
 function totals(families: readonly MetricFamily[], t: number): Totals {
   let requests = 0;
+  let cacheHits = 0;
+  let cacheMisses = 0;
   const rcodes: Record<string, number> = {};
   for (const f of families) {
+    if (f.name === 'triad_dns_cache_hits_total') for (const s of f.samples) cacheHits += s.value;
+    if (f.name === 'triad_dns_cache_misses_total') for (const s of f.samples) cacheMisses += s.value;
     if (f.name === 'triad_dns_requests_total') for (const s of f.samples) requests += s.value;
     if (f.name === 'triad_dns_responses_total') {
       for (const s of f.samples) {
@@ -31,7 +38,7 @@ function totals(families: readonly MetricFamily[], t: number): Totals {
       }
     }
   }
-  return { t, requests, rcodes };
+  return { t, requests, rcodes, cacheHits, cacheMisses };
 }
 
 export class RateHistory {
@@ -56,7 +63,8 @@ export class RateHistory {
   }
 
   /** The points, oldest first, and the counters' totals as of the last sample. */
-  snapshot(): { points: RatePoint[]; totals: { requests: number; rcodes: Record<string, number> } | null } {
-    return { points: [...this.points], totals: this.last ? { requests: this.last.requests, rcodes: { ...this.last.rcodes } } : null };
+  snapshot(): { points: RatePoint[]; totals: Omit<Totals, 't'> | null } {
+    const l = this.last;
+    return { points: [...this.points], totals: l ? { requests: l.requests, rcodes: { ...l.rcodes }, cacheHits: l.cacheHits, cacheMisses: l.cacheMisses } : null };
   }
 }

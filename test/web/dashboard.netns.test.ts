@@ -83,6 +83,7 @@ zone "example.test" { type primary; file "example.test.zone"; };
 
   await page('dns', 'Number(document.getElementById("requests-total").textContent) >= 5', 'the DNS requests dig made');
   t.pass('DNS page: the requests dig made are counted');
+  t.equal(await b.eval<string>('document.getElementById("cache-hit-rate").textContent'), 'no cache lookups', 'the cache hit rate (no recursion here: no lookups)');
   await page('zones', 'document.getElementById("zones-body").textContent.includes("2026120101")', "the zone's serial");
   t.pass("zones page: example.test with its serial");
   await page('dhcp', `!!document.querySelector('[data-lease="${ip}"]')`, 'the lease row');
