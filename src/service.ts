@@ -100,7 +100,21 @@ export interface StatisticsListener {
   address: string;
   port: number;
   allow: (clientAddress: string) => boolean;
+  /** The secrets of the keys named.conf's `controls` channels name: the dashboard's write actions need one. */
+  actionKeys?: readonly ActionKey[];
 }
+
+/** A key a dashboard action may present (a named.conf `key` statement's decoded secret). */
+export interface ActionKey {
+  name: string;
+  secret: Uint8Array;
+}
+
+/**
+ * A dashboard write action: the request's JSON object in, a control reply out. Reached
+ * only with a key; a ControlUsageError is answered 400 with its message.
+ */
+export type ActionHandler = (body: Record<string, unknown>) => Promise<ControlReply>;
 
 /**
  * The statistics channel's contract with the services. Each running service adds a
@@ -111,12 +125,47 @@ export interface StatisticsListener {
 export interface MetricsRegistry {
   collector(name: string, collect: () => MetricFamily[] | Promise<MetricFamily[]>): () => void;
   route(path: string, answer: () => StatisticsReply | Promise<StatisticsReply>): () => void;
+  /** A write action at POST `path` (the dashboard's release, drain, …); needs a key, and is logged. */
+  action(path: string, handler: ActionHandler): () => void;
   /** The listeners now configured (an empty list closes them all). */
   listen(listeners: readonly StatisticsListener[]): Promise<void>;
 }
 
 /** Capabilities a service may keep after `triad run -u USER` drops root (capabilities(7)). */
 export type CapabilityName = 'CAP_NET_BIND_SERVICE' | 'CAP_NET_BROADCAST' | 'CAP_NET_ADMIN' | 'CAP_NET_RAW';
+/**
+ * A service's dashboard panel through the registry: each read command's reply data
+ * as JSON at /json/triad/SERVICE/NAME, each action at POST /action/SERVICE/NAME, both
+ * answered by the service's own control function (the same path `triad ctl` takes).
+ * Returns the removal of all of them.
+ */
+export function servicePanel(
+  reg: MetricsRegistry | undefined,
+  service: string,
+  control: (cmd: string, args: string[]) => Promise<ControlReply>,
+  /** reads: route name → the control command and its arguments; actions: name → the arguments from the body. */
+  panel: { reads: Record<string, [string, ...string[]]>; actions: Record<string, (body: Record<string, unknown>) => string[]> },
+): () => void {
+  if (!reg) return () => undefined;
+  const removals: (() => void)[] = [];
+  for (const [name, [cmd, ...args]] of Object.entries(panel.reads)) {
+    removals.push(reg.route(`/json/triad/${service}/${name}`, async () => ({
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify((await control(cmd, args)).data ?? null),
+    })));
+  }
+  for (const [name, argsOf] of Object.entries(panel.actions)) {
+    removals.push(reg.action(`/action/${service}/${name}`, (body) => control(name, argsOf(body))));
+  }
+  return () => removals.forEach((r) => r());
+}
+
+/** An action body's string field, or a usage error naming it. */
+export function bodyString(body: Record<string, unknown>, field: string): string {
+  const v = body[field];
+  if (typeof v !== 'string' || v === '') throw new ControlUsageError(`'${field}' is missing from the request`);
+  return v;
+}
 
 /** One service as `triad run` sees it, before it exists. */
 export interface ServiceDefinition {

@@ -8,6 +8,7 @@ PKGS=(
   isc-dhcp-client busybox isc-dhcp-relay isc-dhcp-server kea-admin kea-dhcp4-server python3-scapy  # DHCP peers (scapy: BOOTP test)
   haproxy                                        # load-balancer reference
   postgresql util-linux                          # bench:dhcp: Kea's PostgreSQL lease backend; taskset/setpriv for the benches
+  chromium                                       # headless browser for the dashboard test
   keepalived                                     # VRRP peer (its VRRP part runs without IPVS)
   conntrackd conntrack                           # LB: conntrack replication between a pair (nft engine)
   iputils-arping iputils-ping                    # LB: gratuitous ARP, real-server MACs; PING_CHECK

@@ -129,12 +129,13 @@ export interface ControlChannel {
    * The keys a request must be signed with (one of them): those its `keys` clause
    * names, from named.conf or else from rndc.key beside it; without the clause, the
    * keys of rndc.key (BIND's automatic rndc key). Never empty in a config without errors.
+   * The statistics channel's dashboard actions accept these keys too.
    */
   keys: KeyConfig[];
   pos: Position;
 }
 
-/** A statistics-channels listener: where, and who may read (no keys: it is read-only). */
+/** A statistics-channels listener: where, and who may read (its actions take the controls' keys). */
 export type StatisticsChannel = Omit<ControlChannel, 'keys'>;
 
 export interface ZoneConfig {

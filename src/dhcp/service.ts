@@ -7,7 +7,7 @@
 
 import path from 'node:path';
 import { DdnsOut } from './ddns-out.js';
-import { ControlUsageError, type ControlReply, type RunOptions, type Service } from '../service.js';
+import { bodyString, ControlUsageError, servicePanel, type ControlReply, type RunOptions, type Service } from '../service.js';
 import { controlSocketPath, registerServiceControl } from '../control/server.js';
 import { loadDhcpdConf, type DhcpdConf } from '../config/dhcpd-conf.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
@@ -115,6 +115,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   let closeControl: (() => Promise<void>) | undefined;
   /** The statistics channel's collector (Kea's statistics as Prometheus families). */
   let removeCollector: (() => void) | undefined;
+  let removePanel: (() => void) | undefined;
 
   /** `triad ctl dhcp leases [--all]|stats|release ADDR|ha`: the leases in memory, the counters (also in Kea's names), a release. */
   const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
@@ -164,6 +165,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         const h = pair?.status();
         return dhcpFamilies({ conf, db, server, store, nowSec: Date.now() / 1000, ha: h ? { server: String(h.server), state: String(h.state) } : undefined });
       });
+      // The dashboard: the lease table, the counters and HA state; release as `triad ctl dhcp release` does it.
+      removePanel = servicePanel(opts.metrics, 'dhcp', control, { reads: { leases: ['leases'], stats: ['stats'], ha: ['ha'] }, actions: { release: (b) => [bodyString(b, 'address')] } });
       if (!canOpenPacketSockets()) {
         if (named.length) throw new Error('dhcp: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
         idle = 'no --interfaces given and no permission for packet sockets (needs root or CAP_NET_RAW): DHCP stays idle';
@@ -238,6 +241,8 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     async stop() {
       removeCollector?.();
       removeCollector = undefined;
+      removePanel?.();
+      removePanel = undefined;
       await closeControl?.();
       closeControl = undefined;
       await pair?.stop();

@@ -8,7 +8,8 @@ import type { NamedConfig } from '../config/named-conf.js';
 import type { Logger } from '../log.js';
 import { compileAddressMatch } from '../net/address-match.js';
 import { hostNetworks } from '../net/interfaces.js';
-import type { MetricsRegistry, StatisticsListener } from '../service.js';
+import type { ActionKey, MetricsRegistry, StatisticsListener } from '../service.js';
+import { keyId, type KeyConfig } from '../config/named-conf-keys.js';
 import { bindJson, bindXml } from './bind-stats.js';
 import { dnsFamilies } from './metrics.js';
 import { mergeProcessStats, type DnsProcessStats, type DnsStats } from './stats-model.js';
@@ -28,7 +29,18 @@ const VERSION = 'Triad';
 export function statisticsListeners(conf: NamedConfig | undefined): StatisticsListener[] {
   if (!conf || conf.options.statisticsChannels.length === 0) return [];
   const env = matchEnvironment(conf, hostNetworks());
-  return conf.options.statisticsChannels.map((c) => ({ address: c.address, port: c.port, allow: compileAddressMatch(c.allow, env) }));
+  const actionKeys = controlsKeys(conf);
+  return conf.options.statisticsChannels.map((c) => ({ address: c.address, port: c.port, allow: compileAddressMatch(c.allow, env), actionKeys }));
+}
+
+/** The secrets of the top-level keys the `controls` channels name: who may run dashboard actions. */
+export function controlsKeys(conf: NamedConfig): ActionKey[] {
+  const out = new Map<string, ActionKey>();
+  for (const c of conf.options.controls) {
+    // The channel's keys, resolved by the parser (named.conf's key statements or rndc.key).
+    for (const k of c.keys) if (k.secretBytes) out.set(keyId(k.name), { name: k.name, secret: k.secretBytes });
+  }
+  return [...out.values()];
 }
 
 export class DnsStatistics {

@@ -9,7 +9,7 @@ import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { loadKeepalivedConf, type KeepalivedConfig, type VirtualServerConfig } from '../config/keepalived-conf.js';
 import { ControlUsageError, controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
 import type { Logger } from '../log.js';
-import type { RunOptions, Service } from '../service.js';
+import { bodyString, servicePanel, type RunOptions, type Service } from '../service.js';
 import { checkKeepalivedConf, lbConfPath } from './config-check.js';
 import type { Datapath } from './datapath.js';
 import { checkKey, HealthMonitor, type CheckSpec } from './health.js';
@@ -142,6 +142,9 @@ export class LbService implements Service {
       if (!this.model) return [];
       return metrics.collect(this.model.views, await this.engine.counters(this.model.state), Date.now());
     });
+    // The dashboard: virtual and real servers; drain and undrain as `triad ctl lb` does them.
+    const rsArgs = (b: Record<string, unknown>): string[] => [bodyString(b, 'vs'), bodyString(b, 'rs')];
+    this.removePanel = servicePanel(this.opts.metrics, 'lb', (cmd, a) => this.control([cmd, ...a]), { reads: { status: ['show'] }, actions: { drain: rsArgs, undrain: rsArgs } });
     this.macTimer = setInterval(() => void this.housekeeping(), 2000);
     this.log.info({ file: this.file, virtualServers: this.conf.virtualServers.map((v) => `${v.key} ${v.kind} ${v.algo}`), engine: this.engine.name }, 'load balancer running');
   }
@@ -172,10 +175,12 @@ export class LbService implements Service {
 
   /** The statistics channel's collector (ipvsadm's --stats and --rate as Prometheus families). */
   private removeCollector: (() => void) | undefined;
+  private removePanel: (() => void) | undefined;
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.removeCollector?.();
+    this.removePanel?.();
     // A keepalived.conf with errors never got this far: there is nothing to undo in nftables.
     if (!this.touched) return;
     if (this.macTimer) clearInterval(this.macTimer);

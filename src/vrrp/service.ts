@@ -17,7 +17,7 @@ import { openRawIp6, type Datagram6, type RawIp6Socket } from '../net/raw-ip6.js
 import { announceVips6, bigint6, formatIp6, ip6Bytes, vrrpSource6 } from './ipv6.js';
 import { addVip, delVip, gratuitousArp } from '../net/vip.js';
 import type { Logger } from '../log.js';
-import type { MetricFamily, RunOptions, Service } from '../service.js';
+import { servicePanel, type MetricFamily, type RunOptions, type Service } from '../service.js';
 import { formatIPv4, ipNumber } from '../wire/ipv4.js';
 import { VRRP_CONTROL, vrrpConfPath } from './definition.js';
 import { VrrpMachine, type Action, type VrrpState } from './machine.js';
@@ -130,9 +130,11 @@ export class VrrpService implements Service {
     await this.startInstances();
     this.closeControl = await registerServiceControl(controlSocketPath(this.opts.dataDir, this.opts.flags['control-socket']), 'vrrp', VRRP_CONTROL, async () => this.show());
     this.removeCollector = this.opts.metrics?.collector('vrrp', () => this.metrics());
+    this.removePanel = servicePanel(this.opts.metrics, 'vrrp', async () => this.show(), { reads: { status: ['show'] }, actions: {} });
   }
 
   private removeCollector: (() => void) | undefined;
+  private removePanel: (() => void) | undefined;
 
   /** keepalived's instance state (as keepalived-exporter shows it), priorities and advertisement counts. */
   private metrics(): MetricFamily[] {
@@ -352,6 +354,7 @@ export class VrrpService implements Service {
 
   async stop(): Promise<void> {
     this.removeCollector?.();
+    this.removePanel?.();
     await this.stopInstances();
     await this.closeControl?.();
   }

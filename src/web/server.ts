@@ -8,9 +8,16 @@
 
 import http from 'node:http';
 import type { Logger } from '../log.js';
-import type { MetricFamily, MetricsRegistry, StatisticsListener, StatisticsReply } from '../service.js';
+import { ControlUsageError, type ActionHandler, type MetricFamily, type MetricsRegistry, type StatisticsListener, type StatisticsReply } from '../service.js';
+import { authorizeAction } from './action-auth.js';
 import { ProcessMetrics } from './process-metrics.js';
+import { RateHistory } from './rate-history.js';
 import { builtinRoutes, type Route } from './routes.js';
+
+/** How often the dashboard's DNS rate history is sampled. */
+const HISTORY_INTERVAL_MS = 10_000;
+/** The largest action request body read. */
+const MAX_ACTION_BODY = 16 * 1024;
 
 interface Open {
   key: string;
@@ -24,12 +31,36 @@ const keyOf = (l: StatisticsListener): string => `${l.address.includes(':') ? `[
 export class StatisticsServer implements MetricsRegistry {
   private readonly collectors = new Map<number, { name: string; collect: () => MetricFamily[] | Promise<MetricFamily[]> }>();
   private readonly routes = new Map<string, Route>();
+  private readonly actions = new Map<string, ActionHandler>();
+  private readonly history = new RateHistory();
+  private historyTimer: NodeJS.Timeout | undefined;
   private readonly open = new Map<string, Open>();
   private readonly process = new ProcessMetrics();
   private seq = 0;
 
   constructor(private readonly log: Logger) {
-    for (const [path, r] of Object.entries(builtinRoutes(this))) this.routes.set(path, r);
+    for (const [path, r] of Object.entries(builtinRoutes(this, () => this.history.snapshot()))) this.routes.set(path, r);
+  }
+
+  action(path: string, handler: ActionHandler): () => void {
+    this.actions.set(path, handler);
+    return () => {
+      if (this.actions.get(path) === handler) this.actions.delete(path);
+    };
+  }
+
+  /** Samples the DNS collector for the dashboard's rate history (only while a channel is open). */
+  private async sampleHistory(): Promise<void> {
+    const fams: MetricFamily[] = [];
+    for (const c of this.collectors.values()) {
+      if (c.name !== 'dns') continue;
+      try {
+        fams.push(...(await c.collect()));
+      } catch {
+        return; // the scrape path logs collector failures; a missed sample is only a gap
+      }
+    }
+    this.history.add(fams, Date.now());
   }
 
   collector(name: string, collect: () => MetricFamily[] | Promise<MetricFamily[]>): () => void {
@@ -90,6 +121,14 @@ export class StatisticsServer implements MetricsRegistry {
         this.log.error({ statistics: k, err: err instanceof Error ? err.message : String(err) }, 'cannot open statistics channel');
       }
     }
+    if (this.open.size && !this.historyTimer) {
+      void this.sampleHistory();
+      this.historyTimer = setInterval(() => void this.sampleHistory(), HISTORY_INTERVAL_MS);
+      this.historyTimer.unref();
+    } else if (!this.open.size && this.historyTimer) {
+      clearInterval(this.historyTimer);
+      this.historyTimer = undefined;
+    }
   }
 
   /** The bound port of a listener (port 0 in tests), by its configured address and port. */
@@ -101,6 +140,8 @@ export class StatisticsServer implements MetricsRegistry {
 
   async stop(): Promise<void> {
     await this.listen([]);
+    if (this.historyTimer) clearInterval(this.historyTimer);
+    this.historyTimer = undefined;
     this.process.stop();
   }
 
@@ -112,12 +153,16 @@ export class StatisticsServer implements MetricsRegistry {
       res.end(`statistics access from ${from} is not allowed\n`);
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      res.end('only GET and HEAD are served\n');
+    const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
+    if (req.method === 'POST' && this.actions.has(path)) {
+      await this.runAction(entry, from, path, req, res);
       return;
     }
-    const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`only GET and HEAD are served${this.actions.size ? ' (and POST to /action/…)' : ''}\n`);
+      return;
+    }
     const route = this.routes.get(path);
     if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
@@ -134,6 +179,67 @@ export class StatisticsServer implements MetricsRegistry {
       res.end('statistics are not available right now\n');
     }
   }
+
+  /** POST /action/…: the key first (403 without it), then the service's handler; logged either way. */
+  private async runAction(entry: Open, from: string, path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const auth = authorizeAction(req.headers.authorization, entry.listener.actionKeys);
+    if (!auth.ok) {
+      req.resume();
+      this.log.warn({ client: from, action: path, reason: auth.reason }, 'statistics channel: action refused');
+      json(res, 403, { error: `action refused: ${auth.reason}` });
+      return;
+    }
+    let body: Record<string, unknown>;
+    try {
+      const text = await readBody(req);
+      const parsed: unknown = text.trim() ? JSON.parse(text) : {};
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ControlUsageError('the request body must be a JSON object');
+      body = parsed as Record<string, unknown>;
+    } catch (err) {
+      const msg = err instanceof ControlUsageError ? err.message : 'the request body is not valid JSON';
+      this.log.warn({ client: from, action: path, key: auth.key, err: msg }, 'statistics channel: action refused');
+      json(res, 400, { error: msg });
+      return;
+    }
+    const handler = this.actions.get(path);
+    if (!handler) {
+      json(res, 404, { error: `no action ${path}` });
+      return;
+    }
+    try {
+      const r = await handler(body);
+      this.log.info({ client: from, action: path, key: auth.key, args: body }, `statistics channel: action done: ${r.text.trim()}`);
+      json(res, 200, { ok: true, text: r.text, data: r.data ?? null });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const usage = err instanceof ControlUsageError;
+      this.log.warn({ client: from, action: path, key: auth.key, args: body, err: msg }, 'statistics channel: action failed');
+      json(res, usage ? 400 : 500, { error: msg });
+    }
+  }
+}
+
+const json = (res: http.ServerResponse, status: number, body: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' });
+  res.end(JSON.stringify(body) + '\n');
+};
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_ACTION_BODY) {
+        reject(new ControlUsageError('the request body is too large'));
+        req.destroy();
+        return;
+      }
+      parts.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 function closeServer(s: http.Server): Promise<void> {
