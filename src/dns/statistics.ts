@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { compileAddressMatch } from '../net/address-match.js';
 import { hostNetworks } from '../net/interfaces.js';
 import type { ActionKey, MetricsRegistry, StatisticsListener } from '../service.js';
-import { keyId, type KeyConfig } from '../config/named-conf-keys.js';
+import { keyId } from '../config/named-conf-keys.js';
 import { bindJson, bindXml } from './bind-stats.js';
 import { dnsFamilies } from './metrics.js';
 import { mergeProcessStats, type DnsProcessStats, type DnsStats } from './stats-model.js';
