@@ -77,8 +77,19 @@ const MAX_TCP_BACKLOG = 1 << 20;
  * literal source address of a query, so answer at once (saves a tick and
  * allocations per response); anything else still goes through dns.lookup.
  */
+let lastAddress = '';
+let lastFamily = 0;
 function literalLookup(address: string, family: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
+  // Answers mostly go to the client that asked last (a LAN has few): skip isIP's regular expressions then.
+  if (address === lastAddress) {
+    cb(null, address, lastFamily);
+    return;
+  }
   const f = isIP(address);
+  if (f !== 0) {
+    lastAddress = address;
+    lastFamily = f;
+  }
   if (f !== 0) cb(null, address, f);
   else dns.lookup(address, family as number, cb as (err: NodeJS.ErrnoException | null, address: string, family: number) => void);
 }
