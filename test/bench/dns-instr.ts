@@ -11,6 +11,11 @@
 // dumps the counts and prints instructions per query. `cache` puts Triad as a
 // forward-only cache in front of BIND (named, the authoritative side, not
 // measured) and warms it with every name first, so every measured query is a hit.
+// Answers from the resolver's cache are reused from the response cache for at most a
+// second, and under callgrind a second is only a few hundred queries: the `cache`
+// figure is mostly the resolver-cache path (lookup and render), the slower one.
+// Figures vary by some percent between runs (when the JIT and the GC happen to run);
+// compare several runs, not one.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
