@@ -2,7 +2,7 @@
 // kept per (question bytes exactly as received, the query flags that shape the
 // answer, EDNS version/DO/COOKIE/EXPIRE/CLIENT-SUBNET, answer size, client family).
 //
-// A key is made in two ways: straight from the bytes for the common query shape,
+// A key (octets and their hash, no strings) is made in two ways: straight from the bytes for the common query shape,
 // before any parsing (fastKey), and from the parsed query for everything else
 // (parsedKey). Both end in responseKey(), so a response cached by either is found
 // by the other. A hit copies the bytes and patches the ID (and, by the caller,
@@ -34,33 +34,46 @@ export interface CacheEntry {
 /** The query header bits that shape an answer: opcode, RD, AD, CD. */
 const KEY_FLAGS = 0x7f30;
 
-/** The EDNS part of a key; `-` without EDNS. */
-function ednsTag(version: number, dnssecOk: boolean, cookie: boolean, expire: boolean, ecsHex: string): string {
-  return `${version}.${dnssecOk ? 1 : 0}.${cookie ? 1 : 0}${expire ? 'x' : ''}${ecsHex}`;
+/**
+ * A response cache key: octets, and a hash of them (a small integer, so the map
+ * hashes nothing itself). The one format, written by fastKey and parsedKey alike:
+ *
+ *   question as received (case included: the answer's compression depends on it)
+ *   flags & KEY_FLAGS (2) | EDNS part | answer size limit (2) | client family (1)
+ *
+ * The EDNS part is 0xff without EDNS, else version, bits (DO 1, COOKIE 2, EXPIRE 4),
+ * the CLIENT-SUBNET option's length (up to 255) and its octets.
+ */
+export interface CacheKey {
+  bytes: Uint8Array;
+  hash: number;
 }
-/** The tags of the fast shape (version 0, no options), made once by the same function. */
-const PLAIN_EDNS = [ednsTag(0, false, false, false, ''), ednsTag(0, true, false, false, '')];
+
+/** Longest key: a question (≤ 259) + 2 + EDNS part (3 + 255) + 2 + 1. */
+const MAX_KEY = 259 + 2 + 3 + 255 + 3;
+
+/** FNV-1a over bytes[0, n), kept a small integer (Map keys that V8 does not box). */
+function hashOf(bytes: Uint8Array, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h & 0x3fffffff;
+}
 
 /**
- * The one key format. `question` is the question's octets as received (case
- * included: the answer's compression depends on it); `fam` the client's IP family
- * (additional-section order depends on it).
+ * The fast path's key lives here: a hit allocates nothing. Valid until the next
+ * fastKey call; the cache copies a key it keeps (parsedKey's are fresh).
  */
-function responseKey(question: string, flags: number, edns: string, size: number, fam: number): string {
-  return `${question}|${flags & KEY_FLAGS}|${edns}|${size}|${fam}`;
-}
-
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
+const scratch = new Uint8Array(MAX_KEY);
+const scratchKey: CacheKey = { bytes: scratch, hash: 0 };
 
 /**
  * The key of the common query shape, computed straight from the bytes: a
  * standard query, one uncompressed question, nothing else or one OPT with no
  * options (version 0). Anything else returns undefined and takes the full path.
  * `tcp` is 65535 for TCP, else 0; `ourSize` is our EDNS UDP size; `fam` the client's IP family.
+ * The key returned is shared (see scratch).
  */
-export function fastKey(msg: Uint8Array, tcp: number, ourSize: number, fam: number): string | undefined {
+export function fastKey(msg: Uint8Array, tcp: number, ourSize: number, fam: number): CacheKey | undefined {
   const n = msg.length;
   if (n < 17 || (msg[2] & 0xf8) !== 0 || msg[4] !== 0 || msg[5] !== 1 || (msg[6] | msg[7] | msg[8] | msg[9] | msg[10]) !== 0) return undefined;
   const ar = msg[11];
@@ -76,38 +89,95 @@ export function fastKey(msg: Uint8Array, tcp: number, ourSize: number, fam: numb
   if (i - 12 >= 255) return undefined;
   const qend = i + 5;
   if (qend > n) return undefined;
-  const flags = (msg[2] << 8) | msg[3];
-  const q = asBuffer(msg).toString('latin1', 12, qend);
-  if (ar === 0) return responseKey(q, flags, '-', tcp || MAX_UDP_NO_EDNS, fam);
-  // OPT: root owner, type 41, RDLENGTH 0, version 0.
-  if (qend + 11 !== n || msg[qend] !== 0 || msg[qend + 1] !== 0 || msg[qend + 2] !== 41 || msg[qend + 6] !== 0 || msg[qend + 9] !== 0 || msg[qend + 10] !== 0) return undefined;
-  const size = tcp || Math.max(MAX_UDP_NO_EDNS, Math.min((msg[qend + 3] << 8) | msg[qend + 4], ourSize));
-  return responseKey(q, flags, PLAIN_EDNS[msg[qend + 7] & 0x80 ? 1 : 0], size, fam);
+  let size: number;
+  let ednsBits = -1;
+  if (ar === 0) size = tcp || MAX_UDP_NO_EDNS;
+  else {
+    // OPT: root owner, type 41, RDLENGTH 0, version 0.
+    if (qend + 11 !== n || msg[qend] !== 0 || msg[qend + 1] !== 0 || msg[qend + 2] !== 41 || msg[qend + 6] !== 0 || msg[qend + 9] !== 0 || msg[qend + 10] !== 0) return undefined;
+    size = tcp || Math.max(MAX_UDP_NO_EDNS, Math.min((msg[qend + 3] << 8) | msg[qend + 4], ourSize));
+    ednsBits = msg[qend + 7] & 0x80 ? 1 : 0;
+  }
+  const k = scratch;
+  let j = 0;
+  for (let x = 12; x < qend; x++) k[j++] = msg[x];
+  const f = ((msg[2] << 8) | msg[3]) & KEY_FLAGS;
+  k[j++] = f >> 8;
+  k[j++] = f & 0xff;
+  if (ednsBits < 0) k[j++] = 0xff;
+  else {
+    k[j++] = 0;
+    k[j++] = ednsBits;
+    k[j++] = 0;
+  }
+  k[j++] = size >> 8;
+  k[j++] = size & 0xff;
+  k[j++] = fam;
+  scratchKey.bytes = k.subarray(0, j);
+  scratchKey.hash = hashOf(k, j);
+  return scratchKey;
 }
 
 /** The key of a parsed query; `size` is the answer's size limit (Renderer.limit). */
-export function parsedKey(msg: Uint8Array, q: ParsedQuery, size: number, address: string): string {
+export function parsedKey(msg: Uint8Array, q: ParsedQuery, size: number, address: string): CacheKey {
   const e = q.edns;
-  const edns = e ? ednsTag(e.version, e.do, q.cookie !== undefined, e.options.some((o) => o.code === EDNS_OPT_EXPIRE),
-    q.ecs ? Buffer.from(q.ecs).toString('hex') : '') : '-';
-  return responseKey(asBuffer(msg).toString('latin1', 12, q.questionEnd), q.flags, edns, size, address.includes(':') ? 6 : 4);
+  const ecs = e && q.ecs ? q.ecs.subarray(0, 255) : undefined;
+  const qlen = q.questionEnd - 12;
+  const k = new Uint8Array(qlen + 2 + (e ? 3 + (ecs?.length ?? 0) : 1) + 3);
+  k.set(msg.subarray(12, q.questionEnd), 0);
+  let j = qlen;
+  const f = q.flags & KEY_FLAGS;
+  k[j++] = f >> 8;
+  k[j++] = f & 0xff;
+  if (!e) k[j++] = 0xff;
+  else {
+    k[j++] = e.version;
+    k[j++] = (e.do ? 1 : 0) | (q.cookie !== undefined ? 2 : 0) | (e.options.some((o) => o.code === EDNS_OPT_EXPIRE) ? 4 : 0);
+    k[j++] = ecs?.length ?? 0;
+    if (ecs) {
+      k.set(ecs, j);
+      j += ecs.length;
+    }
+  }
+  k[j++] = size >> 8;
+  k[j++] = size & 0xff;
+  k[j++] = address.includes(':') ? 6 : 4;
+  return { bytes: k, hash: hashOf(k, j) };
 }
 
-/** Encoded responses, oldest dropped first when full. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+interface Slot {
+  key: Uint8Array;
+  entry: CacheEntry;
+}
+
+/**
+ * Encoded responses, oldest dropped first when full. Keyed by the key's hash; the
+ * slot keeps the key's octets, compared on every hit, so two keys with one hash
+ * never share an answer (the later simply replaces the earlier).
+ */
 export class AnswerCache {
-  private readonly map = new Map<string, CacheEntry>();
+  private readonly map = new Map<number, Slot>();
 
   constructor(private readonly size: number) {}
 
   /** The entry for `key` if it is fresh and `address` may see it. */
-  get(key: string, address: string): CacheEntry | undefined {
-    const hit = this.map.get(key);
-    if (hit && (hit.expires === undefined || hit.expires > Date.now()) && (!hit.acl || hit.acl(address))) return hit;
+  get(key: CacheKey, address: string): CacheEntry | undefined {
+    const slot = this.map.get(key.hash);
+    if (slot === undefined || !sameBytes(slot.key, key.bytes)) return undefined;
+    const hit = slot.entry;
+    if ((hit.expires === undefined || hit.expires > Date.now()) && (!hit.acl || hit.acl(address))) return hit;
     return undefined;
   }
 
-  set(key: string, entry: CacheEntry): void {
-    if (this.map.size >= this.size) this.map.delete(this.map.keys().next().value as string);
-    this.map.set(key, entry);
+  set(key: CacheKey, entry: CacheEntry): void {
+    if (!this.map.has(key.hash) && this.map.size >= this.size) this.map.delete(this.map.keys().next().value as number);
+    this.map.set(key.hash, { key: key.bytes.buffer === scratch.buffer ? key.bytes.slice() : key.bytes, entry });
   }
 }

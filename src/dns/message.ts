@@ -410,15 +410,18 @@ export class MessageWriter {
         this.u8(0);
         break;
       }
-      const key = suffixKey(name, i);
-      if (compress && depth < 2) {
+      // Only the first two suffixes are looked up or remembered (BIND's pointer targets): deeper ones need no key.
+      const look = compress && depth < 2;
+      const keep = pending.length < 2 && this.pos < 0x4000;
+      const key = look || keep ? suffixKey(name, i) : '';
+      if (look) {
         const at = this.comp.get(key);
         if (at !== undefined) {
           this.u16(0xc000 | at);
           break;
         }
       }
-      if (pending.length < 2 && this.pos < 0x4000) pending.push([key, this.pos]);
+      if (keep) pending.push([key, this.pos]);
       this.need(len + 1);
       this.buf.set(name.subarray(i, i + len + 1), this.pos);
       this.pos += len + 1;
@@ -468,14 +471,10 @@ export class MessageWriter {
   }
 }
 
-/** Exact-bytes key of the suffix starting at `i`. */
+/** Exact-bytes key of the suffix starting at `i` (through its root label), one string made at once. */
 function suffixKey(name: Uint8Array, i: number): string {
-  let s = '';
-  for (let j = i; ; ) {
-    const len = name[j];
-    s += String.fromCharCode.apply(null, Array.from(name.subarray(j, j + len + 1)));
-    if (len === 0 || len === undefined) break;
-    j += len + 1;
-  }
-  return s;
+  let j = i;
+  while (j < name.length && name[j] !== 0) j += name[j] + 1;
+  // fromCharCode takes any array-like; a typed array saves copying it into an Array first.
+  return String.fromCharCode.apply(null, name.subarray(i, Math.min(j + 1, name.length)) as unknown as number[]);
 }

@@ -29,7 +29,7 @@ import { hostname as osHostname } from 'node:os';
 import { parseQuery, RCODE, RCODE_NAMES, EDNS_OPT_COOKIE, OPCODE_QUERY, type QueryParse } from './message.js';
 import { echoedFlags, echoesQuestion, questionlessRcode, raMayBeSet } from './reply-policy.js';
 import { ADMISSION, headerPolicy, type Admission } from './policy.js';
-import { AnswerCache, fastKey, parsedKey, type CacheEntry } from './answer-cache.js';
+import { AnswerCache, fastKey, parsedKey, type CacheEntry, type CacheKey } from './answer-cache.js';
 import { Renderer } from './render.js';
 import { FaultLog } from './fault-log.js';
 import { TsigStage, maySign, type TsigSigning, type TsigVerdict } from './tsig-stage.js';
@@ -284,7 +284,7 @@ export class Responder {
     }
     if (p.kind === 'formerr') return this.unusable(p, client);
     const q = p.query;
-    let key: string | undefined;
+    let key: CacheKey | undefined;
     if (!signing) {
       key = parsedKey(msg, q, this.renderer.limit(client.transport, q.edns), client.address);
       const hit = this.cache.get(key, client.address);
@@ -352,7 +352,7 @@ export class Responder {
   }
 
   /** The render stage, then RA, the response cache (when `key` is given) and the counters. */
-  private finish(ctx: QueryContext, r: ErrorReply | DataReply, key: string | undefined): Uint8Array {
+  private finish(ctx: QueryContext, r: ErrorReply | DataReply, key: CacheKey | undefined): Uint8Array {
     const { q, client } = ctx;
     const cookie = q.edns ? q.cookie : undefined;
     let bytes: Uint8Array;

@@ -64,7 +64,7 @@ export interface DnsServer {
   /** New TCP limits (reload): new connections get them; open ones keep theirs. */
   setTcpLimits(l: TcpLimits): void;
   addresses(): { udp: ListenAddress[]; tcp: ListenAddress[] };
-  readonly counters: { udpIn: number; tcpIn: number; dropped: number; sendErrors: number; tcpRejected: number };
+  readonly counters: { udpIn: number; tcpIn: number; dropped: number; tcpRejected: number };
   close(): Promise<void>;
 }
 
@@ -77,8 +77,19 @@ const MAX_TCP_BACKLOG = 1 << 20;
  * literal source address of a query, so answer at once (saves a tick and
  * allocations per response); anything else still goes through dns.lookup.
  */
+let lastAddress = '';
+let lastFamily = 0;
 function literalLookup(address: string, family: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
+  // Answers mostly go to the client that asked last (a LAN has few): skip isIP's regular expressions then.
+  if (address === lastAddress) {
+    cb(null, address, lastFamily);
+    return;
+  }
   const f = isIP(address);
+  if (f !== 0) {
+    lastAddress = address;
+    lastFamily = f;
+  }
   if (f !== 0) cb(null, address, f);
   else dns.lookup(address, family as number, cb as (err: NodeJS.ErrnoException | null, address: string, family: number) => void);
 }
@@ -99,7 +110,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   let idleMs = opts.tcpIdleMs ?? 30_000;
   let initialMs = opts.tcpInitialMs ?? 30_000;
   const quota: TcpQuota = opts.tcpQuota ?? { max: opts.maxTcpConnections ?? 150, open: 0 };
-  const counters = { udpIn: 0, tcpIn: 0, dropped: 0, sendErrors: 0, tcpRejected: 0 };
+  const counters = { udpIn: 0, tcpIn: 0, dropped: 0, tcpRejected: 0 };
   const stats = opts.stats;
   /** The answer to a counted request left (or was dropped); deferred answers come through `later`. */
   const counted = (out: Uint8Array | null, c: ClientInfo, deferred: boolean): void => {
@@ -133,10 +144,6 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     }
   };
 
-  const onSent = (err: Error | null): void => {
-    if (err) counters.sendErrors++;
-  };
-
   const startUdp = (l: ListenAddress): Promise<void> =>
     new Promise((resolve, reject) => {
       const sock = dgram.createSocket({ type: isIPv6(l.address) ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
@@ -146,7 +153,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       const later = (out: Uint8Array | null, c: ClientInfo): void => {
         counted(out, c, true);
         if (!out) counters.dropped++;
-        else sock.send(out, c.port, c.address, onSent);
+        else sock.send(out, c.port, c.address);
       };
       // Sockets are bound per address, so the socket's own address is where the query arrived (view match-destinations).
       let destination: string | undefined;
@@ -165,7 +172,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           return;
         }
         if (out === DEFERRED) return;
-        sock.send(out, rinfo.port, rinfo.address, onSent);
+        // No completion callback: with one, dgram schedules a tick per answer even when the
+        // send finished at once. A UDP answer that cannot be sent is lost as any datagram is;
+        // the client asks again.
+        sock.send(out, rinfo.port, rinfo.address);
       });
       sock.bind({ address: l.address, port: l.port, exclusive: opts.exclusive ?? false }, () => {
         sock.off('error', onError);

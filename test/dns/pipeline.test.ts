@@ -9,7 +9,7 @@ import { SOURCES } from '../../src/dns/sources.js';
 import { errorReply, type Source } from '../../src/dns/pipeline.js';
 import { FaultLog } from '../../src/dns/fault-log.js';
 import { ADMISSION, type Admission } from '../../src/dns/policy.js';
-import { fastKey, parsedKey } from '../../src/dns/answer-cache.js';
+import { AnswerCache, fastKey, parsedKey } from '../../src/dns/answer-cache.js';
 import { decodeMessage, parseQuery, RCODE, type DecodedMessage } from '../../src/dns/message.js';
 import { nameKey, parseName } from '../../src/wire/dns-name.js';
 import { miniZone, TRI } from '../helpers/mini-zone.js';
@@ -85,8 +85,10 @@ t.test('the fast key and the parsed key agree', async (t) => {
     if (p.kind !== 'ok') throw new Error(p.kind);
     const size = client.transport === 'tcp' ? 65535 : p.query.edns ? Math.min(p.query.edns.udpSize, 1232) : 512;
     const fast = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, 1232, client.address.includes(':') ? 6 : 4);
-    t.ok(fast, 'the common shape has a fast key');
-    t.equal(fast, parsedKey(msg, p.query, size, client.address));
+    if (!fast) throw new Error('the common shape has no fast key');
+    const parsed = parsedKey(msg, p.query, size, client.address);
+    t.same(Buffer.from(fast.bytes), Buffer.from(parsed.bytes), 'the same octets');
+    t.equal(fast.hash, parsed.hash, 'the same hash');
   }
 });
 
@@ -152,4 +154,27 @@ t.test('blackhole comes before everything, zone transfers included', async (t) =
   t.equal(r.respondTcp(query('tri.test', { type: 'AXFR' }), tcp), null, 'an AXFR over TCP: dropped');
   t.equal(r.stats.queries, 0, 'and not counted as queries');
   t.ok((r.respondTcp(query('tri.test', { type: 'AXFR' }), { ...tcp, address: '10.66.0.2' }) ?? []).length > 0, 'another client gets the transfer');
+});
+
+t.test('the response cache compares key octets: a hash shared by two keys never mixes their answers', async (t) => {
+  const cache = new AnswerCache(10);
+  const entry = { bytes: new Uint8Array([1, 2, 3]), cookieAt: -1, rcode: 0 };
+  cache.set({ bytes: new Uint8Array([1, 2]), hash: 7 }, entry);
+  t.equal(cache.get({ bytes: new Uint8Array([1, 2]), hash: 7 }, '192.0.2.1'), entry, 'the same key: found');
+  t.equal(cache.get({ bytes: new Uint8Array([1, 3]), hash: 7 }, '192.0.2.1'), undefined, 'another key with the same hash: not found');
+  const other = { ...entry, rcode: 3 };
+  cache.set({ bytes: new Uint8Array([1, 3]), hash: 7 }, other);
+  t.equal(cache.get({ bytes: new Uint8Array([1, 3]), hash: 7 }, '192.0.2.1'), other, 'the later replaces the earlier');
+  t.equal(cache.get({ bytes: new Uint8Array([1, 2]), hash: 7 }, '192.0.2.1'), undefined);
+});
+
+t.test('the fast key differs where the answer may differ: case, DO, size, family', async (t) => {
+  const k = (msg: Uint8Array, tcp: number, fam: number): string => Buffer.from(fastKey(msg, tcp, 1232, fam)?.bytes ?? []).toString('hex');
+  const base = k(query('www.tri.test', { edns: true }), 0, 4);
+  t.not(k(query('WWW.tri.test', { edns: true }), 0, 4), base, 'case');
+  t.not(k(query('www.tri.test', { edns: true, do: true }), 0, 4), base, 'DO');
+  t.not(k(query('www.tri.test'), 0, 4), base, 'no EDNS');
+  t.not(k(query('www.tri.test', { edns: true }), 65535, 4), base, 'TCP');
+  t.not(k(query('www.tri.test', { edns: true }), 0, 6), base, 'IPv6 client');
+  t.equal(k(query('www.tri.test', { edns: true, id: 99 }), 0, 4), base, 'the ID is not part of it');
 });
