@@ -160,6 +160,8 @@ export class DynamicZones {
         // A line cut short by a crash was never acknowledged.
         break;
       }
+      // A line that is JSON but not a change record (a damaged file) ends the replay like a cut one.
+      if (typeof e !== 'object' || e === null) break;
       if (e.from !== zone.serial) continue; // already in the zone file
       try {
         zone = applyDiff(zone, { deletions: e.del.map(fromLine), additions: e.add.map(fromLine), serial: e.to });
