@@ -56,7 +56,9 @@ async function fuzzOne(name: string): Promise<Outcome> {
     seedFiles(target, corpusDir && existsSync(corpusDir) ? corpusDir : undefined).forEach((f, i) => copyFileSync(f, path.join(corpus, `seed-${i}`)));
     // jsfuzz's worker loads the target relative to its working directory.
     const targetFile = path.relative(work, path.join(here, 'targets', `${name}.cjs`));
-    const child = spawn(process.execPath, [jsfuzz, targetFile, corpus, '--timeout', String(hangSeconds), '--rss-limit-mb', String(rssMb)], {
+    // jsfuzz's versifier (a grammar guessed from the inputs) takes gigabytes on files of a few kB: off.
+    // The fuzzer's own heap is bounded too, so it cannot take the machine's memory.
+    const child = spawn(process.execPath, [`--max-old-space-size=${rssMb}`, jsfuzz, targetFile, corpus, '--timeout', String(hangSeconds), '--rss-limit-mb', String(rssMb), '--versifier', 'false'], {
       cwd: work,
       // Its own process group: the fuzzer and its worker are stopped together, by this group only.
       detached: true,
