@@ -1140,7 +1140,8 @@ class NamedConfBuilder {
           for (const k of parts[i + 1] as NStatement[]) if (k.words[0]) this.keyRefs.push(k.words[0]);
         }
         if (!Array.isArray(p) && p.value === 'allow' && Array.isArray(parts[i + 1])) allow = this.aml(parts[i + 1] as NStatement[], true);
-        if (!Array.isArray(p) && p.value === 'port' && !Array.isArray(parts[i + 1])) port = this.portValue(parts[i + 1] as Token) ?? port;
+        // `port` as the last word has its number missing: the error is at the statement's end, as BIND reports it.
+        if (!Array.isArray(p) && p.value === 'port' && !Array.isArray(parts[i + 1])) port = this.portValue((parts[i + 1] as Token | undefined) ?? c.end) ?? port;
       }
       const head = c.words[0];
       const addr = c.words[1];
