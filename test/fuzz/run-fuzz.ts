@@ -8,8 +8,9 @@
 // conformance corpora. A target fails when the fuzzer finds an input that makes the
 // parser throw something other than its ConfigError, that takes longer than
 // FUZZ_TIMEOUT seconds (default 10: a hang), or that takes more than FUZZ_RSS_MB of
-// memory (default 1024). The input is copied to test/fixtures/fuzz-crashes/TARGET/, where
-// the unit tests (test/config/garbage.test.ts) replay it until the parser is fixed.
+// memory (default 1024), and does so again when replayed in a fresh process (replay.ts).
+// The input is copied to test/fixtures/fuzz-crashes/TARGET/, where the unit tests
+// (test/config/garbage.test.ts) replay it until the parser is fixed.
 
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -47,6 +48,83 @@ interface Outcome {
   why: string;
 }
 
+interface Session {
+  /** The inputs the fuzzer saved (crash-*), in the work folder. */
+  found: string[];
+  /** The fuzzer ran until it was stopped (not ended by itself). */
+  stopped: boolean;
+  code: number | null;
+  log: string;
+  runs: number;
+  summary: string;
+}
+
+/** One jsfuzz run of at most `ms`, in `work`; stopped with its worker (its own process group) at the end. */
+async function session(name: string, work: string, corpus: string, ms: number): Promise<Session> {
+  // jsfuzz's worker loads the target relative to its working directory.
+  const targetFile = path.relative(work, path.join(here, 'targets', `${name}.cjs`));
+  // jsfuzz's versifier (a grammar guessed from the inputs) takes gigabytes on files of a few kB: off.
+  // The fuzzer's own heap is bounded too, so it cannot take the machine's memory.
+  const child = spawn(process.execPath, [`--max-old-space-size=${rssMb}`, jsfuzz, targetFile, corpus, '--timeout', String(hangSeconds), '--rss-limit-mb', String(rssMb), '--versifier', 'false'], {
+    cwd: work,
+    // Its own process group: the fuzzer and its worker are stopped together, by this group only.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(here, 'instrument.js')}`.trim() },
+  });
+  let log = '';
+  const keep = (b: Buffer): void => {
+    log = (log + b.toString()).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const stopGroup = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  let stopped = false;
+  const timer = setTimeout(() => {
+    stopped = true;
+    stopGroup();
+  }, ms);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(timer);
+  stopGroup(); // the worker, if the fuzzer ended first
+  const stats = [...log.matchAll(/^#(\d+) \w+\s+cov: (\d+) corp: (\d+)/gm)].pop();
+  return {
+    found: readdirSync(work).filter((f) => f.startsWith('crash-')),
+    stopped,
+    code,
+    log,
+    runs: stats ? Number(stats[1]) : 0,
+    summary: stats ? `coverage ${stats[2]}, corpus ${stats[3]}` : 'no statistics',
+  };
+}
+
+/**
+ * Replays a found input in a fresh process: the failure counts only when it happens
+ * again there (an exception, a parse longer than the hang limit, or running out of memory).
+ */
+async function confirm(name: string, file: string): Promise<string | undefined> {
+  const child = spawn(process.execPath, [`--max-old-space-size=${rssMb}`, path.join(here, 'replay.js'), name, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-5000)));
+  // Start-up is not timed by replay.js; this bound only ends a parse that never returns.
+  const timer = setTimeout(() => child.kill('SIGKILL'), (hangSeconds + 30) * 1000);
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  const line = out.split('\n').find((l) => l.startsWith('{"ms"'));
+  if (!line) return signal === 'SIGKILL' ? `hang: no result after ${hangSeconds + 30} s` : `the replay died (exit ${code}, ${signal ?? 'no signal'}): ${out.slice(-1000)}`;
+  const r = JSON.parse(line) as { ms: number; error?: string };
+  if (r.error) return `exception: ${r.error}`;
+  if (r.ms > hangSeconds * 1000) return `hang: the parse took ${Math.round(r.ms)} ms`;
+  return undefined;
+}
+
 async function fuzzOne(name: string): Promise<Outcome> {
   const target = TARGETS.find((t) => t.name === name)!;
   const work = mkdtempSync(path.join(os.tmpdir(), `triad-fuzz-${name}-`));
@@ -54,56 +132,37 @@ async function fuzzOne(name: string): Promise<Outcome> {
     const corpus = path.join(work, 'corpus');
     mkdirSync(corpus);
     seedFiles(target, corpusDir && existsSync(corpusDir) ? corpusDir : undefined).forEach((f, i) => copyFileSync(f, path.join(corpus, `seed-${i}`)));
-    // jsfuzz's worker loads the target relative to its working directory.
-    const targetFile = path.relative(work, path.join(here, 'targets', `${name}.cjs`));
-    // jsfuzz's versifier (a grammar guessed from the inputs) takes gigabytes on files of a few kB: off.
-    // The fuzzer's own heap is bounded too, so it cannot take the machine's memory.
-    const child = spawn(process.execPath, [`--max-old-space-size=${rssMb}`, jsfuzz, targetFile, corpus, '--timeout', String(hangSeconds), '--rss-limit-mb', String(rssMb), '--versifier', 'false'], {
-      cwd: work,
-      // Its own process group: the fuzzer and its worker are stopped together, by this group only.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(here, 'instrument.js')}`.trim() },
-    });
-    let log = '';
-    const keep = (b: Buffer): void => {
-      log = (log + b.toString()).slice(-20_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
+    const end = Date.now() + seconds * 1000;
+    let runs = 0;
+    let summary = 'no statistics';
+    // The fuzzer stops at the first input it reports; when that input does not fail again
+    // on its own, it is dropped and fuzzing goes on for the rest of the time.
+    while (end - Date.now() > 1000) {
+      const s = await session(name, work, corpus, end - Date.now());
+      runs += s.runs;
+      if (s.runs > 0) summary = s.summary;
+      const stats = `${runs} runs, ${summary}`;
+      for (const c of s.found) {
+        const found = path.join(work, c);
+        const why = await confirm(name, found);
+        if (why === undefined) {
+          console.log(`# ${name}: the input the fuzzer reported (${/timeout reached|MEMORY OOM|Worker killed/.exec(s.log)?.[0] ?? 'exception'}) does not fail when replayed; fuzzing goes on`);
+          rmSync(found);
+          continue;
+        }
+        const dest = path.join(ROOT, 'test', 'fixtures', 'fuzz-crashes', name);
+        mkdirSync(dest, { recursive: true });
+        copyFileSync(found, path.join(dest, c));
+        console.log(s.log.split('\n').slice(-40).join('\n'));
+        return { ok: false, why: `${why.split('\n')[0]}; input saved as ${path.relative(ROOT, path.join(dest, c))} (${stats})` };
       }
-    }, seconds * 1000);
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    clearTimeout(timer);
-    try {
-      process.kill(-child.pid!, 'SIGKILL'); // the worker, if the fuzzer ended first
-    } catch {
-      // already gone
+      if (!s.stopped && s.found.length === 0) {
+        console.log(s.log.split('\n').slice(-40).join('\n'));
+        return { ok: false, why: `the fuzzer stopped by itself (exit ${s.code}) before ${seconds} s (${stats})` };
+      }
     }
-    const crashes = readdirSync(work).filter((f) => f.startsWith('crash-'));
-    const stats = [...log.matchAll(/^#(\d+) \w+\s+cov: (\d+) corp: (\d+)/gm)].pop();
-    const summary = stats ? `${stats[1]} runs, coverage ${stats[2]}, corpus ${stats[3]}` : 'no statistics';
-    if (crashes.length > 0) {
-      const dest = path.join(ROOT, 'test', 'fixtures', 'fuzz-crashes', name);
-      mkdirSync(dest, { recursive: true });
-      for (const c of crashes) copyFileSync(path.join(work, c), path.join(dest, c));
-      const reason = /timeout reached|MEMORY OOM|Worker killed/.exec(log)?.[0] ?? 'exception';
-      console.log(log.split('\n').slice(-40).join('\n'));
-      return { ok: false, why: `${reason}; input saved as ${path.relative(ROOT, path.join(dest, crashes[0]))} (${summary})` };
-    }
-    if (!timedOut) {
-      console.log(log.split('\n').slice(-40).join('\n'));
-      return { ok: false, why: `the fuzzer stopped by itself (exit ${code}) before ${seconds} s (${summary})` };
-    }
-    if (!stats) return { ok: false, why: 'the fuzzer ran no input' };
-    return { ok: true, why: summary };
+    if (runs === 0) return { ok: false, why: 'the fuzzer ran no input' };
+    return { ok: true, why: `${runs} runs, ${summary}` };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
