@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DiagnosticSink, type Diagnostic } from '../../src/config/diagnostics.js';
+import { DiagnosticSink, formatDiagnostic, type Diagnostic } from '../../src/config/diagnostics.js';
 import { MAX_CONFIG_BYTES } from '../../src/config/config-file.js';
 import { loadNamedConf } from '../../src/config/named-conf.js';
 import { parseZoneFile } from '../../src/config/zone-file.js';
@@ -149,3 +149,14 @@ for (const kind of KINDS) {
     t.match(messages(kind.load(viaZero)).join('\n'), /:\d+:\d+: cannot include .*not a regular file/, 'an include of /dev/zero');
   });
 }
+
+t.test('a diagnostic on a very long line quotes a window around the column, with the caret under it', async (t) => {
+  const line = 'a'.repeat(500_000) + 'X' + 'b'.repeat(500_000);
+  for (const col of [1, 500_001, 1_000_001]) {
+    const text = formatDiagnostic({ severity: 'error', message: 'boom', file: 'f', line: 1, col, lineText: line });
+    const [head, quoted, caret] = text.split('\n');
+    t.equal(head, `f:1:${col}: error: boom`);
+    t.ok(quoted.length < 200, `column ${col}: ${quoted.length} characters quoted, not the megabyte`);
+    t.equal(quoted[caret.length - 1], line[col - 1], `column ${col}: the caret is under the character at the column`);
+  }
+});
