@@ -57,9 +57,18 @@ interface Session {
   log: string;
   runs: number;
   summary: string;
+  /** Milliseconds spent fuzzing (from the first input run to the stop). */
+  fuzzed: number;
 }
 
-/** One jsfuzz run of at most `ms`, in `work`; stopped with its worker (its own process group) at the end. */
+/** The longest the fuzzer and its worker may take to start (instrumenting the parsers) before the first input runs. */
+const STARTUP_MS = 60_000;
+
+/**
+ * One jsfuzz run fuzzing for at most `ms` once its first input has run (start-up is not
+ * counted: on a loaded machine it can take many seconds), in `work`; stopped with its
+ * worker (its own process group) at the end.
+ */
 async function session(name: string, work: string, corpus: string, ms: number): Promise<Session> {
   // jsfuzz's worker loads the target relative to its working directory.
   const targetFile = path.relative(work, path.join(here, 'targets', `${name}.cjs`));
@@ -73,8 +82,15 @@ async function session(name: string, work: string, corpus: string, ms: number): 
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(here, 'instrument.js')}`.trim() },
   });
   let log = '';
+  let started: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
   const keep = (b: Buffer): void => {
     log = (log + b.toString()).slice(-20_000);
+    if (started === undefined && /^#[1-9]\d* \w+\s+cov:/m.test(log)) {
+      started = Date.now();
+      clearTimeout(timer);
+      timer = setTimeout(stop, ms);
+    }
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
@@ -86,10 +102,11 @@ async function session(name: string, work: string, corpus: string, ms: number): 
     }
   };
   let stopped = false;
-  const timer = setTimeout(() => {
+  const stop = (): void => {
     stopped = true;
     stopGroup();
-  }, ms);
+  };
+  timer = setTimeout(stop, STARTUP_MS);
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   clearTimeout(timer);
   stopGroup(); // the worker, if the fuzzer ended first
@@ -101,6 +118,7 @@ async function session(name: string, work: string, corpus: string, ms: number): 
     log,
     runs: stats ? Number(stats[1]) : 0,
     summary: stats ? `coverage ${stats[2]}, corpus ${stats[3]}` : 'no statistics',
+    fuzzed: started === undefined ? 0 : Date.now() - started,
   };
 }
 
@@ -132,13 +150,15 @@ async function fuzzOne(name: string): Promise<Outcome> {
     const corpus = path.join(work, 'corpus');
     mkdirSync(corpus);
     seedFiles(target, corpusDir && existsSync(corpusDir) ? corpusDir : undefined).forEach((f, i) => copyFileSync(f, path.join(corpus, `seed-${i}`)));
-    const end = Date.now() + seconds * 1000;
+    let left = seconds * 1000;
     let runs = 0;
     let summary = 'no statistics';
     // The fuzzer stops at the first input it reports; when that input does not fail again
     // on its own, it is dropped and fuzzing goes on for the rest of the time.
-    while (end - Date.now() > 1000) {
-      const s = await session(name, work, corpus, end - Date.now());
+    // At most 5 sessions: a worker that keeps starting slower than the hang limit ends here.
+    for (let n = 0; left > 1000 && n < 5; n++) {
+      const s = await session(name, work, corpus, left);
+      left -= s.fuzzed;
       runs += s.runs;
       if (s.runs > 0) summary = s.summary;
       const stats = `${runs} runs, ${summary}`;
@@ -159,6 +179,10 @@ async function fuzzOne(name: string): Promise<Outcome> {
       if (!s.stopped && s.found.length === 0) {
         console.log(s.log.split('\n').slice(-40).join('\n'));
         return { ok: false, why: `the fuzzer stopped by itself (exit ${s.code}) before ${seconds} s (${stats})` };
+      }
+      if (s.fuzzed === 0 && s.found.length === 0) {
+        console.log(s.log.split('\n').slice(-40).join('\n'));
+        return { ok: false, why: `the fuzzer ran no input within ${STARTUP_MS / 1000} s of starting` };
       }
     }
     if (runs === 0) return { ok: false, why: 'the fuzzer ran no input' };
