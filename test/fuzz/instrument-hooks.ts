@@ -6,9 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
-// istanbul-lib-instrument comes with jsfuzz and has no type declarations here.
-const { createInstrumenter } = require('istanbul-lib-instrument') as {
+// istanbul-lib-instrument is jsfuzz's own dependency: resolved from jsfuzz, so it is the
+// version jsfuzz uses whatever npm hoists. It has no type declarations here.
+const fromJsfuzz = createRequire(createRequire(import.meta.url).resolve('jsfuzz/package.json'));
+const { createInstrumenter } = fromJsfuzz('istanbul-lib-instrument') as {
   createInstrumenter: (o: object) => { instrumentSync: (code: string, file: string) => string };
 };
 const instrumenter = createInstrumenter({ compact: true, esModules: true, coverageVariable: '__coverage__' });
