@@ -10,16 +10,52 @@
 // (dhcpd-conf.ts), loadKeepalivedConf (keepalived-conf.ts), loadDefaultRelay
 // (default-relay.ts).
 
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { DiagnosticSink, Position } from './diagnostics.js';
 
 /** Reads one file's text (tests pass their own). */
 export type ReadText = (file: string) => string;
 
-export const readUtf8: ReadText = (file) => readFileSync(file, 'utf8');
+/**
+ * The largest configuration file read (named.conf, dhcpd.conf, keepalived.conf, each
+ * include, the /etc/default and remap files). BIND and dhcpd have no such limit; a
+ * larger file is refused with a message so a runaway or hostile file cannot take the
+ * memory of every service.
+ */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/** The largest zone file (or $INCLUDE) read: room for several million records. */
+export const MAX_ZONE_BYTES = 256 * 1024 * 1024;
+
+/** A read refused before it starts; `code` picks the message (unreadableReason). */
+class RefusedRead extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Reads a regular file of at most `limit` bytes. A FIFO, device (/dev/zero) or socket is
+ * refused: reading one could block forever or never end. The file is opened
+ * non-blocking so that opening a FIFO with no writer does not hang either.
+ */
+export function readRegularFile(file: string, encoding: BufferEncoding, limit: number): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new RefusedRead('EISDIR', 'is a directory');
+    if (!st.isFile()) throw new RefusedRead('ENOTREG', 'not a regular file');
+    if (st.size > limit) throw new RefusedRead('ETOOBIG', `larger than ${limit / (1024 * 1024)} MiB`);
+    return readFileSync(fd, encoding);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export const readUtf8: ReadText = (file) => readRegularFile(file, 'utf8', MAX_CONFIG_BYTES);
 
 /** For zone files: Latin-1 keeps every octet as one character, as BIND reads bytes. */
-export const readLatin1: ReadText = (file) => readFileSync(file, 'latin1');
+export const readLatin1: ReadText = (file) => readRegularFile(file, 'latin1', MAX_ZONE_BYTES);
 
 /** The parse step of a configuration kind: the file's text in, its model out, mistakes to the sink. */
 export type ParseConfig<T> = (file: string, text: string, sink: DiagnosticSink) => T;
@@ -39,6 +75,10 @@ function unreadableReason(err: unknown): string {
       return 'a part of the path is not a directory';
     case 'ELOOP':
       return 'too many symbolic links';
+    case 'ENOTREG':
+      return 'not a regular file (a FIFO, device or socket is not read)';
+    case 'ETOOBIG':
+      return `file too large (${(err as Error).message}); refused`;
     default:
       return code ?? (err instanceof Error ? err.message : String(err));
   }

@@ -15,6 +15,7 @@ import { ExprError, parseBoolean, parseData, type Expr, type ExprHost } from './
 import { failoverToHa, parseFailoverStatement, type FailoverPeerDecl } from './dhcpd-failover.js';
 import type { HaConfig } from './ha-conf.js';
 import { checkDdnsConf, newDdnsConf, parseDdnsKey, parseDdnsZone, type DdnsConf } from './dhcpd-ddns.js';
+import { MAX_NESTING, TOO_DEEP } from './limits.js';
 import {
   OptionTable,
   STANDARD_OPTIONS,
@@ -385,6 +386,29 @@ class Parser implements ExprHost {
   private block(ctx: Ctx, onClose?: (close: Token) => void): void {
     const open = this.next();
     if (!this.isP(open, '{')) this.fail(open, 'expecting left brace.');
+    if (this.nesting >= MAX_NESTING) {
+      // Reported once and skipped by counting braces, not by recursion.
+      this.error(open, TOO_DEEP);
+      for (let depth = 1; depth > 0; ) {
+        const t = this.next();
+        if (t.kind === 'eof') return;
+        if (this.isP(t, '{')) depth++;
+        if (this.isP(t, '}')) depth--;
+      }
+      return;
+    }
+    this.nesting++;
+    try {
+      this.blockBody(ctx, onClose);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** How many blocks enclose the statement being parsed. */
+  private nesting = 0;
+
+  private blockBody(ctx: Ctx, onClose?: (close: Token) => void): void {
     for (;;) {
       const t = this.peek();
       if (t.kind === 'eof') {
@@ -628,7 +652,8 @@ class Parser implements ExprHost {
     this.sink.addSource(target, text);
     const inc = tokenize(target, text, this.sink, { hashComments: true, punctuation: DHCPD_PUNCTUATION });
     inc.pop(); // eof
-    this.toks.splice(this.i, 0, ...inc);
+    // Not splice(…, ...inc): spreading a large file's tokens as arguments overflows the stack.
+    this.toks = this.toks.slice(0, this.i).concat(inc, this.toks.slice(this.i));
     void t;
   }
 
@@ -1321,7 +1346,7 @@ class Parser implements ExprHost {
     for (let k = 0; k < raw.length; k++) {
       const c = raw[k];
       if (c !== '\\' || k + 1 >= raw.length) {
-        out.push(...Buffer.from(c, 'utf8'));
+        for (const b of Buffer.from(c, 'utf8')) out.push(b);
         continue;
       }
       const e = raw[++k];

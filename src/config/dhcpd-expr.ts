@@ -4,6 +4,7 @@
 
 import type { Token } from './tokenizer.js';
 import { parseMac } from '../wire/mac.js';
+import { MAX_NESTING } from './limits.js';
 
 export type ExprKind = 'bool' | 'data' | 'num' | 'any';
 
@@ -72,7 +73,28 @@ export function parseData(h: ExprHost): Expr {
   return e.expr;
 }
 
+/** How deep the expression being parsed nests (parentheses, function arguments, `not`). */
+let nesting = 0;
+
+/** Runs one nested level of the expression grammar; past MAX_NESTING it is an error, not a stack overflow. */
+function nested(h: ExprHost, parse: () => TypedExpr): TypedExpr {
+  if (nesting >= MAX_NESTING) {
+    h.error(h.peek(), `expression nested too deeply (more than ${MAX_NESTING} levels)`);
+    throw new ExprError();
+  }
+  nesting++;
+  try {
+    return parse();
+  } finally {
+    nesting--;
+  }
+}
+
 function parseOr(h: ExprHost): TypedExpr {
+  return nested(h, () => parseOrAt(h));
+}
+
+function parseOrAt(h: ExprHost): TypedExpr {
   let a = parseAnd(h);
   while (isWord(h.peek(), 'or') || isPunct(h.peek(), '||')) {
     h.next();
@@ -96,7 +118,7 @@ function parseNot(h: ExprHost): TypedExpr {
   if (isWord(h.peek(), 'not') || isPunct(h.peek(), '!')) {
     h.next();
     const start = h.peek();
-    const a = parseNot(h);
+    const a = nested(h, () => parseNot(h));
     if (a.kind !== 'bool' && a.kind !== 'any') {
       h.error(start, 'Expecting a boolean expression.');
       throw new ExprError();

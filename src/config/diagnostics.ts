@@ -26,12 +26,22 @@ export class ConfigError extends Error {
   }
 }
 
+/** The most of a line a diagnostic quotes: a long line is cut around the column, marked with `…`. */
+const MAX_QUOTED = 160;
+
 /** Renders `file:line:col: severity: message`, then the line and a caret. */
 export function formatDiagnostic(d: Diagnostic): string {
   const head = `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
   if (d.lineText === undefined) return head;
-  const text = d.lineText.replace(/\t/g, ' ');
-  return `${head}\n    ${text}\n    ${' '.repeat(Math.max(0, d.col - 1))}^`;
+  let caret = Math.max(0, d.col - 1);
+  let text = d.lineText;
+  if (text.length > MAX_QUOTED) {
+    const from = Math.max(0, Math.min(caret - MAX_QUOTED / 2, text.length - MAX_QUOTED));
+    text = (from > 0 ? '…' : '') + text.slice(from, from + MAX_QUOTED) + (from + MAX_QUOTED < text.length ? '…' : '');
+    caret = caret - from + (from > 0 ? 1 : 0);
+  }
+  text = text.replace(/\t/g, ' ');
+  return `${head}\n    ${text}\n    ${' '.repeat(caret)}^`;
 }
 
 /** Collects diagnostics while a parser recovers and keeps going, so every error of a file is reported. */

@@ -4,7 +4,7 @@
 // builds the same settings from ISC's `failover peer` blocks (dhcpd-failover.ts).
 // Times are in milliseconds as in Kea's configuration.
 
-import { readFileSync } from 'node:fs';
+import { readConfigText } from './config-file.js';
 import type { DiagnosticSink, Position } from './diagnostics.js';
 import { parseJsonWithPositions, type JNode } from './json-pos.js';
 
@@ -104,12 +104,8 @@ export function validateHa(c: HaConfig, sink: DiagnosticSink): void {
 export function parseHaFile(file: string, text: string | undefined, sink: DiagnosticSink): HaConfig | undefined {
   let src = text;
   if (src === undefined) {
-    try {
-      src = readFileSync(file, 'utf8');
-    } catch (e) {
-      sink.error({ file, line: 1, col: 1 }, `cannot read ${file}: ${(e as Error).message}`);
-      return undefined;
-    }
+    src = readConfigText(file, sink);
+    if (src === undefined) return undefined;
   }
   const root = parseJsonWithPositions(file, src, sink);
   if (!root) return undefined;

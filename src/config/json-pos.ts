@@ -2,6 +2,7 @@
 // and every value keeps its file:line:col so a mistake can be shown with a caret.
 
 import type { DiagnosticSink, Position } from './diagnostics.js';
+import { MAX_NESTING } from './limits.js';
 
 export type JNode =
   | { kind: 'object'; pos: Position; entries: Map<string, { key: Position; value: JNode }> }
@@ -76,10 +77,20 @@ export function parseJsonWithPositions(file: string, text: string, sink: Diagnos
       i++;
     }
   };
+  let depth = 0;
   const value = (): JNode => {
     skip();
     const p = pos();
     const c = text[i];
+    if ((c === '{' || c === '[') && depth >= MAX_NESTING) fail(`nested too deeply (more than ${MAX_NESTING} levels)`);
+    depth++;
+    try {
+      return valueAt(p, c);
+    } finally {
+      depth--;
+    }
+  };
+  const valueAt = (p: Position, c: string | undefined): JNode => {
     if (c === '{') {
       i++;
       const entries = new Map<string, { key: Position; value: JNode }>();

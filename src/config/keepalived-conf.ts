@@ -13,6 +13,7 @@ import path from 'node:path';
 import { loadConfigFile, readConfigText } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
+import { MAX_NESTING, TOO_DEEP } from './limits.js';
 import { parseAddress, formatAddress } from '../net/ip.js';
 import { ipv4FromBytes } from '../wire/ipv4.js';
 import { emptyVrrpConfig, isVrrpTopLevel, parseVrrp, type VrrpConfig } from './keepalived-vrrp.js';
@@ -111,7 +112,18 @@ export interface Line {
 
 function buildLines(tokens: Token[], sink: DiagnosticSink): Line[] {
   let i = 0;
-  const list = (closing: boolean): Line[] => {
+  // Past MAX_NESTING a block is reported once and skipped by counting braces, not by recursion.
+  const skipBlock = (): void => {
+    for (let open = 1; tokens[i].kind !== 'eof'; i++) {
+      const t = tokens[i];
+      if (t.kind === 'punct' && t.value === '{') open++;
+      else if (t.kind === 'punct' && t.value === '}' && --open === 0) {
+        i++;
+        return;
+      }
+    }
+  };
+  const list = (closing: boolean, depth: number): Line[] => {
     const out: Line[] = [];
     let cur: Token[] = [];
     const flush = (): void => {
@@ -128,7 +140,13 @@ function buildLines(tokens: Token[], sink: DiagnosticSink): Line[] {
       i++;
       if (t.kind === 'newline') flush();
       else if (t.kind === 'punct' && t.value === '{') {
-        const block = list(true);
+        if (depth >= MAX_NESTING) {
+          sink.error(t, TOO_DEEP);
+          skipBlock();
+          cur = [];
+          continue;
+        }
+        const block = list(true, depth + 1);
         if (cur.length) out.push({ words: cur, block });
         else if (out.length && !out[out.length - 1].block) out[out.length - 1].block = block; // `{` on its own line
         else sink.error(t, "'{' without a keyword");
@@ -140,7 +158,7 @@ function buildLines(tokens: Token[], sink: DiagnosticSink): Line[] {
       } else cur.push(t);
     }
   };
-  return list(false);
+  return list(false, 0);
 }
 
 /** Minimal glob (`*`, `?`, `[…]` per path segment), enough for keepalived's `include`. */
@@ -178,7 +196,9 @@ function expandGlob(pattern: string): string[] {
 
 const TOKEN_OPTS = { hashComments: true, bangComments: true, newlines: true, punctuation: ['{', '}'] } as const;
 
-function loadLines(file: string, text: string, sink: DiagnosticSink, files: string[], depth: number): Line[] {
+/** `chain`: the files whose includes led here (a file including one of them is a cycle). */
+function loadLines(file: string, text: string, sink: DiagnosticSink, files: string[], chain: readonly string[]): Line[] {
+  const depth = chain.length;
   sink.addSource(file, text);
   files.push(file);
   const lines = buildLines(tokenize(file, text, sink, TOKEN_OPTS), sink);
@@ -197,8 +217,13 @@ function loadLines(file: string, text: string, sink: DiagnosticSink, files: stri
         const pat = path.resolve(path.dirname(file), l.words[1].value);
         // A glob that matches nothing is no mistake (keepalived's glob(3) use); a plain name must be readable.
         for (const m of expandGlob(pat)) {
+          if (m === path.resolve(file) || chain.includes(m)) {
+            sink.error(l.words[1], `include cycle: '${m}' is already being read`);
+            continue;
+          }
           const t = readConfigText(m, sink, l.words[1]);
-          if (t !== undefined) out.push(...loadLines(m, t, sink, files, depth + 1));
+          // A loop, not push(...): spreading a large file's lines as arguments overflows the stack.
+          if (t !== undefined) for (const x of loadLines(m, t, sink, files, [...chain, path.resolve(file)])) out.push(x);
         }
         continue;
       }
@@ -712,7 +737,7 @@ const TOP_IGNORED = new Set(['static_ipaddress', 'static_routes', 'static_rules'
 export function parseKeepalivedConf(file: string, text: string, sink: DiagnosticSink): KeepalivedConfig {
   const ctx = new Ctx(sink);
   const files: string[] = [];
-  const lines = loadLines(file, text, sink, files, 0);
+  const lines = loadLines(file, text, sink, files, []);
   const groups = new Map<string, GroupMember[]>();
   const vss: VirtualServerConfig[] = [];
   // Groups first: keepalived allows `virtual_server group` before its definition.

@@ -13,6 +13,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { readConfigText, readUtf8, tryReadText, type ReadText } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
+import { MAX_NESTING, TOO_DEEP } from './limits.js';
 import {
   BUILTIN_LOG_CHANNELS, LOG_CATEGORIES, LOG_CHANNEL, NOT_ALLOWED_IN, OPTIONS, TOP_LEVEL_OTHER, VIEW, ZONE, ZONE_TYPES, expectedText, parseBool, specOf, valueFits,
   type OptionTable, type ZoneType,
@@ -210,7 +211,7 @@ export function parseStatements(tokens: Token[], sink: DiagnosticSink): NStateme
     const at = prev ? { file: prev.file, line: prev.line, col: prev.col + tokenWidth(prev) } : next;
     sink.error(at, `missing ';' before ${what}`);
   };
-  const list = (closing: boolean): NStatement[] => {
+  const list = (closing: boolean, depth: number): NStatement[] => {
     const out: NStatement[] = [];
     for (;;) {
       const t = tokens[i];
@@ -228,10 +229,19 @@ export function parseStatements(tokens: Token[], sink: DiagnosticSink): NStateme
         i++;
         continue;
       }
-      out.push(statement());
+      out.push(statement(depth));
     }
   };
-  const statement = (): NStatement => {
+  // Past MAX_NESTING a block is reported once and skipped by counting braces, not by recursion.
+  const skipBlock = (): void => {
+    let open = 1;
+    for (; tokens[i].kind !== 'eof'; i++) {
+      const t = tokens[i];
+      if (t.kind === 'punct' && t.value === '{') open++;
+      else if (t.kind === 'punct' && t.value === '}' && --open === 0) return;
+    }
+  };
+  const statement = (depth: number): NStatement => {
     const st: NStatement = { words: [], tail: [], end: tokens[i] };
     let prev: Token | undefined;
     for (;;) {
@@ -248,7 +258,11 @@ export function parseStatements(tokens: Token[], sink: DiagnosticSink): NStateme
       }
       if (t.kind === 'punct' && t.value === '{') {
         i++;
-        const b = list(true);
+        let b: NStatement[] = [];
+        if (depth >= MAX_NESTING) {
+          sink.error(t, TOO_DEEP);
+          skipBlock();
+        } else b = list(true, depth + 1);
         const close = tokens[i];
         if (close.kind === 'punct' && close.value === '}') i++;
         if (st.block === undefined) st.block = b;
@@ -271,7 +285,7 @@ export function parseStatements(tokens: Token[], sink: DiagnosticSink): NStateme
       i++;
     }
   };
-  return list(false);
+  return list(false, 0);
 }
 
 function tokenWidth(t: Token): number {
@@ -310,7 +324,8 @@ export function loadNamedConf(file: string, sink: DiagnosticSink, opts: LoadName
           sink.error(arg, `include cycle: '${arg.value}' is already being read`);
           continue;
         }
-        out.push(...readStatements(target, arg, stack));
+        // A loop, not push(...): spreading a large file's statements as arguments overflows the stack.
+        for (const x of readStatements(target, arg, stack)) out.push(x);
         continue;
       }
       if (s.block) s.block = expandIncludes(s.block, stack);
@@ -1186,7 +1201,8 @@ class NamedConfBuilder {
           for (const k of parts[i + 1] as NStatement[]) if (k.words[0]) keyRefs.push(k.words[0]);
         }
         if (!Array.isArray(p) && p.value === 'allow' && Array.isArray(parts[i + 1])) allow = this.aml(parts[i + 1] as NStatement[], true);
-        if (!Array.isArray(p) && p.value === 'port' && !Array.isArray(parts[i + 1])) port = this.portValue(parts[i + 1] as Token) ?? port;
+        // `port` as the last word has its number missing: the error is at the statement's end, as BIND reports it.
+        if (!Array.isArray(p) && p.value === 'port' && !Array.isArray(parts[i + 1])) port = this.portValue((parts[i + 1] as Token | undefined) ?? c.end) ?? port;
       }
       const head = c.words[0];
       const addr = c.words[1];

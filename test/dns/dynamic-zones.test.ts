@@ -2,7 +2,7 @@
 // (flushed) before it is acknowledged, a new instance (a restart) replays the
 // journal over the zone file, and stop rewrites the file and empties the journal.
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DynamicZones, type UpdateRequest } from '../../src/dns/dynamic-zones.js';
@@ -132,4 +132,25 @@ t.test('a reload (SIGHUP) between changes: the changes after it survive a kill -
   t.equal(z?.serial, 9, 'both changes are there after the restart');
   t.ok(z?.nodes.get(nameKey(parseName('b.dyn.test.')))?.rrsets.has(T.A), 'the change made after the reload is back');
   await dz.stop();
+});
+
+t.test('a damaged journal (garbage, JSON that is no change record) loads the zone file and keeps serving', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-dynamic-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'dyn.zone'), '$TTL 300\n@ SOA ns.dyn.test. admin.dyn.test. 7 3600 600 86400 300\n@ NS ns\nns A 192.0.2.1\n');
+  const conf = parseNamedConf(path.join(dir, 'named.conf'), `options { directory "${dir}"; };\nzone "dyn.test" { type primary; file "dyn.zone"; allow-update { 127.0.0.1; }; };\n`, new DiagnosticSink());
+  const env = { localhost: [], localnets: [], acls: conf.acls };
+  const log = createLogger({ level: 'silent' });
+  for (const damage of ['null\n', '42\n"text"\n', '{"from":7}\n', '{"from":7,"to":8,"del":"x","add":5}\n', '\u0000\u00ff{{{\n']) {
+    const served = new Map<string, Zone | undefined>();
+    const dz = new DynamicZones(log, path.join(dir, 'data'), (name, zone) => {
+      served.set(name, zone);
+    });
+    const journal = dz.journalPath('dyn.test');
+    rmSync(path.dirname(journal), { recursive: true, force: true });
+    mkdirSync(path.dirname(journal), { recursive: true });
+    writeFileSync(journal, damage);
+    t.doesNotThrow(() => dz.configure(conf, env), `journal ${JSON.stringify(damage)}`);
+    t.equal(served.get('dyn.test')?.serial, 7, `journal ${JSON.stringify(damage)}: the zone file's version is served`);
+  }
 });
