@@ -2,6 +2,7 @@
 // serves, reloads (a broken file keeps the running settings; a new address or port
 // rebinds the listener), and answers `triad ctl httpboot`.
 
+import { reloadListener } from '../net/rebind.js';
 import { loadHttpBoot, type HttpBootConf } from '../config/default-httpboot.js';
 import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
@@ -42,20 +43,9 @@ export async function createHttpBootService(opts: RunOptions): Promise<Service |
     },
     async reload() {
       const next = read(); // throws for a broken file before anything changes
-      if (server && next.address === conf.address && next.port === conf.port) {
-        server.setConf(next);
-      } else {
-        const fresh = new HttpBootServer(next, log);
-        await server?.stop();
-        try {
-          await fresh.start();
-        } catch (err) {
-          server = new HttpBootServer(conf, log);
-          await server.start().catch((e: Error) => log.error({ err: e.message }, 'httpboot: the previous address cannot be bound again either'));
-          throw err;
-        }
-        server = fresh;
-      }
+      const r = await reloadListener(server, conf, next, (c) => new HttpBootServer(c, log), (e) => log.error({ err: e.message }, 'httpboot: the previous address cannot be bound again either'));
+      server = r.server;
+      if (r.error !== undefined) throw r.error;
       conf = next;
     },
     async stop() {

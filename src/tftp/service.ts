@@ -2,6 +2,7 @@
 // (a broken file keeps the running settings; a new address or port rebinds the listener),
 // and answers `triad ctl tftp`.
 
+import { reloadListener } from '../net/rebind.js';
 import { loadDefaultTftpd, type TftpdConf } from '../config/default-tftpd.js';
 import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { controlSocketPath, registerServiceControl, type ControlReply } from '../control/server.js';
@@ -52,20 +53,9 @@ export async function createTftpService(opts: RunOptions): Promise<Service | und
     },
     async reload() {
       const next = read(); // throws for a broken file before anything changes
-      if (server && next.address === conf.address && next.port === conf.port) {
-        server.setConf(next);
-      } else {
-        const fresh = new TftpServer(next, log);
-        await server?.stop();
-        try {
-          await fresh.start();
-        } catch (err) {
-          server = new TftpServer(conf, log);
-          await server.start().catch((e: Error) => log.error({ err: e.message }, 'tftp: the previous address cannot be bound again either'));
-          throw err;
-        }
-        server = fresh;
-      }
+      const r = await reloadListener(server, conf, next, (c) => new TftpServer(c, log), (e) => log.error({ err: e.message }, 'tftp: the previous address cannot be bound again either'));
+      server = r.server;
+      if (r.error !== undefined) throw r.error;
       conf = next;
     },
     async stop() {
