@@ -25,6 +25,7 @@ import { keyId, keyStatement, type KeyConfig } from './named-conf-keys.js';
 import { expandPrimaries, listPort, secondaryClause, type RemoteList, type SecondarySettings } from './named-conf-secondary.js';
 import { parseRateLimit, type RateLimitConfig } from './named-conf-rrl.js';
 import { tcpClause, type TcpSettings } from './named-conf-tcp.js';
+import { recursionClause, type RecursionLimits } from './named-conf-recursion.js';
 import { primaryClause, type PrimaryClauseContext, type PrimarySettings } from './named-conf-notify.js';
 import { CATALOG_ENTRY_CLAUSES, catalogZonesClause, checkCatalogZones, type CatalogZoneConfig } from './named-conf-catalog.js';
 import { sessionKeyClause, updateClause, type SessionKeySettings, type UpdateSettings } from './named-conf-update.js';
@@ -105,6 +106,8 @@ export interface NamedOptions {
   catalogZones?: CatalogZoneConfig[];
   /** tcp-clients, tcp-initial-timeout, tcp-idle-timeout (named-conf-tcp.ts). */
   tcp?: TcpSettings;
+  /** recursive-clients, clients-per-query, max-clients-per-query, fetches-per-zone (named-conf-recursion.ts). */
+  recursionLimits?: RecursionLimits;
   /** rate-limit { … } (named-conf-rrl.ts): response-rate limiting. */
   rateLimit?: RateLimitConfig;
 }
@@ -581,6 +584,7 @@ class NamedConfBuilder {
       if (this.clause(s, OPTIONS, seen, '') === undefined) continue;
       if (primaryClause(s, (o.primary ??= {}), this.primaryContext)) continue;
       if (tcpClause(s, (o.tcp ??= {}), this.sink)) continue;
+      if (recursionClause(s, (o.recursionLimits ??= {}), this.sink)) continue;
       const head = s.words[0];
       const v = s.words[1];
       switch (head.value.toLowerCase()) {

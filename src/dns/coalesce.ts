@@ -3,18 +3,24 @@
 // narrows the window for birthday-style spoofing, RFC 5452 §5).
 
 export class InFlight<V> {
-  private readonly pending = new Map<string, Promise<V>>();
+  private readonly pending = new Map<string, { p: Promise<V>; clients: number }>();
   /** How many callers joined a query already in flight. */
   joined = 0;
 
-  run(key: string, start: () => Promise<V>): Promise<V> {
-    const p = this.pending.get(key);
-    if (p) {
+  /**
+   * The shared promise for `key`, starting it when none is in flight. `mayJoin`
+   * (given how many callers already wait) can refuse a joiner: then undefined.
+   */
+  run(key: string, start: () => Promise<V>, mayJoin?: (clients: number) => boolean): Promise<V> | undefined {
+    const e = this.pending.get(key);
+    if (e) {
+      if (mayJoin && !mayJoin(e.clients)) return undefined;
       this.joined++;
-      return p;
+      e.clients++;
+      return e.p;
     }
     const q = start().finally(() => this.pending.delete(key));
-    this.pending.set(key, q);
+    this.pending.set(key, { p: q, clients: 1 });
     return q;
   }
 

@@ -107,6 +107,7 @@ interface StatsData {
   rateSlipped?: number;
   resolver: null | {
     resolutions: number; servfail: number; staleAnswers: number; coalesced: number;
+    caps?: { recursing: number; recursiveQuota: number; clientQuota: number; zoneQuota: number };
     upstream: { sent: number; tcp: number; timeouts: number; spoofDrops: number; errors: number };
     cache: { hits: number; misses: number; entries: number; bytes: number; maxBytes: number };
   };
@@ -127,6 +128,9 @@ function statsText(d: StatsData): string {
       `stale answers: ${r.staleAnswers}`, `coalesced questions: ${r.coalesced}`, `upstream queries: ${r.upstream.sent}`,
       `upstream tcp retries: ${r.upstream.tcp}`, `upstream timeouts: ${r.upstream.timeouts}`, `spoofing drops: ${r.upstream.spoofDrops}`,
       `upstream errors: ${r.upstream.errors}`,
+      // BIND's words: RecursClients, "spilled due to clients per query", "spilled due to zone quota".
+      `recursive clients: ${r.caps?.recursing ?? 0}`, `recursive clients quota reached: ${r.caps?.recursiveQuota ?? 0}`,
+      `spilled due to clients per query: ${r.caps?.clientQuota ?? 0}`, `spilled due to zone quota: ${r.caps?.zoneQuota ?? 0}`,
     );
   } else lines.push('recursion: off');
   return lines.join('\n') + '\n';

@@ -16,6 +16,7 @@ import { findTsig } from '../wire/tsig.js';
 import { FaultLog } from './fault-log.js';
 import { Resolver, type ResolverStats } from './resolver.js';
 import { resolverSettings } from './resolver-config.js';
+import { capLimits } from './recursion-caps.js';
 import { startDnsServer, type DnsServer, type ListenAddress, type TcpLimits, type TcpQuota } from './server.js';
 import { QueryStats, type QueryStatsSnapshot } from './query-stats.js';
 import { namesDiff, primaryZoneAddresses, primaryZoneFacts, recordsByZone, type AppliedNames, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
@@ -346,8 +347,10 @@ export class DnsHost {
     }
     const s = resolverSettings(v.conf);
     let r = this.resolvers.get(v.name);
-    if (r) r.reconfigure(s.forward, s.serveStale, s.hints);
-    else this.resolvers.set(v.name, (r = new Resolver({ forward: s.forward, hints: s.hints, cache: s.cache, serveStale: s.serveStale })));
+    // recursive-clients and fetches-per-zone are shared out among the DNS workers.
+    const limits = capLimits(s.limits, this.workers);
+    if (r) r.reconfigure(s.forward, s.serveStale, s.hints, limits);
+    else this.resolvers.set(v.name, (r = new Resolver({ forward: s.forward, hints: s.hints, cache: s.cache, serveStale: s.serveStale, limits })));
     return r;
   }
 

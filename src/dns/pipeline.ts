@@ -156,7 +156,7 @@ export interface StreamReply {
 /** An answer that comes later (recursion); not cached. */
 export interface LaterReply {
   kind: 'later';
-  reply: Promise<ErrorReply | DataReply>;
+  reply: Promise<ErrorReply | DataReply | DropReply>;
 }
 
 /** No answer at all (a rate limiter, a policy that drops); the query still counts as a query. */

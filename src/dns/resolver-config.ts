@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import type { NamedConfig } from '../config/named-conf.js';
+import type { RecursionLimits } from '../config/named-conf-recursion.js';
 import type { CacheOptions } from './cache.js';
 import { DEFAULT_MAX_CACHE_SIZE } from './cache.js';
 import { buildForwardPolicy, type ForwardPolicy } from './forwarding.js';
@@ -14,6 +15,8 @@ export interface ResolverSettings {
   hints?: RootHints;
   cache: CacheOptions;
   serveStale: boolean;
+  /** recursive-clients, clients-per-query, fetches-per-zone as written (shared out among workers by the host). */
+  limits?: RecursionLimits;
 }
 
 /** BIND 9.18 defaults: max-stale-ttl 12 h, stale-answer-ttl 30 s (RFC 8767 §4). */
@@ -43,5 +46,6 @@ export function resolverSettings(conf: NamedConfig): ResolverSettings {
       staleAnswerTtl: c.staleAnswerTtl,
     },
     serveStale,
+    limits: o.recursionLimits,
   };
 }

@@ -20,6 +20,7 @@ import { T } from '../wire/rr-type.js';
 import { ipv4ToText } from '../wire/ipv4.js';
 import { newUpstreamCounters, queryServer, RttTable, UpstreamTimeout, type UpstreamCounters, type UpstreamServer } from './upstream.js';
 import type { SectionRRset } from './authority.js';
+import { RecursionCaps, type CapCounters, type CapLimits } from './recursion-caps.js';
 
 export type Transport = (server: UpstreamServer, q: Question, rd: boolean) => Promise<DecodedMessage>;
 
@@ -37,6 +38,8 @@ export interface ResolverOptions {
   iterativePort?: number;
   /** Replaces the socket transport (tests). */
   transport?: Transport;
+  /** recursive-clients, clients-per-query, fetches-per-zone (recursion-caps.ts); BIND's defaults when absent. */
+  limits?: CapLimits;
 }
 
 export interface Resolution {
@@ -45,6 +48,8 @@ export interface Resolution {
   authority: SectionRRset[];
   /** Some data came from expired cache entries (RFC 8767). */
   stale: boolean;
+  /** No answer at all: a cap on recursion says drop (clients-per-query, fetches-per-zone drop). */
+  drop?: boolean;
 }
 
 export interface ResolverStats {
@@ -52,6 +57,8 @@ export interface ResolverStats {
   servfail: number;
   staleAnswers: number;
   coalesced: number;
+  /** recursive-clients, clients-per-query and fetches-per-zone counters. */
+  caps: CapCounters;
   upstream: UpstreamCounters;
   cache: { hits: number; misses: number; entries: number; bytes: number; maxBytes: number };
 }
@@ -62,6 +69,12 @@ const MAX_REFERRALS = 24;
 const MAX_DEPTH = 4;
 
 class ResolveFailure extends Error {}
+/** A cap on recursion stops this query: dropped, or SERVFAIL ('fail'). */
+class CapExceeded extends Error {
+  constructor(readonly response: 'drop' | 'fail') {
+    super(`recursion cap: ${response}`);
+  }
+}
 
 export class Resolver {
   readonly cache: RRCache;
@@ -76,6 +89,7 @@ export class Resolver {
   private forward: ForwardPolicy;
   private serveStale: boolean;
   private readonly st = { resolutions: 0, servfail: 0, staleAnswers: 0 };
+  readonly caps: RecursionCaps;
 
   constructor(opts: ResolverOptions) {
     this.cache = new RRCache(opts.cache);
@@ -85,11 +99,13 @@ export class Resolver {
     this.timeoutMs = opts.timeoutMs ?? 1500;
     this.tries = opts.tries ?? 2;
     this.port = opts.iterativePort ?? 53;
+    this.caps = new RecursionCaps(opts.limits);
     this.transport = opts.transport ?? ((s, q, rd) => queryServer(s, q, { recursionDesired: rd, timeoutMs: this.timeoutMs, counters: this.counters }));
   }
 
   /** Takes a new configuration on reload while keeping the cache (as `rndc reconfig`). */
-  reconfigure(forward: ForwardPolicy, serveStale: boolean, hints?: RootHints): void {
+  reconfigure(forward: ForwardPolicy, serveStale: boolean, hints?: RootHints, limits?: CapLimits): void {
+    if (limits) this.caps.limits = limits;
     this.forward = forward;
     this.serveStale = serveStale;
     this.hints = hints ?? builtinRootHints();
@@ -99,6 +115,7 @@ export class Resolver {
     return {
       ...this.st,
       coalesced: this.inflight.joined,
+      caps: { ...this.caps.counters },
       upstream: { ...this.counters },
       cache: { hits: this.cache.stats.hits, misses: this.cache.stats.misses, entries: this.cache.size, bytes: this.cache.calculatedSize, maxBytes: this.cache.maxSize },
     };
@@ -135,11 +152,20 @@ export class Resolver {
   /** Resolves a question; never rejects (failures become SERVFAIL). */
   async resolve(q: Question): Promise<Resolution> {
     this.st.resolutions++;
+    if (!this.caps.admitClient()) {
+      this.st.servfail++;
+      return { rcode: RCODE.SERVFAIL, answer: [], authority: [], stale: false };
+    }
     try {
       const r = await this.resolveInner(q);
       if (r.rcode === RCODE.SERVFAIL) this.st.servfail++;
       return r;
-    } catch {
+    } catch (err) {
+      if (err instanceof CapExceeded) {
+        if (err.response === 'drop') return { rcode: RCODE.SERVFAIL, answer: [], authority: [], stale: false, drop: true };
+        this.st.servfail++;
+        return { rcode: RCODE.SERVFAIL, answer: [], authority: [], stale: false };
+      }
       // Every upstream failed: RFC 8767 §5 allows expired data instead of SERVFAIL.
       if (this.serveStale) {
         const stale = this.walkCache(q, true);
@@ -150,6 +176,8 @@ export class Resolver {
       }
       this.st.servfail++;
       return { rcode: RCODE.SERVFAIL, answer: [], authority: [], stale: false };
+    } finally {
+      this.caps.releaseClient();
     }
   }
 
@@ -215,7 +243,10 @@ export class Resolver {
     };
     // Lookups of name-server addresses (depth > 0) are not shared: two zones whose
     // servers are named in each other would otherwise wait on each other forever.
-    return depth > 0 ? run() : this.inflight.run(key, run);
+    if (depth > 0) return run();
+    const p = this.inflight.run(key, run, (n) => this.caps.mayJoin(n));
+    // clients-per-query: BIND drops the client beyond the cap.
+    return p ?? Promise.reject(new CapExceeded('drop'));
   }
 
   private async fetchUncoalesced(q: Question, depth: number): Promise<Outcome> {
@@ -325,6 +356,18 @@ export class Resolver {
 
   /** Tries the servers fastest first, `tries` rounds; returns the first usable outcome. */
   private async ask(servers: UpstreamServer[], q: Question, rd: boolean, bailiwick: Uint8Array, referrals: boolean): Promise<Outcome> {
+    // fetches-per-zone: one fetch to this zone's servers at a time per slot.
+    const zone = nameKey(bailiwick);
+    const admit = this.caps.admitZoneFetch(zone);
+    if (admit !== 'ok') throw new CapExceeded(admit);
+    try {
+      return await this.askServers(servers, q, rd, bailiwick, referrals);
+    } finally {
+      this.caps.releaseZoneFetch(zone);
+    }
+  }
+
+  private async askServers(servers: UpstreamServer[], q: Question, rd: boolean, bailiwick: Uint8Array, referrals: boolean): Promise<Outcome> {
     let last: Outcome = { kind: 'fail', reason: 'no servers' };
     for (let round = 0; round < this.tries; round++) {
       for (const s of this.rtt.order(servers)) {

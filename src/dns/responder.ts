@@ -35,7 +35,7 @@ import { FaultLog } from './fault-log.js';
 import { TsigStage, maySign, type TsigSigning, type TsigVerdict } from './tsig-stage.js';
 import { SOURCES } from './sources.js';
 import type { RrlStage } from './rrl-stage.js';
-import { errorReply, type AddressMatcher, type ClientInfo, type DataReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver,
+import { errorReply, type AddressMatcher, type ClientInfo, type DataReply, type DropReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver,
   type Reply, type ServingView, type Source, type SourceEnv } from './pipeline.js';
 import { ZoneTable } from './zone-table.js';
 import { emptyZone, type Zone } from './zone.js';
@@ -383,9 +383,11 @@ export class Responder {
   }
 
   /** A reply that comes later (recursion): rendered like the others, never cached. */
-  private async finishLater(ctx: QueryContext, reply: Promise<ErrorReply | DataReply>): Promise<Uint8Array | null> {
+  private async finishLater(ctx: QueryContext, reply: Promise<ErrorReply | DataReply | DropReply>): Promise<Uint8Array | null> {
     try {
-      return this.finish(ctx, await reply, undefined);
+      const r = await reply;
+      if (r.kind === 'drop') return null;
+      return this.finish(ctx, r, undefined);
     } catch (err) {
       return this.internalError(err, ctx.msg, ctx.client);
     }

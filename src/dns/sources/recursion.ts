@@ -5,7 +5,7 @@
 // (EDNS, truncation) as authoritative ones.
 
 import { FLAG_CD, FLAG_RD, OPCODE_QUERY, RCODE } from '../message.js';
-import { errorReply, type DataReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver, type Source, type SourceEnv } from '../pipeline.js';
+import { errorReply, type DataReply, type DropReply, type ErrorReply, type Handler, type QueryContext, type RecursiveResolver, type Source, type SourceEnv } from '../pipeline.js';
 import { CLASS_IN, T } from '../../wire/rr-type.js';
 
 export const recursionSource: Source = (env): Handler | undefined => {
@@ -41,7 +41,7 @@ function fromResolverCache(env: SourceEnv, resolver: RecursiveResolver, { q, cli
   };
 }
 
-async function recurse(env: SourceEnv, resolver: RecursiveResolver, { q, client }: QueryContext): Promise<ErrorReply | DataReply> {
+async function recurse(env: SourceEnv, resolver: RecursiveResolver, { q, client }: QueryContext): Promise<ErrorReply | DataReply | DropReply> {
   const rec = env.allowRecursion ? env.allowRecursion(client.address, client.key) : false;
   const cacheOk = env.allowQueryCache ? env.allowQueryCache(client.address, client.key) : rec;
   const refuse = (): ErrorReply => errorReply(RCODE.REFUSED, q.question, q.flags & (FLAG_RD | FLAG_CD), { ede: { code: 18, text: '' } });
@@ -54,6 +54,8 @@ async function recurse(env: SourceEnv, resolver: RecursiveResolver, { q, client 
     const d = resolver.delegationFromCache?.(q.question.name, q.question.class);
     return { kind: 'data', answer: { rcode: RCODE.NOERROR, aa: false, answer: [], authority: d ? [d.ns] : [], additional: d ? d.glue : [] } };
   }
+  // A cap on recursion (clients-per-query, fetches-per-zone drop) says: no answer.
+  if (res.drop) return { kind: 'drop' };
   // RFC 8914 §4.4: EDE 3 marks answers served stale (RFC 8767).
   return { kind: 'data', answer: { rcode: res.rcode, aa: false, answer: res.answer, authority: res.authority, additional: [], ede: res.stale ? { code: 3, text: '' } : undefined } };
 }
