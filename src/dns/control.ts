@@ -107,7 +107,7 @@ interface StatsData {
   rateSlipped?: number;
   resolver: null | {
     resolutions: number; servfail: number; staleAnswers: number; coalesced: number;
-    caps?: { recursing: number; recursiveQuota: number; clientQuota: number; zoneQuota: number };
+    caps?: { recursing: number; recursiveQuota: number; recursiveSoftQuota: number; clientQuota: number; zoneQuota: number };
     upstream: { sent: number; tcp: number; timeouts: number; spoofDrops: number; errors: number };
     cache: { hits: number; misses: number; entries: number; bytes: number; maxBytes: number };
   };
@@ -130,6 +130,7 @@ function statsText(d: StatsData): string {
       `upstream errors: ${r.upstream.errors}`,
       // BIND's words: RecursClients, "spilled due to clients per query", "spilled due to zone quota".
       `recursive clients: ${r.caps?.recursing ?? 0}`, `recursive clients quota reached: ${r.caps?.recursiveQuota ?? 0}`,
+      `recursive clients soft quota, oldest aborted: ${r.caps?.recursiveSoftQuota ?? 0}`,
       `spilled due to clients per query: ${r.caps?.clientQuota ?? 0}`, `spilled due to zone quota: ${r.caps?.zoneQuota ?? 0}`,
     );
   } else lines.push('recursion: off');

@@ -1,6 +1,8 @@
 // Caps on recursion, as BIND 9.18 applies them (named-conf-recursion.ts reads them):
-// - recursive-clients: a recursive query beyond the cap is answered SERVFAIL at once
-//   (BIND's hard quota: "no more recursive clients: quota reached").
+// - recursive-clients: past the soft quota (90 %, or the cap less 100 above 1000) a
+//   new query is taken and the oldest one in progress is answered SERVFAIL ("aborting
+//   oldest query"); at the cap itself a new query is answered SERVFAIL at once
+//   ("no more recursive clients: quota reached"). Both as named 9.18 does.
 // - clients-per-query: a client beyond the cap on one identical fetch in flight is
 //   dropped without an answer (BIND's "spilled due to clients per query").
 // - fetches-per-zone: a fetch beyond the cap to one zone's servers is dropped, or
@@ -24,6 +26,8 @@ export interface CapCounters {
   recursing: number;
   /** Answered SERVFAIL because recursive-clients was reached. */
   recursiveQuota: number;
+  /** Oldest queries aborted (SERVFAIL) past the soft quota of recursive-clients. */
+  recursiveSoftQuota: number;
   /** Dropped because clients-per-query was reached (BIND ClientQuota). */
   clientQuota: number;
   /** Fetches refused because fetches-per-zone was reached (BIND ZoneQuota). */
@@ -52,24 +56,42 @@ export function capLimits(l: RecursionLimits | undefined, workers = 1): CapLimit
 }
 
 export class RecursionCaps {
-  readonly counters: CapCounters = { recursing: 0, recursiveQuota: 0, clientQuota: 0, zoneQuota: 0 };
+  readonly counters: CapCounters = { recursing: 0, recursiveQuota: 0, recursiveSoftQuota: 0, clientQuota: 0, zoneQuota: 0 };
   private readonly zones = new Map<string, number>();
+  /** Queries in progress, oldest first, with how to abort each. */
+  private readonly clients = new Map<number, () => void>();
+  private nextId = 1;
 
   constructor(public limits: CapLimits = capLimits(undefined)) {}
 
-  /** A recursive query starts: true when it may, else counted as over quota. */
-  admitClient(): boolean {
+  /**
+   * A recursive query starts: its id, or undefined when over the cap. Past the soft
+   * quota the oldest query in progress is aborted (its `abort` called) to make room.
+   */
+  admitClient(abort: () => void = () => undefined): number | undefined {
     const max = this.limits.recursiveClients;
-    if (max > 0 && this.counters.recursing >= max) {
+    if (max > 0 && this.clients.size >= max) {
       this.counters.recursiveQuota++;
-      return false;
+      return undefined;
     }
-    this.counters.recursing++;
-    return true;
+    if (max > 0 && this.clients.size >= softQuota(max)) {
+      const oldest = this.clients.entries().next().value;
+      if (oldest) {
+        this.clients.delete(oldest[0]);
+        this.counters.recursiveSoftQuota++;
+        oldest[1]();
+      }
+    }
+    const id = this.nextId++;
+    this.clients.set(id, abort);
+    this.counters.recursing = this.clients.size;
+    return id;
   }
 
-  releaseClient(): void {
-    if (this.counters.recursing > 0) this.counters.recursing--;
+  /** The query is over (answered or aborted); a second release is harmless. */
+  releaseClient(id: number): void {
+    this.clients.delete(id);
+    this.counters.recursing = this.clients.size;
   }
 
   /** May one more client wait on a fetch that already has `clients` waiting? */
@@ -99,4 +121,9 @@ export class RecursionCaps {
     if (n <= 1) this.zones.delete(zone);
     else this.zones.set(zone, n - 1);
   }
+}
+
+/** named's soft quota for recursive-clients: the cap less 100 above 1000, else 90 % of it. */
+export function softQuota(max: number): number {
+  return max > 1000 ? max - 100 : Math.floor((max * 9) / 10);
 }

@@ -152,10 +152,28 @@ export class Resolver {
   /** Resolves a question; never rejects (failures become SERVFAIL). */
   async resolve(q: Question): Promise<Resolution> {
     this.st.resolutions++;
-    if (!this.caps.admitClient()) {
+    const servfail = (): Resolution => ({ rcode: RCODE.SERVFAIL, answer: [], authority: [], stale: false });
+    // recursive-clients: over the cap SERVFAIL at once; past the soft quota the oldest
+    // query in progress is aborted with SERVFAIL (its fetch goes on and fills the cache).
+    let abort!: () => void;
+    const aborted = new Promise<Resolution>((resolve) => (abort = () => {
       this.st.servfail++;
-      return { rcode: RCODE.SERVFAIL, answer: [], authority: [], stale: false };
+      resolve(servfail());
+    }));
+    const id = this.caps.admitClient(abort);
+    if (id === undefined) {
+      this.st.servfail++;
+      return servfail();
     }
+    try {
+      const r = await Promise.race([this.resolveAdmitted(q), aborted]);
+      return r;
+    } finally {
+      this.caps.releaseClient(id);
+    }
+  }
+
+  private async resolveAdmitted(q: Question): Promise<Resolution> {
     try {
       const r = await this.resolveInner(q);
       if (r.rcode === RCODE.SERVFAIL) this.st.servfail++;
@@ -176,8 +194,6 @@ export class Resolver {
       }
       this.st.servfail++;
       return { rcode: RCODE.SERVFAIL, answer: [], authority: [], stale: false };
-    } finally {
-      this.caps.releaseClient();
     }
   }
 

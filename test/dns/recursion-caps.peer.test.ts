@@ -1,14 +1,15 @@
-// The caps on recursion over real sockets, with dig as the client: Triad forwards
+// The caps on recursion over real sockets, Triad and named 9.18 side by side with
+// the same caps and dig as the client: both forward
 // to a slow upstream (a small UDP server in this file that answers every A
 // question after a delay), so queries pile up as they do behind a slow network.
-// - recursive-clients 2: of a burst of distinct names, 2 are answered and the rest
-//   get SERVFAIL at once (BIND's hard quota).
+// - recursive-clients 2: past the soft quota (1) each new query aborts the oldest
+//   with SERVFAIL, so of a burst of distinct names only the newest is answered.
 // - clients-per-query 2: the third identical query waiting on one fetch gets no
 //   answer at all (BIND drops it).
 // - fetches-per-zone 1 fail: the second fetch at once to the same zone's servers
 //   gets SERVFAIL.
 // The counters show each in the resolver's statistics (`ctl dns stats`).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,12 +17,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { DnsHost } from '../../src/dns/dns-host.js';
 import { createLogger } from '../../src/log.js';
-import { dig, type DigResult } from '../helpers/resolver-lab.js';
+import { dig, startNamed, type DigResult } from '../helpers/resolver-lab.js';
 import { randomPort } from '../helpers/triad-run.js';
 
-if (spawnSync('sh', ['-c', 'command -v dig']).status !== 0) {
-  t.fail('dig is not installed (apt-get install bind9-dnsutils)');
-  process.exit(1);
+for (const tool of ['named', 'dig']) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    t.fail(`${tool} is not installed (apt-get install bind9 bind9-dnsutils)`);
+    process.exit(1);
+  }
 }
 
 const DELAY_MS = 1000;
@@ -67,10 +70,9 @@ async function startSlowUpstream(): Promise<{ port: number; questions: number; c
 const upstream = await startSlowUpstream();
 t.teardown(() => upstream.close());
 
-async function startTriad(name: string, caps: string): Promise<{ host: DnsHost; ask: (qname: string) => Promise<DigResult> }> {
-  const port = randomPort();
-  const conf = path.join(dir, `${name}.conf`);
-  writeFileSync(conf, `options {
+function conf(name: string, port: number, caps: string): string {
+  const file = path.join(dir, `${name}.conf`);
+  writeFileSync(file, `options {
     directory "${dir}";
     listen-on port ${port} { 127.0.0.1; };
     listen-on-v6 { none; };
@@ -85,9 +87,25 @@ async function startTriad(name: string, caps: string): Promise<{ host: DnsHost; 
     ${caps}
 };
 `);
-  const host = new DnsHost(conf, createLogger({ level: 'error', name: 'dns' }));
+  return file;
+}
+
+interface Pair {
+  host: DnsHost;
+  triad: (qname: string) => Promise<DigResult>;
+  bind: (qname: string) => Promise<DigResult>;
+}
+
+/** Triad and named 9.18 with the same caps, both forwarding to the slow upstream. */
+async function startPair(t: Test, name: string, caps: string): Promise<Pair> {
+  const tp = randomPort();
+  const bp = randomPort();
+  const host = new DnsHost(conf(`${name}-triad`, tp, caps), createLogger({ level: 'error', name: 'dns' }));
   await host.start();
-  return { host, ask: (qname) => dig('127.0.0.1', port, [qname, 'A'], 4) };
+  t.teardown(() => host.stop());
+  const named = await startNamed(conf(`${name}-bind`, bp, caps));
+  t.teardown(() => named.stop());
+  return { host, triad: (q) => dig('127.0.0.1', tp, [q, 'A'], 4), bind: (q) => dig('127.0.0.1', bp, [q, 'A'], 4) };
 }
 
 const statuses = (rs: DigResult[]): Record<string, number> => {
@@ -96,33 +114,37 @@ const statuses = (rs: DigResult[]): Record<string, number> => {
   return out;
 };
 
-t.test('recursive-clients 2: a burst of 5 distinct names, 2 answered, 3 SERVFAIL', async (t) => {
-  const { host, ask } = await startTriad('rc', 'recursive-clients 2;');
-  t.teardown(() => host.stop());
-  const rs = await Promise.all([1, 2, 3, 4, 5].map((i) => ask(`rc${i}.example.`)));
-  t.same(statuses(rs), { NOERROR: 2, SERVFAIL: 3 }, rs.map((r) => r.status).join(' '));
-  for (const r of rs.filter((x) => x.status === 'NOERROR')) t.match(r.answer[0]?.[4], '192.0.2.1');
-  const caps = host.resolverStats()?.caps;
-  t.equal(caps?.recursiveQuota, 3, 'recursive clients quota reached: 3');
+t.test('recursive-clients 2: of a burst of 5 distinct names only the newest is answered, as named', async (t) => {
+  const p = await startPair(t, 'rc', 'recursive-clients 2;');
+  for (const [who, ask] of [['triad', p.triad], ['bind', p.bind]] as const) {
+    const rs = await Promise.all([1, 2, 3, 4, 5].map((i) => ask(`rc${i}-${who}.example.`)));
+    // Soft quota 1 (90 % of 2): each new query aborts the one before with SERVFAIL.
+    t.same(statuses(rs), { NOERROR: 1, SERVFAIL: 4 }, `${who}: ${rs.map((r) => r.status).join(' ')}`);
+    for (const r of rs.filter((x) => x.status === 'NOERROR')) t.equal(r.answer[0]?.[4], '192.0.2.1');
+  }
+  const caps = p.host.resolverStats()?.caps;
+  t.equal((caps?.recursiveSoftQuota ?? 0) + (caps?.recursiveQuota ?? 0), 4, 'every SERVFAIL counted');
   t.equal(caps?.recursing, 0, 'none in progress afterwards');
 });
 
-t.test('clients-per-query 2: the third identical query gets no answer', async (t) => {
-  const { host, ask } = await startTriad('cpq', 'clients-per-query 2;');
-  t.teardown(() => host.stop());
-  const before = upstream.questions;
-  const rs = await Promise.all([1, 2, 3].map(() => ask('same.example.')));
-  t.same(statuses(rs), { NOERROR: 2, TIMEOUT: 1 }, rs.map((r) => r.status).join(' '));
-  t.equal(upstream.questions - before, 1, 'one fetch upstream for the identical questions');
-  t.equal(host.resolverStats()?.caps.clientQuota, 1, 'spilled due to clients per query: 1');
+t.test('clients-per-query 2: the third identical query gets no answer, as named', async (t) => {
+  const p = await startPair(t, 'cpq', 'clients-per-query 2;');
+  for (const [who, ask] of [['triad', p.triad], ['bind', p.bind]] as const) {
+    const before = upstream.questions;
+    const rs = await Promise.all([1, 2, 3].map(() => ask(`same-${who}.example.`)));
+    t.same(statuses(rs), { NOERROR: 2, TIMEOUT: 1 }, `${who}: ${rs.map((r) => r.status).join(' ')}`);
+    if (who === 'triad') t.equal(upstream.questions - before, 1, 'one fetch upstream for the identical questions');
+  }
+  t.equal(p.host.resolverStats()?.caps.clientQuota, 1, 'spilled due to clients per query: 1');
 });
 
-t.test('fetches-per-zone 1 fail: the second concurrent fetch to the zone gets SERVFAIL', async (t) => {
-  const { host, ask } = await startTriad('fpz', 'fetches-per-zone 1 fail;');
-  t.teardown(() => host.stop());
-  const rs = await Promise.all([ask('one.example.'), ask('two.example.')]);
-  t.same(statuses(rs), { NOERROR: 1, SERVFAIL: 1 }, rs.map((r) => r.status).join(' '));
-  t.equal(host.resolverStats()?.caps.zoneQuota, 1, 'spilled due to zone quota: 1');
-  // Once the first fetch is over, the zone takes a fetch again.
-  t.equal((await ask('three.example.')).status, 'NOERROR');
+t.test('fetches-per-zone 1 fail: the second concurrent fetch to the zone gets SERVFAIL, as named', async (t) => {
+  const p = await startPair(t, 'fpz', 'fetches-per-zone 1 fail;');
+  for (const [who, ask] of [['triad', p.triad], ['bind', p.bind]] as const) {
+    const rs = await Promise.all([ask(`one-${who}.example.`), ask(`two-${who}.example.`)]);
+    t.same(statuses(rs), { NOERROR: 1, SERVFAIL: 1 }, `${who}: ${rs.map((r) => r.status).join(' ')}`);
+    // Once the first fetch is over, the zone takes a fetch again.
+    t.equal((await ask(`three-${who}.example.`)).status, 'NOERROR', `${who}: a later fetch`);
+  }
+  t.equal(p.host.resolverStats()?.caps.zoneQuota, 1, 'spilled due to zone quota: 1');
 });

@@ -1,6 +1,6 @@
 // The pure caps on recursion: recursive-clients, clients-per-query, fetches-per-zone, and their share per worker.
 import t from 'tap';
-import { capLimits, RecursionCaps } from '../../src/dns/recursion-caps.js';
+import { capLimits, RecursionCaps, softQuota } from '../../src/dns/recursion-caps.js';
 import { InFlight } from '../../src/dns/coalesce.js';
 
 t.test("BIND's defaults, and the share per worker", async (t) => {
@@ -12,15 +12,35 @@ t.test("BIND's defaults, and the share per worker", async (t) => {
   t.equal(capLimits({ clientsPerQuery: 0 }).clientsPerQuery, 0, '0: no limit');
 });
 
-t.test('recursive-clients: beyond the cap refused until one finishes', async (t) => {
-  const c = new RecursionCaps(capLimits({ recursiveClients: 2 }));
-  t.ok(c.admitClient());
-  t.ok(c.admitClient());
-  t.notOk(c.admitClient());
-  t.equal(c.counters.recursiveQuota, 1);
-  c.releaseClient();
-  t.ok(c.admitClient());
-  t.equal(c.counters.recursing, 2);
+t.test("recursive-clients: named's soft quota", async (t) => {
+  t.equal(softQuota(1000), 900);
+  t.equal(softQuota(2000), 1900);
+  t.equal(softQuota(10), 9);
+  t.equal(softQuota(2), 1);
+});
+
+t.test('recursive-clients: past the soft quota the oldest is aborted; at the cap a new one is refused', async (t) => {
+  const c = new RecursionCaps(capLimits({ recursiveClients: 20 }));
+  const aborted: number[] = [];
+  const ids: number[] = [];
+  for (let i = 0; i < 18; i++) ids.push(c.admitClient(() => aborted.push(i)) as number);
+  t.same(aborted, [], 'up to the soft quota (18 of 20): nothing aborted');
+  ids.push(c.admitClient(() => aborted.push(18)) as number);
+  t.same(aborted, [0], 'past it: the oldest aborted');
+  t.equal(c.counters.recursing, 18);
+  t.equal(c.counters.recursiveSoftQuota, 1);
+  c.releaseClient(ids[0]);
+  t.equal(c.counters.recursing, 18, 'releasing an aborted one changes nothing');
+  const hard = new RecursionCaps({ ...capLimits({ recursiveClients: 2 }) });
+  // With the soft quota at 1, every new query aborts the one before: the count never reaches 2.
+  const a = hard.admitClient();
+  const b = hard.admitClient();
+  t.ok(a !== undefined && b !== undefined);
+  t.equal(hard.counters.recursing, 1);
+  t.equal(hard.counters.recursiveSoftQuota, 1);
+  const unlimited = new RecursionCaps(capLimits({ recursiveClients: 0 }));
+  for (let i = 0; i < 2000; i++) unlimited.admitClient();
+  t.equal(unlimited.counters.recursing, 2000, '0: no limit');
 });
 
 t.test('clients-per-query: the third client on one fetch is refused', async (t) => {
