@@ -50,7 +50,12 @@ export interface QueryStatsSnapshot {
   ns: number[];
   /** Highest number of TCP connections open at once (BIND TCPConnHighWater). */
   tcpHighWater: number;
+  /** Top clients and query names (space-saving counters; empty when not counted). */
+  topClients?: TopEntry[];
+  topNames?: TopEntry[];
 }
+
+import { mergeTop, questionName, TopK, type TopEntry } from './top-k.js';
 
 const T_AXFR = 252;
 const T_IXFR = 251;
@@ -71,7 +76,28 @@ export class QueryStats {
   /** Whether the request `request` last read carried an OPT record (read once, with its qtype). */
   lastEdns = false;
 
+  /**
+   * Top clients and names, counted only while the statistics channel is configured
+   * (the name costs a string per query); null otherwise.
+   */
+  top: { clients: TopK; names: TopK } | null = null;
+
   constructor(readonly server: string) {}
+
+  /** Turns the top clients/names counting on (keeping what was counted) or off. */
+  countTop(on: boolean): void {
+    if (!on) this.top = null;
+    else if (!this.top) this.top = { clients: new TopK(), names: new TopK() };
+  }
+
+  /** A request from `client` (its address string, already made by the socket layer). */
+  topRequest(msg: Uint8Array, client: string): void {
+    const top = this.top;
+    if (!top) return;
+    top.clients.add(client);
+    const name = questionName(msg);
+    if (name !== undefined) top.names.add(name);
+  }
 
   /**
    * One request arrived. Returns its qtype (0 when it has no readable question),
@@ -170,6 +196,8 @@ export class QueryStats {
       responseSizes: Array.from(this.responseSizes),
       ns: Array.from(this.ns),
       tcpHighWater: this.tcpHighWater,
+      topClients: this.top?.clients.entries() ?? [],
+      topNames: this.top?.names.entries() ?? [],
     };
   }
 }
@@ -209,6 +237,8 @@ export function mergeSnapshots(all: readonly QueryStatsSnapshot[]): QueryStatsSn
       ns: addArrays(have.ns, s.ns),
       // Connections are per process: the workers' peaks add up at worst.
       tcpHighWater: have.tcpHighWater + s.tcpHighWater,
+      topClients: mergeTop([have.topClients ?? [], s.topClients ?? []], Infinity),
+      topNames: mergeTop([have.topNames ?? [], s.topNames ?? []], Infinity),
     });
   }
   return [...by.values()];

@@ -68,9 +68,12 @@ function chart(points) {
   svg.appendChild(path); svg.appendChild(label);
   return svg;
 }
+// Space-saving counts are upper bounds; "≥ N" is the part certainly this key's.
+function topCount(c) { return c.error ? String(c.count) + " (≥ " + (c.count - c.error) + ")" : String(c.count); }
 var loaders = {
   dns: function () {
-    return getJson("/json/triad/dns/history").then(function (h) {
+    return Promise.all([getJson("/json/triad/dns/history"), getJson("/json/triad/dns/top").catch(function () { return { clients: [], names: [] }; })]).then(function (r) {
+      var h = r[0], top = r[1];
       var last = h.points[h.points.length - 1];
       var rc = (h.totals && h.totals.rcodes) || {}, lookups = h.totals ? h.totals.cacheHits + h.totals.cacheMisses : 0;
       var hitRate = lookups ? (h.totals.cacheHits / lookups * 100).toFixed(1) + "% of " + lookups + " lookups" : "no cache lookups";
@@ -78,7 +81,11 @@ var loaders = {
         el("p", {}, "Queries/s now: ", el("b", { id: "qps-now", text: last ? last.qps.toFixed(2) : "–" }), "  · requests since start: ", el("b", { id: "requests-total", text: h.totals ? String(h.totals.requests) : "0" }), "  · cache hit rate: ", el("b", { id: "cache-hit-rate", text: hitRate })),
         chart(h.points),
         el("h3", { text: "Answers by rcode" }),
-        table(["rcode", "total", "per second now"], Object.keys(rc).sort().map(function (k) { return [k, String(rc[k]), last && last.rcodes[k] != null ? last.rcodes[k].toFixed(2) : "0"]; }))));
+        table(["rcode", "total", "per second now"], Object.keys(rc).sort().map(function (k) { return [k, String(rc[k]), last && last.rcodes[k] != null ? last.rcodes[k].toFixed(2) : "0"]; })),
+        el("h3", { text: "Top clients" }),
+        table(["client", "queries"], top.clients.map(function (c) { return { tr: el("tr", { "data-top-client": c.key }), cells: [c.key, topCount(c)] }; })),
+        el("h3", { text: "Top names" }),
+        table(["name", "queries"], top.names.map(function (c) { return { tr: el("tr", { "data-top-name": c.key }), cells: [c.key, topCount(c)] }; }))));
     });
   },
   zones: function () {

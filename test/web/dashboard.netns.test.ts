@@ -83,6 +83,9 @@ zone "example.test" { type primary; file "example.test.zone"; };
 
   await page('dns', 'Number(document.getElementById("requests-total").textContent) >= 5', 'the DNS requests dig made');
   t.pass('DNS page: the requests dig made are counted');
+  await b.waitFor('the top clients and names', `!!document.querySelector('[data-top-client="${ip}"]') && !!document.querySelector('[data-top-name="www.example.test"]')`);
+  t.equal(await b.eval<string>(`document.querySelector('[data-top-client="${ip}"]').cells[1].textContent`), '5', "the client's address among the top clients with its five queries");
+  t.pass('and www.example.test among the top names');
   t.equal(await b.eval<string>('document.getElementById("cache-hit-rate").textContent'), 'no cache lookups', 'the cache hit rate (no recursion here: no lookups)');
   await page('zones', 'document.getElementById("zones-body").textContent.includes("2026120101")', "the zone's serial");
   t.pass("zones page: example.test with its serial");
