@@ -53,7 +53,12 @@ export interface QueryStatsSnapshot {
   /** Top clients and query names (space-saving counters; empty when not counted). */
   topClients?: TopEntry[];
   topNames?: TopEntry[];
+  /** The last RECENT_NAMES query names of each top client, oldest first. */
+  recent?: Record<string, string[]>;
 }
+
+/** Query names remembered per client, for the clients among the top clients only. */
+export const RECENT_NAMES = 10;
 
 import { mergeTop, questionName, TopK, type TopEntry } from './top-k.js';
 
@@ -80,23 +85,28 @@ export class QueryStats {
    * Top clients and names, counted only while the statistics channel is configured
    * (the name costs a string per query); null otherwise.
    */
-  top: { clients: TopK; names: TopK } | null = null;
+  top: { clients: TopK; names: TopK; recent: Map<string, string[]> } | null = null;
 
   constructor(readonly server: string) {}
 
   /** Turns the top clients/names counting on (keeping what was counted) or off. */
   countTop(on: boolean): void {
     if (!on) this.top = null;
-    else if (!this.top) this.top = { clients: new TopK(), names: new TopK() };
+    else if (!this.top) this.top = { clients: new TopK(), names: new TopK(), recent: new Map() };
   }
 
   /** A request from `client` (its address string, already made by the socket layer). */
   topRequest(msg: Uint8Array, client: string): void {
     const top = this.top;
     if (!top) return;
-    top.clients.add(client);
+    const evicted = top.clients.add(client);
+    if (evicted !== undefined) top.recent.delete(evicted);
     const name = questionName(msg);
-    if (name !== undefined) top.names.add(name);
+    if (name === undefined) return;
+    top.names.add(name);
+    let ring = top.recent.get(client);
+    if (!ring) top.recent.set(client, (ring = []));
+    if (ring.push(name) > RECENT_NAMES) ring.shift();
   }
 
   /**
@@ -198,6 +208,7 @@ export class QueryStats {
       tcpHighWater: this.tcpHighWater,
       topClients: this.top?.clients.entries() ?? [],
       topNames: this.top?.names.entries() ?? [],
+      recent: Object.fromEntries([...(this.top?.recent ?? [])].map(([k, v]) => [k, v.slice()])),
     };
   }
 }
@@ -205,6 +216,13 @@ export class QueryStats {
 function addArrays(a: number[], b: readonly number[]): number[] {
   const out = a.slice();
   for (let i = 0; i < b.length; i++) out[i] = (out[i] ?? 0) + b[i];
+  return out;
+}
+
+/** Two processes' recent names per client: both kept (each in its order), the last RECENT_NAMES. */
+export function mergeRecent(a: Record<string, string[]>, b: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = [...(out[k] ?? []), ...v].slice(-RECENT_NAMES);
   return out;
 }
 
@@ -239,6 +257,7 @@ export function mergeSnapshots(all: readonly QueryStatsSnapshot[]): QueryStatsSn
       tcpHighWater: have.tcpHighWater + s.tcpHighWater,
       topClients: mergeTop([have.topClients ?? [], s.topClients ?? []], Infinity),
       topNames: mergeTop([have.topNames ?? [], s.topNames ?? []], Infinity),
+      recent: mergeRecent(have.recent ?? {}, s.recent ?? {}),
     });
   }
   return [...by.values()];

@@ -11,15 +11,16 @@ export class TopK {
 
   constructor(readonly capacity = 100) {}
 
-  add(key: string): void {
+  /** Counts one occurrence; returns the key it evicted to make room, if any. */
+  add(key: string): string | undefined {
     const e = this.counts.get(key);
     if (e) {
       e.n++;
-      return;
+      return undefined;
     }
     if (this.counts.size < this.capacity) {
       this.counts.set(key, { n: 1, err: 0 });
-      return;
+      return undefined;
     }
     let minKey = '';
     let min = Infinity;
@@ -31,6 +32,7 @@ export class TopK {
     }
     this.counts.delete(minKey);
     this.counts.set(key, { n: min + 1, err: min });
+    return minKey;
   }
 
   /** The entries, largest count first (plain arrays: they cross IPC). */
