@@ -67,3 +67,13 @@ t.test('the per-query cost of counting (printed, not asserted)', async (t) => {
   t.comment(`top clients + names, 50 names from 50 clients (all kept): ~${run(50, 50).toFixed(0)} ns per query`);
   t.comment(`top clients + names, 500 names from 1024 clients in turn (every query evicts): ~${run(500, 1024).toFixed(0)} ns per query`);
 });
+
+t.test('recent names are kept for top clients only, the last ten', async (t) => {
+  const q = new QueryStats('dns://10.0.0.1:53');
+  q.countTop(true);
+  for (let i = 0; i < 12; i++) q.topRequest(query([`n${i}`, 'test']), '10.0.0.9');
+  t.same(q.snapshot().recent?.['10.0.0.9'], Array.from({ length: 10 }, (_, i) => `n${i + 2}.test`), 'the last ten, oldest first');
+  for (let i = 0; i < 100; i++) for (let j = 0; j < 20; j++) q.topRequest(query(['x', 'test']), `10.1.0.${i}`);
+  t.notOk(q.snapshot().recent?.['10.0.0.9'], 'a client pushed out of the top clients loses its recent names');
+  t.ok(Object.keys(q.snapshot().recent ?? {}).length <= 100, 'never more clients than the top-k holds');
+});
