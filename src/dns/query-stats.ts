@@ -50,7 +50,17 @@ export interface QueryStatsSnapshot {
   ns: number[];
   /** Highest number of TCP connections open at once (BIND TCPConnHighWater). */
   tcpHighWater: number;
+  /** Top clients and query names (space-saving counters; empty when not counted). */
+  topClients?: TopEntry[];
+  topNames?: TopEntry[];
+  /** The last RECENT_NAMES query names of each top client, oldest first. */
+  recent?: Record<string, string[]>;
 }
+
+/** Query names remembered per client, for the clients among the top clients only. */
+export const RECENT_NAMES = 10;
+
+import { mergeTop, questionName, TopK, type TopEntry } from './top-k.js';
 
 const T_AXFR = 252;
 const T_IXFR = 251;
@@ -71,7 +81,33 @@ export class QueryStats {
   /** Whether the request `request` last read carried an OPT record (read once, with its qtype). */
   lastEdns = false;
 
+  /**
+   * Top clients and names, counted only while the statistics channel is configured
+   * (the name costs a string per query); null otherwise.
+   */
+  top: { clients: TopK; names: TopK; recent: Map<string, string[]> } | null = null;
+
   constructor(readonly server: string) {}
+
+  /** Turns the top clients/names counting on (keeping what was counted) or off. */
+  countTop(on: boolean): void {
+    if (!on) this.top = null;
+    else if (!this.top) this.top = { clients: new TopK(), names: new TopK(), recent: new Map() };
+  }
+
+  /** A request from `client` (its address string, already made by the socket layer). */
+  topRequest(msg: Uint8Array, client: string): void {
+    const top = this.top;
+    if (!top) return;
+    const evicted = top.clients.add(client);
+    if (evicted !== undefined) top.recent.delete(evicted);
+    const name = questionName(msg);
+    if (name === undefined) return;
+    top.names.add(name);
+    let ring = top.recent.get(client);
+    if (!ring) top.recent.set(client, (ring = []));
+    if (ring.push(name) > RECENT_NAMES) ring.shift();
+  }
 
   /**
    * One request arrived. Returns its qtype (0 when it has no readable question),
@@ -170,6 +206,9 @@ export class QueryStats {
       responseSizes: Array.from(this.responseSizes),
       ns: Array.from(this.ns),
       tcpHighWater: this.tcpHighWater,
+      topClients: this.top?.clients.entries() ?? [],
+      topNames: this.top?.names.entries() ?? [],
+      recent: Object.fromEntries([...(this.top?.recent ?? [])].map(([k, v]) => [k, v.slice()])),
     };
   }
 }
@@ -177,6 +216,13 @@ export class QueryStats {
 function addArrays(a: number[], b: readonly number[]): number[] {
   const out = a.slice();
   for (let i = 0; i < b.length; i++) out[i] = (out[i] ?? 0) + b[i];
+  return out;
+}
+
+/** Two processes' recent names per client: both kept (each in its order), the last RECENT_NAMES. */
+export function mergeRecent(a: Record<string, string[]>, b: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = [...(out[k] ?? []), ...v].slice(-RECENT_NAMES);
   return out;
 }
 
@@ -209,6 +255,9 @@ export function mergeSnapshots(all: readonly QueryStatsSnapshot[]): QueryStatsSn
       ns: addArrays(have.ns, s.ns),
       // Connections are per process: the workers' peaks add up at worst.
       tcpHighWater: have.tcpHighWater + s.tcpHighWater,
+      topClients: mergeTop([have.topClients ?? [], s.topClients ?? []], Infinity),
+      topNames: mergeTop([have.topNames ?? [], s.topNames ?? []], Infinity),
+      recent: mergeRecent(have.recent ?? {}, s.recent ?? {}),
     });
   }
   return [...by.values()];

@@ -164,6 +164,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           client.received = performance.now();
           client.qtype = stats.request(msg, false, client.address.includes(':'));
           client.edns = stats.lastEdns;
+          if (stats.top) stats.topRequest(msg, client.address);
         }
         const out = handle(msg, client, later);
         if (out !== DEFERRED) counted(out, client, false);
@@ -241,6 +242,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           const received = performance.now();
           const qtype = stats.request(msg, true, client.address.includes(':'));
           c = { ...client, received, qtype, edns: stats.lastEdns };
+          if (stats.top) stats.topRequest(msg, client.address);
         }
         const outs = handleTcp(msg, c, later);
         if (!(outs && outs.length === 1 && outs[0] === DEFERRED)) counted(outs ? outs[0] : null, c, false);

@@ -14,6 +14,11 @@ import { bindJson, bindXml } from './bind-stats.js';
 import { dnsFamilies } from './metrics.js';
 import { mergeProcessStats, type DnsProcessStats, type DnsStats } from './stats-model.js';
 import { matchEnvironment } from './view-builder.js';
+import { mergeTop } from './top-k.js';
+import { mergeRecent } from './query-stats.js';
+
+/** How many top clients and names the dashboard's tables show. */
+const TOP_SHOWN = 20;
 
 export interface DnsStatisticsSource {
   /** Every answering process's statistics (one without workers). */
@@ -21,6 +26,8 @@ export interface DnsStatisticsSource {
   /** Secondary zones' transfer counts (kept in the main process). */
   transfers(): DnsStats['transfers'];
   workers: number;
+  /** The A and PTR records DHCP clients' names put in the primary zones. */
+  dhcpNames(): { name: string; type: string; data: string; expires: number | null }[];
 }
 
 const VERSION = 'Triad';
@@ -77,6 +84,24 @@ export class DnsStatistics {
       '/xml/v3': xml(), '/xml/v3/server': xml('server'), '/xml/v3/zones': xml('zones'), '/xml/v3/traffic': xml('traffic'), '/xml/v3/tasks': xml('tasks'), '/xml/v3/status': xml('status'),
       '/': xml(),
     })) this.removals.push(reg.route(p, r));
+    // Top clients and query names, summed over listeners and workers.
+    this.removals.push(reg.route('/json/triad/dns/top', async () => {
+      const ls = mergeProcessStats(await this.source.gather()).listeners;
+      const recent = ls.reduce<Record<string, string[]>>((a, l) => mergeRecent(a, l.recent ?? {}), {});
+      const shape = (l: ReturnType<typeof mergeTop>) => l.map(([key, count, error]) => ({ key, count, error }));
+      return {
+        contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify({
+          clients: shape(mergeTop(ls.map((l) => l.topClients ?? []), TOP_SHOWN)),
+          names: shape(mergeTop(ls.map((l) => l.topNames ?? []), TOP_SHOWN)),
+          recent,
+        }),
+      };
+    }));
+    this.removals.push(reg.route('/json/triad/dns/dhcp-names', async () => ({
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify(this.source.dhcpNames().map(({ name, type, data, expires }) => ({ name, type, data, expires }))),
+    })));
     await this.listen(conf);
   }
 

@@ -26,11 +26,12 @@ th{background:#e9ecf2}
 #msg{padding:6px 16px;min-height:18px}#msg.err{color:#b3261e}
 svg{background:#fff;border:1px solid #d9dde5}
 button{cursor:pointer}
+tr.link{cursor:pointer}tr.link:hover{background:#eef2fa}
 `;
 
 const SCRIPT = String.raw`
 "use strict";
-var tabs = ["dns", "zones", "dhcp", "lb", "ha"];
+var tabs = ["dns", "zones", "dhcp", "lb", "ha", "device"];
 function el(tag, attrs) {
   var e = document.createElement(tag);
   for (var k in attrs || {}) { if (k === "text") e.textContent = attrs[k]; else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), attrs[k]); else e.setAttribute(k, attrs[k]); }
@@ -68,9 +69,14 @@ function chart(points) {
   svg.appendChild(path); svg.appendChild(label);
   return svg;
 }
+// Space-saving counts are upper bounds; "≥ N" is the part certainly this key's.
+function topCount(c) { return c.error ? String(c.count) + " (≥ " + (c.count - c.error) + ")" : String(c.count); }
+function openDevice(who) { sessionStorage.setItem("triad-device", who); if (location.hash === "#device") refresh(); else location.hash = "device"; }
+function orNull(p) { return p.catch(function () { return null; }); }
 var loaders = {
   dns: function () {
-    return getJson("/json/triad/dns/history").then(function (h) {
+    return Promise.all([getJson("/json/triad/dns/history"), getJson("/json/triad/dns/top").catch(function () { return { clients: [], names: [] }; })]).then(function (r) {
+      var h = r[0], top = r[1];
       var last = h.points[h.points.length - 1];
       var rc = (h.totals && h.totals.rcodes) || {}, lookups = h.totals ? h.totals.cacheHits + h.totals.cacheMisses : 0;
       var hitRate = lookups ? (h.totals.cacheHits / lookups * 100).toFixed(1) + "% of " + lookups + " lookups" : "no cache lookups";
@@ -78,7 +84,11 @@ var loaders = {
         el("p", {}, "Queries/s now: ", el("b", { id: "qps-now", text: last ? last.qps.toFixed(2) : "–" }), "  · requests since start: ", el("b", { id: "requests-total", text: h.totals ? String(h.totals.requests) : "0" }), "  · cache hit rate: ", el("b", { id: "cache-hit-rate", text: hitRate })),
         chart(h.points),
         el("h3", { text: "Answers by rcode" }),
-        table(["rcode", "total", "per second now"], Object.keys(rc).sort().map(function (k) { return [k, String(rc[k]), last && last.rcodes[k] != null ? last.rcodes[k].toFixed(2) : "0"]; }))));
+        table(["rcode", "total", "per second now"], Object.keys(rc).sort().map(function (k) { return [k, String(rc[k]), last && last.rcodes[k] != null ? last.rcodes[k].toFixed(2) : "0"]; })),
+        el("h3", { text: "Top clients" }),
+        table(["client", "queries"], top.clients.map(function (c) { return { tr: el("tr", { "data-top-client": c.key, class: "link", onclick: function () { openDevice(c.key); } }), cells: [c.key, topCount(c)] }; })),
+        el("h3", { text: "Top names" }),
+        table(["name", "queries"], top.names.map(function (c) { return { tr: el("tr", { "data-top-name": c.key }), cells: [c.key, topCount(c)] }; }))));
     });
   },
   zones: function () {
@@ -99,7 +109,7 @@ var loaders = {
       var shown = leases.filter(function (l) { var s = q.toLowerCase(); return !s || [l.ip, l.mac || "", l.hostname || ""].some(function (f) { return f.toLowerCase().indexOf(s) >= 0; }); });
       var search = el("input", { id: "lease-search", placeholder: "search address, MAC or name", value: q, oninput: function () { loaders.dhcp(); } });
       var rows = shown.map(function (l) {
-        return { tr: el("tr", { "data-lease": l.ip }), cells: [l.ip, l.mac || "–", l.hostname || "–", l.expires || "never", el("button", { "data-release": l.ip, text: "release", onclick: function () { act("/action/dhcp/release", { address: l.ip }); } })] };
+        return { tr: el("tr", { "data-lease": l.ip }), cells: [el("a", { href: "#device", "data-device": l.ip, onclick: function () { sessionStorage.setItem("triad-device", l.ip); } }, l.ip), l.mac || "–", l.hostname || "–", l.expires || "never", el("button", { "data-release": l.ip, text: "release", onclick: function () { act("/action/dhcp/release", { address: l.ip }); } })] };
       });
       var focus = document.activeElement && document.activeElement.id === "lease-search";
       fill("dhcp", el("div", {}, el("h3", { text: "Pools" }), table(["subnet", "utilisation"], pools), el("h3", { text: "Leases (" + leases.length + ")" }), search, table(["address", "MAC", "name", "expires", ""], rows)));
@@ -120,6 +130,31 @@ var loaders = {
         })));
       });
       fill("lb", out);
+    });
+  },
+  // One device: each service's own read, joined here by address (a MAC is first turned
+  // into the address DHCP leased to it).
+  device: function () {
+    var who = (sessionStorage.getItem("triad-device") || "").trim();
+    return Promise.all([orNull(getJson("/json/triad/dhcp/leases")), orNull(getJson("/json/triad/dns/dhcp-names")), orNull(getJson("/json/triad/dns/top")), orNull(getJson("/json/triad/lb/status"))]).then(function (r) {
+      var box = el("input", { id: "device-search", placeholder: "address or MAC", value: who, onchange: function (e) { openDevice(e.target.value.trim()); } });
+      var out = el("div", {}, el("p", {}, "Device: ", box));
+      if (!who) { fill("device", out); return; }
+      var w = who.toLowerCase(), lease = (r[0] || []).filter(function (l) { return l.ip === who || (l.mac || "").toLowerCase() === w; })[0];
+      var ip = lease ? lease.ip : who;
+      out.appendChild(el("h3", { text: "DHCP lease" }));
+      out.appendChild(r[0] == null ? el("p", { text: "DHCP is not running" }) : lease ? table(["address", "MAC", "name", "expires"], [{ tr: el("tr", { id: "device-lease" }), cells: [lease.ip, lease.mac || "–", lease.hostname || "–", lease.expires || "never"] }]) : el("p", { id: "device-lease", text: "no lease for " + who }));
+      var names = (r[1] || []).filter(function (n) { return n.data === ip || (n.type === "PTR" && n.name.indexOf(ip.split(".").reverse().join(".") + ".") === 0); });
+      out.appendChild(el("h3", { text: "DNS names" }));
+      out.appendChild(names.length ? table(["name", "type", "data"], names.map(function (n) { return { tr: el("tr", { "data-device-name": n.name }), cells: [n.name, n.type, n.data] }; })) : el("p", { text: lease && lease.hostname ? "no name registered in a zone (the lease's host name is " + lease.hostname + ")" : "no name registered by DHCP" }));
+      var recent = r[2] && r[2].recent ? r[2].recent[ip] || [] : [];
+      out.appendChild(el("h3", { text: "Recent queries" }));
+      out.appendChild(recent.length ? table(["name (oldest first)"], recent.map(function (q) { return { tr: el("tr", { "data-device-query": q }), cells: [q] }; })) : el("p", { text: "none remembered (kept for the top clients only)" }));
+      var roles = [];
+      (r[3] || []).forEach(function (v) { v.servers.forEach(function (s) { if (s.ip === ip) roles.push({ tr: el("tr", { "data-device-rs": s.ip + ":" + s.port }), cells: [v.vip + ":" + v.port + "/" + v.proto, s.ip + ":" + s.port, s.drained ? "drained" : s.alive ? "up" : "down", s.effectiveWeight + " / " + s.weight] }); }); });
+      out.appendChild(el("h3", { text: "Load balancer" }));
+      out.appendChild(roles.length ? table(["virtual server", "real server", "health", "weight"], roles) : el("p", { text: r[3] == null ? "the load balancer is not running" : "not a real server" }));
+      fill("device", out);
     });
   },
   ha: function () {
@@ -146,7 +181,7 @@ refresh();
 setInterval(refresh, 5000);
 `;
 
-const TABS: [string, string][] = [['dns', 'DNS'], ['zones', 'Zones'], ['dhcp', 'DHCP leases'], ['lb', 'Load balancer'], ['ha', 'VRRP / HA']];
+const TABS: [string, string][] = [['dns', 'DNS'], ['zones', 'Zones'], ['dhcp', 'DHCP leases'], ['lb', 'Load balancer'], ['ha', 'VRRP / HA'], ['device', 'Device']];
 
 /** The page; the same bytes every time (all data comes from the JSON routes). */
 export function dashboardPage(): string {

@@ -41,7 +41,7 @@ options { directory "${lab.dir}"; listen-on { 10.86.0.1; }; listen-on-v6 { none;
 statistics-channels { inet 127.0.0.1 port ${STATS}; };
 zone "example.test" { type primary; file "example.test.zone"; };
 `);
-  const dhcpConf = lab.file('dhcpd.conf', 'authoritative;\ndefault-lease-time 600;\nsubnet 10.86.0.0 netmask 255.255.255.0 {\n  range 10.86.0.150 10.86.0.199;\n}\n');
+  const dhcpConf = lab.file('dhcpd.conf', 'authoritative;\ndefault-lease-time 600;\nddns-update-style interim;\nddns-updates on;\nignore client-updates;\noption domain-name "example.test";\nsubnet 10.86.0.0 netmask 255.255.255.0 {\n  range 10.86.0.150 10.86.0.199;\n}\n');
   const rs = (ip: string) => `  real_server ${ip} 8080 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n`;
   const lbConf = lab.file('keepalived.conf', `virtual_server ${VIP} 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${rs('10.86.0.11')}${rs('10.86.0.12')}}\n`);
   const leases = lab.file('dhcpd.leases', '');
@@ -83,8 +83,11 @@ zone "example.test" { type primary; file "example.test.zone"; };
 
   await page('dns', 'Number(document.getElementById("requests-total").textContent) >= 5', 'the DNS requests dig made');
   t.pass('DNS page: the requests dig made are counted');
+  await b.waitFor('the top clients and names', `!!document.querySelector('[data-top-client="${ip}"]') && !!document.querySelector('[data-top-name="www.example.test"]')`);
+  t.equal(await b.eval<string>(`document.querySelector('[data-top-client="${ip}"]').cells[1].textContent`), '5', "the client's address among the top clients with its five queries");
+  t.pass('and www.example.test among the top names');
   t.equal(await b.eval<string>('document.getElementById("cache-hit-rate").textContent'), 'no cache lookups', 'the cache hit rate (no recursion here: no lookups)');
-  await page('zones', 'document.getElementById("zones-body").textContent.includes("2026120101")', "the zone's serial");
+  await page('zones', 'document.getElementById("zones-body").textContent.includes("20261201")', "the zone's serial");
   t.pass("zones page: example.test with its serial");
   await page('dhcp', `!!document.querySelector('[data-lease="${ip}"]')`, 'the lease row');
   const row = await b.eval<string>(`document.querySelector('[data-lease="${ip}"]').textContent`);
@@ -109,6 +112,20 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.equal(await state('10.86.0.12:8080'), 'down', 'the dead one shows down');
   await page('ha', 'document.getElementById("ha-body").textContent.includes("VRRP is not running")', 'the HA page');
   t.pass('HA page loads');
+
+  // The device view: opened from the lease row, it joins lease, DNS name, queries and LB role.
+  await page('dhcp', `!!document.querySelector('[data-device="${ip}"]')`, 'the lease link');
+  await b.eval(`document.querySelector('[data-device="${ip}"]').click()`);
+  await b.waitFor('the device view', `document.body.getAttribute("data-loaded") === "device" && !!document.getElementById("device-lease")`);
+  t.match(await b.eval<string>('document.getElementById("device-lease").textContent'), new RegExp(`${ip}.*${MAC}.*dash-client`), "the device view shows the client's lease");
+  await b.waitFor('its DNS name', `!!document.querySelector('[data-device-name="dash-client.example.test."]') || !!document.querySelector('[data-device-name="dash-client.example.test"]')`);
+  t.pass('the name DHCP registered for it');
+  t.ok(await b.eval<boolean>(`!!document.querySelector('[data-device-query="www.example.test"]')`), 'its recent queries');
+  t.match(await b.eval<string>('document.getElementById("device-body").textContent'), /not a real server/, 'and no load-balancer role');
+  writeFileSync(path.join(ARTIFACTS, 'device.png'), await b.screenshot());
+  await b.eval(`(function () { var s = document.getElementById("device-search"); s.value = "10.86.0.11"; s.dispatchEvent(new Event("change")); })()`);
+  await b.waitFor('the real server as a device', `!!document.querySelector('[data-device-rs="10.86.0.11:8080"]')`);
+  t.match(await b.eval<string>(`document.querySelector('[data-device-rs="10.86.0.11:8080"]').textContent`), /10\.86\.0\.100:80.*up/, "a real server's device view shows its virtual server and health");
 
   // Drain without the key: refused, nothing changes.
   await page('lb', `!!document.querySelector('[data-rs="10.86.0.11:8080"]')`, 'the drain button');
