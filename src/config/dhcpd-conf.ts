@@ -7,6 +7,7 @@
 // so every error of a file is listed.
 
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { readConfigText } from './config-file.js';
 import { DiagnosticSink, type Position } from './diagnostics.js';
 import { tokenize, type Token } from './tokenizer.js';
@@ -242,15 +243,18 @@ export interface ParseResult {
  * Parses a dhcpd.conf file (read from disk when `text` is absent) and its includes; every
  * error and warning goes to the sink. A file that cannot be read parses as an empty one.
  */
-export function parseDhcpdConf(file: string, text?: string, sink = new DiagnosticSink()): ParseResult {
+export function parseDhcpdConf(file: string, text?: string, sink = new DiagnosticSink(), tail?: string): ParseResult {
   const src = text ?? readConfigText(file, sink) ?? '';
-  const p = new Parser(file, src, sink);
+  const p = new Parser(file, src, sink, tail);
   return { conf: p.parse(), sink };
 }
 
-/** Loads a dhcpd.conf or throws a ConfigError listing every error. */
-export function loadDhcpdConf(file: string): { conf: DhcpdConf; warnings: DiagnosticSink['items'] } {
-  const { conf, sink } = parseDhcpdConf(file);
+/**
+ * Loads a dhcpd.conf or throws a ConfigError listing every error. `tail`, when that
+ * file exists, is read after it as if included at its end (Triad's fixed hosts).
+ */
+export function loadDhcpdConf(file: string, tail?: string): { conf: DhcpdConf; warnings: DiagnosticSink['items'] } {
+  const { conf, sink } = parseDhcpdConf(file, undefined, undefined, tail);
   sink.throwIfErrors();
   return { conf, warnings: sink.warnings };
 }
@@ -274,9 +278,18 @@ class Parser implements ExprHost {
     private file: string,
     text: string,
     private sink: DiagnosticSink,
+    tail?: string,
   ) {
     sink.addSource(file, text);
     this.toks = tokenize(file, text, sink, { hashComments: true, punctuation: DHCPD_PUNCTUATION });
+    // A file read after this one as if included at its end, when it exists: its tokens before the eof.
+    const tailText = tail !== undefined && existsSync(tail) ? readConfigText(tail, sink) : undefined;
+    if (tail !== undefined && tailText !== undefined) {
+      sink.addSource(tail, tailText);
+      const inc = tokenize(tail, tailText, sink, { hashComments: true, punctuation: DHCPD_PUNCTUATION });
+      inc.pop(); // eof
+      this.toks = this.toks.slice(0, -1).concat(inc, this.toks.slice(-1));
+    }
     const global = newScope('global', undefined, { file, line: 1, col: 1 });
     this.conf = { file, global, sharedNetworks: [], subnets: [], pools: [], hosts: [], classes: new Map(), optionTable: this.table, ddns: newDdnsConf() };
   }

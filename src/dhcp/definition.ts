@@ -5,6 +5,7 @@
 import { DiagnosticSink } from '../config/diagnostics.js';
 import { parseDhcpdConf } from '../config/dhcpd-conf.js';
 import { listOption, type ControlSpec, type OptionSpec, type RunOptions, type ServiceDefinition } from '../service.js';
+import { fixedHostsPath } from './fixed-host.js';
 import { DHCPD_CONF, dhcpdConfPath, haConfigFor } from './paths.js';
 
 const DHCP_INTERFACES: OptionSpec = { name: 'interfaces', kind: 'list', value: 'IF,…', summary: 'the interfaces DHCP serves (default: every up broadcast interface on a declared subnet)' };
@@ -20,6 +21,7 @@ export const DHCP_CONTROL: ControlSpec = {
     { name: 'ha', summary: 'the HA pair: this server\'s state, the partner\'s state, scopes, unacked clients, last heartbeat', read: true },
     { name: 'stats', summary: "packets received, malformed, ignored, replies, acks, send errors; leases by state; the same in Kea's statistic names", read: true },
     { name: 'release', args: 'ADDR', summary: 'free the lease of ADDR as a DHCPRELEASE from its client would (on disk first; its DNS name goes)', read: false },
+    { name: 'fixed-host', args: 'ADDR [NAME]', summary: "turn the lease of ADDR into a fixed host (its MAC, its address) in DATA_DIR/dhcpd-fixed-hosts.conf, then reload; dhcpd.conf is not touched", read: false },
   ],
   default: 'stats',
 };
@@ -30,7 +32,8 @@ export const dhcpDefinition: ServiceDefinition = {
   locate: dhcpdConfPath,
   check: async (file, opts) => {
     const sink = new DiagnosticSink();
-    const { conf } = parseDhcpdConf(file, undefined, sink);
+    // Triad's fixed-host file too, as the service reads it (after dhcpd.conf).
+    const { conf } = parseDhcpdConf(file, undefined, sink, fixedHostsPath(opts.dataDir));
     const ha = haConfigFor(opts, conf, sink);
     const info = ha ? [`dhcp HA: ${ha.thisServerName} in ${ha.mode} with ${ha.peers.filter((p) => p.name !== ha.thisServerName).map((p) => `${p.name} (${p.role}, ${p.url})`).join(', ')}`] : [];
     return { diagnostics: sink.items, info };

@@ -6,6 +6,8 @@
 // as a non-root user without --interfaces it logs why and stays idle, so `npm start` works.
 
 import path from 'node:path';
+import { existsSync, promises as fsp } from 'node:fs';
+import { decideFixedHost, FIXED_HOSTS_HEADER, fixedHostsPath, markFixed, renderFixedHost } from './fixed-host.js';
 import { DdnsOut } from './ddns-out.js';
 import { bodyString, ControlUsageError, servicePanel, type ControlReply, type RunOptions, type Service } from '../service.js';
 import { controlSocketPath, registerServiceControl } from '../control/server.js';
@@ -28,10 +30,49 @@ import { parseIPv4 } from '../wire/ipv4.js';
 import { dhcpFamilies } from './metrics.js';
 
 
-function load(file: string, opts: RunOptions): DhcpdConf {
-  const { conf, warnings } = loadDhcpdConf(file);
-  for (const w of warnings) opts.log.warn(formatDiagnostic(w));
-  return conf;
+/**
+ * dhcpd.conf, then Triad's fixed-host file as if included at its end. At start a broken
+ * fixed-host file must not stop DHCP: it serves dhcpd.conf alone and logs why; at a
+ * reload the error keeps the running configuration (the supervisor logs it).
+ */
+function load(file: string, opts: RunOptions, starting: boolean): DhcpdConf {
+  const tail = fixedHostsPath(opts.dataDir);
+  let r: ReturnType<typeof loadDhcpdConf>;
+  try {
+    r = loadDhcpdConf(file, tail);
+  } catch (err) {
+    if (!starting || !existsSync(tail)) throw err;
+    r = loadDhcpdConf(file);
+    opts.log.error({ file: tail, err: err instanceof Error ? err.message : String(err) }, 'dhcp: the fixed-host file is broken; serving dhcpd.conf without it (fix or delete the broken block and send SIGHUP)');
+  }
+  for (const w of r.warnings) opts.log.warn(formatDiagnostic(w));
+  return r.conf;
+}
+
+/** Writes `text` to `file` atomically: a temporary file (0640), fsync, rename, fsync of the folder. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const dir = path.dirname(file);
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  const fh = await fsp.open(tmp, 'w', 0o640);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  const d = await fsp.open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
 }
 
 const inSubnetOf = (conf: DhcpdConf, ip: number): boolean => conf.subnets.some((s) => (ip & s.mask) >>> 0 === s.network);
@@ -88,7 +129,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   const file = dhcpdConfPath(opts);
   if (!file) return undefined;
   const log = opts.log.child({ service: 'dhcp' });
-  let conf = load(file, opts);
+  let conf = load(file, opts, true);
   const haSink = new DiagnosticSink();
   const ha: HaConfig | undefined = haConfigFor(opts, conf, haSink);
   haSink.throwIfErrors();
@@ -118,6 +159,22 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
   let removePanel: (() => void) | undefined;
 
   /** `triad ctl dhcp leases [--all]|stats|release ADDR|ha`: the leases in memory, the counters (also in Kea's names), a release. */
+  // Also `triad ctl dhcp fixed-host`'s: the same as SIGHUP.
+  const reload = async (): Promise<void> => {
+    const next = load(file, opts, false);
+    conf = next;
+    if (st && server) {
+      st = withNames(newEngineState(next, db), next, opts);
+      const p = pair;
+      if (p) {
+        attachPair(st, p);
+      }
+      server.setState(st);
+    }
+    // New subnets may select other interfaces.
+    follower?.sync();
+  };
+
   const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
     if (cmd === 'ha') {
       if (!ha) return { text: 'not part of an HA pair (no dhcp-ha.json, no failover peer)\n', data: { ha: false } };
@@ -129,7 +186,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const all = args.includes('--all') || args.includes('all');
       const bad = args.find((a) => a !== '--all' && a !== 'all');
       if (bad) throw new ControlUsageError(`usage: triad ctl dhcp leases [all] (not '${bad}')`);
-      const rows = leaseRows(db.all(), Date.now() / 1000, all);
+      const rows = markFixed(leaseRows(db.all(), Date.now() / 1000, all), conf);
       return { text: formatLeaseTable(rows, all), data: rows };
     }
     if (cmd === 'release') {
@@ -139,6 +196,27 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       const freed = await server.release(ip);
       if (!freed) throw new ControlUsageError(`no active lease for ${args[0]}`);
       return { text: `released ${args[0]}${freed.hwAddr ? ` (was ${freed.hwAddr.toString('hex').replace(/(..)(?!$)/g, '$1:')})` : ''}\n`, data: { released: args[0] } };
+    }
+    if (cmd === 'fixed-host') {
+      const ip = args.length === 1 || args.length === 2 ? parseIPv4(args[0]) : undefined;
+      if (ip === undefined) throw new ControlUsageError('usage: triad ctl dhcp fixed-host ADDR [NAME] (an IPv4 address with an active lease)');
+      if (!server) throw new ControlUsageError(`DHCP is not serving (${describe() ?? 'idle'}): no lease to fix`);
+      const host = decideFixedHost(conf, db.get(ip), ip, Date.now() / 1000, args[1]);
+      if ('refused' in host) throw new ControlUsageError(host.refused);
+      const tail = fixedHostsPath(opts.dataDir);
+      const before = existsSync(tail) ? await fsp.readFile(tail, 'utf8') : undefined;
+      const sep = before === undefined ? FIXED_HOSTS_HEADER : before.endsWith('\n') || before === '' ? '' : '\n';
+      await writeAtomic(tail, (before ?? '') + sep + '\n' + renderFixedHost(host, new Date()));
+      try {
+        await reload();
+      } catch (err) {
+        // The new file did not load (dhcpd.conf may be broken meanwhile): put the old one back.
+        if (before === undefined) await fsp.rm(tail, { force: true });
+        else await writeAtomic(tail, before);
+        throw new ControlUsageError(`not fixed: the configuration does not load: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      log.info({ host: host.name, mac: host.mac, ip: host.ip, file: tail }, 'fixed host added');
+      return { text: `fixed ${host.ip} to ${host.mac} as host ${host.name} (${tail}; reloaded)\n`, data: { fixed: host.ip, ...host, file: tail } };
     }
     const byState: Record<string, number> = {};
     for (const l of db.all()) byState[l.state] = (byState[l.state] ?? 0) + 1;
@@ -166,7 +244,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         return dhcpFamilies({ conf, db, server, store, nowSec: Date.now() / 1000, ha: h ? { server: String(h.server), state: String(h.state) } : undefined });
       });
       // The dashboard: the lease table, the counters and HA state; release as `triad ctl dhcp release` does it.
-      removePanel = servicePanel(opts.metrics, 'dhcp', control, { reads: { leases: ['leases'], stats: ['stats'], ha: ['ha'] }, actions: { release: (b) => [bodyString(b, 'address')] } });
+      removePanel = servicePanel(opts.metrics, 'dhcp', control, { reads: { leases: ['leases'], stats: ['stats'], ha: ['ha'] }, actions: { release: (b) => [bodyString(b, 'address')], 'fixed-host': (b) => [bodyString(b, 'address')] } });
       if (!canOpenPacketSockets()) {
         if (named.length) throw new Error('dhcp: cannot open AF_PACKET sockets (needs root or CAP_NET_RAW)');
         idle = 'no --interfaces given and no permission for packet sockets (needs root or CAP_NET_RAW): DHCP stays idle';
@@ -224,20 +302,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       timer = setInterval(() => store?.requestCompact(), 3600_000);
       timer.unref();
     },
-    async reload() {
-      const next = load(file, opts);
-      conf = next;
-      if (st && server) {
-        st = withNames(newEngineState(next, db), next, opts);
-        const p = pair;
-        if (p) {
-          attachPair(st, p);
-        }
-        server.setState(st);
-      }
-      // New subnets may select other interfaces.
-      follower?.sync();
-    },
+    reload,
     async stop() {
       removeCollector?.();
       removeCollector = undefined;
