@@ -109,7 +109,7 @@ var loaders = {
       var shown = leases.filter(function (l) { var s = q.toLowerCase(); return !s || [l.ip, l.mac || "", l.hostname || ""].some(function (f) { return f.toLowerCase().indexOf(s) >= 0; }); });
       var search = el("input", { id: "lease-search", placeholder: "search address, MAC or name", value: q, oninput: function () { loaders.dhcp(); } });
       var rows = shown.map(function (l) {
-        return { tr: el("tr", { "data-lease": l.ip }), cells: [el("a", { href: "#device", "data-device": l.ip, onclick: function () { sessionStorage.setItem("triad-device", l.ip); } }, l.ip), l.mac || "–", l.hostname || "–", l.expires || "never", el("button", { "data-release": l.ip, text: "release", onclick: function () { act("/action/dhcp/release", { address: l.ip }); } })] };
+        return { tr: el("tr", { "data-lease": l.ip }), cells: [el("a", { href: "#device", "data-device": l.ip, onclick: function () { sessionStorage.setItem("triad-device", l.ip); } }, l.ip), l.mac || "–", l.hostname || "–", l.expires || "never", el("span", {}, el("button", { "data-release": l.ip, text: "release", onclick: function () { act("/action/dhcp/release", { address: l.ip }); } }), " ", l.fixedHost ? el("span", { "data-fixed": l.ip, text: "fixed (host " + l.fixedHost + ")" }) : el("button", { "data-fix": l.ip, text: "Make fixed", onclick: function () { act("/action/dhcp/fixed-host", { address: l.ip }); } }))] };
       });
       var focus = document.activeElement && document.activeElement.id === "lease-search";
       fill("dhcp", el("div", {}, el("h3", { text: "Pools" }), table(["subnet", "utilisation"], pools), el("h3", { text: "Leases (" + leases.length + ")" }), search, table(["address", "MAC", "name", "expires", ""], rows)));

@@ -4,10 +4,11 @@
 // row with its name and MAC, the DNS traffic dig made, the zone's serial and the real
 // servers' health; drain and release clicked in the page take effect (`triad ctl lb`
 // shows the server drained with weight 0, `triad ctl dhcp leases` no longer lists the
-// lease), and the same click without the key is refused.
+// lease), "Make fixed" writes the host into Triad's fixed-host file and reloads (the
+// lease shows as fixed), and the same clicks without the key are refused.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NetnsLab, labPrerequisites, sh } from '../dhcp/netns-lab.js';
@@ -127,6 +128,14 @@ zone "example.test" { type primary; file "example.test.zone"; };
   await b.waitFor('the real server as a device', `!!document.querySelector('[data-device-rs="10.86.0.11:8080"]')`);
   t.match(await b.eval<string>(`document.querySelector('[data-device-rs="10.86.0.11:8080"]').textContent`), /10\.86\.0\.100:80.*up/, "a real server's device view shows its virtual server and health");
 
+  // "Make fixed" without the key: refused, no file written.
+  const fixedFile = path.join(lab.dir, 'dhcpd-fixed-hosts.conf');
+  await page('dhcp', `!!document.querySelector('[data-fix="${ip}"]')`, 'the make-fixed button');
+  await b.eval(`document.querySelector('[data-fix="${ip}"]').click()`);
+  t.match(await b.waitFor<string>('the refusal', 'document.getElementById("msg").textContent'), /action refused: no key was sent/, 'making the lease fixed without the key is refused');
+  t.notOk(existsSync(fixedFile), 'and no fixed-host file is written');
+  await b.eval('document.getElementById("msg").textContent = ""');
+
   // Drain without the key: refused, nothing changes.
   await page('lb', `!!document.querySelector('[data-rs="10.86.0.11:8080"]')`, 'the drain button');
   await b.eval(`document.querySelector('[data-rs="10.86.0.11:8080"]').click()`);
@@ -144,6 +153,22 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.equal(drained?.drained, true, 'triad ctl lb shows the server drained');
   t.equal(drained?.effectiveWeight, 0, 'with weight 0');
   t.match(triad.output(), /action done: draining 10\.86\.0\.11:8080/, 'the drain is logged');
+
+  // Make the lease fixed with the key: the host block lands in Triad's own file, and after
+  // the reload the loaded configuration has the host (the row and `ctl dhcp leases` say so).
+  await page('dhcp', `!!document.querySelector('[data-fix="${ip}"]')`, 'the make-fixed button');
+  await b.eval(`document.querySelector('[data-fix="${ip}"]').click()`);
+  await b.waitFor('the row marked fixed', `!!document.querySelector('[data-fixed="${ip}"]')`);
+  writeFileSync(path.join(ARTIFACTS, 'dhcp-fixed.png'), await b.screenshot());
+  t.match(readFileSync(fixedFile, 'utf8'), `host dash-client {\n  hardware ethernet ${MAC};\n  fixed-address ${ip};\n}\n`, 'the fixed-host file holds the host block');
+  t.equal(statSync(fixedFile).mode & 0o777, 0o640, 'created 0640');
+  t.match(readFileSync(dhcpConf, 'utf8'), /^authoritative;/, 'dhcpd.conf is left as it was');
+  t.notOk(readFileSync(dhcpConf, 'utf8').includes('dash-client'), 'with no host in it');
+  const fixedRow = ((ctl('dhcp', 'leases') as { ip: string; fixedHost: string | null }[] | null) ?? []).find((l) => l.ip === ip);
+  t.equal(fixedRow?.fixedHost, 'dash-client', 'triad ctl dhcp leases --json shows the lease fixed to host dash-client');
+  t.match(triad.output(), new RegExp(`action done: fixed ${ip.replace(/\./g, '\\.')} to ${MAC}`), 'the action is logged');
+  const again = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'dhcp', 'fixed-host', ip, '--data-dir', lab.dir], { encoding: 'utf8' });
+  t.match(again.stderr, /already has/, 'a second fixed-host for the same lease is refused');
 
   await page('dhcp', `!!document.querySelector('[data-release="${ip}"]')`, 'the release button');
   await b.eval(`document.querySelector('[data-release="${ip}"]').click()`);
