@@ -7,7 +7,7 @@ import path from 'node:path';
 import { decideFixedHost, markFixed, renderFixedHost } from '../../src/dhcp/fixed-host.js';
 import { loadDhcpdConf, parseDhcpdConf } from '../../src/config/dhcpd-conf.js';
 import type { Lease } from '../../src/dhcp/lease.js';
-import { parseIPv4 } from '../../src/wire/ipv4.js';
+import { formatIPv4, parseIPv4 } from '../../src/wire/ipv4.js';
 
 const ip = (s: string) => parseIPv4(s) as number;
 const lease = (over: Partial<Lease> = {}): Lease => ({ ip: ip('10.0.0.150'), starts: 0, ends: 2000, state: 'active', hwType: 1, hwAddr: Buffer.from('020000008650', 'hex'), hostname: 'laptop', ...over });
@@ -48,4 +48,28 @@ t.test('the block, read back by the loader as if included at the end', async (t)
   t.equal(sink.errors[0].line, 7, 'at its line');
   t.throws(() => loadDhcpdConf(main, tail), 'and loading it throws (a reload keeps the running configuration)');
   t.equal(loadDhcpdConf(main).conf.hosts.length, 0, 'dhcpd.conf alone still loads');
+});
+
+t.test('the client of a lease made fixed keeps its address after the reload', async (t) => {
+  const { handleRequest, newEngineState } = await import('../../src/dhcp/engine.js');
+  const { IDS, LINK, msg } = await import('./engine-fixture.js');
+  const base = 'authoritative;\ndefault-lease-time 600;\nsubnet 192.168.117.0 netmask 255.255.255.0 {\n  range 192.168.117.100 192.168.117.102;\n}\n';
+  const NOW = 1_800_000_000_000;
+  const a4 = (s: string): number[] => s.split('.').map(Number);
+  const m = '02:00:00:00:00:01';
+  const before = parseDhcpdConf('d.conf', base).conf;
+  const st = newEngineState(before, new (await import('../../src/dhcp/lease.js')).LeaseDb());
+  const offer = handleRequest(st, msg(m, 1), LINK, NOW, IDS).reply!.packet.yiaddr;
+  const ack = handleRequest(st, msg(m, 3, [[50, 4, ...a4(formatIPv4(offer))], [54, 4, 192, 168, 117, 1]]), LINK, NOW, IDS);
+  for (const l of ack.commit) st.db.put(l);
+  const host = decideFixedHost(before, st.db.get(offer), offer, NOW / 1000 + 1);
+  if ('refused' in host) return t.fail(host.refused);
+  const after = parseDhcpdConf('d.conf', base + renderFixedHost(host, new Date(NOW)));
+  t.same(after.sink.errors, [], 'the configuration with the host block loads');
+  const st2 = newEngineState(after.conf, st.db);
+  const renew = handleRequest(st2, msg(m, 3, [], (p) => (p.ciaddr = offer)), LINK, NOW + 300_000, IDS);
+  t.equal(renew.reply!.packet.options.get(53)![0], 5, 'RENEWING after the reload: ACK');
+  t.equal(formatIPv4(renew.reply!.packet.yiaddr), formatIPv4(offer), 'with the same (now fixed) address');
+  const fresh = handleRequest(st2, msg(m, 1), LINK, NOW + 400_000, IDS);
+  t.equal(formatIPv4(fresh.reply!.packet.yiaddr), formatIPv4(offer), 'a new DISCOVER is offered the fixed address');
 });
