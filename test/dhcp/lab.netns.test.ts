@@ -130,7 +130,7 @@ subnet 192.168.118.0 netmask 255.255.255.0 {
     t.ok(rows.some((r) => r.ip === udhIp && r.state !== 'active'), `the released ${udhIp} is listed with --all (${JSON.stringify(rows)})`);
     const bad = ctl('dhcp', 'nonsense');
     t.not(bad.status, 0);
-    t.match(bad.stderr, /unknown dhcp command 'nonsense' \(have: leases, ha, stats, release\)/);
+    t.match(bad.stderr, /unknown dhcp command 'nonsense' \(have: leases, ha, stats, release, fixed-host\)/);
     // Kea's statistic names: packets by type, and per subnet (numbered in the file's order).
     const kea = s as unknown as { kea: Record<string, number>; subnets: { id: number; prefix: string }[] };
     t.ok(kea.kea['pkt4-discover-received'] >= 2 && kea.kea['pkt4-request-received'] >= 2, `pkt4-*-received (${JSON.stringify(kea.kea)})`);
