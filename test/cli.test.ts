@@ -68,7 +68,7 @@ t.test('help and ctl usage come from the service list', async (t) => {
   t.equal(ctl.status, 1);
   for (const w of ['status', 'dns stats', 'dns zonestatus ZONE', 'dhcp leases', 'dhcp stats', 'lb show', 'lb drain VIP:PORT']) t.match(ctl.stderr, new RegExp(`^  ${w}`, 'm'), `ctl ${w}`);
   t.match(ctl.stderr, /\(also: ctl stats\)/, 'the alias is shown');
-  for (const w of ['dns querylog [on|off]', 'dhcp release ADDR']) t.ok(ctl.stderr.includes(`  ${w}`), `ctl ${w}`);
+  for (const w of ['dns querylog [on|off]', 'dhcp release ADDR', 'dhcp fixed-host ADDR [NAME]']) t.ok(ctl.stderr.includes(`  ${w}`), `ctl ${w}`);
   const noDir = triad('ctl', 'status', '--data-dir');
   t.equal(noDir.status, 2, 'a place option without its value');
   t.match(noDir.stderr, /--data-dir needs a value/);

@@ -67,7 +67,7 @@ t.test('every service has one definition: name, file, check, create, options, co
   const names = SERVICES.flatMap((d) => d.commands ?? []).map((c) => c.name);
   t.same(names.sort(), ['checkzone', 'compilezone', 'leases', 'relay']);
   const ctl = Object.fromEntries(SERVICES.map((d) => [d.name, d.control?.commands.map((c) => c.name) ?? []]));
-  t.same(ctl, { dns: ['stats', 'flush', 'reload', 'dumpdb', 'zonestatus', 'refresh', 'retransfer', 'notify', 'querylog'], lb: ['show', 'status', 'list', 'drain', 'undrain', 'sync'], dhcp: ['leases', 'ha', 'stats', 'release'], 'dhcp-relay': [], vrrp: ['show', 'status'], tftp: ['show', 'status'], httpboot: ['show', 'status'], 'pxe-proxy': ['show', 'status'] });
+  t.same(ctl, { dns: ['stats', 'flush', 'reload', 'dumpdb', 'zonestatus', 'refresh', 'retransfer', 'notify', 'querylog'], lb: ['show', 'status', 'list', 'drain', 'undrain', 'sync'], dhcp: ['leases', 'ha', 'stats', 'release', 'fixed-host'], 'dhcp-relay': [], vrrp: ['show', 'status'], tftp: ['show', 'status'], httpboot: ['show', 'status'], 'pxe-proxy': ['show', 'status'] });
   const aliases = SERVICES.flatMap((d) => d.control?.commands.filter((c) => c.alias).map((c) => c.name) ?? []);
   t.same(aliases, ['stats', 'flush', 'reload', 'dumpdb', 'zonestatus'], "today's top-level spellings stay");
 });
