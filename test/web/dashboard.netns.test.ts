@@ -169,6 +169,15 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.match(triad.output(), new RegExp(`action done: fixed ${ip.replace(/\./g, '\\.')} to ${MAC}`), 'the action is logged');
   const again = spawnSync(process.execPath, [BIN_TRIAD, 'ctl', 'dhcp', 'fixed-host', ip, '--data-dir', lab.dir], { encoding: 'utf8' });
   t.match(again.stderr, /already has/, 'a second fixed-host for the same lease is refused');
+  // A broken fixed-host file: the reload is refused with its file:line:col, the host stays.
+  const good = readFileSync(fixedFile, 'utf8');
+  writeFileSync(fixedFile, `${good}host broken {\n  hardware ethernet zz;\n}\n`);
+  const brokenLine = good.split('\n').length + 1;
+  triad.kill('SIGHUP');
+  await pollFor('the refused reload', async () => (/dhcp: reload failed; keeping the running configuration/.test(triad.output()) ? true : undefined), 10_000, () => triad.output().slice(-2000));
+  t.match(triad.output(), `dhcpd-fixed-hosts.conf:${brokenLine}:`, "the error names the fixed-host file's line");
+  t.equal(((ctl('dhcp', 'leases') as { ip: string; fixedHost: string | null }[] | null) ?? []).find((l) => l.ip === ip)?.fixedHost, 'dash-client', 'and the running configuration keeps the host');
+  writeFileSync(fixedFile, good);
 
   await page('dhcp', `!!document.querySelector('[data-release="${ip}"]')`, 'the release button');
   await b.eval(`document.querySelector('[data-release="${ip}"]').click()`);
