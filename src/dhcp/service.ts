@@ -8,10 +8,11 @@
 import path from 'node:path';
 import { existsSync, promises as fsp } from 'node:fs';
 import { decideFixedHost, FIXED_HOSTS_HEADER, fixedHostsPath, markFixed, renderFixedHost } from './fixed-host.js';
+import { loadDhcpConfig as load } from './load-conf.js';
 import { DdnsOut } from './ddns-out.js';
 import { bodyString, ControlUsageError, servicePanel, type ControlReply, type RunOptions, type Service } from '../service.js';
 import { controlSocketPath, registerServiceControl } from '../control/server.js';
-import { loadDhcpdConf, type DhcpdConf } from '../config/dhcpd-conf.js';
+import type { DhcpdConf } from '../config/dhcpd-conf.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { LinkFollower, readiness, type LinkSelection, type LinkTable, type Readiness } from '../net/link-watch.js';
 import { canOpenPacketSockets } from '../net/packet-io.js';
@@ -29,25 +30,6 @@ import { keaStatistics } from './kea-stats.js';
 import { parseIPv4 } from '../wire/ipv4.js';
 import { dhcpFamilies } from './metrics.js';
 
-
-/**
- * dhcpd.conf, then Triad's fixed-host file as if included at its end. At start a broken
- * fixed-host file must not stop DHCP: it serves dhcpd.conf alone and logs why; at a
- * reload the error keeps the running configuration (the supervisor logs it).
- */
-function load(file: string, opts: RunOptions, starting: boolean): DhcpdConf {
-  const tail = fixedHostsPath(opts.dataDir);
-  let r: ReturnType<typeof loadDhcpdConf>;
-  try {
-    r = loadDhcpdConf(file, tail);
-  } catch (err) {
-    if (!starting || !existsSync(tail)) throw err;
-    r = loadDhcpdConf(file);
-    opts.log.error({ file: tail, err: err instanceof Error ? err.message : String(err) }, 'dhcp: the fixed-host file is broken; serving dhcpd.conf without it (fix or delete the broken block and send SIGHUP)');
-  }
-  for (const w of r.warnings) opts.log.warn(formatDiagnostic(w));
-  return r.conf;
-}
 
 /** Writes `text` to `file` atomically: a temporary file (0640), fsync, rename, fsync of the folder. */
 async function writeAtomic(file: string, text: string): Promise<void> {

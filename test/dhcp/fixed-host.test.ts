@@ -73,3 +73,22 @@ t.test('the client of a lease made fixed keeps its address after the reload', as
   const fresh = handleRequest(st2, msg(m, 1), LINK, NOW + 400_000, IDS);
   t.equal(formatIPv4(fresh.reply!.packet.yiaddr), formatIPv4(offer), 'a new DISCOVER is offered the fixed address');
 });
+
+t.test('a broken fixed-host file: DHCP starts without it, a reload keeps what runs', async (t) => {
+  const { loadDhcpConfig } = await import('../../src/dhcp/load-conf.js');
+  const { pino } = await import('pino');
+  const dir = mkdtempSync(path.join(tmpdir(), 'triad-fixed-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const main = path.join(dir, 'dhcpd.conf');
+  writeFileSync(main, 'subnet 10.0.0.0 netmask 255.255.255.0 { range 10.0.0.150 10.0.0.199; }\n');
+  writeFileSync(path.join(dir, 'dhcpd-fixed-hosts.conf'), 'host a {\n  hardware ethernet 02:00:00:00:00:01;\n  fixed-address 10.0.0.5;\n}\nhost b { fixed-address nonsense!; }\n');
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
+  const c = loadDhcpConfig(main, { dataDir: dir, log }, true);
+  t.equal(c.subnets.length, 1, 'at start dhcpd.conf is served');
+  t.equal(c.hosts.length, 0, 'without the broken file');
+  t.match(lines.join(''), /dhcpd-fixed-hosts\.conf:5:\d+: error.*fixed-host file is broken/, 'and logs why, at its file:line');
+  t.throws(() => loadDhcpConfig(main, { dataDir: dir, log }, false), 'a reload throws (the running configuration stays)');
+  writeFileSync(path.join(dir, 'dhcpd-fixed-hosts.conf'), 'host a {\n  hardware ethernet 02:00:00:00:00:01;\n  fixed-address 10.0.0.5;\n}\n');
+  t.equal(loadDhcpConfig(main, { dataDir: dir, log }, false).hosts.length, 1, 'once fixed, the reload reads the host');
+});
