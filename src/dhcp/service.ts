@@ -157,6 +157,31 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     follower?.sync();
   };
 
+  /** `triad ctl dhcp fixed-host ADDR [NAME]`: the lease's host into Triad's fixed-host file, then a reload. */
+  const fixHost = async (args: string[]): Promise<ControlReply> => {
+    const ip = args.length === 1 || args.length === 2 ? parseIPv4(args[0]) : undefined;
+    if (ip === undefined) throw new ControlUsageError('usage: triad ctl dhcp fixed-host ADDR [NAME] (an IPv4 address with an active lease)');
+    if (!server) throw new ControlUsageError(`DHCP is not serving (${describe() ?? 'idle'}): no lease to fix`);
+    const host = decideFixedHost(conf, db.get(ip), ip, Date.now() / 1000, args[1]);
+    if ('refused' in host) throw new ControlUsageError(host.refused);
+    const tail = fixedHostsPath(opts.dataDir);
+    const before = existsSync(tail) ? await fsp.readFile(tail, 'utf8') : undefined;
+    const sep = before === undefined ? FIXED_HOSTS_HEADER : before.endsWith('\n') || before === '' ? '' : '\n';
+    await writeAtomic(tail, (before ?? '') + sep + '\n' + renderFixedHost(host, new Date()));
+    try {
+      await reload();
+    } catch (err) {
+      // The new file did not load (dhcpd.conf may be broken meanwhile): put the old one back.
+      if (before === undefined) await fsp.rm(tail, { force: true });
+      else await writeAtomic(tail, before);
+      throw new ControlUsageError(`not fixed: the configuration does not load: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    log.info({ host: host.name, mac: host.mac, ip: host.ip, file: tail }, 'fixed host added');
+    return { text: `fixed ${host.ip} to ${host.mac} as host ${host.name} (${tail}; reloaded)\n`, data: { fixed: host.ip, ...host, file: tail } };
+  };
+  // One at a time: each reads the file the one before wrote and decides on the configuration it loaded.
+  let fixing: Promise<unknown> = Promise.resolve();
+
   const control = async (cmd: string, args: string[]): Promise<ControlReply> => {
     if (cmd === 'ha') {
       if (!ha) return { text: 'not part of an HA pair (no dhcp-ha.json, no failover peer)\n', data: { ha: false } };
@@ -180,25 +205,9 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
       return { text: `released ${args[0]}${freed.hwAddr ? ` (was ${freed.hwAddr.toString('hex').replace(/(..)(?!$)/g, '$1:')})` : ''}\n`, data: { released: args[0] } };
     }
     if (cmd === 'fixed-host') {
-      const ip = args.length === 1 || args.length === 2 ? parseIPv4(args[0]) : undefined;
-      if (ip === undefined) throw new ControlUsageError('usage: triad ctl dhcp fixed-host ADDR [NAME] (an IPv4 address with an active lease)');
-      if (!server) throw new ControlUsageError(`DHCP is not serving (${describe() ?? 'idle'}): no lease to fix`);
-      const host = decideFixedHost(conf, db.get(ip), ip, Date.now() / 1000, args[1]);
-      if ('refused' in host) throw new ControlUsageError(host.refused);
-      const tail = fixedHostsPath(opts.dataDir);
-      const before = existsSync(tail) ? await fsp.readFile(tail, 'utf8') : undefined;
-      const sep = before === undefined ? FIXED_HOSTS_HEADER : before.endsWith('\n') || before === '' ? '' : '\n';
-      await writeAtomic(tail, (before ?? '') + sep + '\n' + renderFixedHost(host, new Date()));
-      try {
-        await reload();
-      } catch (err) {
-        // The new file did not load (dhcpd.conf may be broken meanwhile): put the old one back.
-        if (before === undefined) await fsp.rm(tail, { force: true });
-        else await writeAtomic(tail, before);
-        throw new ControlUsageError(`not fixed: the configuration does not load: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      log.info({ host: host.name, mac: host.mac, ip: host.ip, file: tail }, 'fixed host added');
-      return { text: `fixed ${host.ip} to ${host.mac} as host ${host.name} (${tail}; reloaded)\n`, data: { fixed: host.ip, ...host, file: tail } };
+      const run = fixing.then(() => fixHost(args));
+      fixing = run.catch(() => undefined);
+      return run;
     }
     const byState: Record<string, number> = {};
     for (const l of db.all()) byState[l.state] = (byState[l.state] ?? 0) + 1;
