@@ -127,7 +127,7 @@ class InProcessDns implements Service {
     this.host.onUpdate = (req) => this.dynamic.update(req);
     this.queryLog = new QueryLogOwner(log, (on) => (queryLog.on = on));
     queryLog.deliver = (entries) => this.queryLog.write(entries);
-    this.statistics = new DnsStatistics(opts.metrics, { gather: async () => [processStats(this.host)], transfers: () => this.secondaries.transferCounts(), workers: 0, dhcpNames: () => this.owner?.snapshot.records ?? [] }, log);
+    this.statistics = new DnsStatistics(opts.metrics, { gather: async () => [processStats(this.host)], transfers: () => this.secondaries.transferCounts(), workers: 0, dhcpNames: () => this.owner?.snapshot.records ?? [], notify: () => ({ ...this.notifier.stats }) }, log);
   }
   /** The query log: switch and files, for this process's own queries. */
   private queryLog: QueryLogOwner;
@@ -298,7 +298,7 @@ class ClusterDns implements Service {
     this.catalogs = new CatalogZones(log, this.secondaries, (members) => {
       for (const s of this.slots) if (s.worker) this.sendMembers(s.worker, members);
     });
-    this.statistics = new DnsStatistics(opts.metrics, { gather: () => this.gatherStats(), transfers: () => this.secondaries.transferCounts(), workers: count, dhcpNames: () => this.owner?.snapshot.records ?? [] }, log);
+    this.statistics = new DnsStatistics(opts.metrics, { gather: () => this.gatherStats(), transfers: () => this.secondaries.transferCounts(), workers: count, dhcpNames: () => this.owner?.snapshot.records ?? [], notify: () => ({ ...this.notifier.stats }) }, log);
   }
 
   /** /metrics and BIND's statistics channel: every worker's counters, summed. */

@@ -28,6 +28,8 @@ export interface DnsStatisticsSource {
   workers: number;
   /** The A and PTR records DHCP clients' names put in the primary zones. */
   dhcpNames(): { name: string; type: string; data: string; expires: number | null }[];
+  /** NOTIFY sent to the secondaries of the primary zones: sent, answered, failed. */
+  notify?(): { sent: number; answered: number; failed: number };
 }
 
 const VERSION = 'Triad';
@@ -84,6 +86,11 @@ export class DnsStatistics {
       '/xml/v3': xml(), '/xml/v3/server': xml('server'), '/xml/v3/zones': xml('zones'), '/xml/v3/traffic': xml('traffic'), '/xml/v3/tasks': xml('tasks'), '/xml/v3/status': xml('status'),
       '/': xml(),
     })) this.removals.push(reg.route(p, r));
+    // The zones page's transfer and NOTIFY state (both kept in the main process).
+    this.removals.push(reg.route('/json/triad/dns/transfers', () => ({
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify({ secondaries: this.source.transfers(), notify: this.source.notify?.() ?? null }),
+    })));
     // Top clients and query names, summed over listeners and workers.
     this.removals.push(reg.route('/json/triad/dns/top', async () => {
       const ls = mergeProcessStats(await this.source.gather()).listeners;

@@ -92,10 +92,17 @@ var loaders = {
     });
   },
   zones: function () {
-    return getJson("/json/v1/zones").then(function (z) {
-      var rows = [];
+    return Promise.all([getJson("/json/v1/zones"), getJson("/json/triad/dns/transfers").catch(function () { return { secondaries: [], notify: null }; })]).then(function (r) {
+      var z = r[0], t = r[1] || {}, rows = [];
       Object.keys(z.views || {}).forEach(function (v) { (z.views[v].zones || []).forEach(function (x) { rows.push([v, x.name, x.type, String(x.serial), x.loaded || ""]); }); });
-      fill("zones", table(["view", "zone", "type", "serial", "loaded"], rows));
+      var xfr = (t.secondaries || []).map(function (x) { return [x.zone, x.serial == null ? "expired" : String(x.serial), String(x.done), String(x.failed)]; });
+      var n = t.notify;
+      fill("zones", el("div", {},
+        table(["view", "zone", "type", "serial", "loaded"], rows),
+        el("h3", { text: "Transfers in (secondary zones)" }),
+        xfr.length ? table(["zone", "serial", "transfers done", "refreshes failed"], xfr) : el("p", { text: "no secondary zones" }),
+        el("h3", { text: "NOTIFY to secondaries" }),
+        el("p", { id: "notify-state", text: n ? "sent " + n.sent + ", answered " + n.answered + ", failed " + n.failed : "not available" })));
     });
   },
   dhcp: function () {

@@ -90,6 +90,8 @@ zone "example.test" { type primary; file "example.test.zone"; };
   t.equal(await b.eval<string>('document.getElementById("cache-hit-rate").textContent'), 'no cache lookups', 'the cache hit rate (no recursion here: no lookups)');
   await page('zones', 'document.getElementById("zones-body").textContent.includes("20261201")', "the zone's serial");
   t.pass("zones page: example.test with its serial");
+  t.equal(await b.eval<string>('document.getElementById("notify-state").textContent'), 'sent 0, answered 0, failed 0', 'the NOTIFY state (no secondaries configured: none sent)');
+  t.match(await b.eval<string>('document.getElementById("zones-body").textContent'), /no secondary zones/, 'the transfers-in table says there are none');
   await page('dhcp', `!!document.querySelector('[data-lease="${ip}"]')`, 'the lease row');
   const row = await b.eval<string>(`document.querySelector('[data-lease="${ip}"]').textContent`);
   t.match(row, 'dash-client', "the lease row shows the client's name");
