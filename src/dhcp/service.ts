@@ -29,33 +29,7 @@ import { formatLeaseTable, leaseRows } from './lease-table.js';
 import { keaStatistics } from './kea-stats.js';
 import { parseIPv4 } from '../wire/ipv4.js';
 import { dhcpFamilies } from './metrics.js';
-
-
-/** Writes `text` to `file` atomically: a temporary file (0640), fsync, rename, fsync of the folder. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const dir = path.dirname(file);
-  await fsp.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fh = await fsp.open(tmp, 'w', 0o640);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fsp.rename(tmp, file);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
-  const d = await fsp.open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 const inSubnetOf = (conf: DhcpdConf, ip: number): boolean => conf.subnets.some((s) => (ip & s.mask) >>> 0 === s.network);
 
@@ -167,13 +141,13 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
     const tail = fixedHostsPath(opts.dataDir);
     const before = existsSync(tail) ? await fsp.readFile(tail, 'utf8') : undefined;
     const sep = before === undefined ? FIXED_HOSTS_HEADER : before.endsWith('\n') || before === '' ? '' : '\n';
-    await writeAtomic(tail, (before ?? '') + sep + '\n' + renderFixedHost(host, new Date()));
+    await writeFileAtomic(tail, (before ?? '') + sep + '\n' + renderFixedHost(host, new Date()));
     try {
       await reload();
     } catch (err) {
       // The new file did not load (dhcpd.conf may be broken meanwhile): put the old one back.
       if (before === undefined) await fsp.rm(tail, { force: true });
-      else await writeAtomic(tail, before);
+      else await writeFileAtomic(tail, before);
       throw new ControlUsageError(`not fixed: the configuration does not load: ${err instanceof Error ? err.message : String(err)}`);
     }
     log.info({ host: host.name, mac: host.mac, ip: host.ip, file: tail }, 'fixed host added');

@@ -18,7 +18,8 @@ import { zoneOrigin } from './secondary-view.js';
 import { BIND_TIMER_BOUNDS, boundedTimers, nextCheck, type TimerBounds, type ZoneTimers } from './soa-timers.js';
 import { querySoaSerial, transferZone, type MessageAuth, type Remote, type XfrOptions } from './xfr-client.js';
 import { serialGt, soaTimers, XfrError } from './xfr-in.js';
-import { writeFileAtomic, zoneFileText } from './zone-writer.js';
+import { zoneFileText } from './zone-writer.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 export interface SecondarySpec {
   name: string;

@@ -7,7 +7,8 @@ import { TransferReader, XfrError, serialGt, soaSerial, type XfrResult } from '.
 import { RCODE, type DecodedMessage, type DecodedRR } from '../../src/dns/message.js';
 import { applyDiff } from '../../src/dns/zone-diff.js';
 import { boundedTimers, jittered, nextCheck, BIND_TIMER_BOUNDS } from '../../src/dns/soa-timers.js';
-import { zoneFileText, zoneRecords, writeFileAtomic } from '../../src/dns/zone-writer.js';
+import { zoneFileText, zoneRecords } from '../../src/dns/zone-writer.js';
+import { writeFileAtomic } from '../../src/fs/atomic-file.js';
 import { zoneFromWire, zoneToWire, withSecondaries, secondaryEntry } from '../../src/dns/secondary-view.js';
 import { buildZone, type Zone } from '../../src/dns/zone.js';
 import { parseName, nameKey } from '../../src/wire/dns-name.js';
