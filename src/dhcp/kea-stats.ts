@@ -6,7 +6,7 @@
 
 import type { DhcpdConf } from '../config/dhcpd-conf.js';
 import type { Lease } from './lease.js';
-import { formatIPv4 } from '../wire/ipv4.js';
+import { formatIPv4, ipv4PrefixLength } from '../wire/ipv4.js';
 
 /** Messages by DHCP message type (option 53), received and sent. */
 export interface TypeCounters {
@@ -29,12 +29,6 @@ const SENT: Record<number, string> = { 2: 'offer', 5: 'ack', 6: 'nak' };
 export interface SubnetLabel {
   id: number;
   prefix: string;
-}
-
-function prefixLength(mask: number): number {
-  let n = 0;
-  for (let m = mask >>> 0; m !== 0; m = (m << 1) >>> 0) n++;
-  return n;
 }
 
 export function keaStatistics(conf: DhcpdConf, leases: Iterable<Lease>, pkt: PacketCounters, types: TypeCounters, nowSec: number): { stats: Record<string, number>; subnets: SubnetLabel[] } {
@@ -67,5 +61,5 @@ export function keaStatistics(conf: DhcpdConf, leases: Iterable<Lease>, pkt: Pac
     stats[`subnet[${x.id}].assigned-addresses`] = x.assigned;
     stats[`subnet[${x.id}].declined-addresses`] = x.declined;
   }
-  return { stats, subnets: subnets.map((x) => ({ id: x.id, prefix: `${formatIPv4(x.s.network)}/${prefixLength(x.s.mask)}` })) };
+  return { stats, subnets: subnets.map((x) => ({ id: x.id, prefix: `${formatIPv4(x.s.network)}/${ipv4PrefixLength(x.s.mask)}` })) };
 }

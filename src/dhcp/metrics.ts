@@ -5,7 +5,7 @@
 // scrape time from the server's counters and the lease table.
 
 import type { DhcpdConf } from '../config/dhcpd-conf.js';
-import { formatIPv4 } from '../wire/ipv4.js';
+import { formatIPv4, ipv4PrefixLength } from '../wire/ipv4.js';
 import { histogramSamples, type MetricFamily, type MetricSample } from '../service.js';
 import type { LeaseDb } from './lease.js';
 import type { DhcpServer } from './server.js';
@@ -23,12 +23,6 @@ function byType(counts: Float64Array): MetricSample[] {
   });
   return [...out].map(([type, value]) => ({ labels: { type }, value }));
 }
-
-const prefixLen = (mask: number): number => {
-  let n = 0;
-  for (let m = mask >>> 0; m & 0x80000000; m = (m << 1) >>> 0) n++;
-  return n;
-};
 
 export interface DhcpMetricsInput {
   conf: DhcpdConf;
@@ -63,7 +57,7 @@ export function dhcpFamilies(m: DhcpMetricsInput): MetricFamily[] {
     return n;
   };
   for (const s of conf.subnets) {
-    const subnet = `${formatIPv4(s.network)}/${prefixLen(s.mask)}`;
+    const subnet = `${formatIPv4(s.network)}/${ipv4PrefixLength(s.mask)}`;
     const inSubnet = (ip: number): boolean => (ip & s.mask) >>> 0 === s.network;
     let total = 0;
     let a = 0;

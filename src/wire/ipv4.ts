@@ -66,6 +66,13 @@ export function ipv4Mask(prefixLen: number): number {
   return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0;
 }
 
+/** The prefix length of a netmask (its leading one bits): 255.255.255.0 → 24. */
+export function ipv4PrefixLength(mask: number): number {
+  let n = 0;
+  for (let m = mask >>> 0; m & 0x80000000; m = (m << 1) >>> 0) n++;
+  return n;
+}
+
 /** The reverse-lookup name of an address under `revDomain` (RFC 1035 §3.5): 4.3.2.1.in-addr.arpa. */
 export function ipv4ReverseName(n: number, revDomain: string): string {
   return `${n & 255}.${(n >>> 8) & 255}.${(n >>> 16) & 255}.${n >>> 24}.${revDomain}`;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { formatIPv4, ipNumber, ipv4Bytes, ipv4FromBytes, ipv4FromText, ipv4Mask, ipv4ReverseName, ipv4ToText, parseIPv4 } from '../../src/wire/ipv4.js';
+import { formatIPv4, ipNumber, ipv4Bytes, ipv4FromBytes, ipv4FromText, ipv4Mask, ipv4PrefixLength, ipv4ReverseName, ipv4ToText, parseIPv4 } from '../../src/wire/ipv4.js';
 
 t.test('dotted quads to numbers and back', async (t) => {
   t.equal(parseIPv4('0.0.0.0'), 0);
@@ -31,6 +31,7 @@ t.test('octets: inet_pton strictness for DNS data', async (t) => {
 t.test('masks and reverse names', async (t) => {
   t.equal(formatIPv4(ipv4Mask(0)), '0.0.0.0');
   t.equal(formatIPv4(ipv4Mask(24)), '255.255.255.0');
+  for (const n of [0, 1, 8, 24, 31, 32]) t.equal(ipv4PrefixLength(ipv4Mask(n)), n, `prefix length of /${n}`);
   t.equal(formatIPv4(ipv4Mask(31)), '255.255.255.254');
   t.equal(formatIPv4(ipv4Mask(32)), '255.255.255.255');
   t.equal(ipv4ReverseName(0xc0a8010a, 'in-addr.arpa.'), '10.1.168.192.in-addr.arpa.');
