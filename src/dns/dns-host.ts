@@ -309,7 +309,7 @@ export class DnsHost {
     const cfg = this.loaded(loadDnsConfig(this.namedConf));
     onLoaded?.(cfg);
     this.router = this.route(cfg, true);
-    this.setCountTop(cfg);
+    this.setCounting(cfg);
     await this.applyListeners(cfg.listen, true, this.tcpLimits(cfg));
     this.current = cfg;
     return cfg;
@@ -336,7 +336,7 @@ export class DnsHost {
     this.setRouter(this.route(cfg, true));
     // Current before the listeners change, so DHCP names arriving meanwhile go into this configuration.
     this.current = cfg;
-    this.setCountTop(cfg);
+    this.setCounting(cfg);
     await this.applyListeners(cfg.listen, false, this.tcpLimits(cfg));
     return cfg;
   }
@@ -363,12 +363,12 @@ export class DnsHost {
 
   /** Each listener's request and response counters (kept across reloads while it listens). */
   private readonly queryCounters = new Map<string, QueryStats>();
-  /** Whether the listeners count top clients and names (only with a statistics channel to show them). */
-  private countTop = false;
+  /** Whether the listeners count requests, top clients and names (only with a statistics channel to show them). */
+  private counting = false;
 
-  private setCountTop(cfg: DnsConfig): void {
-    this.countTop = cfg.conf.options.statisticsChannels.length > 0;
-    for (const q of this.queryCounters.values()) q.countTop(this.countTop);
+  private setCounting(cfg: DnsConfig): void {
+    this.counting = cfg.conf.options.statisticsChannels.length > 0;
+    for (const q of this.queryCounters.values()) q.counting(this.counting);
   }
 
   /** The listeners' counters as plain arrays (statistics channel; summed over workers by the caller). */
@@ -442,7 +442,7 @@ export class DnsHost {
     try {
       let stats = this.queryCounters.get(k);
       if (!stats) this.queryCounters.set(k, (stats = new QueryStats(`dns://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`)));
-      stats.countTop(this.countTop);
+      stats.counting(this.counting);
       const server = await startDnsServer({ listen: [a], responder, log: this.log, stats, ...this.runningTcp, tcpQuota: this.tcpQuota });
       this.listeners.set(k, server);
       if (this.waiting.delete(k)) this.log.info({ listen: k }, 'listening (the address is now on this host)');

@@ -89,8 +89,15 @@ export class QueryStats {
 
   constructor(readonly server: string) {}
 
-  /** Turns the top clients/names counting on (keeping what was counted) or off. */
-  countTop(on: boolean): void {
+  /**
+   * Whether requests are counted at all: only while a statistics channel shows them, so a
+   * Triad without one spends nothing per query on them (server.ts checks it first).
+   */
+  on = true;
+
+  /** Turns counting (and the top clients/names with it) on, keeping what was counted, or off. */
+  counting(on: boolean): void {
+    this.on = on;
     if (!on) this.top = null;
     else if (!this.top) this.top = { clients: new TopK(), names: new TopK(), recent: new Map() };
   }

@@ -160,7 +160,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       sock.on('message', (msg, rinfo) => {
         counters.udpIn++;
         const client: ClientInfo = { address: clean(rinfo.address), port: rinfo.port, transport: 'udp', destination, received: undefined, qtype: undefined, edns: undefined };
-        if (stats) {
+        if (stats?.on) {
           client.received = performance.now();
           client.qtype = stats.request(msg, false, client.address.includes(':'));
           client.edns = stats.lastEdns;
@@ -237,7 +237,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           sock.setTimeout(idle);
         }
         let c = client;
-        if (stats) {
+        if (stats?.on) {
           // Each message of the connection its own timing (answers that needed recursion come later).
           const received = performance.now();
           const qtype = stats.request(msg, true, client.address.includes(':'));

@@ -41,9 +41,9 @@ t.test('QueryStats counts top clients and names only when asked, and snapshots m
   const a = new QueryStats('dns://10.0.0.1:53');
   a.topRequest(query(['www', 'example', 'test']), '10.0.0.9');
   t.same(a.snapshot().topClients, [], 'nothing counted while off');
-  a.countTop(true);
+  a.counting(true);
   const b = new QueryStats('dns://10.0.0.1:53');
-  b.countTop(true);
+  b.counting(true);
   a.topRequest(query(['www', 'example', 'test']), '10.0.0.9');
   b.topRequest(query(['www', 'example', 'test']), '10.0.0.9');
   b.topRequest(query(['mail', 'example', 'test']), '10.0.0.8');
@@ -55,7 +55,7 @@ t.test('QueryStats counts top clients and names only when asked, and snapshots m
 t.test('the per-query cost of counting (printed, not asserted)', async (t) => {
   const run = (names: number, clients: number): number => {
     const q = new QueryStats('dns://10.0.0.1:53');
-    q.countTop(true);
+    q.counting(true);
     const msgs = Array.from({ length: names }, (_, i) => query([`host${i}`, 'example', 'test']));
     const addrs = Array.from({ length: clients }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
     const n = 200_000;
@@ -70,7 +70,7 @@ t.test('the per-query cost of counting (printed, not asserted)', async (t) => {
 
 t.test('recent names are kept for top clients only, the last ten', async (t) => {
   const q = new QueryStats('dns://10.0.0.1:53');
-  q.countTop(true);
+  q.counting(true);
   for (let i = 0; i < 12; i++) q.topRequest(query([`n${i}`, 'test']), '10.0.0.9');
   t.same(q.snapshot().recent?.['10.0.0.9'], Array.from({ length: 10 }, (_, i) => `n${i + 2}.test`), 'the last ten, oldest first');
   for (let i = 0; i < 100; i++) for (let j = 0; j < 20; j++) q.topRequest(query(['x', 'test']), `10.1.0.${i}`);
