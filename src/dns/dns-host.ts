@@ -105,6 +105,11 @@ export class DnsHost {
   /** Where UPDATEs for dynamic zones go. */
   onUpdate: ((req: UpdateRequest) => Promise<number>) | undefined;
 
+  /** The serial a dynamic zone is served at (its file plus its updates), if it is one. */
+  dynamicSerial(name: string): number | undefined {
+    return this.dynamic.get(nameKey(zoneOrigin(name)))?.serial;
+  }
+
   /** Serves this version of a dynamic zone from now on (in place of its file's). */
   setDynamic(name: string, zone: Zone | undefined, diff?: ZoneDiff): void {
     const key = nameKey(zoneOrigin(name));
@@ -510,15 +515,19 @@ export interface LoadReport {
   failed: FailedZone[];
 }
 
-export function loadReport(cfg: DnsConfig): LoadReport {
+/**
+ * `served` gives a dynamic zone's serving serial: after updates it is ahead of its file's,
+ * and a reload keeps serving the updated zone, so the log names what is answered.
+ */
+export function loadReport(cfg: DnsConfig, served?: (zone: string) => number | undefined): LoadReport {
   return {
     warnings: cfg.warnings.map((w) => formatDiagnostic(w)), zoneErrors: cfg.zoneErrors.map((e) => formatDiagnostic(e)),
-    loaded: cfg.loaded.map((z) => ({ name: z.name, serial: z.serial, view: z.view })), failed: cfg.failed,
+    loaded: cfg.loaded.map((z) => ({ name: z.name, serial: served?.(z.name) ?? z.serial, view: z.view })), failed: cfg.failed,
   };
 }
 
-export function logLoaded(log: Logger, cfg: DnsConfig): void {
-  logLoadReport(log, loadReport(cfg));
+export function logLoaded(log: Logger, cfg: DnsConfig, served?: (zone: string) => number | undefined): void {
+  logLoadReport(log, loadReport(cfg, served));
 }
 
 export function logLoadReport(log: Logger, r: LoadReport): void {

@@ -179,7 +179,7 @@ class InProcessDns implements Service {
     this.log.info({ namedConf: this.file, listen: this.host.config?.listen }, 'dns serving in the main process');
   }
   async reload(): Promise<void> {
-    logLoaded(this.log, await this.host.reload());
+    logLoaded(this.log, await this.host.reload(), (z) => this.host.dynamicSerial(z));
     if (this.host.config) this.queryLog.configure(this.host.config.conf);
     if (this.host.config) this.catalogs.configure(this.host.config.conf);
     if (this.host.config) this.dynamic.configure(this.host.config.conf, matchEnvironment(this.host.config.conf, hostNetworks()));

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => undefined);
   // Each worker sees part of the queries: it allows its part of every rate-limit rate.
   const host = new DnsHost(namedConf, log, Number(process.env[RRL_WORKERS_ENV]) || 1);
-  const workerLoad = (cfg: DnsConfig): WorkerLoad => ({ ...loadReport(cfg), facts: factsToWire(host.facts), addresses: [...host.addresses], notify: host.notifyInfos(cfg) });
+  const workerLoad = (cfg: DnsConfig): WorkerLoad => ({ ...loadReport(cfg, (z) => host.dynamicSerial(z)), facts: factsToWire(host.facts), addresses: [...host.addresses], notify: host.notifyInfos(cfg) });
   // The query log: lines go to the main process, which alone writes the files.
   queryLog.on = process.env[QUERYLOG_ENV] === '1';
   queryLog.deliver = (entries) => send({ type: 'querylog-lines', entries });
