@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, sleep, waitFor } from '../helpers/triad-run.js';
-import { alternate, coreModes, option, type CoreMode, cpuWindow, modeTitle, percentile, pin, report, rssMiB, type Sample, table } from './common.js';
+import { alternate, coreModes, option, type CoreMode, cpuWindow, modeTitle, percentile, pin, processTree, report, rssMiB, type Sample, table } from './common.js';
 
 const NAMES = 10_000;
 const SECONDS = option('seconds', 'BENCH_SECONDS', 10);
@@ -195,6 +195,19 @@ function scrape(port: number, running: () => boolean): { done: Promise<number> }
   return { done };
 }
 
+/** Resident memory of each DNS worker (the Triad process's descendants), in MiB. */
+function workerRss(pid: number): number[] {
+  return processTree(pid).filter((p) => p !== pid).map((p) => rssMiB([p]));
+}
+
+/** One line for README: every worker's RSS idle (zone loaded, no query yet) and after the rounds. */
+function rssLine(what: string, idle: number[], after: number[]): string {
+  const f = (xs: number[]): string => xs.map((x) => x.toFixed(1)).join(', ');
+  const ratios = after.map((a, i) => (idle[i] ? a / idle[i] : NaN));
+  const worst = Math.max(...ratios.filter(Number.isFinite));
+  return `${what}: DNS worker RSS idle ${f(idle)} MiB, after the rounds ${f(after)} MiB; worst ratio ${Number.isFinite(worst) ? worst.toFixed(2) : '?'}× (target ≤ 1.5×)`;
+}
+
 const BIND_NAME = 'BIND 9 named -n 1';
 const TRIAD_NAME = 'Triad';
 
@@ -226,6 +239,8 @@ async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<s
     const qlog = path.join(d, 'query.log');
     servers.push(triad(withLog, qlogPort, namedConf(dir, addr, qlogPort, `logging { channel q { file "${qlog}" versions 2 size 100m; print-time yes; }; category queries { q; }; };\n`, 'querylog yes;')));
     for (const s of servers) await waitUp(s.name, addr, s.port, s.log);
+    const plain = servers[1];
+    const idleRss = workerRss(plain.child.pid!);
     process.stdout.write(`\n${modeTitle(mode)}: authoritative; warming up…\n`);
     for (const s of servers) await dnsperf(mode, addr, s.port, qfile, 2, false);
     const samples = await alternate(
@@ -255,6 +270,7 @@ async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<s
         { name: withStats, samples: samples.get(withStats)!, vs: t },
         { name: withLog, samples: samples.get(withLog)!, vs: t },
       ]),
+      rssLine(`Authoritative, ${modeTitle(mode)}`, idleRss, workerRss(plain.child.pid!)),
     );
 
     // Cached answers: BIND and Triad as forward-only caches in front of the authoritative
@@ -271,6 +287,7 @@ async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<s
       servers.push(tc);
       await waitUp(bc.name, addr, bindCachePort, bc.log);
       await waitUp(tc.name, addr, triadCachePort, tc.log);
+      const idleCache = workerRss(tc.child.pid!);
       process.stdout.write(`${modeTitle(mode)}: cached answers; warming both caches with every name (each Triad worker has its own cache: three passes)…\n`);
       for (let i = 0; i < 3; i++) for (const s of [bc, tc]) await dnsperf(mode, addr, s.port, wq, 2, false);
       for (const s of [bc, tc]) await dnsperf(mode, addr, s.port, cq, 2, false);
@@ -280,6 +297,7 @@ async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<s
           { name: bc.name, samples: cs.get(bc.name)! },
           { name: `Triad cache (${workers} DNS worker${workers > 1 ? 's' : ''})`, samples: cs.get(tc.name)!, vs: bc.name },
         ]),
+        rssLine(`Cache (10,000 names cached by design), ${modeTitle(mode)}`, idleCache, workerRss(tc.child.pid!)),
       );
     }
   } finally {
