@@ -224,7 +224,17 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       if (!outs) counters.dropped++;
       else if (!sock.destroyed) writeFrames(outs);
     };
+    // Pipelined queries in one segment (RFC 7766 §6.2.1.1): their answers are corked and
+    // leave in one write, not one system call each.
     sock.on('data', (chunk: Buffer) => {
+      sock.cork();
+      try {
+        readMessages(chunk);
+      } finally {
+        sock.uncork();
+      }
+    });
+    const readMessages = (chunk: Buffer): void => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       while (pending.length >= 2) {
         const len = pending.readUInt16BE(0);
@@ -259,7 +269,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         }
         writeFrames(outs);
       }
-    });
+    };
   };
 
   const startTcp = (l: ListenAddress, port: number): Promise<void> =>
