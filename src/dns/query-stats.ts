@@ -211,6 +211,11 @@ export class QueryStats {
   }
 }
 
+/** Requests per second (per worker and listener) that the top lists count one by one. */
+export const TOP_EXACT_PER_SECOND = 1000;
+/** Past that, one request in TOP_SAMPLE is counted, for TOP_SAMPLE. */
+export const TOP_SAMPLE = 16;
+
 /**
  * Top clients and names, and the last RECENT_NAMES names of each top client, in
  * preallocated octet rings (one per client slot): a request allocates nothing.
@@ -222,16 +227,42 @@ export class TopCounters {
   private readonly ring = new Uint8Array(this.clients.capacity * RECENT_NAMES * MAX_NAME);
   private readonly ringLen = new Uint8Array(this.clients.capacity * RECENT_NAMES);
   /** Names pushed into each client slot's ring since the slot became the client's. */
-  private readonly pushed = new Float64Array(this.clients.capacity);
+  private readonly pushed = new Int32Array(this.clients.capacity);
   private readonly scratch = new Uint8Array(MAX_NAME);
 
+  /** Requests still counted one by one in the wall-clock second `second` (see request()). */
+  private exactLeft: number;
+  private second = 0;
+  private skipped = 0;
+
+  constructor(private readonly exactPerSecond = TOP_EXACT_PER_SECOND) {
+    this.exactLeft = exactPerSecond;
+  }
+
+  /**
+   * The first `exactPerSecond` requests of a second are counted one by one; past
+   * that, one in TOP_SAMPLE is counted for TOP_SAMPLE (a busy server's top lists are
+   * estimates then, at a sixteenth of the cost; the clock is read only on those).
+   */
   request(msg: Uint8Array, client: string): void {
-    const c = this.clients.add(client);
+    let w = 1;
+    if (this.exactLeft > 0) this.exactLeft--;
+    else {
+      if (++this.skipped < TOP_SAMPLE) return;
+      this.skipped = 0;
+      w = TOP_SAMPLE;
+      const s = Math.floor(Date.now() / 1000);
+      if (s !== this.second) {
+        this.second = s;
+        this.exactLeft = this.exactPerSecond;
+      }
+    }
+    const c = this.clients.add(client, w);
     if (this.clients.added) this.pushed[c] = 0;
     const name = this.scratch;
     const len = wireName(msg, name);
     if (len < 0) return;
-    this.names.add(name, len, wireNameHash);
+    this.names.add(name, len, wireNameHash, w);
     const r = c * RECENT_NAMES + (this.pushed[c]++ % RECENT_NAMES);
     const ring = this.ring;
     const at = r * MAX_NAME;

@@ -28,17 +28,17 @@ class Summary {
     this.pos = new Int32Array(capacity);
   }
 
-  /** One more for `slot`. */
-  hit(slot: number): void {
-    this.n[slot]++;
+  /** `w` more for `slot`. */
+  hit(slot: number, w: number): void {
+    this.n[slot] += w;
     this.down(this.pos[slot]);
   }
 
-  /** A fresh slot while there is room (count 1); -1 when full. */
-  fresh(): number {
+  /** A fresh slot while there is room (count `w`); -1 when full. */
+  fresh(w: number): number {
     if (this.size >= this.capacity) return -1;
     const slot = this.size++;
-    this.n[slot] = 1;
+    this.n[slot] = w;
     this.err[slot] = 0;
     this.heap[slot] = slot;
     this.pos[slot] = slot;
@@ -46,12 +46,12 @@ class Summary {
     return slot;
   }
 
-  /** Full: the smallest slot, handed to a new key that inherits its count (+1) as its error. */
-  takeSmallest(): number {
+  /** Full: the smallest slot, handed to a new key that inherits its count (+ `w`) as its error. */
+  takeSmallest(w: number): number {
     const slot = this.heap[0];
     const min = this.n[slot];
     this.err[slot] = min;
-    this.n[slot] = min + 1;
+    this.n[slot] = min + w;
     this.down(0);
     return slot;
   }
@@ -107,18 +107,18 @@ export class TopK {
    * the key's until it is evicted. `evicted` tells whether a key was pushed out, and
    * `added` whether the slot is new to this key.
    */
-  add(key: string): number {
+  add(key: string, w = 1): number {
     this.evicted = undefined;
     this.added = false;
     let slot = this.slots.get(key);
     if (slot !== undefined) {
-      this.summary.hit(slot);
+      this.summary.hit(slot, w);
       return slot;
     }
     this.added = true;
-    slot = this.summary.fresh();
+    slot = this.summary.fresh(w);
     if (slot < 0) {
-      slot = this.summary.takeSmallest();
+      slot = this.summary.takeSmallest(w);
       this.evicted = this.keys[slot];
       this.slots.delete(this.evicted);
     }
@@ -168,22 +168,22 @@ export class NameTopK {
     this.lens = new Uint8Array(capacity);
   }
 
-  /** Counts the name in `name[0, len)` (from wireName) whose hash is `hash`. */
-  add(name: Uint8Array, len: number, hash: number): void {
+  /** Counts `w` occurrences of the name in `name[0, len)` (from wireName) whose hash is `hash`. */
+  add(name: Uint8Array, len: number, hash: number, w = 1): void {
     const slots = this.slots;
     let slot = slots.get(hash);
     if (slot !== undefined) {
       if (this.same(slot, name, len)) {
-        this.summary.hit(slot);
+        this.summary.hit(slot, w);
         return;
       }
       // Another name with this hash: it takes the slot over, as if the slot had been evicted.
       this.summary.err[slot] = this.summary.n[slot];
-      this.summary.hit(slot);
+      this.summary.hit(slot, w);
     } else {
-      slot = this.summary.fresh();
+      slot = this.summary.fresh(w);
       if (slot < 0) {
-        slot = this.summary.takeSmallest();
+        slot = this.summary.takeSmallest(w);
         slots.delete(this.hashes[slot]);
       }
       slots.set(hash, slot);
