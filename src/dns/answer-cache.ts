@@ -102,7 +102,14 @@ export function fastKey(msg: Uint8Array, tcp: number, ourSize: number, fam: numb
   }
   const k = scratch;
   let j = 0;
-  for (let x = 12; x < qend; x++) k[j++] = msg[x];
+  // The question is copied and hashed in one pass (hashOf's FNV-1a, continued below).
+  let h = 0x811c9dc5;
+  for (let x = 12; x < qend; x++) {
+    const b = msg[x];
+    k[j++] = b;
+    h = Math.imul(h ^ b, 0x01000193);
+  }
+  const q = j;
   const f = ((msg[2] << 8) | msg[3]) & KEY_FLAGS;
   k[j++] = f >> 8;
   k[j++] = f & 0xff;
@@ -115,8 +122,9 @@ export function fastKey(msg: Uint8Array, tcp: number, ourSize: number, fam: numb
   k[j++] = size >> 8;
   k[j++] = size & 0xff;
   k[j++] = fam;
+  for (let x = q; x < j; x++) h = Math.imul(h ^ k[x], 0x01000193);
   scratchKey.len = j;
-  scratchKey.hash = hashOf(k, j);
+  scratchKey.hash = h & 0x3fffffff;
   return scratchKey;
 }
 
