@@ -45,7 +45,9 @@ const KEY_FLAGS = 0x7f30;
  * the CLIENT-SUBNET option's length (up to 255) and its octets.
  */
 export interface CacheKey {
+  /** The key is bytes[0, len) (the fast path's scratch is longer: no view is made per query). */
   bytes: Uint8Array;
+  len: number;
   hash: number;
 }
 
@@ -64,7 +66,7 @@ function hashOf(bytes: Uint8Array, n: number): number {
  * fastKey call; the cache copies a key it keeps (parsedKey's are fresh).
  */
 const scratch = new Uint8Array(MAX_KEY);
-const scratchKey: CacheKey = { bytes: scratch, hash: 0 };
+const scratchKey: CacheKey = { bytes: scratch, len: 0, hash: 0 };
 
 /**
  * The key of the common query shape, computed straight from the bytes: a
@@ -100,7 +102,14 @@ export function fastKey(msg: Uint8Array, tcp: number, ourSize: number, fam: numb
   }
   const k = scratch;
   let j = 0;
-  for (let x = 12; x < qend; x++) k[j++] = msg[x];
+  // The question is copied and hashed in one pass (hashOf's FNV-1a, continued below).
+  let h = 0x811c9dc5;
+  for (let x = 12; x < qend; x++) {
+    const b = msg[x];
+    k[j++] = b;
+    h = Math.imul(h ^ b, 0x01000193);
+  }
+  const q = j;
   const f = ((msg[2] << 8) | msg[3]) & KEY_FLAGS;
   k[j++] = f >> 8;
   k[j++] = f & 0xff;
@@ -113,8 +122,9 @@ export function fastKey(msg: Uint8Array, tcp: number, ourSize: number, fam: numb
   k[j++] = size >> 8;
   k[j++] = size & 0xff;
   k[j++] = fam;
-  scratchKey.bytes = k.subarray(0, j);
-  scratchKey.hash = hashOf(k, j);
+  for (let x = q; x < j; x++) h = Math.imul(h ^ k[x], 0x01000193);
+  scratchKey.len = j;
+  scratchKey.hash = h & 0x3fffffff;
   return scratchKey;
 }
 
@@ -142,12 +152,11 @@ export function parsedKey(msg: Uint8Array, q: ParsedQuery, size: number, address
   k[j++] = size >> 8;
   k[j++] = size & 0xff;
   k[j++] = address.includes(':') ? 6 : 4;
-  return { bytes: k, hash: hashOf(k, j) };
+  return { bytes: k, len: j, hash: hashOf(k, j) };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  const n = a.length;
-  if (n !== b.length) return false;
+function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
+  if (n !== a.length) return false;
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -170,7 +179,7 @@ export class AnswerCache {
   /** The entry for `key` if it is fresh and `address` may see it. */
   get(key: CacheKey, address: string): CacheEntry | undefined {
     const slot = this.map.get(key.hash);
-    if (slot === undefined || !sameBytes(slot.key, key.bytes)) return undefined;
+    if (slot === undefined || !sameBytes(slot.key, key.bytes, key.len)) return undefined;
     const hit = slot.entry;
     if ((hit.expires === undefined || hit.expires > Date.now()) && (!hit.acl || hit.acl(address))) return hit;
     return undefined;
@@ -178,6 +187,6 @@ export class AnswerCache {
 
   set(key: CacheKey, entry: CacheEntry): void {
     if (!this.map.has(key.hash) && this.map.size >= this.size) this.map.delete(this.map.keys().next().value as number);
-    this.map.set(key.hash, { key: key.bytes.buffer === scratch.buffer ? key.bytes.slice() : key.bytes, entry });
+    this.map.set(key.hash, { key: key.bytes !== scratch && key.len === key.bytes.length ? key.bytes : key.bytes.slice(0, key.len), entry });
   }
 }

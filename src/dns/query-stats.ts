@@ -60,7 +60,7 @@ export interface QueryStatsSnapshot {
 /** Query names remembered per client, for the clients among the top clients only. */
 export const RECENT_NAMES = 10;
 
-import { mergeTop, questionName, TopK, type TopEntry } from './top-k.js';
+import { MAX_NAME, mergeTop, nameText, NameTopK, TopK, wireName, wireNameHash, type TopEntry } from './top-k.js';
 
 const T_AXFR = 252;
 const T_IXFR = 251;
@@ -82,10 +82,10 @@ export class QueryStats {
   lastEdns = false;
 
   /**
-   * Top clients and names, counted only while the statistics channel is configured
-   * (the name costs a string per query); null otherwise.
+   * Top clients and names, counted only while the statistics channel is configured;
+   * null otherwise. Names are kept as octets and made text at snapshot time.
    */
-  top: { clients: TopK; names: TopK; recent: Map<string, string[]> } | null = null;
+  top: TopCounters | null = null;
 
   constructor(readonly server: string) {}
 
@@ -99,21 +99,12 @@ export class QueryStats {
   counting(on: boolean): void {
     this.on = on;
     if (!on) this.top = null;
-    else if (!this.top) this.top = { clients: new TopK(), names: new TopK(), recent: new Map() };
+    else if (!this.top) this.top = new TopCounters();
   }
 
   /** A request from `client` (its address string, already made by the socket layer). */
   topRequest(msg: Uint8Array, client: string): void {
-    const top = this.top;
-    if (!top) return;
-    const evicted = top.clients.add(client);
-    if (evicted !== undefined) top.recent.delete(evicted);
-    const name = questionName(msg);
-    if (name === undefined) return;
-    top.names.add(name);
-    let ring = top.recent.get(client);
-    if (!ring) top.recent.set(client, (ring = []));
-    if (ring.push(name) > RECENT_NAMES) ring.shift();
+    this.top?.request(msg, client);
   }
 
   /**
@@ -215,8 +206,84 @@ export class QueryStats {
       tcpHighWater: this.tcpHighWater,
       topClients: this.top?.clients.entries() ?? [],
       topNames: this.top?.names.entries() ?? [],
-      recent: Object.fromEntries([...(this.top?.recent ?? [])].map(([k, v]) => [k, v.slice()])),
+      recent: this.top?.recentNames() ?? {},
     };
+  }
+}
+
+/** Requests per second (per worker and listener) that the top lists count one by one. */
+export const TOP_EXACT_PER_SECOND = 1000;
+/** Past that, one request in TOP_SAMPLE is counted, for TOP_SAMPLE. */
+export const TOP_SAMPLE = 16;
+
+/**
+ * Top clients and names, and the last RECENT_NAMES names of each top client, in
+ * preallocated octet rings (one per client slot): a request allocates nothing.
+ */
+export class TopCounters {
+  readonly clients = new TopK();
+  readonly names = new NameTopK();
+  /** Ring r of client slot c at ((c × RECENT_NAMES) + r) × MAX_NAME; lengths beside. */
+  private readonly ring = new Uint8Array(this.clients.capacity * RECENT_NAMES * MAX_NAME);
+  private readonly ringLen = new Uint8Array(this.clients.capacity * RECENT_NAMES);
+  /** Names pushed into each client slot's ring since the slot became the client's. */
+  private readonly pushed = new Int32Array(this.clients.capacity);
+  private readonly scratch = new Uint8Array(MAX_NAME);
+
+  /** Requests still counted one by one in the wall-clock second `second` (see request()). */
+  private exactLeft: number;
+  private second = 0;
+  private skipped = 0;
+
+  constructor(private readonly exactPerSecond = TOP_EXACT_PER_SECOND) {
+    this.exactLeft = exactPerSecond;
+  }
+
+  /**
+   * The first `exactPerSecond` requests of a second are counted one by one; past
+   * that, one in TOP_SAMPLE is counted for TOP_SAMPLE (a busy server's top lists are
+   * estimates then, at a sixteenth of the cost; the clock is read only on those).
+   */
+  request(msg: Uint8Array, client: string): void {
+    let w = 1;
+    if (this.exactLeft > 0) this.exactLeft--;
+    else {
+      if (++this.skipped < TOP_SAMPLE) return;
+      this.skipped = 0;
+      w = TOP_SAMPLE;
+      const s = Math.floor(Date.now() / 1000);
+      if (s !== this.second) {
+        this.second = s;
+        this.exactLeft = this.exactPerSecond;
+      }
+    }
+    const c = this.clients.add(client, w);
+    if (this.clients.added) this.pushed[c] = 0;
+    const name = this.scratch;
+    const len = wireName(msg, name);
+    if (len < 0) return;
+    this.names.add(name, len, wireNameHash, w);
+    const r = c * RECENT_NAMES + (this.pushed[c]++ % RECENT_NAMES);
+    const ring = this.ring;
+    const at = r * MAX_NAME;
+    for (let i = 0; i < len; i++) ring[at + i] = name[i];
+    this.ringLen[r] = len;
+  }
+
+  /** Each top client's recent names, oldest first (only clients that asked a readable name). */
+  recentNames(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (let c = 0; c < this.clients.capacity; c++) {
+      const n = this.pushed[c];
+      if (!n || this.clients.key(c) === undefined) continue;
+      const names: string[] = [];
+      for (let m = Math.max(0, n - RECENT_NAMES); m < n; m++) {
+        const r = c * RECENT_NAMES + (m % RECENT_NAMES);
+        names.push(nameText(this.ring, r * MAX_NAME, this.ringLen[r]) ?? '.');
+      }
+      out[this.clients.key(c)] = names;
+    }
+    return out;
   }
 }
 

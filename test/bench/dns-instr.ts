@@ -15,7 +15,8 @@
 // second, and under callgrind a second is only a few hundred queries: the `cache`
 // figure is mostly the resolver-cache path (lookup and render), the slower one.
 // Figures vary by some percent between runs (when the JIT and the GC happen to run);
-// compare several runs, not one.
+// compare several runs, not one. STATS=1 adds a statistics channel (per-query counting
+// on, as when /metrics or BIND's channel is scraped).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -102,6 +103,7 @@ function conf(dir: string, port: number, upstream?: number): string {
     ? 'recursion no;'
     : `recursion yes; allow-recursion { 127.0.0.0/8; }; forwarders { 127.0.0.1 port ${upstream}; }; forward only; dnssec-validation no;`;
   return `options { directory "${dir}"; listen-on port ${port} { 127.0.0.1; }; listen-on-v6 { none; }; ${opts} pid-file none; session-keyfile none; };\n` +
+    (process.env.STATS ? `statistics-channels { inet 127.0.0.1 port ${port + 1} allow { 127.0.0.1; }; };\n` : '') +
     (upstream === undefined ? `zone "${ZONE}" { type primary; file "${ZONE}.zone"; };\n` : '');
 }
 
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
       const m = /^summary:\s+(\d+)/m.exec(readFileSync(path.join(dir, f), 'utf8')) ?? /^totals:\s+(\d+)/m.exec(readFileSync(path.join(dir, f), 'utf8'));
       if (m) total = Math.max(total, Number(m[1]));
     }
-    process.stdout.write(`${MODE}: ${QUERIES} queries, ${r.answered} answered, ${r.lost} lost; ${total} instructions; ${Math.round(total / QUERIES)} per query\n`);
+    process.stdout.write(`${MODE}${process.env.STATS ? ' (statistics channel)' : ''}: ${QUERIES} queries, ${r.answered} answered, ${r.lost} lost; ${total} instructions; ${Math.round(total / QUERIES)} per query\n`);
   } finally {
     for (const c of children.reverse()) await stop(c);
     if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });

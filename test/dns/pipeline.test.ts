@@ -87,7 +87,7 @@ t.test('the fast key and the parsed key agree', async (t) => {
     const fast = fastKey(msg, client.transport === 'tcp' ? 65535 : 0, 1232, client.address.includes(':') ? 6 : 4);
     if (!fast) throw new Error('the common shape has no fast key');
     const parsed = parsedKey(msg, p.query, size, client.address);
-    t.same(Buffer.from(fast.bytes), Buffer.from(parsed.bytes), 'the same octets');
+    t.same(Buffer.from(fast.bytes.subarray(0, fast.len)), Buffer.from(parsed.bytes.subarray(0, parsed.len)), 'the same octets');
     t.equal(fast.hash, parsed.hash, 'the same hash');
   }
 });
@@ -159,17 +159,20 @@ t.test('blackhole comes before everything, zone transfers included', async (t) =
 t.test('the response cache compares key octets: a hash shared by two keys never mixes their answers', async (t) => {
   const cache = new AnswerCache(10);
   const entry = { bytes: new Uint8Array([1, 2, 3]), cookieAt: -1, rcode: 0 };
-  cache.set({ bytes: new Uint8Array([1, 2]), hash: 7 }, entry);
-  t.equal(cache.get({ bytes: new Uint8Array([1, 2]), hash: 7 }, '192.0.2.1'), entry, 'the same key: found');
-  t.equal(cache.get({ bytes: new Uint8Array([1, 3]), hash: 7 }, '192.0.2.1'), undefined, 'another key with the same hash: not found');
+  cache.set({ bytes: new Uint8Array([1, 2]), len: 2, hash: 7 }, entry);
+  t.equal(cache.get({ bytes: new Uint8Array([1, 2]), len: 2, hash: 7 }, '192.0.2.1'), entry, 'the same key: found');
+  t.equal(cache.get({ bytes: new Uint8Array([1, 3]), len: 2, hash: 7 }, '192.0.2.1'), undefined, 'another key with the same hash: not found');
   const other = { ...entry, rcode: 3 };
-  cache.set({ bytes: new Uint8Array([1, 3]), hash: 7 }, other);
-  t.equal(cache.get({ bytes: new Uint8Array([1, 3]), hash: 7 }, '192.0.2.1'), other, 'the later replaces the earlier');
-  t.equal(cache.get({ bytes: new Uint8Array([1, 2]), hash: 7 }, '192.0.2.1'), undefined);
+  cache.set({ bytes: new Uint8Array([1, 3]), len: 2, hash: 7 }, other);
+  t.equal(cache.get({ bytes: new Uint8Array([1, 3]), len: 2, hash: 7 }, '192.0.2.1'), other, 'the later replaces the earlier');
+  t.equal(cache.get({ bytes: new Uint8Array([1, 2]), len: 2, hash: 7 }, '192.0.2.1'), undefined);
 });
 
 t.test('the fast key differs where the answer may differ: case, DO, size, family', async (t) => {
-  const k = (msg: Uint8Array, tcp: number, fam: number): string => Buffer.from(fastKey(msg, tcp, 1232, fam)?.bytes ?? []).toString('hex');
+  const k = (msg: Uint8Array, tcp: number, fam: number): string => {
+    const key = fastKey(msg, tcp, 1232, fam);
+    return key ? Buffer.from(key.bytes.subarray(0, key.len)).toString('hex') : '';
+  };
   const base = k(query('www.tri.test', { edns: true }), 0, 4);
   t.not(k(query('WWW.tri.test', { edns: true }), 0, 4), base, 'case');
   t.not(k(query('www.tri.test', { edns: true, do: true }), 0, 4), base, 'DO');

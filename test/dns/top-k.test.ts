@@ -2,7 +2,7 @@
 // sums across listeners and workers, and the question name read from the wire.
 import t from 'tap';
 import { mergeTop, questionName, TopK } from '../../src/dns/top-k.js';
-import { QueryStats, mergeSnapshots } from '../../src/dns/query-stats.js';
+import { QueryStats, TopCounters, mergeSnapshots } from '../../src/dns/query-stats.js';
 
 const query = (labels: string[]): Uint8Array => {
   const parts = [Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0])];
@@ -71,9 +71,22 @@ t.test('the per-query cost of counting (printed, not asserted)', async (t) => {
 t.test('recent names are kept for top clients only, the last ten', async (t) => {
   const q = new QueryStats('dns://10.0.0.1:53');
   q.counting(true);
+  // Every request counted (no sampling), so the eviction below is certain.
+  q.top = new TopCounters(Infinity);
   for (let i = 0; i < 12; i++) q.topRequest(query([`n${i}`, 'test']), '10.0.0.9');
   t.same(q.snapshot().recent?.['10.0.0.9'], Array.from({ length: 10 }, (_, i) => `n${i + 2}.test`), 'the last ten, oldest first');
   for (let i = 0; i < 100; i++) for (let j = 0; j < 20; j++) q.topRequest(query(['x', 'test']), `10.1.0.${i}`);
   t.notOk(q.snapshot().recent?.['10.0.0.9'], 'a client pushed out of the top clients loses its recent names');
   t.ok(Object.keys(q.snapshot().recent ?? {}).length <= 100, 'never more clients than the top-k holds');
+});
+
+t.test('past a thousand requests a second, one in sixteen is counted for sixteen', async (t) => {
+  const q = new QueryStats('dns://10.0.0.1:53');
+  q.counting(true);
+  for (let i = 0; i < 1000 + 160; i++) q.topRequest(query([i % 2 ? 'odd' : 'even', 'test']), '10.0.0.9');
+  const s = q.snapshot();
+  t.same(s.topClients, [['10.0.0.9', 1160, 0]], "the client's count is still the number of its requests");
+  const names = new Map(s.topNames?.map(([k, n]) => [k, n]));
+  t.equal((names.get('odd.test') ?? 0) + (names.get('even.test') ?? 0), 1160, 'the names share them');
+  t.ok((names.get('odd.test') ?? 0) >= 500, 'each name estimated, not lost');
 });
