@@ -20,7 +20,8 @@
 //    slows Triad some 50×, so the engine is saturated and its batches full: this is the
 //    per-packet cost of the JavaScript at full batches.
 // Each run starts a fresh Triad and warms it with WARM packets first (its JIT).
-// LOG=1 prints Triad's closing counters (forwarded, drops, txDropped) after each run.
+// KEEP=DIR keeps the callgrind files; PERF_MAP=1 has V8 write /tmp/perf-PID.map to name
+// the JIT code in them. LOG=1 prints Triad's closing counters (forwarded, drops, txDropped) after each run.
 // Defaults: cpu 200,000 packets at 40,000/s after 50,000; callgrind 100,000 at 20,000/s
 // after 600,000 (30 s: under valgrind the JIT needs that long to settle; saturated
 // under valgrind: the excess is dropped by the kernel and not counted); 3 runs.
@@ -30,7 +31,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { allUp, missingTools, Topo } from '../lb/topology.js';
-import { cpuSeconds } from './common.js';
+
+/** utime and stime of a process (all its threads), in seconds. */
+function cpuSplit(pid: number): { user: number; sys: number } {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+}
 
 const MODE = process.argv[2] === 'callgrind' ? 'callgrind' : 'cpu';
 const KINDS = (process.argv[3] ?? 'DR,NAT').split(',').filter((k): k is 'DR' | 'NAT' => k === 'DR' || k === 'NAT');
@@ -127,7 +134,8 @@ async function once(kind: 'DR' | 'NAT', run: number): Promise<string> {
     writeFileSync(path.join(topo.dir, 'udp.trafgen'), `{ eth(da=${lbMac}, sa=${cMac}, type=0x0800), ipv4(saddr=10.0.0.2, daddr=${VIP}, ttl=64), udp(sport=dinc(2000, 2255), dport=9), "triad-bench-pkt!!!" }\n`);
     const confFile = topo.writeConf(conf(kind, rs));
     const out = path.join(topo.dir, 'callgrind.out');
-    const node = [process.execPath, BIN_TRIAD, 'run', '--conf-dir', topo.dir, '--data-dir', topo.dir, '--lb-conf', confFile, '--lb-datapath', 'packet', '--log-level', process.env.LOG ? 'info' : 'warn'];
+    // PERF_MAP=1: V8 writes /tmp/perf-PID.map (JIT code addresses → function names) to read a callgrind profile with.
+    const node = [process.execPath, ...(process.env.PERF_MAP ? ['--perf-basic-prof'] : []), BIN_TRIAD, 'run', '--conf-dir', topo.dir, '--data-dir', topo.dir, '--lb-conf', confFile, '--lb-datapath', 'packet', '--log-level', process.env.LOG ? 'info' : 'warn'];
     const argv = MODE === 'callgrind' ? ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--separate-threads=yes', `--callgrind-out-file=${out}`, ...node] : node;
     // `ip netns exec` execs its command: the child's pid is Triad's (or valgrind's, which runs Triad in place).
     const triad = topo.spawnIn('l', argv);
@@ -140,16 +148,19 @@ async function once(kind: 'DR' | 'NAT', run: number): Promise<string> {
       await send(topo, WARM, RATE);
       const s0 = await settle(topo, rs.length);
       const pid = triad.pid!;
-      const c0 = cpuSeconds([pid]);
+      const c0 = cpuSplit(pid);
       if (MODE === 'callgrind') spawnSync('callgrind_control', ['-i', 'on', String(pid)]);
       const t0 = performance.now();
       await send(topo, PACKETS, RATE);
       const wall = (performance.now() - t0) / 1000;
       const s1 = await settle(topo, rs.length);
-      const cpu = cpuSeconds([pid]) - c0;
+      const c1 = cpuSplit(pid);
+      const user = c1.user - c0.user;
+      const sys = c1.sys - c0.sys;
+      const cpu = user + sys;
       const fwd = s1 - s0;
       if (fwd <= 0) throw new Error(`nothing forwarded; Triad's log:\n${log}`);
-      if (MODE === 'cpu') return `${kind} run ${run}: ${PACKETS} sent at ${RATE}/s (${Math.round(PACKETS / wall)}/s achieved), ${fwd} forwarded; ${cpu.toFixed(2)} CPU-s; ${((cpu * 1e6) / fwd).toFixed(2)} CPU-µs per packet`;
+      if (MODE === 'cpu') return `${kind} run ${run}: ${PACKETS} sent at ${RATE}/s (${Math.round(PACKETS / wall)}/s achieved), ${fwd} forwarded; ${cpu.toFixed(2)} CPU-s; ${((cpu * 1e6) / fwd).toFixed(2)} CPU-µs per packet (user ${((user * 1e6) / fwd).toFixed(2)}, system ${((sys * 1e6) / fwd).toFixed(2)})`;
       spawnSync('callgrind_control', ['-d', String(pid)]);
       spawnSync('callgrind_control', ['-i', 'off', String(pid)]);
       // Per thread: the main thread (the engine's loop, and the GC's share on it) is the
