@@ -7,6 +7,7 @@
 // `ipvsadm --set`.
 
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, PROTO_TCP } from '../net/ip-frame.js';
+import { FlowIndex } from './flow-index.js';
 
 export interface ConnTimeouts {
   /** Seconds an ESTABLISHED TCP connection lives without packets. */
@@ -31,8 +32,8 @@ export interface ConnCounted {
 }
 
 export interface Conn<S extends ConnCounted> {
+  /** The client's 5-tuple as text (inKey): the entry's name in connection sync. */
   key: string;
-  replyKey: string;
   proto: number;
   cIp: number;
   cPort: number;
@@ -57,13 +58,24 @@ export function inKey(proto: number, src: number, sport: number, dst: number, dp
   return `${proto}:${src}:${sport}:${dst}:${dport}`;
 }
 
+/** The 5-tuple of an inKey, or undefined for text that is not one. */
+function parseKey(key: string): [number, number, number, number, number] | undefined {
+  const p = key.split(':').map(Number);
+  return p.length === 5 && p.every((x) => Number.isInteger(x)) ? [p[0], p[1], p[2], p[3], p[4]] : undefined;
+}
+
+type NewConn<S extends ConnCounted> = Omit<Conn<S>, 'key' | 'state' | 'expires' | 'finIn' | 'finOut'>;
+
 function isActive(s: ConnState): boolean {
   return s === 'ESTABLISHED';
 }
 
 export class ConnTable<S extends ConnCounted> {
-  private readonly byIn = new Map<string, Conn<S>>();
-  private readonly byReply = new Map<string, Conn<S>>();
+  // Found per packet by numbers (no key text built): the client's side and, for NAT
+  // replies, the real server's side (rIp:rPort → cIp:cPort).
+  private readonly byIn = new FlowIndex<Conn<S>>();
+  private readonly byReply = new FlowIndex<Conn<S>>();
+  private readonly all = new Set<Conn<S>>();
 
   /** Told of each new entry, state change and removal (connection sync's master side). */
   onChange?: (c: Conn<S>, removed: boolean) => void;
@@ -71,15 +83,29 @@ export class ConnTable<S extends ConnCounted> {
   constructor(public timeouts: ConnTimeouts = { ...DEFAULT_TIMEOUTS }) {}
 
   get size(): number {
-    return this.byIn.size;
+    return this.all.size;
   }
 
+  /** The entry of a client's flow (client → VIP). */
+  findIn(proto: number, src: number, sport: number, dst: number, dport: number): Conn<S> | undefined {
+    return this.byIn.get(proto, src, sport, dst, dport);
+  }
+
+  /** The entry a real server's packet (RIP:RPORT → client) belongs to. */
+  findReply(proto: number, src: number, sport: number, dst: number, dport: number): Conn<S> | undefined {
+    return this.byReply.get(proto, src, sport, dst, dport);
+  }
+
+  /** By inKey text (connection sync, tests). */
   lookupIn(key: string): Conn<S> | undefined {
-    return this.byIn.get(key);
+    const k = parseKey(key);
+    return k && this.byIn.get(k[0], k[1], k[2], k[3], k[4]);
   }
 
+  /** By inKey text of the reply direction (tests). */
   lookupReply(key: string): Conn<S> | undefined {
-    return this.byReply.get(key);
+    const k = parseKey(key);
+    return k && this.byReply.get(k[0], k[1], k[2], k[3], k[4]);
   }
 
   private timeoutOf(s: ConnState): number {
@@ -98,20 +124,29 @@ export class ConnTable<S extends ConnCounted> {
     }
   }
 
-  add(c: Omit<Conn<S>, 'key' | 'replyKey' | 'state' | 'expires' | 'finIn' | 'finOut'>, now: number, flags: number): Conn<S> {
+  add(c: NewConn<S>, now: number, flags: number): Conn<S> {
     const conn: Conn<S> = {
-      ...c,
       key: inKey(c.proto, c.cIp, c.cPort, c.vIp, c.vPort),
-      replyKey: inKey(c.proto, c.rIp, c.rPort, c.cIp, c.cPort),
+      proto: c.proto,
+      cIp: c.cIp,
+      cPort: c.cPort,
+      vIp: c.vIp,
+      vPort: c.vPort,
+      rIp: c.rIp,
+      rPort: c.rPort,
+      server: c.server,
       state: c.proto === PROTO_TCP ? 'SYN_RECV' : 'UDP',
       expires: 0,
       finIn: false,
       finOut: false,
+      clientMac: c.clientMac,
+      vs: c.vs,
     };
-    const old = this.byIn.get(conn.key);
+    const old = this.byIn.get(c.proto, c.cIp, c.cPort, c.vIp, c.vPort);
     if (old) this.remove(old);
-    this.byIn.set(conn.key, conn);
-    this.byReply.set(conn.replyKey, conn);
+    this.all.add(conn);
+    this.byIn.set(c.proto, c.cIp, c.cPort, c.vIp, c.vPort, conn);
+    this.byReply.set(c.proto, c.rIp, c.rPort, c.cIp, c.cPort, conn);
     conn.server.inactConns++;
     if (conn.proto === PROTO_TCP) this.track(conn, flags, true, now);
     else conn.expires = now + this.timeouts.udp * 1000;
@@ -123,7 +158,7 @@ export class ConnTable<S extends ConnCounted> {
    * Installs an entry learned from the master's connection sync (sync-table.ts): the
    * state and expiry as the master had them. An existing entry for the flow is replaced.
    */
-  install(c: Omit<Conn<S>, 'key' | 'replyKey' | 'state' | 'expires' | 'finIn' | 'finOut'>, state: ConnState, expires: number): Conn<S> {
+  install(c: NewConn<S>, state: ConnState, expires: number): Conn<S> {
     const conn = this.add(c, expires, 0);
     this.setState(conn, state);
     conn.finIn = conn.finOut = state === 'TIME_WAIT';
@@ -169,9 +204,9 @@ export class ConnTable<S extends ConnCounted> {
   }
 
   remove(c: Conn<S>): void {
-    if (this.byIn.get(c.key) !== c) return;
-    this.byIn.delete(c.key);
-    if (this.byReply.get(c.replyKey) === c) this.byReply.delete(c.replyKey);
+    if (!this.all.delete(c)) return;
+    this.byIn.delete(c.proto, c.cIp, c.cPort, c.vIp, c.vPort, c);
+    this.byReply.delete(c.proto, c.rIp, c.rPort, c.cIp, c.cPort, c);
     if (isActive(c.state)) c.server.activeConns--;
     else c.server.inactConns--;
     this.onChange?.(c, true);
@@ -180,7 +215,7 @@ export class ConnTable<S extends ConnCounted> {
   /** Removes expired entries; returns how many. */
   expire(now: number): number {
     let n = 0;
-    for (const c of this.byIn.values()) {
+    for (const c of this.all) {
       if (c.expires <= now) {
         this.remove(c);
         n++;
@@ -191,7 +226,7 @@ export class ConnTable<S extends ConnCounted> {
 
   /** Re-points entries at new server objects after a reload (by `idOf`); entries whose server is gone are dropped. */
   rebind(idOf: (c: Conn<S>) => string, servers: ReadonlyMap<string, S>, vsOf: (c: Conn<S>) => unknown): void {
-    for (const c of [...this.byIn.values()]) {
+    for (const c of [...this.all]) {
       const next = servers.get(idOf(c));
       const vs = vsOf(c);
       if (!next || vs === undefined) {
@@ -213,10 +248,10 @@ export class ConnTable<S extends ConnCounted> {
   }
 
   values(): IterableIterator<Conn<S>> {
-    return this.byIn.values();
+    return this.all.values();
   }
 
   clear(): void {
-    for (const c of [...this.byIn.values()]) this.remove(c);
+    for (const c of [...this.all]) this.remove(c);
   }
 }

@@ -57,6 +57,10 @@ export class PacketEngine implements Datapath {
   readonly name = 'packet';
   readonly path: PacketPath;
   private socks = new Map<number, BatchPacketSocket>();
+  /** The same sockets as a list and by interface index, for the loop (no Map walk per batch or lookup per frame). */
+  private sockList: BatchPacketSocket[] = [];
+  private sockIfs: number[] = [];
+  private sockByIf: Array<BatchPacketSocket | undefined> = [];
   private ifNames = new Map<string, number>();
   private routes = new Map<string, Route>();
   /** Resolved next hops: `ifIndex/ip` → MAC. */
@@ -138,6 +142,7 @@ export class PacketEngine implements Datapath {
     await ensureSysctl(`net.ipv4.conf.${name}.forwarding`, '0', this.log).catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
     const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch });
     this.socks.set(l.index, sock);
+    this.indexSockets();
     this.ifNames.set(name, l.index);
     this.path.ifaces.set(l.index, { index: l.index, mac: l.mac, mtu });
     if (this.links?.links.has(l.index) && !usable(this.links.links.get(l.index)!)) {
@@ -278,6 +283,7 @@ export class PacketEngine implements Datapath {
         const sock = this.socks.get(idx);
         if (sock) this.retired.push(sock);
         this.socks.delete(idx);
+        this.indexSockets();
         this.ifNames.delete(name);
         this.path.ifaces.delete(idx);
         for (const k of [...this.announced]) if (k.startsWith(`${idx}/`)) this.announced.delete(k);
@@ -344,6 +350,13 @@ export class PacketEngine implements Datapath {
     }
   }
 
+  private indexSockets(): void {
+    this.sockList = [...this.socks.values()];
+    this.sockIfs = [...this.socks.keys()];
+    this.sockByIf = [];
+    for (const [i, s] of this.socks) this.sockByIf[i] = s;
+  }
+
   private async loop(): Promise<void> {
     const path = this.path;
     let quiet = 0;
@@ -357,7 +370,12 @@ export class PacketEngine implements Datapath {
       }
       let got = 0;
       path.now = Date.now();
-      for (const [ifIndex, sock] of this.socks) {
+      const list = this.sockList;
+      const ifs = this.sockIfs;
+      const byIf = this.sockByIf;
+      for (let k = 0; k < list.length; k++) {
+        const sock = list[k];
+        const ifIndex = ifs[k];
         let n: number;
         try {
           n = sock.recv();
@@ -367,17 +385,19 @@ export class PacketEngine implements Datapath {
           else this.log.error({ err: (e as Error).message }, 'receive failed');
           continue;
         }
+        if (n === 0) continue;
         got += n;
         const rx = sock.rx;
+        const meta = sock.meta;
         for (let i = 0; i < n; i++) {
-          const m = sock.meta[i];
+          const m = meta[i];
           if (m.status & TP_STATUS_VLAN_VALID) continue; // tagged traffic is not ours
           const r = path.handle(rx, sock.slotOffset(i), m.len, m.wireLen, ifIndex, (m.status & TP_STATUS_CSUMNOTREADY) !== 0);
-          if (r.verdict === Verdict.Forward) this.socks.get(r.ifIndex)?.queue(sock.rxAddr, r.start, r.len);
-          else if (r.verdict === Verdict.Reply && r.reply) this.socks.get(r.ifIndex)?.sendNow(r.reply);
+          if (r.verdict === Verdict.Forward) byIf[r.ifIndex]?.queue(sock.rxAddr, r.start, r.len);
+          else if (r.verdict === Verdict.Reply && r.reply) byIf[r.ifIndex]?.sendNow(r.reply);
         }
         // Queued frames live in this socket's receive slots: send before the next receive.
-        for (const s of this.socks.values()) if (s.pending) s.flush();
+        for (let j = 0; j < list.length; j++) if (list[j].pending) list[j].flush();
       }
       quiet = got ? 0 : quiet + 1;
       this.closeRetired();
@@ -417,6 +437,7 @@ export class PacketEngine implements Datapath {
     this.closeRetired();
     for (const s of this.socks.values()) s.close();
     this.socks.clear();
+    this.indexSockets();
     this.path.conns.clear();
     if (this.guardText) await applyGuard(guardRuleset([])).catch(() => undefined);
     this.log.info(this.stats(), 'packet engine stopped');

@@ -10,7 +10,7 @@ import { ARP_REPLY, ARP_REQUEST, arpReply, parseArp } from '../net/arp.js';
 import { finish, sumRange } from '../net/checksum.js';
 import { encapsulateIpip, IPIP_OVERHEAD } from '../net/ipip.js';
 import { ETHERTYPE_ARP, newIpFrame, parseIpFrame, PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type IpFrame } from '../net/ip-frame.js';
-import { ConnTable, inKey, type Conn, type ConnTimeouts } from './conn-table.js';
+import { ConnTable, type Conn, type ConnTimeouts } from './conn-table.js';
 import { completePartialChecksum, decrementTtl, rewriteDestination, rewriteSource } from './nat-rewrite.js';
 import { PacketScheduler, type SchedServer } from './packet-sched.js';
 
@@ -58,6 +58,22 @@ export interface PathVs {
   persist: Map<number, { server: PathServer; expires: number }>;
 }
 
+/** Destination and source MACs of the frame at `at` (12 bytes; a call of TypedArray.set costs more). */
+function setMacs(buf: Buffer, at: number, dst: Buffer, src: Buffer): void {
+  buf[at] = dst[0];
+  buf[at + 1] = dst[1];
+  buf[at + 2] = dst[2];
+  buf[at + 3] = dst[3];
+  buf[at + 4] = dst[4];
+  buf[at + 5] = dst[5];
+  buf[at + 6] = src[0];
+  buf[at + 7] = src[1];
+  buf[at + 8] = src[2];
+  buf[at + 9] = src[3];
+  buf[at + 10] = src[4];
+  buf[at + 11] = src[5];
+}
+
 export function buildPathVs(v: Omit<PathVs, 'sched' | 'persist'>, previous?: PathVs): PathVs {
   const list = v.sorry ? [v.sorry] : v.servers;
   return { ...v, sched: new PacketScheduler(v.algo, list, v.hashPort), persist: previous?.persist ?? new Map() };
@@ -65,6 +81,53 @@ export function buildPathVs(v: Omit<PathVs, 'sched' | 'persist'>, previous?: Pat
 
 export function vsKey(vip: number, port: number, proto: number): number {
   return vip * 0x20000 + port * 2 + (proto === PROTO_UDP ? 1 : 0);
+}
+
+/**
+ * The virtual servers by vsKey, also indexed by port and protocol (a small integer
+ * key) with the few VIPs of each in a list, so a packet's lookup builds no large
+ * number key (vsKey exceeds a small integer and would be boxed per packet).
+ */
+export class VsTable extends Map<number, PathVs> {
+  private readonly byPort = new Map<number, PathVs[]>();
+
+  override set(k: number, v: PathVs): this {
+    const old = super.get(k);
+    super.set(k, v);
+    // Called by Map's constructor before the index exists.
+    if (!this.byPort) return this;
+    const pk = v.port * 2 + (v.proto === PROTO_UDP ? 1 : 0);
+    const list = (this.byPort.get(pk) ?? []).filter((x) => x !== old);
+    list.push(v);
+    this.byPort.set(pk, list);
+    return this;
+  }
+
+  override delete(k: number): boolean {
+    const old = super.get(k);
+    if (!old || !super.delete(k)) return false;
+    const pk = old.port * 2 + (old.proto === PROTO_UDP ? 1 : 0);
+    const list = (this.byPort.get(pk) ?? []).filter((x) => x !== old);
+    if (list.length) this.byPort.set(pk, list);
+    else this.byPort.delete(pk);
+    return true;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.byPort.clear();
+  }
+
+  /** The virtual server for VIP:port/proto (TCP or UDP). */
+  find(vip: number, port: number, proto: number): PathVs | undefined {
+    const list = this.byPort.get(port * 2 + (proto === PROTO_UDP ? 1 : 0));
+    if (!list) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i];
+      if (v.vip === vip && v.proto === proto) return v;
+    }
+    return undefined;
+  }
 }
 
 export const enum Verdict {
@@ -89,7 +152,7 @@ export interface PathResult {
 export type DropCounters = Record<string, number>;
 
 export class PacketPath {
-  readonly vss = new Map<number, PathVs>();
+  readonly vss = new VsTable();
   readonly ifaces = new Map<number, PathIface>();
   /** VIPs answered in ARP, per interface index (not VRRP addresses: the kernel answers for those where they are). */
   readonly vipsOn = new Map<number, Set<number>>();
@@ -144,12 +207,12 @@ export class PacketPath {
       return this.isVipBytes(buf, start, len) ? this.drop(r) : this.pass();
     }
     if (wireLen > len) return this.isVip(f.dst) ? this.drop('oversize') : this.pass();
-    const vs = f.proto === PROTO_ICMP ? undefined : this.vss.get(vsKey(f.dst, f.dport, f.proto));
+    const vs = f.proto === PROTO_ICMP ? undefined : this.vss.find(f.dst, f.dport, f.proto);
     if (vs) return this.inbound(buf, start, vs, partial);
     if (f.proto === PROTO_ICMP) return this.icmp(buf, start, partial);
     if (this.isVip(f.dst)) return this.drop('no-service');
     // A NAT reply from a real server?
-    const c = this.conns.lookupReply(inKey(f.proto, f.src, f.sport, f.dst, f.dport));
+    const c = this.conns.findReply(f.proto, f.src, f.sport, f.dst, f.dport);
     if (!c) return this.pass();
     return this.reply(buf, start, c, partial);
   }
@@ -198,8 +261,7 @@ export class PacketPath {
     const f = this.f;
     // A backup of a VRRP address keeps (synced) flows but forwards nothing until it takes the address.
     if (vs.follow && !this.heldVips.has(vs.vip)) return this.drop('not-master');
-    const key = inKey(f.proto, f.src, f.sport, f.dst, f.dport);
-    let c = this.conns.lookupIn(key);
+    let c = this.conns.findIn(f.proto, f.src, f.sport, f.dst, f.dport);
     const syn = f.proto === PROTO_TCP && (f.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN;
     if (c && syn && (c.state === 'TIME_WAIT' || c.state === 'CLOSE')) {
       // A new connection reusing the ports: schedule it afresh (IPVS conn_reuse_mode).
@@ -237,8 +299,7 @@ export class PacketPath {
       if (partial) completePartialChecksum(buf, f);
       const o = encapsulateIpip(buf, f.ip, ipLen, s.tunSrc, s.ip);
       const eth = o - 14;
-      buf.set(s.mac, eth);
-      buf.set(out.mac, eth + 6);
+      setMacs(buf, eth, s.mac, out.mac);
       buf[eth + 12] = 0x08;
       buf[eth + 13] = 0x00;
       return this.forward(out.index, eth, ipLen + IPIP_OVERHEAD + 14);
@@ -248,8 +309,7 @@ export class PacketPath {
       if (!decrementTtl(buf, f)) return this.drop('ttl-exceeded');
       rewriteDestination(buf, f, s.ip, s.port, partial);
     } else if (partial) completePartialChecksum(buf, f);
-    buf.set(s.mac, start);
-    buf.set(out.mac, start + 6);
+    setMacs(buf, start, s.mac, out.mac);
     return this.forward(out.index, start, ipLen + 14);
   }
 
@@ -275,8 +335,7 @@ export class PacketPath {
     c.server.outPkts++;
     c.server.outBytes += ipLen;
     rewriteSource(buf, f, c.vIp, c.vPort, partial);
-    buf.set(c.clientMac, start);
-    buf.set(out.mac, start + 6);
+    setMacs(buf, start, c.clientMac, out.mac);
     return this.forward(out.index, start, ipLen + 14);
   }
 
@@ -305,7 +364,7 @@ export class PacketPath {
     inner.sport = buf.readUInt16BE(inner.l4);
     inner.dport = buf.readUInt16BE(inner.l4 + 2);
     if (inner.proto !== PROTO_TCP && inner.proto !== PROTO_UDP) return this.drop('icmp-bad-quote');
-    const c = this.conns.lookupIn(inKey(inner.proto, inner.dst, inner.dport, inner.src, inner.sport));
+    const c = this.conns.findIn(inner.proto, inner.dst, inner.dport, inner.src, inner.sport);
     if (!c) return this.drop('icmp-no-connection');
     const vs = c.vs as PathVs;
     const s = c.server;

@@ -90,6 +90,12 @@ export class BatchPacketSocket {
   readonly rx: Buffer;
   readonly rxAddr: number;
   private readonly rxVec: Buffer;
+  /** 32-bit views of rxVec, cmsg and txIov (host order, as the kernel's structs): no Buffer method call per field. */
+  private readonly rxVec32: Uint32Array;
+  private readonly cmsg32: Uint32Array;
+  private readonly txIov32: Uint32Array;
+  /** Messages the last recvmmsg filled: their msg_controllen is reset before the next. */
+  private lastRecv = 0;
   private readonly cmsg: Buffer;
   private readonly cmsgAddr: number;
   private readonly txVec: Buffer;
@@ -153,6 +159,10 @@ export class BatchPacketSocket {
       this.txVec.writeUInt32LE(1, i * MMSG + 24);
     }
     this.meta = Array.from({ length: n }, () => ({ len: 0, wireLen: 0, status: 0 }));
+    this.rxVec32 = new Uint32Array(this.rxVec.buffer, this.rxVec.byteOffset, this.rxVec.length >> 2);
+    this.cmsg32 = new Uint32Array(this.cmsg.buffer, this.cmsg.byteOffset, this.cmsg.length >> 2);
+    this.txIov32 = new Uint32Array(this.txIov.buffer, this.txIov.byteOffset, this.txIov.length >> 2);
+    for (let i = 0; i < n; i++) this.rxVec32[(i * MMSG + 40) >> 2] = CMSG; // msg_controllen
   }
 
   private readonly rxIov: Buffer;
@@ -165,27 +175,29 @@ export class BatchPacketSocket {
   /** Receives up to `batch` frames without blocking; their metadata is in `meta`. */
   recv(): number {
     if (this.closed) return 0;
-    for (let i = 0; i < this.batch; i++) {
-      this.rxVec.writeUInt32LE(CMSG, i * MMSG + 40); // msg_controllen, overwritten by the kernel
-      this.rxVec.writeUInt32LE(0, i * MMSG + 48);
-    }
+    const v = this.rxVec32;
+    // The kernel overwrote msg_controllen of the messages it filled last time (only those).
+    for (let i = 0; i < this.lastRecv; i++) v[(i * MMSG + 40) >> 2] = CMSG;
+    this.lastRecv = 0;
     const n = batchLib().recvmmsg(this.fd, this.rxVec, this.batch, MSG_DONTWAIT | MSG_TRUNC, null);
     if (n < 0) {
       const e = koffi.errno();
       if (e === EAGAIN || e === EINTR) return 0;
       throw new Error(`recvmmsg: ${errnoText()}`);
     }
+    this.lastRecv = n;
+    const cm = this.cmsg32;
     for (let i = 0; i < n; i++) {
       const m = this.meta[i];
-      const got = this.rxVec.readUInt32LE(i * MMSG + 56);
-      m.len = Math.min(got, SLOT_DATA);
+      const got = v[(i * MMSG + 56) >> 2]; // msg_len
+      m.len = got < SLOT_DATA ? got : SLOT_DATA;
       m.wireLen = got;
       m.status = 0;
-      const clen = this.rxVec.readUInt32LE(i * MMSG + 40);
-      const c = i * CMSG;
-      if (clen >= 36 && this.cmsg.readInt32LE(c + 8) === SOL_PACKET && this.cmsg.readInt32LE(c + 12) === PACKET_AUXDATA) {
-        m.status = this.cmsg.readUInt32LE(c + 16);
-        m.wireLen = this.cmsg.readUInt32LE(c + 20);
+      const clen = v[(i * MMSG + 40) >> 2];
+      const c = (i * CMSG) >> 2;
+      if (clen >= 36 && cm[c + 2] === SOL_PACKET && cm[c + 3] === PACKET_AUXDATA) {
+        m.status = cm[c + 4];
+        m.wireLen = cm[c + 5];
       }
     }
     return n;
@@ -195,9 +207,13 @@ export class BatchPacketSocket {
   queue(bufAddr: number, off: number, len: number): void {
     if (this.txCount === 2 * this.batch) this.flush();
     const i = this.txCount++;
-    wrPtr(this.txIov, i * IOV, bufAddr + off);
-    this.txIov.writeUInt32LE(len, i * IOV + 8);
-    this.txIov.writeUInt32LE(0, i * IOV + 12);
+    const a = bufAddr + off;
+    const w = (i * IOV) >> 2;
+    const t = this.txIov32;
+    t[w] = a >>> 0; // iov_base, low and high halves
+    t[w + 1] = (a / 0x100000000) >>> 0;
+    t[w + 2] = len; // iov_len (64-bit; frames are < 2^32)
+    t[w + 3] = 0;
   }
 
   get pending(): number {

@@ -8,7 +8,7 @@
 // Twice: the load balancer (Triad, HAProxy) pinned to one core and wrk/trafgen to another,
 // then on all cores; rounds alternate between the contenders (Triad is restarted with the
 // other engine each round); markdown tables (see test/bench/common.ts).
-// Options: --seconds N --rounds N --connections N --cores one,all --modes DR,NAT
+// Options: --seconds N --rounds N --connections N --warmup N --cores one,all --modes DR,NAT
 // (or LB_BENCH_SECONDS, LB_BENCH_ROUNDS, …); LB_BENCH_PACKET=0 leaves the packet engine out.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -20,14 +20,24 @@ import { alternate, type Contender, coreModes, type CoreMode, cpuWindow, listOpt
 const DURATION = option('seconds', 'LB_BENCH_SECONDS', 3);
 const ROUNDS = option('rounds', 'LB_BENCH_ROUNDS', 3);
 const CONNS = option('connections', 'LB_BENCH_CONNECTIONS', 50);
+/** Seconds of unmeasured wrk before each measured one. */
+const WARMUP = option('warmup', 'LB_BENCH_WARMUP', 1);
 const VIP = '10.0.0.100';
 const FAILOVER_CLIENT = path.join(REPO_ROOT, 'dist', 'test', 'bench', 'failover-client.js');
 
-function rsHaproxy(topo: Topo, role: string, name: string): ChildProcess {
+/**
+ * A real server: one haproxy thread, on the load generator's core in the one-core table.
+ * Left unpinned (and with a thread per CPU), the servers went wherever the scheduler put
+ * them, run by run: onto the LB's core in some rounds (taking CPU from the packet engine,
+ * which runs there, but not from the nftables engine, which forwards in the kernel on the
+ * sender's core) and beside wrk in others, so ratios between contenders moved between
+ * runs with the placement. Pinned, the LB's core is the LB's alone in every round.
+ */
+function rsHaproxy(topo: Topo, mode: CoreMode, role: string, name: string): ChildProcess {
   const f = path.join(topo.dir, `${role}.cfg`);
-  writeFileSync(f, `global\n  maxconn 8000\ndefaults\n  mode http\n  timeout client 30s\n  timeout connect 2s\n  timeout server 30s\nfrontend web\n  bind 0.0.0.0:80\n  http-request return status 200 content-type text/plain string "${name}\\n"\n`);
-  // `ip netns exec` execs haproxy, so this child's pid is haproxy's own.
-  return topo.spawnIn(role, ['haproxy', '-db', '-f', f]);
+  writeFileSync(f, `global\n  maxconn 8000\n  nbthread 1\ndefaults\n  mode http\n  timeout client 30s\n  timeout connect 2s\n  timeout server 30s\nfrontend web\n  bind 0.0.0.0:80\n  http-request return status 200 content-type text/plain string "${name}\\n"\n`);
+  // `ip netns exec` execs haproxy (taskset too), so this child's pid is haproxy's own.
+  return topo.spawnIn(role, [...pin(mode, 'load'), 'haproxy', '-db', '-f', f]);
 }
 
 function lbHaproxy(topo: Topo, bind: string, servers: string[]): ChildProcess {
@@ -47,18 +57,18 @@ function wrkMs(v: string | undefined): number {
 }
 
 /** wrk against each URL at once (connections and threads split between them); total requests/s, worst p50/p99. */
-async function wrk(topo: Topo, mode: CoreMode, urls: string[]): Promise<{ rps: number; p50Ms: number; p99Ms: number }> {
+async function wrk(topo: Topo, mode: CoreMode, urls: string[], seconds = DURATION): Promise<{ rps: number; p50Ms: number; p99Ms: number }> {
   const per = Math.max(1, Math.floor(CONNS / urls.length));
   const threads = String(Math.max(1, Math.floor(2 / urls.length)));
   const runs = urls.map(
     (url) =>
       new Promise<{ rps: number; p50Ms: number; p99Ms: number }>((resolve, reject) => {
-        const p = topo.spawnIn('c', [...pin(mode, 'load'), 'wrk', '--latency', '-t', threads, '-c', String(per), '-d', `${DURATION}s`, url]);
+        const p = topo.spawnIn('c', [...pin(mode, 'load'), 'wrk', '--latency', '-t', threads, '-c', String(per), '-d', `${seconds}s`, url]);
         let out = '';
         p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
         p.stderr?.on('data', (d: Buffer) => (out += d.toString()));
         // wrk waits for ever on connections that never open: a deadline of its own.
-        const deadline = setTimeout(() => p.kill('SIGKILL'), (DURATION + 20) * 1000);
+        const deadline = setTimeout(() => p.kill('SIGKILL'), (seconds + 20) * 1000);
         p.on('exit', (code) => {
           clearTimeout(deadline);
           const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
@@ -160,7 +170,7 @@ async function bench(kind: 'DR' | 'NAT', mode: CoreMode, withFailover: boolean):
         topo.ip('-n', topo.ns(`r${i}`), 'route', 'add', 'default', 'via', '10.1.0.1');
       });
     }
-    const rsProcs = rs.map((_, i) => rsHaproxy(topo, `r${i}`, `rs${i}`));
+    const rsProcs = rs.map((_, i) => rsHaproxy(topo, mode, `r${i}`, `rs${i}`));
     const lbh = lbHaproxy(topo, '10.0.0.1', rs);
     await sleep(1000); // let the veths get carrier, as a booted host would
     pinTree(mode, lbh.pid ? [lbh.pid] : []);
@@ -181,6 +191,9 @@ async function bench(kind: 'DR' | 'NAT', mode: CoreMode, withFailover: boolean):
       return c.pid!;
     };
     const viaWrk = async (urls: string[], pids: number[], note?: string): Promise<Sample> => {
+      // Not measured: neighbours resolved, the servers' and the packet engine's first
+      // work done, so every contender's window starts from the same steady state.
+      if (WARMUP > 0) await wrk(topo, mode, urls, WARMUP);
       const w = cpuWindow(() => pids);
       const r = await wrk(topo, mode, urls);
       const { cpu, wall } = w.stop();
@@ -265,7 +278,7 @@ async function bench(kind: 'DR' | 'NAT', mode: CoreMode, withFailover: boolean):
         const down = topo.triadLog.slice(logFrom).find((l) => /real server DOWN/.test(l));
         const downAt = down ? Date.parse((JSON.parse(down) as { time: string }).time) - t0 : undefined;
         process.stdout.write(`  failover ${round + 1}: ${res.ok} ok, ${res.failures.length} failed; marked down ${downAt} ms and last failure ${ms} ms after the kill\n`);
-        rsProcs[victim] = rsHaproxy(topo, `r${victim}`, `rs${victim}`);
+        rsProcs[victim] = rsHaproxy(topo, mode, `r${victim}`, `rs${victim}`);
         await topo.waitFor(allUp);
       }
       await topo.stopProc(topo.triad!);
@@ -298,7 +311,7 @@ async function main(): Promise<void> {
   const budget = 2 * (1 + 1) * 1000;
   report(
     'bench:lb',
-    `wrk --latency, ${CONNS} keep-alive connections, ${DURATION} s per run, ${ROUNDS} alternating rounds (Triad restarted with its engine each round), 2 real servers (haproxy http-request return), rr; senders' TSO/GSO off when the packet engine is measured; every wrk figure is two wrk processes at once (direct: one per server), p50/p99 the worse of the two; trafgen ${PPS_SECONDS} s per round; CPU-s = utime+stime of the load balancer's process during the run (the nftables engine forwards in the kernel: not per process); RSS at the end of the run`,
+    `wrk --latency, ${CONNS} keep-alive connections, ${DURATION} s per run after ${WARMUP} s unmeasured, ${ROUNDS} alternating rounds (Triad restarted with its engine each round), 2 real servers (haproxy http-request return, one thread each; in the one-core table pinned to the load generator's core, so the LB's core is its alone), rr; senders' TSO/GSO off when the packet engine is measured; every wrk figure is two wrk processes at once (direct: one per server), p50/p99 the worse of the two; trafgen ${PPS_SECONDS} s per round; CPU-s = utime+stime of the load balancer's process during the run (the nftables engine forwards in the kernel: not per process); RSS at the end of the run`,
     tables,
   );
   if (failover !== undefined) process.stdout.write(`\nfailover (DR, delay_loop 1 + connect_timeout 1, all cores): worst of 3, last failed request ${failover} ms after the kill; target < ${budget} ms\n`);
