@@ -14,6 +14,11 @@ export function sumRange(buf: Uint8Array, start: number, end: number, initial = 
 
 /** Folds a sum to 16 bits (no complement). */
 export function fold16(s: number): number {
+  // Every per-packet sum (a header, a frame under 64 KiB) fits 32 bits: two folds with shifts.
+  if (s <= 0xffffffff) {
+    s = (s & 0xffff) + (s >>> 16);
+    return (s & 0xffff) + (s >>> 16);
+  }
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
   return s;
 }
