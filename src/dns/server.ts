@@ -107,6 +107,8 @@ function localAddress(a: string | undefined): string | undefined {
   return clean(a);
 }
 
+const loggedUdpPaths = new Set<string>();
+
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   let responder = opts.responder;
   const log = opts.log;
@@ -320,7 +322,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     await close();
     throw err;
   }
-  if (udpSockets.length > 0) {
+  // Said once per process (a server is started per listen address), again only if the choice changes.
+  const path = udpDgramReason ?? '';
+  if (udpSockets.length > 0 && !loggedUdpPaths.has(path)) {
+    loggedUdpPaths.add(path);
     if (udpDgramReason === undefined) log?.info('dns: UDP answers batched (recvmmsg/sendmmsg)');
     else log?.info({ reason: udpDgramReason }, "dns: UDP through Node's sockets");
   }

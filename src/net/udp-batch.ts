@@ -29,7 +29,7 @@ const TX = 64;
 /** Send slot; a larger answer goes out through dgram. */
 const TX_SLOT = 4096;
 /** recvmmsg calls per wake-up at most, so other work (TCP, timers, IPC) gets its turn. */
-const ROUNDS = 4;
+const ROUNDS = 2;
 
 /** Environment variable: `dgram` answers UDP through Node's sockets only. */
 export const UDP_IO_ENV = 'TRIAD_DNS_UDP';
