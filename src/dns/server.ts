@@ -189,8 +189,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         if (batch) {
           // This datagram woke us: answer the ones queued behind it in the same batch.
           if (out) batch.queueTo(out, rinfo.address, rinfo.port);
-          batch.drain(answer);
-          batch.flush();
+          batch.afterMessage(answer);
           if (batch.failed) {
             log?.warn({ reason: batch.failed }, "dns: batched UDP failed, answering through Node's sockets");
             batch = undefined;

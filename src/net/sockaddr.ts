@@ -55,9 +55,12 @@ function isV4Mapped(b: Uint8Array, off: number): boolean {
 /**
  * Reads sockaddrs received by one socket and returns their address text, with
  * IPv4-mapped IPv6 sources as plain dotted IPv4 (how Triad's ACLs, views and logs
- * name a client). A scope (link-local) is written as %N, the interface's index.
+ * name a client). A link-local source carries its interface as Node's dgram writes it
+ * (fe80::1%eth0): `scopeName` turns the index into the name (without it: the index).
  */
 export class SockaddrReader {
+  constructor(private readonly scopeName?: (index: number) => string) {}
+
   private lastV4 = -1;
   private lastV4Text = '';
   private readonly last6 = new Uint8Array(20);
@@ -86,7 +89,8 @@ export class SockaddrReader {
       this.last6Text = `${b[off + 20]}.${b[off + 21]}.${b[off + 22]}.${b[off + 23]}`;
     } else {
       const scope = (b[off + 24] | (b[off + 25] << 8) | (b[off + 26] << 16) | (b[off + 27] << 24)) >>> 0;
-      this.last6Text = formatIPv6(b, off + 8) + (scope !== 0 ? `%${scope}` : '');
+      const linkLocal = b[off + 8] === 0xfe && (b[off + 9] & 0xc0) === 0x80;
+      this.last6Text = formatIPv6(b, off + 8) + (linkLocal && scope !== 0 ? `%${this.scopeName ? this.scopeName(scope) : scope}` : '');
     }
     return this.last6Text;
   }

@@ -37,6 +37,19 @@ export const UDP_IO_ENV = 'TRIAD_DNS_UDP';
 interface MmsgLibc {
   recvmmsg: (fd: number, vec: Buffer, n: number, flags: number, timeout: null) => number;
   sendmmsg: (fd: number, vec: Buffer, n: number, flags: number) => number;
+  ifIndexToName: (index: number, name: Buffer) => unknown;
+}
+
+const scopeNames = new Map<number, string>();
+/** An interface's name by index (if_indextoname(3)), as dgram names a link-local source's scope. */
+function scopeName(index: number): string {
+  let n = scopeNames.get(index);
+  if (n === undefined) {
+    const b = Buffer.alloc(16); // IF_NAMESIZE
+    n = mlib && mlib.ifIndexToName(index, b) ? b.toString('latin1', 0, b.indexOf(0)) : String(index);
+    scopeNames.set(index, n);
+  }
+  return n;
 }
 
 let mlib: MmsgLibc | undefined;
@@ -53,6 +66,7 @@ export function udpBatchUnavailable(): string | undefined {
     mlib = {
       recvmmsg: l.func('int recvmmsg(int, void *, unsigned int, int, void *)') as MmsgLibc['recvmmsg'],
       sendmmsg: l.func('int sendmmsg(int, void *, unsigned int, int)') as MmsgLibc['sendmmsg'],
+      ifIndexToName: l.func('void *if_indextoname(unsigned int, _Out_ uint8_t *name)') as MmsgLibc['ifIndexToName'],
     };
     return undefined;
   } catch (err) {
@@ -89,7 +103,7 @@ export class UdpBatch {
   private readonly rxNames: Buffer;
   private readonly rxIov: Buffer;
   private lastRx = BATCH;
-  private readonly reader = new SockaddrReader();
+  private readonly reader = new SockaddrReader(scopeName);
   private readonly tx: Buffer;
   private readonly txVec: Buffer;
   private readonly txNames: Buffer;
@@ -149,8 +163,29 @@ export class UdpBatch {
     return new UdpBatch(sock, fd, sock.address().family === 'IPv6' ? 6 : 4);
   }
 
+  /** The last drain found datagrams: the next wake-up is likely part of a burst too. */
+  private busy = false;
+  /** 'message' events in this turn of the event loop (libuv reads on while datagrams are queued). */
+  private turn = 0;
+  private readonly endTurn = (): void => {
+    this.turn = 0;
+  };
+
+  /**
+   * Called after answering the datagram dgram delivered: reads what is queued behind it
+   * when that is likely, then sends every queued answer. At a low rate each datagram
+   * comes alone and a read that finds nothing would cost a system call per query, so
+   * the queue is read only while busy or when libuv hands a second datagram in one turn.
+   */
+  afterMessage(answer: UdpAnswer): void {
+    if (this.turn++ === 0) setImmediate(this.endTurn);
+    if (this.busy || this.turn > 1) this.drain(answer);
+    this.flush();
+  }
+
   /** Reads the datagrams queued on the socket and queues `answer`'s replies; call flush() after. */
   drain(answer: UdpAnswer): void {
+    this.busy = false;
     if (this.failed) return;
     for (let round = 0; round < ROUNDS; round++) {
       // The kernel overwrote msg_namelen of the slots it filled last time.
@@ -163,6 +198,7 @@ export class UdpBatch {
         return;
       }
       this.lastRx = n;
+      if (n > 0) this.busy = true;
       for (let i = 0; i < n; i++) {
         const address = this.reader.read(this.rxNames, i * NAME);
         if (address === undefined) continue;

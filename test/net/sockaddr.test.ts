@@ -36,9 +36,13 @@ t.test('IPv6: encode, decode, mapped IPv4, scope', async (t) => {
   t.same([...b.subarray(8, 24)], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3]);
   t.equal(encodeSockaddr(6, 'fe80::1%3', 53, b, 0), 28);
   t.equal(b.readUInt32LE(24), 3, 'sin6_scope_id');
-  t.equal(r.read(b, 0), 'fe80::1%3');
+  t.equal(r.read(b, 0), 'fe80::1%3', 'link-local: the scope');
   encodeSockaddr(6, 'fe80::1%4', 53, b, 0);
   t.equal(r.read(b, 0), 'fe80::1%4', 'another scope is another address');
+  const named = new SockaddrReader((i) => `eth${i}`);
+  t.equal(named.read(b, 0), 'fe80::1%eth4', 'the scope by interface name, as dgram writes it');
+  encodeSockaddr(6, '2001:db8::5%4', 53, b, 0);
+  t.equal(named.read(b, 0), '2001:db8::5', 'no scope written for a global address');
   t.equal(encodeSockaddr(6, '1:2:3:4:5:6:7:8:9', 53, b, 0), 0);
   t.equal(encodeSockaddr(6, '1::2::3', 53, b, 0), 0);
 });
