@@ -28,6 +28,8 @@ const RX_SLOT = 65536;
 const TX = 64;
 /** Send slot; a larger answer goes out through dgram. */
 const TX_SLOT = 4096;
+/** Wake-ups that read the queue after one that found datagrams queued. */
+const BUSY = 8;
 /** recvmmsg calls per wake-up at most, so other work (TCP, timers, IPC) gets its turn. */
 const ROUNDS = 2;
 
@@ -163,8 +165,8 @@ export class UdpBatch {
     return new UdpBatch(sock, fd, sock.address().family === 'IPv6' ? 6 : 4);
   }
 
-  /** The last drain found datagrams: the next wake-up is likely part of a burst too. */
-  private busy = false;
+  /** Drains left before the queue is read only on a second datagram in one turn; refilled when a drain finds datagrams. */
+  private busy = 0;
   /** 'message' events in this turn of the event loop (libuv reads on while datagrams are queued). */
   private turn = 0;
   private readonly endTurn = (): void => {
@@ -175,17 +177,18 @@ export class UdpBatch {
    * Called after answering the datagram dgram delivered: reads what is queued behind it
    * when that is likely, then sends every queued answer. At a low rate each datagram
    * comes alone and a read that finds nothing would cost a system call per query, so
-   * the queue is read only while busy or when libuv hands a second datagram in one turn.
+   * the queue is read only while busy (a recent drain found datagrams) or when libuv
+   * hands a second datagram in one turn.
    */
   afterMessage(answer: UdpAnswer): void {
     if (this.turn++ === 0) setImmediate(this.endTurn);
-    if (this.busy || this.turn > 1) this.drain(answer);
+    if (this.busy > 0 || this.turn > 1) this.drain(answer);
     this.flush();
   }
 
   /** Reads the datagrams queued on the socket and queues `answer`'s replies; call flush() after. */
   drain(answer: UdpAnswer): void {
-    this.busy = false;
+    if (this.busy > 0) this.busy--;
     if (this.failed) return;
     for (let round = 0; round < ROUNDS; round++) {
       // The kernel overwrote msg_namelen of the slots it filled last time.
@@ -198,7 +201,7 @@ export class UdpBatch {
         return;
       }
       this.lastRx = n;
-      if (n > 0) this.busy = true;
+      if (n > 0) this.busy = BUSY;
       for (let i = 0; i < n; i++) {
         const address = this.reader.read(this.rxNames, i * NAME);
         if (address === undefined) continue;
