@@ -208,7 +208,7 @@ t.test('--dns-workers 0 serves in the main process', async (t) => {
   t.ok(up, 'answers');
   if (!up) t.comment(triad.output());
   t.ok(await waitFor(() => /dns serving in the main process/.test(triad.output()), 10000), 'serves in the main process');
-  t.ok(await waitFor(() => /dns: UDP through Node's sockets.*TRIAD_DNS_UDP=dgram/.test(triad.output()), 10000), 'the log says UDP goes through Node\'s sockets, and why');
+  t.ok(await waitFor(() => /"reason":"TRIAD_DNS_UDP=dgram".*dns: UDP through Node's sockets/.test(triad.output()), 10000), 'the log says UDP goes through Node\'s sockets, and why');
   t.notMatch(triad.output(), /UDP answers batched/);
   t.ok(await waitFor(() => existsSync(pidFile), 5000), 'pid-file written');
   if (existsSync(pidFile)) t.equal(readFileSync(pidFile, 'utf8').trim(), String(triad.child.pid), 'it holds the PID');
