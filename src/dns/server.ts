@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { performance } from 'node:perf_hooks';
 import { DEFERRED, type ClientInfo } from './responder.js';
 import type { QueryStats } from './query-stats.js';
+import { UdpBatch, udpBatchUnavailable } from '../net/udp-batch.js';
 
 export interface ListenAddress {
   address: string;
@@ -46,6 +47,8 @@ export interface DnsServerOptions {
   exclusive?: boolean;
   /** Counts requests and responses (query-stats.ts); none by default. */
   stats?: QueryStats;
+  /** false: UDP through Node's dgram only (default: batched where the system allows, see net/udp-batch.ts). */
+  udpBatch?: boolean;
 }
 
 export interface TcpQuota {
@@ -104,6 +107,8 @@ function localAddress(a: string | undefined): string | undefined {
   return clean(a);
 }
 
+const loggedUdpPaths = new Set<string>();
+
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   let responder = opts.responder;
   const log = opts.log;
@@ -119,6 +124,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     }
   };
   const udpSockets: dgram.Socket[] = [];
+  // Batched UDP I/O (recvmmsg/sendmmsg) unless unavailable or turned off; chosen once here.
+  let udpDgramReason = opts.udpBatch === false ? 'turned off' : udpBatchUnavailable();
+  const useBatch = udpDgramReason === undefined;
   const tcpServers: net.Server[] = [];
   const conns = new Set<net.Socket>();
 
@@ -157,9 +165,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       };
       // Sockets are bound per address, so the socket's own address is where the query arrived (view match-destinations).
       let destination: string | undefined;
-      sock.on('message', (msg, rinfo) => {
+      /** The answer to send for one datagram; null when none (dropped, or deferred to `later`). */
+      const answer = (msg: Buffer, address: string, port: number): Uint8Array | null => {
         counters.udpIn++;
-        const client: ClientInfo = { address: clean(rinfo.address), port: rinfo.port, transport: 'udp', destination, received: undefined, qtype: undefined, edns: undefined };
+        const client: ClientInfo = { address, port, transport: 'udp', destination, received: undefined, qtype: undefined, edns: undefined };
         if (stats?.on) {
           client.received = performance.now();
           client.qtype = stats.request(msg, false, client.address.includes(':'));
@@ -170,17 +179,36 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         if (out !== DEFERRED) counted(out, client, false);
         if (!out) {
           counters.dropped++;
+          return null;
+        }
+        return out === DEFERRED ? null : out;
+      };
+      let batch: UdpBatch | undefined;
+      sock.on('message', (msg, rinfo) => {
+        const out = answer(msg, clean(rinfo.address), rinfo.port);
+        if (batch) {
+          // This datagram woke us: answer the ones queued behind it in the same batch.
+          if (out) batch.queueTo(out, rinfo.address, rinfo.port);
+          batch.afterMessage(answer);
+          if (batch.failed) {
+            log?.warn({ reason: batch.failed }, "dns: batched UDP failed, answering through Node's sockets");
+            batch = undefined;
+          }
           return;
         }
-        if (out === DEFERRED) return;
         // No completion callback: with one, dgram schedules a tick per answer even when the
         // send finished at once. A UDP answer that cannot be sent is lost as any datagram is;
         // the client asks again.
-        sock.send(out, rinfo.port, rinfo.address);
+        if (out) sock.send(out, rinfo.port, rinfo.address);
       });
       sock.bind({ address: l.address, port: l.port, exclusive: opts.exclusive ?? false }, () => {
         sock.off('error', onError);
         destination = localAddress(sock.address().address);
+        if (useBatch) {
+          const b = UdpBatch.open(sock);
+          if (typeof b === 'string') udpDgramReason ??= b;
+          else batch = b;
+        }
         // Never crash on socket errors (ICMP unreachable, ENOBUFS…).
         sock.on('error', (err) => log?.warn({ err }, 'dns: udp socket error'));
         udpSockets.push(sock);
@@ -302,6 +330,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   } catch (err) {
     await close();
     throw err;
+  }
+  // Said once per process (a server is started per listen address), again only if the choice changes.
+  const path = udpDgramReason ?? '';
+  if (udpSockets.length > 0 && !loggedUdpPaths.has(path)) {
+    loggedUdpPaths.add(path);
+    if (udpDgramReason === undefined) log?.info('dns: UDP answers batched (recvmmsg/sendmmsg)');
+    else log?.info({ reason: udpDgramReason }, "dns: UDP through Node's sockets");
   }
 
   return {

@@ -87,6 +87,7 @@ t.test('triad run on the shipped configuration', async (t) => {
   t.ok(await waitFor(() => /"workers":\d+/.test(triad.output()), 10000), 'runs DNS workers');
   t.match(triad.output(), /zone cafe\.babe\/IN: loaded serial 2026112201/);
   t.equal(triad.output().match(/zone cafe\.babe\/IN: loaded serial/g)?.length, 1, 'the start-up zone lines are logged once, not once per worker');
+  t.ok(await waitFor(() => /dns: UDP answers batched \(recvmmsg\/sendmmsg\)/.test(triad.output()), 10000), 'the workers say UDP is read and answered in batches');
 
   // The README's walk-through.
   const soa = q('+norec', 'cafe.babe', 'SOA');
@@ -200,12 +201,15 @@ t.test('--dns-workers 0 serves in the main process', async (t) => {
   const c2 = path.join(dir, 'conf', 'single.conf');
   writeFileSync(c2, conf.replace(new RegExp(`port ${port}`, 'g'), `port ${p2}`).replace('pid-file none;', 'pid-file "run/triad.pid";'));
   const pidFile = path.join(dir, 'zones', 'run', 'triad.pid'); // relative to `directory`, as BIND
-  const triad = startTriad(['--conf-dir', path.join(dir, 'conf'), '--named-conf', c2, '--dns-workers', '0']);
+  // Also the fallback: Node's own UDP sockets, forced.
+  const triad = startTriad(['--conf-dir', path.join(dir, 'conf'), '--named-conf', c2, '--dns-workers', '0'], { TRIAD_DNS_UDP: 'dgram' });
   t.teardown(() => triad.stop());
   const up = await waitFor(() => dig(addr, p2, ['+short', 'www.cafe.babe']).trim() === '192.168.117.128', 20000, 300);
   t.ok(up, 'answers');
   if (!up) t.comment(triad.output());
   t.ok(await waitFor(() => /dns serving in the main process/.test(triad.output()), 10000), 'serves in the main process');
+  t.ok(await waitFor(() => /"reason":"TRIAD_DNS_UDP=dgram".*dns: UDP through Node's sockets/.test(triad.output()), 10000), 'the log says UDP goes through Node\'s sockets, and why');
+  t.notMatch(triad.output(), /UDP answers batched/);
   t.ok(await waitFor(() => existsSync(pidFile), 5000), 'pid-file written');
   if (existsSync(pidFile)) t.equal(readFileSync(pidFile, 'utf8').trim(), String(triad.child.pid), 'it holds the PID');
   t.equal(await triad.stop(), 0);
