@@ -15,7 +15,11 @@ import { LEASE_FILE_HEADER, formatLease, parseLeaseFile } from './lease-file.js'
 import type { Lease } from './lease.js';
 
 export interface LeaseStoreOptions {
-  /** Rewrite compactly after this many appended records (default 10000). */
+  /**
+   * Rewrite compactly after this many appended records (default 10000), and not before the
+   * journal has grown by as many records as the last rewrite held: rewriting costs one record
+   * per lease, so a large lease table is not rewritten every few thousand ACKs.
+   */
   compactEvery?: number;
 }
 
@@ -30,6 +34,10 @@ export class LeaseStore {
   private queue: Pending[] = [];
   private flushing?: Promise<void>;
   private appended = 0;
+  /** Records the file held after its last complete rewrite (or when loaded). */
+  private rewritten = 0;
+  /** The file's size as this process has written it (-1: ask the file). */
+  private size = -1;
   private compactWanted = false;
   /** Number of fdatasync calls, for tests and stats. */
   syncs = 0;
@@ -67,6 +75,7 @@ export class LeaseStore {
     }
     const { leases, sink, damaged } = parseLeaseFile(this.file, text);
     const problems = sink.items.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`);
+    this.rewritten = leases.size;
     if (!damaged) return { leases, problems };
     const aside = `${this.file}.damaged-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
     await copyFile(this.file, aside, constants.COPYFILE_EXCL).catch(async (e: NodeJS.ErrnoException) => {
@@ -81,6 +90,7 @@ export class LeaseStore {
   /** Opens for appending; writes the header into a new file. */
   async open(): Promise<void> {
     this.fh = await open(this.file, 'a');
+    this.size = -1;
     const st = await this.fh.stat();
     if (st.size === 0) {
       await this.fh.write(LEASE_FILE_HEADER);
@@ -131,10 +141,13 @@ export class LeaseStore {
         const text = batch.length === 1 ? batch[0].text : batch.map((p) => p.text).join('');
         const fd = this.fh.fd;
         const started = performance.now();
-        before = { fd, size: fstatSync(fd).size };
+        // The size is known from the last write; fstat only after an open or a failure.
+        if (this.size < 0) this.size = fstatSync(fd).size;
+        before = { fd, size: this.size };
         let off = 0;
         const buf = Buffer.from(text, 'latin1');
         while (off < buf.length) off += writeSync(fd, buf, off);
+        this.size += buf.length;
         await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
         this.syncs++;
         this.observeSync((performance.now() - started) / 1000);
@@ -145,13 +158,15 @@ export class LeaseStore {
         if (before) {
           try {
             ftruncateSync(before.fd, before.size);
+            this.size = before.size;
           } catch {
+            this.size = -1;
             // The file stays as the failed write left it; the next load reports the torn record.
           }
         }
         for (const p of batch) p.reject(e as Error);
       }
-      if (this.appended >= (this.opts.compactEvery ?? 10000)) {
+      if (this.appended >= Math.max(this.opts.compactEvery ?? 10000, this.rewritten)) {
         this.appended = 0;
         this.compactWanted = true;
       }
@@ -163,6 +178,7 @@ export class LeaseStore {
     await this.rewrite(this.snapshot());
     const old = this.fh;
     this.fh = await open(this.file, 'a');
+    this.size = -1;
     await old?.close();
   }
 
@@ -175,6 +191,7 @@ export class LeaseStore {
       for (const l of leases) parts.push(formatLease(l));
       await out.write(parts.join(''), undefined, 'latin1');
       await out.sync();
+      this.rewritten = parts.length - 1;
     } finally {
       await out.close();
     }
