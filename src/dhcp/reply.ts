@@ -4,7 +4,7 @@
 
 import type { Scope, Subnet } from '../config/dhcpd-conf.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MsgType, OPT, type DhcpPacket } from './packet.js';
-import { options, param, type Client } from './scope.js';
+import { isSharedChain, options, param, type Client } from './scope.js';
 
 export type Destination =
   | { kind: 'relay'; ip: number; port: number } // giaddr, server port (RFC 2131 §4.1)
@@ -39,10 +39,35 @@ function u32(n: number): Buffer {
   return b;
 }
 
+/** The all-zero sname and file of most replies: shared (a reply's fields are only read). */
+const ZERO_FIELD = new Map([64, 128].map((n) => [n, Buffer.alloc(n)]));
+
 function textField(s: string | undefined, size: number): Buffer {
+  if (!s) return ZERO_FIELD.get(size) ?? Buffer.alloc(size);
   const b = Buffer.alloc(size);
-  if (s) b.write(s.slice(0, size - 1), 'latin1');
+  b.write(s.slice(0, size - 1), 'latin1');
   return b;
+}
+
+/**
+ * The options of a scope list with the subnet mask of `net` added: the same for every
+ * reply from that list, so kept with the list when it is a configuration's own
+ * (sharedChain) rather than built per reply.
+ */
+const listOptions = new WeakMap<readonly Scope[], Map<Subnet | undefined, Map<number, Buffer>>>();
+
+function optionsFor(scopes: Scope[], net: Subnet | undefined): Map<number, Buffer> {
+  const shared = isSharedChain(scopes);
+  let byNet = shared ? listOptions.get(scopes) : undefined;
+  const hit = byNet?.get(net);
+  if (hit) return hit;
+  const opts = options(scopes);
+  if (net && !opts.has(OPT.SUBNET_MASK)) opts.set(OPT.SUBNET_MASK, u32(net.mask));
+  if (shared) {
+    if (!byNet) listOptions.set(scopes, (byNet = new Map()));
+    byNet.set(net, opts);
+  }
+  return opts;
 }
 
 function maxSize(req: DhcpPacket): number {
@@ -85,9 +110,9 @@ function destination(req: DhcpPacket, reply: DhcpPacket, type: number, scopes: S
 export function buildReply(c: Client, type: number | undefined, yiaddr: number, serverId: number, scopes: Scope[], lease: number | undefined, net: Subnet | undefined): Reply {
   const req = c.req;
   const conf = scopes;
-  const opts = options(conf);
-  if (net && !opts.has(OPT.SUBNET_MASK)) opts.set(OPT.SUBNET_MASK, u32(net.mask));
+  const opts = optionsFor(conf, net);
   // dhcpd.conf(5) use-host-decl-names: the host declaration's name is the client's host-name.
+  // (A client with a host declaration never has a shared list: opts is its own here.)
   if (c.host && param(conf, 'useHostDeclNames') === true && !opts.has(OPT.HOST_NAME)) opts.set(OPT.HOST_NAME, Buffer.from(c.host.name, 'latin1'));
   const p: DhcpPacket = {
     op: BOOTREPLY,
