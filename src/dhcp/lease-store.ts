@@ -25,8 +25,10 @@ export interface LeaseStoreOptions {
 
 interface Pending {
   text: string;
-  resolve: () => void;
-  reject: (e: Error) => void;
+  /** Called once the text is on stable storage (no error) or could not be written. */
+  done: (err?: Error) => void;
+  /** Lease records in `text`. */
+  records: number;
 }
 
 export class LeaseStore {
@@ -101,9 +103,17 @@ export class LeaseStore {
   /** Resolves once the lease is on stable storage. */
   commit(lease: Lease): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ text: formatLease(lease), resolve, reject });
+      this.queue.push({ text: formatLease(lease), done: (err) => (err ? reject(err) : resolve()), records: 1 });
       this.kick();
     });
+  }
+
+  /** The records of one decision, appended together; `done` once they are on stable storage. */
+  commitAll(leases: Lease[], done: (err?: Error) => void): void {
+    let text = '';
+    for (const l of leases) text += formatLease(l);
+    this.queue.push({ text, done, records: leases.length });
+    this.kick();
   }
 
   /** Asks for a compact rewrite at the next opportunity. */
@@ -134,6 +144,7 @@ export class LeaseStore {
       const batch = this.queue;
       this.queue = [];
       let before: { fd: number; size: number } | undefined;
+      let failure: Error | undefined;
       try {
         if (!this.fh) throw new Error('lease file not open');
         // The append is a page-cache copy (cheap, done inline); the sync waits on the disk
@@ -151,9 +162,9 @@ export class LeaseStore {
         await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
         this.syncs++;
         this.observeSync((performance.now() - started) / 1000);
-        this.appended += batch.length;
-        for (const p of batch) p.resolve();
+        for (const p of batch) this.appended += p.records;
       } catch (e) {
+        failure = e as Error;
         // A write cut short (disk full, file size limit) leaves no half record behind.
         if (before) {
           try {
@@ -164,7 +175,16 @@ export class LeaseStore {
             // The file stays as the failed write left it; the next load reports the torn record.
           }
         }
-        for (const p of batch) p.reject(e as Error);
+      }
+      // A caller's exception is its own (thrown outside the journal's loop, as from a promise's callback).
+      for (const p of batch) {
+        try {
+          p.done(failure);
+        } catch (err) {
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
       }
       if (this.appended >= Math.max(this.opts.compactEvery ?? 10000, this.rewritten)) {
         this.appended = 0;
