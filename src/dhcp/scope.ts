@@ -26,11 +26,22 @@ const sharedChains = new WeakSet<readonly Scope[]>();
 export function sharedChain(scope: Scope): Scope[] {
   let c = chains.get(scope);
   if (!c) {
-    c = Object.freeze(chain(scope)) as Scope[];
+    const list: SharedList = chain(scope);
+    // Its parameters resolved once (most specific first wins, as param() walks them).
+    const resolved = new Map<string, unknown>();
+    for (const s of list) for (const [k, v] of Object.entries(s.params)) if (v !== undefined && !resolved.has(k)) resolved.set(k, v);
+    list[RESOLVED] = resolved;
+    c = Object.freeze(list) as Scope[];
     chains.set(scope, c);
     sharedChains.add(c);
   }
   return c;
+}
+
+const RESOLVED = Symbol('resolved params');
+/** A shared chain carries its parameters resolved. */
+interface SharedList extends Array<Scope> {
+  [RESOLVED]?: Map<string, unknown>;
 }
 
 /** True for a list from sharedChain (it lives as long as its configuration). */
@@ -63,6 +74,9 @@ export function scopeList(c: Client, base: Scope, classScopes: Scope[] = c.class
 }
 
 export function param<K extends keyof Params>(scopes: Scope[], k: K): Params[K] | undefined {
+  const resolved = (scopes as SharedList)[RESOLVED];
+  // The map holds, under each key, that key's value from the scopes (see sharedChain).
+  if (resolved) return resolved.get(k) as Params[K] | undefined;
   for (const s of scopes) if (s.params[k] !== undefined) return s.params[k];
   return undefined;
 }
