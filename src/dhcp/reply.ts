@@ -61,11 +61,19 @@ function optionsFor(scopes: Scope[], net: Subnet | undefined): Map<number, Buffe
   let byNet = shared ? listOptions.get(scopes) : undefined;
   const hit = byNet?.get(net);
   if (hit) return hit;
+  return merged(scopes, net, shared, byNet);
+}
+
+/** Option maps kept with their scope list (see optionsFor): their replies' option order may be kept too. */
+const sharedOptions = new WeakSet<Map<number, Buffer>>();
+
+function merged(scopes: Scope[], net: Subnet | undefined, shared: boolean, byNet: Map<Subnet | undefined, Map<number, Buffer>> | undefined): Map<number, Buffer> {
   const opts = options(scopes);
   if (net && !opts.has(OPT.SUBNET_MASK)) opts.set(OPT.SUBNET_MASK, u32(net.mask));
   if (shared) {
     if (!byNet) listOptions.set(scopes, (byNet = new Map()));
     byNet.set(net, opts);
+    sharedOptions.add(opts);
   }
   return opts;
 }
@@ -96,6 +104,27 @@ function optionOrder(req: DhcpPacket, available: Map<number, Buffer>, head: numb
     out.push(c);
   }
   return out;
+}
+
+/**
+ * The option order for a reply whose options are exactly `head` plus a shared option map:
+ * the same for every request with the same parameter request list, so kept per map and
+ * list (a copy is returned: callers append to it).
+ */
+const orders = new WeakMap<Map<number, Buffer>, Map<string, number[]>>();
+
+function orderFor(req: DhcpPacket, opts: Map<number, Buffer>, available: Map<number, Buffer>, head: number[]): number[] {
+  if (!sharedOptions.has(opts)) return optionOrder(req, available, head);
+  const prl = req.options.get(OPT.PRL);
+  const key = `${head.join(',')}/${prl ? prl.toString('latin1') : '-'}`;
+  let byKey = orders.get(opts);
+  const hit = byKey?.get(key);
+  if (hit) return hit.slice();
+  const order = optionOrder(req, available, head);
+  if (!byKey) orders.set(opts, (byKey = new Map()));
+  // Bounded: parameter request lists differ per client kind, not per client.
+  if (byKey.size < 256) byKey.set(key, order.slice());
+  return order;
 }
 
 function destination(req: DhcpPacket, reply: DhcpPacket, type: number, scopes: Scope[]): Destination {
@@ -144,7 +173,7 @@ export function buildReply(c: Client, type: number | undefined, yiaddr: number, 
     head.push(OPT.LEASE_TIME);
   }
   for (const [k, v] of opts) if (!p.options.has(k)) p.options.set(k, v);
-  const order = optionOrder(req, p.options, head);
+  const order = orderFor(req, opts, p.options, head);
   if (param(conf, 'echoClientId') === true) {
     // RFC 6842 §3: the client's own identifier goes back; dhcpd then always sends option 61,
     // the configured one when the client sent none, whatever the client asked for.
