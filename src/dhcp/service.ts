@@ -216,7 +216,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         log.warn({ conf: file }, idle);
         return;
       }
-      log.info(batchedReceive() ? 'dhcp: packets are read in batches (recvmmsg)' : 'dhcp: packets are read one at a time (this C library has no recvmmsg)');
+      log.info(batchedReceive() ? 'requests are read in batches (recvmmsg)' : 'requests are read one at a time (this C library has no recvmmsg)');
       const leases = leaseFilePath(opts, conf);
       store = new LeaseStore(leases, () => db.all());
       const loaded = await store.load();
