@@ -16,6 +16,7 @@ PKGS=(
   qemu-system-x86 ipxe-qemu                      # iPXE (network boot firmware) as a DHCP client, in qemu
   tftp-hpa tftpd-hpa atftp                       # TFTP clients and the reference server (run by the test on its own port)
   gnuplot-nox                                    # soak test: the RSS plot
+  valgrind strace                                # dhcp-instr.js (and dns-instr.js): instructions per exchange; system calls per exchange
   podman runc mmdebstrap                         # container test: builds the image on a Debian root fs made locally, no registry
   prometheus prometheus-bind-exporter            # statistics channel: promtool, a real Prometheus, bind_exporter
   openssh-server python3-pytest python3-paramiko python3-netifaces python3-requests python3-pycryptodome  # ISC Forge (test:forge)

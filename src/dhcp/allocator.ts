@@ -8,7 +8,7 @@
 import type { DhcpdConf, Pool, Scope, SharedNetwork } from '../config/dhcpd-conf.js';
 import type { Changes } from './changes.js';
 import { leaseKey, type Lease } from './lease.js';
-import { chain, fixedFor, inSubnet, param, poolOf, scopeList, type Client, type Where } from './scope.js';
+import { fixedFor, sharedChain, inSubnet, param, poolOf, scopeList, type Client, type Where } from './scope.js';
 import type { EngineState } from './engine.js';
 
 export interface Choice {
@@ -184,7 +184,7 @@ export function allocate(st: EngineState, c: Client, where: Where, nowMs: number
   const fixed = fixedFor(st, c.host, net);
   if (fixed) return { ip: fixed.ip, scopes: scopeList(c, fixed.subnet.scope), fixed: true };
   if (c.host && param(scopeList(c, net.scope, []), 'booting') === false) return undefined;
-  if (!c.host && param(chain(where.subnet.scope), 'unknownClients') === false) return undefined;
+  if (!c.host && param(sharedChain(where.subnet.scope), 'unknownClients') === false) return undefined;
   // 0. The address already offered to this client: a retransmitted DISCOVER (same xid or
   // not) gets the same answer, and the client never holds two (RFC 2131 §4.3.1).
   const held = st.db.offers.heldFor(c.key, nowMs);

@@ -14,7 +14,7 @@ import { MsgType, OPT, formatHw, type DhcpPacket } from './packet.js';
 import { buildReply, leaseTime, nak } from './reply.js';
 import { arrivalNetworkChecked, classifyRequest, type RequestState } from './request-state.js';
 import { allocate, usableFor, type Choice } from './allocator.js';
-import { authoritative, chain, client, fixedFor, inSubnet, options, param, poolOf, scopeList, subnetFor, type Client, type Where } from './scope.js';
+import { authoritative, chain, client, fixedFor, inSubnet, option, param, poolOf, scopeList, subnetFor, type Client, type Where } from './scope.js';
 import { evaluate } from './classify.js';
 
 /** What a handler decides, before the changes are attached (see Decision). */
@@ -101,7 +101,7 @@ function ddnsParams(scopes: Scope[]): DdnsParams {
     revDomainName: param(scopes, 'ddnsRevDomainname'),
     ttl: param(scopes, 'ddnsTtl'),
     clientUpdates: param(scopes, 'clientUpdates'),
-    domainOption: options(scopes).get(OPT_DOMAIN_NAME),
+    domainOption: option(scopes, OPT_DOMAIN_NAME),
   };
 }
 

@@ -12,6 +12,11 @@ import { leaseKey, type Lease } from './lease.js';
 export interface LeaseWriter {
   /** Resolves once the record is on stable storage. */
   commit(lease: Lease): Promise<void>;
+  /**
+   * All of `leases` in one append (one sync), then `done` (with the error when the write
+   * failed): the per-decision path, without a promise per record. Optional.
+   */
+  commitAll?(leases: Lease[], done: (err?: Error) => void): void;
 }
 
 export class Landing {
@@ -34,6 +39,15 @@ export class Landing {
     // A record that frees an address need not hold it; one that binds or quarantines it does.
     const holding = ch.commit.filter((l) => l.state === 'active' || l.state === 'abandoned');
     for (const l of holding) this.hold(l);
+    if (this.writer.commitAll) {
+      this.writer.commitAll(ch.commit, (err) => {
+        for (const l of holding) this.unhold(l);
+        if (err) return failed(err);
+        applyChanges(st, ch, Date.now());
+        done();
+      });
+      return;
+    }
     Promise.all(ch.commit.map((l) => this.writer.commit(l))).then(
       () => {
         for (const l of holding) this.unhold(l);

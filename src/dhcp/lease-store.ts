@@ -15,14 +15,20 @@ import { LEASE_FILE_HEADER, formatLease, parseLeaseFile } from './lease-file.js'
 import type { Lease } from './lease.js';
 
 export interface LeaseStoreOptions {
-  /** Rewrite compactly after this many appended records (default 10000). */
+  /**
+   * Rewrite compactly after this many appended records (default 10000), and not before the
+   * journal has grown by as many records as the last rewrite held: rewriting costs one record
+   * per lease, so a large lease table is not rewritten every few thousand ACKs.
+   */
   compactEvery?: number;
 }
 
 interface Pending {
   text: string;
-  resolve: () => void;
-  reject: (e: Error) => void;
+  /** Called once the text is on stable storage (no error) or could not be written. */
+  done: (err?: Error) => void;
+  /** Lease records in `text`. */
+  records: number;
 }
 
 export class LeaseStore {
@@ -30,6 +36,10 @@ export class LeaseStore {
   private queue: Pending[] = [];
   private flushing?: Promise<void>;
   private appended = 0;
+  /** Records the file held after its last complete rewrite (or when loaded). */
+  private rewritten = 0;
+  /** The file's size as this process has written it (-1: ask the file). */
+  private size = -1;
   private compactWanted = false;
   /** Number of fdatasync calls, for tests and stats. */
   syncs = 0;
@@ -67,6 +77,7 @@ export class LeaseStore {
     }
     const { leases, sink, damaged } = parseLeaseFile(this.file, text);
     const problems = sink.items.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`);
+    this.rewritten = leases.size;
     if (!damaged) return { leases, problems };
     const aside = `${this.file}.damaged-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
     await copyFile(this.file, aside, constants.COPYFILE_EXCL).catch(async (e: NodeJS.ErrnoException) => {
@@ -81,6 +92,7 @@ export class LeaseStore {
   /** Opens for appending; writes the header into a new file. */
   async open(): Promise<void> {
     this.fh = await open(this.file, 'a');
+    this.size = -1;
     const st = await this.fh.stat();
     if (st.size === 0) {
       await this.fh.write(LEASE_FILE_HEADER);
@@ -91,9 +103,17 @@ export class LeaseStore {
   /** Resolves once the lease is on stable storage. */
   commit(lease: Lease): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ text: formatLease(lease), resolve, reject });
+      this.queue.push({ text: formatLease(lease), done: (err) => (err ? reject(err) : resolve()), records: 1 });
       this.kick();
     });
+  }
+
+  /** The records of one decision, appended together; `done` once they are on stable storage. */
+  commitAll(leases: Lease[], done: (err?: Error) => void): void {
+    let text = '';
+    for (const l of leases) text += formatLease(l);
+    this.queue.push({ text, done, records: leases.length });
+    this.kick();
   }
 
   /** Asks for a compact rewrite at the next opportunity. */
@@ -124,6 +144,7 @@ export class LeaseStore {
       const batch = this.queue;
       this.queue = [];
       let before: { fd: number; size: number } | undefined;
+      let failure: Error | undefined;
       try {
         if (!this.fh) throw new Error('lease file not open');
         // The append is a page-cache copy (cheap, done inline); the sync waits on the disk
@@ -131,27 +152,41 @@ export class LeaseStore {
         const text = batch.length === 1 ? batch[0].text : batch.map((p) => p.text).join('');
         const fd = this.fh.fd;
         const started = performance.now();
-        before = { fd, size: fstatSync(fd).size };
+        // The size is known from the last write; fstat only after an open or a failure.
+        if (this.size < 0) this.size = fstatSync(fd).size;
+        before = { fd, size: this.size };
         let off = 0;
         const buf = Buffer.from(text, 'latin1');
         while (off < buf.length) off += writeSync(fd, buf, off);
+        this.size += buf.length;
         await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
         this.syncs++;
         this.observeSync((performance.now() - started) / 1000);
-        this.appended += batch.length;
-        for (const p of batch) p.resolve();
+        for (const p of batch) this.appended += p.records;
       } catch (e) {
+        failure = e as Error;
         // A write cut short (disk full, file size limit) leaves no half record behind.
         if (before) {
           try {
             ftruncateSync(before.fd, before.size);
+            this.size = before.size;
           } catch {
+            this.size = -1;
             // The file stays as the failed write left it; the next load reports the torn record.
           }
         }
-        for (const p of batch) p.reject(e as Error);
       }
-      if (this.appended >= (this.opts.compactEvery ?? 10000)) {
+      // A caller's exception is its own (thrown outside the journal's loop, as from a promise's callback).
+      for (const p of batch) {
+        try {
+          p.done(failure);
+        } catch (err) {
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+      if (this.appended >= Math.max(this.opts.compactEvery ?? 10000, this.rewritten)) {
         this.appended = 0;
         this.compactWanted = true;
       }
@@ -163,6 +198,7 @@ export class LeaseStore {
     await this.rewrite(this.snapshot());
     const old = this.fh;
     this.fh = await open(this.file, 'a');
+    this.size = -1;
     await old?.close();
   }
 
@@ -175,6 +211,7 @@ export class LeaseStore {
       for (const l of leases) parts.push(formatLease(l));
       await out.write(parts.join(''), undefined, 'latin1');
       await out.sync();
+      this.rewritten = parts.length - 1;
     } finally {
       await out.close();
     }

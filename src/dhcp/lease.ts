@@ -97,8 +97,15 @@ export class LeaseDb {
 
   /** Leases whose identity is `key` (any state). */
   forKey(key: string): Lease[] {
+    const out: Lease[] = [];
     const s = this.byKey.get(key);
-    return s ? [...s].map((ip) => this.byIp.get(ip)!).filter(Boolean) : [];
+    if (s) {
+      for (const ip of s) {
+        const l = this.byIp.get(ip);
+        if (l) out.push(l);
+      }
+    }
+    return out;
   }
 
   /** Leases with this hardware address (for clients that dropped or changed their client-id). */

@@ -138,26 +138,12 @@ export interface EncodeOptions {
 
 /** Encodes a message; options that do not fit the main area go into file/sname with option 52 (RFC 2132 §9.3). */
 export function encodePacket(p: DhcpPacket, enc: EncodeOptions): Buffer {
-  const head = Buffer.alloc(HEADER_LEN);
-  head[0] = p.op;
-  head[1] = p.htype;
-  head[2] = p.hlen;
-  head[3] = p.hops;
-  head.writeUInt32BE(p.xid >>> 0, 4);
-  head.writeUInt16BE(p.secs, 8);
-  head.writeUInt16BE(p.flags, 10);
-  head.writeUInt32BE(p.ciaddr >>> 0, 12);
-  head.writeUInt32BE(p.yiaddr >>> 0, 16);
-  head.writeUInt32BE(p.siaddr >>> 0, 20);
-  head.writeUInt32BE(p.giaddr >>> 0, 24);
-  p.chaddr.copy(head, 28, 0, 16);
-  p.sname.copy(head, 44, 0, 64);
-  p.file.copy(head, 108, 0, 128);
   if (!p.cookie) {
     // RFC 951 BOOTP: a 64-octet vendor area, answered in the request's format.
-    const vend = Buffer.alloc(64);
-    p.vend?.copy(vend, 0, 0, 64);
-    return Buffer.concat([head, vend]);
+    const out = Buffer.alloc(HEADER_LEN + 64);
+    writeHeader(p, out);
+    p.vend?.copy(out, HEADER_LEN, 0, 64);
+    return out;
   }
   const maxSize = Math.max(DEFAULT_MAX_MESSAGE, Math.min(enc.maxSize ?? DEFAULT_MAX_MESSAGE, 65535 - 28));
   // Sizes first (an option over 255 octets takes several code/len pairs, RFC 3396 §4).
@@ -166,7 +152,6 @@ export function encodePacket(p: DhcpPacket, enc: EncodeOptions): Buffer {
     if (code === OPT.PAD || code === OPT.END || code === OPT.OVERLOAD || !p.options.has(code)) continue;
     codes.push(code);
   }
-  const wire = (v: Buffer): number => v.length + 2 * Math.max(1, Math.ceil(v.length / 255));
   // Message type and server id always stay in the main area (clients look there first);
   // the others keep their order, and those past the client's size go to file/sname.
   const mainCap = maxSize - HEADER_LEN - 4 - 1 - 3; // cookie, END, room for option 52
@@ -174,12 +159,49 @@ export function encodePacket(p: DhcpPacket, enc: EncodeOptions): Buffer {
   const rest: number[] = [];
   let used = 0;
   for (const code of codes) {
-    const w = wire(p.options.get(code)!);
+    const w = wireSize(p.options.get(code)!);
     if (code === OPT.MESSAGE_TYPE || code === OPT.SERVER_ID || (rest.length === 0 && used + w <= mainCap)) {
       main.push(code);
       used += w;
     } else rest.push(code);
   }
+  if (rest.length === 0) {
+    // Everything fits the main area (the usual reply): written in place, no overload.
+    const out = Buffer.alloc(Math.max(BOOTP_MIN_LEN, HEADER_LEN + 4 + used + 1));
+    writeHeader(p, out);
+    out.writeUInt32BE(MAGIC_COOKIE, HEADER_LEN);
+    let at = HEADER_LEN + 4;
+    for (const code of main) at += writeOption(out, at, code, p.options.get(code)!);
+    out[at] = OPT.END;
+    return out;
+  }
+  return encodeOverloaded(p, main, rest, used);
+}
+
+/** The fixed BOOTP header (RFC 951) into the first HEADER_LEN octets of `out`. */
+function writeHeader(p: DhcpPacket, out: Buffer): void {
+  out[0] = p.op;
+  out[1] = p.htype;
+  out[2] = p.hlen;
+  out[3] = p.hops;
+  out.writeUInt32BE(p.xid >>> 0, 4);
+  out.writeUInt16BE(p.secs, 8);
+  out.writeUInt16BE(p.flags, 10);
+  out.writeUInt32BE(p.ciaddr >>> 0, 12);
+  out.writeUInt32BE(p.yiaddr >>> 0, 16);
+  out.writeUInt32BE(p.siaddr >>> 0, 20);
+  out.writeUInt32BE(p.giaddr >>> 0, 24);
+  p.chaddr.copy(out, 28, 0, 16);
+  p.sname.copy(out, 44, 0, 64);
+  p.file.copy(out, 108, 0, 128);
+}
+
+const wireSize = (v: Buffer): number => v.length + 2 * Math.max(1, Math.ceil(v.length / 255));
+
+/** A reply whose options overflow the main area: the rest into file/sname with option 52 (RFC 2132 §9.3). */
+function encodeOverloaded(p: DhcpPacket, main: number[], rest: number[], used: number): Buffer {
+  const head = Buffer.alloc(HEADER_LEN);
+  writeHeader(p, head);
   let overload = 0;
   if (rest.length) {
     const areas: { off: number; size: number; bit: number }[] = [];
@@ -187,7 +209,7 @@ export function encodePacket(p: DhcpPacket, enc: EncodeOptions): Buffer {
     if (p.sname.every((b) => b === 0)) areas.push({ off: 44, size: 64, bit: 2 });
     for (const area of areas) {
       let at = 0;
-      while (rest.length && at + wire(p.options.get(rest[0])!) <= area.size - 1) {
+      while (rest.length && at + wireSize(p.options.get(rest[0])!) <= area.size - 1) {
         at += writeOption(head, area.off + at, rest[0], p.options.get(rest.shift()!)!);
       }
       if (at > 0) {

@@ -4,7 +4,7 @@
 
 import type { Scope, Subnet } from '../config/dhcpd-conf.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MsgType, OPT, type DhcpPacket } from './packet.js';
-import { options, param, type Client } from './scope.js';
+import { isSharedChain, options, param, type Client } from './scope.js';
 
 export type Destination =
   | { kind: 'relay'; ip: number; port: number } // giaddr, server port (RFC 2131 §4.1)
@@ -39,10 +39,43 @@ function u32(n: number): Buffer {
   return b;
 }
 
+/** The all-zero sname and file of most replies: shared (a reply's fields are only read). */
+const ZERO_FIELD = new Map([64, 128].map((n) => [n, Buffer.alloc(n)]));
+
 function textField(s: string | undefined, size: number): Buffer {
+  if (!s) return ZERO_FIELD.get(size) ?? Buffer.alloc(size);
   const b = Buffer.alloc(size);
-  if (s) b.write(s.slice(0, size - 1), 'latin1');
+  b.write(s.slice(0, size - 1), 'latin1');
   return b;
+}
+
+/**
+ * The options of a scope list with the subnet mask of `net` added: the same for every
+ * reply from that list, so kept with the list when it is a configuration's own
+ * (sharedChain) rather than built per reply.
+ */
+const listOptions = new WeakMap<readonly Scope[], Map<Subnet | undefined, Map<number, Buffer>>>();
+
+function optionsFor(scopes: Scope[], net: Subnet | undefined): Map<number, Buffer> {
+  const shared = isSharedChain(scopes);
+  let byNet = shared ? listOptions.get(scopes) : undefined;
+  const hit = byNet?.get(net);
+  if (hit) return hit;
+  return merged(scopes, net, shared, byNet);
+}
+
+/** Option maps kept with their scope list (see optionsFor): their replies' option order may be kept too. */
+const sharedOptions = new WeakSet<Map<number, Buffer>>();
+
+function merged(scopes: Scope[], net: Subnet | undefined, shared: boolean, byNet: Map<Subnet | undefined, Map<number, Buffer>> | undefined): Map<number, Buffer> {
+  const opts = options(scopes);
+  if (net && !opts.has(OPT.SUBNET_MASK)) opts.set(OPT.SUBNET_MASK, u32(net.mask));
+  if (shared) {
+    if (!byNet) listOptions.set(scopes, (byNet = new Map()));
+    byNet.set(net, opts);
+    sharedOptions.add(opts);
+  }
+  return opts;
 }
 
 function maxSize(req: DhcpPacket): number {
@@ -73,6 +106,27 @@ function optionOrder(req: DhcpPacket, available: Map<number, Buffer>, head: numb
   return out;
 }
 
+/**
+ * The option order for a reply whose options are exactly `head` plus a shared option map:
+ * the same for every request with the same parameter request list, so kept per map and
+ * list (a copy is returned: callers append to it).
+ */
+const orders = new WeakMap<Map<number, Buffer>, Map<string, number[]>>();
+
+function orderFor(req: DhcpPacket, opts: Map<number, Buffer>, available: Map<number, Buffer>, head: number[]): number[] {
+  if (!sharedOptions.has(opts)) return optionOrder(req, available, head);
+  const prl = req.options.get(OPT.PRL);
+  const key = `${head.join(',')}/${prl ? prl.toString('latin1') : '-'}`;
+  let byKey = orders.get(opts);
+  const hit = byKey?.get(key);
+  if (hit) return hit.slice();
+  const order = optionOrder(req, available, head);
+  if (!byKey) orders.set(opts, (byKey = new Map()));
+  // Bounded: parameter request lists differ per client kind, not per client.
+  if (byKey.size < 256) byKey.set(key, order.slice());
+  return order;
+}
+
 function destination(req: DhcpPacket, reply: DhcpPacket, type: number, scopes: Scope[]): Destination {
   if (req.giaddr !== 0) return { kind: 'relay', ip: req.giaddr, port: 67 };
   if (type === MsgType.NAK) return { kind: 'broadcast' };
@@ -85,9 +139,9 @@ function destination(req: DhcpPacket, reply: DhcpPacket, type: number, scopes: S
 export function buildReply(c: Client, type: number | undefined, yiaddr: number, serverId: number, scopes: Scope[], lease: number | undefined, net: Subnet | undefined): Reply {
   const req = c.req;
   const conf = scopes;
-  const opts = options(conf);
-  if (net && !opts.has(OPT.SUBNET_MASK)) opts.set(OPT.SUBNET_MASK, u32(net.mask));
+  const opts = optionsFor(conf, net);
   // dhcpd.conf(5) use-host-decl-names: the host declaration's name is the client's host-name.
+  // (A client with a host declaration never has a shared list: opts is its own here.)
   if (c.host && param(conf, 'useHostDeclNames') === true && !opts.has(OPT.HOST_NAME)) opts.set(OPT.HOST_NAME, Buffer.from(c.host.name, 'latin1'));
   const p: DhcpPacket = {
     op: BOOTREPLY,
@@ -119,7 +173,7 @@ export function buildReply(c: Client, type: number | undefined, yiaddr: number, 
     head.push(OPT.LEASE_TIME);
   }
   for (const [k, v] of opts) if (!p.options.has(k)) p.options.set(k, v);
-  const order = optionOrder(req, p.options, head);
+  const order = orderFor(req, opts, p.options, head);
   if (param(conf, 'echoClientId') === true) {
     // RFC 6842 §3: the client's own identifier goes back; dhcpd then always sends option 61,
     // the configured one when the client sent none, whatever the client asked for.

@@ -15,11 +15,45 @@ export function chain(scope: Scope | undefined): Scope[] {
   return out;
 }
 
+/** A configuration's scopes never change once loaded: each one's chain is built once. */
+const chains = new WeakMap<Scope, Scope[]>();
+const sharedChains = new WeakSet<readonly Scope[]>();
+
+/**
+ * chain(scope), the same (frozen) array every time: what the scope list of a client without
+ * a host declaration, classes or `if` statements is, so per-list answers can be kept with it.
+ */
+export function sharedChain(scope: Scope): Scope[] {
+  let c = chains.get(scope);
+  if (!c) {
+    const list: SharedList = chain(scope);
+    // Its parameters resolved once (most specific first wins, as param() walks them).
+    const resolved = new Map<string, unknown>();
+    for (const s of list) for (const [k, v] of Object.entries(s.params)) if (v !== undefined && !resolved.has(k)) resolved.set(k, v);
+    list[RESOLVED] = resolved;
+    c = Object.freeze(list) as Scope[];
+    chains.set(scope, c);
+    sharedChains.add(c);
+  }
+  return c;
+}
+
+const RESOLVED = Symbol('resolved params');
+/** A shared chain carries its parameters resolved. */
+interface SharedList extends Array<Scope> {
+  [RESOLVED]?: Map<string, unknown>;
+}
+
+/** True for a list from sharedChain (it lives as long as its configuration). */
+export const isSharedChain = (scopes: readonly Scope[]): boolean => sharedChains.has(scopes);
+
 /**
  * Most specific first: host (its groups up to global, excluding the network's), classes,
  * pool/subnet chain; each scope preceded by the branches of its `if` chains that match.
  */
 export function scopeList(c: Client, base: Scope, classScopes: Scope[] = c.classes.scopes): Scope[] {
+  // The common case (no host, no classes, no `if`): the pool's or subnet's own chain.
+  if (!c.host && classScopes.length === 0 && !c.conf.hasConditionals) return sharedChain(base);
   const baseChain = chain(base);
   const seen = new Set(baseChain);
   const out: Scope[] = [];
@@ -40,7 +74,19 @@ export function scopeList(c: Client, base: Scope, classScopes: Scope[] = c.class
 }
 
 export function param<K extends keyof Params>(scopes: Scope[], k: K): Params[K] | undefined {
+  const resolved = (scopes as SharedList)[RESOLVED];
+  // The map holds, under each key, that key's value from the scopes (see sharedChain).
+  if (resolved) return resolved.get(k) as Params[K] | undefined;
   for (const s of scopes) if (s.params[k] !== undefined) return s.params[k];
+  return undefined;
+}
+
+/** One option's value as options(scopes) would have it, without merging the rest. */
+export function option(scopes: Scope[], code: number): Buffer | undefined {
+  for (const s of scopes) {
+    const v = s.options.get(code);
+    if (v !== undefined) return v;
+  }
   return undefined;
 }
 

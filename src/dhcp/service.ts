@@ -15,7 +15,7 @@ import { controlSocketPath, registerServiceControl } from '../control/server.js'
 import type { DhcpdConf } from '../config/dhcpd-conf.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { LinkFollower, readiness, type LinkSelection, type LinkTable, type Readiness } from '../net/link-watch.js';
-import { canOpenPacketSockets } from '../net/packet-io.js';
+import { batchedReceive, canOpenPacketSockets } from '../net/packet-io.js';
 import { newEngineState, type EngineState } from './engine.js';
 import { LeaseDb } from './lease.js';
 import { LeaseStore } from './lease-store.js';
@@ -216,6 +216,7 @@ export async function createDhcpService(opts: RunOptions): Promise<Service | und
         log.warn({ conf: file }, idle);
         return;
       }
+      log.info(batchedReceive() ? 'requests are read in batches (recvmmsg)' : 'requests are read one at a time (this C library has no recvmmsg)');
       const leases = leaseFilePath(opts, conf);
       store = new LeaseStore(leases, () => db.all());
       const loaded = await store.load();

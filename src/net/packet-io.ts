@@ -17,6 +17,21 @@ const POLLIN = 1;
 const EAGAIN = 11;
 const EINTR = 4;
 const SLAB = 256 * 1024;
+/** Frames per recvmmsg(2). */
+const RX_BATCH = 16;
+/** Receive slot: a jumbo frame (9000 MTU, VLAN tag) fits; larger ones are truncated. */
+const RX_SLOT = 9216;
+const MMSG = 64; // sizeof(struct mmsghdr) on LP64
+const IOV = 16; // sizeof(struct iovec)
+/**
+ * Event-loop turns to keep draining after a short batch before going back to poll(): the
+ * next frame of an exchange (a REQUEST after its OFFER) often arrives within one, and a
+ * frame caught there saves a poll() wake-up through the thread pool. Measured with
+ * dhcp-instr.js (STRACE=1) at 1000 exchanges/s: with 0 turns, about half again as many
+ * futex calls (thread-pool wake-ups) as with 1; with 3 (the older loop, one recv() a
+ * frame), two reads in three found nothing.
+ */
+const SPIN = 1;
 
 const htons = (n: number): number => ((n & 0xff) << 8) | ((n >> 8) & 0xff);
 
@@ -55,6 +70,54 @@ export function lib(): Libc {
 export function errnoText(): string {
   const e = koffi.errno();
   return `${lib().strerror(e)} (errno ${e})`;
+}
+
+interface BatchRx {
+  lib: { recvmmsg: (fd: number, vec: Buffer, n: number, flags: number, timeout: null) => number };
+  vec: Buffer;
+  slot: Buffer[];
+  keep: Buffer[];
+}
+
+let mmsgLib: BatchRx['lib'] | null | undefined;
+
+/**
+ * Preallocated mmsghdr vector and slots for recvmmsg(2), or undefined where the C library
+ * lacks it (then frames are read one recv() at a time).
+ */
+function batchRx(): BatchRx | undefined {
+  if (mmsgLib === undefined) {
+    try {
+      const l = koffi.load('libc.so.6');
+      // Cast: koffi's function object, C signature in the string.
+      mmsgLib = { recvmmsg: l.func('int recvmmsg(int, void *, unsigned int, int, void *)') as BatchRx['lib']['recvmmsg'] };
+    } catch {
+      mmsgLib = null;
+    }
+  }
+  if (!mmsgLib) return undefined;
+  const area = Buffer.alloc(RX_BATCH * RX_SLOT);
+  const iov = Buffer.alloc(RX_BATCH * IOV);
+  const vec = Buffer.alloc(RX_BATCH * MMSG);
+  const areaAddr = Number(koffi.address(area) as bigint);
+  const iovAddr = Number(koffi.address(iov) as bigint);
+  const slot: Buffer[] = [];
+  for (let i = 0; i < RX_BATCH; i++) {
+    iov.writeBigUInt64LE(BigInt(areaAddr + i * RX_SLOT), i * IOV);
+    iov.writeBigUInt64LE(BigInt(RX_SLOT), i * IOV + 8);
+    // struct msghdr: msg_iov at 16, msg_iovlen at 24; no name, no control data.
+    vec.writeBigUInt64LE(BigInt(iovAddr + i * IOV), i * MMSG + 16);
+    vec.writeBigUInt64LE(1n, i * MMSG + 24);
+    slot.push(area.subarray(i * RX_SLOT, (i + 1) * RX_SLOT));
+  }
+  // The vector holds raw addresses of `area` and `iov`: keep them reachable with it.
+  return { lib: mmsgLib, vec, slot, keep: [area, iov] };
+}
+
+/** True when PacketSocket receives with recvmmsg(2) (batches), false when with recv(2). */
+export function batchedReceive(): boolean {
+  batchRx();
+  return !!mmsgLib;
 }
 
 /** Classic BPF: accept incoming IPv4/UDP (unfragmented) to `port`; the tail is `tcpdump -dd 'ip and udp dst port N'`. */
@@ -143,10 +206,24 @@ export class PacketSocket {
     if (n < 0) throw new Error(`send: ${errnoText()}`);
   }
 
-  // Frames are received straight into a slab and handed out as views of it, so a frame
-  // costs no copy and no allocation of its own; a slab is replaced when nearly full.
+  // Received frames are handed out as views of a slab, so a frame costs no allocation of
+  // its own and stays valid for as long as its receiver keeps it (the DHCP server holds a
+  // request across the lease file's fdatasync); a slab is replaced when nearly full, never
+  // overwritten.
   private slab = Buffer.allocUnsafe(SLAB);
   private slabOff = 0;
+  private rx = batchRx();
+
+  private take(src: Buffer, n: number): Buffer {
+    if (SLAB - this.slabOff < n) {
+      this.slab = Buffer.allocUnsafe(SLAB);
+      this.slabOff = 0;
+    }
+    const off = this.slabOff;
+    src.copy(this.slab, off, 0, n);
+    this.slabOff += (n + 7) & ~7;
+    return this.slab.subarray(off, off + n);
+  }
 
   /** Non-blocking receive; undefined when nothing is queued. */
   tryRecv(): Buffer | undefined {
@@ -168,13 +245,55 @@ export class PacketSocket {
     return f;
   }
 
+  /**
+   * Receives what is queued, up to RX_BATCH frames, and hands each to `onFrame`; returns
+   * how many. With recvmmsg(2) that is one system call, and a short count also says the
+   * queue is empty now, so no further read is needed to find that out.
+   */
+  private drain(onFrame: (frame: Buffer) => void, onError: (e: Error) => void): number {
+    if (this.closed) return 0;
+    const rx = this.rx;
+    if (!rx) {
+      let got = 0;
+      for (; got < RX_BATCH; got++) {
+        let f: Buffer | undefined;
+        try {
+          f = this.tryRecv();
+        } catch (e) {
+          onError(e as Error);
+          break;
+        }
+        if (!f) break;
+        onFrame(f);
+      }
+      return got;
+    }
+    const n = rx.lib.recvmmsg(this.fd, rx.vec, RX_BATCH, MSG_DONTWAIT, null);
+    if (n < 0) {
+      const e = koffi.errno();
+      if (e !== EAGAIN && e !== EINTR) onError(new Error(`recvmmsg: ${errnoText()}`));
+      return 0;
+    }
+    for (let i = 0; i < n; i++) {
+      const len = rx.vec.readUInt32LE(i * MMSG + 56);
+      onFrame(this.take(rx.slot[i], len));
+    }
+    return n;
+  }
+
+  private pfd?: Buffer;
+
   /** Waits (off the main thread) until a frame is readable or `timeoutMs` passes. */
   wait(timeoutMs: number): Promise<boolean> {
-    const pfd = Buffer.alloc(8);
-    pfd.writeInt32LE(this.fd, 0);
-    pfd.writeInt16LE(POLLIN, 4);
+    let pfd = this.pfd;
+    if (!pfd) {
+      pfd = this.pfd = Buffer.alloc(8);
+      pfd.writeInt32LE(this.fd, 0);
+      pfd.writeInt16LE(POLLIN, 4);
+    }
+    const p = pfd;
     return new Promise((resolve) => {
-      lib().poll.async(pfd, 1, timeoutMs, (err, res) => resolve(!err && res > 0 && (pfd.readInt16LE(6) & POLLIN) !== 0));
+      lib().poll.async(p, 1, timeoutMs, (err, res) => resolve(!err && res > 0 && (p.readInt16LE(6) & POLLIN) !== 0));
     });
   }
 
@@ -194,32 +313,33 @@ export class PacketSocket {
   private looping = false;
 
   private async loopInner(onFrame: (frame: Buffer) => void, onError: (e: Error) => void): Promise<void> {
-    // Under load, poll() on a worker thread costs a thread hop per wake-up; so while frames
-    // keep coming we only yield to the event loop (setImmediate) between non-blocking drains,
-    // and go back to waiting in poll() after a quiet spell.
-    let quiet = 0;
+    // poll() on a worker thread costs a thread hop per wake-up, and a read that finds the
+    // queue empty costs a system call and an event-loop turn. A batch that came back short
+    // means the queue was empty a moment ago, so after SPIN quiet turns we go back to poll();
+    // while batches come back full we keep draining, yielding to the event loop between.
+    let full = false;
     while (!this.closed) {
-      if (quiet > 2) {
+      if (!full) {
         const ready = await this.wait(250);
         if (this.closed) break;
         if (!ready) continue;
-        quiet = 0;
       }
-      let got = 0;
-      for (; got < 64; got++) {
-        let f: Buffer | undefined;
-        try {
-          f = this.tryRecv();
-        } catch (e) {
-          onError(e as Error);
-          break;
-        }
-        if (!f) break;
-        onFrame(f);
-      }
-      quiet = got ? 0 : quiet + 1;
-      await new Promise<void>((r) => setImmediate(r));
+      const got = this.drain(onFrame, onError);
+      full = got >= RX_BATCH;
+      if (got > 0 && !full) full = await this.spin(onFrame, onError);
+      else if (full) await new Promise<void>((r) => setImmediate(r));
     }
+  }
+
+  /** Drains once per event-loop turn until SPIN turns in a row find nothing; true when a batch came full. */
+  private async spin(onFrame: (frame: Buffer) => void, onError: (e: Error) => void): Promise<boolean> {
+    for (let quiet = 0; quiet < SPIN && !this.closed; ) {
+      await new Promise<void>((r) => setImmediate(r));
+      const got = this.drain(onFrame, onError);
+      if (got >= RX_BATCH) return true;
+      quiet = got ? 0 : quiet + 1;
+    }
+    return false;
   }
 
   close(): void {

@@ -96,3 +96,32 @@ t.test('group commit: many commits, few syncs; compaction keeps every lease', as
   t.ok(recordCount < 200 + 3 + 200, `compacted (${recordCount} records)`);
   t.equal(formatIPv4([...after.keys()].sort((a, b) => b - a)[0]), '10.99.1.199');
 });
+
+t.test('a large lease table is rewritten only once the journal has grown by as many records', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-leases-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'dhcpd.leases');
+  const lease = (i: number, ends: number): Lease => ({ ip: ip('10.98.0.0')! + i, starts: 1_800_000_000, ends, state: 'active', hwType: 1, hwAddr: Buffer.from([2, 0, 0, 0, i >> 8, i & 255]) });
+  // A file of 300 leases, then 299 renewals (one batch each) with compactEvery 50.
+  writeFileSync(file, Array.from({ length: 300 }, (_, i) => formatLease(lease(i, 1_800_000_600))).join(''));
+  const db = new LeaseDb();
+  const store = new LeaseStore(file, () => db.all(), { compactEvery: 50 });
+  const { leases } = await store.load();
+  for (const l of leases.values()) db.put(l);
+  await store.open();
+  const records = (): number => (readFileSync(file, 'utf8').match(/^lease /gm) ?? []).length;
+  for (let i = 0; i < 299; i++) {
+    const l = lease(i, 1_800_000_900);
+    db.put(l);
+    await store.commit(l);
+  }
+  t.equal(records(), 599, '299 appended records, no rewrite yet (fewer than the 300 the file held)');
+  const l = lease(299, 1_800_000_900);
+  db.put(l);
+  await store.commit(l);
+  await store.close();
+  t.equal(records(), 300, 'the 300th appended record rewrote the file: one record per lease');
+  const { leases: after } = parseLeaseFile(file, readFileSync(file, 'utf8'));
+  t.equal(after.size, 300);
+  t.ok([...after.values()].every((x) => x.ends === 1_800_000_900), 'every lease as last written');
+});
