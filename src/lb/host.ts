@@ -76,11 +76,38 @@ export async function resolveMac(ip: string, iface: string): Promise<string | un
   }
 }
 
-/** Sets a sysctl when it differs, and says so. */
-export async function ensureSysctl(key: string, value: string, log: Logger): Promise<void> {
-  const file = `/proc/sys/${key.replace(/\./g, '/')}`;
-  const cur = (await readFile(file, 'utf8').catch(() => '')).trim();
-  if (cur === value) return;
-  await writeFile(file, value);
-  log.info({ sysctl: key, from: cur, to: value }, 'sysctl set for the load balancer');
+const sysctlFile = (key: string): string => `/proc/sys/${key.replace(/\./g, '/')}`;
+
+/**
+ * Sysctls the load balancer changed and the value each had before. At stop they are put
+ * back, so a stopped Triad leaves the host forwarding as it found it; a value someone
+ * changed again meanwhile is theirs and is left alone.
+ */
+export class SysctlChanges {
+  private readonly before = new Map<string, { was: string; set: string }>();
+  constructor(private readonly log: Logger) {}
+
+  /** Sets a sysctl when it differs, and says so. */
+  async set(key: string, value: string): Promise<void> {
+    const cur = (await readFile(sysctlFile(key), 'utf8').catch(() => '')).trim();
+    if (cur === value) return;
+    await writeFile(sysctlFile(key), value);
+    const had = this.before.get(key);
+    this.before.set(key, { was: had ? had.was : cur, set: value });
+    this.log.info({ sysctl: key, from: cur, to: value }, 'sysctl set for the load balancer');
+  }
+
+  async restore(): Promise<void> {
+    for (const [key, { was, set }] of this.before) {
+      const cur = (await readFile(sysctlFile(key), 'utf8').catch(() => '')).trim();
+      if (was === '' || cur !== set) continue;
+      try {
+        await writeFile(sysctlFile(key), was);
+        this.log.info({ sysctl: key, from: set, to: was }, 'sysctl restored');
+      } catch (e) {
+        this.log.warn({ sysctl: key, err: (e as Error).message }, 'cannot restore sysctl');
+      }
+    }
+    this.before.clear();
+  }
 }

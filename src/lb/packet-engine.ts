@@ -25,7 +25,7 @@ import { BatchPacketSocket, pollReadable, TP_STATUS_CSUMNOTREADY, TP_STATUS_VLAN
 import type { ConnTimeouts } from './conn-table.js';
 import type { Datapath, DesiredState, DpServer, DpVirtualServer, ServerCounters } from './datapath.js';
 import { counterKey } from './datapath.js';
-import { ensureSysctl } from './host.js';
+import { SysctlChanges } from './host.js';
 import { applyGuard, guardRuleset, type GuardEntry } from './vrrp-guard.js';
 import { buildPathVs, PacketPath, Verdict, vsKey, type PathServer, type PathVs } from './packet-path.js';
 
@@ -83,11 +83,14 @@ export class PacketEngine implements Datapath {
   private followOn = new Map<number, Set<number>>();
   /** The kernel guard's rule set last installed (vrrp-guard.ts), to skip unchanged ones. */
   private guardText = '';
+  /** Forwarding turned off on served interfaces, put back at stop. */
+  private readonly sysctls: SysctlChanges;
 
   constructor(
     private readonly log: Logger,
     private readonly opts: PacketEngineOptions = {},
   ) {
+    this.sysctls = new SysctlChanges(log);
     this.path = new PacketPath(opts.timeouts);
     this.path.onArp = (ifIndex, ip, mac) => this.learn(ifIndex, ip, mac);
   }
@@ -139,7 +142,7 @@ export class PacketEngine implements Datapath {
     // GRO/LRO would hand us superpackets larger than the MTU, which cannot be re-sent.
     await run('ethtool', ['-K', name, 'gro', 'off', 'lro', 'off']).catch((e: { stderr?: string }) => this.log.debug({ iface: name, err: e.stderr?.trim() }, 'ethtool -K gro/lro off (best effort)'));
     // Forwarding off on served interfaces: the kernel then drops VIP frames silently.
-    await ensureSysctl(`net.ipv4.conf.${name}.forwarding`, '0', this.log).catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
+    await this.sysctls.set(`net.ipv4.conf.${name}.forwarding`, '0').catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
     const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch });
     this.socks.set(l.index, sock);
     this.indexSockets();
@@ -440,6 +443,7 @@ export class PacketEngine implements Datapath {
     this.indexSockets();
     this.path.conns.clear();
     if (this.guardText) await applyGuard(guardRuleset([])).catch(() => undefined);
+    await this.sysctls.restore();
     this.log.info(this.stats(), 'packet engine stopped');
   }
 }

@@ -13,7 +13,7 @@ import { bodyString, servicePanel, type RunOptions, type Service } from '../serv
 import { checkKeepalivedConf, lbConfPath } from './config-check.js';
 import type { Datapath } from './datapath.js';
 import { checkKey, HealthMonitor, type CheckSpec } from './health.js';
-import { addVip, delVip, ensureSysctl, gratuitousArp, hostAddressesFrom, interfaceFor, macText, resolveMac } from './host.js';
+import { addVip, delVip, SysctlChanges, gratuitousArp, hostAddressesFrom, interfaceFor, macText, resolveMac } from './host.js';
 import { linkWatcher, readiness, usable, type LinkTable, type LinkWatcher } from '../net/link-watch.js';
 import { ipNumber } from '../wire/ipv4.js';
 import { computeModel, drainKey, type ModelOutput, type VsPlacement } from './model.js';
@@ -64,6 +64,8 @@ export class LbService implements Service {
   private placements = new Map<string, VsPlacement | undefined>();
   private macs = new Map<string, string>();
   private addedVips = new Set<string>();
+  /** ip_forward turned on for NAT, put back at stop. */
+  private sysctls!: SysctlChanges;
   private model?: ModelOutput;
   private updating?: Promise<void>;
   private dirty = false;
@@ -98,6 +100,7 @@ export class LbService implements Service {
     private readonly datapath?: string,
   ) {
     this.log = opts.log.child({ service: 'lb' });
+    this.sysctls = new SysctlChanges(this.log);
     this.drainFile = path.join(opts.dataDir, 'lb-drains.json');
     this.monitor = new HealthMonitor(
       (_key, target, st) => {
@@ -196,6 +199,7 @@ export class LbService implements Service {
       await delVip(ip, iface);
     }
     this.addedVips.clear();
+    await this.sysctls.restore();
     await this.closeControl?.();
     this.log.info('load balancer stopped; nft tables removed');
   }
@@ -298,7 +302,7 @@ export class LbService implements Service {
       if (vs.datapath !== 'packet' && !vrrpAddresses(this.conf).has(vs.vip)) wanted.add(`${vs.vip}%${iface}`);
     }
     this.noteLinks(used);
-    if (this.conf.virtualServers.some((v) => v.kind === 'NAT' && v.datapath !== 'packet')) await ensureSysctl('net.ipv4.ip_forward', '1', this.log);
+    if (this.conf.virtualServers.some((v) => v.kind === 'NAT' && v.datapath !== 'packet')) await this.sysctls.set('net.ipv4.ip_forward', '1');
     for (const k of wanted) {
       const [ip, iface] = k.split('%');
       const link = table.byName(iface);

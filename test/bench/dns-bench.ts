@@ -1,5 +1,5 @@
 // `npm run bench:dns`: authoritative and cached queries per second, Triad against BIND 9
-// (`named -n 1`), same machine, same named.conf and 10,000-name zone, one run; beside
+// (`named -n N`, N = Triad's DNS workers: 1 pinned, or every core), same machine, same named.conf and 10,000-name zone, one run; beside
 // the plain Triad, one with its statistics channel scraped every second and one writing
 // its query log to a file. Twice: every server pinned to one core (dnsperf on another),
 // then on all cores. dnsperf (Debian's) drives all with the same query file (≈5% NXDOMAIN).
@@ -208,7 +208,6 @@ function rssLine(what: string, idle: number[], after: number[]): string {
   return `${what}: DNS worker RSS idle ${f(idle)} MiB, after the rounds ${f(after)} MiB; worst ratio ${Number.isFinite(worst) ? worst.toFixed(2) : '?'}× (target ≤ 1.5×)`;
 }
 
-const BIND_NAME = 'BIND 9 named -n 1';
 const TRIAD_NAME = 'Triad';
 
 /** Every server of one core mode, started together, measured in alternating rounds, stopped. */
@@ -217,6 +216,8 @@ async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<s
   const d = path.join(dir, mode);
   mkdirSync(d, { recursive: true });
   const workers = mode === 'one-core' ? 1 : os.availableParallelism();
+  // Core for core: BIND gets as many threads as Triad has DNS workers (one pinned core, or all).
+  const BIND_NAME = `BIND 9 named -n ${workers}`;
   const qfile = path.join(dir, 'queries.txt');
   const servers: Server[] = [];
   const triad = (name: string, port: number, conf: string): Server => {
@@ -231,7 +232,7 @@ async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<s
     // with the statistics channel scraped every second, one writing its query log to a file.
     const [bindPort, triadPort, statsPort, qlogPort, metricsPort] = [0, 1, 2, 3, 4].map((i) => basePort + i);
     writeFileSync(path.join(d, 'bind.conf'), namedConf(dir, addr, bindPort));
-    servers.push(start(mode, BIND_NAME, 'named', ['-g', '-n', '1', '-c', path.join(d, 'bind.conf')], bindPort));
+    servers.push(start(mode, BIND_NAME, 'named', ['-g', '-n', String(workers), '-c', path.join(d, 'bind.conf')], bindPort));
     servers.push(triad(TRIAD_NAME, triadPort, namedConf(dir, addr, triadPort)));
     const withStats = `Triad + /metrics scraped every 1 s`;
     servers.push(triad(withStats, statsPort, namedConf(dir, addr, statsPort, `statistics-channels { inet 127.0.0.1 port ${metricsPort}; };\n`)));
@@ -281,7 +282,7 @@ async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<s
       const bindCachePort = basePort + 5;
       const triadCachePort = basePort + 6;
       writeFileSync(path.join(d, 'bind-cache.conf'), cacheConf(dir, addr, bindCachePort, bindPort));
-      const bc = start(mode, 'BIND 9 cache -n 1', 'named', ['-g', '-n', '1', '-c', path.join(d, 'bind-cache.conf')], bindCachePort);
+      const bc = start(mode, `BIND 9 cache -n ${workers}`, 'named', ['-g', '-n', String(workers), '-c', path.join(d, 'bind-cache.conf')], bindCachePort);
       servers.push(bc);
       const tc = triad('Triad cache', triadCachePort, cacheConf(dir, addr, triadCachePort, bindPort));
       servers.push(tc);

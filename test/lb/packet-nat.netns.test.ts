@@ -38,6 +38,9 @@ t.before(async () => {
     topo.ip('-n', topo.ns(r), 'route', 'add', 'default', 'via', '10.1.0.1');
     rsProcs.push(await topo.startRs(r, `rs${i + 1}`, 8080));
   }
+  // A box that routed before Triad came: the packet engine turns forwarding off on the
+  // interfaces it serves, and must turn it back on when it stops.
+  topo.sysctl('l', 'net.ipv4.ip_forward=1');
   topo.startTriad('l', topo.writeConf(CONF), ['--lb-datapath', 'packet']);
   await topo.waitFor(allUp);
 });
@@ -136,4 +139,6 @@ t.test('SIGTERM leaves nothing behind', async (t) => {
   t.ok(topo.triadLog.some((l) => /packet engine stopped/.test(l)), 'engine stopped with its counters');
   const r = topo.client('c', 'tcp', VIP, 80, 1, 1);
   t.equal(r.failures, 1, 'the VIP is gone with the process');
+  for (const i of ['eth0', 'eth1']) t.equal(topo.sh('l', 'sysctl', '-n', `net.ipv4.conf.${i}.forwarding`).trim(), '1', `${i} forwarding back on as before the start`);
+  t.ok(topo.triadLog.some((l) => /sysctl restored/.test(l)), 'the restore is logged');
 });
