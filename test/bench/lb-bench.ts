@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { allUp, missingTools, Topo } from '../lb/topology.js';
-import { alternate, type Contender, coreModes, type CoreMode, cpuWindow, listOption, modeTitle, option, pin, pinTree, report, type Row, rssMiB, type Sample, table } from './common.js';
+import { alternate, type Contender, coreModes, SERVER_CORE, type CoreMode, cpuWindow, listOption, modeTitle, option, pin, pinTree, report, type Row, rssMiB, type Sample, table } from './common.js';
 
 const DURATION = option('seconds', 'LB_BENCH_SECONDS', 3);
 const ROUNDS = option('rounds', 'LB_BENCH_ROUNDS', 3);
@@ -169,6 +169,13 @@ async function bench(kind: 'DR' | 'NAT', mode: CoreMode, withFailover: boolean):
         topo.attach(`r${i}`, 'eth0', 'b', `${ip}/24`);
         topo.ip('-n', topo.ns(`r${i}`), 'route', 'add', 'default', 'via', '10.1.0.1');
       });
+    }
+    if (mode === 'one-core') {
+      // The kernel's forwarding (the nftables engine) has no process to pin: it runs where a
+      // frame is received, which for a veth is the sender's core. Receive Packet Steering on
+      // the LB's interfaces moves that work to the LB's core, where the packet engine and
+      // HAProxy run, so every contender forwards on the same one core.
+      topo.sh('l', 'sh', '-c', `for f in /sys/class/net/*/queues/rx-*/rps_cpus; do echo ${(1 << SERVER_CORE).toString(16)} > $f; done`);
     }
     const rsProcs = rs.map((_, i) => rsHaproxy(topo, mode, `r${i}`, `rs${i}`));
     const lbh = lbHaproxy(topo, '10.0.0.1', rs);
