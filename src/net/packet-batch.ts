@@ -8,6 +8,7 @@
 
 import koffi from 'koffi';
 import { errnoText, lib } from './packet-io.js';
+import { addrOf, IOV, MMSG, mmsgCalls, type MmsgCalls, wrPtr } from './mmsg.js';
 
 const AF_PACKET = 17;
 const SOCK_RAW = 3;
@@ -36,12 +37,8 @@ const HEADROOM = 64;
 const SLOT_DATA = 2048;
 const SLOT = HEADROOM + SLOT_DATA;
 const CMSG = 48; // CMSG_SPACE(sizeof(struct tpacket_auxdata)) = 16 + 24, rounded
-const MMSG = 64; // sizeof(struct mmsghdr) on LP64
-const IOV = 16;
 
-interface BatchLibc {
-  recvmmsg: (fd: number, vec: Buffer, n: number, flags: number, timeout: null) => number;
-  sendmmsg: (fd: number, vec: Buffer, n: number, flags: number) => number;
+interface BatchLibc extends MmsgCalls {
   pollMany: { async: (fds: Buffer, n: number, timeout: number, cb: (err: unknown, res: number) => void) => void };
 }
 
@@ -51,21 +48,12 @@ function batchLib(): BatchLibc {
   const l = koffi.load('libc.so.6');
   // koffi's function objects are typed loosely; the casts name the C signatures.
   blib = {
-    recvmmsg: l.func('int recvmmsg(int, void *, unsigned int, int, void *)') as BatchLibc['recvmmsg'],
-    sendmmsg: l.func('int sendmmsg(int, void *, unsigned int, int)') as BatchLibc['sendmmsg'],
+    ...mmsgCalls(),
     pollMany: l.func('int poll(_Inout_ void *, unsigned long, int)') as unknown as BatchLibc['pollMany'],
   };
   return blib;
 }
 
-function addrOf(b: Buffer): number {
-  return Number(koffi.address(b) as bigint);
-}
-
-function wrPtr(b: Buffer, off: number, addr: number): void {
-  b.writeUInt32LE(addr % 0x100000000, off);
-  b.writeUInt32LE(Math.floor(addr / 0x100000000), off + 4);
-}
 
 export interface BatchSocketOptions {
   ifindex: number;

@@ -4,6 +4,7 @@
 // Node's dgram can do neither. Needs CAP_NET_RAW.
 
 import koffi from 'koffi';
+import { IOV, MMSG, mmsgCalls } from './mmsg.js';
 
 const AF_PACKET = 17;
 const SOCK_RAW = 3;
@@ -21,8 +22,6 @@ const SLAB = 256 * 1024;
 const RX_BATCH = 16;
 /** Receive slot: a jumbo frame (9000 MTU, VLAN tag) fits; larger ones are truncated. */
 const RX_SLOT = 9216;
-const MMSG = 64; // sizeof(struct mmsghdr) on LP64
-const IOV = 16; // sizeof(struct iovec)
 /**
  * Event-loop turns to keep draining after a short batch before going back to poll(): the
  * next frame of an exchange (a REQUEST after its OFFER) often arrives within one, and a
@@ -88,9 +87,7 @@ let mmsgLib: BatchRx['lib'] | null | undefined;
 function batchRx(): BatchRx | undefined {
   if (mmsgLib === undefined) {
     try {
-      const l = koffi.load('libc.so.6');
-      // Cast: koffi's function object, C signature in the string.
-      mmsgLib = { recvmmsg: l.func('int recvmmsg(int, void *, unsigned int, int, void *)') as BatchRx['lib']['recvmmsg'] };
+      mmsgLib = { recvmmsg: mmsgCalls().recvmmsg };
     } catch {
       mmsgLib = null;
     }

@@ -12,13 +12,12 @@
 import type dgram from 'node:dgram';
 import koffi from 'koffi';
 import { errnoText } from './packet-io.js';
+import { addrOf, IOV, MMSG, mmsgCalls, type MmsgCalls, wrPtr } from './mmsg.js';
 import { encodeSockaddr, SockaddrReader } from './sockaddr.js';
 
 const MSG_DONTWAIT = 0x40;
 const EAGAIN = 11;
 const EINTR = 4;
-const MMSG = 64; // sizeof(struct mmsghdr) on LP64
-const IOV = 16;
 const NAME = 32; // room for a sockaddr_in6 (28)
 /** Datagrams per recvmmsg. */
 const BATCH = 32;
@@ -36,9 +35,7 @@ const ROUNDS = 2;
 /** Environment variable: `dgram` answers UDP through Node's sockets only. */
 export const UDP_IO_ENV = 'TRIAD_DNS_UDP';
 
-interface MmsgLibc {
-  recvmmsg: (fd: number, vec: Buffer, n: number, flags: number, timeout: null) => number;
-  sendmmsg: (fd: number, vec: Buffer, n: number, flags: number) => number;
+interface MmsgLibc extends MmsgCalls {
   ifIndexToName: (index: number, name: Buffer) => unknown;
 }
 
@@ -66,8 +63,7 @@ export function udpBatchUnavailable(): string | undefined {
     const l = koffi.load('libc.so.6');
     // koffi's function objects are typed loosely; the casts name the C signatures.
     mlib = {
-      recvmmsg: l.func('int recvmmsg(int, void *, unsigned int, int, void *)') as MmsgLibc['recvmmsg'],
-      sendmmsg: l.func('int sendmmsg(int, void *, unsigned int, int)') as MmsgLibc['sendmmsg'],
+      ...mmsgCalls(),
       ifIndexToName: l.func('void *if_indextoname(unsigned int, _Out_ uint8_t *name)') as MmsgLibc['ifIndexToName'],
     };
     return undefined;
@@ -77,14 +73,6 @@ export function udpBatchUnavailable(): string | undefined {
   }
 }
 
-function addrOf(b: Buffer): number {
-  return Number(koffi.address(b) as bigint);
-}
-
-function wrPtr(b: Buffer, off: number, addr: number): void {
-  b.writeUInt32LE(addr % 0x100000000, off);
-  b.writeUInt32LE(Math.floor(addr / 0x100000000), off + 4);
-}
 
 /** The file descriptor under a bound dgram socket (libuv's handle exposes it on Unix). */
 function dgramFd(sock: dgram.Socket): number {
