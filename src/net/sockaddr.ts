@@ -4,47 +4,25 @@
 // Decoding keeps the last address it built, so a burst from one client (the usual
 // case on a LAN) costs a comparison, not a new string, per datagram.
 
+import { formatAddress } from './ip.js';
+
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const SOCKADDR_IN_LEN = 16;
 export const SOCKADDR_IN6_LEN = 28;
 
-/** IPv6 text as inet_ntop(3) writes it (RFC 5952: longest run of zero groups as ::, lower case). */
+/**
+ * IPv6 text as inet_ntop(3) writes it (and so Node's dgram): RFC 5952 (formatAddress), except
+ * that IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) tails are dotted.
+ */
 export function formatIPv6(b: Uint8Array, off: number): string {
-  const w: number[] = new Array(8);
-  for (let i = 0; i < 8; i++) w[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) best = -1;
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === best) {
-      s += i === 0 ? '::' : ':';
-      i += bestLen - 1;
-      continue;
-    }
-    // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) tails in dotted form, as inet_ntop.
-    if (i === 6 && best === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
-      s += `${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
-      break;
-    }
-    s += w[i].toString(16);
-    if (i < 7) s += ':';
-  }
-  return s;
+  const bytes = b.subarray(off, off + 16);
+  let lead = 0;
+  while (lead < 5 && bytes[2 * lead] === 0 && bytes[2 * lead + 1] === 0) lead++;
+  const w5 = (bytes[10] << 8) | bytes[11];
+  const w6 = (bytes[12] << 8) | bytes[13];
+  if (lead === 5 && (w5 === 0xffff || (w5 === 0 && w6 !== 0))) return `::${w5 ? 'ffff:' : ''}${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  return formatAddress({ family: 6, bytes });
 }
 
 function isV4Mapped(b: Uint8Array, off: number): boolean {
