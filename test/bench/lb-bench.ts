@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { allUp, missingTools, Topo } from '../lb/topology.js';
+import { benchLayout } from './lb-layout.js';
 import { alternate, type Contender, coreModes, SERVER_CORE, type CoreMode, cpuWindow, listOption, modeTitle, option, pin, pinTree, report, type Row, rssMiB, type Sample, table } from './common.js';
 
 const DURATION = option('seconds', 'LB_BENCH_SECONDS', 3);
@@ -144,31 +145,13 @@ const PPS = 'Triad, packet engine: UDP packets forwarded';
 async function bench(kind: 'DR' | 'NAT', mode: CoreMode, withFailover: boolean): Promise<{ tables: string[]; failoverMs?: number }> {
   const topo = new Topo();
   try {
-    const rs = ['10.0.0.3', '10.0.0.4'];
-    if (kind === 'DR') {
-      topo.bridge('b');
-      topo.addNs('c');
-      topo.attach('c', 'eth0', 'b', '10.0.0.2/24');
-      topo.addNs('l');
-      topo.attach('l', 'eth0', 'b', '10.0.0.1/24');
-      rs.forEach((ip, i) => {
-        topo.addNs(`r${i}`);
-        topo.attach(`r${i}`, 'eth0', 'b', `${ip}/24`);
-        topo.drRealServer(`r${i}`, VIP);
-      });
-    } else {
-      rs.splice(0, 2, '10.1.0.3', '10.1.0.4');
-      topo.natEdge();
+    const rs = benchLayout(topo, kind, VIP);
+    if (kind === 'NAT') {
       // Forwarding on, as Triad's nftables engine turns it on for NAT: the direct rounds
       // (client to real server routed through the LB's namespace) run without a Triad.
       topo.sysctl('l', 'net.ipv4.ip_forward=1');
       // The bench also measures the real servers directly from the client.
       topo.ip('-n', topo.ns('c'), 'route', 'add', '10.1.0.0/24', 'via', '10.0.0.1');
-      rs.forEach((ip, i) => {
-        topo.addNs(`r${i}`);
-        topo.attach(`r${i}`, 'eth0', 'b', `${ip}/24`);
-        topo.ip('-n', topo.ns(`r${i}`), 'route', 'add', 'default', 'via', '10.1.0.1');
-      });
     }
     if (mode === 'one-core') {
       // The kernel's forwarding (the nftables engine) has no process to pin: it runs where a

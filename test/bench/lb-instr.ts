@@ -31,6 +31,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { allUp, missingTools, Topo } from '../lb/topology.js';
+import { benchLayout } from './lb-layout.js';
 
 /** utime and stime of a process (all its threads), in seconds. */
 function cpuSplit(pid: number): { user: number; sys: number } {
@@ -55,19 +56,8 @@ function conf(kind: 'DR' | 'NAT', rs: string[]): string {
 
 /** The bench's topology (lb-bench.ts), plus a counting drop of the test packets on each real server. */
 function build(topo: Topo, kind: 'DR' | 'NAT'): string[] {
-  const rs = kind === 'DR' ? ['10.0.0.3', '10.0.0.4'] : ['10.1.0.3', '10.1.0.4'];
-  if (kind === 'DR') {
-    topo.bridge('b');
-    topo.addNs('c');
-    topo.attach('c', 'eth0', 'b', '10.0.0.2/24');
-    topo.addNs('l');
-    topo.attach('l', 'eth0', 'b', '10.0.0.1/24');
-  } else topo.natEdge();
-  rs.forEach((ip, i) => {
-    topo.addNs(`r${i}`);
-    topo.attach(`r${i}`, 'eth0', 'b', `${ip}/24`);
-    if (kind === 'DR') topo.drRealServer(`r${i}`, VIP);
-    else topo.ip('-n', topo.ns(`r${i}`), 'route', 'add', 'default', 'via', '10.1.0.1');
+  const rs = benchLayout(topo, kind, VIP);
+  rs.forEach((_, i) => {
     const f = path.join(topo.dir, `sink${i}.nft`);
     writeFileSync(f, 'table ip lbinstr {\n  chain pre { type filter hook prerouting priority -300; policy accept;\n    udp dport 9 counter drop\n  }\n}\n');
     topo.sh(`r${i}`, 'nft', '-f', f);
