@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { DhcpdConf } from '../config/dhcpd-conf.js';
 import type { Lease } from './lease.js';
 import { formatIPv4 } from '../wire/ipv4.js';
+import { formatMac } from '../wire/mac.js';
 
 export const FIXED_HOSTS_FILE = 'dhcpd-fixed-hosts.conf';
 
@@ -22,7 +23,6 @@ export interface FixedHost {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-const mac = (b: Buffer): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 
 /**
  * The host to write for the lease of `ip`, or why not: no active lease, no Ethernet
@@ -33,7 +33,7 @@ export function decideFixedHost(conf: Pick<DhcpdConf, 'hosts'>, lease: Lease | u
   const addr = formatIPv4(ip);
   if (!lease || lease.state !== 'active' || lease.ends <= nowSec) return { refused: `no active lease for ${addr}` };
   if (!lease.hwAddr || lease.hwAddr.length !== 6 || (lease.hwType ?? 1) !== 1) return { refused: `the lease of ${addr} has no Ethernet address to fix it to` };
-  const m = mac(lease.hwAddr);
+  const m = formatMac(lease.hwAddr);
   const fromLease = lease.hostname?.split('.')[0];
   const chosen = name ?? (fromLease && NAME.test(fromLease) ? fromLease : `fixed-${m.replace(/:/g, '-')}`);
   if (!NAME.test(chosen)) return { refused: `'${chosen}' is not a usable host name (letters, digits, '-' and '_')` };
@@ -56,7 +56,7 @@ export const FIXED_HOSTS_HEADER = '# Triad-owned: fixed hosts made from leases (
 /** Each lease row with `fixedHost`: the host declared for its address and MAC, or null. */
 export function markFixed<R extends { ip: string; mac: string | null }>(rows: R[], conf: Pick<DhcpdConf, 'hosts'>): (R & { fixedHost: string | null })[] {
   return rows.map((r) => {
-    const h = conf.hosts.find((x) => x.hwAddr !== undefined && mac(x.hwAddr) === r.mac && x.fixedAddresses.some((a) => formatIPv4(a) === r.ip));
+    const h = conf.hosts.find((x) => x.hwAddr !== undefined && formatMac(x.hwAddr) === r.mac && x.fixedAddresses.some((a) => formatIPv4(a) === r.ip));
     return { ...r, fixedHost: h ? h.name : null };
   });
 }
