@@ -18,6 +18,9 @@ import { keyFromEnv, setSessionKey, SESSION_KEY_ENV } from './session-key.js';
 import { queryLog, QUERYLOG_ENV, type QueryLogEntry } from './query-log.js';
 import { processStats, type DnsProcessStats } from './stats-model.js';
 
+/** How long a stopping worker may take before it exits regardless. */
+const STOP_GRACE_MS = 3000;
+
 export type ToWorker =
   | { type: 'reload'; id: number } | { type: 'stop' } | { type: 'ctl'; id: number; cmd: string; args: string[] } | { type: 'names'; snapshot: NamesSnapshot }
   /** A secondary zone's current version from the main process; none: answer it SERVFAIL. */
@@ -97,15 +100,26 @@ async function main(): Promise<void> {
   // The query log: lines go to the main process, which alone writes the files.
   queryLog.on = process.env[QUERYLOG_ENV] === '1';
   queryLog.deliver = (entries) => send({ type: 'querylog-lines', entries });
+  let stopping = false;
   const stop = async (): Promise<void> => {
-    // The last query-log lines reach the main process before this worker exits.
-    const last = queryLog.take();
-    if (last.length > 0 && process.connected) {
-      await new Promise<void>((resolve) => process.send?.({ type: 'querylog-lines', entries: last } satisfies FromWorker, undefined, {}, () => resolve()));
+    if (stopping) return;
+    stopping = true;
+    // A worker must never outlive its primary: whatever hangs or fails below (a send to a
+    // primary that just died, a socket that does not close), it exits within STOP_GRACE_MS.
+    setTimeout(() => process.exit(0), STOP_GRACE_MS);
+    try {
+      // The last query-log lines reach the main process before this worker exits.
+      const last = queryLog.take();
+      if (last.length > 0 && process.connected) {
+        await new Promise<void>((resolve) => process.send?.({ type: 'querylog-lines', entries: last } satisfies FromWorker, undefined, {}, () => resolve()));
+      }
+      log.info({ stats: host.stats() }, 'dns worker stopping');
+      await host.stop();
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dns worker: error while stopping');
+    } finally {
+      process.exit(0);
     }
-    log.info({ stats: host.stats() }, 'dns worker stopping');
-    await host.stop();
-    process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
   // The primary went away (even by SIGKILL): do not keep serving on our own.

@@ -215,3 +215,28 @@ t.test('--dns-workers 0 serves in the main process', async (t) => {
   t.equal(await triad.stop(), 0);
   t.notOk(existsSync(pidFile), 'pid-file removed at stop');
 });
+
+t.test('the main process killed outright: its DNS workers exit and free the port', async (t) => {
+  const p3 = randomPort();
+  const c3 = path.join(dir, 'conf', 'orphan.conf');
+  writeFileSync(c3, conf.replace(new RegExp(`port ${port}`, 'g'), `port ${p3}`));
+  const triad = startTriad(['--conf-dir', path.join(dir, 'conf'), '--named-conf', c3, '--dns-workers', '2']);
+  const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
+  let pids: number[] = [];
+  t.teardown(async () => {
+    await triad.stop();
+    // Workers this test started that are still there (the failure case) are stopped by PID.
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  const up = await waitFor(() => dig(addr, p3, ['+short', 'www.cafe.babe']).trim() === '192.168.117.128', 20000, 300);
+  t.ok(up, 'answers');
+  if (!up) return t.comment(triad.output());
+  pids = spawnSync('pgrep', ['-P', String(triad.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  t.equal(pids.length, 2, `two workers (${pids.join(', ')})`);
+  triad.signal('SIGKILL');
+  await triad.exited;
+  t.ok(await waitFor(() => pids.every((p) => !alive(p)), 10000, 100), 'every worker exits once its main process is gone');
+  const after = dig(addr, p3, ['+short', 'www.cafe.babe']);
+  t.notMatch(after, /192\.168\.117\.128/, 'nothing answers on the port any more');
+  t.match(after, /no servers could be reached|timed out/);
+});
