@@ -79,6 +79,11 @@ export function computeModel(inp: ModelInputs): ModelOutput {
       // triad_interface names a link that is missing (not created yet, or deleted): say that, not
       // that the VIP has no subnet.
       view.error = vs.iface ? `waiting for interface ${vs.iface} (triad_interface)` : 'no interface has a connected subnet holding the VIP (set triad_interface)';
+      // Its real servers are still shown, so `ctl lb` lists what the configuration holds.
+      for (const rs of vs.realServers) {
+        const drained = inp.drains.has(drainKey(vs.key, rs.ip, rs.port));
+        view.servers.push({ ip: rs.ip, port: rs.port, weight: rs.weight, effectiveWeight: 0, alive: false, state: 'not served (waiting for the interface)', drained, id: rsName(rs.ip, rs.port) });
+      }
       continue;
     }
     const servers: DpServer[] = [];

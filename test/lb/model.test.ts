@@ -77,7 +77,10 @@ t.test('DR server without a MAC is down; missing interface is reported', async (
   t.match(m.views[0].error, /no interface has a connected subnet holding the VIP \(set triad_interface\)/);
   const named = computeModel({ conf: conf(text.replace('lb_kind DR', 'lb_kind DR\n  triad_interface eth7')), placement: () => undefined, macOf: () => undefined, checkState: () => undefined, drains: new Set(), quorumUp: new Map() });
   t.equal(named.views[0].error, 'waiting for interface eth7 (triad_interface)', 'a named interface that is missing is reported by name');
-  t.same(named.views[0].servers, [], 'an unplaced virtual server lists no servers');
+  t.ok(named.views[0].servers.length > 0, 'an unplaced virtual server still lists its real servers');
+  t.ok(named.views[0].servers.every((s) => !s.alive && s.effectiveWeight === 0 && /waiting for the interface/.test(s.state)), 'none of them served, and why');
+  t.equal(named.state.vss.length, 0, 'nothing of it reaches the data plane');
+  t.match(formatStatus(named.views, 'nftables'), /waiting for interface eth7[^\n]*\n  -> 10\.0\.0\.\d+:80 +2? *0 .*not served/);
   const m2 = computeModel({ conf: c, placement: () => ({ iface: 'eth0', lbMac: 'x' }), macOf: () => undefined, checkState: () => undefined, drains: new Set(), quorumUp: new Map() });
   t.match(m2.views[0].servers[0].state, /no ARP reply/);
   t.equal(m2.state.vss[0].servers[0].alive, false);
