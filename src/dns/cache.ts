@@ -60,9 +60,10 @@ interface NegativeEntry {
 
 type Entry = PositiveEntry | NegativeEntry;
 
+/** `expires`: when the entry found stops being fresh (ms clock); the TTLs given count down to it. */
 export type CacheHit =
-  | { kind: 'rrset'; set: SectionRRset; stale: boolean }
-  | { kind: NegativeKind; soa?: SectionRRset; stale: boolean };
+  | { kind: 'rrset'; set: SectionRRset; stale: boolean; expires: number }
+  | { kind: NegativeKind; soa?: SectionRRset; stale: boolean; expires: number };
 
 /** BIND's default max-cache-size is 90% of memory; a lab default of 32 MiB is ample and bounded. */
 export const DEFAULT_MAX_CACHE_SIZE = 32 * 1024 * 1024;
@@ -181,6 +182,12 @@ export class RRCache {
     return hit;
   }
 
+  /** Counts a lookup made on the cache's behalf elsewhere (resolver.ts stillCached). */
+  count(hit: boolean): void {
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
+  }
+
   private find(key: string, now: number, stale: boolean, minRank: number): CacheHit | undefined {
     const e = this.lru.get(key);
     if (!e || (e.kind === 'rrset' && e.rank < minRank)) return undefined;
@@ -195,8 +202,8 @@ export class RRCache {
       this.lru.delete(key);
       return undefined;
     }
-    if (e.kind === 'rrset') return { kind: 'rrset', set: { ...e.set, ttl }, stale: isStale };
-    return { kind: e.kind, soa: e.soa ? { ...e.soa, ttl } : undefined, stale: isStale };
+    if (e.kind === 'rrset') return { kind: 'rrset', set: { ...e.set, ttl }, stale: isStale, expires: e.expires };
+    return { kind: e.kind, soa: e.soa ? { ...e.soa, ttl } : undefined, stale: isStale, expires: e.expires };
   }
 
   /** Forgets everything, or every entry whose owner is `name` (BIND `rndc flushname`). */

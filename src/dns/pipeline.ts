@@ -99,6 +99,8 @@ export interface SecondaryEntry {
 export interface RecursiveResolver {
   resolve(q: Question): Promise<Resolution>;
   fromCache(q: Question): Resolution | undefined;
+  /** Whether the cache still holds exactly what `earlier` (fromCache's answer to `q`) was made of, counted as fromCache counts (resolver.ts). */
+  stillCached?(q: Question, earlier: Resolution): boolean;
   /** The closest cached delegation, for non-recursive queries the cache cannot answer. */
   delegationFromCache?(name: Uint8Array, cls: number): { ns: SectionRRset; glue: SectionRRset[] } | undefined;
 }
@@ -144,6 +146,14 @@ export interface DataReply {
   noCache?: boolean;
   /** Cached copies are good until this time (ms clock). */
   expires?: number;
+  /**
+   * A copy kept longer than a second: the time (ms clock) each record of the answer,
+   * then authority section counts its TTL down to (a reused copy shows the TTL left
+   * then, rounded up), and the check a copy must pass again once a second after its
+   * first second (answer-cache.ts).
+   */
+  ttls?: number[];
+  recheck?: (now: number) => boolean;
   noRa?: boolean;
 }
 

@@ -50,6 +50,15 @@ export interface Resolution {
   stale: boolean;
   /** No answer at all: a cap on recursion says drop (clients-per-query, fetches-per-zone drop). */
   drop?: boolean;
+  /**
+   * Answers from the cache (fromCache): when each RRset of answer, then authority,
+   * stops being fresh (ms clock; its TTL counts down to it, rounded up), and the
+   * earliest time any cache entry the answer rests on does (a negative entry included).
+   */
+  expires?: number[];
+  until?: number;
+  /** Answers from the cache: whether the question's own name and type was found (the lookup the cache counted as a hit, else a miss). */
+  firstHit?: boolean;
 }
 
 export interface ResolverStats {
@@ -128,6 +137,27 @@ export class Resolver {
   }
 
   /**
+   * Whether the cache still holds, fresh, exactly the entries `earlier` (a fromCache
+   * answer to `q`) was made of. When it does, the lookup is counted as fromCache
+   * would count it (a hit, or for a CNAME chain a miss), so an answer reused in its
+   * place counts the same; when it does not, nothing is counted.
+   */
+  stillCached(q: Question, earlier: Resolution): boolean {
+    const r = this.walkCache(q, false, false);
+    if (!r || 'miss' in r || r.stale || r.rcode !== earlier.rcode || !r.expires || !earlier.expires) return false;
+    if (r.answer.length !== earlier.answer.length || r.authority.length !== earlier.authority.length || r.until !== earlier.until) return false;
+    const na = r.answer.length;
+    for (let i = 0; i < r.expires.length; i++) {
+      const a = i < na ? r.answer[i] : r.authority[i - na];
+      const b = i < na ? earlier.answer[i] : earlier.authority[i - na];
+      // The cache hands out copies of its RRsets that share the stored RDATA list: the same list is the same entry.
+      if (a.rdatas !== b.rdatas || a.type !== b.type || r.expires[i] !== earlier.expires[i]) return false;
+    }
+    this.cache.count(r.firstHit === true);
+    return true;
+  }
+
+  /**
    * The closest delegation the cache holds for `name` (its NS RRset and the cached
    * addresses of those servers): what BIND answers a non-recursive query with when
    * the cache has no answer. Undefined when not even the root's NS is cached.
@@ -201,21 +231,32 @@ export class Resolver {
    * Follows the question through the cache: data, CNAMEs, negative entries.
    * Returns the answer, or where the walk stopped (`miss` with the chain so far).
    */
-  private walkCache(q: Question, stale: boolean): Resolution | { miss: Uint8Array; chain: SectionRRset[] } | undefined {
+  private walkCache(q: Question, stale: boolean, count = true): Resolution | { miss: Uint8Array; chain: SectionRRset[] } | undefined {
     const chain: SectionRRset[] = [];
+    const expires: number[] = [];
+    let until = Infinity;
     let name = q.name;
-    let counted = false;
+    let counted = !count;
     for (let i = 0; i <= MAX_RESTARTS; i++) {
       const hit = this.cache.get(name, q.type, q.class, { stale, count: !counted, minRank: RANK.ANSWER });
       counted = true;
       if (hit) {
-        if (hit.kind === 'rrset') return { rcode: RCODE.NOERROR, answer: [...chain, hit.set], authority: [], stale: hit.stale };
-        return { rcode: hit.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: chain, authority: hit.soa ? [hit.soa] : [], stale: hit.stale };
+        until = Math.min(until, hit.expires);
+        const firstHit = i === 0;
+        if (hit.kind === 'rrset') {
+          expires.push(hit.expires);
+          return { rcode: RCODE.NOERROR, answer: [...chain, hit.set], authority: [], stale: hit.stale, expires, until, firstHit };
+        }
+        if (hit.soa) expires.push(hit.expires);
+        return { rcode: hit.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: chain, authority: hit.soa ? [hit.soa] : [], stale: hit.stale, expires, until,
+          firstHit };
       }
       if (q.type === T.CNAME) return { miss: name, chain };
       const c = this.cache.get(name, T.CNAME, q.class, { stale, count: false, minRank: RANK.ANSWER });
       if (!c || c.kind !== 'rrset') return { miss: name, chain };
       chain.push(c.set);
+      expires.push(c.expires);
+      until = Math.min(until, c.expires);
       name = cnameTarget(c.set);
     }
     return { rcode: RCODE.SERVFAIL, answer: chain, authority: [], stale: false };
@@ -226,7 +267,7 @@ export class Resolver {
     let name = q.name;
     for (let restart = 0; restart <= MAX_RESTARTS; restart++) {
       const walked = this.walkCache({ ...q, name }, false);
-      if (walked && !('miss' in walked)) return { ...walked, answer: [...chain, ...walked.answer] };
+      if (walked && !('miss' in walked)) return { rcode: walked.rcode, answer: [...chain, ...walked.answer], authority: walked.authority, stale: walked.stale };
       if (walked) {
         chain.push(...walked.chain);
         name = walked.miss;
