@@ -13,7 +13,7 @@
 
 import type { ParsedQuery, Question } from './message.js';
 import type { AuthorityAnswer, SectionRRset } from './authority.js';
-import type { Resolution } from './resolver.js';
+import type { CacheProof, Resolution } from './resolver.js';
 import type { ZoneTable } from './zone-table.js';
 import type { Zone } from './zone.js';
 import type { AddressMatcher } from './answer-cache.js';
@@ -99,8 +99,8 @@ export interface SecondaryEntry {
 export interface RecursiveResolver {
   resolve(q: Question): Promise<Resolution>;
   fromCache(q: Question): Resolution | undefined;
-  /** Whether the cache still holds exactly what `earlier` (fromCache's answer to `q`) was made of, counted as fromCache counts (resolver.ts). */
-  stillCached?(q: Question, earlier: Resolution): boolean;
+  /** Whether the cache still holds exactly what a fromCache answer was made of (its proof), counted as fromCache counts (resolver.ts). */
+  stillCached?(proof: CacheProof): boolean;
   /** The closest cached delegation, for non-recursive queries the cache cannot answer. */
   delegationFromCache?(name: Uint8Array, cls: number): { ns: SectionRRset; glue: SectionRRset[] } | undefined;
 }

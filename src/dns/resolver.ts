@@ -9,7 +9,7 @@
 // One Resolver (and so one cache) per process: with DNS cluster workers each
 // worker has its own cache (documented in README "Caching resolver").
 
-import { RRCache, RANK, type CacheOptions } from './cache.js';
+import { RRCache, RANK, type CacheOptions, type Lookup } from './cache.js';
 import { InFlight } from './coalesce.js';
 import { forwardRuleFor, type ForwardPolicy } from './forwarding.js';
 import { classify, cnameTarget, type Outcome } from './iterator.js';
@@ -57,8 +57,14 @@ export interface Resolution {
    */
   expires?: number[];
   until?: number;
-  /** Answers from the cache: whether the question's own name and type was found (the lookup the cache counted as a hit, else a miss). */
-  firstHit?: boolean;
+  /** fromCache: what the answer was made from, for stillCached. */
+  proof?: CacheProof;
+}
+
+/** The cache lookups an answer from the cache was made from (cache.ts Lookup), and whether the first found its name (counted a hit, else a miss). */
+export interface CacheProof {
+  readonly lookups: readonly Lookup[];
+  readonly firstHit: boolean;
 }
 
 export interface ResolverStats {
@@ -132,28 +138,23 @@ export class Resolver {
 
   /** Answers from the cache alone (RD=0 queries); undefined when the cache cannot. */
   fromCache(q: Question): Resolution | undefined {
-    const r = this.walkCache(q, false);
-    return r && !('miss' in r) ? r : undefined;
+    const proof = { lookups: [] as Lookup[], firstHit: false };
+    const r = this.walkCache(q, false, proof);
+    if (!r || 'miss' in r) return undefined;
+    r.proof = proof;
+    return r;
   }
 
   /**
-   * Whether the cache still holds, fresh, exactly the entries `earlier` (a fromCache
-   * answer to `q`) was made of. When it does, the lookup is counted as fromCache
-   * would count it (a hit, or for a CNAME chain a miss), so an answer reused in its
-   * place counts the same; when it does not, nothing is counted.
+   * Whether the cache still holds, fresh, exactly the entries an answer from fromCache
+   * was made of (its proof): the same lookups find the same entries, touching them as a
+   * lookup does. When it does, the lookup is counted as fromCache would count it (a
+   * hit, or for a CNAME chain a miss), so an answer reused in its place counts the
+   * same; when it does not, nothing is counted. Allocates nothing.
    */
-  stillCached(q: Question, earlier: Resolution): boolean {
-    const r = this.walkCache(q, false, false);
-    if (!r || 'miss' in r || r.stale || r.rcode !== earlier.rcode || !r.expires || !earlier.expires) return false;
-    if (r.answer.length !== earlier.answer.length || r.authority.length !== earlier.authority.length || r.until !== earlier.until) return false;
-    const na = r.answer.length;
-    for (let i = 0; i < r.expires.length; i++) {
-      const a = i < na ? r.answer[i] : r.authority[i - na];
-      const b = i < na ? earlier.answer[i] : earlier.authority[i - na];
-      // The cache hands out copies of its RRsets that share the stored RDATA list: the same list is the same entry.
-      if (a.rdatas !== b.rdatas || a.type !== b.type || r.expires[i] !== earlier.expires[i]) return false;
-    }
-    this.cache.count(r.firstHit === true);
+  stillCached(proof: CacheProof): boolean {
+    if (!this.cache.same(proof.lookups)) return false;
+    this.cache.count(proof.firstHit);
     return true;
   }
 
@@ -231,28 +232,29 @@ export class Resolver {
    * Follows the question through the cache: data, CNAMEs, negative entries.
    * Returns the answer, or where the walk stopped (`miss` with the chain so far).
    */
-  private walkCache(q: Question, stale: boolean, count = true): Resolution | { miss: Uint8Array; chain: SectionRRset[] } | undefined {
+  private walkCache(q: Question, stale: boolean, proof?: { lookups: Lookup[]; firstHit: boolean }): Resolution | { miss: Uint8Array; chain: SectionRRset[] } | undefined {
     const chain: SectionRRset[] = [];
     const expires: number[] = [];
     let until = Infinity;
     let name = q.name;
-    let counted = !count;
+    let counted = false;
+    const trace = proof?.lookups;
     for (let i = 0; i <= MAX_RESTARTS; i++) {
-      const hit = this.cache.get(name, q.type, q.class, { stale, count: !counted, minRank: RANK.ANSWER });
+      const hit = this.cache.get(name, q.type, q.class, { stale, count: !counted, minRank: RANK.ANSWER, trace });
       counted = true;
       if (hit) {
         until = Math.min(until, hit.expires);
-        const firstHit = i === 0;
+        // The first lookup is the one counted: a hit unless a CNAME led elsewhere.
+        if (proof) proof.firstHit = i === 0;
         if (hit.kind === 'rrset') {
           expires.push(hit.expires);
-          return { rcode: RCODE.NOERROR, answer: [...chain, hit.set], authority: [], stale: hit.stale, expires, until, firstHit };
+          return { rcode: RCODE.NOERROR, answer: [...chain, hit.set], authority: [], stale: hit.stale, expires, until };
         }
         if (hit.soa) expires.push(hit.expires);
-        return { rcode: hit.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: chain, authority: hit.soa ? [hit.soa] : [], stale: hit.stale, expires, until,
-          firstHit };
+        return { rcode: hit.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: chain, authority: hit.soa ? [hit.soa] : [], stale: hit.stale, expires, until };
       }
       if (q.type === T.CNAME) return { miss: name, chain };
-      const c = this.cache.get(name, T.CNAME, q.class, { stale, count: false, minRank: RANK.ANSWER });
+      const c = this.cache.get(name, T.CNAME, q.class, { stale, count: false, minRank: RANK.ANSWER, trace });
       if (!c || c.kind !== 'rrset') return { miss: name, chain };
       chain.push(c.set);
       expires.push(c.expires);

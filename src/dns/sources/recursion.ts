@@ -38,8 +38,7 @@ export const recursionSource: Source = (env): Handler | undefined => {
 function fromResolverCache(env: SourceEnv, resolver: RecursiveResolver, { q, client }: QueryContext): DataReply | undefined {
   const cacheAcl = env.allowQueryCache;
   if (!cacheAcl || !cacheAcl(client.address, client.key)) return undefined;
-  const question = q.question;
-  const res = resolver.fromCache(question);
+  const res = resolver.fromCache(q.question);
   if (!res || res.stale) return undefined;
   let minTtl = Infinity;
   for (const set of res.answer) minTtl = Math.min(minTtl, set.ttl);
@@ -50,7 +49,8 @@ function fromResolverCache(env: SourceEnv, resolver: RecursiveResolver, { q, cli
   };
   const exp = res.expires;
   const until = res.until;
-  if (resolver.stillCached && exp && until !== undefined && exp.length === res.answer.length + res.authority.length) {
+  const proof = res.proof;
+  if (resolver.stillCached && proof && exp && until !== undefined && exp.length === res.answer.length + res.authority.length) {
     const ttls: number[] = [];
     const na = res.answer.length;
     for (let i = 0; i < exp.length; i++) {
@@ -59,7 +59,7 @@ function fromResolverCache(env: SourceEnv, resolver: RecursiveResolver, { q, cli
     }
     reply.expires = until;
     reply.ttls = ttls;
-    reply.recheck = (now) => until - now > 1000 && resolver.stillCached!(question, res);
+    reply.recheck = (now) => until - now > 1000 && resolver.stillCached!(proof);
   }
   return reply;
 }
