@@ -141,7 +141,8 @@ export class Resolver {
     const proof = { lookups: [] as Lookup[], firstHit: false };
     const r = this.walkCache(q, false, proof);
     if (!r || 'miss' in r) return undefined;
-    r.proof = proof;
+    // An exact-size copy: the proof may live as long as a response cache entry.
+    r.proof = { lookups: proof.lookups.slice(), firstHit: proof.firstHit };
     return r;
   }
 

@@ -399,7 +399,8 @@ export class Responder {
         const at = ttlOffsets(bytes);
         // Never expected: a message we cannot walk, or more records than TTLs, is not kept.
         if (at === undefined || at.length > r.ttls.length) return;
-        e.ttlAt = at;
+        // Exact-size copies: a pushed array keeps room to grow, and these live as long as the entry.
+        e.ttlAt = at.slice();
         e.ttlUntil = r.ttls.slice(0, at.length);
         e.recheck = r.recheck;
         e.checkAt = this.clock() + 1000;
