@@ -25,10 +25,67 @@ export interface CacheEntry {
   /** Offset of the 16-octet server cookie, when the response carries one. */
   cookieAt: number;
   rcode: number;
-  /** Answers from the resolver's cache are reused for at most a second (ms clock), so TTLs keep counting down. */
+  /** No reuse from this time on (ms clock): answers from the resolver's cache, when their first record expires (or after a second). */
   expires?: number;
   /** The answer never carries RA (reply-policy.ts raMayBeSet). */
   noRa?: boolean;
+  /**
+   * Answers from the resolver's cache kept longer than a second: the offset of each
+   * record's TTL field and the time (ms clock) that TTL counts down to; every reuse
+   * writes the TTLs left then (patchTtls), rounded up as the resolver's cache does.
+   */
+  ttlAt?: number[];
+  ttlUntil?: number[];
+  /** Whether the entry may still be used, asked once a second (from `checkAt`, ms clock); false drops it. */
+  recheck?: (now: number) => boolean;
+  checkAt?: number;
+}
+
+/**
+ * The offset of the TTL field of each record in an encoded response, OPT left out
+ * (its TTL field holds EDNS flags); undefined if the message cannot be walked.
+ */
+export function ttlOffsets(msg: Uint8Array): number[] | undefined {
+  const n = msg.length;
+  const skipName = (i: number): number => {
+    for (;;) {
+      if (i >= n) return -1;
+      const l = msg[i];
+      if (l === 0) return i + 1;
+      if ((l & 0xc0) === 0xc0) return i + 2;
+      if (l > 63) return -1;
+      i += l + 1;
+    }
+  };
+  let i = 12;
+  for (let q = (msg[4] << 8) | msg[5]; q > 0; q--) {
+    i = skipName(i);
+    if (i < 0) return undefined;
+    i += 4;
+  }
+  const out: number[] = [];
+  const rrs = ((msg[6] << 8) | msg[7]) + ((msg[8] << 8) | msg[9]) + ((msg[10] << 8) | msg[11]);
+  for (let r = 0; r < rrs; r++) {
+    i = skipName(i);
+    if (i < 0 || i + 10 > n) return undefined;
+    if (((msg[i] << 8) | msg[i + 1]) !== 41) out.push(i + 4);
+    i += 10 + ((msg[i + 8] << 8) | msg[i + 9]);
+  }
+  return i === n ? out : undefined;
+}
+
+/** Writes into `out` (a copy of `e.bytes`) the TTLs left at `now` (ms): RFC 1035 §7.2, as cache.ts counts them. */
+export function patchTtls(out: Uint8Array, e: CacheEntry, now: number): void {
+  const at = e.ttlAt!;
+  const until = e.ttlUntil!;
+  for (let k = 0; k < at.length; k++) {
+    const ttl = Math.ceil((until[k] - now) / 1000);
+    const o = at[k];
+    out[o] = ttl >>> 24;
+    out[o + 1] = (ttl >>> 16) & 0xff;
+    out[o + 2] = (ttl >>> 8) & 0xff;
+    out[o + 3] = ttl & 0xff;
+  }
 }
 
 /** The query header bits that shape an answer: opcode, RD, AD, CD. */
@@ -173,16 +230,34 @@ interface Slot {
  */
 export class AnswerCache {
   private readonly map = new Map<number, Slot>();
+  /** The clock reading of the last get() of an entry with an expiry (for patchTtls). */
+  now = 0;
 
-  constructor(private readonly size: number) {}
+  constructor(private readonly size: number, private readonly clock: () => number = Date.now) {}
 
-  /** The entry for `key` if it is fresh and `address` may see it. */
+  /**
+   * The entry for `key` if it is fresh and `address` may see it. An entry with a
+   * recheck is asked again once a second (after the ACL, since the check counts).
+   */
   get(key: CacheKey, address: string): CacheEntry | undefined {
     const slot = this.map.get(key.hash);
     if (slot === undefined || !sameBytes(slot.key, key.bytes, key.len)) return undefined;
     const hit = slot.entry;
-    if ((hit.expires === undefined || hit.expires > Date.now()) && (!hit.acl || hit.acl(address))) return hit;
+    if (hit.expires !== undefined) return this.timed(hit, address);
+    if (!hit.acl || hit.acl(address)) return hit;
     return undefined;
+  }
+
+  /** get() for an entry with an expiry (kept apart so that get stays small for the authoritative hit). */
+  private timed(hit: CacheEntry, address: string): CacheEntry | undefined {
+    const now = (this.now = this.clock());
+    if (hit.expires! <= now) return undefined;
+    if (hit.acl && !hit.acl(address)) return undefined;
+    if (hit.recheck !== undefined && now >= hit.checkAt!) {
+      if (!hit.recheck(now)) return undefined;
+      hit.checkAt = now + 1000;
+    }
+    return hit;
   }
 
   set(key: CacheKey, entry: CacheEntry): void {

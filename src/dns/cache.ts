@@ -60,9 +60,20 @@ interface NegativeEntry {
 
 type Entry = PositiveEntry | NegativeEntry;
 
+/** `expires`: when the entry found stops being fresh (ms clock); the TTLs given count down to it. */
 export type CacheHit =
-  | { kind: 'rrset'; set: SectionRRset; stale: boolean }
-  | { kind: NegativeKind; soa?: SectionRRset; stale: boolean };
+  | { kind: 'rrset'; set: SectionRRset; stale: boolean; expires: number }
+  | { kind: NegativeKind; soa?: SectionRRset; stale: boolean; expires: number };
+
+/**
+ * One lookup as get() made it (opts.trace): the key asked, the least trust accepted,
+ * and the entry it found fresh (undefined: none). `same` replays a list of them.
+ */
+export interface Lookup {
+  readonly key: string;
+  readonly minRank: number;
+  readonly entry: object | undefined;
+}
 
 /** BIND's default max-cache-size is 90% of memory; a lab default of 32 MiB is ample and bounded. */
 export const DEFAULT_MAX_CACHE_SIZE = 32 * 1024 * 1024;
@@ -168,10 +179,12 @@ export class RRCache {
    * too, marked stale, with TTL staleAnswerTtl. `minRank` hides less trusted data
    * (glue and referral NS sets are never answers to clients, RFC 2181 §5.4.1).
    */
-  get(name: Uint8Array, type: number, cls: number, opts: { stale?: boolean; count?: boolean; minRank?: number } = {}): CacheHit | undefined {
+  get(name: Uint8Array, type: number, cls: number, opts: { stale?: boolean; count?: boolean; minRank?: number; trace?: Lookup[] } = {}): CacheHit | undefined {
     const now = this.now();
     const minRank = opts.minRank ?? 0;
-    const hit = this.find(keyOf(name, type, cls), now, opts.stale === true, minRank) ?? this.find(keyOf(name, NX, cls), now, opts.stale === true, minRank);
+    const stale = opts.stale === true;
+    const tr = opts.trace;
+    const hit = this.find(keyOf(name, type, cls), now, stale, minRank, tr) ?? this.find(keyOf(name, NX, cls), now, stale, minRank, tr);
     if (opts.count !== false) {
       if (hit) {
         this.stats.hits++;
@@ -181,22 +194,58 @@ export class RRCache {
     return hit;
   }
 
-  private find(key: string, now: number, stale: boolean, minRank: number): CacheHit | undefined {
+  /** Counts a lookup made on the cache's behalf elsewhere (resolver.ts stillCached). */
+  count(hit: boolean): void {
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
+  }
+
+  /**
+   * Whether every lookup of `lookups` (fresh lookups, traced by get) finds the same
+   * entry again, fresh, with the same side effects on the cache as get (recency,
+   * removal of entries past serve-stale) and no counting: a walk through the cache
+   * taking the same steps gives the same answer, its TTLs counted down.
+   */
+  same(lookups: readonly Lookup[]): boolean {
+    const now = this.now();
+    for (let i = 0; i < lookups.length; i++) {
+      const l = lookups[i];
+      if (this.fresh(l.key, now, l.minRank) !== l.entry) return false;
+    }
+    return true;
+  }
+
+  /** The entry for `key` if its rank is at least `minRank` and it is fresh (find without stale). */
+  private fresh(key: string, now: number, minRank: number): Entry | undefined {
     const e = this.lru.get(key);
     if (!e || (e.kind === 'rrset' && e.rank < minRank)) return undefined;
+    if (e.expires > now) return e;
+    if (e.expires + this.o.maxStaleTtl * 1000 <= now) this.lru.delete(key);
+    return undefined;
+  }
+
+  private find(key: string, now: number, stale: boolean, minRank: number, trace?: Lookup[]): CacheHit | undefined {
+    const e = this.lru.get(key);
+    if (!e || (e.kind === 'rrset' && e.rank < minRank)) {
+      trace?.push({ key, minRank, entry: undefined });
+      return undefined;
+    }
     let ttl: number;
     let isStale = false;
     if (e.expires > now) ttl = Math.ceil((e.expires - now) / 1000);
     else if (e.expires + this.o.maxStaleTtl * 1000 > now) {
+      trace?.push({ key, minRank, entry: undefined });
       if (!stale) return undefined;
       ttl = this.o.staleAnswerTtl;
       isStale = true;
     } else {
+      trace?.push({ key, minRank, entry: undefined });
       this.lru.delete(key);
       return undefined;
     }
-    if (e.kind === 'rrset') return { kind: 'rrset', set: { ...e.set, ttl }, stale: isStale };
-    return { kind: e.kind, soa: e.soa ? { ...e.soa, ttl } : undefined, stale: isStale };
+    if (!isStale) trace?.push({ key, minRank, entry: e });
+    if (e.kind === 'rrset') return { kind: 'rrset', set: { ...e.set, ttl }, stale: isStale, expires: e.expires };
+    return { kind: e.kind, soa: e.soa ? { ...e.soa, ttl } : undefined, stale: isStale, expires: e.expires };
   }
 
   /** Forgets everything, or every entry whose owner is `name` (BIND `rndc flushname`). */

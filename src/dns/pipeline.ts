@@ -13,7 +13,7 @@
 
 import type { ParsedQuery, Question } from './message.js';
 import type { AuthorityAnswer, SectionRRset } from './authority.js';
-import type { Resolution } from './resolver.js';
+import type { CacheProof, Resolution } from './resolver.js';
 import type { ZoneTable } from './zone-table.js';
 import type { Zone } from './zone.js';
 import type { AddressMatcher } from './answer-cache.js';
@@ -99,6 +99,8 @@ export interface SecondaryEntry {
 export interface RecursiveResolver {
   resolve(q: Question): Promise<Resolution>;
   fromCache(q: Question): Resolution | undefined;
+  /** Whether the cache still holds exactly what a fromCache answer was made of (its proof), counted as fromCache counts (resolver.ts). */
+  stillCached?(proof: CacheProof): boolean;
   /** The closest cached delegation, for non-recursive queries the cache cannot answer. */
   delegationFromCache?(name: Uint8Array, cls: number): { ns: SectionRRset; glue: SectionRRset[] } | undefined;
 }
@@ -144,6 +146,14 @@ export interface DataReply {
   noCache?: boolean;
   /** Cached copies are good until this time (ms clock). */
   expires?: number;
+  /**
+   * A copy kept longer than a second: the time (ms clock) each record of the answer,
+   * then authority section counts its TTL down to (a reused copy shows the TTL left
+   * then, rounded up), and the check a copy must pass again once a second after its
+   * first second (answer-cache.ts).
+   */
+  ttls?: number[];
+  recheck?: (now: number) => boolean;
   noRa?: boolean;
 }
 

@@ -9,7 +9,7 @@
 // One Resolver (and so one cache) per process: with DNS cluster workers each
 // worker has its own cache (documented in README "Caching resolver").
 
-import { RRCache, RANK, type CacheOptions } from './cache.js';
+import { RRCache, RANK, type CacheOptions, type Lookup } from './cache.js';
 import { InFlight } from './coalesce.js';
 import { forwardRuleFor, type ForwardPolicy } from './forwarding.js';
 import { classify, cnameTarget, type Outcome } from './iterator.js';
@@ -50,6 +50,21 @@ export interface Resolution {
   stale: boolean;
   /** No answer at all: a cap on recursion says drop (clients-per-query, fetches-per-zone drop). */
   drop?: boolean;
+  /**
+   * Answers from the cache (fromCache): when each RRset of answer, then authority,
+   * stops being fresh (ms clock; its TTL counts down to it, rounded up), and the
+   * earliest time any cache entry the answer rests on does (a negative entry included).
+   */
+  expires?: number[];
+  until?: number;
+  /** fromCache: what the answer was made from, for stillCached. */
+  proof?: CacheProof;
+}
+
+/** The cache lookups an answer from the cache was made from (cache.ts Lookup), and whether the first found its name (counted a hit, else a miss). */
+export interface CacheProof {
+  readonly lookups: readonly Lookup[];
+  readonly firstHit: boolean;
 }
 
 export interface ResolverStats {
@@ -123,8 +138,25 @@ export class Resolver {
 
   /** Answers from the cache alone (RD=0 queries); undefined when the cache cannot. */
   fromCache(q: Question): Resolution | undefined {
-    const r = this.walkCache(q, false);
-    return r && !('miss' in r) ? r : undefined;
+    const proof = { lookups: [] as Lookup[], firstHit: false };
+    const r = this.walkCache(q, false, proof);
+    if (!r || 'miss' in r) return undefined;
+    // An exact-size copy: the proof may live as long as a response cache entry.
+    r.proof = { lookups: proof.lookups.slice(), firstHit: proof.firstHit };
+    return r;
+  }
+
+  /**
+   * Whether the cache still holds, fresh, exactly the entries an answer from fromCache
+   * was made of (its proof): the same lookups find the same entries, touching them as a
+   * lookup does. When it does, the lookup is counted as fromCache would count it (a
+   * hit, or for a CNAME chain a miss), so an answer reused in its place counts the
+   * same; when it does not, nothing is counted. Allocates nothing.
+   */
+  stillCached(proof: CacheProof): boolean {
+    if (!this.cache.same(proof.lookups)) return false;
+    this.cache.count(proof.firstHit);
+    return true;
   }
 
   /**
@@ -201,21 +233,33 @@ export class Resolver {
    * Follows the question through the cache: data, CNAMEs, negative entries.
    * Returns the answer, or where the walk stopped (`miss` with the chain so far).
    */
-  private walkCache(q: Question, stale: boolean): Resolution | { miss: Uint8Array; chain: SectionRRset[] } | undefined {
+  private walkCache(q: Question, stale: boolean, proof?: { lookups: Lookup[]; firstHit: boolean }): Resolution | { miss: Uint8Array; chain: SectionRRset[] } | undefined {
     const chain: SectionRRset[] = [];
+    const expires: number[] = [];
+    let until = Infinity;
     let name = q.name;
     let counted = false;
+    const trace = proof?.lookups;
     for (let i = 0; i <= MAX_RESTARTS; i++) {
-      const hit = this.cache.get(name, q.type, q.class, { stale, count: !counted, minRank: RANK.ANSWER });
+      const hit = this.cache.get(name, q.type, q.class, { stale, count: !counted, minRank: RANK.ANSWER, trace });
       counted = true;
       if (hit) {
-        if (hit.kind === 'rrset') return { rcode: RCODE.NOERROR, answer: [...chain, hit.set], authority: [], stale: hit.stale };
-        return { rcode: hit.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: chain, authority: hit.soa ? [hit.soa] : [], stale: hit.stale };
+        until = Math.min(until, hit.expires);
+        // The first lookup is the one counted: a hit unless a CNAME led elsewhere.
+        if (proof) proof.firstHit = i === 0;
+        if (hit.kind === 'rrset') {
+          expires.push(hit.expires);
+          return { rcode: RCODE.NOERROR, answer: [...chain, hit.set], authority: [], stale: hit.stale, expires, until };
+        }
+        if (hit.soa) expires.push(hit.expires);
+        return { rcode: hit.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR, answer: chain, authority: hit.soa ? [hit.soa] : [], stale: hit.stale, expires, until };
       }
       if (q.type === T.CNAME) return { miss: name, chain };
-      const c = this.cache.get(name, T.CNAME, q.class, { stale, count: false, minRank: RANK.ANSWER });
+      const c = this.cache.get(name, T.CNAME, q.class, { stale, count: false, minRank: RANK.ANSWER, trace });
       if (!c || c.kind !== 'rrset') return { miss: name, chain };
       chain.push(c.set);
+      expires.push(c.expires);
+      until = Math.min(until, c.expires);
       name = cnameTarget(c.set);
     }
     return { rcode: RCODE.SERVFAIL, answer: chain, authority: [], stale: false };
@@ -226,7 +270,7 @@ export class Resolver {
     let name = q.name;
     for (let restart = 0; restart <= MAX_RESTARTS; restart++) {
       const walked = this.walkCache({ ...q, name }, false);
-      if (walked && !('miss' in walked)) return { ...walked, answer: [...chain, ...walked.answer] };
+      if (walked && !('miss' in walked)) return { rcode: walked.rcode, answer: [...chain, ...walked.answer], authority: walked.authority, stale: walked.stale };
       if (walked) {
         chain.push(...walked.chain);
         name = walked.miss;

@@ -29,7 +29,7 @@ import { hostname as osHostname } from 'node:os';
 import { parseQuery, RCODE, RCODE_NAMES, EDNS_OPT_COOKIE, OPCODE_QUERY, type QueryParse } from './message.js';
 import { echoedFlags, echoesQuestion, questionlessRcode, raMayBeSet } from './reply-policy.js';
 import { ADMISSION, headerPolicy, type Admission } from './policy.js';
-import { AnswerCache, fastKey, parsedKey, type CacheEntry, type CacheKey } from './answer-cache.js';
+import { AnswerCache, fastKey, parsedKey, patchTtls, ttlOffsets, type CacheEntry, type CacheKey } from './answer-cache.js';
 import { Renderer } from './render.js';
 import { FaultLog } from './fault-log.js';
 import { TsigStage, maySign, type TsigSigning, type TsigVerdict } from './tsig-stage.js';
@@ -72,6 +72,8 @@ export interface ResponderOptions {
   cookieSecret?: Uint8Array;
   /** Clock in seconds, for cookie timestamps (tests). */
   now?: () => number;
+  /** Clock in milliseconds for the response cache's expiry and TTLs (tests; the resolver's cache must share it). */
+  clock?: () => number;
   /** Where internal errors are logged (one per process, so its rate limit outlives reloads); none by default. */
   faults?: FaultLog;
   /** The sources, in order; sources.ts SOURCES by default (tests add their own). */
@@ -90,6 +92,7 @@ export class Responder {
   /** Clients these match get no answer (admission checks that apply in this view). */
   private readonly drop: AddressMatcher[];
   private readonly cache: AnswerCache;
+  private readonly clock: () => number;
   private readonly renderer: Renderer;
   private readonly faults: FaultLog;
   /** allow-recursion when recursion is on: decides the RA bit per client (RFC 1035 §4.1.1). */
@@ -114,7 +117,8 @@ export class Responder {
     };
     this.handlers = (opts.sources ?? SOURCES).map((s) => s(env)).filter((h): h is Handler => h !== undefined);
     this.drop = (opts.admission ?? ADMISSION).map((a) => a(view)).filter((m): m is AddressMatcher => m !== undefined);
-    this.cache = new AnswerCache(opts.cacheSize ?? 20000);
+    this.clock = opts.clock ?? Date.now;
+    this.cache = new AnswerCache(opts.cacheSize ?? 20000, this.clock);
     const clock = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.renderer = new Renderer(view.udpSize, opts.cookieSecret ?? crypto.getRandomValues(new Uint8Array(16)), clock);
     this.tsig = new TsigStage(view.tsigKeys ?? [], clock);
@@ -190,6 +194,7 @@ export class Responder {
         this.count(hit.rcode);
         const out = Buffer.allocUnsafe(hit.bytes.length);
         out.set(hit.bytes);
+        if (hit.ttlAt !== undefined) patchTtls(out, hit, this.cache.now);
         out[0] = msg[0];
         out[1] = msg[1];
         if (this.ra && !hit.noRa) this.setRa(out, client);
@@ -333,6 +338,7 @@ export class Responder {
     this.stats.cacheHits++;
     this.count(hit.rcode);
     const out = Uint8Array.from(hit.bytes);
+    if (hit.ttlAt !== undefined) patchTtls(out, hit, this.cache.now);
     out[0] = msg[0];
     out[1] = msg[1];
     if (hit.cookieAt >= 0 && cookie) this.renderer.writeCookie(out, hit.cookieAt - 8, cookie, client.address);
@@ -375,11 +381,32 @@ export class Responder {
     }
     const noRa = r.noRa === true || !raMayBeSet(q.opcode, q.question.class, q.edns?.version ?? 0);
     if (this.ra && !noRa) this.setRa(bytes, client);
-    if (key !== undefined && cacheable) {
-      this.cache.set(key, { bytes, acl: r.acl, cookieAt, rcode, expires: r.kind === 'data' ? r.expires : undefined, noRa });
-    }
+    if (key !== undefined && cacheable) this.keep(key, r, bytes, cookieAt, rcode, noRa);
     this.count(rcode);
     return bytes;
+  }
+
+  /**
+   * Puts a response in the response cache. An answer from the resolver's cache with
+   * `ttls` is kept until its first record expires, its TTLs rewritten on each reuse.
+   */
+  private keep(key: CacheKey, r: ErrorReply | DataReply, bytes: Uint8Array, cookieAt: number, rcode: number, noRa: boolean): void {
+    // Every entry has the same fields, so the hit path sees one object shape.
+    const e: CacheEntry = { bytes, acl: r.acl, cookieAt, rcode, expires: undefined, noRa, ttlAt: undefined, ttlUntil: undefined, recheck: undefined, checkAt: undefined };
+    if (r.kind === 'data') {
+      e.expires = r.expires;
+      if (r.ttls !== undefined && r.recheck !== undefined) {
+        const at = ttlOffsets(bytes);
+        // Never expected: a message we cannot walk, or more records than TTLs, is not kept.
+        if (at === undefined || at.length > r.ttls.length) return;
+        // Exact-size copies: a pushed array keeps room to grow, and these live as long as the entry.
+        e.ttlAt = at.slice();
+        e.ttlUntil = r.ttls.slice(0, at.length);
+        e.recheck = r.recheck;
+        e.checkAt = this.clock() + 1000;
+      }
+    }
+    this.cache.set(key, e);
   }
 
   /** A reply that comes later (recursion): rendered like the others, never cached. */

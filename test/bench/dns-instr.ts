@@ -11,9 +11,10 @@
 // dumps the counts and prints instructions per query. `cache` puts Triad as a
 // forward-only cache in front of BIND (named, the authoritative side, not
 // measured) and warms it with every name first, so every measured query is a hit.
-// Answers from the resolver's cache are reused from the response cache for at most a
-// second, and under callgrind a second is only a few hundred queries: the `cache`
-// figure is mostly the resolver-cache path (lookup and render), the slower one.
+// Answers from the resolver's cache are reused from the response cache until their
+// first record expires, checked against the resolver's cache once a second per name;
+// under callgrind a second is only a few hundred queries, so the `cache` figure
+// includes that check on most queries (more often than at full speed).
 // Figures vary by some percent between runs (when the JIT and the GC happen to run);
 // compare several runs, not one. STATS=1 adds a statistics channel (per-query counting
 // on, as when /metrics or BIND's channel is scraped).

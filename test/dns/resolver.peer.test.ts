@@ -129,6 +129,30 @@ t.test('TTLs count down in cached answers', async (t) => {
   t.ok(Math.abs(ttl(r2) - ttl(b2)) <= 1, 'same remaining TTL as BIND (±1)');
 });
 
+t.test('TTLs of cached answers reused from the response cache count down as BIND\'s (CNAME chain, NXDOMAIN, NODATA)', async (t) => {
+  const qs = [['alias.leaf.tld', 'A'], ['gone.leaf.tld', 'A'], ['www.other.tld', 'AAAA']];
+  const ask = (): Promise<[DigResult, DigResult][]> => Promise.all(qs.map(async (q) => [await bind(q), await triad(q)] as [DigResult, DigResult]));
+  // The first round fills both caches; Triad keeps its answer from the second on and reuses it.
+  await ask();
+  const one = await ask();
+  await sleep(2200);
+  const two = await ask();
+  const ttls = (d: DigResult): number[] => [...d.answer, ...d.authority].map((f) => Number(f[1]));
+  qs.forEach((q, i) => {
+    const [b1, r1] = one[i];
+    const [b2, r2] = two[i];
+    t.equal(r2.status, b2.status, `${q.join(' ')}: status`);
+    t.same(answerKey(r2), answerKey(b2), `${q.join(' ')}: answer`);
+    t.equal(ttls(r2).length, ttls(b2).length, `${q.join(' ')}: as many records`);
+    t.ok(ttls(r2).length > 0, `${q.join(' ')}: records with TTLs`);
+    ttls(r2).forEach((x, k) => {
+      t.ok(x <= ttls(r1)[k] - 2, `${q.join(' ')} record ${k}: triad ${ttls(r1)[k]} → ${x}`);
+      t.ok(ttls(b2)[k] <= ttls(b1)[k] - 2, `${q.join(' ')} record ${k}: bind ${ttls(b1)[k]} → ${ttls(b2)[k]}`);
+      t.ok(Math.abs(x - ttls(b2)[k]) <= 1, `${q.join(' ')} record ${k}: same remaining TTL as BIND (±1): ${x}, ${ttls(b2)[k]}`);
+    });
+  });
+});
+
 t.test('allow-recursion: REFUSED from a second loopback source address', async (t) => {
   const { r } = await same(t, ['-b', `${lab.net}.99`, 'www.leaf.tld', 'A']);
   t.equal(r.status, 'REFUSED');

@@ -23,9 +23,17 @@ export const recursionSource: Source = (env): Handler | undefined => {
 
 /**
  * The synchronous path for names the resolver has cached (fresh, not stale):
- * rendered at once, and the encoded answer kept for up to a second (so cache
- * hits take the same fast path as authoritative answers while TTLs still count
- * down). Undefined sends the query down the asynchronous path.
+ * rendered at once, and the encoded answer kept in the response cache, so cache
+ * hits take the same fast path as authoritative answers. A kept copy's TTLs are
+ * rewritten on every reuse to what the resolver's cache gives then, and the copy
+ * lives until its first record expires, as long as the resolver's cache still holds
+ * the same entries, checked once a second (resolver.ts stillCached): that check
+ * stands in for the lookup a fresh answer would make, so the cache's counters and
+ * its least-recently-used order move as when the answer was made anew each second;
+ * a flushed or replaced entry shows within that second. In its last second an
+ * answer is made anew for every query (as fromCache would count it). A resolver
+ * without stillCached gets the plain second. Undefined sends the query down the
+ * asynchronous path.
  */
 function fromResolverCache(env: SourceEnv, resolver: RecursiveResolver, { q, client }: QueryContext): DataReply | undefined {
   const cacheAcl = env.allowQueryCache;
@@ -35,10 +43,25 @@ function fromResolverCache(env: SourceEnv, resolver: RecursiveResolver, { q, cli
   let minTtl = Infinity;
   for (const set of res.answer) minTtl = Math.min(minTtl, set.ttl);
   for (const set of res.authority) minTtl = Math.min(minTtl, set.ttl);
-  return {
+  const reply: DataReply = {
     kind: 'data', answer: { rcode: res.rcode, aa: false, answer: res.answer, authority: res.authority, additional: [] },
     acl: cacheAcl, noCache: minTtl <= 1, expires: Date.now() + 1000,
   };
+  const exp = res.expires;
+  const until = res.until;
+  const proof = res.proof;
+  if (resolver.stillCached && proof && exp && until !== undefined && exp.length === res.answer.length + res.authority.length) {
+    const ttls: number[] = [];
+    const na = res.answer.length;
+    for (let i = 0; i < exp.length; i++) {
+      const set = i < na ? res.answer[i] : res.authority[i - na];
+      for (let j = 0; j < set.rdatas.length; j++) ttls.push(exp[i]);
+    }
+    reply.expires = until;
+    reply.ttls = ttls;
+    reply.recheck = (now) => until - now > 1000 && resolver.stillCached!(proof);
+  }
+  return reply;
 }
 
 async function recurse(env: SourceEnv, resolver: RecursiveResolver, { q, client }: QueryContext): Promise<ErrorReply | DataReply | DropReply> {
