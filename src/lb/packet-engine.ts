@@ -26,6 +26,7 @@ import type { ConnTimeouts } from './conn-table.js';
 import type { Datapath, DesiredState, DpServer, DpVirtualServer, ServerCounters } from './datapath.js';
 import { counterKey } from './datapath.js';
 import { SysctlChanges } from './host.js';
+import { OffloadChanges } from './offloads.js';
 import { applyGuard, guardRuleset, type GuardEntry } from './vrrp-guard.js';
 import { buildPathVs, PacketPath, Verdict, vsKey, type PathServer, type PathVs } from './packet-path.js';
 
@@ -85,12 +86,15 @@ export class PacketEngine implements Datapath {
   private guardText = '';
   /** Forwarding turned off on served interfaces, put back at stop. */
   private readonly sysctls: SysctlChanges;
+  /** GRO/LRO turned off on served interfaces, put back at stop. */
+  private readonly offloads: OffloadChanges;
 
   constructor(
     private readonly log: Logger,
     private readonly opts: PacketEngineOptions = {},
   ) {
     this.sysctls = new SysctlChanges(log);
+    this.offloads = new OffloadChanges(log);
     this.path = new PacketPath(opts.timeouts);
     this.path.onArp = (ifIndex, ip, mac) => this.learn(ifIndex, ip, mac);
   }
@@ -140,7 +144,7 @@ export class PacketEngine implements Datapath {
       // keep 1500
     }
     // GRO/LRO would hand us superpackets larger than the MTU, which cannot be re-sent.
-    await run('ethtool', ['-K', name, 'gro', 'off', 'lro', 'off']).catch((e: { stderr?: string }) => this.log.debug({ iface: name, err: e.stderr?.trim() }, 'ethtool -K gro/lro off (best effort)'));
+    await this.offloads.turnOff(name).catch((e: { stderr?: string; message?: string }) => this.log.debug({ iface: name, err: (e.stderr ?? e.message ?? '').trim() }, 'ethtool -K gro/lro off (best effort)'));
     // Forwarding off on served interfaces: the kernel then drops VIP frames silently.
     await this.sysctls.set(`net.ipv4.conf.${name}.forwarding`, '0').catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
     const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch });
@@ -444,6 +448,7 @@ export class PacketEngine implements Datapath {
     this.path.conns.clear();
     if (this.guardText) await applyGuard(guardRuleset([])).catch(() => undefined);
     await this.sysctls.restore();
+    await this.offloads.restore();
     this.log.info(this.stats(), 'packet engine stopped');
   }
 }
