@@ -52,6 +52,8 @@ export interface PacketEngineOptions {
   timeouts?: ConnTimeouts;
   /** Frames per recvmmsg call. */
   batch?: number;
+  /** Receive through memory-mapped rings where the kernel allows it (default; TRIAD_PACKET_RING=0 turns them off). */
+  ring?: boolean;
 }
 
 export class PacketEngine implements Datapath {
@@ -86,6 +88,9 @@ export class PacketEngine implements Datapath {
   private guardText = '';
   /** Forwarding turned off on served interfaces, put back at stop. */
   private readonly sysctls: SysctlChanges;
+  private rxMode?: 'ring' | 'recvmmsg';
+  /** Frames the kernel dropped before the engine saw them (receive buffer or ring full). */
+  private rxKernelDrops = 0;
   /** GRO/LRO turned off on served interfaces, put back at stop. */
   private readonly offloads: OffloadChanges;
 
@@ -147,7 +152,8 @@ export class PacketEngine implements Datapath {
     await this.offloads.turnOff(name).catch((e: { stderr?: string; message?: string }) => this.log.debug({ iface: name, err: (e.stderr ?? e.message ?? '').trim() }, 'ethtool -K gro/lro off (best effort)'));
     // Forwarding off on served interfaces: the kernel then drops VIP frames silently.
     await this.sysctls.set(`net.ipv4.conf.${name}.forwarding`, '0').catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
-    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch });
+    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch, ring: this.opts.ring ?? process.env.TRIAD_PACKET_RING !== '0' });
+    this.logRxMode(sock);
     this.socks.set(l.index, sock);
     this.indexSockets();
     this.ifNames.set(name, l.index);
@@ -159,6 +165,15 @@ export class PacketEngine implements Datapath {
     }
     this.log.info({ iface: name, mtu }, 'packet engine serving interface');
     return l.index;
+  }
+
+  /** Says once how frames are received (and again if that changes, e.g. a ring refused on a new link). */
+  private logRxMode(sock: BatchPacketSocket): void {
+    if (sock.rxMode === this.rxMode) return;
+    this.rxMode = sock.rxMode;
+    if (sock.rxMode === 'ring') this.log.info({ receive: 'ring' }, 'packet engine receives through memory-mapped rings (TPACKET_V2): no system call per received batch');
+    else if (sock.ringError) this.log.warn({ receive: 'recvmmsg', reason: sock.ringError }, `packet engine receives with recvmmsg batches: the kernel refused a memory-mapped ring (${sock.ringError})`);
+    else this.log.info({ receive: 'recvmmsg' }, 'packet engine receives with recvmmsg batches (memory-mapped rings turned off)');
   }
 
   /** Serialised: a link change re-applies the last state between the control plane's applies. */
@@ -429,10 +444,13 @@ export class PacketEngine implements Datapath {
   }
 
   /** Engine-wide counters: forwarded frames, drops by reason, table size. */
-  stats(): { forwarded: number; drops: Record<string, number>; connections: number; txDropped: number } {
+  stats(): { forwarded: number; drops: Record<string, number>; connections: number; txDropped: number; rxKernelDrops: number } {
     let txDropped = 0;
-    for (const s of this.socks.values()) txDropped += s.txDropped;
-    return { forwarded: this.path.forwarded, drops: { ...this.path.drops }, connections: this.path.conns.size, txDropped };
+    for (const s of this.socks.values()) {
+      txDropped += s.txDropped;
+      this.rxKernelDrops += s.kernelDrops();
+    }
+    return { forwarded: this.path.forwarded, drops: { ...this.path.drops }, connections: this.path.conns.size, txDropped, rxKernelDrops: this.rxKernelDrops };
   }
 
   async remove(): Promise<void> {
@@ -442,6 +460,7 @@ export class PacketEngine implements Datapath {
     await this.applying;
     await this.loopRunning;
     this.closeRetired();
+    const final = this.stats();
     for (const s of this.socks.values()) s.close();
     this.socks.clear();
     this.indexSockets();
@@ -449,6 +468,6 @@ export class PacketEngine implements Datapath {
     if (this.guardText) await applyGuard(guardRuleset([])).catch(() => undefined);
     await this.sysctls.restore();
     await this.offloads.restore();
-    this.log.info(this.stats(), 'packet engine stopped');
+    this.log.info(final, 'packet engine stopped');
   }
 }

@@ -76,6 +76,7 @@ function lbRxPackets(): number {
 }
 
 t.test('wrr 3:1:1 over 3000 TCP connections; client address seen; replies bypass the LB', async (t) => {
+  t.ok(topo.triadLog.some((l) => /receives through memory-mapped rings/.test(l)), 'frames received through the memory-mapped ring (the default; TUN uses its headroom)');
   const rx0 = lbRxPackets();
   const r = topo.client('c', 'tcp', VIP, 80, 3000, 30);
   const rx = lbRxPackets() - rx0;

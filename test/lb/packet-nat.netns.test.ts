@@ -57,6 +57,7 @@ t.test('VIP answered in ARP, not on the interface; kernel forwarding off on serv
   t.match(topo.sh('c', 'ip', 'neigh', 'show', VIP), new RegExp(`lladdr ${lbMac}`), 'the client resolved the VIP to the LB');
   t.ok(topo.triadLog.some((l) => /gratuitous ARP sent/.test(l)), 'gratuitous ARP at start');
   t.ok(topo.triadLog.some((l) => /"engine":"packet"/.test(l)), 'packet engine in use');
+  t.ok(topo.triadLog.some((l) => /receives through memory-mapped rings/.test(l)), 'frames received through the memory-mapped ring (the default)');
 });
 
 t.test('wrr 3:1:1 over 3000 TCP connections, client address preserved, no checksum errors', async (t) => {
