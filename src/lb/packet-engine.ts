@@ -382,6 +382,8 @@ export class PacketEngine implements Datapath {
   private async loop(): Promise<void> {
     const path = this.path;
     let quiet = 0;
+    /** poll() said ready: if the rings turn out empty, a socket error woke it. */
+    let woke = false;
     while (!this.closed) {
       if (quiet > 2) {
         const ready = await pollReadable([...this.socks.values()].map((s) => s.fd), 200);
@@ -389,6 +391,7 @@ export class PacketEngine implements Datapath {
         if (this.closed) break;
         if (!ready) continue;
         quiet = 0;
+        woke = true;
       }
       let got = 0;
       path.now = Date.now();
@@ -421,9 +424,22 @@ export class PacketEngine implements Datapath {
         // Queued frames live in this socket's receive slots: send before the next receive.
         for (let j = 0; j < list.length; j++) if (list[j].pending) list[j].flush();
       }
+      if (woke && !got) this.takeErrors();
+      woke = false;
       quiet = got ? 0 : quiet + 1;
       this.closeRetired();
       await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** Ring sockets' pending errors (a link went down): taken, so poll() sleeps again and the next send is not failed with it. */
+  private takeErrors(): void {
+    for (let k = 0; k < this.sockList.length; k++) {
+      const sock = this.sockList[k];
+      if (sock.rxMode !== 'ring') continue;
+      const e = sock.takeError();
+      if (e === 100) this.log.debug({ ifIndex: this.sockIfs[k] }, 'link down');
+      else if (e) this.log.warn({ ifIndex: this.sockIfs[k], errno: e }, 'packet socket error');
     }
   }
 

@@ -16,6 +16,7 @@ const SOCK_RAW = 3;
 const ETH_P_ALL = 0x0003;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
+const SO_ERROR = 4;
 const SO_SNDBUF = 7;
 const SO_RCVBUFFORCE = 33;
 const SO_SNDBUFFORCE = 32;
@@ -287,6 +288,20 @@ export class BatchPacketSocket {
       this.txFrames += n;
       done += n;
     }
+  }
+
+  /**
+   * Takes the socket's pending error (SO_ERROR), 0 if none. A ring socket needs this: its
+   * frames come without a system call, so a link going down (ENETDOWN) is never reported
+   * by a receive, keeps poll() returning at once, and would fail the next send instead.
+   */
+  takeError(): number {
+    if (this.closed) return 0;
+    const v = Buffer.alloc(4);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(4);
+    if (batchLib().getsockopt(this.fd, SOL_SOCKET, SO_ERROR, v, len) < 0) return 0;
+    return v.readInt32LE(0);
   }
 
   /** Frames the kernel dropped for want of room (socket buffer or ring full) since the last call (PACKET_STATISTICS). */
