@@ -52,7 +52,11 @@ export interface PacketEngineOptions {
   timeouts?: ConnTimeouts;
   /** Frames per recvmmsg call. */
   batch?: number;
-  /** Receive through memory-mapped rings where the kernel allows it (default; TRIAD_PACKET_RING=0 turns them off). */
+  /**
+   * Receive through memory-mapped rings where the kernel allows it (TRIAD_PACKET_RING=1);
+   * off by default until they are shown to win on a quiet machine (bench:lb): here they
+   * measured level with recvmmsg per packet and hold half the frames of its buffer.
+   */
   ring?: boolean;
 }
 
@@ -152,7 +156,7 @@ export class PacketEngine implements Datapath {
     await this.offloads.turnOff(name).catch((e: { stderr?: string; message?: string }) => this.log.debug({ iface: name, err: (e.stderr ?? e.message ?? '').trim() }, 'ethtool -K gro/lro off (best effort)'));
     // Forwarding off on served interfaces: the kernel then drops VIP frames silently.
     await this.sysctls.set(`net.ipv4.conf.${name}.forwarding`, '0').catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
-    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch, ring: this.opts.ring ?? process.env.TRIAD_PACKET_RING !== '0' });
+    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch, ring: this.opts.ring ?? process.env.TRIAD_PACKET_RING === '1' });
     this.logRxMode(sock);
     this.socks.set(l.index, sock);
     this.indexSockets();
@@ -173,7 +177,7 @@ export class PacketEngine implements Datapath {
     this.rxMode = sock.rxMode;
     if (sock.rxMode === 'ring') this.log.info({ receive: 'ring' }, 'packet engine receives through memory-mapped rings (TPACKET_V2): no system call per received batch');
     else if (sock.ringError) this.log.warn({ receive: 'recvmmsg', reason: sock.ringError }, `packet engine receives with recvmmsg batches: the kernel refused a memory-mapped ring (${sock.ringError})`);
-    else this.log.info({ receive: 'recvmmsg' }, 'packet engine receives with recvmmsg batches (memory-mapped rings turned off)');
+    else this.log.info({ receive: 'recvmmsg' }, 'packet engine receives with recvmmsg batches');
   }
 
   /** Serialised: a link change re-applies the last state between the control plane's applies. */

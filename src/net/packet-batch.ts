@@ -69,7 +69,7 @@ export interface BatchSocketOptions {
   /** Frames per recvmmsg/sendmmsg call. */
   batch?: number;
   rcvbuf?: number;
-  /** Receive through a memory-mapped ring (TPACKET_V2) where the kernel allows it; default true. */
+  /** Receive through a memory-mapped ring (TPACKET_V2) where the kernel allows it, else recvmmsg. */
   ring?: boolean;
   /** Frames in the ring. */
   ringFrames?: number;
@@ -139,7 +139,7 @@ export class BatchPacketSocket {
       if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, int(rb), 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int(rb), 4);
       if (c.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, int(4 << 20), 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, int(4 << 20), 4);
       // The ring is set up before bind, so no frame is received outside it (packet_mmap.rst).
-      if (opts.ring ?? true) {
+      if (opts.ring) {
         try {
           this.ringMap = this.setupRing(fd, opts.ringFrames ?? 8192, int);
         } catch (e) {
