@@ -26,6 +26,7 @@ import type { ConnTimeouts } from './conn-table.js';
 import type { Datapath, DesiredState, DpServer, DpVirtualServer, ServerCounters } from './datapath.js';
 import { counterKey } from './datapath.js';
 import { SysctlChanges } from './host.js';
+import { OffloadChanges } from './offloads.js';
 import { applyGuard, guardRuleset, type GuardEntry } from './vrrp-guard.js';
 import { buildPathVs, PacketPath, Verdict, vsKey, type PathServer, type PathVs } from './packet-path.js';
 
@@ -51,6 +52,12 @@ export interface PacketEngineOptions {
   timeouts?: ConnTimeouts;
   /** Frames per recvmmsg call. */
   batch?: number;
+  /**
+   * Receive through memory-mapped rings where the kernel allows it (TRIAD_PACKET_RING=1);
+   * off by default until they are shown to win on a quiet machine (bench:lb): here they
+   * measured level with recvmmsg per packet and hold half the frames of its buffer.
+   */
+  ring?: boolean;
 }
 
 export class PacketEngine implements Datapath {
@@ -85,12 +92,18 @@ export class PacketEngine implements Datapath {
   private guardText = '';
   /** Forwarding turned off on served interfaces, put back at stop. */
   private readonly sysctls: SysctlChanges;
+  private rxMode?: 'ring' | 'recvmmsg';
+  /** Frames the kernel dropped before the engine saw them (receive buffer or ring full). */
+  private rxKernelDrops = 0;
+  /** GRO/LRO turned off on served interfaces, put back at stop. */
+  private readonly offloads: OffloadChanges;
 
   constructor(
     private readonly log: Logger,
     private readonly opts: PacketEngineOptions = {},
   ) {
     this.sysctls = new SysctlChanges(log);
+    this.offloads = new OffloadChanges(log);
     this.path = new PacketPath(opts.timeouts);
     this.path.onArp = (ifIndex, ip, mac) => this.learn(ifIndex, ip, mac);
   }
@@ -140,10 +153,11 @@ export class PacketEngine implements Datapath {
       // keep 1500
     }
     // GRO/LRO would hand us superpackets larger than the MTU, which cannot be re-sent.
-    await run('ethtool', ['-K', name, 'gro', 'off', 'lro', 'off']).catch((e: { stderr?: string }) => this.log.debug({ iface: name, err: e.stderr?.trim() }, 'ethtool -K gro/lro off (best effort)'));
+    await this.offloads.turnOff(name).catch((e: { stderr?: string; message?: string }) => this.log.debug({ iface: name, err: (e.stderr ?? e.message ?? '').trim() }, 'ethtool -K gro/lro off (best effort)'));
     // Forwarding off on served interfaces: the kernel then drops VIP frames silently.
     await this.sysctls.set(`net.ipv4.conf.${name}.forwarding`, '0').catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
-    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch });
+    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch, ring: this.opts.ring ?? process.env.TRIAD_PACKET_RING === '1' });
+    this.logRxMode(sock);
     this.socks.set(l.index, sock);
     this.indexSockets();
     this.ifNames.set(name, l.index);
@@ -155,6 +169,15 @@ export class PacketEngine implements Datapath {
     }
     this.log.info({ iface: name, mtu }, 'packet engine serving interface');
     return l.index;
+  }
+
+  /** Says once how frames are received (and again if that changes, e.g. a ring refused on a new link). */
+  private logRxMode(sock: BatchPacketSocket): void {
+    if (sock.rxMode === this.rxMode) return;
+    this.rxMode = sock.rxMode;
+    if (sock.rxMode === 'ring') this.log.info({ receive: 'ring' }, 'packet engine receives through memory-mapped rings (TPACKET_V2): no system call per received batch');
+    else if (sock.ringError) this.log.warn({ receive: 'recvmmsg', reason: sock.ringError }, `packet engine receives with recvmmsg batches: the kernel refused a memory-mapped ring (${sock.ringError})`);
+    else this.log.info({ receive: 'recvmmsg' }, 'packet engine receives with recvmmsg batches');
   }
 
   /** Serialised: a link change re-applies the last state between the control plane's applies. */
@@ -363,6 +386,8 @@ export class PacketEngine implements Datapath {
   private async loop(): Promise<void> {
     const path = this.path;
     let quiet = 0;
+    /** poll() said ready: if the rings turn out empty, a socket error woke it. */
+    let woke = false;
     while (!this.closed) {
       if (quiet > 2) {
         const ready = await pollReadable([...this.socks.values()].map((s) => s.fd), 200);
@@ -370,6 +395,7 @@ export class PacketEngine implements Datapath {
         if (this.closed) break;
         if (!ready) continue;
         quiet = 0;
+        woke = true;
       }
       let got = 0;
       path.now = Date.now();
@@ -402,9 +428,22 @@ export class PacketEngine implements Datapath {
         // Queued frames live in this socket's receive slots: send before the next receive.
         for (let j = 0; j < list.length; j++) if (list[j].pending) list[j].flush();
       }
+      if (woke && !got) this.takeErrors();
+      woke = false;
       quiet = got ? 0 : quiet + 1;
       this.closeRetired();
       await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** Ring sockets' pending errors (a link went down): taken, so poll() sleeps again and the next send is not failed with it. */
+  private takeErrors(): void {
+    for (let k = 0; k < this.sockList.length; k++) {
+      const sock = this.sockList[k];
+      if (sock.rxMode !== 'ring') continue;
+      const e = sock.takeError();
+      if (e === 100) this.log.debug({ ifIndex: this.sockIfs[k] }, 'link down');
+      else if (e) this.log.warn({ ifIndex: this.sockIfs[k], errno: e }, 'packet socket error');
     }
   }
 
@@ -425,10 +464,13 @@ export class PacketEngine implements Datapath {
   }
 
   /** Engine-wide counters: forwarded frames, drops by reason, table size. */
-  stats(): { forwarded: number; drops: Record<string, number>; connections: number; txDropped: number } {
+  stats(): { forwarded: number; drops: Record<string, number>; connections: number; txDropped: number; rxKernelDrops: number } {
     let txDropped = 0;
-    for (const s of this.socks.values()) txDropped += s.txDropped;
-    return { forwarded: this.path.forwarded, drops: { ...this.path.drops }, connections: this.path.conns.size, txDropped };
+    for (const s of this.socks.values()) {
+      txDropped += s.txDropped;
+      this.rxKernelDrops += s.kernelDrops();
+    }
+    return { forwarded: this.path.forwarded, drops: { ...this.path.drops }, connections: this.path.conns.size, txDropped, rxKernelDrops: this.rxKernelDrops };
   }
 
   async remove(): Promise<void> {
@@ -438,12 +480,14 @@ export class PacketEngine implements Datapath {
     await this.applying;
     await this.loopRunning;
     this.closeRetired();
+    const final = this.stats();
     for (const s of this.socks.values()) s.close();
     this.socks.clear();
     this.indexSockets();
     this.path.conns.clear();
     if (this.guardText) await applyGuard(guardRuleset([])).catch(() => undefined);
     await this.sysctls.restore();
-    this.log.info(this.stats(), 'packet engine stopped');
+    await this.offloads.restore();
+    this.log.info(final, 'packet engine stopped');
   }
 }

@@ -9,18 +9,21 @@
 import koffi from 'koffi';
 import { errnoText, lib } from './packet-io.js';
 import { addrOf, IOV, MMSG, mmsgCalls, type MmsgCalls, wrPtr } from './mmsg.js';
+import { PACKET_RESERVE, PACKET_RX_RING, PACKET_VERSION, RingReader, ringGeometry, TPACKET_V2, tpacketReq, type RingGeometry } from './tpacket.js';
 
 const AF_PACKET = 17;
 const SOCK_RAW = 3;
 const ETH_P_ALL = 0x0003;
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
+const SO_ERROR = 4;
 const SO_SNDBUF = 7;
 const SO_RCVBUFFORCE = 33;
 const SO_SNDBUFFORCE = 32;
 const SOL_PACKET = 263;
 const PACKET_AUXDATA = 8;
 const PACKET_IGNORE_OUTGOING = 23;
+const PACKET_STATISTICS = 6;
 const MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
 const EAGAIN = 11;
@@ -39,6 +42,9 @@ const SLOT = HEADROOM + SLOT_DATA;
 const CMSG = 48; // CMSG_SPACE(sizeof(struct tpacket_auxdata)) = 16 + 24, rounded
 
 interface BatchLibc extends MmsgCalls {
+  mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
+  munmap: (addr: unknown, len: number) => number;
+  getsockopt: (fd: number, level: number, name: number, val: Buffer, len: Buffer) => number;
   pollMany: { async: (fds: Buffer, n: number, timeout: number, cb: (err: unknown, res: number) => void) => void };
 }
 
@@ -49,6 +55,9 @@ function batchLib(): BatchLibc {
   // koffi's function objects are typed loosely; the casts name the C signatures.
   blib = {
     ...mmsgCalls(),
+    mmap: l.func('void *mmap(void *, size_t, int, int, int, long)') as BatchLibc['mmap'],
+    munmap: l.func('int munmap(void *, size_t)') as BatchLibc['munmap'],
+    getsockopt: l.func('int getsockopt(int, int, int, _Out_ void *, _Inout_ void *)') as BatchLibc['getsockopt'],
     pollMany: l.func('int poll(_Inout_ void *, unsigned long, int)') as unknown as BatchLibc['pollMany'],
   };
   return blib;
@@ -60,7 +69,17 @@ export interface BatchSocketOptions {
   /** Frames per recvmmsg/sendmmsg call. */
   batch?: number;
   rcvbuf?: number;
+  /** Receive through a memory-mapped ring (TPACKET_V2) where the kernel allows it, else recvmmsg. */
+  ring?: boolean;
+  /** Frames in the ring. */
+  ringFrames?: number;
 }
+
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const MAP_SHARED = 1;
+/** Ring frames keep this much free before the Ethernet header (PACKET_RESERVE pushes it back), like HEADROOM. */
+const RING_RESERVE = 64;
 
 /** A received frame's metadata, valid until the next recv(). */
 export interface RxMeta {
@@ -90,6 +109,12 @@ export class BatchPacketSocket {
   private readonly txIov: Buffer;
   private txCount = 0;
   readonly meta: RxMeta[];
+  /** How frames are received: a memory-mapped ring (no system call per batch) or recvmmsg. */
+  readonly rxMode: 'ring' | 'recvmmsg';
+  /** Why the ring is not used, when it was asked for. */
+  readonly ringError?: string;
+  private ringMap?: { ptr: unknown; geo: RingGeometry };
+  private reader?: RingReader;
   private closed = false;
   /** Frames that could not be sent (socket buffer full, or errors). */
   txDropped = 0;
@@ -113,6 +138,14 @@ export class BatchPacketSocket {
       const rb = opts.rcvbuf ?? 8 << 20;
       if (c.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, int(rb), 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int(rb), 4);
       if (c.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, int(4 << 20), 4) < 0) c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, int(4 << 20), 4);
+      // The ring is set up before bind, so no frame is received outside it (packet_mmap.rst).
+      if (opts.ring) {
+        try {
+          this.ringMap = this.setupRing(fd, opts.ringFrames ?? 8192, int);
+        } catch (e) {
+          this.ringError = (e as Error).message;
+        }
+      }
       const sll = Buffer.alloc(20);
       sll.writeUInt16LE(AF_PACKET, 0);
       sll.writeUInt16BE(ETH_P_ALL, 2);
@@ -123,8 +156,14 @@ export class BatchPacketSocket {
       throw e;
     }
     const n = this.batch;
-    this.rx = Buffer.alloc(n * SLOT);
-    this.rxAddr = addrOf(this.rx);
+    this.rxMode = this.ringMap ? 'ring' : 'recvmmsg';
+    if (this.ringMap) {
+      this.rx = Buffer.from(koffi.view(this.ringMap.ptr, this.ringMap.geo.size));
+      this.rxAddr = Number(koffi.address(this.ringMap.ptr) as bigint);
+    } else {
+      this.rx = Buffer.alloc(n * SLOT);
+      this.rxAddr = addrOf(this.rx);
+    }
     this.cmsg = Buffer.alloc(n * CMSG);
     this.cmsgAddr = addrOf(this.cmsg);
     const iov = Buffer.alloc(n * IOV);
@@ -147,6 +186,10 @@ export class BatchPacketSocket {
       this.txVec.writeUInt32LE(1, i * MMSG + 24);
     }
     this.meta = Array.from({ length: n }, () => ({ len: 0, wireLen: 0, status: 0 }));
+    if (this.ringMap) {
+      const g = this.ringMap.geo;
+      this.reader = new RingReader(new Uint32Array(this.rx.buffer, this.rx.byteOffset, this.rx.length >> 2), g.frameSize, g.frameNr, this.meta);
+    }
     this.rxVec32 = new Uint32Array(this.rxVec.buffer, this.rxVec.byteOffset, this.rxVec.length >> 2);
     this.cmsg32 = new Uint32Array(this.cmsg.buffer, this.cmsg.byteOffset, this.cmsg.length >> 2);
     this.txIov32 = new Uint32Array(this.txIov.buffer, this.txIov.byteOffset, this.txIov.length >> 2);
@@ -155,14 +198,32 @@ export class BatchPacketSocket {
 
   private readonly rxIov: Buffer;
 
+  /** TPACKET_V2 ring of `frames` frames, mapped; throws (the socket then uses recvmmsg) where refused. */
+  private setupRing(fd: number, frames: number, int: (v: number) => Buffer): { ptr: unknown; geo: RingGeometry } {
+    const c = lib();
+    if (c.setsockopt(fd, SOL_PACKET, PACKET_VERSION, int(TPACKET_V2), 4) < 0) throw new Error(`PACKET_VERSION TPACKET_V2: ${errnoText()}`);
+    if (c.setsockopt(fd, SOL_PACKET, PACKET_RESERVE, int(RING_RESERVE), 4) < 0) throw new Error(`PACKET_RESERVE: ${errnoText()}`);
+    const geo = ringGeometry(frames);
+    if (c.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, tpacketReq(geo), 16) < 0) throw new Error(`PACKET_RX_RING: ${errnoText()}`);
+    const ptr = batchLib().mmap(null, geo.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    const addr = Number(koffi.address(ptr) as bigint);
+    if (!addr || addr === 2 ** 64 - 1) {
+      const err = errnoText();
+      c.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, Buffer.alloc(16), 16); // release the ring
+      throw new Error(`mmap of the receive ring: ${err}`);
+    }
+    return { ptr, geo };
+  }
+
   /** Offset in `rx` where received frame i starts. */
   slotOffset(i: number): number {
-    return i * SLOT + HEADROOM;
+    return this.reader ? this.reader.offs[i] : i * SLOT + HEADROOM;
   }
 
   /** Receives up to `batch` frames without blocking; their metadata is in `meta`. */
   recv(): number {
     if (this.closed) return 0;
+    if (this.reader) return this.reader.take();
     const v = this.rxVec32;
     // The kernel overwrote msg_controllen of the messages it filled last time (only those).
     for (let i = 0; i < this.lastRecv; i++) v[(i * MMSG + 40) >> 2] = CMSG;
@@ -229,6 +290,30 @@ export class BatchPacketSocket {
     }
   }
 
+  /**
+   * Takes the socket's pending error (SO_ERROR), 0 if none. A ring socket needs this: its
+   * frames come without a system call, so a link going down (ENETDOWN) is never reported
+   * by a receive, keeps poll() returning at once, and would fail the next send instead.
+   */
+  takeError(): number {
+    if (this.closed) return 0;
+    const v = Buffer.alloc(4);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(4);
+    if (batchLib().getsockopt(this.fd, SOL_SOCKET, SO_ERROR, v, len) < 0) return 0;
+    return v.readInt32LE(0);
+  }
+
+  /** Frames the kernel dropped for want of room (socket buffer or ring full) since the last call (PACKET_STATISTICS). */
+  kernelDrops(): number {
+    if (this.closed) return 0;
+    const st = Buffer.alloc(12);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(12);
+    if (batchLib().getsockopt(this.fd, SOL_PACKET, PACKET_STATISTICS, st, len) < 0) return 0;
+    return st.readUInt32LE(4); // tp_drops (reading resets the counters)
+  }
+
   /** Sends one frame now (ARP and other rare frames). */
   sendNow(frame: Buffer): boolean {
     if (this.closed) return false;
@@ -239,6 +324,7 @@ export class BatchPacketSocket {
     if (this.closed) return;
     this.closed = true;
     lib().close(this.fd);
+    if (this.ringMap) batchLib().munmap(this.ringMap.ptr, this.ringMap.geo.size);
   }
 }
 

@@ -2,7 +2,7 @@
 // where packets/s figures are not. Not a test and not part of `npm run bench:*`;
 // run by hand when changing the packet path:
 //
-//   node dist/test/bench/lb-instr.js [cpu|callgrind] [DR,NAT] [PACKETS] [RATE] [RUNS]
+//   node dist/test/bench/lb-instr.js [cpu|perf|callgrind] [DR,NAT] [PACKETS] [RATE] [RUNS]
 //
 // Builds the bench's namespaces (lb-bench.ts: a client, the load balancer and two real
 // servers; DR on one bridge, NAT with the servers behind the LB), starts one Triad with
@@ -14,6 +14,11 @@
 //    the packets forwarded: CPU-µs per packet, kernel time of recvmmsg/sendmmsg included.
 //    At a rate well below saturation the figure does not depend on how busy the machine
 //    is (batches are then small: it is the cost at that rate, not at saturation).
+//  - perf: as cpu, with `perf record -g` on the Triad process through the send, and the
+//    share of its samples by where they were: recvmmsg, sendmmsg itself, the softirq the
+//    veth transmit runs inside sendmmsg (the bridge and the real server receiving: the
+//    topology's cost, not the engine's), waiting (poll/futex/epoll), user space.
+//    Default 400,000 packets at 40,000/s.
 //  - callgrind: the Triad process under valgrind with collection off until warmed up,
 //    then instructions (user space only: not the kernel's side of the system calls) per
 //    forwarded packet, on the main thread (V8's compiler threads shown apart). Valgrind
@@ -40,12 +45,12 @@ function cpuSplit(pid: number): { user: number; sys: number } {
   return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
 }
 
-const MODE = process.argv[2] === 'callgrind' ? 'callgrind' : 'cpu';
+const MODE = process.argv[2] === 'callgrind' ? 'callgrind' : process.argv[2] === 'perf' ? 'perf' : 'cpu';
 const KINDS = (process.argv[3] ?? 'DR,NAT').split(',').filter((k): k is 'DR' | 'NAT' => k === 'DR' || k === 'NAT');
-const PACKETS = Number(process.argv[4] ?? (MODE === 'cpu' ? 200_000 : 100_000));
-const RATE = Number(process.argv[5] ?? (MODE === 'cpu' ? 40_000 : 20_000));
+const PACKETS = Number(process.argv[4] ?? (MODE === 'callgrind' ? 100_000 : MODE === 'perf' ? 400_000 : 200_000));
+const RATE = Number(process.argv[5] ?? (MODE === 'callgrind' ? 20_000 : 40_000));
 const RUNS = Number(process.argv[6] ?? 3);
-const WARM = Number(process.env.WARM ?? (MODE === 'cpu' ? 50_000 : 600_000));
+const WARM = Number(process.env.WARM ?? (MODE === 'callgrind' ? 600_000 : 50_000));
 const VIP = '10.0.0.100';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -140,8 +145,13 @@ async function once(kind: 'DR' | 'NAT', run: number): Promise<string> {
       const pid = triad.pid!;
       const c0 = cpuSplit(pid);
       if (MODE === 'callgrind') spawnSync('callgrind_control', ['-i', 'on', String(pid)]);
+      // perf: kernel and user stacks of Triad sampled through most of the send (perf's own
+      // cost is in the CPU figure of this mode, so compare its shares, not its µs, with cpu's).
+      const perfFile = path.join(topo.dir, 'perf.data');
+      const rec = MODE === 'perf' ? spawn('perf', ['record', '-q', '-g', '-o', perfFile, '-p', String(pid), '--', 'sleep', String(Math.max(1, Math.floor(PACKETS / RATE) - 1))], { stdio: 'ignore' }) : undefined;
       const t0 = performance.now();
       await send(topo, PACKETS, RATE);
+      if (rec && rec.exitCode === null) await new Promise((r) => rec.once('exit', r));
       const wall = (performance.now() - t0) / 1000;
       const s1 = await settle(topo, rs.length);
       const c1 = cpuSplit(pid);
@@ -150,7 +160,9 @@ async function once(kind: 'DR' | 'NAT', run: number): Promise<string> {
       const cpu = user + sys;
       const fwd = s1 - s0;
       if (fwd <= 0) throw new Error(`nothing forwarded; Triad's log:\n${log}`);
-      if (MODE === 'cpu') return `${kind} run ${run}: ${PACKETS} sent at ${RATE}/s (${Math.round(PACKETS / wall)}/s achieved), ${fwd} forwarded; ${cpu.toFixed(2)} CPU-s; ${((cpu * 1e6) / fwd).toFixed(2)} CPU-µs per packet (user ${((user * 1e6) / fwd).toFixed(2)}, system ${((sys * 1e6) / fwd).toFixed(2)})`;
+      const line = `${kind} run ${run}: ${PACKETS} sent at ${RATE}/s (${Math.round(PACKETS / wall)}/s achieved), ${fwd} forwarded; ${cpu.toFixed(2)} CPU-s; ${((cpu * 1e6) / fwd).toFixed(2)} CPU-µs per packet (user ${((user * 1e6) / fwd).toFixed(2)}, system ${((sys * 1e6) / fwd).toFixed(2)})`;
+      if (MODE === 'cpu') return line;
+      if (MODE === 'perf') return `${line}\n${perfShares(perfFile)}`;
       spawnSync('callgrind_control', ['-d', String(pid)]);
       spawnSync('callgrind_control', ['-i', 'off', String(pid)]);
       // Per thread: the main thread (the engine's loop, and the GC's share on it) is the
@@ -181,8 +193,37 @@ async function once(kind: 'DR' | 'NAT', run: number): Promise<string> {
   }
 }
 
+/** Where a sampled stack (innermost frame first, kernel and user) spent its time. */
+function stackPlace(syms: readonly string[]): string {
+  const has = (f: string) => syms.some((x) => x.startsWith(f));
+  const send = has('__x64_sys_sendmmsg') || has('__x64_sys_sendto');
+  if (has('net_rx_action') && send) return 'softirq run inside the send: the veth peer, bridge and real server receiving (a NIC would do none of this on the CPU)';
+  if (has('net_rx_action')) return 'other softirq';
+  if (send) return 'sendmmsg itself (packet_sendmsg, skb, qdisc, veth_xmit)';
+  if (has('__x64_sys_recvmmsg')) return 'recvmmsg';
+  if (['__x64_sys_poll', '__x64_sys_futex', '__x64_sys_epoll_pwait', '__x64_sys_read', '__x64_sys_write'].some(has)) return 'waiting: poll on a worker, futex, epoll, eventfd';
+  if (has('entry_SYSCALL') || has('asm_') || has('finish_task_switch')) return 'other kernel';
+  return 'user space: JavaScript, Node, koffi';
+}
+
+/** Shares of `perf script` samples by stackPlace. */
+function perfShares(file: string): string {
+  const r = spawnSync('perf', ['script', '-i', file, '-F', 'ip,sym'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) return `  perf script failed: ${(r.stderr ?? '').trim().slice(0, 300)}`;
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const block of r.stdout.split('\n\n')) {
+    const syms = block.split('\n').map((l) => l.trim().split(/\s+/)[1] ?? '').filter(Boolean);
+    if (!syms.length) continue;
+    total++;
+    const p = stackPlace(syms);
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([p, n]) => `  ${((100 * n) / total).toFixed(1).padStart(5)}%  ${p}`).join('\n') + `\n  (${total} samples)`;
+}
+
 async function main(): Promise<void> {
-  const missing = missingTools(['ip', 'nft', 'trafgen', ...(MODE === 'callgrind' ? ['valgrind', 'callgrind_control'] : [])]);
+  const missing = missingTools(['ip', 'nft', 'trafgen', ...(MODE === 'callgrind' ? ['valgrind', 'callgrind_control'] : MODE === 'perf' ? ['perf'] : [])]);
   if (missing.length) throw new Error(`lb-instr needs ${missing.join(', ')}`);
   for (const kind of KINDS) {
     for (let i = 1; i <= RUNS; i++) process.stdout.write(`${await once(kind, i)}\n`);
