@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { allUp, missingTools, Topo } from '../lb/topology.js';
-import { benchLayout } from './lb-layout.js';
+import { benchLayout, udpSink } from './lb-layout.js';
 import { alternate, type Contender, coreModes, SERVER_CORE, type CoreMode, cpuWindow, listOption, modeTitle, option, pin, pinTree, report, type Row, rssMiB, type Sample, table } from './common.js';
 
 const DURATION = option('seconds', 'LB_BENCH_SECONDS', 3);
@@ -107,7 +107,8 @@ async function udpForwarded(topo: Topo): Promise<number> {
 
 /**
  * Packets/s the packet engine forwards: small UDP packets from trafgen (netsniff-ng; 256
- * flows, 18-byte payload), read from the engine's own counters while trafgen runs.
+ * flows, 18-byte payload), read from the engine's own counters while trafgen runs. The real
+ * servers drop them on arrival (lb-layout.ts udpSink), as a wire would take them away.
  */
 async function packetsPerSecond(topo: Topo, mode: CoreMode, pid: number): Promise<Sample> {
   const lbMac = topo.sh('l', 'cat', '/sys/class/net/eth0/address').trim();
@@ -116,6 +117,7 @@ async function packetsPerSecond(topo: Topo, mode: CoreMode, pid: number): Promis
   writeFileSync(f, `{ eth(da=${lbMac}, sa=${cMac}, type=0x0800), ipv4(saddr=10.0.0.2, daddr=${VIP}, ttl=64), udp(sport=dinc(2000, 2255), dport=9), "triad-bench-pkt!!!" }\n`);
   // setsid: trafgen signals its whole process group when it stops, which must not include us.
   // A packet budget so it ends by itself; its worker is killed with its process group after.
+  udpSink(topo, 2);
   const gen = topo.spawnIn('c', ['setsid', ...pin(mode, 'load'), 'trafgen', '--dev', 'eth0', '--conf', f, '--cpus', '1', '--no-sock-mem', '-n', String((PPS_SECONDS + 2) * 600_000)]);
   let genErr = '';
   gen.stderr?.on('data', (d: Buffer) => (genErr += d.toString()));

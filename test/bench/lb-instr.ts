@@ -36,7 +36,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { allUp, missingTools, Topo } from '../lb/topology.js';
-import { benchLayout } from './lb-layout.js';
+import { benchLayout, sunk, udpSink } from './lb-layout.js';
 
 /** utime and stime of a process (all its threads), in seconds. */
 function cpuSplit(pid: number): { user: number; sys: number } {
@@ -62,22 +62,10 @@ function conf(kind: 'DR' | 'NAT', rs: string[]): string {
 /** The bench's topology (lb-bench.ts), plus a counting drop of the test packets on each real server. */
 function build(topo: Topo, kind: 'DR' | 'NAT'): string[] {
   const rs = benchLayout(topo, kind, VIP);
-  rs.forEach((_, i) => {
-    const f = path.join(topo.dir, `sink${i}.nft`);
-    writeFileSync(f, 'table ip lbinstr {\n  chain pre { type filter hook prerouting priority -300; policy accept;\n    udp dport 9 counter drop\n  }\n}\n');
-    topo.sh(`r${i}`, 'nft', '-f', f);
-  });
+  udpSink(topo, rs.length);
   return rs;
 }
 
-function sunk(topo: Topo, n: number): number {
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const out = topo.sh(`r${i}`, 'nft', 'list', 'table', 'ip', 'lbinstr');
-    total += Number(/counter packets (\d+)/.exec(out)?.[1] ?? 0);
-  }
-  return total;
-}
 
 /** Sends `n` packets at `rate` from the client; resolves when trafgen ends. */
 async function send(topo: Topo, n: number, rate: number): Promise<void> {
