@@ -90,18 +90,13 @@ export class DhcpServer {
     // The UDP socket sends to relays (giaddr:67) and to renewing clients' ciaddr, where the
     // kernel's routing and ARP are right; it also keeps the kernel from answering relayed
     // requests with ICMP port-unreachable. Requests themselves are read on the packet sockets.
-    let woken: UdpSender | undefined;
-    try {
-      woken = await UdpSender.withWakeups(
-        this.port,
-        () => {
-          for (const e of this.sockets.values()) e.sock.kick();
-        },
-        (err) => this.log.warn({ err: err.message }, 'dhcp udp socket error'),
-      );
-    } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'dhcp: cannot watch the UDP socket on the event loop');
-    }
+    const woken = await UdpSender.withWakeups(
+      this.port,
+      () => {
+        for (const e of this.sockets.values()) e.sock.kick();
+      },
+      (err) => this.log.warn({ err: err.message }, 'dhcp udp socket error'),
+    );
     this.wakeups = woken !== undefined;
     this.udp = woken ?? new UdpSender(this.port);
     // Said once, in users' words: how a request wakes the server.

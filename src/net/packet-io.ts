@@ -468,11 +468,14 @@ export class UdpSender {
    */
   static async withWakeups(port: number, onReadable: () => void, onError: (e: Error) => void): Promise<UdpSender | undefined> {
     const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-    sock.on('error', onError);
     await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
+      const failed = (e: Error): void => {
+        sock.close();
+        reject(new Error(`bind udp port ${port}: ${e.message}`));
+      };
+      sock.once('error', failed);
       sock.bind({ port, address: '0.0.0.0', exclusive: true }, () => {
-        sock.off('error', reject);
+        sock.off('error', failed);
         resolve();
       });
     });
@@ -482,6 +485,7 @@ export class UdpSender {
       return undefined;
     }
     sock.setBroadcast(true);
+    sock.on('error', onError);
     sock.on('message', onReadable);
     return new UdpSender(port, { fd, owner: sock });
   }
