@@ -38,7 +38,7 @@ const SPIN = 1;
  * frames that reach the packet socket but not the UDP socket that kicks (see UdpSender.withWakeups).
  */
 const IDLE_MS = 1000;
-const FALLBACK_MS = 10;
+const FALLBACK_MS = 20;
 
 const htons = (n: number): number => ((n & 0xff) << 8) | ((n >> 8) & 0xff);
 
