@@ -51,6 +51,8 @@ interface Served {
 export class DhcpServer {
   private sockets = new Map<string, Served>();
   private udp?: UdpSender;
+  /** True when the UDP socket on the port wakes the packet sockets' loops (UdpSender.withWakeups). */
+  private wakeups = false;
   readonly stats: DhcpStats = { received: 0, malformed: 0, ignored: 0, replies: 0, acks: 0, sendErrors: 0, leaseWriteErrors: 0 };
   /** Requests and replies by DHCP message type (option 53; 0 for BOOTP): Kea's pkt4-*-received/sent. */
   readonly types: TypeCounters = { received: new Float64Array(256), sent: new Float64Array(256) };
@@ -88,7 +90,22 @@ export class DhcpServer {
     // The UDP socket sends to relays (giaddr:67) and to renewing clients' ciaddr, where the
     // kernel's routing and ARP are right; it also keeps the kernel from answering relayed
     // requests with ICMP port-unreachable. Requests themselves are read on the packet sockets.
-    this.udp = new UdpSender(this.port);
+    const woken = await UdpSender.withWakeups(
+      this.port,
+      () => {
+        for (const e of this.sockets.values()) e.sock.kick();
+      },
+      (err) => this.log.warn({ err: err.message }, 'dhcp udp socket error'),
+    );
+    this.wakeups = woken !== undefined;
+    this.udp = woken ?? new UdpSender(this.port);
+    // Said once, in users' words: how a request wakes the server.
+    this.log.info(
+      this.wakeups
+        ? `dhcp: requests to UDP port ${this.port} wake the server on its event loop; the packet sockets are polled on a helper thread only when idle`
+        : 'dhcp: requests are awaited with poll() on a helper thread (the UDP socket cannot be watched on the event loop here)',
+    );
+    for (const e of this.sockets.values()) e.sock.wakeups = this.wakeups;
     this.unregister = registerLocalServer({ addresses: this.serverIds, accept: (p, to, deliver) => this.acceptLocal(p, to, deliver) });
   }
 
@@ -101,6 +118,7 @@ export class DhcpServer {
   addLink(link: Link): void {
     this.removeLink(link.name);
     const sock = new PacketSocket({ ifindex: link.index, udpDstPort: this.port, rcvbuf: 1 << 20 });
+    sock.wakeups = this.wakeups;
     const entry: Served = { link, sock, loop: Promise.resolve() };
     entry.loop = sock.loop(
       (frame) => this.onFrame(entry.link, sock, frame),

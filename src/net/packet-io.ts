@@ -3,6 +3,7 @@
 // (so a reply reaches a client's MAC with no ARP entry, as ISC dhcpd's LPF does).
 // Node's dgram can do neither. Needs CAP_NET_RAW.
 
+import dgram from 'node:dgram';
 import koffi from 'koffi';
 import { IOV, MMSG, mmsgCalls } from './mmsg.js';
 
@@ -31,6 +32,13 @@ const RX_SLOT = 9216;
  * frame), two reads in three found nothing.
  */
 const SPIN = 1;
+/**
+ * With wake-ups (PacketSocket.wakeups): a socket that saw a frame within IDLE_MS waits for
+ * kick() instead of poll() on the thread pool, and drains every FALLBACK_MS regardless, for
+ * frames that reach the packet socket but not the UDP socket that kicks (see UdpSender.withWakeups).
+ */
+const IDLE_MS = 1000;
+const FALLBACK_MS = 20;
 
 const htons = (n: number): number => ((n & 0xff) << 8) | ((n >> 8) & 0xff);
 
@@ -315,17 +323,91 @@ export class PacketSocket {
     // means the queue was empty a moment ago, so after SPIN quiet turns we go back to poll();
     // while batches come back full we keep draining, yielding to the event loop between.
     let full = false;
+    let lastFrame = -Infinity;
     while (!this.closed) {
+      if (!full && this.wakeups && performance.now() - lastFrame < IDLE_MS) {
+        // Busy: a kick (a request seen by the UDP socket, on the event loop) or the
+        // fallback tick wakes us; no thread hop.
+        await this.nextKick();
+        if (this.closed) break;
+        let got = this.drain(onFrame, onError);
+        this.owed -= got;
+        if (got === 0 && this.owed > 0) {
+          // The UDP socket may see a frame a moment before the packet socket has it queued:
+          // a kick with no frame (not one drained early with a previous kick's) looks again.
+          await new Promise<void>((r) => setImmediate(r));
+          got = this.drain(onFrame, onError);
+          this.owed = 0;
+        }
+        // Frames the UDP socket never saw push this below zero; a bound keeps the retry alive.
+        if (this.owed < -RX_BATCH) this.owed = -RX_BATCH;
+        if (got > 0) lastFrame = performance.now();
+        full = got >= RX_BATCH;
+        if (full) await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
+      this.stopTick();
       if (!full) {
         const ready = await this.wait(250);
         if (this.closed) break;
         if (!ready) continue;
       }
       const got = this.drain(onFrame, onError);
+      if (got > 0) lastFrame = performance.now();
       full = got >= RX_BATCH;
+      if (this.wakeups) {
+        if (full) await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
       if (got > 0 && !full) full = await this.spin(onFrame, onError);
       else if (full) await new Promise<void>((r) => setImmediate(r));
     }
+    this.stopTick();
+  }
+
+  /**
+   * True when something on the event loop calls kick() for (nearly) every frame this socket
+   * receives: the loop then waits for kicks while busy and uses poll() only when idle.
+   */
+  wakeups = false;
+  private kicked?: () => void;
+  private kickPending = false;
+  private tick?: NodeJS.Timeout;
+
+  /** Kicks not yet matched by a drained frame (see loopInner). */
+  private owed = 0;
+
+  /** A frame is (about to be) queued: wakes a loop that waits for kicks (no effect while it is in poll()). */
+  kick(): void {
+    this.owed++;
+    this.wake();
+  }
+
+  private wake(): void {
+    const r = this.kicked;
+    if (r) {
+      this.kicked = undefined;
+      r();
+    } else this.kickPending = true;
+  }
+
+  private nextKick(): Promise<void> {
+    if (!this.tick) {
+      this.tick = setInterval(() => this.wake(), FALLBACK_MS);
+      this.tick.unref();
+    }
+    if (this.kickPending) {
+      this.kickPending = false;
+      return Promise.resolve();
+    }
+    return new Promise((r) => (this.kicked = r));
+  }
+
+  private stopTick(): void {
+    if (this.tick) clearInterval(this.tick);
+    this.tick = undefined;
+    this.kickPending = false;
+    this.owed = 0;
   }
 
   /** Drains once per event-loop turn until SPIN turns in a row find nothing; true when a batch came full. */
@@ -342,6 +424,7 @@ export class PacketSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.wake();
     if (!this.looping) lib().close(this.fd);
   }
 }
@@ -373,8 +456,46 @@ export class UdpSender {
   readonly fd: number;
   private addr = Buffer.alloc(16);
   private closed = false;
+  /** The Node socket that owns `fd`, when made by withWakeups. */
+  private owner?: dgram.Socket;
 
-  constructor(port: number) {
+  /**
+   * The sender on a Node UDP socket that libuv watches, so a datagram to the port calls
+   * `onReadable` on the event loop (no thread hop): every relayed, unicast or broadcast
+   * request a packet socket receives also reaches this socket, which makes it a cheap
+   * wake-up for the packet sockets' loops. Sends still go through sendto on its fd.
+   * Undefined where the socket's fd cannot be reached (then the caller uses `new UdpSender`).
+   */
+  static async withWakeups(port: number, onReadable: () => void, onError: (e: Error) => void): Promise<UdpSender | undefined> {
+    const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    await new Promise<void>((resolve, reject) => {
+      const failed = (e: Error): void => {
+        sock.close();
+        reject(new Error(`bind udp port ${port}: ${e.message}`));
+      };
+      sock.once('error', failed);
+      sock.bind({ port, address: '0.0.0.0', exclusive: true }, () => {
+        sock.off('error', failed);
+        resolve();
+      });
+    });
+    const fd = dgramFd(sock);
+    if (fd === undefined) {
+      sock.close();
+      return undefined;
+    }
+    sock.setBroadcast(true);
+    sock.on('error', onError);
+    sock.on('message', onReadable);
+    return new UdpSender(port, { fd, owner: sock });
+  }
+
+  constructor(port: number, adopt?: { fd: number; owner: dgram.Socket }) {
+    if (adopt) {
+      this.fd = adopt.fd;
+      this.owner = adopt.owner;
+      return;
+    }
     const c = lib();
     const fd = c.socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0) throw new Error(`udp socket: ${errnoText()}`);
@@ -409,8 +530,23 @@ export class UdpSender {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    lib().close(this.fd);
+    if (this.owner) this.owner.close();
+    else lib().close(this.fd);
   }
+}
+
+/**
+ * The descriptor under a bound dgram socket. Node keeps its handle behind a private symbol;
+ * where that is not found (another Node version) the answer is undefined, never a guess.
+ */
+function dgramFd(sock: dgram.Socket): number | undefined {
+  for (const sym of Object.getOwnPropertySymbols(sock)) {
+    // Node's private state: { handle: UDPWrap (with an fd getter), … }. Read only.
+    const state = (sock as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[sym];
+    const fd = state?.handle?.fd;
+    if (typeof fd === 'number' && fd >= 0) return fd;
+  }
+  return undefined;
 }
 
 const SOCK_RAW_INET = 3;
