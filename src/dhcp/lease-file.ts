@@ -7,6 +7,7 @@ import { tokenize, type Token } from '../config/tokenizer.js';
 import { formatIPv4, parseHexList, parseIPv4 } from '../config/dhcp-options.js';
 import { formatMac } from '../wire/mac.js';
 import type { BindingState, Billing, Lease } from './lease.js';
+import { keptCopy } from './kept-bytes.js';
 
 const STATES = new Set(['active', 'free', 'abandoned', 'expired', 'released', 'backup', 'reset', 'bootp']);
 const HW: Record<string, number> = { ethernet: 1, 'token-ring': 6, fddi: 8, infiniband: 32 };
@@ -163,10 +164,11 @@ export function parseLeaseFile(file: string, text: string): ParsedLeases {
           const hw = parseHexList(rest[1].value);
           if (hw) {
             lease.hwType = HW[rest[0].value] ?? 1;
-            lease.hwAddr = hw;
+            lease.hwAddr = keptCopy(hw);
           }
         } else if (kw === 'uid' && rest.length === 1) {
-          lease.uid = rest[0].kind === 'string' ? decodeEscapes(rest[0].value) : parseHexList(rest[0].value);
+          const uid = rest[0].kind === 'string' ? decodeEscapes(rest[0].value) : parseHexList(rest[0].value);
+          lease.uid = uid ? keptCopy(uid) : undefined;
         } else if (kw === 'client-hostname' && rest[0]?.kind === 'string') {
           lease.hostname = decodeEscapes(rest[0].value).toString('latin1');
         } else if (kw === 'billing' && rest[0]?.value === 'class' && rest[1]?.kind === 'string') {

@@ -8,6 +8,7 @@ import { clientKey } from './lease.js';
 import { OPT, type DhcpPacket } from './packet.js';
 import { AGENT_SUBOPT } from '../wire/dhcp-options.js';
 import type { EngineState, LinkInfo } from './engine.js';
+import { keptCopy } from './kept-bytes.js';
 
 export function chain(scope: Scope | undefined): Scope[] {
   const out: Scope[] = [];
@@ -210,13 +211,13 @@ export function client(conf: DhcpdConf, req: DhcpPacket): Client {
   const host = findHost(conf, req);
   const ignoreUids = conf.global.params.ignoreClientUids === true;
   const uid = ignoreUids ? undefined : req.options.get(OPT.CLIENT_ID);
-  const hw = Buffer.from(req.chaddr.subarray(0, Math.min(req.hlen, 16)));
+  const hw = keptCopy(req.chaddr.subarray(0, Math.min(req.hlen, 16)));
   const members = memberships(conf, req, host !== undefined);
   return {
     req,
     conf: { conf, hasConditionals: hasConditionals(conf) },
     key: clientKey(uid, req.htype, hw),
-    uid: uid && uid.length ? Buffer.from(uid) : undefined,
+    uid: uid && uid.length ? keptCopy(uid) : undefined,
     hw,
     host,
     classes: { names: members.map((m) => m.cls.name), scopes: members.flatMap((m) => m.scopes) },
