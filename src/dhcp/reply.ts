@@ -5,12 +5,22 @@
 import type { Scope, Subnet } from '../config/dhcpd-conf.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, MsgType, OPT, type DhcpPacket } from './packet.js';
 import { isSharedChain, options, param, type Client } from './scope.js';
+import { formatIPv4 } from '../config/dhcp-options.js';
+import { formatMac } from '../wire/mac.js';
 
 export type Destination =
   | { kind: 'relay'; ip: number; port: number } // giaddr, server port (RFC 2131 §4.1)
   | { kind: 'unicast'; ip: number } // ciaddr: the client has an address, the kernel can route/ARP
   | { kind: 'broadcast' } // 255.255.255.255 / ff:ff:ff:ff:ff:ff
   | { kind: 'hw'; mac: Buffer; ip: number }; // yiaddr at chaddr, no ARP entry needed
+
+/** Where a reply is going, in the log's words. */
+export function destinationText(d: Destination, clientPort: number): string {
+  if (d.kind === 'relay') return `relay ${formatIPv4(d.ip)}:${d.port}`;
+  if (d.kind === 'unicast') return `${formatIPv4(d.ip)}:${clientPort}`;
+  if (d.kind === 'hw') return `${formatIPv4(d.ip)} at ${formatMac(d.mac)}`;
+  return 'broadcast';
+}
 
 export interface Reply {
   packet: DhcpPacket;

@@ -13,6 +13,8 @@ import { Landing } from './landing.js';
 import { Pinger } from '../net/icmp.js';
 import { registerLocalServer } from './local-handoff.js';
 import type { DhcpPacket } from './packet.js';
+import { destinationText } from './reply.js';
+import { LogThrottle } from '../log-throttle.js';
 import type { NameEvent } from '../net/name-registration.js';
 import type { LeaseStore } from './lease-store.js';
 import { leaseKey, type Lease } from './lease.js';
@@ -58,6 +60,7 @@ export class DhcpServer {
   readonly types: TypeCounters = { received: new Float64Array(256), sent: new Float64Array(256) };
   /** DISCOVERs for which no address was free (Kea's v4-allocation-fail). */
   allocationFailures = 0;
+  private sendFailures = new LogThrottle();
   /** Lease records reach the disk here before memory changes or a reply leaves. */
   private landing: Landing;
   /** Addresses of the served links; the same Set object is registered for the in-process relay. */
@@ -349,7 +352,9 @@ export class DhcpServer {
       sock.send(frame);
     } catch (e) {
       this.stats.sendErrors++;
-      this.log.warn({ err: (e as Error).message }, 'dhcp send failed');
+      // A missing route fails every reply: one line per 10 s, saying where to and how many more.
+      const notLogged = this.sendFailures.take();
+      if (notLogged !== undefined) this.log.warn({ err: (e as Error).message, iface: link.name, to: destinationText(d, this.clientPort), notLogged }, 'dhcp send failed');
     }
   }
 
@@ -366,3 +371,4 @@ export class DhcpServer {
     this.udp = undefined;
   }
 }
+

@@ -53,9 +53,10 @@ export interface PacketEngineOptions {
   /** Frames per recvmmsg call. */
   batch?: number;
   /**
-   * Receive through memory-mapped rings where the kernel allows it (TRIAD_PACKET_RING=1);
-   * off by default until they are shown to win on a quiet machine (bench:lb): here they
-   * measured level with recvmmsg per packet and hold half the frames of its buffer.
+   * Receive through memory-mapped rings where the kernel allows it (the default;
+   * TRIAD_PACKET_RING=0 asks for recvmmsg): at saturation (bench:lb, quiet machine) they
+   * forwarded more packets per CPU-second than recvmmsg, most in NAT, where each packet
+   * crosses the engine once per direction.
    */
   ring?: boolean;
 }
@@ -156,7 +157,7 @@ export class PacketEngine implements Datapath {
     await this.offloads.turnOff(name).catch((e: { stderr?: string; message?: string }) => this.log.debug({ iface: name, err: (e.stderr ?? e.message ?? '').trim() }, 'ethtool -K gro/lro off (best effort)'));
     // Forwarding off on served interfaces: the kernel then drops VIP frames silently.
     await this.sysctls.set(`net.ipv4.conf.${name}.forwarding`, '0').catch((e: Error) => this.log.warn({ iface: name, err: e.message }, 'cannot turn forwarding off; the kernel may forward VIP traffic itself'));
-    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch, ring: this.opts.ring ?? process.env.TRIAD_PACKET_RING === '1' });
+    const sock = new BatchPacketSocket({ ifindex: l.index, batch: this.opts.batch, ring: this.opts.ring ?? process.env.TRIAD_PACKET_RING !== '0' });
     this.logRxMode(sock);
     this.socks.set(l.index, sock);
     this.indexSockets();

@@ -67,8 +67,7 @@ t.before(async () => {
     rsProcs.push(await topo.startRs(r, `rs${i + 1}`, 80));
     await topo.startRs(r, `rs${i + 1}`, 81);
   }
-  // Receive through memory-mapped rings (asked for; recvmmsg is the default, run by packet-failover.netns).
-  process.env.TRIAD_PACKET_RING = '1';
+  // Receive through memory-mapped rings (the default; the recvmmsg fallback is run by packet-failover.netns).
   topo.startTriad('l', topo.writeConf(CONF));
   await topo.waitFor(allUp);
 });

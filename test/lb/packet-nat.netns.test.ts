@@ -44,8 +44,7 @@ t.before(async () => {
   // …and that merged received frames (GRO on, as on many hosts): turned off while the
   // engine serves, back on after it stops.
   for (const i of ['eth0', 'eth1']) topo.sh('l', 'ethtool', '-K', i, 'gro', 'on');
-  // Receive through memory-mapped rings (asked for; recvmmsg is the default, run by packet-failover.netns).
-  process.env.TRIAD_PACKET_RING = '1';
+  // Receive through memory-mapped rings (the default; the recvmmsg fallback is run by packet-failover.netns).
   topo.startTriad('l', topo.writeConf(CONF), ['--lb-datapath', 'packet']);
   await topo.waitFor(allUp);
 });
