@@ -16,56 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, sleep, waitFor } from '../helpers/triad-run.js';
+import { cacheQueryFile, NAMES, queryFile, warmFile, ZONE, zoneText } from './dns-data.js';
 import { alternate, coreModes, option, type CoreMode, cpuWindow, modeTitle, percentile, pin, processTree, report, rssMiB, type Sample, table } from './common.js';
 
-const NAMES = 10_000;
 const SECONDS = option('seconds', 'BENCH_SECONDS', 10);
 const CLIENTS = option('clients', 'BENCH_CLIENTS', 8);
 const OUTSTANDING = option('outstanding', 'BENCH_OUTSTANDING', 200);
 const ROUNDS = option('rounds', 'BENCH_ROUNDS', 3);
-const ZONE = 'bench.test';
-
-
-function zoneText(): string {
-  const lines = [
-    '$TTL 3600',
-    `@ IN SOA ns.${ZONE}. hostmaster.${ZONE}. ( 1 3600 900 604800 300 )`,
-    '  IN NS ns',
-    'ns IN A 10.0.0.1',
-    'alias IN CNAME h1',
-  ];
-  for (let i = 0; i < NAMES; i++) lines.push(`h${i} IN A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
-  return lines.join('\n') + '\n';
-}
-
-function queryFile(): string {
-  const out: string[] = [];
-  let x = 12345;
-  const rnd = (n: number): number => {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    return x % n;
-  };
-  for (let i = 0; i < 100_000; i++) {
-    out.push(rnd(100) < 5 ? `nx${rnd(1_000_000)}.${ZONE} A` : `h${rnd(NAMES)}.${ZONE} A`);
-  }
-  return out.join('\n') + '\n';
-}
-
-/** Existing names only (random order): with a warmed cache every query is a hit. */
-function cacheQueryFile(): string {
-  const out: string[] = [];
-  let x = 777;
-  for (let i = 0; i < 100_000; i++) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    out.push(`h${x % NAMES}.${ZONE} A`);
-  }
-  return out.join('\n') + '\n';
-}
-
-/** Every name once, to warm a cache. */
-function warmFile(): string {
-  return Array.from({ length: NAMES }, (_, i) => `h${i}.${ZONE} A`).join('\n') + '\n';
-}
 
 /** A forward-only cache in front of the authoritative BIND (the same file for Triad and BIND). */
 function cacheConf(dir: string, addr: string, port: number, upstreamPort: number): string {

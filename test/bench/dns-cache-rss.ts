@@ -18,30 +18,11 @@ import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, sleep, waitFor } from '../helpers/triad-run.js';
 import { cpuSeconds, pin, processTree, rssMiB } from './common.js';
+import { cacheQueryFile, NAMES, warmFile, ZONE, zoneText } from './dns-data.js';
 
 const RATE = Number(process.argv[2] ?? 20_000);
 const SECONDS = Number(process.argv[3] ?? 20);
-const NAMES = 10_000;
-const ZONE = 'bench.test';
 const ADDR = '127.0.0.1';
-
-/** dns-bench.ts zoneText. */
-function zoneText(): string {
-  const lines = ['$TTL 3600', `@ IN SOA ns.${ZONE}. hostmaster.${ZONE}. ( 1 3600 900 604800 300 )`, '  IN NS ns', 'ns IN A 10.0.0.1', 'alias IN CNAME h1'];
-  for (let i = 0; i < NAMES; i++) lines.push(`h${i} IN A 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
-  return lines.join('\n') + '\n';
-}
-
-/** dns-bench.ts cacheQueryFile: existing names only, random order. */
-function cacheQueryFile(): string {
-  const out: string[] = [];
-  let x = 777;
-  for (let i = 0; i < 100_000; i++) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    out.push(`h${x % NAMES}.${ZONE} A`);
-  }
-  return out.join('\n') + '\n';
-}
 
 function start(cmd: string, args: string[]): { child: ChildProcess; log: () => string } {
   const full = [...pin('one-core', 'server'), cmd, ...args];
@@ -89,7 +70,7 @@ async function main(): Promise<void> {
     const cq = path.join(dir, 'cache-queries.txt');
     const wq = path.join(dir, 'warm.txt');
     writeFileSync(cq, cacheQueryFile());
-    writeFileSync(wq, Array.from({ length: NAMES }, (_, i) => `h${i}.${ZONE} A`).join('\n') + '\n');
+    writeFileSync(wq, warmFile());
     writeFileSync(path.join(dir, 'bind.conf'), `options { directory "${dir}"; listen-on port ${bindPort} { ${ADDR}; }; listen-on-v6 { none; };
   recursion no; pid-file none; session-keyfile none; };
 zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
