@@ -3,7 +3,7 @@
 // raw frames (broadcast or to the client's MAC) or through a UDP socket (to relays and to
 // clients' ciaddr).
 
-import type { Logger } from '../log.js';
+import { LogThrottle, type Logger } from '../log.js';
 import { BROADCAST_MAC, buildUdpFrame, parseUdpFrame } from '../net/frame.js';
 import type { Link } from '../net/link.js';
 import { PacketSocket, UdpSender } from '../net/packet-io.js';
@@ -14,7 +14,6 @@ import { Pinger } from '../net/icmp.js';
 import { registerLocalServer } from './local-handoff.js';
 import type { DhcpPacket } from './packet.js';
 import { destinationText } from './reply.js';
-import { LogThrottle } from '../log-throttle.js';
 import type { NameEvent } from '../net/name-registration.js';
 import type { LeaseStore } from './lease-store.js';
 import { leaseKey, type Lease } from './lease.js';

@@ -59,7 +59,8 @@ subnet 10.77.0.0 netmask 255.255.0.0 {
     const l = byIp.get(ip);
     if (!l || l.state !== 'active' || l.uid?.toString('hex') !== id) {
       missing++;
-      t.fail(`ACKed lease ${ip} for client ${id} missing from the lease file`);
+      const found = l ? `the file has it ${l.state} for ${l.uid?.toString('hex') ?? 'no client identifier'}` : 'the file has no record of it';
+      t.fail(`ACKed lease ${ip} for client ${id} missing from the lease file: ${found}`);
     }
   }
   t.equal(missing, 0, 'every acknowledged lease is in the lease file');

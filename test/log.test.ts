@@ -1,5 +1,5 @@
 import t from 'tap';
-import { LogThrottle } from '../src/log-throttle.js';
+import { LogThrottle } from '../src/log.js';
 
 t.test('one line per interval, and the count of those not logged', async (t) => {
   let now = 0;
