@@ -29,12 +29,18 @@ subnet 10.77.0.0 netmask 255.255.0.0 {
   const leases = lab.file('dhcpd.leases');
   const server = await lab.startTriad(conf, leases, 'br0');
   const ns = await lab.addClient('c');
+  // Each client is its own host: a macvlan with its own MAC on the client link. (Clients
+  // sharing one MAC could take each other's replies: udhcpc seeds its transaction ID from
+  // the microsecond clock, so two of a burst can pick the same one.)
+  const links = lab.file('links.batch', Array.from({ length: CLIENTS }, (_, i) =>
+    `link add link eth0 name m${i} address 02:aa:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')} type macvlan mode bridge\nlink set m${i} up\n`).join(''));
+  await sh(`ip -n ${ns} -batch ${links}`);
   const script = lab.file('record.sh', '#!/bin/sh\n[ "$1" = bound ] && echo "$ip" > "$UDHCPC_OUT"\nexit 0\n');
   await sh(`chmod +x ${script} && mkdir -p ${lab.dir}/acks`);
-  // Each client has its own client identifier; all share eth0. One shell starts them all at once.
+  // Each client has its own client identifier and its own link. One shell starts them all at once.
   const launcher = lab.file(
     'burst.sh',
-    `#!/bin/sh\nfor i in $(seq 0 ${CLIENTS - 1}); do\n  id=$(printf '01aa%010x' $i)\n  UDHCPC_OUT=${lab.dir}/acks/$id busybox udhcpc -i eth0 -f -q -n -t 4 -T 1 -s ${script} -x 0x3d:$id >/dev/null 2>&1 &\ndone\nwait\n`,
+    `#!/bin/sh\nfor i in $(seq 0 ${CLIENTS - 1}); do\n  id=$(printf '01aa%010x' $i)\n  UDHCPC_OUT=${lab.dir}/acks/$id busybox udhcpc -i m$i -f -q -n -t 4 -T 1 -s ${script} -x 0x3d:$id >/dev/null 2>&1 &\ndone\nwait\n`,
   );
   const burst = lab.spawnIn(ns, 'sh', [launcher]);
   // Kill the server in the middle of the burst.
