@@ -125,7 +125,15 @@ t.test('views: Triad answers each client as BIND does', async (t) => {
     for (const src of CLIENTS) {
       for (const q of QUESTIONS) {
         const args = `-b ${src} ${q}`;
-        const [b, r] = await Promise.all([ask(HOST, bindPort, args), ask(HOST, m.port, args)]);
+        const [first, r] = await Promise.all([ask(HOST, bindPort, args), ask(HOST, m.port, args)]);
+        let b = first;
+        // BIND's built-in CHAOS view limits its answers to 3 a second per /24 (rate-limit in
+        // its `_bind` view, slip 0), and every client here is in 127.0.0.0/24: a dropped
+        // version.bind is asked again once that second has passed.
+        for (let tries = 0; !/status: /.test(b) && / CH$/.test(q) && tries < 3; tries++) {
+          await new Promise((res) => setTimeout(res, 1100));
+          b = await ask(HOST, bindPort, args);
+        }
         const d = digDiff(parseDig(b), parseDig(r));
         t.ok(/status: /.test(b), `BIND answered dig ${args}`);
         t.same(d, [], `${m.name}: dig ${args}`, d.length ? { diff: '\n' + d.join('\n'), bind: b, triad: r } : {});
