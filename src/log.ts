@@ -36,29 +36,45 @@ function prettyStream(): { write(line: string): void } {
   };
 }
 
-// At most one log line per interval for an event that can repeat thousands of times a
-// second (a send that fails for every reply while a route is missing): the line that is
-// logged says how many were not, so the log stays readable and nothing is hidden.
+// How many lines of a repeating event reach the log: a burst of `burst` lines per interval,
+// then silence until the next interval, whose first line says how many were not logged (as
+// BIND's rate-limit logging does). A flood (refused TFTP requests, a send failing for every
+// reply, a query that trips a bug) costs a few lines, not one per packet.
 
-export class LogThrottle {
-  private last = -Infinity;
-  private skipped = 0;
+export interface LogAdmission {
+  /** Write this line. */
+  log: boolean;
+  /** Lines not written since the last one that was (only on a line that is written). */
+  notLogged: number;
+}
+
+export class LogLimit {
+  private windowStart = -Infinity;
+  private inWindow = 0;
+  private suppressed = 0;
+  /** Every line not written, since start. */
+  totalNotLogged = 0;
 
   constructor(
+    private readonly burst = 1,
     private readonly intervalMs = 10_000,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** For an event to be logged: how many were not logged since the last line; undefined: do not log this one. */
-  take(): number | undefined {
+  admit(): LogAdmission {
     const now = this.clock();
-    if (now - this.last < this.intervalMs) {
-      this.skipped++;
-      return undefined;
+    if (now - this.windowStart >= this.intervalMs) {
+      this.windowStart = now;
+      this.inWindow = 0;
     }
-    this.last = now;
-    const n = this.skipped;
-    this.skipped = 0;
-    return n;
+    if (this.inWindow >= this.burst) {
+      this.suppressed++;
+      this.totalNotLogged++;
+      return { log: false, notLogged: 0 };
+    }
+    this.inWindow++;
+    const notLogged = this.suppressed;
+    this.suppressed = 0;
+    return { log: true, notLogged };
   }
 }

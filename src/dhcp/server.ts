@@ -3,7 +3,7 @@
 // raw frames (broadcast or to the client's MAC) or through a UDP socket (to relays and to
 // clients' ciaddr).
 
-import { LogThrottle, type Logger } from '../log.js';
+import { LogLimit, type Logger } from '../log.js';
 import { BROADCAST_MAC, buildUdpFrame, parseUdpFrame } from '../net/frame.js';
 import type { Link } from '../net/link.js';
 import { PacketSocket, UdpSender } from '../net/packet-io.js';
@@ -59,7 +59,7 @@ export class DhcpServer {
   readonly types: TypeCounters = { received: new Float64Array(256), sent: new Float64Array(256) };
   /** DISCOVERs for which no address was free (Kea's v4-allocation-fail). */
   allocationFailures = 0;
-  private sendFailures = new LogThrottle();
+  private sendFailures = new LogLimit();
   /** Lease records reach the disk here before memory changes or a reply leaves. */
   private landing: Landing;
   /** Addresses of the served links; the same Set object is registered for the in-process relay. */
@@ -352,8 +352,8 @@ export class DhcpServer {
     } catch (e) {
       this.stats.sendErrors++;
       // A missing route fails every reply: one line per 10 s, saying where to and how many more.
-      const notLogged = this.sendFailures.take();
-      if (notLogged !== undefined) this.log.warn({ err: (e as Error).message, iface: link.name, to: destinationText(d, this.clientPort), notLogged }, 'dhcp send failed');
+      const a = this.sendFailures.admit();
+      if (a.log) this.log.warn({ err: (e as Error).message, iface: link.name, to: destinationText(d, this.clientPort), notLogged: a.notLogged }, 'dhcp send failed');
     }
   }
 

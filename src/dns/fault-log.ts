@@ -3,6 +3,8 @@
 // second, and the log must stay readable. One per process, shared by the
 // responders that replace each other on reload; the line says how many were not logged.
 
+import { LogLimit } from '../log.js';
+
 /** The part of the logger this needs (src/log.ts Logger has it). */
 export interface ErrorSink {
   error(obj: object, msg: string): void;
@@ -10,28 +12,24 @@ export interface ErrorSink {
 }
 
 export class FaultLog {
-  private last = -Infinity;
-  private suppressed = 0;
-  private lastTsig = -Infinity;
-  private suppressedTsig = 0;
+  private readonly faults: LogLimit;
+  private readonly badSignatures: LogLimit;
 
   constructor(
     private readonly log: ErrorSink | undefined,
-    private readonly intervalMs = 10_000,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    intervalMs = 10_000,
+    clock: () => number = Date.now,
+  ) {
+    this.faults = new LogLimit(1, intervalMs, clock);
+    this.badSignatures = new LogLimit(1, intervalMs, clock);
+  }
 
   report(err: unknown, client: { address: string; port: number; transport: string }): void {
-    const now = this.clock();
-    if (now - this.last < this.intervalMs) {
-      this.suppressed++;
-      return;
-    }
-    this.last = now;
+    const a = this.faults.admit();
+    if (!a.log) return;
     const stack = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
-    this.log?.error({ err: stack, client: `${client.address}#${client.port}/${client.transport}`, notLogged: this.suppressed },
+    this.log?.error({ err: stack, client: `${client.address}#${client.port}/${client.transport}`, notLogged: a.notLogged },
       'dns: internal error while answering a query; answered SERVFAIL');
-    this.suppressed = 0;
   }
 
   /**
@@ -40,16 +38,11 @@ export class FaultLog {
    * a warning, at most one line per interval: a wrong key on a client is the usual cause.
    */
   tsig(client: { address: string; port: number }, key: string, error: string): void {
-    const now = this.clock();
-    if (now - this.lastTsig < this.intervalMs) {
-      this.suppressedTsig++;
-      return;
-    }
-    this.lastTsig = now;
-    const line = { client: `${client.address}#${client.port}`, key, error, notLogged: this.suppressedTsig };
+    const a = this.badSignatures.admit();
+    if (!a.log) return;
+    const line = { client: `${client.address}#${client.port}`, key, error, notLogged: a.notLogged };
     const msg = `dns: request has invalid signature: TSIG ${key}: tsig verify failure (${error})`;
     if (this.log?.warn) this.log.warn(line, msg);
     else this.log?.error(line, msg);
-    this.suppressedTsig = 0;
   }
 }

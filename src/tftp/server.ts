@@ -7,9 +7,8 @@ import dgram from 'node:dgram';
 import type { FileHandle } from 'node:fs/promises';
 import type { TftpdConf } from '../config/default-tftpd.js';
 import { applyRemap } from '../config/tftp-remap.js';
-import type { Logger } from '../log.js';
+import { LogLimit, type Logger } from '../log.js';
 import { decodePacket, encodeAck, encodeData, encodeError, encodeOack, ERR, OP, type TftpMode } from './packet.js';
-import { RefusalLogLimit } from './refusal-log.js';
 import { confineName, createConfined, openConfined, type Refusal, type UploadTarget } from './paths.js';
 import { negotiate, ReceiveState, SendState, toNetascii, type ReceiveAction, type SendAction } from './transfer.js';
 
@@ -109,7 +108,7 @@ export class TftpServer {
   private readonly sessions = new Set<Session>();
   private readonly perClient = new Map<string, number>();
   /** A flood of refused requests writes a few lines per interval, not one per packet. */
-  private readonly refusalLog = new RefusalLogLimit();
+  private readonly refusalLog = new LogLimit(10);
 
   constructor(private conf: TftpdConf, private readonly log: Logger, private readonly limits: TftpLimits = DEFAULT_TFTP_LIMITS) {}
 
