@@ -296,22 +296,21 @@ export class BatchPacketSocket {
    * by a receive, keeps poll() returning at once, and would fail the next send instead.
    */
   takeError(): number {
-    if (this.closed) return 0;
-    const v = Buffer.alloc(4);
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(4);
-    if (batchLib().getsockopt(this.fd, SOL_SOCKET, SO_ERROR, v, len) < 0) return 0;
-    return v.readInt32LE(0);
+    return this.option(SOL_SOCKET, SO_ERROR, 4)?.readInt32LE(0) ?? 0;
   }
 
   /** Frames the kernel dropped for want of room (socket buffer or ring full) since the last call (PACKET_STATISTICS). */
   kernelDrops(): number {
-    if (this.closed) return 0;
-    const st = Buffer.alloc(12);
+    return this.option(SOL_PACKET, PACKET_STATISTICS, 12)?.readUInt32LE(4) ?? 0; // tp_drops (reading resets the counters)
+  }
+
+  /** getsockopt(2) of `size` octets; undefined when closed or refused. */
+  private option(level: number, name: number, size: number): Buffer | undefined {
+    if (this.closed) return undefined;
+    const v = Buffer.alloc(size);
     const len = Buffer.alloc(4);
-    len.writeUInt32LE(12);
-    if (batchLib().getsockopt(this.fd, SOL_PACKET, PACKET_STATISTICS, st, len) < 0) return 0;
-    return st.readUInt32LE(4); // tp_drops (reading resets the counters)
+    len.writeUInt32LE(size);
+    return batchLib().getsockopt(this.fd, level, name, v, len) < 0 ? undefined : v;
   }
 
   /** Sends one frame now (ARP and other rare frames). */
