@@ -2,7 +2,7 @@
 // a server's CPU time and RSS from /proc, alternating rounds, and the markdown table
 // README quotes. Not a test: nothing here passes or fails on a figure.
 
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -240,4 +240,14 @@ export function table(title: string, unit: string, rows: Row[]): string {
 /** Prints the header and the tables of every mode, ready to paste into README. */
 export function report(what: string, settings: string, tables: string[]): void {
   process.stdout.write(`\n## ${what}\n\n${machineHeader().split('\n').map((l) => l + '  ').join('\n')}\n${settings}\n\n${tables.join('\n')}`);
+}
+
+/** Stops a child the bench started: SIGTERM, then SIGKILL after `killAfterMs` (long under valgrind). */
+export async function stopChild(child: ChildProcess, killAfterMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  await done;
+  clearTimeout(t);
 }

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, sleep, waitFor } from '../helpers/triad-run.js';
 import { cacheQueryFile, NAMES, queryFile, warmFile, ZONE, zoneText } from './dns-data.js';
-import { alternate, coreModes, option, type CoreMode, cpuWindow, modeTitle, percentile, pin, processTree, report, rssMiB, type Sample, table } from './common.js';
+import { alternate, coreModes, option, type CoreMode, cpuWindow, modeTitle, percentile, pin, processTree, report, rssMiB, type Sample, table, stopChild } from './common.js';
 
 const SECONDS = option('seconds', 'BENCH_SECONDS', 10);
 const CLIENTS = option('clients', 'BENCH_CLIENTS', 8);
@@ -123,14 +123,6 @@ function start(mode: CoreMode, name: string, cmd: string, args: string[], port: 
   return { name, child, log: () => out, port };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10000);
-  await done;
-  clearTimeout(t);
-}
 
 /** Fetches /metrics every second while `running()`, as a Prometheus server would. */
 function scrape(port: number, running: () => boolean): { done: Promise<number> } {
@@ -259,7 +251,7 @@ async function runMode(mode: CoreMode, dir: string, basePort: number): Promise<s
       );
     }
   } finally {
-    for (const s of servers) await stop(s.child);
+    for (const s of servers) await stopChild(s.child);
   }
   return tables;
 }

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, sleep, waitFor } from '../helpers/triad-run.js';
-import { cpuSeconds, pin, processTree, rssMiB } from './common.js';
+import { cpuSeconds, pin, processTree, rssMiB, stopChild } from './common.js';
 import { cacheQueryFile, NAMES, warmFile, ZONE, zoneText } from './dns-data.js';
 
 const RATE = Number(process.argv[2] ?? 20_000);
@@ -36,14 +36,6 @@ function start(cmd: string, args: string[]): { child: ChildProcess; log: () => s
   return { child, log: () => out };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10000);
-  await done;
-  clearTimeout(t);
-}
 
 async function dnsperf(port: number, file: string, seconds: number, rate?: number): Promise<string> {
   const args = ['-s', ADDR, '-p', String(port), '-d', file, '-l', String(seconds), '-c', '8', '-q', '200'];
@@ -110,7 +102,7 @@ zone "${ZONE}" { type primary; file "${ZONE}.zone"; };
     await sleep(30_000);
     process.stdout.write(`30 s later: ${rss()} MiB (${ratio(rssN(), idle)}× idle)\n`);
   } finally {
-    for (const c of procs) await stop(c);
+    for (const c of procs) await stopChild(c);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { dig, waitFor } from '../helpers/triad-run.js';
+import { stopChild } from './common.js';
 
 const MODE = process.argv[2] === 'cache' ? 'cache' : 'auth';
 const QUERIES = Number(process.argv[3] ?? 20_000);
@@ -108,14 +109,6 @@ function conf(dir: string, port: number, upstream?: number): string {
     (upstream === undefined ? `zone "${ZONE}" { type primary; file "${ZONE}.zone"; };\n` : '');
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 60000);
-  await done;
-  clearTimeout(t);
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'triad-instr-'));
@@ -156,7 +149,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${MODE}${process.env.STATS ? ' (statistics channel)' : ''}: ${QUERIES} queries, ${r.answered} answered, ${r.lost} lost; ${total} instructions; ${Math.round(total / QUERIES)} per query\n`);
   } finally {
-    for (const c of children.reverse()) await stop(c);
+    for (const c of children.reverse()) await stopChild(c, 60_000);
     if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
     else process.stdout.write(`kept ${dir}\n`);
   }

@@ -117,7 +117,6 @@ async function packetsPerSecond(topo: Topo, mode: CoreMode, pid: number): Promis
   writeFileSync(f, `{ eth(da=${lbMac}, sa=${cMac}, type=0x0800), ipv4(saddr=10.0.0.2, daddr=${VIP}, ttl=64), udp(sport=dinc(2000, 2255), dport=9), "triad-bench-pkt!!!" }\n`);
   // setsid: trafgen signals its whole process group when it stops, which must not include us.
   // A packet budget so it ends by itself; its worker is killed with its process group after.
-  udpSink(topo, 2);
   const gen = topo.spawnIn('c', ['setsid', ...pin(mode, 'load'), 'trafgen', '--dev', 'eth0', '--conf', f, '--cpus', '1', '--no-sock-mem', '-n', String((PPS_SECONDS + 2) * 600_000)]);
   let genErr = '';
   gen.stderr?.on('data', (d: Buffer) => (genErr += d.toString()));
@@ -168,6 +167,7 @@ async function bench(kind: 'DR' | 'NAT', mode: CoreMode, withFailover: boolean):
     pinTree(mode, lbh.pid ? [lbh.pid] : []);
     const packetOn = process.env.LB_BENCH_PACKET !== '0';
     const trafgen = packetOn && missingTools(['trafgen']).length === 0;
+    if (trafgen) udpSink(topo, rs.length);
     if (packetOn) {
       // Senders' TSO/GSO off (a wire carries no superpackets; the packet engine sees what a
       // wire would bring), checksum offload left on; the same for every contender.

@@ -37,6 +37,7 @@ import path from 'node:path';
 import { BIN_TRIAD } from '../helpers/paths.js';
 import { allUp, missingTools, Topo } from '../lb/topology.js';
 import { benchLayout, sunk, udpSink } from './lb-layout.js';
+import { stopChild } from './common.js';
 
 /** utime and stime of a process (all its threads), in seconds. */
 function cpuSplit(pid: number): { user: number; sys: number } {
@@ -88,14 +89,6 @@ async function settle(topo: Topo, n: number): Promise<number> {
   }
 }
 
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const done = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 60000);
-  await done;
-  clearTimeout(t);
-}
 
 /** The topology in use, removed also when the driver is interrupted. */
 let current: Topo | undefined;
@@ -172,7 +165,7 @@ async function once(kind: 'DR' | 'NAT', run: number): Promise<string> {
       const few = fwd < PACKETS / 20 ? ' [few packets forwarded in the window: discard this run]' : '';
       return `${kind} run ${run}${few}: ${PACKETS} sent at ${RATE}/s, ${fwd} forwarded; main thread ${total} instructions, ${Math.round(total / fwd)} per forwarded packet (other threads: ${Math.round(others / fwd)} per packet)`;
     } finally {
-      await stop(triad);
+      await stopChild(triad, 60_000);
       if (process.env.LOG) process.stderr.write(log.split('\n').filter((l) => /stopped|error|fail/i.test(l)).join('\n') + '\n');
     }
   } finally {

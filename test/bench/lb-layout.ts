@@ -38,10 +38,10 @@ export function benchLayout(topo: Topo, kind: 'DR' | 'NAT', vip: string): string
  * that a veth charges to the sender's core, not the load balancer's own.
  */
 export function udpSink(topo: Topo, servers: number): void {
+  // Once per topology (its namespaces are new): one drop rule per server, counters from zero.
   for (let i = 0; i < servers; i++) {
     const f = path.join(topo.dir, `sink${i}.nft`);
-    // Made afresh each time (add, delete, add in one transaction): one drop rule, a zero counter.
-    writeFileSync(f, 'table ip lbsink {}\ndelete table ip lbsink\ntable ip lbsink {\n  chain pre { type filter hook prerouting priority -300; policy accept;\n    udp dport 9 counter drop\n  }\n}\n');
+    writeFileSync(f, 'table ip lbsink {\n  chain pre { type filter hook prerouting priority -300; policy accept;\n    udp dport 9 counter drop\n  }\n}\n');
     topo.sh(`r${i}`, 'nft', '-f', f);
   }
 }
