@@ -60,6 +60,11 @@ export function catalogZonesClause(h: CatalogHooks, sink: DiagnosticSink, s: NSt
 
 function catalogEntry(h: CatalogHooks, sink: DiagnosticSink, e: NStatement): CatalogZoneConfig | undefined {
   const kw = e.words[0];
+  if (!kw) {
+    // A bare block (`catalog-zones { { … }; };`) has no word to point at: its ending `;`.
+    sink.error(e.end, "expected 'zone' in 'catalog-zones', not a block");
+    return undefined;
+  }
   if (kw.value.toLowerCase() !== 'zone') {
     sink.error(kw, `expected 'zone' in 'catalog-zones', not '${kw.value}'`);
     return undefined;

@@ -23,7 +23,8 @@ export function recursionClause(s: NStatement, into: RecursionLimits, sink: Diag
   const name = s.words[0].value.toLowerCase();
   if (!NAMES.has(name)) return false;
   const v = s.words[1];
-  const n = Number(v.value);
+  // fetches-per-zone is not in the integer-checked grammar: its value may be missing.
+  const n = v ? Number(v.value) : NaN;
   switch (name) {
     case 'recursive-clients':
       into.recursiveClients = n;
