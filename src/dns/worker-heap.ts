@@ -6,8 +6,11 @@
 // burst. Answering from the caches allocates little, so small semi-spaces and a
 // modest growth step cost the cached-answer path nothing measurable.
 
-/** Young generation: two semi-spaces of at most 1 MiB each. */
-const SEMI_SPACE_MB = 1;
+/**
+ * Young generation: two semi-spaces of at most 2 MiB each. 1 MiB left about as much resident
+ * but cost the cached-answer path ~4 % more instructions (scavenges twice as often).
+ */
+export const SEMI_SPACE_MB = 2;
 /** A full collection once the old generation is this much (%) above its live size after the last one. */
 const HEAP_GROWING_PERCENT = 20;
 

@@ -2,7 +2,7 @@
 // generation, and an operator's own node flags still win.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { WORKER_HEAP_FLAGS, workerExecArgv } from '../../src/dns/worker-heap.js';
+import { SEMI_SPACE_MB, WORKER_HEAP_FLAGS, workerExecArgv } from '../../src/dns/worker-heap.js';
 
 t.test("the primary's node flags come after ours, so they take precedence", async (t) => {
   const argv = workerExecArgv(['--max-semi-space-size=8', '--enable-source-maps']);
@@ -15,5 +15,5 @@ t.test('node accepts the flags and the new space stays small after many allocati
   const script = "const a=[];for(let i=0;i<300000;i++)a.push({i});const s=require('v8').getHeapSpaceStatistics().find((x)=>x.space_name==='new_space');process.stdout.write(String(s.space_size))";
   const r = spawnSync(process.execPath, [...workerExecArgv([]), '-e', script], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
-  t.ok(Number(r.stdout) > 0 && Number(r.stdout) <= 2 * 1024 * 1024, `new space ${r.stdout} bytes, at most two 1 MiB semi-spaces`);
+  t.ok(Number(r.stdout) > 0 && Number(r.stdout) <= 2 * SEMI_SPACE_MB * 1024 * 1024, `new space ${r.stdout} bytes, at most two ${SEMI_SPACE_MB} MiB semi-spaces`);
 });
