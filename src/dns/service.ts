@@ -22,6 +22,7 @@ import { DiagnosticSink, formatDiagnostic } from '../config/diagnostics.js';
 import { dnsWorkers } from './definition.js';
 import { DnsHost, logLoaded, logLoadReport } from './dns-host.js';
 import type { FromWorker, ToWorker, WorkerLoad } from './worker.js';
+import { workerExecArgv } from './worker-heap.js';
 import { factsFromWire, type NamesSnapshot, type ZoneFacts } from './dhcp-names.js';
 import { listenAddresses, type FailedZone } from './view-builder.js';
 import type { Zone } from './zone.js';
@@ -429,7 +430,7 @@ class ClusterDns implements Service {
     // With `triad run -u USER` the workers start as USER, without capabilities: the
     // primary holds the listening sockets (cluster shares them), workers only read zones.
     const runAs = this.opts.runAs;
-    cluster.setupPrimary({ exec: WORKER_MODULE, args: [this.file], silent: false, ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) });
+    cluster.setupPrimary({ exec: WORKER_MODULE, execArgv: workerExecArgv(process.execArgv), args: [this.file], silent: false, ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) });
     // Workers log at the primary's level (--log-level or TRIAD_LOG_LEVEL).
     const session = sessionKey();
     const w = cluster.fork({ TRIAD_ROLE: 'dns-worker', TRIAD_LOG_LEVEL: this.log.level, [QUERYLOG_ENV]: this.queryLog.on ? '1' : '0', [COOKIE_SECRET_ENV]: cookieSecretEnv(), [RRL_WORKERS_ENV]: String(this.count), ...(session ? { [SESSION_KEY_ENV]: keyToEnv(session) } : {}) });

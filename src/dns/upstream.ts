@@ -123,7 +123,10 @@ function queryUdp(server: UpstreamServer, msg: Uint8Array, id: number, q: Questi
       finish(undefined, m);
     });
     // Port 0: the kernel's randomized ephemeral port, a new one per query (RFC 5452 §9.2).
-    sock.bind(0, () => {
+    // Exclusive: in a DNS cluster worker a shared bind asks the primary over IPC for the
+    // socket (which passes it a descriptor) and tells it again on close, for every query;
+    // ours is never shared.
+    sock.bind({ port: 0, exclusive: true }, () => {
       opts.counters.sent++;
       sock.send(msg, server.port, server.address, (err) => {
         if (err) {
